@@ -1,0 +1,41 @@
+//! Application core: `State`, the `Msg`s that change it, the `Command`s it asks
+//! for, and `update`, the only place state changes. No IO here.
+
+mod pane;
+mod state;
+mod update;
+
+pub use pane::PaneId;
+pub use state::*;
+pub use update::{active_scopes, palette_commands, palette_matches, read_only_refusal, update};
+
+use crate::backends::BackendReport;
+use crate::store::{AuditEntry, AuditRecord};
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+/// Everything that can happen to the app.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// The 1 s clock.
+    Tick(DateTime<Utc>),
+    Backend(BackendReport),
+    AuditLoaded(Result<Vec<AuditEntry>, String>),
+    /// An audit append failed: the operator must know that something was not recorded.
+    AuditFailed(String),
+    /// SIGTERM, SIGHUP, or the terminal went away.
+    Shutdown(&'static str),
+}
+
+/// Effects `update` asks the runtime to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Audit(AuditRecord),
+    LoadAuditLog { limit: i64 },
+    /// Clear and repaint the whole terminal (after line noise on a slow link).
+    ClearScreen,
+    Bell,
+    Quit,
+}

@@ -1,0 +1,191 @@
+//! The whole UI state: plain data, cloned into nothing, drawn by pure views.
+
+use super::PaneId;
+use crate::backends::{alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary};
+use crate::backends::{BackendData, BackendId, BackendKind};
+use crate::config::keymap::{Key, Keymap};
+use crate::identity::Identity;
+use crate::store::AuditEntry;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Dashboard,
+    Zoom(PaneId),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Palette { input: String, selected: usize },
+    AuditLog { entries: Option<Result<Vec<AuditEntry>, String>>, scroll: u16 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// A transient line in the footer: feedback for the last key or event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusLine {
+    pub text: String,
+    pub level: Level,
+    pub until: DateTime<Utc>,
+}
+
+/// How fresh a backend's data is, judged at draw time from `State::now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// No answer yet since start.
+    Pending,
+    Ok,
+    /// The last answer is older than it should be.
+    Stale,
+    /// The last attempt failed.
+    Down,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendStatus {
+    pub id: BackendId,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub last_ok: Option<DateTime<Utc>>,
+    pub last_error: Option<(DateTime<Utc>, String)>,
+    /// Last good data, kept visible while the backend is down.
+    pub data: Option<BackendData>,
+}
+
+impl BackendStatus {
+    pub fn new(id: BackendId, interval: Duration, timeout: Duration) -> Self {
+        Self { id, interval, timeout, last_ok: None, last_error: None, data: None }
+    }
+
+    pub fn freshness(&self, now: DateTime<Utc>) -> Freshness {
+        let failed_last = match (&self.last_error, self.last_ok) {
+            (Some((err_at, _)), Some(ok_at)) => *err_at >= ok_at,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if failed_last {
+            return Freshness::Down;
+        }
+        let Some(ok_at) = self.last_ok else { return Freshness::Pending };
+        // Two missed intervals plus one timeout: the poller is late, not just slow.
+        let grace = self.interval.saturating_mul(2) + self.timeout;
+        let age = now.signed_duration_since(ok_at).to_std().unwrap_or_default();
+        if age > grace {
+            Freshness::Stale
+        } else {
+            Freshness::Ok
+        }
+    }
+
+    pub fn docker(&self) -> Option<&DockerSummary> {
+        match &self.data {
+            Some(BackendData::Docker(d)) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn postgres(&self) -> Option<&PgSummary> {
+        match &self.data {
+            Some(BackendData::Postgres(d)) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn alerts(&self) -> Option<&AlertsSummary> {
+        match &self.data {
+            Some(BackendData::Alerts(d)) => Some(d),
+            _ => None,
+        }
+    }
+    pub fn http(&self) -> Option<&HttpProbe> {
+        match &self.data {
+            Some(BackendData::Http(d)) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// What is configured for the panes that have no live backend yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Setup {
+    pub access_sources: Vec<String>,
+    pub runbook_dirs: Vec<String>,
+    /// Where the config came from, shown in "not configured" hints.
+    pub config_hint: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub now: DateTime<Utc>,
+    pub identity: Identity,
+    pub read_only: bool,
+    pub view: View,
+    pub focus: PaneId,
+    pub overlay: Option<Overlay>,
+    /// First key of a two-key sequence, waiting for the second.
+    pub pending: Vec<Key>,
+    pub keymap: Arc<Keymap>,
+    pub backends: Vec<BackendStatus>,
+    pub setup: Setup,
+    /// Selected row per pane when zoomed.
+    pub selection: [usize; 5],
+    pub status: Option<StatusLine>,
+    /// Terminal size, for paging.
+    pub size: (u16, u16),
+    pub quit: bool,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+}
+
+impl State {
+    pub fn new(identity: Identity, keymap: Arc<Keymap>, now: DateTime<Utc>) -> Self {
+        Self {
+            now,
+            identity,
+            read_only: false,
+            view: View::Dashboard,
+            focus: PaneId::Services,
+            overlay: None,
+            pending: Vec::new(),
+            keymap,
+            backends: Vec::new(),
+            setup: Setup::default(),
+            selection: [0; 5],
+            status: None,
+            size: (80, 24),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn backends_of(&self, kind: BackendKind) -> impl Iterator<Item = &BackendStatus> {
+        self.backends.iter().filter(move |b| b.id.kind == kind)
+    }
+
+    /// Rows in a zoomed pane's list, for clamping the selection.
+    pub fn row_count(&self, pane: PaneId) -> usize {
+        match pane {
+            PaneId::Services => self
+                .backends_of(BackendKind::Docker)
+                .filter_map(|b| b.docker())
+                .map(|d| d.containers.len())
+                .sum::<usize>()
+                + self.backends_of(BackendKind::Http).count(),
+            PaneId::Database => self.backends_of(BackendKind::Postgres).count(),
+            PaneId::Alerts => self
+                .backends_of(BackendKind::Alertmanager)
+                .filter_map(|b| b.alerts())
+                .map(|a| a.alerts.len())
+                .sum(),
+            PaneId::Access => self.setup.access_sources.len(),
+            PaneId::Checklist => 0,
+        }
+    }
+}

@@ -1,0 +1,344 @@
+//! `update`: the one place where state changes.
+
+use super::{Command, Level, Msg, Overlay, PaneId, State, StatusLine, View};
+use crate::backends::BackendReport;
+use crate::config::keymap::{Action, Key, Lookup, Scope};
+use crate::store::{AuditRecord, Outcome};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// How long a footer message stays.
+const STATUS_SECS: i64 = 6;
+/// Audit entries the audit view loads.
+const AUDIT_VIEW_LIMIT: i64 = 500;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(ev) if ev.kind == KeyEventKind::Release => Vec::new(),
+        Msg::Key(ev) => on_key(state, ev),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            // The header clock shows seconds: a new second is a new frame.
+            if now.timestamp() != state.now.timestamp() {
+                state.dirty = true;
+            }
+            state.now = now;
+            if state.status.as_ref().is_some_and(|s| s.until <= now) {
+                state.status = None;
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::Backend(report) => on_backend(state, report),
+        Msg::AuditLoaded(result) => {
+            if let Some(Overlay::AuditLog { entries, .. }) = &mut state.overlay {
+                *entries = Some(result);
+                state.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::AuditFailed(err) => {
+            set_status(state, Level::Error, format!("AUDIT NOT WRITTEN: {err}"));
+            vec![Command::Bell]
+        }
+        Msg::Shutdown(_) => {
+            state.quit = true;
+            vec![Command::Quit]
+        }
+    }
+}
+
+fn set_status(state: &mut State, level: Level, text: impl Into<String>) {
+    state.status = Some(StatusLine {
+        text: text.into(),
+        level,
+        until: state.now + chrono::Duration::seconds(STATUS_SECS),
+    });
+    state.dirty = true;
+}
+
+fn on_backend(state: &mut State, report: BackendReport) -> Vec<Command> {
+    let now = state.now;
+    let Some(b) = state.backends.iter_mut().find(|b| b.id == report.id) else {
+        return Vec::new();
+    };
+    let before = b.freshness(now);
+    let mut changed = false;
+    let mut note = None;
+    match report.result {
+        Ok(data) => {
+            if b.last_error.is_some() && before == super::Freshness::Down {
+                note = Some((Level::Info, format!("{} is back", b.id)));
+            }
+            b.last_ok = Some(report.at);
+            if b.data.as_ref() != Some(&data) {
+                b.data = Some(data);
+                changed = true;
+            }
+        }
+        Err(err) => {
+            if before != super::Freshness::Down {
+                note = Some((Level::Warn, format!("{} down: {err}", b.id)));
+            }
+            let same = b.last_error.as_ref().is_some_and(|(_, e)| *e == err);
+            b.last_error = Some((report.at, err));
+            changed |= !same;
+        }
+    }
+    if changed || b.freshness(now) != before {
+        state.dirty = true;
+    }
+    if let Some((level, text)) = note {
+        set_status(state, level, text);
+    }
+    Vec::new()
+}
+
+fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
+    let key = Key::from_event(&ev);
+    match state.overlay.clone() {
+        Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
+        Some(_) => return on_overlay_key(state, key),
+        None => {}
+    }
+    let scopes = active_scopes(state);
+    let mut seq = state.pending.clone();
+    seq.push(key);
+    match state.keymap.lookup(&scopes, &seq) {
+        Lookup::Action(action) => {
+            state.pending.clear();
+            state.dirty = true;
+            apply(state, action)
+        }
+        Lookup::Pending => {
+            state.pending = seq;
+            state.dirty = true;
+            Vec::new()
+        }
+        Lookup::None if !state.pending.is_empty() => {
+            // The sequence went nowhere: try the last key on its own.
+            state.pending.clear();
+            state.dirty = true;
+            on_key(state, ev)
+        }
+        Lookup::None => Vec::new(),
+    }
+}
+
+/// Scopes in lookup order: the zoomed pane's own keys first.
+pub fn active_scopes(state: &State) -> Vec<Scope> {
+    match state.view {
+        View::Zoom(p) => vec![Scope::Pane(p), Scope::Navigation, Scope::Global],
+        View::Dashboard => vec![Scope::Navigation, Scope::Global],
+    }
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Command> {
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            return vec![Command::Quit];
+        }
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Palette => state.overlay = Some(Overlay::Palette { input: String::new(), selected: 0 }),
+        Action::AuditLog => {
+            state.overlay = Some(Overlay::AuditLog { entries: None, scroll: 0 });
+            return vec![Command::LoadAuditLog { limit: AUDIT_VIEW_LIMIT }];
+        }
+        Action::Dashboard => state.view = View::Dashboard,
+        Action::Back => {
+            if state.status.take().is_none() {
+                state.view = View::Dashboard;
+            }
+        }
+        Action::Pane(p) => {
+            state.focus = p;
+            state.view = View::Zoom(p);
+        }
+        Action::Open => state.view = View::Zoom(state.focus),
+        Action::FocusNext | Action::FocusPrev => {
+            state.focus = if action == Action::FocusNext { state.focus.next() } else { state.focus.prev() };
+            if let View::Zoom(_) = state.view {
+                state.view = View::Zoom(state.focus);
+            }
+        }
+        Action::Redraw => return vec![Command::ClearScreen],
+        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            move_selection(state, action)
+        }
+    }
+    Vec::new()
+}
+
+fn move_selection(state: &mut State, action: Action) {
+    let View::Zoom(pane) = state.view else {
+        // On the dashboard, up and down walk the tiles.
+        state.focus = match action {
+            Action::MoveDown | Action::PageDown => state.focus.next(),
+            Action::MoveUp | Action::PageUp => state.focus.prev(),
+            Action::Top => PaneId::Services,
+            _ => PaneId::Checklist,
+        };
+        return;
+    };
+    let rows = state.row_count(pane);
+    let page = usize::from(state.size.1.saturating_sub(8)).max(1);
+    let sel = &mut state.selection[pane.index()];
+    let last = rows.saturating_sub(1);
+    *sel = match action {
+        Action::MoveUp => sel.saturating_sub(1),
+        Action::MoveDown => (*sel + 1).min(last),
+        Action::PageUp => sel.saturating_sub(page),
+        Action::PageDown => (*sel + page).min(last),
+        Action::Top => 0,
+        _ => last,
+    };
+}
+
+fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
+    let action = match state.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
+        Lookup::Action(a) => Some(a),
+        _ => None,
+    };
+    let scroll = match &mut state.overlay {
+        Some(Overlay::Help { scroll }) | Some(Overlay::AuditLog { scroll, .. }) => scroll,
+        _ => return Vec::new(),
+    };
+    let page = state.size.1.saturating_sub(6).max(1);
+    match action {
+        Some(Action::MoveDown) => *scroll = scroll.saturating_add(1),
+        Some(Action::MoveUp) => *scroll = scroll.saturating_sub(1),
+        Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
+        Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
+        Some(Action::Top) => *scroll = 0,
+        Some(Action::Bottom) => *scroll = u16::MAX,
+        // Quit closes the overlay rather than the program: q in help must be safe.
+        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => state.overlay = None,
+        Some(Action::Redraw) => return vec![Command::ClearScreen],
+        _ => return Vec::new(),
+    }
+    state.dirty = true;
+    Vec::new()
+}
+
+/// Command palette entries: name, aliases, what it does.
+pub fn palette_commands() -> Vec<(&'static str, &'static [&'static str], &'static str)> {
+    vec![
+        ("dashboard", &["dash", "home", "0"], "All panes as tiles"),
+        ("services", &["svc", "1"], "Services pane"),
+        ("database", &["db", "2"], "Database pane"),
+        ("alerts", &["3"], "Alerts pane"),
+        ("access", &["4"], "Access review pane"),
+        ("checklist", &["5"], "Checklist pane"),
+        ("audit", &["log"], "Audit log"),
+        ("help", &["keys"], "Key bindings"),
+        ("redraw", &[], "Repaint the screen"),
+        ("quit", &["q", "exit"], "Quit opsdeck"),
+    ]
+}
+
+/// Palette entries matching what was typed, best first (name prefix, then alias, then substring).
+pub fn palette_matches(input: &str) -> Vec<(&'static str, &'static str)> {
+    let typed = input.trim().trim_start_matches(':').to_ascii_lowercase();
+    let word = typed.split_whitespace().next().unwrap_or("");
+    let mut scored: Vec<(u8, &'static str, &'static str)> = palette_commands()
+        .into_iter()
+        .filter_map(|(name, aliases, desc)| {
+            let score = if word.is_empty() || name.starts_with(word) {
+                0
+            } else if aliases.iter().any(|a| *a == word) {
+                1
+            } else if name.contains(word) || desc.to_ascii_lowercase().contains(word) {
+                2
+            } else {
+                return None;
+            };
+            Some((score, name, desc))
+        })
+        .collect();
+    scored.sort_by_key(|(s, _, _)| *s);
+    scored.into_iter().map(|(_, n, d)| (n, d)).collect()
+}
+
+fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String, mut selected: usize) -> Vec<Command> {
+    state.dirty = true;
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    match ev.code {
+        KeyCode::Esc => {
+            state.overlay = None;
+            return Vec::new();
+        }
+        KeyCode::Char('c') if ctrl => {
+            state.overlay = None;
+            return Vec::new();
+        }
+        KeyCode::Char('u') if ctrl => input.clear(),
+        KeyCode::Char(c) if !ctrl => {
+            input.push(c);
+            selected = 0;
+        }
+        KeyCode::Backspace => {
+            if input.pop().is_none() {
+                state.overlay = None;
+                return Vec::new();
+            }
+            selected = 0;
+        }
+        KeyCode::Up => selected = selected.saturating_sub(1),
+        KeyCode::Down => selected = selected.saturating_add(1),
+        KeyCode::Tab => {
+            if let Some((name, _)) = palette_matches(&input).get(selected) {
+                input = (*name).to_string();
+            }
+        }
+        KeyCode::Enter => {
+            state.overlay = None;
+            let matches = palette_matches(&input);
+            let Some((name, _)) = matches.get(selected.min(matches.len().saturating_sub(1))) else {
+                set_status(state, Level::Warn, format!("unknown command {:?}: type : and pick from the list", input.trim()));
+                return Vec::new();
+            };
+            let action = match *name {
+                "dashboard" => Action::Dashboard,
+                "audit" => Action::AuditLog,
+                "help" => Action::Help,
+                "redraw" => Action::Redraw,
+                "quit" => Action::Quit,
+                other => match PaneId::parse(other) {
+                    Some(p) => Action::Pane(p),
+                    None => return Vec::new(),
+                },
+            };
+            return apply(state, action);
+        }
+        _ => {}
+    }
+    let count = palette_matches(&input).len();
+    selected = selected.min(count.saturating_sub(1));
+    state.overlay = Some(Overlay::Palette { input, selected });
+    Vec::new()
+}
+
+/// The read-only gate every side effect passes through. When the action is
+/// refused it says so on screen and returns the audit entry for the refusal.
+pub fn read_only_refusal(
+    state: &mut State,
+    target_read_only: bool,
+    pane: PaneId,
+    action: &str,
+    target: &str,
+) -> Option<Vec<Command>> {
+    if !(state.read_only || target_read_only) {
+        return None;
+    }
+    let scope = if state.read_only { "opsdeck runs read-only" } else { "this target is read-only" };
+    set_status(state, Level::Warn, format!("refused: {action} on {target}: {scope}"));
+    Some(vec![Command::Audit(
+        AuditRecord::new(pane.key(), action, Outcome::Refused)
+            .target(target)
+            .details(serde_json::json!({ "reason": scope })),
+    )])
+}

@@ -1,0 +1,169 @@
+//! Docker Engine API: container list and engine version.
+
+use crate::config::DockerConfig;
+use bollard::container::ListContainersOptions;
+use bollard::Docker;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Healthy,
+    Unhealthy,
+    Starting,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerRow {
+    pub name: String,
+    pub image: String,
+    /// created, running, paused, restarting, removing, exited, dead
+    pub state: String,
+    /// Docker's own words: "Up 3 minutes (healthy)", "Exited (1) 2 hours ago".
+    pub status: String,
+    pub health: Health,
+    pub exit_code: Option<i64>,
+    pub compose_project: Option<String>,
+}
+
+impl ContainerRow {
+    /// Lower is worse; the dashboard shows the worst first.
+    pub fn rank(&self) -> u8 {
+        match (self.state.as_str(), &self.health, self.exit_code) {
+            (_, Health::Unhealthy, _) => 0,
+            ("restarting" | "dead", _, _) => 1,
+            ("exited", _, Some(c)) if c != 0 => 2,
+            ("running", Health::Starting, _) => 3,
+            ("paused" | "created" | "removing", _, _) => 4,
+            ("running", _, _) => 6,
+            _ => 5,
+        }
+    }
+
+    pub fn is_problem(&self) -> bool {
+        self.rank() <= 2
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DockerSummary {
+    pub engine_version: String,
+    /// Worst first, then by name.
+    pub containers: Vec<ContainerRow>,
+}
+
+impl DockerSummary {
+    pub fn count_state(&self, state: &str) -> usize {
+        self.containers.iter().filter(|c| c.state == state).count()
+    }
+    pub fn problems(&self) -> usize {
+        self.containers.iter().filter(|c| c.is_problem()).count()
+    }
+}
+
+pub struct DockerPoller {
+    url: String,
+    timeout_secs: u64,
+    client: Option<Docker>,
+}
+
+impl DockerPoller {
+    pub fn new(cfg: &DockerConfig) -> Self {
+        Self {
+            url: cfg.url.as_written().to_string(),
+            timeout_secs: cfg.timeout.as_secs().max(1),
+            client: None,
+        }
+    }
+
+    fn connect(&self) -> Result<Docker, String> {
+        let version = bollard::API_DEFAULT_VERSION;
+        if let Some(path) = self.url.strip_prefix("unix://") {
+            Docker::connect_with_unix(path, self.timeout_secs, version).map_err(|e| e.to_string())
+        } else {
+            let url = self.url.replacen("tcp://", "http://", 1);
+            Docker::connect_with_http(&url, self.timeout_secs, version).map_err(|e| e.to_string())
+        }
+    }
+
+    pub async fn poll(&mut self) -> Result<DockerSummary, String> {
+        let client = match &self.client {
+            Some(c) => c.clone(),
+            None => {
+                let c = self.connect()?;
+                self.client = Some(c.clone());
+                c
+            }
+        };
+        let version = client.version().await.map_err(|e| self.forget(e))?;
+        let list = client
+            .list_containers(Some(ListContainersOptions::<String> { all: true, ..Default::default() }))
+            .await
+            .map_err(|e| self.forget(e))?;
+        let mut containers: Vec<ContainerRow> = list.into_iter().map(row_from_summary).collect();
+        containers.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
+        Ok(DockerSummary {
+            engine_version: version.version.unwrap_or_default(),
+            containers,
+        })
+    }
+
+    /// Drop the client after an error so the next poll reconnects cleanly.
+    fn forget(&mut self, e: bollard::errors::Error) -> String {
+        self.client = None;
+        super::one_line(&e.to_string())
+    }
+}
+
+fn row_from_summary(c: bollard::models::ContainerSummary) -> ContainerRow {
+    let name = c
+        .names
+        .as_ref()
+        .and_then(|n| n.first())
+        .map(|n| n.trim_start_matches('/').to_string())
+        .or_else(|| c.id.as_ref().map(|id| id.chars().take(12).collect()))
+        .unwrap_or_default();
+    let status = c.status.clone().unwrap_or_default();
+    ContainerRow {
+        name,
+        image: c.image.clone().unwrap_or_default(),
+        state: c.state.clone().unwrap_or_default(),
+        health: health_from_status(&status),
+        exit_code: exit_code_from_status(&status),
+        compose_project: c.labels.as_ref().and_then(|l| l.get("com.docker.compose.project").cloned()),
+        status,
+    }
+}
+
+/// The list endpoint reports health only inside the status text.
+pub fn health_from_status(status: &str) -> Health {
+    if status.contains("(unhealthy)") {
+        Health::Unhealthy
+    } else if status.contains("(healthy)") {
+        Health::Healthy
+    } else if status.contains("(health: starting)") {
+        Health::Starting
+    } else {
+        Health::None
+    }
+}
+
+/// "Exited (137) 5 minutes ago" → 137.
+pub fn exit_code_from_status(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest.split(')').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_text_is_understood() {
+        assert_eq!(health_from_status("Up 3 minutes (unhealthy)"), Health::Unhealthy);
+        assert_eq!(health_from_status("Up 3 minutes (healthy)"), Health::Healthy);
+        assert_eq!(health_from_status("Up 1 second (health: starting)"), Health::Starting);
+        assert_eq!(health_from_status("Up 3 minutes"), Health::None);
+        assert_eq!(exit_code_from_status("Exited (137) 5 minutes ago"), Some(137));
+        assert_eq!(exit_code_from_status("Up 2 hours"), None);
+    }
+}

@@ -1,0 +1,174 @@
+//! Backends: one actor per configured target. Each owns its client, polls on
+//! its own interval with a timeout on every call, backs off on failure, and
+//! reports snapshots or errors to the UI as messages. The UI never awaits them.
+
+pub mod alertmanager;
+pub mod docker;
+pub mod http;
+pub mod postgres;
+
+use crate::config::Config;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BackendKind {
+    Docker,
+    Http,
+    Postgres,
+    Alertmanager,
+}
+
+impl BackendKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendKind::Docker => "docker",
+            BackendKind::Http => "http",
+            BackendKind::Postgres => "pg",
+            BackendKind::Alertmanager => "am",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BackendId {
+    pub kind: BackendKind,
+    pub name: String,
+}
+
+impl std::fmt::Display for BackendId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind.label(), self.name)
+    }
+}
+
+/// What a poll found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackendData {
+    Docker(docker::DockerSummary),
+    Http(http::HttpProbe),
+    Postgres(postgres::PgSummary),
+    Alerts(alertmanager::AlertsSummary),
+}
+
+/// One poll's outcome, as sent to the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendReport {
+    pub id: BackendId,
+    pub at: DateTime<Utc>,
+    pub result: Result<BackendData, String>,
+}
+
+/// A configured target: how to reach it, how often, how long to wait.
+pub struct Target {
+    pub id: BackendId,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub poller: Poller,
+}
+
+pub enum Poller {
+    Docker(docker::DockerPoller),
+    Http(http::HttpPoller),
+    Postgres(postgres::PgPoller),
+    Alertmanager(alertmanager::AlertmanagerPoller),
+}
+
+impl Poller {
+    async fn poll(&mut self) -> Result<BackendData, String> {
+        match self {
+            Poller::Docker(p) => p.poll().await.map(BackendData::Docker),
+            Poller::Http(p) => p.poll().await.map(BackendData::Http),
+            Poller::Postgres(p) => p.poll().await.map(BackendData::Postgres),
+            Poller::Alertmanager(p) => p.poll().await.map(BackendData::Alerts),
+        }
+    }
+}
+
+/// Every target in the config, in config order.
+pub fn targets(config: &Config) -> Vec<Target> {
+    let mut out = Vec::new();
+    for d in &config.docker {
+        out.push(Target {
+            id: BackendId { kind: BackendKind::Docker, name: d.name.clone() },
+            interval: d.interval,
+            timeout: d.timeout,
+            poller: Poller::Docker(docker::DockerPoller::new(d)),
+        });
+    }
+    for h in &config.http {
+        out.push(Target {
+            id: BackendId { kind: BackendKind::Http, name: h.name.clone() },
+            interval: h.interval,
+            timeout: h.timeout,
+            poller: Poller::Http(http::HttpPoller::new(h)),
+        });
+    }
+    for p in &config.postgres {
+        out.push(Target {
+            id: BackendId { kind: BackendKind::Postgres, name: p.name.clone() },
+            interval: p.interval,
+            timeout: p.timeout,
+            poller: Poller::Postgres(postgres::PgPoller::new(p)),
+        });
+    }
+    for a in &config.alertmanager {
+        out.push(Target {
+            id: BackendId { kind: BackendKind::Alertmanager, name: a.name.clone() },
+            interval: a.interval,
+            timeout: a.timeout,
+            poller: Poller::Alertmanager(alertmanager::AlertmanagerPoller::new(a)),
+        });
+    }
+    out
+}
+
+impl Target {
+    /// One poll bounded by the target's timeout: a hung server becomes an
+    /// error after `timeout`, never a stuck task.
+    pub async fn poll_once(&mut self) -> BackendReport {
+        let result = match tokio::time::timeout(self.timeout, self.poller.poll()).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("no answer within {}", humantime::format_duration(self.timeout))),
+        };
+        BackendReport { id: self.id.clone(), at: Utc::now(), result }
+    }
+
+    /// Poll forever, sending every report. Failures back off (doubling, at most
+    /// four intervals) so a dead server is not hammered, and recovery is
+    /// noticed without anyone pressing a key. Ends when the receiver is gone.
+    pub async fn run(mut self, tx: mpsc::Sender<BackendReport>) {
+        let mut failures: u32 = 0;
+        loop {
+            let report = self.poll_once().await;
+            if let Err(e) = &report.result {
+                tracing::warn!(backend = %self.id, error = %e, "poll failed");
+                failures = failures.saturating_add(1);
+            } else {
+                failures = 0;
+            }
+            if tx.send(report).await.is_err() {
+                return;
+            }
+            let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(2));
+            let wait = if failures == 0 { self.interval } else { self.interval.saturating_mul(factor) };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Start one actor per target.
+pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<tokio::task::JoinHandle<()>> {
+    targets.into_iter().map(|t| tokio::spawn(t.run(tx.clone()))).collect()
+}
+
+/// Keep a message short and on one line for a table cell.
+pub fn one_line(s: &str) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 200 {
+        flat.chars().take(199).chain(['…']).collect()
+    } else {
+        flat
+    }
+}

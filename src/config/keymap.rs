@@ -1,0 +1,542 @@
+//! Keymaps as data: per-scope bindings from key sequences (with modifiers and
+//! two-key sequences such as `g g`) to named actions. A user keymap is layered
+//! over the default; help and footer are generated from the live bindings.
+
+use super::source::{read_text, FileError};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+pub const BUILTIN: [(&str, &str); 2] = [
+    ("default", DEFAULT_KEYMAP),
+    ("vim", include_str!("../../keymaps/vim.toml")),
+];
+
+/// Everything a key can do. Names are the keymap file's vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Quit,
+    Help,
+    Palette,
+    Dashboard,
+    Back,
+    FocusNext,
+    FocusPrev,
+    Pane(crate::app::PaneId),
+    /// Zoom the focused tile.
+    Open,
+    AuditLog,
+    Redraw,
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}
+
+impl Action {
+    pub fn all() -> Vec<Action> {
+        use crate::app::PaneId;
+        let mut v = vec![Action::Quit, Action::Help, Action::Palette, Action::Dashboard, Action::Back, Action::FocusNext, Action::FocusPrev];
+        v.extend(PaneId::ALL.iter().map(|p| Action::Pane(*p)));
+        v.extend([Action::Open, Action::AuditLog, Action::Redraw, Action::MoveUp, Action::MoveDown, Action::PageUp, Action::PageDown, Action::Top, Action::Bottom]);
+        v
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Action::Quit => "quit".into(),
+            Action::Help => "help".into(),
+            Action::Palette => "palette".into(),
+            Action::Dashboard => "dashboard".into(),
+            Action::Back => "back".into(),
+            Action::FocusNext => "focus.next".into(),
+            Action::FocusPrev => "focus.prev".into(),
+            Action::Pane(p) => format!("pane.{}", p.key()),
+            Action::Open => "open".into(),
+            Action::AuditLog => "audit".into(),
+            Action::Redraw => "redraw".into(),
+            Action::MoveUp => "move.up".into(),
+            Action::MoveDown => "move.down".into(),
+            Action::PageUp => "page.up".into(),
+            Action::PageDown => "page.down".into(),
+            Action::Top => "top".into(),
+            Action::Bottom => "bottom".into(),
+        }
+    }
+
+    /// Short label for the footer.
+    pub fn label(self) -> String {
+        match self {
+            Action::Quit => "quit".into(),
+            Action::Help => "help".into(),
+            Action::Palette => "command".into(),
+            Action::Dashboard => "dashboard".into(),
+            Action::Back => "back".into(),
+            Action::FocusNext => "next pane".into(),
+            Action::FocusPrev => "prev pane".into(),
+            Action::Pane(p) => p.title().to_lowercase(),
+            Action::Open => "open".into(),
+            Action::AuditLog => "audit log".into(),
+            Action::Redraw => "redraw".into(),
+            Action::MoveUp => "up".into(),
+            Action::MoveDown => "down".into(),
+            Action::PageUp => "page up".into(),
+            Action::PageDown => "page down".into(),
+            Action::Top => "top".into(),
+            Action::Bottom => "bottom".into(),
+        }
+    }
+
+    /// One line for the help screen.
+    pub fn description(self) -> String {
+        match self {
+            Action::Quit => "Quit opsdeck (state is saved)".into(),
+            Action::Help => "Show this help".into(),
+            Action::Palette => "Open the command palette".into(),
+            Action::Dashboard => "Back to the dashboard".into(),
+            Action::Back => "Close, go back".into(),
+            Action::FocusNext => "Focus the next pane".into(),
+            Action::FocusPrev => "Focus the previous pane".into(),
+            Action::Pane(p) => format!("Zoom the {} pane", p.title()),
+            Action::Open => "Open the focused pane full screen".into(),
+            Action::AuditLog => "Show the audit log".into(),
+            Action::Redraw => "Redraw the whole screen".into(),
+            Action::MoveUp => "Move up".into(),
+            Action::MoveDown => "Move down".into(),
+            Action::PageUp => "Page up".into(),
+            Action::PageDown => "Page down".into(),
+            Action::Top => "Go to the top".into(),
+            Action::Bottom => "Go to the bottom".into(),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::all().into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// Where a binding applies. Lookup goes pane scope, then navigation, then global.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    Navigation,
+    Pane(crate::app::PaneId),
+}
+
+impl Scope {
+    pub fn all() -> Vec<Scope> {
+        let mut v = vec![Scope::Global, Scope::Navigation];
+        v.extend(crate::app::PaneId::ALL.iter().map(|p| Scope::Pane(*p)));
+        v
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Scope::Global => "global".into(),
+            Scope::Navigation => "navigation".into(),
+            Scope::Pane(p) => p.key().into(),
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Scope> {
+        Scope::all().into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// One key press, normalised so that `G` and `shift+g` are the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> Self {
+        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            // The character already carries shift; terminals disagree on the flag.
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                if mods.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        Self { code, mods }
+    }
+
+    pub fn from_event(ev: &KeyEvent) -> Self {
+        Self::new(ev.code, ev.modifiers)
+    }
+
+    pub fn char(c: char) -> Self {
+        Self::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    /// Parse one key as written in a keymap: `q`, `G`, `ctrl+c`, `alt+enter`, `f5`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("empty key".into());
+        }
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        // A lone "+" is the plus key, not a modifier separator.
+        while let Some((m, tail)) = rest.split_once('+').filter(|(_, t)| !t.is_empty()) {
+            match m.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" | "c" => mods |= KeyModifiers::CONTROL,
+                "alt" | "meta" | "m" => mods |= KeyModifiers::ALT,
+                "shift" | "s" => mods |= KeyModifiers::SHIFT,
+                other => return Err(format!("unknown modifier {other:?} (use ctrl, alt, shift)")),
+            }
+            rest = tail;
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => {
+                if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_lowercase() {
+                    KeyCode::Char(c.to_ascii_uppercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "space" => KeyCode::Char(' '),
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "insert" | "ins" => KeyCode::Insert,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pageup" | "pgup" => KeyCode::PageUp,
+                "pagedown" | "pgdn" => KeyCode::PageDown,
+                f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                    Ok(n) if (1..=24).contains(&n) => KeyCode::F(n),
+                    _ => return Err(format!("unknown key {rest:?}")),
+                },
+                _ => return Err(format!("unknown key {rest:?}")),
+            },
+        };
+        if mods.contains(KeyModifiers::SHIFT) && code == KeyCode::Tab {
+            return Ok(Self::new(KeyCode::BackTab, KeyModifiers::NONE));
+        }
+        Ok(Self::new(code, mods))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (m, name) in [(KeyModifiers::CONTROL, "ctrl+"), (KeyModifiers::ALT, "alt+"), (KeyModifiers::SHIFT, "shift+")] {
+            if self.mods.contains(m) {
+                f.write_str(name)?;
+            }
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift+tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("del"),
+            KeyCode::Insert => f.write_str("ins"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A key sequence: one key, or two such as `g g`.
+pub type KeySeq = Vec<Key>;
+
+pub fn parse_seq(s: &str) -> Result<KeySeq, String> {
+    let keys: Vec<Key> = s.split_whitespace().map(Key::parse).collect::<Result<_, _>>()?;
+    match keys.len() {
+        0 => Err("empty key".into()),
+        1 | 2 => Ok(keys),
+        _ => Err(format!("{s:?}: sequences are at most two keys")),
+    }
+}
+
+pub fn seq_to_string(seq: &[Key]) -> String {
+    seq.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ")
+}
+
+/// What a key sequence means in the current scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Action(Action),
+    /// The sequence so far starts a longer binding: wait for the next key.
+    Pending,
+    None,
+}
+
+/// Where a binding was defined, so later conflicts can point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    file: PathBuf,
+    line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: BTreeMap<Scope, HashMap<KeySeq, (Action, Origin)>>,
+}
+
+const UNBIND: &str = "none";
+
+impl Keymap {
+    /// The built-in default keymap.
+    pub fn default_keymap() -> Self {
+        let mut km = Keymap { bindings: BTreeMap::new() };
+        // The embedded default is tested to parse; fall back to empty, never panic.
+        let _ = km.layer(DEFAULT_KEYMAP, Path::new("keymaps/default.toml"));
+        km
+    }
+
+    /// Default keymap with `spec` (a built-in name or a path) layered over it.
+    pub fn load(spec: Option<&str>, user_dir: Option<&Path>) -> Result<Self, FileError> {
+        let mut km = Keymap { bindings: BTreeMap::new() };
+        km.layer(DEFAULT_KEYMAP, Path::new("keymaps/default.toml"))?;
+        let Some(spec) = spec.filter(|s| *s != "default") else {
+            return Ok(km);
+        };
+        if spec.contains('/') || spec.ends_with(".toml") {
+            let p = PathBuf::from(spec);
+            km.layer(&read_text(&p)?, &p)?;
+        } else if let Some(p) = user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists()) {
+            km.layer(&read_text(&p)?, &p)?;
+        } else if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
+            km.layer(text, Path::new(&format!("keymaps/{name}.toml")))?;
+        } else {
+            let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            return Err(FileError::new(Path::new(spec), format!("no such keymap; built-in keymaps: {}", names.join(", "))));
+        }
+        Ok(km)
+    }
+
+    /// Parse `text` and lay its bindings over the current ones.
+    pub fn layer(&mut self, text: &str, file: &Path) -> Result<(), FileError> {
+        let raw: BTreeMap<String, BTreeMap<String, toml::Spanned<String>>> =
+            toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
+        // Bindings from this file, to catch two spellings of one key.
+        let mut this_file: HashMap<(Scope, KeySeq), usize> = HashMap::new();
+        // Unbinds first, so a user can free `g g` and bind `g` in one file.
+        let mut entries: Vec<(&String, &String, &toml::Spanned<String>)> = raw
+            .iter()
+            .flat_map(|(scope, table)| table.iter().map(move |(k, a)| (scope, k, a)))
+            .collect();
+        entries.sort_by_key(|(_, _, a)| a.get_ref() != UNBIND);
+        for (scope_name, key_text, action_text) in entries {
+            let scope = Scope::from_name(scope_name).ok_or_else(|| {
+                let names: Vec<_> = Scope::all().iter().map(|s| s.name()).collect();
+                FileError::new(file, format!("unknown section [{scope_name}]; sections are: {}", names.join(", ")))
+                    .locate(text, &format!("[{scope_name}]"))
+            })?;
+            {
+                let line = super::source::line_of_offset(text, action_text.span().start);
+                let err = |msg: String| Err(FileError::new(file, msg).at_line(line).with_key(key_text.clone()));
+                let seq = match parse_seq(key_text) {
+                    Ok(s) => s,
+                    Err(e) => return err(format!("cannot parse key: {e}")),
+                };
+                if let Some(first) = this_file.insert((scope, seq.clone()), line) {
+                    return err(format!("key {} is bound twice in [{scope_name}] (also on line {first})", seq_to_string(&seq)));
+                }
+                let scope_map = self.bindings.entry(scope).or_default();
+                if action_text.get_ref() == UNBIND {
+                    scope_map.remove(&seq);
+                    continue;
+                }
+                let Some(action) = Action::from_name(action_text.get_ref()) else {
+                    return err(format!("unknown action {:?}; run `opsdeck keys` or see keymaps/default.toml for the list", action_text.get_ref()));
+                };
+                // A key that is also the start of a sequence could never reach the longer binding.
+                let clash = scope_map.iter().find(|(other, _)| {
+                    **other != seq && (other.starts_with(&seq) || seq.starts_with(other))
+                });
+                if let Some((other, (_, origin))) = clash {
+                    return err(format!(
+                        "{} conflicts with {} ({}:{}): one is the start of the other",
+                        seq_to_string(&seq),
+                        seq_to_string(other),
+                        origin.file.display(),
+                        origin.line
+                    ));
+                }
+                scope_map.insert(seq, (action, Origin { file: file.to_path_buf(), line }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolve a sequence against scopes in priority order.
+    pub fn lookup(&self, scopes: &[Scope], seq: &[Key]) -> Lookup {
+        let mut pending = false;
+        for scope in scopes {
+            let Some(map) = self.bindings.get(scope) else { continue };
+            if let Some((action, _)) = map.get(seq) {
+                return Lookup::Action(*action);
+            }
+            pending |= map.keys().any(|k| k.len() > seq.len() && k.starts_with(seq));
+        }
+        if pending {
+            Lookup::Pending
+        } else {
+            Lookup::None
+        }
+    }
+
+    /// Keys bound to `action` in `scope`, in a stable order (single keys first).
+    pub fn keys_for(&self, scope: Scope, action: Action) -> Vec<String> {
+        let mut keys: Vec<&KeySeq> = self
+            .bindings
+            .get(&scope)
+            .map(|m| m.iter().filter(|(_, (a, _))| *a == action).map(|(k, _)| k).collect())
+            .unwrap_or_default();
+        keys.sort_by_key(|k| (k.len(), key_rank(k), seq_to_string(k)));
+        keys.into_iter().map(|k| seq_to_string(k)).collect()
+    }
+
+    /// First key for an action in any of the scopes, for hints.
+    pub fn first_key(&self, scopes: &[Scope], action: Action) -> Option<String> {
+        scopes.iter().find_map(|s| self.keys_for(*s, action).into_iter().next())
+    }
+
+    /// All bindings of a scope grouped by action, for the help screen.
+    pub fn actions_in(&self, scope: Scope) -> Vec<(Action, Vec<String>)> {
+        let mut actions: Vec<Action> = self
+            .bindings
+            .get(&scope)
+            .map(|m| m.values().map(|(a, _)| *a).collect())
+            .unwrap_or_default();
+        actions.sort();
+        actions.dedup();
+        actions.into_iter().map(|a| (a, self.keys_for(scope, a))).collect()
+    }
+}
+
+/// Prefer plain letters over named keys when showing "the" key for an action.
+fn key_rank(seq: &KeySeq) -> u8 {
+    match seq.first().map(|k| (k.code, k.mods)) {
+        Some((KeyCode::Char(_), m)) if m.is_empty() => 0,
+        Some((_, m)) if m.is_empty() => 1,
+        _ => 2,
+    }
+}
+
+/// Parse a keymap file on its own (for `--keymap` validation and tests).
+pub fn check_file(path: &Path) -> Result<Keymap, FileError> {
+    let mut km = Keymap::default_keymap();
+    km.layer(&read_text(path)?, path)?;
+    Ok(km)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::PaneId;
+
+    fn layer(text: &str) -> Result<Keymap, FileError> {
+        let mut km = Keymap::default_keymap();
+        km.layer(text, Path::new("user.toml")).map(|_| km)
+    }
+
+    #[test]
+    fn builtin_keymaps_parse() {
+        for (name, text) in BUILTIN {
+            let mut km = Keymap::default_keymap();
+            km.layer(text, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let km = Keymap::default_keymap();
+        assert_eq!(km.lookup(&[Scope::Global], &[Key::char('q')]), Lookup::Action(Action::Quit));
+        assert_eq!(km.lookup(&[Scope::Global], &[Key::char('2')]), Lookup::Action(Action::Pane(PaneId::Database)));
+    }
+
+    #[test]
+    fn keys_parse_with_modifiers() {
+        assert_eq!(Key::parse("ctrl+c").unwrap(), Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(Key::parse("G").unwrap(), Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT));
+        assert_eq!(Key::parse("shift+g").unwrap(), Key::char('G'));
+        assert_eq!(Key::parse("shift+tab").unwrap(), Key::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        assert_eq!(Key::parse("+").unwrap(), Key::char('+'));
+        assert_eq!(Key::parse("f5").unwrap(), Key::new(KeyCode::F(5), KeyModifiers::NONE));
+        assert!(Key::parse("hyper+x").is_err());
+        assert!(Key::parse("banana").is_err());
+    }
+
+    #[test]
+    fn two_key_sequences_wait_then_fire() {
+        let km = layer("[navigation]\n\"z z\" = \"top\"\n").unwrap();
+        let scopes = [Scope::Navigation, Scope::Global];
+        assert_eq!(km.lookup(&scopes, &[Key::char('z')]), Lookup::Pending);
+        assert_eq!(km.lookup(&scopes, &[Key::char('z'), Key::char('z')]), Lookup::Action(Action::Top));
+        assert_eq!(km.lookup(&scopes, &[Key::char('z'), Key::char('x')]), Lookup::None);
+    }
+
+    #[test]
+    fn user_layer_overrides_and_unbinds() {
+        let km = layer("[global]\nq = \"none\"\nx = \"quit\"\n").unwrap();
+        assert_eq!(km.lookup(&[Scope::Global], &[Key::char('q')]), Lookup::None);
+        assert_eq!(km.lookup(&[Scope::Global], &[Key::char('x')]), Lookup::Action(Action::Quit));
+    }
+
+    #[test]
+    fn unknown_action_names_file_and_line() {
+        let e = layer("[global]\nq = \"quit\"\nw = \"teleport\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.to_string().starts_with("user.toml:3: key `w`: unknown action \"teleport\""), "{e}");
+    }
+
+    #[test]
+    fn unparsable_key_names_file_and_line() {
+        let e = layer("[global]\n\n\"ctrl+banana\" = \"quit\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("banana"), "{e}");
+    }
+
+    #[test]
+    fn same_key_twice_in_scope_is_an_error() {
+        let e = layer("[global]\n\"ctrl+x\" = \"quit\"\n\"Ctrl+X\" = \"help\"\n").unwrap_err();
+        assert!(e.message.contains("bound twice"), "{e}");
+        assert!(e.line.is_some());
+    }
+
+    #[test]
+    fn prefix_conflict_is_an_error() {
+        let e = layer("[navigation]\n\"z z\" = \"top\"\nz = \"bottom\"\n").unwrap_err();
+        assert!(e.message.contains("start of the other"), "{e}");
+    }
+
+    #[test]
+    fn unknown_section_is_an_error() {
+        let e = layer("[globl]\nq = \"quit\"\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+    }
+}

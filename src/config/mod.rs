@@ -1,0 +1,500 @@
+//! Configuration: the TOML model, where it is found, and its validation.
+//! `config/opsdeck.example.toml` documents every key.
+
+pub mod keymap;
+pub mod secret;
+pub mod source;
+pub mod theme;
+
+use serde::{Deserialize, Deserializer};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use secret::{ConfigUrl, Secret, SecretRef};
+pub use source::FileError;
+
+/// Where the config came from, for messages and for resolving relative paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    File(PathBuf),
+    /// No config file anywhere: built-in defaults.
+    Defaults,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Refuse every action with a side effect, on every backend.
+    pub read_only: bool,
+    /// Theme name (`themes/NAME.toml`) or path.
+    pub theme: Option<String>,
+    /// Keymap name or path, layered over the default keymap.
+    pub keymap: Option<String>,
+    /// Capture the mouse (wheel scrolls, click focuses). Off: the terminal keeps
+    /// its own selection and copy, which matters more over SSH.
+    pub mouse: bool,
+    pub operator: OperatorConfig,
+    pub state: StateConfig,
+    pub log: LogConfig,
+    pub docker: Vec<DockerConfig>,
+    pub http: Vec<HttpConfig>,
+    pub host: HostConfig,
+    pub postgres: Vec<PostgresConfig>,
+    pub alertmanager: Vec<AlertmanagerConfig>,
+    pub access: AccessConfig,
+    pub runbooks: RunbooksConfig,
+    #[serde(skip)]
+    pub origin: Option<ConfigOrigin>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatorConfig {
+    /// Default: `$OPSDECK_OPERATOR`, then the login name.
+    pub name: Option<String>,
+    /// Other names this operator appears under in access data.
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// SQLite file. Default: the XDG data directory.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Diagnostic log file. Default: `opsdeck.log` in the XDG state/data dir.
+    pub path: Option<PathBuf>,
+    /// tracing filter, e.g. "info" or "opsdeck=debug".
+    pub level: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerConfig {
+    pub name: String,
+    /// `unix:///var/run/docker.sock` or `tcp://host:2376` / `https://host:2376`.
+    pub url: ConfigUrl,
+    pub tls_ca: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    #[serde(default = "defaults::docker_interval", deserialize_with = "de_duration")]
+    pub interval: Duration,
+    #[serde(default = "defaults::timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub name: String,
+    pub url: ConfigUrl,
+    #[serde(default = "defaults::expect_status")]
+    pub expect_status: u16,
+    #[serde(default = "defaults::timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    #[serde(default = "defaults::http_interval", deserialize_with = "de_duration")]
+    pub interval: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostConfig {
+    pub cpu_warn: u8,
+    pub memory_warn: u8,
+    pub disk_warn: u8,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            cpu_warn: 70,
+            memory_warn: 80,
+            disk_warn: 85,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresConfig {
+    pub name: String,
+    pub url: ConfigUrl,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    #[serde(default = "defaults::pg_interval", deserialize_with = "de_duration")]
+    pub interval: Duration,
+    #[serde(default = "defaults::timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    #[serde(default = "defaults::long_query", deserialize_with = "de_duration")]
+    pub long_query: Duration,
+    #[serde(default = "defaults::connections_warn")]
+    pub connections_warn: u32,
+    #[serde(default = "defaults::cache_hit_warn")]
+    pub cache_hit_warn: f64,
+    #[serde(default = "defaults::replication_lag_warn", deserialize_with = "de_duration")]
+    pub replication_lag_warn: Duration,
+    #[serde(default)]
+    pub backup: Option<BackupConfig>,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+impl PostgresConfig {
+    pub fn password(&self) -> SecretRef {
+        SecretRef {
+            env: self.password_env.clone(),
+            file: self.password_file.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Glob of backup files; the newest one is judged.
+    pub newest_file: Option<String>,
+    /// SQL returning the last backup time, as an alternative to files.
+    pub query: Option<String>,
+    #[serde(default = "defaults::backup_max_age", deserialize_with = "de_duration")]
+    pub max_age: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerConfig {
+    pub name: String,
+    pub url: ConfigUrl,
+    /// Instances with the same cluster name are merged.
+    #[serde(default)]
+    pub cluster: Option<String>,
+    #[serde(default = "defaults::am_interval", deserialize_with = "de_duration")]
+    pub interval: Duration,
+    #[serde(default = "defaults::timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    #[serde(default = "defaults::ack_duration", deserialize_with = "de_duration")]
+    pub ack_duration: Duration,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    pub source: Vec<AccessSourceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessSourceConfig {
+    pub name: String,
+    /// A `[[postgres]]` name, for SQL sources.
+    #[serde(default)]
+    pub database: Option<String>,
+    #[serde(default)]
+    pub query: Option<String>,
+    /// A JSON or CSV file, for exported sources.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    #[serde(default)]
+    pub revoke: Option<String>,
+    #[serde(default = "defaults::inactive_days")]
+    pub inactive_days: u32,
+    #[serde(default)]
+    pub privileged_roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunbooksConfig {
+    pub dirs: Vec<PathBuf>,
+    /// `command` checks run argv directly, never through a shell; off by default.
+    pub allow_commands: bool,
+}
+
+mod defaults {
+    use std::time::Duration;
+    pub fn timeout() -> Duration {
+        Duration::from_secs(3)
+    }
+    pub fn docker_interval() -> Duration {
+        Duration::from_secs(5)
+    }
+    pub fn http_interval() -> Duration {
+        Duration::from_secs(15)
+    }
+    pub fn pg_interval() -> Duration {
+        Duration::from_secs(10)
+    }
+    pub fn am_interval() -> Duration {
+        Duration::from_secs(15)
+    }
+    pub fn long_query() -> Duration {
+        Duration::from_secs(300)
+    }
+    pub fn replication_lag_warn() -> Duration {
+        Duration::from_secs(30)
+    }
+    pub fn backup_max_age() -> Duration {
+        Duration::from_secs(26 * 3600)
+    }
+    pub fn ack_duration() -> Duration {
+        Duration::from_secs(2 * 3600)
+    }
+    pub fn expect_status() -> u16 {
+        200
+    }
+    pub fn connections_warn() -> u32 {
+        50
+    }
+    pub fn cache_hit_warn() -> f64 {
+        95.0
+    }
+    pub fn inactive_days() -> u32 {
+        90
+    }
+}
+
+/// Durations are written as humans write them: "2s", "5m", "26h", "1h 30m".
+pub fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let raw = String::deserialize(d)?;
+    let parsed = humantime::parse_duration(&raw)
+        .map_err(|e| serde::de::Error::custom(format!("invalid duration {raw:?}: {e} (write e.g. \"15s\", \"5m\", \"26h\")")))?;
+    if parsed.is_zero() {
+        return Err(serde::de::Error::custom("duration must be greater than zero"));
+    }
+    Ok(parsed)
+}
+
+impl Config {
+    /// Parse and validate config text. `file` is used in error messages.
+    pub fn parse(text: &str, file: &Path) -> Result<Self, FileError> {
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
+        config.validate(text, file)?;
+        config.origin = Some(ConfigOrigin::File(file.to_path_buf()));
+        Ok(config)
+    }
+
+    /// Find and load the config: `explicit` (--config or $OPSDECK_CONFIG),
+    /// else the XDG config file when it exists, else built-in defaults.
+    pub fn discover(explicit: Option<&Path>) -> Result<Self, FileError> {
+        if let Some(path) = explicit {
+            return Self::parse(&source::read_text(path)?, path);
+        }
+        if let Some(path) = default_config_path().filter(|p| p.exists()) {
+            return Self::parse(&source::read_text(&path)?, &path);
+        }
+        let mut config = Config {
+            origin: Some(ConfigOrigin::Defaults),
+            ..Config::default()
+        };
+        config.add_default_docker();
+        Ok(config)
+    }
+
+    /// With no `[[docker]]`, use `$DOCKER_HOST`, then the local socket when present.
+    pub fn add_default_docker(&mut self) {
+        if !self.docker.is_empty() {
+            return;
+        }
+        let url = match std::env::var("DOCKER_HOST") {
+            Ok(h) if !h.is_empty() => h,
+            _ if Path::new("/var/run/docker.sock").exists() => {
+                "unix:///var/run/docker.sock".to_string()
+            }
+            _ => return,
+        };
+        self.docker.push(DockerConfig {
+            name: "local".into(),
+            url: ConfigUrl::new(url),
+            tls_ca: None,
+            tls_cert: None,
+            tls_key: None,
+            interval: defaults::docker_interval(),
+            timeout: defaults::timeout(),
+            read_only: false,
+        });
+    }
+
+    fn validate(&self, text: &str, file: &Path) -> Result<(), FileError> {
+        let err = |needle: &str, key: &str, msg: String| {
+            Err(FileError::new(file, msg).with_key(key).locate(text, needle))
+        };
+        let sections: [(&str, Vec<&str>); 5] = [
+            ("docker", self.docker.iter().map(|d| d.name.as_str()).collect()),
+            ("http", self.http.iter().map(|d| d.name.as_str()).collect()),
+            ("postgres", self.postgres.iter().map(|d| d.name.as_str()).collect()),
+            ("alertmanager", self.alertmanager.iter().map(|d| d.name.as_str()).collect()),
+            ("access.source", self.access.source.iter().map(|d| d.name.as_str()).collect()),
+        ];
+        for (section, names) in &sections {
+            let mut seen = HashSet::new();
+            for name in names {
+                if name.trim().is_empty() {
+                    return err("name", "name", format!("[[{section}]] name must not be empty"));
+                }
+                if !seen.insert(*name) {
+                    return err(
+                        &format!("\"{name}\""),
+                        "name",
+                        format!("[[{section}]] name {name:?} is used twice; names must be unique"),
+                    );
+                }
+            }
+        }
+        let urls = self
+            .docker
+            .iter()
+            .map(|d| &d.url)
+            .chain(self.http.iter().map(|h| &h.url))
+            .chain(self.postgres.iter().map(|p| &p.url))
+            .chain(self.alertmanager.iter().map(|a| &a.url));
+        for url in urls {
+            if url.has_literal_password() {
+                return err(
+                    url.as_written(),
+                    "url",
+                    "a password is written in the URL; reference it instead (password_env, password_file or ${VAR})".into(),
+                );
+            }
+        }
+        for d in &self.docker {
+            let u = d.url.as_written();
+            if !["unix://", "tcp://", "http://", "https://"].iter().any(|s| u.starts_with(s)) {
+                return err(u, "url", format!("docker url {u:?} must start with unix://, tcp://, http:// or https://"));
+            }
+        }
+        for p in &self.postgres {
+            if p.password_env.is_some() && p.password_file.is_some() {
+                return err("password_file", "password_file", format!("[[postgres]] {:?}: set password_env or password_file, not both", p.name));
+            }
+            if !p.url.as_written().starts_with("postgres://") && !p.url.as_written().starts_with("postgresql://") {
+                return err(p.url.as_written(), "url", format!("[[postgres]] {:?}: url must start with postgres://", p.name));
+            }
+            if let Some(b) = &p.backup {
+                if b.newest_file.is_none() == b.query.is_none() {
+                    return err("backup", "backup", format!("[[postgres]] {:?}: backup needs exactly one of newest_file or query", p.name));
+                }
+            }
+        }
+        for u in self.http.iter().map(|h| &h.url).chain(self.alertmanager.iter().map(|a| &a.url)) {
+            let w = u.as_written();
+            if !w.starts_with("http://") && !w.starts_with("https://") {
+                return err(w, "url", format!("url {w:?} must start with http:// or https://"));
+            }
+        }
+        for s in &self.access.source {
+            match (&s.database, &s.query, &s.file) {
+                (Some(db), Some(_), None) => {
+                    if !self.postgres.iter().any(|p| &p.name == db) {
+                        return err(db, "database", format!("access source {:?}: database {db:?} is not a [[postgres]] name", s.name));
+                    }
+                }
+                (None, None, Some(_)) => {}
+                _ => {
+                    return err(&s.name, "query", format!("access source {:?}: give either database + query, or file", s.name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether side effects on a backend target are refused.
+    pub fn target_read_only(&self, global_flag: bool, target_flag: bool) -> bool {
+        global_flag || self.read_only || target_flag
+    }
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "opsdeck")
+}
+
+/// `$XDG_CONFIG_HOME/opsdeck/config.toml`.
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// `$XDG_DATA_HOME/opsdeck/state.db`.
+pub fn default_state_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().join("state.db"))
+}
+
+/// `$XDG_STATE_HOME/opsdeck/opsdeck.log` (data dir where there is no state dir).
+pub fn default_log_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.state_dir().unwrap_or(d.data_dir()).join("opsdeck.log"))
+}
+
+/// Expand a leading `~/` so paths from config files work as people write them.
+pub fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, FileError> {
+        Config::parse(text, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn empty_config_is_valid() {
+        let c = parse("").unwrap();
+        assert!(!c.read_only);
+        assert_eq!(c.host.cpu_warn, 70);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let e = parse("read_only = true\n\n[[postgres]]\nname = \"main\"\nurl = \"postgres://h/db\"\nintervall = \"5s\"\n").unwrap_err();
+        assert_eq!(e.line, Some(6), "{e}");
+        assert_eq!(e.key.as_deref(), Some("intervall"), "{e}");
+        assert!(e.to_string().starts_with("test.toml:6: key `intervall`:"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_line_and_key() {
+        let e = parse("[host]\ncpu_warn = \"high\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert_eq!(e.key.as_deref(), Some("cpu_warn"));
+    }
+
+    #[test]
+    fn bad_duration_is_explained() {
+        let e = parse("[[http]]\nname = \"api\"\nurl = \"http://x/health\"\ntimeout = \"soon\"\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.message.contains("invalid duration"), "{e}");
+    }
+
+    #[test]
+    fn literal_password_is_rejected_with_line() {
+        let e = parse("[[postgres]]\nname = \"m\"\nurl = \"postgres://u:pw@h/db\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(!e.to_string().contains(":pw@"), "the error must not repeat the secret: {e}");
+    }
+
+    #[test]
+    fn duplicate_names_are_rejected() {
+        let e = parse("[[http]]\nname = \"a\"\nurl = \"http://x\"\n[[http]]\nname = \"a\"\nurl = \"http://y\"\n").unwrap_err();
+        assert!(e.message.contains("used twice"), "{e}");
+    }
+
+    #[test]
+    fn design_sketch_parses() {
+        let text = include_str!("../../config/opsdeck.example.toml");
+        let c = Config::parse(text, Path::new("opsdeck.example.toml")).unwrap();
+        assert_eq!(c.postgres[0].long_query, Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,109 @@
+//! Subcommands that print and exit: snapshot, audit verify, audit export.
+
+use crate::app::PaneId;
+use crate::cli::{AuditCmd, Cli};
+use crate::config::theme::ColorSupport;
+use crate::identity::Identity;
+use crate::store::{audit, Store};
+use std::process::ExitCode;
+
+/// Exit codes: 0 ok, 1 something checked is not ok, 2 bad usage or configuration.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_CHECK_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+pub async fn snapshot(cli: &Cli, pane: Option<&str>, width: u16, height: u16) -> ExitCode {
+    let pane = match pane.map(|p| PaneId::parse(p).ok_or(p)) {
+        Some(Err(p)) => {
+            eprintln!("opsdeck: unknown pane {p:?}; panes: services, database, alerts, access, checklist");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Some(Ok(p)) => Some(p),
+        None => None,
+    };
+    // Plain text out: colours do not matter, symbols do.
+    let loaded = match crate::setup::load(cli, ColorSupport::None) {
+        Ok(l) => l,
+        Err(e) => return config_error(&e),
+    };
+    let identity = Identity::detect(loaded.config.operator.name.as_deref());
+    let targets = crate::backends::targets(&loaded.config);
+    let mut state = crate::setup::initial_state(&loaded, identity, &targets);
+    crate::snapshot::poll_all(&mut state, targets).await;
+    match crate::snapshot::render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("opsdeck: cannot render: {e}");
+            ExitCode::from(EXIT_CHECK_FAILED)
+        }
+    }
+}
+
+pub async fn audit(cli: &Cli, cmd: &AuditCmd) -> ExitCode {
+    let config = match crate::config::Config::discover(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return config_error(&e),
+    };
+    let Some(path) = crate::setup::state_path(cli, &config) else {
+        eprintln!("opsdeck: no state store path: pass --state PATH");
+        return ExitCode::from(EXIT_USAGE);
+    };
+    if !path.exists() {
+        eprintln!("opsdeck: state store {} does not exist", path.display());
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let store = match Store::open(&path).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let code = match cmd {
+        AuditCmd::Verify => match store.verify_audit().await {
+            Ok(r) => match r.broken {
+                None => {
+                    println!("audit log intact: {} entries", r.rows);
+                    EXIT_OK
+                }
+                Some((seq, why)) => {
+                    println!("audit log BROKEN at sequence {seq}: {why}");
+                    EXIT_CHECK_FAILED
+                }
+            },
+            Err(e) => {
+                eprintln!("opsdeck: {e}");
+                EXIT_CHECK_FAILED
+            }
+        },
+        AuditCmd::Export { format, since } => {
+            let since = match since.as_deref().map(|s| audit::parse_since(s, chrono::Utc::now())).transpose() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("opsdeck: --since: {e}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
+            match store.audit_entries(since).await.map_err(|e| e.to_string()).and_then(|e| audit::export(&e, *format)) {
+                Ok(text) => {
+                    println!("{}", text.trim_end());
+                    EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("opsdeck: {e}");
+                    EXIT_CHECK_FAILED
+                }
+            }
+        }
+    };
+    store.close().await;
+    ExitCode::from(code)
+}
+
+pub fn config_error(e: &crate::config::FileError) -> ExitCode {
+    eprintln!("opsdeck: {e}");
+    ExitCode::from(EXIT_USAGE)
+}

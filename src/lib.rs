@@ -1,0 +1,15 @@
+//! opsdeck: a terminal console for on-call engineers.
+
+pub mod app;
+pub mod backends;
+pub mod cli;
+pub mod config;
+pub mod headless;
+pub mod identity;
+pub mod logging;
+pub mod runtime;
+pub mod setup;
+pub mod snapshot;
+pub mod store;
+pub mod terminal;
+pub mod ui;

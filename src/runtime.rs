@@ -1,0 +1,251 @@
+//! The TUI event loop: one task selecting over terminal input, backend
+//! reports, internal results, the clock and signals. It applies messages with
+//! `update`, runs the returned commands, and draws only when state changed.
+
+use crate::app::{update, Command, Msg, State};
+use crate::backends::{self, BackendReport};
+use crate::config::theme::Theme;
+use crate::identity::Identity;
+use crate::store::{AuditRecord, Outcome, Store};
+use crate::terminal::TerminalGuard;
+use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+use futures::StreamExt;
+use std::io::Write;
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+/// How long shutdown waits for the final audit entry and settings.
+const PERSIST_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub struct RunOptions {
+    pub state: State,
+    pub theme: Theme,
+    pub targets: Vec<backends::Target>,
+    pub store: Store,
+    pub mouse: bool,
+}
+
+/// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
+pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
+    let RunOptions { mut state, theme, targets, store, mouse } = opts;
+    let identity = state.identity.clone();
+
+    restore_ui_settings(&store, &mut state).await;
+    let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
+    if let Err(e) = store.append_audit(&identity, open).await {
+        // Without an audit trail nothing may be changed: fall back to read-only.
+        state.read_only = true;
+        update(&mut state, Msg::AuditFailed(format!("{e}; running read-only")));
+    }
+
+    let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
+    let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
+    let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
+    let actors = backends::spawn_all(targets, report_tx);
+
+    let mut guard = TerminalGuard::enter(mouse)?;
+    let size = guard.terminal.size()?;
+    update(&mut state, Msg::Resize(size.width, size.height));
+
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval_at(next_second(), Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let reason = loop {
+        if state.dirty {
+            state.dirty = false;
+            if draw(&mut guard, &state, &theme).is_err() {
+                // The tty is gone (write failed): nothing more to show.
+                break "terminal lost";
+            }
+        }
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => match event_to_msg(ev) { Some(m) => m, None => continue },
+                // EOF or an error on the input: the SSH session dropped.
+                Some(Err(_)) | None => Msg::Shutdown("terminal closed"),
+            },
+            Some(r) = report_rx.recv() => Msg::Backend(r),
+            Some(m) = msg_rx.recv() => m,
+            _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
+            _ = sigterm.recv() => Msg::Shutdown("SIGTERM"),
+            _ = sighup.recv() => Msg::Shutdown("SIGHUP"),
+            _ = sigint.recv() => Msg::Shutdown("SIGINT"),
+        };
+        let why = shutdown_reason(&msg);
+        let mut commands = update(&mut state, msg);
+        // Coalesce a burst (a pasted key run, many reports) into one frame.
+        while let Ok(r) = report_rx.try_recv() {
+            commands.extend(update(&mut state, Msg::Backend(r)));
+        }
+        while let Ok(m) = msg_rx.try_recv() {
+            commands.extend(update(&mut state, m));
+        }
+        if execute(commands, &mut guard, &mut state, &store, &audit_tx, &msg_tx) || state.quit {
+            break why.unwrap_or("quit");
+        }
+    };
+
+    for a in actors {
+        a.abort();
+    }
+    persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
+    drop(guard);
+    Ok(reason)
+}
+
+fn shutdown_reason(msg: &Msg) -> Option<&'static str> {
+    match msg {
+        Msg::Shutdown(why) => Some(why),
+        _ => None,
+    }
+}
+
+fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> std::io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    // Synchronized output: terminals that support it show whole frames only.
+    crossterm::queue!(guard.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    guard.terminal.draw(|f| crate::ui::draw(f, state, theme))?;
+    crossterm::execute!(guard.terminal.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+fn event_to_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        Event::Mouse(m) => {
+            let code = match m.kind {
+                MouseEventKind::ScrollDown => KeyCode::Down,
+                MouseEventKind::ScrollUp => KeyCode::Up,
+                _ => return None,
+            };
+            Some(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+        }
+        _ => None,
+    }
+}
+
+/// Run commands. Returns true when the app should stop.
+fn execute(
+    commands: Vec<Command>,
+    guard: &mut TerminalGuard,
+    state: &mut State,
+    store: &Store,
+    audit_tx: &mpsc::UnboundedSender<AuditRecord>,
+    msg_tx: &mpsc::Sender<Msg>,
+) -> bool {
+    let mut stop = false;
+    for c in commands {
+        match c {
+            Command::Audit(rec) => {
+                if audit_tx.send(rec).is_err() {
+                    update(state, Msg::AuditFailed("audit writer stopped".into()));
+                }
+            }
+            Command::LoadAuditLog { limit } => {
+                let store = store.clone();
+                let tx = msg_tx.clone();
+                tokio::spawn(async move {
+                    let r = store.audit_tail(limit).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::AuditLoaded(r)).await;
+                });
+            }
+            Command::ClearScreen => {
+                let _ = guard.terminal.clear();
+                state.dirty = true;
+            }
+            Command::Bell => {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+            }
+            Command::Quit => stop = true,
+        }
+    }
+    stop
+}
+
+/// One writer, in order: entries are appended in the order they were asked for,
+/// and a failure is reported back to the screen rather than lost.
+fn spawn_audit_writer(
+    store: Store,
+    who: Identity,
+    msg_tx: mpsc::Sender<Msg>,
+) -> (mpsc::UnboundedSender<AuditRecord>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<AuditRecord>();
+    let handle = tokio::spawn(async move {
+        while let Some(rec) = rx.recv().await {
+            if let Err(e) = store.append_audit(&who, rec).await {
+                tracing::error!(error = %e, "audit append failed");
+                let _ = msg_tx.send(Msg::AuditFailed(e.to_string())).await;
+            }
+        }
+    });
+    (tx, handle)
+}
+
+async fn persist_on_exit(
+    store: &Store,
+    audit_tx: mpsc::UnboundedSender<AuditRecord>,
+    audit_writer: tokio::task::JoinHandle<()>,
+    state: &State,
+    reason: &'static str,
+) {
+    let close = AuditRecord::new("app", "session.close", Outcome::Info)
+        .details(serde_json::json!({ "reason": reason, "version": env!("CARGO_PKG_VERSION") }));
+    let work = async {
+        // The close goes behind every pending entry; closing the channel lets
+        // the writer finish the queue and stop.
+        let _ = audit_tx.send(close);
+        drop(audit_tx);
+        let _ = audit_writer.await;
+        save_ui_settings(store, state).await;
+    };
+    if tokio::time::timeout(PERSIST_TIMEOUT, work).await.is_err() {
+        tracing::error!("state store did not finish writing within {PERSIST_TIMEOUT:?}");
+    }
+}
+
+fn session_details(who: &Identity, state: &State) -> serde_json::Value {
+    serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "operator": who.operator,
+        "host": who.host,
+        "ssh_client": who.ssh_client,
+        "read_only": state.read_only,
+        "backends": state.backends.iter().map(|b| b.id.to_string()).collect::<Vec<_>>(),
+    })
+}
+
+async fn restore_ui_settings(store: &Store, state: &mut State) {
+    use crate::app::{PaneId, View};
+    if let Ok(Some(v)) = store.setting("ui.focus").await {
+        if let Some(p) = PaneId::parse(&v) {
+            state.focus = p;
+        }
+    }
+    if let Ok(Some(v)) = store.setting("ui.view").await {
+        state.view = PaneId::parse(&v).map(View::Zoom).unwrap_or(View::Dashboard);
+    }
+}
+
+async fn save_ui_settings(store: &Store, state: &State) {
+    use crate::app::View;
+    let view = match state.view {
+        View::Dashboard => "dashboard",
+        View::Zoom(p) => p.key(),
+    };
+    let _ = store.set_setting("ui.view", view).await;
+    let _ = store.set_setting("ui.focus", state.focus.key()).await;
+}
+
+/// The next wall-clock second, so the clock ticks on the second.
+fn next_second() -> tokio::time::Instant {
+    let now = chrono::Utc::now();
+    let ms = 1000 - u64::from(now.timestamp_subsec_millis().min(999));
+    tokio::time::Instant::now() + Duration::from_millis(ms)
+}

@@ -1,0 +1,53 @@
+//! Turning the command line and config files into a ready `State`.
+
+use crate::app::{BackendStatus, Setup, State};
+use crate::backends::Target;
+use crate::cli::Cli;
+use crate::config::keymap::Keymap;
+use crate::config::theme::{ColorSupport, Theme};
+use crate::config::{self, Config, FileError};
+use crate::identity::Identity;
+use chrono::Utc;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Config, theme and keymap, all validated.
+pub struct Loaded {
+    pub config: Config,
+    pub theme: Theme,
+    pub keymap: Arc<Keymap>,
+    pub read_only: bool,
+}
+
+/// Load everything the command line points at. Any error names its file.
+pub fn load(cli: &Cli, support: ColorSupport) -> Result<Loaded, FileError> {
+    let config = Config::discover(cli.config.as_deref())?;
+    let user_dir = config::default_config_path().and_then(|p| p.parent().map(|d| d.to_path_buf()));
+    let theme_spec = cli.theme.clone().or_else(|| config.theme.clone());
+    let theme = Theme::load(theme_spec.as_deref(), user_dir.as_ref().map(|d| d.join("themes")).as_deref(), support)?;
+    let keymap_spec = cli.keymap.clone().or_else(|| config.keymap.clone());
+    let keymap = Keymap::load(keymap_spec.as_deref(), user_dir.as_ref().map(|d| d.join("keymaps")).as_deref())?;
+    let read_only = cli.read_only || config.read_only;
+    Ok(Loaded { config, theme, keymap: Arc::new(keymap), read_only })
+}
+
+/// `--state`, then `[state] path`, then the XDG data dir.
+pub fn state_path(cli: &Cli, config: &Config) -> Option<PathBuf> {
+    cli.state
+        .clone()
+        .or_else(|| config.state.path.as_deref().map(config::expand_home))
+        .or_else(config::default_state_path)
+}
+
+/// The state before the first poll: one status per backend target.
+pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) -> State {
+    let mut state = State::new(identity, loaded.keymap.clone(), Utc::now());
+    state.read_only = loaded.read_only;
+    state.backends = targets.iter().map(|t| BackendStatus::new(t.id.clone(), t.interval, t.timeout)).collect();
+    state.setup = Setup {
+        access_sources: loaded.config.access.source.iter().map(|s| s.name.clone()).collect(),
+        runbook_dirs: loaded.config.runbooks.dirs.iter().map(|d| d.display().to_string()).collect(),
+        config_hint: "config/opsdeck.example.toml".into(),
+    };
+    state
+}

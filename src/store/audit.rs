@@ -1,0 +1,376 @@
+//! The audit log: append-only, hash-chained. Each row stores
+//! `hash = sha256(prev_hash || canonical_bytes(row))`; verification recomputes
+//! the chain and names the first row that was edited, removed or reordered.
+
+use super::{Store, StoreError};
+use crate::identity::Identity;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Written before a side effect is attempted.
+    Intent,
+    Ok,
+    Failed,
+    Refused,
+    /// Not an action on a system: session open/close, notes.
+    Info,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Intent => "intent",
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Refused => "refused",
+            Outcome::Info => "info",
+        }
+    }
+}
+
+/// What a caller asks to record; identity and time are added by the writer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub pane: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub justification: Option<String>,
+    pub outcome: Outcome,
+    pub details: serde_json::Value,
+}
+
+impl AuditRecord {
+    pub fn new(pane: &str, action: &str, outcome: Outcome) -> Self {
+        Self {
+            pane: pane.into(),
+            action: action.into(),
+            target: None,
+            justification: None,
+            outcome,
+            details: serde_json::Value::Object(Default::default()),
+        }
+    }
+    pub fn target(mut self, t: impl Into<String>) -> Self {
+        self.target = Some(t.into());
+        self
+    }
+    pub fn justification(mut self, j: impl Into<String>) -> Self {
+        self.justification = Some(j.into());
+        self
+    }
+    pub fn details(mut self, d: serde_json::Value) -> Self {
+        self.details = d;
+        self
+    }
+}
+
+/// A stored row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub ts: String,
+    pub operator: String,
+    pub ssh_client: Option<String>,
+    pub host: String,
+    pub pane: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub justification: Option<String>,
+    pub outcome: String,
+    /// JSON text exactly as hashed.
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEntry {
+    /// The bytes the hash covers: every field but the hashes, in a fixed order,
+    /// as a JSON array (unambiguous: no field can bleed into the next).
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let fields = serde_json::json!([
+            self.seq,
+            self.ts,
+            self.operator,
+            self.ssh_client,
+            self.host,
+            self.pane,
+            self.action,
+            self.target,
+            self.justification,
+            self.outcome,
+            self.details,
+        ]);
+        fields.to_string().into_bytes()
+    }
+
+    pub fn compute_hash(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.prev_hash.as_bytes());
+        h.update(self.canonical_bytes());
+        hex::encode(h.finalize())
+    }
+}
+
+/// Result of `audit verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub rows: u64,
+    /// First sequence number where the chain breaks, and why.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Mask values whose key looks like a secret, at any depth: details come from
+/// many callers and a secret must never reach the log.
+pub fn scrub_secrets(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                let key = k.to_ascii_uppercase();
+                if ["PASSWORD", "SECRET", "TOKEN", "CREDENTIAL", "PASSWD", "API_KEY", "PRIVATE_KEY"].iter().any(|s| key.contains(s)) {
+                    *val = serde_json::Value::String("••••".into());
+                } else {
+                    scrub_secrets(val);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(scrub_secrets),
+        _ => {}
+    }
+}
+
+fn now_ts() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        seq: r.try_get("seq")?,
+        ts: r.try_get("ts")?,
+        operator: r.try_get("operator")?,
+        ssh_client: r.try_get("ssh_client")?,
+        host: r.try_get("host")?,
+        pane: r.try_get("pane")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        justification: r.try_get("justification")?,
+        outcome: r.try_get("outcome")?,
+        details: r.try_get("details")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+const COLUMNS: &str = "seq, ts, operator, ssh_client, host, pane, action, target, justification, outcome, details, prev_hash, hash";
+
+impl Store {
+    /// Append one entry. Serialised by an IMMEDIATE transaction, so concurrent
+    /// writers (other tasks, other opsdeck processes on the same file) queue up
+    /// instead of forking the chain. Returns once the row is durable.
+    pub async fn append_audit(&self, who: &Identity, rec: AuditRecord) -> Result<AuditEntry, StoreError> {
+        let mut details = rec.details;
+        scrub_secrets(&mut details);
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let result = async {
+            let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+            let (last_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
+            let mut entry = AuditEntry {
+                seq: last_seq + 1,
+                ts: now_ts(),
+                operator: who.operator.clone(),
+                ssh_client: who.ssh_client.clone(),
+                host: who.host.clone(),
+                pane: rec.pane,
+                action: rec.action,
+                target: rec.target,
+                justification: rec.justification,
+                outcome: rec.outcome.as_str().to_string(),
+                details: details.to_string(),
+                prev_hash,
+                hash: String::new(),
+            };
+            entry.hash = entry.compute_hash();
+            sqlx::query(&format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+                .bind(entry.seq)
+                .bind(&entry.ts)
+                .bind(&entry.operator)
+                .bind(&entry.ssh_client)
+                .bind(&entry.host)
+                .bind(&entry.pane)
+                .bind(&entry.action)
+                .bind(&entry.target)
+                .bind(&entry.justification)
+                .bind(&entry.outcome)
+                .bind(&entry.details)
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
+                .bind(entry.seq)
+                .bind(&entry.hash)
+                .execute(&mut *conn)
+                .await?;
+            Ok::<_, sqlx::Error>(entry)
+        }
+        .await;
+        match result {
+            Ok(entry) => {
+                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                Ok(entry)
+            }
+            Err(e) => {
+                // Best effort: the connection is discarded below if this fails too.
+                if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                    conn.detach();
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Entries in sequence order, optionally from a time on.
+    pub async fn audit_entries(&self, since: Option<DateTime<Utc>>) -> Result<Vec<AuditEntry>, StoreError> {
+        let since = since.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)).unwrap_or_default();
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE ts >= ? ORDER BY seq"))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The newest `n` entries, newest first.
+    pub async fn audit_tail(&self, n: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"))
+            .bind(n)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Recompute the whole chain.
+    pub async fn verify_audit(&self) -> Result<VerifyReport, StoreError> {
+        use futures::TryStreamExt;
+        let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq");
+        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut expected_seq = 1i64;
+        let mut prev_hash = GENESIS_HASH.to_string();
+        let mut count = 0u64;
+        let broken = |rows: u64, seq: i64, why: String| Ok(VerifyReport { rows, broken: Some((seq, why)) });
+        while let Some(row) = rows.try_next().await? {
+            let e = entry_from_row(&row)?;
+            count += 1;
+            if e.seq != expected_seq {
+                let why = if e.seq > expected_seq {
+                    format!("rows {expected_seq}..{} are missing (deleted)", e.seq - 1)
+                } else {
+                    format!("sequence goes backwards ({} after {})", e.seq, expected_seq - 1)
+                };
+                return broken(count, expected_seq, why);
+            }
+            if e.prev_hash != prev_hash {
+                return broken(count, e.seq, "does not link to the previous row (rows removed or reordered)".into());
+            }
+            if e.compute_hash() != e.hash {
+                return broken(count, e.seq, "content does not match its hash (row edited)".into());
+            }
+            prev_hash = e.hash;
+            expected_seq += 1;
+        }
+        drop(rows);
+        let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        let last = expected_seq - 1;
+        match head {
+            Some((seq, _)) if seq > last => broken(count, last + 1, format!("rows {}..{seq} were removed from the end", last + 1)),
+            Some((seq, hash)) if seq != last || hash != prev_hash => {
+                broken(count, seq.min(last).max(1), "chain head does not match the last row".into())
+            }
+            None if last > 0 => broken(count, 1, "chain head record is missing".into()),
+            _ => Ok(VerifyReport { rows: count, broken: None }),
+        }
+    }
+}
+
+/// `--since`: an RFC 3339 time, a date (`2026-11-23`), or a duration ago (`24h`).
+pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .ok_or_else(|| format!("invalid date {s:?}"));
+    }
+    if let Ok(d) = humantime::parse_duration(s) {
+        let d = chrono::Duration::from_std(d).map_err(|e| e.to_string())?;
+        return now.checked_sub_signed(d).ok_or_else(|| format!("{s:?} is too far back"));
+    }
+    Err(format!("cannot read time {s:?}: use RFC 3339 (2026-11-23T08:00:00Z), a date (2026-11-23) or a duration ago (24h)"))
+}
+
+/// Export as pretty JSON (details embedded as objects) or CSV.
+pub fn export(entries: &[AuditEntry], format: ExportFormat) -> Result<String, String> {
+    match format {
+        ExportFormat::Json => {
+            let items: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    let mut v = serde_json::to_value(e).unwrap_or_default();
+                    if let (Some(obj), Ok(details)) = (v.as_object_mut(), serde_json::from_str::<serde_json::Value>(&e.details)) {
+                        obj.insert("details".into(), details);
+                    }
+                    v
+                })
+                .collect();
+            serde_json::to_string_pretty(&items).map_err(|e| e.to_string())
+        }
+        ExportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for e in entries {
+                w.serialize(e).map_err(|e| e.to_string())?;
+            }
+            let bytes = w.into_inner().map_err(|e| e.to_string())?;
+            String::from_utf8(bytes).map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_scrubbed_at_any_depth() {
+        let mut v = serde_json::json!({"user": "a", "db_password": "x", "nested": [{"api_token": "y"}]});
+        scrub_secrets(&mut v);
+        let s = v.to_string();
+        assert!(!s.contains("\"x\"") && !s.contains("\"y\""), "{s}");
+        assert!(s.contains("\"a\""));
+    }
+
+    #[test]
+    fn since_accepts_three_forms() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(parse_since("24h", now).unwrap().to_rfc3339(), "2026-11-22T12:00:00+00:00");
+        assert_eq!(parse_since("2026-11-20", now).unwrap().to_rfc3339(), "2026-11-20T00:00:00+00:00");
+        assert!(parse_since("yesterday-ish", now).is_err());
+    }
+}

@@ -1,0 +1,104 @@
+//! Alerts pane: what Alertmanager holds, worst and oldest first.
+
+use super::widgets::{age, backend_problem, data_style, fit, not_configured, Status};
+use crate::app::{PaneId, State};
+use crate::backends::alertmanager::{AlertRow, Severity};
+use crate::backends::BackendKind;
+use crate::config::theme::{Role, Theme};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table};
+use ratatui::Frame;
+
+fn alert_status(a: &AlertRow) -> Status {
+    if a.state == "suppressed" {
+        return Status::Unknown;
+    }
+    match a.severity {
+        Severity::Critical => Status::Crit,
+        Severity::Warning => Status::Warn,
+        Severity::Info | Severity::None => Status::Ok,
+    }
+}
+
+pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
+    let sources: Vec<_> = state.backends_of(BackendKind::Alertmanager).collect();
+    if sources.is_empty() {
+        return (Status::Unknown, not_configured(theme, "[[alertmanager]]", &state.setup.config_hint));
+    }
+    let mut worst = Status::Ok;
+    let mut lines = Vec::new();
+    let mut firing: Vec<AlertRow> = Vec::new();
+    for b in &sources {
+        if let Some(line) = backend_problem(b, state, theme) {
+            worst = worst.min(Status::from(b.freshness(state.now)));
+            lines.push(line);
+        }
+        let Some(a) = b.alerts() else { continue };
+        let style = data_style(b, state, theme, theme.style(Role::Text));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", b.id.name), style),
+            Span::styled(format!("{} critical", a.count(Severity::Critical)), theme.style(if a.count(Severity::Critical) > 0 { Role::Crit } else { Role::Muted })),
+            Span::styled(", ", style),
+            Span::styled(format!("{} warning", a.count(Severity::Warning)), theme.style(if a.count(Severity::Warning) > 0 { Role::Warn } else { Role::Muted })),
+            Span::styled(format!(", {} other, {} silenced", a.count(Severity::Info) + a.count(Severity::None), a.suppressed()), style),
+        ]));
+        firing.extend(a.firing().cloned());
+    }
+    firing.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
+    if firing.is_empty() && lines.len() == sources.len() {
+        lines.push(Line::from(vec![Status::Ok.span(theme), Span::styled(" nothing firing", theme.style(Role::Ok))]));
+    }
+    for a in firing {
+        let s = alert_status(&a);
+        worst = worst.min(s);
+        let text = format!(" {} {} {}", a.name, a.instance, age(state.now, a.starts_at));
+        lines.push(Line::from(vec![s.span(theme), Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role()))]));
+    }
+    (worst, lines)
+}
+
+pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut all: Vec<(String, AlertRow, ratatui::style::Style)> = Vec::new();
+    for b in state.backends_of(BackendKind::Alertmanager) {
+        let Some(a) = b.alerts() else { continue };
+        let style = data_style(b, state, theme, theme.style(Role::Text));
+        all.extend(a.alerts.iter().map(|r| (b.id.name.clone(), r.clone(), style)));
+    }
+    all.sort_by(|(_, a, _), (_, b, _)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
+    let rows: Vec<Row> = all
+        .into_iter()
+        .map(|(source, a, style)| {
+            let s = alert_status(&a);
+            Row::new(vec![
+                Cell::from(s.span(theme)),
+                Cell::from(a.severity.label()).style(theme.style(s.role())),
+                Cell::from(a.name.clone()).style(style),
+                Cell::from(a.instance.clone()).style(style),
+                Cell::from(a.summary.clone()).style(style),
+                Cell::from(age(state.now, a.starts_at)).style(style),
+                Cell::from(if a.state == "suppressed" { "silenced" } else { "firing" }).style(style),
+                Cell::from(source).style(theme.style(Role::Muted)),
+            ])
+        })
+        .collect();
+    let header = Row::new(["", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "STATE", "SOURCE"]).style(theme.style(Role::Title));
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(8),
+        Constraint::Percentage(20),
+        Constraint::Percentage(16),
+        Constraint::Percentage(38),
+        Constraint::Length(7),
+        Constraint::Length(8),
+        Constraint::Percentage(10),
+    ];
+    let mut notes: Vec<Line> = state
+        .backends_of(BackendKind::Alertmanager)
+        .filter_map(|b| backend_problem(b, state, theme))
+        .collect();
+    if rows.is_empty() && notes.is_empty() {
+        notes = tile(state, theme, usize::from(area.width)).1;
+    }
+    super::table_with_notes(frame, area, notes, Table::new(rows, widths).header(header), state, theme, PaneId::Alerts);
+}

@@ -1,0 +1,96 @@
+//! The bottom line: the focused context's keys from the live keymap, or the
+//! last status message.
+
+use crate::app::{active_scopes, Level, Overlay, PaneId, State, View};
+use crate::config::keymap::{seq_to_string, Action, Scope};
+use crate::config::theme::{Role, Theme};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let line = if !state.pending.is_empty() {
+        Line::from(Span::styled(format!(" {} …", seq_to_string(&state.pending)), theme.style(Role::Info)))
+    } else if let Some(status) = &state.status {
+        let role = match status.level {
+            Level::Info => Role::Info,
+            Level::Warn => Role::Warn,
+            Level::Error => Role::Crit,
+        };
+        Line::from(Span::styled(format!(" {}", status.text), theme.style(role)))
+    } else {
+        hints(state, theme, usize::from(area.width))
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The actions worth showing in this context, most useful first.
+fn wanted(state: &State) -> Vec<Action> {
+    match (&state.overlay, state.view) {
+        (Some(Overlay::Palette { .. }), _) => Vec::new(),
+        (Some(_), _) => vec![Action::MoveDown, Action::MoveUp, Action::Back],
+        (None, View::Dashboard) => vec![
+            Action::Open,
+            Action::Pane(PaneId::Services),
+            Action::FocusNext,
+            Action::Help,
+            Action::Palette,
+            Action::AuditLog,
+            Action::Quit,
+        ],
+        (None, View::Zoom(_)) => vec![
+            Action::MoveDown,
+            Action::MoveUp,
+            Action::Back,
+            Action::FocusNext,
+            Action::Help,
+            Action::Palette,
+            Action::Quit,
+        ],
+    }
+}
+
+fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
+    if let Some(Overlay::Palette { .. }) = state.overlay {
+        return Line::from(Span::styled(" enter run  tab complete  ↑↓ choose  esc close", theme.style(Role::Muted)));
+    }
+    let scopes = active_scopes(state);
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for action in wanted(state) {
+        let (key, label) = match action {
+            // The five pane keys read better as one range.
+            Action::Pane(_) => match pane_range(state, &scopes) {
+                Some(r) => (r, "panes".to_string()),
+                None => continue,
+            },
+            a => match state.keymap.first_key(&scopes, a) {
+                Some(k) => (k, a.label()),
+                None => continue,
+            },
+        };
+        let w = key.chars().count() + label.chars().count() + 3;
+        if used + w > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, theme.style(Role::Title)));
+        spans.push(Span::styled(format!(" {label}  "), theme.style(Role::Muted)));
+    }
+    Line::from(spans)
+}
+
+/// "1-5" when the pane keys are the digits in order.
+fn pane_range(state: &State, scopes: &[Scope]) -> Option<String> {
+    let keys: Vec<String> = PaneId::ALL
+        .iter()
+        .map(|p| state.keymap.first_key(scopes, Action::Pane(*p)))
+        .collect::<Option<_>>()?;
+    let digits: Vec<String> = (1..=5).map(|n: u8| n.to_string()).collect();
+    if keys == digits {
+        Some("1-5".into())
+    } else {
+        Some(keys.join(","))
+    }
+}

@@ -1,0 +1,57 @@
+//! The top line: who, where, read-only, one freshness dot per backend, the UTC clock.
+
+use super::widgets::Status;
+use crate::app::State;
+use crate::config::theme::{Role, Theme};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let header = theme.style(Role::Header);
+    let clock = format!(" {} UTC ", state.now.format("%H:%M:%S"));
+    let mut left: Vec<Span> = vec![Span::styled(" opsdeck ", header.patch(theme.style(Role::Title)))];
+    let who = match &state.identity.ssh_client {
+        Some(addr) => format!("{}@{} from {addr} ", state.identity.operator, state.identity.host),
+        None => format!("{}@{} ", state.identity.operator, state.identity.host),
+    };
+    left.push(Span::styled(who, header));
+    if state.read_only {
+        left.push(Span::styled(" READ-ONLY ", theme.style(Role::Warn).patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED))));
+        left.push(Span::styled(" ", header));
+    }
+    let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + clock.len();
+    let room = usize::from(area.width).saturating_sub(used);
+    left.extend(freshness_spans(state, theme, room));
+    let used: usize = left.iter().map(|s| s.width()).sum();
+    let pad = usize::from(area.width).saturating_sub(used + clock.len());
+    left.push(Span::styled(" ".repeat(pad), header));
+    left.push(Span::styled(clock, header));
+    frame.render_widget(Paragraph::new(Line::from(left)).style(header), area);
+}
+
+/// "● docker:local ✖ pg:main", shortened to bare symbols when room is short.
+fn freshness_spans(state: &State, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+    let header = theme.style(Role::Header);
+    let full: Vec<(Status, String)> = state
+        .backends
+        .iter()
+        .map(|b| (Status::from(b.freshness(state.now)), format!(" {} ", b.id)))
+        .collect();
+    let full_width: usize = full.iter().map(|(s, l)| s.symbol(theme).chars().count() + l.chars().count()).sum();
+    let short = full_width > room;
+    let mut out = Vec::new();
+    let mut width = 0;
+    for (status, label) in full {
+        let label = if short { " ".to_string() } else { label };
+        let w = status.symbol(theme).chars().count() + label.chars().count();
+        if width + w > room {
+            break;
+        }
+        width += w;
+        out.push(Span::styled(status.symbol(theme).to_string(), header.patch(theme.style(status.role()))));
+        out.push(Span::styled(label, header));
+    }
+    out
+}

@@ -1,0 +1,119 @@
+//! Overlays drawn over the body: help, command palette, audit log.
+
+use crate::app::{palette_matches, State};
+use crate::config::keymap::{Action, Scope};
+use crate::config::theme::{Role, Theme};
+use crate::store::AuditEntry;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+fn centered(area: Rect, width_pct: u16, height_pct: u16) -> Rect {
+    let [_, mid, _] = Layout::vertical([
+        Constraint::Percentage((100 - height_pct) / 2),
+        Constraint::Percentage(height_pct),
+        Constraint::Percentage((100 - height_pct) / 2),
+    ])
+    .areas(area);
+    let [_, center, _] = Layout::horizontal([
+        Constraint::Percentage((100 - width_pct) / 2),
+        Constraint::Percentage(width_pct),
+        Constraint::Percentage((100 - width_pct) / 2),
+    ])
+    .areas(mid);
+    center
+}
+
+fn boxed(title: &str, theme: &Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Focus))
+        .title(Span::styled(format!(" {title} "), theme.style(Role::Title)))
+}
+
+/// Help generated from the live keymap, scope by scope.
+pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll: u16) {
+    let rect = centered(area, 80, 90);
+    let mut lines: Vec<Line> = Vec::new();
+    for scope in Scope::all() {
+        let actions = state.keymap.actions_in(scope);
+        if actions.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(Span::styled(format!("[{}]", scope.name()), theme.style(Role::Title))));
+        for (action, keys) in actions {
+            lines.push(help_line(theme, &keys.join(", "), action));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::from(Span::styled(
+        "Confirm dialogs: y/enter yes, n/esc no. Text entry: ctrl+s save, esc cancel.",
+        theme.style(Role::Muted),
+    )));
+    let max = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_sub(rect.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Keys (esc closes)", theme)).scroll((scroll.min(max), 0)), rect);
+}
+
+fn help_line(theme: &Theme, keys: &str, action: Action) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("  {keys:<18}"), theme.style(Role::Info)),
+        Span::styled(action.description(), theme.style(Role::Text)),
+    ])
+}
+
+pub fn palette(frame: &mut Frame, area: Rect, theme: &Theme, input: &str, selected: usize) {
+    let matches = palette_matches(input);
+    let height = u16::try_from(matches.len()).unwrap_or(10).min(10) + 3;
+    let width = area.width.min(60);
+    let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 1, width, height.min(area.height));
+    let mut lines = vec![Line::from(vec![
+        Span::styled(":", theme.style(Role::Title)),
+        Span::styled(input.to_string(), theme.style(Role::Text)),
+        Span::styled("█", theme.style(Role::Muted)),
+    ])];
+    for (i, (name, desc)) in matches.iter().enumerate() {
+        let style = if i == selected { theme.style(Role::Selected) } else { theme.style(Role::Text) };
+        lines.push(Line::from(Span::styled(format!(" {name:<12}{desc}"), style)));
+    }
+    if matches.is_empty() {
+        lines.push(Line::from(Span::styled(" no matching command", theme.style(Role::Muted))));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Command", theme)), rect);
+}
+
+pub fn audit(frame: &mut Frame, area: Rect, theme: &Theme, entries: Option<&Result<Vec<AuditEntry>, String>>, scroll: u16) {
+    let rect = centered(area, 96, 90);
+    let lines: Vec<Line> = match entries {
+        None => vec![Line::from(Span::styled("loading…", theme.style(Role::Muted)))],
+        Some(Err(e)) => vec![Line::from(Span::styled(format!("cannot read the audit log: {e}"), theme.style(Role::Crit)))],
+        Some(Ok(list)) if list.is_empty() => vec![Line::from(Span::styled("no entries yet", theme.style(Role::Muted)))],
+        Some(Ok(list)) => list
+            .iter()
+            .map(|e| {
+                let role = match e.outcome.as_str() {
+                    "failed" => Role::Crit,
+                    "refused" => Role::Warn,
+                    "intent" => Role::Info,
+                    _ => Role::Text,
+                };
+                let time = e.ts.get(..19).unwrap_or(&e.ts).replace('T', " ");
+                Line::from(vec![
+                    Span::styled(format!("{:>6} ", e.seq), theme.style(Role::Muted)),
+                    Span::styled(format!("{time} "), theme.style(Role::Muted)),
+                    Span::styled(format!("{:<8} ", e.outcome), theme.style(role)),
+                    Span::styled(format!("{} {}", e.pane, e.action), theme.style(Role::Text)),
+                    Span::styled(
+                        format!("  {} {}", e.target.as_deref().unwrap_or(""), e.operator),
+                        theme.style(Role::Muted),
+                    ),
+                ])
+            })
+            .collect(),
+    };
+    let max = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_sub(rect.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(boxed("Audit log, newest first (esc closes)", theme)).scroll((scroll.min(max), 0)), rect);
+}

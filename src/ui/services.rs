@@ -1,0 +1,145 @@
+//! Services pane: Docker containers and HTTP endpoints.
+
+use super::widgets::{backend_problem, data_style, fit, not_configured, Status};
+use crate::app::{PaneId, State};
+use crate::backends::docker::{ContainerRow, Health};
+use crate::backends::BackendKind;
+use crate::config::theme::{Role, Theme};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table};
+use ratatui::Frame;
+
+fn container_status(c: &ContainerRow) -> Status {
+    match c.rank() {
+        0..=2 => Status::Crit,
+        3 | 4 => Status::Warn,
+        _ => Status::Ok,
+    }
+}
+
+fn health_text(c: &ContainerRow) -> &'static str {
+    match c.health {
+        Health::Healthy => "healthy",
+        Health::Unhealthy => "unhealthy",
+        Health::Starting => "starting",
+        Health::None => "-",
+    }
+}
+
+/// Tile: per host a count line, then the worst containers; per endpoint one line.
+pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
+    let docker: Vec<_> = state.backends_of(BackendKind::Docker).collect();
+    let http: Vec<_> = state.backends_of(BackendKind::Http).collect();
+    if docker.is_empty() && http.is_empty() {
+        return (Status::Unknown, not_configured(theme, "[[docker]] or [[http]]", &state.setup.config_hint));
+    }
+    let mut worst = Status::Ok;
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    for b in &docker {
+        if let Some(line) = backend_problem(b, state, theme) {
+            worst = worst.min(Status::from(b.freshness(state.now)));
+            lines.push(line);
+        }
+        let Some(d) = b.docker() else { continue };
+        let style = data_style(b, state, theme, theme.style(Role::Text));
+        let bad = d.problems();
+        let host_status = if bad > 0 { Status::Crit } else { Status::Ok };
+        worst = worst.min(host_status);
+        lines.push(Line::from(vec![
+            host_status.span(theme),
+            Span::styled(
+                format!(
+                    " {}: {} running, {} unhealthy, {} stopped",
+                    b.id.name,
+                    d.count_state("running"),
+                    d.containers.iter().filter(|c| c.health == Health::Unhealthy).count(),
+                    d.containers.iter().filter(|c| c.state != "running").count()
+                ),
+                style,
+            ),
+        ]));
+        problems.extend(d.containers.iter().filter(|c| c.rank() <= 4).map(|c| (b.id.name.clone(), c.clone())));
+    }
+    for b in &http {
+        if let Some(line) = backend_problem(b, state, theme) {
+            worst = worst.min(Status::Crit);
+            lines.push(line);
+            continue;
+        }
+        if let Some(p) = b.http() {
+            let s = if p.ok() { Status::Ok } else { Status::Crit };
+            worst = worst.min(s);
+            lines.push(Line::from(vec![
+                s.span(theme),
+                Span::styled(format!(" {}: HTTP {} in {} ms", b.id.name, p.status, p.latency_ms), theme.style(s.role())),
+            ]));
+        }
+    }
+    problems.sort_by_key(|(_, c)| c.rank());
+    for (_, c) in problems {
+        let s = container_status(&c);
+        worst = worst.min(s);
+        let text = format!(" {} {}", c.name, c.status);
+        lines.push(Line::from(vec![s.span(theme), Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role()))]));
+    }
+    (worst, lines)
+}
+
+/// Full pane: every container, worst first, with the endpoints after.
+pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut rows = Vec::new();
+    for b in state.backends_of(BackendKind::Docker) {
+        let Some(d) = b.docker() else { continue };
+        for c in &d.containers {
+            let s = container_status(c);
+            let style = data_style(b, state, theme, theme.style(s.role()));
+            rows.push(Row::new(vec![
+                Cell::from(s.span(theme)),
+                Cell::from(c.name.clone()).style(style),
+                Cell::from(c.state.clone()).style(style),
+                Cell::from(health_text(c)).style(style),
+                Cell::from(c.status.clone()).style(style),
+                Cell::from(c.image.clone()).style(theme.style(Role::Muted)),
+                Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
+            ]));
+        }
+    }
+    for b in state.backends_of(BackendKind::Http) {
+        let (s, text) = match b.http() {
+            Some(p) if b.freshness(state.now) == crate::app::Freshness::Ok => {
+                (if p.ok() { Status::Ok } else { Status::Crit }, format!("HTTP {} ({} ms)", p.status, p.latency_ms))
+            }
+            _ => (Status::from(b.freshness(state.now)), b.last_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default()),
+        };
+        rows.push(Row::new(vec![
+            Cell::from(s.span(theme)),
+            Cell::from(b.id.name.clone()),
+            Cell::from("endpoint"),
+            Cell::from("-"),
+            Cell::from(text).style(theme.style(s.role())),
+            Cell::from(""),
+            Cell::from("http"),
+        ]));
+    }
+    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "IMAGE", "HOST"]).style(theme.style(Role::Title));
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Percentage(24),
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Percentage(30),
+        Constraint::Percentage(22),
+        Constraint::Percentage(10),
+    ];
+    let mut lines: Vec<Line> = state
+        .backends_of(BackendKind::Docker)
+        .chain(state.backends_of(BackendKind::Http))
+        .filter_map(|b| backend_problem(b, state, theme))
+        .collect();
+    if rows.is_empty() && lines.is_empty() {
+        lines = tile(state, theme, usize::from(area.width)).1;
+    }
+    super::table_with_notes(frame, area, lines, Table::new(rows, widths).header(header), state, theme, PaneId::Services);
+}

@@ -1,0 +1,126 @@
+//! Small drawing helpers shared by the views.
+
+use crate::app::{BackendStatus, Freshness, State};
+use crate::config::theme::{Role, Theme};
+use chrono::{DateTime, Utc};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+/// A status that can be drawn: symbol + word + style, never colour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Crit,
+    Warn,
+    Stale,
+    Unknown,
+    Ok,
+}
+
+impl Status {
+    pub fn role(self) -> Role {
+        match self {
+            Status::Crit => Role::Crit,
+            Status::Warn => Role::Warn,
+            Status::Stale => Role::Stale,
+            Status::Unknown => Role::Muted,
+            Status::Ok => Role::Ok,
+        }
+    }
+
+    pub fn symbol(self, theme: &Theme) -> &str {
+        match self {
+            Status::Crit => &theme.symbols.crit,
+            Status::Warn => &theme.symbols.warn,
+            Status::Stale => &theme.symbols.stale,
+            Status::Unknown => &theme.symbols.unknown,
+            Status::Ok => &theme.symbols.ok,
+        }
+    }
+
+    pub fn span(self, theme: &Theme) -> Span<'static> {
+        Span::styled(self.symbol(theme).to_string(), theme.style(self.role()))
+    }
+}
+
+impl From<Freshness> for Status {
+    fn from(f: Freshness) -> Self {
+        match f {
+            Freshness::Ok => Status::Ok,
+            Freshness::Stale => Status::Stale,
+            Freshness::Down => Status::Crit,
+            Freshness::Pending => Status::Unknown,
+        }
+    }
+}
+
+/// "12s", "3m", "2h05m", "3d04h": compact ages for tables.
+pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    duration_text(now.signed_duration_since(then).num_seconds().max(0))
+}
+
+pub fn duration_text(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s if s < 86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+pub fn hms(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+/// Lines saying why a backend has no fresh data, or nothing when it is fine.
+pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Option<Line<'static>> {
+    let fresh = b.freshness(state.now);
+    match fresh {
+        Freshness::Ok => None,
+        Freshness::Pending => Some(Line::from(vec![
+            Status::Unknown.span(theme),
+            Span::styled(format!(" {}: connecting…", b.id.name), theme.style(Role::Muted)),
+        ])),
+        Freshness::Down => {
+            let (at, err) = b.last_error.clone().unwrap_or((state.now, String::new()));
+            let since = b.last_ok.map(|t| format!(", data from {}", hms(t))).unwrap_or_default();
+            Some(Line::from(vec![
+                Status::Crit.span(theme),
+                Span::styled(format!(" {} DOWN at {}{since}: {err}", b.id.name, hms(at)), theme.style(Role::Crit)),
+            ]))
+        }
+        Freshness::Stale => Some(Line::from(vec![
+            Status::Stale.span(theme),
+            Span::styled(
+                format!(" {}: STALE since {}", b.id.name, b.last_ok.map(hms).unwrap_or_default()),
+                theme.style(Role::Stale),
+            ),
+        ])),
+    }
+}
+
+/// The style for data shown from a backend: stale data is drawn as stale.
+pub fn data_style(b: &BackendStatus, state: &State, theme: &Theme, normal: Style) -> Style {
+    match b.freshness(state.now) {
+        Freshness::Ok => normal,
+        _ => theme.style(Role::Stale),
+    }
+}
+
+/// Truncate to `width` columns with an ellipsis.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        s.chars().take(width - 1).chain(['…']).collect()
+    }
+}
+
+pub fn not_configured(theme: &Theme, what: &str, hint: &str) -> Vec<Line<'static>> {
+    vec![
+        Line::from(Span::styled(format!("not configured: add {what} to your config"), theme.style(Role::Muted))),
+        Line::from(Span::styled(format!("see {hint}"), theme.style(Role::Muted))),
+    ]
+}
