@@ -105,11 +105,11 @@ impl AlertmanagerPoller {
             .query(&[("active", "true"), ("silenced", "true"), ("inhibited", "true")])
             .send()
             .await
-            .map_err(|e| super::one_line(&e.without_url().to_string()))?;
+            .map_err(|e| super::error_chain(&e.without_url()))?;
         if !resp.status().is_success() {
             return Err(format!("Alertmanager answered HTTP {}", resp.status()));
         }
-        let body = resp.bytes().await.map_err(|e| super::one_line(&e.without_url().to_string()))?;
+        let body = resp.bytes().await.map_err(|e| super::error_chain(&e.without_url()))?;
         parse_alerts(&body)
     }
 }

@@ -110,7 +110,7 @@ impl DockerPoller {
     /// Drop the client after an error so the next poll reconnects cleanly.
     fn forget(&mut self, e: bollard::errors::Error) -> String {
         self.client = None;
-        super::one_line(&e.to_string())
+        super::error_chain(&e)
     }
 }
 

@@ -42,7 +42,7 @@ impl HttpPoller {
             .send()
             .await
             // reqwest errors include the URL, which may carry an expanded secret.
-            .map_err(|e| super::one_line(&e.without_url().to_string()))?;
+            .map_err(|e| super::error_chain(&e.without_url()))?;
         Ok(HttpProbe {
             status: resp.status().as_u16(),
             expected: self.expected,

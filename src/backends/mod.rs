@@ -163,6 +163,21 @@ pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<t
     targets.into_iter().map(|t| tokio::spawn(t.run(tx.clone()))).collect()
 }
 
+/// An error with its causes ("error sending request: connection refused"),
+/// which is what an operator needs to see, on one line.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    one_line(&parts.join(": "))
+}
+
 /// Keep a message short and on one line for a table cell.
 pub fn one_line(s: &str) -> String {
     let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");

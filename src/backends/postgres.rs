@@ -1,8 +1,8 @@
 //! PostgreSQL health: reachability, version, role, connections, longest query.
 
 use crate::config::PostgresConfig;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{Connection, Row};
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -38,9 +38,12 @@ impl PgSummary {
     }
 }
 
+/// One connection, kept between polls and dropped on any error so the next
+/// poll reconnects (the server may have restarted). Connecting directly, not
+/// through a pool, surfaces the real error ("connection refused") at once.
 pub struct PgPoller {
     cfg: PostgresConfig,
-    pool: Option<PgPool>,
+    conn: Option<PgConnection>,
 }
 
 const HEALTH_SQL: &str = "
@@ -58,10 +61,10 @@ FROM pg_stat_activity";
 
 impl PgPoller {
     pub fn new(cfg: &PostgresConfig) -> Self {
-        Self { cfg: cfg.clone(), pool: None }
+        Self { cfg: cfg.clone(), conn: None }
     }
 
-    fn connect(&self) -> Result<PgPool, String> {
+    fn options(&self) -> Result<PgConnectOptions, String> {
         let url = self.cfg.url.expand()?;
         let mut opts = PgConnectOptions::from_str(url.expose())
             // sqlx's message could echo the URL; say only what is wrong.
@@ -71,32 +74,18 @@ impl PgPoller {
         if let Some(pw) = self.cfg.password().resolve()? {
             opts = opts.password(pw.expose());
         }
-        Ok(PgPoolOptions::new()
-            .max_connections(2)
-            .min_connections(0)
-            .acquire_timeout(self.cfg.timeout)
-            .connect_lazy_with(opts))
+        Ok(opts)
     }
 
     pub async fn poll(&mut self) -> Result<PgSummary, String> {
-        let pool = match &self.pool {
-            Some(p) => p.clone(),
-            None => {
-                let p = self.connect()?;
-                self.pool = Some(p.clone());
-                p
-            }
+        let mut conn = match self.conn.take() {
+            Some(c) => c,
+            None => PgConnection::connect_with(&self.options()?).await.map_err(|e| super::error_chain(&e))?,
         };
         let started = Instant::now();
-        let row = match sqlx::query(HEALTH_SQL).fetch_one(&pool).await {
-            Ok(r) => r,
-            Err(e) => {
-                // A fresh pool on the next poll: the server may have restarted.
-                self.pool = None;
-                pool.close().await;
-                return Err(super::one_line(&e.to_string()));
-            }
-        };
+        // On error the connection is dropped, not put back.
+        let row = sqlx::query(HEALTH_SQL).fetch_one(&mut conn).await.map_err(|e| super::error_chain(&e))?;
+        self.conn = Some(conn);
         let rtt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let get = |e: sqlx::Error| e.to_string();
         Ok(PgSummary {

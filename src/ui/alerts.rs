@@ -38,15 +38,16 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let style = data_style(b, state, theme, theme.style(Role::Text));
         lines.push(Line::from(vec![
             Span::styled(format!("{}: ", b.id.name), style),
-            Span::styled(format!("{} critical", a.count(Severity::Critical)), theme.style(if a.count(Severity::Critical) > 0 { Role::Crit } else { Role::Muted })),
-            Span::styled(", ", style),
-            Span::styled(format!("{} warning", a.count(Severity::Warning)), theme.style(if a.count(Severity::Warning) > 0 { Role::Warn } else { Role::Muted })),
-            Span::styled(format!(", {} other, {} silenced", a.count(Severity::Info) + a.count(Severity::None), a.suppressed()), style),
+            Span::styled(format!("{} crit", a.count(Severity::Critical)), theme.style(if a.count(Severity::Critical) > 0 { Role::Crit } else { Role::Muted })),
+            Span::styled(" ", style),
+            Span::styled(format!("{} warn", a.count(Severity::Warning)), theme.style(if a.count(Severity::Warning) > 0 { Role::Warn } else { Role::Muted })),
+            Span::styled(format!(" {} info {} silenced", a.count(Severity::Info) + a.count(Severity::None), a.suppressed()), style),
         ]));
         firing.extend(a.firing().cloned());
     }
     firing.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
-    if firing.is_empty() && lines.len() == sources.len() {
+    let any_data = sources.iter().any(|b| b.alerts().is_some());
+    if firing.is_empty() && any_data {
         lines.push(Line::from(vec![Status::Ok.span(theme), Span::styled(" nothing firing", theme.style(Role::Ok))]));
     }
     for a in firing {

@@ -36,19 +36,16 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
         let style = data_style(b, state, theme, theme.style(Role::Text));
         lines.push(Line::from(vec![
             s.span(theme),
-            Span::styled(format!(" {}: {} {}, {} ms", b.id.name, p.role(), short_version(&p.version), p.rtt_ms), style),
+            Span::styled(format!(" {}: {} {} {}ms", b.id.name, p.role(), short_version(&p.version), p.rtt_ms), style),
         ]));
         lines.push(Line::from(Span::styled(
-            format!(
-                "   {}/{} conns, {} active, {} idle in tx",
-                p.connections, p.max_connections, p.active, p.idle_in_transaction
-            ),
+            format!("  {}/{} conns, {} idle in tx", p.connections, p.max_connections, p.idle_in_transaction),
             data_style(b, state, theme, theme.style(if p.connections_high() { Role::Warn } else { Role::Text })),
         )));
         if let Some(secs) = p.longest_query_secs {
             let role = if p.long_query() { Role::Warn } else { Role::Muted };
             lines.push(Line::from(Span::styled(
-                format!("   longest query {}", duration_text(secs as i64)),
+                format!("  longest query {}", duration_text(secs as i64)),
                 data_style(b, state, theme, theme.style(role)),
             )));
         }

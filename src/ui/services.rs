@@ -51,11 +51,11 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             host_status.span(theme),
             Span::styled(
                 format!(
-                    " {}: {} running, {} unhealthy, {} stopped",
+                    " {}: {}/{} up, {} unhealthy",
                     b.id.name,
                     d.count_state("running"),
+                    d.containers.len(),
                     d.containers.iter().filter(|c| c.health == Health::Unhealthy).count(),
-                    d.containers.iter().filter(|c| c.state != "running").count()
                 ),
                 style,
             ),
@@ -73,7 +73,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             worst = worst.min(s);
             lines.push(Line::from(vec![
                 s.span(theme),
-                Span::styled(format!(" {}: HTTP {} in {} ms", b.id.name, p.status, p.latency_ms), theme.style(s.role())),
+                Span::styled(format!(" {}: HTTP {} {} ms", b.id.name, p.status, p.latency_ms), theme.style(s.role())),
             ]));
         }
     }

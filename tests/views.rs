@@ -1,0 +1,129 @@
+//! Snapshot tests of the views on a TestBackend: text and styles.
+
+mod fixtures;
+
+use opsdeck::app::{update, Msg, Overlay, PaneId, View};
+use opsdeck::backends::{BackendKind, BackendReport};
+use opsdeck::config::theme::{ColorSupport, Theme};
+use opsdeck::snapshot::{buffer_text, render};
+
+fn theme(name: &str) -> Theme {
+    Theme::builtin(name, ColorSupport::Ansi256).expect("built-in theme")
+}
+
+fn screen(state: &opsdeck::app::State, theme_name: &str, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    render(state, &theme(theme_name), w, h).expect("render")
+}
+
+#[test]
+fn dashboard_80x24_default() {
+    insta::assert_debug_snapshot!(screen(&fixtures::state(), "default", 80, 24));
+}
+
+#[test]
+fn dashboard_80x24_mono() {
+    insta::assert_debug_snapshot!(screen(&fixtures::state(), "mono", 80, 24));
+}
+
+#[test]
+fn dashboard_160x50_default() {
+    insta::assert_debug_snapshot!(screen(&fixtures::state(), "default", 160, 50));
+}
+
+#[test]
+fn dashboard_160x50_mono() {
+    insta::assert_debug_snapshot!(screen(&fixtures::state(), "mono", 160, 50));
+}
+
+#[test]
+fn dashboard_text_shows_worst_first() {
+    let text = buffer_text(&screen(&fixtures::state(), "default", 160, 50));
+    let api = text.find("api Up 3 hours (unhealthy)").expect("unhealthy container listed");
+    let worker = text.find("worker Exited (137)").expect("exited container listed");
+    assert!(api < worker, "unhealthy before exited:\n{text}");
+    let down = text.find("PostgresDown").expect("critical alert listed");
+    let disk = text.find("DiskAlmostFull").expect("warning alert listed");
+    assert!(down < disk, "critical before warning:\n{text}");
+    assert!(text.contains("alice@prod-jump-1 from 10.1.2.3"), "{text}");
+    assert!(text.contains("03:00:00 UTC"), "{text}");
+}
+
+#[test]
+fn empty_config_tiles_say_what_to_add() {
+    let text = buffer_text(&screen(&fixtures::empty_state(), "default", 120, 30));
+    for what in ["[[docker]]", "[[postgres]]", "[[alertmanager]]", "[[access.source]]", "[runbooks]"] {
+        assert!(text.contains(what), "missing hint for {what}:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    for (w, h) in [(79, 24), (80, 23), (20, 5), (1, 1), (0, 0)] {
+        let text = buffer_text(&screen(&fixtures::state(), "default", w.max(1), h.max(1)));
+        if w >= 40 {
+            assert!(text.contains("terminal too small (need 80x24"), "{w}x{h}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn read_only_badge_in_header() {
+    let mut s = fixtures::state();
+    s.read_only = true;
+    let text = buffer_text(&screen(&s, "default", 120, 30));
+    assert!(text.lines().next().is_some_and(|l| l.contains("READ-ONLY")), "{text}");
+}
+
+#[test]
+fn down_backend_keeps_last_data_and_says_down() {
+    let mut s = fixtures::state();
+    s.now = fixtures::t0() + chrono::Duration::seconds(20);
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Postgres, "main"),
+            at: fixtures::t0() + chrono::Duration::seconds(20),
+            result: Err("connection refused".into()),
+        }),
+    );
+    let text = buffer_text(&screen(&s, "default", 160, 50));
+    assert!(text.contains("main DOWN at 03:00:20, data from 03:00:00:"), "{text}");
+    assert!(text.contains("connection refused"), "{text}");
+    assert!(text.contains("42/100 conns"), "last good data stays visible:\n{text}");
+}
+
+#[test]
+fn stale_backend_is_marked_stale() {
+    let mut s = fixtures::state();
+    // Docker polls every 5 s with a 3 s timeout: after 14 s without news it is stale.
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(14)));
+    let text = buffer_text(&screen(&s, "default", 160, 50));
+    assert!(text.contains("local: STALE since 03:00:00"), "{text}");
+}
+
+#[test]
+fn zoomed_panes_and_overlays() {
+    let mut s = fixtures::state();
+    for pane in PaneId::ALL {
+        s.view = View::Zoom(pane);
+        s.focus = pane;
+        insta::assert_snapshot!(format!("zoom_{}", pane.key()), buffer_text(&screen(&s, "default", 100, 30)));
+    }
+    s.view = View::Dashboard;
+    s.overlay = Some(Overlay::Help { scroll: 0 });
+    insta::assert_snapshot!("help_overlay", buffer_text(&screen(&s, "default", 100, 40)));
+    s.overlay = Some(Overlay::Palette { input: "d".into(), selected: 0 });
+    insta::assert_snapshot!("palette_overlay", buffer_text(&screen(&s, "default", 100, 30)));
+}
+
+#[test]
+fn help_lists_live_bindings_including_user_layer() {
+    let mut km = opsdeck::config::keymap::Keymap::default_keymap();
+    km.layer("[global]\nx = \"quit\"\n", std::path::Path::new("user.toml")).expect("valid layer");
+    let mut s = fixtures::state();
+    s.keymap = std::sync::Arc::new(km);
+    s.overlay = Some(Overlay::Help { scroll: 0 });
+    let text = buffer_text(&screen(&s, "default", 100, 40));
+    assert!(text.contains("q, x, ctrl+c") || text.contains("q, x"), "{text}");
+}
