@@ -236,17 +236,15 @@ impl Theme {
     /// Resolve `--theme NAME|PATH`: a path when it looks like one, else a theme
     /// in the user's config dir, else a built-in. No colour support means mono.
     pub fn load(spec: Option<&str>, user_dir: Option<&Path>, support: ColorSupport) -> Result<Self, FileError> {
-        let spec = match (spec, support) {
-            (_, ColorSupport::None) => "mono",
-            (Some(s), _) => s,
-            (None, _) => "default",
-        };
+        let spec = spec.unwrap_or("default");
         let as_path = PathBuf::from(spec);
         let path = if spec.contains('/') || spec.ends_with(".toml") {
             Some(as_path)
         } else {
             user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists())
         };
+        // The requested theme is always parsed, so a broken file is reported
+        // even on a terminal that will show no colour.
         let mut theme = match path {
             Some(p) => Self::parse(&read_text(&p)?, &p, support)?,
             None => Self::builtin(spec, support).ok_or_else(|| {
@@ -254,6 +252,11 @@ impl Theme {
                 FileError::new(Path::new(spec), format!("no such theme; built-in themes: {}", names.join(", ")))
             })?,
         };
+        if support == ColorSupport::None {
+            if let Some(mono) = Self::builtin("mono", support) {
+                theme = mono;
+            }
+        }
         if std::env::var("TERM").is_ok_and(|t| t == "linux") {
             theme.symbols = Symbols::ascii();
         }

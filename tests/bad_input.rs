@@ -1,0 +1,179 @@
+//! Bad input: clear errors that name file, line and key; random bytes never panic.
+
+use opsdeck::config::keymap::Keymap;
+use opsdeck::config::theme::{ColorSupport, Theme};
+use opsdeck::config::Config;
+use std::path::Path;
+use std::process::Command;
+
+/// A small deterministic PRNG (xorshift64*): reproducible without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Random bytes, and valid files with random edits (more likely to reach deep code).
+fn inputs(seed_text: &str, count: usize, seed: u64) -> Vec<Vec<u8>> {
+    let mut rng = Rng(seed);
+    let alphabet = b"[]{}=\"'.,#\n\t :-+0123456789abcdefxyz\\\x00\xff\xc3";
+    (0..count)
+        .map(|i| {
+            if i % 3 == 0 {
+                let len = rng.below(300);
+                (0..len).map(|_| (rng.next() & 0xff) as u8).collect()
+            } else {
+                let mut bytes = seed_text.as_bytes().to_vec();
+                for _ in 0..=rng.below(8) {
+                    if bytes.is_empty() {
+                        break;
+                    }
+                    let at = rng.below(bytes.len());
+                    match rng.below(3) {
+                        0 => bytes[at] = alphabet[rng.below(alphabet.len())],
+                        1 => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, alphabet[rng.below(alphabet.len())]),
+                    }
+                }
+                bytes
+            }
+        })
+        .collect()
+}
+
+fn as_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn config_parser_survives_random_input() {
+    let seed = include_str!("../config/opsdeck.example.toml");
+    let mut rejected = 0;
+    for input in inputs(seed, 3000, 0x5eed_0001) {
+        if Config::parse(&as_text(&input), Path::new("fuzz.toml")).is_err() {
+            rejected += 1;
+        }
+    }
+    assert!(rejected > 1000, "random input must mostly be rejected, got {rejected}");
+}
+
+#[test]
+fn theme_parser_survives_random_input() {
+    let seed = include_str!("../themes/default.toml");
+    let mut rejected = 0;
+    for input in inputs(seed, 3000, 0x5eed_0002) {
+        for support in [ColorSupport::None, ColorSupport::Ansi16, ColorSupport::TrueColor] {
+            if Theme::parse(&as_text(&input), Path::new("fuzz.toml"), support).is_err() {
+                rejected += 1;
+            }
+        }
+    }
+    assert!(rejected > 1000, "{rejected}");
+}
+
+#[test]
+fn keymap_parser_survives_random_input() {
+    let seed = include_str!("../keymaps/default.toml");
+    let mut rejected = 0;
+    for input in inputs(seed, 3000, 0x5eed_0003) {
+        let mut km = Keymap::default_keymap();
+        if km.layer(&as_text(&input), Path::new("fuzz.toml")).is_err() {
+            rejected += 1;
+        }
+    }
+    assert!(rejected > 500, "{rejected}");
+}
+
+#[test]
+fn alertmanager_parser_survives_random_input() {
+    let seed = r#"[{"labels":{"alertname":"X","severity":"critical"},"annotations":{},"startsAt":"2026-01-01T00:00:00Z","fingerprint":"a","status":{"state":"active"}}]"#;
+    assert!(opsdeck::backends::alertmanager::parse_alerts(seed.as_bytes()).is_ok());
+    for input in inputs(seed, 3000, 0x5eed_0004) {
+        let _ = opsdeck::backends::alertmanager::parse_alerts(&input);
+    }
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(args)
+        .env_remove("OPSDECK_CONFIG")
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .expect("run opsdeck")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn binary_reports_config_error_with_file_line_key_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write(dir.path(), "bad.toml", "read_only = false\n[[postgres]]\nname = \"m\"\nurl = \"postgres://h/db\"\ntimeout = 3\n");
+    let out = run(&["--config", &cfg, "snapshot"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{cfg}:5: key `timeout`:")), "{err}");
+}
+
+#[test]
+fn binary_reports_keymap_and_theme_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write(dir.path(), "ok.toml", "");
+    let km = write(dir.path(), "keys.toml", "[global]\nq = \"quit\"\nz = \"explode\"\n");
+    let out = run(&["--config", &cfg, "--keymap", &km, "snapshot"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{km}:3: key `z`: unknown action \"explode\"")), "{err}");
+
+    let theme = write(dir.path(), "t.toml", "[roles]\nok = { fg = \"green\" }\nwarn = { fg = 12 }\n");
+    let out = run(&["--config", &cfg, "--theme", &theme, "snapshot"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{theme}:3")), "{err}");
+
+    let out = run(&["--config", &cfg, "--theme", "neon", "snapshot"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such theme"));
+}
+
+#[test]
+fn missing_config_file_is_named() {
+    let out = run(&["--config", "/nonexistent/opsdeck.toml", "snapshot"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/opsdeck.toml: cannot read"));
+}
+
+#[test]
+fn snapshot_with_nothing_configured_prints_the_dashboard() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write(dir.path(), "empty.toml", "");
+    let out = run(&["--config", &cfg, "snapshot", "--width", "100", "--height", "30"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 30);
+    assert!(text.contains("1 Services") && text.contains("5 Checklist"), "{text}");
+    assert!(!text.contains('\x1b'), "plain text, no escape codes");
+    let bad = run(&["--config", &cfg, "snapshot", "--pane", "nope"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [&["--help"][..], &["snapshot", "--help"], &["audit", "--help"], &["audit", "verify", "--help"], &["audit", "export", "--help"]] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+    }
+}

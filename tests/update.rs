@@ -1,0 +1,228 @@
+//! `update` fed with messages; assertions on state and returned commands.
+
+mod fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use opsdeck::app::{read_only_refusal, update, Command, Freshness, Msg, Overlay, PaneId, View};
+use opsdeck::backends::{BackendKind, BackendReport};
+use opsdeck::store::Outcome;
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+#[test]
+fn digits_zoom_and_zero_returns() {
+    let mut s = fixtures::state();
+    assert!(update(&mut s, key('3')).is_empty());
+    assert_eq!(s.view, View::Zoom(PaneId::Alerts));
+    assert_eq!(s.focus, PaneId::Alerts);
+    update(&mut s, key('0'));
+    assert_eq!(s.view, View::Dashboard);
+    assert_eq!(s.focus, PaneId::Alerts, "focus stays where it was");
+}
+
+#[test]
+fn tab_cycles_focus_and_wraps() {
+    let mut s = fixtures::state();
+    for expected in [PaneId::Database, PaneId::Alerts, PaneId::Access, PaneId::Checklist, PaneId::Services] {
+        update(&mut s, code(KeyCode::Tab));
+        assert_eq!(s.focus, expected);
+    }
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    assert_eq!(s.focus, PaneId::Checklist);
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.view, View::Zoom(PaneId::Checklist));
+}
+
+#[test]
+fn esc_goes_back_to_dashboard() {
+    let mut s = fixtures::state();
+    update(&mut s, key('1'));
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.view, View::Dashboard);
+}
+
+#[test]
+fn quit_returns_quit_command() {
+    let mut s = fixtures::state();
+    assert_eq!(update(&mut s, key('q')), vec![Command::Quit]);
+    assert!(s.quit);
+    let mut s = fixtures::state();
+    assert_eq!(update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))), vec![Command::Quit]);
+}
+
+#[test]
+fn key_release_events_are_ignored() {
+    let mut s = fixtures::state();
+    let mut ev = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    ev.kind = KeyEventKind::Release;
+    assert!(update(&mut s, Msg::Key(ev)).is_empty());
+    assert!(!s.quit);
+}
+
+#[test]
+fn q_in_help_closes_help_not_the_app() {
+    let mut s = fixtures::state();
+    update(&mut s, key('?'));
+    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+    assert!(update(&mut s, key('q')).is_empty());
+    assert!(s.overlay.is_none());
+    assert!(!s.quit);
+}
+
+#[test]
+fn selection_moves_and_clamps_in_zoomed_pane() {
+    let mut s = fixtures::state();
+    update(&mut s, key('1'));
+    let rows = s.row_count(PaneId::Services);
+    assert_eq!(rows, 6, "5 containers + 1 endpoint");
+    for _ in 0..20 {
+        update(&mut s, key('j'));
+    }
+    assert_eq!(s.selection[0], rows - 1);
+    update(&mut s, key('g'));
+    assert_eq!(s.pending.len(), 1, "g waits for a second key");
+    update(&mut s, key('g'));
+    assert_eq!(s.selection[0], 0);
+    assert!(s.pending.is_empty());
+    update(&mut s, key('G'));
+    assert_eq!(s.selection[0], rows - 1);
+}
+
+#[test]
+fn unfinished_sequence_falls_back_to_the_single_key() {
+    let mut s = fixtures::state();
+    update(&mut s, key('g'));
+    update(&mut s, key('2'));
+    assert!(s.pending.is_empty());
+    assert_eq!(s.view, View::Zoom(PaneId::Database));
+}
+
+#[test]
+fn palette_runs_commands_by_prefix_and_alias() {
+    let mut s = fixtures::state();
+    update(&mut s, key(':'));
+    for c in "db".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.view, View::Zoom(PaneId::Database));
+    assert!(s.overlay.is_none());
+
+    update(&mut s, key(':'));
+    for c in "aud".chars() {
+        update(&mut s, key(c));
+    }
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(cmds, vec![Command::LoadAuditLog { limit: 500 }]);
+    assert!(matches!(s.overlay, Some(Overlay::AuditLog { entries: None, .. })));
+}
+
+#[test]
+fn palette_unknown_command_warns() {
+    let mut s = fixtures::state();
+    update(&mut s, key(':'));
+    for c in "zzz".chars() {
+        update(&mut s, key(c));
+    }
+    update(&mut s, code(KeyCode::Enter));
+    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("unknown command")), "{:?}", s.status);
+    assert!(!s.quit);
+}
+
+#[test]
+fn palette_keys_are_text_not_bindings() {
+    let mut s = fixtures::state();
+    update(&mut s, key(':'));
+    update(&mut s, key('q'));
+    assert!(!s.quit, "q typed in the palette is text");
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn backend_failure_keeps_data_and_recovery_is_announced() {
+    let mut s = fixtures::state();
+    let pg = fixtures::id(BackendKind::Postgres, "main");
+    s.dirty = false;
+    update(&mut s, Msg::Backend(BackendReport { id: pg.clone(), at: fixtures::t0(), result: Err("timeout".into()) }));
+    let b = s.backends.iter().find(|b| b.id == pg).expect("pg status");
+    assert_eq!(b.freshness(s.now), Freshness::Down);
+    assert!(b.postgres().is_some(), "last good data kept");
+    assert!(s.dirty);
+    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("pg:main down: timeout")));
+
+    let data = opsdeck::backends::BackendData::Postgres(fixtures::pg_summary());
+    let later = fixtures::t0() + chrono::Duration::seconds(1);
+    update(&mut s, Msg::Backend(BackendReport { id: pg.clone(), at: later, result: Ok(data) }));
+    let b = s.backends.iter().find(|b| b.id == pg).expect("pg status");
+    assert_eq!(b.freshness(s.now), Freshness::Ok);
+    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("is back")));
+}
+
+#[test]
+fn identical_poll_does_not_redraw() {
+    let mut s = fixtures::state();
+    s.dirty = false;
+    let data = opsdeck::backends::BackendData::Postgres(fixtures::pg_summary());
+    let id = fixtures::id(BackendKind::Postgres, "main");
+    update(&mut s, Msg::Backend(BackendReport { id, at: fixtures::t0(), result: Ok(data) }));
+    assert!(!s.dirty, "same data, same freshness: nothing to draw");
+}
+
+#[test]
+fn tick_redraws_only_on_a_new_second_and_expires_status() {
+    let mut s = fixtures::state();
+    s.dirty = false;
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::milliseconds(400)));
+    assert!(!s.dirty);
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(1)));
+    assert!(s.dirty);
+    update(&mut s, Msg::AuditFailed("disk full".into()));
+    assert!(s.status.is_some());
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(30)));
+    assert!(s.status.is_none());
+}
+
+#[test]
+fn audit_failure_is_shown_and_rings() {
+    let mut s = fixtures::state();
+    assert_eq!(update(&mut s, Msg::AuditFailed("disk I/O error".into())), vec![Command::Bell]);
+    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("AUDIT NOT WRITTEN")));
+}
+
+#[test]
+fn shutdown_quits() {
+    let mut s = fixtures::state();
+    assert_eq!(update(&mut s, Msg::Shutdown("SIGHUP")), vec![Command::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn read_only_refuses_and_audits() {
+    let mut s = fixtures::state();
+    assert!(read_only_refusal(&mut s, false, PaneId::Services, "container.restart", "api").is_none());
+    let cmds = read_only_refusal(&mut s, true, PaneId::Services, "container.restart", "api").expect("refused");
+    match &cmds[..] {
+        [Command::Audit(rec)] => {
+            assert_eq!(rec.outcome, Outcome::Refused);
+            assert_eq!(rec.target.as_deref(), Some("api"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    s.read_only = true;
+    assert!(read_only_refusal(&mut s, false, PaneId::Database, "query.cancel", "pid 42").is_some());
+    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("read-only")));
+}
+
+#[test]
+fn resize_is_recorded() {
+    let mut s = fixtures::state();
+    update(&mut s, Msg::Resize(200, 60));
+    assert_eq!(s.size, (200, 60));
+}
