@@ -1,1 +1,38 @@
-fn main(){}
+//! update + render cost of the dashboard and a zoomed pane, on a TestBackend.
+
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use opsdeck::app::{update, Msg, PaneId, View};
+use opsdeck::config::theme::{ColorSupport, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn bench(c: &mut Criterion) {
+    let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
+    for (w, h) in [(80u16, 24u16), (160, 50)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        let mut state = fixtures::state();
+        let mut second = 0i64;
+        c.bench_function(&format!("dashboard tick+render {w}x{h}"), |b| {
+            b.iter(|| {
+                second += 1;
+                update(&mut state, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(second % 5)));
+                terminal.draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme)).expect("draw");
+            })
+        });
+    }
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
+    let mut state = fixtures::state();
+    state.view = View::Zoom(PaneId::Services);
+    c.bench_function("services pane key+render 160x50", |b| {
+        b.iter(|| {
+            update(&mut state, Msg::Key(crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Down, crossterm::event::KeyModifiers::NONE)));
+            terminal.draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme)).expect("draw");
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

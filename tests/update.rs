@@ -226,3 +226,21 @@ fn resize_is_recorded() {
     update(&mut s, Msg::Resize(200, 60));
     assert_eq!(s.size, (200, 60));
 }
+
+#[test]
+fn esc_and_key_arriving_together_are_both_applied() {
+    let mut s = fixtures::state();
+    update(&mut s, key('2'));
+    // ESC followed at once by '3' is read by the terminal as alt+3.
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT)));
+    assert_eq!(s.view, View::Zoom(PaneId::Alerts));
+}
+
+#[test]
+fn esc_and_key_together_close_an_overlay_then_act() {
+    let mut s = fixtures::state();
+    update(&mut s, key('?'));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT)));
+    assert!(s.overlay.is_none());
+    assert_eq!(s.view, View::Dashboard);
+}

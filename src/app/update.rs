@@ -99,6 +99,18 @@ fn on_backend(state: &mut State, report: BackendReport) -> Vec<Command> {
 
 fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     let key = Key::from_event(&ev);
+    // Esc and a key sent together (over a slow link, or typed fast) reach us
+    // as alt+key. With no alt binding, take it for what the operator typed.
+    if ev.modifiers.contains(KeyModifiers::ALT)
+        && state.pending.is_empty()
+        && state.keymap.lookup(&active_scopes(state), &[key]) == Lookup::None
+    {
+        let mut commands = on_key(state, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        let mut plain = ev;
+        plain.modifiers.remove(KeyModifiers::ALT);
+        commands.extend(on_key(state, plain));
+        return commands;
+    }
     match state.overlay.clone() {
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
         Some(_) => return on_overlay_key(state, key),

@@ -89,7 +89,8 @@ impl DockerPoller {
         let client = match &self.client {
             Some(c) => c.clone(),
             None => {
-                let c = self.connect()?;
+                // Speak the engine's API version: older daemons refuse newer clients.
+                let c = self.connect()?.negotiate_version().await.map_err(|e| super::error_chain(&e))?;
                 self.client = Some(c.clone());
                 c
             }

@@ -1,0 +1,30 @@
+//! Addresses of the real services started by tests/run.sh. A missing variable
+//! fails the test: these tests never skip.
+#![allow(dead_code)]
+
+fn var(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!("{name} is not set: run the tests through tests/run.sh, which starts dockerd, PostgreSQL and Alertmanager"),
+    }
+}
+
+pub fn docker_host() -> String {
+    var("OPSDECK_TEST_DOCKER_HOST")
+}
+
+pub fn pg_url() -> String {
+    var("OPSDECK_TEST_PG_URL")
+}
+
+pub fn pg_password() -> String {
+    var("OPSDECK_TEST_PG_PASSWORD")
+}
+
+pub fn alertmanager_url() -> String {
+    var("OPSDECK_TEST_ALERTMANAGER_URL")
+}
+
+pub fn test_image() -> String {
+    var("OPSDECK_TEST_IMAGE")
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# opsdeck's test command. On a fresh Debian machine it installs what is
+# missing, starts a private dockerd, PostgreSQL cluster and Alertmanager on
+# private sockets and loopback, exports their addresses, runs the tests, and
+# tears everything down on exit, even on failure.
+#
+#   tests/run.sh                 the whole suite (cargo test)
+#   tests/run.sh CMD ARGS...     any command inside the same environment,
+#                                e.g. tests/run.sh cargo test --test tui
+#                                     tests/run.sh bash
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+log() { printf '[run.sh] %s\n' "$*" >&2; }
+die() { printf '\n[run.sh] FAILED: %s\n\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+# ---------------------------------------------------------------- packages
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v docker >/dev/null || need+=(docker.io)
+[ -x /bin/busybox ] || command -v busybox >/dev/null || need+=(busybox-static)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v tmux >/dev/null || need+=(tmux)
+command -v runuser >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+    mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+    log "installing: ${need[*]}"
+    [ "$(id -u)" = 0 ] || die "missing packages (${need[*]}) and not root: install them with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+        || die "apt-get install ${need[*]} failed"
+fi
+command -v dockerd >/dev/null || die "dockerd not found after installing docker.io"
+command -v prometheus-alertmanager >/dev/null || die "prometheus-alertmanager not found"
+BUSYBOX=$(command -v busybox || echo /bin/busybox)
+PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+[ -x "$PGBIN/initdb" ] || die "PostgreSQL initdb not found under /usr/lib/postgresql"
+
+# ---------------------------------------------------------------- teardown
+WORK=$(mktemp -d /tmp/opsdeck-test.XXXXXX)
+chmod 755 "$WORK"
+DOCKER_SOCK="$WORK/docker.sock"
+cleanup() {
+    local rc=$?
+    set +e
+    if [ -S "$DOCKER_SOCK" ]; then
+        ids=$(docker -H "unix://$DOCKER_SOCK" ps -aq 2>/dev/null)
+        [ -n "$ids" ] && docker -H "unix://$DOCKER_SOCK" rm -f $ids >/dev/null 2>&1
+    fi
+    if [ -f "$WORK/docker.pid" ]; then
+        pid=$(cat "$WORK/docker.pid")
+        kill "$pid" 2>/dev/null
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null
+    fi
+    # dockerd's own containerd, if it outlived dockerd.
+    pkill -f "containerd.*$WORK" 2>/dev/null
+    if [ -f "$WORK/pg/postmaster.pid" ]; then
+        runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1
+    fi
+    [ -n "${AM_PID:-}" ] && kill "$AM_PID" 2>/dev/null && wait "$AM_PID" 2>/dev/null
+    # dockerd may leave mounts (overlay, shm) under its roots.
+    grep -o " $WORK[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+tail_log() { echo "--- last lines of $1:" >&2; tail -n 25 "$1" >&2 || true; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_until() { # seconds, description, command...
+    local limit=$1 what=$2; shift 2
+    local end=$(( $(date +%s) + limit ))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$end" ] || return 1
+        sleep 0.2
+    done
+}
+
+# ---------------------------------------------------------------- dockerd
+t=$(now)
+log "starting dockerd (private: $DOCKER_SOCK)"
+dockerd \
+    --data-root "$WORK/docker-data" --exec-root "$WORK/docker-exec" \
+    --pidfile "$WORK/docker.pid" -H "unix://$DOCKER_SOCK" \
+    --bridge none --iptables=false --ip6tables=false --ip-masq=false \
+    > "$WORK/dockerd.log" 2>&1 &
+if ! wait_until 60 dockerd docker -H "unix://$DOCKER_SOCK" version; then
+    tail_log "$WORK/dockerd.log"
+    die "dockerd did not start (see its log above)"
+fi
+log "dockerd ok ($(since "$t"))"
+
+t=$(now)
+mkdir -p "$WORK/image/bin"
+cp "$BUSYBOX" "$WORK/image/bin/busybox"
+for applet in sh sleep echo cat true false ls kill wget httpd nc; do ln -s busybox "$WORK/image/bin/$applet"; done
+tar -C "$WORK/image" -cf "$WORK/image.tar" .
+docker -H "unix://$DOCKER_SOCK" import -c 'CMD ["sh"]' "$WORK/image.tar" opsdeck-test:latest >/dev/null \
+    || die "docker import of the busybox test image failed"
+docker -H "unix://$DOCKER_SOCK" run --rm --network none opsdeck-test:latest true \
+    || { tail_log "$WORK/dockerd.log"; die "dockerd cannot run a container"; }
+log "test image opsdeck-test:latest ok ($(since "$t"))"
+
+# ---------------------------------------------------------------- PostgreSQL
+t=$(now)
+PG_PORT=$(free_port)
+PG_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+mkdir -p "$WORK/pg" "$WORK/pg-run"
+chown postgres:postgres "$WORK/pg" "$WORK/pg-run"
+printf '%s\n' "$PG_PASSWORD" > "$WORK/pg-pw"
+chown postgres "$WORK/pg-pw"
+log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+    > "$WORK/pg-run/initdb.log" 2>&1 || { tail_log "$WORK/pg-run/initdb.log"; die "PostgreSQL initdb failed"; }
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg-run/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pg-run -c fsync=off" start \
+    >/dev/null 2>&1 || { tail_log "$WORK/pg-run/postgres.log"; die "PostgreSQL did not start"; }
+runuser -u postgres -- psql -q -h "$WORK/pg-run" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+    -c "CREATE ROLE opsdeck LOGIN SUPERUSER PASSWORD '$PG_PASSWORD'" \
+    -c "CREATE DATABASE opsdeck_test OWNER opsdeck" >/dev/null \
+    || die "PostgreSQL: creating role and database failed"
+PGPASSWORD=$PG_PASSWORD wait_until 20 postgres psql -h 127.0.0.1 -p "$PG_PORT" -U opsdeck -d opsdeck_test -c 'select 1' \
+    || { tail_log "$WORK/pg-run/postgres.log"; die "PostgreSQL does not accept password logins on 127.0.0.1:$PG_PORT"; }
+log "PostgreSQL ok ($(since "$t"))"
+
+# ---------------------------------------------------------------- Alertmanager
+t=$(now)
+AM_PORT=$(free_port)
+cat > "$WORK/alertmanager.yml" <<YML
+route:
+  receiver: "null"
+  group_wait: 1s
+receivers:
+  - name: "null"
+YML
+log "starting Alertmanager on 127.0.0.1:$AM_PORT"
+prometheus-alertmanager --config.file="$WORK/alertmanager.yml" --storage.path="$WORK/am-data" \
+    --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= \
+    > "$WORK/alertmanager.log" 2>&1 &
+AM_PID=$!
+am_ready() { python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$AM_PORT/-/ready', timeout=2).status == 200 else 1)"; }
+wait_until 30 alertmanager am_ready || { tail_log "$WORK/alertmanager.log"; die "Alertmanager did not start"; }
+log "Alertmanager ok ($(since "$t"))"
+
+# ---------------------------------------------------------------- run
+export OPSDECK_TEST_SERVICES=1
+export OPSDECK_TEST_DOCKER_HOST="unix://$DOCKER_SOCK"
+export OPSDECK_TEST_PG_URL="postgres://opsdeck@127.0.0.1:$PG_PORT/opsdeck_test"
+export OPSDECK_TEST_PG_PASSWORD="$PG_PASSWORD"
+export OPSDECK_TEST_ALERTMANAGER_URL="http://127.0.0.1:$AM_PORT"
+export OPSDECK_TEST_IMAGE="opsdeck-test:latest"
+# Tests must not read or write the developer's own opsdeck files.
+unset OPSDECK_CONFIG DOCKER_HOST
+
+if [ $# -eq 0 ]; then
+    set -- cargo test --locked
+fi
+log "running: $*"
+set +e
+"$@"
+rc=$?
+set -e
+exit $rc
