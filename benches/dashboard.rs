@@ -18,8 +18,13 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("dashboard tick+render {w}x{h}"), |b| {
             b.iter(|| {
                 second += 1;
-                update(&mut state, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(second % 5)));
-                terminal.draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme)).expect("draw");
+                update(
+                    &mut state,
+                    Msg::Tick(fixtures::t0() + chrono::Duration::seconds(second % 5)),
+                );
+                terminal
+                    .draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme))
+                    .expect("draw");
             })
         });
     }
@@ -28,8 +33,16 @@ fn bench(c: &mut Criterion) {
     state.view = View::Zoom(PaneId::Services);
     c.bench_function("services pane key+render 160x50", |b| {
         b.iter(|| {
-            update(&mut state, Msg::Key(crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Down, crossterm::event::KeyModifiers::NONE)));
-            terminal.draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme)).expect("draw");
+            update(
+                &mut state,
+                Msg::Key(crossterm::event::KeyEvent::new(
+                    crossterm::event::KeyCode::Down,
+                    crossterm::event::KeyModifiers::NONE,
+                )),
+            );
+            terminal
+                .draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme))
+                .expect("draw");
         })
     });
 }

@@ -15,7 +15,9 @@ pub const EXIT_USAGE: u8 = 2;
 pub async fn snapshot(cli: &Cli, pane: Option<&str>, width: u16, height: u16) -> ExitCode {
     let pane = match pane.map(|p| PaneId::parse(p).ok_or(p)) {
         Some(Err(p)) => {
-            eprintln!("opsdeck: unknown pane {p:?}; panes: services, database, alerts, access, checklist");
+            eprintln!(
+                "opsdeck: unknown pane {p:?}; panes: services, database, alerts, access, checklist"
+            );
             return ExitCode::from(EXIT_USAGE);
         }
         Some(Ok(p)) => Some(p),
@@ -80,14 +82,23 @@ pub async fn audit(cli: &Cli, cmd: &AuditCmd) -> ExitCode {
             }
         },
         AuditCmd::Export { format, since } => {
-            let since = match since.as_deref().map(|s| audit::parse_since(s, chrono::Utc::now())).transpose() {
+            let since = match since
+                .as_deref()
+                .map(|s| audit::parse_since(s, chrono::Utc::now()))
+                .transpose()
+            {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("opsdeck: --since: {e}");
                     return ExitCode::from(EXIT_USAGE);
                 }
             };
-            match store.audit_entries(since).await.map_err(|e| e.to_string()).and_then(|e| audit::export(&e, *format)) {
+            match store
+                .audit_entries(since)
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|e| audit::export(&e, *format))
+            {
                 Ok(text) => {
                     println!("{}", text.trim_end());
                     EXIT_OK

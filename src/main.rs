@@ -10,7 +10,11 @@ fn main() -> ExitCode {
     if let Err(e) = opsdeck::terminal::install_hooks() {
         eprintln!("opsdeck: cannot install error hooks: {e}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("opsdeck: cannot start: {e}");
@@ -19,7 +23,11 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async {
         match &cli.command {
-            Some(Cmd::Snapshot { pane, width, height }) => headless::snapshot(&cli, pane.as_deref(), *width, *height).await,
+            Some(Cmd::Snapshot {
+                pane,
+                width,
+                height,
+            }) => headless::snapshot(&cli, pane.as_deref(), *width, *height).await,
             Some(Cmd::Audit { command }) => headless::audit(&cli, command).await,
             None => tui(&cli).await,
         }
@@ -42,7 +50,9 @@ async fn tui(cli: &Cli) -> ExitCode {
         .as_deref()
         .map(opsdeck::config::expand_home)
         .or_else(opsdeck::config::default_log_path);
-    let _log = log_path.as_deref().and_then(|p| opsdeck::logging::init(p, loaded.config.log.level.as_deref()));
+    let _log = log_path
+        .as_deref()
+        .and_then(|p| opsdeck::logging::init(p, loaded.config.log.level.as_deref()));
     let Some(state_path) = opsdeck::setup::state_path(cli, &loaded.config) else {
         eprintln!("opsdeck: no state store path: pass --state PATH");
         return ExitCode::from(EXIT_USAGE);
@@ -57,7 +67,13 @@ async fn tui(cli: &Cli) -> ExitCode {
     let identity = opsdeck::identity::Identity::detect(loaded.config.operator.name.as_deref());
     let targets = opsdeck::backends::targets(&loaded.config);
     let state = opsdeck::setup::initial_state(&loaded, identity, &targets);
-    let opts = opsdeck::runtime::RunOptions { state, theme: loaded.theme, targets, store: store.clone(), mouse: loaded.config.mouse };
+    let opts = opsdeck::runtime::RunOptions {
+        state,
+        theme: loaded.theme,
+        targets,
+        store: store.clone(),
+        mouse: loaded.config.mouse,
+    };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;
     match result {

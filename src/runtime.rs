@@ -28,20 +28,31 @@ pub struct RunOptions {
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
 pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
-    let RunOptions { mut state, theme, targets, store, mouse } = opts;
+    let RunOptions {
+        mut state,
+        theme,
+        targets,
+        store,
+        mouse,
+    } = opts;
     let identity = state.identity.clone();
 
     restore_ui_settings(&store, &mut state).await;
-    let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
+    let open = AuditRecord::new("app", "session.open", Outcome::Info)
+        .details(session_details(&identity, &state));
     if let Err(e) = store.append_audit(&identity, open).await {
         // Without an audit trail nothing may be changed: fall back to read-only.
         state.read_only = true;
-        update(&mut state, Msg::AuditFailed(format!("{e}; running read-only")));
+        update(
+            &mut state,
+            Msg::AuditFailed(format!("{e}; running read-only")),
+        );
     }
 
     let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
-    let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
+    let (audit_tx, audit_writer) =
+        spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
     let actors = backends::spawn_all(targets, report_tx);
 
     let mut guard = TerminalGuard::enter(mouse)?;
@@ -175,7 +186,10 @@ fn spawn_audit_writer(
     store: Store,
     who: Identity,
     msg_tx: mpsc::Sender<Msg>,
-) -> (mpsc::UnboundedSender<AuditRecord>, tokio::task::JoinHandle<()>) {
+) -> (
+    mpsc::UnboundedSender<AuditRecord>,
+    tokio::task::JoinHandle<()>,
+) {
     let (tx, mut rx) = mpsc::unbounded_channel::<AuditRecord>();
     let handle = tokio::spawn(async move {
         while let Some(rec) = rx.recv().await {

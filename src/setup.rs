@@ -24,11 +24,23 @@ pub fn load(cli: &Cli, support: ColorSupport) -> Result<Loaded, FileError> {
     let config = Config::discover(cli.config.as_deref())?;
     let user_dir = config::default_config_path().and_then(|p| p.parent().map(|d| d.to_path_buf()));
     let theme_spec = cli.theme.clone().or_else(|| config.theme.clone());
-    let theme = Theme::load(theme_spec.as_deref(), user_dir.as_ref().map(|d| d.join("themes")).as_deref(), support)?;
+    let theme = Theme::load(
+        theme_spec.as_deref(),
+        user_dir.as_ref().map(|d| d.join("themes")).as_deref(),
+        support,
+    )?;
     let keymap_spec = cli.keymap.clone().or_else(|| config.keymap.clone());
-    let keymap = Keymap::load(keymap_spec.as_deref(), user_dir.as_ref().map(|d| d.join("keymaps")).as_deref())?;
+    let keymap = Keymap::load(
+        keymap_spec.as_deref(),
+        user_dir.as_ref().map(|d| d.join("keymaps")).as_deref(),
+    )?;
     let read_only = cli.read_only || config.read_only;
-    Ok(Loaded { config, theme, keymap: Arc::new(keymap), read_only })
+    Ok(Loaded {
+        config,
+        theme,
+        keymap: Arc::new(keymap),
+        read_only,
+    })
 }
 
 /// `--state`, then `[state] path`, then the XDG data dir.
@@ -43,10 +55,25 @@ pub fn state_path(cli: &Cli, config: &Config) -> Option<PathBuf> {
 pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) -> State {
     let mut state = State::new(identity, loaded.keymap.clone(), Utc::now());
     state.read_only = loaded.read_only;
-    state.backends = targets.iter().map(|t| BackendStatus::new(t.id.clone(), t.interval, t.timeout)).collect();
+    state.backends = targets
+        .iter()
+        .map(|t| BackendStatus::new(t.id.clone(), t.interval, t.timeout))
+        .collect();
     state.setup = Setup {
-        access_sources: loaded.config.access.source.iter().map(|s| s.name.clone()).collect(),
-        runbook_dirs: loaded.config.runbooks.dirs.iter().map(|d| d.display().to_string()).collect(),
+        access_sources: loaded
+            .config
+            .access
+            .source
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+        runbook_dirs: loaded
+            .config
+            .runbooks
+            .dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect(),
         config_hint: "config/opsdeck.example.toml".into(),
     };
     state

@@ -10,7 +10,12 @@ use ratatui::Terminal;
 
 /// Poll every target once, concurrently; each poll is bounded by its timeout.
 pub async fn poll_all(state: &mut State, targets: Vec<Target>) {
-    let reports = futures::future::join_all(targets.into_iter().map(|mut t| async move { t.poll_once().await })).await;
+    let reports = futures::future::join_all(
+        targets
+            .into_iter()
+            .map(|mut t| async move { t.poll_once().await }),
+    )
+    .await;
     for r in reports {
         update(state, Msg::Backend(r));
     }
@@ -19,7 +24,13 @@ pub async fn poll_all(state: &mut State, targets: Vec<Target>) {
 }
 
 /// Render the state at a size and return it as plain text, one line per row.
-pub fn render_text(state: &State, theme: &Theme, pane: Option<PaneId>, width: u16, height: u16) -> Result<String, String> {
+pub fn render_text(
+    state: &State,
+    theme: &Theme,
+    pane: Option<PaneId>,
+    width: u16,
+    height: u16,
+) -> Result<String, String> {
     let mut state = state.clone();
     if let Some(p) = pane {
         state.view = View::Zoom(p);
@@ -31,7 +42,9 @@ pub fn render_text(state: &State, theme: &Theme, pane: Option<PaneId>, width: u1
 
 pub fn render(state: &State, theme: &Theme, width: u16, height: u16) -> Result<Buffer, String> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).map_err(|e| e.to_string())?;
-    terminal.draw(|f| crate::ui::draw(f, state, theme)).map_err(|e| e.to_string())?;
+    terminal
+        .draw(|f| crate::ui::draw(f, state, theme))
+        .map_err(|e| e.to_string())?;
     Ok(terminal.backend().buffer().clone())
 }
 

@@ -4,7 +4,10 @@
 
 mod common;
 
-use bollard::container::{Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions, WaitContainerOptions};
+use bollard::container::{
+    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions,
+    StartContainerOptions, WaitContainerOptions,
+};
 use bollard::models::HostConfig;
 use bollard::Docker;
 use futures::StreamExt;
@@ -35,11 +38,18 @@ async fn docker() -> Docker {
 }
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos() % 100_000 + rand_suffix())
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos() % 100_000 + rand_suffix()
+    )
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() % 1_000_000).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() % 1_000_000)
+        .unwrap_or(0)
 }
 
 /// Start a container with no network, running `cmd`.
@@ -47,17 +57,36 @@ async fn run_container(d: &Docker, name: &str, cmd: &[&str]) {
     let cfg = ContainerConfig {
         image: Some(common::test_image()),
         cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
-        host_config: Some(HostConfig { network_mode: Some("none".into()), ..Default::default() }),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".into()),
+            ..Default::default()
+        }),
         ..Default::default()
     };
-    d.create_container(Some(CreateContainerOptions { name: name.to_string(), platform: None }), cfg)
+    d.create_container(
+        Some(CreateContainerOptions {
+            name: name.to_string(),
+            platform: None,
+        }),
+        cfg,
+    )
+    .await
+    .expect("create container");
+    d.start_container(name, None::<StartContainerOptions<String>>)
         .await
-        .expect("create container");
-    d.start_container(name, None::<StartContainerOptions<String>>).await.expect("start container");
+        .expect("start container");
 }
 
 async fn remove(d: &Docker, name: &str) {
-    let _ = d.remove_container(name, Some(RemoveContainerOptions { force: true, ..Default::default() })).await;
+    let _ = d
+        .remove_container(
+            name,
+            Some(RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            }),
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -70,18 +99,32 @@ async fn docker_lists_running_and_failed_containers() {
     let mut wait = d.wait_container(&failed, None::<WaitContainerOptions<String>>);
     while wait.next().await.is_some() {}
 
-    let mut t = one_target(&format!("[[docker]]\nname = \"test\"\nurl = \"{}\"\n", common::docker_host()));
+    let mut t = one_target(&format!(
+        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
+        common::docker_host()
+    ));
     let report = t.poll_once().await;
     remove(&d, &up).await;
     remove(&d, &failed).await;
-    let Ok(BackendData::Docker(summary)) = report.result else { panic!("docker poll failed: {:?}", report.result) };
+    let Ok(BackendData::Docker(summary)) = report.result else {
+        panic!("docker poll failed: {:?}", report.result)
+    };
     assert!(!summary.engine_version.is_empty());
-    let row = |n: &str| summary.containers.iter().find(|c| c.name == n).unwrap_or_else(|| panic!("{n} not listed"));
+    let row = |n: &str| {
+        summary
+            .containers
+            .iter()
+            .find(|c| c.name == n)
+            .unwrap_or_else(|| panic!("{n} not listed"))
+    };
     assert_eq!(row(&up).state, "running");
     assert_eq!(row(&failed).state, "exited");
     assert_eq!(row(&failed).exit_code, Some(3));
     let pos = |n: &str| summary.containers.iter().position(|c| c.name == n);
-    assert!(pos(&failed) < pos(&up), "failed container sorts before running ones");
+    assert!(
+        pos(&failed) < pos(&up),
+        "failed container sorts before running ones"
+    );
 }
 
 #[tokio::test]
@@ -104,8 +147,14 @@ fn pg_config(extra: &str) -> String {
 async fn pg_pool() -> sqlx::PgPool {
     use sqlx::postgres::PgConnectOptions;
     use std::str::FromStr;
-    let opts = PgConnectOptions::from_str(&common::pg_url()).expect("url").password(&common::pg_password());
-    sqlx::postgres::PgPoolOptions::new().max_connections(2).connect_with(opts).await.expect("connect to test postgres")
+    let opts = PgConnectOptions::from_str(&common::pg_url())
+        .expect("url")
+        .password(&common::pg_password());
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(opts)
+        .await
+        .expect("connect to test postgres")
 }
 
 #[tokio::test]
@@ -118,21 +167,37 @@ async fn postgres_health_and_long_query() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut t = one_target(&pg_config("long_query = \"1s\"\n"));
     let report = t.poll_once().await;
-    let Ok(BackendData::Postgres(p)) = report.result else { panic!("pg poll failed: {:?}", report.result) };
-    assert!(p.version.starts_with(|c: char| c.is_ascii_digit()), "{}", p.version);
+    let Ok(BackendData::Postgres(p)) = report.result else {
+        panic!("pg poll failed: {:?}", report.result)
+    };
+    assert!(
+        p.version.starts_with(|c: char| c.is_ascii_digit()),
+        "{}",
+        p.version
+    );
     assert_eq!(p.role(), "primary");
-    assert!(p.connections >= 2, "opsdeck + the sleeper: {}", p.connections);
+    assert!(
+        p.connections >= 2,
+        "opsdeck + the sleeper: {}",
+        p.connections
+    );
     assert!(p.max_connections > 0);
-    assert!(p.longest_query_secs.unwrap_or(0.0) >= 1.0, "{:?}", p.longest_query_secs);
+    assert!(
+        p.longest_query_secs.unwrap_or(0.0) >= 1.0,
+        "{:?}",
+        p.longest_query_secs
+    );
     assert!(p.long_query());
     let _ = sleeper.await;
     // The connection is kept between polls and opsdeck names itself.
     let report = t.poll_once().await;
     assert!(report.result.is_ok());
-    let names: Vec<String> = sqlx::query_scalar("SELECT application_name FROM pg_stat_activity WHERE application_name = 'opsdeck'")
-        .fetch_all(&pool)
-        .await
-        .expect("query");
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT application_name FROM pg_stat_activity WHERE application_name = 'opsdeck'",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("query");
     assert_eq!(names.len(), 1, "one connection per target, named opsdeck");
 }
 
@@ -142,13 +207,18 @@ async fn postgres_wrong_password_is_an_error_without_the_password() {
     let text = format!("[[postgres]]\nname = \"main\"\nurl = \"{}\"\npassword_env = \"OPSDECK_TEST_WRONG_PW\"\ntimeout = \"2s\"\n", common::pg_url());
     let report = one_target(&text).poll_once().await;
     let err = report.result.expect_err("must fail");
-    assert!(err.contains("password") || err.contains("authentication"), "{err}");
+    assert!(
+        err.contains("password") || err.contains("authentication"),
+        "{err}"
+    );
     assert!(!err.contains("definitely-wrong-pw"), "{err}");
 }
 
 /// A server that accepts connections and never says a word.
 async fn hanging_listener() -> (String, tokio::task::JoinHandle<()>) {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
     let h = tokio::spawn(async move {
         let mut held = Vec::new();
@@ -161,7 +231,9 @@ async fn hanging_listener() -> (String, tokio::task::JoinHandle<()>) {
 
 /// A server that answers every request with the same bytes.
 async fn garbage_server(body: &'static [u8]) -> (String, tokio::task::JoinHandle<()>) {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
     let h = tokio::spawn(async move {
         while let Ok((mut s, _)) = l.accept().await {
@@ -178,7 +250,9 @@ async fn garbage_server(body: &'static [u8]) -> (String, tokio::task::JoinHandle
 async fn hanging_backends_are_down_within_their_timeout() {
     let (addr, h) = hanging_listener().await;
     let cases = [
-        format!("[[postgres]]\nname = \"hang\"\nurl = \"postgres://x@{addr}/db\"\ntimeout = \"1s\"\n"),
+        format!(
+            "[[postgres]]\nname = \"hang\"\nurl = \"postgres://x@{addr}/db\"\ntimeout = \"1s\"\n"
+        ),
         format!("[[alertmanager]]\nname = \"hang\"\nurl = \"http://{addr}\"\ntimeout = \"1s\"\n"),
         format!("[[http]]\nname = \"hang\"\nurl = \"http://{addr}/health\"\ntimeout = \"1s\"\n"),
         format!("[[docker]]\nname = \"hang\"\nurl = \"tcp://{addr}\"\ntimeout = \"1s\"\n"),
@@ -188,18 +262,32 @@ async fn hanging_backends_are_down_within_their_timeout() {
         let report = one_target(&text).poll_once().await;
         let took = started.elapsed();
         assert!(report.result.is_err(), "{text}");
-        assert!(took >= Duration::from_millis(900) && took < Duration::from_millis(2500), "{text}: {took:?}");
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_millis(2500),
+            "{text}: {took:?}"
+        );
     }
     h.abort();
 }
 
 #[tokio::test]
 async fn garbage_answers_are_errors() {
-    let (addr, h) = garbage_server(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\n<html>").await;
-    let report = one_target(&format!("[[alertmanager]]\nname = \"junk\"\nurl = \"http://{addr}\"\ntimeout = \"1s\"\n")).poll_once().await;
+    let (addr, h) = garbage_server(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\n<html>",
+    )
+    .await;
+    let report = one_target(&format!(
+        "[[alertmanager]]\nname = \"junk\"\nurl = \"http://{addr}\"\ntimeout = \"1s\"\n"
+    ))
+    .poll_once()
+    .await;
     let err = report.result.expect_err("garbage is not alerts");
     assert!(err.contains("unexpected answer"), "{err}");
-    let report = one_target(&format!("[[postgres]]\nname = \"junk\"\nurl = \"postgres://x@{addr}/db\"\ntimeout = \"1s\"\n")).poll_once().await;
+    let report = one_target(&format!(
+        "[[postgres]]\nname = \"junk\"\nurl = \"postgres://x@{addr}/db\"\ntimeout = \"1s\"\n"
+    ))
+    .poll_once()
+    .await;
     assert!(report.result.is_err());
     h.abort();
 }
@@ -207,7 +295,10 @@ async fn garbage_answers_are_errors() {
 #[tokio::test]
 async fn refused_connections_are_down_at_once() {
     // Bind then drop: nothing listens on this port now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
     let started = Instant::now();
     let report = one_target(&format!("[[postgres]]\nname = \"off\"\nurl = \"postgres://x@127.0.0.1:{port}/db\"\ntimeout = \"3s\"\n")).poll_once().await;
     let err = report.result.expect_err("nothing listens");
@@ -234,14 +325,22 @@ async fn post_alert(name: &str, severity: &str) {
 async fn alertmanager_alerts_are_listed() {
     let name = unique("OpsdeckTestAlert");
     post_alert(&name, "critical").await;
-    let mut t = one_target(&format!("[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n", common::alertmanager_url()));
+    let mut t = one_target(&format!(
+        "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n",
+        common::alertmanager_url()
+    ));
     // Alertmanager makes a posted alert visible almost at once; allow a few polls.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let report = t.poll_once().await;
-        let Ok(BackendData::Alerts(a)) = report.result else { panic!("am poll failed: {:?}", report.result) };
+        let Ok(BackendData::Alerts(a)) = report.result else {
+            panic!("am poll failed: {:?}", report.result)
+        };
         if let Some(row) = a.alerts.iter().find(|r| r.name == name) {
-            assert_eq!(row.severity, opsdeck::backends::alertmanager::Severity::Critical);
+            assert_eq!(
+                row.severity,
+                opsdeck::backends::alertmanager::Severity::Critical
+            );
             assert_eq!(row.instance, "db-1:9100");
             assert_eq!(row.summary, format!("{name} is firing"));
             assert_eq!(row.state, "active");
@@ -255,21 +354,45 @@ async fn alertmanager_alerts_are_listed() {
 #[tokio::test]
 async fn http_endpoint_status_and_mismatch() {
     let url = format!("{}/-/healthy", common::alertmanager_url());
-    let report = one_target(&format!("[[http]]\nname = \"am\"\nurl = \"{url}\"\n")).poll_once().await;
-    let Ok(BackendData::Http(p)) = report.result else { panic!("{:?}", report.result) };
+    let report = one_target(&format!("[[http]]\nname = \"am\"\nurl = \"{url}\"\n"))
+        .poll_once()
+        .await;
+    let Ok(BackendData::Http(p)) = report.result else {
+        panic!("{:?}", report.result)
+    };
     assert_eq!(p.status, 200);
     assert!(p.ok());
-    let report = one_target(&format!("[[http]]\nname = \"am\"\nurl = \"{url}\"\nexpect_status = 204\n")).poll_once().await;
-    let Ok(BackendData::Http(p)) = report.result else { panic!("{:?}", report.result) };
+    let report = one_target(&format!(
+        "[[http]]\nname = \"am\"\nurl = \"{url}\"\nexpect_status = 204\n"
+    ))
+    .poll_once()
+    .await;
+    let Ok(BackendData::Http(p)) = report.result else {
+        panic!("{:?}", report.result)
+    };
     assert!(!p.ok());
 }
 
 #[tokio::test]
 async fn url_with_env_reference_is_expanded_only_to_connect() {
-    std::env::set_var("OPSDECK_TEST_AM_PORT_REF", common::alertmanager_url().rsplit(':').next().unwrap_or_default());
+    std::env::set_var(
+        "OPSDECK_TEST_AM_PORT_REF",
+        common::alertmanager_url()
+            .rsplit(':')
+            .next()
+            .unwrap_or_default(),
+    );
     let url = ConfigUrl::new("http://127.0.0.1:${OPSDECK_TEST_AM_PORT_REF}");
-    assert_eq!(url.to_string(), "http://127.0.0.1:${OPSDECK_TEST_AM_PORT_REF}");
-    let report = one_target(&format!("[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n", url.as_written())).poll_once().await;
+    assert_eq!(
+        url.to_string(),
+        "http://127.0.0.1:${OPSDECK_TEST_AM_PORT_REF}"
+    );
+    let report = one_target(&format!(
+        "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n",
+        url.as_written()
+    ))
+    .poll_once()
+    .await;
     assert!(report.result.is_ok(), "{:?}", report.result);
 }
 
@@ -291,19 +414,42 @@ async fn snapshot_command_shows_every_real_backend() {
     std::fs::write(&cfg_path, text).expect("write config");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
-        .args(["--config", cfg_path.to_str().expect("path"), "snapshot", "--width", "200", "--height", "50"])
+        .args([
+            "--config",
+            cfg_path.to_str().expect("path"),
+            "snapshot",
+            "--width",
+            "200",
+            "--height",
+            "50",
+        ])
         .env("HOME", dir.path())
         .output()
         .await
         .expect("run snapshot");
     let all = tokio::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
-        .args(["--config", cfg_path.to_str().expect("path"), "snapshot", "--pane", "services", "--width", "200", "--height", "60"])
+        .args([
+            "--config",
+            cfg_path.to_str().expect("path"),
+            "snapshot",
+            "--pane",
+            "services",
+            "--width",
+            "200",
+            "--height",
+            "60",
+        ])
         .env("HOME", dir.path())
         .output()
         .await
         .expect("run snapshot");
     remove(&d, &c).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(screen.contains("main: primary PG"), "{screen}");
     assert!(screen.contains(&name), "{screen}");

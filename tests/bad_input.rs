@@ -63,7 +63,10 @@ fn config_parser_survives_random_input() {
             rejected += 1;
         }
     }
-    assert!(rejected > 1000, "random input must mostly be rejected, got {rejected}");
+    assert!(
+        rejected > 1000,
+        "random input must mostly be rejected, got {rejected}"
+    );
 }
 
 #[test]
@@ -71,7 +74,11 @@ fn theme_parser_survives_random_input() {
     let seed = include_str!("../themes/default.toml");
     let mut rejected = 0;
     for input in inputs(seed, 3000, 0x5eed_0002) {
-        for support in [ColorSupport::None, ColorSupport::Ansi16, ColorSupport::TrueColor] {
+        for support in [
+            ColorSupport::None,
+            ColorSupport::Ansi16,
+            ColorSupport::TrueColor,
+        ] {
             if Theme::parse(&as_text(&input), Path::new("fuzz.toml"), support).is_err() {
                 rejected += 1;
             }
@@ -120,7 +127,11 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 fn binary_reports_config_error_with_file_line_key_and_exit_2() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = write(dir.path(), "bad.toml", "read_only = false\n[[postgres]]\nname = \"m\"\nurl = \"postgres://h/db\"\ntimeout = 3\n");
+    let cfg = write(
+        dir.path(),
+        "bad.toml",
+        "read_only = false\n[[postgres]]\nname = \"m\"\nurl = \"postgres://h/db\"\ntimeout = 3\n",
+    );
     let out = run(&["--config", &cfg, "snapshot"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -131,13 +142,24 @@ fn binary_reports_config_error_with_file_line_key_and_exit_2() {
 fn binary_reports_keymap_and_theme_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = write(dir.path(), "ok.toml", "");
-    let km = write(dir.path(), "keys.toml", "[global]\nq = \"quit\"\nz = \"explode\"\n");
+    let km = write(
+        dir.path(),
+        "keys.toml",
+        "[global]\nq = \"quit\"\nz = \"explode\"\n",
+    );
     let out = run(&["--config", &cfg, "--keymap", &km, "snapshot"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("{km}:3: key `z`: unknown action \"explode\"")), "{err}");
+    assert!(
+        err.contains(&format!("{km}:3: key `z`: unknown action \"explode\"")),
+        "{err}"
+    );
 
-    let theme = write(dir.path(), "t.toml", "[roles]\nok = { fg = \"green\" }\nwarn = { fg = 12 }\n");
+    let theme = write(
+        dir.path(),
+        "t.toml",
+        "[roles]\nok = { fg = \"green\" }\nwarn = { fg = 12 }\n",
+    );
     let out = run(&["--config", &cfg, "--theme", &theme, "snapshot"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -159,11 +181,21 @@ fn missing_config_file_is_named() {
 fn snapshot_with_nothing_configured_prints_the_dashboard() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = write(dir.path(), "empty.toml", "");
-    let out = run(&["--config", &cfg, "snapshot", "--width", "100", "--height", "30"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "--config", &cfg, "snapshot", "--width", "100", "--height", "30",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 30);
-    assert!(text.contains("1 Services") && text.contains("5 Checklist"), "{text}");
+    assert!(
+        text.contains("1 Services") && text.contains("5 Checklist"),
+        "{text}"
+    );
     assert!(!text.contains('\x1b'), "plain text, no escape codes");
     let bad = run(&["--config", &cfg, "snapshot", "--pane", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -171,9 +203,18 @@ fn snapshot_with_nothing_configured_prints_the_dashboard() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for args in [&["--help"][..], &["snapshot", "--help"], &["audit", "--help"], &["audit", "verify", "--help"], &["audit", "export", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["snapshot", "--help"],
+        &["audit", "--help"],
+        &["audit", "verify", "--help"],
+        &["audit", "export", "--help"],
+    ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{args:?}"
+        );
     }
 }

@@ -15,15 +15,31 @@ struct Tmux {
 
 impl Tmux {
     fn start(args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Self {
-        Self::start_in(tempfile::tempdir().expect("tempdir"), args, env, width, height)
+        Self::start_in(
+            tempfile::tempdir().expect("tempdir"),
+            args,
+            env,
+            width,
+            height,
+        )
     }
 
-    fn start_in(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Self {
+    fn start_in(
+        dir: tempfile::TempDir,
+        args: &[&str],
+        env: &[(&str, &str)],
+        width: u16,
+        height: u16,
+    ) -> Self {
         let socket = dir.path().join("tmux.sock");
         let conf = dir.path().join("tmux.conf");
         // The pane stays after opsdeck exits so its screen can be read. The exit
         // code goes to a file: tmux 3.3 does not always reap a fast-exiting pane.
-        std::fs::write(&conf, "set -g remain-on-exit on\nset -g default-terminal tmux-256color\n").expect("tmux.conf");
+        std::fs::write(
+            &conf,
+            "set -g remain-on-exit on\nset -g default-terminal tmux-256color\n",
+        )
+        .expect("tmux.conf");
         let mut cmd = format!("env HOME={} ", dir.path().display());
         for (k, v) in env {
             cmd.push_str(&format!("{k}={v} "));
@@ -32,15 +48,39 @@ impl Tmux {
         for a in args {
             cmd.push_str(&format!(" '{a}'"));
         }
-        cmd.push_str(&format!("; echo $? > {}", dir.path().join("exit-code").display()));
+        cmd.push_str(&format!(
+            "; echo $? > {}",
+            dir.path().join("exit-code").display()
+        ));
         let t = Self { dir, socket };
-        let out = t.tmux(&["-f", conf.to_str().expect("path"), "new-session", "-d", "-s", "od", "-x", &width.to_string(), "-y", &height.to_string(), &cmd]);
-        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        let out = t.tmux(&[
+            "-f",
+            conf.to_str().expect("path"),
+            "new-session",
+            "-d",
+            "-s",
+            "od",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         t
     }
 
     fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux is installed (tests/run.sh installs it)")
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (tests/run.sh installs it)")
     }
 
     fn capture(&self) -> String {
@@ -48,7 +88,13 @@ impl Tmux {
     }
 
     fn display(&self, format: &str) -> String {
-        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "od", format]).stdout).trim().to_string()
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "-t", "od", format])
+                .stdout,
+        )
+        .trim()
+        .to_string()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -65,7 +111,10 @@ impl Tmux {
             if pred(&screen) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -77,18 +126,32 @@ impl Tmux {
     /// opsdeck's pid: the child of the pane's shell.
     fn pid(&self) -> i32 {
         let shell = self.display("#{pane_pid}");
-        let out = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
-        String::from_utf8_lossy(&out.stdout).lines().next().and_then(|l| l.trim().parse().ok()).expect("opsdeck pid")
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("opsdeck pid")
     }
 
     fn wait_dead(&self) -> i32 {
         let file = self.dir.path().join("exit-code");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(code) = std::fs::read_to_string(&file).ok().and_then(|c| c.trim().parse().ok()) {
+            if let Some(code) = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|c| c.trim().parse().ok())
+            {
                 return code;
             }
-            assert!(Instant::now() < deadline, "opsdeck did not exit; screen:\n{}", self.capture());
+            assert!(
+                Instant::now() < deadline,
+                "opsdeck did not exit; screen:\n{}",
+                self.capture()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -119,7 +182,14 @@ fn config(dir: &Path) -> PathBuf {
 
 fn audit_actions(state: &Path) -> Vec<(String, String)> {
     let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
-        .args(["--state", state.to_str().expect("path"), "audit", "export", "--format", "json"])
+        .args([
+            "--state",
+            state.to_str().expect("path"),
+            "audit",
+            "export",
+            "--format",
+            "json",
+        ])
         .env_remove("OPSDECK_CONFIG")
         .output()
         .expect("audit export");
@@ -127,7 +197,12 @@ fn audit_actions(state: &Path) -> Vec<(String, String)> {
     v.as_array()
         .expect("array")
         .iter()
-        .map(|e| (e["action"].as_str().unwrap_or("").to_string(), e["details"]["reason"].as_str().unwrap_or("").to_string()))
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or("").to_string(),
+                e["details"]["reason"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
@@ -136,7 +211,12 @@ fn start(extra: &[&str], env: &[(&str, &str)], w: u16, h: u16) -> Tmux {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = config(dir.path());
     let state = dir.path().join("state.db");
-    let mut args = vec!["--config", cfg.to_str().expect("path"), "--state", state.to_str().expect("path")];
+    let mut args = vec![
+        "--config",
+        cfg.to_str().expect("path"),
+        "--state",
+        state.to_str().expect("path"),
+    ];
     args.extend_from_slice(extra);
     let args: Vec<String> = args.into_iter().map(String::from).collect();
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -148,7 +228,11 @@ fn keys_work_and_quit_restores_the_terminal() {
     let t = start(&[], &[], 120, 40);
     let screen = t.wait_text("1 Services");
     assert!(screen.contains("5 Checklist"), "{screen}");
-    assert_eq!(t.display("#{alternate_on}"), "1", "runs on the alternate screen");
+    assert_eq!(
+        t.display("#{alternate_on}"),
+        "1",
+        "runs on the alternate screen"
+    );
     t.wait_text("main: primary PG");
     t.keys(&["2"]);
     t.wait_text("TARGET");
@@ -168,16 +252,25 @@ fn keys_work_and_quit_restores_the_terminal() {
     assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown again");
     let actions = audit_actions(&t.state());
     assert_eq!(actions.first().map(|a| a.0.as_str()), Some("session.open"));
-    assert_eq!(actions.last().map(|(a, r)| (a.as_str(), r.as_str())), Some(("session.close", "quit")));
+    assert_eq!(
+        actions.last().map(|(a, r)| (a.as_str(), r.as_str())),
+        Some(("session.close", "quit"))
+    );
 }
 
 #[test]
 fn resize_below_minimum_and_back() {
     let t = start(&[], &[], 100, 30);
     t.wait_text("1 Services");
-    assert!(t.tmux(&["resize-window", "-t", "od", "-x", "60", "-y", "20"]).status.success());
+    assert!(t
+        .tmux(&["resize-window", "-t", "od", "-x", "60", "-y", "20"])
+        .status
+        .success());
     t.wait_text("terminal too small (need 80x24, have 60x20)");
-    assert!(t.tmux(&["resize-window", "-t", "od", "-x", "160", "-y", "50"]).status.success());
+    assert!(t
+        .tmux(&["resize-window", "-t", "od", "-x", "160", "-y", "50"])
+        .status
+        .success());
     t.wait_text("1 Services");
     t.keys(&["q"]);
     assert_eq!(t.wait_dead(), 0);
@@ -190,11 +283,18 @@ fn sighup_saves_state_and_exits_cleanly() {
     t.keys(&["3"]);
     t.wait_text("SEVERITY");
     let pid = t.pid();
-    assert!(Command::new("kill").args(["-HUP", &pid.to_string()]).status().expect("kill").success());
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .expect("kill")
+        .success());
     assert_eq!(t.wait_dead(), 0);
     assert_eq!(t.display("#{alternate_on}"), "0");
     let actions = audit_actions(&t.state());
-    assert_eq!(actions.last().map(|(a, r)| (a.as_str(), r.as_str())), Some(("session.close", "SIGHUP")));
+    assert_eq!(
+        actions.last().map(|(a, r)| (a.as_str(), r.as_str())),
+        Some(("session.close", "SIGHUP"))
+    );
 }
 
 #[test]
@@ -204,13 +304,30 @@ fn sigterm_exits_cleanly_and_view_is_restored_next_time() {
     t.keys(&["3"]);
     t.wait_text("SEVERITY");
     let pid = t.pid();
-    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill").success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill")
+        .success());
     assert_eq!(t.wait_dead(), 0);
     let actions = audit_actions(&t.state());
-    assert_eq!(actions.last().map(|(a, r)| (a.as_str(), r.as_str())), Some(("session.close", "SIGTERM")));
+    assert_eq!(
+        actions.last().map(|(a, r)| (a.as_str(), r.as_str())),
+        Some(("session.close", "SIGTERM"))
+    );
     // The same state file reopens on the pane that was open.
     let state = t.state();
-    let again = Tmux::start(&["--state", state.to_str().expect("path"), "--config", "/dev/null"], &[], 100, 30);
+    let again = Tmux::start(
+        &[
+            "--state",
+            state.to_str().expect("path"),
+            "--config",
+            "/dev/null",
+        ],
+        &[],
+        100,
+        30,
+    );
     again.wait_text("SEVERITY");
     again.keys(&["q"]);
     assert_eq!(again.wait_dead(), 0);
@@ -225,20 +342,36 @@ fn lost_tty_ends_the_process_within_a_second() {
     let _ = t.tmux(&["kill-server"]);
     let gone_by = Instant::now() + Duration::from_millis(1500);
     while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
-        assert!(Instant::now() < gone_by, "opsdeck still running after its tty vanished");
+        assert!(
+            Instant::now() < gone_by,
+            "opsdeck still running after its tty vanished"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let actions = audit_actions(&t.state());
-    assert_eq!(actions.last().map(|a| a.0.as_str()), Some("session.close"), "{actions:?}");
+    assert_eq!(
+        actions.last().map(|a| a.0.as_str()),
+        Some("session.close"),
+        "{actions:?}"
+    );
 }
 
 fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).map(|s| s.contains(") Z ")).unwrap_or(true)
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.contains(") Z "))
+        .unwrap_or(true)
 }
 
 #[test]
 fn common_term_values_work() {
-    for term in ["tmux-256color", "screen", "xterm", "xterm-256color", "linux", "dumb"] {
+    for term in [
+        "tmux-256color",
+        "screen",
+        "xterm",
+        "xterm-256color",
+        "linux",
+        "dumb",
+    ] {
         let t = start(&[], &[("TERM", term)], 100, 30);
         t.wait_text("1 Services");
         t.keys(&["1"]);
@@ -255,7 +388,9 @@ fn common_term_values_work() {
 #[test]
 fn read_only_flag_shows_badge() {
     let t = start(&["--read-only"], &[], 120, 30);
-    t.wait_for("READ-ONLY badge", |s| s.lines().next().is_some_and(|l| l.contains("READ-ONLY")));
+    t.wait_for("READ-ONLY badge", |s| {
+        s.lines().next().is_some_and(|l| l.contains("READ-ONLY"))
+    });
     t.keys(&["q"]);
     assert_eq!(t.wait_dead(), 0);
 }
@@ -264,9 +399,12 @@ fn read_only_flag_shows_badge() {
 fn no_color_runs_mono() {
     let t = start(&[], &[("NO_COLOR", "1")], 100, 30);
     t.wait_text("1 Services");
-    let styled = String::from_utf8_lossy(&t.tmux(&["capture-pane", "-p", "-e", "-t", "od"]).stdout).into_owned();
+    let styled = String::from_utf8_lossy(&t.tmux(&["capture-pane", "-p", "-e", "-t", "od"]).stdout)
+        .into_owned();
     // -e keeps escape sequences: no colour codes (30-37, 38;5, 90-97) may appear.
-    for code in ["\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[36m", "38;5;"] {
+    for code in [
+        "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[36m", "38;5;",
+    ] {
         assert!(!styled.contains(code), "colour {code:?} under NO_COLOR");
     }
     t.keys(&["q"]);

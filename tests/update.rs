@@ -29,11 +29,20 @@ fn digits_zoom_and_zero_returns() {
 #[test]
 fn tab_cycles_focus_and_wraps() {
     let mut s = fixtures::state();
-    for expected in [PaneId::Database, PaneId::Alerts, PaneId::Access, PaneId::Checklist, PaneId::Services] {
+    for expected in [
+        PaneId::Database,
+        PaneId::Alerts,
+        PaneId::Access,
+        PaneId::Checklist,
+        PaneId::Services,
+    ] {
         update(&mut s, code(KeyCode::Tab));
         assert_eq!(s.focus, expected);
     }
-    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
     assert_eq!(s.focus, PaneId::Checklist);
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(s.view, View::Zoom(PaneId::Checklist));
@@ -53,7 +62,13 @@ fn quit_returns_quit_command() {
     assert_eq!(update(&mut s, key('q')), vec![Command::Quit]);
     assert!(s.quit);
     let mut s = fixtures::state();
-    assert_eq!(update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))), vec![Command::Quit]);
+    assert_eq!(
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+        ),
+        vec![Command::Quit]
+    );
 }
 
 #[test]
@@ -120,7 +135,10 @@ fn palette_runs_commands_by_prefix_and_alias() {
     }
     let cmds = update(&mut s, code(KeyCode::Enter));
     assert_eq!(cmds, vec![Command::LoadAuditLog { limit: 500 }]);
-    assert!(matches!(s.overlay, Some(Overlay::AuditLog { entries: None, .. })));
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::AuditLog { entries: None, .. })
+    ));
 }
 
 #[test]
@@ -131,7 +149,13 @@ fn palette_unknown_command_warns() {
         update(&mut s, key(c));
     }
     update(&mut s, code(KeyCode::Enter));
-    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("unknown command")), "{:?}", s.status);
+    assert!(
+        s.status
+            .as_ref()
+            .is_some_and(|st| st.text.contains("unknown command")),
+        "{:?}",
+        s.status
+    );
     assert!(!s.quit);
 }
 
@@ -150,19 +174,39 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
     let mut s = fixtures::state();
     let pg = fixtures::id(BackendKind::Postgres, "main");
     s.dirty = false;
-    update(&mut s, Msg::Backend(BackendReport { id: pg.clone(), at: fixtures::t0(), result: Err("timeout".into()) }));
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: pg.clone(),
+            at: fixtures::t0(),
+            result: Err("timeout".into()),
+        }),
+    );
     let b = s.backends.iter().find(|b| b.id == pg).expect("pg status");
     assert_eq!(b.freshness(s.now), Freshness::Down);
     assert!(b.postgres().is_some(), "last good data kept");
     assert!(s.dirty);
-    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("pg:main down: timeout")));
+    assert!(s
+        .status
+        .as_ref()
+        .is_some_and(|st| st.text.contains("pg:main down: timeout")));
 
     let data = opsdeck::backends::BackendData::Postgres(fixtures::pg_summary());
     let later = fixtures::t0() + chrono::Duration::seconds(1);
-    update(&mut s, Msg::Backend(BackendReport { id: pg.clone(), at: later, result: Ok(data) }));
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: pg.clone(),
+            at: later,
+            result: Ok(data),
+        }),
+    );
     let b = s.backends.iter().find(|b| b.id == pg).expect("pg status");
     assert_eq!(b.freshness(s.now), Freshness::Ok);
-    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("is back")));
+    assert!(s
+        .status
+        .as_ref()
+        .is_some_and(|st| st.text.contains("is back")));
 }
 
 #[test]
@@ -171,7 +215,14 @@ fn identical_poll_does_not_redraw() {
     s.dirty = false;
     let data = opsdeck::backends::BackendData::Postgres(fixtures::pg_summary());
     let id = fixtures::id(BackendKind::Postgres, "main");
-    update(&mut s, Msg::Backend(BackendReport { id, at: fixtures::t0(), result: Ok(data) }));
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id,
+            at: fixtures::t0(),
+            result: Ok(data),
+        }),
+    );
     assert!(!s.dirty, "same data, same freshness: nothing to draw");
 }
 
@@ -179,21 +230,36 @@ fn identical_poll_does_not_redraw() {
 fn tick_redraws_only_on_a_new_second_and_expires_status() {
     let mut s = fixtures::state();
     s.dirty = false;
-    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::milliseconds(400)));
+    update(
+        &mut s,
+        Msg::Tick(fixtures::t0() + chrono::Duration::milliseconds(400)),
+    );
     assert!(!s.dirty);
-    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(1)));
+    update(
+        &mut s,
+        Msg::Tick(fixtures::t0() + chrono::Duration::seconds(1)),
+    );
     assert!(s.dirty);
     update(&mut s, Msg::AuditFailed("disk full".into()));
     assert!(s.status.is_some());
-    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(30)));
+    update(
+        &mut s,
+        Msg::Tick(fixtures::t0() + chrono::Duration::seconds(30)),
+    );
     assert!(s.status.is_none());
 }
 
 #[test]
 fn audit_failure_is_shown_and_rings() {
     let mut s = fixtures::state();
-    assert_eq!(update(&mut s, Msg::AuditFailed("disk I/O error".into())), vec![Command::Bell]);
-    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("AUDIT NOT WRITTEN")));
+    assert_eq!(
+        update(&mut s, Msg::AuditFailed("disk I/O error".into())),
+        vec![Command::Bell]
+    );
+    assert!(s
+        .status
+        .as_ref()
+        .is_some_and(|st| st.text.contains("AUDIT NOT WRITTEN")));
 }
 
 #[test]
@@ -206,8 +272,11 @@ fn shutdown_quits() {
 #[test]
 fn read_only_refuses_and_audits() {
     let mut s = fixtures::state();
-    assert!(read_only_refusal(&mut s, false, PaneId::Services, "container.restart", "api").is_none());
-    let cmds = read_only_refusal(&mut s, true, PaneId::Services, "container.restart", "api").expect("refused");
+    assert!(
+        read_only_refusal(&mut s, false, PaneId::Services, "container.restart", "api").is_none()
+    );
+    let cmds = read_only_refusal(&mut s, true, PaneId::Services, "container.restart", "api")
+        .expect("refused");
     match &cmds[..] {
         [Command::Audit(rec)] => {
             assert_eq!(rec.outcome, Outcome::Refused);
@@ -217,7 +286,10 @@ fn read_only_refuses_and_audits() {
     }
     s.read_only = true;
     assert!(read_only_refusal(&mut s, false, PaneId::Database, "query.cancel", "pid 42").is_some());
-    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("read-only")));
+    assert!(s
+        .status
+        .as_ref()
+        .is_some_and(|st| st.text.contains("read-only")));
 }
 
 #[test]
@@ -232,7 +304,10 @@ fn esc_and_key_arriving_together_are_both_applied() {
     let mut s = fixtures::state();
     update(&mut s, key('2'));
     // ESC followed at once by '3' is read by the terminal as alt+3.
-    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT)));
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT)),
+    );
     assert_eq!(s.view, View::Zoom(PaneId::Alerts));
 }
 
@@ -240,7 +315,10 @@ fn esc_and_key_arriving_together_are_both_applied() {
 fn esc_and_key_together_close_an_overlay_then_act() {
     let mut s = fixtures::state();
     update(&mut s, key('?'));
-    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT)));
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT)),
+    );
     assert!(s.overlay.is_none());
     assert_eq!(s.view, View::Dashboard);
 }

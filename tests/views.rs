@@ -11,7 +11,12 @@ fn theme(name: &str) -> Theme {
     Theme::builtin(name, ColorSupport::Ansi256).expect("built-in theme")
 }
 
-fn screen(state: &opsdeck::app::State, theme_name: &str, w: u16, h: u16) -> ratatui::buffer::Buffer {
+fn screen(
+    state: &opsdeck::app::State,
+    theme_name: &str,
+    w: u16,
+    h: u16,
+) -> ratatui::buffer::Buffer {
     render(state, &theme(theme_name), w, h).expect("render")
 }
 
@@ -38,8 +43,12 @@ fn dashboard_160x50_mono() {
 #[test]
 fn dashboard_text_shows_worst_first() {
     let text = buffer_text(&screen(&fixtures::state(), "default", 160, 50));
-    let api = text.find("api Up 3 hours (unhealthy)").expect("unhealthy container listed");
-    let worker = text.find("worker Exited (137)").expect("exited container listed");
+    let api = text
+        .find("api Up 3 hours (unhealthy)")
+        .expect("unhealthy container listed");
+    let worker = text
+        .find("worker Exited (137)")
+        .expect("exited container listed");
     assert!(api < worker, "unhealthy before exited:\n{text}");
     let down = text.find("PostgresDown").expect("critical alert listed");
     let disk = text.find("DiskAlmostFull").expect("warning alert listed");
@@ -51,7 +60,13 @@ fn dashboard_text_shows_worst_first() {
 #[test]
 fn empty_config_tiles_say_what_to_add() {
     let text = buffer_text(&screen(&fixtures::empty_state(), "default", 120, 30));
-    for what in ["[[docker]]", "[[postgres]]", "[[alertmanager]]", "[[access.source]]", "[runbooks]"] {
+    for what in [
+        "[[docker]]",
+        "[[postgres]]",
+        "[[alertmanager]]",
+        "[[access.source]]",
+        "[runbooks]",
+    ] {
         assert!(text.contains(what), "missing hint for {what}:\n{text}");
     }
     insta::assert_snapshot!(text);
@@ -62,7 +77,10 @@ fn too_small_terminal_says_so() {
     for (w, h) in [(79, 24), (80, 23), (20, 5), (1, 1), (0, 0)] {
         let text = buffer_text(&screen(&fixtures::state(), "default", w.max(1), h.max(1)));
         if w >= 40 {
-            assert!(text.contains("terminal too small (need 80x24"), "{w}x{h}:\n{text}");
+            assert!(
+                text.contains("terminal too small (need 80x24"),
+                "{w}x{h}:\n{text}"
+            );
         }
     }
 }
@@ -72,7 +90,10 @@ fn read_only_badge_in_header() {
     let mut s = fixtures::state();
     s.read_only = true;
     let text = buffer_text(&screen(&s, "default", 120, 30));
-    assert!(text.lines().next().is_some_and(|l| l.contains("READ-ONLY")), "{text}");
+    assert!(
+        text.lines().next().is_some_and(|l| l.contains("READ-ONLY")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -88,16 +109,25 @@ fn down_backend_keeps_last_data_and_says_down() {
         }),
     );
     let text = buffer_text(&screen(&s, "default", 160, 50));
-    assert!(text.contains("main DOWN at 03:00:20, data from 03:00:00:"), "{text}");
+    assert!(
+        text.contains("main DOWN at 03:00:20, data from 03:00:00:"),
+        "{text}"
+    );
     assert!(text.contains("connection refused"), "{text}");
-    assert!(text.contains("42/100 conns"), "last good data stays visible:\n{text}");
+    assert!(
+        text.contains("42/100 conns"),
+        "last good data stays visible:\n{text}"
+    );
 }
 
 #[test]
 fn stale_backend_is_marked_stale() {
     let mut s = fixtures::state();
     // Docker polls every 5 s with a 3 s timeout: after 14 s without news it is stale.
-    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(14)));
+    update(
+        &mut s,
+        Msg::Tick(fixtures::t0() + chrono::Duration::seconds(14)),
+    );
     let text = buffer_text(&screen(&s, "default", 160, 50));
     assert!(text.contains("local: STALE since 03:00:00"), "{text}");
 }
@@ -108,22 +138,38 @@ fn zoomed_panes_and_overlays() {
     for pane in PaneId::ALL {
         s.view = View::Zoom(pane);
         s.focus = pane;
-        insta::assert_snapshot!(format!("zoom_{}", pane.key()), buffer_text(&screen(&s, "default", 100, 30)));
+        insta::assert_snapshot!(
+            format!("zoom_{}", pane.key()),
+            buffer_text(&screen(&s, "default", 100, 30))
+        );
     }
     s.view = View::Dashboard;
     s.overlay = Some(Overlay::Help { scroll: 0 });
     insta::assert_snapshot!("help_overlay", buffer_text(&screen(&s, "default", 100, 40)));
-    s.overlay = Some(Overlay::Palette { input: "d".into(), selected: 0 });
-    insta::assert_snapshot!("palette_overlay", buffer_text(&screen(&s, "default", 100, 30)));
+    s.overlay = Some(Overlay::Palette {
+        input: "d".into(),
+        selected: 0,
+    });
+    insta::assert_snapshot!(
+        "palette_overlay",
+        buffer_text(&screen(&s, "default", 100, 30))
+    );
 }
 
 #[test]
 fn help_lists_live_bindings_including_user_layer() {
     let mut km = opsdeck::config::keymap::Keymap::default_keymap();
-    km.layer("[global]\nx = \"quit\"\n", std::path::Path::new("user.toml")).expect("valid layer");
+    km.layer(
+        "[global]\nx = \"quit\"\n",
+        std::path::Path::new("user.toml"),
+    )
+    .expect("valid layer");
     let mut s = fixtures::state();
     s.keymap = std::sync::Arc::new(km);
     s.overlay = Some(Overlay::Help { scroll: 0 });
     let text = buffer_text(&screen(&s, "default", 100, 40));
-    assert!(text.contains("q, x, ctrl+c") || text.contains("q, x"), "{text}");
+    assert!(
+        text.contains("q, x, ctrl+c") || text.contains("q, x"),
+        "{text}"
+    );
 }

@@ -33,7 +33,9 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Audit(AuditRecord),
-    LoadAuditLog { limit: i64 },
+    LoadAuditLog {
+        limit: i64,
+    },
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,
     Bell,

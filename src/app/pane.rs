@@ -68,7 +68,12 @@ impl PaneId {
         Self::ALL.into_iter().find(|p| {
             p.key() == s
                 || p.number().to_string() == s
-                || matches!((p, s.as_str()), (PaneId::Services, "svc") | (PaneId::Database, "db") | (PaneId::Checklist, "run"))
+                || matches!(
+                    (p, s.as_str()),
+                    (PaneId::Services, "svc")
+                        | (PaneId::Database, "db")
+                        | (PaneId::Checklist, "run")
+                )
         })
     }
 }

@@ -1,7 +1,9 @@
 //! The whole UI state: plain data, cloned into nothing, drawn by pure views.
 
 use super::PaneId;
-use crate::backends::{alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary};
+use crate::backends::{
+    alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary,
+};
 use crate::backends::{BackendData, BackendId, BackendKind};
 use crate::config::keymap::{Key, Keymap};
 use crate::identity::Identity;
@@ -18,9 +20,17 @@ pub enum View {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help { scroll: u16 },
-    Palette { input: String, selected: usize },
-    AuditLog { entries: Option<Result<Vec<AuditEntry>, String>>, scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Palette {
+        input: String,
+        selected: usize,
+    },
+    AuditLog {
+        entries: Option<Result<Vec<AuditEntry>, String>>,
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,7 +73,14 @@ pub struct BackendStatus {
 
 impl BackendStatus {
     pub fn new(id: BackendId, interval: Duration, timeout: Duration) -> Self {
-        Self { id, interval, timeout, last_ok: None, last_error: None, data: None }
+        Self {
+            id,
+            interval,
+            timeout,
+            last_ok: None,
+            last_error: None,
+            data: None,
+        }
     }
 
     pub fn freshness(&self, now: DateTime<Utc>) -> Freshness {
@@ -75,10 +92,15 @@ impl BackendStatus {
         if failed_last {
             return Freshness::Down;
         }
-        let Some(ok_at) = self.last_ok else { return Freshness::Pending };
+        let Some(ok_at) = self.last_ok else {
+            return Freshness::Pending;
+        };
         // Two missed intervals plus one timeout: the poller is late, not just slow.
         let grace = self.interval.saturating_mul(2) + self.timeout;
-        let age = now.signed_duration_since(ok_at).to_std().unwrap_or_default();
+        let age = now
+            .signed_duration_since(ok_at)
+            .to_std()
+            .unwrap_or_default();
         if age > grace {
             Freshness::Stale
         } else {
@@ -172,12 +194,13 @@ impl State {
     /// Rows in a zoomed pane's list, for clamping the selection.
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
-            PaneId::Services => self
-                .backends_of(BackendKind::Docker)
-                .filter_map(|b| b.docker())
-                .map(|d| d.containers.len())
-                .sum::<usize>()
-                + self.backends_of(BackendKind::Http).count(),
+            PaneId::Services => {
+                self.backends_of(BackendKind::Docker)
+                    .filter_map(|b| b.docker())
+                    .map(|d| d.containers.len())
+                    .sum::<usize>()
+                    + self.backends_of(BackendKind::Http).count()
+            }
             PaneId::Database => self.backends_of(BackendKind::Postgres).count(),
             PaneId::Alerts => self
                 .backends_of(BackendKind::Alertmanager)

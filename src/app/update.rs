@@ -112,7 +112,9 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         return commands;
     }
     match state.overlay.clone() {
-        Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
+        Some(Overlay::Palette { input, selected }) => {
+            return on_palette_key(state, ev, input, selected)
+        }
         Some(_) => return on_overlay_key(state, key),
         None => {}
     }
@@ -155,10 +157,20 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             return vec![Command::Quit];
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::Palette => state.overlay = Some(Overlay::Palette { input: String::new(), selected: 0 }),
+        Action::Palette => {
+            state.overlay = Some(Overlay::Palette {
+                input: String::new(),
+                selected: 0,
+            })
+        }
         Action::AuditLog => {
-            state.overlay = Some(Overlay::AuditLog { entries: None, scroll: 0 });
-            return vec![Command::LoadAuditLog { limit: AUDIT_VIEW_LIMIT }];
+            state.overlay = Some(Overlay::AuditLog {
+                entries: None,
+                scroll: 0,
+            });
+            return vec![Command::LoadAuditLog {
+                limit: AUDIT_VIEW_LIMIT,
+            }];
         }
         Action::Dashboard => state.view = View::Dashboard,
         Action::Back => {
@@ -172,15 +184,22 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Open => state.view = View::Zoom(state.focus),
         Action::FocusNext | Action::FocusPrev => {
-            state.focus = if action == Action::FocusNext { state.focus.next() } else { state.focus.prev() };
+            state.focus = if action == Action::FocusNext {
+                state.focus.next()
+            } else {
+                state.focus.prev()
+            };
             if let View::Zoom(_) = state.view {
                 state.view = View::Zoom(state.focus);
             }
         }
         Action::Redraw => return vec![Command::ClearScreen],
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-            move_selection(state, action)
-        }
+        Action::MoveUp
+        | Action::MoveDown
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => move_selection(state, action),
     }
     Vec::new()
 }
@@ -211,7 +230,10 @@ fn move_selection(state: &mut State, action: Action) {
 }
 
 fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
-    let action = match state.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
+    let action = match state
+        .keymap
+        .lookup(&[Scope::Navigation, Scope::Global], &[key])
+    {
         Lookup::Action(a) => Some(a),
         _ => None,
     };
@@ -228,7 +250,9 @@ fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
         Some(Action::Top) => *scroll = 0,
         Some(Action::Bottom) => *scroll = u16::MAX,
         // Quit closes the overlay rather than the program: q in help must be safe.
-        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => state.overlay = None,
+        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => {
+            state.overlay = None
+        }
         Some(Action::Redraw) => return vec![Command::ClearScreen],
         _ => return Vec::new(),
     }
@@ -261,7 +285,7 @@ pub fn palette_matches(input: &str) -> Vec<(&'static str, &'static str)> {
         .filter_map(|(name, aliases, desc)| {
             let score = if word.is_empty() || name.starts_with(word) {
                 0
-            } else if aliases.iter().any(|a| *a == word) {
+            } else if aliases.contains(&word) {
                 1
             } else if name.contains(word) || desc.to_ascii_lowercase().contains(word) {
                 2
@@ -275,7 +299,12 @@ pub fn palette_matches(input: &str) -> Vec<(&'static str, &'static str)> {
     scored.into_iter().map(|(_, n, d)| (n, d)).collect()
 }
 
-fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String, mut selected: usize) -> Vec<Command> {
+fn on_palette_key(
+    state: &mut State,
+    ev: KeyEvent,
+    mut input: String,
+    mut selected: usize,
+) -> Vec<Command> {
     state.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     match ev.code {
@@ -310,7 +339,14 @@ fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String, mut select
             state.overlay = None;
             let matches = palette_matches(&input);
             let Some((name, _)) = matches.get(selected.min(matches.len().saturating_sub(1))) else {
-                set_status(state, Level::Warn, format!("unknown command {:?}: type : and pick from the list", input.trim()));
+                set_status(
+                    state,
+                    Level::Warn,
+                    format!(
+                        "unknown command {:?}: type : and pick from the list",
+                        input.trim()
+                    ),
+                );
                 return Vec::new();
             };
             let action = match *name {
@@ -346,8 +382,16 @@ pub fn read_only_refusal(
     if !(state.read_only || target_read_only) {
         return None;
     }
-    let scope = if state.read_only { "opsdeck runs read-only" } else { "this target is read-only" };
-    set_status(state, Level::Warn, format!("refused: {action} on {target}: {scope}"));
+    let scope = if state.read_only {
+        "opsdeck runs read-only"
+    } else {
+        "this target is read-only"
+    };
+    set_status(
+        state,
+        Level::Warn,
+        format!("refused: {action} on {target}: {scope}"),
+    );
     Some(vec![Command::Audit(
         AuditRecord::new(pane.key(), action, Outcome::Refused)
             .target(target)

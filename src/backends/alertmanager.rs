@@ -58,7 +58,10 @@ impl AlertsSummary {
         self.firing().filter(|a| a.severity == sev).count()
     }
     pub fn suppressed(&self) -> usize {
-        self.alerts.iter().filter(|a| a.state == "suppressed").count()
+        self.alerts
+            .iter()
+            .filter(|a| a.state == "suppressed")
+            .count()
     }
 }
 
@@ -93,7 +96,10 @@ impl AlertmanagerPoller {
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string());
-        Self { url: cfg.url.clone(), client }
+        Self {
+            url: cfg.url.clone(),
+            client,
+        }
     }
 
     pub async fn poll(&mut self) -> Result<AlertsSummary, String> {
@@ -102,14 +108,21 @@ impl AlertmanagerPoller {
         let url = format!("{}/api/v2/alerts", base.expose().trim_end_matches('/'));
         let resp = client
             .get(url)
-            .query(&[("active", "true"), ("silenced", "true"), ("inhibited", "true")])
+            .query(&[
+                ("active", "true"),
+                ("silenced", "true"),
+                ("inhibited", "true"),
+            ])
             .send()
             .await
             .map_err(|e| super::error_chain(&e.without_url()))?;
         if !resp.status().is_success() {
             return Err(format!("Alertmanager answered HTTP {}", resp.status()));
         }
-        let body = resp.bytes().await.map_err(|e| super::error_chain(&e.without_url()))?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| super::error_chain(&e.without_url()))?;
         parse_alerts(&body)
     }
 }
@@ -141,7 +154,12 @@ pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
             fingerprint: a.fingerprint,
         })
         .collect();
-    alerts.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)).then(a.name.cmp(&b.name)));
+    alerts.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.starts_at.cmp(&b.starts_at))
+            .then(a.name.cmp(&b.name))
+    });
     Ok(AlertsSummary { alerts })
 }
 

@@ -90,14 +90,21 @@ impl DockerPoller {
             Some(c) => c.clone(),
             None => {
                 // Speak the engine's API version: older daemons refuse newer clients.
-                let c = self.connect()?.negotiate_version().await.map_err(|e| super::error_chain(&e))?;
+                let c = self
+                    .connect()?
+                    .negotiate_version()
+                    .await
+                    .map_err(|e| super::error_chain(&e))?;
                 self.client = Some(c.clone());
                 c
             }
         };
         let version = client.version().await.map_err(|e| self.forget(e))?;
         let list = client
-            .list_containers(Some(ListContainersOptions::<String> { all: true, ..Default::default() }))
+            .list_containers(Some(ListContainersOptions::<String> {
+                all: true,
+                ..Default::default()
+            }))
             .await
             .map_err(|e| self.forget(e))?;
         let mut containers: Vec<ContainerRow> = list.into_iter().map(row_from_summary).collect();
@@ -130,7 +137,10 @@ fn row_from_summary(c: bollard::models::ContainerSummary) -> ContainerRow {
         state: c.state.clone().unwrap_or_default(),
         health: health_from_status(&status),
         exit_code: exit_code_from_status(&status),
-        compose_project: c.labels.as_ref().and_then(|l| l.get("com.docker.compose.project").cloned()),
+        compose_project: c
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("com.docker.compose.project").cloned()),
         status,
     }
 }
@@ -160,11 +170,23 @@ mod tests {
 
     #[test]
     fn status_text_is_understood() {
-        assert_eq!(health_from_status("Up 3 minutes (unhealthy)"), Health::Unhealthy);
-        assert_eq!(health_from_status("Up 3 minutes (healthy)"), Health::Healthy);
-        assert_eq!(health_from_status("Up 1 second (health: starting)"), Health::Starting);
+        assert_eq!(
+            health_from_status("Up 3 minutes (unhealthy)"),
+            Health::Unhealthy
+        );
+        assert_eq!(
+            health_from_status("Up 3 minutes (healthy)"),
+            Health::Healthy
+        );
+        assert_eq!(
+            health_from_status("Up 1 second (health: starting)"),
+            Health::Starting
+        );
         assert_eq!(health_from_status("Up 3 minutes"), Health::None);
-        assert_eq!(exit_code_from_status("Exited (137) 5 minutes ago"), Some(137));
+        assert_eq!(
+            exit_code_from_status("Exited (137) 5 minutes ago"),
+            Some(137)
+        );
         assert_eq!(exit_code_from_status("Up 2 hours"), None);
     }
 }

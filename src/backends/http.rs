@@ -30,7 +30,11 @@ impl HttpPoller {
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string());
-        Self { url: cfg.url.clone(), expected: cfg.expect_status, client }
+        Self {
+            url: cfg.url.clone(),
+            expected: cfg.expect_status,
+            client,
+        }
     }
 
     pub async fn poll(&mut self) -> Result<HttpProbe, String> {

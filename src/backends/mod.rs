@@ -91,7 +91,10 @@ pub fn targets(config: &Config) -> Vec<Target> {
     let mut out = Vec::new();
     for d in &config.docker {
         out.push(Target {
-            id: BackendId { kind: BackendKind::Docker, name: d.name.clone() },
+            id: BackendId {
+                kind: BackendKind::Docker,
+                name: d.name.clone(),
+            },
             interval: d.interval,
             timeout: d.timeout,
             poller: Poller::Docker(docker::DockerPoller::new(d)),
@@ -99,7 +102,10 @@ pub fn targets(config: &Config) -> Vec<Target> {
     }
     for h in &config.http {
         out.push(Target {
-            id: BackendId { kind: BackendKind::Http, name: h.name.clone() },
+            id: BackendId {
+                kind: BackendKind::Http,
+                name: h.name.clone(),
+            },
             interval: h.interval,
             timeout: h.timeout,
             poller: Poller::Http(http::HttpPoller::new(h)),
@@ -107,7 +113,10 @@ pub fn targets(config: &Config) -> Vec<Target> {
     }
     for p in &config.postgres {
         out.push(Target {
-            id: BackendId { kind: BackendKind::Postgres, name: p.name.clone() },
+            id: BackendId {
+                kind: BackendKind::Postgres,
+                name: p.name.clone(),
+            },
             interval: p.interval,
             timeout: p.timeout,
             poller: Poller::Postgres(postgres::PgPoller::new(p)),
@@ -115,7 +124,10 @@ pub fn targets(config: &Config) -> Vec<Target> {
     }
     for a in &config.alertmanager {
         out.push(Target {
-            id: BackendId { kind: BackendKind::Alertmanager, name: a.name.clone() },
+            id: BackendId {
+                kind: BackendKind::Alertmanager,
+                name: a.name.clone(),
+            },
             interval: a.interval,
             timeout: a.timeout,
             poller: Poller::Alertmanager(alertmanager::AlertmanagerPoller::new(a)),
@@ -130,9 +142,16 @@ impl Target {
     pub async fn poll_once(&mut self) -> BackendReport {
         let result = match tokio::time::timeout(self.timeout, self.poller.poll()).await {
             Ok(r) => r,
-            Err(_) => Err(format!("no answer within {}", humantime::format_duration(self.timeout))),
+            Err(_) => Err(format!(
+                "no answer within {}",
+                humantime::format_duration(self.timeout)
+            )),
         };
-        BackendReport { id: self.id.clone(), at: Utc::now(), result }
+        BackendReport {
+            id: self.id.clone(),
+            at: Utc::now(),
+            result,
+        }
     }
 
     /// Poll forever, sending every report. Failures back off (doubling, at most
@@ -152,15 +171,25 @@ impl Target {
                 return;
             }
             let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(2));
-            let wait = if failures == 0 { self.interval } else { self.interval.saturating_mul(factor) };
+            let wait = if failures == 0 {
+                self.interval
+            } else {
+                self.interval.saturating_mul(factor)
+            };
             tokio::time::sleep(wait).await;
         }
     }
 }
 
 /// Start one actor per target.
-pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<tokio::task::JoinHandle<()>> {
-    targets.into_iter().map(|t| tokio::spawn(t.run(tx.clone()))).collect()
+pub fn spawn_all(
+    targets: Vec<Target>,
+    tx: mpsc::Sender<BackendReport>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    targets
+        .into_iter()
+        .map(|t| tokio::spawn(t.run(tx.clone())))
+        .collect()
 }
 
 /// An error with its causes ("error sending request: connection refused"),

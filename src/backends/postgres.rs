@@ -31,7 +31,8 @@ impl PgSummary {
         }
     }
     pub fn long_query(&self) -> bool {
-        self.longest_query_secs.is_some_and(|s| s >= self.long_query_secs as f64)
+        self.longest_query_secs
+            .is_some_and(|s| s >= self.long_query_secs as f64)
     }
     pub fn connections_high(&self) -> bool {
         self.connections >= i64::from(self.connections_warn)
@@ -61,7 +62,10 @@ FROM pg_stat_activity";
 
 impl PgPoller {
     pub fn new(cfg: &PostgresConfig) -> Self {
-        Self { cfg: cfg.clone(), conn: None }
+        Self {
+            cfg: cfg.clone(),
+            conn: None,
+        }
     }
 
     fn options(&self) -> Result<PgConnectOptions, String> {
@@ -70,7 +74,10 @@ impl PgPoller {
             // sqlx's message could echo the URL; say only what is wrong.
             .map_err(|_| format!("cannot parse the url of [[postgres]] {:?}", self.cfg.name))?
             .application_name("opsdeck")
-            .options([("statement_timeout", format!("{}", self.cfg.timeout.as_millis()))]);
+            .options([(
+                "statement_timeout",
+                format!("{}", self.cfg.timeout.as_millis()),
+            )]);
         if let Some(pw) = self.cfg.password().resolve()? {
             opts = opts.password(pw.expose());
         }
@@ -80,11 +87,16 @@ impl PgPoller {
     pub async fn poll(&mut self) -> Result<PgSummary, String> {
         let mut conn = match self.conn.take() {
             Some(c) => c,
-            None => PgConnection::connect_with(&self.options()?).await.map_err(|e| super::error_chain(&e))?,
+            None => PgConnection::connect_with(&self.options()?)
+                .await
+                .map_err(|e| super::error_chain(&e))?,
         };
         let started = Instant::now();
         // On error the connection is dropped, not put back.
-        let row = sqlx::query(HEALTH_SQL).fetch_one(&mut conn).await.map_err(|e| super::error_chain(&e))?;
+        let row = sqlx::query(HEALTH_SQL)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| super::error_chain(&e))?;
         self.conn = Some(conn);
         let rtt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let get = |e: sqlx::Error| e.to_string();

@@ -40,9 +40,27 @@ pub enum Action {
 impl Action {
     pub fn all() -> Vec<Action> {
         use crate::app::PaneId;
-        let mut v = vec![Action::Quit, Action::Help, Action::Palette, Action::Dashboard, Action::Back, Action::FocusNext, Action::FocusPrev];
+        let mut v = vec![
+            Action::Quit,
+            Action::Help,
+            Action::Palette,
+            Action::Dashboard,
+            Action::Back,
+            Action::FocusNext,
+            Action::FocusPrev,
+        ];
         v.extend(PaneId::ALL.iter().map(|p| Action::Pane(*p)));
-        v.extend([Action::Open, Action::AuditLog, Action::Redraw, Action::MoveUp, Action::MoveDown, Action::PageUp, Action::PageDown, Action::Top, Action::Bottom]);
+        v.extend([
+            Action::Open,
+            Action::AuditLog,
+            Action::Redraw,
+            Action::MoveUp,
+            Action::MoveDown,
+            Action::PageUp,
+            Action::PageDown,
+            Action::Top,
+            Action::Bottom,
+        ]);
         v
     }
 
@@ -243,7 +261,11 @@ impl Key {
 
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (m, name) in [(KeyModifiers::CONTROL, "ctrl+"), (KeyModifiers::ALT, "alt+"), (KeyModifiers::SHIFT, "shift+")] {
+        for (m, name) in [
+            (KeyModifiers::CONTROL, "ctrl+"),
+            (KeyModifiers::ALT, "alt+"),
+            (KeyModifiers::SHIFT, "shift+"),
+        ] {
             if self.mods.contains(m) {
                 f.write_str(name)?;
             }
@@ -276,7 +298,10 @@ impl fmt::Display for Key {
 pub type KeySeq = Vec<Key>;
 
 pub fn parse_seq(s: &str) -> Result<KeySeq, String> {
-    let keys: Vec<Key> = s.split_whitespace().map(Key::parse).collect::<Result<_, _>>()?;
+    let keys: Vec<Key> = s
+        .split_whitespace()
+        .map(Key::parse)
+        .collect::<Result<_, _>>()?;
     match keys.len() {
         0 => Err("empty key".into()),
         1 | 2 => Ok(keys),
@@ -285,7 +310,10 @@ pub fn parse_seq(s: &str) -> Result<KeySeq, String> {
 }
 
 pub fn seq_to_string(seq: &[Key]) -> String {
-    seq.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ")
+    seq.iter()
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What a key sequence means in the current scopes.
@@ -314,7 +342,9 @@ const UNBIND: &str = "none";
 impl Keymap {
     /// The built-in default keymap.
     pub fn default_keymap() -> Self {
-        let mut km = Keymap { bindings: BTreeMap::new() };
+        let mut km = Keymap {
+            bindings: BTreeMap::new(),
+        };
         // The embedded default is tested to parse; fall back to empty, never panic.
         let _ = km.layer(DEFAULT_KEYMAP, Path::new("keymaps/default.toml"));
         km
@@ -322,7 +352,9 @@ impl Keymap {
 
     /// Default keymap with `spec` (a built-in name or a path) layered over it.
     pub fn load(spec: Option<&str>, user_dir: Option<&Path>) -> Result<Self, FileError> {
-        let mut km = Keymap { bindings: BTreeMap::new() };
+        let mut km = Keymap {
+            bindings: BTreeMap::new(),
+        };
         km.layer(DEFAULT_KEYMAP, Path::new("keymaps/default.toml"))?;
         let Some(spec) = spec.filter(|s| *s != "default") else {
             return Ok(km);
@@ -330,13 +362,19 @@ impl Keymap {
         if spec.contains('/') || spec.ends_with(".toml") {
             let p = PathBuf::from(spec);
             km.layer(&read_text(&p)?, &p)?;
-        } else if let Some(p) = user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists()) {
+        } else if let Some(p) = user_dir
+            .map(|d| d.join(format!("{spec}.toml")))
+            .filter(|p| p.exists())
+        {
             km.layer(&read_text(&p)?, &p)?;
         } else if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
             km.layer(text, Path::new(&format!("keymaps/{name}.toml")))?;
         } else {
             let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
-            return Err(FileError::new(Path::new(spec), format!("no such keymap; built-in keymaps: {}", names.join(", "))));
+            return Err(FileError::new(
+                Path::new(spec),
+                format!("no such keymap; built-in keymaps: {}", names.join(", ")),
+            ));
         }
         Ok(km)
     }
@@ -356,18 +394,31 @@ impl Keymap {
         for (scope_name, key_text, action_text) in entries {
             let scope = Scope::from_name(scope_name).ok_or_else(|| {
                 let names: Vec<_> = Scope::all().iter().map(|s| s.name()).collect();
-                FileError::new(file, format!("unknown section [{scope_name}]; sections are: {}", names.join(", ")))
-                    .locate(text, &format!("[{scope_name}]"))
+                FileError::new(
+                    file,
+                    format!(
+                        "unknown section [{scope_name}]; sections are: {}",
+                        names.join(", ")
+                    ),
+                )
+                .locate(text, &format!("[{scope_name}]"))
             })?;
             {
                 let line = super::source::line_of_offset(text, action_text.span().start);
-                let err = |msg: String| Err(FileError::new(file, msg).at_line(line).with_key(key_text.clone()));
+                let err = |msg: String| {
+                    Err(FileError::new(file, msg)
+                        .at_line(line)
+                        .with_key(key_text.clone()))
+                };
                 let seq = match parse_seq(key_text) {
                     Ok(s) => s,
                     Err(e) => return err(format!("cannot parse key: {e}")),
                 };
                 if let Some(first) = this_file.insert((scope, seq.clone()), line) {
-                    return err(format!("key {} is bound twice in [{scope_name}] (also on line {first})", seq_to_string(&seq)));
+                    return err(format!(
+                        "key {} is bound twice in [{scope_name}] (also on line {first})",
+                        seq_to_string(&seq)
+                    ));
                 }
                 let scope_map = self.bindings.entry(scope).or_default();
                 if action_text.get_ref() == UNBIND {
@@ -390,7 +441,16 @@ impl Keymap {
                         origin.line
                     ));
                 }
-                scope_map.insert(seq, (action, Origin { file: file.to_path_buf(), line }));
+                scope_map.insert(
+                    seq,
+                    (
+                        action,
+                        Origin {
+                            file: file.to_path_buf(),
+                            line,
+                        },
+                    ),
+                );
             }
         }
         Ok(())
@@ -400,11 +460,15 @@ impl Keymap {
     pub fn lookup(&self, scopes: &[Scope], seq: &[Key]) -> Lookup {
         let mut pending = false;
         for scope in scopes {
-            let Some(map) = self.bindings.get(scope) else { continue };
+            let Some(map) = self.bindings.get(scope) else {
+                continue;
+            };
             if let Some((action, _)) = map.get(seq) {
                 return Lookup::Action(*action);
             }
-            pending |= map.keys().any(|k| k.len() > seq.len() && k.starts_with(seq));
+            pending |= map
+                .keys()
+                .any(|k| k.len() > seq.len() && k.starts_with(seq));
         }
         if pending {
             Lookup::Pending
@@ -418,7 +482,12 @@ impl Keymap {
         let mut keys: Vec<&KeySeq> = self
             .bindings
             .get(&scope)
-            .map(|m| m.iter().filter(|(_, (a, _))| *a == action).map(|(k, _)| k).collect())
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, (a, _))| *a == action)
+                    .map(|(k, _)| k)
+                    .collect()
+            })
             .unwrap_or_default();
         keys.sort_by_key(|k| (k.len(), key_rank(k), seq_to_string(k)));
         keys.into_iter().map(|k| seq_to_string(k)).collect()
@@ -426,7 +495,9 @@ impl Keymap {
 
     /// First key for an action in any of the scopes, for hints.
     pub fn first_key(&self, scopes: &[Scope], action: Action) -> Option<String> {
-        scopes.iter().find_map(|s| self.keys_for(*s, action).into_iter().next())
+        scopes
+            .iter()
+            .find_map(|s| self.keys_for(*s, action).into_iter().next())
     }
 
     /// All bindings of a scope grouped by action, for the help screen.
@@ -438,7 +509,10 @@ impl Keymap {
             .unwrap_or_default();
         actions.sort();
         actions.dedup();
-        actions.into_iter().map(|a| (a, self.keys_for(scope, a))).collect()
+        actions
+            .into_iter()
+            .map(|a| (a, self.keys_for(scope, a)))
+            .collect()
     }
 }
 
@@ -472,21 +546,40 @@ mod tests {
     fn builtin_keymaps_parse() {
         for (name, text) in BUILTIN {
             let mut km = Keymap::default_keymap();
-            km.layer(text, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
+            km.layer(text, Path::new(name))
+                .unwrap_or_else(|e| panic!("{e}"));
         }
         let km = Keymap::default_keymap();
-        assert_eq!(km.lookup(&[Scope::Global], &[Key::char('q')]), Lookup::Action(Action::Quit));
-        assert_eq!(km.lookup(&[Scope::Global], &[Key::char('2')]), Lookup::Action(Action::Pane(PaneId::Database)));
+        assert_eq!(
+            km.lookup(&[Scope::Global], &[Key::char('q')]),
+            Lookup::Action(Action::Quit)
+        );
+        assert_eq!(
+            km.lookup(&[Scope::Global], &[Key::char('2')]),
+            Lookup::Action(Action::Pane(PaneId::Database))
+        );
     }
 
     #[test]
     fn keys_parse_with_modifiers() {
-        assert_eq!(Key::parse("ctrl+c").unwrap(), Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-        assert_eq!(Key::parse("G").unwrap(), Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT));
+        assert_eq!(
+            Key::parse("ctrl+c").unwrap(),
+            Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        );
+        assert_eq!(
+            Key::parse("G").unwrap(),
+            Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT)
+        );
         assert_eq!(Key::parse("shift+g").unwrap(), Key::char('G'));
-        assert_eq!(Key::parse("shift+tab").unwrap(), Key::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        assert_eq!(
+            Key::parse("shift+tab").unwrap(),
+            Key::new(KeyCode::BackTab, KeyModifiers::SHIFT)
+        );
         assert_eq!(Key::parse("+").unwrap(), Key::char('+'));
-        assert_eq!(Key::parse("f5").unwrap(), Key::new(KeyCode::F(5), KeyModifiers::NONE));
+        assert_eq!(
+            Key::parse("f5").unwrap(),
+            Key::new(KeyCode::F(5), KeyModifiers::NONE)
+        );
         assert!(Key::parse("hyper+x").is_err());
         assert!(Key::parse("banana").is_err());
     }
@@ -496,22 +589,35 @@ mod tests {
         let km = layer("[navigation]\n\"z z\" = \"top\"\n").unwrap();
         let scopes = [Scope::Navigation, Scope::Global];
         assert_eq!(km.lookup(&scopes, &[Key::char('z')]), Lookup::Pending);
-        assert_eq!(km.lookup(&scopes, &[Key::char('z'), Key::char('z')]), Lookup::Action(Action::Top));
-        assert_eq!(km.lookup(&scopes, &[Key::char('z'), Key::char('x')]), Lookup::None);
+        assert_eq!(
+            km.lookup(&scopes, &[Key::char('z'), Key::char('z')]),
+            Lookup::Action(Action::Top)
+        );
+        assert_eq!(
+            km.lookup(&scopes, &[Key::char('z'), Key::char('x')]),
+            Lookup::None
+        );
     }
 
     #[test]
     fn user_layer_overrides_and_unbinds() {
         let km = layer("[global]\nq = \"none\"\nx = \"quit\"\n").unwrap();
         assert_eq!(km.lookup(&[Scope::Global], &[Key::char('q')]), Lookup::None);
-        assert_eq!(km.lookup(&[Scope::Global], &[Key::char('x')]), Lookup::Action(Action::Quit));
+        assert_eq!(
+            km.lookup(&[Scope::Global], &[Key::char('x')]),
+            Lookup::Action(Action::Quit)
+        );
     }
 
     #[test]
     fn unknown_action_names_file_and_line() {
         let e = layer("[global]\nq = \"quit\"\nw = \"teleport\"\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
-        assert!(e.to_string().starts_with("user.toml:3: key `w`: unknown action \"teleport\""), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("user.toml:3: key `w`: unknown action \"teleport\""),
+            "{e}"
+        );
     }
 
     #[test]

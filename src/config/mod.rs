@@ -82,7 +82,10 @@ pub struct DockerConfig {
     pub tls_ca: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
-    #[serde(default = "defaults::docker_interval", deserialize_with = "de_duration")]
+    #[serde(
+        default = "defaults::docker_interval",
+        deserialize_with = "de_duration"
+    )]
     pub interval: Duration,
     #[serde(default = "defaults::timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
@@ -140,7 +143,10 @@ pub struct PostgresConfig {
     pub connections_warn: u32,
     #[serde(default = "defaults::cache_hit_warn")]
     pub cache_hit_warn: f64,
-    #[serde(default = "defaults::replication_lag_warn", deserialize_with = "de_duration")]
+    #[serde(
+        default = "defaults::replication_lag_warn",
+        deserialize_with = "de_duration"
+    )]
     pub replication_lag_warn: Duration,
     #[serde(default)]
     pub backup: Option<BackupConfig>,
@@ -266,10 +272,15 @@ mod defaults {
 /// Durations are written as humans write them: "2s", "5m", "26h", "1h 30m".
 pub fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let raw = String::deserialize(d)?;
-    let parsed = humantime::parse_duration(&raw)
-        .map_err(|e| serde::de::Error::custom(format!("invalid duration {raw:?}: {e} (write e.g. \"15s\", \"5m\", \"26h\")")))?;
+    let parsed = humantime::parse_duration(&raw).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "invalid duration {raw:?}: {e} (write e.g. \"15s\", \"5m\", \"26h\")"
+        ))
+    })?;
     if parsed.is_zero() {
-        return Err(serde::de::Error::custom("duration must be greater than zero"));
+        return Err(serde::de::Error::custom(
+            "duration must be greater than zero",
+        ));
     }
     Ok(parsed)
 }
@@ -330,17 +341,33 @@ impl Config {
             Err(FileError::new(file, msg).with_key(key).locate(text, needle))
         };
         let sections: [(&str, Vec<&str>); 5] = [
-            ("docker", self.docker.iter().map(|d| d.name.as_str()).collect()),
+            (
+                "docker",
+                self.docker.iter().map(|d| d.name.as_str()).collect(),
+            ),
             ("http", self.http.iter().map(|d| d.name.as_str()).collect()),
-            ("postgres", self.postgres.iter().map(|d| d.name.as_str()).collect()),
-            ("alertmanager", self.alertmanager.iter().map(|d| d.name.as_str()).collect()),
-            ("access.source", self.access.source.iter().map(|d| d.name.as_str()).collect()),
+            (
+                "postgres",
+                self.postgres.iter().map(|d| d.name.as_str()).collect(),
+            ),
+            (
+                "alertmanager",
+                self.alertmanager.iter().map(|d| d.name.as_str()).collect(),
+            ),
+            (
+                "access.source",
+                self.access.source.iter().map(|d| d.name.as_str()).collect(),
+            ),
         ];
         for (section, names) in &sections {
             let mut seen = HashSet::new();
             for name in names {
                 if name.trim().is_empty() {
-                    return err("name", "name", format!("[[{section}]] name must not be empty"));
+                    return err(
+                        "name",
+                        "name",
+                        format!("[[{section}]] name must not be empty"),
+                    );
                 }
                 if !seen.insert(*name) {
                     return err(
@@ -369,39 +396,91 @@ impl Config {
         }
         for d in &self.docker {
             let u = d.url.as_written();
-            if !["unix://", "tcp://", "http://", "https://"].iter().any(|s| u.starts_with(s)) {
-                return err(u, "url", format!("docker url {u:?} must start with unix://, tcp://, http:// or https://"));
+            if !["unix://", "tcp://", "http://", "https://"]
+                .iter()
+                .any(|s| u.starts_with(s))
+            {
+                return err(
+                    u,
+                    "url",
+                    format!(
+                        "docker url {u:?} must start with unix://, tcp://, http:// or https://"
+                    ),
+                );
             }
         }
         for p in &self.postgres {
             if p.password_env.is_some() && p.password_file.is_some() {
-                return err("password_file", "password_file", format!("[[postgres]] {:?}: set password_env or password_file, not both", p.name));
+                return err(
+                    "password_file",
+                    "password_file",
+                    format!(
+                        "[[postgres]] {:?}: set password_env or password_file, not both",
+                        p.name
+                    ),
+                );
             }
-            if !p.url.as_written().starts_with("postgres://") && !p.url.as_written().starts_with("postgresql://") {
-                return err(p.url.as_written(), "url", format!("[[postgres]] {:?}: url must start with postgres://", p.name));
+            if !p.url.as_written().starts_with("postgres://")
+                && !p.url.as_written().starts_with("postgresql://")
+            {
+                return err(
+                    p.url.as_written(),
+                    "url",
+                    format!("[[postgres]] {:?}: url must start with postgres://", p.name),
+                );
             }
             if let Some(b) = &p.backup {
                 if b.newest_file.is_none() == b.query.is_none() {
-                    return err("backup", "backup", format!("[[postgres]] {:?}: backup needs exactly one of newest_file or query", p.name));
+                    return err(
+                        "backup",
+                        "backup",
+                        format!(
+                            "[[postgres]] {:?}: backup needs exactly one of newest_file or query",
+                            p.name
+                        ),
+                    );
                 }
             }
         }
-        for u in self.http.iter().map(|h| &h.url).chain(self.alertmanager.iter().map(|a| &a.url)) {
+        for u in self
+            .http
+            .iter()
+            .map(|h| &h.url)
+            .chain(self.alertmanager.iter().map(|a| &a.url))
+        {
             let w = u.as_written();
             if !w.starts_with("http://") && !w.starts_with("https://") {
-                return err(w, "url", format!("url {w:?} must start with http:// or https://"));
+                return err(
+                    w,
+                    "url",
+                    format!("url {w:?} must start with http:// or https://"),
+                );
             }
         }
         for s in &self.access.source {
             match (&s.database, &s.query, &s.file) {
                 (Some(db), Some(_), None) => {
                     if !self.postgres.iter().any(|p| &p.name == db) {
-                        return err(db, "database", format!("access source {:?}: database {db:?} is not a [[postgres]] name", s.name));
+                        return err(
+                            db,
+                            "database",
+                            format!(
+                                "access source {:?}: database {db:?} is not a [[postgres]] name",
+                                s.name
+                            ),
+                        );
                     }
                 }
                 (None, None, Some(_)) => {}
                 _ => {
-                    return err(&s.name, "query", format!("access source {:?}: give either database + query, or file", s.name));
+                    return err(
+                        &s.name,
+                        "query",
+                        format!(
+                            "access source {:?}: give either database + query, or file",
+                            s.name
+                        ),
+                    );
                 }
             }
         }
@@ -461,7 +540,10 @@ mod tests {
         let e = parse("read_only = true\n\n[[postgres]]\nname = \"main\"\nurl = \"postgres://h/db\"\nintervall = \"5s\"\n").unwrap_err();
         assert_eq!(e.line, Some(6), "{e}");
         assert_eq!(e.key.as_deref(), Some("intervall"), "{e}");
-        assert!(e.to_string().starts_with("test.toml:6: key `intervall`:"), "{e}");
+        assert!(
+            e.to_string().starts_with("test.toml:6: key `intervall`:"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -473,7 +555,8 @@ mod tests {
 
     #[test]
     fn bad_duration_is_explained() {
-        let e = parse("[[http]]\nname = \"api\"\nurl = \"http://x/health\"\ntimeout = \"soon\"\n").unwrap_err();
+        let e = parse("[[http]]\nname = \"api\"\nurl = \"http://x/health\"\ntimeout = \"soon\"\n")
+            .unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
         assert!(e.message.contains("invalid duration"), "{e}");
     }
@@ -482,7 +565,10 @@ mod tests {
     fn literal_password_is_rejected_with_line() {
         let e = parse("[[postgres]]\nname = \"m\"\nurl = \"postgres://u:pw@h/db\"\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
-        assert!(!e.to_string().contains(":pw@"), "the error must not repeat the secret: {e}");
+        assert!(
+            !e.to_string().contains(":pw@"),
+            "the error must not repeat the secret: {e}"
+        );
     }
 
     #[test]

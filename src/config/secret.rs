@@ -166,7 +166,12 @@ mod tests {
     fn expands_env_references() {
         std::env::set_var("OPSDECK_TEST_EXPAND_PW", "s3cret");
         let u = ConfigUrl::new("postgres://u:${OPSDECK_TEST_EXPAND_PW}@h/db");
-        assert_eq!(u.expand().map(|s| s.expose().to_string()).as_deref(), Ok("postgres://u:s3cret@h/db"));
-        assert!(ConfigUrl::new("x://${OPSDECK_SURELY_UNSET_VAR}").expand().is_err());
+        assert_eq!(
+            u.expand().map(|s| s.expose().to_string()).as_deref(),
+            Ok("postgres://u:s3cret@h/db")
+        );
+        assert!(ConfigUrl::new("x://${OPSDECK_SURELY_UNSET_VAR}")
+            .expand()
+            .is_err());
     }
 }

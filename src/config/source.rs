@@ -114,7 +114,8 @@ pub fn find_line(text: &str, needle: &str) -> Option<usize> {
 
 /// Read a text file, naming it in the error.
 pub fn read_text(path: &Path) -> Result<String, FileError> {
-    let bytes = std::fs::read(path).map_err(|e| FileError::new(path, format!("cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| FileError::new(path, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let line = line_of_offset(
             // Count lines in the valid prefix to say where the bad byte is.
@@ -147,7 +148,9 @@ mod tests {
 
     #[test]
     fn display_names_file_line_key() {
-        let e = FileError::new(Path::new("c.toml"), "bad").at_line(3).with_key("interval");
+        let e = FileError::new(Path::new("c.toml"), "bad")
+            .at_line(3)
+            .with_key("interval");
         assert_eq!(e.to_string(), "c.toml:3: key `interval`: bad");
     }
 }

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
@@ -175,14 +178,18 @@ impl Theme {
 
     /// Parse a theme file, then fit its colours to what the terminal supports.
     pub fn parse(text: &str, file: &Path, support: ColorSupport) -> Result<Self, FileError> {
-        let raw: ThemeFile = toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
+        let raw: ThemeFile =
+            toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
         let mut styles = BTreeMap::new();
         for (key, spec) in &raw.roles {
             let Some(role) = Role::ALL.iter().copied().find(|r| r.name() == key) else {
                 let known: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
-                return Err(FileError::new(file, format!("unknown role {key:?}; roles are: {}", known.join(", ")))
-                    .with_key(key.clone())
-                    .locate(text, key));
+                return Err(FileError::new(
+                    file,
+                    format!("unknown role {key:?}; roles are: {}", known.join(", ")),
+                )
+                .with_key(key.clone())
+                .locate(text, key));
             };
             let color = |value: &Option<String>, which: &str| -> Result<Option<Color>, FileError> {
                 value
@@ -218,7 +225,9 @@ impl Theme {
             styles.insert(role, style);
         }
         let name = raw.name.unwrap_or_else(|| {
-            file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+            file.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
         });
         Ok(Self {
             name,
@@ -235,13 +244,19 @@ impl Theme {
 
     /// Resolve `--theme NAME|PATH`: a path when it looks like one, else a theme
     /// in the user's config dir, else a built-in. No colour support means mono.
-    pub fn load(spec: Option<&str>, user_dir: Option<&Path>, support: ColorSupport) -> Result<Self, FileError> {
+    pub fn load(
+        spec: Option<&str>,
+        user_dir: Option<&Path>,
+        support: ColorSupport,
+    ) -> Result<Self, FileError> {
         let spec = spec.unwrap_or("default");
         let as_path = PathBuf::from(spec);
         let path = if spec.contains('/') || spec.ends_with(".toml") {
             Some(as_path)
         } else {
-            user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists())
+            user_dir
+                .map(|d| d.join(format!("{spec}.toml")))
+                .filter(|p| p.exists())
         };
         // The requested theme is always parsed, so a broken file is reported
         // even on a terminal that will show no colour.
@@ -249,7 +264,10 @@ impl Theme {
             Some(p) => Self::parse(&read_text(&p)?, &p, support)?,
             None => Self::builtin(spec, support).ok_or_else(|| {
                 let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
-                FileError::new(Path::new(spec), format!("no such theme; built-in themes: {}", names.join(", ")))
+                FileError::new(
+                    Path::new(spec),
+                    format!("no such theme; built-in themes: {}", names.join(", ")),
+                )
             })?,
         };
         if support == ColorSupport::None {
@@ -315,7 +333,15 @@ fn downgrade(c: Color, support: ColorSupport) -> Option<Color> {
 }
 
 fn rgb_to_256(r: u8, g: u8, b: u8) -> u8 {
-    let level = |v: u8| -> u8 { if v < 48 { 0 } else if v < 115 { 1 } else { (v - 35) / 40 } };
+    let level = |v: u8| -> u8 {
+        if v < 48 {
+            0
+        } else if v < 115 {
+            1
+        } else {
+            (v - 35) / 40
+        }
+    };
     16 + 36 * level(r) + 6 * level(g) + level(b)
 }
 
@@ -372,9 +398,14 @@ mod tests {
     #[test]
     fn every_builtin_theme_parses_and_defines_every_role() {
         for (name, _) in BUILTIN {
-            let t = Theme::builtin(name, ColorSupport::TrueColor).unwrap_or_else(|| panic!("{name}"));
+            let t =
+                Theme::builtin(name, ColorSupport::TrueColor).unwrap_or_else(|| panic!("{name}"));
             for role in Role::ALL {
-                assert!(t.styles.contains_key(&role), "{name} lacks role {}", role.name());
+                assert!(
+                    t.styles.contains_key(&role),
+                    "{name} lacks role {}",
+                    role.name()
+                );
             }
         }
     }
@@ -391,18 +422,42 @@ mod tests {
 
     #[test]
     fn colour_support_detection() {
-        assert_eq!(ColorSupport::detect(Some("1"), None, Some("xterm-256color")), ColorSupport::None);
-        assert_eq!(ColorSupport::detect(None, None, Some("tmux-256color")), ColorSupport::Ansi256);
-        assert_eq!(ColorSupport::detect(None, None, Some("screen")), ColorSupport::Ansi16);
-        assert_eq!(ColorSupport::detect(None, None, Some("linux")), ColorSupport::Ansi16);
-        assert_eq!(ColorSupport::detect(None, Some("truecolor"), Some("xterm")), ColorSupport::TrueColor);
-        assert_eq!(ColorSupport::detect(None, None, Some("dumb")), ColorSupport::None);
+        assert_eq!(
+            ColorSupport::detect(Some("1"), None, Some("xterm-256color")),
+            ColorSupport::None
+        );
+        assert_eq!(
+            ColorSupport::detect(None, None, Some("tmux-256color")),
+            ColorSupport::Ansi256
+        );
+        assert_eq!(
+            ColorSupport::detect(None, None, Some("screen")),
+            ColorSupport::Ansi16
+        );
+        assert_eq!(
+            ColorSupport::detect(None, None, Some("linux")),
+            ColorSupport::Ansi16
+        );
+        assert_eq!(
+            ColorSupport::detect(None, Some("truecolor"), Some("xterm")),
+            ColorSupport::TrueColor
+        );
+        assert_eq!(
+            ColorSupport::detect(None, None, Some("dumb")),
+            ColorSupport::None
+        );
     }
 
     #[test]
     fn rgb_is_downgraded() {
-        assert_eq!(downgrade(Color::Rgb(255, 0, 0), ColorSupport::Ansi16), Some(Color::LightRed));
-        assert_eq!(downgrade(Color::Rgb(0, 0, 0), ColorSupport::Ansi256), Some(Color::Indexed(16)));
+        assert_eq!(
+            downgrade(Color::Rgb(255, 0, 0), ColorSupport::Ansi16),
+            Some(Color::LightRed)
+        );
+        assert_eq!(
+            downgrade(Color::Rgb(0, 0, 0), ColorSupport::Ansi256),
+            Some(Color::Indexed(16))
+        );
         assert_eq!(downgrade(Color::Red, ColorSupport::None), None);
     }
 
@@ -416,7 +471,12 @@ mod tests {
 
     #[test]
     fn unknown_role_is_an_error() {
-        let e = Theme::parse("[roles]\nokay = {}\n", Path::new("t.toml"), ColorSupport::Ansi256).unwrap_err();
+        let e = Theme::parse(
+            "[roles]\nokay = {}\n",
+            Path::new("t.toml"),
+            ColorSupport::Ansi256,
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
     }
 }

@@ -133,7 +133,18 @@ pub fn scrub_secrets(v: &mut serde_json::Value) {
         serde_json::Value::Object(map) => {
             for (k, val) in map.iter_mut() {
                 let key = k.to_ascii_uppercase();
-                if ["PASSWORD", "SECRET", "TOKEN", "CREDENTIAL", "PASSWD", "API_KEY", "PRIVATE_KEY"].iter().any(|s| key.contains(s)) {
+                if [
+                    "PASSWORD",
+                    "SECRET",
+                    "TOKEN",
+                    "CREDENTIAL",
+                    "PASSWD",
+                    "API_KEY",
+                    "PRIVATE_KEY",
+                ]
+                .iter()
+                .any(|s| key.contains(s))
+                {
                     *val = serde_json::Value::String("••••".into());
                 } else {
                     scrub_secrets(val);
@@ -173,7 +184,11 @@ impl Store {
     /// Append one entry. Serialised by an IMMEDIATE transaction, so concurrent
     /// writers (other tasks, other opsdeck processes on the same file) queue up
     /// instead of forking the chain. Returns once the row is durable.
-    pub async fn append_audit(&self, who: &Identity, rec: AuditRecord) -> Result<AuditEntry, StoreError> {
+    pub async fn append_audit(
+        &self,
+        who: &Identity,
+        rec: AuditRecord,
+    ) -> Result<AuditEntry, StoreError> {
         let mut details = rec.details;
         scrub_secrets(&mut details);
         let mut conn = self.pool.acquire().await?;
@@ -239,21 +254,30 @@ impl Store {
     }
 
     /// Entries in sequence order, optionally from a time on.
-    pub async fn audit_entries(&self, since: Option<DateTime<Utc>>) -> Result<Vec<AuditEntry>, StoreError> {
-        let since = since.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)).unwrap_or_default();
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE ts >= ? ORDER BY seq"))
-            .bind(since)
-            .fetch_all(&self.pool)
-            .await?;
+    pub async fn audit_entries(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let since = since
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
+            .unwrap_or_default();
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE ts >= ? ORDER BY seq"
+        ))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 
     /// The newest `n` entries, newest first.
     pub async fn audit_tail(&self, n: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"))
-            .bind(n)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"
+        ))
+        .bind(n)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -265,7 +289,12 @@ impl Store {
         let mut expected_seq = 1i64;
         let mut prev_hash = GENESIS_HASH.to_string();
         let mut count = 0u64;
-        let broken = |rows: u64, seq: i64, why: String| Ok(VerifyReport { rows, broken: Some((seq, why)) });
+        let broken = |rows: u64, seq: i64, why: String| {
+            Ok(VerifyReport {
+                rows,
+                broken: Some((seq, why)),
+            })
+        };
         while let Some(row) = rows.try_next().await? {
             let e = entry_from_row(&row)?;
             count += 1;
@@ -273,31 +302,53 @@ impl Store {
                 let why = if e.seq > expected_seq {
                     format!("rows {expected_seq}..{} are missing (deleted)", e.seq - 1)
                 } else {
-                    format!("sequence goes backwards ({} after {})", e.seq, expected_seq - 1)
+                    format!(
+                        "sequence goes backwards ({} after {})",
+                        e.seq,
+                        expected_seq - 1
+                    )
                 };
                 return broken(count, expected_seq, why);
             }
             if e.prev_hash != prev_hash {
-                return broken(count, e.seq, "does not link to the previous row (rows removed or reordered)".into());
+                return broken(
+                    count,
+                    e.seq,
+                    "does not link to the previous row (rows removed or reordered)".into(),
+                );
             }
             if e.compute_hash() != e.hash {
-                return broken(count, e.seq, "content does not match its hash (row edited)".into());
+                return broken(
+                    count,
+                    e.seq,
+                    "content does not match its hash (row edited)".into(),
+                );
             }
             prev_hash = e.hash;
             expected_seq += 1;
         }
         drop(rows);
-        let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
         let last = expected_seq - 1;
         match head {
-            Some((seq, _)) if seq > last => broken(count, last + 1, format!("rows {}..{seq} were removed from the end", last + 1)),
-            Some((seq, hash)) if seq != last || hash != prev_hash => {
-                broken(count, seq.min(last).max(1), "chain head does not match the last row".into())
-            }
+            Some((seq, _)) if seq > last => broken(
+                count,
+                last + 1,
+                format!("rows {}..{seq} were removed from the end", last + 1),
+            ),
+            Some((seq, hash)) if seq != last || hash != prev_hash => broken(
+                count,
+                seq.min(last).max(1),
+                "chain head does not match the last row".into(),
+            ),
             None if last > 0 => broken(count, 1, "chain head record is missing".into()),
-            _ => Ok(VerifyReport { rows: count, broken: None }),
+            _ => Ok(VerifyReport {
+                rows: count,
+                broken: None,
+            }),
         }
     }
 }
@@ -315,7 +366,9 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String>
     }
     if let Ok(d) = humantime::parse_duration(s) {
         let d = chrono::Duration::from_std(d).map_err(|e| e.to_string())?;
-        return now.checked_sub_signed(d).ok_or_else(|| format!("{s:?} is too far back"));
+        return now
+            .checked_sub_signed(d)
+            .ok_or_else(|| format!("{s:?} is too far back"));
     }
     Err(format!("cannot read time {s:?}: use RFC 3339 (2026-11-23T08:00:00Z), a date (2026-11-23) or a duration ago (24h)"))
 }
@@ -328,7 +381,10 @@ pub fn export(entries: &[AuditEntry], format: ExportFormat) -> Result<String, St
                 .iter()
                 .map(|e| {
                     let mut v = serde_json::to_value(e).unwrap_or_default();
-                    if let (Some(obj), Ok(details)) = (v.as_object_mut(), serde_json::from_str::<serde_json::Value>(&e.details)) {
+                    if let (Some(obj), Ok(details)) = (
+                        v.as_object_mut(),
+                        serde_json::from_str::<serde_json::Value>(&e.details),
+                    ) {
                         obj.insert("details".into(), details);
                     }
                     v
@@ -359,7 +415,8 @@ mod tests {
 
     #[test]
     fn secrets_are_scrubbed_at_any_depth() {
-        let mut v = serde_json::json!({"user": "a", "db_password": "x", "nested": [{"api_token": "y"}]});
+        let mut v =
+            serde_json::json!({"user": "a", "db_password": "x", "nested": [{"api_token": "y"}]});
         scrub_secrets(&mut v);
         let s = v.to_string();
         assert!(!s.contains("\"x\"") && !s.contains("\"y\""), "{s}");
@@ -368,9 +425,17 @@ mod tests {
 
     #[test]
     fn since_accepts_three_forms() {
-        let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(parse_since("24h", now).unwrap().to_rfc3339(), "2026-11-22T12:00:00+00:00");
-        assert_eq!(parse_since("2026-11-20", now).unwrap().to_rfc3339(), "2026-11-20T00:00:00+00:00");
+        let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_since("24h", now).unwrap().to_rfc3339(),
+            "2026-11-22T12:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("2026-11-20", now).unwrap().to_rfc3339(),
+            "2026-11-20T00:00:00+00:00"
+        );
         assert!(parse_since("yesterday-ish", now).is_err());
     }
 }

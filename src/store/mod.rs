@@ -3,7 +3,9 @@
 
 pub mod audit;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,9 +36,13 @@ pub struct Store {
 impl Store {
     /// Open (creating if needed) and migrate the store at `path`.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_err = |message: String| StoreError::Open { path: path.to_path_buf(), message };
+        let open_err = |message: String| StoreError::Open {
+            path: path.to_path_buf(),
+            message,
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
         }
         let opts = SqliteConnectOptions::new()
             .filename(path)
@@ -51,8 +57,14 @@ impl Store {
             .connect_with(opts)
             .await
             .map_err(|e| open_err(e.to_string()))?;
-        MIGRATOR.run(&pool).await.map_err(|e| open_err(format!("migration failed: {e}")))?;
-        Ok(Self { pool, path: path.to_path_buf() })
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| open_err(format!("migration failed: {e}")))?;
+        Ok(Self {
+            pool,
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -64,10 +76,12 @@ impl Store {
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {

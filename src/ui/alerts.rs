@@ -24,7 +24,10 @@ fn alert_status(a: &AlertRow) -> Status {
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let sources: Vec<_> = state.backends_of(BackendKind::Alertmanager).collect();
     if sources.is_empty() {
-        return (Status::Unknown, not_configured(theme, "[[alertmanager]]", &state.setup.config_hint));
+        return (
+            Status::Unknown,
+            not_configured(theme, "[[alertmanager]]", &state.setup.config_hint),
+        );
     }
     let mut worst = Status::Ok;
     let mut lines = Vec::new();
@@ -38,23 +41,54 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let style = data_style(b, state, theme, theme.style(Role::Text));
         lines.push(Line::from(vec![
             Span::styled(format!("{}: ", b.id.name), style),
-            Span::styled(format!("{} crit", a.count(Severity::Critical)), theme.style(if a.count(Severity::Critical) > 0 { Role::Crit } else { Role::Muted })),
+            Span::styled(
+                format!("{} crit", a.count(Severity::Critical)),
+                theme.style(if a.count(Severity::Critical) > 0 {
+                    Role::Crit
+                } else {
+                    Role::Muted
+                }),
+            ),
             Span::styled(" ", style),
-            Span::styled(format!("{} warn", a.count(Severity::Warning)), theme.style(if a.count(Severity::Warning) > 0 { Role::Warn } else { Role::Muted })),
-            Span::styled(format!(" {} info {} silenced", a.count(Severity::Info) + a.count(Severity::None), a.suppressed()), style),
+            Span::styled(
+                format!("{} warn", a.count(Severity::Warning)),
+                theme.style(if a.count(Severity::Warning) > 0 {
+                    Role::Warn
+                } else {
+                    Role::Muted
+                }),
+            ),
+            Span::styled(
+                format!(
+                    " {} info {} silenced",
+                    a.count(Severity::Info) + a.count(Severity::None),
+                    a.suppressed()
+                ),
+                style,
+            ),
         ]));
         firing.extend(a.firing().cloned());
     }
-    firing.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
+    firing.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.starts_at.cmp(&b.starts_at))
+    });
     let any_data = sources.iter().any(|b| b.alerts().is_some());
     if firing.is_empty() && any_data {
-        lines.push(Line::from(vec![Status::Ok.span(theme), Span::styled(" nothing firing", theme.style(Role::Ok))]));
+        lines.push(Line::from(vec![
+            Status::Ok.span(theme),
+            Span::styled(" nothing firing", theme.style(Role::Ok)),
+        ]));
     }
     for a in firing {
         let s = alert_status(&a);
         worst = worst.min(s);
         let text = format!(" {} {} {}", a.name, a.instance, age(state.now, a.starts_at));
-        lines.push(Line::from(vec![s.span(theme), Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role()))]));
+        lines.push(Line::from(vec![
+            s.span(theme),
+            Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
+        ]));
     }
     (worst, lines)
 }
@@ -64,9 +98,17 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     for b in state.backends_of(BackendKind::Alertmanager) {
         let Some(a) = b.alerts() else { continue };
         let style = data_style(b, state, theme, theme.style(Role::Text));
-        all.extend(a.alerts.iter().map(|r| (b.id.name.clone(), r.clone(), style)));
+        all.extend(
+            a.alerts
+                .iter()
+                .map(|r| (b.id.name.clone(), r.clone(), style)),
+        );
     }
-    all.sort_by(|(_, a, _), (_, b, _)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
+    all.sort_by(|(_, a, _), (_, b, _)| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.starts_at.cmp(&b.starts_at))
+    });
     let rows: Vec<Row> = all
         .into_iter()
         .map(|(source, a, style)| {
@@ -78,12 +120,20 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Cell::from(a.instance.clone()).style(style),
                 Cell::from(a.summary.clone()).style(style),
                 Cell::from(age(state.now, a.starts_at)).style(style),
-                Cell::from(if a.state == "suppressed" { "silenced" } else { "firing" }).style(style),
+                Cell::from(if a.state == "suppressed" {
+                    "silenced"
+                } else {
+                    "firing"
+                })
+                .style(style),
                 Cell::from(source).style(theme.style(Role::Muted)),
             ])
         })
         .collect();
-    let header = Row::new(["", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "STATE", "SOURCE"]).style(theme.style(Role::Title));
+    let header = Row::new([
+        "", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "STATE", "SOURCE",
+    ])
+    .style(theme.style(Role::Title));
     let widths = [
         Constraint::Length(1),
         Constraint::Length(8),
@@ -101,5 +151,13 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if rows.is_empty() && notes.is_empty() {
         notes = tile(state, theme, usize::from(area.width)).1;
     }
-    super::table_with_notes(frame, area, notes, Table::new(rows, widths).header(header), state, theme, PaneId::Alerts);
+    super::table_with_notes(
+        frame,
+        area,
+        notes,
+        Table::new(rows, widths).header(header),
+        state,
+        theme,
+        PaneId::Alerts,
+    );
 }

@@ -21,7 +21,10 @@ fn pg_status(p: &PgSummary) -> Status {
 pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'static>>) {
     let targets: Vec<_> = state.backends_of(BackendKind::Postgres).collect();
     if targets.is_empty() {
-        return (Status::Unknown, not_configured(theme, "[[postgres]]", &state.setup.config_hint));
+        return (
+            Status::Unknown,
+            not_configured(theme, "[[postgres]]", &state.setup.config_hint),
+        );
     }
     let mut worst = Status::Ok;
     let mut lines = Vec::new();
@@ -36,14 +39,39 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
         let style = data_style(b, state, theme, theme.style(Role::Text));
         lines.push(Line::from(vec![
             s.span(theme),
-            Span::styled(format!(" {}: {} {} {}ms", b.id.name, p.role(), short_version(&p.version), p.rtt_ms), style),
+            Span::styled(
+                format!(
+                    " {}: {} {} {}ms",
+                    b.id.name,
+                    p.role(),
+                    short_version(&p.version),
+                    p.rtt_ms
+                ),
+                style,
+            ),
         ]));
         lines.push(Line::from(Span::styled(
-            format!("  {}/{} conns, {} idle in tx", p.connections, p.max_connections, p.idle_in_transaction),
-            data_style(b, state, theme, theme.style(if p.connections_high() { Role::Warn } else { Role::Text })),
+            format!(
+                "  {}/{} conns, {} idle in tx",
+                p.connections, p.max_connections, p.idle_in_transaction
+            ),
+            data_style(
+                b,
+                state,
+                theme,
+                theme.style(if p.connections_high() {
+                    Role::Warn
+                } else {
+                    Role::Text
+                }),
+            ),
         )));
         if let Some(secs) = p.longest_query_secs {
-            let role = if p.long_query() { Role::Warn } else { Role::Muted };
+            let role = if p.long_query() {
+                Role::Warn
+            } else {
+                Role::Muted
+            };
             lines.push(Line::from(Span::styled(
                 format!("  longest query {}", duration_text(secs as i64)),
                 data_style(b, state, theme, theme.style(role)),
@@ -71,13 +99,20 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Cell::from(format!("{}/{}", p.connections, p.max_connections)).style(style),
             Cell::from(p.active.to_string()).style(style),
             Cell::from(p.idle_in_transaction.to_string()).style(style),
-            Cell::from(p.longest_query_secs.map(|s| duration_text(s as i64)).unwrap_or_else(|| "-".into())).style(style),
+            Cell::from(
+                p.longest_query_secs
+                    .map(|s| duration_text(s as i64))
+                    .unwrap_or_else(|| "-".into()),
+            )
+            .style(style),
             Cell::from(format!("{} ms", p.rtt_ms)).style(style),
             Cell::from(duration_text(p.uptime_secs)).style(style),
         ]));
     }
-    let header = Row::new(["", "TARGET", "ROLE", "VERSION", "CONNS", "ACTIVE", "IDLE TX", "LONGEST", "RTT", "UPTIME"])
-        .style(theme.style(Role::Title));
+    let header = Row::new([
+        "", "TARGET", "ROLE", "VERSION", "CONNS", "ACTIVE", "IDLE TX", "LONGEST", "RTT", "UPTIME",
+    ])
+    .style(theme.style(Role::Title));
     let widths = [
         Constraint::Length(1),
         Constraint::Percentage(18),
@@ -97,5 +132,13 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if rows.is_empty() && notes.is_empty() {
         notes = tile(state, theme, usize::from(area.width)).1;
     }
-    super::table_with_notes(frame, area, notes, Table::new(rows, widths).header(header), state, theme, PaneId::Database);
+    super::table_with_notes(
+        frame,
+        area,
+        notes,
+        Table::new(rows, widths).header(header),
+        state,
+        theme,
+        PaneId::Database,
+    );
 }

@@ -11,7 +11,10 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let line = if !state.pending.is_empty() {
-        Line::from(Span::styled(format!(" {} …", seq_to_string(&state.pending)), theme.style(Role::Info)))
+        Line::from(Span::styled(
+            format!(" {} …", seq_to_string(&state.pending)),
+            theme.style(Role::Info),
+        ))
     } else if let Some(status) = &state.status {
         let role = match status.level {
             Level::Info => Role::Info,
@@ -53,7 +56,10 @@ fn wanted(state: &State) -> Vec<Action> {
 
 fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
     if let Some(Overlay::Palette { .. }) = state.overlay {
-        return Line::from(Span::styled(" enter run  tab complete  ↑↓ choose  esc close", theme.style(Role::Muted)));
+        return Line::from(Span::styled(
+            " enter run  tab complete  ↑↓ choose  esc close",
+            theme.style(Role::Muted),
+        ));
     }
     let scopes = active_scopes(state);
     let mut spans = vec![Span::raw(" ")];
@@ -76,7 +82,10 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
         }
         used += w;
         spans.push(Span::styled(key, theme.style(Role::Title)));
-        spans.push(Span::styled(format!(" {label}  "), theme.style(Role::Muted)));
+        spans.push(Span::styled(
+            format!(" {label}  "),
+            theme.style(Role::Muted),
+        ));
     }
     Line::from(spans)
 }

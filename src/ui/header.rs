@@ -11,14 +11,25 @@ use ratatui::Frame;
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let header = theme.style(Role::Header);
     let clock = format!(" {} UTC ", state.now.format("%H:%M:%S"));
-    let mut left: Vec<Span> = vec![Span::styled(" opsdeck ", header.patch(theme.style(Role::Title)))];
+    let mut left: Vec<Span> = vec![Span::styled(
+        " opsdeck ",
+        header.patch(theme.style(Role::Title)),
+    )];
     let who = match &state.identity.ssh_client {
-        Some(addr) => format!("{}@{} from {addr} ", state.identity.operator, state.identity.host),
+        Some(addr) => format!(
+            "{}@{} from {addr} ",
+            state.identity.operator, state.identity.host
+        ),
         None => format!("{}@{} ", state.identity.operator, state.identity.host),
     };
     left.push(Span::styled(who, header));
     if state.read_only {
-        left.push(Span::styled(" READ-ONLY ", theme.style(Role::Warn).patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED))));
+        left.push(Span::styled(
+            " READ-ONLY ",
+            theme.style(Role::Warn).patch(
+                ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+            ),
+        ));
         left.push(Span::styled(" ", header));
     }
     let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + clock.len();
@@ -39,7 +50,10 @@ fn freshness_spans(state: &State, theme: &Theme, room: usize) -> Vec<Span<'stati
         .iter()
         .map(|b| (Status::from(b.freshness(state.now)), format!(" {} ", b.id)))
         .collect();
-    let full_width: usize = full.iter().map(|(s, l)| s.symbol(theme).chars().count() + l.chars().count()).sum();
+    let full_width: usize = full
+        .iter()
+        .map(|(s, l)| s.symbol(theme).chars().count() + l.chars().count())
+        .sum();
     let short = full_width > room;
     let mut out = Vec::new();
     let mut width = 0;
@@ -50,7 +64,10 @@ fn freshness_spans(state: &State, theme: &Theme, room: usize) -> Vec<Span<'stati
             break;
         }
         width += w;
-        out.push(Span::styled(status.symbol(theme).to_string(), header.patch(theme.style(status.role()))));
+        out.push(Span::styled(
+            status.symbol(theme).to_string(),
+            header.patch(theme.style(status.role())),
+        ));
         out.push(Span::styled(label, header));
     }
     out

@@ -29,7 +29,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         too_small(frame, area, theme);
         return;
     }
-    let [head, body, foot] = Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     header::draw(frame, head, state, theme);
     match state.view {
         View::Dashboard => dashboard(frame, body, state, theme),
@@ -38,24 +43,39 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     footer::draw(frame, foot, state, theme);
     match &state.overlay {
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
-        Some(Overlay::Palette { input, selected }) => overlay::palette(frame, body, theme, input, *selected),
-        Some(Overlay::AuditLog { entries, scroll }) => overlay::audit(frame, body, theme, entries.as_ref(), *scroll),
+        Some(Overlay::Palette { input, selected }) => {
+            overlay::palette(frame, body, theme, input, *selected)
+        }
+        Some(Overlay::AuditLog { entries, scroll }) => {
+            overlay::audit(frame, body, theme, entries.as_ref(), *scroll)
+        }
         None => {}
     }
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let text = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{})", area.width, area.height);
+    let text = format!(
+        "terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{})",
+        area.width, area.height
+    );
     let y = area.height / 2;
     let line = Rect::new(area.x, area.y + y, area.width, 1.min(area.height));
     frame.render_widget(
-        Paragraph::new(text).style(theme.style(Role::Warn)).alignment(Alignment::Center).wrap(Wrap { trim: true }),
+        Paragraph::new(text)
+            .style(theme.style(Role::Warn))
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
         line,
     );
 }
 
 /// A pane's status and summary lines, as shown on its tile.
-pub fn pane_summary(state: &State, theme: &Theme, pane: PaneId, width: usize) -> (Status, Vec<Line<'static>>) {
+pub fn pane_summary(
+    state: &State,
+    theme: &Theme,
+    pane: PaneId,
+    width: usize,
+) -> (Status, Vec<Line<'static>>) {
     match pane {
         PaneId::Services => services::tile(state, theme, width),
         PaneId::Database => database::tile(state, theme, width),
@@ -67,10 +87,17 @@ pub fn pane_summary(state: &State, theme: &Theme, pane: PaneId, width: usize) ->
 
 /// Five tiles: the three live panes on top, review and checklist below.
 fn dashboard(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     let top_cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(top);
     let bottom_cols = Layout::horizontal([Constraint::Ratio(1, 2); 2]).split(bottom);
-    let places = [top_cols[0], top_cols[1], top_cols[2], bottom_cols[0], bottom_cols[1]];
+    let places = [
+        top_cols[0],
+        top_cols[1],
+        top_cols[2],
+        bottom_cols[0],
+        bottom_cols[1],
+    ];
     for (pane, rect) in PaneId::ALL.into_iter().zip(places) {
         tile(frame, rect, state, theme, pane);
     }
@@ -78,14 +105,25 @@ fn dashboard(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 fn pane_block(state: &State, theme: &Theme, pane: PaneId, status: Status) -> Block<'static> {
     let focused = state.focus == pane;
-    let border = if focused { theme.style(Role::Focus) } else { theme.style(Role::Border) };
+    let border = if focused {
+        theme.style(Role::Focus)
+    } else {
+        theme.style(Role::Border)
+    };
     Block::default()
         .borders(Borders::ALL)
         // A thick frame marks focus even where colour is off.
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(border)
         .title(Line::from(vec![
-            Span::styled(format!(" {} {} ", pane.number(), pane.title()), theme.style(Role::Title)),
+            Span::styled(
+                format!(" {} {} ", pane.number(), pane.title()),
+                theme.style(Role::Title),
+            ),
             status.span(theme),
             Span::raw(" "),
         ]))
@@ -95,7 +133,12 @@ fn tile(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneI
     let inner_width = usize::from(area.width.saturating_sub(2));
     let (status, lines) = pane_summary(state, theme, pane, inner_width);
     let block = pane_block(state, theme, pane, status);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }
 
 fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneId) {
@@ -104,24 +147,49 @@ fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pan
         PaneId::Database => database::full(frame, area, state, theme),
         PaneId::Alerts => alerts::full(frame, area, state, theme),
         PaneId::Access | PaneId::Checklist => {
-            let (status, lines) = pane_summary(state, theme, pane, usize::from(area.width.saturating_sub(2)));
+            let (status, lines) = pane_summary(
+                state,
+                theme,
+                pane,
+                usize::from(area.width.saturating_sub(2)),
+            );
             let block = pane_block(state, theme, pane, status);
-            frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .block(block)
+                    .wrap(Wrap { trim: false }),
+                area,
+            );
         }
     }
 }
 
 /// A bordered pane: problem notes on top (backend down, stale), the table below.
-fn table_with_notes(frame: &mut Frame, area: Rect, notes: Vec<Line<'static>>, table: Table<'static>, state: &State, theme: &Theme, pane: PaneId) {
+fn table_with_notes(
+    frame: &mut Frame,
+    area: Rect,
+    notes: Vec<Line<'static>>,
+    table: Table<'static>,
+    state: &State,
+    theme: &Theme,
+    pane: PaneId,
+) {
     let (status, _) = pane_summary(state, theme, pane, usize::from(area.width));
     let block = pane_block(state, theme, pane, status);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let note_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(inner.height / 2);
-    let [note_area, table_area] = Layout::vertical([Constraint::Length(note_height), Constraint::Min(1)]).areas(inner);
+    let note_height = u16::try_from(notes.len())
+        .unwrap_or(u16::MAX)
+        .min(inner.height / 2);
+    let [note_area, table_area] =
+        Layout::vertical([Constraint::Length(note_height), Constraint::Min(1)]).areas(inner);
     if note_height > 0 {
         frame.render_widget(Paragraph::new(notes), note_area);
     }
     let mut ts = TableState::default().with_selected(Some(state.selection[pane.index()]));
-    frame.render_stateful_widget(table.row_highlight_style(theme.style(Role::Selected)), table_area, &mut ts);
+    frame.render_stateful_widget(
+        table.row_highlight_style(theme.style(Role::Selected)),
+        table_area,
+        &mut ts,
+    );
 }

@@ -41,7 +41,10 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll:
         if actions.is_empty() {
             continue;
         }
-        lines.push(Line::from(Span::styled(format!("[{}]", scope.name()), theme.style(Role::Title))));
+        lines.push(Line::from(Span::styled(
+            format!("[{}]", scope.name()),
+            theme.style(Role::Title),
+        )));
         for (action, keys) in actions {
             lines.push(help_line(theme, &keys.join(", "), action));
         }
@@ -51,9 +54,16 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll:
         "Confirm dialogs: y/enter yes, n/esc no. Text entry: ctrl+s save, esc cancel.",
         theme.style(Role::Muted),
     )));
-    let max = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_sub(rect.height.saturating_sub(2));
+    let max = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(rect.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(boxed("Keys (esc closes)", theme)).scroll((scroll.min(max), 0)), rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed("Keys (esc closes)", theme))
+            .scroll((scroll.min(max), 0)),
+        rect,
+    );
 }
 
 fn help_line(theme: &Theme, keys: &str, action: Action) -> Line<'static> {
@@ -67,29 +77,59 @@ pub fn palette(frame: &mut Frame, area: Rect, theme: &Theme, input: &str, select
     let matches = palette_matches(input);
     let height = u16::try_from(matches.len()).unwrap_or(10).min(10) + 3;
     let width = area.width.min(60);
-    let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 1, width, height.min(area.height));
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + 1,
+        width,
+        height.min(area.height),
+    );
     let mut lines = vec![Line::from(vec![
         Span::styled(":", theme.style(Role::Title)),
         Span::styled(input.to_string(), theme.style(Role::Text)),
         Span::styled("█", theme.style(Role::Muted)),
     ])];
     for (i, (name, desc)) in matches.iter().enumerate() {
-        let style = if i == selected { theme.style(Role::Selected) } else { theme.style(Role::Text) };
-        lines.push(Line::from(Span::styled(format!(" {name:<12}{desc}"), style)));
+        let style = if i == selected {
+            theme.style(Role::Selected)
+        } else {
+            theme.style(Role::Text)
+        };
+        lines.push(Line::from(Span::styled(
+            format!(" {name:<12}{desc}"),
+            style,
+        )));
     }
     if matches.is_empty() {
-        lines.push(Line::from(Span::styled(" no matching command", theme.style(Role::Muted))));
+        lines.push(Line::from(Span::styled(
+            " no matching command",
+            theme.style(Role::Muted),
+        )));
     }
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(boxed("Command", theme)), rect);
 }
 
-pub fn audit(frame: &mut Frame, area: Rect, theme: &Theme, entries: Option<&Result<Vec<AuditEntry>, String>>, scroll: u16) {
+pub fn audit(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    entries: Option<&Result<Vec<AuditEntry>, String>>,
+    scroll: u16,
+) {
     let rect = centered(area, 96, 90);
     let lines: Vec<Line> = match entries {
-        None => vec![Line::from(Span::styled("loading…", theme.style(Role::Muted)))],
-        Some(Err(e)) => vec![Line::from(Span::styled(format!("cannot read the audit log: {e}"), theme.style(Role::Crit)))],
-        Some(Ok(list)) if list.is_empty() => vec![Line::from(Span::styled("no entries yet", theme.style(Role::Muted)))],
+        None => vec![Line::from(Span::styled(
+            "loading…",
+            theme.style(Role::Muted),
+        ))],
+        Some(Err(e)) => vec![Line::from(Span::styled(
+            format!("cannot read the audit log: {e}"),
+            theme.style(Role::Crit),
+        ))],
+        Some(Ok(list)) if list.is_empty() => vec![Line::from(Span::styled(
+            "no entries yet",
+            theme.style(Role::Muted),
+        ))],
         Some(Ok(list)) => list
             .iter()
             .map(|e| {
@@ -113,7 +153,14 @@ pub fn audit(frame: &mut Frame, area: Rect, theme: &Theme, entries: Option<&Resu
             })
             .collect(),
     };
-    let max = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_sub(rect.height.saturating_sub(2));
+    let max = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(rect.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(boxed("Audit log, newest first (esc closes)", theme)).scroll((scroll.min(max), 0)), rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed("Audit log, newest first (esc closes)", theme))
+            .scroll((scroll.min(max), 0)),
+        rect,
+    );
 }

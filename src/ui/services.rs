@@ -32,7 +32,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     let docker: Vec<_> = state.backends_of(BackendKind::Docker).collect();
     let http: Vec<_> = state.backends_of(BackendKind::Http).collect();
     if docker.is_empty() && http.is_empty() {
-        return (Status::Unknown, not_configured(theme, "[[docker]] or [[http]]", &state.setup.config_hint));
+        return (
+            Status::Unknown,
+            not_configured(theme, "[[docker]] or [[http]]", &state.setup.config_hint),
+        );
     }
     let mut worst = Status::Ok;
     let mut lines = Vec::new();
@@ -55,12 +58,20 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
                     b.id.name,
                     d.count_state("running"),
                     d.containers.len(),
-                    d.containers.iter().filter(|c| c.health == Health::Unhealthy).count(),
+                    d.containers
+                        .iter()
+                        .filter(|c| c.health == Health::Unhealthy)
+                        .count(),
                 ),
                 style,
             ),
         ]));
-        problems.extend(d.containers.iter().filter(|c| c.rank() <= 4).map(|c| (b.id.name.clone(), c.clone())));
+        problems.extend(
+            d.containers
+                .iter()
+                .filter(|c| c.rank() <= 4)
+                .map(|c| (b.id.name.clone(), c.clone())),
+        );
     }
     for b in &http {
         if let Some(line) = backend_problem(b, state, theme) {
@@ -73,7 +84,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             worst = worst.min(s);
             lines.push(Line::from(vec![
                 s.span(theme),
-                Span::styled(format!(" {}: HTTP {} {} ms", b.id.name, p.status, p.latency_ms), theme.style(s.role())),
+                Span::styled(
+                    format!(" {}: HTTP {} {} ms", b.id.name, p.status, p.latency_ms),
+                    theme.style(s.role()),
+                ),
             ]));
         }
     }
@@ -82,7 +96,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let s = container_status(&c);
         worst = worst.min(s);
         let text = format!(" {} {}", c.name, c.status);
-        lines.push(Line::from(vec![s.span(theme), Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role()))]));
+        lines.push(Line::from(vec![
+            s.span(theme),
+            Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
+        ]));
     }
     (worst, lines)
 }
@@ -108,10 +125,17 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     for b in state.backends_of(BackendKind::Http) {
         let (s, text) = match b.http() {
-            Some(p) if b.freshness(state.now) == crate::app::Freshness::Ok => {
-                (if p.ok() { Status::Ok } else { Status::Crit }, format!("HTTP {} ({} ms)", p.status, p.latency_ms))
-            }
-            _ => (Status::from(b.freshness(state.now)), b.last_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default()),
+            Some(p) if b.freshness(state.now) == crate::app::Freshness::Ok => (
+                if p.ok() { Status::Ok } else { Status::Crit },
+                format!("HTTP {} ({} ms)", p.status, p.latency_ms),
+            ),
+            _ => (
+                Status::from(b.freshness(state.now)),
+                b.last_error
+                    .as_ref()
+                    .map(|(_, e)| e.clone())
+                    .unwrap_or_default(),
+            ),
         };
         rows.push(Row::new(vec![
             Cell::from(s.span(theme)),
@@ -123,7 +147,8 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Cell::from("http"),
         ]));
     }
-    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "IMAGE", "HOST"]).style(theme.style(Role::Title));
+    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "IMAGE", "HOST"])
+        .style(theme.style(Role::Title));
     let widths = [
         Constraint::Length(1),
         Constraint::Percentage(24),
@@ -141,5 +166,13 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if rows.is_empty() && lines.is_empty() {
         lines = tile(state, theme, usize::from(area.width)).1;
     }
-    super::table_with_notes(frame, area, lines, Table::new(rows, widths).header(header), state, theme, PaneId::Services);
+    super::table_with_notes(
+        frame,
+        area,
+        lines,
+        Table::new(rows, widths).header(header),
+        state,
+        theme,
+        PaneId::Services,
+    );
 }
