@@ -66,10 +66,12 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let mut tick = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    // Whether everything since the last frame was clock ticks.
+    let mut clock_only = false;
     let reason = loop {
         if state.dirty {
             state.dirty = false;
-            if draw(&mut guard, &state, &theme).is_err() {
+            if draw(&mut guard, &state, &theme, clock_only).is_err() {
                 // The tty is gone (write failed): nothing more to show.
                 break "terminal lost";
             }
@@ -88,14 +90,20 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             _ = sigint.recv() => Msg::Shutdown("SIGINT"),
         };
         let why = shutdown_reason(&msg);
+        let was_dirty = state.dirty;
+        let is_tick = matches!(msg, Msg::Tick(_));
         let mut commands = update(&mut state, msg);
         // Coalesce a burst (a pasted key run, many reports) into one frame.
+        let mut drained = 0;
         while let Ok(r) = report_rx.try_recv() {
             commands.extend(update(&mut state, Msg::Backend(r)));
+            drained += 1;
         }
         while let Ok(m) = msg_rx.try_recv() {
             commands.extend(update(&mut state, m));
+            drained += 1;
         }
+        clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
         if execute(commands, &mut guard, &mut state, &store, &audit_tx, &msg_tx) || state.quit {
             break why.unwrap_or("quit");
         }
@@ -116,13 +124,26 @@ fn shutdown_reason(msg: &Msg) -> Option<&'static str> {
     }
 }
 
-fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> std::io::Result<()> {
+/// Draw one frame, writing only the cells that changed. The cursor was hidden
+/// once on entry (ratatui's `draw` would hide it again on every frame), and
+/// only frames caused by more than the clock are wrapped in synchronized-output
+/// markers: a one-cell clock update cannot tear, and those 16 bytes a second
+/// would be most of an idle screen's traffic.
+fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme, clock_only: bool) -> std::io::Result<()> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-    // Synchronized output: terminals that support it show whole frames only.
-    crossterm::queue!(guard.terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    guard.terminal.draw(|f| crate::ui::draw(f, state, theme))?;
-    crossterm::execute!(guard.terminal.backend_mut(), EndSynchronizedUpdate)?;
-    Ok(())
+    let terminal = &mut guard.terminal;
+    if !clock_only {
+        crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    }
+    terminal.autoresize()?;
+    let mut frame = terminal.get_frame();
+    crate::ui::draw(&mut frame, state, theme);
+    terminal.flush()?;
+    terminal.swap_buffers();
+    if !clock_only {
+        crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    }
+    terminal.backend_mut().flush()
 }
 
 fn event_to_msg(ev: Event) -> Option<Msg> {

@@ -166,12 +166,21 @@ export OPSDECK_TEST_IMAGE="opsdeck-test:latest"
 # Tests must not read or write the developer's own opsdeck files.
 unset OPSDECK_CONFIG DOCKER_HOST
 
-if [ $# -eq 0 ]; then
-    set -- cargo test --locked
+if [ $# -gt 0 ]; then
+    log "running: $*"
+    set +e
+    "$@"
+    rc=$?
+    set -e
+    exit $rc
 fi
-log "running: $*"
+
+log "running: cargo test --locked"
 set +e
-"$@"
-rc=$?
+cargo test --locked 2>&1 | tee "$WORK/cargo-test.log"
+rc=${PIPESTATUS[0]}
 set -e
+# One closing line for the whole suite, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "total: %d passed, %d failed\n", p, f }' "$WORK/cargo-test.log"
 exit $rc

@@ -53,7 +53,9 @@ impl From<Freshness> for Status {
     }
 }
 
-/// "12s", "3m", "2h05m", "3d04h": compact ages for tables.
+/// "12s", "3m", "2h05m", "3d04h": compact ages for tables. Past the first
+/// minute they move once a minute, so an idle screen does not repaint ages
+/// every second (bytes matter on a slow SSH link).
 pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     duration_text(now.signed_duration_since(then).num_seconds().max(0))
 }
@@ -62,7 +64,7 @@ pub fn duration_text(secs: i64) -> String {
     let secs = secs.max(0);
     match secs {
         s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s if s < 3600 => format!("{}m", s / 60),
         s if s < 86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
         s => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
     }
