@@ -84,7 +84,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     for a in firing {
         let s = alert_status(&a);
         worst = worst.min(s);
-        let text = format!(" {} {} {}", a.name, a.instance, age(state.now, a.starts_at));
+        // Age first: it is what gets cut off last on a narrow tile.
+        let text = format!(" {:>4} {} {}", age(state.now, a.starts_at), a.name, a.instance);
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
