@@ -129,7 +129,12 @@ fn shutdown_reason(msg: &Msg) -> Option<&'static str> {
 /// only frames caused by more than the clock are wrapped in synchronized-output
 /// markers: a one-cell clock update cannot tear, and those 16 bytes a second
 /// would be most of an idle screen's traffic.
-fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme, clock_only: bool) -> std::io::Result<()> {
+fn draw(
+    guard: &mut TerminalGuard,
+    state: &State,
+    theme: &Theme,
+    clock_only: bool,
+) -> std::io::Result<()> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     let terminal = &mut guard.terminal;
     if !clock_only {

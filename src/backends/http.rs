@@ -24,12 +24,7 @@ pub struct HttpPoller {
 
 impl HttpPoller {
     pub fn new(cfg: &HttpConfig) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout)
-            .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string());
+        let client = super::http_client(cfg.timeout);
         Self {
             url: cfg.url.clone(),
             expected: cfg.expect_status,

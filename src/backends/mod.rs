@@ -88,52 +88,68 @@ impl Poller {
 
 /// Every target in the config, in config order.
 pub fn targets(config: &Config) -> Vec<Target> {
-    let mut out = Vec::new();
-    for d in &config.docker {
-        out.push(Target {
-            id: BackendId {
-                kind: BackendKind::Docker,
-                name: d.name.clone(),
-            },
-            interval: d.interval,
-            timeout: d.timeout,
-            poller: Poller::Docker(docker::DockerPoller::new(d)),
-        });
-    }
-    for h in &config.http {
-        out.push(Target {
-            id: BackendId {
-                kind: BackendKind::Http,
-                name: h.name.clone(),
-            },
-            interval: h.interval,
-            timeout: h.timeout,
-            poller: Poller::Http(http::HttpPoller::new(h)),
-        });
-    }
-    for p in &config.postgres {
-        out.push(Target {
-            id: BackendId {
-                kind: BackendKind::Postgres,
-                name: p.name.clone(),
-            },
-            interval: p.interval,
-            timeout: p.timeout,
-            poller: Poller::Postgres(postgres::PgPoller::new(p)),
-        });
-    }
-    for a in &config.alertmanager {
-        out.push(Target {
-            id: BackendId {
-                kind: BackendKind::Alertmanager,
-                name: a.name.clone(),
-            },
-            interval: a.interval,
-            timeout: a.timeout,
-            poller: Poller::Alertmanager(alertmanager::AlertmanagerPoller::new(a)),
-        });
-    }
-    out
+    let target = |kind, name: &str, interval, timeout, poller| Target {
+        id: BackendId {
+            kind,
+            name: name.to_string(),
+        },
+        interval,
+        timeout,
+        poller,
+    };
+    let docker = config.docker.iter().map(|d| {
+        target(
+            BackendKind::Docker,
+            &d.name,
+            d.interval,
+            d.timeout,
+            Poller::Docker(docker::DockerPoller::new(d)),
+        )
+    });
+    let http = config.http.iter().map(|h| {
+        target(
+            BackendKind::Http,
+            &h.name,
+            h.interval,
+            h.timeout,
+            Poller::Http(http::HttpPoller::new(h)),
+        )
+    });
+    let postgres = config.postgres.iter().map(|p| {
+        target(
+            BackendKind::Postgres,
+            &p.name,
+            p.interval,
+            p.timeout,
+            Poller::Postgres(postgres::PgPoller::new(p)),
+        )
+    });
+    let alertmanager = config.alertmanager.iter().map(|a| {
+        let poller = Poller::Alertmanager(alertmanager::AlertmanagerPoller::new(a));
+        target(
+            BackendKind::Alertmanager,
+            &a.name,
+            a.interval,
+            a.timeout,
+            poller,
+        )
+    });
+    docker
+        .chain(http)
+        .chain(postgres)
+        .chain(alertmanager)
+        .collect()
+}
+
+/// An HTTP client for one target: its timeout covers connect and the whole
+/// request, and it names itself to the server.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| error_chain(&e))
 }
 
 impl Target {

@@ -426,7 +426,12 @@ impl Keymap {
                     continue;
                 }
                 let Some(action) = Action::from_name(action_text.get_ref()) else {
-                    return err(format!("unknown action {:?}; run `opsdeck keys` or see keymaps/default.toml for the list", action_text.get_ref()));
+                    let names: Vec<String> = Action::all().iter().map(|a| a.name()).collect();
+                    return err(format!(
+                        "unknown action {:?}; actions: {}, or \"none\" to unbind",
+                        action_text.get_ref(),
+                        names.join(", ")
+                    ));
                 };
                 // A key that is also the start of a sequence could never reach the longer binding.
                 let clash = scope_map.iter().find(|(other, _)| {

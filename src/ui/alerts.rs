@@ -85,7 +85,12 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let s = alert_status(&a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
-        let text = format!(" {:>4} {} {}", age(state.now, a.starts_at), a.name, a.instance);
+        let text = format!(
+            " {:>4} {} {}",
+            age(state.now, a.starts_at),
+            a.name,
+            a.instance
+        );
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
@@ -145,20 +150,14 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Length(8),
         Constraint::Percentage(10),
     ];
-    let mut notes: Vec<Line> = state
-        .backends_of(BackendKind::Alertmanager)
-        .filter_map(|b| backend_problem(b, state, theme))
-        .collect();
-    if rows.is_empty() && notes.is_empty() {
-        notes = tile(state, theme, usize::from(area.width)).1;
-    }
+    let has_rows = !rows.is_empty();
     super::table_with_notes(
         frame,
         area,
-        notes,
-        Table::new(rows, widths).header(header),
         state,
         theme,
         PaneId::Alerts,
+        Table::new(rows, widths).header(header),
+        has_rows,
     );
 }

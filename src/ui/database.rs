@@ -125,20 +125,14 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Length(7),
         Constraint::Length(7),
     ];
-    let mut notes: Vec<Line> = state
-        .backends_of(BackendKind::Postgres)
-        .filter_map(|b| backend_problem(b, state, theme))
-        .collect();
-    if rows.is_empty() && notes.is_empty() {
-        notes = tile(state, theme, usize::from(area.width)).1;
-    }
+    let has_rows = !rows.is_empty();
     super::table_with_notes(
         frame,
         area,
-        notes,
-        Table::new(rows, widths).header(header),
         state,
         theme,
         PaneId::Database,
+        Table::new(rows, widths).header(header),
+        has_rows,
     );
 }

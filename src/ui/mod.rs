@@ -164,17 +164,34 @@ fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pan
     }
 }
 
-/// A bordered pane: problem notes on top (backend down, stale), the table below.
+/// A bordered pane: problem notes on top (backend down, stale), the table
+/// below. With neither rows nor problems, the tile's summary says why
+/// (not configured, connecting).
 fn table_with_notes(
     frame: &mut Frame,
     area: Rect,
-    notes: Vec<Line<'static>>,
-    table: Table<'static>,
     state: &State,
     theme: &Theme,
     pane: PaneId,
+    table: Table<'static>,
+    has_rows: bool,
 ) {
-    let (status, _) = pane_summary(state, theme, pane, usize::from(area.width));
+    use crate::backends::BackendKind;
+    let kinds: &[BackendKind] = match pane {
+        PaneId::Services => &[BackendKind::Docker, BackendKind::Http],
+        PaneId::Database => &[BackendKind::Postgres],
+        PaneId::Alerts => &[BackendKind::Alertmanager],
+        PaneId::Access | PaneId::Checklist => &[],
+    };
+    let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width));
+    let mut notes: Vec<Line> = kinds
+        .iter()
+        .flat_map(|k| state.backends_of(*k))
+        .filter_map(|b| widgets::backend_problem(b, state, theme))
+        .collect();
+    if !has_rows && notes.is_empty() {
+        notes = summary;
+    }
     let block = pane_block(state, theme, pane, status);
     let inner = block.inner(area);
     frame.render_widget(block, area);

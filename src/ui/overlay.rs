@@ -32,6 +32,27 @@ fn boxed(title: &str, theme: &Theme) -> Block<'static> {
         .title(Span::styled(format!(" {title} "), theme.style(Role::Title)))
 }
 
+/// A boxed, scrollable list; the scroll stops at the last page.
+fn scrolled_box(
+    frame: &mut Frame,
+    rect: Rect,
+    lines: Vec<Line<'static>>,
+    title: &str,
+    theme: &Theme,
+    scroll: u16,
+) {
+    let max = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(rect.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(title, theme))
+            .scroll((scroll.min(max), 0)),
+        rect,
+    );
+}
+
 /// Help generated from the live keymap, scope by scope.
 pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll: u16) {
     let rect = centered(area, 80, 90);
@@ -51,19 +72,10 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll:
         lines.push(Line::raw(""));
     }
     lines.push(Line::from(Span::styled(
-        "Confirm dialogs: y/enter yes, n/esc no. Text entry: ctrl+s save, esc cancel.",
+        "Keys come from keymaps/default.toml and your keymap layered over it.",
         theme.style(Role::Muted),
     )));
-    let max = u16::try_from(lines.len())
-        .unwrap_or(u16::MAX)
-        .saturating_sub(rect.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed("Keys (esc closes)", theme))
-            .scroll((scroll.min(max), 0)),
-        rect,
-    );
+    scrolled_box(frame, rect, lines, "Keys (esc closes)", theme, scroll);
 }
 
 fn help_line(theme: &Theme, keys: &str, action: Action) -> Line<'static> {
@@ -153,14 +165,12 @@ pub fn audit(
             })
             .collect(),
     };
-    let max = u16::try_from(lines.len())
-        .unwrap_or(u16::MAX)
-        .saturating_sub(rect.height.saturating_sub(2));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed("Audit log, newest first (esc closes)", theme))
-            .scroll((scroll.min(max), 0)),
+    scrolled_box(
+        frame,
         rect,
+        lines,
+        "Audit log, newest first (esc closes)",
+        theme,
+        scroll,
     );
 }

@@ -158,21 +158,14 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Percentage(22),
         Constraint::Percentage(10),
     ];
-    let mut lines: Vec<Line> = state
-        .backends_of(BackendKind::Docker)
-        .chain(state.backends_of(BackendKind::Http))
-        .filter_map(|b| backend_problem(b, state, theme))
-        .collect();
-    if rows.is_empty() && lines.is_empty() {
-        lines = tile(state, theme, usize::from(area.width)).1;
-    }
+    let has_rows = !rows.is_empty();
     super::table_with_notes(
         frame,
         area,
-        lines,
-        Table::new(rows, widths).header(header),
         state,
         theme,
         PaneId::Services,
+        Table::new(rows, widths).header(header),
+        has_rows,
     );
 }
