@@ -19,6 +19,7 @@ impl Identity {
             .or_else(|| env("OPSDECK_OPERATOR"))
             .or_else(|| env("USER"))
             .or_else(|| env("LOGNAME"))
+            .or_else(login_name)
             .unwrap_or_else(|| "unknown".to_string());
         let host = gethostname::gethostname().to_string_lossy().into_owned();
         let ssh_client = env("SSH_CONNECTION")
@@ -29,5 +30,33 @@ impl Identity {
             host,
             ssh_client,
         }
+    }
+}
+
+/// The account name of this process's uid, for sessions without `$USER`
+/// (cron, `su -c`, some container shells).
+fn login_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn login_name_of_this_process_is_found() {
+        // Every test machine has an /etc/passwd entry for the user running tests.
+        let name = super::login_name().unwrap_or_default();
+        assert!(!name.is_empty());
     }
 }
