@@ -53,6 +53,7 @@ impl Tmux {
             dir.path().join("exit-code").display()
         ));
         let t = Self { dir, socket };
+        let pipe = format!("cat > {}", t.dir.path().join("pane-output").display());
         let out = t.tmux(&[
             "-f",
             conf.to_str().expect("path"),
@@ -65,6 +66,13 @@ impl Tmux {
             "-y",
             &height.to_string(),
             &cmd,
+            // In the same server command, so not a byte of output is missed.
+            ";",
+            "pipe-pane",
+            "-O",
+            "-t",
+            "od",
+            &pipe,
         ]);
         assert!(
             out.status.success(),
@@ -152,6 +160,32 @@ impl Tmux {
                 "opsdeck did not exit; screen:\n{}",
                 self.capture()
             );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Alternate screen left and cursor visible again: the last of each mode
+    /// switch opsdeck wrote must be the "off"/"show" one. (Judged on the bytes:
+    /// tmux's own cursor flag is unreliable once the pane's program has exited.)
+    fn wait_terminal_restored(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let bytes = std::fs::read(self.dir.path().join("pane-output")).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            let last = |on: &str, off: &str| match (text.rfind(on), text.rfind(off)) {
+                (Some(a), Some(b)) => b > a,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            let alt_left = last("\x1b[?1049h", "\x1b[?1049l");
+            let cursor_shown = last("\x1b[?25l", "\x1b[?25h");
+            if alt_left && cursor_shown && self.display("#{alternate_on}") == "0" {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let tail = &bytes[bytes.len().saturating_sub(300)..];
+                panic!("terminal not restored (alternate screen left: {alt_left}, cursor shown: {cursor_shown}); last output: {:?}", String::from_utf8_lossy(tail));
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -248,8 +282,7 @@ fn keys_work_and_quit_restores_the_terminal() {
     t.wait_text("4 Access review");
     t.keys(&["q"]);
     assert_eq!(t.wait_dead(), 0);
-    assert_eq!(t.display("#{alternate_on}"), "0", "alternate screen left");
-    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown again");
+    t.wait_terminal_restored();
     let actions = audit_actions(&t.state());
     assert_eq!(actions.first().map(|a| a.0.as_str()), Some("session.open"));
     assert_eq!(
@@ -289,7 +322,7 @@ fn sighup_saves_state_and_exits_cleanly() {
         .expect("kill")
         .success());
     assert_eq!(t.wait_dead(), 0);
-    assert_eq!(t.display("#{alternate_on}"), "0");
+    t.wait_terminal_restored();
     let actions = audit_actions(&t.state());
     assert_eq!(
         actions.last().map(|(a, r)| (a.as_str(), r.as_str())),
