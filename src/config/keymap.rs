@@ -530,13 +530,6 @@ fn key_rank(seq: &KeySeq) -> u8 {
     }
 }
 
-/// Parse a keymap file on its own (for `--keymap` validation and tests).
-pub fn check_file(path: &Path) -> Result<Keymap, FileError> {
-    let mut km = Keymap::default_keymap();
-    km.layer(&read_text(path)?, path)?;
-    Ok(km)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -486,11 +486,6 @@ impl Config {
         }
         Ok(())
     }
-
-    /// Whether side effects on a backend target are refused.
-    pub fn target_read_only(&self, global_flag: bool, target_flag: bool) -> bool {
-        global_flag || self.read_only || target_flag
-    }
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {

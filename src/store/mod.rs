@@ -30,7 +30,6 @@ impl From<sqlx::Error> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
-    path: PathBuf,
 }
 
 impl Store {
@@ -61,14 +60,7 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|e| open_err(format!("migration failed: {e}")))?;
-        Ok(Self {
-            pool,
-            path: path.to_path_buf(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(Self { pool })
     }
 
     pub fn pool(&self) -> &SqlitePool {
