@@ -1,5 +1,6 @@
 //! opsdeck: a terminal console for on-call engineers.
 
+pub mod actions;
 pub mod app;
 pub mod backends;
 pub mod cli;

@@ -73,6 +73,7 @@ async fn tui(cli: &Cli) -> ExitCode {
         targets,
         store: store.clone(),
         mouse: loaded.config.mouse,
+        docker: loaded.config.docker.clone(),
     };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;

@@ -24,6 +24,8 @@ pub struct RunOptions {
     pub targets: Vec<backends::Target>,
     pub store: Store,
     pub mouse: bool,
+    /// Docker hosts, for container actions.
+    pub docker: Vec<crate::config::DockerConfig>,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -34,7 +36,9 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         targets,
         store,
         mouse,
+        docker,
     } = opts;
+    let docker = std::sync::Arc::new(docker);
     let identity = state.identity.clone();
 
     restore_ui_settings(&store, &mut state).await;
@@ -104,7 +108,14 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             drained += 1;
         }
         clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
-        if execute(commands, &mut guard, &mut state, &store, &audit_tx, &msg_tx) || state.quit {
+        let ctx = Effects {
+            store: &store,
+            who: &identity,
+            docker: &docker,
+            audit_tx: &audit_tx,
+            msg_tx: &msg_tx,
+        };
+        if execute(commands, &mut guard, &mut state, &ctx) || state.quit {
             break why.unwrap_or("quit");
         }
     };
@@ -167,15 +178,23 @@ fn event_to_msg(ev: Event) -> Option<Msg> {
     }
 }
 
+/// What commands need to reach the outside world.
+struct Effects<'a> {
+    store: &'a Store,
+    who: &'a Identity,
+    docker: &'a std::sync::Arc<Vec<crate::config::DockerConfig>>,
+    audit_tx: &'a mpsc::UnboundedSender<AuditRecord>,
+    msg_tx: &'a mpsc::Sender<Msg>,
+}
+
 /// Run commands. Returns true when the app should stop.
 fn execute(
     commands: Vec<Command>,
     guard: &mut TerminalGuard,
     state: &mut State,
-    store: &Store,
-    audit_tx: &mpsc::UnboundedSender<AuditRecord>,
-    msg_tx: &mpsc::Sender<Msg>,
+    fx: &Effects,
 ) -> bool {
+    let (store, audit_tx, msg_tx) = (fx.store, fx.audit_tx, fx.msg_tx);
     let mut stop = false;
     for c in commands {
         match c {
@@ -199,6 +218,24 @@ fn execute(
             Command::Bell => {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+            }
+            Command::Container {
+                host,
+                container,
+                op,
+            } => {
+                let (store, who, hosts, tx) = (
+                    store.clone(),
+                    fx.who.clone(),
+                    fx.docker.clone(),
+                    msg_tx.clone(),
+                );
+                tokio::spawn(async move {
+                    let done =
+                        crate::actions::container(&store, &who, &hosts, &host, &container, op)
+                            .await;
+                    let _ = tx.send(done).await;
+                });
             }
             Command::Quit => stop = true,
         }

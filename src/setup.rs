@@ -57,7 +57,10 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
     state.read_only = loaded.read_only;
     state.backends = targets
         .iter()
-        .map(|t| BackendStatus::new(t.id.clone(), t.interval, t.timeout))
+        .map(|t| BackendStatus {
+            read_only: t.read_only,
+            ..BackendStatus::new(t.id.clone(), t.interval, t.timeout)
+        })
         .collect();
     state.setup = Setup {
         access_sources: loaded

@@ -457,3 +457,115 @@ async fn snapshot_command_shows_every_real_backend() {
     let services = String::from_utf8_lossy(&all.stdout);
     assert!(services.contains(&c), "{services}");
 }
+
+async fn started_at(d: &Docker, name: &str) -> (String, bool) {
+    let info = d.inspect_container(name, None).await.expect("inspect");
+    let state = info.state.expect("state");
+    (
+        state.started_at.unwrap_or_default(),
+        state.running.unwrap_or(false),
+    )
+}
+
+#[tokio::test]
+async fn container_actions_are_audited_intent_then_outcome() {
+    use opsdeck::app::Msg;
+    use opsdeck::backends::docker::ContainerOp;
+    let d = docker().await;
+    let name = unique("od-act");
+    // A shell as PID 1 ignores SIGTERM unless told: trap it so a stop is quick.
+    run_container(
+        &d,
+        &name,
+        &[
+            "sh",
+            "-c",
+            "trap 'exit 0' TERM; while true; do sleep 1; done",
+        ],
+    )
+    .await;
+    let (before, _) = started_at(&d, &name).await;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
+        .await
+        .expect("store");
+    let who = opsdeck::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    let hosts = config(&format!(
+        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
+        common::docker_host()
+    ))
+    .docker;
+
+    // Docker's timestamps have nanoseconds; a restart one second later is another StartedAt.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let done =
+        opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Restart)
+            .await;
+    assert!(
+        matches!(&done, Msg::ActionDone { ok: true, .. }),
+        "{done:?}"
+    );
+    let (after, running) = started_at(&d, &name).await;
+    assert!(running);
+    assert_ne!(before, after, "StartedAt changes on restart");
+
+    let done =
+        opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Stop).await;
+    assert!(
+        matches!(&done, Msg::ActionDone { ok: true, .. }),
+        "{done:?}"
+    );
+    assert!(!started_at(&d, &name).await.1, "stopped");
+    let done =
+        opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Start).await;
+    assert!(
+        matches!(&done, Msg::ActionDone { ok: true, .. }),
+        "{done:?}"
+    );
+    assert!(started_at(&d, &name).await.1, "started again");
+
+    let missing = opsdeck::actions::container(
+        &store,
+        &who,
+        &hosts,
+        "test",
+        "no-such-container",
+        ContainerOp::Restart,
+    )
+    .await;
+    assert!(
+        matches!(&missing, Msg::ActionDone { ok: false, text } if text.contains("failed")),
+        "{missing:?}"
+    );
+    remove(&d, &name).await;
+
+    let entries = store.audit_entries(None).await.expect("audit");
+    let seen: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| (e.action.clone(), e.outcome.clone()))
+        .collect();
+    let pairs = |a: &str, o: &str| (a.to_string(), o.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            pairs("container.restart", "intent"),
+            pairs("container.restart", "ok"),
+            pairs("container.stop", "intent"),
+            pairs("container.stop", "ok"),
+            pairs("container.start", "intent"),
+            pairs("container.start", "ok"),
+            pairs("container.restart", "intent"),
+            pairs("container.restart", "failed"),
+        ]
+    );
+    assert_eq!(
+        entries[0].target.as_deref(),
+        Some(format!("test/{name}").as_str())
+    );
+    assert_eq!(store.verify_audit().await.expect("verify").broken, None);
+}

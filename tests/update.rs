@@ -322,3 +322,120 @@ fn esc_and_key_together_close_an_overlay_then_act() {
     assert!(s.overlay.is_none());
     assert_eq!(s.view, View::Dashboard);
 }
+
+fn zoom_services_on(s: &mut opsdeck::app::State, name: &str) {
+    update(s, key('1'));
+    while s.selected_container().is_some_and(|(_, c)| c.name != name) {
+        let before = s.selection[0];
+        update(s, key('j'));
+        assert_ne!(before, s.selection[0], "{name} not found");
+    }
+}
+
+#[test]
+fn restart_asks_first_then_runs_on_yes() {
+    use opsdeck::backends::docker::ContainerOp;
+    let mut s = fixtures::state();
+    zoom_services_on(&mut s, "web");
+    assert!(
+        update(&mut s, key('r')).is_empty(),
+        "nothing happens before the answer"
+    );
+    match &s.overlay {
+        Some(Overlay::Confirm { title, lines, .. }) => {
+            assert_eq!(title, "Restart container?");
+            assert!(
+                lines.iter().any(|l| l.contains("web"))
+                    && lines.iter().any(|l| l.contains("local")),
+                "{lines:?}"
+            );
+        }
+        other => panic!("expected a confirm dialog, got {other:?}"),
+    }
+    // A stray key does nothing; y confirms.
+    assert!(update(&mut s, key('x')).is_empty());
+    assert!(s.overlay.is_some());
+    let cmds = update(&mut s, key('y'));
+    assert_eq!(
+        cmds,
+        vec![Command::Container {
+            host: "local".into(),
+            container: "web".into(),
+            op: ContainerOp::Restart
+        }]
+    );
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn stop_start_follows_the_container_state_and_n_cancels() {
+    use opsdeck::backends::docker::ContainerOp;
+    let mut s = fixtures::state();
+    zoom_services_on(&mut s, "worker");
+    update(&mut s, key('s'));
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm { title, .. }) if title == "Start container?")
+    );
+    assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
+    assert!(s.overlay.is_none());
+    zoom_services_on(&mut s, "redis");
+    update(&mut s, key('s'));
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        cmds,
+        vec![Command::Container {
+            host: "local".into(),
+            container: "redis".into(),
+            op: ContainerOp::Stop
+        }]
+    );
+}
+
+#[test]
+fn container_actions_are_refused_read_only_and_audited() {
+    let mut s = fixtures::state();
+    s.read_only = true;
+    zoom_services_on(&mut s, "api");
+    let cmds = update(&mut s, key('r'));
+    assert!(s.overlay.is_none(), "no dialog in read-only mode");
+    match &cmds[..] {
+        [Command::Audit(rec)] => {
+            assert_eq!(rec.outcome, Outcome::Refused);
+            assert_eq!(rec.action, "container.restart");
+            assert_eq!(rec.target.as_deref(), Some("local/api"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A read-only host refuses too, with the global flag off.
+    let mut s = fixtures::state();
+    s.backends[0].read_only = true;
+    zoom_services_on(&mut s, "api");
+    assert!(matches!(&update(&mut s, key('s'))[..], [Command::Audit(_)]));
+}
+
+#[test]
+fn action_result_is_shown() {
+    let mut s = fixtures::state();
+    assert!(update(
+        &mut s,
+        Msg::ActionDone {
+            ok: true,
+            text: "restart local/web: done".into()
+        }
+    )
+    .is_empty());
+    assert!(s
+        .status
+        .as_ref()
+        .is_some_and(|st| st.text == "restart local/web: done"));
+    assert_eq!(
+        update(
+            &mut s,
+            Msg::ActionDone {
+                ok: false,
+                text: "failed".into()
+            }
+        ),
+        vec![Command::Bell]
+    );
+}

@@ -173,3 +173,31 @@ fn help_lists_live_bindings_including_user_layer() {
         "{text}"
     );
 }
+
+#[test]
+fn confirm_dialog_names_container_and_host() {
+    let mut s = fixtures::state();
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('1'),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('r'),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    assert!(matches!(s.overlay, Some(Overlay::Confirm { .. })));
+    let text = buffer_text(&screen(&s, "default", 100, 30));
+    assert!(
+        text.contains("Restart container?")
+            && text.contains("container  api")
+            && text.contains("host       local"),
+        "{text}"
+    );
+    insta::assert_snapshot!("confirm_restart", text);
+}

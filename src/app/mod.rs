@@ -25,6 +25,11 @@ pub enum Msg {
     AuditLoaded(Result<Vec<AuditEntry>, String>),
     /// An audit append failed: the operator must know that something was not recorded.
     AuditFailed(String),
+    /// A side effect finished: what to tell the operator.
+    ActionDone {
+        ok: bool,
+        text: String,
+    },
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
 }
@@ -33,6 +38,12 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Audit(AuditRecord),
+    /// Restart, stop or start a container (audited intent, call, outcome).
+    Container {
+        host: String,
+        container: String,
+        op: crate::backends::docker::ContainerOp,
+    },
     LoadAuditLog {
         limit: i64,
     },

@@ -20,6 +20,12 @@ pub enum View {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
+    /// A side effect waiting for y/Enter or n/Esc.
+    Confirm {
+        title: String,
+        lines: Vec<String>,
+        on_yes: super::Command,
+    },
     Help {
         scroll: u16,
     },
@@ -69,6 +75,8 @@ pub struct BackendStatus {
     pub last_error: Option<(DateTime<Utc>, String)>,
     /// Last good data, kept visible while the backend is down.
     pub data: Option<BackendData>,
+    /// Side effects on this target are refused (`read_only = true` on it).
+    pub read_only: bool,
 }
 
 impl BackendStatus {
@@ -80,6 +88,7 @@ impl BackendStatus {
             last_ok: None,
             last_error: None,
             data: None,
+            read_only: false,
         }
     }
 
@@ -189,6 +198,17 @@ impl State {
 
     pub fn backends_of(&self, kind: BackendKind) -> impl Iterator<Item = &BackendStatus> {
         self.backends.iter().filter(move |b| b.id.kind == kind)
+    }
+
+    /// The container under the selection in the Services pane, with its host.
+    /// Same order as the pane draws: hosts in config order, rows worst first.
+    pub fn selected_container(
+        &self,
+    ) -> Option<(&BackendStatus, &crate::backends::docker::ContainerRow)> {
+        self.backends_of(BackendKind::Docker)
+            .filter_map(|b| b.docker().map(|d| (b, d)))
+            .flat_map(|(b, d)| d.containers.iter().map(move |c| (b, c)))
+            .nth(self.selection[PaneId::Services.index()])
     }
 
     /// Rows in a zoomed pane's list, for clamping the selection.

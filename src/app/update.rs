@@ -44,6 +44,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             set_status(state, Level::Error, format!("AUDIT NOT WRITTEN: {err}"));
             vec![Command::Bell]
         }
+        Msg::ActionDone { ok, text } => {
+            set_status(state, if ok { Level::Info } else { Level::Error }, text);
+            if ok {
+                Vec::new()
+            } else {
+                vec![Command::Bell]
+            }
+        }
         Msg::Shutdown(_) => {
             state.quit = true;
             vec![Command::Quit]
@@ -112,6 +120,7 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         return commands;
     }
     match state.overlay.clone() {
+        Some(Overlay::Confirm { on_yes, .. }) => return on_confirm_key(state, ev, on_yes),
         Some(Overlay::Palette { input, selected }) => {
             return on_palette_key(state, ev, input, selected)
         }
@@ -194,6 +203,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             }
         }
         Action::Redraw => return vec![Command::ClearScreen],
+        Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::MoveUp
         | Action::MoveDown
         | Action::PageUp
@@ -202,6 +212,75 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         | Action::Bottom => move_selection(state, action),
     }
     Vec::new()
+}
+
+/// Restart or stop/start the selected container: refused when read-only,
+/// otherwise a confirm dialog naming the container and its host.
+fn ask_container_action(state: &mut State, action: Action) -> Vec<Command> {
+    use crate::backends::docker::ContainerOp;
+    let Some((host, c)) = state.selected_container() else {
+        set_status(state, Level::Warn, "no container selected");
+        return Vec::new();
+    };
+    let op = match action {
+        Action::Restart => ContainerOp::Restart,
+        _ if c.state == "running" || c.state == "restarting" => ContainerOp::Stop,
+        _ => ContainerOp::Start,
+    };
+    let (host_name, host_ro, name, status, image) = (
+        host.id.name.clone(),
+        host.read_only,
+        c.name.clone(),
+        c.status.clone(),
+        c.image.clone(),
+    );
+    let target = format!("{host_name}/{name}");
+    if let Some(refusal) =
+        read_only_refusal(state, host_ro, PaneId::Services, op.audit_action(), &target)
+    {
+        return refusal;
+    }
+    state.overlay = Some(Overlay::Confirm {
+        title: format!("{} container?", capitalise(op.verb())),
+        lines: vec![
+            format!("container  {name}"),
+            format!("host       {host_name}"),
+            format!("image      {image}"),
+            format!("status     {status}"),
+        ],
+        on_yes: Command::Container {
+            host: host_name,
+            container: name,
+            op,
+        },
+    });
+    Vec::new()
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// y or Enter runs the action; n or Esc cancels; anything else is ignored so
+/// a stray key can never confirm.
+fn on_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command) -> Vec<Command> {
+    match ev.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+            state.overlay = None;
+            state.dirty = true;
+            set_status(state, Level::Info, "working…");
+            vec![on_yes]
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            state.overlay = None;
+            set_status(state, Level::Info, "cancelled");
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn move_selection(state: &mut State, action: Action) {

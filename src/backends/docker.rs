@@ -60,6 +60,84 @@ impl DockerSummary {
     }
 }
 
+/// What an operator can do to a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerOp {
+    Restart,
+    Stop,
+    Start,
+}
+
+impl ContainerOp {
+    pub fn verb(self) -> &'static str {
+        match self {
+            ContainerOp::Restart => "restart",
+            ContainerOp::Stop => "stop",
+            ContainerOp::Start => "start",
+        }
+    }
+
+    /// The audit log's action name.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            ContainerOp::Restart => "container.restart",
+            ContainerOp::Stop => "container.stop",
+            ContainerOp::Start => "container.start",
+        }
+    }
+}
+
+/// Seconds a container gets to stop before it is killed.
+const STOP_GRACE_SECS: i64 = 10;
+
+/// Restart, stop or start one container.
+pub async fn container_action(
+    cfg: &DockerConfig,
+    name: &str,
+    op: ContainerOp,
+) -> Result<(), String> {
+    use bollard::container::{
+        RestartContainerOptions, StartContainerOptions, StopContainerOptions,
+    };
+    // The daemon answers a stop or restart only after the grace period.
+    let timeout = cfg.timeout.as_secs().max(1) + STOP_GRACE_SECS as u64 + 5;
+    let client = connect(cfg.url.as_written(), timeout).await?;
+    let grace = STOP_GRACE_SECS as isize;
+    let result = match op {
+        ContainerOp::Restart => {
+            client
+                .restart_container(name, Some(RestartContainerOptions { t: grace }))
+                .await
+        }
+        ContainerOp::Stop => {
+            client
+                .stop_container(name, Some(StopContainerOptions { t: STOP_GRACE_SECS }))
+                .await
+        }
+        ContainerOp::Start => {
+            client
+                .start_container(name, None::<StartContainerOptions<String>>)
+                .await
+        }
+    };
+    result.map_err(|e| super::error_chain(&e))
+}
+
+/// Connect and agree on the API version: older daemons refuse newer clients.
+async fn connect(url: &str, timeout_secs: u64) -> Result<Docker, String> {
+    let version = bollard::API_DEFAULT_VERSION;
+    let client = if let Some(path) = url.strip_prefix("unix://") {
+        Docker::connect_with_unix(path, timeout_secs, version)
+    } else {
+        Docker::connect_with_http(&url.replacen("tcp://", "http://", 1), timeout_secs, version)
+    };
+    client
+        .map_err(|e| super::error_chain(&e))?
+        .negotiate_version()
+        .await
+        .map_err(|e| super::error_chain(&e))
+}
+
 pub struct DockerPoller {
     url: String,
     timeout_secs: u64,
@@ -75,26 +153,11 @@ impl DockerPoller {
         }
     }
 
-    fn connect(&self) -> Result<Docker, String> {
-        let version = bollard::API_DEFAULT_VERSION;
-        if let Some(path) = self.url.strip_prefix("unix://") {
-            Docker::connect_with_unix(path, self.timeout_secs, version).map_err(|e| e.to_string())
-        } else {
-            let url = self.url.replacen("tcp://", "http://", 1);
-            Docker::connect_with_http(&url, self.timeout_secs, version).map_err(|e| e.to_string())
-        }
-    }
-
     pub async fn poll(&mut self) -> Result<DockerSummary, String> {
         let client = match &self.client {
             Some(c) => c.clone(),
             None => {
-                // Speak the engine's API version: older daemons refuse newer clients.
-                let c = self
-                    .connect()?
-                    .negotiate_version()
-                    .await
-                    .map_err(|e| super::error_chain(&e))?;
+                let c = connect(&self.url, self.timeout_secs).await?;
                 self.client = Some(c.clone());
                 c
             }

@@ -65,6 +65,8 @@ pub struct Target {
     pub id: BackendId,
     pub interval: Duration,
     pub timeout: Duration,
+    /// Side effects on this target are refused.
+    pub read_only: bool,
     pub poller: Poller,
 }
 
@@ -88,21 +90,21 @@ impl Poller {
 
 /// Every target in the config, in config order.
 pub fn targets(config: &Config) -> Vec<Target> {
-    let target = |kind, name: &str, interval, timeout, poller| Target {
+    let target = |kind, name: &str, (interval, timeout, read_only), poller| Target {
         id: BackendId {
             kind,
             name: name.to_string(),
         },
         interval,
         timeout,
+        read_only,
         poller,
     };
     let docker = config.docker.iter().map(|d| {
         target(
             BackendKind::Docker,
             &d.name,
-            d.interval,
-            d.timeout,
+            (d.interval, d.timeout, d.read_only),
             Poller::Docker(docker::DockerPoller::new(d)),
         )
     });
@@ -110,8 +112,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
         target(
             BackendKind::Http,
             &h.name,
-            h.interval,
-            h.timeout,
+            (h.interval, h.timeout, false),
             Poller::Http(http::HttpPoller::new(h)),
         )
     });
@@ -119,8 +120,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
         target(
             BackendKind::Postgres,
             &p.name,
-            p.interval,
-            p.timeout,
+            (p.interval, p.timeout, p.read_only),
             Poller::Postgres(postgres::PgPoller::new(p)),
         )
     });
@@ -129,8 +129,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
         target(
             BackendKind::Alertmanager,
             &a.name,
-            a.interval,
-            a.timeout,
+            (a.interval, a.timeout, a.read_only),
             poller,
         )
     });

@@ -35,6 +35,10 @@ pub enum Action {
     PageDown,
     Top,
     Bottom,
+    /// Services: restart the selected container.
+    Restart,
+    /// Services: stop the selected container, or start it when it is not running.
+    StopStart,
 }
 
 impl Action {
@@ -60,6 +64,8 @@ impl Action {
             Action::PageDown,
             Action::Top,
             Action::Bottom,
+            Action::Restart,
+            Action::StopStart,
         ]);
         v
     }
@@ -83,6 +89,8 @@ impl Action {
             Action::PageDown => "page.down".into(),
             Action::Top => "top".into(),
             Action::Bottom => "bottom".into(),
+            Action::Restart => "container.restart".into(),
+            Action::StopStart => "container.stop-start".into(),
         }
     }
 
@@ -106,6 +114,8 @@ impl Action {
             Action::PageDown => "page down".into(),
             Action::Top => "top".into(),
             Action::Bottom => "bottom".into(),
+            Action::Restart => "restart".into(),
+            Action::StopStart => "stop/start".into(),
         }
     }
 
@@ -129,6 +139,8 @@ impl Action {
             Action::PageDown => "Page down".into(),
             Action::Top => "Go to the top".into(),
             Action::Bottom => "Go to the bottom".into(),
+            Action::Restart => "Restart the selected container (asks first)".into(),
+            Action::StopStart => "Stop the selected container, or start it (asks first)".into(),
         }
     }
 
@@ -538,6 +550,16 @@ mod tests {
     fn layer(text: &str) -> Result<Keymap, FileError> {
         let mut km = Keymap::default_keymap();
         km.layer(text, Path::new("user.toml")).map(|_| km)
+    }
+
+    #[test]
+    fn default_keymap_loads_without_error() {
+        // default_keymap() cannot report errors; this is where they surface.
+        assert!(Keymap::load(None, None).is_ok());
+        assert!(Keymap::load(Some("vim"), None).is_ok());
+        for action in Action::all() {
+            assert_eq!(Action::from_name(&action.name()), Some(action));
+        }
     }
 
     #[test]

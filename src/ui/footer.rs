@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// The actions worth showing in this context, most useful first.
 fn wanted(state: &State) -> Vec<Action> {
     match (&state.overlay, state.view) {
-        (Some(Overlay::Palette { .. }), _) => Vec::new(),
+        (Some(Overlay::Palette { .. } | Overlay::Confirm { .. }), _) => Vec::new(),
         (Some(_), _) => vec![Action::MoveDown, Action::MoveUp, Action::Back],
         (None, View::Dashboard) => vec![
             Action::Open,
@@ -40,6 +40,16 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Help,
             Action::Palette,
             Action::AuditLog,
+            Action::Quit,
+        ],
+        (None, View::Zoom(PaneId::Services)) => vec![
+            Action::MoveDown,
+            Action::MoveUp,
+            Action::Restart,
+            Action::StopStart,
+            Action::Back,
+            Action::Help,
+            Action::Palette,
             Action::Quit,
         ],
         (None, View::Zoom(_)) => vec![
@@ -55,6 +65,12 @@ fn wanted(state: &State) -> Vec<Action> {
 }
 
 fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
+    if let Some(Overlay::Confirm { .. }) = state.overlay {
+        return Line::from(Span::styled(
+            " y/enter confirm  n/esc cancel",
+            theme.style(Role::Warn),
+        ));
+    }
     if let Some(Overlay::Palette { .. }) = state.overlay {
         return Line::from(Span::styled(
             " enter run  tab complete  ↑↓ choose  esc close",

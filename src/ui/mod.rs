@@ -42,6 +42,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     footer::draw(frame, foot, state, theme);
     match &state.overlay {
+        Some(Overlay::Confirm { title, lines, .. }) => {
+            overlay::confirm(frame, body, theme, title, lines)
+        }
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
         Some(Overlay::Palette { input, selected }) => {
             overlay::palette(frame, body, theme, input, *selected)

@@ -32,6 +32,35 @@ fn boxed(title: &str, theme: &Theme) -> Block<'static> {
         .title(Span::styled(format!(" {title} "), theme.style(Role::Title)))
 }
 
+/// A side effect waiting for an answer: what, where, and the two keys.
+pub fn confirm(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, lines: &[String]) {
+    let width = area.width.min(64);
+    let height = (u16::try_from(lines.len()).unwrap_or(8) + 5).min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + area.height.saturating_sub(height) / 3,
+        width,
+        height,
+    );
+    let mut text: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
+        .collect();
+    text.push(Line::raw(""));
+    text.push(Line::from(vec![
+        Span::styled(" y", theme.style(Role::Title)),
+        Span::styled("/enter yes   ", theme.style(Role::Muted)),
+        Span::styled("n", theme.style(Role::Title)),
+        Span::styled("/esc no", theme.style(Role::Muted)),
+    ]));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Warn))
+        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(text).block(block), rect);
+}
+
 /// A boxed, scrollable list; the scroll stops at the last page.
 fn scrolled_box(
     frame: &mut Frame,
