@@ -30,10 +30,7 @@ pub async fn container(
     if let Err(e) = store.append_audit(who, intent).await {
         return Msg::ActionDone {
             ok: false,
-            text: format!(
-                "{} {target} NOT done: cannot write the audit log: {e}",
-                op.verb()
-            ),
+            text: format!("{} {target} NOT done: cannot write the audit log: {e}", op.verb()),
         };
     }
     let result = docker::container_action(cfg, container, op).await;

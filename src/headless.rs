@@ -15,9 +15,7 @@ pub const EXIT_USAGE: u8 = 2;
 pub async fn snapshot(cli: &Cli, pane: Option<&str>, width: u16, height: u16) -> ExitCode {
     let pane = match pane.map(|p| PaneId::parse(p).ok_or(p)) {
         Some(Err(p)) => {
-            eprintln!(
-                "opsdeck: unknown pane {p:?}; panes: services, database, alerts, access, checklist"
-            );
+            eprintln!("opsdeck: unknown pane {p:?}; panes: services, database, alerts, access, checklist");
             return ExitCode::from(EXIT_USAGE);
         }
         Some(Ok(p)) => Some(p),

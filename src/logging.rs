@@ -8,11 +8,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 pub fn init(path: &Path, filter: Option<&str>) -> Option<WorkerGuard> {
     let dir = path.parent()?;
     std::fs::create_dir_all(dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .ok()?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_new(filter.unwrap_or("info"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

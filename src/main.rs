@@ -23,11 +23,9 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async {
         match &cli.command {
-            Some(Cmd::Snapshot {
-                pane,
-                width,
-                height,
-            }) => headless::snapshot(&cli, pane.as_deref(), *width, *height).await,
+            Some(Cmd::Snapshot { pane, width, height }) => {
+                headless::snapshot(&cli, pane.as_deref(), *width, *height).await
+            }
             Some(Cmd::Audit { command }) => headless::audit(&cli, command).await,
             None => tui(&cli).await,
         }

@@ -42,21 +42,16 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let identity = state.identity.clone();
 
     restore_ui_settings(&store, &mut state).await;
-    let open = AuditRecord::new("app", "session.open", Outcome::Info)
-        .details(session_details(&identity, &state));
+    let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     if let Err(e) = store.append_audit(&identity, open).await {
         // Without an audit trail nothing may be changed: fall back to read-only.
         state.read_only = true;
-        update(
-            &mut state,
-            Msg::AuditFailed(format!("{e}; running read-only")),
-        );
+        update(&mut state, Msg::AuditFailed(format!("{e}; running read-only")));
     }
 
     let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
-    let (audit_tx, audit_writer) =
-        spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
+    let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
     let actors = backends::spawn_all(targets, report_tx);
 
     let mut guard = TerminalGuard::enter(mouse)?;
@@ -140,12 +135,7 @@ fn shutdown_reason(msg: &Msg) -> Option<&'static str> {
 /// only frames caused by more than the clock are wrapped in synchronized-output
 /// markers: a one-cell clock update cannot tear, and those 16 bytes a second
 /// would be most of an idle screen's traffic.
-fn draw(
-    guard: &mut TerminalGuard,
-    state: &State,
-    theme: &Theme,
-    clock_only: bool,
-) -> std::io::Result<()> {
+fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme, clock_only: bool) -> std::io::Result<()> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     let terminal = &mut guard.terminal;
     if !clock_only {
@@ -188,12 +178,7 @@ struct Effects<'a> {
 }
 
 /// Run commands. Returns true when the app should stop.
-fn execute(
-    commands: Vec<Command>,
-    guard: &mut TerminalGuard,
-    state: &mut State,
-    fx: &Effects,
-) -> bool {
+fn execute(commands: Vec<Command>, guard: &mut TerminalGuard, state: &mut State, fx: &Effects) -> bool {
     let (store, audit_tx, msg_tx) = (fx.store, fx.audit_tx, fx.msg_tx);
     let mut stop = false;
     for c in commands {
@@ -219,21 +204,10 @@ fn execute(
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
-            Command::Container {
-                host,
-                container,
-                op,
-            } => {
-                let (store, who, hosts, tx) = (
-                    store.clone(),
-                    fx.who.clone(),
-                    fx.docker.clone(),
-                    msg_tx.clone(),
-                );
+            Command::Container { host, container, op } => {
+                let (store, who, hosts, tx) = (store.clone(), fx.who.clone(), fx.docker.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    let done =
-                        crate::actions::container(&store, &who, &hosts, &host, &container, op)
-                            .await;
+                    let done = crate::actions::container(&store, &who, &hosts, &host, &container, op).await;
                     let _ = tx.send(done).await;
                 });
             }
@@ -249,10 +223,7 @@ fn spawn_audit_writer(
     store: Store,
     who: Identity,
     msg_tx: mpsc::Sender<Msg>,
-) -> (
-    mpsc::UnboundedSender<AuditRecord>,
-    tokio::task::JoinHandle<()>,
-) {
+) -> (mpsc::UnboundedSender<AuditRecord>, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<AuditRecord>();
     let handle = tokio::spawn(async move {
         while let Some(rec) = rx.recv().await {

@@ -63,13 +63,7 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
         })
         .collect();
     state.setup = Setup {
-        access_sources: loaded
-            .config
-            .access
-            .source
-            .iter()
-            .map(|s| s.name.clone())
-            .collect(),
+        access_sources: loaded.config.access.source.iter().map(|s| s.name.clone()).collect(),
         runbook_dirs: loaded
             .config
             .runbooks

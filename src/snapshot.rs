@@ -10,12 +10,7 @@ use ratatui::Terminal;
 
 /// Poll every target once, concurrently; each poll is bounded by its timeout.
 pub async fn poll_all(state: &mut State, targets: Vec<Target>) {
-    let reports = futures::future::join_all(
-        targets
-            .into_iter()
-            .map(|mut t| async move { t.poll_once().await }),
-    )
-    .await;
+    let reports = futures::future::join_all(targets.into_iter().map(|mut t| async move { t.poll_once().await })).await;
     for r in reports {
         update(state, Msg::Backend(r));
     }

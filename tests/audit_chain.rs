@@ -14,18 +14,12 @@ fn who() -> Identity {
 
 async fn store_with(n: usize) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("state.db"))
-        .await
-        .expect("open store");
+    let store = Store::open(&dir.path().join("state.db")).await.expect("open store");
     for i in 0..n {
         let rec = AuditRecord::new(
             "services",
             "container.restart",
-            if i % 2 == 0 {
-                Outcome::Intent
-            } else {
-                Outcome::Ok
-            },
+            if i % 2 == 0 { Outcome::Intent } else { Outcome::Ok },
         )
         .target(format!("api-{i}"))
         .justification("OOM loop")
@@ -84,17 +78,8 @@ async fn triggers_refuse_plain_edits() {
 #[tokio::test]
 async fn edited_row_is_detected() {
     let (_d, store) = store_with(10).await;
-    tamper(
-        &store,
-        "UPDATE audit_log SET justification = 'routine' WHERE seq = 4",
-    )
-    .await;
-    let (seq, why) = store
-        .verify_audit()
-        .await
-        .expect("verify")
-        .broken
-        .expect("broken");
+    tamper(&store, "UPDATE audit_log SET justification = 'routine' WHERE seq = 4").await;
+    let (seq, why) = store.verify_audit().await.expect("verify").broken.expect("broken");
     assert_eq!(seq, 4);
     assert!(why.contains("edited"), "{why}");
 }
@@ -111,12 +96,7 @@ async fn edit_with_recomputed_hash_is_detected_at_next_row() {
         &format!("UPDATE audit_log SET target = 'innocent', hash = '{new_hash}' WHERE seq = 3"),
     )
     .await;
-    let (seq, _) = store
-        .verify_audit()
-        .await
-        .expect("verify")
-        .broken
-        .expect("broken");
+    let (seq, _) = store.verify_audit().await.expect("verify").broken.expect("broken");
     assert_eq!(seq, 4);
 }
 
@@ -124,12 +104,7 @@ async fn edit_with_recomputed_hash_is_detected_at_next_row() {
 async fn deleted_row_is_detected() {
     let (_d, store) = store_with(10).await;
     tamper(&store, "DELETE FROM audit_log WHERE seq = 6").await;
-    let (seq, why) = store
-        .verify_audit()
-        .await
-        .expect("verify")
-        .broken
-        .expect("broken");
+    let (seq, why) = store.verify_audit().await.expect("verify").broken.expect("broken");
     assert_eq!(seq, 6);
     assert!(why.contains("missing"), "{why}");
 }
@@ -138,12 +113,7 @@ async fn deleted_row_is_detected() {
 async fn deleted_tail_is_detected() {
     let (_d, store) = store_with(10).await;
     tamper(&store, "DELETE FROM audit_log WHERE seq >= 9").await;
-    let (seq, why) = store
-        .verify_audit()
-        .await
-        .expect("verify")
-        .broken
-        .expect("broken");
+    let (seq, why) = store.verify_audit().await.expect("verify").broken.expect("broken");
     assert_eq!(seq, 9);
     assert!(why.contains("removed from the end"), "{why}");
 }
@@ -161,12 +131,7 @@ async fn reordered_rows_are_detected() {
         .execute(store.pool())
         .await
         .expect("renumber");
-    let (seq, _) = store
-        .verify_audit()
-        .await
-        .expect("verify")
-        .broken
-        .expect("broken");
+    let (seq, _) = store.verify_audit().await.expect("verify").broken.expect("broken");
     assert_eq!(seq, 3);
 }
 
@@ -174,16 +139,10 @@ async fn reordered_rows_are_detected() {
 async fn concurrent_writers_never_fork_the_chain() {
     let (dir, store) = store_with(0).await;
     // A second connection pool on the same file stands in for a second opsdeck process.
-    let other = Store::open(&dir.path().join("state.db"))
-        .await
-        .expect("second store");
+    let other = Store::open(&dir.path().join("state.db")).await.expect("second store");
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let s = if i % 2 == 0 {
-            store.clone()
-        } else {
-            other.clone()
-        };
+        let s = if i % 2 == 0 { store.clone() } else { other.clone() };
         tasks.push(tokio::spawn(async move {
             s.append_audit(
                 &who(),
@@ -226,12 +185,7 @@ async fn audit_cli_verify_and_export() {
     let db = dir.path().join("state.db");
     let db = db.to_str().expect("utf-8 path");
     let ok = opsdeck(&["--state", db, "audit", "verify"]);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 4 entries"));
 
     let json = opsdeck(&["--state", db, "audit", "export", "--format", "json"]);
@@ -240,9 +194,7 @@ async fn audit_cli_verify_and_export() {
     assert_eq!(parsed.as_array().map(Vec::len), Some(4));
     assert_eq!(parsed[0]["details"]["i"], 0);
 
-    let csv = opsdeck(&[
-        "--state", db, "audit", "export", "--format", "csv", "--since", "1h",
-    ]);
+    let csv = opsdeck(&["--state", db, "audit", "export", "--format", "csv", "--since", "1h"]);
     assert_eq!(csv.status.code(), Some(0));
     let text = String::from_utf8_lossy(&csv.stdout);
     assert!(text.starts_with("seq,ts,operator"), "{text}");
@@ -251,11 +203,7 @@ async fn audit_cli_verify_and_export() {
     let future = opsdeck(&["--state", db, "audit", "export", "--since", "2999-01-01"]);
     assert_eq!(String::from_utf8_lossy(&future.stdout).trim(), "[]");
 
-    tamper(
-        &store,
-        "UPDATE audit_log SET operator = 'mallory' WHERE seq = 2",
-    )
-    .await;
+    tamper(&store, "UPDATE audit_log SET operator = 'mallory' WHERE seq = 2").await;
     let bad = opsdeck(&["--state", db, "audit", "verify"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(

@@ -5,8 +5,8 @@
 mod common;
 
 use bollard::container::{
-    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions,
-    StartContainerOptions, WaitContainerOptions,
+    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions,
+    WaitContainerOptions,
 };
 use bollard::models::HostConfig;
 use bollard::Docker;
@@ -121,15 +121,13 @@ async fn docker_lists_running_and_failed_containers() {
     assert_eq!(row(&failed).state, "exited");
     assert_eq!(row(&failed).exit_code, Some(3));
     let pos = |n: &str| summary.containers.iter().position(|c| c.name == n);
-    assert!(
-        pos(&failed) < pos(&up),
-        "failed container sorts before running ones"
-    );
+    assert!(pos(&failed) < pos(&up), "failed container sorts before running ones");
 }
 
 #[tokio::test]
 async fn docker_missing_socket_is_down_quickly() {
-    let mut t = one_target("[[docker]]\nname = \"gone\"\nurl = \"unix:///nonexistent/docker.sock\"\ntimeout = \"1s\"\n");
+    let mut t =
+        one_target("[[docker]]\nname = \"gone\"\nurl = \"unix:///nonexistent/docker.sock\"\ntimeout = \"1s\"\n");
     let started = Instant::now();
     let report = t.poll_once().await;
     assert!(report.result.is_err());
@@ -170,55 +168,40 @@ async fn postgres_health_and_long_query() {
     let Ok(BackendData::Postgres(p)) = report.result else {
         panic!("pg poll failed: {:?}", report.result)
     };
-    assert!(
-        p.version.starts_with(|c: char| c.is_ascii_digit()),
-        "{}",
-        p.version
-    );
+    assert!(p.version.starts_with(|c: char| c.is_ascii_digit()), "{}", p.version);
     assert_eq!(p.role(), "primary");
-    assert!(
-        p.connections >= 2,
-        "opsdeck + the sleeper: {}",
-        p.connections
-    );
+    assert!(p.connections >= 2, "opsdeck + the sleeper: {}", p.connections);
     assert!(p.max_connections > 0);
-    assert!(
-        p.longest_query_secs.unwrap_or(0.0) >= 1.0,
-        "{:?}",
-        p.longest_query_secs
-    );
+    assert!(p.longest_query_secs.unwrap_or(0.0) >= 1.0, "{:?}", p.longest_query_secs);
     assert!(p.long_query());
     let _ = sleeper.await;
     // The connection is kept between polls and opsdeck names itself.
     let report = t.poll_once().await;
     assert!(report.result.is_ok());
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT application_name FROM pg_stat_activity WHERE application_name = 'opsdeck'",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("query");
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT application_name FROM pg_stat_activity WHERE application_name = 'opsdeck'")
+            .fetch_all(&pool)
+            .await
+            .expect("query");
     assert_eq!(names.len(), 1, "one connection per target, named opsdeck");
 }
 
 #[tokio::test]
 async fn postgres_wrong_password_is_an_error_without_the_password() {
     std::env::set_var("OPSDECK_TEST_WRONG_PW", "definitely-wrong-pw");
-    let text = format!("[[postgres]]\nname = \"main\"\nurl = \"{}\"\npassword_env = \"OPSDECK_TEST_WRONG_PW\"\ntimeout = \"2s\"\n", common::pg_url());
+    let text = format!(
+        "[[postgres]]\nname = \"main\"\nurl = \"{}\"\npassword_env = \"OPSDECK_TEST_WRONG_PW\"\ntimeout = \"2s\"\n",
+        common::pg_url()
+    );
     let report = one_target(&text).poll_once().await;
     let err = report.result.expect_err("must fail");
-    assert!(
-        err.contains("password") || err.contains("authentication"),
-        "{err}"
-    );
+    assert!(err.contains("password") || err.contains("authentication"), "{err}");
     assert!(!err.contains("definitely-wrong-pw"), "{err}");
 }
 
 /// A server that accepts connections and never says a word.
 async fn hanging_listener() -> (String, tokio::task::JoinHandle<()>) {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
     let h = tokio::spawn(async move {
         let mut held = Vec::new();
@@ -231,9 +214,7 @@ async fn hanging_listener() -> (String, tokio::task::JoinHandle<()>) {
 
 /// A server that answers every request with the same bytes.
 async fn garbage_server(body: &'static [u8]) -> (String, tokio::task::JoinHandle<()>) {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
     let h = tokio::spawn(async move {
         while let Ok((mut s, _)) = l.accept().await {
@@ -250,9 +231,7 @@ async fn garbage_server(body: &'static [u8]) -> (String, tokio::task::JoinHandle
 async fn hanging_backends_are_down_within_their_timeout() {
     let (addr, h) = hanging_listener().await;
     let cases = [
-        format!(
-            "[[postgres]]\nname = \"hang\"\nurl = \"postgres://x@{addr}/db\"\ntimeout = \"1s\"\n"
-        ),
+        format!("[[postgres]]\nname = \"hang\"\nurl = \"postgres://x@{addr}/db\"\ntimeout = \"1s\"\n"),
         format!("[[alertmanager]]\nname = \"hang\"\nurl = \"http://{addr}\"\ntimeout = \"1s\"\n"),
         format!("[[http]]\nname = \"hang\"\nurl = \"http://{addr}/health\"\ntimeout = \"1s\"\n"),
         format!("[[docker]]\nname = \"hang\"\nurl = \"tcp://{addr}\"\ntimeout = \"1s\"\n"),
@@ -272,10 +251,8 @@ async fn hanging_backends_are_down_within_their_timeout() {
 
 #[tokio::test]
 async fn garbage_answers_are_errors() {
-    let (addr, h) = garbage_server(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\n<html>",
-    )
-    .await;
+    let (addr, h) =
+        garbage_server(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\n<html>").await;
     let report = one_target(&format!(
         "[[alertmanager]]\nname = \"junk\"\nurl = \"http://{addr}\"\ntimeout = \"1s\"\n"
     ))
@@ -300,7 +277,11 @@ async fn refused_connections_are_down_at_once() {
         .expect("port")
         .port();
     let started = Instant::now();
-    let report = one_target(&format!("[[postgres]]\nname = \"off\"\nurl = \"postgres://x@127.0.0.1:{port}/db\"\ntimeout = \"3s\"\n")).poll_once().await;
+    let report = one_target(&format!(
+        "[[postgres]]\nname = \"off\"\nurl = \"postgres://x@127.0.0.1:{port}/db\"\ntimeout = \"3s\"\n"
+    ))
+    .poll_once()
+    .await;
     let err = report.result.expect_err("nothing listens");
     assert!(err.to_lowercase().contains("refused"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -337,10 +318,7 @@ async fn alertmanager_alerts_are_listed() {
             panic!("am poll failed: {:?}", report.result)
         };
         if let Some(row) = a.alerts.iter().find(|r| r.name == name) {
-            assert_eq!(
-                row.severity,
-                opsdeck::backends::alertmanager::Severity::Critical
-            );
+            assert_eq!(row.severity, opsdeck::backends::alertmanager::Severity::Critical);
             assert_eq!(row.instance, "db-1:9100");
             assert_eq!(row.summary, format!("{name} is firing"));
             assert_eq!(row.state, "active");
@@ -377,16 +355,10 @@ async fn http_endpoint_status_and_mismatch() {
 async fn url_with_env_reference_is_expanded_only_to_connect() {
     std::env::set_var(
         "OPSDECK_TEST_AM_PORT_REF",
-        common::alertmanager_url()
-            .rsplit(':')
-            .next()
-            .unwrap_or_default(),
+        common::alertmanager_url().rsplit(':').next().unwrap_or_default(),
     );
     let url = ConfigUrl::new("http://127.0.0.1:${OPSDECK_TEST_AM_PORT_REF}");
-    assert_eq!(
-        url.to_string(),
-        "http://127.0.0.1:${OPSDECK_TEST_AM_PORT_REF}"
-    );
+    assert_eq!(url.to_string(), "http://127.0.0.1:${OPSDECK_TEST_AM_PORT_REF}");
     let report = one_target(&format!(
         "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n",
         url.as_written()
@@ -444,12 +416,7 @@ async fn snapshot_command_shows_every_real_backend() {
         .await
         .expect("run snapshot");
     remove(&d, &c).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let screen = String::from_utf8_lossy(&out.stdout);
     assert!(screen.contains("main: primary PG"), "{screen}");
     assert!(screen.contains(&name), "{screen}");
@@ -461,10 +428,7 @@ async fn snapshot_command_shows_every_real_backend() {
 async fn started_at(d: &Docker, name: &str) -> (String, bool) {
     let info = d.inspect_container(name, None).await.expect("inspect");
     let state = info.state.expect("state");
-    (
-        state.started_at.unwrap_or_default(),
-        state.running.unwrap_or(false),
-    )
+    (state.started_at.unwrap_or_default(), state.running.unwrap_or(false))
 }
 
 #[tokio::test]
@@ -477,11 +441,7 @@ async fn container_actions_are_audited_intent_then_outcome() {
     run_container(
         &d,
         &name,
-        &[
-            "sh",
-            "-c",
-            "trap 'exit 0' TERM; while true; do sleep 1; done",
-        ],
+        &["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"],
     )
     .await;
     let (before, _) = started_at(&d, &name).await;
@@ -503,41 +463,21 @@ async fn container_actions_are_audited_intent_then_outcome() {
 
     // Docker's timestamps have nanoseconds; a restart one second later is another StartedAt.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let done =
-        opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Restart)
-            .await;
-    assert!(
-        matches!(&done, Msg::ActionDone { ok: true, .. }),
-        "{done:?}"
-    );
+    let done = opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Restart).await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let (after, running) = started_at(&d, &name).await;
     assert!(running);
     assert_ne!(before, after, "StartedAt changes on restart");
 
-    let done =
-        opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Stop).await;
-    assert!(
-        matches!(&done, Msg::ActionDone { ok: true, .. }),
-        "{done:?}"
-    );
+    let done = opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Stop).await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     assert!(!started_at(&d, &name).await.1, "stopped");
-    let done =
-        opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Start).await;
-    assert!(
-        matches!(&done, Msg::ActionDone { ok: true, .. }),
-        "{done:?}"
-    );
+    let done = opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Start).await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     assert!(started_at(&d, &name).await.1, "started again");
 
-    let missing = opsdeck::actions::container(
-        &store,
-        &who,
-        &hosts,
-        "test",
-        "no-such-container",
-        ContainerOp::Restart,
-    )
-    .await;
+    let missing =
+        opsdeck::actions::container(&store, &who, &hosts, "test", "no-such-container", ContainerOp::Restart).await;
     assert!(
         matches!(&missing, Msg::ActionDone { ok: false, text } if text.contains("failed")),
         "{missing:?}"
@@ -545,10 +485,7 @@ async fn container_actions_are_audited_intent_then_outcome() {
     remove(&d, &name).await;
 
     let entries = store.audit_entries(None).await.expect("audit");
-    let seen: Vec<(String, String)> = entries
-        .iter()
-        .map(|e| (e.action.clone(), e.outcome.clone()))
-        .collect();
+    let seen: Vec<(String, String)> = entries.iter().map(|e| (e.action.clone(), e.outcome.clone())).collect();
     let pairs = |a: &str, o: &str| (a.to_string(), o.to_string());
     assert_eq!(
         seen,
@@ -563,9 +500,58 @@ async fn container_actions_are_audited_intent_then_outcome() {
             pairs("container.restart", "failed"),
         ]
     );
-    assert_eq!(
-        entries[0].target.as_deref(),
-        Some(format!("test/{name}").as_str())
-    );
+    assert_eq!(entries[0].target.as_deref(), Some(format!("test/{name}").as_str()));
     assert_eq!(store.verify_audit().await.expect("verify").broken, None);
+}
+
+#[tokio::test]
+async fn docker_events_put_an_outside_stop_on_screen_within_a_second() {
+    let d = docker().await;
+    let name = unique("od-events");
+    run_container(&d, &name, &["sleep", "300"]).await;
+    // A long interval: only the events stream can explain a quick update.
+    let text = format!(
+        "[[docker]]\nname = \"test\"\nurl = \"{}\"\ninterval = \"60s\"\n",
+        common::docker_host()
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let tasks = backends::spawn_all(backends::targets(&config(&text)), tx);
+    let state_of = |r: &backends::BackendReport| match &r.result {
+        Ok(BackendData::Docker(s)) => s.containers.iter().find(|c| c.name == name).map(|c| c.state.clone()),
+        _ => None,
+    };
+    // First list (and the one the events connection triggers) show it running.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("report")
+            .expect("channel");
+        if state_of(&r).as_deref() == Some("running") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never saw {name} running");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while rx.try_recv().is_ok() {}
+
+    let stopped_at = Instant::now();
+    d.kill_container::<String>(&name, None)
+        .await
+        .expect("kill from outside");
+    let seen = loop {
+        let left = Duration::from_secs(3).saturating_sub(stopped_at.elapsed());
+        let r = tokio::time::timeout(left, rx.recv())
+            .await
+            .expect("a report within 3 s")
+            .expect("channel");
+        if state_of(&r).as_deref() == Some("exited") {
+            break stopped_at.elapsed();
+        }
+    };
+    for t in tasks {
+        t.abort();
+    }
+    remove(&d, &name).await;
+    assert!(seen < Duration::from_secs(1), "exit seen after {seen:?}");
 }

@@ -63,10 +63,7 @@ fn config_parser_survives_random_input() {
             rejected += 1;
         }
     }
-    assert!(
-        rejected > 1000,
-        "random input must mostly be rejected, got {rejected}"
-    );
+    assert!(rejected > 1000, "random input must mostly be rejected, got {rejected}");
 }
 
 #[test]
@@ -74,11 +71,7 @@ fn theme_parser_survives_random_input() {
     let seed = include_str!("../themes/default.toml");
     let mut rejected = 0;
     for input in inputs(seed, 3000, 0x5eed_0002) {
-        for support in [
-            ColorSupport::None,
-            ColorSupport::Ansi16,
-            ColorSupport::TrueColor,
-        ] {
+        for support in [ColorSupport::None, ColorSupport::Ansi16, ColorSupport::TrueColor] {
             if Theme::parse(&as_text(&input), Path::new("fuzz.toml"), support).is_err() {
                 rejected += 1;
             }
@@ -142,11 +135,7 @@ fn binary_reports_config_error_with_file_line_key_and_exit_2() {
 fn binary_reports_keymap_and_theme_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = write(dir.path(), "ok.toml", "");
-    let km = write(
-        dir.path(),
-        "keys.toml",
-        "[global]\nq = \"quit\"\nz = \"explode\"\n",
-    );
+    let km = write(dir.path(), "keys.toml", "[global]\nq = \"quit\"\nz = \"explode\"\n");
     let out = run(&["--config", &cfg, "--keymap", &km, "snapshot"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -181,21 +170,11 @@ fn missing_config_file_is_named() {
 fn snapshot_with_nothing_configured_prints_the_dashboard() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = write(dir.path(), "empty.toml", "");
-    let out = run(&[
-        "--config", &cfg, "snapshot", "--width", "100", "--height", "30",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&["--config", &cfg, "snapshot", "--width", "100", "--height", "30"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 30);
-    assert!(
-        text.contains("1 Services") && text.contains("5 Checklist"),
-        "{text}"
-    );
+    assert!(text.contains("1 Services") && text.contains("5 Checklist"), "{text}");
     assert!(!text.contains('\x1b'), "plain text, no escape codes");
     let bad = run(&["--config", &cfg, "snapshot", "--pane", "nope"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -212,9 +191,6 @@ fn every_subcommand_has_help() {
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("Usage"),
-            "{args:?}"
-        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
     }
 }

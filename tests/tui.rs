@@ -15,22 +15,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Self {
-        Self::start_in(
-            tempfile::tempdir().expect("tempdir"),
-            args,
-            env,
-            width,
-            height,
-        )
+        Self::start_in(tempfile::tempdir().expect("tempdir"), args, env, width, height)
     }
 
-    fn start_in(
-        dir: tempfile::TempDir,
-        args: &[&str],
-        env: &[(&str, &str)],
-        width: u16,
-        height: u16,
-    ) -> Self {
+    fn start_in(dir: tempfile::TempDir, args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Self {
         let socket = dir.path().join("tmux.sock");
         let conf = dir.path().join("tmux.conf");
         // The pane stays after opsdeck exits so its screen can be read. The exit
@@ -48,10 +36,7 @@ impl Tmux {
         for a in args {
             cmd.push_str(&format!(" '{a}'"));
         }
-        cmd.push_str(&format!(
-            "; echo $? > {}",
-            dir.path().join("exit-code").display()
-        ));
+        cmd.push_str(&format!("; echo $? > {}", dir.path().join("exit-code").display()));
         let t = Self { dir, socket };
         let pipe = format!("cat > {}", t.dir.path().join("pane-output").display());
         let out = t.tmux(&[
@@ -96,13 +81,9 @@ impl Tmux {
     }
 
     fn display(&self, format: &str) -> String {
-        String::from_utf8_lossy(
-            &self
-                .tmux(&["display-message", "-p", "-t", "od", format])
-                .stdout,
-        )
-        .trim()
-        .to_string()
+        String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "od", format]).stdout)
+            .trim()
+            .to_string()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -134,10 +115,7 @@ impl Tmux {
     /// opsdeck's pid: the child of the pane's shell.
     fn pid(&self) -> i32 {
         let shell = self.display("#{pane_pid}");
-        let out = Command::new("pgrep")
-            .args(["-P", &shell])
-            .output()
-            .expect("pgrep");
+        let out = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .next()
@@ -149,10 +127,7 @@ impl Tmux {
         let file = self.dir.path().join("exit-code");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(code) = std::fs::read_to_string(&file)
-                .ok()
-                .and_then(|c| c.trim().parse().ok())
-            {
+            if let Some(code) = std::fs::read_to_string(&file).ok().and_then(|c| c.trim().parse().ok()) {
                 return code;
             }
             assert!(
@@ -262,11 +237,7 @@ fn keys_work_and_quit_restores_the_terminal() {
     let t = start(&[], &[], 120, 40);
     let screen = t.wait_text("1 Services");
     assert!(screen.contains("5 Checklist"), "{screen}");
-    assert_eq!(
-        t.display("#{alternate_on}"),
-        "1",
-        "runs on the alternate screen"
-    );
+    assert_eq!(t.display("#{alternate_on}"), "1", "runs on the alternate screen");
     t.wait_text("main: primary PG");
     t.keys(&["2"]);
     t.wait_text("TARGET");
@@ -351,12 +322,7 @@ fn sigterm_exits_cleanly_and_view_is_restored_next_time() {
     // The same state file reopens on the pane that was open.
     let state = t.state();
     let again = Tmux::start(
-        &[
-            "--state",
-            state.to_str().expect("path"),
-            "--config",
-            "/dev/null",
-        ],
+        &["--state", state.to_str().expect("path"), "--config", "/dev/null"],
         &[],
         100,
         30,
@@ -375,10 +341,7 @@ fn lost_tty_ends_the_process_within_a_second() {
     let _ = t.tmux(&["kill-server"]);
     let gone_by = Instant::now() + Duration::from_millis(1500);
     while Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid) {
-        assert!(
-            Instant::now() < gone_by,
-            "opsdeck still running after its tty vanished"
-        );
+        assert!(Instant::now() < gone_by, "opsdeck still running after its tty vanished");
         std::thread::sleep(Duration::from_millis(20));
     }
     let actions = audit_actions(&t.state());
@@ -397,14 +360,7 @@ fn is_zombie(pid: i32) -> bool {
 
 #[test]
 fn common_term_values_work() {
-    for term in [
-        "tmux-256color",
-        "screen",
-        "xterm",
-        "xterm-256color",
-        "linux",
-        "dumb",
-    ] {
+    for term in ["tmux-256color", "screen", "xterm", "xterm-256color", "linux", "dumb"] {
         let t = start(&[], &[("TERM", term)], 100, 30);
         t.wait_text("1 Services");
         t.keys(&["1"]);
@@ -432,12 +388,9 @@ fn read_only_flag_shows_badge() {
 fn no_color_runs_mono() {
     let t = start(&[], &[("NO_COLOR", "1")], 100, 30);
     t.wait_text("1 Services");
-    let styled = String::from_utf8_lossy(&t.tmux(&["capture-pane", "-p", "-e", "-t", "od"]).stdout)
-        .into_owned();
+    let styled = String::from_utf8_lossy(&t.tmux(&["capture-pane", "-p", "-e", "-t", "od"]).stdout).into_owned();
     // -e keeps escape sequences: no colour codes (30-37, 38;5, 90-97) may appear.
-    for code in [
-        "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[36m", "38;5;",
-    ] {
+    for code in ["\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[36m", "38;5;"] {
         assert!(!styled.contains(code), "colour {code:?} under NO_COLOR");
     }
     t.keys(&["q"]);

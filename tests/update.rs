@@ -39,10 +39,7 @@ fn tab_cycles_focus_and_wraps() {
         update(&mut s, code(KeyCode::Tab));
         assert_eq!(s.focus, expected);
     }
-    update(
-        &mut s,
-        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
-    );
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
     assert_eq!(s.focus, PaneId::Checklist);
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(s.view, View::Zoom(PaneId::Checklist));
@@ -135,10 +132,7 @@ fn palette_runs_commands_by_prefix_and_alias() {
     }
     let cmds = update(&mut s, code(KeyCode::Enter));
     assert_eq!(cmds, vec![Command::LoadAuditLog { limit: 500 }]);
-    assert!(matches!(
-        s.overlay,
-        Some(Overlay::AuditLog { entries: None, .. })
-    ));
+    assert!(matches!(s.overlay, Some(Overlay::AuditLog { entries: None, .. })));
 }
 
 #[test]
@@ -150,9 +144,7 @@ fn palette_unknown_command_warns() {
     }
     update(&mut s, code(KeyCode::Enter));
     assert!(
-        s.status
-            .as_ref()
-            .is_some_and(|st| st.text.contains("unknown command")),
+        s.status.as_ref().is_some_and(|st| st.text.contains("unknown command")),
         "{:?}",
         s.status
     );
@@ -203,10 +195,7 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
     );
     let b = s.backends.iter().find(|b| b.id == pg).expect("pg status");
     assert_eq!(b.freshness(s.now), Freshness::Ok);
-    assert!(s
-        .status
-        .as_ref()
-        .is_some_and(|st| st.text.contains("is back")));
+    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("is back")));
 }
 
 #[test]
@@ -230,22 +219,13 @@ fn identical_poll_does_not_redraw() {
 fn tick_redraws_only_on_a_new_second_and_expires_status() {
     let mut s = fixtures::state();
     s.dirty = false;
-    update(
-        &mut s,
-        Msg::Tick(fixtures::t0() + chrono::Duration::milliseconds(400)),
-    );
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::milliseconds(400)));
     assert!(!s.dirty);
-    update(
-        &mut s,
-        Msg::Tick(fixtures::t0() + chrono::Duration::seconds(1)),
-    );
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(1)));
     assert!(s.dirty);
     update(&mut s, Msg::AuditFailed("disk full".into()));
     assert!(s.status.is_some());
-    update(
-        &mut s,
-        Msg::Tick(fixtures::t0() + chrono::Duration::seconds(30)),
-    );
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(30)));
     assert!(s.status.is_none());
 }
 
@@ -272,11 +252,8 @@ fn shutdown_quits() {
 #[test]
 fn read_only_refuses_and_audits() {
     let mut s = fixtures::state();
-    assert!(
-        read_only_refusal(&mut s, false, PaneId::Services, "container.restart", "api").is_none()
-    );
-    let cmds = read_only_refusal(&mut s, true, PaneId::Services, "container.restart", "api")
-        .expect("refused");
+    assert!(read_only_refusal(&mut s, false, PaneId::Services, "container.restart", "api").is_none());
+    let cmds = read_only_refusal(&mut s, true, PaneId::Services, "container.restart", "api").expect("refused");
     match &cmds[..] {
         [Command::Audit(rec)] => {
             assert_eq!(rec.outcome, Outcome::Refused);
@@ -286,10 +263,7 @@ fn read_only_refuses_and_audits() {
     }
     s.read_only = true;
     assert!(read_only_refusal(&mut s, false, PaneId::Database, "query.cancel", "pid 42").is_some());
-    assert!(s
-        .status
-        .as_ref()
-        .is_some_and(|st| st.text.contains("read-only")));
+    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("read-only")));
 }
 
 #[test]
@@ -304,10 +278,7 @@ fn esc_and_key_arriving_together_are_both_applied() {
     let mut s = fixtures::state();
     update(&mut s, key('2'));
     // ESC followed at once by '3' is read by the terminal as alt+3.
-    update(
-        &mut s,
-        Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT)),
-    );
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT)));
     assert_eq!(s.view, View::Zoom(PaneId::Alerts));
 }
 
@@ -315,10 +286,7 @@ fn esc_and_key_arriving_together_are_both_applied() {
 fn esc_and_key_together_close_an_overlay_then_act() {
     let mut s = fixtures::state();
     update(&mut s, key('?'));
-    update(
-        &mut s,
-        Msg::Key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT)),
-    );
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT)));
     assert!(s.overlay.is_none());
     assert_eq!(s.view, View::Dashboard);
 }
@@ -337,16 +305,12 @@ fn restart_asks_first_then_runs_on_yes() {
     use opsdeck::backends::docker::ContainerOp;
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "web");
-    assert!(
-        update(&mut s, key('r')).is_empty(),
-        "nothing happens before the answer"
-    );
+    assert!(update(&mut s, key('r')).is_empty(), "nothing happens before the answer");
     match &s.overlay {
         Some(Overlay::Confirm { title, lines, .. }) => {
             assert_eq!(title, "Restart container?");
             assert!(
-                lines.iter().any(|l| l.contains("web"))
-                    && lines.iter().any(|l| l.contains("local")),
+                lines.iter().any(|l| l.contains("web")) && lines.iter().any(|l| l.contains("local")),
                 "{lines:?}"
             );
         }
@@ -373,9 +337,7 @@ fn stop_start_follows_the_container_state_and_n_cancels() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "worker");
     update(&mut s, key('s'));
-    assert!(
-        matches!(&s.overlay, Some(Overlay::Confirm { title, .. }) if title == "Start container?")
-    );
+    assert!(matches!(&s.overlay, Some(Overlay::Confirm { title, .. }) if title == "Start container?"));
     assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
     assert!(s.overlay.is_none());
     zoom_services_on(&mut s, "redis");
@@ -424,10 +386,7 @@ fn action_result_is_shown() {
         }
     )
     .is_empty());
-    assert!(s
-        .status
-        .as_ref()
-        .is_some_and(|st| st.text == "restart local/web: done"));
+    assert!(s.status.as_ref().is_some_and(|st| st.text == "restart local/web: done"));
     assert_eq!(
         update(
             &mut s,

@@ -11,12 +11,7 @@ fn theme(name: &str) -> Theme {
     Theme::builtin(name, ColorSupport::Ansi256).expect("built-in theme")
 }
 
-fn screen(
-    state: &opsdeck::app::State,
-    theme_name: &str,
-    w: u16,
-    h: u16,
-) -> ratatui::buffer::Buffer {
+fn screen(state: &opsdeck::app::State, theme_name: &str, w: u16, h: u16) -> ratatui::buffer::Buffer {
     render(state, &theme(theme_name), w, h).expect("render")
 }
 
@@ -46,9 +41,7 @@ fn dashboard_text_shows_worst_first() {
     let api = text
         .find("api Up 3 hours (unhealthy)")
         .expect("unhealthy container listed");
-    let worker = text
-        .find("worker Exited (137)")
-        .expect("exited container listed");
+    let worker = text.find("worker Exited (137)").expect("exited container listed");
     assert!(api < worker, "unhealthy before exited:\n{text}");
     let down = text.find("PostgresDown").expect("critical alert listed");
     let disk = text.find("DiskAlmostFull").expect("warning alert listed");
@@ -77,10 +70,7 @@ fn too_small_terminal_says_so() {
     for (w, h) in [(79, 24), (80, 23), (20, 5), (1, 1), (0, 0)] {
         let text = buffer_text(&screen(&fixtures::state(), "default", w.max(1), h.max(1)));
         if w >= 40 {
-            assert!(
-                text.contains("terminal too small (need 80x24"),
-                "{w}x{h}:\n{text}"
-            );
+            assert!(text.contains("terminal too small (need 80x24"), "{w}x{h}:\n{text}");
         }
     }
 }
@@ -90,10 +80,7 @@ fn read_only_badge_in_header() {
     let mut s = fixtures::state();
     s.read_only = true;
     let text = buffer_text(&screen(&s, "default", 120, 30));
-    assert!(
-        text.lines().next().is_some_and(|l| l.contains("READ-ONLY")),
-        "{text}"
-    );
+    assert!(text.lines().next().is_some_and(|l| l.contains("READ-ONLY")), "{text}");
 }
 
 #[test]
@@ -109,25 +96,16 @@ fn down_backend_keeps_last_data_and_says_down() {
         }),
     );
     let text = buffer_text(&screen(&s, "default", 160, 50));
-    assert!(
-        text.contains("main DOWN at 03:00:20, data from 03:00:00:"),
-        "{text}"
-    );
+    assert!(text.contains("main DOWN at 03:00:20, data from 03:00:00:"), "{text}");
     assert!(text.contains("connection refused"), "{text}");
-    assert!(
-        text.contains("42/100 conns"),
-        "last good data stays visible:\n{text}"
-    );
+    assert!(text.contains("42/100 conns"), "last good data stays visible:\n{text}");
 }
 
 #[test]
 fn stale_backend_is_marked_stale() {
     let mut s = fixtures::state();
     // Docker polls every 5 s with a 3 s timeout: after 14 s without news it is stale.
-    update(
-        &mut s,
-        Msg::Tick(fixtures::t0() + chrono::Duration::seconds(14)),
-    );
+    update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(14)));
     let text = buffer_text(&screen(&s, "default", 160, 50));
     assert!(text.contains("local: STALE since 03:00:00"), "{text}");
 }
@@ -150,28 +128,19 @@ fn zoomed_panes_and_overlays() {
         input: "d".into(),
         selected: 0,
     });
-    insta::assert_snapshot!(
-        "palette_overlay",
-        buffer_text(&screen(&s, "default", 100, 30))
-    );
+    insta::assert_snapshot!("palette_overlay", buffer_text(&screen(&s, "default", 100, 30)));
 }
 
 #[test]
 fn help_lists_live_bindings_including_user_layer() {
     let mut km = opsdeck::config::keymap::Keymap::default_keymap();
-    km.layer(
-        "[global]\nx = \"quit\"\n",
-        std::path::Path::new("user.toml"),
-    )
-    .expect("valid layer");
+    km.layer("[global]\nx = \"quit\"\n", std::path::Path::new("user.toml"))
+        .expect("valid layer");
     let mut s = fixtures::state();
     s.keymap = std::sync::Arc::new(km);
     s.overlay = Some(Overlay::Help { scroll: 0 });
     let text = buffer_text(&screen(&s, "default", 100, 40));
-    assert!(
-        text.contains("q, x, ctrl+c") || text.contains("q, x"),
-        "{text}"
-    );
+    assert!(text.contains("q, x, ctrl+c") || text.contains("q, x"), "{text}");
 }
 
 #[test]
@@ -194,9 +163,7 @@ fn confirm_dialog_names_container_and_host() {
     assert!(matches!(s.overlay, Some(Overlay::Confirm { .. })));
     let text = buffer_text(&screen(&s, "default", 100, 30));
     assert!(
-        text.contains("Restart container?")
-            && text.contains("container  api")
-            && text.contains("host       local"),
+        text.contains("Restart container?") && text.contains("container  api") && text.contains("host       local"),
         "{text}"
     );
     insta::assert_snapshot!("confirm_restart", text);

@@ -70,9 +70,7 @@ impl PaneId {
                 || p.number().to_string() == s
                 || matches!(
                     (p, s.as_str()),
-                    (PaneId::Services, "svc")
-                        | (PaneId::Database, "db")
-                        | (PaneId::Checklist, "run")
+                    (PaneId::Services, "svc") | (PaneId::Database, "db") | (PaneId::Checklist, "run")
                 )
         })
     }

@@ -1,9 +1,7 @@
 //! The whole UI state: plain data, cloned into nothing, drawn by pure views.
 
 use super::PaneId;
-use crate::backends::{
-    alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary,
-};
+use crate::backends::{alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary};
 use crate::backends::{BackendData, BackendId, BackendKind};
 use crate::config::keymap::{Key, Keymap};
 use crate::identity::Identity;
@@ -106,10 +104,7 @@ impl BackendStatus {
         };
         // Two missed intervals plus one timeout: the poller is late, not just slow.
         let grace = self.interval.saturating_mul(2) + self.timeout;
-        let age = now
-            .signed_duration_since(ok_at)
-            .to_std()
-            .unwrap_or_default();
+        let age = now.signed_duration_since(ok_at).to_std().unwrap_or_default();
         if age > grace {
             Freshness::Stale
         } else {
@@ -202,9 +197,7 @@ impl State {
 
     /// The container under the selection in the Services pane, with its host.
     /// Same order as the pane draws: hosts in config order, rows worst first.
-    pub fn selected_container(
-        &self,
-    ) -> Option<(&BackendStatus, &crate::backends::docker::ContainerRow)> {
+    pub fn selected_container(&self) -> Option<(&BackendStatus, &crate::backends::docker::ContainerRow)> {
         self.backends_of(BackendKind::Docker)
             .filter_map(|b| b.docker().map(|d| (b, d)))
             .flat_map(|(b, d)| d.containers.iter().map(move |c| (b, c)))

@@ -121,9 +121,7 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     }
     match state.overlay.clone() {
         Some(Overlay::Confirm { on_yes, .. }) => return on_confirm_key(state, ev, on_yes),
-        Some(Overlay::Palette { input, selected }) => {
-            return on_palette_key(state, ev, input, selected)
-        }
+        Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
         Some(_) => return on_overlay_key(state, key),
         None => {}
     }
@@ -204,12 +202,9 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Redraw => return vec![Command::ClearScreen],
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
-        Action::MoveUp
-        | Action::MoveDown
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom => move_selection(state, action),
+        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+            move_selection(state, action)
+        }
     }
     Vec::new()
 }
@@ -235,9 +230,7 @@ fn ask_container_action(state: &mut State, action: Action) -> Vec<Command> {
         c.image.clone(),
     );
     let target = format!("{host_name}/{name}");
-    if let Some(refusal) =
-        read_only_refusal(state, host_ro, PaneId::Services, op.audit_action(), &target)
-    {
+    if let Some(refusal) = read_only_refusal(state, host_ro, PaneId::Services, op.audit_action(), &target) {
         return refusal;
     }
     state.overlay = Some(Overlay::Confirm {
@@ -309,10 +302,7 @@ fn move_selection(state: &mut State, action: Action) {
 }
 
 fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
-    let action = match state
-        .keymap
-        .lookup(&[Scope::Navigation, Scope::Global], &[key])
-    {
+    let action = match state.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
         Lookup::Action(a) => Some(a),
         _ => None,
     };
@@ -329,9 +319,7 @@ fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
         Some(Action::Top) => *scroll = 0,
         Some(Action::Bottom) => *scroll = u16::MAX,
         // Quit closes the overlay rather than the program: q in help must be safe.
-        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => {
-            state.overlay = None
-        }
+        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => state.overlay = None,
         Some(Action::Redraw) => return vec![Command::ClearScreen],
         _ => return Vec::new(),
     }
@@ -378,12 +366,7 @@ pub fn palette_matches(input: &str) -> Vec<(&'static str, &'static str)> {
     scored.into_iter().map(|(_, n, d)| (n, d)).collect()
 }
 
-fn on_palette_key(
-    state: &mut State,
-    ev: KeyEvent,
-    mut input: String,
-    mut selected: usize,
-) -> Vec<Command> {
+fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String, mut selected: usize) -> Vec<Command> {
     state.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     match ev.code {
@@ -421,10 +404,7 @@ fn on_palette_key(
                 set_status(
                     state,
                     Level::Warn,
-                    format!(
-                        "unknown command {:?}: type : and pick from the list",
-                        input.trim()
-                    ),
+                    format!("unknown command {:?}: type : and pick from the list", input.trim()),
                 );
                 return Vec::new();
             };
@@ -466,11 +446,7 @@ pub fn read_only_refusal(
     } else {
         "this target is read-only"
     };
-    set_status(
-        state,
-        Level::Warn,
-        format!("refused: {action} on {target}: {scope}"),
-    );
+    set_status(state, Level::Warn, format!("refused: {action} on {target}: {scope}"));
     Some(vec![Command::Audit(
         AuditRecord::new(pane.key(), action, Outcome::Refused)
             .target(target)

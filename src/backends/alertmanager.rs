@@ -58,10 +58,7 @@ impl AlertsSummary {
         self.firing().filter(|a| a.severity == sev).count()
     }
     pub fn suppressed(&self) -> usize {
-        self.alerts
-            .iter()
-            .filter(|a| a.state == "suppressed")
-            .count()
+        self.alerts.iter().filter(|a| a.state == "suppressed").count()
     }
 }
 
@@ -103,29 +100,22 @@ impl AlertmanagerPoller {
         let url = format!("{}/api/v2/alerts", base.expose().trim_end_matches('/'));
         let resp = client
             .get(url)
-            .query(&[
-                ("active", "true"),
-                ("silenced", "true"),
-                ("inhibited", "true"),
-            ])
+            .query(&[("active", "true"), ("silenced", "true"), ("inhibited", "true")])
             .send()
             .await
             .map_err(|e| super::error_chain(&e.without_url()))?;
         if !resp.status().is_success() {
             return Err(format!("Alertmanager answered HTTP {}", resp.status()));
         }
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| super::error_chain(&e.without_url()))?;
+        let body = resp.bytes().await.map_err(|e| super::error_chain(&e.without_url()))?;
         parse_alerts(&body)
     }
 }
 
 /// Parse `/api/v2/alerts`. Garbage is an error, never a panic.
 pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
-    let raw: Vec<GettableAlert> = serde_json::from_slice(body)
-        .map_err(|e| format!("unexpected answer from Alertmanager: {e}"))?;
+    let raw: Vec<GettableAlert> =
+        serde_json::from_slice(body).map_err(|e| format!("unexpected answer from Alertmanager: {e}"))?;
     let mut alerts: Vec<AlertRow> = raw
         .into_iter()
         .map(|a| AlertRow {

@@ -91,14 +91,8 @@ impl ContainerOp {
 const STOP_GRACE_SECS: i64 = 10;
 
 /// Restart, stop or start one container.
-pub async fn container_action(
-    cfg: &DockerConfig,
-    name: &str,
-    op: ContainerOp,
-) -> Result<(), String> {
-    use bollard::container::{
-        RestartContainerOptions, StartContainerOptions, StopContainerOptions,
-    };
+pub async fn container_action(cfg: &DockerConfig, name: &str, op: ContainerOp) -> Result<(), String> {
+    use bollard::container::{RestartContainerOptions, StartContainerOptions, StopContainerOptions};
     // The daemon answers a stop or restart only after the grace period.
     let timeout = cfg.timeout.as_secs().max(1) + STOP_GRACE_SECS as u64 + 5;
     let client = connect(cfg.url.as_written(), timeout).await?;
@@ -138,6 +132,39 @@ async fn connect(url: &str, timeout_secs: u64) -> Result<Docker, String> {
         .map_err(|e| super::error_chain(&e))
 }
 
+/// The events stream is long-lived: its client must not time it out.
+const EVENTS_CLIENT_TIMEOUT_SECS: u64 = 24 * 3600;
+
+/// Follow the engine's container events and wake the poller on each one, so a
+/// container that dies is on screen within a second instead of at the next
+/// interval. The stream ends when the daemon restarts: reconnect with backoff,
+/// and wake the poller after every (re)connect so the list is re-read.
+pub async fn follow_events(url: String, wake: std::sync::Arc<tokio::sync::Notify>) {
+    use bollard::system::EventsOptions;
+    use futures::StreamExt;
+    let mut backoff = std::time::Duration::from_secs(1);
+    loop {
+        if let Ok(client) = connect(&url, EVENTS_CLIENT_TIMEOUT_SECS).await {
+            let filters = std::collections::HashMap::from([("type".to_string(), vec!["container".to_string()])]);
+            let mut stream = client.events(Some(EventsOptions::<String> {
+                filters,
+                ..Default::default()
+            }));
+            wake.notify_one();
+            while let Some(event) = stream.next().await {
+                let Ok(event) = event else { break };
+                backoff = std::time::Duration::from_secs(1);
+                // Health checks run an exec every interval; those change nothing on screen.
+                if !event.action.as_deref().unwrap_or("").starts_with("exec_") {
+                    wake.notify_one();
+                }
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
+    }
+}
+
 pub struct DockerPoller {
     url: String,
     timeout_secs: u64,
@@ -151,6 +178,10 @@ impl DockerPoller {
             timeout_secs: cfg.timeout.as_secs().max(1),
             client: None,
         }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub async fn poll(&mut self) -> Result<DockerSummary, String> {
@@ -233,23 +264,11 @@ mod tests {
 
     #[test]
     fn status_text_is_understood() {
-        assert_eq!(
-            health_from_status("Up 3 minutes (unhealthy)"),
-            Health::Unhealthy
-        );
-        assert_eq!(
-            health_from_status("Up 3 minutes (healthy)"),
-            Health::Healthy
-        );
-        assert_eq!(
-            health_from_status("Up 1 second (health: starting)"),
-            Health::Starting
-        );
+        assert_eq!(health_from_status("Up 3 minutes (unhealthy)"), Health::Unhealthy);
+        assert_eq!(health_from_status("Up 3 minutes (healthy)"), Health::Healthy);
+        assert_eq!(health_from_status("Up 1 second (health: starting)"), Health::Starting);
         assert_eq!(health_from_status("Up 3 minutes"), Health::None);
-        assert_eq!(
-            exit_code_from_status("Exited (137) 5 minutes ago"),
-            Some(137)
-        );
+        assert_eq!(exit_code_from_status("Exited (137) 5 minutes ago"), Some(137));
         assert_eq!(exit_code_from_status("Up 2 hours"), None);
     }
 }

@@ -43,6 +43,11 @@ impl std::fmt::Display for BackendId {
     }
 }
 
+/// After a wake-up, how long to let a burst of events settle before polling.
+const WAKE_SETTLE: Duration = Duration::from_millis(150);
+/// After an event-driven poll, when to look again.
+const FOLLOW_UP: Duration = Duration::from_secs(1);
+
 /// What a poll found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BackendData {
@@ -68,6 +73,8 @@ pub struct Target {
     /// Side effects on this target are refused.
     pub read_only: bool,
     pub poller: Poller,
+    /// Poll now instead of at the next interval (events, after an action).
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub enum Poller {
@@ -99,6 +106,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
         timeout,
         read_only,
         poller,
+        wake: Default::default(),
     };
     let docker = config.docker.iter().map(|d| {
         target(
@@ -133,11 +141,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
             poller,
         )
     });
-    docker
-        .chain(http)
-        .chain(postgres)
-        .chain(alertmanager)
-        .collect()
+    docker.chain(http).chain(postgres).chain(alertmanager).collect()
 }
 
 /// An HTTP client for one target: its timeout covers connect and the whole
@@ -157,10 +161,7 @@ impl Target {
     pub async fn poll_once(&mut self) -> BackendReport {
         let result = match tokio::time::timeout(self.timeout, self.poller.poll()).await {
             Ok(r) => r,
-            Err(_) => Err(format!(
-                "no answer within {}",
-                humantime::format_duration(self.timeout)
-            )),
+            Err(_) => Err(format!("no answer within {}", humantime::format_duration(self.timeout))),
         };
         BackendReport {
             id: self.id.clone(),
@@ -174,6 +175,7 @@ impl Target {
     /// noticed without anyone pressing a key. Ends when the receiver is gone.
     pub async fn run(mut self, tx: mpsc::Sender<BackendReport>) {
         let mut failures: u32 = 0;
+        let mut follow_up = false;
         loop {
             let report = self.poll_once().await;
             if let Err(e) = &report.result {
@@ -186,25 +188,38 @@ impl Target {
                 return;
             }
             let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(2));
-            let wait = if failures == 0 {
+            let wait = if std::mem::take(&mut follow_up) {
+                // An event can arrive a moment before the state it announces
+                // is listed: look once more shortly after.
+                FOLLOW_UP
+            } else if failures == 0 {
                 self.interval
             } else {
                 self.interval.saturating_mul(factor)
             };
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {
+                    // Let a burst of events (kill, die, stop) settle into one poll.
+                    tokio::time::sleep(WAKE_SETTLE).await;
+                    follow_up = true;
+                }
+            }
         }
     }
 }
 
-/// Start one actor per target.
-pub fn spawn_all(
-    targets: Vec<Target>,
-    tx: mpsc::Sender<BackendReport>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    targets
-        .into_iter()
-        .map(|t| tokio::spawn(t.run(tx.clone())))
-        .collect()
+/// Start one actor per target, and for each Docker host the task that
+/// follows its events.
+pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for t in targets {
+        if let Poller::Docker(p) = &t.poller {
+            tasks.push(tokio::spawn(docker::follow_events(p.url().to_string(), t.wake.clone())));
+        }
+        tasks.push(tokio::spawn(t.run(tx.clone())));
+    }
+    tasks
 }
 
 /// An error with its causes ("error sending request: connection refused"),

@@ -74,10 +74,7 @@ impl PgPoller {
             // sqlx's message could echo the URL; say only what is wrong.
             .map_err(|_| format!("cannot parse the url of [[postgres]] {:?}", self.cfg.name))?
             .application_name("opsdeck")
-            .options([(
-                "statement_timeout",
-                format!("{}", self.cfg.timeout.as_millis()),
-            )]);
+            .options([("statement_timeout", format!("{}", self.cfg.timeout.as_millis()))]);
         if let Some(pw) = self.cfg.password().resolve()? {
             opts = opts.password(pw.expose());
         }

@@ -310,10 +310,7 @@ impl fmt::Display for Key {
 pub type KeySeq = Vec<Key>;
 
 pub fn parse_seq(s: &str) -> Result<KeySeq, String> {
-    let keys: Vec<Key> = s
-        .split_whitespace()
-        .map(Key::parse)
-        .collect::<Result<_, _>>()?;
+    let keys: Vec<Key> = s.split_whitespace().map(Key::parse).collect::<Result<_, _>>()?;
     match keys.len() {
         0 => Err("empty key".into()),
         1 | 2 => Ok(keys),
@@ -322,10 +319,7 @@ pub fn parse_seq(s: &str) -> Result<KeySeq, String> {
 }
 
 pub fn seq_to_string(seq: &[Key]) -> String {
-    seq.iter()
-        .map(|k| k.to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
+    seq.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ")
 }
 
 /// What a key sequence means in the current scopes.
@@ -374,10 +368,7 @@ impl Keymap {
         if spec.contains('/') || spec.ends_with(".toml") {
             let p = PathBuf::from(spec);
             km.layer(&read_text(&p)?, &p)?;
-        } else if let Some(p) = user_dir
-            .map(|d| d.join(format!("{spec}.toml")))
-            .filter(|p| p.exists())
-        {
+        } else if let Some(p) = user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists()) {
             km.layer(&read_text(&p)?, &p)?;
         } else if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
             km.layer(text, Path::new(&format!("keymaps/{name}.toml")))?;
@@ -408,20 +399,13 @@ impl Keymap {
                 let names: Vec<_> = Scope::all().iter().map(|s| s.name()).collect();
                 FileError::new(
                     file,
-                    format!(
-                        "unknown section [{scope_name}]; sections are: {}",
-                        names.join(", ")
-                    ),
+                    format!("unknown section [{scope_name}]; sections are: {}", names.join(", ")),
                 )
                 .locate(text, &format!("[{scope_name}]"))
             })?;
             {
                 let line = super::source::line_of_offset(text, action_text.span().start);
-                let err = |msg: String| {
-                    Err(FileError::new(file, msg)
-                        .at_line(line)
-                        .with_key(key_text.clone()))
-                };
+                let err = |msg: String| Err(FileError::new(file, msg).at_line(line).with_key(key_text.clone()));
                 let seq = match parse_seq(key_text) {
                     Ok(s) => s,
                     Err(e) => return err(format!("cannot parse key: {e}")),
@@ -446,9 +430,9 @@ impl Keymap {
                     ));
                 };
                 // A key that is also the start of a sequence could never reach the longer binding.
-                let clash = scope_map.iter().find(|(other, _)| {
-                    **other != seq && (other.starts_with(&seq) || seq.starts_with(other))
-                });
+                let clash = scope_map
+                    .iter()
+                    .find(|(other, _)| **other != seq && (other.starts_with(&seq) || seq.starts_with(other)));
                 if let Some((other, (_, origin))) = clash {
                     return err(format!(
                         "{} conflicts with {} ({}:{}): one is the start of the other",
@@ -483,9 +467,7 @@ impl Keymap {
             if let Some((action, _)) = map.get(seq) {
                 return Lookup::Action(*action);
             }
-            pending |= map
-                .keys()
-                .any(|k| k.len() > seq.len() && k.starts_with(seq));
+            pending |= map.keys().any(|k| k.len() > seq.len() && k.starts_with(seq));
         }
         if pending {
             Lookup::Pending
@@ -499,12 +481,7 @@ impl Keymap {
         let mut keys: Vec<&KeySeq> = self
             .bindings
             .get(&scope)
-            .map(|m| {
-                m.iter()
-                    .filter(|(_, (a, _))| *a == action)
-                    .map(|(k, _)| k)
-                    .collect()
-            })
+            .map(|m| m.iter().filter(|(_, (a, _))| *a == action).map(|(k, _)| k).collect())
             .unwrap_or_default();
         keys.sort_by_key(|k| (k.len(), key_rank(k), seq_to_string(k)));
         keys.into_iter().map(|k| seq_to_string(k)).collect()
@@ -512,9 +489,7 @@ impl Keymap {
 
     /// First key for an action in any of the scopes, for hints.
     pub fn first_key(&self, scopes: &[Scope], action: Action) -> Option<String> {
-        scopes
-            .iter()
-            .find_map(|s| self.keys_for(*s, action).into_iter().next())
+        scopes.iter().find_map(|s| self.keys_for(*s, action).into_iter().next())
     }
 
     /// All bindings of a scope grouped by action, for the help screen.
@@ -526,10 +501,7 @@ impl Keymap {
             .unwrap_or_default();
         actions.sort();
         actions.dedup();
-        actions
-            .into_iter()
-            .map(|a| (a, self.keys_for(scope, a)))
-            .collect()
+        actions.into_iter().map(|a| (a, self.keys_for(scope, a))).collect()
     }
 }
 
@@ -566,8 +538,7 @@ mod tests {
     fn builtin_keymaps_parse() {
         for (name, text) in BUILTIN {
             let mut km = Keymap::default_keymap();
-            km.layer(text, Path::new(name))
-                .unwrap_or_else(|e| panic!("{e}"));
+            km.layer(text, Path::new(name)).unwrap_or_else(|e| panic!("{e}"));
         }
         let km = Keymap::default_keymap();
         assert_eq!(
@@ -596,10 +567,7 @@ mod tests {
             Key::new(KeyCode::BackTab, KeyModifiers::SHIFT)
         );
         assert_eq!(Key::parse("+").unwrap(), Key::char('+'));
-        assert_eq!(
-            Key::parse("f5").unwrap(),
-            Key::new(KeyCode::F(5), KeyModifiers::NONE)
-        );
+        assert_eq!(Key::parse("f5").unwrap(), Key::new(KeyCode::F(5), KeyModifiers::NONE));
         assert!(Key::parse("hyper+x").is_err());
         assert!(Key::parse("banana").is_err());
     }
@@ -613,10 +581,7 @@ mod tests {
             km.lookup(&scopes, &[Key::char('z'), Key::char('z')]),
             Lookup::Action(Action::Top)
         );
-        assert_eq!(
-            km.lookup(&scopes, &[Key::char('z'), Key::char('x')]),
-            Lookup::None
-        );
+        assert_eq!(km.lookup(&scopes, &[Key::char('z'), Key::char('x')]), Lookup::None);
     }
 
     #[test]

@@ -82,10 +82,7 @@ pub struct DockerConfig {
     pub tls_ca: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
-    #[serde(
-        default = "defaults::docker_interval",
-        deserialize_with = "de_duration"
-    )]
+    #[serde(default = "defaults::docker_interval", deserialize_with = "de_duration")]
     pub interval: Duration,
     #[serde(default = "defaults::timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
@@ -143,10 +140,7 @@ pub struct PostgresConfig {
     pub connections_warn: u32,
     #[serde(default = "defaults::cache_hit_warn")]
     pub cache_hit_warn: f64,
-    #[serde(
-        default = "defaults::replication_lag_warn",
-        deserialize_with = "de_duration"
-    )]
+    #[serde(default = "defaults::replication_lag_warn", deserialize_with = "de_duration")]
     pub replication_lag_warn: Duration,
     #[serde(default)]
     pub backup: Option<BackupConfig>,
@@ -278,9 +272,7 @@ pub fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
         ))
     })?;
     if parsed.is_zero() {
-        return Err(serde::de::Error::custom(
-            "duration must be greater than zero",
-        ));
+        return Err(serde::de::Error::custom("duration must be greater than zero"));
     }
     Ok(parsed)
 }
@@ -288,8 +280,7 @@ pub fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
 impl Config {
     /// Parse and validate config text. `file` is used in error messages.
     pub fn parse(text: &str, file: &Path) -> Result<Self, FileError> {
-        let mut config: Config =
-            toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
         config.validate(text, file)?;
         config.origin = Some(ConfigOrigin::File(file.to_path_buf()));
         Ok(config)
@@ -319,9 +310,7 @@ impl Config {
         }
         let url = match std::env::var("DOCKER_HOST") {
             Ok(h) if !h.is_empty() => h,
-            _ if Path::new("/var/run/docker.sock").exists() => {
-                "unix:///var/run/docker.sock".to_string()
-            }
+            _ if Path::new("/var/run/docker.sock").exists() => "unix:///var/run/docker.sock".to_string(),
             _ => return,
         };
         self.docker.push(DockerConfig {
@@ -337,19 +326,12 @@ impl Config {
     }
 
     fn validate(&self, text: &str, file: &Path) -> Result<(), FileError> {
-        let err = |needle: &str, key: &str, msg: String| {
-            Err(FileError::new(file, msg).with_key(key).locate(text, needle))
-        };
+        let err =
+            |needle: &str, key: &str, msg: String| Err(FileError::new(file, msg).with_key(key).locate(text, needle));
         let sections: [(&str, Vec<&str>); 5] = [
-            (
-                "docker",
-                self.docker.iter().map(|d| d.name.as_str()).collect(),
-            ),
+            ("docker", self.docker.iter().map(|d| d.name.as_str()).collect()),
             ("http", self.http.iter().map(|d| d.name.as_str()).collect()),
-            (
-                "postgres",
-                self.postgres.iter().map(|d| d.name.as_str()).collect(),
-            ),
+            ("postgres", self.postgres.iter().map(|d| d.name.as_str()).collect()),
             (
                 "alertmanager",
                 self.alertmanager.iter().map(|d| d.name.as_str()).collect(),
@@ -363,11 +345,7 @@ impl Config {
             let mut seen = HashSet::new();
             for name in names {
                 if name.trim().is_empty() {
-                    return err(
-                        "name",
-                        "name",
-                        format!("[[{section}]] name must not be empty"),
-                    );
+                    return err("name", "name", format!("[[{section}]] name must not be empty"));
                 }
                 if !seen.insert(*name) {
                     return err(
@@ -390,7 +368,8 @@ impl Config {
                 return err(
                     url.as_written(),
                     "url",
-                    "a password is written in the URL; reference it instead (password_env, password_file or ${VAR})".into(),
+                    "a password is written in the URL; reference it instead (password_env, password_file or ${VAR})"
+                        .into(),
                 );
             }
         }
@@ -403,9 +382,7 @@ impl Config {
                 return err(
                     u,
                     "url",
-                    format!(
-                        "docker url {u:?} must start with unix://, tcp://, http:// or https://"
-                    ),
+                    format!("docker url {u:?} must start with unix://, tcp://, http:// or https://"),
                 );
             }
         }
@@ -414,15 +391,10 @@ impl Config {
                 return err(
                     "password_file",
                     "password_file",
-                    format!(
-                        "[[postgres]] {:?}: set password_env or password_file, not both",
-                        p.name
-                    ),
+                    format!("[[postgres]] {:?}: set password_env or password_file, not both", p.name),
                 );
             }
-            if !p.url.as_written().starts_with("postgres://")
-                && !p.url.as_written().starts_with("postgresql://")
-            {
+            if !p.url.as_written().starts_with("postgres://") && !p.url.as_written().starts_with("postgresql://") {
                 return err(
                     p.url.as_written(),
                     "url",
@@ -450,11 +422,7 @@ impl Config {
         {
             let w = u.as_written();
             if !w.starts_with("http://") && !w.starts_with("https://") {
-                return err(
-                    w,
-                    "url",
-                    format!("url {w:?} must start with http:// or https://"),
-                );
+                return err(w, "url", format!("url {w:?} must start with http:// or https://"));
             }
         }
         for s in &self.access.source {
@@ -464,10 +432,7 @@ impl Config {
                         return err(
                             db,
                             "database",
-                            format!(
-                                "access source {:?}: database {db:?} is not a [[postgres]] name",
-                                s.name
-                            ),
+                            format!("access source {:?}: database {db:?} is not a [[postgres]] name", s.name),
                         );
                     }
                 }
@@ -476,10 +441,7 @@ impl Config {
                     return err(
                         &s.name,
                         "query",
-                        format!(
-                            "access source {:?}: give either database + query, or file",
-                            s.name
-                        ),
+                        format!("access source {:?}: give either database + query, or file", s.name),
                     );
                 }
             }
@@ -532,13 +494,12 @@ mod tests {
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
-        let e = parse("read_only = true\n\n[[postgres]]\nname = \"main\"\nurl = \"postgres://h/db\"\nintervall = \"5s\"\n").unwrap_err();
+        let e =
+            parse("read_only = true\n\n[[postgres]]\nname = \"main\"\nurl = \"postgres://h/db\"\nintervall = \"5s\"\n")
+                .unwrap_err();
         assert_eq!(e.line, Some(6), "{e}");
         assert_eq!(e.key.as_deref(), Some("intervall"), "{e}");
-        assert!(
-            e.to_string().starts_with("test.toml:6: key `intervall`:"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("test.toml:6: key `intervall`:"), "{e}");
     }
 
     #[test]
@@ -550,8 +511,7 @@ mod tests {
 
     #[test]
     fn bad_duration_is_explained() {
-        let e = parse("[[http]]\nname = \"api\"\nurl = \"http://x/health\"\ntimeout = \"soon\"\n")
-            .unwrap_err();
+        let e = parse("[[http]]\nname = \"api\"\nurl = \"http://x/health\"\ntimeout = \"soon\"\n").unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
         assert!(e.message.contains("invalid duration"), "{e}");
     }
@@ -568,7 +528,8 @@ mod tests {
 
     #[test]
     fn duplicate_names_are_rejected() {
-        let e = parse("[[http]]\nname = \"a\"\nurl = \"http://x\"\n[[http]]\nname = \"a\"\nurl = \"http://y\"\n").unwrap_err();
+        let e = parse("[[http]]\nname = \"a\"\nurl = \"http://x\"\n[[http]]\nname = \"a\"\nurl = \"http://y\"\n")
+            .unwrap_err();
         assert!(e.message.contains("used twice"), "{e}");
     }
 

@@ -130,12 +130,9 @@ fn expand_vars(raw: &str) -> Result<String, String> {
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| "unterminated ${ in URL".to_string())?;
+        let end = after.find('}').ok_or_else(|| "unterminated ${ in URL".to_string())?;
         let name = &after[..end];
-        let value =
-            std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
+        let value = std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))?;
         out.push_str(&value);
         rest = &after[end + 1..];
     }
@@ -170,8 +167,6 @@ mod tests {
             u.expand().map(|s| s.expose().to_string()).as_deref(),
             Ok("postgres://u:s3cret@h/db")
         );
-        assert!(ConfigUrl::new("x://${OPSDECK_SURELY_UNSET_VAR}")
-            .expand()
-            .is_err());
+        assert!(ConfigUrl::new("x://${OPSDECK_SURELY_UNSET_VAR}").expand().is_err());
     }
 }

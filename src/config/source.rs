@@ -114,8 +114,7 @@ pub fn find_line(text: &str, needle: &str) -> Option<usize> {
 
 /// Read a text file, naming it in the error.
 pub fn read_text(path: &Path) -> Result<String, FileError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| FileError::new(path, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| FileError::new(path, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let line = line_of_offset(
             // Count lines in the valid prefix to say where the bad byte is.

@@ -11,10 +11,7 @@ use std::path::{Path, PathBuf};
 pub const BUILTIN: [(&str, &str); 4] = [
     ("default", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    (
-        "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
-    ),
+    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
@@ -178,18 +175,16 @@ impl Theme {
 
     /// Parse a theme file, then fit its colours to what the terminal supports.
     pub fn parse(text: &str, file: &Path, support: ColorSupport) -> Result<Self, FileError> {
-        let raw: ThemeFile =
-            toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
+        let raw: ThemeFile = toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
         let mut styles = BTreeMap::new();
         for (key, spec) in &raw.roles {
             let Some(role) = Role::ALL.iter().copied().find(|r| r.name() == key) else {
                 let known: Vec<_> = Role::ALL.iter().map(|r| r.name()).collect();
-                return Err(FileError::new(
-                    file,
-                    format!("unknown role {key:?}; roles are: {}", known.join(", ")),
-                )
-                .with_key(key.clone())
-                .locate(text, key));
+                return Err(
+                    FileError::new(file, format!("unknown role {key:?}; roles are: {}", known.join(", ")))
+                        .with_key(key.clone())
+                        .locate(text, key),
+                );
             };
             let color = |value: &Option<String>, which: &str| -> Result<Option<Color>, FileError> {
                 value
@@ -244,19 +239,13 @@ impl Theme {
 
     /// Resolve `--theme NAME|PATH`: a path when it looks like one, else a theme
     /// in the user's config dir, else a built-in. No colour support means mono.
-    pub fn load(
-        spec: Option<&str>,
-        user_dir: Option<&Path>,
-        support: ColorSupport,
-    ) -> Result<Self, FileError> {
+    pub fn load(spec: Option<&str>, user_dir: Option<&Path>, support: ColorSupport) -> Result<Self, FileError> {
         let spec = spec.unwrap_or("default");
         let as_path = PathBuf::from(spec);
         let path = if spec.contains('/') || spec.ends_with(".toml") {
             Some(as_path)
         } else {
-            user_dir
-                .map(|d| d.join(format!("{spec}.toml")))
-                .filter(|p| p.exists())
+            user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists())
         };
         // The requested theme is always parsed, so a broken file is reported
         // even on a terminal that will show no colour.
@@ -398,14 +387,9 @@ mod tests {
     #[test]
     fn every_builtin_theme_parses_and_defines_every_role() {
         for (name, _) in BUILTIN {
-            let t =
-                Theme::builtin(name, ColorSupport::TrueColor).unwrap_or_else(|| panic!("{name}"));
+            let t = Theme::builtin(name, ColorSupport::TrueColor).unwrap_or_else(|| panic!("{name}"));
             for role in Role::ALL {
-                assert!(
-                    t.styles.contains_key(&role),
-                    "{name} lacks role {}",
-                    role.name()
-                );
+                assert!(t.styles.contains_key(&role), "{name} lacks role {}", role.name());
             }
         }
     }
@@ -430,22 +414,13 @@ mod tests {
             ColorSupport::detect(None, None, Some("tmux-256color")),
             ColorSupport::Ansi256
         );
-        assert_eq!(
-            ColorSupport::detect(None, None, Some("screen")),
-            ColorSupport::Ansi16
-        );
-        assert_eq!(
-            ColorSupport::detect(None, None, Some("linux")),
-            ColorSupport::Ansi16
-        );
+        assert_eq!(ColorSupport::detect(None, None, Some("screen")), ColorSupport::Ansi16);
+        assert_eq!(ColorSupport::detect(None, None, Some("linux")), ColorSupport::Ansi16);
         assert_eq!(
             ColorSupport::detect(None, Some("truecolor"), Some("xterm")),
             ColorSupport::TrueColor
         );
-        assert_eq!(
-            ColorSupport::detect(None, None, Some("dumb")),
-            ColorSupport::None
-        );
+        assert_eq!(ColorSupport::detect(None, None, Some("dumb")), ColorSupport::None);
     }
 
     #[test]
@@ -471,12 +446,7 @@ mod tests {
 
     #[test]
     fn unknown_role_is_an_error() {
-        let e = Theme::parse(
-            "[roles]\nokay = {}\n",
-            Path::new("t.toml"),
-            ColorSupport::Ansi256,
-        )
-        .unwrap_err();
+        let e = Theme::parse("[roles]\nokay = {}\n", Path::new("t.toml"), ColorSupport::Ansi256).unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
     }
 }

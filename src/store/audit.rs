@@ -178,17 +178,14 @@ fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Error
     })
 }
 
-const COLUMNS: &str = "seq, ts, operator, ssh_client, host, pane, action, target, justification, outcome, details, prev_hash, hash";
+const COLUMNS: &str =
+    "seq, ts, operator, ssh_client, host, pane, action, target, justification, outcome, details, prev_hash, hash";
 
 impl Store {
     /// Append one entry. Serialised by an IMMEDIATE transaction, so concurrent
     /// writers (other tasks, other opsdeck processes on the same file) queue up
     /// instead of forking the chain. Returns once the row is durable.
-    pub async fn append_audit(
-        &self,
-        who: &Identity,
-        rec: AuditRecord,
-    ) -> Result<AuditEntry, StoreError> {
+    pub async fn append_audit(&self, who: &Identity, rec: AuditRecord) -> Result<AuditEntry, StoreError> {
         let mut details = rec.details;
         scrub_secrets(&mut details);
         let mut conn = self.pool.acquire().await?;
@@ -254,30 +251,23 @@ impl Store {
     }
 
     /// Entries in sequence order, optionally from a time on.
-    pub async fn audit_entries(
-        &self,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    pub async fn audit_entries(&self, since: Option<DateTime<Utc>>) -> Result<Vec<AuditEntry>, StoreError> {
         let since = since
             .map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
             .unwrap_or_default();
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE ts >= ? ORDER BY seq"
-        ))
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE ts >= ? ORDER BY seq"))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 
     /// The newest `n` entries, newest first.
     pub async fn audit_tail(&self, n: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"
-        ))
-        .bind(n)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"))
+            .bind(n)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -302,11 +292,7 @@ impl Store {
                 let why = if e.seq > expected_seq {
                     format!("rows {expected_seq}..{} are missing (deleted)", e.seq - 1)
                 } else {
-                    format!(
-                        "sequence goes backwards ({} after {})",
-                        e.seq,
-                        expected_seq - 1
-                    )
+                    format!("sequence goes backwards ({} after {})", e.seq, expected_seq - 1)
                 };
                 return broken(count, expected_seq, why);
             }
@@ -318,20 +304,15 @@ impl Store {
                 );
             }
             if e.compute_hash() != e.hash {
-                return broken(
-                    count,
-                    e.seq,
-                    "content does not match its hash (row edited)".into(),
-                );
+                return broken(count, e.seq, "content does not match its hash (row edited)".into());
             }
             prev_hash = e.hash;
             expected_seq += 1;
         }
         drop(rows);
-        let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?;
+        let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
         let last = expected_seq - 1;
         match head {
             Some((seq, _)) if seq > last => broken(
@@ -370,7 +351,9 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String>
             .checked_sub_signed(d)
             .ok_or_else(|| format!("{s:?} is too far back"));
     }
-    Err(format!("cannot read time {s:?}: use RFC 3339 (2026-11-23T08:00:00Z), a date (2026-11-23) or a duration ago (24h)"))
+    Err(format!(
+        "cannot read time {s:?}: use RFC 3339 (2026-11-23T08:00:00Z), a date (2026-11-23) or a duration ago (24h)"
+    ))
 }
 
 /// Export as pretty JSON (details embedded as objects) or CSV.
@@ -381,10 +364,9 @@ pub fn export(entries: &[AuditEntry], format: ExportFormat) -> Result<String, St
                 .iter()
                 .map(|e| {
                     let mut v = serde_json::to_value(e).unwrap_or_default();
-                    if let (Some(obj), Ok(details)) = (
-                        v.as_object_mut(),
-                        serde_json::from_str::<serde_json::Value>(&e.details),
-                    ) {
+                    if let (Some(obj), Ok(details)) =
+                        (v.as_object_mut(), serde_json::from_str::<serde_json::Value>(&e.details))
+                    {
                         obj.insert("details".into(), details);
                     }
                     v
@@ -415,8 +397,7 @@ mod tests {
 
     #[test]
     fn secrets_are_scrubbed_at_any_depth() {
-        let mut v =
-            serde_json::json!({"user": "a", "db_password": "x", "nested": [{"api_token": "y"}]});
+        let mut v = serde_json::json!({"user": "a", "db_password": "x", "nested": [{"api_token": "y"}]});
         scrub_secrets(&mut v);
         let s = v.to_string();
         assert!(!s.contains("\"x\"") && !s.contains("\"y\""), "{s}");

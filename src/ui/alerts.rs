@@ -69,11 +69,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         ]));
         firing.extend(a.firing().cloned());
     }
-    firing.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then(a.starts_at.cmp(&b.starts_at))
-    });
+    firing.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
     let any_data = sources.iter().any(|b| b.alerts().is_some());
     if firing.is_empty() && any_data {
         lines.push(Line::from(vec![
@@ -85,12 +81,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let s = alert_status(&a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
-        let text = format!(
-            " {:>4} {} {}",
-            age(state.now, a.starts_at),
-            a.name,
-            a.instance
-        );
+        let text = format!(" {:>4} {} {}", age(state.now, a.starts_at), a.name, a.instance);
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
@@ -104,17 +95,9 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     for b in state.backends_of(BackendKind::Alertmanager) {
         let Some(a) = b.alerts() else { continue };
         let style = data_style(b, state, theme, theme.style(Role::Text));
-        all.extend(
-            a.alerts
-                .iter()
-                .map(|r| (b.id.name.clone(), r.clone(), style)),
-        );
+        all.extend(a.alerts.iter().map(|r| (b.id.name.clone(), r.clone(), style)));
     }
-    all.sort_by(|(_, a, _), (_, b, _)| {
-        a.severity
-            .cmp(&b.severity)
-            .then(a.starts_at.cmp(&b.starts_at))
-    });
+    all.sort_by(|(_, a, _), (_, b, _)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
     let rows: Vec<Row> = all
         .into_iter()
         .map(|(source, a, style)| {
@@ -126,20 +109,13 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Cell::from(a.instance.clone()).style(style),
                 Cell::from(a.summary.clone()).style(style),
                 Cell::from(age(state.now, a.starts_at)).style(style),
-                Cell::from(if a.state == "suppressed" {
-                    "silenced"
-                } else {
-                    "firing"
-                })
-                .style(style),
+                Cell::from(if a.state == "suppressed" { "silenced" } else { "firing" }).style(style),
                 Cell::from(source).style(theme.style(Role::Muted)),
             ])
         })
         .collect();
-    let header = Row::new([
-        "", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "STATE", "SOURCE",
-    ])
-    .style(theme.style(Role::Title));
+    let header = Row::new(["", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "STATE", "SOURCE"])
+        .style(theme.style(Role::Title));
     let widths = [
         Constraint::Length(1),
         Constraint::Length(8),

@@ -16,11 +16,12 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
         "no checklist session in progress",
         theme.style(Role::Text),
     ))];
-    lines.extend(state.setup.runbook_dirs.iter().map(|d| {
-        Line::from(Span::styled(
-            format!(" runbooks: {d}"),
-            theme.style(Role::Muted),
-        ))
-    }));
+    lines.extend(
+        state
+            .setup
+            .runbook_dirs
+            .iter()
+            .map(|d| Line::from(Span::styled(format!(" runbooks: {d}"), theme.style(Role::Muted)))),
+    );
     (Status::Unknown, lines)
 }

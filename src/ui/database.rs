@@ -59,19 +59,11 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
                 b,
                 state,
                 theme,
-                theme.style(if p.connections_high() {
-                    Role::Warn
-                } else {
-                    Role::Text
-                }),
+                theme.style(if p.connections_high() { Role::Warn } else { Role::Text }),
             ),
         )));
         if let Some(secs) = p.longest_query_secs {
-            let role = if p.long_query() {
-                Role::Warn
-            } else {
-                Role::Muted
-            };
+            let role = if p.long_query() { Role::Warn } else { Role::Muted };
             lines.push(Line::from(Span::styled(
                 format!("  longest query {}", duration_text(secs as i64)),
                 data_style(b, state, theme, theme.style(role)),

@@ -66,10 +66,7 @@ fn wanted(state: &State) -> Vec<Action> {
 
 fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
     if let Some(Overlay::Confirm { .. }) = state.overlay {
-        return Line::from(Span::styled(
-            " y/enter confirm  n/esc cancel",
-            theme.style(Role::Warn),
-        ));
+        return Line::from(Span::styled(" y/enter confirm  n/esc cancel", theme.style(Role::Warn)));
     }
     if let Some(Overlay::Palette { .. }) = state.overlay {
         return Line::from(Span::styled(
@@ -98,10 +95,7 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
         }
         used += w;
         spans.push(Span::styled(key, theme.style(Role::Title)));
-        spans.push(Span::styled(
-            format!(" {label}  "),
-            theme.style(Role::Muted),
-        ));
+        spans.push(Span::styled(format!(" {label}  "), theme.style(Role::Muted)));
     }
     Line::from(spans)
 }

@@ -11,24 +11,18 @@ use ratatui::Frame;
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let header = theme.style(Role::Header);
     let clock = format!(" {} UTC ", state.now.format("%H:%M:%S"));
-    let mut left: Vec<Span> = vec![Span::styled(
-        " opsdeck ",
-        header.patch(theme.style(Role::Title)),
-    )];
+    let mut left: Vec<Span> = vec![Span::styled(" opsdeck ", header.patch(theme.style(Role::Title)))];
     let who = match &state.identity.ssh_client {
-        Some(addr) => format!(
-            "{}@{} from {addr} ",
-            state.identity.operator, state.identity.host
-        ),
+        Some(addr) => format!("{}@{} from {addr} ", state.identity.operator, state.identity.host),
         None => format!("{}@{} ", state.identity.operator, state.identity.host),
     };
     left.push(Span::styled(who, header));
     if state.read_only {
         left.push(Span::styled(
             " READ-ONLY ",
-            theme.style(Role::Warn).patch(
-                ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
-            ),
+            theme
+                .style(Role::Warn)
+                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
         ));
         left.push(Span::styled(" ", header));
     }

@@ -29,12 +29,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         too_small(frame, area, theme);
         return;
     }
-    let [head, body, foot] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [head, body, foot] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     header::draw(frame, head, state, theme);
     match state.view {
         View::Dashboard => dashboard(frame, body, state, theme),
@@ -42,16 +38,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     footer::draw(frame, foot, state, theme);
     match &state.overlay {
-        Some(Overlay::Confirm { title, lines, .. }) => {
-            overlay::confirm(frame, body, theme, title, lines)
-        }
+        Some(Overlay::Confirm { title, lines, .. }) => overlay::confirm(frame, body, theme, title, lines),
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
-        Some(Overlay::Palette { input, selected }) => {
-            overlay::palette(frame, body, theme, input, *selected)
-        }
-        Some(Overlay::AuditLog { entries, scroll }) => {
-            overlay::audit(frame, body, theme, entries.as_ref(), *scroll)
-        }
+        Some(Overlay::Palette { input, selected }) => overlay::palette(frame, body, theme, input, *selected),
+        Some(Overlay::AuditLog { entries, scroll }) => overlay::audit(frame, body, theme, entries.as_ref(), *scroll),
         None => {}
     }
 }
@@ -73,12 +63,7 @@ fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 /// A pane's status and summary lines, as shown on its tile.
-pub fn pane_summary(
-    state: &State,
-    theme: &Theme,
-    pane: PaneId,
-    width: usize,
-) -> (Status, Vec<Line<'static>>) {
+pub fn pane_summary(state: &State, theme: &Theme, pane: PaneId, width: usize) -> (Status, Vec<Line<'static>>) {
     match pane {
         PaneId::Services => services::tile(state, theme, width),
         PaneId::Database => database::tile(state, theme, width),
@@ -90,17 +75,10 @@ pub fn pane_summary(
 
 /// Five tiles: the three live panes on top, review and checklist below.
 fn dashboard(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     let top_cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(top);
     let bottom_cols = Layout::horizontal([Constraint::Ratio(1, 2); 2]).split(bottom);
-    let places = [
-        top_cols[0],
-        top_cols[1],
-        top_cols[2],
-        bottom_cols[0],
-        bottom_cols[1],
-    ];
+    let places = [top_cols[0], top_cols[1], top_cols[2], bottom_cols[0], bottom_cols[1]];
     for (pane, rect) in PaneId::ALL.into_iter().zip(places) {
         tile(frame, rect, state, theme, pane);
     }
@@ -116,11 +94,7 @@ fn pane_block(state: &State, theme: &Theme, pane: PaneId, status: Status) -> Blo
     Block::default()
         .borders(Borders::ALL)
         // A thick frame marks focus even where colour is off.
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .border_style(border)
         .title(Line::from(vec![
             Span::styled(
@@ -136,12 +110,7 @@ fn tile(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneI
     let inner_width = usize::from(area.width.saturating_sub(2));
     let (status, lines) = pane_summary(state, theme, pane, inner_width);
     let block = pane_block(state, theme, pane, status);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
 
 fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneId) {
@@ -150,19 +119,9 @@ fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pan
         PaneId::Database => database::full(frame, area, state, theme),
         PaneId::Alerts => alerts::full(frame, area, state, theme),
         PaneId::Access | PaneId::Checklist => {
-            let (status, lines) = pane_summary(
-                state,
-                theme,
-                pane,
-                usize::from(area.width.saturating_sub(2)),
-            );
+            let (status, lines) = pane_summary(state, theme, pane, usize::from(area.width.saturating_sub(2)));
             let block = pane_block(state, theme, pane, status);
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .block(block)
-                    .wrap(Wrap { trim: false }),
-                area,
-            );
+            frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
         }
     }
 }
@@ -198,11 +157,8 @@ fn table_with_notes(
     let block = pane_block(state, theme, pane, status);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let note_height = u16::try_from(notes.len())
-        .unwrap_or(u16::MAX)
-        .min(inner.height / 2);
-    let [note_area, table_area] =
-        Layout::vertical([Constraint::Length(note_height), Constraint::Min(1)]).areas(inner);
+    let note_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(inner.height / 2);
+    let [note_area, table_area] = Layout::vertical([Constraint::Length(note_height), Constraint::Min(1)]).areas(inner);
     if note_height > 0 {
         frame.render_widget(Paragraph::new(notes), note_area);
     }

@@ -62,14 +62,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, lines:
 }
 
 /// A boxed, scrollable list; the scroll stops at the last page.
-fn scrolled_box(
-    frame: &mut Frame,
-    rect: Rect,
-    lines: Vec<Line<'static>>,
-    title: &str,
-    theme: &Theme,
-    scroll: u16,
-) {
+fn scrolled_box(frame: &mut Frame, rect: Rect, lines: Vec<Line<'static>>, title: &str, theme: &Theme, scroll: u16) {
     let max = u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_sub(rect.height.saturating_sub(2));
@@ -135,10 +128,7 @@ pub fn palette(frame: &mut Frame, area: Rect, theme: &Theme, input: &str, select
         } else {
             theme.style(Role::Text)
         };
-        lines.push(Line::from(Span::styled(
-            format!(" {name:<12}{desc}"),
-            style,
-        )));
+        lines.push(Line::from(Span::styled(format!(" {name:<12}{desc}"), style)));
     }
     if matches.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -159,18 +149,12 @@ pub fn audit(
 ) {
     let rect = centered(area, 96, 90);
     let lines: Vec<Line> = match entries {
-        None => vec![Line::from(Span::styled(
-            "loading…",
-            theme.style(Role::Muted),
-        ))],
+        None => vec![Line::from(Span::styled("loading…", theme.style(Role::Muted)))],
         Some(Err(e)) => vec![Line::from(Span::styled(
             format!("cannot read the audit log: {e}"),
             theme.style(Role::Crit),
         ))],
-        Some(Ok(list)) if list.is_empty() => vec![Line::from(Span::styled(
-            "no entries yet",
-            theme.style(Role::Muted),
-        ))],
+        Some(Ok(list)) if list.is_empty() => vec![Line::from(Span::styled("no entries yet", theme.style(Role::Muted)))],
         Some(Ok(list)) => list
             .iter()
             .map(|e| {

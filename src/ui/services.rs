@@ -58,10 +58,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
                     b.id.name,
                     d.count_state("running"),
                     d.containers.len(),
-                    d.containers
-                        .iter()
-                        .filter(|c| c.health == Health::Unhealthy)
-                        .count(),
+                    d.containers.iter().filter(|c| c.health == Health::Unhealthy).count(),
                 ),
                 style,
             ),
@@ -131,10 +128,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ),
             _ => (
                 Status::from(b.freshness(state.now)),
-                b.last_error
-                    .as_ref()
-                    .map(|(_, e)| e.clone())
-                    .unwrap_or_default(),
+                b.last_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default(),
             ),
         };
         rows.push(Row::new(vec![
@@ -147,8 +141,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Cell::from("http"),
         ]));
     }
-    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "IMAGE", "HOST"])
-        .style(theme.style(Role::Title));
+    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "IMAGE", "HOST"]).style(theme.style(Role::Title));
     let widths = [
         Constraint::Length(1),
         Constraint::Percentage(24),

@@ -81,17 +81,11 @@ pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Optio
         Freshness::Ok => None,
         Freshness::Pending => Some(Line::from(vec![
             Status::Unknown.span(theme),
-            Span::styled(
-                format!(" {}: connecting…", b.id.name),
-                theme.style(Role::Muted),
-            ),
+            Span::styled(format!(" {}: connecting…", b.id.name), theme.style(Role::Muted)),
         ])),
         Freshness::Down => {
             let (at, err) = b.last_error.clone().unwrap_or((state.now, String::new()));
-            let since = b
-                .last_ok
-                .map(|t| format!(", data from {}", hms(t)))
-                .unwrap_or_default();
+            let since = b.last_ok.map(|t| format!(", data from {}", hms(t))).unwrap_or_default();
             Some(Line::from(vec![
                 Status::Crit.span(theme),
                 Span::styled(
@@ -103,11 +97,7 @@ pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Optio
         Freshness::Stale => Some(Line::from(vec![
             Status::Stale.span(theme),
             Span::styled(
-                format!(
-                    " {}: STALE since {}",
-                    b.id.name,
-                    b.last_ok.map(hms).unwrap_or_default()
-                ),
+                format!(" {}: STALE since {}", b.id.name, b.last_ok.map(hms).unwrap_or_default()),
                 theme.style(Role::Stale),
             ),
         ])),
@@ -139,9 +129,6 @@ pub fn not_configured(theme: &Theme, what: &str, hint: &str) -> Vec<Line<'static
             format!("not configured: add {what} to your config"),
             theme.style(Role::Muted),
         )),
-        Line::from(Span::styled(
-            format!("see {hint}"),
-            theme.style(Role::Muted),
-        )),
+        Line::from(Span::styled(format!("see {hint}"), theme.style(Role::Muted))),
     ]
 }

@@ -5,7 +5,9 @@
 fn var(name: &str) -> String {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => v,
-        _ => panic!("{name} is not set: run the tests through tests/run.sh, which starts dockerd, PostgreSQL and Alertmanager"),
+        _ => panic!(
+            "{name} is not set: run the tests through tests/run.sh, which starts dockerd, PostgreSQL and Alertmanager"
+        ),
     }
 }
 
