@@ -204,6 +204,16 @@ fn execute(commands: Vec<Command>, guard: &mut TerminalGuard, state: &mut State,
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
+            Command::InspectContainer { host, container } => {
+                let (hosts, tx) = (fx.docker.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let result = match hosts.iter().find(|h| h.name == host) {
+                        Some(cfg) => crate::backends::docker_inspect::inspect(cfg, &container).await,
+                        None => Err(format!("no Docker host named {host}")),
+                    };
+                    let _ = tx.send(Msg::Inspected { container, result }).await;
+                });
+            }
             Command::Container { host, container, op } => {
                 let (store, who, hosts, tx) = (store.clone(), fx.who.clone(), fx.docker.clone(), msg_tx.clone());
                 tokio::spawn(async move {

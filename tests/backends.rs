@@ -555,3 +555,68 @@ async fn docker_events_put_an_outside_stop_on_screen_within_a_second() {
     remove(&d, &name).await;
     assert!(seen < Duration::from_secs(1), "exit seen after {seen:?}");
 }
+
+#[tokio::test]
+async fn inspect_shows_exit_health_and_masks_secrets() {
+    use bollard::models::HealthConfig;
+    use opsdeck::backends::docker_inspect::{inspect, Row};
+    let d = docker().await;
+    let name = unique("od-inspect");
+    let cfg = ContainerConfig {
+        image: Some(common::test_image()),
+        cmd: Some(vec!["sh".into(), "-c".into(), "sleep 2; exit 3".into()]),
+        env: Some(vec!["DB_PASSWORD=hunter2".into(), "MODE=batch".into()]),
+        healthcheck: Some(HealthConfig {
+            test: Some(vec![
+                "CMD".into(),
+                "sh".into(),
+                "-c".into(),
+                "echo probe-failed; exit 1".into(),
+            ]),
+            interval: Some(300_000_000),
+            retries: Some(1),
+            ..Default::default()
+        }),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    d.create_container(
+        Some(CreateContainerOptions {
+            name: name.clone(),
+            platform: None,
+        }),
+        cfg,
+    )
+    .await
+    .expect("create");
+    d.start_container(&name, None::<StartContainerOptions<String>>)
+        .await
+        .expect("start");
+    let mut wait = d.wait_container(&name, None::<WaitContainerOptions<String>>);
+    while wait.next().await.is_some() {}
+    let hosts = config(&format!(
+        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
+        common::docker_host()
+    ))
+    .docker;
+    let rows = inspect(&hosts[0], &name).await.expect("inspect");
+    remove(&d, &name).await;
+    let field = |l: &str| {
+        rows.iter().find_map(|r| match r {
+            Row::Field(k, v) if k == l => Some(v.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(field("exit code").as_deref(), Some("3"));
+    assert_eq!(field("DB_PASSWORD").as_deref(), Some("••••"));
+    assert_eq!(field("MODE").as_deref(), Some("batch"));
+    assert!(!format!("{rows:?}").contains("hunter2"));
+    assert!(rows.contains(&Row::Section("health".into())), "{rows:?}");
+    assert!(
+        format!("{rows:?}").contains("probe-failed"),
+        "health-check output shown: {rows:?}"
+    );
+}

@@ -398,3 +398,40 @@ fn action_result_is_shown() {
         vec![Command::Bell]
     );
 }
+
+#[test]
+fn enter_in_services_opens_details_and_loads_them() {
+    use opsdeck::backends::docker_inspect::Row;
+    let mut s = fixtures::state();
+    zoom_services_on(&mut s, "worker");
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    assert_eq!(
+        cmds,
+        vec![Command::InspectContainer {
+            host: "local".into(),
+            container: "worker".into()
+        }]
+    );
+    assert!(matches!(&s.overlay, Some(Overlay::Details { rows: None, .. })));
+    // A late answer about another container is not shown here.
+    update(
+        &mut s,
+        Msg::Inspected {
+            container: "api".into(),
+            result: Ok(vec![Row::Section("x".into())]),
+        },
+    );
+    assert!(matches!(&s.overlay, Some(Overlay::Details { rows: None, .. })));
+    let rows = vec![Row::Field("exit code".into(), "137".into())];
+    update(
+        &mut s,
+        Msg::Inspected {
+            container: "worker".into(),
+            result: Ok(rows.clone()),
+        },
+    );
+    assert!(matches!(&s.overlay, Some(Overlay::Details { rows: Some(Ok(r)), .. }) if *r == rows));
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.overlay.is_none());
+    assert_eq!(s.view, View::Zoom(PaneId::Services), "esc closes details, not the pane");
+}

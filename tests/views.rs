@@ -168,3 +168,25 @@ fn confirm_dialog_names_container_and_host() {
     );
     insta::assert_snapshot!("confirm_restart", text);
 }
+
+#[test]
+fn details_overlay() {
+    use opsdeck::backends::docker_inspect::Row;
+    let mut s = fixtures::state();
+    s.view = View::Zoom(PaneId::Services);
+    let f = |l: &str, v: &str| Row::Field(l.into(), v.into());
+    s.overlay = Some(Overlay::Details {
+        title: "worker".into(),
+        rows: Some(Ok(vec![
+            f("name", "worker"),
+            f("exit code", "137"),
+            f("OOM killed", "YES"),
+            f("restart count", "4"),
+            Row::Section("environment".into()),
+            f("DB_PASSWORD", "••••"),
+            f("LOG_LEVEL", "debug"),
+        ])),
+        scroll: 0,
+    });
+    insta::assert_snapshot!("details_overlay", buffer_text(&screen(&s, "default", 100, 30)));
+}

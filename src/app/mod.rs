@@ -25,6 +25,11 @@ pub enum Msg {
     AuditLoaded(Result<Vec<AuditEntry>, String>),
     /// An audit append failed: the operator must know that something was not recorded.
     AuditFailed(String),
+    /// Inspect output for the details overlay of `container`.
+    Inspected {
+        container: String,
+        result: Result<crate::backends::docker_inspect::Details, String>,
+    },
     /// A side effect finished: what to tell the operator.
     ActionDone {
         ok: bool,
@@ -38,6 +43,10 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Audit(AuditRecord),
+    InspectContainer {
+        host: String,
+        container: String,
+    },
     /// Restart, stop or start a container (audited intent, call, outcome).
     Container {
         host: String,

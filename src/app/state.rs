@@ -27,6 +27,12 @@ pub enum Overlay {
     Help {
         scroll: u16,
     },
+    /// Inspect output of one container; `None` while it loads.
+    Details {
+        title: String,
+        rows: Option<Result<crate::backends::docker_inspect::Details, String>>,
+        scroll: u16,
+    },
     Palette {
         input: String,
         selected: usize,

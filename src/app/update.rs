@@ -44,6 +44,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             set_status(state, Level::Error, format!("AUDIT NOT WRITTEN: {err}"));
             vec![Command::Bell]
         }
+        Msg::Inspected { container, result } => {
+            // Only if the operator is still looking at that container.
+            if let Some(Overlay::Details { title, rows, .. }) = &mut state.overlay {
+                if *title == container {
+                    *rows = Some(result);
+                    state.dirty = true;
+                }
+            }
+            Vec::new()
+        }
         Msg::ActionDone { ok, text } => {
             set_status(state, if ok { Level::Info } else { Level::Error }, text);
             if ok {
@@ -202,11 +212,26 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Redraw => return vec![Command::ClearScreen],
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
+        Action::Details => return open_details(state),
         Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
             move_selection(state, action)
         }
     }
     Vec::new()
+}
+
+fn open_details(state: &mut State) -> Vec<Command> {
+    let Some((host, c)) = state.selected_container() else {
+        set_status(state, Level::Warn, "no container selected");
+        return Vec::new();
+    };
+    let (host, container) = (host.id.name.clone(), c.name.clone());
+    state.overlay = Some(Overlay::Details {
+        title: container.clone(),
+        rows: None,
+        scroll: 0,
+    });
+    vec![Command::InspectContainer { host, container }]
 }
 
 /// Restart or stop/start the selected container: refused when read-only,
@@ -307,7 +332,9 @@ fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
         _ => None,
     };
     let scroll = match &mut state.overlay {
-        Some(Overlay::Help { scroll }) | Some(Overlay::AuditLog { scroll, .. }) => scroll,
+        Some(Overlay::Help { scroll })
+        | Some(Overlay::AuditLog { scroll, .. })
+        | Some(Overlay::Details { scroll, .. }) => scroll,
         _ => return Vec::new(),
     };
     let page = state.size.1.saturating_sub(6).max(1);

@@ -118,7 +118,7 @@ pub async fn container_action(cfg: &DockerConfig, name: &str, op: ContainerOp) -
 }
 
 /// Connect and agree on the API version: older daemons refuse newer clients.
-async fn connect(url: &str, timeout_secs: u64) -> Result<Docker, String> {
+pub(super) async fn connect(url: &str, timeout_secs: u64) -> Result<Docker, String> {
     let version = bollard::API_DEFAULT_VERSION;
     let client = if let Some(path) = url.strip_prefix("unix://") {
         Docker::connect_with_unix(path, timeout_secs, version)

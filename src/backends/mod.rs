@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod docker;
+pub mod docker_inspect;
 pub mod http;
 pub mod postgres;
 

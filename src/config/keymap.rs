@@ -35,6 +35,8 @@ pub enum Action {
     PageDown,
     Top,
     Bottom,
+    /// Details of the selected row.
+    Details,
     /// Services: restart the selected container.
     Restart,
     /// Services: stop the selected container, or start it when it is not running.
@@ -64,6 +66,7 @@ impl Action {
             Action::PageDown,
             Action::Top,
             Action::Bottom,
+            Action::Details,
             Action::Restart,
             Action::StopStart,
         ]);
@@ -89,6 +92,7 @@ impl Action {
             Action::PageDown => "page.down".into(),
             Action::Top => "top".into(),
             Action::Bottom => "bottom".into(),
+            Action::Details => "details".into(),
             Action::Restart => "container.restart".into(),
             Action::StopStart => "container.stop-start".into(),
         }
@@ -114,6 +118,7 @@ impl Action {
             Action::PageDown => "page down".into(),
             Action::Top => "top".into(),
             Action::Bottom => "bottom".into(),
+            Action::Details => "details".into(),
             Action::Restart => "restart".into(),
             Action::StopStart => "stop/start".into(),
         }
@@ -139,6 +144,7 @@ impl Action {
             Action::PageDown => "Page down".into(),
             Action::Top => "Go to the top".into(),
             Action::Bottom => "Go to the bottom".into(),
+            Action::Details => "Details of the selected row".into(),
             Action::Restart => "Restart the selected container (asks first)".into(),
             Action::StopStart => "Stop the selected container, or start it (asks first)".into(),
         }

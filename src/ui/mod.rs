@@ -40,6 +40,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     match &state.overlay {
         Some(Overlay::Confirm { title, lines, .. }) => overlay::confirm(frame, body, theme, title, lines),
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
+        Some(Overlay::Details { title, rows, scroll }) => {
+            overlay::details(frame, body, theme, title, rows.as_ref(), *scroll)
+        }
         Some(Overlay::Palette { input, selected }) => overlay::palette(frame, body, theme, input, *selected),
         Some(Overlay::AuditLog { entries, scroll }) => overlay::audit(frame, body, theme, entries.as_ref(), *scroll),
         None => {}

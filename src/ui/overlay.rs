@@ -1,6 +1,7 @@
 //! Overlays drawn over the body: help, command palette, audit log.
 
 use crate::app::{palette_matches, State};
+use crate::backends::docker_inspect::Row;
 use crate::config::keymap::{Action, Scope};
 use crate::config::theme::{Role, Theme};
 use crate::store::AuditEntry;
@@ -59,6 +60,43 @@ pub fn confirm(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, lines:
         .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(text).block(block), rect);
+}
+
+/// Container details: section heads in the title style, then label/value rows.
+pub fn details(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: &str,
+    rows: Option<&Result<crate::backends::docker_inspect::Details, String>>,
+    scroll: u16,
+) {
+    let rect = centered(area, 90, 90);
+    let lines: Vec<Line> = match rows {
+        None => vec![Line::from(Span::styled("loading…", theme.style(Role::Muted)))],
+        Some(Err(e)) => vec![Line::from(Span::styled(
+            format!("cannot inspect: {e}"),
+            theme.style(Role::Crit),
+        ))],
+        Some(Ok(rows)) => rows
+            .iter()
+            .map(|row| match row {
+                Row::Section(name) => Line::from(Span::styled(format!("[{name}]"), theme.style(Role::Title))),
+                Row::Field(label, value) => {
+                    let role = if label == "OOM killed" && value == "YES" {
+                        Role::Crit
+                    } else {
+                        Role::Text
+                    };
+                    Line::from(vec![
+                        Span::styled(format!("  {label:<18} "), theme.style(Role::Info)),
+                        Span::styled(value.clone(), theme.style(role)),
+                    ])
+                }
+            })
+            .collect(),
+    };
+    scrolled_box(frame, rect, lines, &format!("{title} (esc closes)"), theme, scroll);
 }
 
 /// A boxed, scrollable list; the scroll stops at the last page.
