@@ -10,6 +10,7 @@ use crate::store::{AuditRecord, Outcome, Store};
 use crate::terminal::TerminalGuard;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use futures::StreamExt;
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
@@ -65,6 +66,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let mut tick = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    // Open log followers by session, so closing a log stops its stream.
+    let mut followers: HashMap<u64, Vec<tokio::task::JoinHandle<()>>> = HashMap::new();
     // Whether everything since the last frame was clock ticks.
     let mut clock_only = false;
     let reason = loop {
@@ -110,12 +113,12 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             audit_tx: &audit_tx,
             msg_tx: &msg_tx,
         };
-        if execute(commands, &mut guard, &mut state, &ctx) || state.quit {
+        if execute(commands, &mut guard, &mut state, &ctx, &mut followers) || state.quit {
             break why.unwrap_or("quit");
         }
     };
 
-    for a in actors {
+    for a in actors.into_iter().chain(followers.into_values().flatten()) {
         a.abort();
     }
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
@@ -178,7 +181,13 @@ struct Effects<'a> {
 }
 
 /// Run commands. Returns true when the app should stop.
-fn execute(commands: Vec<Command>, guard: &mut TerminalGuard, state: &mut State, fx: &Effects) -> bool {
+fn execute(
+    commands: Vec<Command>,
+    guard: &mut TerminalGuard,
+    state: &mut State,
+    fx: &Effects,
+    followers: &mut HashMap<u64, Vec<tokio::task::JoinHandle<()>>>,
+) -> bool {
     let (store, audit_tx, msg_tx) = (fx.store, fx.audit_tx, fx.msg_tx);
     let mut stop = false;
     for c in commands {
@@ -203,6 +212,49 @@ fn execute(commands: Vec<Command>, guard: &mut TerminalGuard, state: &mut State,
             Command::Bell => {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+            }
+            Command::FollowLogs {
+                session,
+                host,
+                container,
+                tail,
+            } => {
+                let Some(cfg) = fx.docker.iter().find(|h| h.name == host).cloned() else {
+                    continue;
+                };
+                let (log_tx, mut log_rx) = mpsc::channel(16);
+                let tx = msg_tx.clone();
+                let follow = tokio::spawn(crate::backends::docker_logs::follow(cfg, container, tail, log_tx));
+                let forward = tokio::spawn(async move {
+                    while let Some(event) = log_rx.recv().await {
+                        if tx.send(Msg::Log { session, event }).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                followers.insert(session, vec![follow, forward]);
+            }
+            Command::StopLogs { session } => {
+                for task in followers.remove(&session).unwrap_or_default() {
+                    task.abort();
+                }
+            }
+            Command::SaveLog { path, text } => {
+                let tx = msg_tx.clone();
+                tokio::spawn(async move {
+                    let lines = text.lines().count();
+                    let done = match tokio::fs::write(&path, text).await {
+                        Ok(()) => Msg::ActionDone {
+                            ok: true,
+                            text: format!("saved {lines} lines to {}", path.display()),
+                        },
+                        Err(e) => Msg::ActionDone {
+                            ok: false,
+                            text: format!("cannot save to {}: {e}", path.display()),
+                        },
+                    };
+                    let _ = tx.send(done).await;
+                });
             }
             Command::InspectContainer { host, container } => {
                 let (hosts, tx) = (fx.docker.clone(), msg_tx.clone());

@@ -620,3 +620,38 @@ async fn inspect_shows_exit_health_and_masks_secrets() {
         "health-check output shown: {rows:?}"
     );
 }
+
+#[tokio::test]
+async fn logs_follow_shows_lines_written_after_opening() {
+    use opsdeck::backends::docker_logs::{follow, LogEvent};
+    let d = docker().await;
+    let name = unique("od-logs");
+    run_container(
+        &d,
+        &name,
+        &["sh", "-c", "echo before; sleep 2; echo after-open >&2; sleep 300"],
+    )
+    .await;
+    let hosts = config(&format!(
+        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
+        common::docker_host()
+    ))
+    .docker;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let task = tokio::spawn(follow(hosts[0].clone(), name.clone(), 100, tx));
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seen.iter().any(|(t, _): &(String, bool)| t == "after-open") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, rx.recv()).await {
+            Ok(Some(LogEvent::Lines(lines))) => seen.extend(lines.into_iter().map(|l| (l.text, l.stderr))),
+            other => panic!("no log line in time: {other:?}, seen {seen:?}"),
+        }
+    }
+    task.abort();
+    remove(&d, &name).await;
+    assert_eq!(
+        seen,
+        vec![("before".to_string(), false), ("after-open".to_string(), true)]
+    );
+}

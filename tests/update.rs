@@ -435,3 +435,91 @@ fn enter_in_services_opens_details_and_loads_them() {
     assert!(s.overlay.is_none());
     assert_eq!(s.view, View::Zoom(PaneId::Services), "esc closes details, not the pane");
 }
+
+fn log_line(text: &str, stderr: bool) -> opsdeck::backends::docker_logs::LogLine {
+    opsdeck::backends::docker_logs::LogLine {
+        stderr,
+        ts: "2026-11-23T03:00:00.000000000Z".into(),
+        text: text.into(),
+    }
+}
+
+#[test]
+fn logs_open_fill_search_and_close() {
+    use opsdeck::backends::docker_logs::LogEvent;
+    let mut s = fixtures::state();
+    zoom_services_on(&mut s, "api");
+    let cmds = update(&mut s, key('l'));
+    let session = match &cmds[..] {
+        [Command::FollowLogs {
+            session,
+            host,
+            container,
+            tail,
+        }] => {
+            assert_eq!((host.as_str(), container.as_str(), *tail), ("local", "api", 500));
+            *session
+        }
+        other => panic!("{other:?}"),
+    };
+    let lines = vec![
+        log_line("GET /health 200", false),
+        log_line("db timeout", true),
+        log_line("GET / 200", false),
+    ];
+    update(
+        &mut s,
+        Msg::Log {
+            session,
+            event: LogEvent::Lines(lines),
+        },
+    );
+    // A closed session's late lines are ignored.
+    update(
+        &mut s,
+        Msg::Log {
+            session: session + 7,
+            event: LogEvent::Lines(vec![log_line("stale", false)]),
+        },
+    );
+    assert_eq!(s.logs.as_ref().map(|l| l.lines.len()), Some(3));
+
+    // In the log, q still quits but j/k scroll and / searches.
+    for c in "/timeout".chars() {
+        update(&mut s, key(c));
+    }
+    assert_eq!(
+        s.logs.as_ref().and_then(|l| l.typing.clone()).as_deref(),
+        Some("timeout")
+    );
+    update(&mut s, code(KeyCode::Enter));
+    let view = s.logs.as_ref().expect("log open");
+    assert_eq!(view.search.as_deref(), Some("timeout"));
+    assert_eq!(view.current, Some(1));
+    update(&mut s, key('f'));
+    assert_eq!(s.logs.as_ref().map(|l| l.visible().len()), Some(1));
+    match &update(&mut s, key('w'))[..] {
+        [Command::SaveLog { path, text }] => {
+            assert!(path.to_string_lossy().starts_with("api-"), "{path:?}");
+            assert_eq!(text, "stderr db timeout\n");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Esc clears the search first, then closes the log.
+    assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
+    assert!(s.logs.as_ref().is_some_and(|l| l.search.is_none() && !l.filter));
+    assert_eq!(update(&mut s, code(KeyCode::Esc)), vec![Command::StopLogs { session }]);
+    assert!(s.logs.is_none());
+    assert_eq!(s.view, View::Zoom(PaneId::Services));
+}
+
+#[test]
+fn leaving_the_pane_stops_the_log() {
+    let mut s = fixtures::state();
+    zoom_services_on(&mut s, "api");
+    update(&mut s, key('l'));
+    let cmds = update(&mut s, key('3'));
+    assert!(matches!(&cmds[..], [Command::StopLogs { .. }]), "{cmds:?}");
+    assert!(s.logs.is_none());
+    assert_eq!(s.view, View::Zoom(PaneId::Alerts));
+}

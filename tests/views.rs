@@ -190,3 +190,30 @@ fn details_overlay() {
     });
     insta::assert_snapshot!("details_overlay", buffer_text(&screen(&s, "default", 100, 30)));
 }
+
+#[test]
+fn log_view_marks_stderr_and_matches() {
+    use opsdeck::app::LogView;
+    use opsdeck::backends::docker_logs::LogLine;
+    let mut s = fixtures::state();
+    s.view = View::Zoom(PaneId::Services);
+    let mut v = LogView::new(1, "local".into(), "api".into());
+    let l = |t: &str, e: bool| LogLine {
+        stderr: e,
+        ts: "2026-11-23T02:59:58.123456789Z".into(),
+        text: t.into(),
+    };
+    v.push(vec![
+        l("GET /health 200", false),
+        l("upstream timeout after 3s", true),
+        l("GET /orders 200", false),
+    ]);
+    v.search = Some("timeout".into());
+    v.timestamps = true;
+    s.logs = Some(v);
+    let buf = screen(&s, "default", 100, 30);
+    let text = buffer_text(&buf);
+    assert!(text.contains("Logs local/api [following] [search: timeout]"), "{text}");
+    assert!(text.contains("E 02:59:58.123 upstream timeout after 3s"), "{text}");
+    insta::assert_snapshot!("log_view", text);
+}

@@ -1,10 +1,13 @@
 //! Application core: `State`, the `Msg`s that change it, the `Command`s it asks
 //! for, and `update`, the only place state changes. No IO here.
 
+mod logs;
 mod pane;
 mod state;
 mod update;
+mod update_logs;
 
+pub use logs::LogView;
 pub use pane::PaneId;
 pub use state::*;
 pub use update::{active_scopes, palette_commands, palette_matches, read_only_refusal, update};
@@ -30,6 +33,11 @@ pub enum Msg {
         container: String,
         result: Result<crate::backends::docker_inspect::Details, String>,
     },
+    /// Lines from (or the end of) the log follower of `session`.
+    Log {
+        session: u64,
+        event: crate::backends::docker_logs::LogEvent,
+    },
     /// A side effect finished: what to tell the operator.
     ActionDone {
         ok: bool,
@@ -46,6 +54,21 @@ pub enum Command {
     InspectContainer {
         host: String,
         container: String,
+    },
+    /// Start following a container's log, beginning with its last `tail` lines.
+    FollowLogs {
+        session: u64,
+        host: String,
+        container: String,
+        tail: usize,
+    },
+    StopLogs {
+        session: u64,
+    },
+    /// Write the shown log lines to `path`.
+    SaveLog {
+        path: std::path::PathBuf,
+        text: String,
     },
     /// Restart, stop or start a container (audited intent, call, outcome).
     Container {

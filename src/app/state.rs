@@ -169,6 +169,10 @@ pub struct State {
     /// Selected row per pane when zoomed.
     pub selection: [usize; 5],
     pub status: Option<StatusLine>,
+    /// The open container log, when there is one.
+    pub logs: Option<super::LogView>,
+    /// Numbers log sessions, so a closed log's late lines are ignored.
+    pub next_session: u64,
     /// Terminal size, for paging.
     pub size: (u16, u16),
     pub quit: bool,
@@ -191,6 +195,8 @@ impl State {
             setup: Setup::default(),
             selection: [0; 5],
             status: None,
+            logs: None,
+            next_session: 0,
             size: (80, 24),
             quit: false,
             dirty: true,

@@ -54,6 +54,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        msg @ Msg::Log { .. } => {
+            super::update_logs::on_msg(state, msg);
+            Vec::new()
+        }
         Msg::ActionDone { ok, text } => {
             set_status(state, if ok { Level::Info } else { Level::Error }, text);
             if ok {
@@ -69,7 +73,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     }
 }
 
-fn set_status(state: &mut State, level: Level, text: impl Into<String>) {
+pub(super) fn set_status(state: &mut State, level: Level, text: impl Into<String>) {
     state.status = Some(StatusLine {
         text: text.into(),
         level,
@@ -135,6 +139,9 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         Some(_) => return on_overlay_key(state, key),
         None => {}
     }
+    if let Some(commands) = super::update_logs::on_typing_key(state, &ev) {
+        return commands;
+    }
     let scopes = active_scopes(state);
     let mut seq = state.pending.clone();
     seq.push(key);
@@ -142,7 +149,12 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         Lookup::Action(action) => {
             state.pending.clear();
             state.dirty = true;
-            apply(state, action)
+            let mut commands = match super::update_logs::apply(state, action) {
+                Some(commands) => commands,
+                None => apply(state, action),
+            };
+            commands.extend(super::update_logs::close_if_hidden(state));
+            commands
         }
         Lookup::Pending => {
             state.pending = seq;
@@ -162,6 +174,7 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
 /// Scopes in lookup order: the zoomed pane's own keys first.
 pub fn active_scopes(state: &State) -> Vec<Scope> {
     match state.view {
+        View::Zoom(PaneId::Services) if state.logs.is_some() => vec![Scope::Logs, Scope::Navigation, Scope::Global],
         View::Zoom(p) => vec![Scope::Pane(p), Scope::Navigation, Scope::Global],
         View::Dashboard => vec![Scope::Navigation, Scope::Global],
     }
@@ -213,6 +226,15 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Redraw => return vec![Command::ClearScreen],
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details => return open_details(state),
+        Action::Logs => return super::update_logs::open(state),
+        // Log actions outside an open log do nothing.
+        Action::Search
+        | Action::SearchNext
+        | Action::SearchPrev
+        | Action::LogFilter
+        | Action::LogTimestamps
+        | Action::LogPause
+        | Action::LogSave => {}
         Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
             move_selection(state, action)
         }

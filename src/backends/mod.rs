@@ -5,6 +5,7 @@
 pub mod alertmanager;
 pub mod docker;
 pub mod docker_inspect;
+pub mod docker_logs;
 pub mod http;
 pub mod postgres;
 

@@ -37,6 +37,14 @@ pub enum Action {
     Bottom,
     /// Details of the selected row.
     Details,
+    Logs,
+    Search,
+    SearchNext,
+    SearchPrev,
+    LogFilter,
+    LogTimestamps,
+    LogPause,
+    LogSave,
     /// Services: restart the selected container.
     Restart,
     /// Services: stop the selected container, or start it when it is not running.
@@ -67,6 +75,14 @@ impl Action {
             Action::Top,
             Action::Bottom,
             Action::Details,
+            Action::Logs,
+            Action::Search,
+            Action::SearchNext,
+            Action::SearchPrev,
+            Action::LogFilter,
+            Action::LogTimestamps,
+            Action::LogPause,
+            Action::LogSave,
             Action::Restart,
             Action::StopStart,
         ]);
@@ -93,6 +109,14 @@ impl Action {
             Action::Top => "top".into(),
             Action::Bottom => "bottom".into(),
             Action::Details => "details".into(),
+            Action::Logs => "container.logs".into(),
+            Action::Search => "search".into(),
+            Action::SearchNext => "search.next".into(),
+            Action::SearchPrev => "search.prev".into(),
+            Action::LogFilter => "logs.filter".into(),
+            Action::LogTimestamps => "logs.timestamps".into(),
+            Action::LogPause => "logs.pause".into(),
+            Action::LogSave => "logs.save".into(),
             Action::Restart => "container.restart".into(),
             Action::StopStart => "container.stop-start".into(),
         }
@@ -119,6 +143,14 @@ impl Action {
             Action::Top => "top".into(),
             Action::Bottom => "bottom".into(),
             Action::Details => "details".into(),
+            Action::Logs => "logs".into(),
+            Action::Search => "search".into(),
+            Action::SearchNext => "next match".into(),
+            Action::SearchPrev => "prev match".into(),
+            Action::LogFilter => "filter".into(),
+            Action::LogTimestamps => "timestamps".into(),
+            Action::LogPause => "pause".into(),
+            Action::LogSave => "save".into(),
             Action::Restart => "restart".into(),
             Action::StopStart => "stop/start".into(),
         }
@@ -145,6 +177,14 @@ impl Action {
             Action::Top => "Go to the top".into(),
             Action::Bottom => "Go to the bottom".into(),
             Action::Details => "Details of the selected row".into(),
+            Action::Logs => "Follow the selected container's log".into(),
+            Action::Search => "Search (logs)".into(),
+            Action::SearchNext => "Next match".into(),
+            Action::SearchPrev => "Previous match".into(),
+            Action::LogFilter => "Show only matching lines".into(),
+            Action::LogTimestamps => "Show or hide timestamps".into(),
+            Action::LogPause => "Pause or resume following".into(),
+            Action::LogSave => "Save the shown log lines to a file".into(),
             Action::Restart => "Restart the selected container (asks first)".into(),
             Action::StopStart => "Stop the selected container, or start it (asks first)".into(),
         }
@@ -161,12 +201,15 @@ pub enum Scope {
     Global,
     Navigation,
     Pane(crate::app::PaneId),
+    /// An open container log.
+    Logs,
 }
 
 impl Scope {
     pub fn all() -> Vec<Scope> {
         let mut v = vec![Scope::Global, Scope::Navigation];
         v.extend(crate::app::PaneId::ALL.iter().map(|p| Scope::Pane(*p)));
+        v.push(Scope::Logs);
         v
     }
 
@@ -175,6 +218,7 @@ impl Scope {
             Scope::Global => "global".into(),
             Scope::Navigation => "navigation".into(),
             Scope::Pane(p) => p.key().into(),
+            Scope::Logs => "logs".into(),
         }
     }
 

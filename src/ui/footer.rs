@@ -42,9 +42,21 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::AuditLog,
             Action::Quit,
         ],
+        (None, View::Zoom(PaneId::Services)) if state.logs.is_some() => vec![
+            Action::Search,
+            Action::SearchNext,
+            Action::LogFilter,
+            Action::LogPause,
+            Action::LogTimestamps,
+            Action::LogSave,
+            Action::Back,
+            Action::Help,
+        ],
         (None, View::Zoom(PaneId::Services)) => vec![
             Action::MoveDown,
             Action::MoveUp,
+            Action::Details,
+            Action::Logs,
             Action::Restart,
             Action::StopStart,
             Action::Back,
@@ -65,6 +77,12 @@ fn wanted(state: &State) -> Vec<Action> {
 }
 
 fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
+    if let Some(query) = state.logs.as_ref().and_then(|l| l.typing.as_ref()) {
+        return Line::from(vec![
+            Span::styled(format!(" /{query}█"), theme.style(Role::Text)),
+            Span::styled("  enter search  esc cancel", theme.style(Role::Muted)),
+        ]);
+    }
     if let Some(Overlay::Confirm { .. }) = state.overlay {
         return Line::from(Span::styled(" y/enter confirm  n/esc cancel", theme.style(Role::Warn)));
     }

@@ -7,6 +7,7 @@ mod checklist;
 mod database;
 mod footer;
 mod header;
+mod logs;
 mod overlay;
 mod services;
 pub mod widgets;
@@ -118,7 +119,10 @@ fn tile(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneI
 
 fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneId) {
     match pane {
-        PaneId::Services => services::full(frame, area, state, theme),
+        PaneId::Services => match &state.logs {
+            Some(view) => logs::draw(frame, area, view, state, theme),
+            None => services::full(frame, area, state, theme),
+        },
         PaneId::Database => database::full(frame, area, state, theme),
         PaneId::Alerts => alerts::full(frame, area, state, theme),
         PaneId::Access | PaneId::Checklist => {

@@ -1,0 +1,213 @@
+//! The state of an open container log: a bounded buffer, follow/pause,
+//! search with next/previous, a filter that hides non-matching lines.
+
+use crate::backends::docker_logs::LogLine;
+use std::collections::VecDeque;
+
+/// Lines kept per open log; older ones are dropped (and counted).
+pub const LOG_CAP: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogView {
+    /// Tells this view's messages from a closed view's late ones.
+    pub session: u64,
+    pub host: String,
+    pub container: String,
+    pub lines: VecDeque<LogLine>,
+    /// Lines dropped from the front to stay within `LOG_CAP`.
+    pub dropped: u64,
+    /// Stick to the newest line. Off: paused where the operator is reading.
+    pub follow: bool,
+    /// First shown line, as an index into `visible()`, when not following.
+    pub top: usize,
+    pub timestamps: bool,
+    pub search: Option<String>,
+    /// The search being typed after `/`.
+    pub typing: Option<String>,
+    /// Hide lines that do not match the search.
+    pub filter: bool,
+    /// Index into `visible()` of the current match.
+    pub current: Option<usize>,
+    /// Why the stream stopped, once it has.
+    pub ended: Option<String>,
+}
+
+impl LogView {
+    pub fn new(session: u64, host: String, container: String) -> Self {
+        Self {
+            session,
+            host,
+            container,
+            lines: VecDeque::new(),
+            dropped: 0,
+            follow: true,
+            top: 0,
+            timestamps: false,
+            search: None,
+            typing: None,
+            filter: false,
+            current: None,
+            ended: None,
+        }
+    }
+
+    pub fn push(&mut self, lines: Vec<LogLine>) {
+        for line in lines {
+            if self.lines.len() == LOG_CAP {
+                self.lines.pop_front();
+                self.dropped += 1;
+                // Keep a paused view on the same text as the buffer slides.
+                self.top = self.top.saturating_sub(1);
+                self.current = self.current.map(|c| c.saturating_sub(1));
+            }
+            self.lines.push_back(line);
+        }
+    }
+
+    pub fn matches(&self, line: &LogLine) -> bool {
+        match &self.search {
+            Some(q) if !q.is_empty() => contains_ignore_case(&line.text, q),
+            _ => true,
+        }
+    }
+
+    /// The lines on offer: all, or only matches when the filter is on.
+    pub fn visible(&self) -> Vec<&LogLine> {
+        if self.filter && self.search.is_some() {
+            self.lines.iter().filter(|l| self.matches(l)).collect()
+        } else {
+            self.lines.iter().collect()
+        }
+    }
+
+    /// The first line to draw for a window of `height` lines.
+    pub fn window_top(&self, height: usize) -> usize {
+        let len = self.visible().len();
+        if self.follow {
+            len.saturating_sub(height)
+        } else {
+            self.top.min(len.saturating_sub(1))
+        }
+    }
+
+    /// Scroll by `delta` lines (negative: up). Scrolling up pauses.
+    pub fn scroll(&mut self, delta: isize, height: usize) {
+        let len = self.visible().len();
+        let top = self.window_top(height) as isize + delta;
+        let max_top = len.saturating_sub(height) as isize;
+        self.top = top.clamp(0, max_top.max(0)) as usize;
+        self.follow = self.top as isize >= max_top && delta > 0;
+    }
+
+    pub fn pause_toggle(&mut self, height: usize) {
+        if self.follow {
+            self.top = self.window_top(height);
+            self.follow = false;
+        } else {
+            self.follow = true;
+        }
+    }
+
+    /// Move to the next (`forward`) or previous match and bring it into view.
+    pub fn jump(&mut self, forward: bool, height: usize) -> bool {
+        let visible = self.visible();
+        let hits: Vec<usize> = visible
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| self.matches(l))
+            .map(|(i, _)| i)
+            .collect();
+        if hits.is_empty() || self.search.is_none() {
+            return false;
+        }
+        let next = match (self.current, forward) {
+            (None, _) => hits.last().copied(),
+            (Some(c), true) => hits.iter().copied().find(|h| *h > c).or(hits.first().copied()),
+            (Some(c), false) => hits.iter().rev().copied().find(|h| *h < c).or(hits.last().copied()),
+        };
+        self.current = next;
+        if let Some(c) = next {
+            self.follow = false;
+            self.top = c.saturating_sub(height / 2);
+        }
+        true
+    }
+
+    /// The visible lines as plain text, for saving.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for l in self.visible() {
+            if self.timestamps && !l.ts.is_empty() {
+                out.push_str(&l.ts);
+                out.push(' ');
+            }
+            out.push_str(if l.stderr { "stderr " } else { "stdout " });
+            out.push_str(&l.text);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(t: &str) -> LogLine {
+        LogLine {
+            stderr: false,
+            ts: String::new(),
+            text: t.into(),
+        }
+    }
+
+    #[test]
+    fn buffer_is_bounded() {
+        let mut v = LogView::new(1, "h".into(), "c".into());
+        v.push((0..LOG_CAP + 25).map(|i| line(&i.to_string())).collect());
+        assert_eq!(v.lines.len(), LOG_CAP);
+        assert_eq!(v.dropped, 25);
+        assert_eq!(v.lines.front().map(|l| l.text.as_str()), Some("25"));
+    }
+
+    #[test]
+    fn search_jumps_and_filter_hides() {
+        let mut v = LogView::new(1, "h".into(), "c".into());
+        v.push(vec![
+            line("ok"),
+            line("ERROR one"),
+            line("ok"),
+            line("error two"),
+            line("ok"),
+        ]);
+        v.search = Some("error".into());
+        assert!(v.jump(true, 3));
+        assert_eq!(v.current, Some(3), "first jump goes to the newest match");
+        assert!(v.jump(true, 3));
+        assert_eq!(v.current, Some(1), "wraps around");
+        assert!(!v.follow);
+        v.filter = true;
+        assert_eq!(v.visible().len(), 2);
+        v.search = Some("nothing".into());
+        v.current = None;
+        assert!(!v.jump(true, 3));
+    }
+
+    #[test]
+    fn scrolling_up_pauses_and_bottom_resumes() {
+        let mut v = LogView::new(1, "h".into(), "c".into());
+        v.push((0..100).map(|i| line(&i.to_string())).collect());
+        assert_eq!(v.window_top(10), 90);
+        v.scroll(-5, 10);
+        assert!(!v.follow);
+        assert_eq!(v.window_top(10), 85);
+        v.push(vec![line("new")]);
+        assert_eq!(v.window_top(10), 85, "paused view does not move");
+        v.scroll(100, 10);
+        assert!(v.follow);
+    }
+}

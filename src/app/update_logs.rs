@@ -1,0 +1,138 @@
+//! Keys and messages of an open container log.
+
+use super::logs::LogView;
+use super::{Command, Level, Msg, PaneId, State, View};
+use crate::backends::docker_logs::LogEvent;
+use crate::config::keymap::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Lines fetched from before the log was opened.
+pub const TAIL_LINES: usize = 500;
+
+/// Rows the log body has on screen: the terminal less header, footer, borders and the status line.
+fn page(state: &State) -> usize {
+    usize::from(state.size.1.saturating_sub(5)).max(1)
+}
+
+pub fn open(state: &mut State) -> Vec<Command> {
+    let Some((host, c)) = state.selected_container() else {
+        super::update::set_status(state, Level::Warn, "no container selected");
+        return Vec::new();
+    };
+    let (host, container) = (host.id.name.clone(), c.name.clone());
+    state.next_session += 1;
+    let session = state.next_session;
+    state.logs = Some(LogView::new(session, host.clone(), container.clone()));
+    vec![Command::FollowLogs {
+        session,
+        host,
+        container,
+        tail: TAIL_LINES,
+    }]
+}
+
+pub fn close(state: &mut State) -> Vec<Command> {
+    match state.logs.take() {
+        Some(v) => vec![Command::StopLogs { session: v.session }],
+        None => Vec::new(),
+    }
+}
+
+/// Close the log when the operator has gone to another view.
+pub fn close_if_hidden(state: &mut State) -> Vec<Command> {
+    if state.logs.is_some() && state.view != View::Zoom(PaneId::Services) {
+        close(state)
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn on_msg(state: &mut State, msg: Msg) {
+    let Msg::Log { session, event } = msg else { return };
+    let Some(view) = state.logs.as_mut().filter(|v| v.session == session) else {
+        return;
+    };
+    match event {
+        LogEvent::Lines(lines) => view.push(lines),
+        LogEvent::Ended(why) => view.ended = Some(why),
+    }
+    state.dirty = true;
+}
+
+/// Keys typed into the search line. `None`: not typing, let the keymap decide.
+pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
+    let height = page(state);
+    let view = state.logs.as_mut()?;
+    let typing = view.typing.as_mut()?;
+    state.dirty = true;
+    match ev.code {
+        KeyCode::Esc => view.typing = None,
+        KeyCode::Enter => {
+            let query = view.typing.take().unwrap_or_default();
+            view.search = (!query.is_empty()).then_some(query);
+            view.current = None;
+            if view.search.is_some() && !view.jump(false, height) {
+                super::update::set_status(state, Level::Warn, "no match");
+            }
+        }
+        KeyCode::Backspace => {
+            typing.pop();
+        }
+        KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => typing.clear(),
+        KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => typing.push(c),
+        _ => {}
+    }
+    Some(Vec::new())
+}
+
+/// Actions while a log is open. `None`: not a log action, handle it as usual.
+pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
+    let height = page(state);
+    let view = state.logs.as_mut()?;
+    match action {
+        Action::MoveUp => view.scroll(-1, height),
+        Action::MoveDown => view.scroll(1, height),
+        Action::PageUp => view.scroll(-(height as isize), height),
+        Action::PageDown => view.scroll(height as isize, height),
+        Action::Top => {
+            view.follow = false;
+            view.top = 0;
+        }
+        Action::Bottom => view.follow = true,
+        Action::Search => view.typing = Some(String::new()),
+        Action::SearchNext | Action::SearchPrev => {
+            if !view.jump(action == Action::SearchNext, height) {
+                super::update::set_status(state, Level::Warn, "no match (search with /)");
+            }
+        }
+        Action::LogFilter => {
+            view.filter = !view.filter;
+            view.current = None;
+            if view.filter && view.search.is_none() {
+                view.filter = false;
+                super::update::set_status(state, Level::Warn, "search first (/), then filter");
+            }
+        }
+        Action::LogTimestamps => view.timestamps = !view.timestamps,
+        Action::LogPause => view.pause_toggle(height),
+        Action::LogSave => {
+            let stamp = state.now.format("%Y%m%dT%H%M%SZ");
+            let path = std::path::PathBuf::from(format!("{}-{stamp}.log", view.container));
+            return Some(vec![Command::SaveLog {
+                path,
+                text: view.text(),
+            }]);
+        }
+        // Esc peels one layer: the search, then the log itself.
+        Action::Back => {
+            if view.search.take().is_some() {
+                view.filter = false;
+                view.current = None;
+            } else {
+                return Some(close(state));
+            }
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
