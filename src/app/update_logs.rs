@@ -107,7 +107,9 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
         }
         Action::LogFilter => {
             view.filter = !view.filter;
+            // Positions refer to the other list now: show the newest lines.
             view.current = None;
+            view.follow = true;
             if view.filter && view.search.is_none() {
                 view.filter = false;
                 super::update::set_status(state, Level::Warn, "search first (/), then filter");
@@ -126,8 +128,10 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
         // Esc peels one layer: the search, then the log itself.
         Action::Back => {
             if view.search.take().is_some() {
+                // The search is what paused the view: resume following.
                 view.filter = false;
                 view.current = None;
+                view.follow = true;
             } else {
                 return Some(close(state));
             }
