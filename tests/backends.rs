@@ -21,8 +21,11 @@ fn config(text: &str) -> Config {
     Config::parse(text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The one target a config names, leaving out the host watch unless asked for.
 fn one_target(text: &str) -> Target {
-    let mut t = backends::targets(&config(text));
+    let mut c = config(text);
+    c.host.enabled = text.contains("[host]");
+    let mut t = backends::targets(&c);
     assert_eq!(t.len(), 1);
     t.remove(0)
 }
@@ -515,7 +518,9 @@ async fn docker_events_put_an_outside_stop_on_screen_within_a_second() {
         common::docker_host()
     );
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let tasks = backends::spawn_all(backends::targets(&config(&text)), tx);
+    let mut cfg = config(&text);
+    cfg.host.enabled = false;
+    let tasks = backends::spawn_all(backends::targets(&cfg), tx);
     let state_of = |r: &backends::BackendReport| match &r.result {
         Ok(BackendData::Docker(s)) => s.containers.iter().find(|c| c.name == name).map(|c| c.state.clone()),
         _ => None,
@@ -654,4 +659,20 @@ async fn logs_follow_shows_lines_written_after_opening() {
         seen,
         vec![("before".to_string(), false), ("after-open".to_string(), true)]
     );
+}
+
+#[tokio::test]
+async fn host_resources_are_read_from_this_machine() {
+    let mut t = one_target("[host]\ninterval = \"1s\"\n");
+    assert!(t.poll_once().await.result.is_ok());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let Ok(BackendData::Host(h)) = t.poll_once().await.result else {
+        panic!("host poll failed")
+    };
+    let cpu = h.cpu_pct.expect("cpu share after two samples");
+    assert!((0.0..=100.0).contains(&cpu), "{cpu}");
+    assert!(h.memory_pct > 0.0 && h.memory_pct < 100.0, "{}", h.memory_pct);
+    assert!(h.memory_total_bytes > 0 && h.cores > 0);
+    assert!(h.disks.iter().any(|d| d.mount == "/"), "{:?}", h.disks);
+    assert!(h.disks.iter().all(|d| (0.0..=100.0).contains(&d.used_pct)));
 }

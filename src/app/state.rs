@@ -136,6 +136,12 @@ impl BackendStatus {
             _ => None,
         }
     }
+    pub fn host(&self) -> Option<&crate::backends::host::HostSummary> {
+        match &self.data {
+            Some(BackendData::Host(d)) => Some(d),
+            _ => None,
+        }
+    }
     pub fn http(&self) -> Option<&HttpProbe> {
         match &self.data {
             Some(BackendData::Http(d)) => Some(d),

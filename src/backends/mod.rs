@@ -6,6 +6,7 @@ pub mod alertmanager;
 pub mod docker;
 pub mod docker_inspect;
 pub mod docker_logs;
+pub mod host;
 pub mod http;
 pub mod postgres;
 
@@ -20,6 +21,8 @@ pub enum BackendKind {
     Http,
     Postgres,
     Alertmanager,
+    /// The machine opsdeck runs on.
+    Host,
 }
 
 impl BackendKind {
@@ -29,6 +32,7 @@ impl BackendKind {
             BackendKind::Http => "http",
             BackendKind::Postgres => "pg",
             BackendKind::Alertmanager => "am",
+            BackendKind::Host => "host",
         }
     }
 }
@@ -47,8 +51,9 @@ impl std::fmt::Display for BackendId {
 
 /// After a wake-up, how long to let a burst of events settle before polling.
 const WAKE_SETTLE: Duration = Duration::from_millis(150);
-/// After an event-driven poll, when to look again.
-const FOLLOW_UP: Duration = Duration::from_secs(1);
+/// After an event-driven poll, when to look again (in turn): an event can
+/// arrive a moment before the state it announces is listed.
+const FOLLOW_UPS: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
 
 /// What a poll found.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +62,7 @@ pub enum BackendData {
     Http(http::HttpProbe),
     Postgres(postgres::PgSummary),
     Alerts(alertmanager::AlertsSummary),
+    Host(host::HostSummary),
 }
 
 /// One poll's outcome, as sent to the UI.
@@ -84,6 +90,7 @@ pub enum Poller {
     Http(http::HttpPoller),
     Postgres(postgres::PgPoller),
     Alertmanager(alertmanager::AlertmanagerPoller),
+    Host(host::HostPoller),
 }
 
 impl Poller {
@@ -93,6 +100,7 @@ impl Poller {
             Poller::Http(p) => p.poll().await.map(BackendData::Http),
             Poller::Postgres(p) => p.poll().await.map(BackendData::Postgres),
             Poller::Alertmanager(p) => p.poll().await.map(BackendData::Alerts),
+            Poller::Host(p) => p.poll().await.map(BackendData::Host),
         }
     }
 }
@@ -143,7 +151,21 @@ pub fn targets(config: &Config) -> Vec<Target> {
             poller,
         )
     });
-    docker.chain(http).chain(postgres).chain(alertmanager).collect()
+    let host = config.host.enabled.then(|| {
+        let h = &config.host;
+        target(
+            BackendKind::Host,
+            "local",
+            (h.interval, Duration::from_secs(2), true),
+            Poller::Host(host::HostPoller::new(h)),
+        )
+    });
+    docker
+        .chain(http)
+        .chain(postgres)
+        .chain(alertmanager)
+        .chain(host)
+        .collect()
 }
 
 /// An HTTP client for one target: its timeout covers connect and the whole
@@ -177,7 +199,8 @@ impl Target {
     /// noticed without anyone pressing a key. Ends when the receiver is gone.
     pub async fn run(mut self, tx: mpsc::Sender<BackendReport>) {
         let mut failures: u32 = 0;
-        let mut follow_up = false;
+        // Follow-up polls still due after an event, counted down.
+        let mut follow_ups = 0usize;
         loop {
             let report = self.poll_once().await;
             if let Err(e) = &report.result {
@@ -190,10 +213,9 @@ impl Target {
                 return;
             }
             let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(2));
-            let wait = if std::mem::take(&mut follow_up) {
-                // An event can arrive a moment before the state it announces
-                // is listed: look once more shortly after.
-                FOLLOW_UP
+            let wait = if follow_ups > 0 {
+                follow_ups -= 1;
+                FOLLOW_UPS[FOLLOW_UPS.len() - 1 - follow_ups]
             } else if failures == 0 {
                 self.interval
             } else {
@@ -204,7 +226,7 @@ impl Target {
                 _ = self.wake.notified() => {
                     // Let a burst of events (kill, die, stop) settle into one poll.
                     tokio::time::sleep(WAKE_SETTLE).await;
-                    follow_up = true;
+                    follow_ups = FOLLOW_UPS.len();
                 }
             }
         }

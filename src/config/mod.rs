@@ -106,6 +106,10 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HostConfig {
+    /// Watch the machine opsdeck runs on.
+    pub enabled: bool,
+    #[serde(deserialize_with = "de_duration")]
+    pub interval: Duration,
     pub cpu_warn: u8,
     pub memory_warn: u8,
     pub disk_warn: u8,
@@ -114,6 +118,8 @@ pub struct HostConfig {
 impl Default for HostConfig {
     fn default() -> Self {
         Self {
+            enabled: true,
+            interval: Duration::from_secs(5),
             cpu_warn: 70,
             memory_warn: 80,
             disk_warn: 85,

@@ -153,12 +153,18 @@ fn table_with_notes(
         PaneId::Access | PaneId::Checklist => &[],
     };
     let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width));
-    let mut notes: Vec<Line> = kinds
-        .iter()
-        .flat_map(|k| state.backends_of(*k))
-        .filter_map(|b| widgets::backend_problem(b, state, theme))
-        .collect();
-    if !has_rows && notes.is_empty() {
+    let mut notes: Vec<Line> = if pane == PaneId::Services {
+        services::host_lines(state, theme).1
+    } else {
+        Vec::new()
+    };
+    notes.extend(
+        kinds
+            .iter()
+            .flat_map(|k| state.backends_of(*k))
+            .filter_map(|b| widgets::backend_problem(b, state, theme)),
+    );
+    if !has_rows && notes.len() <= usize::from(pane == PaneId::Services) {
         notes = summary;
     }
     let block = pane_block(state, theme, pane, status);

@@ -31,14 +31,16 @@ fn health_text(c: &ContainerRow) -> &'static str {
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let docker: Vec<_> = state.backends_of(BackendKind::Docker).collect();
     let http: Vec<_> = state.backends_of(BackendKind::Http).collect();
+    let (host_status, mut lines) = host_lines(state, theme);
     if docker.is_empty() && http.is_empty() {
-        return (
-            Status::Unknown,
-            not_configured(theme, "[[docker]] or [[http]]", &state.setup.config_hint),
-        );
+        lines.extend(not_configured(
+            theme,
+            "[[docker]] or [[http]]",
+            &state.setup.config_hint,
+        ));
+        return (host_status.unwrap_or(Status::Unknown), lines);
     }
-    let mut worst = Status::Ok;
-    let mut lines = Vec::new();
+    let mut worst = host_status.unwrap_or(Status::Ok);
     let mut problems = Vec::new();
     for b in &docker {
         if let Some(line) = backend_problem(b, state, theme) {
@@ -52,16 +54,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         worst = worst.min(host_status);
         lines.push(Line::from(vec![
             host_status.span(theme),
-            Span::styled(
-                format!(
-                    " {}: {}/{} up, {} unhealthy",
-                    b.id.name,
-                    d.count_state("running"),
-                    d.containers.len(),
-                    d.containers.iter().filter(|c| c.health == Health::Unhealthy).count(),
-                ),
-                style,
-            ),
+            Span::styled(format!(" {}: {}", b.id.name, counts(d)), style),
         ]));
         problems.extend(
             d.containers
@@ -99,6 +92,56 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         ]));
     }
     (worst, lines)
+}
+
+/// "4 up, 1 unhealthy, 1 exited, 2 restarting": problems only when there are some.
+fn counts(d: &crate::backends::docker::DockerSummary) -> String {
+    let mut parts = vec![format!("{} up", d.count_state("running"))];
+    let unhealthy = d.containers.iter().filter(|c| c.health == Health::Unhealthy).count();
+    for (n, what) in [
+        (unhealthy, "unhealthy"),
+        (d.count_state("exited"), "exited"),
+        (d.count_state("restarting"), "restarting"),
+        (d.count_state("dead"), "dead"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    parts.join(", ")
+}
+
+/// The machine opsdeck runs on, one line; warn-styled parts over threshold.
+pub fn host_lines(state: &State, theme: &Theme) -> (Option<Status>, Vec<Line<'static>>) {
+    let Some(b) = state.backends_of(BackendKind::Host).next() else {
+        return (None, Vec::new());
+    };
+    let Some(h) = b.host() else {
+        return (None, backend_problem(b, state, theme).into_iter().collect());
+    };
+    let part = |text: String, high: bool| {
+        Span::styled(
+            text,
+            data_style(b, state, theme, theme.style(if high { Role::Warn } else { Role::Text })),
+        )
+    };
+    let status = if h.any_high() { Status::Warn } else { Status::Ok };
+    let mut spans = vec![status.span(theme), Span::styled(" host: ", theme.style(Role::Text))];
+    if let Some(cpu) = h.cpu_pct {
+        spans.push(part(format!("cpu {cpu:.0}% "), h.cpu_high()));
+    }
+    spans.push(part(format!("mem {:.0}% ", h.memory_pct), h.memory_high()));
+    spans.push(part(
+        format!("load {:.2} ", h.load[0]),
+        h.load[0] > h.cores.max(1) as f64,
+    ));
+    if let Some(d) = h.disks.first() {
+        spans.push(part(
+            format!("{} {:.0}%", d.mount, d.used_pct),
+            d.used_pct >= h.disk_warn,
+        ));
+    }
+    (Some(status), vec![Line::from(spans)])
 }
 
 /// Full pane: every container, worst first, with the endpoints after.
