@@ -523,3 +523,51 @@ fn leaving_the_pane_stops_the_log() {
     assert!(s.logs.is_none());
     assert_eq!(s.view, View::Zoom(PaneId::Alerts));
 }
+
+#[test]
+fn services_filter_narrows_live_and_esc_peels_it() {
+    let mut s = fixtures::state();
+    update(&mut s, key('1'));
+    update(&mut s, key('/'));
+    for c in "WORK".chars() {
+        update(&mut s, key(c));
+    }
+    assert!(s.filter_typing);
+    assert_eq!(
+        s.container_rows()
+            .iter()
+            .map(|(_, c)| c.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["worker"]
+    );
+    // q while typing is text, not quit.
+    update(&mut s, key('q'));
+    assert!(!s.quit);
+    update(&mut s, code(KeyCode::Backspace));
+    update(&mut s, code(KeyCode::Enter));
+    assert!(!s.filter_typing);
+    assert_eq!(s.selected_container().map(|(_, c)| c.name.as_str()), Some("worker"));
+    // Labels match too (compose service label of "web").
+    s.services_filter = Some("service=web".into());
+    assert_eq!(s.container_rows().len(), 1);
+    update(&mut s, code(KeyCode::Esc));
+    assert!(s.services_filter.is_none());
+    assert_eq!(s.view, View::Zoom(PaneId::Services), "first esc clears the filter");
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.view, View::Dashboard);
+}
+
+#[test]
+fn stopped_containers_can_be_hidden() {
+    let mut s = fixtures::state();
+    update(&mut s, key('1'));
+    update(&mut s, key('G'));
+    let all = s.container_rows().len();
+    update(&mut s, key('a'));
+    assert!(!s.show_stopped);
+    assert_eq!(s.container_rows().len(), all - 1, "the exited worker is hidden");
+    assert!(
+        s.selection[0] < s.row_count(PaneId::Services),
+        "selection stays on a row"
+    );
+}

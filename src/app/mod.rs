@@ -1,6 +1,7 @@
 //! Application core: `State`, the `Msg`s that change it, the `Command`s it asks
 //! for, and `update`, the only place state changes. No IO here.
 
+mod input;
 mod logs;
 mod pane;
 mod state;

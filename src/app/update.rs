@@ -142,6 +142,9 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     if let Some(commands) = super::update_logs::on_typing_key(state, &ev) {
         return commands;
     }
+    if state.filter_typing {
+        return on_filter_key(state, &ev);
+    }
     let scopes = active_scopes(state);
     let mut seq = state.pending.clone();
     seq.push(key);
@@ -204,8 +207,13 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Dashboard => state.view = View::Dashboard,
         Action::Back => {
+            // Esc peels one layer at a time: message, filter, then the pane.
             if state.status.take().is_none() {
-                state.view = View::Dashboard;
+                if state.view == View::Zoom(PaneId::Services) && state.services_filter.take().is_some() {
+                    clamp_selection(state, PaneId::Services);
+                } else {
+                    state.view = View::Dashboard;
+                }
             }
         }
         Action::Pane(p) => {
@@ -227,6 +235,14 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details => return open_details(state),
         Action::Logs => return super::update_logs::open(state),
+        Action::Filter => {
+            state.filter_typing = true;
+            state.services_filter.get_or_insert_with(String::new);
+        }
+        Action::ToggleStopped => {
+            state.show_stopped = !state.show_stopped;
+            clamp_selection(state, PaneId::Services);
+        }
         // Log actions outside an open log do nothing.
         Action::Search
         | Action::SearchNext
@@ -321,6 +337,34 @@ fn on_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command) -> Vec<Comma
         }
         _ => Vec::new(),
     }
+}
+
+/// Services filter being typed: applied live, Enter keeps it, Esc drops it.
+fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
+    use super::input::{edit, Edit};
+    state.dirty = true;
+    let buf = state.services_filter.get_or_insert_with(String::new);
+    match edit(buf, ev) {
+        Edit::Editing => {}
+        Edit::Submit => {
+            state.filter_typing = false;
+            if state.services_filter.as_deref() == Some("") {
+                state.services_filter = None;
+            }
+        }
+        Edit::Cancel => {
+            state.filter_typing = false;
+            state.services_filter = None;
+        }
+    }
+    clamp_selection(state, PaneId::Services);
+    Vec::new()
+}
+
+fn clamp_selection(state: &mut State, pane: PaneId) {
+    let last = state.row_count(pane).saturating_sub(1);
+    let sel = &mut state.selection[pane.index()];
+    *sel = (*sel).min(last);
 }
 
 fn move_selection(state: &mut State, action: Action) {

@@ -1,10 +1,11 @@
 //! Keys and messages of an open container log.
 
+use super::input::{edit, Edit};
 use super::logs::LogView;
 use super::{Command, Level, Msg, PaneId, State, View};
 use crate::backends::docker_logs::LogEvent;
 use crate::config::keymap::Action;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 /// Lines fetched from before the log was opened.
 pub const TAIL_LINES: usize = 500;
@@ -65,9 +66,10 @@ pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
     let view = state.logs.as_mut()?;
     let typing = view.typing.as_mut()?;
     state.dirty = true;
-    match ev.code {
-        KeyCode::Esc => view.typing = None,
-        KeyCode::Enter => {
+    match edit(typing, ev) {
+        Edit::Editing => {}
+        Edit::Cancel => view.typing = None,
+        Edit::Submit => {
             let query = view.typing.take().unwrap_or_default();
             view.search = (!query.is_empty()).then_some(query);
             view.current = None;
@@ -75,12 +77,6 @@ pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
                 super::update::set_status(state, Level::Warn, "no match");
             }
         }
-        KeyCode::Backspace => {
-            typing.pop();
-        }
-        KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => typing.clear(),
-        KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => typing.push(c),
-        _ => {}
     }
     Some(Vec::new())
 }

@@ -23,6 +23,8 @@ pub struct ContainerRow {
     pub health: Health,
     pub exit_code: Option<i64>,
     pub compose_project: Option<String>,
+    /// "key=value", sorted: searched by the filter.
+    pub labels: Vec<String>,
 }
 
 impl ContainerRow {
@@ -37,6 +39,16 @@ impl ContainerRow {
             ("running", _, _) => 6,
             _ => 5,
         }
+    }
+
+    /// Case-insensitive match on name, image, compose project and labels.
+    pub fn matches(&self, query: &str) -> bool {
+        let q = query.to_lowercase();
+        let hit = |s: &str| s.to_lowercase().contains(&q);
+        hit(&self.name)
+            || hit(&self.image)
+            || self.compose_project.as_deref().is_some_and(hit)
+            || self.labels.iter().any(|l| hit(l))
     }
 
     pub fn is_problem(&self) -> bool {
@@ -235,6 +247,11 @@ fn row_from_summary(c: bollard::models::ContainerSummary) -> ContainerRow {
             .labels
             .as_ref()
             .and_then(|l| l.get("com.docker.compose.project").cloned()),
+        labels: {
+            let mut l: Vec<String> = c.labels.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
+            l.sort();
+            l
+        },
         status,
     }
 }

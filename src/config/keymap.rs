@@ -45,6 +45,8 @@ pub enum Action {
     LogTimestamps,
     LogPause,
     LogSave,
+    Filter,
+    ToggleStopped,
     /// Services: restart the selected container.
     Restart,
     /// Services: stop the selected container, or start it when it is not running.
@@ -83,6 +85,8 @@ impl Action {
             Action::LogTimestamps,
             Action::LogPause,
             Action::LogSave,
+            Action::Filter,
+            Action::ToggleStopped,
             Action::Restart,
             Action::StopStart,
         ]);
@@ -117,6 +121,8 @@ impl Action {
             Action::LogTimestamps => "logs.timestamps".into(),
             Action::LogPause => "logs.pause".into(),
             Action::LogSave => "logs.save".into(),
+            Action::Filter => "filter".into(),
+            Action::ToggleStopped => "services.stopped".into(),
             Action::Restart => "container.restart".into(),
             Action::StopStart => "container.stop-start".into(),
         }
@@ -151,6 +157,8 @@ impl Action {
             Action::LogTimestamps => "timestamps".into(),
             Action::LogPause => "pause".into(),
             Action::LogSave => "save".into(),
+            Action::Filter => "filter".into(),
+            Action::ToggleStopped => "stopped".into(),
             Action::Restart => "restart".into(),
             Action::StopStart => "stop/start".into(),
         }
@@ -185,6 +193,8 @@ impl Action {
             Action::LogTimestamps => "Show or hide timestamps".into(),
             Action::LogPause => "Pause or resume following".into(),
             Action::LogSave => "Save the shown log lines to a file".into(),
+            Action::Filter => "Filter the list (name, image, project, labels)".into(),
+            Action::ToggleStopped => "Show or hide stopped containers".into(),
             Action::Restart => "Restart the selected container (asks first)".into(),
             Action::StopStart => "Stop the selected container, or start it (asks first)".into(),
         }

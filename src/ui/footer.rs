@@ -57,6 +57,7 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::MoveUp,
             Action::Details,
             Action::Logs,
+            Action::Filter,
             Action::Restart,
             Action::StopStart,
             Action::Back,

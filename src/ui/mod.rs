@@ -153,11 +153,11 @@ fn table_with_notes(
         PaneId::Access | PaneId::Checklist => &[],
     };
     let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width));
-    let mut notes: Vec<Line> = if pane == PaneId::Services {
-        services::host_lines(state, theme).1
-    } else {
-        Vec::new()
-    };
+    let mut notes: Vec<Line> = Vec::new();
+    if pane == PaneId::Services {
+        notes.extend(services::host_lines(state, theme).1);
+        notes.extend(services::view_line(state, theme));
+    }
     notes.extend(
         kinds
             .iter()

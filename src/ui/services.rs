@@ -111,6 +111,25 @@ fn counts(d: &crate::backends::docker::DockerSummary) -> String {
     parts.join(", ")
 }
 
+/// What narrows the table (filter, running only), when anything does.
+pub fn view_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
+    let mut parts = Vec::new();
+    if let Some(q) = &state.services_filter {
+        let cursor = if state.filter_typing { "█" } else { "" };
+        parts.push(format!("filter: {q}{cursor}"));
+    }
+    if !state.show_stopped {
+        parts.push("running only".into());
+    }
+    (!parts.is_empty()).then(|| {
+        let shown = state.container_rows().len();
+        Line::from(Span::styled(
+            format!("  [{}] {shown} shown", parts.join("] [")),
+            theme.style(Role::Info),
+        ))
+    })
+}
+
 /// The machine opsdeck runs on, one line; warn-styled parts over threshold.
 pub fn host_lines(state: &State, theme: &Theme) -> (Option<Status>, Vec<Line<'static>>) {
     let Some(b) = state.backends_of(BackendKind::Host).next() else {
@@ -147,21 +166,18 @@ pub fn host_lines(state: &State, theme: &Theme) -> (Option<Status>, Vec<Line<'st
 /// Full pane: every container, worst first, with the endpoints after.
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut rows = Vec::new();
-    for b in state.backends_of(BackendKind::Docker) {
-        let Some(d) = b.docker() else { continue };
-        for c in &d.containers {
-            let s = container_status(c);
-            let style = data_style(b, state, theme, theme.style(s.role()));
-            rows.push(Row::new(vec![
-                Cell::from(s.span(theme)),
-                Cell::from(c.name.clone()).style(style),
-                Cell::from(c.state.clone()).style(style),
-                Cell::from(health_text(c)).style(style),
-                Cell::from(c.status.clone()).style(style),
-                Cell::from(c.image.clone()).style(theme.style(Role::Muted)),
-                Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
-            ]));
-        }
+    for (b, c) in state.container_rows() {
+        let s = container_status(c);
+        let style = data_style(b, state, theme, theme.style(s.role()));
+        rows.push(Row::new(vec![
+            Cell::from(s.span(theme)),
+            Cell::from(c.name.clone()).style(style),
+            Cell::from(c.state.clone()).style(style),
+            Cell::from(health_text(c)).style(style),
+            Cell::from(c.status.clone()).style(style),
+            Cell::from(c.image.clone()).style(theme.style(Role::Muted)),
+            Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
+        ]));
     }
     for b in state.backends_of(BackendKind::Http) {
         let (s, text) = match b.http() {
