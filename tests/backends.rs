@@ -676,3 +676,33 @@ async fn host_resources_are_read_from_this_machine() {
     assert!(h.disks.iter().any(|d| d.mount == "/"), "{:?}", h.disks);
     assert!(h.disks.iter().all(|d| (0.0..=100.0).contains(&d.used_pct)));
 }
+
+#[test]
+fn certificate_days_left_are_read_from_the_certificate() {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(10) + time::Duration::hours(1);
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = params.self_signed(&key).expect("certificate");
+    assert_eq!(opsdeck::backends::http::cert_days_left(cert.der()), Some(10));
+}
+
+#[tokio::test]
+async fn failing_endpoint_counts_failures_in_a_row() {
+    let (addr, h) = garbage_server(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n").await;
+    let mut t = one_target(&format!(
+        "[[http]]\nname = \"api\"\nurl = \"http://{addr}/health\"\ntimeout = \"1s\"\n"
+    ));
+    for expected in 1..=3 {
+        let Ok(BackendData::Http(p)) = t.poll_once().await.result else {
+            panic!("an answer, even a bad one")
+        };
+        assert_eq!((p.status, p.ok(), p.failures), (503, false, expected));
+        assert_eq!(p.last_success, None);
+    }
+    h.abort();
+    // Nothing listens now: the error says how long it has been failing.
+    let err = t.poll_once().await.result.expect_err("refused");
+    assert!(err.contains("4 failed in a row, no success yet"), "{err}");
+}

@@ -1,18 +1,31 @@
-//! HTTP health endpoints.
+//! HTTP health endpoints: status, latency, the run of failures, and for https
+//! the days left on the server's certificate.
 
 use crate::config::HttpConfig;
-use std::time::Instant;
+use chrono::{DateTime, Utc};
+use std::time::{Duration, Instant};
+
+/// Certificates expiring sooner than this are a warning.
+pub const CERT_WARN_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpProbe {
     pub status: u16,
     pub expected: u16,
     pub latency_ms: u64,
+    /// Failed checks in a row, this one included (0 when it passed).
+    pub failures: u32,
+    pub last_success: Option<DateTime<Utc>>,
+    /// Days until the server certificate expires (https only).
+    pub cert_days_left: Option<i64>,
 }
 
 impl HttpProbe {
     pub fn ok(&self) -> bool {
         self.status == self.expected
+    }
+    pub fn cert_expiring(&self) -> bool {
+        self.cert_days_left.is_some_and(|d| d < CERT_WARN_DAYS)
     }
 }
 
@@ -20,19 +33,43 @@ pub struct HttpPoller {
     url: crate::config::ConfigUrl,
     expected: u16,
     client: Result<reqwest::Client, String>,
+    failures: u32,
+    last_success: Option<DateTime<Utc>>,
 }
 
 impl HttpPoller {
     pub fn new(cfg: &HttpConfig) -> Self {
-        let client = super::http_client(cfg.timeout);
         Self {
             url: cfg.url.clone(),
             expected: cfg.expect_status,
-            client,
+            client: client(cfg.timeout),
+            failures: 0,
+            last_success: None,
         }
     }
 
     pub async fn poll(&mut self) -> Result<HttpProbe, String> {
+        let result = self.check().await;
+        let passed = matches!(&result, Ok(p) if p.ok());
+        self.failures = if passed { 0 } else { self.failures.saturating_add(1) };
+        if passed {
+            self.last_success = Some(Utc::now());
+        }
+        let since = match self.last_success {
+            Some(t) => format!("last success {}", t.format("%H:%M:%S")),
+            None => "no success yet".into(),
+        };
+        match result {
+            Ok(p) => Ok(HttpProbe {
+                failures: self.failures,
+                last_success: self.last_success,
+                ..p
+            }),
+            Err(e) => Err(format!("{e} ({} failed in a row, {since})", self.failures)),
+        }
+    }
+
+    async fn check(&self) -> Result<HttpProbe, String> {
         let client = self.client.as_ref().map_err(Clone::clone)?;
         let url = self.url.expand()?;
         let started = Instant::now();
@@ -42,10 +79,44 @@ impl HttpPoller {
             .await
             // reqwest errors include the URL, which may carry an expanded secret.
             .map_err(|e| super::error_chain(&e.without_url()))?;
+        let cert_days_left = resp
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(|info| info.peer_certificate())
+            .and_then(cert_days_left);
         Ok(HttpProbe {
             status: resp.status().as_u16(),
             expected: self.expected,
             latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            failures: 0,
+            last_success: None,
+            cert_days_left,
         })
+    }
+}
+
+/// Like the shared client, but keeping the peer certificate for the expiry check.
+fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+        .tls_info(true)
+        .build()
+        .map_err(|e| super::error_chain(&e))
+}
+
+/// Whole days until a DER certificate's notAfter; negative once expired.
+pub fn cert_days_left(der: &[u8]) -> Option<i64> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let not_after = cert.validity().not_after.timestamp();
+    Some((not_after - Utc::now().timestamp()).div_euclid(86_400))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn garbage_certificate_is_no_answer() {
+        assert_eq!(super::cert_days_left(b"not a certificate"), None);
     }
 }

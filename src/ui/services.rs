@@ -70,14 +70,11 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             continue;
         }
         if let Some(p) = b.http() {
-            let s = if p.ok() { Status::Ok } else { Status::Crit };
+            let (s, text) = endpoint(p);
             worst = worst.min(s);
             lines.push(Line::from(vec![
                 s.span(theme),
-                Span::styled(
-                    format!(" {}: HTTP {} {} ms", b.id.name, p.status, p.latency_ms),
-                    theme.style(s.role()),
-                ),
+                Span::styled(format!(" {}: {text}", b.id.name), theme.style(s.role())),
             ]));
         }
     }
@@ -109,6 +106,29 @@ fn counts(d: &crate::backends::docker::DockerSummary) -> String {
         }
     }
     parts.join(", ")
+}
+
+/// An endpoint's status and one line about it: code, latency, the run of
+/// failures, certificate days when https.
+fn endpoint(p: &crate::backends::http::HttpProbe) -> (Status, String) {
+    let status = if !p.ok() {
+        Status::Crit
+    } else if p.cert_expiring() {
+        Status::Warn
+    } else {
+        Status::Ok
+    };
+    let mut text = format!("HTTP {} {} ms", p.status, p.latency_ms);
+    if !p.ok() {
+        text.push_str(&format!(" (want {}), {} failed in a row", p.expected, p.failures));
+        if let Some(t) = p.last_success {
+            text.push_str(&format!(", last ok {}", t.format("%H:%M:%S")));
+        }
+    }
+    if let Some(days) = p.cert_days_left {
+        text.push_str(&format!(", cert {days}d"));
+    }
+    (status, text)
 }
 
 /// What narrows the table (filter, running only), when anything does.
@@ -181,10 +201,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     for b in state.backends_of(BackendKind::Http) {
         let (s, text) = match b.http() {
-            Some(p) if b.freshness(state.now) == crate::app::Freshness::Ok => (
-                if p.ok() { Status::Ok } else { Status::Crit },
-                format!("HTTP {} ({} ms)", p.status, p.latency_ms),
-            ),
+            Some(p) if b.freshness(state.now) == crate::app::Freshness::Ok => endpoint(p),
             _ => (
                 Status::from(b.freshness(state.now)),
                 b.last_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default(),
