@@ -571,3 +571,71 @@ fn stopped_containers_can_be_hidden() {
         "selection stays on a row"
     );
 }
+
+#[test]
+fn own_alerts_follow_what_the_panes_see() {
+    use opsdeck::app::own_alerts;
+    use opsdeck::backends::BackendData;
+    let mut s = fixtures::state();
+    let names = |s: &opsdeck::app::State| own_alerts::rows(s).into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let all = names(&s);
+    for expected in [
+        "ContainerUnhealthy",
+        "ContainerExited",
+        "PostgresLongQuery",
+        "HostMemoryHigh",
+        "HostDiskFull",
+        "CertificateExpiring",
+    ] {
+        assert!(all.iter().any(|n| n == expected), "{expected} missing from {all:?}");
+    }
+    // First seen stays put across polls.
+    let first = own_alerts::rows(&s)
+        .into_iter()
+        .find(|r| r.name == "ContainerExited")
+        .map(|r| r.starts_at);
+    let later = fixtures::t0() + chrono::Duration::seconds(30);
+    s.now = later;
+    let docker = BackendData::Docker(fixtures::docker_summary());
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Docker, "local"),
+            at: later,
+            result: Ok(docker),
+        }),
+    );
+    let again = own_alerts::rows(&s)
+        .into_iter()
+        .find(|r| r.name == "ContainerExited")
+        .map(|r| r.starts_at);
+    assert_eq!(first, again);
+    // Alertmanager unreachable is an alert of its own, and a fixed container clears.
+    let am = fixtures::id(BackendKind::Alertmanager, "prod");
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: am,
+            at: later,
+            result: Err("connection refused".into()),
+        }),
+    );
+    let mut fixed = fixtures::docker_summary();
+    fixed.containers.retain(|c| c.name != "worker");
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Docker, "local"),
+            at: later,
+            result: Ok(BackendData::Docker(fixed)),
+        }),
+    );
+    let now = names(&s);
+    assert!(now.contains(&"AlertmanagerDown".to_string()), "{now:?}");
+    assert!(!now.contains(&"ContainerExited".to_string()), "{now:?}");
+    assert_eq!(
+        own_alerts::rows(&s)[0].severity,
+        opsdeck::backends::alertmanager::Severity::Critical,
+        "critical first"
+    );
+}

@@ -3,6 +3,7 @@
 
 mod input;
 mod logs;
+pub mod own_alerts;
 mod pane;
 mod state;
 mod update;

@@ -175,6 +175,8 @@ pub struct State {
     /// Selected row per pane when zoomed.
     pub selection: [usize; 5],
     pub status: Option<StatusLine>,
+    /// First seen time of each of opsdeck's own alerts that holds now.
+    pub own_alerts_since: std::collections::BTreeMap<String, DateTime<Utc>>,
     /// Services: only containers matching this (name, image, project, labels).
     pub services_filter: Option<String>,
     /// Services: the filter is being typed (and applied as it is typed).
@@ -207,6 +209,7 @@ impl State {
             setup: Setup::default(),
             selection: [0; 5],
             status: None,
+            own_alerts_since: Default::default(),
             services_filter: None,
             filter_typing: false,
             show_stopped: true,
@@ -245,11 +248,14 @@ impl State {
         match pane {
             PaneId::Services => self.container_rows().len() + self.backends_of(BackendKind::Http).count(),
             PaneId::Database => self.backends_of(BackendKind::Postgres).count(),
-            PaneId::Alerts => self
-                .backends_of(BackendKind::Alertmanager)
-                .filter_map(|b| b.alerts())
-                .map(|a| a.alerts.len())
-                .sum(),
+            PaneId::Alerts => {
+                super::own_alerts::rows(self).len()
+                    + self
+                        .backends_of(BackendKind::Alertmanager)
+                        .filter_map(|b| b.alerts())
+                        .map(|a| a.alerts.len())
+                        .sum::<usize>()
+            }
             PaneId::Access => self.setup.access_sources.len(),
             PaneId::Checklist => 0,
         }

@@ -116,6 +116,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> Vec<Command> {
     if let Some((level, text)) = note {
         set_status(state, level, text);
     }
+    super::own_alerts::refresh(state);
     Vec::new()
 }
 

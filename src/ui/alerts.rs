@@ -1,7 +1,7 @@
 //! Alerts pane: what Alertmanager holds, worst and oldest first.
 
 use super::widgets::{age, backend_problem, data_style, fit, not_configured, Status};
-use crate::app::{PaneId, State};
+use crate::app::{own_alerts, PaneId, State};
 use crate::backends::alertmanager::{AlertRow, Severity};
 use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
@@ -23,15 +23,23 @@ fn alert_status(a: &AlertRow) -> Status {
 
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let sources: Vec<_> = state.backends_of(BackendKind::Alertmanager).collect();
-    if sources.is_empty() {
-        return (
-            Status::Unknown,
-            not_configured(theme, "[[alertmanager]]", &state.setup.config_hint),
-        );
-    }
-    let mut worst = Status::Ok;
+    let own = own_alerts::rows(state);
+    let mut worst = if sources.is_empty() {
+        Status::Unknown
+    } else {
+        Status::Ok
+    };
     let mut lines = Vec::new();
-    let mut firing: Vec<AlertRow> = Vec::new();
+    if sources.is_empty() {
+        lines.extend(not_configured(theme, "[[alertmanager]]", &state.setup.config_hint));
+    }
+    if !own.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("opsdeck: {} raised", own.len()),
+            theme.style(Role::Text),
+        )));
+    }
+    let mut firing: Vec<AlertRow> = own;
     for b in &sources {
         if let Some(line) = backend_problem(b, state, theme) {
             worst = worst.min(Status::from(b.freshness(state.now)));
@@ -91,7 +99,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
 }
 
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut all: Vec<(String, AlertRow, ratatui::style::Style)> = Vec::new();
+    let mut all: Vec<(String, AlertRow, ratatui::style::Style)> = own_alerts::rows(state)
+        .into_iter()
+        .map(|r| ("opsdeck".to_string(), r, theme.style(Role::Text)))
+        .collect();
     for b in state.backends_of(BackendKind::Alertmanager) {
         let Some(a) = b.alerts() else { continue };
         let style = data_style(b, state, theme, theme.style(Role::Text));
