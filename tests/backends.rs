@@ -706,3 +706,77 @@ async fn failing_endpoint_counts_failures_in_a_row() {
     let err = t.poll_once().await.result.expect_err("refused");
     assert!(err.contains("4 failed in a row, no success yet"), "{err}");
 }
+
+#[tokio::test]
+async fn restart_loop_and_unhealthy_containers_are_reported_as_such() {
+    use bollard::models::{HealthConfig, RestartPolicy, RestartPolicyNameEnum};
+    use opsdeck::backends::docker::Health;
+    let d = docker().await;
+    let looping = unique("od-loop");
+    let sick = unique("od-sick");
+    let create = |name: String, cmd: &str, health: Option<HealthConfig>, restart: bool| {
+        let d = d.clone();
+        let cfg = ContainerConfig {
+            image: Some(common::test_image()),
+            cmd: Some(vec!["sh".into(), "-c".into(), cmd.into()]),
+            healthcheck: health,
+            host_config: Some(HostConfig {
+                network_mode: Some("none".into()),
+                restart_policy: restart.then(|| RestartPolicy {
+                    name: Some(RestartPolicyNameEnum::ALWAYS),
+                    maximum_retry_count: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        async move {
+            d.create_container(
+                Some(CreateContainerOptions {
+                    name: name.clone(),
+                    platform: None,
+                }),
+                cfg,
+            )
+            .await
+            .expect("create");
+            d.start_container(&name, None::<StartContainerOptions<String>>)
+                .await
+                .expect("start");
+        }
+    };
+    create(looping.clone(), "sleep 0.2; exit 1", None, true).await;
+    let probe = HealthConfig {
+        test: Some(vec!["CMD".into(), "false".into()]),
+        interval: Some(200_000_000),
+        retries: Some(1),
+        ..Default::default()
+    };
+    create(sick.clone(), "sleep 300", Some(probe), false).await;
+
+    let mut t = one_target(&format!(
+        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
+        common::docker_host()
+    ));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (mut loop_restarts, mut sick_seen) = (0, false);
+    while Instant::now() < deadline && (loop_restarts < 2 || !sick_seen) {
+        if let Ok(BackendData::Docker(s)) = t.poll_once().await.result {
+            if let Some(c) = s.containers.iter().find(|c| c.name == looping) {
+                loop_restarts = loop_restarts.max(c.restarts.unwrap_or(0));
+            }
+            sick_seen |= s
+                .containers
+                .iter()
+                .any(|c| c.name == sick && c.health == Health::Unhealthy && c.is_problem());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    remove(&d, &looping).await;
+    remove(&d, &sick).await;
+    assert!(
+        loop_restarts >= 2,
+        "restart count of the looping container: {loop_restarts}"
+    );
+    assert!(sick_seen, "failing health check shown as unhealthy");
+}

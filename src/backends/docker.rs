@@ -3,6 +3,7 @@
 use crate::config::DockerConfig;
 use bollard::container::ListContainersOptions;
 use bollard::Docker;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
@@ -14,6 +15,7 @@ pub enum Health {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerRow {
+    pub id: String,
     pub name: String,
     pub image: String,
     /// created, running, paused, restarting, removing, exited, dead
@@ -25,6 +27,9 @@ pub struct ContainerRow {
     pub compose_project: Option<String>,
     /// "key=value", sorted: searched by the filter.
     pub labels: Vec<String>,
+    /// Restart count and OOM kill, known for the problem rows (read by inspect).
+    pub restarts: Option<i64>,
+    pub oom_killed: bool,
 }
 
 impl ContainerRow {
@@ -180,7 +185,11 @@ pub async fn follow_events(url: String, wake: std::sync::Arc<tokio::sync::Notify
 pub struct DockerPoller {
     url: String,
     timeout_secs: u64,
-    client: Option<Docker>,
+    /// The client and the engine version it reported, per connection.
+    client: Option<(Docker, String)>,
+    /// Inspect results of problem containers, by (id, status text): status
+    /// changes whenever the container does, so a hit is still true.
+    inspected: HashMap<(String, String), (i64, bool)>,
 }
 
 impl DockerPoller {
@@ -189,6 +198,7 @@ impl DockerPoller {
             url: cfg.url.as_written().to_string(),
             timeout_secs: cfg.timeout.as_secs().max(1),
             client: None,
+            inspected: HashMap::new(),
         }
     }
 
@@ -197,15 +207,20 @@ impl DockerPoller {
     }
 
     pub async fn poll(&mut self) -> Result<DockerSummary, String> {
-        let client = match &self.client {
+        let (client, version) = match &self.client {
             Some(c) => c.clone(),
             None => {
                 let c = connect(&self.url, self.timeout_secs).await?;
-                self.client = Some(c.clone());
-                c
+                let v = c
+                    .version()
+                    .await
+                    .map_err(|e| self.forget(e))?
+                    .version
+                    .unwrap_or_default();
+                self.client = Some((c.clone(), v.clone()));
+                (c, v)
             }
         };
-        let version = client.version().await.map_err(|e| self.forget(e))?;
         let list = client
             .list_containers(Some(ListContainersOptions::<String> {
                 all: true,
@@ -214,9 +229,29 @@ impl DockerPoller {
             .await
             .map_err(|e| self.forget(e))?;
         let mut containers: Vec<ContainerRow> = list.into_iter().map(row_from_summary).collect();
+        // Restart counts are not in the list: inspect only the few problem rows.
+        let mut seen = HashMap::new();
+        for c in containers.iter_mut().filter(|c| c.is_problem()) {
+            let key = (c.id.clone(), c.status.clone());
+            let found = match self.inspected.get(&key) {
+                Some(v) => Some(*v),
+                None => client.inspect_container(&c.id, None).await.ok().map(|i| {
+                    (
+                        i.restart_count.unwrap_or(0),
+                        i.state.and_then(|s| s.oom_killed).unwrap_or(false),
+                    )
+                }),
+            };
+            if let Some((restarts, oom)) = found {
+                c.restarts = Some(restarts);
+                c.oom_killed = oom;
+                seen.insert(key, (restarts, oom));
+            }
+        }
+        self.inspected = seen;
         containers.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
         Ok(DockerSummary {
-            engine_version: version.version.unwrap_or_default(),
+            engine_version: version,
             containers,
         })
     }
@@ -238,6 +273,7 @@ fn row_from_summary(c: bollard::models::ContainerSummary) -> ContainerRow {
         .unwrap_or_default();
     let status = c.status.clone().unwrap_or_default();
     ContainerRow {
+        id: c.id.clone().unwrap_or_default(),
         name,
         image: c.image.clone().unwrap_or_default(),
         state: c.state.clone().unwrap_or_default(),
@@ -253,6 +289,8 @@ fn row_from_summary(c: bollard::models::ContainerSummary) -> ContainerRow {
             l
         },
         status,
+        restarts: None,
+        oom_killed: false,
     }
 }
 

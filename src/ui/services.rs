@@ -82,7 +82,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     for (_, c) in problems {
         let s = container_status(&c);
         worst = worst.min(s);
-        let text = format!(" {} {}", c.name, c.status);
+        let text = format!(" {} {}{}", c.name, c.status, restart_note(&c));
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
@@ -106,6 +106,26 @@ fn counts(d: &crate::backends::docker::DockerSummary) -> String {
         }
     }
     parts.join(", ")
+}
+
+/// " · 4 restarts · OOM" for the tile, when known and worth saying.
+fn restart_note(c: &ContainerRow) -> String {
+    let mut note = String::new();
+    if let Some(n) = c.restarts.filter(|n| *n > 0) {
+        note.push_str(&format!(" · {n} restarts"));
+    }
+    if c.oom_killed {
+        note.push_str(" · OOM");
+    }
+    note
+}
+
+fn restarts_cell(c: &ContainerRow) -> String {
+    match (c.restarts, c.oom_killed) {
+        (Some(n), true) => format!("{n} OOM"),
+        (Some(n), false) => n.to_string(),
+        (None, _) => "-".into(),
+    }
 }
 
 /// An endpoint's status and one line about it: code, latency, the run of
@@ -195,6 +215,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Cell::from(c.state.clone()).style(style),
             Cell::from(health_text(c)).style(style),
             Cell::from(c.status.clone()).style(style),
+            Cell::from(restarts_cell(c)).style(style),
             Cell::from(c.image.clone()).style(theme.style(Role::Muted)),
             Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
         ]));
@@ -214,17 +235,20 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Cell::from("-"),
             Cell::from(text).style(theme.style(s.role())),
             Cell::from(""),
+            Cell::from(""),
             Cell::from("http"),
         ]));
     }
-    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "IMAGE", "HOST"]).style(theme.style(Role::Title));
+    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "RESTARTS", "IMAGE", "HOST"])
+        .style(theme.style(Role::Title));
     let widths = [
         Constraint::Length(1),
-        Constraint::Percentage(24),
+        Constraint::Percentage(22),
         Constraint::Length(10),
         Constraint::Length(9),
-        Constraint::Percentage(30),
-        Constraint::Percentage(22),
+        Constraint::Percentage(28),
+        Constraint::Length(9),
+        Constraint::Percentage(20),
         Constraint::Percentage(10),
     ];
     let has_rows = !rows.is_empty();
