@@ -722,7 +722,7 @@ async fn restart_loop_and_unhealthy_containers_are_reported_as_such() {
             healthcheck: health,
             host_config: Some(HostConfig {
                 network_mode: Some("none".into()),
-                restart_policy: restart.then(|| RestartPolicy {
+                restart_policy: restart.then_some(RestartPolicy {
                     name: Some(RestartPolicyNameEnum::ALWAYS),
                     maximum_retry_count: None,
                 }),
