@@ -3,7 +3,10 @@
 # while the dashboard sits open against real services in tmux.
 #
 #   tests/run.sh bash benches/idle_cost.sh          # with the test services
-#   DURATION=60 WIDTH=120 HEIGHT=40 tests/run.sh bash benches/idle_cost.sh
+#   DURATION=60 WIDTH=120 HEIGHT=40 CONTAINERS=200 tests/run.sh bash benches/idle_cost.sh
+#
+# dockerd's CPU is measured twice over the same duration, without and with
+# opsdeck attached: the difference is what opsdeck costs the daemon.
 #
 # Terminal bytes are what `script` records from opsdeck's pty; "all writes"
 # is opsdeck's write() total from /proc/PID/io (wchar), which also counts the
@@ -15,6 +18,7 @@ DURATION=${DURATION:-30}
 WARMUP=${WARMUP:-5}
 WIDTH=${WIDTH:-200}
 HEIGHT=${HEIGHT:-50}
+CONTAINERS=${CONTAINERS:-5}
 : "${OPSDECK_TEST_DOCKER_HOST:?run through tests/run.sh}"
 
 cargo build --release --quiet
@@ -38,9 +42,14 @@ url = "$OPSDECK_TEST_ALERTMANAGER_URL"
 TOML
 
 # Some containers and a firing alert, so the screen has something to show.
-for i in 1 2 3 4 5; do
-    docker -H "$OPSDECK_TEST_DOCKER_HOST" run -d --network none --name "idle-$i-$$" "$OPSDECK_TEST_IMAGE" sleep 600 >/dev/null
+for i in $(seq 1 "$CONTAINERS"); do
+    docker -H "$OPSDECK_TEST_DOCKER_HOST" run -d --network none --name "idle-$i-$$" "$OPSDECK_TEST_IMAGE" sleep 3600 >/dev/null
 done
+DOCKERD=$(pgrep -f -o "dockerd .*-H ${OPSDECK_TEST_DOCKER_HOST}") || { echo "test dockerd not found" >&2; exit 1; }
+ticks_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+sleep 2
+d0=$(ticks_of "$DOCKERD"); sleep "$DURATION"; d1=$(ticks_of "$DOCKERD")
+dockerd_alone=$((d1 - d0))
 python3 - "$OPSDECK_TEST_ALERTMANAGER_URL" <<'PY'
 import json, sys, urllib.request, datetime
 body = json.dumps([{"labels": {"alertname": "IdleBench", "severity": "warning"}, "annotations": {"summary": "bench"},
@@ -55,19 +64,22 @@ sleep 1
 PID=$(pgrep -f -n "^$BIN --config $WORK/config.toml") || { echo "opsdeck did not start" >&2; exit 1; }
 sleep "$WARMUP"
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+ticks() { ticks_of "$PID"; }
 wchar() { awk '/^wchar/ { print $2 }' "/proc/$PID/io"; }
 HZ=$(getconf CLK_TCK)
 bytes() { stat -c %s "$TYPESCRIPT"; }
-t0=$(ticks); w0=$(wchar); b0=$(bytes)
+t0=$(ticks); w0=$(wchar); b0=$(bytes); d0=$(ticks_of "$DOCKERD")
 sleep "$DURATION"
-t1=$(ticks); w1=$(wchar); b1=$(bytes)
+t1=$(ticks); w1=$(wchar); b1=$(bytes); d1=$(ticks_of "$DOCKERD")
+dockerd_with=$((d1 - d0))
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
 tmux -S "$SOCK" send-keys -t bench q
-for i in 1 2 3 4 5; do docker -H "$OPSDECK_TEST_DOCKER_HOST" rm -f "idle-$i-$$" >/dev/null; done
+seq 1 "$CONTAINERS" | sed "s/.*/idle-&-$$/" | xargs docker -H "$OPSDECK_TEST_DOCKER_HOST" rm -f >/dev/null
 
-awk -v t="$((t1 - t0))" -v hz="$HZ" -v d="$DURATION" -v w="$((w1 - w0))" -v b="$((b1 - b0))" -v rss="$hwm" -v size="${WIDTH}x${HEIGHT}" 'BEGIN {
-    printf "opsdeck idle, %s, %d s\n", size, d
+awk -v t="$((t1 - t0))" -v hz="$HZ" -v d="$DURATION" -v w="$((w1 - w0))" -v b="$((b1 - b0))" -v rss="$hwm" -v size="${WIDTH}x${HEIGHT}" \
+    -v n="$CONTAINERS" -v da="$dockerd_alone" -v dw="$dockerd_with" 'BEGIN {
+    printf "opsdeck idle, %s, %d containers, %d s\n", size, n, d
+    printf "  dockerd CPU         %.2f %% alone, %.2f %% with opsdeck\n", 100 * da / hz / d, 100 * dw / hz / d
     printf "  CPU                 %.2f %% of one core\n", 100 * t / hz / d
     printf "  peak RSS            %.1f MiB\n", rss / 1024
     printf "  to the terminal     %.1f bytes/s\n", b / d
