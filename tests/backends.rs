@@ -21,6 +21,15 @@ fn config(text: &str) -> Config {
     Config::parse(text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// `[[docker]] name = "test"` on the test dockerd.
+fn test_docker_toml() -> String {
+    format!("[[docker]]\nname = \"test\"\nurl = \"{}\"\n", common::docker_host())
+}
+
+fn test_docker_config() -> Config {
+    config(&test_docker_toml())
+}
+
 /// The one target a config names, leaving out the host watch unless asked for.
 fn one_target(text: &str) -> Target {
     let mut c = config(text);
@@ -102,10 +111,7 @@ async fn docker_lists_running_and_failed_containers() {
     let mut wait = d.wait_container(&failed, None::<WaitContainerOptions<String>>);
     while wait.next().await.is_some() {}
 
-    let mut t = one_target(&format!(
-        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
-        common::docker_host()
-    ));
+    let mut t = one_target(&test_docker_toml());
     let report = t.poll_once().await;
     remove(&d, &up).await;
     remove(&d, &failed).await;
@@ -458,11 +464,7 @@ async fn container_actions_are_audited_intent_then_outcome() {
         host: "jump".into(),
         ssh_client: None,
     };
-    let hosts = config(&format!(
-        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
-        common::docker_host()
-    ))
-    .docker;
+    let hosts = test_docker_config().docker;
 
     // Docker's timestamps have nanoseconds; a restart one second later is another StartedAt.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -602,11 +604,7 @@ async fn inspect_shows_exit_health_and_masks_secrets() {
         .expect("start");
     let mut wait = d.wait_container(&name, None::<WaitContainerOptions<String>>);
     while wait.next().await.is_some() {}
-    let hosts = config(&format!(
-        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
-        common::docker_host()
-    ))
-    .docker;
+    let hosts = test_docker_config().docker;
     let rows = inspect(&hosts[0], &name).await.expect("inspect");
     remove(&d, &name).await;
     let field = |l: &str| {
@@ -637,11 +635,7 @@ async fn logs_follow_shows_lines_written_after_opening() {
         &["sh", "-c", "echo before; sleep 2; echo after-open >&2; sleep 300"],
     )
     .await;
-    let hosts = config(&format!(
-        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
-        common::docker_host()
-    ))
-    .docker;
+    let hosts = test_docker_config().docker;
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
     let task = tokio::spawn(follow(hosts[0].clone(), name.clone(), 100, tx));
     let mut seen = Vec::new();
@@ -754,10 +748,7 @@ async fn restart_loop_and_unhealthy_containers_are_reported_as_such() {
     };
     create(sick.clone(), "sleep 300", Some(probe), false).await;
 
-    let mut t = one_target(&format!(
-        "[[docker]]\nname = \"test\"\nurl = \"{}\"\n",
-        common::docker_host()
-    ));
+    let mut t = one_target(&test_docker_toml());
     let deadline = Instant::now() + Duration::from_secs(20);
     let (mut loop_restarts, mut sick_seen) = (0, false);
     while Instant::now() < deadline && (loop_restarts < 2 || !sick_seen) {

@@ -280,45 +280,37 @@ fn resize_below_minimum_and_back() {
     assert_eq!(t.wait_dead(), 0);
 }
 
-#[test]
-fn sighup_saves_state_and_exits_cleanly() {
+/// opsdeck on the Alerts pane, sent SIG`name`: it exits 0 with the session closed for that reason.
+fn signalled_on_alerts(name: &str) -> Tmux {
     let t = start(&[], &[], 100, 30);
     t.wait_text("1 Services");
     t.keys(&["3"]);
     t.wait_text("SEVERITY");
     let pid = t.pid();
     assert!(Command::new("kill")
-        .args(["-HUP", &pid.to_string()])
+        .args([format!("-{name}"), pid.to_string()])
         .status()
         .expect("kill")
         .success());
     assert_eq!(t.wait_dead(), 0);
-    t.wait_terminal_restored();
     let actions = audit_actions(&t.state());
+    let reason = format!("SIG{name}");
     assert_eq!(
         actions.last().map(|(a, r)| (a.as_str(), r.as_str())),
-        Some(("session.close", "SIGHUP"))
+        Some(("session.close", reason.as_str()))
     );
+    t
+}
+
+#[test]
+fn sighup_saves_state_and_exits_cleanly() {
+    let t = signalled_on_alerts("HUP");
+    t.wait_terminal_restored();
 }
 
 #[test]
 fn sigterm_exits_cleanly_and_view_is_restored_next_time() {
-    let t = start(&[], &[], 100, 30);
-    t.wait_text("1 Services");
-    t.keys(&["3"]);
-    t.wait_text("SEVERITY");
-    let pid = t.pid();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("kill")
-        .success());
-    assert_eq!(t.wait_dead(), 0);
-    let actions = audit_actions(&t.state());
-    assert_eq!(
-        actions.last().map(|(a, r)| (a.as_str(), r.as_str())),
-        Some(("session.close", "SIGTERM"))
-    );
+    let t = signalled_on_alerts("TERM");
     // The same state file reopens on the pane that was open.
     let state = t.state();
     let again = Tmux::start(
