@@ -34,7 +34,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let RunOptions {
         mut state,
         theme,
-        targets,
+        mut targets,
         store,
         mouse,
         docker,
@@ -53,6 +53,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
     let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
+    let stats_watch = stats_watchers(&mut targets);
     let actors = backends::spawn_all(targets, report_tx);
 
     let mut guard = TerminalGuard::enter(mouse)?;
@@ -112,6 +113,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             docker: &docker,
             audit_tx: &audit_tx,
             msg_tx: &msg_tx,
+            stats_watch: &stats_watch,
         };
         if execute(commands, &mut guard, &mut state, &ctx, &mut followers) || state.quit {
             break why.unwrap_or("quit");
@@ -178,6 +180,24 @@ struct Effects<'a> {
     docker: &'a std::sync::Arc<Vec<crate::config::DockerConfig>>,
     audit_tx: &'a mpsc::UnboundedSender<AuditRecord>,
     msg_tx: &'a mpsc::Sender<Msg>,
+    stats_watch: &'a StatsWatchers,
+}
+
+/// Per Docker host: where to say which containers are on screen, and how to
+/// wake its poller so new rows get their numbers at once.
+type StatsWatchers = HashMap<
+    String,
+    (
+        tokio::sync::watch::Sender<Vec<String>>,
+        std::sync::Arc<tokio::sync::Notify>,
+    ),
+>;
+
+fn stats_watchers(targets: &mut [backends::Target]) -> StatsWatchers {
+    targets
+        .iter_mut()
+        .filter_map(|t| Some((t.id.name.clone(), (t.watch.take()?, t.wake.clone()))))
+        .collect()
 }
 
 /// Run commands. Returns true when the app should stop.
@@ -272,6 +292,19 @@ fn execute(
                     let done = crate::actions::container(&store, &who, &hosts, &host, &container, op).await;
                     let _ = tx.send(done).await;
                 });
+            }
+            Command::WatchStats { host, ids } => {
+                if let Some((watch, wake)) = fx.stats_watch.get(&host) {
+                    // Only rows new on screen need a poll now; a shrinking set waits.
+                    let gained = {
+                        let old = watch.borrow();
+                        ids.iter().any(|id| !old.contains(id))
+                    };
+                    watch.send_replace(ids);
+                    if gained {
+                        wake.notify_one();
+                    }
+                }
             }
             Command::Quit => stop = true,
         }

@@ -771,3 +771,46 @@ async fn restart_loop_and_unhealthy_containers_are_reported_as_such() {
     );
     assert!(sick_seen, "failing health check shown as unhealthy");
 }
+
+#[tokio::test]
+async fn stats_are_fetched_for_watched_containers_only() {
+    let d = docker().await;
+    let busy = unique("od-busy");
+    let quiet = unique("od-quiet");
+    // One container spins a core; the other sleeps.
+    run_container(&d, &busy, &["sh", "-c", "while :; do :; done"]).await;
+    run_container(&d, &quiet, &["sleep", "300"]).await;
+    let id_of = |name: String| {
+        let d = d.clone();
+        async move {
+            d.inspect_container(&name, None)
+                .await
+                .ok()
+                .and_then(|i| i.id)
+                .expect("id")
+        }
+    };
+    let (busy_id, quiet_id) = (id_of(busy.clone()).await, id_of(quiet.clone()).await);
+
+    let mut t = one_target(&test_docker_toml());
+    let watch = t.watch.take().expect("a Docker target takes a stats watch");
+    watch.send_replace(vec![busy_id.clone()]);
+    let mut polls = Vec::new();
+    for _ in 0..2 {
+        polls.push(t.poll_once().await);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    remove(&d, &busy).await;
+    remove(&d, &quiet).await;
+    let usage_of = |report: &backends::BackendReport, id: &str| match &report.result {
+        Ok(BackendData::Docker(s)) => s.containers.iter().find(|c| c.id == id).and_then(|c| c.usage),
+        other => panic!("docker poll failed: {other:?}"),
+    };
+    let first = usage_of(&polls[0], &busy_id).expect("watched container has stats");
+    assert!(first.mem_used > 0 && first.mem_limit >= first.mem_used, "{first:?}");
+    assert_eq!(first.cpu_pct, None, "one sample cannot give a rate");
+    let second = usage_of(&polls[1], &busy_id).expect("stats again");
+    let cpu = second.cpu_pct.expect("two samples give a rate");
+    assert!(cpu > 20.0, "a spinning shell uses a good part of a core: {cpu}%");
+    assert_eq!(usage_of(&polls[1], &quiet_id), None, "not watched, not asked");
+}

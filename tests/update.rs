@@ -92,7 +92,7 @@ fn selection_moves_and_clamps_in_zoomed_pane() {
     let mut s = fixtures::state();
     update(&mut s, key('1'));
     let rows = s.row_count(PaneId::Services);
-    assert_eq!(rows, 6, "5 containers + 1 endpoint");
+    assert_eq!(rows, 5, "5 containers (endpoints are lines above the table)");
     for _ in 0..20 {
         update(&mut s, key('j'));
     }
@@ -450,6 +450,17 @@ fn logs_open_fill_search_and_close() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "api");
     let cmds = update(&mut s, key('l'));
+    assert!(
+        cmds.contains(&Command::WatchStats {
+            host: "local".into(),
+            ids: Vec::new()
+        }),
+        "the table is hidden behind the log: no stats: {cmds:?}"
+    );
+    let cmds: Vec<_> = cmds
+        .into_iter()
+        .filter(|c| !matches!(c, Command::WatchStats { .. }))
+        .collect();
     let session = match &cmds[..] {
         [Command::FollowLogs {
             session,
@@ -508,7 +519,12 @@ fn logs_open_fill_search_and_close() {
     // Esc clears the search first, then closes the log.
     assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
     assert!(s.logs.as_ref().is_some_and(|l| l.search.is_none() && !l.filter));
-    assert_eq!(update(&mut s, code(KeyCode::Esc)), vec![Command::StopLogs { session }]);
+    let cmds = update(&mut s, code(KeyCode::Esc));
+    assert_eq!(cmds[0], Command::StopLogs { session });
+    assert!(
+        matches!(&cmds[1..], [Command::WatchStats { ids, .. }] if ids.len() == 4),
+        "back on the table, the 4 running containers get stats again: {cmds:?}"
+    );
     assert!(s.logs.is_none());
     assert_eq!(s.view, View::Zoom(PaneId::Services));
 }
@@ -637,5 +653,157 @@ fn own_alerts_follow_what_the_panes_see() {
         own_alerts::rows(&s)[0].severity,
         opsdeck::backends::alertmanager::Severity::Critical,
         "critical first"
+    );
+}
+
+fn docker_report(containers: Vec<opsdeck::backends::docker::ContainerRow>) -> Msg {
+    use opsdeck::backends::{docker::DockerSummary, BackendData};
+    Msg::Backend(BackendReport {
+        id: fixtures::id(BackendKind::Docker, "local"),
+        at: fixtures::t0(),
+        result: Ok(BackendData::Docker(DockerSummary {
+            engine_version: "26.1.5".into(),
+            containers,
+        })),
+    })
+}
+
+fn selected_name(s: &opsdeck::app::State) -> Option<String> {
+    s.selected_container().map(|(_, c)| c.name.clone())
+}
+
+#[test]
+fn sorting_walks_the_columns_and_keeps_the_selected_container() {
+    use opsdeck::app::SortKey;
+    let mut s = fixtures::state();
+    zoom_services_on(&mut s, "redis");
+    update(&mut s, key('o'));
+    assert_eq!(s.services_view.sort, SortKey::Name);
+    let names: Vec<_> = s.container_rows().iter().map(|(_, c)| c.name.clone()).collect();
+    assert_eq!(names, ["api", "nginx", "redis", "web", "worker"]);
+    assert_eq!(
+        selected_name(&s).as_deref(),
+        Some("redis"),
+        "selection follows its container"
+    );
+    update(&mut s, key('O'));
+    let names: Vec<_> = s.container_rows().iter().map(|(_, c)| c.name.clone()).collect();
+    assert_eq!(names, ["worker", "web", "redis", "nginx", "api"]);
+    assert_eq!(selected_name(&s).as_deref(), Some("redis"));
+    // Every key is reachable and the walk comes back to worst first.
+    let mut seen = vec![s.services_view.sort];
+    while s.services_view.sort != SortKey::Worst {
+        update(&mut s, key('o'));
+        seen.push(s.services_view.sort);
+    }
+    assert_eq!(seen.len(), SortKey::ALL.len(), "{seen:?}");
+    assert!(!s.services_view.reverse, "a new column starts in its natural order");
+}
+
+#[test]
+fn cpu_sort_puts_the_busiest_first_and_unknown_last() {
+    use opsdeck::app::SortKey;
+    let mut s = fixtures::state();
+    update(&mut s, key('1'));
+    while s.services_view.sort != SortKey::Cpu {
+        update(&mut s, key('o'));
+    }
+    let cpu: Vec<_> = s
+        .container_rows()
+        .iter()
+        .map(|(_, c)| c.usage.and_then(|u| u.cpu_pct))
+        .collect();
+    assert_eq!(cpu, [Some(7.5), Some(7.5), Some(4.5), Some(4.5), None]);
+}
+
+#[test]
+fn selection_stays_on_its_container_when_a_poll_reorders_the_list() {
+    let mut s = fixtures::state();
+    zoom_services_on(&mut s, "nginx");
+    let before = s.selection[0];
+    // redis becomes unhealthy: it moves to the top, nginx moves down one row.
+    let mut rows = fixtures::docker_summary().containers;
+    for c in rows.iter_mut().filter(|c| c.name == "redis") {
+        c.status = "Up 3 hours (unhealthy)".into();
+        c.health = opsdeck::backends::docker::Health::Unhealthy;
+    }
+    rows.sort_by_key(|c| c.rank());
+    update(&mut s, docker_report(rows));
+    assert_eq!(selected_name(&s).as_deref(), Some("nginx"));
+    assert_ne!(s.selection[0], before, "the row index moved with it");
+}
+
+#[test]
+fn grouping_by_project_folds_with_enter() {
+    let mut s = fixtures::state();
+    update(&mut s, key('1'));
+    update(&mut s, key('c'));
+    assert!(s.services_view.group_by_project);
+    assert_eq!(s.row_count(PaneId::Services), 6, "a group line and five containers");
+    update(&mut s, key('g'));
+    update(&mut s, key('g'));
+    assert!(selected_name(&s).is_none(), "the group line is selected");
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::InspectContainer { .. })),
+        "enter on a group folds it, it does not inspect: {cmds:?}"
+    );
+    assert_eq!(s.row_count(PaneId::Services), 1, "folded");
+    assert!(
+        update(&mut s, key('r')).iter().all(|c| !matches!(c, Command::Audit(_))),
+        "no action on a group line"
+    );
+    assert!(s.overlay.is_none(), "no confirm dialog for a group line");
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.row_count(PaneId::Services), 6, "unfolded");
+    update(&mut s, key('c'));
+    assert_eq!(s.row_count(PaneId::Services), 5);
+}
+
+#[test]
+fn stats_are_asked_only_for_running_rows_on_screen() {
+    use opsdeck::backends::docker::ContainerRow;
+    let mut s = fixtures::state();
+    update(&mut s, Msg::Resize(120, 30));
+    let many: Vec<ContainerRow> = (0..200)
+        .map(|i| fixtures::container(&format!("svc{i:03}"), "running", "Up 2 hours"))
+        .collect();
+    let dashboard = update(&mut s, docker_report(many));
+    assert!(
+        !dashboard
+            .iter()
+            .any(|c| matches!(c, Command::WatchStats { ids, .. } if !ids.is_empty())),
+        "no stats while the table is not shown: {dashboard:?}"
+    );
+    let watched = |cmds: &[Command]| -> Vec<String> {
+        cmds.iter()
+            .find_map(|c| match c {
+                Command::WatchStats { host, ids } if host == "local" => Some(ids.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    let ids = watched(&update(&mut s, key('1')));
+    let page = s.services_page();
+    assert!(
+        !ids.is_empty() && ids.len() <= page,
+        "{} ids for a page of {page}",
+        ids.len()
+    );
+    assert!(ids.contains(&"svc0000123456789abcdef".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"svc1990123456789abcdef".to_string()));
+    // Moving within the page asks nothing new; paging to the end moves the window.
+    assert!(watched(&update(&mut s, key('j'))).is_empty());
+    let ids = watched(&update(&mut s, key('G')));
+    assert!(ids.contains(&"svc1990123456789abcdef".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"svc0000123456789abcdef".to_string()));
+    // Leaving the pane stops stats.
+    let cmds = update(&mut s, key('0'));
+    assert_eq!(
+        cmds,
+        vec![Command::WatchStats {
+            host: "local".into(),
+            ids: Vec::new()
+        }]
     );
 }

@@ -217,3 +217,73 @@ fn log_view_marks_stderr_and_matches() {
     assert!(text.contains("E 02:59:58.123 upstream timeout after 3s"), "{text}");
     insta::assert_snapshot!("log_view", text);
 }
+
+/// A second Docker host with a container outside any compose project, for
+/// the host column and the "(no project)" group.
+fn with_edge_host(s: &mut opsdeck::app::State) {
+    use opsdeck::backends::docker::DockerSummary;
+    use opsdeck::backends::BackendData;
+    let edge = fixtures::id(BackendKind::Docker, "edge");
+    s.backends.push(opsdeck::app::BackendStatus::new(
+        edge.clone(),
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(3),
+    ));
+    let mut cron = fixtures::container("cron", "restarting", "Restarting (1) 4 seconds ago");
+    cron.compose_project = None;
+    cron.compose_service = None;
+    let report = BackendReport {
+        id: edge,
+        at: fixtures::t0(),
+        result: Ok(BackendData::Docker(DockerSummary {
+            engine_version: "20.10.24".into(),
+            containers: vec![cron],
+        })),
+    };
+    update(s, Msg::Backend(report));
+}
+
+fn keys(s: &mut opsdeck::app::State, typed: &str) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    for c in typed.chars() {
+        update(s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+#[test]
+fn services_wide_grouped_by_project() {
+    let mut s = fixtures::state();
+    with_edge_host(&mut s);
+    keys(&mut s, "1c");
+    let text = buffer_text(&screen(&s, "default", 160, 24));
+    insta::assert_snapshot!("services_grouped_160", text);
+    let shop = text.find("▾ shop").expect("project group line");
+    let none = text
+        .find("▾ (no project)")
+        .expect("group for containers outside compose");
+    let cron = text.find("cron").expect("the edge host's container");
+    assert!(
+        shop < none && none < cron,
+        "the group with an unhealthy container first:\n{text}"
+    );
+    assert!(text.contains("5 total") && text.contains("2 failing"), "{text}");
+    assert!(text.contains("8080→80/tcp"), "ports shown when wide:\n{text}");
+    assert!(
+        text.contains("HOST") && text.contains("edge"),
+        "host column with two hosts:\n{text}"
+    );
+    assert!(text.contains("restarting (4s ago)"), "{text}");
+}
+
+#[test]
+fn services_narrow_sorted_by_memory() {
+    let mut s = fixtures::state();
+    keys(&mut s, "1oooooooO");
+    assert_eq!(s.services_view.sort, opsdeck::app::SortKey::Memory);
+    let text = buffer_text(&screen(&s, "default", 80, 24));
+    insta::assert_snapshot!("services_80x24_memory", text);
+    assert!(text.contains("MEM▲"), "sorted column marked, reversed:\n{text}");
+    assert!(text.contains("sorted by memory, reversed"), "{text}");
+    assert!(text.contains("unhealthy"), "narrow STATE shows health:\n{text}");
+    assert!(!text.contains("IMAGE"), "no room for the image at 80 columns:\n{text}");
+}

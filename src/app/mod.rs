@@ -5,12 +5,14 @@ mod input;
 mod logs;
 pub mod own_alerts;
 mod pane;
+mod services;
 mod state;
 mod update;
 mod update_logs;
 
 pub use logs::LogView;
 pub use pane::PaneId;
+pub use services::{ServiceRow, ServicesView, SortKey, NO_PROJECT};
 pub use state::*;
 pub use update::{active_scopes, palette_commands, palette_matches, read_only_refusal, update};
 
@@ -80,6 +82,12 @@ pub enum Command {
     },
     LoadAuditLog {
         limit: i64,
+    },
+    /// Fetch CPU and memory for these containers of `host` (the rows on
+    /// screen); an empty list stops stats for that host.
+    WatchStats {
+        host: String,
+        ids: Vec<String>,
     },
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,

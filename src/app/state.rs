@@ -183,6 +183,8 @@ pub struct State {
     pub filter_typing: bool,
     /// Services: show stopped containers too.
     pub show_stopped: bool,
+    /// Services: order, grouping, folds, scroll and stats watch.
+    pub services_view: super::ServicesView,
     /// The open container log, when there is one.
     pub logs: Option<super::LogView>,
     /// Numbers log sessions, so a closed log's late lines are ignored.
@@ -213,6 +215,7 @@ impl State {
             services_filter: None,
             filter_typing: false,
             show_stopped: true,
+            services_view: Default::default(),
             logs: None,
             next_session: 0,
             size: (80, 24),
@@ -225,28 +228,10 @@ impl State {
         self.backends.iter().filter(move |b| b.id.kind == kind)
     }
 
-    /// Containers as the Services pane lists them: hosts in config order, rows
-    /// worst first, narrowed by the filter and the stopped toggle.
-    pub fn container_rows(&self) -> Vec<(&BackendStatus, &crate::backends::docker::ContainerRow)> {
-        self.backends_of(BackendKind::Docker)
-            .filter_map(|b| b.docker().map(|d| (b, d)))
-            .flat_map(|(b, d)| d.containers.iter().map(move |c| (b, c)))
-            .filter(|(_, c)| self.show_stopped || c.state == "running" || c.state == "restarting")
-            .filter(|(_, c)| self.services_filter.as_deref().is_none_or(|q| c.matches(q)))
-            .collect()
-    }
-
-    /// The container under the selection in the Services pane, with its host.
-    pub fn selected_container(&self) -> Option<(&BackendStatus, &crate::backends::docker::ContainerRow)> {
-        self.container_rows()
-            .into_iter()
-            .nth(self.selection[PaneId::Services.index()])
-    }
-
     /// Rows in a zoomed pane's list, for clamping the selection.
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
-            PaneId::Services => self.container_rows().len() + self.backends_of(BackendKind::Http).count(),
+            PaneId::Services => self.service_rows().len(),
             PaneId::Database => self.backends_of(BackendKind::Postgres).count(),
             PaneId::Alerts => {
                 super::own_alerts::rows(self).len()

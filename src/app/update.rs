@@ -1,6 +1,7 @@
 //! `update`: the one place where state changes.
 
-use super::{Command, Level, Msg, Overlay, PaneId, State, StatusLine, View};
+use super::services::{keeping_selection, toggle_fold};
+use super::{Command, Level, Msg, Overlay, PaneId, SortKey, State, StatusLine, View};
 use crate::backends::BackendReport;
 use crate::config::keymap::{Action, Key, Lookup, Scope};
 use crate::store::{AuditRecord, Outcome};
@@ -12,6 +13,14 @@ const STATUS_SECS: i64 = 6;
 const AUDIT_VIEW_LIMIT: i64 = 500;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
+    let mut commands = apply_msg(state, msg);
+    if state.dirty {
+        commands.extend(super::services::after_update(state));
+    }
+    commands
+}
+
+fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Key(ev) if ev.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(ev) => on_key(state, ev),
@@ -32,7 +41,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
-        Msg::Backend(report) => on_backend(state, report),
+        Msg::Backend(report) => {
+            // A re-listed host can reorder the rows: the selection stays on its container.
+            let mut commands = Vec::new();
+            keeping_selection(state, |s| commands = on_backend(s, report));
+            commands
+        }
         Msg::AuditLoaded(result) => {
             if let Some(Overlay::AuditLog { entries, .. }) = &mut state.overlay {
                 *entries = Some(result);
@@ -210,8 +224,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Back => {
             // Esc peels one layer at a time: message, filter, then the pane.
             if state.status.take().is_none() {
-                if state.view == View::Zoom(PaneId::Services) && state.services_filter.take().is_some() {
-                    clamp_selection(state, PaneId::Services);
+                if state.view == View::Zoom(PaneId::Services) && state.services_filter.is_some() {
+                    keeping_selection(state, |s| s.services_filter = None);
                 } else {
                     state.view = View::Dashboard;
                 }
@@ -234,16 +248,15 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Redraw => return vec![Command::ClearScreen],
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
+        Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
         Action::Details => return open_details(state),
+        Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
         Action::Logs => return super::update_logs::open(state),
         Action::Filter => {
             state.filter_typing = true;
             state.services_filter.get_or_insert_with(String::new);
         }
-        Action::ToggleStopped => {
-            state.show_stopped = !state.show_stopped;
-            clamp_selection(state, PaneId::Services);
-        }
+        Action::ToggleStopped => keeping_selection(state, |s| s.show_stopped = !s.show_stopped),
         // Log actions outside an open log do nothing.
         Action::Search
         | Action::SearchNext
@@ -344,28 +357,55 @@ fn on_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command) -> Vec<Comma
 fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
     use super::input::{edit, Edit};
     state.dirty = true;
-    let buf = state.services_filter.get_or_insert_with(String::new);
-    match edit(buf, ev) {
-        Edit::Editing => {}
-        Edit::Submit => {
-            state.filter_typing = false;
-            if state.services_filter.as_deref() == Some("") {
+    keeping_selection(state, |state| {
+        let buf = state.services_filter.get_or_insert_with(String::new);
+        match edit(buf, ev) {
+            Edit::Editing => {}
+            Edit::Submit => {
+                state.filter_typing = false;
+                if state.services_filter.as_deref() == Some("") {
+                    state.services_filter = None;
+                }
+            }
+            Edit::Cancel => {
+                state.filter_typing = false;
                 state.services_filter = None;
             }
         }
-        Edit::Cancel => {
-            state.filter_typing = false;
-            state.services_filter = None;
-        }
-    }
-    clamp_selection(state, PaneId::Services);
+    });
     Vec::new()
 }
 
-fn clamp_selection(state: &mut State, pane: PaneId) {
-    let last = state.row_count(pane).saturating_sub(1);
-    let sel = &mut state.selection[pane.index()];
-    *sel = (*sel).min(last);
+/// Sort by the next column, reverse the order, or group by compose project
+/// (Services; the other panes have one order for now). The selection stays
+/// on its row.
+fn change_order(state: &mut State, action: Action) {
+    if state.view != View::Zoom(PaneId::Services) {
+        return;
+    }
+    keeping_selection(state, |s| {
+        let view = &mut s.services_view;
+        match action {
+            Action::Sort => {
+                view.sort = view.sort.next();
+                view.reverse = false;
+            }
+            Action::SortReverse => view.reverse = !view.reverse,
+            _ => view.group_by_project = !view.group_by_project,
+        }
+    });
+    let view = &state.services_view;
+    let order = match (view.sort, view.reverse) {
+        (SortKey::Worst, false) => "worst first".to_string(),
+        (key, false) => format!("sorted by {}", key.label()),
+        (key, true) => format!("sorted by {}, reversed", key.label()),
+    };
+    let grouped = if view.group_by_project {
+        ", grouped by project"
+    } else {
+        ""
+    };
+    set_status(state, Level::Info, format!("{order}{grouped}"));
 }
 
 fn move_selection(state: &mut State, action: Action) {

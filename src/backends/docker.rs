@@ -5,63 +5,10 @@ use bollard::container::ListContainersOptions;
 use bollard::Docker;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Health {
-    Healthy,
-    Unhealthy,
-    Starting,
-    None,
-}
+use super::docker_row::row_from_summary;
+pub use super::docker_row::{exit_code_from_status, health_from_status, ContainerRow, Health};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerRow {
-    pub id: String,
-    pub name: String,
-    pub image: String,
-    /// created, running, paused, restarting, removing, exited, dead
-    pub state: String,
-    /// Docker's own words: "Up 3 minutes (healthy)", "Exited (1) 2 hours ago".
-    pub status: String,
-    pub health: Health,
-    pub exit_code: Option<i64>,
-    pub compose_project: Option<String>,
-    /// "key=value", sorted: searched by the filter.
-    pub labels: Vec<String>,
-    /// Restart count and OOM kill, known for the problem rows (read by inspect).
-    pub restarts: Option<i64>,
-    pub oom_killed: bool,
-}
-
-impl ContainerRow {
-    /// Lower is worse; the dashboard shows the worst first.
-    pub fn rank(&self) -> u8 {
-        match (self.state.as_str(), &self.health, self.exit_code) {
-            (_, Health::Unhealthy, _) => 0,
-            ("restarting" | "dead", _, _) => 1,
-            ("exited", _, Some(c)) if c != 0 => 2,
-            ("running", Health::Starting, _) => 3,
-            ("paused" | "created" | "removing", _, _) => 4,
-            ("running", _, _) => 6,
-            _ => 5,
-        }
-    }
-
-    /// Case-insensitive match on name, image, compose project and labels.
-    pub fn matches(&self, query: &str) -> bool {
-        let q = query.to_lowercase();
-        let hit = |s: &str| s.to_lowercase().contains(&q);
-        hit(&self.name)
-            || hit(&self.image)
-            || self.compose_project.as_deref().is_some_and(hit)
-            || self.labels.iter().any(|l| hit(l))
-    }
-
-    pub fn is_problem(&self) -> bool {
-        self.rank() <= 2
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DockerSummary {
     pub engine_version: String,
     /// Worst first, then by name.
@@ -190,15 +137,20 @@ pub struct DockerPoller {
     /// Inspect results of problem containers, by (id, status text): status
     /// changes whenever the container does, so a hit is still true.
     inspected: HashMap<(String, String), (i64, bool)>,
+    /// Ids of the containers on screen, set by the UI: only those get stats.
+    watched: tokio::sync::watch::Receiver<Vec<String>>,
+    stats: super::docker_stats::Sampler,
 }
 
 impl DockerPoller {
-    pub fn new(cfg: &DockerConfig) -> Self {
+    pub fn new(cfg: &DockerConfig, watched: tokio::sync::watch::Receiver<Vec<String>>) -> Self {
         Self {
             url: cfg.url.as_written().to_string(),
             timeout_secs: cfg.timeout.as_secs().max(1),
             client: None,
             inspected: HashMap::new(),
+            watched,
+            stats: Default::default(),
         }
     }
 
@@ -249,6 +201,20 @@ impl DockerPoller {
             }
         }
         self.inspected = seen;
+        let ids: Vec<String> = {
+            let watched = self.watched.borrow();
+            containers
+                .iter()
+                .filter(|c| c.state == "running" && watched.contains(&c.id))
+                .map(|c| c.id.clone())
+                .collect()
+        };
+        if !ids.is_empty() {
+            let usage = self.stats.sample(&client, &ids).await;
+            for c in containers.iter_mut() {
+                c.usage = usage.get(&c.id).copied();
+            }
+        }
         containers.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
         Ok(DockerSummary {
             engine_version: version,
@@ -260,70 +226,5 @@ impl DockerPoller {
     fn forget(&mut self, e: bollard::errors::Error) -> String {
         self.client = None;
         super::error_chain(&e)
-    }
-}
-
-fn row_from_summary(c: bollard::models::ContainerSummary) -> ContainerRow {
-    let name = c
-        .names
-        .as_ref()
-        .and_then(|n| n.first())
-        .map(|n| n.trim_start_matches('/').to_string())
-        .or_else(|| c.id.as_ref().map(|id| id.chars().take(12).collect()))
-        .unwrap_or_default();
-    let status = c.status.clone().unwrap_or_default();
-    ContainerRow {
-        id: c.id.clone().unwrap_or_default(),
-        name,
-        image: c.image.clone().unwrap_or_default(),
-        state: c.state.clone().unwrap_or_default(),
-        health: health_from_status(&status),
-        exit_code: exit_code_from_status(&status),
-        compose_project: c
-            .labels
-            .as_ref()
-            .and_then(|l| l.get("com.docker.compose.project").cloned()),
-        labels: {
-            let mut l: Vec<String> = c.labels.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
-            l.sort();
-            l
-        },
-        status,
-        restarts: None,
-        oom_killed: false,
-    }
-}
-
-/// The list endpoint reports health only inside the status text.
-pub fn health_from_status(status: &str) -> Health {
-    if status.contains("(unhealthy)") {
-        Health::Unhealthy
-    } else if status.contains("(healthy)") {
-        Health::Healthy
-    } else if status.contains("(health: starting)") {
-        Health::Starting
-    } else {
-        Health::None
-    }
-}
-
-/// "Exited (137) 5 minutes ago" → 137.
-pub fn exit_code_from_status(status: &str) -> Option<i64> {
-    let rest = status.strip_prefix("Exited (")?;
-    rest.split(')').next()?.trim().parse().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_text_is_understood() {
-        assert_eq!(health_from_status("Up 3 minutes (unhealthy)"), Health::Unhealthy);
-        assert_eq!(health_from_status("Up 3 minutes (healthy)"), Health::Healthy);
-        assert_eq!(health_from_status("Up 1 second (health: starting)"), Health::Starting);
-        assert_eq!(health_from_status("Up 3 minutes"), Health::None);
-        assert_eq!(exit_code_from_status("Exited (137) 5 minutes ago"), Some(137));
-        assert_eq!(exit_code_from_status("Up 2 hours"), None);
     }
 }

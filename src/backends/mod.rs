@@ -6,6 +6,8 @@ pub mod alertmanager;
 pub mod docker;
 pub mod docker_inspect;
 pub mod docker_logs;
+pub mod docker_row;
+pub mod docker_stats;
 pub mod host;
 pub mod http;
 pub mod postgres;
@@ -83,6 +85,8 @@ pub struct Target {
     pub poller: Poller,
     /// Poll now instead of at the next interval (events, after an action).
     pub wake: std::sync::Arc<tokio::sync::Notify>,
+    /// Docker: which containers are on screen (stats are fetched for those).
+    pub watch: Option<tokio::sync::watch::Sender<Vec<String>>>,
 }
 
 pub enum Poller {
@@ -117,14 +121,20 @@ pub fn targets(config: &Config) -> Vec<Target> {
         read_only,
         poller,
         wake: Default::default(),
+        watch: None,
     };
     let docker = config.docker.iter().map(|d| {
-        target(
-            BackendKind::Docker,
-            &d.name,
-            (d.interval, d.timeout, d.read_only),
-            Poller::Docker(docker::DockerPoller::new(d)),
-        )
+        let (watch_tx, watch_rx) = tokio::sync::watch::channel(Vec::new());
+        let poller = Poller::Docker(docker::DockerPoller::new(d, watch_rx));
+        Target {
+            watch: Some(watch_tx),
+            ..target(
+                BackendKind::Docker,
+                &d.name,
+                (d.interval, d.timeout, d.read_only),
+                poller,
+            )
+        }
     });
     let http = config.http.iter().map(|h| {
         target(

@@ -51,6 +51,11 @@ pub enum Action {
     Restart,
     /// Services: stop the selected container, or start it when it is not running.
     StopStart,
+    /// Sort by the next column.
+    Sort,
+    SortReverse,
+    /// Group rows (Services: by compose project).
+    Group,
 }
 
 impl Action {
@@ -89,6 +94,9 @@ impl Action {
             Action::ToggleStopped,
             Action::Restart,
             Action::StopStart,
+            Action::Sort,
+            Action::SortReverse,
+            Action::Group,
         ]);
         v
     }
@@ -125,6 +133,9 @@ impl Action {
             Action::ToggleStopped => "services.stopped".into(),
             Action::Restart => "container.restart".into(),
             Action::StopStart => "container.stop-start".into(),
+            Action::Sort => "sort".into(),
+            Action::SortReverse => "sort.reverse".into(),
+            Action::Group => "group".into(),
         }
     }
 
@@ -161,6 +172,9 @@ impl Action {
             Action::ToggleStopped => "stopped".into(),
             Action::Restart => "restart".into(),
             Action::StopStart => "stop/start".into(),
+            Action::Sort => "sort".into(),
+            Action::SortReverse => "reverse".into(),
+            Action::Group => "group".into(),
         }
     }
 
@@ -197,6 +211,9 @@ impl Action {
             Action::ToggleStopped => "Show or hide stopped containers".into(),
             Action::Restart => "Restart the selected container (asks first)".into(),
             Action::StopStart => "Stop the selected container, or start it (asks first)".into(),
+            Action::Sort => "Sort by the next column (worst first, name, project, state, uptime, restarts, cpu, memory, image, host)".into(),
+            Action::SortReverse => "Reverse the sort order".into(),
+            Action::Group => "Group by compose project; enter folds a group".into(),
         }
     }
 

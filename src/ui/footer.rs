@@ -60,6 +60,8 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Filter,
             Action::Restart,
             Action::StopStart,
+            Action::Sort,
+            Action::Group,
             Action::Back,
             Action::Help,
             Action::Palette,

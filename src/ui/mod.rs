@@ -156,6 +156,7 @@ fn table_with_notes(
     let mut notes: Vec<Line> = Vec::new();
     if pane == PaneId::Services {
         notes.extend(services::host_lines(state, theme).1);
+        notes.extend(services::endpoint_lines(state, theme));
         notes.extend(services::view_line(state, theme));
     }
     notes.extend(
@@ -175,7 +176,15 @@ fn table_with_notes(
     if note_height > 0 {
         frame.render_widget(Paragraph::new(notes), note_area);
     }
-    let mut ts = TableState::default().with_selected(Some(state.selection[pane.index()]));
+    // Services keeps its scroll in the state: update must know which rows show.
+    let offset = if pane == PaneId::Services {
+        state.services_view.offset
+    } else {
+        0
+    };
+    let mut ts = TableState::default()
+        .with_offset(offset)
+        .with_selected(Some(state.selection[pane.index()]));
     frame.render_stateful_widget(
         table.row_highlight_style(theme.style(Role::Selected)),
         table_area,

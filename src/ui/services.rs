@@ -1,7 +1,7 @@
 //! Services pane: Docker containers and HTTP endpoints.
 
 use super::widgets::{backend_problem, data_style, fit, not_configured, Status};
-use crate::app::{PaneId, State};
+use crate::app::{PaneId, ServiceRow, SortKey, State};
 use crate::backends::docker::{ContainerRow, Health};
 use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
@@ -161,6 +161,14 @@ pub fn view_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     if !state.show_stopped {
         parts.push("running only".into());
     }
+    let view = &state.services_view;
+    if view.sort != SortKey::Worst || view.reverse {
+        let reversed = if view.reverse { ", reversed" } else { "" };
+        parts.push(format!("sorted by {}{reversed}", view.sort.label()));
+    }
+    if view.group_by_project {
+        parts.push("grouped by project".into());
+    }
     (!parts.is_empty()).then(|| {
         let shown = state.container_rows().len();
         Line::from(Span::styled(
@@ -168,6 +176,34 @@ pub fn view_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
             theme.style(Role::Info),
         ))
     })
+}
+
+/// Endpoints that answered, one line each, failing first; past a handful the
+/// healthy ones are counted instead (down ones have their own problem line).
+pub fn endpoint_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    const MAX_LINES: usize = 6;
+    let mut found: Vec<(Status, String)> = state
+        .backends_of(BackendKind::Http)
+        .filter(|b| b.freshness(state.now) == crate::app::Freshness::Ok)
+        .filter_map(|b| b.http().map(|p| (b, p)))
+        .map(|(b, p)| {
+            let (s, text) = endpoint(p);
+            (s, format!(" {}: {text}", b.id.name))
+        })
+        .collect();
+    found.sort_by_key(|(s, _)| *s);
+    let line = |s: Status, text: String| Line::from(vec![s.span(theme), Span::styled(text, theme.style(s.role()))]);
+    if found.len() <= MAX_LINES {
+        return found.into_iter().map(|(s, t)| line(s, t)).collect();
+    }
+    let ok = found.iter().filter(|(s, _)| *s == Status::Ok).count();
+    let mut lines: Vec<_> = found
+        .into_iter()
+        .filter(|(s, _)| *s != Status::Ok)
+        .map(|(s, t)| line(s, t))
+        .collect();
+    lines.push(line(Status::Ok, format!(" {ok} more endpoints answer as expected")));
+    lines
 }
 
 /// The machine opsdeck runs on, one line; warn-styled parts over threshold.
@@ -203,54 +239,229 @@ pub fn host_lines(state: &State, theme: &Theme) -> (Option<Status>, Vec<Line<'st
     (Some(status), vec![Line::from(spans)])
 }
 
-/// Full pane: every container, worst first, with the endpoints after.
+/// Table columns; which are shown depends on the width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Name,
+    Project,
+    State,
+    Health,
+    Status,
+    Restarts,
+    Cpu,
+    Mem,
+    Ports,
+    Image,
+    Host,
+}
+
+impl Col {
+    fn title(self) -> &'static str {
+        match self {
+            Col::Name => "NAME",
+            Col::Project => "PROJECT",
+            Col::State => "STATE",
+            Col::Health => "HEALTH",
+            Col::Status => "UPTIME",
+            Col::Restarts => "RESTARTS",
+            Col::Cpu => "CPU",
+            Col::Mem => "MEM",
+            Col::Ports => "PORTS",
+            Col::Image => "IMAGE",
+            Col::Host => "HOST",
+        }
+    }
+
+    fn width(self, name_width: u16) -> Constraint {
+        match self {
+            Col::Name => Constraint::Length(name_width),
+            Col::Project => Constraint::Length(16),
+            Col::State => Constraint::Length(10),
+            Col::Health => Constraint::Length(9),
+            Col::Status => Constraint::Length(20),
+            Col::Restarts => Constraint::Length(8),
+            Col::Cpu => Constraint::Length(6),
+            Col::Mem => Constraint::Length(13),
+            Col::Ports => Constraint::Length(16),
+            Col::Image => Constraint::Fill(1),
+            Col::Host => Constraint::Length(10),
+        }
+    }
+
+    fn sort_key(self) -> Option<SortKey> {
+        Some(match self {
+            Col::Name => SortKey::Name,
+            Col::Project => SortKey::Project,
+            Col::State => SortKey::State,
+            Col::Status => SortKey::Age,
+            Col::Restarts => SortKey::Restarts,
+            Col::Cpu => SortKey::Cpu,
+            Col::Mem => SortKey::Memory,
+            Col::Image => SortKey::Image,
+            Col::Host => SortKey::Host,
+            Col::Health | Col::Ports => return None,
+        })
+    }
+}
+
+/// The columns that fit: state and numbers always; health, project, ports,
+/// image and host as the width allows.
+fn columns(width: u16, state: &State) -> Vec<Col> {
+    let mut cols = vec![Col::Name];
+    let any_project = state.container_rows().iter().any(|(_, c)| c.compose_project.is_some());
+    if width >= 110 && any_project && !state.services_view.group_by_project {
+        cols.push(Col::Project);
+    }
+    cols.push(Col::State);
+    if width >= 100 {
+        cols.push(Col::Health);
+    }
+    cols.extend([Col::Status, Col::Restarts, Col::Cpu, Col::Mem]);
+    if width >= 130 {
+        cols.extend([Col::Ports, Col::Image]);
+    }
+    if width >= 100 && state.backends_of(BackendKind::Docker).count() > 1 {
+        cols.push(Col::Host);
+    }
+    cols
+}
+
+fn cell_text(col: Col, host: &str, c: &ContainerRow, narrow: bool) -> String {
+    match col {
+        Col::Name => c.name.clone(),
+        Col::Project => match (&c.compose_project, &c.compose_service) {
+            (Some(p), Some(s)) => format!("{p}/{s}"),
+            (Some(p), None) => p.clone(),
+            _ => "-".into(),
+        },
+        // Without a health column, health says more than "running".
+        Col::State if narrow && c.health != Health::None => health_text(c).into(),
+        Col::State => c.state.clone(),
+        Col::Health => health_text(c).into(),
+        Col::Status => status_text(c),
+        Col::Restarts => restarts_cell(c),
+        Col::Cpu => match (c.state.as_str(), c.usage) {
+            ("running", Some(u)) => u.cpu_pct.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "…".into()),
+            ("running", None) => "…".into(),
+            _ => "-".into(),
+        },
+        Col::Mem => match (c.state.as_str(), c.usage) {
+            ("running", Some(u)) => format!("{}/{}", short_bytes(u.mem_used), short_bytes(u.mem_limit)),
+            ("running", None) => "…".into(),
+            _ => "-".into(),
+        },
+        Col::Ports => c.ports.join(" "),
+        Col::Image => c.image.clone(),
+        Col::Host => host.to_string(),
+    }
+}
+
+/// "up 3h", "exited 3 (12m ago)", "restarting (4s ago)": how long, in
+/// Docker's own precision.
+fn status_text(c: &ContainerRow) -> String {
+    let ago = c.age_secs.map(coarse_age);
+    match (c.state.as_str(), ago) {
+        ("running", Some(a)) => format!("up {a}"),
+        ("exited", Some(a)) => match c.exit_code {
+            Some(code) => format!("exited {code} ({a} ago)"),
+            None => format!("exited ({a} ago)"),
+        },
+        ("restarting", Some(a)) => format!("restarting ({a} ago)"),
+        _ => c.status.to_lowercase(),
+    }
+}
+
+/// Docker's ages are coarse ("3 hours"): "3h" says no more than that.
+fn coarse_age(secs: u64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+/// "512K", "12.3M", "1.9G": memory in a narrow column.
+fn short_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || v >= 100.0 {
+        format!("{v:.0}{}", UNITS[unit])
+    } else {
+        format!("{v:.1}{}", UNITS[unit])
+    }
+}
+
+fn header_cell(col: Col, state: &State) -> String {
+    let view = &state.services_view;
+    match col.sort_key() {
+        Some(key) if key == view.sort => format!("{}{}", col.title(), if view.reverse { "▲" } else { "▼" }),
+        _ => col.title().to_string(),
+    }
+}
+
+/// Full pane: every container (worst first unless sorted otherwise),
+/// optionally under a line per compose project.
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut rows = Vec::new();
-    for (b, c) in state.container_rows() {
-        let s = container_status(c);
-        let style = data_style(b, state, theme, theme.style(s.role()));
-        rows.push(Row::new(vec![
-            Cell::from(s.span(theme)),
-            Cell::from(c.name.clone()).style(style),
-            Cell::from(c.state.clone()).style(style),
-            Cell::from(health_text(c)).style(style),
-            Cell::from(c.status.clone()).style(style),
-            Cell::from(restarts_cell(c)).style(style),
-            Cell::from(c.image.clone()).style(theme.style(Role::Muted)),
-            Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
-        ]));
-    }
-    for b in state.backends_of(BackendKind::Http) {
-        let (s, text) = match b.http() {
-            Some(p) if b.freshness(state.now) == crate::app::Freshness::Ok => endpoint(p),
-            _ => (
-                Status::from(b.freshness(state.now)),
-                b.last_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default(),
-            ),
-        };
-        rows.push(Row::new(vec![
-            Cell::from(s.span(theme)),
-            Cell::from(b.id.name.clone()),
-            Cell::from("endpoint"),
-            Cell::from("-"),
-            Cell::from(text).style(theme.style(s.role())),
-            Cell::from(""),
-            Cell::from(""),
-            Cell::from("http"),
-        ]));
-    }
-    let header = Row::new(["", "NAME", "STATE", "HEALTH", "STATUS", "RESTARTS", "IMAGE", "HOST"])
+    let cols = columns(area.width, state);
+    let narrow = !cols.contains(&Col::Health);
+    let indent = if state.services_view.group_by_project { "  " } else { "" };
+    let rows: Vec<Row> = state
+        .service_rows()
+        .into_iter()
+        .map(|row| match row {
+            ServiceRow::Container(b, c) => {
+                let s = container_status(c);
+                let style = data_style(b, state, theme, theme.style(s.role()));
+                let cells = cols.iter().map(|col| {
+                    let text = cell_text(*col, &b.id.name, c, narrow);
+                    let muted = matches!(col, Col::Image | Col::Host | Col::Ports | Col::Project);
+                    let cell = Cell::from(if *col == Col::Name {
+                        format!("{indent}{text}")
+                    } else {
+                        text
+                    });
+                    cell.style(if muted { theme.style(Role::Muted) } else { style })
+                });
+                Row::new(std::iter::once(Cell::from(s.span(theme))).chain(cells))
+            }
+            ServiceRow::Group {
+                project,
+                containers,
+                problems,
+                folded,
+            } => {
+                let s = if problems > 0 { Status::Crit } else { Status::Ok };
+                let cells = cols.iter().map(|col| match col {
+                    Col::Name => Cell::from(format!("{} {project}", if folded { "▸" } else { "▾" })),
+                    Col::State => Cell::from(format!("{containers} total")),
+                    Col::Health | Col::Status if problems > 0 && (narrow == (*col == Col::Status)) => {
+                        Cell::from(format!("{problems} failing")).style(theme.style(Role::Crit))
+                    }
+                    _ => Cell::from(""),
+                });
+                Row::new(std::iter::once(Cell::from(s.span(theme))).chain(cells)).style(theme.style(Role::Title))
+            }
+        })
+        .collect();
+    let header = Row::new(std::iter::once(String::new()).chain(cols.iter().map(|c| header_cell(*c, state))))
         .style(theme.style(Role::Title));
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Percentage(22),
-        Constraint::Length(10),
-        Constraint::Length(9),
-        Constraint::Percentage(28),
-        Constraint::Length(9),
-        Constraint::Percentage(20),
-        Constraint::Percentage(10),
-    ];
+    // Names take what the longest needs (within reason); the image gets the rest.
+    let longest = state
+        .service_rows()
+        .iter()
+        .map(|row| match row {
+            ServiceRow::Container(_, c) => c.name.chars().count() + indent.len(),
+            ServiceRow::Group { project, .. } => project.chars().count() + 2,
+        })
+        .max();
+    let name_width = (longest.unwrap_or(0) + 1).clamp(12, 40) as u16;
+    let widths = std::iter::once(Constraint::Length(1)).chain(cols.iter().map(|c| c.width(name_width)));
     let has_rows = !rows.is_empty();
     super::table_with_notes(
         frame,
