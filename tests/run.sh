@@ -163,6 +163,8 @@ export OPSDECK_TEST_PG_URL="postgres://opsdeck@127.0.0.1:$PG_PORT/opsdeck_test"
 export OPSDECK_TEST_PG_PASSWORD="$PG_PASSWORD"
 export OPSDECK_TEST_ALERTMANAGER_URL="http://127.0.0.1:$AM_PORT"
 export OPSDECK_TEST_IMAGE="opsdeck-test:latest"
+# The image as a tar, for tests that start a dockerd of their own (docker import).
+export OPSDECK_TEST_IMAGE_TAR="$WORK/image.tar"
 # Tests must not read or write the developer's own opsdeck files.
 unset OPSDECK_CONFIG DOCKER_HOST
 

@@ -59,7 +59,7 @@ pub async fn container_action(cfg: &DockerConfig, name: &str, op: ContainerOp) -
     use bollard::container::{RestartContainerOptions, StartContainerOptions, StopContainerOptions};
     // The daemon answers a stop or restart only after the grace period.
     let timeout = cfg.timeout.as_secs().max(1) + STOP_GRACE_SECS as u64 + 5;
-    let client = connect(cfg.url.as_written(), timeout).await?;
+    let client = connect(cfg, timeout).await?;
     let grace = STOP_GRACE_SECS as isize;
     let result = match op {
         ContainerOp::Restart => {
@@ -78,22 +78,13 @@ pub async fn container_action(cfg: &DockerConfig, name: &str, op: ContainerOp) -
                 .await
         }
     };
-    result.map_err(|e| super::error_chain(&e))
+    result.map_err(|e| super::docker_connect::explain(&e))
 }
 
-/// Connect and agree on the API version: older daemons refuse newer clients.
-pub(super) async fn connect(url: &str, timeout_secs: u64) -> Result<Docker, String> {
-    let version = bollard::API_DEFAULT_VERSION;
-    let client = if let Some(path) = url.strip_prefix("unix://") {
-        Docker::connect_with_unix(path, timeout_secs, version)
-    } else {
-        Docker::connect_with_http(&url.replacen("tcp://", "http://", 1), timeout_secs, version)
-    };
-    client
-        .map_err(|e| super::error_chain(&e))?
-        .negotiate_version()
-        .await
-        .map_err(|e| super::error_chain(&e))
+/// Connect (unix socket, HTTP, or HTTPS with client certificates) and agree
+/// on the API version: see `docker_connect`.
+pub(super) async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Docker, String> {
+    super::docker_connect::connect(cfg, timeout_secs).await
 }
 
 /// The events stream is long-lived: its client must not time it out.
@@ -103,12 +94,12 @@ const EVENTS_CLIENT_TIMEOUT_SECS: u64 = 24 * 3600;
 /// container that dies is on screen within a second instead of at the next
 /// interval. The stream ends when the daemon restarts: reconnect with backoff,
 /// and wake the poller after every (re)connect so the list is re-read.
-pub async fn follow_events(url: String, wake: std::sync::Arc<tokio::sync::Notify>) {
+pub async fn follow_events(cfg: DockerConfig, wake: std::sync::Arc<tokio::sync::Notify>) {
     use bollard::system::EventsOptions;
     use futures::StreamExt;
     let mut backoff = std::time::Duration::from_secs(1);
     loop {
-        if let Ok(client) = connect(&url, EVENTS_CLIENT_TIMEOUT_SECS).await {
+        if let Ok(client) = connect(&cfg, EVENTS_CLIENT_TIMEOUT_SECS).await {
             let filters = std::collections::HashMap::from([("type".to_string(), vec!["container".to_string()])]);
             let mut stream = client.events(Some(EventsOptions::<String> {
                 filters,
@@ -130,7 +121,7 @@ pub async fn follow_events(url: String, wake: std::sync::Arc<tokio::sync::Notify
 }
 
 pub struct DockerPoller {
-    url: String,
+    cfg: DockerConfig,
     timeout_secs: u64,
     /// The client and the engine version it reported, per connection.
     client: Option<(Docker, String)>,
@@ -145,7 +136,7 @@ pub struct DockerPoller {
 impl DockerPoller {
     pub fn new(cfg: &DockerConfig, watched: tokio::sync::watch::Receiver<Vec<String>>) -> Self {
         Self {
-            url: cfg.url.as_written().to_string(),
+            cfg: cfg.clone(),
             timeout_secs: cfg.timeout.as_secs().max(1),
             client: None,
             inspected: HashMap::new(),
@@ -155,14 +146,18 @@ impl DockerPoller {
     }
 
     pub fn url(&self) -> &str {
-        &self.url
+        self.cfg.url.as_written()
+    }
+
+    pub fn config(&self) -> &DockerConfig {
+        &self.cfg
     }
 
     pub async fn poll(&mut self) -> Result<DockerSummary, String> {
         let (client, version) = match &self.client {
             Some(c) => c.clone(),
             None => {
-                let c = connect(&self.url, self.timeout_secs).await?;
+                let c = connect(&self.cfg, self.timeout_secs).await?;
                 let v = c
                     .version()
                     .await
@@ -225,6 +220,6 @@ impl DockerPoller {
     /// Drop the client after an error so the next poll reconnects cleanly.
     fn forget(&mut self, e: bollard::errors::Error) -> String {
         self.client = None;
-        super::error_chain(&e)
+        super::docker_connect::explain(&e)
     }
 }

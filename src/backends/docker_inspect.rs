@@ -23,11 +23,11 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 pub async fn inspect(cfg: &DockerConfig, name: &str) -> Result<Details, String> {
-    let client = super::docker::connect(cfg.url.as_written(), cfg.timeout.as_secs().max(1)).await?;
+    let client = super::docker::connect(cfg, cfg.timeout.as_secs().max(1)).await?;
     let resp = client
         .inspect_container(name, None)
         .await
-        .map_err(|e| super::error_chain(&e))?;
+        .map_err(|e| super::docker_connect::explain(&e))?;
     Ok(details(&resp))
 }
 

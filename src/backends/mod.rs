@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod docker;
+pub mod docker_connect;
 pub mod docker_inspect;
 pub mod docker_logs;
 pub mod docker_row;
@@ -249,7 +250,7 @@ pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<t
     let mut tasks = Vec::new();
     for t in targets {
         if let Poller::Docker(p) = &t.poller {
-            tasks.push(tokio::spawn(docker::follow_events(p.url().to_string(), t.wake.clone())));
+            tasks.push(tokio::spawn(docker::follow_events(p.config().clone(), t.wake.clone())));
         }
         tasks.push(tokio::spawn(t.run(tx.clone())));
     }

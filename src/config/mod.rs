@@ -79,6 +79,8 @@ pub struct DockerConfig {
     pub name: String,
     /// `unix:///var/run/docker.sock` or `tcp://host:2376` / `https://host:2376`.
     pub url: ConfigUrl,
+    /// TLS with a client certificate (`dockerd --tlsverify`): all three or
+    /// none. A relative path is taken from the config file's directory.
     pub tls_ca: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -287,6 +289,7 @@ impl Config {
     /// Parse and validate config text. `file` is used in error messages.
     pub fn parse(text: &str, file: &Path) -> Result<Self, FileError> {
         let mut config: Config = toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
+        config.resolve_paths(file);
         config.validate(text, file)?;
         config.origin = Some(ConfigOrigin::File(file.to_path_buf()));
         Ok(config)
@@ -329,6 +332,21 @@ impl Config {
             timeout: defaults::timeout(),
             read_only: false,
         });
+    }
+
+    /// TLS files as written may start with `~/` or be relative to the config file.
+    fn resolve_paths(&mut self, file: &Path) {
+        let base = file.parent().unwrap_or(Path::new(""));
+        for d in &mut self.docker {
+            for p in [&mut d.tls_ca, &mut d.tls_cert, &mut d.tls_key].into_iter().flatten() {
+                let expanded = expand_home(p);
+                *p = if expanded.is_relative() {
+                    base.join(expanded)
+                } else {
+                    expanded
+                };
+            }
+        }
     }
 
     fn validate(&self, text: &str, file: &Path) -> Result<(), FileError> {
@@ -390,6 +408,22 @@ impl Config {
                     "url",
                     format!("docker url {u:?} must start with unix://, tcp://, http:// or https://"),
                 );
+            }
+        }
+        for d in &self.docker {
+            use crate::backends::docker_connect::{check_tls_files, endpoint, Endpoint, KeyError};
+            let fail = |e: KeyError| {
+                let line = find_line_in_table(text, "docker", &d.name, e.key);
+                let out = FileError::new(file, format!("[[docker]] {:?}: {}", d.name, e.message)).with_key(e.key);
+                Err(match line {
+                    Some(l) => out.at_line(l),
+                    None => out.locate(text, e.key),
+                })
+            };
+            match endpoint(d.url.as_written(), d) {
+                Ok(Endpoint::Tls { files, .. }) => check_tls_files(&files).or_else(fail)?,
+                Ok(_) => {}
+                Err(e) => return fail(e),
             }
         }
         for p in &self.postgres {
@@ -454,6 +488,41 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The line of `key = ...` inside the `[[section]]` table whose name is
+/// `name`: with several Docker hosts, the error points at the right one.
+fn find_line_in_table(text: &str, section: &str, name: &str, key: &str) -> Option<usize> {
+    let header = format!("[[{section}]]");
+    let is_key = |line: &str, k: &str| {
+        let t = line.trim_start();
+        t.strip_prefix(k)
+            .or_else(|| t.strip_prefix(&format!("\"{k}\"")))
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    let names_it = |line: &str| {
+        is_key(line, "name")
+            && line
+                .split_once('=')
+                .is_some_and(|(_, v)| v.split('#').next().unwrap_or("").trim().trim_matches(['"', '\'']) == name)
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut start = 0;
+    while start < lines.len() {
+        if lines[start].trim() != header {
+            start += 1;
+            continue;
+        }
+        let end = (start + 1..lines.len())
+            .find(|&i| lines[i].trim_start().starts_with('['))
+            .unwrap_or(lines.len());
+        let table = start + 1..end;
+        if table.clone().any(|i| names_it(lines[i])) {
+            return table.clone().find(|&i| is_key(lines[i], key)).map(|i| i + 1);
+        }
+        start = end;
+    }
+    None
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
@@ -537,6 +606,163 @@ mod tests {
         let e = parse("[[http]]\nname = \"a\"\nurl = \"http://x\"\n[[http]]\nname = \"a\"\nurl = \"http://y\"\n")
             .unwrap_err();
         assert!(e.message.contains("used twice"), "{e}");
+    }
+
+    /// A CA-signed client certificate and its key, plus the CA, as PEM files in `dir`.
+    fn write_tls_files(dir: &Path) {
+        let ca_key = rcgen::KeyPair::generate().expect("key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::new()).expect("params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).expect("ca");
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["client".to_string()])
+            .expect("params")
+            .signed_by(&key, &issuer)
+            .expect("cert");
+        std::fs::write(dir.join("ca.pem"), ca.pem()).expect("write");
+        std::fs::write(dir.join("cert.pem"), cert.pem()).expect("write");
+        std::fs::write(dir.join("key.pem"), key.serialize_pem()).expect("write");
+        let other = rcgen::KeyPair::generate().expect("key");
+        std::fs::write(dir.join("other-key.pem"), other.serialize_pem()).expect("write");
+    }
+
+    fn tls_host(name: &str, url: &str, files: [(&str, &str); 3]) -> String {
+        let mut t = format!("[[docker]]\nname = \"{name}\"\nurl = \"{url}\"\n");
+        for (k, v) in files.iter().filter(|(_, v)| !v.is_empty()) {
+            t.push_str(&format!("{k} = \"{v}\"\n"));
+        }
+        t
+    }
+
+    #[test]
+    fn docker_tls_files_relative_to_the_config_are_accepted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_tls_files(dir.path());
+        let file = dir.path().join("opsdeck.toml");
+        let text = tls_host(
+            "remote",
+            "tcp://10.0.0.5:2376",
+            [("tls_ca", "ca.pem"), ("tls_cert", "cert.pem"), ("tls_key", "key.pem")],
+        );
+        let c = Config::parse(&text, &file).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.docker[0].tls_key.as_deref(),
+            Some(dir.path().join("key.pem").as_path())
+        );
+    }
+
+    #[test]
+    fn docker_tls_cert_without_key_names_line_and_key() {
+        let text = format!(
+            "{}{}",
+            tls_host("local", "unix:///var/run/docker.sock", [("", ""), ("", ""), ("", "")]),
+            tls_host(
+                "remote",
+                "https://10.0.0.5:2376",
+                [("tls_ca", "/x/ca.pem"), ("tls_cert", "/x/cert.pem"), ("", "")]
+            ),
+        );
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.line, Some(7), "{e}");
+        assert_eq!(e.key.as_deref(), Some("tls_ca"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "test.toml:7: key `tls_ca`: [[docker]] \"remote\": tls_ca and tls_cert are set without tls_key: \
+             set tls_ca, tls_cert and tls_key together"
+        );
+        let e = parse(&tls_host(
+            "r",
+            "tcp://h:2376",
+            [("", ""), ("", ""), ("tls_key", "/x/key.pem")],
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("tls_key")), "{e}");
+        assert!(e.message.contains("tls_key is set without tls_ca and tls_cert"), "{e}");
+    }
+
+    #[test]
+    fn docker_tls_on_a_unix_socket_or_https_without_keys_is_rejected() {
+        let e = parse(&tls_host(
+            "local",
+            "unix:///var/run/docker.sock",
+            [
+                ("tls_ca", "/x/ca.pem"),
+                ("tls_cert", "/x/cert.pem"),
+                ("tls_key", "/x/key.pem"),
+            ],
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("tls_ca")), "{e}");
+        assert!(e.message.contains("do not apply to a unix:// socket"), "{e}");
+        let e = parse(&tls_host("r", "https://h:2376", [("", ""), ("", ""), ("", "")])).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("url")), "{e}");
+        assert!(e.message.contains("https:// needs tls_ca"), "{e}");
+    }
+
+    #[test]
+    fn docker_tls_file_missing_or_wrong_names_file_line_key_and_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_tls_files(dir.path());
+        let d = dir.path().display().to_string();
+        let missing = format!("{d}/nope/ca.pem");
+        let e = parse(&tls_host(
+            "r",
+            "tcp://h:2376",
+            [
+                ("tls_ca", &missing),
+                ("tls_cert", &format!("{d}/cert.pem")),
+                ("tls_key", &format!("{d}/key.pem")),
+            ],
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("test.toml:4: key `tls_ca`: [[docker]] \"r\": cannot read {missing}: No such file or directory")
+        );
+        // A directory cannot be read as a file either.
+        let e = parse(&tls_host(
+            "r",
+            "tcp://h:2376",
+            [
+                ("tls_ca", &format!("{d}/ca.pem")),
+                ("tls_cert", &d),
+                ("tls_key", &format!("{d}/key.pem")),
+            ],
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(5), Some("tls_cert")), "{e}");
+        assert!(e.message.contains(&format!("cannot read {d}")), "{e}");
+        // Certificate and key swapped: the key file holds no key.
+        let e = parse(&tls_host(
+            "r",
+            "tcp://h:2376",
+            [
+                ("tls_ca", &format!("{d}/ca.pem")),
+                ("tls_cert", &format!("{d}/cert.pem")),
+                ("tls_key", &format!("{d}/cert.pem")),
+            ],
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(6), Some("tls_key")), "{e}");
+        assert!(
+            e.message.ends_with(&format!("{d}/cert.pem holds no PEM private key")),
+            "{e}"
+        );
+        // A key that is not the certificate's: named, and never shown.
+        let e = parse(&tls_host(
+            "r",
+            "tcp://h:2376",
+            [
+                ("tls_ca", &format!("{d}/ca.pem")),
+                ("tls_cert", &format!("{d}/cert.pem")),
+                ("tls_key", &format!("{d}/other-key.pem")),
+            ],
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(6), Some("tls_key")), "{e}");
+        assert!(e.message.contains("is not the key of the certificate"), "{e}");
+        assert!(!e.to_string().contains("PRIVATE KEY"), "{e}");
     }
 
     #[test]

@@ -30,3 +30,10 @@ pub fn alertmanager_url() -> String {
 pub fn test_image() -> String {
     var("OPSDECK_TEST_IMAGE")
 }
+
+/// The test image as a tar for `docker import` (busybox-static), for tests
+/// that start a dockerd of their own. Its directory is run.sh's private work
+/// directory, which run.sh cleans up whatever a test leaves behind.
+pub fn test_image_tar() -> std::path::PathBuf {
+    std::path::PathBuf::from(var("OPSDECK_TEST_IMAGE_TAR"))
+}
