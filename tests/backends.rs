@@ -66,12 +66,16 @@ fn rand_suffix() -> u128 {
 
 /// Start a container with no network, running `cmd`.
 async fn run_container(d: &Docker, name: &str, cmd: &[&str]) {
+    run_container_with(d, name, cmd, HostConfig::default()).await
+}
+
+async fn run_container_with(d: &Docker, name: &str, cmd: &[&str], host: HostConfig) {
     let cfg = ContainerConfig {
         image: Some(common::test_image()),
         cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
         host_config: Some(HostConfig {
             network_mode: Some("none".into()),
-            ..Default::default()
+            ..host
         }),
         ..Default::default()
     };
@@ -746,12 +750,18 @@ async fn restart_loop_and_unhealthy_containers_are_reported_as_such() {
         retries: Some(1),
         ..Default::default()
     };
-    create(sick.clone(), "sleep 300", Some(probe), false).await;
+    create(sick.clone(), "sleep 300", Some(probe.clone()), false).await;
+    let well = unique("od-well");
+    let passing = HealthConfig {
+        test: Some(vec!["CMD".into(), "true".into()]),
+        ..probe
+    };
+    create(well.clone(), "sleep 300", Some(passing), false).await;
 
     let mut t = one_target(&test_docker_toml());
     let deadline = Instant::now() + Duration::from_secs(20);
-    let (mut loop_restarts, mut sick_seen) = (0, false);
-    while Instant::now() < deadline && (loop_restarts < 2 || !sick_seen) {
+    let (mut loop_restarts, mut sick_seen, mut well_seen) = (0, false, false);
+    while Instant::now() < deadline && (loop_restarts < 2 || !sick_seen || !well_seen) {
         if let Ok(BackendData::Docker(s)) = t.poll_once().await.result {
             if let Some(c) = s.containers.iter().find(|c| c.name == looping) {
                 loop_restarts = loop_restarts.max(c.restarts.unwrap_or(0));
@@ -760,11 +770,17 @@ async fn restart_loop_and_unhealthy_containers_are_reported_as_such() {
                 .containers
                 .iter()
                 .any(|c| c.name == sick && c.health == Health::Unhealthy && c.is_problem());
+            well_seen |= s
+                .containers
+                .iter()
+                .any(|c| c.name == well && c.health == Health::Healthy && !c.is_problem());
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     remove(&d, &looping).await;
     remove(&d, &sick).await;
+    remove(&d, &well).await;
+    assert!(well_seen, "passing health check shown as healthy");
     assert!(
         loop_restarts >= 2,
         "restart count of the looping container: {loop_restarts}"
@@ -777,9 +793,15 @@ async fn stats_are_fetched_for_watched_containers_only() {
     let d = docker().await;
     let busy = unique("od-busy");
     let quiet = unique("od-quiet");
-    // One container spins a core; the other sleeps.
+    let capped = unique("od-capped");
+    // One container spins a core; the others sleep, one of them under a memory limit.
     run_container(&d, &busy, &["sh", "-c", "while :; do :; done"]).await;
     run_container(&d, &quiet, &["sleep", "300"]).await;
+    let limit = HostConfig {
+        memory: Some(64 << 20),
+        ..Default::default()
+    };
+    run_container_with(&d, &capped, &["sleep", "300"], limit).await;
     let id_of = |name: String| {
         let d = d.clone();
         async move {
@@ -791,26 +813,34 @@ async fn stats_are_fetched_for_watched_containers_only() {
         }
     };
     let (busy_id, quiet_id) = (id_of(busy.clone()).await, id_of(quiet.clone()).await);
+    let capped_id = id_of(capped.clone()).await;
 
     let mut t = one_target(&test_docker_toml());
     let watch = t.watch.take().expect("a Docker target takes a stats watch");
-    watch.send_replace(vec![busy_id.clone()]);
+    watch.send_replace(vec![busy_id.clone(), capped_id.clone()]);
     let mut polls = Vec::new();
     for _ in 0..2 {
         polls.push(t.poll_once().await);
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    remove(&d, &busy).await;
-    remove(&d, &quiet).await;
+    for name in [&busy, &quiet, &capped] {
+        remove(&d, name).await;
+    }
     let usage_of = |report: &backends::BackendReport, id: &str| match &report.result {
         Ok(BackendData::Docker(s)) => s.containers.iter().find(|c| c.id == id).and_then(|c| c.usage),
         other => panic!("docker poll failed: {other:?}"),
     };
     let first = usage_of(&polls[0], &busy_id).expect("watched container has stats");
-    assert!(first.mem_used > 0 && first.mem_limit >= first.mem_used, "{first:?}");
+    assert!(first.mem_used > 0, "{first:?}");
+    assert_eq!(
+        first.mem_limit, 0,
+        "no memory limit was set: the machine's memory is not shown as one"
+    );
     assert_eq!(first.cpu_pct, None, "one sample cannot give a rate");
     let second = usage_of(&polls[1], &busy_id).expect("stats again");
     let cpu = second.cpu_pct.expect("two samples give a rate");
     assert!(cpu > 20.0, "a spinning shell uses a good part of a core: {cpu}%");
     assert_eq!(usage_of(&polls[1], &quiet_id), None, "not watched, not asked");
+    let capped = usage_of(&polls[1], &capped_id).expect("stats of the capped container");
+    assert_eq!(capped.mem_limit, 64 << 20, "{capped:?}");
 }

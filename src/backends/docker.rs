@@ -120,11 +120,19 @@ pub async fn follow_events(cfg: DockerConfig, wake: std::sync::Arc<tokio::sync::
     }
 }
 
+/// What an engine says about itself, read once per connection.
+#[derive(Clone)]
+struct Engine {
+    version: String,
+    /// The machine's memory: a container "limited" to this has no limit.
+    mem_total: u64,
+}
+
 pub struct DockerPoller {
     cfg: DockerConfig,
     timeout_secs: u64,
-    /// The client and the engine version it reported, per connection.
-    client: Option<(Docker, String)>,
+    /// The client and what the engine said about itself, per connection.
+    client: Option<(Docker, Engine)>,
     /// Inspect results of problem containers, by (id, status text): status
     /// changes whenever the container does, so a hit is still true.
     inspected: HashMap<(String, String), (i64, bool)>,
@@ -154,18 +162,18 @@ impl DockerPoller {
     }
 
     pub async fn poll(&mut self) -> Result<DockerSummary, String> {
-        let (client, version) = match &self.client {
+        let (client, engine) = match &self.client {
             Some(c) => c.clone(),
             None => {
                 let c = connect(&self.cfg, self.timeout_secs).await?;
-                let v = c
-                    .version()
-                    .await
-                    .map_err(|e| self.forget(e))?
-                    .version
-                    .unwrap_or_default();
-                self.client = Some((c.clone(), v.clone()));
-                (c, v)
+                let version = c.version().await.map_err(|e| self.forget(e))?.version;
+                let info = c.info().await.map_err(|e| self.forget(e))?;
+                let engine = Engine {
+                    version: version.unwrap_or_default(),
+                    mem_total: info.mem_total.and_then(|m| u64::try_from(m).ok()).unwrap_or(0),
+                };
+                self.client = Some((c.clone(), engine.clone()));
+                (c, engine)
             }
         };
         let list = client
@@ -207,12 +215,12 @@ impl DockerPoller {
         if !ids.is_empty() {
             let usage = self.stats.sample(&client, &ids).await;
             for c in containers.iter_mut() {
-                c.usage = usage.get(&c.id).copied();
+                c.usage = usage.get(&c.id).map(|u| u.without_host_limit(engine.mem_total));
             }
         }
         containers.sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
         Ok(DockerSummary {
-            engine_version: version,
+            engine_version: engine.version,
             containers,
         })
     }

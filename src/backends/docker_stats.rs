@@ -16,7 +16,20 @@ pub struct Usage {
     /// `None` until two samples exist.
     pub cpu_pct: Option<f64>,
     pub mem_used: u64,
+    /// 0 when the container has no memory limit.
     pub mem_limit: u64,
+}
+
+impl Usage {
+    /// Docker reports the machine's memory as the limit of a container that
+    /// has none: say "no limit" (0) rather than show a misleading ceiling.
+    pub fn without_host_limit(self, host_memory: u64) -> Usage {
+        if host_memory > 0 && self.mem_limit >= host_memory {
+            Usage { mem_limit: 0, ..self }
+        } else {
+            self
+        }
+    }
 }
 
 /// Previous (container CPU, system CPU) counters per container id.
@@ -98,5 +111,17 @@ mod tests {
         assert_eq!(super::cpu_percent((100, 1000), (150, 2000), 2), Some(10.0));
         assert_eq!(super::cpu_percent((100, 1000), (150, 1000), 2), None);
         assert_eq!(super::cpu_percent((200, 1000), (150, 2000), 2), None, "counter reset");
+    }
+
+    #[test]
+    fn the_machine_memory_is_no_limit() {
+        let u = super::Usage {
+            cpu_pct: None,
+            mem_used: 10,
+            mem_limit: 1000,
+        };
+        assert_eq!(u.without_host_limit(1000).mem_limit, 0);
+        assert_eq!(u.without_host_limit(4000).mem_limit, 1000);
+        assert_eq!(u.without_host_limit(0).mem_limit, 1000, "unknown machine memory");
     }
 }

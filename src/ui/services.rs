@@ -317,8 +317,11 @@ fn columns(width: u16, state: &State) -> Vec<Col> {
         cols.push(Col::Health);
     }
     cols.extend([Col::Status, Col::Restarts, Col::Cpu, Col::Mem]);
-    if width >= 130 {
-        cols.extend([Col::Ports, Col::Image]);
+    if width >= 140 {
+        cols.push(Col::Ports);
+    }
+    if width >= 110 {
+        cols.push(Col::Image);
     }
     if width >= 100 && state.backends_of(BackendKind::Docker).count() > 1 {
         cols.push(Col::Host);
@@ -346,6 +349,7 @@ fn cell_text(col: Col, host: &str, c: &ContainerRow, narrow: bool) -> String {
             _ => "-".into(),
         },
         Col::Mem => match (c.state.as_str(), c.usage) {
+            ("running", Some(u)) if u.mem_limit == 0 => short_bytes(u.mem_used),
             ("running", Some(u)) => format!("{}/{}", short_bytes(u.mem_used), short_bytes(u.mem_limit)),
             ("running", None) => "…".into(),
             _ => "-".into(),
