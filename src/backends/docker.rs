@@ -87,6 +87,9 @@ pub(super) async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Doc
     super::docker_connect::connect(cfg, timeout_secs).await
 }
 
+/// Longest wait between attempts to follow the events of a daemon that is down.
+const EVENTS_MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The events stream is long-lived: its client must not time it out.
 const EVENTS_CLIENT_TIMEOUT_SECS: u64 = 24 * 3600;
 
@@ -99,7 +102,11 @@ pub async fn follow_events(cfg: DockerConfig, wake: std::sync::Arc<tokio::sync::
     use futures::StreamExt;
     let mut backoff = std::time::Duration::from_secs(1);
     loop {
-        if let Ok(client) = connect(&cfg, EVENTS_CLIENT_TIMEOUT_SECS).await {
+        // Reaching the daemon is bounded by the host's timeout, so a hung
+        // daemon cannot hold the follower; only the stream itself is long-lived.
+        let connected = tokio::time::timeout(cfg.timeout, connect(&cfg, EVENTS_CLIENT_TIMEOUT_SECS)).await;
+        if let Ok(Ok(client)) = connected {
+            backoff = std::time::Duration::from_secs(1);
             let filters = std::collections::HashMap::from([("type".to_string(), vec!["container".to_string()])]);
             let mut stream = client.events(Some(EventsOptions::<String> {
                 filters,
@@ -108,15 +115,16 @@ pub async fn follow_events(cfg: DockerConfig, wake: std::sync::Arc<tokio::sync::
             wake.notify_one();
             while let Some(event) = stream.next().await {
                 let Ok(event) = event else { break };
-                backoff = std::time::Duration::from_secs(1);
                 // Health checks run an exec every interval; those change nothing on screen.
                 if !event.action.as_deref().unwrap_or("").starts_with("exec_") {
                     wake.notify_one();
                 }
             }
         }
+        // Trying a local socket is cheap: a daemon that comes back is
+        // followed again within a few seconds.
         tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
+        backoff = (backoff * 2).min(EVENTS_MAX_BACKOFF);
     }
 }
 
