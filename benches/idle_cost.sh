@@ -100,7 +100,7 @@ measure() {
 measure "opsdeck (dashboard)" opsdeck "" "$BIN --config $WORK/config.toml --state $WORK/state.db"
 measure "opsdeck (services, stats)" opsdeck "1" "$BIN --config $WORK/config.toml --state $WORK/state.db"
 if command -v oxker >/dev/null; then
-    measure "oxker $(oxker --version 2>/dev/null | awk '{ print $NF }')" oxker "" "$(command -v oxker)"
+    measure "oxker $(oxker --version 2>/dev/null | awk '{ print $NF }')" oxker "" "$(command -v oxker) --host $DH"
 else
     echo "oxker not installed: skipped (INSTALL_OTHERS=1 installs it)" >&2
 fi

@@ -221,7 +221,9 @@ impl DockerPoller {
                 .collect()
         };
         if !ids.is_empty() {
-            let usage = self.stats.sample(&client, &ids).await;
+            // Half the poll's timeout at most: the list must arrive even when stats are slow.
+            let budget = std::time::Duration::from_secs(self.timeout_secs) / 2;
+            let usage = self.stats.sample(&client, &ids, budget).await;
             for c in containers.iter_mut() {
                 c.usage = usage.get(&c.id).map(|u| u.without_host_limit(engine.mem_total));
             }

@@ -7,9 +7,13 @@ use bollard::container::{MemoryStatsStats, Stats, StatsOptions};
 use bollard::Docker;
 use futures::StreamExt;
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// Rows fetched at most per poll, whatever the terminal height.
 pub const MAX_WATCHED: usize = 80;
+/// Stats requests in flight at once: dockerd answers each from cgroup files,
+/// a few in parallel keep the poll short without a burst of connections.
+const CONCURRENT_REQUESTS: usize = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Usage {
@@ -39,28 +43,42 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    pub async fn sample(&mut self, client: &Docker, ids: &[String]) -> HashMap<String, Usage> {
-        let opts = || {
-            Some(StatsOptions {
-                stream: false,
-                one_shot: true,
+    /// Stats of `ids`, a few requests at a time, for at most `budget`: what
+    /// has not answered by then is left out (shown as pending) rather than
+    /// holding up the container list, which must never time out for stats.
+    pub async fn sample(&mut self, client: &Docker, ids: &[String], budget: Duration) -> HashMap<String, Usage> {
+        // Owned futures, built up front: a lazy map over borrowed ids would
+        // not be Send across the poller's await points.
+        let fetches: Vec<_> = ids
+            .iter()
+            .take(MAX_WATCHED)
+            .map(|id| {
+                let (client, id) = (client.clone(), id.clone());
+                async move {
+                    let opts = StatsOptions {
+                        stream: false,
+                        one_shot: true,
+                    };
+                    let stats = client.stats(&id, Some(opts)).next().await.and_then(Result::ok);
+                    (id, stats)
+                }
             })
-        };
-        let fetches = ids.iter().take(MAX_WATCHED).map(|id| async move {
-            let stats = client.stats(id, opts()).next().await.and_then(Result::ok);
-            (id.clone(), stats)
-        });
-        let results = futures::future::join_all(fetches).await;
+            .collect();
+        let results: Vec<_> = futures::stream::iter(fetches)
+            .buffer_unordered(CONCURRENT_REQUESTS)
+            .take_until(tokio::time::sleep(budget))
+            .collect()
+            .await;
         let mut out = HashMap::new();
-        let mut prev = HashMap::new();
+        // Counters of rows still on screen survive a sample they missed.
+        let mut prev: HashMap<String, (u64, u64)> = self.prev.drain().filter(|(id, _)| ids.contains(id)).collect();
         for (id, stats) in results {
             let Some(s) = stats else { continue };
             let now = (
                 s.cpu_stats.cpu_usage.total_usage,
                 s.cpu_stats.system_cpu_usage.unwrap_or(0),
             );
-            let cpu_pct = self
-                .prev
+            let cpu_pct = prev
                 .get(&id)
                 .and_then(|before| cpu_percent(*before, now, online_cpus(&s)));
             prev.insert(id.clone(), now);
