@@ -62,7 +62,7 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
                     if p.connections_high() {
                         let s = format!(
                             "{} of {} connections (warn at {})",
-                            p.connections, p.max_connections, p.connections_warn
+                            p.connections, p.max_connections, p.thresholds.connections_warn
                         );
                         raise("PostgresConnectionsHigh", Severity::Warning, b.id.name.clone(), s);
                     }

@@ -6,38 +6,7 @@ use sqlx::{Connection, Row};
 use std::str::FromStr;
 use std::time::Instant;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct PgSummary {
-    pub version: String,
-    pub in_recovery: bool,
-    pub rtt_ms: u64,
-    pub uptime_secs: i64,
-    pub connections: i64,
-    pub active: i64,
-    pub idle_in_transaction: i64,
-    pub max_connections: i64,
-    /// Seconds the longest running client query has been running.
-    pub longest_query_secs: Option<f64>,
-    pub connections_warn: u32,
-    pub long_query_secs: u64,
-}
-
-impl PgSummary {
-    pub fn role(&self) -> &'static str {
-        if self.in_recovery {
-            "standby"
-        } else {
-            "primary"
-        }
-    }
-    pub fn long_query(&self) -> bool {
-        self.longest_query_secs
-            .is_some_and(|s| s >= self.long_query_secs as f64)
-    }
-    pub fn connections_high(&self) -> bool {
-        self.connections >= i64::from(self.connections_warn)
-    }
-}
+pub use super::pg_model::{PgSummary, PgThresholds};
 
 /// One connection, kept between polls and dropped on any error so the next
 /// poll reconnects (the server may have restarted). Connecting directly, not
@@ -107,8 +76,14 @@ impl PgPoller {
             idle_in_transaction: row.try_get("idle_in_tx").map_err(get)?,
             max_connections: row.try_get("max_connections").map_err(get)?,
             longest_query_secs: row.try_get("longest").map_err(get)?,
-            connections_warn: self.cfg.connections_warn,
-            long_query_secs: self.cfg.long_query.as_secs(),
+            thresholds: PgThresholds {
+                connections_warn: self.cfg.connections_warn,
+                long_query_secs: self.cfg.long_query.as_secs(),
+                cache_hit_warn: self.cfg.cache_hit_warn,
+                replication_lag_secs: self.cfg.replication_lag_warn.as_secs(),
+                ..Default::default()
+            },
+            ..Default::default()
         })
     }
 }

@@ -1,0 +1,230 @@
+//! What one poll of a PostgreSQL target found: the data the Database pane,
+//! its tile and opsdeck's own alerts are drawn from. Plain data, no IO.
+
+use chrono::{DateTime, Utc};
+
+/// Thresholds of one target, carried with its data so views and alerts judge
+/// with the numbers the operator configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgThresholds {
+    pub connections_warn: u32,
+    pub long_query_secs: u64,
+    /// Idle-in-transaction sessions older than this are listed and warned.
+    pub idle_in_tx_secs: u64,
+    /// Cache hit ratio under this (percent) is a warning.
+    pub cache_hit_warn: f64,
+    /// Replication lag: behind by this long AND this many bytes is a breach…
+    pub replication_lag_secs: u64,
+    pub replication_lag_bytes: u64,
+    /// …raised only after it held for this many polls in a row.
+    pub lag_breach_samples: u32,
+    /// Transaction-ID age over this fraction (percent) of the wraparound limit.
+    pub xid_age_warn_pct: f64,
+}
+
+impl Default for PgThresholds {
+    fn default() -> Self {
+        Self {
+            connections_warn: 50,
+            long_query_secs: 300,
+            idle_in_tx_secs: 300,
+            cache_hit_warn: 95.0,
+            replication_lag_secs: 30,
+            replication_lag_bytes: 16 << 20,
+            lag_breach_samples: 3,
+            xid_age_warn_pct: 50.0,
+        }
+    }
+}
+
+/// One server process worth an operator's look: a long query, an old idle
+/// transaction, or a session that blocks or is blocked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgSession {
+    pub pid: i32,
+    pub user: String,
+    pub database: String,
+    /// `None` for a local (unix socket) connection.
+    pub client_addr: Option<String>,
+    pub application: String,
+    /// active, idle in transaction, idle in transaction (aborted), …
+    pub state: String,
+    /// Since the query started (active) or since the state began (idle in
+    /// transaction).
+    pub duration_secs: f64,
+    /// Since the transaction began, when in one.
+    pub xact_secs: Option<f64>,
+    /// "Lock: transactionid", "IO: DataFileRead", …
+    pub wait_event: Option<String>,
+    /// Full text as the server tracks it (track_activity_query_size).
+    pub query: String,
+    /// Pids this session waits for (pg_blocking_pids).
+    pub blocked_by: Vec<i32>,
+}
+
+impl PgSession {
+    pub fn is_idle_in_tx(&self) -> bool {
+        self.state.starts_with("idle in transaction")
+    }
+}
+
+/// One edge of a blocking chain: `blocked` waits for a lock `blocking` holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgBlock {
+    pub blocked_pid: i32,
+    pub blocking_pid: i32,
+    /// The lock the blocked session waits for: "relation", "transactionid", …
+    pub lock_type: String,
+    /// "AccessExclusiveLock", …
+    pub mode: String,
+    /// "public.orders" when the lock is on a relation.
+    pub relation: Option<String>,
+    /// How long the blocked session has been waiting.
+    pub waiting_secs: f64,
+}
+
+/// A replica as its primary sees it (pg_stat_replication).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgReplica {
+    pub name: String,
+    pub client_addr: Option<String>,
+    /// streaming, catchup, startup, backup, stopping
+    pub state: String,
+    /// async, sync, potential, quorum
+    pub sync_state: String,
+    /// Bytes between the primary's current WAL position and the replica's replay.
+    pub lag_bytes: Option<i64>,
+    pub replay_lag_secs: Option<f64>,
+}
+
+/// On a standby: how far behind its primary it replays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgStandby {
+    /// now() − pg_last_xact_replay_timestamp(): grows on an idle primary too,
+    /// so it is judged together with the bytes.
+    pub replay_delay_secs: Option<f64>,
+    /// Received but not yet replayed.
+    pub replay_pending_bytes: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Checksum {
+    /// No `.sha256` beside the file (or the backup comes from a query).
+    NotChecked,
+    Ok,
+    Mismatch,
+    /// The check itself failed (unreadable file, malformed `.sha256`).
+    Error(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgBackup {
+    /// The newest file's path, or "query".
+    pub source: String,
+    pub last_at: Option<DateTime<Utc>>,
+    pub size_bytes: Option<u64>,
+    pub checksum: Checksum,
+    pub max_age_secs: u64,
+    /// Why there is no answer (no file matches the glob, the query failed).
+    pub error: Option<String>,
+}
+
+impl PgBackup {
+    pub fn age_secs(&self, now: DateTime<Utc>) -> Option<i64> {
+        self.last_at.map(|t| now.signed_duration_since(t).num_seconds())
+    }
+
+    /// Stale, unverifiable or failed: a warning.
+    pub fn is_bad(&self, now: DateTime<Utc>) -> bool {
+        self.error.is_some()
+            || matches!(self.checksum, Checksum::Mismatch | Checksum::Error(_))
+            || self.age_secs(now).is_none_or(|age| age > self.max_age_secs as i64)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PgSummary {
+    pub version: String,
+    pub in_recovery: bool,
+    pub rtt_ms: u64,
+    pub uptime_secs: i64,
+    /// Client backends.
+    pub connections: i64,
+    pub active: i64,
+    pub idle: i64,
+    pub idle_in_transaction: i64,
+    pub max_connections: i64,
+    /// Seconds the longest running client query has been running.
+    pub longest_query_secs: Option<f64>,
+    /// Long queries, old idle transactions, blocked and blocking sessions,
+    /// worst first, at most a few hundred.
+    pub sessions: Vec<PgSession>,
+    pub blocks: Vec<PgBlock>,
+    /// On a primary.
+    pub replicas: Vec<PgReplica>,
+    /// On a standby.
+    pub standby: Option<PgStandby>,
+    /// Replication lag past both thresholds for `lag_breach_samples` polls.
+    pub lag_breached: bool,
+    /// Percent, over all databases; `None` before any block was read.
+    pub cache_hit_pct: Option<f64>,
+    /// The connected database.
+    pub db_size_bytes: i64,
+    /// Since opsdeck's first poll of this target.
+    pub db_growth_bytes: i64,
+    /// Oldest datfrozenxid age, and that as percent of the ~2^31 limit.
+    pub xid_age: i64,
+    pub xid_wraparound_pct: f64,
+    /// Since the previous poll; `None` on the first.
+    pub deadlocks_delta: Option<i64>,
+    pub temp_bytes_delta: Option<i64>,
+    pub backup: Option<PgBackup>,
+    /// What could not be read and which grant it needs, e.g.
+    /// "query texts of other users: grant pg_read_all_stats".
+    pub permission_notes: Vec<String>,
+    /// opsdeck's own backend pid on this server (never cancelled).
+    pub own_pid: i32,
+    pub thresholds: PgThresholds,
+}
+
+impl PgSummary {
+    pub fn role(&self) -> &'static str {
+        if self.in_recovery {
+            "standby"
+        } else {
+            "primary"
+        }
+    }
+
+    pub fn long_query(&self) -> bool {
+        self.longest_query_secs
+            .is_some_and(|s| s >= self.thresholds.long_query_secs as f64)
+    }
+
+    pub fn connections_high(&self) -> bool {
+        self.connections >= i64::from(self.thresholds.connections_warn)
+    }
+
+    pub fn cache_low(&self) -> bool {
+        self.cache_hit_pct.is_some_and(|p| p < self.thresholds.cache_hit_warn)
+    }
+
+    pub fn xid_high(&self) -> bool {
+        self.xid_wraparound_pct >= self.thresholds.xid_age_warn_pct
+    }
+
+    /// Idle-in-transaction sessions past their threshold.
+    pub fn old_idle_in_tx(&self) -> impl Iterator<Item = &PgSession> {
+        let limit = self.thresholds.idle_in_tx_secs as f64;
+        self.sessions
+            .iter()
+            .filter(move |s| s.is_idle_in_tx() && s.duration_secs >= limit)
+    }
+
+    /// Worst replica lag in seconds (primary) or replay delay (standby).
+    pub fn worst_lag_secs(&self) -> Option<f64> {
+        let replicas = self.replicas.iter().filter_map(|r| r.replay_lag_secs);
+        let standby = self.standby.as_ref().and_then(|s| s.replay_delay_secs);
+        replicas.chain(standby).max_by(f64::total_cmp)
+    }
+}
