@@ -183,7 +183,7 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
         .as_ref()
         .is_some_and(|st| st.text.contains("pg:main down: timeout")));
 
-    let data = opsdeck::backends::BackendData::Postgres(fixtures::pg_summary());
+    let data = opsdeck::backends::BackendData::Postgres(Box::new(fixtures::pg_summary()));
     let later = fixtures::t0() + chrono::Duration::seconds(1);
     update(
         &mut s,
@@ -202,7 +202,7 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
 fn identical_poll_does_not_redraw() {
     let mut s = fixtures::state();
     s.dirty = false;
-    let data = opsdeck::backends::BackendData::Postgres(fixtures::pg_summary());
+    let data = opsdeck::backends::BackendData::Postgres(Box::new(fixtures::pg_summary()));
     let id = fixtures::id(BackendKind::Postgres, "main");
     update(
         &mut s,

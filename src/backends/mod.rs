@@ -64,7 +64,7 @@ const FOLLOW_UPS: [Duration; 2] = [Duration::from_millis(250), Duration::from_mi
 pub enum BackendData {
     Docker(docker::DockerSummary),
     Http(http::HttpProbe),
-    Postgres(postgres::PgSummary),
+    Postgres(Box<postgres::PgSummary>),
     Alerts(alertmanager::AlertsSummary),
     Host(host::HostSummary),
 }
@@ -104,7 +104,7 @@ impl Poller {
         match self {
             Poller::Docker(p) => p.poll().await.map(BackendData::Docker),
             Poller::Http(p) => p.poll().await.map(BackendData::Http),
-            Poller::Postgres(p) => p.poll().await.map(BackendData::Postgres),
+            Poller::Postgres(p) => p.poll().await.map(|s| BackendData::Postgres(Box::new(s))),
             Poller::Alertmanager(p) => p.poll().await.map(BackendData::Alerts),
             Poller::Host(p) => p.poll().await.map(BackendData::Host),
         }
