@@ -72,6 +72,7 @@ async fn tui(cli: &Cli) -> ExitCode {
         store: store.clone(),
         mouse: loaded.config.mouse,
         docker: loaded.config.docker.clone(),
+        postgres: loaded.config.postgres.clone(),
     };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;

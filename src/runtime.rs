@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub mouse: bool,
     /// Docker hosts, for container actions.
     pub docker: Vec<crate::config::DockerConfig>,
+    /// PostgreSQL targets, for cancel and terminate.
+    pub postgres: Vec<crate::config::PostgresConfig>,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -38,8 +40,10 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         store,
         mouse,
         docker,
+        postgres,
     } = opts;
     let docker = std::sync::Arc::new(docker);
+    let postgres = std::sync::Arc::new(postgres);
     let identity = state.identity.clone();
 
     restore_ui_settings(&store, &mut state).await;
@@ -111,6 +115,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             store: &store,
             who: &identity,
             docker: &docker,
+            postgres: &postgres,
             audit_tx: &audit_tx,
             msg_tx: &msg_tx,
             stats_watch: &stats_watch,
@@ -178,6 +183,7 @@ struct Effects<'a> {
     store: &'a Store,
     who: &'a Identity,
     docker: &'a std::sync::Arc<Vec<crate::config::DockerConfig>>,
+    postgres: &'a std::sync::Arc<Vec<crate::config::PostgresConfig>>,
     audit_tx: &'a mpsc::UnboundedSender<AuditRecord>,
     msg_tx: &'a mpsc::Sender<Msg>,
     stats_watch: &'a StatsWatchers,
@@ -305,6 +311,17 @@ fn execute(
                         wake.notify_one();
                     }
                 }
+            }
+            Command::PgSignal {
+                requests,
+                op,
+                justification,
+            } => {
+                let (store, who, targets, tx) = (store.clone(), fx.who.clone(), fx.postgres.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let done = crate::actions::pg_signal(&store, &who, &targets, &requests, op, &justification).await;
+                    let _ = tx.send(done).await;
+                });
             }
             Command::Quit => stop = true,
         }

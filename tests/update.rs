@@ -807,3 +807,134 @@ fn stats_are_asked_only_for_running_rows_on_screen() {
         }]
     );
 }
+
+fn type_text(s: &mut opsdeck::app::State, text: &str) -> Vec<Command> {
+    text.chars().flat_map(|c| update(s, key(c))).collect()
+}
+
+#[test]
+fn cancel_asks_a_reason_and_sends_it_with_masked_queries() {
+    use opsdeck::backends::pg_model::PgSignal;
+    let mut s = fixtures::state();
+    update(&mut s, key('2'));
+    assert_eq!(s.row_count(PaneId::Database), 3);
+    assert!(update(&mut s, key('c')).is_empty());
+    assert!(matches!(&s.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r.is_empty()));
+    // y and n are text here: they cannot confirm or cancel.
+    assert!(type_text(&mut s, "ny").is_empty());
+    assert!(matches!(&s.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r == "ny"));
+    for _ in 0..2 {
+        update(&mut s, code(KeyCode::Backspace));
+    }
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty(), "no reason, no action");
+    assert!(s.overlay.is_some());
+    type_text(&mut s, "blocks checkout, INC-42");
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    assert!(s.overlay.is_none());
+    match &cmds[..] {
+        [Command::PgSignal {
+            requests,
+            op,
+            justification,
+        }] => {
+            assert_eq!(*op, PgSignal::Cancel);
+            assert_eq!(justification, "blocks checkout, INC-42");
+            assert_eq!(requests.len(), 1);
+            assert_eq!((requests[0].target.as_str(), requests[0].pid), ("main", 4242));
+            assert_eq!(
+                requests[0].query, "UPDATE orders SET status = '…' WHERE id = $1",
+                "literals masked"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn marked_sessions_are_terminated_together_and_esc_cancels() {
+    let mut s = fixtures::state();
+    update(&mut s, key('2'));
+    // Marking moves down, so two presses mark the first two rows.
+    update(&mut s, key('j'));
+    update(&mut s, key(' '));
+    update(&mut s, key(' '));
+    assert_eq!(s.db_marked.len(), 2);
+    update(&mut s, key('T'));
+    match &s.overlay {
+        Some(Overlay::Confirm { title, lines, .. }) => {
+            assert!(title.contains("2 sessions"), "{title}");
+            assert!(
+                lines.iter().any(|l| l.contains("4250")) && lines.iter().any(|l| l.contains("4301")),
+                "{lines:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
+    assert!(s.overlay.is_none());
+    type_text(&mut s, "T");
+    type_text(&mut s, "stuck sessions");
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    assert!(
+        matches!(&cmds[..], [Command::PgSignal { requests, .. }] if requests.iter().map(|r| r.pid).collect::<Vec<_>>() == [4250, 4301]),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn mark_similar_takes_the_same_user_and_state() {
+    let mut s = fixtures::state();
+    update(&mut s, key('2'));
+    update(&mut s, key('*'));
+    let marked: Vec<i32> = s.db_marked.iter().map(|(_, pid)| *pid).collect();
+    assert_eq!(marked, [4242], "only app's active session, not its idle one");
+}
+
+#[test]
+fn opsdeck_own_session_and_read_only_are_refused() {
+    let mut s = fixtures::state();
+    if let Some(p) = s.backends.iter_mut().find_map(|b| match &mut b.data {
+        Some(opsdeck::backends::BackendData::Postgres(p)) => Some(p),
+        _ => None,
+    }) {
+        p.own_pid = 4242;
+    }
+    update(&mut s, key('2'));
+    assert!(update(&mut s, key('c')).is_empty());
+    assert!(s.overlay.is_none(), "no dialog for opsdeck's own session");
+    assert!(s
+        .status
+        .as_ref()
+        .is_some_and(|m| m.text.contains("opsdeck's own session")));
+
+    let mut s = fixtures::state();
+    s.read_only = true;
+    update(&mut s, key('2'));
+    let cmds = update(&mut s, key('T'));
+    assert!(s.overlay.is_none());
+    assert!(
+        matches!(&cmds[..], [Command::Audit(rec)] if rec.outcome == Outcome::Refused && rec.action == "backend.terminate"),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn session_details_show_the_full_query_and_the_lock() {
+    let mut s = fixtures::state();
+    update(&mut s, key('2'));
+    update(&mut s, key('j'));
+    update(&mut s, code(KeyCode::Enter));
+    match &s.overlay {
+        Some(Overlay::Details {
+            title,
+            rows: Some(Ok(rows)),
+            ..
+        }) => {
+            assert_eq!(title, "main pid 4250");
+            let text = format!("{rows:?}");
+            assert!(text.contains("SELECT count(*) FROM orders"), "{text}");
+            assert!(text.contains("4250 ← 4242"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -287,3 +287,15 @@ fn services_narrow_sorted_by_memory() {
     assert!(text.contains("unhealthy"), "narrow STATE shows health:\n{text}");
     assert!(!text.contains("IMAGE"), "no room for the image at 80 columns:\n{text}");
 }
+
+#[test]
+fn cancel_dialog_asks_for_a_reason() {
+    let mut s = fixtures::state();
+    keys(&mut s, "2cINC-42 blocks checkout");
+    let text = buffer_text(&screen(&s, "default", 120, 30));
+    insta::assert_snapshot!("database_cancel_dialog", text);
+    assert!(text.contains("Cancel query — pid 4242?"), "{text}");
+    assert!(text.contains("pid 4242"), "{text}");
+    assert!(text.contains("reason: INC-42 blocks checkout█"), "{text}");
+    assert!(text.contains("a reason is required"), "{text}");
+}

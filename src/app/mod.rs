@@ -1,6 +1,7 @@
 //! Application core: `State`, the `Msg`s that change it, the `Command`s it asks
 //! for, and `update`, the only place state changes. No IO here.
 
+mod database;
 mod input;
 mod logs;
 pub mod own_alerts;
@@ -10,6 +11,7 @@ mod state;
 mod update;
 mod update_logs;
 
+pub use database::SignalRequest;
 pub use logs::LogView;
 pub use pane::PaneId;
 pub use services::{ServiceRow, ServicesView, SortKey, NO_PROJECT};
@@ -83,6 +85,13 @@ pub enum Command {
     LoadAuditLog {
         limit: i64,
     },
+    /// Cancel or terminate PostgreSQL sessions (audited intent, call,
+    /// outcome, one entry each, with the operator's reason).
+    PgSignal {
+        requests: Vec<SignalRequest>,
+        op: crate::backends::pg_model::PgSignal,
+        justification: String,
+    },
     /// Fetch CPU and memory for these containers of `host` (the rows on
     /// screen); an empty list stops stats for that host.
     WatchStats {
@@ -93,4 +102,18 @@ pub enum Command {
     ClearScreen,
     Bell,
     Quit,
+}
+
+impl Command {
+    /// The command with the reason the operator typed in its confirm dialog.
+    pub fn with_justification(self, reason: &str) -> Command {
+        match self {
+            Command::PgSignal { requests, op, .. } => Command::PgSignal {
+                requests,
+                op,
+                justification: reason.to_string(),
+            },
+            other => other,
+        }
+    }
 }

@@ -66,14 +66,8 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
                         );
                         raise("PostgresConnectionsHigh", Severity::Warning, b.id.name.clone(), s);
                     }
-                    if p.long_query() {
-                        let secs = p.longest_query_secs.unwrap_or_default() as i64;
-                        raise(
-                            "PostgresLongQuery",
-                            Severity::Warning,
-                            b.id.name.clone(),
-                            format!("a query has run for {secs} s"),
-                        );
+                    for (name, summary) in pg_breaches(p, state.now) {
+                        raise(name, Severity::Warning, b.id.name.clone(), summary);
                     }
                 }
             }
@@ -152,4 +146,74 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
         .collect();
     rows.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
     rows
+}
+
+/// Database thresholds that hold now, each with the value and the threshold.
+fn pg_breaches(
+    p: &crate::backends::pg_model::PgSummary,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(&'static str, String)> {
+    let t = &p.thresholds;
+    let mut out = Vec::new();
+    if p.long_query() {
+        let secs = p.longest_query_secs.unwrap_or_default() as i64;
+        out.push((
+            "PostgresLongQuery",
+            format!("a query has run for {secs} s (warn at {} s)", t.long_query_secs),
+        ));
+    }
+    let idle: Vec<i32> = p.old_idle_in_tx().map(|s| s.pid).collect();
+    if !idle.is_empty() {
+        out.push((
+            "PostgresIdleInTransaction",
+            format!(
+                "{} sessions idle in transaction over {} s (pids {idle:?})",
+                idle.len(),
+                t.idle_in_tx_secs
+            ),
+        ));
+    }
+    if !p.blocks.is_empty() {
+        let longest = p.blocks.iter().map(|b| b.waiting_secs).fold(0.0, f64::max) as i64;
+        out.push((
+            "PostgresBlockedSessions",
+            format!("{} sessions wait on locks, longest {longest} s", p.blocks.len()),
+        ));
+    }
+    if p.lag_breached {
+        let lag = p.worst_lag_secs().unwrap_or_default() as i64;
+        out.push((
+            "PostgresReplicationLag",
+            format!(
+                "replication {lag} s behind (warn at {} s and {} bytes, for {} polls)",
+                t.replication_lag_secs, t.replication_lag_bytes, t.lag_breach_samples
+            ),
+        ));
+    }
+    if let Some(hit) = p.cache_hit_pct.filter(|_| p.cache_low()) {
+        out.push((
+            "PostgresCacheHitLow",
+            format!("cache hit {hit:.1}% (warn under {:.0}%)", t.cache_hit_warn),
+        ));
+    }
+    if p.xid_high() {
+        out.push((
+            "PostgresXidWraparound",
+            format!(
+                "transaction-ID age at {:.1}% of wraparound (warn at {:.0}%)",
+                p.xid_wraparound_pct, t.xid_age_warn_pct
+            ),
+        ));
+    }
+    if let Some(b) = p.backup.as_ref().filter(|b| b.is_bad(now)) {
+        let why = match (&b.error, &b.checksum, b.age_secs(now)) {
+            (Some(e), _, _) => e.clone(),
+            (_, crate::backends::pg_model::Checksum::Mismatch, _) => format!("{}: sha256 does not match", b.source),
+            (_, crate::backends::pg_model::Checksum::Error(e), _) => format!("{}: cannot verify: {e}", b.source),
+            (_, _, Some(age)) => format!("last backup {age} s ago (max {} s)", b.max_age_secs),
+            (_, _, None) => "no backup time known".into(),
+        };
+        out.push(("PostgresBackupStale", why));
+    }
+    out
 }

@@ -23,6 +23,9 @@ pub enum Overlay {
         title: String,
         lines: Vec<String>,
         on_yes: super::Command,
+        /// `Some` when a one-line reason is required: typed here, and the
+        /// dialog cannot be confirmed while it is empty.
+        justification: Option<String>,
     },
     Help {
         scroll: u16,
@@ -185,6 +188,8 @@ pub struct State {
     pub show_stopped: bool,
     /// Services: order, grouping, folds, scroll and stats watch.
     pub services_view: super::ServicesView,
+    /// Database: marked sessions, by (target, pid).
+    pub db_marked: std::collections::BTreeSet<(String, i32)>,
     /// The open container log, when there is one.
     pub logs: Option<super::LogView>,
     /// Numbers log sessions, so a closed log's late lines are ignored.
@@ -216,6 +221,7 @@ impl State {
             filter_typing: false,
             show_stopped: true,
             services_view: Default::default(),
+            db_marked: Default::default(),
             logs: None,
             next_session: 0,
             size: (80, 24),
@@ -232,7 +238,7 @@ impl State {
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
             PaneId::Services => self.service_rows().len(),
-            PaneId::Database => self.backends_of(BackendKind::Postgres).count(),
+            PaneId::Database => self.db_sessions().len(),
             PaneId::Alerts => {
                 super::own_alerts::rows(self).len()
                     + self

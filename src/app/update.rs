@@ -2,6 +2,7 @@
 
 use super::services::{keeping_selection, toggle_fold};
 use super::{Command, Level, Msg, Overlay, PaneId, SortKey, State, StatusLine, View};
+use crate::backends::pg_model::PgSignal;
 use crate::backends::BackendReport;
 use crate::config::keymap::{Action, Key, Lookup, Scope};
 use crate::store::{AuditRecord, Outcome};
@@ -45,6 +46,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             // A re-listed host can reorder the rows: the selection stays on its container.
             let mut commands = Vec::new();
             keeping_selection(state, |s| commands = on_backend(s, report));
+            super::database::prune_marks(state);
             commands
         }
         Msg::AuditLoaded(result) => {
@@ -149,6 +151,11 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         return commands;
     }
     match state.overlay.clone() {
+        Some(Overlay::Confirm {
+            on_yes,
+            justification: Some(reason),
+            ..
+        }) => return on_justified_confirm_key(state, ev, on_yes, reason),
         Some(Overlay::Confirm { on_yes, .. }) => return on_confirm_key(state, ev, on_yes),
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
         Some(_) => return on_overlay_key(state, key),
@@ -249,7 +256,19 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Redraw => return vec![Command::ClearScreen],
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
+        Action::Details if state.view == View::Zoom(PaneId::Database) => super::database::open_details(state),
         Action::Details => return open_details(state),
+        Action::Mark if state.view == View::Zoom(PaneId::Database) => super::database::toggle_mark(state),
+        Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => super::database::mark_similar(state),
+        Action::CancelQuery | Action::TerminateBackend if state.view == View::Zoom(PaneId::Database) => {
+            let op = if action == Action::CancelQuery {
+                PgSignal::Cancel
+            } else {
+                PgSignal::Terminate
+            };
+            return super::database::ask_signal(state, op);
+        }
+        Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
         Action::Logs => return super::update_logs::open(state),
         Action::Filter => {
@@ -323,6 +342,7 @@ fn ask_container_action(state: &mut State, action: Action) -> Vec<Command> {
             container: name,
             op,
         },
+        justification: None,
     });
     Vec::new()
 }
@@ -350,6 +370,36 @@ fn on_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command) -> Vec<Comma
             Vec::new()
         }
         _ => Vec::new(),
+    }
+}
+
+/// A confirm dialog that needs a reason: every printable key is text (so y
+/// and n cannot confirm by accident), Enter confirms once the reason is not
+/// blank, Esc cancels.
+fn on_justified_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command, mut reason: String) -> Vec<Command> {
+    use super::input::{edit, Edit};
+    state.dirty = true;
+    match edit(&mut reason, &ev) {
+        Edit::Editing => {
+            if let Some(Overlay::Confirm { justification, .. }) = &mut state.overlay {
+                *justification = Some(reason);
+            }
+            Vec::new()
+        }
+        Edit::Cancel => {
+            state.overlay = None;
+            set_status(state, Level::Info, "cancelled");
+            Vec::new()
+        }
+        Edit::Submit if reason.trim().is_empty() => {
+            set_status(state, Level::Warn, "a reason is required: type why, then enter");
+            Vec::new()
+        }
+        Edit::Submit => {
+            state.overlay = None;
+            set_status(state, Level::Info, "working…");
+            vec![on_yes.with_justification(reason.trim())]
+        }
     }
 }
 

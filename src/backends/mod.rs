@@ -11,6 +11,7 @@ pub mod docker_row;
 pub mod docker_stats;
 pub mod host;
 pub mod http;
+pub mod pg_actions;
 pub mod pg_model;
 pub mod postgres;
 

@@ -228,3 +228,96 @@ impl PgSummary {
         replicas.chain(standby).max_by(f64::total_cmp)
     }
 }
+
+/// What an operator can do to a server process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgSignal {
+    /// pg_cancel_backend: the running query fails, the session stays.
+    Cancel,
+    /// pg_terminate_backend: the session ends, its transaction rolls back.
+    Terminate,
+}
+
+impl PgSignal {
+    pub fn verb(self) -> &'static str {
+        match self {
+            PgSignal::Cancel => "cancel query",
+            PgSignal::Terminate => "terminate backend",
+        }
+    }
+
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            PgSignal::Cancel => "query.cancel",
+            PgSignal::Terminate => "backend.terminate",
+        }
+    }
+}
+
+/// Query text with every string literal replaced by `'…'`: what the audit log
+/// keeps (a literal can be a password or personal data).
+pub fn mask_literals(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut in_literal = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (in_literal, c) {
+            (false, '\'') => {
+                in_literal = true;
+                out.push_str("'…");
+            }
+            // '' inside a literal is an escaped quote, not its end.
+            (true, '\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+            }
+            (true, '\'') => {
+                in_literal = false;
+                out.push('\'');
+            }
+            (true, _) => {}
+            (false, c) => out.push(c),
+        }
+    }
+    if in_literal {
+        out.push('\'');
+    }
+    out
+}
+
+/// Query text as shown on screen: one line, and a password given in a role
+/// statement (`PASSWORD '…'`) masked. Other literals stay: they are what the
+/// operator needs to recognise the query.
+pub fn query_for_screen(sql: &str) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    let upper = flat.to_ascii_uppercase();
+    if upper.contains("PASSWORD") && (upper.contains("ROLE") || upper.contains("USER")) {
+        mask_literals(&flat)
+    } else {
+        flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_are_masked_for_the_audit_log() {
+        assert_eq!(
+            mask_literals("UPDATE t SET a = 'x''y', b = 2 WHERE c = 'z'"),
+            "UPDATE t SET a = '…', b = 2 WHERE c = '…'"
+        );
+        assert_eq!(mask_literals("SELECT 'open"), "SELECT '…'");
+        assert_eq!(mask_literals("SELECT 1"), "SELECT 1");
+    }
+
+    #[test]
+    fn passwords_never_reach_the_screen() {
+        let shown = query_for_screen("ALTER ROLE app\n  PASSWORD 'hunter2'");
+        assert_eq!(shown, "ALTER ROLE app PASSWORD '…'");
+        assert_eq!(
+            query_for_screen("SELECT * FROM t WHERE name = 'bob'"),
+            "SELECT * FROM t WHERE name = 'bob'"
+        );
+    }
+}

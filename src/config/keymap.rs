@@ -56,6 +56,14 @@ pub enum Action {
     SortReverse,
     /// Group rows (Services: by compose project).
     Group,
+    /// Mark or unmark the selected row for an action on several.
+    Mark,
+    /// Mark every row like the selected one (Database: same user and state).
+    MarkSimilar,
+    /// Database: cancel the query of the selected (or marked) sessions.
+    CancelQuery,
+    /// Database: terminate the selected (or marked) sessions.
+    TerminateBackend,
 }
 
 impl Action {
@@ -97,6 +105,10 @@ impl Action {
             Action::Sort,
             Action::SortReverse,
             Action::Group,
+            Action::Mark,
+            Action::MarkSimilar,
+            Action::CancelQuery,
+            Action::TerminateBackend,
         ]);
         v
     }
@@ -136,6 +148,10 @@ impl Action {
             Action::Sort => "sort".into(),
             Action::SortReverse => "sort.reverse".into(),
             Action::Group => "group".into(),
+            Action::Mark => "mark".into(),
+            Action::MarkSimilar => "mark.similar".into(),
+            Action::CancelQuery => "query.cancel".into(),
+            Action::TerminateBackend => "backend.terminate".into(),
         }
     }
 
@@ -175,6 +191,10 @@ impl Action {
             Action::Sort => "sort".into(),
             Action::SortReverse => "reverse".into(),
             Action::Group => "group".into(),
+            Action::Mark => "mark".into(),
+            Action::MarkSimilar => "mark similar".into(),
+            Action::CancelQuery => "cancel query".into(),
+            Action::TerminateBackend => "terminate".into(),
         }
     }
 
@@ -214,6 +234,10 @@ impl Action {
             Action::Sort => "Sort by the next column (worst first, name, project, state, uptime, restarts, cpu, memory, image, host)".into(),
             Action::SortReverse => "Reverse the sort order".into(),
             Action::Group => "Group by compose project; enter folds a group".into(),
+            Action::Mark => "Mark or unmark the selected row".into(),
+            Action::MarkSimilar => "Mark every session with the same user and state".into(),
+            Action::CancelQuery => "Cancel the query of the selected or marked sessions (asks, with a reason)".into(),
+            Action::TerminateBackend => "Terminate the selected or marked sessions (asks, with a reason)".into(),
         }
     }
 

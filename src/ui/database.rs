@@ -2,16 +2,27 @@
 
 use super::widgets::{backend_problem, data_style, duration_text, not_configured, Status};
 use crate::app::{PaneId, State};
-use crate::backends::postgres::PgSummary;
+use crate::backends::pg_model::{query_for_screen, Checksum, PgSummary};
 use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
-fn pg_status(p: &PgSummary) -> Status {
-    if p.long_query() || p.connections_high() || p.connections * 10 >= p.max_connections * 9 {
+fn pg_status(p: &PgSummary, now: chrono::DateTime<chrono::Utc>) -> Status {
+    let blocked = !p.blocks.is_empty();
+    let backup_bad = p.backup.as_ref().is_some_and(|b| b.is_bad(now));
+    if p.long_query()
+        || p.connections_high()
+        || p.connections * 10 >= p.max_connections * 9
+        || p.lag_breached
+        || p.cache_low()
+        || p.xid_high()
+        || blocked
+        || backup_bad
+        || p.old_idle_in_tx().next().is_some()
+    {
         Status::Warn
     } else {
         Status::Ok
@@ -34,7 +45,7 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
             lines.push(line);
         }
         let Some(p) = b.postgres() else { continue };
-        let s = pg_status(p);
+        let s = pg_status(p, state.now);
         worst = worst.min(s);
         let style = data_style(b, state, theme, theme.style(Role::Text));
         lines.push(Line::from(vec![
@@ -62,12 +73,31 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
                 theme.style(if p.connections_high() { Role::Warn } else { Role::Text }),
             ),
         )));
-        if let Some(secs) = p.longest_query_secs {
-            let role = if p.long_query() { Role::Warn } else { Role::Muted };
-            lines.push(Line::from(Span::styled(
-                format!("  longest query {}", duration_text(secs as i64)),
-                data_style(b, state, theme, theme.style(role)),
-            )));
+        // Longest query, worst lag, backup age: each only when there is one.
+        let mut parts: Vec<(String, bool)> = Vec::new();
+        if let Some(q) = p.longest_query_secs {
+            parts.push((format!("longest query {}", secs(q)), p.long_query()));
+        }
+        if let Some(lag) = p.worst_lag_secs() {
+            parts.push((format!("lag {}", secs(lag)), p.lag_breached));
+        }
+        if p.backup.is_some() {
+            let (text, bad) = backup_cell(p, state.now);
+            parts.push((format!("backup {text}"), bad));
+        }
+        if !p.blocks.is_empty() {
+            parts.push((format!("{} blocked", p.blocks.len()), true));
+        }
+        let mut spans = vec![Span::raw("  ")];
+        for (i, (text, warn)) in parts.into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" · ", theme.style(Role::Muted)));
+            }
+            let role = if warn { Role::Warn } else { Role::Muted };
+            spans.push(Span::styled(text, data_style(b, state, theme, theme.style(role))));
+        }
+        if spans.len() > 1 {
+            lines.push(Line::from(spans));
         }
     }
     (worst, lines)
@@ -77,54 +107,361 @@ fn short_version(v: &str) -> String {
     format!("PG {}", v.split_whitespace().next().unwrap_or(v))
 }
 
-pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut rows = Vec::new();
+fn bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut v = n.max(0) as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || v >= 100.0 {
+        format!("{v:.0}{}", UNITS[unit])
+    } else {
+        format!("{v:.1}{}", UNITS[unit])
+    }
+}
+
+fn secs(v: f64) -> String {
+    duration_text(v as i64)
+}
+
+/// "27h ago ✓" / "no file matches …": a backup in a cell.
+fn backup_cell(p: &PgSummary, now: chrono::DateTime<chrono::Utc>) -> (String, bool) {
+    let Some(b) = &p.backup else { return ("-".into(), false) };
+    let bad = b.is_bad(now);
+    if let Some(e) = &b.error {
+        return (e.clone(), true);
+    }
+    let age = b
+        .age_secs(now)
+        .map(|a| format!("{} ago", duration_text(a)))
+        .unwrap_or_else(|| "never".into());
+    let check = match &b.checksum {
+        Checksum::Ok => " ✓sha256",
+        Checksum::Mismatch => " ✗sha256 MISMATCH",
+        Checksum::Error(_) => " sha256 unreadable",
+        Checksum::NotChecked => "",
+    };
+    (format!("{age}{check}"), bad)
+}
+
+/// Per target, the lines under the table: replication, backup, blocking
+/// chains, what cannot be read for lack of a grant.
+fn target_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     for b in state.backends_of(BackendKind::Postgres) {
+        if let Some(line) = backend_problem(b, state, theme) {
+            lines.push(line);
+        }
         let Some(p) = b.postgres() else { continue };
-        let s = pg_status(p);
+        let style = |warn: bool| data_style(b, state, theme, theme.style(if warn { Role::Warn } else { Role::Text }));
+        let name = &b.id.name;
+        for r in &p.replicas {
+            let lag = format!(
+                "{} / {}",
+                r.lag_bytes.map(bytes).unwrap_or_else(|| "-".into()),
+                r.replay_lag_secs.map(secs).unwrap_or_else(|| "-".into())
+            );
+            lines.push(Line::from(Span::styled(
+                format!("  {name} → replica {} {} {}, lag {lag}", r.name, r.state, r.sync_state),
+                style(p.lag_breached),
+            )));
+        }
+        if let Some(sb) = &p.standby {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {name} standby: replay delay {}, {} received not replayed",
+                    sb.replay_delay_secs.map(secs).unwrap_or_else(|| "-".into()),
+                    sb.replay_pending_bytes.map(bytes).unwrap_or_else(|| "-".into())
+                ),
+                style(p.lag_breached),
+            )));
+        }
+        if let Some(bk) = &p.backup {
+            let (text, bad) = backup_cell(p, state.now);
+            let size = bk
+                .size_bytes
+                .map(|s| format!(", {}", bytes(s as i64)))
+                .unwrap_or_default();
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {name} backup {}: {text}{size} (max {})",
+                    bk.source,
+                    duration_text(bk.max_age_secs as i64)
+                ),
+                style(bad),
+            )));
+        }
+        for k in &p.blocks {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {name} lock: pid {} waits for pid {} ({} {} on {}) for {}",
+                    k.blocked_pid,
+                    k.blocking_pid,
+                    k.mode,
+                    k.lock_type,
+                    k.relation.as_deref().unwrap_or("-"),
+                    secs(k.waiting_secs)
+                ),
+                style(true),
+            )));
+        }
+        for note in &p.permission_notes {
+            lines.push(Line::from(Span::styled(
+                format!("  {name}: {note}"),
+                theme.style(Role::Info),
+            )));
+        }
+    }
+    lines
+}
+
+/// Full pane: the targets, what is wrong with them, then the sessions worth
+/// a look (long queries, old idle transactions, blocked and blocking), which
+/// are what the operator selects, marks, cancels or terminates.
+pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let targets: Vec<_> = state.backends_of(BackendKind::Postgres).collect();
+    let (status, summary) = tile(state, theme, usize::from(area.width));
+    let block = super::pane_block(state, theme, PaneId::Database, status);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if targets.is_empty() {
+        frame.render_widget(ratatui::widgets::Paragraph::new(summary), inner);
+        return;
+    }
+    let mut target_rows = Vec::new();
+    for b in &targets {
+        let Some(p) = b.postgres() else {
+            let s = Status::from(b.freshness(state.now));
+            target_rows.push(Row::new(vec![Cell::from(s.span(theme)), Cell::from(b.id.name.clone())]));
+            continue;
+        };
+        let s = pg_status(p, state.now);
         let style = data_style(b, state, theme, theme.style(Role::Text));
-        rows.push(Row::new(vec![
+        let warn = |w: bool| {
+            if w {
+                data_style(b, state, theme, theme.style(Role::Warn))
+            } else {
+                style
+            }
+        };
+        let (backup, backup_bad) = backup_cell(p, state.now);
+        target_rows.push(Row::new(vec![
             Cell::from(s.span(theme)),
             Cell::from(b.id.name.clone()).style(style),
             Cell::from(p.role()).style(style),
-            Cell::from(short_version(&p.version)).style(style),
-            Cell::from(format!("{}/{}", p.connections, p.max_connections)).style(style),
-            Cell::from(p.active.to_string()).style(style),
-            Cell::from(p.idle_in_transaction.to_string()).style(style),
+            Cell::from(format!("{}/{}", p.connections, p.max_connections)).style(warn(p.connections_high())),
+            Cell::from(format!("{}/{}/{}", p.active, p.idle, p.idle_in_transaction)).style(style),
+            Cell::from(p.longest_query_secs.map(secs).unwrap_or_else(|| "-".into())).style(warn(p.long_query())),
+            Cell::from(p.worst_lag_secs().map(secs).unwrap_or_else(|| "-".into())).style(warn(p.lag_breached)),
             Cell::from(
-                p.longest_query_secs
-                    .map(|s| duration_text(s as i64))
+                p.cache_hit_pct
+                    .map(|c| format!("{c:.1}%"))
                     .unwrap_or_else(|| "-".into()),
             )
-            .style(style),
+            .style(warn(p.cache_low())),
+            Cell::from(format!("{} +{}", bytes(p.db_size_bytes), bytes(p.db_growth_bytes))).style(style),
+            Cell::from(format!("{:.1}%", p.xid_wraparound_pct)).style(warn(p.xid_high())),
+            Cell::from(backup).style(warn(backup_bad)),
             Cell::from(format!("{} ms", p.rtt_ms)).style(style),
+            Cell::from(short_version(&p.version)).style(style),
             Cell::from(duration_text(p.uptime_secs)).style(style),
         ]));
     }
-    let header = Row::new([
-        "", "TARGET", "ROLE", "VERSION", "CONNS", "ACTIVE", "IDLE TX", "LONGEST", "RTT", "UPTIME",
+    let target_header = Row::new([
+        "",
+        "TARGET",
+        "ROLE",
+        "CONNS",
+        "ACT/IDLE/TX",
+        "LONGEST",
+        "LAG",
+        "CACHE",
+        "SIZE",
+        "XID",
+        "BACKUP",
+        "RTT",
+        "VERSION",
+        "UPTIME",
     ])
     .style(theme.style(Role::Title));
-    let widths = [
+    // Version and uptime are the first to go on a narrow terminal (they
+    // are on the tile), then round-trip time.
+    let keep = match area.width {
+        w if w >= 150 => 14,
+        w if w >= 125 => 12,
+        _ => 11,
+    };
+    let target_widths = [
         Constraint::Length(1),
-        Constraint::Percentage(18),
-        Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Length(9),
+        Constraint::Min(8),
         Constraint::Length(7),
-        Constraint::Length(8),
-        Constraint::Length(8),
         Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(11),
+        Constraint::Length(5),
+        Constraint::Length(20),
+        Constraint::Length(6),
+        Constraint::Length(8),
         Constraint::Length(7),
     ];
-    let has_rows = !rows.is_empty();
-    super::table_with_notes(
-        frame,
+    let target_widths = &target_widths[..keep];
+    let notes = target_lines(state, theme);
+    let table_height = u16::try_from(target_rows.len() + 1).unwrap_or(u16::MAX);
+    let notes_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(inner.height / 3);
+    let [top, middle, gap, bottom] = Layout::vertical([
+        Constraint::Length(table_height),
+        Constraint::Length(notes_height),
+        Constraint::Length(1),
+        Constraint::Min(3),
+    ])
+    .areas(inner);
+    let _ = gap;
+    frame.render_widget(
+        Table::new(target_rows, target_widths.to_vec()).header(target_header),
+        top,
+    );
+    frame.render_widget(ratatui::widgets::Paragraph::new(notes), middle);
+    sessions_table(frame, bottom, state, theme);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SessionCol {
+    Target,
+    Pid,
+    User,
+    Db,
+    Client,
+    State,
+    For,
+    Wait,
+    BlockedBy,
+    Query,
+}
+
+impl SessionCol {
+    fn title(self) -> &'static str {
+        match self {
+            SessionCol::Target => "TARGET",
+            SessionCol::Pid => "PID",
+            SessionCol::User => "USER",
+            SessionCol::Db => "DB",
+            SessionCol::Client => "CLIENT",
+            SessionCol::State => "STATE",
+            SessionCol::For => "FOR",
+            SessionCol::Wait => "WAIT",
+            SessionCol::BlockedBy => "BLOCKED BY",
+            SessionCol::Query => "QUERY",
+        }
+    }
+
+    fn width(self) -> Constraint {
+        match self {
+            SessionCol::Target => Constraint::Length(10),
+            SessionCol::Pid => Constraint::Length(7),
+            SessionCol::User => Constraint::Length(10),
+            SessionCol::Db => Constraint::Length(10),
+            SessionCol::Client => Constraint::Length(15),
+            SessionCol::State => Constraint::Length(13),
+            SessionCol::For => Constraint::Length(6),
+            SessionCol::Wait => Constraint::Length(18),
+            SessionCol::BlockedBy => Constraint::Length(11),
+            SessionCol::Query => Constraint::Fill(1),
+        }
+    }
+}
+
+/// The query keeps at least a third of the width: client and wait event go
+/// first on a narrow terminal, the target column only with several targets.
+fn session_columns(width: u16, several_targets: bool) -> Vec<SessionCol> {
+    use SessionCol::*;
+    let mut cols = Vec::new();
+    if several_targets {
+        cols.push(Target);
+    }
+    cols.extend([Pid, User, Db]);
+    if width >= 130 {
+        cols.push(Client);
+    }
+    cols.extend([State, For]);
+    if width >= 150 {
+        cols.push(Wait);
+    }
+    cols.extend([BlockedBy, Query]);
+    cols
+}
+
+fn sessions_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let sessions = state.db_sessions();
+    if sessions.is_empty() {
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(Line::from(Span::styled(
+                "no long queries, old idle transactions or blocked sessions",
+                theme.style(Role::Muted),
+            ))),
+            area,
+        );
+        return;
+    }
+    let cols = session_columns(area.width, state.backends_of(BackendKind::Postgres).count() > 1);
+    let rows: Vec<Row> = sessions
+        .iter()
+        .map(|(b, s)| {
+            let p = b.postgres();
+            let long = p.is_some_and(|p| s.duration_secs >= p.thresholds.long_query_secs as f64);
+            let bad = !s.blocked_by.is_empty() || p.is_some_and(|p| p.blocks.iter().any(|k| k.blocking_pid == s.pid));
+            let st = if bad {
+                Status::Crit
+            } else if long || s.is_idle_in_tx() {
+                Status::Warn
+            } else {
+                Status::Ok
+            };
+            let style = data_style(b, state, theme, theme.style(st.role()));
+            let mark = if state.is_marked(&b.id.name, s.pid) { "*" } else { " " };
+            let blocked = s.blocked_by.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(",");
+            let mut cells = vec![
+                Cell::from(mark).style(theme.style(Role::Title)),
+                Cell::from(st.span(theme)),
+            ];
+            for col in &cols {
+                cells.push(match col {
+                    SessionCol::Target => Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
+                    SessionCol::Pid => Cell::from(s.pid.to_string()).style(style),
+                    SessionCol::User => Cell::from(s.user.clone()).style(style),
+                    SessionCol::Db => Cell::from(s.database.clone()).style(style),
+                    SessionCol::Client => Cell::from(s.client_addr.clone().unwrap_or_else(|| "local".into()))
+                        .style(theme.style(Role::Muted)),
+                    SessionCol::State => Cell::from(s.state.replace("idle in transaction", "idle in tx")).style(style),
+                    SessionCol::For => Cell::from(secs(s.duration_secs)).style(style),
+                    SessionCol::Wait => Cell::from(s.wait_event.clone().unwrap_or_default()).style(style),
+                    SessionCol::BlockedBy => Cell::from(if blocked.is_empty() {
+                        String::new()
+                    } else {
+                        format!("← {blocked}")
+                    })
+                    .style(style),
+                    SessionCol::Query => Cell::from(query_for_screen(&s.query)).style(style),
+                });
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let header = Row::new(["", ""].into_iter().chain(cols.iter().map(|c| c.title()))).style(theme.style(Role::Title));
+    let widths: Vec<Constraint> = [Constraint::Length(1), Constraint::Length(1)]
+        .into_iter()
+        .chain(cols.iter().map(|c| c.width()))
+        .collect();
+    let mut ts = ratatui::widgets::TableState::default().with_selected(Some(state.selection[PaneId::Database.index()]));
+    frame.render_stateful_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .row_highlight_style(theme.style(Role::Selected)),
         area,
-        state,
-        theme,
-        PaneId::Database,
-        Table::new(rows, widths).header(header),
-        has_rows,
+        &mut ts,
     );
 }

@@ -39,7 +39,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     footer::draw(frame, foot, state, theme);
     match &state.overlay {
-        Some(Overlay::Confirm { title, lines, .. }) => overlay::confirm(frame, body, theme, title, lines),
+        Some(Overlay::Confirm {
+            title,
+            lines,
+            justification,
+            ..
+        }) => overlay::confirm(frame, body, theme, title, lines, justification.as_deref()),
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
         Some(Overlay::Details { title, rows, scroll }) => {
             overlay::details(frame, body, theme, title, rows.as_ref(), *scroll)

@@ -34,9 +34,19 @@ fn boxed(title: &str, theme: &Theme) -> Block<'static> {
 }
 
 /// A side effect waiting for an answer: what, where, and the two keys.
-pub fn confirm(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, lines: &[String]) {
-    let width = area.width.min(64);
-    let height = (u16::try_from(lines.len()).unwrap_or(8) + 5).min(area.height);
+/// A yes/no dialog; with `justification` it asks for a reason first and
+/// only Enter (with a reason typed) confirms.
+pub fn confirm(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: &str,
+    lines: &[String],
+    justification: Option<&str>,
+) {
+    let width = area.width.min(if justification.is_some() { 90 } else { 64 });
+    let extra = if justification.is_some() { 7 } else { 5 };
+    let height = (u16::try_from(lines.len()).unwrap_or(8) + extra).min(area.height);
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + area.height.saturating_sub(height) / 3,
@@ -48,12 +58,27 @@ pub fn confirm(frame: &mut Frame, area: Rect, theme: &Theme, title: &str, lines:
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
         .collect();
     text.push(Line::raw(""));
-    text.push(Line::from(vec![
-        Span::styled(" y", theme.style(Role::Title)),
-        Span::styled("/enter yes   ", theme.style(Role::Muted)),
-        Span::styled("n", theme.style(Role::Title)),
-        Span::styled("/esc no", theme.style(Role::Muted)),
-    ]));
+    match justification {
+        Some(reason) => {
+            text.push(Line::from(vec![
+                Span::styled(" reason: ", theme.style(Role::Title)),
+                Span::styled(format!("{reason}█"), theme.style(Role::Text)),
+            ]));
+            text.push(Line::raw(""));
+            text.push(Line::from(vec![
+                Span::styled(" enter", theme.style(Role::Title)),
+                Span::styled(" confirm (a reason is required)   ", theme.style(Role::Muted)),
+                Span::styled("esc", theme.style(Role::Title)),
+                Span::styled(" cancel", theme.style(Role::Muted)),
+            ]));
+        }
+        None => text.push(Line::from(vec![
+            Span::styled(" y", theme.style(Role::Title)),
+            Span::styled("/enter yes   ", theme.style(Role::Muted)),
+            Span::styled("n", theme.style(Role::Title)),
+            Span::styled("/esc no", theme.style(Role::Muted)),
+        ])),
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Warn))

@@ -1,0 +1,231 @@
+//! The Database pane's list: the sessions worth a look on every target,
+//! marks for acting on several, and cancel/terminate asked with a reason.
+
+use super::update::{read_only_refusal, set_status};
+use super::{BackendStatus, Command, Level, Overlay, PaneId, State};
+use crate::backends::docker_inspect::Row;
+use crate::backends::pg_model::{mask_literals, query_for_screen, PgSession, PgSignal};
+use crate::backends::BackendKind;
+
+/// One session an operator asked to cancel or terminate, as the audit log
+/// records it (query literals masked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalRequest {
+    pub target: String,
+    pub pid: i32,
+    pub user: String,
+    pub database: String,
+    pub state: String,
+    pub query: String,
+}
+
+impl State {
+    /// Sessions of every target, targets in config order, each worst first.
+    pub fn db_sessions(&self) -> Vec<(&BackendStatus, &PgSession)> {
+        self.backends_of(BackendKind::Postgres)
+            .filter_map(|b| b.postgres().map(|p| (b, p)))
+            .flat_map(|(b, p)| p.sessions.iter().map(move |s| (b, s)))
+            .collect()
+    }
+
+    pub fn selected_session(&self) -> Option<(&BackendStatus, &PgSession)> {
+        self.db_sessions()
+            .into_iter()
+            .nth(self.selection[PaneId::Database.index()])
+    }
+
+    pub fn is_marked(&self, target: &str, pid: i32) -> bool {
+        self.db_marked.contains(&(target.to_string(), pid))
+    }
+}
+
+pub fn toggle_mark(state: &mut State) {
+    let Some((b, s)) = state.selected_session() else { return };
+    let key = (b.id.name.clone(), s.pid);
+    if !state.db_marked.remove(&key) {
+        state.db_marked.insert(key);
+    }
+    // Marking moves on, so a run of rows is marked with repeated presses.
+    let last = state.row_count(PaneId::Database).saturating_sub(1);
+    let sel = &mut state.selection[PaneId::Database.index()];
+    *sel = (*sel + 1).min(last);
+}
+
+/// Mark every session of the selected one's target with its user and state,
+/// e.g. all idle-in-transaction sessions of one application user.
+pub fn mark_similar(state: &mut State) {
+    let Some((b, s)) = state.selected_session() else { return };
+    let (target, user, st) = (b.id.name.clone(), s.user.clone(), s.state.clone());
+    let pids: Vec<i32> = state
+        .db_sessions()
+        .into_iter()
+        .filter(|(b, s)| b.id.name == target && s.user == user && s.state == st)
+        .map(|(_, s)| s.pid)
+        .collect();
+    let n = pids.len();
+    state
+        .db_marked
+        .extend(pids.into_iter().map(|pid| (target.clone(), pid)));
+    set_status(
+        state,
+        Level::Info,
+        format!("marked {n} sessions of {user} ({st}) on {target}"),
+    );
+}
+
+/// Forget marks of sessions that are gone: a pid can be reused by a new session.
+pub fn prune_marks(state: &mut State) {
+    if state.db_marked.is_empty() {
+        return;
+    }
+    let live: std::collections::BTreeSet<(String, i32)> = state
+        .db_sessions()
+        .into_iter()
+        .map(|(b, s)| (b.id.name.clone(), s.pid))
+        .collect();
+    state.db_marked.retain(|k| live.contains(k));
+}
+
+/// Cancel or terminate the marked sessions, or the selected one: refused
+/// read-only and for opsdeck's own session; otherwise a dialog that lists
+/// them and asks for a one-line reason before anything is sent.
+pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
+    let chosen: Vec<(&BackendStatus, &PgSession)> = if state.db_marked.is_empty() {
+        state.selected_session().into_iter().collect()
+    } else {
+        state
+            .db_sessions()
+            .into_iter()
+            .filter(|(b, s)| state.is_marked(&b.id.name, s.pid))
+            .collect()
+    };
+    if chosen.is_empty() {
+        set_status(state, Level::Warn, "no session selected");
+        return Vec::new();
+    }
+    let own = chosen
+        .iter()
+        .find(|(b, s)| b.postgres().is_some_and(|p| p.own_pid == s.pid) || s.application == "opsdeck");
+    if let Some((b, s)) = own {
+        let text = format!("refused: pid {} on {} is opsdeck's own session", s.pid, b.id.name);
+        set_status(state, Level::Warn, text);
+        return Vec::new();
+    }
+    let requests: Vec<SignalRequest> = chosen
+        .iter()
+        .map(|(b, s)| SignalRequest {
+            target: b.id.name.clone(),
+            pid: s.pid,
+            user: s.user.clone(),
+            database: s.database.clone(),
+            state: s.state.clone(),
+            query: mask_literals(&s.query),
+        })
+        .collect();
+    let read_only_target = chosen.iter().find(|(b, _)| b.read_only).map(|(b, _)| b.id.name.clone());
+    let mut lines: Vec<String> = chosen
+        .iter()
+        .take(8)
+        .map(|(b, s)| {
+            let query = crate::ui::widgets::fit(&query_for_screen(&s.query), 40);
+            format!("{}  pid {}  {}  {}", b.id.name, s.pid, s.user, query)
+        })
+        .collect();
+    if chosen.len() > 8 {
+        lines.push(format!("… and {} more", chosen.len() - 8));
+    }
+    let target = match &read_only_target {
+        Some(t) => t.clone(),
+        None => requests
+            .iter()
+            .map(|r| format!("{}/{}", r.target, r.pid))
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    if let Some(refusal) = read_only_refusal(
+        state,
+        read_only_target.is_some(),
+        PaneId::Database,
+        op.audit_action(),
+        &target,
+    ) {
+        return refusal;
+    }
+    let count = requests.len();
+    let what = match &requests[..] {
+        [one] => format!("pid {}", one.pid),
+        _ => format!("{count} sessions"),
+    };
+    state.overlay = Some(Overlay::Confirm {
+        title: format!("{} — {what}?", capitalise(op.verb())),
+        lines,
+        on_yes: Command::PgSignal {
+            requests,
+            op,
+            justification: String::new(),
+        },
+        justification: Some(String::new()),
+    });
+    Vec::new()
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The selected session, every field, the full query text.
+pub fn open_details(state: &mut State) {
+    let Some((b, s)) = state.selected_session() else {
+        set_status(state, Level::Warn, "no session selected");
+        return;
+    };
+    let field = |label: &str, value: String| Row::Field(label.into(), value);
+    let secs = |v: f64| crate::ui::widgets::duration_text(v as i64);
+    let mut rows = vec![
+        Row::Section("session".into()),
+        field("target", b.id.name.clone()),
+        field("pid", s.pid.to_string()),
+        field("user", s.user.clone()),
+        field("database", s.database.clone()),
+        field("client", s.client_addr.clone().unwrap_or_else(|| "local socket".into())),
+        field("application", s.application.clone()),
+        field("state", s.state.clone()),
+        field("for", secs(s.duration_secs)),
+        field("transaction", s.xact_secs.map(secs).unwrap_or_else(|| "-".into())),
+        field("waiting on", s.wait_event.clone().unwrap_or_else(|| "-".into())),
+    ];
+    if !s.blocked_by.is_empty() {
+        let pids: Vec<String> = s.blocked_by.iter().map(|p| p.to_string()).collect();
+        rows.push(field("blocked by", pids.join(", ")));
+    }
+    if let Some(p) = b.postgres() {
+        for blk in p
+            .blocks
+            .iter()
+            .filter(|k| k.blocked_pid == s.pid || k.blocking_pid == s.pid)
+        {
+            rows.push(field(
+                "lock",
+                format!(
+                    "{} ← {}: {} {} on {} for {}",
+                    blk.blocked_pid,
+                    blk.blocking_pid,
+                    blk.mode,
+                    blk.lock_type,
+                    blk.relation.as_deref().unwrap_or("-"),
+                    secs(blk.waiting_secs)
+                ),
+            ));
+        }
+    }
+    rows.push(Row::Section("query".into()));
+    rows.push(field("text", query_for_screen(&s.query)));
+    state.overlay = Some(Overlay::Details {
+        title: format!("{} pid {}", b.id.name, s.pid),
+        rows: Some(Ok(rows)),
+        scroll: 0,
+    });
+}
