@@ -844,3 +844,62 @@ async fn stats_are_fetched_for_watched_containers_only() {
     let capped = usage_of(&polls[1], &capped_id).expect("stats of the capped container");
     assert_eq!(capped.mem_limit, 64 << 20, "{capped:?}");
 }
+
+#[tokio::test]
+async fn cancel_from_the_ui_cancels_the_query_with_two_audit_entries() {
+    use opsdeck::app::{Msg, SignalRequest};
+    use opsdeck::backends::pg_model::PgSignal;
+    let pool = pg_pool().await;
+    let mut victim = pool.acquire().await.expect("connection");
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *victim)
+        .await
+        .expect("pid");
+    let sleeping = tokio::spawn(async move {
+        sqlx::query("SELECT pg_sleep(60), 'secret-literal'")
+            .execute(&mut *victim)
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
+        .await
+        .expect("store");
+    let who = opsdeck::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    let targets = config(&pg_config("")).postgres;
+    let request = SignalRequest {
+        target: "main".into(),
+        pid,
+        user: "opsdeck".into(),
+        database: "opsdeck_test".into(),
+        state: "active".into(),
+        query: opsdeck::backends::pg_model::mask_literals("SELECT pg_sleep(60), 'secret-literal'"),
+    };
+    let done = opsdeck::actions::pg_signal(&store, &who, &targets, &[request], PgSignal::Cancel, "INC-7 test").await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
+    let result = tokio::time::timeout(Duration::from_secs(5), sleeping)
+        .await
+        .expect("the query ended")
+        .expect("task");
+    let err = result.expect_err("the cancelled query fails");
+    let code = err.as_database_error().and_then(|e| e.code()).map(|c| c.to_string());
+    assert_eq!(code.as_deref(), Some("57014"), "query_canceled: {err}");
+
+    let entries = store.audit_entries(None).await.expect("audit");
+    let seen: Vec<(String, String)> = entries.iter().map(|e| (e.action.clone(), e.outcome.clone())).collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("query.cancel".to_string(), "intent".to_string()),
+            ("query.cancel".to_string(), "ok".to_string())
+        ]
+    );
+    let all = format!("{entries:?}");
+    assert!(all.contains("INC-7 test"), "the reason is in the audit log: {all}");
+    assert!(!all.contains("secret-literal"), "query literals are not: {all}");
+}
