@@ -938,3 +938,41 @@ fn session_details_show_the_full_query_and_the_lock() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn session_selection_follows_its_pid_when_a_poll_reorders() {
+    let mut s = fixtures::state();
+    update(&mut s, key('2'));
+    update(&mut s, key('j'));
+    assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(4250));
+    let mut p = fixtures::pg_summary();
+    p.sessions.rotate_right(1);
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Postgres, "main"),
+            at: fixtures::t0(),
+            result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
+        }),
+    );
+    assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(4250));
+    assert_eq!(
+        s.selection[PaneId::Database.index()],
+        2,
+        "the row moved, the selection with it"
+    );
+    // A marked session that is gone is forgotten: its pid may be reused.
+    update(&mut s, key(' '));
+    assert_eq!(s.db_marked.len(), 1);
+    let mut p = fixtures::pg_summary();
+    p.sessions.retain(|x| x.pid != 4250);
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Postgres, "main"),
+            at: fixtures::t0(),
+            result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
+        }),
+    );
+    assert!(s.db_marked.is_empty());
+}

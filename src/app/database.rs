@@ -39,6 +39,21 @@ impl State {
     }
 }
 
+/// Run a change that may reorder the sessions (every poll does: durations
+/// grow), keeping the selection on the same session.
+pub fn keeping_session(state: &mut State, change: impl FnOnce(&mut State)) {
+    let before = state.selected_session().map(|(b, s)| (b.id.name.clone(), s.pid));
+    change(state);
+    let Some((target, pid)) = before else { return };
+    if let Some(i) = state
+        .db_sessions()
+        .iter()
+        .position(|(b, s)| b.id.name == target && s.pid == pid)
+    {
+        state.selection[PaneId::Database.index()] = i;
+    }
+}
+
 pub fn toggle_mark(state: &mut State) {
     let Some((b, s)) = state.selected_session() else { return };
     let key = (b.id.name.clone(), s.pid);

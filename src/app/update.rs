@@ -45,7 +45,9 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Backend(report) => {
             // A re-listed host can reorder the rows: the selection stays on its container.
             let mut commands = Vec::new();
-            keeping_selection(state, |s| commands = on_backend(s, report));
+            keeping_selection(state, |s| {
+                super::database::keeping_session(s, |s| commands = on_backend(s, report))
+            });
             super::database::prune_marks(state);
             commands
         }
