@@ -1,0 +1,93 @@
+//! Cancel a backend's query or terminate the backend, on a connection of its
+//! own. opsdeck never signals its own connections.
+
+use crate::config::PostgresConfig;
+use sqlx::{Connection, PgConnection};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgSignal {
+    /// pg_cancel_backend: the running query fails, the session stays.
+    Cancel,
+    /// pg_terminate_backend: the session ends.
+    Terminate,
+}
+
+impl PgSignal {
+    pub fn verb(self) -> &'static str {
+        match self {
+            PgSignal::Cancel => "cancel query",
+            PgSignal::Terminate => "terminate backend",
+        }
+    }
+
+    /// The audit log's action name.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            PgSignal::Cancel => "query.cancel",
+            PgSignal::Terminate => "backend.terminate",
+        }
+    }
+}
+
+/// Signal one backend. `Ok(false)` when the server says no such backend;
+/// `Err` when refused here (opsdeck's own connection, a read-only target),
+/// not permitted, or the server cannot be reached within the timeout.
+pub async fn signal_backend(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Result<bool, String> {
+    if cfg.read_only {
+        return Err(format!("{} {pid}: [[postgres]] {:?} is read-only", op.verb(), cfg.name));
+    }
+    match tokio::time::timeout(cfg.timeout, signal(cfg, pid, op)).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "{} {pid}: no answer within {}",
+            op.verb(),
+            humantime::format_duration(cfg.timeout)
+        )),
+    }
+}
+
+async fn signal(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Result<bool, String> {
+    let opts = super::postgres::connect_options(cfg)?;
+    let mut conn = PgConnection::connect_with(&opts)
+        .await
+        .map_err(|e| super::error_chain(&e))?;
+    let result = check_and_signal(&mut conn, pid, op).await;
+    let _ = conn.close().await;
+    result
+}
+
+async fn check_and_signal(conn: &mut PgConnection, pid: i32, op: PgSignal) -> Result<bool, String> {
+    let fail = |e: sqlx::Error| format!("{} {pid}: {}", op.verb(), describe(&e));
+    let (own, app): (bool, Option<String>) =
+        sqlx::query_as("SELECT pg_backend_pid() = $1, (SELECT application_name FROM pg_stat_activity WHERE pid = $1)")
+            .bind(pid)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(fail)?;
+    if own || app.as_deref() == Some("opsdeck") {
+        return Err(format!(
+            "{} {pid}: refused, it is one of opsdeck's own connections",
+            op.verb()
+        ));
+    }
+    let sql = match op {
+        PgSignal::Cancel => "SELECT pg_cancel_backend($1)",
+        PgSignal::Terminate => "SELECT pg_terminate_backend($1)",
+    };
+    sqlx::query_scalar::<_, bool>(sql)
+        .bind(pid)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(fail)
+}
+
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => super::one_line(&format!(
+            "not permitted: {} (needs the session's role, or pg_signal_backend)",
+            db.message()
+        )),
+        sqlx::Error::Database(db) => super::one_line(db.message()),
+        other => super::error_chain(other),
+    }
+}
