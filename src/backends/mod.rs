@@ -12,7 +12,9 @@ pub mod docker_stats;
 pub mod host;
 pub mod http;
 pub mod pg_actions;
+pub mod pg_backup;
 pub mod pg_model;
+pub mod pg_queries;
 pub mod postgres;
 
 use crate::config::Config;

@@ -1,48 +1,70 @@
-//! Cancel a query or terminate a backend, on a short-lived connection of its
-//! own; never opsdeck's own session.
+//! Cancel a backend's query or terminate the backend, on a connection of its
+//! own. opsdeck never signals its own connections.
 
-use super::pg_model::PgSignal;
 use crate::config::PostgresConfig;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::Connection;
-use std::str::FromStr;
+use sqlx::{Connection, PgConnection};
 
-/// Ok(true) when the server signalled the process, Ok(false) when it says it
-/// could not (gone, or not permitted).
+pub use super::pg_model::PgSignal;
+
+/// Signal one backend. `Ok(false)` when the server says no such backend;
+/// `Err` when refused here (opsdeck's own connection, a read-only target),
+/// not permitted, or the server cannot be reached within the timeout.
 pub async fn signal_backend(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Result<bool, String> {
-    let work = async {
-        let url = cfg.url.expand()?;
-        let mut opts = PgConnectOptions::from_str(url.expose())
-            .map_err(|_| format!("cannot parse the url of [[postgres]] {:?}", cfg.name))?
-            .application_name("opsdeck");
-        if let Some(pw) = cfg.password().resolve()? {
-            opts = opts.password(pw.expose());
-        }
-        let mut conn = PgConnection::connect_with(&opts)
-            .await
-            .map_err(|e| super::error_chain(&e))?;
-        let app: Option<String> = sqlx::query_scalar("SELECT application_name FROM pg_stat_activity WHERE pid = $1")
-            .bind(pid)
-            .fetch_optional(&mut conn)
-            .await
-            .map_err(|e| super::error_chain(&e))?;
-        if app.as_deref() == Some("opsdeck") {
-            return Err(format!("pid {pid} is an opsdeck session: refused"));
-        }
-        let sql = match op {
-            PgSignal::Cancel => "SELECT pg_cancel_backend($1)",
-            PgSignal::Terminate => "SELECT pg_terminate_backend($1)",
-        };
-        let done: bool = sqlx::query_scalar(sql)
-            .bind(pid)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|e| super::error_chain(&e))?;
-        let _ = conn.close().await;
-        Ok(done)
-    };
-    match tokio::time::timeout(cfg.timeout, work).await {
+    if cfg.read_only {
+        return Err(format!("{} {pid}: [[postgres]] {:?} is read-only", op.verb(), cfg.name));
+    }
+    match tokio::time::timeout(cfg.timeout, signal(cfg, pid, op)).await {
         Ok(r) => r,
-        Err(_) => Err(format!("no answer within {}", humantime::format_duration(cfg.timeout))),
+        Err(_) => Err(format!(
+            "{} {pid}: no answer within {}",
+            op.verb(),
+            humantime::format_duration(cfg.timeout)
+        )),
+    }
+}
+
+async fn signal(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Result<bool, String> {
+    let opts = super::postgres::connect_options(cfg)?;
+    let mut conn = PgConnection::connect_with(&opts)
+        .await
+        .map_err(|e| super::error_chain(&e))?;
+    let result = check_and_signal(&mut conn, pid, op).await;
+    let _ = conn.close().await;
+    result
+}
+
+async fn check_and_signal(conn: &mut PgConnection, pid: i32, op: PgSignal) -> Result<bool, String> {
+    let fail = |e: sqlx::Error| format!("{} {pid}: {}", op.verb(), describe(&e));
+    let (own, app): (bool, Option<String>) =
+        sqlx::query_as("SELECT pg_backend_pid() = $1, (SELECT application_name FROM pg_stat_activity WHERE pid = $1)")
+            .bind(pid)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(fail)?;
+    if own || app.as_deref() == Some("opsdeck") {
+        return Err(format!(
+            "{} {pid}: refused, it is one of opsdeck's own connections",
+            op.verb()
+        ));
+    }
+    let sql = match op {
+        PgSignal::Cancel => "SELECT pg_cancel_backend($1)",
+        PgSignal::Terminate => "SELECT pg_terminate_backend($1)",
+    };
+    sqlx::query_scalar::<_, bool>(sql)
+        .bind(pid)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(fail)
+}
+
+fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => super::one_line(&format!(
+            "not permitted: {} (needs the session's role, or pg_signal_backend)",
+            db.message()
+        )),
+        sqlx::Error::Database(db) => super::one_line(db.message()),
+        other => super::error_chain(other),
     }
 }

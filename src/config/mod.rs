@@ -150,6 +150,18 @@ pub struct PostgresConfig {
     pub cache_hit_warn: f64,
     #[serde(default = "defaults::replication_lag_warn", deserialize_with = "de_duration")]
     pub replication_lag_warn: Duration,
+    /// Idle-in-transaction sessions older than this are listed and warned.
+    #[serde(default = "defaults::idle_in_tx", deserialize_with = "de_duration")]
+    pub idle_in_tx: Duration,
+    /// Replication lag is a breach only when it is this many bytes too.
+    #[serde(default = "defaults::replication_lag_bytes")]
+    pub replication_lag_bytes: u64,
+    /// Polls in a row the lag must hold before it is a breach.
+    #[serde(default = "defaults::lag_breach_samples")]
+    pub lag_breach_samples: u32,
+    /// Transaction-ID age warning, percent of the wraparound limit.
+    #[serde(default = "defaults::xid_age_warn_pct")]
+    pub xid_age_warn_pct: f64,
     #[serde(default)]
     pub backup: Option<BackupConfig>,
     #[serde(default)]
@@ -250,6 +262,18 @@ mod defaults {
     }
     pub fn replication_lag_warn() -> Duration {
         Duration::from_secs(30)
+    }
+    pub fn idle_in_tx() -> Duration {
+        Duration::from_secs(300)
+    }
+    pub fn replication_lag_bytes() -> u64 {
+        16 << 20
+    }
+    pub fn lag_breach_samples() -> u32 {
+        3
+    }
+    pub fn xid_age_warn_pct() -> f64 {
+        50.0
     }
     pub fn backup_max_age() -> Duration {
         Duration::from_secs(26 * 3600)
@@ -439,6 +463,20 @@ impl Config {
                     p.url.as_written(),
                     "url",
                     format!("[[postgres]] {:?}: url must start with postgres://", p.name),
+                );
+            }
+            if p.lag_breach_samples == 0 {
+                return err(
+                    "lag_breach_samples",
+                    "lag_breach_samples",
+                    format!("[[postgres]] {:?}: lag_breach_samples must be at least 1", p.name),
+                );
+            }
+            if !(0.0..=100.0).contains(&p.xid_age_warn_pct) {
+                return err(
+                    "xid_age_warn_pct",
+                    "xid_age_warn_pct",
+                    format!("[[postgres]] {:?}: xid_age_warn_pct must be between 0 and 100", p.name),
                 );
             }
             if let Some(b) = &p.backup {
