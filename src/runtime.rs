@@ -58,6 +58,14 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
     let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
     let stats_watch = stats_watchers(&mut targets);
+    // PostgreSQL pollers by target name: woken after a cancel or terminate so
+    // the list shows the result at once.
+    let pg_wakes: HashMap<String, std::sync::Arc<tokio::sync::Notify>> = targets
+        .iter()
+        .filter(|t| t.id.kind == backends::BackendKind::Postgres)
+        .map(|t| (t.id.name.clone(), t.wake.clone()))
+        .collect();
+    let pg_wakes = std::sync::Arc::new(pg_wakes);
     let actors = backends::spawn_all(targets, report_tx);
 
     let mut guard = TerminalGuard::enter(mouse)?;
@@ -119,6 +127,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             audit_tx: &audit_tx,
             msg_tx: &msg_tx,
             stats_watch: &stats_watch,
+            pg_wakes: &pg_wakes,
         };
         if execute(commands, &mut guard, &mut state, &ctx, &mut followers) || state.quit {
             break why.unwrap_or("quit");
@@ -187,6 +196,7 @@ struct Effects<'a> {
     audit_tx: &'a mpsc::UnboundedSender<AuditRecord>,
     msg_tx: &'a mpsc::Sender<Msg>,
     stats_watch: &'a StatsWatchers,
+    pg_wakes: &'a std::sync::Arc<HashMap<String, std::sync::Arc<tokio::sync::Notify>>>,
 }
 
 /// Per Docker host: where to say which containers are on screen, and how to
@@ -318,8 +328,14 @@ fn execute(
                 justification,
             } => {
                 let (store, who, targets, tx) = (store.clone(), fx.who.clone(), fx.postgres.clone(), msg_tx.clone());
+                let wakes = fx.pg_wakes.clone();
                 tokio::spawn(async move {
                     let done = crate::actions::pg_signal(&store, &who, &targets, &requests, op, &justification).await;
+                    for r in &requests {
+                        if let Some(wake) = wakes.get(&r.target) {
+                            wake.notify_one();
+                        }
+                    }
                     let _ = tx.send(done).await;
                 });
             }

@@ -293,9 +293,16 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         w if w >= 125 => 12,
         _ => 11,
     };
+    let name_width = targets
+        .iter()
+        .map(|b| b.id.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 20) as u16
+        + 1;
     let target_widths = [
         Constraint::Length(1),
-        Constraint::Min(8),
+        Constraint::Length(name_width),
         Constraint::Length(7),
         Constraint::Length(7),
         Constraint::Length(11),

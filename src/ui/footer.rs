@@ -67,6 +67,18 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Palette,
             Action::Quit,
         ],
+        (None, View::Zoom(PaneId::Database)) => vec![
+            Action::MoveDown,
+            Action::MoveUp,
+            Action::Details,
+            Action::Mark,
+            Action::MarkSimilar,
+            Action::CancelQuery,
+            Action::TerminateBackend,
+            Action::Back,
+            Action::Help,
+            Action::Quit,
+        ],
         (None, View::Zoom(_)) => vec![
             Action::MoveDown,
             Action::MoveUp,
