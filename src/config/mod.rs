@@ -808,5 +808,44 @@ mod tests {
         let text = include_str!("../../config/opsdeck.example.toml");
         let c = Config::parse(text, Path::new("opsdeck.example.toml")).unwrap();
         assert_eq!(c.postgres[0].long_query, Duration::from_secs(300));
+        // The example writes every postgres threshold with its default.
+        let d = parse("[[postgres]]\nname = \"m\"\nurl = \"postgres://h/db\"\n").unwrap();
+        let (e, d) = (&c.postgres[0], &d.postgres[0]);
+        assert_eq!(e.idle_in_tx, d.idle_in_tx);
+        assert_eq!(e.replication_lag_bytes, d.replication_lag_bytes);
+        assert_eq!(e.lag_breach_samples, d.lag_breach_samples);
+        assert_eq!(e.xid_age_warn_pct, d.xid_age_warn_pct);
+    }
+
+    #[test]
+    fn postgres_thresholds() {
+        let pg = "[[postgres]]\nname = \"m\"\nurl = \"postgres://h/db\"\n";
+        let c = parse(pg).unwrap();
+        let p = &c.postgres[0];
+        assert_eq!(p.idle_in_tx, Duration::from_secs(300));
+        assert_eq!(p.replication_lag_bytes, 16 * 1024 * 1024);
+        assert_eq!(p.lag_breach_samples, 3);
+        assert_eq!(p.xid_age_warn_pct, 50.0);
+        let c = parse(&format!(
+            "{pg}idle_in_tx = \"90s\"\nreplication_lag_bytes = 1024\nlag_breach_samples = 1\nxid_age_warn_pct = 75.5\n"
+        ))
+        .unwrap();
+        let p = &c.postgres[0];
+        assert_eq!(p.idle_in_tx, Duration::from_secs(90));
+        assert_eq!(p.replication_lag_bytes, 1024);
+        assert_eq!(p.lag_breach_samples, 1);
+        assert_eq!(p.xid_age_warn_pct, 75.5);
+        let e = parse(&format!("{pg}lag_breach_samples = 0\n")).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("lag_breach_samples")), "{e}");
+        let e = parse(&format!("{pg}xid_age_warn_pct = 150\n")).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("xid_age_warn_pct")), "{e}");
+        let e = parse(&format!("{pg}replication_lag_bytes = -1\n")).unwrap_err();
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (Some(4), Some("replication_lag_bytes")),
+            "{e}"
+        );
+        let e = parse(&format!("{pg}idle_in_tx = \"soon\"\n")).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("idle_in_tx")), "{e}");
     }
 }
