@@ -45,6 +45,39 @@ fn bench(c: &mut Criterion) {
                 .expect("draw");
         })
     });
+    // The Database pane with 500 sessions (long queries, idle transactions,
+    // a blocking chain): a poll's report arriving, then a frame.
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
+    let mut state = fixtures::state();
+    state.view = View::Zoom(PaneId::Database);
+    let mut busy = fixtures::pg_summary();
+    busy.sessions = (0..500)
+        .map(|i| {
+            let state = if i % 3 == 0 { "idle in transaction" } else { "active" };
+            let blocked: &[i32] = if i % 7 == 0 { &[1000] } else { &[] };
+            fixtures::pg_session(
+                1000 + i,
+                "app",
+                state,
+                f64::from(i),
+                "SELECT * FROM orders WHERE id = $1",
+                blocked,
+            )
+        })
+        .collect();
+    let report = Msg::Backend(opsdeck::backends::BackendReport {
+        id: fixtures::id(opsdeck::backends::BackendKind::Postgres, "main"),
+        at: fixtures::t0(),
+        result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(busy))),
+    });
+    c.bench_function("database pane 500 sessions report+render 160x50", |b| {
+        b.iter(|| {
+            update(&mut state, report.clone());
+            terminal
+                .draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme))
+                .expect("draw");
+        })
+    });
 }
 
 criterion_group!(benches, bench);

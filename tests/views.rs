@@ -299,3 +299,38 @@ fn cancel_dialog_asks_for_a_reason() {
     assert!(text.contains("reason: INC-42 blocks checkout█"), "{text}");
     assert!(text.contains("a reason is required"), "{text}");
 }
+
+#[test]
+fn session_details_view() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = fixtures::state();
+    keys(&mut s, "2j");
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let text = buffer_text(&screen(&s, "default", 100, 30));
+    insta::assert_snapshot!("database_session_details", text);
+    assert!(text.contains("main pid 4250"), "{text}");
+    assert!(text.contains("SELECT count(*) FROM orders"), "{text}");
+    assert!(text.contains("4250 ← 4242"), "{text}");
+}
+
+#[test]
+fn long_values_wrap_in_details() {
+    use opsdeck::app::Overlay;
+    use opsdeck::backends::docker_inspect::Row;
+    let mut s = fixtures::state();
+    let query = format!(
+        "SELECT {} FROM wide_table",
+        (0..40).map(|i| format!("col{i}")).collect::<Vec<_>>().join(", ")
+    );
+    s.overlay = Some(Overlay::Details {
+        title: "main pid 1".into(),
+        rows: Some(Ok(vec![Row::Field("text".into(), query)])),
+        scroll: 0,
+    });
+    let text = buffer_text(&screen(&s, "default", 100, 30));
+    assert!(text.contains("col0, col1"), "{text}");
+    assert!(
+        text.contains("col39 FROM wide_table"),
+        "the end of a long query is on screen:\n{text}"
+    );
+}

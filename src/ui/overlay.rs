@@ -103,23 +103,43 @@ pub fn details(
             format!("cannot inspect: {e}"),
             theme.style(Role::Crit),
         ))],
-        Some(Ok(rows)) => rows
-            .iter()
-            .map(|row| match row {
-                Row::Section(name) => Line::from(Span::styled(format!("[{name}]"), theme.style(Role::Title))),
-                Row::Field(label, value) => {
-                    let role = if label == "OOM killed" && value == "YES" {
-                        Role::Crit
-                    } else {
-                        Role::Text
-                    };
-                    Line::from(vec![
-                        Span::styled(format!("  {label:<18} "), theme.style(Role::Info)),
-                        Span::styled(value.clone(), theme.style(role)),
-                    ])
-                }
-            })
-            .collect(),
+        Some(Ok(rows)) => {
+            // Long values (a query, a command line) wrap under their column.
+            let value_width = usize::from(rect.width.saturating_sub(2 + 21)).max(10);
+            rows.iter()
+                .flat_map(|row| match row {
+                    Row::Section(name) => vec![Line::from(Span::styled(format!("[{name}]"), theme.style(Role::Title)))],
+                    Row::Field(label, value) => {
+                        let role = if label == "OOM killed" && value == "YES" {
+                            Role::Crit
+                        } else {
+                            Role::Text
+                        };
+                        let chars: Vec<char> = value.chars().collect();
+                        let chunks: Vec<String> = if chars.is_empty() {
+                            vec![String::new()]
+                        } else {
+                            chars.chunks(value_width).map(|c| c.iter().collect()).collect()
+                        };
+                        chunks
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, chunk)| {
+                                let head = if i == 0 {
+                                    format!("  {label:<18} ")
+                                } else {
+                                    " ".repeat(21)
+                                };
+                                Line::from(vec![
+                                    Span::styled(head, theme.style(Role::Info)),
+                                    Span::styled(chunk, theme.style(role)),
+                                ])
+                            })
+                            .collect()
+                    }
+                })
+                .collect()
+        }
     };
     scrolled_box(frame, rect, lines, &format!("{title} (esc closes)"), theme, scroll);
 }
