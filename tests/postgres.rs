@@ -600,6 +600,11 @@ impl Cluster {
 
     /// A streaming replica of `primary`, made with pg_basebackup -R.
     fn replica_of(primary: &Cluster) -> Cluster {
+        Self::replica_with(primary, "")
+    }
+
+    /// A replica with extra server options.
+    fn replica_with(primary: &Cluster, extra: &str) -> Cluster {
         let (dir, run) = Self::new_dir();
         let data = dir.path().join("data");
         let port = primary.port.to_string();
@@ -628,7 +633,7 @@ impl Cluster {
             bin: primary.bin.clone(),
             port: free_port(),
         };
-        c.start("-c cluster_name=opsdeck_replica");
+        c.start(&format!("-c cluster_name=opsdeck_replica {extra}"));
         c
     }
 
@@ -792,4 +797,51 @@ async fn streaming_replica_on_primary_and_standby() {
     assert!(!summary.lag_breached);
     assert!(summary.worst_lag_secs().is_some_and(|d| d > 1.0));
     let _ = pc.close().await;
+}
+
+#[tokio::test]
+async fn replica_behind_is_a_breach_after_enough_polls() {
+    use opsdeck::backends::pg_queries::lag_over;
+    let primary = Cluster::primary();
+    // Replays every commit 3 s late: behind in time, with WAL pending.
+    let replica = Cluster::replica_with(&primary, "-c recovery_min_apply_delay=3s");
+    let mut pc = PgConnection::connect(&format!("postgres://postgres@127.0.0.1:{}/postgres", primary.port))
+        .await
+        .expect("connect to the private primary");
+    pc.execute("CREATE TABLE busy (id serial, pad text)")
+        .await
+        .expect("create");
+    let writer = tokio::spawn(async move {
+        loop {
+            let r = pc
+                .execute("INSERT INTO busy (pad) SELECT repeat('x', 1000) FROM generate_series(1, 50)")
+                .await;
+            if r.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let extra = "replication_lag_warn = \"1s\"\nreplication_lag_bytes = 1\nlag_breach_samples = 2\ninterval = \"1s\"\n";
+    for mut t in [replica.target(extra), primary.target(extra)] {
+        let mut previous_over = false;
+        let mut breached_seen = false;
+        let end = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < end && !breached_seen {
+            let s = poll(&mut t).await;
+            let over = lag_over(&s.replicas, s.standby.as_ref(), &s.thresholds);
+            assert_eq!(
+                s.lag_breached,
+                over && previous_over,
+                "breached only after two polls over in a row: {:?} {:?}",
+                s.replicas,
+                s.standby
+            );
+            breached_seen = s.lag_breached;
+            previous_over = over;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        assert!(breached_seen, "a replica 3 s behind under writes is a breach");
+    }
+    writer.abort();
 }
