@@ -509,3 +509,339 @@ async fn a_role_without_stats_grants_gets_notes_not_errors() {
     kill(pid).await;
     let _ = sleeper.await;
 }
+
+/// A PostgreSQL cluster of the test's own (the shared one from run.sh is
+/// never stopped): initdb and pg_ctl as the postgres user, data and socket
+/// in a temp dir, a free loopback port, trust auth on loopback only. Dropping
+/// it stops the server (immediate) and removes the dir.
+struct Cluster {
+    dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    run: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+fn pg_bin() -> std::path::PathBuf {
+    let mut versions: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL server binaries under /usr/lib/postgresql (tests/run.sh installs them)")
+        .flatten()
+        .filter_map(|e| {
+            let v = e.file_name().to_str()?.parse().ok()?;
+            Some((v, e.path().join("bin")))
+        })
+        .filter(|(_, p)| p.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop().expect("an initdb under /usr/lib/postgresql/*/bin").1
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// Run a PostgreSQL tool as the postgres user; panic with its output on failure.
+fn as_postgres(bin: &Path, tool: &str, args: &[&str]) {
+    let out = std::process::Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join(tool))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("runuser {tool}: {e} (the private-cluster tests run as root)"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Cluster {
+    fn new_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::Builder::new()
+            .prefix("opsdeck-pg-")
+            .tempdir()
+            .expect("tempdir");
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).expect("socket dir");
+        let st = std::process::Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .expect("chown");
+        assert!(st.success(), "chown the cluster dir to postgres");
+        (dir, run)
+    }
+
+    /// A fresh primary.
+    fn primary() -> Cluster {
+        let bin = pg_bin();
+        let (dir, run) = Self::new_dir();
+        let data = dir.path().join("data");
+        let d = data.to_str().expect("utf-8 path");
+        as_postgres(
+            &bin,
+            "initdb",
+            &["-D", d, "-U", "postgres", "--auth-local=trust", "--auth-host=trust"],
+        );
+        let c = Cluster {
+            dir,
+            data,
+            run,
+            bin,
+            port: free_port(),
+        };
+        c.start("");
+        c
+    }
+
+    /// A streaming replica of `primary`, made with pg_basebackup -R.
+    fn replica_of(primary: &Cluster) -> Cluster {
+        Self::replica_with(primary, "")
+    }
+
+    /// A replica with extra server options.
+    fn replica_with(primary: &Cluster, extra: &str) -> Cluster {
+        let (dir, run) = Self::new_dir();
+        let data = dir.path().join("data");
+        let port = primary.port.to_string();
+        let d = data.to_str().expect("utf-8 path");
+        as_postgres(
+            &primary.bin,
+            "pg_basebackup",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-D",
+                d,
+                "-R",
+                "-X",
+                "stream",
+            ],
+        );
+        let c = Cluster {
+            dir,
+            data,
+            run,
+            bin: primary.bin.clone(),
+            port: free_port(),
+        };
+        c.start(&format!("-c cluster_name=opsdeck_replica {extra}"));
+        c
+    }
+
+    fn start(&self, extra: &str) {
+        let opts = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off {extra}",
+            self.port,
+            self.run.display()
+        );
+        let log = self.dir.path().join("postgres.log");
+        as_postgres(
+            &self.bin,
+            "pg_ctl",
+            &[
+                "-D",
+                self.data.to_str().expect("utf-8 path"),
+                "-l",
+                log.to_str().expect("utf-8 path"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                &opts,
+                "start",
+            ],
+        );
+    }
+
+    fn stop(&self) {
+        as_postgres(
+            &self.bin,
+            "pg_ctl",
+            &[
+                "-D",
+                self.data.to_str().expect("utf-8 path"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
+    }
+
+    fn toml(&self, name: &str, extra: &str) -> String {
+        format!(
+            "[[postgres]]\nname = \"{name}\"\nurl = \"postgres://postgres@127.0.0.1:{}/postgres\"\ntimeout = \"2s\"\n{extra}",
+            self.port
+        )
+    }
+
+    fn target(&self, extra: &str) -> Target {
+        backends::targets(&config(&self.toml("private", extra))).remove(0)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.data.join("postmaster.pid").exists() {
+            let _ = std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(self.bin.join("pg_ctl"))
+                .arg("-D")
+                .arg(&self.data)
+                .args(["-m", "immediate", "-w", "stop"])
+                .output();
+        }
+    }
+}
+
+async fn next_report(rx: &mut tokio::sync::mpsc::Receiver<backends::BackendReport>) -> backends::BackendReport {
+    tokio::time::timeout(Duration::from_secs(15), rx.recv())
+        .await
+        .expect("a report within 15 s")
+        .expect("reports keep coming")
+}
+
+#[tokio::test]
+async fn server_restart_is_down_then_recovered_without_user_action() {
+    let cluster = Cluster::primary();
+    let targets = backends::targets(&config(&cluster.toml("private", "interval = \"1s\"\n")));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let tasks = backends::spawn_all(targets, tx);
+    let report = next_report(&mut rx).await;
+    let Ok(BackendData::Postgres(before)) = report.result else {
+        panic!("private cluster up: {:?}", report.result)
+    };
+    cluster.stop();
+    let stopped = Instant::now();
+    // Down: an error report, soon.
+    loop {
+        let r = next_report(&mut rx).await;
+        if r.result.is_err() {
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(5),
+            "still up after the stop: {r:?}"
+        );
+    }
+    assert!(stopped.elapsed() < Duration::from_secs(5));
+    cluster.start("");
+    let started = Instant::now();
+    // Recovered: the poller reconnects by itself (backoff is at most 4 intervals).
+    let after = loop {
+        let r = next_report(&mut rx).await;
+        if let Ok(BackendData::Postgres(p)) = r.result {
+            break p;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "not recovered: {r:?}");
+    };
+    assert_ne!(after.own_pid, before.own_pid, "a new connection after the restart");
+    assert!(after.uptime_secs <= before.uptime_secs + 10);
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn streaming_replica_on_primary_and_standby() {
+    let primary = Cluster::primary();
+    let replica = Cluster::replica_of(&primary);
+    let mut p = primary.target("");
+    let (_, r) = poll_until(&mut p, Duration::from_secs(20), |s| {
+        // replay_lsn is NULL until the replica's first feedback.
+        s.replicas
+            .iter()
+            .find(|r| r.state == "streaming" && r.lag_bytes.is_some())
+            .cloned()
+    })
+    .await;
+    assert_eq!(r.name, "opsdeck_replica");
+    assert_eq!(r.client_addr.as_deref(), Some("127.0.0.1"));
+    assert_eq!(r.sync_state, "async");
+    assert!(r.lag_bytes.is_some_and(|b| b >= 0), "{r:?}");
+
+    // A write on the primary, replayed on the standby.
+    let mut pc = PgConnection::connect(&format!("postgres://postgres@127.0.0.1:{}/postgres", primary.port))
+        .await
+        .expect("connect to the private primary");
+    pc.execute("CREATE TABLE replicated (id int); INSERT INTO replicated VALUES (1)")
+        .await
+        .expect("write");
+    let mut s = replica.target("replication_lag_warn = \"1s\"\nlag_breach_samples = 1\n");
+    let (summary, standby) = poll_until(&mut s, Duration::from_secs(20), |s| {
+        s.standby
+            .clone()
+            .filter(|st| st.replay_delay_secs.is_some() && st.replay_pending_bytes == Some(0))
+    })
+    .await;
+    assert!(summary.in_recovery);
+    assert_eq!(summary.role(), "standby");
+    assert!(summary.replicas.is_empty());
+    assert!(standby.replay_delay_secs.is_some_and(|d| d >= 0.0));
+    // An idle primary: the replay delay grows past the threshold with nothing
+    // pending, which is no breach.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let summary = poll(&mut s).await;
+    let st = summary.standby.clone().expect("standby");
+    assert!(st.replay_delay_secs.is_some_and(|d| d > 1.0), "{st:?}");
+    assert_eq!(st.replay_pending_bytes, Some(0));
+    assert!(!summary.lag_breached);
+    assert!(summary.worst_lag_secs().is_some_and(|d| d > 1.0));
+    let _ = pc.close().await;
+}
+
+#[tokio::test]
+async fn replica_behind_is_a_breach_after_enough_polls() {
+    use opsdeck::backends::pg_queries::lag_over;
+    let primary = Cluster::primary();
+    // Replays every commit 3 s late: behind in time, with WAL pending.
+    let replica = Cluster::replica_with(&primary, "-c recovery_min_apply_delay=3s");
+    let mut pc = PgConnection::connect(&format!("postgres://postgres@127.0.0.1:{}/postgres", primary.port))
+        .await
+        .expect("connect to the private primary");
+    pc.execute("CREATE TABLE busy (id serial, pad text)")
+        .await
+        .expect("create");
+    let writer = tokio::spawn(async move {
+        loop {
+            let r = pc
+                .execute("INSERT INTO busy (pad) SELECT repeat('x', 1000) FROM generate_series(1, 50)")
+                .await;
+            if r.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let extra = "replication_lag_warn = \"1s\"\nreplication_lag_bytes = 1\nlag_breach_samples = 2\ninterval = \"1s\"\n";
+    for mut t in [replica.target(extra), primary.target(extra)] {
+        let mut previous_over = false;
+        let mut breached_seen = false;
+        let end = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < end && !breached_seen {
+            let s = poll(&mut t).await;
+            let over = lag_over(&s.replicas, s.standby.as_ref(), &s.thresholds);
+            assert_eq!(
+                s.lag_breached,
+                over && previous_over,
+                "breached only after two polls over in a row: {:?} {:?}",
+                s.replicas,
+                s.standby
+            );
+            breached_seen = s.lag_breached;
+            previous_over = over;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        assert!(breached_seen, "a replica 3 s behind under writes is a breach");
+    }
+    writer.abort();
+}

@@ -193,11 +193,20 @@ impl PgPoller {
 
         let row = sqlx::query(q::STATS_SQL).fetch_one(&mut *conn).await;
         if let Some(row) = soft(row, "statistics (pg_stat_database)", &mut notes)? {
-            s.cache_hit_pct = row.try_get("cache_hit").map_err(get)?;
-            let deadlocks: Option<i64> = row.try_get("deadlocks").map_err(get)?;
-            let temp: Option<i64> = row.try_get("temp_bytes").map_err(get)?;
-            s.deadlocks_delta = deadlocks.and_then(|d| q::counter_delta(&mut self.state.deadlocks, d));
-            s.temp_bytes_delta = temp.and_then(|t| q::counter_delta(&mut self.state.temp_bytes, t));
+            let decoded = (|| -> Result<_, sqlx::Error> {
+                let cache: Option<f64> = row.try_get("cache_hit")?;
+                let deadlocks: Option<i64> = row.try_get("deadlocks")?;
+                let temp: Option<i64> = row.try_get("temp_bytes")?;
+                Ok((cache, deadlocks, temp))
+            })();
+            match decoded {
+                Ok((cache, deadlocks, temp)) => {
+                    s.cache_hit_pct = cache;
+                    s.deadlocks_delta = deadlocks.and_then(|d| q::counter_delta(&mut self.state.deadlocks, d));
+                    s.temp_bytes_delta = temp.and_then(|t| q::counter_delta(&mut self.state.temp_bytes, t));
+                }
+                Err(e) => notes.push(format!("statistics: {e}")),
+            }
         }
         let size = sqlx::query_scalar::<_, i64>(q::SIZE_SQL).fetch_one(&mut *conn).await;
         if let Some(size) = soft(size, "database size", &mut notes)? {
