@@ -1,7 +1,7 @@
 //! The Database pane's list: the sessions worth a look on every target,
 //! marks for acting on several, and cancel/terminate asked with a reason.
 
-use super::update::{read_only_refusal, set_status};
+use super::update::{capitalise, read_only_refusal, set_status};
 use super::{BackendStatus, Command, Level, Overlay, PaneId, State};
 use crate::backends::docker_inspect::Row;
 use crate::backends::pg_model::{mask_literals, query_for_screen, PgSession, PgSignal};
@@ -182,13 +182,6 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
         justification: Some(String::new()),
     });
     Vec::new()
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 /// The selected session, every field, the full query text.

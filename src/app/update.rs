@@ -349,7 +349,7 @@ fn ask_container_action(state: &mut State, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
-fn capitalise(s: &str) -> String {
+pub(super) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

@@ -1,6 +1,6 @@
 //! Database pane: PostgreSQL targets.
 
-use super::widgets::{backend_problem, data_style, duration_text, not_configured, Status};
+use super::widgets::{backend_problem, data_style, duration_text, not_configured, short_bytes, Status};
 use crate::app::{PaneId, State};
 use crate::backends::pg_model::{query_for_screen, Checksum, PgSummary};
 use crate::backends::BackendKind;
@@ -108,18 +108,7 @@ fn short_version(v: &str) -> String {
 }
 
 fn bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
-    let mut v = n.max(0) as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || v >= 100.0 {
-        format!("{v:.0}{}", UNITS[unit])
-    } else {
-        format!("{v:.1}{}", UNITS[unit])
-    }
+    short_bytes(u64::try_from(n).unwrap_or(0))
 }
 
 fn secs(v: f64) -> String {

@@ -1,6 +1,6 @@
 //! Services pane: Docker containers and HTTP endpoints.
 
-use super::widgets::{backend_problem, data_style, fit, not_configured, Status};
+use super::widgets::{backend_problem, data_style, fit, not_configured, short_bytes, Status};
 use crate::app::{PaneId, ServiceRow, SortKey, State};
 use crate::backends::docker::{ContainerRow, Health};
 use crate::backends::BackendKind;
@@ -382,22 +382,6 @@ fn coarse_age(secs: u64) -> String {
         s if s < 3600 => format!("{}m", s / 60),
         s if s < 86_400 => format!("{}h", s / 3600),
         s => format!("{}d", s / 86_400),
-    }
-}
-
-/// "512K", "12.3M", "1.9G": memory in a narrow column.
-fn short_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || v >= 100.0 {
-        format!("{v:.0}{}", UNITS[unit])
-    } else {
-        format!("{v:.1}{}", UNITS[unit])
     }
 }
 

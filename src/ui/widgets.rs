@@ -70,6 +70,22 @@ pub fn duration_text(secs: i64) -> String {
     }
 }
 
+/// "512K", "12.3M", "1.9G": sizes in a narrow column.
+pub fn short_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || v >= 100.0 {
+        format!("{v:.0}{}", UNITS[unit])
+    } else {
+        format!("{v:.1}{}", UNITS[unit])
+    }
+}
+
 pub fn hms(t: DateTime<Utc>) -> String {
     t.format("%H:%M:%S").to_string()
 }
