@@ -976,3 +976,32 @@ fn session_selection_follows_its_pid_when_a_poll_reorders() {
     );
     assert!(s.db_marked.is_empty());
 }
+
+#[test]
+fn database_thresholds_are_own_alerts_with_value_and_threshold() {
+    let mut s = fixtures::state();
+    let mut p = fixtures::pg_summary();
+    p.deadlocks_delta = Some(2);
+    p.cache_hit_pct = Some(91.5);
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Postgres, "main"),
+            at: fixtures::t0(),
+            result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
+        }),
+    );
+    let rows = opsdeck::app::own_alerts::rows(&s);
+    let summary = |name: &str| {
+        rows.iter()
+            .find(|r| r.name == name)
+            .map(|r| r.summary.clone())
+            .unwrap_or_else(|| panic!("{name} not raised: {rows:?}"))
+    };
+    assert_eq!(summary("PostgresCacheHitLow"), "cache hit 91.5% (warn under 95%)");
+    assert_eq!(summary("PostgresDeadlocks"), "2 deadlocks since the last poll");
+    assert!(summary("PostgresLongQuery").contains("412 s (warn at 300 s)"));
+    assert!(summary("PostgresReplicationLag").contains("42 s behind"));
+    assert!(summary("PostgresBackupStale").contains("max 93600 s"));
+    assert!(summary("PostgresBlockedSessions").starts_with("1 sessions wait on locks"));
+}

@@ -190,6 +190,9 @@ fn pg_breaches(
             ),
         ));
     }
+    if let Some(n) = p.deadlocks_delta.filter(|n| *n > 0) {
+        out.push(("PostgresDeadlocks", format!("{n} deadlocks since the last poll")));
+    }
     if let Some(hit) = p.cache_hit_pct.filter(|_| p.cache_low()) {
         out.push((
             "PostgresCacheHitLow",

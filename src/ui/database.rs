@@ -196,6 +196,17 @@ fn target_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
                 style(true),
             )));
         }
+        let deadlocks = p.deadlocks_delta.unwrap_or(0);
+        let temp = p.temp_bytes_delta.unwrap_or(0);
+        if deadlocks > 0 || temp > 0 {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {name} since the last poll: {deadlocks} deadlocks, {} written to temp files",
+                    bytes(temp)
+                ),
+                style(deadlocks > 0),
+            )));
+        }
         for note in &p.permission_notes {
             lines.push(Line::from(Span::styled(
                 format!("  {name}: {note}"),
