@@ -1003,5 +1003,5 @@ fn database_thresholds_are_own_alerts_with_value_and_threshold() {
     assert!(summary("PostgresLongQuery").contains("412 s (warn at 300 s)"));
     assert!(summary("PostgresReplicationLag").contains("42 s behind"));
     assert!(summary("PostgresBackupStale").contains("max 93600 s"));
-    assert!(summary("PostgresBlockedSessions").starts_with("1 sessions wait on locks"));
+    assert!(summary("PostgresBlockedSessions").starts_with("1 session waiting on locks"));
 }

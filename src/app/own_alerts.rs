@@ -162,13 +162,20 @@ fn pg_breaches(
             format!("a query has run for {secs} s (warn at {} s)", t.long_query_secs),
         ));
     }
+    let sessions = |n: usize| {
+        if n == 1 {
+            "1 session".to_string()
+        } else {
+            format!("{n} sessions")
+        }
+    };
     let idle: Vec<i32> = p.old_idle_in_tx().map(|s| s.pid).collect();
     if !idle.is_empty() {
         out.push((
             "PostgresIdleInTransaction",
             format!(
-                "{} sessions idle in transaction over {} s (pids {idle:?})",
-                idle.len(),
+                "{} idle in transaction over {} s (pids {idle:?})",
+                sessions(idle.len()),
                 t.idle_in_tx_secs
             ),
         ));
@@ -177,7 +184,7 @@ fn pg_breaches(
         let longest = p.blocks.iter().map(|b| b.waiting_secs).fold(0.0, f64::max) as i64;
         out.push((
             "PostgresBlockedSessions",
-            format!("{} sessions wait on locks, longest {longest} s", p.blocks.len()),
+            format!("{} waiting on locks, longest {longest} s", sessions(p.blocks.len())),
         ));
     }
     if p.lag_breached {
