@@ -334,3 +334,40 @@ fn long_values_wrap_in_details() {
         "the end of a long query is on screen:\n{text}"
     );
 }
+
+#[test]
+fn database_sessions_scroll_to_the_selection() {
+    use opsdeck::backends::BackendData;
+    let mut s = fixtures::state();
+    let mut p = fixtures::pg_summary();
+    p.sessions = (0..100)
+        .map(|i| fixtures::pg_session(7000 + i, "app", "active", 400.0, "SELECT 1", &[]))
+        .collect();
+    update(
+        &mut s,
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Postgres, "main"),
+            at: fixtures::t0(),
+            result: Ok(BackendData::Postgres(Box::new(p))),
+        }),
+    );
+    keys(&mut s, "2");
+    for _ in 0..60 {
+        keys(&mut s, "j");
+    }
+    assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(7060));
+    let buf = screen(&s, "default", 100, 30);
+    let text = buffer_text(&buf);
+    assert!(text.contains("7060"), "the selected session is on screen:\n{text}");
+    assert!(!text.contains("7000 "), "the first rows scrolled away:\n{text}");
+    let row = text.lines().position(|l| l.contains("7060")).expect("row");
+    let col = text.lines().nth(row).and_then(|l| l.find("7060")).expect("col");
+    let x = u16::try_from(text.lines().nth(row).unwrap_or("")[..col].chars().count()).unwrap_or(0);
+    let cell = &buf[(x, u16::try_from(row).unwrap_or(0))];
+    let selected = theme("default").style(opsdeck::config::theme::Role::Selected);
+    assert_eq!(
+        cell.bg,
+        selected.bg.unwrap_or(ratatui::style::Color::Reset),
+        "the row is highlighted"
+    );
+}

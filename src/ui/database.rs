@@ -415,8 +415,16 @@ fn sessions_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let cols = session_columns(area.width, state.backends_of(BackendKind::Postgres).count() > 1);
+    // Only the rows that fit are built: with hundreds of sessions that is
+    // most of a frame's cost. The window is the one a table scrolled just
+    // enough to show the selection would have.
+    let selected = state.selection[PaneId::Database.index()].min(sessions.len().saturating_sub(1));
+    let visible = usize::from(area.height.saturating_sub(1)).max(1);
+    let offset = selected.saturating_sub(visible - 1);
     let rows: Vec<Row> = sessions
         .iter()
+        .skip(offset)
+        .take(visible)
         .map(|(b, s)| {
             let p = b.postgres();
             let long = p.is_some_and(|p| s.duration_secs >= p.thresholds.long_query_secs as f64);
@@ -463,7 +471,7 @@ fn sessions_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .into_iter()
         .chain(cols.iter().map(|c| c.width()))
         .collect();
-    let mut ts = ratatui::widgets::TableState::default().with_selected(Some(state.selection[PaneId::Database.index()]));
+    let mut ts = ratatui::widgets::TableState::default().with_selected(Some(selected - offset));
     frame.render_stateful_widget(
         Table::new(rows, widths)
             .header(header)
