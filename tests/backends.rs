@@ -903,3 +903,44 @@ async fn cancel_from_the_ui_cancels_the_query_with_two_audit_entries() {
     assert!(all.contains("INC-7 test"), "the reason is in the audit log: {all}");
     assert!(!all.contains("secret-literal"), "query literals are not: {all}");
 }
+
+#[tokio::test]
+async fn matcher_filters_select_alerts_from_the_real_alertmanager() {
+    use opsdeck::backends::am_matchers::parse_matchers;
+    let tag = unique("OpsdeckMatch");
+    let (crit, warn) = (format!("{tag}Crit"), format!("{tag}Warn"));
+    post_alert(&crit, "critical").await;
+    post_alert(&warn, "warning").await;
+    let mut t = one_target(&format!(
+        "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n",
+        common::alertmanager_url()
+    ));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let alerts = loop {
+        if let Ok(BackendData::Alerts(a)) = t.poll_once().await.result {
+            let mine: Vec<_> = a.alerts.into_iter().filter(|r| r.name.starts_with(&tag)).collect();
+            if mine.len() == 2 {
+                break mine;
+            }
+        }
+        assert!(Instant::now() < deadline, "posted alerts never appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let select = |q: &str| -> Vec<String> {
+        let m = parse_matchers(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        let mut names: Vec<String> = alerts
+            .iter()
+            .filter(|a| a.matches(&m))
+            .map(|a| a.name.clone())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(select(r#"severity="critical""#), [crit.clone()]);
+    assert_eq!(select(r#"severity!="critical""#), [warn.clone()]);
+    assert_eq!(
+        select(&format!(r#"alertname=~"{tag}.*", instance=~"db-\\d+:9100""#)),
+        [crit.clone(), warn.clone()]
+    );
+    assert_eq!(select(r#"instance!~"db.*""#), Vec::<String>::new());
+}

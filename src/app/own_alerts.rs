@@ -133,6 +133,14 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
         .into_iter()
         .map(|(name, severity, instance, summary)| {
             let fingerprint = key(&name, &instance);
+            // Labels as Alertmanager would carry them, so one matcher
+            // filter selects from both sources.
+            let labels = BTreeMap::from([
+                ("alertname".to_string(), name.clone()),
+                ("severity".to_string(), severity.label().to_string()),
+                ("instance".to_string(), instance.clone()),
+                ("source".to_string(), "opsdeck".to_string()),
+            ]);
             AlertRow {
                 starts_at: since.get(&fingerprint).copied().unwrap_or(state.now),
                 fingerprint,
@@ -141,6 +149,7 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
                 state: "active".into(),
                 summary,
                 instance,
+                labels,
             }
         })
         .collect();

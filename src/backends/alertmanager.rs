@@ -42,6 +42,15 @@ pub struct AlertRow {
     pub starts_at: DateTime<Utc>,
     pub summary: String,
     pub instance: String,
+    /// Every label, for matcher filters and silences.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl AlertRow {
+    /// Whether the alert matches every matcher (Alertmanager's semantics).
+    pub fn matches(&self, matchers: &[super::am_matchers::Matcher]) -> bool {
+        super::am_matchers::all_match(matchers, &self.labels)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -137,6 +146,7 @@ pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
             state: a.status.state,
             starts_at: a.starts_at,
             fingerprint: a.fingerprint,
+            labels: a.labels,
         })
         .collect();
     alerts.sort_by(|a, b| {
@@ -162,6 +172,10 @@ mod tests {
         ]"#;
         let s = parse_alerts(body).unwrap();
         assert_eq!(s.alerts[0].name, "Down");
+        let critical = crate::backends::am_matchers::parse_matchers(r#"severity="critical""#).unwrap();
+        let db = crate::backends::am_matchers::parse_matchers(r#"instance=~"db.*""#).unwrap();
+        assert!(s.alerts[0].matches(&critical) && !s.alerts[1].matches(&critical));
+        assert!(s.alerts[1].matches(&db) && !s.alerts[0].matches(&db));
         assert_eq!(s.count(Severity::Critical), 1);
         assert_eq!(s.count(Severity::Warning), 1);
     }

@@ -3,6 +3,7 @@
 //! reports snapshots or errors to the UI as messages. The UI never awaits them.
 
 pub mod alertmanager;
+pub mod am_matchers;
 pub mod docker;
 pub mod docker_connect;
 pub mod docker_inspect;
