@@ -936,8 +936,8 @@ async fn matcher_filters_select_alerts_from_the_real_alertmanager() {
         names.sort();
         names
     };
-    assert_eq!(select(r#"severity="critical""#), [crit.clone()]);
-    assert_eq!(select(r#"severity!="critical""#), [warn.clone()]);
+    assert_eq!(select(r#"severity="critical""#), vec![crit.clone()]);
+    assert_eq!(select(r#"severity!="critical""#), vec![warn.clone()]);
     assert_eq!(
         select(&format!(r#"alertname=~"{tag}.*", instance=~"db-\\d+:9100""#)),
         [crit.clone(), warn.clone()]
