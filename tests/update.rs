@@ -1005,3 +1005,39 @@ fn database_thresholds_are_own_alerts_with_value_and_threshold() {
     assert!(summary("PostgresBackupStale").contains("max 93600 s"));
     assert!(summary("PostgresBlockedSessions").starts_with("1 session waiting on locks"));
 }
+
+#[test]
+fn alerts_filter_takes_alertmanager_matchers() {
+    let mut s = fixtures::state();
+    update(&mut s, key('3'));
+    let all = s.row_count(PaneId::Alerts);
+    update(&mut s, key('/'));
+    assert!(s.filter_typing);
+    type_text(&mut s, r#"severity="critical""#);
+    let names: Vec<String> = s.alert_rows().iter().map(|(_, a)| a.name.clone()).collect();
+    assert_eq!(names, ["PostgresDown"], "applied as it is typed");
+    // A half-typed matcher does not parse: the last good one stays, the error shows.
+    type_text(&mut s, r#", instance=~"db"#);
+    assert!(
+        s.alerts_filter.error.as_deref().is_some_and(|e| e.contains("quote")),
+        "{:?}",
+        s.alerts_filter.error
+    );
+    assert_eq!(s.row_count(PaneId::Alerts), 1);
+    type_text(&mut s, r#".*""#);
+    assert!(s.alerts_filter.error.is_none());
+    update(&mut s, code(KeyCode::Enter));
+    assert!(!s.filter_typing);
+    assert_eq!(s.row_count(PaneId::Alerts), 1);
+    // opsdeck's own alerts carry labels too: one filter for both sources.
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.row_count(PaneId::Alerts), all, "esc clears the filter");
+    update(&mut s, key('/'));
+    type_text(&mut s, r#"source="opsdeck", alertname=~"Postgres.*""#);
+    update(&mut s, code(KeyCode::Enter));
+    assert!(s.row_count(PaneId::Alerts) >= 4, "the database alerts of opsdeck");
+    assert!(s
+        .alert_rows()
+        .iter()
+        .all(|(src, a)| src.is_none() && a.name.starts_with("Postgres")));
+}

@@ -371,3 +371,30 @@ fn database_sessions_scroll_to_the_selection() {
         "the row is highlighted"
     );
 }
+
+#[test]
+fn alerts_filtered_by_matchers() {
+    let mut s = fixtures::state();
+    keys(&mut s, "3/");
+    keys(&mut s, r#"severity=~"critical|warning", alertname!~"Host.*""#);
+    let text = buffer_text(&screen(&s, "default", 120, 30));
+    insta::assert_snapshot!("alerts_filtered", text);
+    assert!(
+        text.contains(r#"[filter: severity=~"critical|warning", alertname!~"Host.*"█]"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("PostgresDown") && text.contains("DiskAlmostFull"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("CertExpiresSoon") && !text.contains("HostMemoryHigh"),
+        "{text}"
+    );
+    keys(&mut s, ", x=");
+    let text = buffer_text(&screen(&s, "default", 120, 30));
+    assert!(
+        text.contains("expected a value after x="),
+        "the error is shown while typing:\n{text}"
+    );
+}

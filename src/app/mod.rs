@@ -1,6 +1,7 @@
 //! Application core: `State`, the `Msg`s that change it, the `Command`s it asks
 //! for, and `update`, the only place state changes. No IO here.
 
+mod alerts;
 mod database;
 mod input;
 mod logs;
@@ -11,6 +12,7 @@ mod state;
 mod update;
 mod update_logs;
 
+pub use alerts::AlertsFilter;
 pub use database::SignalRequest;
 pub use logs::LogView;
 pub use pane::PaneId;

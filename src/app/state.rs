@@ -188,6 +188,8 @@ pub struct State {
     pub show_stopped: bool,
     /// Services: order, grouping, folds, scroll and stats watch.
     pub services_view: super::ServicesView,
+    /// Alerts: the matcher filter.
+    pub alerts_filter: super::AlertsFilter,
     /// Database: marked sessions, by (target, pid).
     pub db_marked: std::collections::BTreeSet<(String, i32)>,
     /// The open container log, when there is one.
@@ -222,6 +224,7 @@ impl State {
             show_stopped: true,
             services_view: Default::default(),
             db_marked: Default::default(),
+            alerts_filter: Default::default(),
             logs: None,
             next_session: 0,
             size: (80, 24),
@@ -239,14 +242,7 @@ impl State {
         match pane {
             PaneId::Services => self.service_rows().len(),
             PaneId::Database => self.db_sessions().len(),
-            PaneId::Alerts => {
-                super::own_alerts::rows(self).len()
-                    + self
-                        .backends_of(BackendKind::Alertmanager)
-                        .filter_map(|b| b.alerts())
-                        .map(|a| a.alerts.len())
-                        .sum::<usize>()
-            }
+            PaneId::Alerts => self.alert_rows().len(),
             PaneId::Access => self.setup.access_sources.len(),
             PaneId::Checklist => 0,
         }

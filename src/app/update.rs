@@ -235,6 +235,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             if state.status.take().is_none() {
                 if state.view == View::Zoom(PaneId::Services) && state.services_filter.is_some() {
                     keeping_selection(state, |s| s.services_filter = None);
+                } else if state.view == View::Zoom(PaneId::Alerts) && state.alerts_filter.text.is_some() {
+                    state.alerts_filter.set(None);
                 } else {
                     state.view = View::Dashboard;
                 }
@@ -273,6 +275,11 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
         Action::Logs => return super::update_logs::open(state),
+        Action::Filter if state.view == View::Zoom(PaneId::Alerts) => {
+            state.filter_typing = true;
+            let text = state.alerts_filter.text.clone().unwrap_or_default();
+            state.alerts_filter.set(Some(text));
+        }
         Action::Filter => {
             state.filter_typing = true;
             state.services_filter.get_or_insert_with(String::new);
@@ -409,6 +416,10 @@ fn on_justified_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command, mu
 fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
     use super::input::{edit, Edit};
     state.dirty = true;
+    if state.view == View::Zoom(PaneId::Alerts) {
+        super::alerts::on_filter_key(state, ev);
+        return Vec::new();
+    }
     keeping_selection(state, |state| {
         let buf = state.services_filter.get_or_insert_with(String::new);
         match edit(buf, ev) {

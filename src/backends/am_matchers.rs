@@ -156,6 +156,14 @@ pub fn parse_matchers(input: &str) -> Result<Vec<Matcher>, String> {
             while chars.get(pos).is_some_and(|c| *c != ',' && !c.is_whitespace()) {
                 pos += 1;
             }
+            if pos == start {
+                // An empty value is written "": a bare `name=` is a matcher not finished yet.
+                return Err(format!(
+                    "column {}: expected a value after {name}{}",
+                    pos + 1,
+                    op.symbol()
+                ));
+            }
             chars[start..pos].iter().collect()
         };
         out.push(Matcher::new(&name, op, &value)?);
@@ -211,6 +219,8 @@ mod tests {
             "a=1 b=2",
             "9x=1",
             "sev€rity=1",
+            "severity=",
+            "severity=~ ,a=1",
         ] {
             assert!(parse_matchers(bad).is_err(), "{bad} should be rejected");
         }

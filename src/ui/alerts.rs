@@ -98,20 +98,32 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     (worst, lines)
 }
 
-pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut all: Vec<(String, AlertRow, ratatui::style::Style)> = own_alerts::rows(state)
-        .into_iter()
-        .map(|r| ("opsdeck".to_string(), r, theme.style(Role::Text)))
-        .collect();
-    for b in state.backends_of(BackendKind::Alertmanager) {
-        let Some(a) = b.alerts() else { continue };
-        let style = data_style(b, state, theme, theme.style(Role::Text));
-        all.extend(a.alerts.iter().map(|r| (b.id.name.clone(), r.clone(), style)));
+/// The matcher filter, while one is set: what it is, how many it shows, and
+/// why the text being typed does not parse yet.
+pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
+    let f = &state.alerts_filter;
+    let text = f.text.as_ref()?;
+    let cursor = if state.filter_typing { "█" } else { "" };
+    let mut spans = vec![Span::styled(
+        format!("  [filter: {text}{cursor}] {} shown", state.alert_rows().len()),
+        theme.style(Role::Info),
+    )];
+    if let Some(e) = &f.error {
+        spans.push(Span::styled(format!("  {e}"), theme.style(Role::Warn)));
     }
-    all.sort_by(|(_, a, _), (_, b, _)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
-    let rows: Vec<Row> = all
+    Some(Line::from(spans))
+}
+
+pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let rows: Vec<Row> = state
+        .alert_rows()
         .into_iter()
-        .map(|(source, a, style)| {
+        .map(|(source, a)| {
+            let style = match source {
+                Some(b) => data_style(b, state, theme, theme.style(Role::Text)),
+                None => theme.style(Role::Text),
+            };
+            let source = source.map(|b| b.id.name.clone()).unwrap_or_else(|| "opsdeck".into());
             let s = alert_status(&a);
             Row::new(vec![
                 Cell::from(s.span(theme)),

@@ -79,6 +79,15 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Help,
             Action::Quit,
         ],
+        (None, View::Zoom(PaneId::Alerts)) => vec![
+            Action::MoveDown,
+            Action::MoveUp,
+            Action::Filter,
+            Action::Back,
+            Action::FocusNext,
+            Action::Help,
+            Action::Quit,
+        ],
         (None, View::Zoom(_)) => vec![
             Action::MoveDown,
             Action::MoveUp,

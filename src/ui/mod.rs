@@ -164,6 +164,9 @@ fn table_with_notes(
         notes.extend(services::endpoint_lines(state, theme));
         notes.extend(services::view_line(state, theme));
     }
+    if pane == PaneId::Alerts {
+        notes.extend(alerts::filter_line(state, theme));
+    }
     notes.extend(
         kinds
             .iter()
