@@ -55,6 +55,7 @@ pub fn state_path(cli: &Cli, config: &Config) -> Option<PathBuf> {
 pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) -> State {
     let mut state = State::new(identity, loaded.keymap.clone(), Utc::now());
     state.read_only = loaded.read_only;
+    state.alerts_config = loaded.config.alerts.clone();
     state.backends = targets
         .iter()
         .map(|t| BackendStatus {

@@ -1041,3 +1041,69 @@ fn alerts_filter_takes_alertmanager_matchers() {
         .iter()
         .all(|(src, a)| src.is_none() && a.name.starts_with("Postgres")));
 }
+
+fn alerts_report(summary: opsdeck::backends::alertmanager::AlertsSummary) -> Msg {
+    Msg::Backend(BackendReport {
+        id: fixtures::id(BackendKind::Alertmanager, "prod"),
+        at: fixtures::t0(),
+        result: Ok(opsdeck::backends::BackendData::Alerts(summary)),
+    })
+}
+
+#[test]
+fn a_new_critical_alert_rings_once_and_deadlines_follow_severity() {
+    use opsdeck::backends::alertmanager::Severity;
+    let mut s = fixtures::state();
+    let first = update(&mut s, alerts_report(fixtures::alerts_summary()));
+    assert!(
+        !first.contains(&Command::Bell),
+        "the fixture's critical alert was already seen: {first:?}"
+    );
+    let mut more = fixtures::alerts_summary();
+    let mut new = more.alerts[0].clone();
+    new.fingerprint = "new-one".into();
+    new.name = "ApiDown".into();
+    more.alerts.push(new);
+    assert!(
+        update(&mut s, alerts_report(more.clone())).contains(&Command::Bell),
+        "a new critical rings"
+    );
+    assert!(
+        !update(&mut s, alerts_report(more.clone())).contains(&Command::Bell),
+        "once"
+    );
+    assert_eq!(s.firing_critical(), 2);
+
+    let row = |sev: Severity| {
+        let mut r = more.alerts[0].clone();
+        r.severity = sev;
+        r
+    };
+    let started = more.alerts[0].starts_at;
+    assert_eq!(
+        s.respond_by(&row(Severity::Critical)),
+        Some(started),
+        "critical: immediately"
+    );
+    assert_eq!(
+        s.respond_by(&row(Severity::Warning)),
+        Some(started + chrono::Duration::hours(1))
+    );
+    assert_eq!(
+        s.respond_by(&row(Severity::Info)),
+        Some(started + chrono::Duration::hours(24))
+    );
+    let mut silenced = row(Severity::Critical);
+    silenced.state = "suppressed".into();
+    assert_eq!(s.respond_by(&silenced), None, "a silenced alert has no deadline");
+
+    s.alerts_config.bell = false;
+    let mut third = more;
+    let mut again = third.alerts[0].clone();
+    again.fingerprint = "third".into();
+    third.alerts.push(again);
+    assert!(
+        !update(&mut s, alerts_report(third)).contains(&Command::Bell),
+        "bell = false"
+    );
+}

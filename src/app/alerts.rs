@@ -2,14 +2,21 @@
 //! model, worst and oldest first, narrowed by an Alertmanager matcher filter.
 
 use super::{own_alerts, BackendStatus, PaneId, State};
-use crate::backends::alertmanager::AlertRow;
+use crate::backends::alertmanager::{AlertRow, Severity};
 use crate::backends::am_matchers::parse_matchers;
 use crate::backends::BackendKind;
+use chrono::{DateTime, Utc};
 
 impl State {
     /// Every alert with where it comes from (`None`: opsdeck's own), sorted
     /// by severity then age, narrowed by the matcher filter.
     pub fn alert_rows(&self) -> Vec<(Option<&BackendStatus>, AlertRow)> {
+        let mut all = self.all_alerts();
+        all.retain(|(_, a)| a.matches(&self.alerts_filter.matchers));
+        all
+    }
+
+    fn all_alerts(&self) -> Vec<(Option<&BackendStatus>, AlertRow)> {
         let mut all: Vec<(Option<&BackendStatus>, AlertRow)> =
             own_alerts::rows(self).into_iter().map(|r| (None, r)).collect();
         for b in self.backends_of(BackendKind::Alertmanager) {
@@ -17,9 +24,55 @@ impl State {
                 all.extend(a.alerts.iter().map(|r| (Some(b), r.clone())));
             }
         }
-        all.retain(|(_, a)| a.matches(&self.alerts_filter.matchers));
         all.sort_by(|(_, a), (_, b)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
         all
+    }
+
+    /// When an alert that still fires (not silenced or inhibited) must have
+    /// been answered: its start plus its severity's response time.
+    pub fn respond_by(&self, a: &AlertRow) -> Option<DateTime<Utc>> {
+        if a.state == "suppressed" {
+            return None;
+        }
+        let cfg = &self.alerts_config;
+        let within = match a.severity {
+            Severity::Critical => cfg.respond_critical,
+            Severity::Warning => cfg.respond_warning,
+            Severity::Info | Severity::None => cfg.respond_info,
+        };
+        Some(a.starts_at + chrono::Duration::from_std(within).unwrap_or(chrono::Duration::MAX))
+    }
+
+    /// Critical alerts firing now (not silenced), from every source.
+    pub fn firing_critical(&self) -> usize {
+        self.all_alerts()
+            .iter()
+            .filter(|(_, a)| a.severity == Severity::Critical && a.state != "suppressed")
+            .count()
+    }
+}
+
+/// After alerts changed: ring the bell for critical alerts not seen firing
+/// before (once each), and remember what fires now.
+pub fn ring_for_new_criticals(state: &mut State) -> Vec<super::Command> {
+    let now: std::collections::BTreeSet<String> = state
+        .all_alerts()
+        .iter()
+        .filter(|(_, a)| a.severity == Severity::Critical && a.state != "suppressed")
+        .map(|(src, a)| {
+            format!(
+                "{}/{}",
+                src.map(|b| b.id.name.as_str()).unwrap_or("opsdeck"),
+                a.fingerprint
+            )
+        })
+        .collect();
+    let new = now.difference(&state.critical_seen).count();
+    state.critical_seen = now;
+    if new > 0 && state.alerts_config.bell {
+        vec![super::Command::Bell]
+    } else {
+        Vec::new()
     }
 }
 

@@ -190,6 +190,11 @@ pub struct State {
     pub services_view: super::ServicesView,
     /// Alerts: the matcher filter.
     pub alerts_filter: super::AlertsFilter,
+    /// Alerts: response times and the bell.
+    pub alerts_config: crate::config::AlertsConfig,
+    /// Critical alerts already seen firing (source/fingerprint): the bell
+    /// rings once for each new one.
+    pub critical_seen: std::collections::BTreeSet<String>,
     /// Database: marked sessions, by (target, pid).
     pub db_marked: std::collections::BTreeSet<(String, i32)>,
     /// The open container log, when there is one.
@@ -225,6 +230,8 @@ impl State {
             services_view: Default::default(),
             db_marked: Default::default(),
             alerts_filter: Default::default(),
+            alerts_config: Default::default(),
+            critical_seen: Default::default(),
             logs: None,
             next_session: 0,
             size: (80, 24),

@@ -49,6 +49,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 super::database::keeping_session(s, |s| commands = on_backend(s, report))
             });
             super::database::prune_marks(state);
+            commands.extend(super::alerts::ring_for_new_criticals(state));
             commands
         }
         Msg::AuditLoaded(result) => {

@@ -42,10 +42,37 @@ pub struct Config {
     pub host: HostConfig,
     pub postgres: Vec<PostgresConfig>,
     pub alertmanager: Vec<AlertmanagerConfig>,
+    /// How alerts are triaged: response times, the bell.
+    pub alerts: AlertsConfig,
     pub access: AccessConfig,
     pub runbooks: RunbooksConfig,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
+}
+
+/// Response times per severity (defaults from the on-call runbooks) and
+/// whether a new critical alert rings the terminal bell.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    #[serde(deserialize_with = "de_duration_or_zero")]
+    pub respond_critical: Duration,
+    #[serde(deserialize_with = "de_duration_or_zero")]
+    pub respond_warning: Duration,
+    #[serde(deserialize_with = "de_duration_or_zero")]
+    pub respond_info: Duration,
+    pub bell: bool,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            respond_critical: Duration::ZERO,
+            respond_warning: Duration::from_secs(3600),
+            respond_info: Duration::from_secs(24 * 3600),
+            bell: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -296,6 +323,16 @@ mod defaults {
 }
 
 /// Durations are written as humans write them: "2s", "5m", "26h", "1h 30m".
+/// A duration that may be zero ("0s": immediately).
+pub fn de_duration_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let raw = String::deserialize(d)?;
+    humantime::parse_duration(&raw).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "invalid duration {raw:?}: {e} (write e.g. \"0s\", \"15m\", \"1h\")"
+        ))
+    })
+}
+
 pub fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let raw = String::deserialize(d)?;
     let parsed = humantime::parse_duration(&raw).map_err(|e| {
@@ -847,5 +884,16 @@ mod tests {
         );
         let e = parse(&format!("{pg}idle_in_tx = \"soon\"\n")).unwrap_err();
         assert_eq!((e.line, e.key.as_deref()), (Some(4), Some("idle_in_tx")), "{e}");
+    }
+
+    #[test]
+    fn alert_response_times_allow_immediately() {
+        let c = parse("[alerts]\nrespond_critical = \"0s\"\nrespond_warning = \"30m\"\nbell = false\n").expect("parse");
+        assert_eq!(c.alerts.respond_critical, Duration::ZERO);
+        assert_eq!(c.alerts.respond_warning, Duration::from_secs(1800));
+        assert_eq!(c.alerts.respond_info, Duration::from_secs(86_400), "default kept");
+        assert!(!c.alerts.bell);
+        let e = parse("[alerts]\nrespond_info = \"tomorrow\"\n").unwrap_err();
+        assert!(e.to_string().starts_with("test.toml:2: key `respond_info`:"), "{e}");
     }
 }

@@ -114,6 +114,17 @@ pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     Some(Line::from(spans))
 }
 
+/// "by 04:15", or "OVERDUE 12m" standing out; nothing for silenced alerts.
+fn respond_cell(state: &State, theme: &Theme, a: &AlertRow) -> Cell<'static> {
+    match state.respond_by(a) {
+        None => Cell::from("-").style(theme.style(Role::Muted)),
+        Some(by) if by <= state.now => {
+            Cell::from(format!("OVERDUE {}", age(state.now, by))).style(theme.style(Role::Crit))
+        }
+        Some(by) => Cell::from(format!("by {}", by.format("%H:%M"))).style(theme.style(Role::Text)),
+    }
+}
+
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let rows: Vec<Row> = state
         .alert_rows()
@@ -132,13 +143,16 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 Cell::from(a.instance.clone()).style(style),
                 Cell::from(a.summary.clone()).style(style),
                 Cell::from(age(state.now, a.starts_at)).style(style),
+                respond_cell(state, theme, &a),
                 Cell::from(if a.state == "suppressed" { "silenced" } else { "firing" }).style(style),
                 Cell::from(source).style(theme.style(Role::Muted)),
             ])
         })
         .collect();
-    let header = Row::new(["", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "STATE", "SOURCE"])
-        .style(theme.style(Role::Title));
+    let header = Row::new([
+        "", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "RESPOND", "STATE", "SOURCE",
+    ])
+    .style(theme.style(Role::Title));
     let widths = [
         Constraint::Length(1),
         Constraint::Length(8),
@@ -146,6 +160,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Percentage(16),
         Constraint::Percentage(38),
         Constraint::Length(7),
+        Constraint::Length(13),
         Constraint::Length(8),
         Constraint::Percentage(10),
     ];

@@ -26,6 +26,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
         left.push(Span::styled(" ", header));
     }
+    // A badge while critical alerts fire: seen from every pane.
+    let critical = state.firing_critical();
+    if critical > 0 {
+        left.push(Span::styled(
+            format!(" {critical} CRITICAL "),
+            theme
+                .style(Role::Crit)
+                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
+        ));
+        left.push(Span::styled(" ", header));
+    }
     let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + clock.len();
     let room = usize::from(area.width).saturating_sub(used);
     left.extend(freshness_spans(state, theme, room));
