@@ -5,7 +5,7 @@
 use crate::app::{Msg, SignalRequest};
 use crate::backends::docker::{self, ContainerOp};
 use crate::backends::pg_model::PgSignal;
-use crate::config::{DockerConfig, PostgresConfig};
+use crate::config::{AlertmanagerConfig, DockerConfig, PostgresConfig};
 use crate::identity::Identity;
 use crate::store::{AuditRecord, Outcome, Store};
 use std::future::Future;
@@ -92,6 +92,95 @@ pub async fn container(
             ok: false,
             text: format!("{} {target} failed: {e}{unaudited}", op.verb()),
         },
+    }
+}
+
+/// Acknowledge: a silence matching exactly the alert's labels.
+pub async fn silence(
+    store: &Store,
+    who: &Identity,
+    sources: &[AlertmanagerConfig],
+    source: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+    comment: &str,
+    duration: std::time::Duration,
+) -> Msg {
+    let name = labels.get("alertname").cloned().unwrap_or_default();
+    let target = format!("{source}/{name}");
+    let Some(cfg) = sources.iter().find(|s| s.name == source) else {
+        return Msg::ActionDone {
+            ok: false,
+            text: format!("acknowledge {target}: no such [[alertmanager]]"),
+        };
+    };
+    let details = serde_json::json!({
+        "source": source, "matchers": labels, "comment": comment,
+        "duration_secs": duration.as_secs(),
+    });
+    let call = crate::backends::am_silences::create(cfg, labels, &who.operator, comment, duration);
+    match audited(store, who, ("alerts", "alert.ack", &target), details, call, |_| {
+        Outcome::Ok
+    })
+    .await
+    {
+        Audited::NotDone(e) => Msg::ActionDone {
+            ok: false,
+            text: format!("acknowledge {target} NOT done: {e}"),
+        },
+        Audited::Done(Ok(id), unaudited) => Msg::ActionDone {
+            ok: unaudited.is_empty(),
+            text: format!("acknowledged {target}: silence {id}{unaudited}"),
+        },
+        Audited::Done(Err(e), unaudited) => Msg::ActionDone {
+            ok: false,
+            text: format!("acknowledge {target} failed: {e}{unaudited}"),
+        },
+    }
+}
+
+/// Expire silences, one audited call each.
+pub async fn expire_silences(
+    store: &Store,
+    who: &Identity,
+    sources: &[AlertmanagerConfig],
+    source: &str,
+    ids: &[String],
+) -> Msg {
+    let Some(cfg) = sources.iter().find(|s| s.name == source) else {
+        return Msg::ActionDone {
+            ok: false,
+            text: format!("expire on {source}: no such [[alertmanager]]"),
+        };
+    };
+    let mut failures = Vec::new();
+    for id in ids {
+        let target = format!("{source}/{id}");
+        let details = serde_json::json!({ "source": source, "silence": id });
+        let call = crate::backends::am_silences::expire(cfg, id);
+        match audited(store, who, ("alerts", "silence.expire", &target), details, call, |_| {
+            Outcome::Ok
+        })
+        .await
+        {
+            Audited::NotDone(e) => {
+                failures.push(format!("{id} NOT done: {e}"));
+                break;
+            }
+            Audited::Done(Ok(()), unaudited) if unaudited.is_empty() => {}
+            Audited::Done(Ok(()), unaudited) => failures.push(format!("{id}: done{unaudited}")),
+            Audited::Done(Err(e), unaudited) => failures.push(format!("{id}: {e}{unaudited}")),
+        }
+    }
+    if failures.is_empty() {
+        Msg::ActionDone {
+            ok: true,
+            text: format!("expired {} silence(s) on {source}", ids.len()),
+        }
+    } else {
+        Msg::ActionDone {
+            ok: false,
+            text: format!("expire on {source}: {}", failures.join("; ")),
+        }
     }
 }
 

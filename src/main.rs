@@ -73,6 +73,7 @@ async fn tui(cli: &Cli) -> ExitCode {
         mouse: loaded.config.mouse,
         docker: loaded.config.docker.clone(),
         postgres: loaded.config.postgres.clone(),
+        alertmanager: loaded.config.alertmanager.clone(),
     };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;

@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub docker: Vec<crate::config::DockerConfig>,
     /// PostgreSQL targets, for cancel and terminate.
     pub postgres: Vec<crate::config::PostgresConfig>,
+    /// Alertmanagers, for acknowledge and expire.
+    pub alertmanager: Vec<crate::config::AlertmanagerConfig>,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -41,7 +43,9 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         mouse,
         docker,
         postgres,
+        alertmanager,
     } = opts;
+    let alertmanager = std::sync::Arc::new(alertmanager);
     let docker = std::sync::Arc::new(docker);
     let postgres = std::sync::Arc::new(postgres);
     let identity = state.identity.clone();
@@ -58,14 +62,9 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
     let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
     let stats_watch = stats_watchers(&mut targets);
-    // PostgreSQL pollers by target name: woken after a cancel or terminate so
-    // the list shows the result at once.
-    let pg_wakes: HashMap<String, std::sync::Arc<tokio::sync::Notify>> = targets
-        .iter()
-        .filter(|t| t.id.kind == backends::BackendKind::Postgres)
-        .map(|t| (t.id.name.clone(), t.wake.clone()))
-        .collect();
-    let pg_wakes = std::sync::Arc::new(pg_wakes);
+    // Pollers by backend: woken after an action on their system so the
+    // screen shows its result at once.
+    let wakes: Wakes = std::sync::Arc::new(targets.iter().map(|t| (t.id.clone(), t.wake.clone())).collect());
     let actors = backends::spawn_all(targets, report_tx);
 
     let mut guard = TerminalGuard::enter(mouse)?;
@@ -127,7 +126,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             audit_tx: &audit_tx,
             msg_tx: &msg_tx,
             stats_watch: &stats_watch,
-            pg_wakes: &pg_wakes,
+            wakes: &wakes,
+            alertmanager: &alertmanager,
         };
         if execute(commands, &mut guard, &mut state, &ctx, &mut followers) || state.quit {
             break why.unwrap_or("quit");
@@ -196,7 +196,21 @@ struct Effects<'a> {
     audit_tx: &'a mpsc::UnboundedSender<AuditRecord>,
     msg_tx: &'a mpsc::Sender<Msg>,
     stats_watch: &'a StatsWatchers,
-    pg_wakes: &'a std::sync::Arc<HashMap<String, std::sync::Arc<tokio::sync::Notify>>>,
+    wakes: &'a Wakes,
+    alertmanager: &'a std::sync::Arc<Vec<crate::config::AlertmanagerConfig>>,
+}
+
+type Wakes = std::sync::Arc<HashMap<backends::BackendId, std::sync::Arc<tokio::sync::Notify>>>;
+
+/// Wake the poller of `kind` named `name`, if there is one.
+fn wake(wakes: &Wakes, kind: backends::BackendKind, name: &str) {
+    let id = backends::BackendId {
+        kind,
+        name: name.to_string(),
+    };
+    if let Some(w) = wakes.get(&id) {
+        w.notify_one();
+    }
 }
 
 /// Per Docker host: where to say which containers are on screen, and how to
@@ -328,14 +342,38 @@ fn execute(
                 justification,
             } => {
                 let (store, who, targets, tx) = (store.clone(), fx.who.clone(), fx.postgres.clone(), msg_tx.clone());
-                let wakes = fx.pg_wakes.clone();
+                let wakes = fx.wakes.clone();
                 tokio::spawn(async move {
                     let done = crate::actions::pg_signal(&store, &who, &targets, &requests, op, &justification).await;
                     for r in &requests {
-                        if let Some(wake) = wakes.get(&r.target) {
-                            wake.notify_one();
-                        }
+                        wake(&wakes, backends::BackendKind::Postgres, &r.target);
                     }
+                    let _ = tx.send(done).await;
+                });
+            }
+            Command::Silence {
+                source,
+                labels,
+                comment,
+                duration,
+            } => {
+                let (store, who, sources, tx) =
+                    (store.clone(), fx.who.clone(), fx.alertmanager.clone(), msg_tx.clone());
+                let wakes = fx.wakes.clone();
+                tokio::spawn(async move {
+                    let done =
+                        crate::actions::silence(&store, &who, &sources, &source, &labels, &comment, duration).await;
+                    wake(&wakes, backends::BackendKind::Alertmanager, &source);
+                    let _ = tx.send(done).await;
+                });
+            }
+            Command::ExpireSilences { source, ids } => {
+                let (store, who, sources, tx) =
+                    (store.clone(), fx.who.clone(), fx.alertmanager.clone(), msg_tx.clone());
+                let wakes = fx.wakes.clone();
+                tokio::spawn(async move {
+                    let done = crate::actions::expire_silences(&store, &who, &sources, &source, &ids).await;
+                    wake(&wakes, backends::BackendKind::Alertmanager, &source);
                     let _ = tx.send(done).await;
                 });
             }

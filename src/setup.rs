@@ -73,6 +73,12 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .map(|d| d.display().to_string())
             .collect(),
         config_hint: "config/opsdeck.example.toml".into(),
+        ack_durations: loaded
+            .config
+            .alertmanager
+            .iter()
+            .map(|a| (a.name.clone(), a.ack_duration))
+            .collect(),
     };
     state
 }

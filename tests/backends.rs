@@ -944,3 +944,112 @@ async fn matcher_filters_select_alerts_from_the_real_alertmanager() {
     );
     assert_eq!(select(r#"instance!~"db.*""#), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
+    use opsdeck::app::Msg;
+    let name = unique("OpsdeckAck");
+    post_alert(&name, "warning").await;
+    let text = format!(
+        "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n",
+        common::alertmanager_url()
+    );
+    let mut t = one_target(&text);
+    let sources = config(&text).alertmanager;
+    let find = |a: &opsdeck::backends::alertmanager::AlertsSummary| a.alerts.iter().find(|r| r.name == name).cloned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let alert = loop {
+        if let Ok(BackendData::Alerts(a)) = t.poll_once().await.result {
+            if let Some(r) = find(&a) {
+                break r;
+            }
+        }
+        assert!(Instant::now() < deadline, "posted alert never appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
+        .await
+        .expect("store");
+    let who = opsdeck::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    let done = opsdeck::actions::silence(
+        &store,
+        &who,
+        &sources,
+        "am",
+        &alert.labels,
+        "ack: looking into it",
+        Duration::from_secs(600),
+    )
+    .await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
+
+    // Alertmanager's own view of the silence.
+    let silences: serde_json::Value = reqwest::get(format!("{}/api/v2/silences", common::alertmanager_url()))
+        .await
+        .expect("silences")
+        .json()
+        .await
+        .expect("json");
+    let ours = silences
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["comment"] == "ack: looking into it" && s["matchers"].to_string().contains(&name))
+        .cloned()
+        .expect("the silence is listed");
+    assert_eq!(ours["createdBy"], "alice");
+    let mut matchers: Vec<(String, String)> = ours["matchers"]
+        .as_array()
+        .expect("matchers")
+        .iter()
+        .map(|m| {
+            assert_eq!(m["isRegex"], false);
+            (
+                m["name"].as_str().unwrap_or("").to_string(),
+                m["value"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    matchers.sort();
+    let labels: Vec<(String, String)> = alert.labels.clone().into_iter().collect();
+    assert_eq!(matchers, labels, "matchers are exactly the alert's labels");
+
+    // The alert now shows as silenced, by that silence; expire ends it.
+    let id = ours["id"].as_str().expect("id").to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(BackendData::Alerts(a)) = t.poll_once().await.result {
+            if find(&a).is_some_and(|r| r.state == "suppressed" && r.silenced_by.contains(&id)) {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the alert never showed as silenced");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let done = opsdeck::actions::expire_silences(&store, &who, &sources, "am", std::slice::from_ref(&id)).await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
+    let silence: serde_json::Value = reqwest::get(format!("{}/api/v2/silence/{id}", common::alertmanager_url()))
+        .await
+        .expect("silence")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(silence["status"]["state"], "expired");
+    let entries = store.audit_entries(None).await.expect("audit");
+    let seen: Vec<(String, String)> = entries.iter().map(|e| (e.action.clone(), e.outcome.clone())).collect();
+    let pair = |a: &str, o: &str| (a.to_string(), o.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            pair("alert.ack", "intent"),
+            pair("alert.ack", "ok"),
+            pair("silence.expire", "intent"),
+            pair("silence.expire", "ok")
+        ]
+    );
+}

@@ -1107,3 +1107,96 @@ fn a_new_critical_alert_rings_once_and_deadlines_follow_severity() {
         "bell = false"
     );
 }
+
+/// Select the alert named `name` in the zoomed Alerts pane.
+fn select_alert(s: &mut opsdeck::app::State, name: &str) {
+    update(s, key('3'));
+    let i = s
+        .alert_rows()
+        .iter()
+        .position(|(_, a)| a.name == name)
+        .unwrap_or_else(|| panic!("{name} not listed"));
+    s.selection[PaneId::Alerts.index()] = i;
+}
+
+#[test]
+fn ack_shows_the_exact_matchers_and_needs_a_comment() {
+    let mut s = fixtures::state();
+    s.setup
+        .ack_durations
+        .insert("prod".into(), std::time::Duration::from_secs(1800));
+    select_alert(&mut s, "DiskAlmostFull");
+    assert!(update(&mut s, key('a')).is_empty());
+    match &s.overlay {
+        Some(Overlay::Confirm {
+            title,
+            lines,
+            justification: Some(_),
+            ..
+        }) => {
+            assert_eq!(title, "Acknowledge DiskAlmostFull?");
+            assert!(
+                lines[0].contains("for 30m") && lines[0].contains("created by alice"),
+                "{lines:?}"
+            );
+            assert!(lines.contains(&r#"  severity="warning""#.to_string()), "{lines:?}");
+            assert!(
+                lines.contains(&r#"  alertname="DiskAlmostFull""#.to_string()),
+                "{lines:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty(), "a comment is required");
+    type_text(&mut s, "disk cleanup running");
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    match &cmds[..] {
+        [Command::Silence {
+            source,
+            labels,
+            comment,
+            duration,
+        }] => {
+            assert_eq!(source, "prod");
+            assert_eq!(comment, "ack: disk cleanup running");
+            assert_eq!(*duration, std::time::Duration::from_secs(1800));
+            assert_eq!(labels.get("alertname").map(String::as_str), Some("DiskAlmostFull"));
+            assert_eq!(labels.len(), 3);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn ack_and_expire_refusals() {
+    // opsdeck's own alerts are not silenced; a silenced one is not acked twice.
+    let mut s = fixtures::state();
+    select_alert(&mut s, "ContainerUnhealthy");
+    assert!(update(&mut s, key('a')).is_empty());
+    assert!(s.overlay.is_none());
+    select_alert(&mut s, "Watchdog");
+    assert!(update(&mut s, key('a')).is_empty());
+    assert!(s.overlay.is_none() && s.status.as_ref().is_some_and(|m| m.text.contains("already silenced")));
+    // Expire asks first and names the silence.
+    update(&mut s, key('e'));
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm { lines, justification: None, .. }) if lines.contains(&"silence s-1".to_string()))
+    );
+    let cmds = update(&mut s, key('y'));
+    assert_eq!(
+        cmds,
+        vec![Command::ExpireSilences {
+            source: "prod".into(),
+            ids: vec!["s-1".into()]
+        }]
+    );
+    // Read-only refuses and audits the refusal.
+    let mut s = fixtures::state();
+    s.read_only = true;
+    select_alert(&mut s, "PostgresDown");
+    let cmds = update(&mut s, key('a'));
+    assert!(
+        matches!(&cmds[..], [Command::Audit(rec)] if rec.outcome == Outcome::Refused && rec.action == "alert.ack"),
+        "{cmds:?}"
+    );
+}

@@ -398,3 +398,16 @@ fn alerts_filtered_by_matchers() {
         "the error is shown while typing:\n{text}"
     );
 }
+
+#[test]
+fn ack_dialog_shows_what_the_silence_matches() {
+    let mut s = fixtures::state();
+    keys(&mut s, "3j");
+    keys(&mut s, "a");
+    keys(&mut s, "disk cleanup running");
+    let text = buffer_text(&screen(&s, "default", 120, 30));
+    insta::assert_snapshot!("alerts_ack_dialog", text);
+    assert!(text.contains("Acknowledge DiskAlmostFull?"), "{text}");
+    assert!(text.contains(r#"alertname="DiskAlmostFull""#), "{text}");
+    assert!(text.contains("reason: disk cleanup running█"), "{text}");
+}

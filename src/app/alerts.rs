@@ -52,6 +52,97 @@ impl State {
     }
 }
 
+/// Acknowledge the selected Alertmanager alert: a dialog showing exactly
+/// what the silence will match, asking a comment.
+pub fn ask_ack(state: &mut State) -> Vec<super::Command> {
+    use super::update::{read_only_refusal, set_status};
+    use super::{Command, Level, Overlay};
+    let Some((source, alert)) = state
+        .alert_rows()
+        .into_iter()
+        .nth(state.selection[PaneId::Alerts.index()])
+    else {
+        set_status(state, Level::Warn, "no alert selected");
+        return Vec::new();
+    };
+    let Some(b) = source else {
+        set_status(
+            state,
+            Level::Info,
+            "opsdeck's own alerts end when their condition does: they are not silenced",
+        );
+        return Vec::new();
+    };
+    if alert.state == "suppressed" {
+        set_status(
+            state,
+            Level::Info,
+            format!("{} is already silenced (e expires)", alert.name),
+        );
+        return Vec::new();
+    }
+    let (source, read_only) = (b.id.name.clone(), b.read_only);
+    let target = format!("{source}/{}", alert.name);
+    if let Some(refusal) = read_only_refusal(state, read_only, PaneId::Alerts, "alert.ack", &target) {
+        return refusal;
+    }
+    let default = std::time::Duration::from_secs(2 * 3600);
+    let duration = state.setup.ack_durations.get(&source).copied().unwrap_or(default);
+    let mut lines = vec![format!(
+        "silence on {source} for {}, created by {}, matching exactly:",
+        humantime::format_duration(duration),
+        state.identity.operator
+    )];
+    lines.extend(alert.labels.iter().map(|(k, v)| format!("  {k}=\"{v}\"")));
+    state.overlay = Some(Overlay::Confirm {
+        title: format!("Acknowledge {}?", alert.name),
+        lines,
+        on_yes: Command::Silence {
+            source,
+            labels: alert.labels.clone(),
+            comment: String::new(),
+            duration,
+        },
+        justification: Some(String::new()),
+    });
+    Vec::new()
+}
+
+/// Expire the silences that hold the selected alert, after a yes.
+pub fn ask_expire(state: &mut State) -> Vec<super::Command> {
+    use super::update::{read_only_refusal, set_status};
+    use super::{Command, Level, Overlay};
+    let Some((Some(b), alert)) = state
+        .alert_rows()
+        .into_iter()
+        .nth(state.selection[PaneId::Alerts.index()])
+    else {
+        set_status(state, Level::Warn, "no Alertmanager alert selected");
+        return Vec::new();
+    };
+    if alert.silenced_by.is_empty() {
+        set_status(state, Level::Info, format!("{} is not silenced", alert.name));
+        return Vec::new();
+    }
+    let (source, read_only) = (b.id.name.clone(), b.read_only);
+    let target = format!("{source}/{}", alert.name);
+    if let Some(refusal) = read_only_refusal(state, read_only, PaneId::Alerts, "silence.expire", &target) {
+        return refusal;
+    }
+    let mut lines = vec![format!("alert   {}", alert.name), format!("source  {source}")];
+    lines.extend(alert.silenced_by.iter().map(|id| format!("silence {id}")));
+    state.overlay = Some(Overlay::Confirm {
+        title: "Expire the silence?".into(),
+        lines,
+        on_yes: Command::ExpireSilences {
+            source,
+            ids: alert.silenced_by.clone(),
+        },
+        justification: None,
+    });
+    Vec::new()
+}
+
 /// After alerts changed: ring the bell for critical alerts not seen firing
 /// before (once each), and remember what fires now.
 pub fn ring_for_new_criticals(state: &mut State) -> Vec<super::Command> {

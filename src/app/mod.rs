@@ -87,6 +87,18 @@ pub enum Command {
     LoadAuditLog {
         limit: i64,
     },
+    /// Acknowledge an alert: a silence on `source` matching exactly `labels`.
+    Silence {
+        source: String,
+        labels: std::collections::BTreeMap<String, String>,
+        comment: String,
+        duration: std::time::Duration,
+    },
+    /// Expire these silences on `source`.
+    ExpireSilences {
+        source: String,
+        ids: Vec<String>,
+    },
     /// Cancel or terminate PostgreSQL sessions (audited intent, call,
     /// outcome, one entry each, with the operator's reason).
     PgSignal {
@@ -114,6 +126,18 @@ impl Command {
                 requests,
                 op,
                 justification: reason.to_string(),
+            },
+            // Alertmanager shows the comment; "ack:" marks it as an acknowledgement.
+            Command::Silence {
+                source,
+                labels,
+                duration,
+                ..
+            } => Command::Silence {
+                source,
+                labels,
+                comment: format!("ack: {reason}"),
+                duration,
             },
             other => other,
         }

@@ -150,6 +150,7 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
                 summary,
                 instance,
                 labels,
+                silenced_by: Vec::new(),
             }
         })
         .collect();

@@ -160,6 +160,8 @@ pub struct Setup {
     pub runbook_dirs: Vec<String>,
     /// Where the config came from, shown in "not configured" hints.
     pub config_hint: String,
+    /// How long an acknowledgement silence lasts, per Alertmanager.
+    pub ack_durations: std::collections::BTreeMap<String, std::time::Duration>,
 }
 
 #[derive(Debug, Clone)]

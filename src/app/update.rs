@@ -274,6 +274,9 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             return super::database::ask_signal(state, op);
         }
         Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
+        Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => return super::alerts::ask_ack(state),
+        Action::ExpireSilence if state.view == View::Zoom(PaneId::Alerts) => return super::alerts::ask_expire(state),
+        Action::Acknowledge | Action::ExpireSilence => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
         Action::Logs => return super::update_logs::open(state),
         Action::Filter if state.view == View::Zoom(PaneId::Alerts) => {

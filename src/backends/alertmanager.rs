@@ -44,6 +44,8 @@ pub struct AlertRow {
     pub instance: String,
     /// Every label, for matcher filters and silences.
     pub labels: BTreeMap<String, String>,
+    /// Ids of the silences that hold it (acknowledgements among them).
+    pub silenced_by: Vec<String>,
 }
 
 impl AlertRow {
@@ -85,8 +87,11 @@ struct GettableAlert {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct AlertStatus {
     state: String,
+    #[serde(default)]
+    silenced_by: Vec<String>,
 }
 
 pub struct AlertmanagerPoller {
@@ -147,6 +152,7 @@ pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
             starts_at: a.starts_at,
             fingerprint: a.fingerprint,
             labels: a.labels,
+            silenced_by: a.status.silenced_by,
         })
         .collect();
     alerts.sort_by(|a, b| {

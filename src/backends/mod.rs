@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod am_matchers;
+pub mod am_silences;
 pub mod docker;
 pub mod docker_connect;
 pub mod docker_inspect;

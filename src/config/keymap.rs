@@ -64,6 +64,10 @@ pub enum Action {
     CancelQuery,
     /// Database: terminate the selected (or marked) sessions.
     TerminateBackend,
+    /// Alerts: acknowledge the selected alert with a silence.
+    Acknowledge,
+    /// Alerts: expire the silences holding the selected alert.
+    ExpireSilence,
 }
 
 impl Action {
@@ -109,6 +113,8 @@ impl Action {
             Action::MarkSimilar,
             Action::CancelQuery,
             Action::TerminateBackend,
+            Action::Acknowledge,
+            Action::ExpireSilence,
         ]);
         v
     }
@@ -152,6 +158,8 @@ impl Action {
             Action::MarkSimilar => "mark.similar".into(),
             Action::CancelQuery => "query.cancel".into(),
             Action::TerminateBackend => "backend.terminate".into(),
+            Action::Acknowledge => "alert.ack".into(),
+            Action::ExpireSilence => "alert.expire".into(),
         }
     }
 
@@ -195,6 +203,8 @@ impl Action {
             Action::MarkSimilar => "mark similar".into(),
             Action::CancelQuery => "cancel query".into(),
             Action::TerminateBackend => "terminate".into(),
+            Action::Acknowledge => "ack".into(),
+            Action::ExpireSilence => "expire".into(),
         }
     }
 
@@ -238,6 +248,8 @@ impl Action {
             Action::MarkSimilar => "Mark every session with the same user and state".into(),
             Action::CancelQuery => "Cancel the query of the selected or marked sessions (asks, with a reason)".into(),
             Action::TerminateBackend => "Terminate the selected or marked sessions (asks, with a reason)".into(),
+            Action::Acknowledge => "Acknowledge: silence exactly this alert's labels for ack_duration (asks a comment)".into(),
+            Action::ExpireSilence => "Expire the silences holding the selected alert (asks first)".into(),
         }
     }
 

@@ -83,6 +83,8 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::MoveDown,
             Action::MoveUp,
             Action::Filter,
+            Action::Acknowledge,
+            Action::ExpireSilence,
             Action::Back,
             Action::FocusNext,
             Action::Help,
