@@ -79,6 +79,12 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .iter()
             .map(|a| (a.name.clone(), a.ack_duration))
             .collect(),
+        heartbeats: loaded
+            .config
+            .alertmanager
+            .iter()
+            .filter_map(|a| Some((a.name.clone(), a.heartbeat.clone()?)))
+            .collect(),
     };
     state
 }

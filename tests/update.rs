@@ -1200,3 +1200,40 @@ fn ack_and_expire_refusals() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn a_missing_heartbeat_alert_is_an_alert_of_its_own() {
+    let mut s = fixtures::state();
+    s.setup.heartbeats.insert("prod".into(), "Watchdog".into());
+    update(&mut s, alerts_report(fixtures::alerts_summary()));
+    let raised = |s: &opsdeck::app::State| {
+        opsdeck::app::own_alerts::rows(s)
+            .iter()
+            .any(|r| r.name == "AlertingPipelineBroken")
+    };
+    assert!(!raised(&s), "Watchdog is there (even silenced)");
+    let mut without = fixtures::alerts_summary();
+    without.alerts.retain(|a| a.name != "Watchdog");
+    let cmds = update(&mut s, alerts_report(without));
+    assert!(raised(&s));
+    assert!(cmds.contains(&Command::Bell), "it is critical: the bell rings");
+    let row = opsdeck::app::own_alerts::rows(&s)
+        .into_iter()
+        .find(|r| r.name == "AlertingPipelineBroken")
+        .expect("raised");
+    assert_eq!(row.instance, "prod");
+    assert!(row.summary.contains("Watchdog is missing"), "{}", row.summary);
+}
+
+#[test]
+fn silenced_alerts_can_be_hidden() {
+    let mut s = fixtures::state();
+    update(&mut s, key('3'));
+    let all = s.row_count(PaneId::Alerts);
+    assert!(s.alert_rows().iter().any(|(_, a)| a.name == "Watchdog"));
+    update(&mut s, key('s'));
+    assert_eq!(s.row_count(PaneId::Alerts), all - 1);
+    assert!(!s.alert_rows().iter().any(|(_, a)| a.name == "Watchdog"));
+    update(&mut s, key('s'));
+    assert_eq!(s.row_count(PaneId::Alerts), all);
+}

@@ -13,6 +13,9 @@ impl State {
     pub fn alert_rows(&self) -> Vec<(Option<&BackendStatus>, AlertRow)> {
         let mut all = self.all_alerts();
         all.retain(|(_, a)| a.matches(&self.alerts_filter.matchers));
+        if self.hide_silenced {
+            all.retain(|(_, a)| a.state != "suppressed");
+        }
         all
     }
 

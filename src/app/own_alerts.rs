@@ -75,7 +75,20 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
             BackendKind::Alertmanager if down => {
                 raise("AlertmanagerDown", Severity::Critical, b.id.name.clone(), error)
             }
-            BackendKind::Alertmanager => {}
+            BackendKind::Alertmanager => {
+                // The heartbeat alert always fires: without it nothing would page.
+                let heartbeat = state.setup.heartbeats.get(&b.id.name);
+                if let (Some(name), Some(a)) = (heartbeat, b.alerts()) {
+                    if !a.alerts.iter().any(|r| &r.name == name) {
+                        raise(
+                            "AlertingPipelineBroken",
+                            Severity::Critical,
+                            b.id.name.clone(),
+                            format!("the heartbeat alert {name} is missing: alerts may not reach anyone"),
+                        );
+                    }
+                }
+            }
             BackendKind::Host => {
                 if let Some(h) = b.host() {
                     if h.cpu_high() {

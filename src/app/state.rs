@@ -162,6 +162,8 @@ pub struct Setup {
     pub config_hint: String,
     /// How long an acknowledgement silence lasts, per Alertmanager.
     pub ack_durations: std::collections::BTreeMap<String, std::time::Duration>,
+    /// The always-firing heartbeat alert's name, per Alertmanager.
+    pub heartbeats: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +194,8 @@ pub struct State {
     pub services_view: super::ServicesView,
     /// Alerts: the matcher filter.
     pub alerts_filter: super::AlertsFilter,
+    /// Alerts: hide silenced and inhibited alerts.
+    pub hide_silenced: bool,
     /// Alerts: response times and the bell.
     pub alerts_config: crate::config::AlertsConfig,
     /// Critical alerts already seen firing (source/fingerprint): the bell
@@ -233,6 +237,7 @@ impl State {
             db_marked: Default::default(),
             alerts_filter: Default::default(),
             alerts_config: Default::default(),
+            hide_silenced: false,
             critical_seen: Default::default(),
             logs: None,
             next_session: 0,

@@ -276,6 +276,12 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
         Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => return super::alerts::ask_ack(state),
         Action::ExpireSilence if state.view == View::Zoom(PaneId::Alerts) => return super::alerts::ask_expire(state),
+        Action::ToggleSilenced => {
+            state.hide_silenced = !state.hide_silenced;
+            let last = state.row_count(PaneId::Alerts).saturating_sub(1);
+            let sel = &mut state.selection[PaneId::Alerts.index()];
+            *sel = (*sel).min(last);
+        }
         Action::Acknowledge | Action::ExpireSilence => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
         Action::Logs => return super::update_logs::open(state),

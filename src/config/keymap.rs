@@ -68,6 +68,8 @@ pub enum Action {
     Acknowledge,
     /// Alerts: expire the silences holding the selected alert.
     ExpireSilence,
+    /// Alerts: show or hide silenced and inhibited alerts.
+    ToggleSilenced,
 }
 
 impl Action {
@@ -115,6 +117,7 @@ impl Action {
             Action::TerminateBackend,
             Action::Acknowledge,
             Action::ExpireSilence,
+            Action::ToggleSilenced,
         ]);
         v
     }
@@ -160,6 +163,7 @@ impl Action {
             Action::TerminateBackend => "backend.terminate".into(),
             Action::Acknowledge => "alert.ack".into(),
             Action::ExpireSilence => "alert.expire".into(),
+            Action::ToggleSilenced => "alerts.silenced".into(),
         }
     }
 
@@ -205,6 +209,7 @@ impl Action {
             Action::TerminateBackend => "terminate".into(),
             Action::Acknowledge => "ack".into(),
             Action::ExpireSilence => "expire".into(),
+            Action::ToggleSilenced => "silenced".into(),
         }
     }
 
@@ -250,6 +255,7 @@ impl Action {
             Action::TerminateBackend => "Terminate the selected or marked sessions (asks, with a reason)".into(),
             Action::Acknowledge => "Acknowledge: silence exactly this alert's labels for ack_duration (asks a comment)".into(),
             Action::ExpireSilence => "Expire the silences holding the selected alert (asks first)".into(),
+            Action::ToggleSilenced => "Show or hide silenced and inhibited alerts".into(),
         }
     }
 

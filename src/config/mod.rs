@@ -229,6 +229,10 @@ pub struct AlertmanagerConfig {
     pub timeout: Duration,
     #[serde(default = "defaults::ack_duration", deserialize_with = "de_duration")]
     pub ack_duration: Duration,
+    /// An alert that always fires (e.g. "Watchdog"): when it is missing, the
+    /// alerting pipeline itself is broken, and opsdeck says so.
+    #[serde(default)]
+    pub heartbeat: Option<String>,
     #[serde(default)]
     pub read_only: bool,
 }

@@ -102,10 +102,19 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
 /// why the text being typed does not parse yet.
 pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     let f = &state.alerts_filter;
-    let text = f.text.as_ref()?;
-    let cursor = if state.filter_typing { "█" } else { "" };
+    let mut parts = Vec::new();
+    if let Some(text) = &f.text {
+        let cursor = if state.filter_typing { "█" } else { "" };
+        parts.push(format!("filter: {text}{cursor}"));
+    }
+    if state.hide_silenced {
+        parts.push("silenced hidden".into());
+    }
+    if parts.is_empty() {
+        return None;
+    }
     let mut spans = vec![Span::styled(
-        format!("  [filter: {text}{cursor}] {} shown", state.alert_rows().len()),
+        format!("  [{}] {} shown", parts.join("] ["), state.alert_rows().len()),
         theme.style(Role::Info),
     )];
     if let Some(e) = &f.error {

@@ -85,6 +85,7 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Filter,
             Action::Acknowledge,
             Action::ExpireSilence,
+            Action::ToggleSilenced,
             Action::Back,
             Action::FocusNext,
             Action::Help,
