@@ -47,6 +47,10 @@ fn dashboard_text_shows_worst_first() {
     let disk = text.find("DiskAlmostFull").expect("warning alert listed");
     assert!(down < disk, "critical before warning:\n{text}");
     assert!(text.contains("alice@prod-jump-1 from 10.1.2.3"), "{text}");
+    assert!(
+        text.contains("2 overdue · oldest critical 7m"),
+        "critical at once, warning within the hour:\n{text}"
+    );
     assert!(text.contains("03:00:00 UTC"), "{text}");
 }
 

@@ -78,6 +78,26 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         firing.extend(a.firing().cloned());
     }
     firing.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
+    // Overdue responses and the oldest critical: what to answer first.
+    let overdue = firing
+        .iter()
+        .filter(|a| state.respond_by(a).is_some_and(|by| by <= state.now))
+        .count();
+    let oldest_critical = firing
+        .iter()
+        .filter(|a| a.severity == Severity::Critical)
+        .map(|a| a.starts_at)
+        .min();
+    if overdue > 0 || oldest_critical.is_some() {
+        let mut text = format!("{overdue} overdue");
+        if let Some(t) = oldest_critical {
+            text.push_str(&format!(" · oldest critical {}", age(state.now, t)));
+        }
+        lines.push(Line::from(Span::styled(
+            text,
+            theme.style(if overdue > 0 { Role::Crit } else { Role::Text }),
+        )));
+    }
     let any_data = sources.iter().any(|b| b.alerts().is_some());
     if firing.is_empty() && any_data {
         lines.push(Line::from(vec![
