@@ -415,3 +415,24 @@ fn ack_dialog_shows_what_the_silence_matches() {
     assert!(text.contains(r#"alertname="DiskAlmostFull""#), "{text}");
     assert!(text.contains("reason: disk cleanup running█"), "{text}");
 }
+
+#[test]
+fn alert_details_view() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = fixtures::state();
+    keys(&mut s, "3");
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let text = buffer_text(&screen(&s, "default", 100, 30));
+    insta::assert_snapshot!("alert_details", text);
+    for want in [
+        "PostgresDown",
+        "respond by",
+        "runbook",
+        "database-emergency",
+        "[labels]",
+        "instance",
+        "generator",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+}

@@ -111,6 +111,70 @@ pub fn ask_ack(state: &mut State) -> Vec<super::Command> {
     Vec::new()
 }
 
+/// Everything about the selected alert: labels, annotations, where it comes
+/// from, its deadline and the silences that hold it.
+pub fn open_details(state: &mut State) {
+    use crate::backends::docker_inspect::Row;
+    let Some((source, a)) = state
+        .alert_rows()
+        .into_iter()
+        .nth(state.selection[PaneId::Alerts.index()])
+    else {
+        super::update::set_status(state, super::Level::Warn, "no alert selected");
+        return;
+    };
+    let field = |k: &str, v: String| Row::Field(k.into(), v);
+    let source = source.map(|b| b.id.name.clone()).unwrap_or_else(|| "opsdeck".into());
+    let mut rows = vec![
+        Row::Section("alert".into()),
+        field("name", a.name.clone()),
+        field("severity", a.severity.label().into()),
+        field(
+            "state",
+            if a.state == "suppressed" {
+                "silenced or inhibited".into()
+            } else {
+                "firing".into()
+            },
+        ),
+        field("source", source),
+        field("started", a.starts_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+        field(
+            "respond by",
+            state
+                .respond_by(&a)
+                .map(|t| t.format("%H:%M UTC").to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+    ];
+    if !a.silenced_by.is_empty() {
+        rows.push(field("silenced by", a.silenced_by.join(", ")));
+    }
+    if !a.generator_url.is_empty() {
+        rows.push(field("generator", a.generator_url.clone()));
+    }
+    // A runbook named by the alert: the checklist to start for it.
+    let runbook = a.annotations.get("runbook").cloned().or_else(|| {
+        a.annotations
+            .get("runbook_url")
+            .and_then(|u| u.trim_end_matches('/').rsplit('/').next().map(String::from))
+    });
+    if let Some(id) = runbook {
+        rows.push(field("runbook", id));
+    }
+    rows.push(Row::Section("labels".into()));
+    rows.extend(a.labels.iter().map(|(k, v)| field(k, v.clone())));
+    if !a.annotations.is_empty() {
+        rows.push(Row::Section("annotations".into()));
+        rows.extend(a.annotations.iter().map(|(k, v)| field(k, v.clone())));
+    }
+    state.overlay = Some(super::Overlay::Details {
+        title: a.name.clone(),
+        rows: Some(Ok(rows)),
+        scroll: 0,
+    });
+}
+
 /// Expire the silences that hold the selected alert, after a yes.
 pub fn ask_expire(state: &mut State) -> Vec<super::Command> {
     use super::update::{read_only_refusal, set_status};

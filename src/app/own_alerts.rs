@@ -164,6 +164,8 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
                 instance,
                 labels,
                 silenced_by: Vec::new(),
+                annotations: BTreeMap::new(),
+                generator_url: String::new(),
             }
         })
         .collect();

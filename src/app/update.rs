@@ -262,6 +262,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
         Action::Details if state.view == View::Zoom(PaneId::Database) => super::database::open_details(state),
+        Action::Details if state.view == View::Zoom(PaneId::Alerts) => super::alerts::open_details(state),
         Action::Details => return open_details(state),
         Action::Mark if state.view == View::Zoom(PaneId::Database) => super::database::toggle_mark(state),
         Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => super::database::mark_similar(state),

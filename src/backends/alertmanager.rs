@@ -46,6 +46,9 @@ pub struct AlertRow {
     pub labels: BTreeMap<String, String>,
     /// Ids of the silences that hold it (acknowledgements among them).
     pub silenced_by: Vec<String>,
+    pub annotations: BTreeMap<String, String>,
+    /// Where the alert comes from (a Prometheus graph link), when given.
+    pub generator_url: String,
 }
 
 impl AlertRow {
@@ -83,6 +86,8 @@ struct GettableAlert {
     starts_at: DateTime<Utc>,
     #[serde(default)]
     fingerprint: String,
+    #[serde(default, rename = "generatorURL")]
+    generator_url: String,
     status: AlertStatus,
 }
 
@@ -153,6 +158,8 @@ pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
             fingerprint: a.fingerprint,
             labels: a.labels,
             silenced_by: a.status.silenced_by,
+            annotations: a.annotations,
+            generator_url: a.generator_url,
         })
         .collect();
     alerts.sort_by(|a, b| {
