@@ -78,6 +78,55 @@ fn bench(c: &mut Criterion) {
                 .expect("draw");
         })
     });
+
+    // 10,000 alerts: decoding Alertmanager's answer (done on the poller's
+    // task), then the report through update and a frame of the Alerts pane.
+    let body = serde_json::to_vec(
+        &(0..10_000)
+            .map(|i| {
+                let severity = ["critical", "warning", "info"][i % 3];
+                serde_json::json!({
+                    "labels": { "alertname": format!("Alert{}", i % 50), "severity": severity,
+                                "instance": format!("node-{i}:9100"), "job": "node" },
+                    "annotations": { "summary": format!("summary of alert {i}") },
+                    "startsAt": "2026-11-23T02:00:00Z", "endsAt": "2026-11-23T04:00:00Z",
+                    "fingerprint": format!("{i:016x}"), "generatorURL": "http://prometheus:9090/graph",
+                    "status": { "state": "active", "silencedBy": [], "inhibitedBy": [] }
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+    .expect("json");
+    c.bench_function("alertmanager decode 10k alerts", |b| {
+        b.iter(|| opsdeck::backends::alertmanager::parse_alerts(black_box(&body)).expect("decode"))
+    });
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
+    let mut state = fixtures::state();
+    state.view = View::Zoom(PaneId::Alerts);
+    let summary = opsdeck::backends::alertmanager::parse_alerts(&body).expect("decode");
+    let report = Msg::Backend(opsdeck::backends::BackendReport {
+        id: fixtures::id(opsdeck::backends::BackendKind::Alertmanager, "prod"),
+        at: fixtures::t0(),
+        result: Ok(opsdeck::backends::BackendData::Alerts(summary)),
+    });
+    update(&mut state, report.clone());
+    c.bench_function("alerts pane 10k alerts render 160x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme))
+                .expect("draw");
+        })
+    });
+    // The report is cloned here on every round (a poll moves it): that copy
+    // is part of this figure.
+    c.bench_function("alerts pane 10k alerts report+render 160x50", |b| {
+        b.iter(|| {
+            update(&mut state, report.clone());
+            terminal
+                .draw(|f| opsdeck::ui::draw(f, black_box(&state), &theme))
+                .expect("draw");
+        })
+    });
 }
 
 criterion_group!(benches, bench);

@@ -6,11 +6,12 @@ use crate::backends::alertmanager::{AlertRow, Severity};
 use crate::backends::am_matchers::parse_matchers;
 use crate::backends::BackendKind;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 
 impl State {
     /// Every alert with where it comes from (`None`: opsdeck's own), sorted
     /// by severity then age, narrowed by the matcher filter.
-    pub fn alert_rows(&self) -> Vec<(Option<&BackendStatus>, AlertRow)> {
+    pub fn alert_rows(&self) -> Vec<(Option<&BackendStatus>, Cow<'_, AlertRow>)> {
         let mut all = self.all_alerts();
         all.retain(|(_, a)| a.matches(&self.alerts_filter.matchers));
         if self.hide_silenced {
@@ -19,12 +20,16 @@ impl State {
         all
     }
 
-    fn all_alerts(&self) -> Vec<(Option<&BackendStatus>, AlertRow)> {
-        let mut all: Vec<(Option<&BackendStatus>, AlertRow)> =
-            own_alerts::rows(self).into_iter().map(|r| (None, r)).collect();
+    /// Borrowed where the alert is held (Alertmanager's), owned where it is
+    /// computed (opsdeck's own): ten thousand alerts are not copied per frame.
+    fn all_alerts(&self) -> Vec<(Option<&BackendStatus>, Cow<'_, AlertRow>)> {
+        let mut all: Vec<(Option<&BackendStatus>, Cow<'_, AlertRow>)> = own_alerts::rows(self)
+            .into_iter()
+            .map(|r| (None, Cow::Owned(r)))
+            .collect();
         for b in self.backends_of(BackendKind::Alertmanager) {
             if let Some(a) = b.alerts() {
-                all.extend(a.alerts.iter().map(|r| (Some(b), r.clone())));
+                all.extend(a.alerts.iter().map(|r| (Some(b), Cow::Borrowed(r))));
             }
         }
         all.sort_by(|(_, a), (_, b)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
@@ -64,6 +69,7 @@ pub fn ask_ack(state: &mut State) -> Vec<super::Command> {
         .alert_rows()
         .into_iter()
         .nth(state.selection[PaneId::Alerts.index()])
+        .map(|(source, a)| (source, a.into_owned()))
     else {
         set_status(state, Level::Warn, "no alert selected");
         return Vec::new();
@@ -119,6 +125,7 @@ pub fn open_details(state: &mut State) {
         .alert_rows()
         .into_iter()
         .nth(state.selection[PaneId::Alerts.index()])
+        .map(|(source, a)| (source, a.into_owned()))
     else {
         super::update::set_status(state, super::Level::Warn, "no alert selected");
         return;
@@ -183,6 +190,7 @@ pub fn ask_expire(state: &mut State) -> Vec<super::Command> {
         .alert_rows()
         .into_iter()
         .nth(state.selection[PaneId::Alerts.index()])
+        .map(|(source, a)| (source, a.into_owned()))
     else {
         set_status(state, Level::Warn, "no Alertmanager alert selected");
         return Vec::new();

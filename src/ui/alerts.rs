@@ -21,6 +21,9 @@ fn alert_status(a: &AlertRow) -> Status {
     }
 }
 
+/// Alert lines a tile builds at most (more never fit on a screen).
+const MAX_TILE_ALERTS: usize = 60;
+
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let sources: Vec<_> = state.backends_of(BackendKind::Alertmanager).collect();
     let own = own_alerts::rows(state);
@@ -39,7 +42,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             theme.style(Role::Text),
         )));
     }
-    let mut firing: Vec<AlertRow> = own;
+    // Borrowed, not copied: Alertmanager can hold thousands of alerts.
+    let mut firing: Vec<std::borrow::Cow<'_, AlertRow>> = own.into_iter().map(std::borrow::Cow::Owned).collect();
     for b in &sources {
         if let Some(line) = backend_problem(b, state, theme) {
             worst = worst.min(Status::from(b.freshness(state.now)));
@@ -75,7 +79,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
                 style,
             ),
         ]));
-        firing.extend(a.firing().cloned());
+        firing.extend(a.firing().map(std::borrow::Cow::Borrowed));
     }
     firing.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
     // Overdue responses and the oldest critical: what to answer first.
@@ -105,7 +109,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             Span::styled(" nothing firing", theme.style(Role::Ok)),
         ]));
     }
-    for a in firing {
+    // A tile shows a few dozen lines at most; the list is sorted worst first.
+    for a in firing.iter().take(MAX_TILE_ALERTS) {
         let s = alert_status(&a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
@@ -155,9 +160,16 @@ fn respond_cell(state: &State, theme: &Theme, a: &AlertRow) -> Cell<'static> {
 }
 
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let rows: Vec<Row> = state
-        .alert_rows()
+    // Only the rows that fit are built: with thousands of alerts that is
+    // most of a frame (the same window a table scrolled to the selection has).
+    let alerts = state.alert_rows();
+    let selected = state.selection[PaneId::Alerts.index()].min(alerts.len().saturating_sub(1));
+    let visible = usize::from(area.height.saturating_sub(4)).max(1);
+    let offset = selected.saturating_sub(visible - 1);
+    let rows: Vec<Row> = alerts
         .into_iter()
+        .skip(offset)
+        .take(visible)
         .map(|(source, a)| {
             let style = match source {
                 Some(b) => data_style(b, state, theme, theme.style(Role::Text)),
@@ -202,5 +214,6 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         PaneId::Alerts,
         Table::new(rows, widths).header(header),
         has_rows,
+        ratatui::widgets::TableState::default().with_selected(Some(selected - offset)),
     );
 }

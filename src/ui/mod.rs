@@ -149,6 +149,7 @@ fn table_with_notes(
     pane: PaneId,
     table: Table<'static>,
     has_rows: bool,
+    mut table_state: TableState,
 ) {
     use crate::backends::BackendKind;
     let kinds: &[BackendKind] = match pane {
@@ -184,18 +185,9 @@ fn table_with_notes(
     if note_height > 0 {
         frame.render_widget(Paragraph::new(notes), note_area);
     }
-    // Services keeps its scroll in the state: update must know which rows show.
-    let offset = if pane == PaneId::Services {
-        state.services_view.offset
-    } else {
-        0
-    };
-    let mut ts = TableState::default()
-        .with_offset(offset)
-        .with_selected(Some(state.selection[pane.index()]));
     frame.render_stateful_widget(
         table.row_highlight_style(theme.style(Role::Selected)),
         table_area,
-        &mut ts,
+        &mut table_state,
     );
 }
