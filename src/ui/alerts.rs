@@ -111,7 +111,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     }
     // A tile shows a few dozen lines at most; the list is sorted worst first.
     for a in firing.iter().take(MAX_TILE_ALERTS) {
-        let s = alert_status(&a);
+        let s = alert_status(a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
         let text = format!(" {:>4} {} {}", age(state.now, a.starts_at), a.name, a.instance);
@@ -212,8 +212,10 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         state,
         theme,
         PaneId::Alerts,
-        Table::new(rows, widths).header(header),
+        (
+            Table::new(rows, widths).header(header),
+            ratatui::widgets::TableState::default().with_selected(Some(selected - offset)),
+        ),
         has_rows,
-        ratatui::widgets::TableState::default().with_selected(Some(selected - offset)),
     );
 }

@@ -147,9 +147,8 @@ fn table_with_notes(
     state: &State,
     theme: &Theme,
     pane: PaneId,
-    table: Table<'static>,
+    (table, mut table_state): (Table<'static>, TableState),
     has_rows: bool,
-    mut table_state: TableState,
 ) {
     use crate::backends::BackendKind;
     let kinds: &[BackendKind] = match pane {

@@ -457,11 +457,13 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         state,
         theme,
         PaneId::Services,
-        Table::new(rows, widths).header(header),
+        (
+            Table::new(rows, widths).header(header),
+            // The scroll lives in the state: update must know which rows show.
+            ratatui::widgets::TableState::default()
+                .with_offset(state.services_view.offset)
+                .with_selected(Some(state.selection[PaneId::Services.index()])),
+        ),
         has_rows,
-        // The scroll lives in the state: update must know which rows show.
-        ratatui::widgets::TableState::default()
-            .with_offset(state.services_view.offset)
-            .with_selected(Some(state.selection[PaneId::Services.index()])),
     );
 }
