@@ -320,14 +320,14 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let notes = target_lines(state, theme);
     let table_height = u16::try_from(target_rows.len() + 1).unwrap_or(u16::MAX);
     let notes_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(inner.height / 3);
-    let [top, middle, gap, bottom] = Layout::vertical([
+    // A blank line between the targets and the sessions.
+    let [top, middle, _, bottom] = Layout::vertical([
         Constraint::Length(table_height),
         Constraint::Length(notes_height),
         Constraint::Length(1),
         Constraint::Min(3),
     ])
     .areas(inner);
-    let _ = gap;
     frame.render_widget(
         Table::new(target_rows, target_widths.to_vec()).header(target_header),
         top,
