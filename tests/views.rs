@@ -51,6 +51,15 @@ fn dashboard_text_shows_worst_first() {
         text.contains("2 overdue · oldest critical 7m"),
         "critical at once, warning within the hour:\n{text}"
     );
+    let zoomed = {
+        let mut z = fixtures::state();
+        z.view = View::Zoom(PaneId::Alerts);
+        buffer_text(&screen(&z, "default", 120, 30))
+    };
+    assert!(
+        zoomed.contains("by Mon 17:00"),
+        "a deadline past half a day names its day:\n{zoomed}"
+    );
     assert!(text.contains("03:00:00 UTC"), "{text}");
 }
 

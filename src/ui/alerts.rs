@@ -155,6 +155,10 @@ fn respond_cell(state: &State, theme: &Theme, a: &AlertRow) -> Cell<'static> {
         Some(by) if by <= state.now => {
             Cell::from(format!("OVERDUE {}", age(state.now, by))).style(theme.style(Role::Crit))
         }
+        // Past half a day "17:36" could be today or tomorrow: name the day.
+        Some(by) if by - state.now > chrono::Duration::hours(12) => {
+            Cell::from(format!("by {}", by.format("%a %H:%M"))).style(theme.style(Role::Text))
+        }
         Some(by) => Cell::from(format!("by {}", by.format("%H:%M"))).style(theme.style(Role::Text)),
     }
 }
