@@ -668,6 +668,14 @@ fn docker_report(containers: Vec<opsdeck::backends::docker::ContainerRow>) -> Ms
     })
 }
 
+fn pg_report(p: opsdeck::backends::pg_model::PgSummary) -> Msg {
+    Msg::Backend(BackendReport {
+        id: fixtures::id(BackendKind::Postgres, "main"),
+        at: fixtures::t0(),
+        result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
+    })
+}
+
 fn selected_name(s: &opsdeck::app::State) -> Option<String> {
     s.selected_container().map(|(_, c)| c.name.clone())
 }
@@ -947,14 +955,7 @@ fn session_selection_follows_its_pid_when_a_poll_reorders() {
     assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(4250));
     let mut p = fixtures::pg_summary();
     p.sessions.rotate_right(1);
-    update(
-        &mut s,
-        Msg::Backend(BackendReport {
-            id: fixtures::id(BackendKind::Postgres, "main"),
-            at: fixtures::t0(),
-            result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
-        }),
-    );
+    update(&mut s, pg_report(p));
     assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(4250));
     assert_eq!(
         s.selection[PaneId::Database.index()],
@@ -966,14 +967,7 @@ fn session_selection_follows_its_pid_when_a_poll_reorders() {
     assert_eq!(s.db_marked.len(), 1);
     let mut p = fixtures::pg_summary();
     p.sessions.retain(|x| x.pid != 4250);
-    update(
-        &mut s,
-        Msg::Backend(BackendReport {
-            id: fixtures::id(BackendKind::Postgres, "main"),
-            at: fixtures::t0(),
-            result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
-        }),
-    );
+    update(&mut s, pg_report(p));
     assert!(s.db_marked.is_empty());
 }
 
@@ -983,14 +977,7 @@ fn database_thresholds_are_own_alerts_with_value_and_threshold() {
     let mut p = fixtures::pg_summary();
     p.deadlocks_delta = Some(2);
     p.cache_hit_pct = Some(91.5);
-    update(
-        &mut s,
-        Msg::Backend(BackendReport {
-            id: fixtures::id(BackendKind::Postgres, "main"),
-            at: fixtures::t0(),
-            result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
-        }),
-    );
+    update(&mut s, pg_report(p));
     let rows = opsdeck::app::own_alerts::rows(&s);
     let summary = |name: &str| {
         rows.iter()

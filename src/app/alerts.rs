@@ -36,6 +36,14 @@ impl State {
         all
     }
 
+    /// The alert under the selection, copied out so the state can change.
+    pub fn selected_alert(&self) -> Option<(Option<&BackendStatus>, AlertRow)> {
+        self.alert_rows()
+            .into_iter()
+            .nth(self.selection[PaneId::Alerts.index()])
+            .map(|(source, a)| (source, a.into_owned()))
+    }
+
     /// When an alert that still fires (not silenced or inhibited) must have
     /// been answered: its start plus its severity's response time.
     pub fn respond_by(&self, a: &AlertRow) -> Option<DateTime<Utc>> {
@@ -65,12 +73,7 @@ impl State {
 pub fn ask_ack(state: &mut State) -> Vec<super::Command> {
     use super::update::{read_only_refusal, set_status};
     use super::{Command, Level, Overlay};
-    let Some((source, alert)) = state
-        .alert_rows()
-        .into_iter()
-        .nth(state.selection[PaneId::Alerts.index()])
-        .map(|(source, a)| (source, a.into_owned()))
-    else {
+    let Some((source, alert)) = state.selected_alert() else {
         set_status(state, Level::Warn, "no alert selected");
         return Vec::new();
     };
@@ -121,12 +124,7 @@ pub fn ask_ack(state: &mut State) -> Vec<super::Command> {
 /// from, its deadline and the silences that hold it.
 pub fn open_details(state: &mut State) {
     use crate::backends::docker_inspect::Row;
-    let Some((source, a)) = state
-        .alert_rows()
-        .into_iter()
-        .nth(state.selection[PaneId::Alerts.index()])
-        .map(|(source, a)| (source, a.into_owned()))
-    else {
+    let Some((source, a)) = state.selected_alert() else {
         super::update::set_status(state, super::Level::Warn, "no alert selected");
         return;
     };
@@ -186,12 +184,7 @@ pub fn open_details(state: &mut State) {
 pub fn ask_expire(state: &mut State) -> Vec<super::Command> {
     use super::update::{read_only_refusal, set_status};
     use super::{Command, Level, Overlay};
-    let Some((Some(b), alert)) = state
-        .alert_rows()
-        .into_iter()
-        .nth(state.selection[PaneId::Alerts.index()])
-        .map(|(source, a)| (source, a.into_owned()))
-    else {
+    let Some((Some(b), alert)) = state.selected_alert() else {
         set_status(state, Level::Warn, "no Alertmanager alert selected");
         return Vec::new();
     };
