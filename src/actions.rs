@@ -2,12 +2,12 @@
 //! the operator confirmed → audit "intent" is durable → the call → audit
 //! "outcome" → a message for the screen. No intent on disk, no call.
 
-use crate::app::{Msg, SignalRequest};
+use crate::app::{AckTarget, Msg, SignalRequest, OWN_SOURCE};
 use crate::backends::docker::{self, ContainerOp};
 use crate::backends::pg_model::PgSignal;
 use crate::config::{AlertmanagerConfig, DockerConfig, PostgresConfig};
 use crate::identity::Identity;
-use crate::store::{AuditRecord, Outcome, Store};
+use crate::store::{AckRecord, AuditRecord, Outcome, Store};
 use std::future::Future;
 
 /// What one audited call came to.
@@ -95,45 +95,137 @@ pub async fn container(
     }
 }
 
-/// Acknowledge: a silence matching exactly the alert's labels.
-pub async fn silence(
+/// Acknowledge alerts, one audited call each: an Alertmanager alert gets a
+/// silence matching exactly its labels, an opsdeck alert a row in the state
+/// store. Every ack that took is recorded in the store (the alert's history)
+/// and returned, so the screen shows only what was done.
+pub async fn acknowledge(
     store: &Store,
     who: &Identity,
     sources: &[AlertmanagerConfig],
-    source: &str,
-    labels: &std::collections::BTreeMap<String, String>,
+    targets: &[AckTarget],
     comment: &str,
     duration: std::time::Duration,
-) -> Msg {
-    let name = labels.get("alertname").cloned().unwrap_or_default();
-    let target = format!("{source}/{name}");
-    let Some(cfg) = sources.iter().find(|s| s.name == source) else {
-        return Msg::ActionDone {
-            ok: false,
-            text: format!("acknowledge {target}: no such [[alertmanager]]"),
+) -> (Vec<AckRecord>, Msg) {
+    let mut acked = Vec::new();
+    let mut failures = Vec::new();
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+    for t in targets {
+        let source = t.source.as_deref().unwrap_or(OWN_SOURCE);
+        let target = format!("{source}/{}", t.name);
+        let mut record = AckRecord {
+            source: source.to_string(),
+            fingerprint: t.fingerprint.clone(),
+            alertname: t.name.clone(),
+            operator: who.operator.clone(),
+            comment: comment.to_string(),
+            acked_at: now,
+            until,
+            silence_id: None,
         };
+        let details = serde_json::json!({
+            "source": source, "matchers": t.labels, "comment": comment,
+            "duration_secs": duration.as_secs(),
+        });
+        let done = match &t.source {
+            Some(name) => {
+                let Some(cfg) = sources.iter().find(|s| &s.name == name) else {
+                    failures.push(format!("{target}: no such [[alertmanager]]"));
+                    continue;
+                };
+                let call = crate::backends::am_silences::create(cfg, &t.labels, &who.operator, comment, duration);
+                audited(store, who, ("alerts", "alert.ack", &target), details, call, |_| {
+                    Outcome::Ok
+                })
+                .await
+            }
+            // opsdeck's own alert: the store row is the acknowledgement.
+            None => {
+                let call = async {
+                    store
+                        .add_ack(&record)
+                        .await
+                        .map(|()| String::new())
+                        .map_err(|e| e.to_string())
+                };
+                audited(store, who, ("alerts", "alert.ack", &target), details, call, |_| {
+                    Outcome::Ok
+                })
+                .await
+            }
+        };
+        match done {
+            Audited::NotDone(e) => {
+                failures.push(format!("{target} NOT done: {e}"));
+                break;
+            }
+            Audited::Done(Ok(silence), unaudited) => {
+                if t.source.is_some() {
+                    record.silence_id = Some(silence);
+                    // The silence holds whatever happens here; only the history would miss it.
+                    if let Err(e) = store.add_ack(&record).await {
+                        failures.push(format!("{target}: silenced, but not kept in the history: {e}"));
+                    }
+                }
+                if !unaudited.is_empty() {
+                    failures.push(format!("{target}: done{unaudited}"));
+                }
+                acked.push(record);
+            }
+            Audited::Done(Err(e), unaudited) => failures.push(format!("{target}: {e}{unaudited}")),
+        }
+    }
+    let what = match targets {
+        [one] => format!("{}/{}", one.source.as_deref().unwrap_or(OWN_SOURCE), one.name),
+        many => format!("{} alerts", many.len()),
     };
-    let details = serde_json::json!({
-        "source": source, "matchers": labels, "comment": comment,
-        "duration_secs": duration.as_secs(),
-    });
-    let call = crate::backends::am_silences::create(cfg, labels, &who.operator, comment, duration);
-    match audited(store, who, ("alerts", "alert.ack", &target), details, call, |_| {
-        Outcome::Ok
-    })
-    .await
-    {
+    let msg = if failures.is_empty() {
+        Msg::ActionDone {
+            ok: true,
+            text: format!("acknowledged {what} until {}", until.format("%H:%M UTC")),
+        }
+    } else {
+        Msg::ActionDone {
+            ok: false,
+            text: format!(
+                "acknowledge {what}: {} of {} failed: {}",
+                failures.len(),
+                targets.len(),
+                failures.join("; ")
+            ),
+        }
+    };
+    (acked, msg)
+}
+
+/// End the acknowledgement of one of opsdeck's own alerts.
+pub async fn end_own_ack(store: &Store, who: &Identity, fingerprint: &str, name: &str) -> Msg {
+    let target = format!("{OWN_SOURCE}/{name}");
+    let details = serde_json::json!({ "source": OWN_SOURCE, "fingerprint": fingerprint });
+    let call = async {
+        store
+            .end_ack(OWN_SOURCE, fingerprint, chrono::Utc::now())
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let judge = |ended: &u64| if *ended > 0 { Outcome::Ok } else { Outcome::Failed };
+    match audited(store, who, ("alerts", "ack.end", &target), details, call, judge).await {
         Audited::NotDone(e) => Msg::ActionDone {
             ok: false,
-            text: format!("acknowledge {target} NOT done: {e}"),
+            text: format!("end the ack of {target} NOT done: {e}"),
         },
-        Audited::Done(Ok(id), unaudited) => Msg::ActionDone {
+        Audited::Done(Ok(0), unaudited) => Msg::ActionDone {
+            ok: false,
+            text: format!("{target} was not acknowledged{unaudited}"),
+        },
+        Audited::Done(Ok(_), unaudited) => Msg::ActionDone {
             ok: unaudited.is_empty(),
-            text: format!("acknowledged {target}: silence {id}{unaudited}"),
+            text: format!("ended the ack of {target}{unaudited}"),
         },
         Audited::Done(Err(e), unaudited) => Msg::ActionDone {
             ok: false,
-            text: format!("acknowledge {target} failed: {e}{unaudited}"),
+            text: format!("end the ack of {target} failed: {e}{unaudited}"),
         },
     }
 }

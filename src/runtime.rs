@@ -51,6 +51,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let identity = state.identity.clone();
 
     restore_ui_settings(&store, &mut state).await;
+    let acks = store.acks_since(ack_history_start()).await.map_err(|e| e.to_string());
+    update(&mut state, Msg::AcksLoaded(acks));
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     if let Err(e) = store.append_audit(&identity, open).await {
         // Without an audit trail nothing may be changed: fall back to read-only.
@@ -351,9 +353,8 @@ fn execute(
                     let _ = tx.send(done).await;
                 });
             }
-            Command::Silence {
-                source,
-                labels,
+            Command::Acknowledge {
+                targets,
                 comment,
                 duration,
             } => {
@@ -361,9 +362,23 @@ fn execute(
                     (store.clone(), fx.who.clone(), fx.alertmanager.clone(), msg_tx.clone());
                 let wakes = fx.wakes.clone();
                 tokio::spawn(async move {
-                    let done =
-                        crate::actions::silence(&store, &who, &sources, &source, &labels, &comment, duration).await;
-                    wake(&wakes, backends::BackendKind::Alertmanager, &source);
+                    let (acked, done) =
+                        crate::actions::acknowledge(&store, &who, &sources, &targets, &comment, duration).await;
+                    for t in targets.iter().filter_map(|t| t.source.as_deref()) {
+                        wake(&wakes, backends::BackendKind::Alertmanager, t);
+                    }
+                    for ack in acked {
+                        let _ = tx.send(Msg::Acked(ack)).await;
+                    }
+                    let _ = tx.send(done).await;
+                });
+            }
+            Command::EndOwnAck { fingerprint, name } => {
+                let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let done = crate::actions::end_own_ack(&store, &who, &fingerprint, &name).await;
+                    let reload = store.acks_since(ack_history_start()).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::AcksLoaded(reload)).await;
                     let _ = tx.send(done).await;
                 });
             }
@@ -455,6 +470,12 @@ async fn save_ui_settings(store: &Store, state: &State) {
     };
     let _ = store.set_setting("ui.view", view).await;
     let _ = store.set_setting("ui.focus", state.focus.key()).await;
+}
+
+/// How far back acknowledgements are loaded: as far as anyone looks at an
+/// alert's history, and every ack that may still hold.
+fn ack_history_start() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::days(7)
 }
 
 /// The next wall-clock second, so the clock ticks on the second.

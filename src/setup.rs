@@ -85,6 +85,12 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .iter()
             .filter_map(|a| Some((a.name.clone(), a.heartbeat.clone()?)))
             .collect(),
+        clusters: loaded
+            .config
+            .alertmanager
+            .iter()
+            .filter_map(|a| Some((a.name.clone(), a.cluster.clone()?)))
+            .collect(),
     };
     state
 }

@@ -967,17 +967,29 @@ async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     let (_dir, store, who) = audit_store().await;
-    let done = opsdeck::actions::silence(
+    let target = opsdeck::app::AckTarget {
+        source: Some("am".into()),
+        fingerprint: alert.fingerprint.clone(),
+        name: alert.name.clone(),
+        labels: alert.labels.clone(),
+    };
+    let (acked, done) = opsdeck::actions::acknowledge(
         &store,
         &who,
         &sources,
-        "am",
-        &alert.labels,
+        &[target],
         "ack: looking into it",
         Duration::from_secs(600),
     )
     .await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
+    assert_eq!(acked.len(), 1, "{acked:?}");
+    // The ack is the alert's history in the state store, with its silence.
+    let kept = store
+        .acks_since(chrono::Utc::now() - chrono::Duration::hours(1))
+        .await
+        .expect("acks");
+    assert_eq!(kept, acked);
 
     // Alertmanager's own view of the silence.
     let silences: serde_json::Value = reqwest::get(format!("{}/api/v2/silences", common::alertmanager_url()))
@@ -1010,18 +1022,23 @@ async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
     let labels: Vec<(String, String)> = alert.labels.clone().into_iter().collect();
     assert_eq!(matchers, labels, "matchers are exactly the alert's labels");
 
-    // The alert now shows as silenced, by that silence; expire ends it.
+    // The alert now shows as silenced, by that silence, which opsdeck reads
+    // back as an acknowledgement by alice; expire ends it.
     let id = ours["id"].as_str().expect("id").to_string();
+    assert_eq!(acked[0].silence_id.as_deref(), Some(id.as_str()));
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let summary = loop {
         if let Ok(BackendData::Alerts(a)) = t.poll_once().await.result {
             if find(&a).is_some_and(|r| r.state == "suppressed" && r.silenced_by.contains(&id)) {
-                break;
+                break a;
             }
         }
         assert!(Instant::now() < deadline, "the alert never showed as silenced");
         tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    };
+    let silence = summary.silence(&id).expect("the silence is among the active ones");
+    assert!(silence.is_ack() && silence.created_by == "alice", "{silence:?}");
+    assert!(silence.matchers.contains(&format!("alertname={name:?}")), "{silence:?}");
     let done = opsdeck::actions::expire_silences(&store, &who, &sources, "am", std::slice::from_ref(&id)).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let silence: serde_json::Value = reqwest::get(format!("{}/api/v2/silence/{id}", common::alertmanager_url()))

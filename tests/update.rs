@@ -1099,75 +1099,105 @@ fn a_new_critical_alert_rings_once_and_deadlines_follow_severity() {
 fn select_alert(s: &mut opsdeck::app::State, name: &str) {
     update(s, key('3'));
     let i = s
-        .alert_rows()
+        .alert_lines()
         .iter()
-        .position(|(_, a)| a.name == name)
+        .position(|l| matches!(l, opsdeck::app::AlertLine::Alert(_, a) if a.name == name))
         .unwrap_or_else(|| panic!("{name} not listed"));
     s.selection[PaneId::Alerts.index()] = i;
 }
 
+fn ack_dialog(s: &opsdeck::app::State) -> &opsdeck::app::AckDialog {
+    match &s.overlay {
+        Some(Overlay::Ack(d)) => d,
+        other => panic!("no ack dialog: {other:?}"),
+    }
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
 #[test]
-fn ack_shows_the_exact_matchers_and_needs_a_comment() {
+fn ack_shows_the_exact_matchers_and_needs_a_comment_and_a_duration() {
     let mut s = fixtures::state();
     s.setup
         .ack_durations
         .insert("prod".into(), std::time::Duration::from_secs(1800));
     select_alert(&mut s, "DiskAlmostFull");
     assert!(update(&mut s, key('a')).is_empty());
-    match &s.overlay {
-        Some(Overlay::Confirm {
-            title,
-            lines,
-            justification: Some(_),
-            ..
-        }) => {
-            assert_eq!(title, "Acknowledge DiskAlmostFull?");
-            assert!(
-                lines[0].contains("for 30m") && lines[0].contains("created by alice"),
-                "{lines:?}"
-            );
-            assert!(lines.contains(&r#"  severity="warning""#.to_string()), "{lines:?}");
-            assert!(
-                lines.contains(&r#"  alertname="DiskAlmostFull""#.to_string()),
-                "{lines:?}"
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    let d = ack_dialog(&s);
+    assert_eq!(d.title, "Acknowledge DiskAlmostFull?");
+    assert_eq!(d.duration, "30m", "ack_duration of that Alertmanager");
+    assert!(d.lines[0].contains("created by alice"), "{:?}", d.lines);
+    assert!(
+        d.lines.contains(&r#"  severity="warning""#.to_string()),
+        "{:?}",
+        d.lines
+    );
+    assert!(d.lines.contains(&r#"  alertname="DiskAlmostFull""#.to_string()));
+    // Which alerts the silence will hold, before it is sent.
+    assert!(
+        d.lines.contains(&"it holds 1 alert(s) listed now:".to_string()),
+        "{:?}",
+        d.lines
+    );
+    assert!(
+        d.lines.contains(&"  DiskAlmostFull db-1:9100".to_string()),
+        "{:?}",
+        d.lines
+    );
+
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty(), "a comment is required");
-    type_text(&mut s, "disk cleanup running");
+    assert!(ack_dialog(&s)
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("comment is required")));
+    // y and n are text here, not yes and no.
+    type_text(&mut s, "disk cleanup running, y n");
+    update(&mut s, code(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "soon");
+    assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+    assert!(
+        ack_dialog(&s).error.as_deref().is_some_and(|e| e.contains("\"soon\"")),
+        "{:?}",
+        ack_dialog(&s).error
+    );
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "45m");
     let cmds = update(&mut s, code(KeyCode::Enter));
     match &cmds[..] {
-        [Command::Silence {
-            source,
-            labels,
+        [Command::Acknowledge {
+            targets,
             comment,
             duration,
         }] => {
-            assert_eq!(source, "prod");
-            assert_eq!(comment, "ack: disk cleanup running");
-            assert_eq!(*duration, std::time::Duration::from_secs(1800));
-            assert_eq!(labels.get("alertname").map(String::as_str), Some("DiskAlmostFull"));
-            assert_eq!(labels.len(), 3);
+            assert_eq!(comment, "ack: disk cleanup running, y n");
+            assert_eq!(*duration, std::time::Duration::from_secs(45 * 60));
+            let [t] = &targets[..] else { panic!("{targets:?}") };
+            assert_eq!(t.source.as_deref(), Some("prod"));
+            assert_eq!(t.labels.get("alertname").map(String::as_str), Some("DiskAlmostFull"));
+            assert_eq!(t.labels.len(), 3);
         }
         other => panic!("{other:?}"),
     }
+    assert!(s.overlay.is_none());
 }
 
 #[test]
 fn ack_and_expire_refusals() {
-    // opsdeck's own alerts are not silenced; a silenced one is not acked twice.
+    // A silenced one is not acked twice.
     let mut s = fixtures::state();
-    select_alert(&mut s, "ContainerUnhealthy");
-    assert!(update(&mut s, key('a')).is_empty());
-    assert!(s.overlay.is_none());
     select_alert(&mut s, "Watchdog");
     assert!(update(&mut s, key('a')).is_empty());
     assert!(s.overlay.is_none() && s.status.as_ref().is_some_and(|m| m.text.contains("already silenced")));
-    // Expire asks first and names the silence.
+    // Expire asks first and names the silence, who made it and why.
     update(&mut s, key('e'));
     assert!(
-        matches!(&s.overlay, Some(Overlay::Confirm { lines, justification: None, .. }) if lines.contains(&"silence s-1".to_string()))
+        matches!(&s.overlay, Some(Overlay::Confirm { lines, justification: None, .. })
+            if lines.contains(&"silence s-1 by ops: Watchdog goes to the dead man's switch only".to_string())),
+        "{:?}",
+        s.overlay
     );
     let cmds = update(&mut s, key('y'));
     assert_eq!(
@@ -1177,15 +1207,223 @@ fn ack_and_expire_refusals() {
             ids: vec!["s-1".into()]
         }]
     );
-    // Read-only refuses and audits the refusal.
+    // Read-only refuses and audits the refusal, for opsdeck's own alerts too.
+    for name in ["PostgresDown", "ContainerUnhealthy"] {
+        let mut s = fixtures::state();
+        s.read_only = true;
+        select_alert(&mut s, name);
+        let cmds = update(&mut s, key('a'));
+        assert!(
+            matches!(&cmds[..], [Command::Audit(rec)] if rec.outcome == Outcome::Refused && rec.action == "alert.ack"),
+            "{cmds:?}"
+        );
+        assert!(s.overlay.is_none());
+    }
+}
+
+fn own_ack(s: &opsdeck::app::State, name: &str, minutes: i64) -> opsdeck::store::AckRecord {
+    let (_, a) = s
+        .all_alerts()
+        .into_iter()
+        .find(|(src, a)| src.is_none() && a.name == name)
+        .expect("own alert");
+    opsdeck::store::AckRecord {
+        source: "opsdeck".into(),
+        fingerprint: a.fingerprint.clone(),
+        alertname: a.name.clone(),
+        operator: "carol".into(),
+        comment: "ack: restarting it".into(),
+        acked_at: s.now,
+        until: s.now + chrono::Duration::minutes(minutes),
+        silence_id: None,
+    }
+}
+
+#[test]
+fn own_alerts_are_acknowledged_in_the_store_and_show_as_such() {
     let mut s = fixtures::state();
-    s.read_only = true;
-    select_alert(&mut s, "PostgresDown");
-    let cmds = update(&mut s, key('a'));
+    select_alert(&mut s, "ContainerUnhealthy");
+    update(&mut s, key('a'));
+    let d = ack_dialog(&s);
     assert!(
-        matches!(&cmds[..], [Command::Audit(rec)] if rec.outcome == Outcome::Refused && rec.action == "alert.ack"),
+        d.lines[0].contains("1 of opsdeck's own alert(s) recorded"),
+        "{:?}",
+        d.lines
+    );
+    type_text(&mut s, "on it");
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    let [Command::Acknowledge { targets, .. }] = &cmds[..] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(targets[0].source, None, "opsdeck's own: no Alertmanager");
+    // Shown as acknowledged only once the store has it (the runtime's Msg::Acked).
+    assert!(s
+        .alert_rows()
+        .iter()
+        .any(|(_, a)| a.name == "ContainerUnhealthy" && !a.is_quiet()));
+    let ack = own_ack(&s, "ContainerUnhealthy", 30);
+    update(&mut s, Msg::Acked(ack));
+    let (src, row) = s
+        .alert_rows()
+        .into_iter()
+        .find(|(_, a)| a.name == "ContainerUnhealthy")
+        .expect("still listed");
+    assert!(row.is_quiet());
+    assert_eq!(s.alert_state_word(src, &row), "acked");
+    assert_eq!(s.respond_by(&row), None, "no deadline once acknowledged");
+    // The ack ends by itself after its duration.
+    s.now += chrono::Duration::minutes(31);
+    let row = s
+        .alert_rows()
+        .into_iter()
+        .find(|(_, a)| a.name == "ContainerUnhealthy")
+        .expect("still listed")
+        .1;
+    assert!(!row.is_quiet(), "the ack ran out");
+    // `e` ends a holding ack, after a yes.
+    s.now -= chrono::Duration::minutes(31);
+    select_alert(&mut s, "ContainerUnhealthy");
+    update(&mut s, key('e'));
+    assert!(matches!(&s.overlay, Some(Overlay::Confirm { title, .. }) if title == "End the acknowledgement?"));
+    let cmds = update(&mut s, key('y'));
+    assert!(
+        matches!(&cmds[..], [Command::EndOwnAck { name, .. }] if name == "ContainerUnhealthy"),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn alerts_group_by_a_label_fold_and_ack_a_whole_group() {
+    use opsdeck::app::AlertLine;
+    let mut s = fixtures::state();
+    let mut summary = fixtures::alerts_summary();
+    let mut second = summary.alerts[1].clone();
+    second.fingerprint = "disk-2".into();
+    second.instance = "db-2:9100".into();
+    second.labels.insert("instance".into(), "db-2:9100".into());
+    summary.alerts.push(second);
+    update(&mut s, alerts_report(summary));
+    update(&mut s, key('3'));
+    let flat = s.row_count(PaneId::Alerts);
+    update(&mut s, key('c'));
+    let groups = |s: &opsdeck::app::State| -> Vec<(String, usize, usize, bool)> {
+        s.alert_lines()
+            .iter()
+            .filter_map(|l| match l {
+                AlertLine::Group(g) => Some((g.key.clone(), g.total, g.firing, g.folded)),
+                AlertLine::Alert(..) => None,
+            })
+            .collect()
+    };
+    let g = groups(&s);
+    assert_eq!(g[0].0, "PostgresDown", "the worst group first: {g:?}");
+    let disk = g.iter().find(|g| g.0 == "DiskAlmostFull").expect("disk group");
+    assert_eq!((disk.1, disk.2), (2, 2));
+    assert_eq!(s.row_count(PaneId::Alerts), flat + g.len());
+    // Enter on a group head folds it; again unfolds.
+    let head = s
+        .alert_lines()
+        .iter()
+        .position(|l| matches!(l, AlertLine::Group(g) if g.key == "DiskAlmostFull"))
+        .expect("head");
+    s.selection[PaneId::Alerts.index()] = head;
+    update(&mut s, code(KeyCode::Enter));
+    assert!(s.overlay.is_none(), "a fold, not details");
+    assert_eq!(s.row_count(PaneId::Alerts), flat + g.len() - 2);
+    // Acknowledging the group silences each of its alerts.
+    update(&mut s, key('a'));
+    let d = ack_dialog(&s);
+    assert_eq!(d.title, "Acknowledge 2 alerts?");
+    assert_eq!(d.targets.len(), 2);
+    assert!(d.lines.iter().any(|l| l.contains("db-2:9100")), "{:?}", d.lines);
+    update(&mut s, code(KeyCode::Esc));
+    update(&mut s, code(KeyCode::Enter));
+    assert_eq!(s.row_count(PaneId::Alerts), flat + g.len());
+    // C steps to the next label; c goes back to one list.
+    update(&mut s, key('C'));
+    assert_eq!(s.alerts_view.group_by.as_deref(), Some("instance"));
+    assert!(groups(&s).iter().any(|g| g.0 == "db-2:9100"));
+    update(&mut s, key('c'));
+    assert_eq!(s.row_count(PaneId::Alerts), flat);
+}
+
+#[test]
+fn cluster_members_are_merged_without_duplicates() {
+    let mut s = fixtures::state();
+    let d = std::time::Duration::from_secs;
+    s.backends.push(opsdeck::app::BackendStatus::new(
+        fixtures::id(BackendKind::Alertmanager, "prod-b"),
+        d(15),
+        d(3),
+    ));
+    for m in ["prod", "prod-b"] {
+        s.setup.clusters.insert(m.into(), "prod-cluster".into());
+    }
+    let report = |name: &str, result: Result<opsdeck::backends::alertmanager::AlertsSummary, String>| {
+        Msg::Backend(BackendReport {
+            id: fixtures::id(BackendKind::Alertmanager, name),
+            at: s_now(),
+            result: result.map(opsdeck::backends::BackendData::Alerts),
+        })
+    };
+    fn s_now() -> chrono::DateTime<chrono::Utc> {
+        fixtures::t0()
+    }
+    update(&mut s, report("prod", Ok(fixtures::alerts_summary())));
+    update(&mut s, report("prod-b", Ok(fixtures::alerts_summary())));
+    let from_am = |s: &opsdeck::app::State| -> Vec<String> {
+        s.alert_rows()
+            .iter()
+            .filter(|(src, _)| src.is_some())
+            .map(|(src, a)| format!("{}:{}", s.alert_source_name(*src), a.name))
+            .collect()
+    };
+    let merged = from_am(&s);
+    assert_eq!(merged.len(), fixtures::alerts_summary().alerts.len(), "{merged:?}");
+    assert!(merged.iter().all(|m| m.starts_with("prod-cluster:")), "{merged:?}");
+    // One member down: the other speaks for the cluster, with its own list
+    // (an alert resolved meanwhile does not linger from the down member).
+    let mut fewer = fixtures::alerts_summary();
+    fewer.alerts.retain(|a| a.name != "DiskAlmostFull");
+    update(&mut s, report("prod", Err("connection refused".into())));
+    update(&mut s, report("prod-b", Ok(fewer)));
+    let now = from_am(&s);
+    assert_eq!(now.len(), fixtures::alerts_summary().alerts.len() - 1, "{now:?}");
+    assert!(!now.iter().any(|m| m.ends_with(":DiskAlmostFull")));
+}
+
+#[test]
+fn details_show_silences_and_the_history_here() {
+    let mut s = fixtures::state();
+    update(&mut s, alerts_report(fixtures::alerts_summary()));
+    let ack = opsdeck::store::AckRecord {
+        source: "prod".into(),
+        fingerprint: "NodeLoadHigh".into(),
+        alertname: "NodeLoadHigh".into(),
+        operator: "bob".into(),
+        comment: "ack: draining the node".into(),
+        acked_at: fixtures::t0() - chrono::Duration::minutes(12),
+        until: fixtures::t0() + chrono::Duration::minutes(108),
+        silence_id: Some("s-2".into()),
+    };
+    update(&mut s, Msg::AcksLoaded(Ok(vec![ack])));
+    select_alert(&mut s, "NodeLoadHigh");
+    update(&mut s, code(KeyCode::Enter));
+    let Some(Overlay::Details {
+        rows: Some(Ok(rows)), ..
+    }) = &s.overlay
+    else {
+        panic!("{:?}", s.overlay)
+    };
+    let text: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+    let has = |needle: &str| text.iter().any(|t| t.contains(needle));
+    assert!(has("\"acked\""), "state word: {text:?}");
+    assert!(
+        has("draining the node") && has("instance=\\\"db-1:9100\\\""),
+        "{text:?}"
+    );
+    assert!(has("first seen"), "{text:?}");
+    assert!(has("by bob, until") && has("silence s-2"), "{text:?}");
 }
 
 #[test]
@@ -1219,7 +1457,11 @@ fn silenced_alerts_can_be_hidden() {
     let all = s.row_count(PaneId::Alerts);
     assert!(s.alert_rows().iter().any(|(_, a)| a.name == "Watchdog"));
     update(&mut s, key('s'));
-    assert_eq!(s.row_count(PaneId::Alerts), all - 1);
+    assert_eq!(
+        s.row_count(PaneId::Alerts),
+        all - 2,
+        "Watchdog and NodeLoadHigh are silenced"
+    );
     assert!(!s.alert_rows().iter().any(|(_, a)| a.name == "Watchdog"));
     update(&mut s, key('s'));
     assert_eq!(s.row_count(PaneId::Alerts), all);

@@ -422,7 +422,31 @@ fn ack_dialog_shows_what_the_silence_matches() {
     insta::assert_snapshot!("alerts_ack_dialog", text);
     assert!(text.contains("Acknowledge DiskAlmostFull?"), "{text}");
     assert!(text.contains(r#"alertname="DiskAlmostFull""#), "{text}");
-    assert!(text.contains("reason: disk cleanup running█"), "{text}");
+    assert!(text.contains("comment: disk cleanup running█"), "{text}");
+    assert!(
+        text.contains("for:     2h"),
+        "the default duration, to edit with tab: {text}"
+    );
+    assert!(text.contains("it holds 1 alert(s) listed now:"), "{text}");
+}
+
+#[test]
+fn alerts_grouped_with_a_folded_group() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut s = fixtures::state();
+    keys(&mut s, "3c");
+    // Fold the second group (the first warning one, DiskAlmostFull's).
+    keys(&mut s, "jj");
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let text = buffer_text(&screen(&s, "default", 120, 34));
+    insta::assert_snapshot!("alerts_grouped_folded", text);
+    assert!(text.contains("[grouped by alertname]"), "{text}");
+    assert!(text.contains("▾ PostgresDown "), "{text}");
+    assert!(text.contains("▸ DiskAlmostFull "), "folded: {text}");
+    assert!(text.contains("▾ NodeLoadHigh "), "{text}");
+    assert!(text.contains("0 firing, 1 silenced"), "{text}");
+    // A folded group hides its alert rows: DiskAlmostFull appears on its head only.
+    assert_eq!(text.matches("DiskAlmostFull").count(), 1, "{text}");
 }
 
 #[test]

@@ -1,53 +1,204 @@
 //! The Alerts pane's list: Alertmanager's alerts and opsdeck's own in one
-//! model, worst and oldest first, narrowed by an Alertmanager matcher filter.
+//! model, worst and oldest first, narrowed by an Alertmanager matcher filter,
+//! optionally grouped by a label. Instances of one cluster are one source.
 
-use super::{own_alerts, BackendStatus, PaneId, State};
+use super::{own_alerts, BackendStatus, PaneId, State, OWN_SOURCE};
 use crate::backends::alertmanager::{AlertRow, Severity};
 use crate::backends::am_matchers::parse_matchers;
 use crate::backends::BackendKind;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// An alert and the Alertmanager it was read from (`None`: opsdeck's own).
+/// Borrowed where the alert is held (Alertmanager's), owned where it is
+/// computed (opsdeck's own): ten thousand alerts are not copied per frame.
+pub type Sourced<'a> = (Option<&'a BackendStatus>, Cow<'a, AlertRow>);
+
+/// How the list is grouped and folded, and when opsdeck first saw each alert.
+#[derive(Debug, Clone, Default)]
+pub struct AlertsView {
+    /// Group by this label; `None`: one flat list.
+    pub group_by: Option<String>,
+    /// Folded groups, by their label value.
+    pub folded: BTreeSet<String>,
+    /// When this opsdeck first saw each alert that still fires, by
+    /// "source/fingerprint": the start of its history here.
+    pub first_seen: HashMap<String, DateTime<Utc>>,
+}
+
+/// One line of the list: a group head or an alert.
+#[derive(Debug, Clone)]
+pub enum AlertLine<'a> {
+    Group(AlertGroup),
+    Alert(Option<&'a BackendStatus>, Cow<'a, AlertRow>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertGroup {
+    /// The label's value ("" for alerts without the label).
+    pub key: String,
+    pub total: usize,
+    /// Alerts nobody has yet (not silenced, inhibited or acknowledged).
+    pub firing: usize,
+    /// The worst severity among its firing alerts (among all when none fires).
+    pub worst: Severity,
+    pub folded: bool,
+}
+
+/// Who has an alert: the acknowledgement (or silence) holding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckInfo {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub comment: String,
+    /// Set when it is a silence that is not an acknowledgement.
+    pub silence_only: bool,
+}
 
 impl State {
-    /// Every alert with where it comes from (`None`: opsdeck's own), sorted
-    /// by severity then age, narrowed by the matcher filter.
-    pub fn alert_rows(&self) -> Vec<(Option<&BackendStatus>, Cow<'_, AlertRow>)> {
+    /// The name an alert's source is shown by: its cluster's when it has one.
+    pub fn alert_source_name<'a>(&'a self, source: Option<&'a BackendStatus>) -> &'a str {
+        match source {
+            None => OWN_SOURCE,
+            Some(b) => self.setup.clusters.get(&b.id.name).unwrap_or(&b.id.name),
+        }
+    }
+
+    /// Every alert, sorted by severity then age, narrowed by the matcher
+    /// filter (and without the quiet ones when those are hidden).
+    pub fn alert_rows(&self) -> Vec<Sourced<'_>> {
         let mut all = self.all_alerts();
         all.retain(|(_, a)| a.matches(&self.alerts_filter.matchers));
         if self.hide_silenced {
-            all.retain(|(_, a)| a.state != "suppressed");
+            all.retain(|(_, a)| !a.is_quiet());
         }
         all
     }
 
-    /// Borrowed where the alert is held (Alertmanager's), owned where it is
-    /// computed (opsdeck's own): ten thousand alerts are not copied per frame.
-    fn all_alerts(&self) -> Vec<(Option<&BackendStatus>, Cow<'_, AlertRow>)> {
-        let mut all: Vec<(Option<&BackendStatus>, Cow<'_, AlertRow>)> = own_alerts::rows(self)
+    /// Every alert from every source. Members of one cluster hold the same
+    /// alerts: each is taken once, from the freshest member that has it.
+    pub fn all_alerts(&self) -> Vec<Sourced<'_>> {
+        let mut all: Vec<Sourced<'_>> = own_alerts::rows(self)
             .into_iter()
             .map(|r| (None, Cow::Owned(r)))
             .collect();
+        let mut taken: HashSet<(&str, &str)> = HashSet::new();
         for b in self.backends_of(BackendKind::Alertmanager) {
-            if let Some(a) = b.alerts() {
-                all.extend(a.alerts.iter().map(|r| (Some(b), Cow::Borrowed(r))));
+            let Some(a) = b.alerts() else { continue };
+            match self.setup.clusters.get(&b.id.name) {
+                Some(cluster) if self.speaks_for_cluster(b, cluster) => all.extend(
+                    a.alerts
+                        .iter()
+                        .filter(|r| taken.insert((cluster.as_str(), r.fingerprint.as_str())))
+                        .map(|r| (Some(b), Cow::Borrowed(r))),
+                ),
+                Some(_) => {}
+                None => all.extend(a.alerts.iter().map(|r| (Some(b), Cow::Borrowed(r)))),
             }
         }
         all.sort_by(|(_, a), (_, b)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
         all
     }
 
-    /// The alert under the selection, copied out so the state can change.
-    pub fn selected_alert(&self) -> Option<(Option<&BackendStatus>, AlertRow)> {
-        self.alert_rows()
-            .into_iter()
-            .nth(self.selection[PaneId::Alerts.index()])
-            .map(|(source, a)| (source, a.into_owned()))
+    /// Whether a cluster member's alerts are taken: every member that
+    /// answers now, or, when none does, the one that answered last (an alert
+    /// resolved while a member was down must not linger from it).
+    fn speaks_for_cluster(&self, member: &BackendStatus, cluster: &str) -> bool {
+        let members = || {
+            self.backends_of(BackendKind::Alertmanager)
+                .filter(|b| self.setup.clusters.get(&b.id.name).is_some_and(|c| c == cluster))
+        };
+        if members().any(|b| b.freshness(self.now) == super::Freshness::Ok) {
+            return member.freshness(self.now) == super::Freshness::Ok;
+        }
+        let latest = members().filter_map(|b| b.last_ok).max();
+        member.last_ok.is_some() && member.last_ok == latest
     }
 
-    /// When an alert that still fires (not silenced or inhibited) must have
-    /// been answered: its start plus its severity's response time.
+    /// The list as shown: alerts, or groups (worst, then oldest, first)
+    /// each followed by its alerts unless folded.
+    pub fn alert_lines(&self) -> Vec<AlertLine<'_>> {
+        let rows = self.alert_rows();
+        let Some(label) = &self.alerts_view.group_by else {
+            return rows.into_iter().map(|(s, a)| AlertLine::Alert(s, a)).collect();
+        };
+        // Rows are sorted worst and oldest first, so groups in order of
+        // their first row are too.
+        let mut groups: Vec<(String, Vec<Sourced<'_>>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (source, a) in rows {
+            let key = a.labels.get(label).cloned().unwrap_or_default();
+            let i = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            });
+            groups[i].1.push((source, a));
+        }
+        let mut lines = Vec::new();
+        for (key, members) in groups {
+            let firing: Vec<&AlertRow> = members
+                .iter()
+                .map(|(_, a)| a.as_ref())
+                .filter(|a| !a.is_quiet())
+                .collect();
+            let worst = firing
+                .iter()
+                .map(|a| a.severity)
+                .min()
+                .or_else(|| members.iter().map(|(_, a)| a.severity).min())
+                .unwrap_or(Severity::None);
+            let folded = self.alerts_view.folded.contains(&key);
+            lines.push(AlertLine::Group(AlertGroup {
+                total: members.len(),
+                firing: firing.len(),
+                worst,
+                folded,
+                key,
+            }));
+            if !folded {
+                lines.extend(members.into_iter().map(|(s, a)| AlertLine::Alert(s, a)));
+            }
+        }
+        lines
+    }
+
+    /// The alert under the selection, copied out so the state can change;
+    /// `None` on a group head.
+    pub fn selected_alert(&self) -> Option<(Option<&BackendStatus>, AlertRow)> {
+        match self
+            .alert_lines()
+            .into_iter()
+            .nth(self.selection[PaneId::Alerts.index()])?
+        {
+            AlertLine::Alert(source, a) => Some((source, a.into_owned())),
+            AlertLine::Group(_) => None,
+        }
+    }
+
+    /// The group under the selection and its alerts (folded or not).
+    pub fn selected_group(&self) -> Option<(String, Vec<Sourced<'_>>)> {
+        let label = self.alerts_view.group_by.as_ref()?;
+        let AlertLine::Group(g) = self
+            .alert_lines()
+            .into_iter()
+            .nth(self.selection[PaneId::Alerts.index()])?
+        else {
+            return None;
+        };
+        let members = self
+            .alert_rows()
+            .into_iter()
+            .filter(|(_, a)| a.labels.get(label).map(String::as_str).unwrap_or_default() == g.key)
+            .collect();
+        Some((g.key, members))
+    }
+
+    /// When an alert nobody has yet must have been answered: its start plus
+    /// its severity's response time.
     pub fn respond_by(&self, a: &AlertRow) -> Option<DateTime<Utc>> {
-        if a.state == "suppressed" {
+        if a.is_quiet() {
             return None;
         }
         let cfg = &self.alerts_config;
@@ -59,180 +210,132 @@ impl State {
         Some(a.starts_at + chrono::Duration::from_std(within).unwrap_or(chrono::Duration::MAX))
     }
 
-    /// Critical alerts firing now (not silenced), from every source.
+    /// Critical alerts firing now (nobody has them), from every source.
     pub fn firing_critical(&self) -> usize {
         self.all_alerts()
             .iter()
-            .filter(|(_, a)| a.severity == Severity::Critical && a.state != "suppressed")
+            .filter(|(_, a)| a.severity == Severity::Critical && !a.is_quiet())
             .count()
     }
-}
 
-/// Acknowledge the selected Alertmanager alert: a dialog showing exactly
-/// what the silence will match, asking a comment.
-pub fn ask_ack(state: &mut State) -> Vec<super::Command> {
-    use super::update::{read_only_refusal, set_status};
-    use super::{Command, Level, Overlay};
-    let Some((source, alert)) = state.selected_alert() else {
-        set_status(state, Level::Warn, "no alert selected");
-        return Vec::new();
-    };
-    let Some(b) = source else {
-        set_status(
-            state,
-            Level::Info,
-            "opsdeck's own alerts end when their condition does: they are not silenced",
-        );
-        return Vec::new();
-    };
-    if alert.state == "suppressed" {
-        set_status(
-            state,
-            Level::Info,
-            format!("{} is already silenced (e expires)", alert.name),
-        );
-        return Vec::new();
-    }
-    let (source, read_only) = (b.id.name.clone(), b.read_only);
-    let target = format!("{source}/{}", alert.name);
-    if let Some(refusal) = read_only_refusal(state, read_only, PaneId::Alerts, "alert.ack", &target) {
-        return refusal;
-    }
-    let default = std::time::Duration::from_secs(2 * 3600);
-    let duration = state.setup.ack_durations.get(&source).copied().unwrap_or(default);
-    let mut lines = vec![format!(
-        "silence on {source} for {}, created by {}, matching exactly:",
-        humantime::format_duration(duration),
-        state.identity.operator
-    )];
-    lines.extend(alert.labels.iter().map(|(k, v)| format!("  {k}=\"{v}\"")));
-    state.overlay = Some(Overlay::Confirm {
-        title: format!("Acknowledge {}?", alert.name),
-        lines,
-        on_yes: Command::Silence {
-            source,
-            labels: alert.labels.clone(),
-            comment: String::new(),
-            duration,
-        },
-        justification: Some(String::new()),
-    });
-    Vec::new()
-}
-
-/// Everything about the selected alert: labels, annotations, where it comes
-/// from, its deadline and the silences that hold it.
-pub fn open_details(state: &mut State) {
-    use crate::backends::docker_inspect::Row;
-    let Some((source, a)) = state.selected_alert() else {
-        super::update::set_status(state, super::Level::Warn, "no alert selected");
-        return;
-    };
-    let field = |k: &str, v: String| Row::Field(k.into(), v);
-    let source = source.map(|b| b.id.name.clone()).unwrap_or_else(|| "opsdeck".into());
-    let mut rows = vec![
-        Row::Section("alert".into()),
-        field("name", a.name.clone()),
-        field("severity", a.severity.label().into()),
-        field(
-            "state",
-            if a.state == "suppressed" {
-                "silenced or inhibited".into()
-            } else {
-                "firing".into()
-            },
-        ),
-        field("source", source),
-        field("started", a.starts_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
-        field(
-            "respond by",
-            state
-                .respond_by(&a)
-                .map(|t| t.format("%H:%M UTC").to_string())
-                .unwrap_or_else(|| "-".into()),
-        ),
-    ];
-    if !a.silenced_by.is_empty() {
-        rows.push(field("silenced by", a.silenced_by.join(", ")));
-    }
-    if !a.generator_url.is_empty() {
-        rows.push(field("generator", a.generator_url.clone()));
-    }
-    // A runbook named by the alert: the checklist to start for it.
-    let runbook = a.annotations.get("runbook").cloned().or_else(|| {
-        a.annotations
-            .get("runbook_url")
-            .and_then(|u| u.trim_end_matches('/').rsplit('/').next().map(String::from))
-    });
-    if let Some(id) = runbook {
-        rows.push(field("runbook", id));
-    }
-    rows.push(Row::Section("labels".into()));
-    rows.extend(a.labels.iter().map(|(k, v)| field(k, v.clone())));
-    if !a.annotations.is_empty() {
-        rows.push(Row::Section("annotations".into()));
-        rows.extend(a.annotations.iter().map(|(k, v)| field(k, v.clone())));
-    }
-    state.overlay = Some(super::Overlay::Details {
-        title: a.name.clone(),
-        rows: Some(Ok(rows)),
-        scroll: 0,
-    });
-}
-
-/// Expire the silences that hold the selected alert, after a yes.
-pub fn ask_expire(state: &mut State) -> Vec<super::Command> {
-    use super::update::{read_only_refusal, set_status};
-    use super::{Command, Level, Overlay};
-    let Some((Some(b), alert)) = state.selected_alert() else {
-        set_status(state, Level::Warn, "no Alertmanager alert selected");
-        return Vec::new();
-    };
-    if alert.silenced_by.is_empty() {
-        set_status(state, Level::Info, format!("{} is not silenced", alert.name));
-        return Vec::new();
-    }
-    let (source, read_only) = (b.id.name.clone(), b.read_only);
-    let target = format!("{source}/{}", alert.name);
-    if let Some(refusal) = read_only_refusal(state, read_only, PaneId::Alerts, "silence.expire", &target) {
-        return refusal;
-    }
-    let mut lines = vec![format!("alert   {}", alert.name), format!("source  {source}")];
-    lines.extend(alert.silenced_by.iter().map(|id| format!("silence {id}")));
-    state.overlay = Some(Overlay::Confirm {
-        title: "Expire the silence?".into(),
-        lines,
-        on_yes: Command::ExpireSilences {
-            source,
-            ids: alert.silenced_by.clone(),
-        },
-        justification: None,
-    });
-    Vec::new()
-}
-
-/// After alerts changed: ring the bell for critical alerts not seen firing
-/// before (once each), and remember what fires now.
-pub fn ring_for_new_criticals(state: &mut State) -> Vec<super::Command> {
-    let now: std::collections::BTreeSet<String> = state
-        .all_alerts()
-        .iter()
-        .filter(|(_, a)| a.severity == Severity::Critical && a.state != "suppressed")
-        .map(|(src, a)| {
-            format!(
-                "{}/{}",
-                src.map(|b| b.id.name.as_str()).unwrap_or("opsdeck"),
-                a.fingerprint
-            )
+    /// The acknowledgement holding an alert: opsdeck's own from the state
+    /// store, Alertmanager's from its silences ("ack:" ones first).
+    pub fn ack_of(&self, source: Option<&BackendStatus>, a: &AlertRow) -> Option<AckInfo> {
+        let Some(b) = source else {
+            return self
+                .acks
+                .iter()
+                .rev()
+                .find(|k| k.source == OWN_SOURCE && k.fingerprint == a.fingerprint && k.holds(self.now))
+                .map(|k| AckInfo {
+                    by: k.operator.clone(),
+                    at: k.acked_at,
+                    until: k.until,
+                    comment: k.comment.clone(),
+                    silence_only: false,
+                });
+        };
+        let summary = b.alerts()?;
+        let silences: Vec<_> = a.silenced_by.iter().filter_map(|id| summary.silence(id)).collect();
+        let s = silences.iter().find(|s| s.is_ack()).or(silences.first())?;
+        Some(AckInfo {
+            by: s.created_by.clone(),
+            at: s.starts_at,
+            until: s.ends_at,
+            comment: s.comment.clone(),
+            silence_only: !s.is_ack(),
         })
-        .collect();
-    let new = now.difference(&state.critical_seen).count();
-    state.critical_seen = now;
+    }
+
+    /// The state word shown for an alert.
+    pub fn alert_state_word(&self, source: Option<&BackendStatus>, a: &AlertRow) -> &'static str {
+        if !a.is_quiet() {
+            return "firing";
+        }
+        match self.ack_of(source, a) {
+            Some(ack) if !ack.silence_only => "acked",
+            Some(_) => "silenced",
+            None => "inhibited",
+        }
+    }
+}
+
+/// The key an alert is known by across polls: its source and fingerprint.
+pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> String {
+    format!("{}/{}", state.alert_source_name(source), a.fingerprint)
+}
+
+/// After alerts changed: note when each was first seen, ring the bell for
+/// critical alerts not seen firing before (once each), and remember what
+/// fires now.
+pub fn note_alerts(state: &mut State) -> Vec<super::Command> {
+    let now = state.now;
+    let mut seen = HashMap::new();
+    let mut critical = BTreeSet::new();
+    for (source, a) in state.all_alerts() {
+        let key = alert_key(state, source, &a);
+        if a.severity == Severity::Critical && !a.is_quiet() {
+            critical.insert(key.clone());
+        }
+        let first = state.alerts_view.first_seen.get(&key).copied().unwrap_or(now);
+        seen.insert(key, first);
+    }
+    let new = critical.difference(&state.critical_seen).count();
+    state.critical_seen = critical;
+    state.alerts_view.first_seen = seen;
     if new > 0 && state.alerts_config.bell {
         vec![super::Command::Bell]
     } else {
         Vec::new()
     }
+}
+
+/// `c`: group by the configured label, or back to one list.
+pub fn toggle_grouping(state: &mut State) {
+    state.alerts_view.group_by = match state.alerts_view.group_by {
+        Some(_) => None,
+        None => Some(state.alerts_config.group_by.clone()),
+    };
+    state.selection[PaneId::Alerts.index()] = 0;
+}
+
+/// `C`: group by the next label the alerts carry (in name order, the
+/// configured one first).
+pub fn next_group_label(state: &mut State) {
+    let configured = state.alerts_config.group_by.clone();
+    let mut labels: Vec<String> = state
+        .all_alerts()
+        .iter()
+        .flat_map(|(_, a)| a.labels.keys())
+        .filter(|k| **k != configured)
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    labels.insert(0, configured);
+    let next = match &state.alerts_view.group_by {
+        Some(now) => labels
+            .iter()
+            .position(|l| l == now)
+            .map(|i| labels[(i + 1) % labels.len()].clone())
+            .unwrap_or_else(|| labels[0].clone()),
+        None => labels[0].clone(),
+    };
+    state.alerts_view.folded.clear();
+    super::update::set_status(state, super::Level::Info, format!("alerts grouped by {next}"));
+    state.alerts_view.group_by = Some(next);
+    state.selection[PaneId::Alerts.index()] = 0;
+}
+
+/// Enter on a group head folds or unfolds it; false when not on one.
+pub fn toggle_fold(state: &mut State) -> bool {
+    let Some((key, _)) = state.selected_group() else {
+        return false;
+    };
+    if !state.alerts_view.folded.remove(&key) {
+        state.alerts_view.folded.insert(key);
+    }
+    true
 }
 
 /// The matcher filter as typed, and what it parsed to. While the text does
@@ -261,6 +364,13 @@ impl AlertsFilter {
     }
 }
 
+/// Keep the selection within the list after it shrank.
+pub fn clamp_selection(state: &mut State) {
+    let last = state.row_count(PaneId::Alerts).saturating_sub(1);
+    let sel = &mut state.selection[PaneId::Alerts.index()];
+    *sel = (*sel).min(last);
+}
+
 /// A key while the Alerts filter is typed: applied as it parses.
 pub fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) {
     use super::input::{edit, Edit};
@@ -278,7 +388,5 @@ pub fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) {
         }
     };
     state.alerts_filter.set(text);
-    let last = state.row_count(PaneId::Alerts).saturating_sub(1);
-    let sel = &mut state.selection[PaneId::Alerts.index()];
-    *sel = (*sel).min(last);
+    clamp_selection(state);
 }

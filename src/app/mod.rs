@@ -2,6 +2,8 @@
 //! for, and `update`, the only place state changes. No IO here.
 
 mod alerts;
+mod alerts_ack;
+mod alerts_details;
 mod database;
 mod input;
 mod logs;
@@ -12,7 +14,8 @@ mod state;
 mod update;
 mod update_logs;
 
-pub use alerts::AlertsFilter;
+pub use alerts::{AckInfo, AlertGroup, AlertLine, AlertsFilter, AlertsView, Sourced};
+pub use alerts_ack::{AckDialog, AckField};
 pub use database::SignalRequest;
 pub use logs::LogView;
 pub use pane::PaneId;
@@ -51,8 +54,25 @@ pub enum Msg {
         ok: bool,
         text: String,
     },
+    /// Acknowledgements from the state store, at start.
+    AcksLoaded(Result<Vec<crate::store::AckRecord>, String>),
+    /// An acknowledgement that is now on Alertmanager and in the store.
+    Acked(crate::store::AckRecord),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
+}
+
+/// The source name of opsdeck's own alerts.
+pub const OWN_SOURCE: &str = "opsdeck";
+
+/// One alert to acknowledge: where it lives (`None`: opsdeck's own) and
+/// exactly which labels a silence must match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AckTarget {
+    pub source: Option<String>,
+    pub fingerprint: String,
+    pub name: String,
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// Effects `update` asks the runtime to carry out.
@@ -87,12 +107,17 @@ pub enum Command {
     LoadAuditLog {
         limit: i64,
     },
-    /// Acknowledge an alert: a silence on `source` matching exactly `labels`.
-    Silence {
-        source: String,
-        labels: std::collections::BTreeMap<String, String>,
+    /// Acknowledge alerts for `duration`: Alertmanager's with a silence each,
+    /// opsdeck's own in the state store. The comment starts with "ack:".
+    Acknowledge {
+        targets: Vec<AckTarget>,
         comment: String,
         duration: std::time::Duration,
+    },
+    /// End the acknowledgement of one of opsdeck's own alerts.
+    EndOwnAck {
+        fingerprint: String,
+        name: String,
     },
     /// Expire these silences on `source`.
     ExpireSilences {
@@ -126,18 +151,6 @@ impl Command {
                 requests,
                 op,
                 justification: reason.to_string(),
-            },
-            // Alertmanager shows the comment; "ack:" marks it as an acknowledgement.
-            Command::Silence {
-                source,
-                labels,
-                duration,
-                ..
-            } => Command::Silence {
-                source,
-                labels,
-                comment: format!("ack: {reason}"),
-                duration,
             },
             other => other,
         }

@@ -154,12 +154,17 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
                 ("instance".to_string(), instance.clone()),
                 ("source".to_string(), "opsdeck".to_string()),
             ]);
+            // An acknowledgement in the state store holds it, like a silence.
+            let acked = state
+                .acks
+                .iter()
+                .any(|k| k.source == super::OWN_SOURCE && k.fingerprint == fingerprint && k.holds(state.now));
             AlertRow {
                 starts_at: since.get(&fingerprint).copied().unwrap_or(state.now),
                 fingerprint,
                 name,
                 severity,
-                state: "active".into(),
+                state: if acked { "acknowledged" } else { "active" }.into(),
                 summary,
                 instance,
                 labels,

@@ -44,6 +44,8 @@ pub enum Overlay {
         entries: Option<Result<Vec<AuditEntry>, String>>,
         scroll: u16,
     },
+    /// Acknowledge alerts: a comment and a duration.
+    Ack(super::AckDialog),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -164,6 +166,8 @@ pub struct Setup {
     pub ack_durations: std::collections::BTreeMap<String, std::time::Duration>,
     /// The always-firing heartbeat alert's name, per Alertmanager.
     pub heartbeats: std::collections::BTreeMap<String, String>,
+    /// The cluster each clustered Alertmanager belongs to.
+    pub clusters: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -196,6 +200,10 @@ pub struct State {
     pub alerts_filter: super::AlertsFilter,
     /// Alerts: hide silenced and inhibited alerts.
     pub hide_silenced: bool,
+    /// Alerts: grouping, folds and first-seen times.
+    pub alerts_view: super::AlertsView,
+    /// Acknowledgements made from opsdeck (both kinds), oldest first.
+    pub acks: Vec<crate::store::AckRecord>,
     /// Alerts: response times and the bell.
     pub alerts_config: crate::config::AlertsConfig,
     /// Critical alerts already seen firing (source/fingerprint): the bell
@@ -238,6 +246,8 @@ impl State {
             alerts_filter: Default::default(),
             alerts_config: Default::default(),
             hide_silenced: false,
+            alerts_view: Default::default(),
+            acks: Vec::new(),
             critical_seen: Default::default(),
             logs: None,
             next_session: 0,
@@ -256,7 +266,7 @@ impl State {
         match pane {
             PaneId::Services => self.service_rows().len(),
             PaneId::Database => self.db_sessions().len(),
-            PaneId::Alerts => self.alert_rows().len(),
+            PaneId::Alerts => self.alert_lines().len(),
             PaneId::Access => self.setup.access_sources.len(),
             PaneId::Checklist => 0,
         }

@@ -49,8 +49,22 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 super::database::keeping_session(s, |s| commands = on_backend(s, report))
             });
             super::database::prune_marks(state);
-            commands.extend(super::alerts::ring_for_new_criticals(state));
+            commands.extend(super::alerts::note_alerts(state));
             commands
+        }
+        Msg::AcksLoaded(Ok(acks)) => {
+            state.acks = acks;
+            state.dirty = true;
+            super::alerts::note_alerts(state)
+        }
+        Msg::AcksLoaded(Err(e)) => {
+            set_status(state, Level::Error, format!("acknowledgements not loaded: {e}"));
+            Vec::new()
+        }
+        Msg::Acked(ack) => {
+            state.acks.push(ack);
+            state.dirty = true;
+            Vec::new()
         }
         Msg::AuditLoaded(result) => {
             if let Some(Overlay::AuditLog { entries, .. }) = &mut state.overlay {
@@ -160,6 +174,7 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
             ..
         }) => return on_justified_confirm_key(state, ev, on_yes, reason),
         Some(Overlay::Confirm { on_yes, .. }) => return on_confirm_key(state, ev, on_yes),
+        Some(Overlay::Ack(dialog)) => return super::alerts_ack::on_ack_key(state, ev, dialog),
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
         Some(_) => return on_overlay_key(state, key),
         None => {}
@@ -262,7 +277,11 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
         Action::Details if state.view == View::Zoom(PaneId::Database) => super::database::open_details(state),
-        Action::Details if state.view == View::Zoom(PaneId::Alerts) => super::alerts::open_details(state),
+        Action::Details if state.view == View::Zoom(PaneId::Alerts) => {
+            if !super::alerts::toggle_fold(state) {
+                super::alerts_details::open_details(state)
+            }
+        }
         Action::Details => return open_details(state),
         Action::Mark if state.view == View::Zoom(PaneId::Database) => super::database::toggle_mark(state),
         Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => super::database::mark_similar(state),
@@ -275,15 +294,17 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             return super::database::ask_signal(state, op);
         }
         Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
-        Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => return super::alerts::ask_ack(state),
-        Action::ExpireSilence if state.view == View::Zoom(PaneId::Alerts) => return super::alerts::ask_expire(state),
+        Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => return super::alerts_ack::ask_ack(state),
+        Action::ExpireSilence if state.view == View::Zoom(PaneId::Alerts) => {
+            return super::alerts_ack::ask_expire(state)
+        }
         Action::ToggleSilenced => {
             state.hide_silenced = !state.hide_silenced;
-            let last = state.row_count(PaneId::Alerts).saturating_sub(1);
-            let sel = &mut state.selection[PaneId::Alerts.index()];
-            *sel = (*sel).min(last);
+            super::alerts::clamp_selection(state);
         }
-        Action::Acknowledge | Action::ExpireSilence => {}
+        Action::Group if state.view == View::Zoom(PaneId::Alerts) => super::alerts::toggle_grouping(state),
+        Action::GroupBy if state.view == View::Zoom(PaneId::Alerts) => super::alerts::next_group_label(state),
+        Action::Acknowledge | Action::ExpireSilence | Action::GroupBy => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
         Action::Logs => return super::update_logs::open(state),
         Action::Filter if state.view == View::Zoom(PaneId::Alerts) => {

@@ -37,7 +37,8 @@ pub struct AlertRow {
     pub fingerprint: String,
     pub name: String,
     pub severity: Severity,
-    /// "active", "suppressed" (silenced or inhibited) or "unprocessed".
+    /// "active", "suppressed" (silenced or inhibited) or "unprocessed";
+    /// opsdeck's own alerts are "acknowledged" while an ack in the store holds.
     pub state: String,
     pub starts_at: DateTime<Utc>,
     pub summary: String,
@@ -52,9 +53,34 @@ pub struct AlertRow {
 }
 
 impl AlertRow {
+    /// Someone has it: silenced, inhibited or acknowledged. A quiet alert
+    /// has no response deadline and rings no bell.
+    pub fn is_quiet(&self) -> bool {
+        self.state == "suppressed" || self.state == "acknowledged"
+    }
+
     /// Whether the alert matches every matcher (Alertmanager's semantics).
     pub fn matches(&self, matchers: &[super::am_matchers::Matcher]) -> bool {
         super::am_matchers::all_match(matchers, &self.labels)
+    }
+}
+
+/// One active silence: who holds which alerts, why, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Silence {
+    pub id: String,
+    pub created_by: String,
+    pub comment: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The matchers as Alertmanager writes them: `name="value"`, `name=~"re"`.
+    pub matchers: Vec<String>,
+}
+
+impl Silence {
+    /// A silence opsdeck (or anyone following its convention) made as an acknowledgement.
+    pub fn is_ack(&self) -> bool {
+        self.comment.starts_with("ack:")
     }
 }
 
@@ -62,17 +88,31 @@ impl AlertRow {
 pub struct AlertsSummary {
     /// Severity first, then oldest first.
     pub alerts: Vec<AlertRow>,
+    /// Active silences, newest first.
+    pub silences: Vec<Silence>,
+    /// The cluster this instance sees: its status and how many peers it has.
+    pub cluster: Option<ClusterStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterStatus {
+    /// "ready", "settling" or "disabled".
+    pub status: String,
+    pub peers: usize,
 }
 
 impl AlertsSummary {
     pub fn firing(&self) -> impl Iterator<Item = &AlertRow> {
-        self.alerts.iter().filter(|a| a.state != "suppressed")
+        self.alerts.iter().filter(|a| !a.is_quiet())
     }
     pub fn count(&self, sev: Severity) -> usize {
         self.firing().filter(|a| a.severity == sev).count()
     }
     pub fn suppressed(&self) -> usize {
-        self.alerts.iter().filter(|a| a.state == "suppressed").count()
+        self.alerts.iter().filter(|a| a.is_quiet()).count()
+    }
+    pub fn silence(&self, id: &str) -> Option<&Silence> {
+        self.silences.iter().find(|s| s.id == id)
     }
 }
 
@@ -99,6 +139,53 @@ struct AlertStatus {
     silenced_by: Vec<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GettableSilence {
+    id: String,
+    #[serde(default)]
+    matchers: Vec<RawMatcher>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    #[serde(default)]
+    created_by: String,
+    #[serde(default)]
+    comment: String,
+    status: SilenceStatus,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMatcher {
+    name: String,
+    value: String,
+    #[serde(default)]
+    is_regex: bool,
+    #[serde(default = "yes")]
+    is_equal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+struct SilenceStatus {
+    state: String,
+}
+
+#[derive(Deserialize)]
+struct RawStatus {
+    cluster: Option<RawCluster>,
+}
+
+#[derive(Deserialize)]
+struct RawCluster {
+    status: String,
+    #[serde(default)]
+    peers: Option<Vec<serde_json::Value>>,
+}
+
 pub struct AlertmanagerPoller {
     url: crate::config::ConfigUrl,
     client: Result<reqwest::Client, String>,
@@ -113,22 +200,80 @@ impl AlertmanagerPoller {
         }
     }
 
+    /// Alerts, silences and cluster status, asked at the same time. Alerts
+    /// and silences are needed; a status that cannot be read is left out.
     pub async fn poll(&mut self) -> Result<AlertsSummary, String> {
         let client = self.client.as_ref().map_err(Clone::clone)?;
         let base = self.url.expand()?;
-        let url = format!("{}/api/v2/alerts", base.expose().trim_end_matches('/'));
-        let resp = client
-            .get(url)
-            .query(&[("active", "true"), ("silenced", "true"), ("inhibited", "true")])
-            .send()
-            .await
-            .map_err(|e| super::error_chain(&e.without_url()))?;
-        if !resp.status().is_success() {
-            return Err(format!("Alertmanager answered HTTP {}", resp.status()));
-        }
-        let body = resp.bytes().await.map_err(|e| super::error_chain(&e.without_url()))?;
-        parse_alerts(&body)
+        let base = base.expose().trim_end_matches('/');
+        let alerts = get(
+            client,
+            format!("{base}/api/v2/alerts"),
+            &[("active", "true"), ("silenced", "true"), ("inhibited", "true")],
+        );
+        let silences = get(client, format!("{base}/api/v2/silences"), &[]);
+        let status = get(client, format!("{base}/api/v2/status"), &[]);
+        let (alerts, silences, status) = tokio::join!(alerts, silences, status);
+        let mut summary = parse_alerts(&alerts?)?;
+        summary.silences = parse_silences(&silences?)?;
+        summary.cluster = status.ok().and_then(|b| parse_status(&b).ok());
+        Ok(summary)
     }
+}
+
+async fn get(client: &reqwest::Client, url: String, query: &[(&str, &str)]) -> Result<bytes::Bytes, String> {
+    let resp = client
+        .get(url)
+        .query(query)
+        .send()
+        .await
+        .map_err(|e| super::error_chain(&e.without_url()))?;
+    if !resp.status().is_success() {
+        return Err(format!("Alertmanager answered HTTP {}", resp.status()));
+    }
+    resp.bytes().await.map_err(|e| super::error_chain(&e.without_url()))
+}
+
+/// Parse `/api/v2/silences`: the active ones, newest first.
+pub fn parse_silences(body: &[u8]) -> Result<Vec<Silence>, String> {
+    let raw: Vec<GettableSilence> =
+        serde_json::from_slice(body).map_err(|e| format!("unexpected silences from Alertmanager: {e}"))?;
+    let mut silences: Vec<Silence> = raw
+        .into_iter()
+        .filter(|s| s.status.state == "active")
+        .map(|s| Silence {
+            matchers: s
+                .matchers
+                .iter()
+                .map(|m| {
+                    let op = match (m.is_equal, m.is_regex) {
+                        (true, false) => "=",
+                        (false, false) => "!=",
+                        (true, true) => "=~",
+                        (false, true) => "!~",
+                    };
+                    format!("{}{op}{:?}", m.name, m.value)
+                })
+                .collect(),
+            id: s.id,
+            created_by: s.created_by,
+            comment: super::one_line(&s.comment),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+        })
+        .collect();
+    silences.sort_by_key(|s| std::cmp::Reverse(s.starts_at));
+    Ok(silences)
+}
+
+/// Parse `/api/v2/status` for the cluster part.
+pub fn parse_status(body: &[u8]) -> Result<ClusterStatus, String> {
+    let raw: RawStatus = serde_json::from_slice(body).map_err(|e| format!("unexpected status: {e}"))?;
+    let c = raw.cluster.ok_or("no cluster in the status")?;
+    Ok(ClusterStatus {
+        status: c.status,
+        peers: c.peers.map(|p| p.len()).unwrap_or_default(),
+    })
 }
 
 /// Parse `/api/v2/alerts`. Garbage is an error, never a panic.
@@ -168,7 +313,10 @@ pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
             .then(a.starts_at.cmp(&b.starts_at))
             .then(a.name.cmp(&b.name))
     });
-    Ok(AlertsSummary { alerts })
+    Ok(AlertsSummary {
+        alerts,
+        ..AlertsSummary::default()
+    })
 }
 
 #[cfg(test)]
@@ -197,5 +345,41 @@ mod tests {
     fn garbage_is_an_error() {
         assert!(parse_alerts(b"<html>").is_err());
         assert!(parse_alerts(b"{}").is_err());
+        assert!(parse_silences(b"[{\"id\": 3}]").is_err());
+        assert!(parse_status(b"{\"cluster\": 1}").is_err());
+    }
+
+    #[test]
+    fn active_silences_with_their_matchers_newest_first() {
+        let body = br#"[
+          {"id":"old","matchers":[{"name":"alertname","value":"Down","isRegex":false,"isEqual":true}],
+           "startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-01T02:00:00Z","createdBy":"ana","comment":"ack: on it",
+           "status":{"state":"active"}},
+          {"id":"new","matchers":[{"name":"instance","value":"db.*","isRegex":true,"isEqual":false}],
+           "startsAt":"2026-01-01T01:00:00Z","endsAt":"2026-01-01T02:00:00Z","createdBy":"bo","comment":"maintenance\nwindow",
+           "status":{"state":"active"}},
+          {"id":"gone","matchers":[],"startsAt":"2025-01-01T00:00:00Z","endsAt":"2025-01-01T01:00:00Z",
+           "createdBy":"x","comment":"","status":{"state":"expired"}}
+        ]"#;
+        let s = parse_silences(body).unwrap();
+        assert_eq!(s.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["new", "old"]);
+        assert_eq!(s[0].matchers, [r#"instance!~"db.*""#]);
+        assert_eq!(s[1].matchers, [r#"alertname="Down""#]);
+        assert!(s[1].is_ack() && !s[0].is_ack());
+        assert_eq!(s[0].comment, "maintenance window");
+    }
+
+    #[test]
+    fn cluster_status_counts_peers() {
+        let body = br#"{"cluster":{"name":"01H","status":"ready","peers":[{"name":"a","address":"127.0.0.1:9094"},{"name":"b","address":"127.0.0.1:9095"}]},"uptime":"2026-01-01T00:00:00Z"}"#;
+        assert_eq!(
+            parse_status(body).unwrap(),
+            ClusterStatus {
+                status: "ready".into(),
+                peers: 2
+            }
+        );
+        let disabled = br#"{"cluster":{"status":"disabled"}}"#;
+        assert_eq!(parse_status(disabled).unwrap().peers, 0);
     }
 }

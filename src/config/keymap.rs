@@ -54,8 +54,10 @@ pub enum Action {
     /// Sort by the next column.
     Sort,
     SortReverse,
-    /// Group rows (Services: by compose project).
+    /// Group rows (Services: by compose project; Alerts: by a label).
     Group,
+    /// Alerts: group by the next label.
+    GroupBy,
     /// Mark or unmark the selected row for an action on several.
     Mark,
     /// Mark every row like the selected one (Database: same user and state).
@@ -111,6 +113,7 @@ impl Action {
             Action::Sort,
             Action::SortReverse,
             Action::Group,
+            Action::GroupBy,
             Action::Mark,
             Action::MarkSimilar,
             Action::CancelQuery,
@@ -157,6 +160,7 @@ impl Action {
             Action::Sort => "sort".into(),
             Action::SortReverse => "sort.reverse".into(),
             Action::Group => "group".into(),
+            Action::GroupBy => "group.by".into(),
             Action::Mark => "mark".into(),
             Action::MarkSimilar => "mark.similar".into(),
             Action::CancelQuery => "query.cancel".into(),
@@ -203,6 +207,7 @@ impl Action {
             Action::Sort => "sort".into(),
             Action::SortReverse => "reverse".into(),
             Action::Group => "group".into(),
+            Action::GroupBy => "group by".into(),
             Action::Mark => "mark".into(),
             Action::MarkSimilar => "mark similar".into(),
             Action::CancelQuery => "cancel query".into(),
@@ -248,7 +253,10 @@ impl Action {
             Action::StopStart => "Stop the selected container, or start it (asks first)".into(),
             Action::Sort => "Sort by the next column (worst first, name, project, state, uptime, restarts, cpu, memory, image, host)".into(),
             Action::SortReverse => "Reverse the sort order".into(),
-            Action::Group => "Group by compose project; enter folds a group".into(),
+            Action::Group => {
+                "Group (Services: by compose project; Alerts: by a label); enter folds a group".into()
+            }
+            Action::GroupBy => "Alerts: group by the next label the alerts carry".into(),
             Action::Mark => "Mark or unmark the selected row".into(),
             Action::MarkSimilar => "Mark every session with the same user and state".into(),
             Action::CancelQuery => "Cancel the query of the selected or marked sessions (asks, with a reason)".into(),

@@ -62,7 +62,12 @@ pub struct AlertsConfig {
     #[serde(deserialize_with = "de_duration_or_zero")]
     pub respond_info: Duration,
     pub bell: bool,
+    /// The label `c` groups the Alerts list by.
+    pub group_by: String,
 }
+
+/// How long an acknowledgement lasts unless `ack_duration` says otherwise.
+pub const DEFAULT_ACK_DURATION: Duration = Duration::from_secs(2 * 3600);
 
 impl Default for AlertsConfig {
     fn default() -> Self {
@@ -71,6 +76,7 @@ impl Default for AlertsConfig {
             respond_warning: Duration::from_secs(3600),
             respond_info: Duration::from_secs(24 * 3600),
             bell: true,
+            group_by: "alertname".into(),
         }
     }
 }
@@ -310,7 +316,7 @@ mod defaults {
         Duration::from_secs(26 * 3600)
     }
     pub fn ack_duration() -> Duration {
-        Duration::from_secs(2 * 3600)
+        super::DEFAULT_ACK_DURATION
     }
     pub fn expect_status() -> u16 {
         200

@@ -1,12 +1,14 @@
 //! The state store: SQLite (WAL, synchronous=FULL) with embedded migrations.
 //! Persist before display: callers show a change only after these calls return.
 
+pub mod acks;
 pub mod audit;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use acks::AckRecord;
 pub use audit::{AuditEntry, AuditRecord, Outcome, VerifyReport};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");

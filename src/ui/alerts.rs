@@ -1,7 +1,7 @@
 //! Alerts pane: what Alertmanager holds, worst and oldest first.
 
 use super::widgets::{age, backend_problem, data_style, fit, not_configured, Status};
-use crate::app::{own_alerts, PaneId, State};
+use crate::app::{AckInfo, AlertGroup, AlertLine, BackendStatus, Freshness, PaneId, State};
 use crate::backends::alertmanager::{AlertRow, Severity};
 use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
@@ -11,10 +11,14 @@ use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
 fn alert_status(a: &AlertRow) -> Status {
-    if a.state == "suppressed" {
+    if a.is_quiet() {
         return Status::Unknown;
     }
-    match a.severity {
+    severity_status(a.severity)
+}
+
+fn severity_status(s: Severity) -> Status {
+    match s {
         Severity::Critical => Status::Crit,
         Severity::Warning => Status::Warn,
         Severity::Info | Severity::None => Status::Ok,
@@ -26,7 +30,6 @@ const MAX_TILE_ALERTS: usize = 60;
 
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let sources: Vec<_> = state.backends_of(BackendKind::Alertmanager).collect();
-    let own = own_alerts::rows(state);
     let mut worst = if sources.is_empty() {
         Status::Unknown
     } else {
@@ -36,52 +39,54 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     if sources.is_empty() {
         lines.extend(not_configured(theme, "[[alertmanager]]", &state.setup.config_hint));
     }
-    if !own.is_empty() {
-        lines.push(Line::from(Span::styled(
-            format!("opsdeck: {} raised", own.len()),
-            theme.style(Role::Text),
-        )));
-    }
-    // Borrowed, not copied: Alertmanager can hold thousands of alerts.
-    let mut firing: Vec<std::borrow::Cow<'_, AlertRow>> = own.into_iter().map(std::borrow::Cow::Owned).collect();
     for b in &sources {
         if let Some(line) = backend_problem(b, state, theme) {
             worst = worst.min(Status::from(b.freshness(state.now)));
             lines.push(line);
         }
-        let Some(a) = b.alerts() else { continue };
-        let style = data_style(b, state, theme, theme.style(Role::Text));
-        lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", b.id.name), style),
-            Span::styled(
-                format!("{} crit", a.count(Severity::Critical)),
-                theme.style(if a.count(Severity::Critical) > 0 {
-                    Role::Crit
-                } else {
-                    Role::Muted
-                }),
-            ),
-            Span::styled(" ", style),
-            Span::styled(
-                format!("{} warn", a.count(Severity::Warning)),
-                theme.style(if a.count(Severity::Warning) > 0 {
-                    Role::Warn
-                } else {
-                    Role::Muted
-                }),
-            ),
-            Span::styled(
-                format!(
-                    " {} info {} silenced",
-                    a.count(Severity::Info) + a.count(Severity::None),
-                    a.suppressed()
-                ),
-                style,
-            ),
-        ]));
-        firing.extend(a.firing().map(std::borrow::Cow::Borrowed));
     }
-    firing.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
+    // Borrowed, not copied: Alertmanager can hold thousands of alerts.
+    // Members of a cluster count once, under the cluster's name.
+    let all = state.all_alerts();
+    let mut shown: Vec<&str> = Vec::new();
+    for b in &sources {
+        let name = state.alert_source_name(Some(b));
+        if !shown.contains(&name) {
+            shown.push(name);
+        }
+    }
+    for name in shown {
+        let of_source: Vec<&AlertRow> = all
+            .iter()
+            .filter(|(s, _)| s.is_some() && state.alert_source_name(*s) == name)
+            .map(|(_, a)| a.as_ref())
+            .collect();
+        let members: Vec<_> = sources
+            .iter()
+            .filter(|b| state.alert_source_name(Some(b)) == name)
+            .collect();
+        let up = members
+            .iter()
+            .filter(|b| b.freshness(state.now) == Freshness::Ok)
+            .count();
+        let style = match members.as_slice() {
+            [one] => data_style(one, state, theme, theme.style(Role::Text)),
+            _ => theme.style(Role::Text),
+        };
+        let head = match members.len() {
+            1 => format!("{name}: "),
+            n => format!("{name} ({up}/{n} up): "),
+        };
+        lines.push(counts_line(theme, style, head, &of_source));
+    }
+    let own = all.iter().filter(|(s, _)| s.is_none()).count();
+    if own > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("opsdeck: {own} raised"),
+            theme.style(Role::Text),
+        )));
+    }
+    let firing: Vec<&AlertRow> = all.iter().map(|(_, a)| a.as_ref()).filter(|a| !a.is_quiet()).collect();
     // Overdue responses and the oldest critical: what to answer first.
     let overdue = firing
         .iter()
@@ -120,7 +125,61 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
         ]));
     }
+    // Who has what: acknowledged alerts with the age of their ack, newest first.
+    let mut acked: Vec<(AckInfo, &AlertRow)> = all
+        .iter()
+        .filter(|(_, a)| a.is_quiet())
+        .filter_map(|(s, a)| Some((state.ack_of(*s, a).filter(|k| !k.silence_only)?, a.as_ref())))
+        .collect();
+    acked.sort_by_key(|(ack, _)| std::cmp::Reverse(ack.at));
+    for (ack, a) in acked.iter().take(MAX_TILE_ACKS) {
+        let text = format!(
+            " {} {} acked by {} {} ago",
+            a.name,
+            a.instance,
+            ack.by,
+            age(state.now, ack.at)
+        );
+        lines.push(Line::from(vec![
+            Span::styled("✓", theme.style(Role::Muted)),
+            Span::styled(fit(&text, width.saturating_sub(2)), theme.style(Role::Muted)),
+        ]));
+    }
+    if acked.len() > MAX_TILE_ACKS {
+        lines.push(Line::from(Span::styled(
+            format!("  … {} more acknowledged", acked.len() - MAX_TILE_ACKS),
+            theme.style(Role::Muted),
+        )));
+    }
     (worst, lines)
+}
+
+/// Acknowledged alerts a tile names at most.
+const MAX_TILE_ACKS: usize = 5;
+
+/// "am: 1 crit 0 warn 2 info 0 silenced", counts that matter standing out.
+fn counts_line(theme: &Theme, style: ratatui::style::Style, head: String, alerts: &[&AlertRow]) -> Line<'static> {
+    let count = |sev: Severity| alerts.iter().filter(|a| !a.is_quiet() && a.severity == sev).count();
+    let counted = |n: usize, what: &str, role: Role| {
+        Span::styled(
+            format!("{n} {what}"),
+            theme.style(if n > 0 { role } else { Role::Muted }),
+        )
+    };
+    let quiet = alerts.iter().filter(|a| a.is_quiet()).count();
+    Line::from(vec![
+        Span::styled(head, style),
+        counted(count(Severity::Critical), "crit", Role::Crit),
+        Span::styled(" ", style),
+        counted(count(Severity::Warning), "warn", Role::Warn),
+        Span::styled(
+            format!(
+                " {} info {quiet} silenced",
+                count(Severity::Info) + count(Severity::None)
+            ),
+            style,
+        ),
+    ])
 }
 
 /// The matcher filter, while one is set: what it is, how many it shows, and
@@ -134,6 +193,9 @@ pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     }
     if state.hide_silenced {
         parts.push("silenced hidden".into());
+    }
+    if let Some(label) = &state.alerts_view.group_by {
+        parts.push(format!("grouped by {label}"));
     }
     if parts.is_empty() {
         return None;
@@ -166,32 +228,18 @@ fn respond_cell(state: &State, theme: &Theme, a: &AlertRow) -> Cell<'static> {
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // Only the rows that fit are built: with thousands of alerts that is
     // most of a frame (the same window a table scrolled to the selection has).
-    let alerts = state.alert_rows();
-    let selected = state.selection[PaneId::Alerts.index()].min(alerts.len().saturating_sub(1));
+    let lines = state.alert_lines();
+    let selected = state.selection[PaneId::Alerts.index()].min(lines.len().saturating_sub(1));
     let visible = usize::from(area.height.saturating_sub(4)).max(1);
     let offset = selected.saturating_sub(visible - 1);
-    let rows: Vec<Row> = alerts
+    let label = state.alerts_view.group_by.as_deref().unwrap_or_default();
+    let rows: Vec<Row> = lines
         .into_iter()
         .skip(offset)
         .take(visible)
-        .map(|(source, a)| {
-            let style = match source {
-                Some(b) => data_style(b, state, theme, theme.style(Role::Text)),
-                None => theme.style(Role::Text),
-            };
-            let source = source.map(|b| b.id.name.clone()).unwrap_or_else(|| "opsdeck".into());
-            let s = alert_status(&a);
-            Row::new(vec![
-                Cell::from(s.span(theme)),
-                Cell::from(a.severity.label()).style(theme.style(s.role())),
-                Cell::from(a.name.clone()).style(style),
-                Cell::from(a.instance.clone()).style(style),
-                Cell::from(a.summary.clone()).style(style),
-                Cell::from(age(state.now, a.starts_at)).style(style),
-                respond_cell(state, theme, &a),
-                Cell::from(if a.state == "suppressed" { "silenced" } else { "firing" }).style(style),
-                Cell::from(source).style(theme.style(Role::Muted)),
-            ])
+        .map(|line| match line {
+            AlertLine::Group(g) => group_row(theme, label, &g),
+            AlertLine::Alert(source, a) => alert_row(state, theme, source, &a),
         })
         .collect();
     let header = Row::new([
@@ -206,7 +254,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Percentage(38),
         Constraint::Length(7),
         Constraint::Length(13),
-        Constraint::Length(8),
+        Constraint::Length(9),
         Constraint::Percentage(10),
     ];
     let has_rows = !rows.is_empty();
@@ -222,4 +270,58 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ),
         has_rows,
     );
+}
+
+/// A group head: fold mark, the label's value, and how many of its alerts
+/// nobody has yet.
+fn group_row(theme: &Theme, label: &str, g: &AlertGroup) -> Row<'static> {
+    let s = if g.firing > 0 {
+        severity_status(g.worst)
+    } else {
+        Status::Unknown
+    };
+    let fold = if g.folded { "▸" } else { "▾" };
+    // The label's name is in the line above the table ("grouped by ...").
+    let value = if g.key.is_empty() {
+        format!("(no {label})")
+    } else {
+        g.key.clone()
+    };
+    let total = match g.total {
+        1 => "1 alert".to_string(),
+        n => format!("{n} alerts"),
+    };
+    // Acknowledgements are silences too.
+    let counts = match g.total - g.firing {
+        0 => format!("{} firing", g.firing),
+        quiet => format!("{} firing, {quiet} silenced", g.firing),
+    };
+    Row::new(vec![
+        Cell::from(s.span(theme)),
+        Cell::from(if g.firing > 0 { g.worst.label() } else { "" }).style(theme.style(s.role())),
+        Cell::from(format!("{fold} {value}")).style(theme.style(Role::Title)),
+        Cell::from(total).style(theme.style(Role::Title)),
+        Cell::from(counts).style(theme.style(Role::Text)),
+    ])
+}
+
+fn alert_row(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &AlertRow) -> Row<'static> {
+    let style = match source {
+        Some(b) => data_style(b, state, theme, theme.style(Role::Text)),
+        None => theme.style(Role::Text),
+    };
+    let s = alert_status(a);
+    // Under a group head the name is indented, so the groups read as such.
+    let indent = if state.alerts_view.group_by.is_some() { "  " } else { "" };
+    Row::new(vec![
+        Cell::from(s.span(theme)),
+        Cell::from(a.severity.label()).style(theme.style(s.role())),
+        Cell::from(format!("{indent}{}", a.name)).style(style),
+        Cell::from(a.instance.clone()).style(style),
+        Cell::from(a.summary.clone()).style(style),
+        Cell::from(age(state.now, a.starts_at)).style(style),
+        respond_cell(state, theme, a),
+        Cell::from(state.alert_state_word(source, a)).style(style),
+        Cell::from(state.alert_source_name(source).to_string()).style(theme.style(Role::Muted)),
+    ])
 }

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// The actions worth showing in this context, most useful first.
 fn wanted(state: &State) -> Vec<Action> {
     match (&state.overlay, state.view) {
-        (Some(Overlay::Palette { .. } | Overlay::Confirm { .. }), _) => Vec::new(),
+        (Some(Overlay::Palette { .. } | Overlay::Confirm { .. } | Overlay::Ack(_)), _) => Vec::new(),
         (Some(_), _) => vec![Action::MoveDown, Action::MoveUp, Action::Back],
         (None, View::Dashboard) => vec![
             Action::Open,
@@ -86,6 +86,7 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Acknowledge,
             Action::ExpireSilence,
             Action::ToggleSilenced,
+            Action::Group,
             Action::Back,
             Action::FocusNext,
             Action::Help,
@@ -110,8 +111,23 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
             Span::styled("  enter search  esc cancel", theme.style(Role::Muted)),
         ]);
     }
-    if let Some(Overlay::Confirm { .. }) = state.overlay {
-        return Line::from(Span::styled(" y/enter confirm  n/esc cancel", theme.style(Role::Warn)));
+    match state.overlay {
+        Some(Overlay::Confirm {
+            justification: None, ..
+        }) => return Line::from(Span::styled(" y/enter confirm  n/esc cancel", theme.style(Role::Warn))),
+        Some(Overlay::Confirm { .. }) => {
+            return Line::from(Span::styled(
+                " type the reason  enter confirm  esc cancel",
+                theme.style(Role::Warn),
+            ))
+        }
+        Some(Overlay::Ack(_)) => {
+            return Line::from(Span::styled(
+                " tab comment/duration  enter acknowledge  esc cancel",
+                theme.style(Role::Warn),
+            ))
+        }
+        _ => {}
     }
     if let Some(Overlay::Palette { .. }) = state.overlay {
         return Line::from(Span::styled(

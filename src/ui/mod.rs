@@ -51,6 +51,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         }
         Some(Overlay::Palette { input, selected }) => overlay::palette(frame, body, theme, input, *selected),
         Some(Overlay::AuditLog { entries, scroll }) => overlay::audit(frame, body, theme, entries.as_ref(), *scroll),
+        Some(Overlay::Ack(dialog)) => overlay::ack(frame, body, theme, dialog),
         None => {}
     }
 }

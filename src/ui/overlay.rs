@@ -87,6 +87,58 @@ pub fn confirm(
     frame.render_widget(Paragraph::new(text).block(block), rect);
 }
 
+/// The acknowledge dialog: what it will hold, then the comment and the
+/// duration, the field being typed marked by the cursor.
+pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::AckDialog) {
+    use crate::app::AckField;
+    let width = area.width.min(90);
+    let height = (u16::try_from(dialog.lines.len()).unwrap_or(16) + 9).min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + area.height.saturating_sub(height) / 3,
+        width,
+        height,
+    );
+    let mut text: Vec<Line> = dialog
+        .lines
+        .iter()
+        .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
+        .collect();
+    text.push(Line::raw(""));
+    let input = |label: &str, value: &str, field: AckField| {
+        let cursor = if dialog.field == field { "█" } else { "" };
+        let role = if dialog.field == field {
+            Role::Title
+        } else {
+            Role::Muted
+        };
+        Line::from(vec![
+            Span::styled(format!(" {label:<9}"), theme.style(role)),
+            Span::styled(format!("{value}{cursor}"), theme.style(Role::Text)),
+        ])
+    };
+    text.push(input("comment:", &dialog.comment, AckField::Comment));
+    text.push(input("for:", &dialog.duration, AckField::Duration));
+    text.push(match &dialog.error {
+        Some(e) => Line::from(Span::styled(format!(" {e}"), theme.style(Role::Warn))),
+        None => Line::raw(""),
+    });
+    text.push(Line::from(vec![
+        Span::styled(" tab", theme.style(Role::Title)),
+        Span::styled(" comment/duration   ", theme.style(Role::Muted)),
+        Span::styled("enter", theme.style(Role::Title)),
+        Span::styled(" acknowledge (a comment is required)   ", theme.style(Role::Muted)),
+        Span::styled("esc", theme.style(Role::Title)),
+        Span::styled(" cancel", theme.style(Role::Muted)),
+    ]));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Warn))
+        .title(Span::styled(format!(" {} ", dialog.title), theme.style(Role::Warn)));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(text).block(block), rect);
+}
+
 /// Container details: section heads in the title style, then label/value rows.
 pub fn details(
     frame: &mut Frame,
