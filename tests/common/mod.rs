@@ -2,6 +2,8 @@
 //! fails the test: these tests never skip.
 #![allow(dead_code)]
 
+pub mod alertmanager;
+
 fn var(name: &str) -> String {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => v,

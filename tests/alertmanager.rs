@@ -1,0 +1,495 @@
+//! The Alerts pane against Alertmanager faults, with an Alertmanager of each
+//! test's own (tests/common/alertmanager.rs): one stopped and started again
+//! under running backend actors, and, in the real binary in tmux, one that
+//! accepts connections and never answers next to one that works.
+
+mod common;
+
+use common::alertmanager::{post_alert, PrivateAlertmanager};
+use opsdeck::app::{update, BackendStatus, Freshness, Msg, State};
+use opsdeck::backends::{self, BackendReport, Target};
+use opsdeck::config::keymap::Keymap;
+use opsdeck::config::Config;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn config(text: &str) -> Config {
+    let mut c = Config::parse(text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"));
+    c.host.enabled = false;
+    c
+}
+
+fn new_state(targets: &[Target]) -> State {
+    let identity = opsdeck::identity::Identity {
+        operator: "alice".into(),
+        host: "test".into(),
+        ssh_client: None,
+    };
+    let mut s = State::new(identity, Arc::new(Keymap::default_keymap()), chrono::Utc::now());
+    s.backends = targets
+        .iter()
+        .map(|t| BackendStatus::new(t.id.clone(), t.interval, t.timeout))
+        .collect();
+    s
+}
+
+fn status<'a>(state: &'a State, name: &str) -> &'a BackendStatus {
+    state
+        .backends
+        .iter()
+        .find(|b| b.id.name == name)
+        .unwrap_or_else(|| panic!("no backend {name}"))
+}
+
+/// The Alerts pane's rows as (source, alert name): "opsdeck" for its own.
+fn alert_rows(state: &State) -> Vec<(String, String)> {
+    state
+        .alert_rows()
+        .into_iter()
+        .map(|(source, a)| {
+            let source = source.map_or_else(|| "opsdeck".to_string(), |b| b.id.name.clone());
+            (source, a.name.clone())
+        })
+        .collect()
+}
+
+fn listed(state: &State, source: &str, alert: &str) -> bool {
+    alert_rows(state).iter().any(|(s, a)| s == source && a == alert)
+}
+
+/// The backend actors, stopped however the test ends.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// The app side: reports go through `update`, as the runtime sends them.
+struct App {
+    state: State,
+    rx: tokio::sync::mpsc::Receiver<BackendReport>,
+}
+
+impl App {
+    /// Feed reports into the state until `done` holds, or fail after `limit`.
+    /// Returns how long it took.
+    async fn until(&mut self, what: &str, limit: Duration, done: impl Fn(&State, &BackendReport) -> bool) -> Duration {
+        let started = Instant::now();
+        let deadline = started + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let report = match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(r)) => r,
+                Ok(None) => panic!("backend channel closed while waiting for: {what}"),
+                Err(_) => panic!(
+                    "not within {limit:?}: {what}; backends: {:#?}; alerts: {:?}",
+                    self.state
+                        .backends
+                        .iter()
+                        .map(|b| (b.id.to_string(), b.freshness(chrono::Utc::now()), b.last_error.clone()))
+                        .collect::<Vec<_>>(),
+                    alert_rows(&self.state)
+                ),
+            };
+            update(&mut self.state, Msg::Tick(chrono::Utc::now()));
+            update(&mut self.state, Msg::Backend(report.clone()));
+            if done(&self.state, &report) {
+                return started.elapsed();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
+    let test_started = Instant::now();
+    let mut am = PrivateAlertmanager::start(None).await;
+    post_alert(
+        &am.url(),
+        &[
+            ("alertname", "DiskFull"),
+            ("severity", "critical"),
+            ("instance", "db-1:9100"),
+        ],
+        &[("summary", "disk 97% full")],
+    )
+    .await;
+    post_alert(
+        &am.url(),
+        &[
+            ("alertname", "SlowQueries"),
+            ("severity", "warning"),
+            ("instance", "db-2:9187"),
+        ],
+        &[("summary", "p99 over 2s")],
+    )
+    .await;
+
+    let text = format!(
+        "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\ninterval = \"1s\"\ntimeout = \"1s\"\n",
+        am.url()
+    );
+    let targets = backends::targets(&config(&text));
+    assert_eq!(targets.len(), 1);
+    let (interval, timeout) = (targets[0].interval, targets[0].timeout);
+    assert_eq!((interval, timeout), (Duration::from_secs(1), Duration::from_secs(1)));
+    let state = new_state(&targets);
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let _tasks = AbortOnDrop(backends::spawn_all(targets, tx));
+    let mut app = App { state, rx };
+    app.until("both alerts are listed from am", Duration::from_secs(15), |s, _| {
+        listed(s, "am", "DiskFull") && listed(s, "am", "SlowQueries")
+    })
+    .await;
+    assert_eq!(status(&app.state, "am").freshness(app.state.now), Freshness::Ok);
+    assert!(
+        !alert_rows(&app.state).iter().any(|(_, a)| a == "AlertmanagerDown"),
+        "{:?}",
+        alert_rows(&app.state)
+    );
+
+    // Alertmanager goes away: within a poll interval and a timeout the
+    // backend is down with a reason, and its last alerts stay listed.
+    am.stop().await;
+    let stopped = Instant::now();
+    let took = app
+        .until("am is down after Alertmanager stopped", interval + timeout, |s, r| {
+            r.id.name == "am" && status(s, "am").freshness(s.now) == Freshness::Down
+        })
+        .await;
+    let am_status = status(&app.state, "am");
+    let first_err = am_status.last_error.clone().expect("an error is kept").1;
+    assert!(
+        !first_err.is_empty() && !first_err.contains('\n'),
+        "unhelpful error: {first_err:?}"
+    );
+    assert!(
+        listed(&app.state, "am", "DiskFull") && listed(&app.state, "am", "SlowQueries"),
+        "the last alerts are kept while down: {:?}",
+        alert_rows(&app.state)
+    );
+    // The pane says so itself: the alerting pipeline being unreachable is an alert.
+    assert!(
+        listed(&app.state, "opsdeck", "AlertmanagerDown"),
+        "no AlertmanagerDown alert: {:?}",
+        alert_rows(&app.state)
+    );
+    let note = app.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(note.starts_with("am:am down: "), "status line: {note:?}");
+    eprintln!("down {took:?} after Alertmanager stopped: {first_err}");
+
+    // Fail twice more with nothing listening (a fresh connect each time): the
+    // error names the refused connection.
+    for n in 1..=2 {
+        app.until(
+            &format!("am fails {n} more times while Alertmanager is stopped"),
+            interval.saturating_mul(4) + timeout + Duration::from_secs(1),
+            |s, r| r.id.name == "am" && r.result.is_err() && status(s, "am").freshness(s.now) == Freshness::Down,
+        )
+        .await;
+    }
+    let err = status(&app.state, "am").last_error.clone().expect("an error is kept").1;
+    assert!(
+        err.contains("Connection refused") || err.contains("connection refused"),
+        "while nothing listens the error should say the connection was refused: {err:?}"
+    );
+    assert!(
+        listed(&app.state, "am", "DiskFull") && listed(&app.state, "am", "SlowQueries"),
+        "the last alerts are still kept: {:?}",
+        alert_rows(&app.state)
+    );
+
+    // Back on the same port. Alertmanager keeps alerts in memory only: it
+    // comes back empty, and gets one new alert. Nobody touches opsdeck.
+    am.restart().await;
+    let down_for = stopped.elapsed();
+    post_alert(
+        &am.url(),
+        &[
+            ("alertname", "BackupLate"),
+            ("severity", "warning"),
+            ("instance", "backup-1"),
+        ],
+        &[("summary", "last backup 30h ago")],
+    )
+    .await;
+    let restarted = Instant::now();
+    // Backoff is at most four intervals, then one poll within its timeout.
+    let recovered = app
+        .until(
+            "am is fresh again with the new alert",
+            interval.saturating_mul(4) + timeout + Duration::from_secs(1),
+            |s, r| {
+                r.id.name == "am" && status(s, "am").freshness(s.now) == Freshness::Ok && listed(s, "am", "BackupLate")
+            },
+        )
+        .await;
+    let rows = alert_rows(&app.state);
+    assert!(
+        !rows.iter().any(|(_, a)| a == "DiskFull" || a == "SlowQueries"),
+        "alerts Alertmanager no longer holds are gone: {rows:?}"
+    );
+    assert!(
+        !rows.iter().any(|(_, a)| a == "AlertmanagerDown"),
+        "AlertmanagerDown cleared on recovery: {rows:?}"
+    );
+    let am_status = status(&app.state, "am");
+    assert!(
+        am_status.last_ok > am_status.last_error.as_ref().map(|e| e.0),
+        "the last report is a good one"
+    );
+    let note = app.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert_eq!(note, "am:am is back");
+    eprintln!(
+        "Alertmanager down for {down_for:?}; opsdeck fresh again {:?} after it was ready ({recovered:?} waiting); \
+         test took {:?}",
+        restarted.elapsed(),
+        test_started.elapsed()
+    );
+}
+
+// ------------------------------------------------------------ in tmux
+
+/// A private tmux server (own socket) running one opsdeck, as in tests/tui.rs.
+struct Tmux {
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+}
+
+impl Tmux {
+    fn start(dir: tempfile::TempDir, args: &[&str], width: u16, height: u16) -> Self {
+        let socket = dir.path().join("tmux.sock");
+        let conf = dir.path().join("tmux.conf");
+        std::fs::write(
+            &conf,
+            "set -g remain-on-exit on\nset -g default-terminal tmux-256color\n",
+        )
+        .expect("tmux.conf");
+        let mut cmd = format!("env HOME={} {}", dir.path().display(), env!("CARGO_BIN_EXE_opsdeck"));
+        for a in args {
+            cmd.push_str(&format!(" '{a}'"));
+        }
+        cmd.push_str(&format!("; echo $? > {}", dir.path().join("exit-code").display()));
+        let t = Self { dir, socket };
+        let out = t.tmux(&[
+            "-f",
+            conf.to_str().expect("path"),
+            "new-session",
+            "-d",
+            "-s",
+            "od",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &cmd,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (Debian package tmux; tests/run.sh installs it)")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "od"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "od"];
+        args.extend_from_slice(keys);
+        assert!(self.tmux(&args).status.success());
+    }
+
+    /// Wait until the screen satisfies `pred`, at most `limit` after `since`;
+    /// the screen and the time since `since`. Fails with the screen.
+    fn wait_for(&self, what: &str, since: Instant, limit: Duration, pred: impl Fn(&str) -> bool) -> (String, Duration) {
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return (screen, since.elapsed());
+            }
+            assert!(
+                since.elapsed() < limit,
+                "not within {limit:?}: {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_dead(&self) -> i32 {
+        let file = self.dir.path().join("exit-code");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(code) = std::fs::read_to_string(&file).ok().and_then(|c| c.trim().parse().ok()) {
+                return code;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "opsdeck did not exit; screen:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// What opsdeck says about a backend that timed out: reqwest's own timeout
+/// and the poll's bound are both the target's timeout, and either can fire first.
+const TIMED_OUT: [&str; 2] = ["error sending request: operation timed out", "no answer within 1s"];
+
+/// The line saying `name` is down, as drawn: "✖ hung DOWN at 12:00:01: <error>".
+fn down_line<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
+    let needle = format!("{name} DOWN at ");
+    screen.lines().find_map(|l| l.find(&needle).map(|i| &l[i..]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hanging_alertmanager_times_out_while_the_other_lists_and_keys_work() {
+    let am = PrivateAlertmanager::start(None).await;
+    post_alert(
+        &am.url(),
+        &[
+            ("alertname", "ReplicaLagging"),
+            ("severity", "critical"),
+            ("instance", "db-2:5432"),
+        ],
+        &[("summary", "replica 90s behind")],
+    )
+    .await;
+    // Accepts connections and never says a word.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let hang_addr = hang.local_addr().expect("addr");
+    let _hang = AbortOnDrop(vec![tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = hang.accept().await {
+            held.push(s);
+        }
+    })]);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[alertmanager]]\nname = \"hung\"\nurl = \"http://{hang_addr}\"\ninterval = \"1s\"\ntimeout = \"1s\"\n\n\
+             [[alertmanager]]\nname = \"am\"\nurl = \"{}\"\ninterval = \"1s\"\ntimeout = \"1s\"\n",
+            am.url()
+        ),
+    )
+    .expect("config");
+    let state = dir.path().join("state.db");
+    let args = [
+        "--config",
+        cfg.to_str().expect("path"),
+        "--state",
+        state.to_str().expect("path"),
+    ]
+    .map(String::from);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    let t = Tmux::start(dir, &args, 120, 40);
+
+    // The dashboard: within the timeout and a second of starting, the hung
+    // Alertmanager is down (header and Alerts tile) while the real one's
+    // alert is listed.
+    let (screen, took) = t.wait_for(
+        "hung shown down, am's alert listed",
+        started,
+        Duration::from_secs(2),
+        |s| {
+            s.contains("✖ am:hung")
+                && s.contains("● am:am")
+                && down_line(s, "hung").is_some()
+                && s.contains("am: 1 crit 0 warn 0 info 0 silenced")
+                && s.contains("ReplicaLagging db-2:5432")
+        },
+    );
+    assert!(screen.contains("3 Alerts ✖"), "{screen}");
+    eprintln!("hung shown down {took:?} after start");
+
+    // Zoom the Alerts pane: the whole down line, the real alert from am and
+    // opsdeck's own alert for the hung one.
+    let pressed = Instant::now();
+    t.keys(&["3"]);
+    let (screen, took) = t.wait_for("the Alerts pane", pressed, Duration::from_secs(1), |s| {
+        s.contains("┏ 3 Alerts") && s.contains("SEVERITY") && !s.contains("1 Services")
+    });
+    eprintln!("Alerts pane {took:?} after the key");
+    let line = down_line(&screen, "hung").unwrap_or_else(|| panic!("no down line for hung:\n{screen}"));
+    let error = line
+        .trim_end_matches([' ', '┃'])
+        .split_once(": ")
+        .map(|(_, e)| e)
+        .unwrap_or_default();
+    assert!(
+        TIMED_OUT.contains(&error),
+        "hung should be shown timed out, not {error:?}:\n{screen}"
+    );
+    eprintln!("hung: {line}");
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| panic!("no {name} row:\n{screen}"))
+    };
+    let real = row("ReplicaLagging");
+    assert!(
+        real.contains("critical ReplicaLagging db-2:5432 replica 90s behind") && real.contains(" firing am "),
+        "{real}"
+    );
+    let own = row("AlertmanagerDown");
+    assert!(
+        own.contains("critical AlertmanagerDown hung") && own.contains(" opsdeck "),
+        "{own}"
+    );
+    assert!(!screen.contains("connecting…"), "{screen}");
+
+    // Help opens and closes over the pane while hung keeps timing out.
+    let pressed = Instant::now();
+    t.keys(&["?"]);
+    let (_, took) = t.wait_for("help open", pressed, Duration::from_secs(1), |s| {
+        s.contains("Keys (esc closes)")
+    });
+    eprintln!("help {took:?} after the key");
+    let pressed = Instant::now();
+    t.keys(&["Escape"]);
+    let (screen, took) = t.wait_for("help closed", pressed, Duration::from_secs(1), |s| {
+        !s.contains("Keys (esc closes)") && s.contains("ReplicaLagging")
+    });
+    assert!(down_line(&screen, "hung").is_some(), "{screen}");
+    eprintln!("help closed {took:?} after the key");
+
+    // Back to the dashboard, and quit.
+    let pressed = Instant::now();
+    t.keys(&["0"]);
+    t.wait_for("the dashboard", pressed, Duration::from_secs(1), |s| {
+        s.contains("1 Services") && s.contains("5 Checklist")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_dead(), 0);
+    drop(am);
+}
