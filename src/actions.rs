@@ -109,7 +109,8 @@ pub async fn acknowledge(
 ) -> (Vec<AckRecord>, Msg) {
     let mut acked = Vec::new();
     let mut failures = Vec::new();
-    let now = chrono::Utc::now();
+    // The store keeps microseconds: the record shown is the record kept.
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
     let until = now + chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
     for t in targets {
         let source = t.source.as_deref().unwrap_or(OWN_SOURCE);

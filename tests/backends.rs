@@ -64,21 +64,6 @@ fn rand_suffix() -> u128 {
         .unwrap_or(0)
 }
 
-/// A fresh state store in a temporary directory (kept alive by the first
-/// value) and the operator actions are recorded under.
-async fn audit_store() -> (tempfile::TempDir, opsdeck::store::Store, opsdeck::identity::Identity) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
-        .await
-        .expect("store");
-    let who = opsdeck::identity::Identity {
-        operator: "alice".into(),
-        host: "jump".into(),
-        ssh_client: None,
-    };
-    (dir, store, who)
-}
-
 /// Start a container with no network, running `cmd`.
 async fn run_container(d: &Docker, name: &str, cmd: &[&str]) {
     run_container_with(d, name, cmd, HostConfig::default()).await
@@ -474,7 +459,7 @@ async fn container_actions_are_audited_intent_then_outcome() {
     .await;
     let (before, _) = started_at(&d, &name).await;
 
-    let (_dir, store, who) = audit_store().await;
+    let (_dir, store, who) = common::audit_store().await;
     let hosts = test_docker_config().docker;
 
     // Docker's timestamps have nanoseconds; a restart one second later is another StartedAt.
@@ -869,7 +854,7 @@ async fn cancel_from_the_ui_cancels_the_query_with_two_audit_entries() {
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let (_dir, store, who) = audit_store().await;
+    let (_dir, store, who) = common::audit_store().await;
     let targets = config(&pg_config("")).postgres;
     let request = SignalRequest {
         target: "main".into(),
@@ -966,7 +951,7 @@ async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
         assert!(Instant::now() < deadline, "posted alert never appeared");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let (_dir, store, who) = audit_store().await;
+    let (_dir, store, who) = common::audit_store().await;
     let target = opsdeck::app::AckTarget {
         source: Some("am".into()),
         fingerprint: alert.fingerprint.clone(),

@@ -189,6 +189,7 @@ struct RawCluster {
 pub struct AlertmanagerPoller {
     url: crate::config::ConfigUrl,
     client: Result<reqwest::Client, String>,
+    timeout: std::time::Duration,
 }
 
 impl AlertmanagerPoller {
@@ -197,6 +198,7 @@ impl AlertmanagerPoller {
         Self {
             url: cfg.url.clone(),
             client,
+            timeout: cfg.timeout,
         }
     }
 
@@ -206,13 +208,15 @@ impl AlertmanagerPoller {
         let client = self.client.as_ref().map_err(Clone::clone)?;
         let base = self.url.expand()?;
         let base = base.expose().trim_end_matches('/');
+        let t = self.timeout;
         let alerts = get(
             client,
+            t,
             format!("{base}/api/v2/alerts"),
             &[("active", "true"), ("silenced", "true"), ("inhibited", "true")],
         );
-        let silences = get(client, format!("{base}/api/v2/silences"), &[]);
-        let status = get(client, format!("{base}/api/v2/status"), &[]);
+        let silences = get(client, t, format!("{base}/api/v2/silences"), &[]);
+        let status = get(client, t, format!("{base}/api/v2/status"), &[]);
         let (alerts, silences, status) = tokio::join!(alerts, silences, status);
         let mut summary = parse_alerts(&alerts?)?;
         summary.silences = parse_silences(&silences?)?;
@@ -221,17 +225,18 @@ impl AlertmanagerPoller {
     }
 }
 
-async fn get(client: &reqwest::Client, url: String, query: &[(&str, &str)]) -> Result<bytes::Bytes, String> {
-    let resp = client
-        .get(url)
-        .query(query)
-        .send()
-        .await
-        .map_err(|e| super::error_chain(&e.without_url()))?;
+async fn get(
+    client: &reqwest::Client,
+    timeout: std::time::Duration,
+    url: String,
+    query: &[(&str, &str)],
+) -> Result<bytes::Bytes, String> {
+    let failed = |e| super::http_error(e, timeout);
+    let resp = client.get(url).query(query).send().await.map_err(failed)?;
     if !resp.status().is_success() {
         return Err(format!("Alertmanager answered HTTP {}", resp.status()));
     }
-    resp.bytes().await.map_err(|e| super::error_chain(&e.without_url()))
+    resp.bytes().await.map_err(failed)
 }
 
 /// Parse `/api/v2/silences`: the active ones, newest first.

@@ -34,9 +34,9 @@ pub async fn create(
         .json(&body)
         .send()
         .await
-        .map_err(|e| super::error_chain(&e.without_url()))?;
+        .map_err(|e| super::http_error(e, cfg.timeout))?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| super::error_chain(&e.without_url()))?;
+    let text = resp.text().await.map_err(|e| super::http_error(e, cfg.timeout))?;
     if !status.is_success() {
         return Err(format!(
             "Alertmanager refused the silence: HTTP {status}: {}",
@@ -64,7 +64,7 @@ pub async fn expire(cfg: &AlertmanagerConfig, id: &str) -> Result<(), String> {
         .delete(format!("{}/api/v2/silence/{id}", base(cfg)?))
         .send()
         .await
-        .map_err(|e| super::error_chain(&e.without_url()))?;
+        .map_err(|e| super::http_error(e, cfg.timeout))?;
     if resp.status().is_success() {
         Ok(())
     } else {

@@ -33,6 +33,7 @@ pub struct HttpPoller {
     url: crate::config::ConfigUrl,
     expected: u16,
     client: Result<reqwest::Client, String>,
+    timeout: Duration,
     failures: u32,
     last_success: Option<DateTime<Utc>>,
 }
@@ -43,6 +44,7 @@ impl HttpPoller {
             url: cfg.url.clone(),
             expected: cfg.expect_status,
             client: client(cfg.timeout),
+            timeout: cfg.timeout,
             failures: 0,
             last_success: None,
         }
@@ -77,8 +79,7 @@ impl HttpPoller {
             .get(url.expose())
             .send()
             .await
-            // reqwest errors include the URL, which may carry an expanded secret.
-            .map_err(|e| super::error_chain(&e.without_url()))?;
+            .map_err(|e| super::http_error(e, self.timeout))?;
         let cert_days_left = resp
             .extensions()
             .get::<reqwest::tls::TlsInfo>()

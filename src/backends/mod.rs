@@ -202,7 +202,7 @@ impl Target {
     pub async fn poll_once(&mut self) -> BackendReport {
         let result = match tokio::time::timeout(self.timeout, self.poller.poll()).await {
             Ok(r) => r,
-            Err(_) => Err(format!("no answer within {}", humantime::format_duration(self.timeout))),
+            Err(_) => Err(no_answer(self.timeout)),
         };
         BackendReport {
             id: self.id.clone(),
@@ -261,6 +261,22 @@ pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<t
         tasks.push(tokio::spawn(t.run(tx.clone())));
     }
     tasks
+}
+
+/// "no answer within 3s": what a timeout says, whichever bound fired.
+pub fn no_answer(timeout: Duration) -> String {
+    format!("no answer within {}", humantime::format_duration(timeout))
+}
+
+/// A failed HTTP request on one line, without its URL (which may carry an
+/// expanded secret). A timeout reads the same as the poll's own bound, so
+/// the operator sees one wording for "it hangs".
+pub fn http_error(e: reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        no_answer(timeout)
+    } else {
+        error_chain(&e.without_url())
+    }
 }
 
 /// An error with its causes ("error sending request: connection refused"),

@@ -96,3 +96,60 @@ impl Store {
         Ok(done.rows_affected())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ack(fingerprint: &str, at: DateTime<Utc>, minutes: i64) -> AckRecord {
+        AckRecord {
+            source: "opsdeck".into(),
+            fingerprint: fingerprint.into(),
+            alertname: "ContainerUnhealthy".into(),
+            operator: "carol".into(),
+            comment: "ack: it's o'brien's; DROP TABLE alert_acks;--".into(),
+            acked_at: at,
+            until: at + chrono::Duration::minutes(minutes),
+            silence_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn acks_outlive_the_process_and_end_when_asked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let t = "2026-11-23T03:00:00.123456Z".parse::<DateTime<Utc>>().expect("time");
+        {
+            let store = Store::open(&path).await.expect("open");
+            store.add_ack(&ack("opsdeck/a", t, 30)).await.expect("add");
+            store
+                .add_ack(&ack("opsdeck/old", t - chrono::Duration::days(30), 30))
+                .await
+                .expect("add");
+        }
+        // A new process: the same acks, the old one past the history window.
+        let store = Store::open(&path).await.expect("reopen");
+        let since = t - chrono::Duration::days(7);
+        assert_eq!(
+            store.acks_since(since).await.expect("list"),
+            vec![ack("opsdeck/a", t, 30)]
+        );
+        assert_eq!(
+            store
+                .end_ack("opsdeck", "opsdeck/a", t + chrono::Duration::minutes(5))
+                .await
+                .expect("end"),
+            1
+        );
+        assert_eq!(
+            store
+                .end_ack("opsdeck", "opsdeck/a", t + chrono::Duration::minutes(6))
+                .await
+                .expect("end"),
+            0
+        );
+        let ended = store.acks_since(since).await.expect("list");
+        assert!(!ended[0].holds(t + chrono::Duration::minutes(5)), "{ended:?}");
+        assert!(ended[0].holds(t + chrono::Duration::minutes(4)));
+    }
+}

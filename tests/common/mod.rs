@@ -39,3 +39,18 @@ pub fn test_image() -> String {
 pub fn test_image_tar() -> std::path::PathBuf {
     std::path::PathBuf::from(var("OPSDECK_TEST_IMAGE_TAR"))
 }
+
+/// A fresh state store in a temporary directory (kept alive by the first
+/// value) and the operator actions are recorded under.
+pub async fn audit_store() -> (tempfile::TempDir, opsdeck::store::Store, opsdeck::identity::Identity) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
+        .await
+        .expect("store");
+    let who = opsdeck::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    (dir, store, who)
+}
