@@ -902,7 +902,7 @@ async fn matcher_filters_select_alerts_from_the_real_alertmanager() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let alerts = loop {
         if let Ok(BackendData::Alerts(a)) = t.poll_once().await.result {
-            let mine: Vec<_> = a.alerts.into_iter().filter(|r| r.name.starts_with(&tag)).collect();
+            let mine: Vec<_> = a.alerts.iter().filter(|r| r.name.starts_with(&tag)).cloned().collect();
             if mine.len() == 2 {
                 break mine;
             }

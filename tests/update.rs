@@ -1033,7 +1033,7 @@ fn alerts_report(summary: opsdeck::backends::alertmanager::AlertsSummary) -> Msg
     Msg::Backend(BackendReport {
         id: fixtures::id(BackendKind::Alertmanager, "prod"),
         at: fixtures::t0(),
-        result: Ok(opsdeck::backends::BackendData::Alerts(summary)),
+        result: Ok(opsdeck::backends::BackendData::Alerts(summary.into())),
     })
 }
 
@@ -1363,7 +1363,7 @@ fn cluster_members_are_merged_without_duplicates() {
         Msg::Backend(BackendReport {
             id: fixtures::id(BackendKind::Alertmanager, name),
             at: s_now(),
-            result: result.map(opsdeck::backends::BackendData::Alerts),
+            result: result.map(|a| opsdeck::backends::BackendData::Alerts(a.into())),
         })
     };
     fn s_now() -> chrono::DateTime<chrono::Utc> {

@@ -23,8 +23,8 @@ pub struct AlertsView {
     /// Folded groups, by their label value.
     pub folded: BTreeSet<String>,
     /// When this opsdeck first saw each alert that still fires, by
-    /// "source/fingerprint": the start of its history here.
-    pub first_seen: HashMap<String, DateTime<Utc>>,
+    /// `alert_key`: the start of its history here.
+    pub first_seen: HashMap<u64, DateTime<Utc>>,
 }
 
 /// One line of the list: a group head or an alert.
@@ -77,9 +77,25 @@ impl State {
         all
     }
 
-    /// Every alert from every source. Members of one cluster hold the same
-    /// alerts: each is taken once, from the freshest member that has it.
+    /// How many alerts the filter lets through (no sorting needed).
+    pub fn shown_alert_count(&self) -> usize {
+        self.alerts_unsorted()
+            .iter()
+            .filter(|(_, a)| a.matches(&self.alerts_filter.matchers) && !(self.hide_silenced && a.is_quiet()))
+            .count()
+    }
+
+    /// Every alert from every source, worst then oldest first.
     pub fn all_alerts(&self) -> Vec<Sourced<'_>> {
+        let mut all = self.alerts_unsorted();
+        // Each source's list comes sorted: this merges a few sorted runs.
+        all.sort_by(|(_, a), (_, b)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
+        all
+    }
+
+    /// Every alert from every source, in no order. Members of one cluster
+    /// hold the same alerts: each is taken once, from a member that answers.
+    fn alerts_unsorted(&self) -> Vec<Sourced<'_>> {
         let mut all: Vec<Sourced<'_>> = own_alerts::rows(self)
             .into_iter()
             .map(|r| (None, Cow::Owned(r)))
@@ -98,7 +114,6 @@ impl State {
                 None => all.extend(a.alerts.iter().map(|r| (Some(b), Cow::Borrowed(r)))),
             }
         }
-        all.sort_by(|(_, a), (_, b)| a.severity.cmp(&b.severity).then(a.starts_at.cmp(&b.starts_at)));
         all
     }
 
@@ -125,16 +140,26 @@ impl State {
             return rows.into_iter().map(|(s, a)| AlertLine::Alert(s, a)).collect();
         };
         // Rows are sorted worst and oldest first, so groups in order of
-        // their first row are too.
-        let mut groups: Vec<(String, Vec<Sourced<'_>>)> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        for (source, a) in rows {
-            let key = a.labels.get(label).cloned().unwrap_or_default();
-            let i = *index.entry(key.clone()).or_insert_with(|| {
-                groups.push((key, Vec::new()));
-                groups.len() - 1
-            });
-            groups[i].1.push((source, a));
+        // their first row are too. Keys are borrowed while grouping: one
+        // string per group, not per alert.
+        let (keys, group_of) = {
+            let mut index: HashMap<&str, usize> = HashMap::new();
+            let mut keys: Vec<String> = Vec::new();
+            let group_of: Vec<usize> = rows
+                .iter()
+                .map(|(_, a)| {
+                    let key = a.labels.get(label).map(String::as_str).unwrap_or_default();
+                    *index.entry(key).or_insert_with(|| {
+                        keys.push(key.to_string());
+                        keys.len() - 1
+                    })
+                })
+                .collect();
+            (keys, group_of)
+        };
+        let mut groups: Vec<(String, Vec<Sourced<'_>>)> = keys.into_iter().map(|k| (k, Vec::new())).collect();
+        for (row, g) in rows.into_iter().zip(group_of) {
+            groups[g].1.push(row);
         }
         let mut lines = Vec::new();
         for (key, members) in groups {
@@ -212,7 +237,7 @@ impl State {
 
     /// Critical alerts firing now (nobody has them), from every source.
     pub fn firing_critical(&self) -> usize {
-        self.all_alerts()
+        self.alerts_unsorted()
             .iter()
             .filter(|(_, a)| a.severity == Severity::Critical && !a.is_quiet())
             .count()
@@ -260,9 +285,15 @@ impl State {
     }
 }
 
-/// The key an alert is known by across polls: its source and fingerprint.
-pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> String {
-    format!("{}/{}", state.alert_source_name(source), a.fingerprint)
+/// The key an alert is known by across polls: a hash of its source (the
+/// cluster for a member) and fingerprint. A number, not a string: ten
+/// thousand alerts are keyed on every poll.
+pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    state.alert_source_name(source).hash(&mut h);
+    a.fingerprint.hash(&mut h);
+    h.finish()
 }
 
 /// After alerts changed: note when each was first seen, ring the bell for
@@ -270,12 +301,13 @@ pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) ->
 /// fires now.
 pub fn note_alerts(state: &mut State) -> Vec<super::Command> {
     let now = state.now;
-    let mut seen = HashMap::new();
-    let mut critical = BTreeSet::new();
-    for (source, a) in state.all_alerts() {
+    let alerts = state.alerts_unsorted();
+    let mut seen = HashMap::with_capacity(alerts.len());
+    let mut critical = HashSet::new();
+    for (source, a) in alerts {
         let key = alert_key(state, source, &a);
         if a.severity == Severity::Critical && !a.is_quiet() {
-            critical.insert(key.clone());
+            critical.insert(key);
         }
         let first = state.alerts_view.first_seen.get(&key).copied().unwrap_or(now);
         seen.insert(key, first);

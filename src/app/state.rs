@@ -206,9 +206,9 @@ pub struct State {
     pub acks: Vec<crate::store::AckRecord>,
     /// Alerts: response times and the bell.
     pub alerts_config: crate::config::AlertsConfig,
-    /// Critical alerts already seen firing (source/fingerprint): the bell
-    /// rings once for each new one.
-    pub critical_seen: std::collections::BTreeSet<String>,
+    /// Critical alerts already seen firing (by `alert_key`): the bell rings
+    /// once for each new one.
+    pub critical_seen: std::collections::HashSet<u64>,
     /// Database: marked sessions, by (target, pid).
     pub db_marked: std::collections::BTreeSet<(String, i32)>,
     /// The open container log, when there is one.

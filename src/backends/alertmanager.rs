@@ -190,6 +190,9 @@ pub struct AlertmanagerPoller {
     url: crate::config::ConfigUrl,
     client: Result<reqwest::Client, String>,
     timeout: std::time::Duration,
+    /// The last two lists sent: by the time a third is made the UI has let
+    /// go of the oldest, so it is freed here.
+    sent: std::collections::VecDeque<std::sync::Arc<AlertsSummary>>,
 }
 
 impl AlertmanagerPoller {
@@ -199,12 +202,23 @@ impl AlertmanagerPoller {
             url: cfg.url.clone(),
             client,
             timeout: cfg.timeout,
+            sent: std::collections::VecDeque::with_capacity(3),
         }
+    }
+
+    /// The current list, shared with the UI (see `BackendData::Alerts`).
+    pub async fn poll(&mut self) -> Result<std::sync::Arc<AlertsSummary>, String> {
+        let summary = std::sync::Arc::new(self.fetch().await?);
+        self.sent.push_back(summary.clone());
+        if self.sent.len() > 2 {
+            self.sent.pop_front();
+        }
+        Ok(summary)
     }
 
     /// Alerts, silences and cluster status, asked at the same time. Alerts
     /// and silences are needed; a status that cannot be read is left out.
-    pub async fn poll(&mut self) -> Result<AlertsSummary, String> {
+    async fn fetch(&self) -> Result<AlertsSummary, String> {
         let client = self.client.as_ref().map_err(Clone::clone)?;
         let base = self.url.expand()?;
         let base = base.expose().trim_end_matches('/');

@@ -70,7 +70,10 @@ pub enum BackendData {
     Docker(docker::DockerSummary),
     Http(http::HttpProbe),
     Postgres(Box<postgres::PgSummary>),
-    Alerts(alertmanager::AlertsSummary),
+    /// Shared with the poller, which lets go of it two polls later: ten
+    /// thousand alerts take milliseconds to free, and that happens on the
+    /// poller's task rather than the UI's.
+    Alerts(std::sync::Arc<alertmanager::AlertsSummary>),
     Host(host::HostSummary),
 }
 

@@ -201,7 +201,7 @@ pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
         return None;
     }
     let mut spans = vec![Span::styled(
-        format!("  [{}] {} shown", parts.join("] ["), state.alert_rows().len()),
+        format!("  [{}] {} shown", parts.join("] ["), state.shown_alert_count()),
         theme.style(Role::Info),
     )];
     if let Some(e) = &f.error {
