@@ -1068,21 +1068,21 @@ fn a_new_critical_alert_rings_once_and_deadlines_follow_severity() {
     };
     let started = more.alerts[0].starts_at;
     assert_eq!(
-        s.respond_by(&row(Severity::Critical)),
+        s.respond_by(None, &row(Severity::Critical)),
         Some(started),
         "critical: immediately"
     );
     assert_eq!(
-        s.respond_by(&row(Severity::Warning)),
+        s.respond_by(None, &row(Severity::Warning)),
         Some(started + chrono::Duration::hours(1))
     );
     assert_eq!(
-        s.respond_by(&row(Severity::Info)),
+        s.respond_by(None, &row(Severity::Info)),
         Some(started + chrono::Duration::hours(24))
     );
     let mut silenced = row(Severity::Critical);
     silenced.state = "suppressed".into();
-    assert_eq!(s.respond_by(&silenced), None, "a silenced alert has no deadline");
+    assert_eq!(s.respond_by(None, &silenced), None, "a silenced alert has no deadline");
 
     s.alerts_config.bell = false;
     let mut third = more;
@@ -1246,7 +1246,7 @@ fn own_alerts_are_acknowledged_in_the_store_and_show_as_such() {
     update(&mut s, key('a'));
     let d = ack_dialog(&s);
     assert!(
-        d.lines[0].contains("1 of opsdeck's own alert(s) recorded"),
+        d.lines[0].contains("1 of opsdeck's own alert(s), acknowledged in the state store"),
         "{:?}",
         d.lines
     );
@@ -1270,7 +1270,7 @@ fn own_alerts_are_acknowledged_in_the_store_and_show_as_such() {
         .expect("still listed");
     assert!(row.is_quiet());
     assert_eq!(s.alert_state_word(src, &row), "acked");
-    assert_eq!(s.respond_by(&row), None, "no deadline once acknowledged");
+    assert_eq!(s.respond_by(None, &row), None, "no deadline once acknowledged");
     // The ack ends by itself after its duration.
     s.now += chrono::Duration::minutes(31);
     let row = s
@@ -1422,7 +1422,7 @@ fn details_show_silences_and_the_history_here() {
         has("draining the node") && has("instance=\\\"db-1:9100\\\""),
         "{text:?}"
     );
-    assert!(has("first seen"), "{text:?}");
+    assert!(has("seen here since"), "{text:?}");
     assert!(has("by bob, until") && has("silence s-2"), "{text:?}");
 }
 
@@ -1448,6 +1448,19 @@ fn a_missing_heartbeat_alert_is_an_alert_of_its_own() {
         .expect("raised");
     assert_eq!(row.instance, "prod");
     assert!(row.summary.contains("Watchdog is missing"), "{}", row.summary);
+    // While present, the heartbeat asks nothing of anyone: no deadline.
+    update(&mut s, alerts_report(fixtures::alerts_summary()));
+    let (src, watchdog) = s
+        .alert_rows()
+        .into_iter()
+        .find(|(_, a)| a.name == "Watchdog")
+        .map(|(src, a)| (src, a.into_owned()))
+        .expect("listed");
+    assert_eq!(s.alert_state_word(src, &watchdog), "heartbeat");
+    let mut firing = watchdog.clone();
+    firing.state = "active".into();
+    assert_eq!(s.respond_by(src, &firing), None, "the heartbeat has no deadline");
+    assert!(!s.needs_response(src, &firing));
 }
 
 #[test]

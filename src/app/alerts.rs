@@ -220,10 +220,22 @@ impl State {
         Some((g.key, members))
     }
 
+    /// The source's heartbeat (`heartbeat = "Watchdog"`): it fires so that
+    /// its absence can be noticed, and asks nothing of anyone.
+    pub fn is_heartbeat(&self, source: Option<&BackendStatus>, a: &AlertRow) -> bool {
+        source.is_some_and(|b| self.setup.heartbeats.get(&b.id.name) == Some(&a.name))
+    }
+
+    /// Firing and nobody has it: not silenced, inhibited, acknowledged, nor
+    /// the heartbeat.
+    pub fn needs_response(&self, source: Option<&BackendStatus>, a: &AlertRow) -> bool {
+        !a.is_quiet() && !self.is_heartbeat(source, a)
+    }
+
     /// When an alert nobody has yet must have been answered: its start plus
     /// its severity's response time.
-    pub fn respond_by(&self, a: &AlertRow) -> Option<DateTime<Utc>> {
-        if a.is_quiet() {
+    pub fn respond_by(&self, source: Option<&BackendStatus>, a: &AlertRow) -> Option<DateTime<Utc>> {
+        if !self.needs_response(source, a) {
             return None;
         }
         let cfg = &self.alerts_config;
@@ -274,6 +286,9 @@ impl State {
 
     /// The state word shown for an alert.
     pub fn alert_state_word(&self, source: Option<&BackendStatus>, a: &AlertRow) -> &'static str {
+        if self.is_heartbeat(source, a) {
+            return "heartbeat";
+        }
         if !a.is_quiet() {
             return "firing";
         }

@@ -134,10 +134,17 @@ fn dialog_lines(state: &State, picked: &[(Option<&BackendStatus>, AlertRow)]) ->
     }
     let silenced = picked.iter().filter(|(s, _)| s.is_some()).count();
     let own = picked.len() - silenced;
-    lines.push(format!(
-        "{silenced} silence(s) matching each alert's labels exactly, {own} of opsdeck's own alert(s) recorded, by {}:",
-        state.identity.operator
-    ));
+    let who = &state.identity.operator;
+    if silenced > 0 {
+        lines.push(format!(
+            "{silenced} silence(s), each matching one alert's labels exactly, by {who}"
+        ));
+    }
+    if own > 0 {
+        lines.push(format!(
+            "{own} of opsdeck's own alert(s), acknowledged in the state store by {who}"
+        ));
+    }
     lines.extend(listed(
         picked
             .iter()

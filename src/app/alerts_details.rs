@@ -28,7 +28,7 @@ pub fn open_details(state: &mut State) {
         field(
             "respond by",
             state
-                .respond_by(&a)
+                .respond_by(source, &a)
                 .map(|t| t.format("%H:%M UTC").to_string())
                 .unwrap_or_else(|| "-".into()),
         ),
@@ -96,7 +96,7 @@ fn silences(source: Option<&BackendStatus>, a: &AlertRow) -> Vec<Row> {
 fn history(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> Vec<Row> {
     let mut rows = vec![Row::Section("history here".into())];
     if let Some(t) = state.alerts_view.first_seen.get(&alert_key(state, source, a)) {
-        rows.push(field("first seen", t.format(TIME).to_string()));
+        rows.push(field("seen here since", t.format(TIME).to_string()));
     }
     let shown_as = state.alert_source_name(source);
     // An ack made through one member of a cluster belongs to the cluster.

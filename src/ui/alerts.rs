@@ -56,9 +56,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         }
     }
     for name in shown {
+        // The heartbeat is not counted: it always fires.
         let of_source: Vec<&AlertRow> = all
             .iter()
-            .filter(|(s, _)| s.is_some() && state.alert_source_name(*s) == name)
+            .filter(|(s, a)| s.is_some() && state.alert_source_name(*s) == name && !state.is_heartbeat(*s, a))
             .map(|(_, a)| a.as_ref())
             .collect();
         let members: Vec<_> = sources
@@ -86,16 +87,20 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             theme.style(Role::Text),
         )));
     }
-    let firing: Vec<&AlertRow> = all.iter().map(|(_, a)| a.as_ref()).filter(|a| !a.is_quiet()).collect();
+    let firing: Vec<(Option<&BackendStatus>, &AlertRow)> = all
+        .iter()
+        .filter(|(s, a)| state.needs_response(*s, a))
+        .map(|(s, a)| (*s, a.as_ref()))
+        .collect();
     // Overdue responses and the oldest critical: what to answer first.
     let overdue = firing
         .iter()
-        .filter(|a| state.respond_by(a).is_some_and(|by| by <= state.now))
+        .filter(|(s, a)| state.respond_by(*s, a).is_some_and(|by| by <= state.now))
         .count();
     let oldest_critical = firing
         .iter()
-        .filter(|a| a.severity == Severity::Critical)
-        .map(|a| a.starts_at)
+        .filter(|(_, a)| a.severity == Severity::Critical)
+        .map(|(_, a)| a.starts_at)
         .min();
     if overdue > 0 || oldest_critical.is_some() {
         let mut text = format!("{overdue} overdue");
@@ -115,7 +120,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         ]));
     }
     // A tile shows a few dozen lines at most; the list is sorted worst first.
-    for a in firing.iter().take(MAX_TILE_ALERTS) {
+    for (_, a) in firing.iter().take(MAX_TILE_ALERTS) {
         let s = alert_status(a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
@@ -211,8 +216,8 @@ pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
 }
 
 /// "by 04:15", or "OVERDUE 12m" standing out; nothing for silenced alerts.
-fn respond_cell(state: &State, theme: &Theme, a: &AlertRow) -> Cell<'static> {
-    match state.respond_by(a) {
+fn respond_cell(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &AlertRow) -> Cell<'static> {
+    match state.respond_by(source, a) {
         None => Cell::from("-").style(theme.style(Role::Muted)),
         Some(by) if by <= state.now => {
             Cell::from(format!("OVERDUE {}", age(state.now, by))).style(theme.style(Role::Crit))
@@ -320,7 +325,7 @@ fn alert_row(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &A
         Cell::from(a.instance.clone()).style(style),
         Cell::from(a.summary.clone()).style(style),
         Cell::from(age(state.now, a.starts_at)).style(style),
-        respond_cell(state, theme, a),
+        respond_cell(state, theme, source, a),
         Cell::from(state.alert_state_word(source, a)).style(style),
         Cell::from(state.alert_source_name(source).to_string()).style(theme.style(Role::Muted)),
     ])

@@ -92,7 +92,8 @@ pub fn confirm(
 pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::AckDialog) {
     use crate::app::AckField;
     let width = area.width.min(90);
-    let height = (u16::try_from(dialog.lines.len()).unwrap_or(16) + 9).min(area.height);
+    // The lines, a blank, comment, duration, the error line, the keys, borders.
+    let height = (u16::try_from(dialog.lines.len()).unwrap_or(16) + 7).min(area.height);
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + area.height.saturating_sub(height) / 3,
