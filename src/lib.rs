@@ -8,6 +8,7 @@ pub mod config;
 pub mod headless;
 pub mod identity;
 pub mod logging;
+pub mod runbook;
 pub mod runtime;
 pub mod setup;
 pub mod snapshot;
