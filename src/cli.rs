@@ -38,11 +38,28 @@ pub enum Cmd {
         #[arg(long, default_value_t = 40)]
         height: u16,
     },
+    /// Run a runbook's automated checks; exit 0 when all pass, 1 when any fails
+    Check {
+        /// A runbook file, or the id of a runbook in [runbooks] dirs
+        #[arg(long, value_name = "ID_OR_FILE")]
+        runbook: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: CheckFormat,
+    },
     /// Inspect the audit log
     Audit {
         #[command(subcommand)]
         command: AuditCmd,
     },
+}
+
+/// How `opsdeck check` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// One line per step: PASS or FAIL, the step, what was seen
+    Text,
+    /// One object: runbook, times, results with evidence, totals
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,7 @@
-//! Subcommands that print and exit: snapshot, audit verify, audit export.
+//! Subcommands that print and exit: snapshot, check, audit verify, audit export.
 
 use crate::app::PaneId;
-use crate::cli::{AuditCmd, Cli};
+use crate::cli::{AuditCmd, CheckFormat, Cli};
 use crate::config::theme::ColorSupport;
 use crate::identity::Identity;
 use crate::store::{audit, Store};
@@ -40,6 +40,44 @@ pub async fn snapshot(cli: &Cli, pane: Option<&str>, width: u16, height: u16) ->
             ExitCode::from(EXIT_CHECK_FAILED)
         }
     }
+}
+
+/// `opsdeck check --runbook ID_OR_FILE`: every automated check of the
+/// runbook at once; 0 when all pass, 1 when any fails, 2 when the config or
+/// the runbook is wrong (nothing is checked then).
+pub async fn check(cli: &Cli, spec: &str, format: CheckFormat) -> ExitCode {
+    use crate::runbook::checks::{run_all, unknown_targets, CheckContext};
+    let config = match crate::config::Config::discover(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return config_error(&e),
+    };
+    let runbook = match crate::runbook::find::find_runbook(spec, &config.runbooks.dirs) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let ctx = CheckContext::new(&config);
+    let unknown = unknown_targets(&runbook, &ctx);
+    if !unknown.is_empty() {
+        for u in unknown {
+            eprintln!("opsdeck: runbook {}: {u}", runbook.id);
+        }
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let started = chrono::Utc::now();
+    let results = run_all(&runbook, &ctx).await;
+    let report = crate::runbook::report::Report::new(&runbook, results, started, chrono::Utc::now());
+    match format {
+        CheckFormat::Text => print!("{}", report.text()),
+        CheckFormat::Json => println!("{}", report.json()),
+    }
+    ExitCode::from(if report.all_passed() {
+        EXIT_OK
+    } else {
+        EXIT_CHECK_FAILED
+    })
 }
 
 pub async fn audit(cli: &Cli, cmd: &AuditCmd) -> ExitCode {

@@ -74,30 +74,86 @@ impl HttpPoller {
     async fn check(&self) -> Result<HttpProbe, String> {
         let client = self.client.as_ref().map_err(Clone::clone)?;
         let url = self.url.expand()?;
-        let started = Instant::now();
-        let resp = client
-            .get(url.expose())
-            .send()
-            .await
-            .map_err(|e| super::http_error(e, self.timeout))?;
-        let cert_days_left = resp
-            .extensions()
-            .get::<reqwest::tls::TlsInfo>()
-            .and_then(|info| info.peer_certificate())
-            .and_then(cert_days_left);
+        let answer = get_once(client, url.expose(), self.timeout, 0).await?;
         Ok(HttpProbe {
-            status: resp.status().as_u16(),
+            status: answer.status,
             expected: self.expected,
-            latency_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            latency_ms: answer.latency_ms,
             failures: 0,
             last_success: None,
-            cert_days_left,
+            cert_days_left: answer.cert_days_left,
         })
     }
 }
 
+/// What one GET saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// "OK", "Service Unavailable".
+    pub reason: String,
+    /// Until the response headers arrived.
+    pub latency_ms: u64,
+    /// Days until the server certificate expires (https only).
+    pub cert_days_left: Option<i64>,
+    /// A few headers worth showing (type, length, server); never cookies.
+    pub headers: Vec<(String, String)>,
+    /// The start of the body, at most `body_limit` bytes, as text.
+    pub body_start: String,
+}
+
+/// Headers kept in an `Answer`: they say what answered, and carry no secret.
+const SHOWN_HEADERS: [&str; 4] = ["content-type", "content-length", "server", "location"];
+
+/// One GET with a client from `client()`: status, latency, certificate, and
+/// up to `body_limit` bytes of the body (0: the body is not read). Errors
+/// never carry the URL (it may hold an expanded secret).
+pub async fn get_once(
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Duration,
+    body_limit: usize,
+) -> Result<Answer, String> {
+    let started = Instant::now();
+    let mut resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| super::http_error(e, timeout))?;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let cert_days_left = resp
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .and_then(cert_days_left);
+    let headers = SHOWN_HEADERS
+        .iter()
+        .filter_map(|h| {
+            let v = resp.headers().get(*h)?.to_str().ok()?;
+            Some((h.to_string(), v.to_string()))
+        })
+        .collect();
+    let mut body = Vec::new();
+    while body.len() < body_limit {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(body_limit - body.len())]),
+            Ok(None) => break,
+            // A body cut short still says what the server meant.
+            Err(_) => break,
+        }
+    }
+    Ok(Answer {
+        status: resp.status().as_u16(),
+        reason: resp.status().canonical_reason().unwrap_or("").to_string(),
+        latency_ms,
+        cert_days_left,
+        headers,
+        body_start: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
 /// Like the shared client, but keeping the peer certificate for the expiry check.
-fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)

@@ -17,6 +17,7 @@ pub mod pg_actions;
 pub mod pg_backup;
 pub mod pg_model;
 pub mod pg_queries;
+pub mod pg_value;
 pub mod postgres;
 
 use crate::config::Config;

@@ -1,0 +1,115 @@
+//! What `opsdeck check` prints: one line per checked step, or one JSON
+//! object for scripts, built from `run_all`'s results.
+
+use super::model::{CheckResult, Runbook};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub runbook: String,
+    pub title: String,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub results: Vec<Row>,
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub phase: String,
+    pub step: String,
+    pub title: String,
+    pub kind: String,
+    pub passed: bool,
+    pub observed: String,
+    pub evidence: String,
+    pub evidence_sha256: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    pub checks: usize,
+    pub passed: usize,
+    pub failed: usize,
+}
+
+impl Report {
+    /// Results in runbook order, each with its phase, title and kind.
+    pub fn new(
+        runbook: &Runbook,
+        results: Vec<(String, CheckResult)>,
+        started: DateTime<Utc>,
+        finished: DateTime<Utc>,
+    ) -> Self {
+        let rows: Vec<Row> = results
+            .into_iter()
+            .map(|(step_id, r)| {
+                let (phase, step) = match runbook.step(&step_id) {
+                    Some((p, s)) => (runbook.phases.get(p).map(|p| p.name.clone()), Some(s)),
+                    None => (None, None),
+                };
+                Row {
+                    phase: phase.unwrap_or_default(),
+                    title: step.map(|s| s.title.clone()).unwrap_or_else(|| step_id.clone()),
+                    kind: step
+                        .and_then(|s| s.check.as_ref())
+                        .map(|c| c.kind().to_string())
+                        .unwrap_or_default(),
+                    step: step_id,
+                    passed: r.passed,
+                    observed: r.observed,
+                    evidence: r.evidence,
+                    evidence_sha256: r.evidence_sha256,
+                    at: r.at,
+                }
+            })
+            .collect();
+        let passed = rows.iter().filter(|r| r.passed).count();
+        Self {
+            runbook: runbook.id.clone(),
+            title: runbook.title.clone(),
+            started,
+            finished,
+            totals: Totals {
+                checks: rows.len(),
+                passed,
+                failed: rows.len() - passed,
+            },
+            results: rows,
+        }
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.totals.failed == 0
+    }
+
+    /// `PASS  title — observed` per step, then the totals.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for r in &self.results {
+            let verdict = if r.passed { "PASS" } else { "FAIL" };
+            out.push_str(&format!("{verdict}  {} — {}\n", one_line(&r.title), r.observed));
+        }
+        let t = self.totals;
+        if t.checks == 0 {
+            out.push_str(&format!("{}: no automated checks\n", self.runbook));
+        } else {
+            out.push_str(&format!(
+                "{}: {} checks, {} passed, {} failed\n",
+                self.runbook, t.checks, t.passed, t.failed
+            ));
+        }
+        out
+    }
+
+    pub fn json(&self) -> String {
+        // Plain data with string keys: serializing it cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
