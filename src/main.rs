@@ -27,6 +27,7 @@ fn main() -> ExitCode {
                 headless::snapshot(&cli, pane.as_deref(), *width, *height).await
             }
             Some(Cmd::Audit { command }) => headless::audit(&cli, command).await,
+            Some(Cmd::Incident { command }) => opsdeck::headless_incident::run(&cli, command).await,
             None => tui(&cli).await,
         }
     })
@@ -74,6 +75,10 @@ async fn tui(cli: &Cli) -> ExitCode {
         docker: loaded.config.docker.clone(),
         postgres: loaded.config.postgres.clone(),
         alertmanager: loaded.config.alertmanager.clone(),
+        checklist: opsdeck::checklist_io::ChecklistIo {
+            reports_dir: opsdeck::checklist_io::reports_dir(&state_path),
+            config: std::sync::Arc::new(loaded.config.clone()),
+        },
     };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;

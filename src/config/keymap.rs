@@ -72,6 +72,7 @@ pub enum Action {
     ExpireSilence,
     /// Alerts: show or hide silenced and inhibited alerts.
     ToggleSilenced,
+    Checklist(super::keymap_checklist::ChecklistAction),
 }
 
 impl Action {
@@ -122,6 +123,7 @@ impl Action {
             Action::ExpireSilence,
             Action::ToggleSilenced,
         ]);
+        v.extend(super::keymap_checklist::ChecklistAction::ALL.map(Action::Checklist));
         v
     }
 
@@ -168,6 +170,7 @@ impl Action {
             Action::Acknowledge => "alert.ack".into(),
             Action::ExpireSilence => "alert.expire".into(),
             Action::ToggleSilenced => "alerts.silenced".into(),
+            Action::Checklist(c) => c.name().into(),
         }
     }
 
@@ -215,6 +218,7 @@ impl Action {
             Action::Acknowledge => "ack".into(),
             Action::ExpireSilence => "expire".into(),
             Action::ToggleSilenced => "silenced".into(),
+            Action::Checklist(c) => c.label().into(),
         }
     }
 
@@ -264,6 +268,7 @@ impl Action {
             Action::Acknowledge => "Acknowledge: silence exactly this alert's labels for ack_duration (asks a comment)".into(),
             Action::ExpireSilence => "Expire the silences holding the selected alert (asks first)".into(),
             Action::ToggleSilenced => "Show or hide silenced and inhibited alerts".into(),
+            Action::Checklist(c) => c.help().into(),
         }
     }
 
