@@ -219,7 +219,7 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
     editor
         .area
         .set_placeholder_text(format!("a title (enter alone: \"{}\")", r.title));
-    state.overlay = Some(Overlay::Editor(editor));
+    state.overlay = Some(Overlay::Editor(Box::new(editor)));
 }
 
 /// A draft event by the operator, now.
@@ -283,7 +283,7 @@ fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
         set_status(state, Level::Warn, "refused: opsdeck runs read-only");
         return Vec::new();
     }
-    state.overlay = Some(Overlay::Editor(super::TextEditor::new(title, purpose, "")));
+    state.overlay = Some(Overlay::Editor(Box::new(super::TextEditor::new(title, purpose, ""))));
     Vec::new()
 }
 

@@ -41,7 +41,11 @@ impl TextEditor {
 }
 
 /// A key in the editor dialog.
-pub fn on_key(state: &mut super::State, ev: crossterm::event::KeyEvent, mut editor: TextEditor) -> Vec<super::Command> {
+pub fn on_key(
+    state: &mut super::State,
+    ev: crossterm::event::KeyEvent,
+    mut editor: Box<TextEditor>,
+) -> Vec<super::Command> {
     use crossterm::event::{KeyCode, KeyModifiers};
     state.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);

@@ -47,7 +47,7 @@ pub enum Overlay {
     /// Acknowledge alerts: a comment and a duration.
     Ack(super::AckDialog),
     /// Text to write: a note, a reason, a resolution, a session title.
-    Editor(super::TextEditor),
+    Editor(Box<super::TextEditor>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -151,3 +151,119 @@ async fn insert_event(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::model::{CheckResult, Kind, Phase, Step};
+
+    fn runbook() -> Runbook {
+        let step = |id: &str| Step {
+            id: id.into(),
+            title: format!("step {id}"),
+            instructions: String::new(),
+            commands: Vec::new(),
+            check: None,
+            requires_note: false,
+            on_fail: None,
+            on_fail_runbook: None,
+        };
+        Runbook {
+            id: "service-down".into(),
+            title: "Service down".into(),
+            kind: Kind::Incident,
+            description: String::new(),
+            severities: Vec::new(),
+            escalation: Vec::new(),
+            phases: vec![Phase {
+                name: "Now".into(),
+                budget: None,
+                steps: vec![step("a"), step("b")],
+            }],
+        }
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        "2026-11-22T03:15:02Z".parse::<DateTime<Utc>>().expect("time") + chrono::Duration::seconds(secs)
+    }
+
+    fn event(secs: i64, step: Option<&str>, what: EventKind) -> Event {
+        Event {
+            at: at(secs),
+            operator: "bob".into(),
+            step: step.map(String::from),
+            what,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_reads_back_whole_after_the_process_is_gone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let meta = SessionMeta {
+            id: "INC-20261122-031502".into(),
+            title: "o'brien's API; DROP TABLE checklist_events;--".into(),
+            severity: Some("P1".into()),
+            started_at: at(0),
+            started_by: "alice".into(),
+            closed_at: None,
+            closed_by: None,
+            resolution: None,
+        };
+        let events = vec![
+            event(10, Some("a"), EventKind::Done { verified: false }),
+            event(
+                20,
+                Some("b"),
+                EventKind::Check(CheckResult {
+                    at: at(20),
+                    passed: false,
+                    observed: "HTTP 503".into(),
+                    evidence: "503 Service Unavailable".into(),
+                    evidence_sha256: "ab".repeat(32),
+                }),
+            ),
+            event(
+                30,
+                None,
+                EventKind::Note {
+                    text: "two\nlines".into(),
+                },
+            ),
+        ];
+        {
+            let store = Store::open(&path).await.expect("open");
+            store.create_session(&meta, &runbook()).await.expect("create");
+            for e in &events {
+                store.append_session_event(&meta.id, e).await.expect("append");
+            }
+            // Dropped without close: as after SIGKILL.
+        }
+        let store = Store::open(&path).await.expect("reopen");
+        let s = store.session(&meta.id).await.expect("read").expect("there");
+        assert_eq!(s.meta, meta);
+        assert_eq!(s.runbook, runbook());
+        assert_eq!(s.events[0].what, EventKind::Started);
+        assert_eq!(&s.events[1..], &events[..]);
+        let open = store.sessions(true).await.expect("list");
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].1, "service-down");
+
+        let close = event(
+            40,
+            None,
+            EventKind::Closed {
+                resolution: "rolled back".into(),
+            },
+        );
+        store.append_session_event(&meta.id, &close).await.expect("close");
+        assert!(store.sessions(true).await.expect("list").is_empty());
+        let closed = store.session(&meta.id).await.expect("read").expect("there");
+        assert_eq!(closed.meta.resolution.as_deref(), Some("rolled back"));
+        assert_eq!(closed.meta.closed_by.as_deref(), Some("bob"));
+        // Nothing more goes into a closed session, nor into one that does not exist.
+        let late = event(50, Some("b"), EventKind::Done { verified: false });
+        assert!(store.append_session_event(&meta.id, &late).await.is_err());
+        assert!(store.append_session_event("INC-nope", &late).await.is_err());
+    }
+}

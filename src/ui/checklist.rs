@@ -140,13 +140,15 @@ fn list_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 hms(m.started_at),
                 m.started_by
             ),
-            ListLine::Runbook(r) => format!(
-                "  {:<24} {:<9} {} ({} steps)",
-                r.id,
-                r.kind.label(),
-                r.title,
-                r.steps().count()
-            ),
+            ListLine::Runbook(r) => {
+                let n = r.steps().count();
+                let steps = if n == 1 {
+                    "1 step".to_string()
+                } else {
+                    format!("{n} steps")
+                };
+                format!("  {:<24} {:<9} {} ({steps})", r.id, r.kind.label(), r.title)
+            }
         };
         if i == sel {
             row = items.len();
