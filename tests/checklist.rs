@@ -260,3 +260,33 @@ fn esc_goes_from_the_timeline_to_the_steps_to_the_list() {
     let cmds = update(&mut s, key('r'));
     assert!(cmds.is_empty(), "no report without a session: {cmds:?}");
 }
+
+#[test]
+fn an_alert_naming_a_runbook_starts_its_checklist() {
+    let mut s = loaded();
+    // The fixture's alerts carry runbook = "database-emergency", which is not loaded.
+    update(&mut s, key('3'));
+    update(&mut s, key('R'));
+    assert!(s.overlay.is_none());
+    assert!(
+        s.status.as_ref().is_some_and(|m| m.text.contains("not loaded")),
+        "{:?}",
+        s.status
+    );
+    let mut db = checklist::runbook();
+    db.id = "database-emergency".into();
+    s.checklist.runbooks.push(db);
+    // From the alert's details, R starts it: the title names the alert.
+    update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(s.overlay, Some(Overlay::Details { .. })));
+    update(&mut s, key('R'));
+    assert_eq!(s.view, opsdeck::app::View::Zoom(PaneId::Checklist));
+    let cmds = update(&mut s, code(KeyCode::Enter));
+    match &cmds[..] {
+        [Command::StartSession { runbook, title, .. }] => {
+            assert_eq!(runbook.id, "database-emergency");
+            assert_eq!(title, "PostgresDown on db-1:9100");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -222,6 +222,43 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
     state.overlay = Some(Overlay::Editor(Box::new(editor)));
 }
 
+/// R on an alert that names a runbook: the new-session dialog for it, the
+/// title taken from the alert.
+pub fn start_from_alert(state: &mut State) {
+    let Some((_, alert)) = state.selected_alert() else {
+        set_status(state, Level::Warn, "no alert selected");
+        return;
+    };
+    let Some(id) = super::alerts_details::runbook_of(&alert) else {
+        set_status(
+            state,
+            Level::Info,
+            format!("{} names no runbook (annotation runbook or runbook_url)", alert.name),
+        );
+        return;
+    };
+    if state.checklist.runbook(&id).is_none() {
+        set_status(
+            state,
+            Level::Warn,
+            format!("{} names the runbook {id}, which is not loaded", alert.name),
+        );
+        return;
+    }
+    state.focus = PaneId::Checklist;
+    state.view = super::View::Zoom(PaneId::Checklist);
+    ask_new_session(state, &id);
+    // The alert's name and instance make a title the timeline can be read by.
+    if let Some(Overlay::Editor(editor)) = &mut state.overlay {
+        let title = if alert.instance.is_empty() {
+            alert.name.clone()
+        } else {
+            format!("{} on {}", alert.name, alert.instance)
+        };
+        editor.area.insert_str(title);
+    }
+}
+
 /// A draft event by the operator, now.
 fn event(state: &State, step: Option<&str>, what: EventKind) -> Event {
     Event {

@@ -3,7 +3,7 @@
 
 mod alerts;
 mod alerts_ack;
-mod alerts_details;
+pub(crate) mod alerts_details;
 pub mod checklist;
 mod database;
 mod editor;

@@ -315,6 +315,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             return super::checklist::on_action(state, c)
         }
         Action::Checklist(_) => {}
+        Action::AlertRunbook if state.view == View::Zoom(PaneId::Alerts) => super::checklist::start_from_alert(state),
+        Action::AlertRunbook => {}
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
         Action::Details if state.view == View::Zoom(PaneId::Database) => super::database::open_details(state),
@@ -570,6 +572,15 @@ fn move_selection(state: &mut State, action: Action) {
 }
 
 fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
+    // An alert's details offer its runbook: the key that starts it works here too.
+    if state.view == View::Zoom(PaneId::Alerts) && matches!(state.overlay, Some(Overlay::Details { .. })) {
+        let scopes = [Scope::Pane(PaneId::Alerts)];
+        if state.keymap.lookup(&scopes, std::slice::from_ref(&key)) == Lookup::Action(Action::AlertRunbook) {
+            state.overlay = None;
+            super::checklist::start_from_alert(state);
+            return Vec::new();
+        }
+    }
     let action = match state.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
         Lookup::Action(a) => Some(a),
         _ => None,
