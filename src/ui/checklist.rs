@@ -2,7 +2,7 @@
 //! with its phases (timers, overrun), steps (state, who, check result) and
 //! the selected step's instructions, commands and notes; its timeline.
 
-use super::widgets::{fit, hms, Status};
+use super::widgets::{fit, hms, not_configured, Status};
 use crate::app::checklist::{session_lines, ListLine, SessionLine};
 use crate::app::{PaneId, State};
 use crate::config::theme::{Role, Theme};
@@ -17,6 +17,16 @@ use ratatui::Frame;
 /// today's morning round.
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let c = &state.checklist;
+    if c.runbooks.is_empty() && c.sessions.is_empty() {
+        let mut lines = if state.setup.runbook_dirs.is_empty() {
+            not_configured(theme, "[runbooks] dirs", &state.setup.config_hint)
+        } else {
+            let text = format!("no runbooks in {}", state.setup.runbook_dirs.join(", "));
+            vec![Line::from(Span::styled(fit(&text, width), theme.style(Role::Muted)))]
+        };
+        lines.extend(c.load_errors.iter().map(|e| Line::from(Span::styled(fit(e, width), theme.style(Role::Warn)))));
+        return (Status::Unknown, lines);
+    }
     let mut status = Status::Ok;
     let mut lines = Vec::new();
     let open: Vec<_> = c.sessions.iter().filter(|(m, _)| m.is_open()).collect();
