@@ -24,7 +24,11 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             let text = format!("no runbooks in {}", state.setup.runbook_dirs.join(", "));
             vec![Line::from(Span::styled(fit(&text, width), theme.style(Role::Muted)))]
         };
-        lines.extend(c.load_errors.iter().map(|e| Line::from(Span::styled(fit(e, width), theme.style(Role::Warn)))));
+        lines.extend(
+            c.load_errors
+                .iter()
+                .map(|e| Line::from(Span::styled(fit(e, width), theme.style(Role::Warn)))),
+        );
         return (Status::Unknown, lines);
     }
     let mut status = Status::Ok;
