@@ -51,6 +51,22 @@ pub enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// Checklist sessions: list them, print one's report
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCmd {
+    /// Every session, newest first: id, state, runbook, title
+    List,
+    /// A session's report in Markdown
+    Report {
+        /// The session id (INC-20261122-031502)
+        id: String,
+    },
 }
 
 /// How `opsdeck check` prints its results.

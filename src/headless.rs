@@ -80,25 +80,28 @@ pub async fn check(cli: &Cli, spec: &str, format: CheckFormat) -> ExitCode {
     })
 }
 
-pub async fn audit(cli: &Cli, cmd: &AuditCmd) -> ExitCode {
-    let config = match crate::config::Config::discover(cli.config.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return config_error(&e),
-    };
+/// The state store a headless command reads: it must exist already (a
+/// typo in --state must not quietly create an empty one).
+pub async fn existing_store(cli: &Cli) -> Result<Store, ExitCode> {
+    let config = crate::config::Config::discover(cli.config.as_deref()).map_err(|e| config_error(&e))?;
     let Some(path) = crate::setup::state_path(cli, &config) else {
         eprintln!("opsdeck: no state store path: pass --state PATH");
-        return ExitCode::from(EXIT_USAGE);
+        return Err(ExitCode::from(EXIT_USAGE));
     };
     if !path.exists() {
         eprintln!("opsdeck: state store {} does not exist", path.display());
-        return ExitCode::from(EXIT_USAGE);
+        return Err(ExitCode::from(EXIT_USAGE));
     }
-    let store = match Store::open(&path).await {
+    Store::open(&path).await.map_err(|e| {
+        eprintln!("opsdeck: {e}");
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+pub async fn audit(cli: &Cli, cmd: &AuditCmd) -> ExitCode {
+    let store = match existing_store(cli).await {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("opsdeck: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(code) => return code,
     };
     let code = match cmd {
         AuditCmd::Verify => match store.verify_audit().await {

@@ -3,9 +3,11 @@
 pub mod actions;
 pub mod app;
 pub mod backends;
+pub mod checklist_io;
 pub mod cli;
 pub mod config;
 pub mod headless;
+pub mod headless_incident;
 pub mod identity;
 pub mod logging;
 pub mod runbook;

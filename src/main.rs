@@ -28,6 +28,7 @@ fn main() -> ExitCode {
             }
             Some(Cmd::Audit { command }) => headless::audit(&cli, command).await,
             Some(Cmd::Check { runbook, format }) => headless::check(&cli, runbook, *format).await,
+            Some(Cmd::Incident { command }) => opsdeck::headless_incident::run(&cli, command).await,
             None => tui(&cli).await,
         }
     })
@@ -75,6 +76,10 @@ async fn tui(cli: &Cli) -> ExitCode {
         docker: loaded.config.docker.clone(),
         postgres: loaded.config.postgres.clone(),
         alertmanager: loaded.config.alertmanager.clone(),
+        checklist: opsdeck::checklist_io::ChecklistIo {
+            reports_dir: opsdeck::checklist_io::reports_dir(&state_path),
+            config: std::sync::Arc::new(loaded.config.clone()),
+        },
     };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;

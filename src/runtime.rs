@@ -31,6 +31,8 @@ pub struct RunOptions {
     pub postgres: Vec<crate::config::PostgresConfig>,
     /// Alertmanagers, for acknowledge and expire.
     pub alertmanager: Vec<crate::config::AlertmanagerConfig>,
+    /// Runbooks, checks and reports.
+    pub checklist: crate::checklist_io::ChecklistIo,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -44,6 +46,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         docker,
         postgres,
         alertmanager,
+        checklist,
     } = opts;
     let alertmanager = std::sync::Arc::new(alertmanager);
     let docker = std::sync::Arc::new(docker);
@@ -53,6 +56,10 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     restore_ui_settings(&store, &mut state).await;
     let acks = store.acks_since(ack_history_start()).await.map_err(|e| e.to_string());
     update(&mut state, Msg::AcksLoaded(acks));
+    // Open checklist sessions are offered at once: a dropped SSH connection
+    // comes back to where it was.
+    let loaded = crate::checklist_io::load(&store, &checklist).await;
+    update(&mut state, loaded);
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     if let Err(e) = store.append_audit(&identity, open).await {
         // Without an audit trail nothing may be changed: fall back to read-only.
@@ -130,6 +137,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             stats_watch: &stats_watch,
             wakes: &wakes,
             alertmanager: &alertmanager,
+            checklist: &checklist,
         };
         if execute(commands, &mut guard, &mut state, &ctx, &mut followers) || state.quit {
             break why.unwrap_or("quit");
@@ -200,6 +208,7 @@ struct Effects<'a> {
     stats_watch: &'a StatsWatchers,
     wakes: &'a Wakes,
     alertmanager: &'a std::sync::Arc<Vec<crate::config::AlertmanagerConfig>>,
+    checklist: &'a crate::checklist_io::ChecklistIo,
 }
 
 type Wakes = std::sync::Arc<HashMap<backends::BackendId, std::sync::Arc<tokio::sync::Notify>>>;
@@ -390,6 +399,58 @@ fn execute(
                     let done = crate::actions::expire_silences(&store, &who, &sources, &source, &ids).await;
                     wake(&wakes, backends::BackendKind::Alertmanager, &source);
                     let _ = tx.send(done).await;
+                });
+            }
+            Command::StartSession {
+                runbook,
+                title,
+                severity,
+            } => {
+                let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let done = crate::checklist_io::start(&store, &who, &runbook, &title, severity).await;
+                    let _ = tx.send(done).await;
+                });
+            }
+            Command::OpenSession { id } => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(crate::checklist_io::open(&store, &id).await).await;
+                });
+            }
+            Command::RecordEvent { session, event } => {
+                let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    for m in crate::checklist_io::record(&store, &who, &session, event).await {
+                        let _ = tx.send(m).await;
+                    }
+                });
+            }
+            Command::RunChecks {
+                session,
+                checks,
+                auto_tick,
+            } => {
+                let (store, who, io, tx) = (store.clone(), fx.who.clone(), fx.checklist.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    for m in crate::checklist_io::run_checks(&store, &who, &io, &session, checks, auto_tick).await {
+                        let _ = tx.send(m).await;
+                    }
+                });
+            }
+            Command::LoadTimeline { since } => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let entries = store.audit_entries(Some(since)).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::TimelineLoaded(entries)).await;
+                });
+            }
+            Command::WriteReport { session } => {
+                let (store, io, tx) = (store.clone(), fx.checklist.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx
+                        .send(crate::checklist_io::write_report(&store, &io, &session).await)
+                        .await;
                 });
             }
             Command::Quit => stop = true,

@@ -6,12 +6,13 @@
 mod common;
 
 use common::alertmanager::{post_alert, PrivateAlertmanager};
+use common::tmux::Tmux;
 use opsdeck::app::{update, BackendStatus, Freshness, Msg, State};
 use opsdeck::backends::{self, BackendReport, Target};
 use opsdeck::config::keymap::Keymap;
 use opsdeck::config::Config;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -256,106 +257,6 @@ async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
 
 // ------------------------------------------------------------ in tmux
 
-/// A private tmux server (own socket) running one opsdeck, as in tests/tui.rs.
-struct Tmux {
-    dir: tempfile::TempDir,
-    socket: PathBuf,
-}
-
-impl Tmux {
-    fn start(dir: tempfile::TempDir, args: &[&str], width: u16, height: u16) -> Self {
-        let socket = dir.path().join("tmux.sock");
-        let conf = dir.path().join("tmux.conf");
-        std::fs::write(
-            &conf,
-            "set -g remain-on-exit on\nset -g default-terminal tmux-256color\n",
-        )
-        .expect("tmux.conf");
-        let mut cmd = format!("env HOME={} {}", dir.path().display(), env!("CARGO_BIN_EXE_opsdeck"));
-        for a in args {
-            cmd.push_str(&format!(" '{a}'"));
-        }
-        cmd.push_str(&format!("; echo $? > {}", dir.path().join("exit-code").display()));
-        let t = Self { dir, socket };
-        let out = t.tmux(&[
-            "-f",
-            conf.to_str().expect("path"),
-            "new-session",
-            "-d",
-            "-s",
-            "od",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (Debian package tmux; tests/run.sh installs it)")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "od"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "od"];
-        args.extend_from_slice(keys);
-        assert!(self.tmux(&args).status.success());
-    }
-
-    /// Wait until the screen satisfies `pred`, at most `limit` after `since`;
-    /// the screen and the time since `since`. Fails with the screen.
-    fn wait_for(&self, what: &str, since: Instant, limit: Duration, pred: impl Fn(&str) -> bool) -> (String, Duration) {
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return (screen, since.elapsed());
-            }
-            assert!(
-                since.elapsed() < limit,
-                "not within {limit:?}: {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn wait_dead(&self) -> i32 {
-        let file = self.dir.path().join("exit-code");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(code) = std::fs::read_to_string(&file).ok().and_then(|c| c.trim().parse().ok()) {
-                return code;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "opsdeck did not exit; screen:\n{}",
-                self.capture()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
 /// What opsdeck says about a backend that timed out, whichever bound fired
 /// first (reqwest's own timeout or the poll's): one wording.
 const TIMED_OUT: &str = "no answer within 1s";
@@ -410,12 +311,12 @@ async fn hanging_alertmanager_times_out_while_the_other_lists_and_keys_work() {
     .map(String::from);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let started = Instant::now();
-    let t = Tmux::start(dir, &args, 120, 40);
+    let t = Tmux::start_in(dir, &args, &[], 120, 40);
 
     // The dashboard: within the timeout and a second of starting, the hung
     // Alertmanager is down (header and Alerts tile) while the real one's
     // alert is listed.
-    let (screen, took) = t.wait_for(
+    let (screen, took) = t.wait_until(
         "hung shown down, am's alert listed",
         started,
         Duration::from_secs(2),
@@ -434,7 +335,7 @@ async fn hanging_alertmanager_times_out_while_the_other_lists_and_keys_work() {
     // opsdeck's own alert for the hung one.
     let pressed = Instant::now();
     t.keys(&["3"]);
-    let (screen, took) = t.wait_for("the Alerts pane", pressed, Duration::from_secs(1), |s| {
+    let (screen, took) = t.wait_until("the Alerts pane", pressed, Duration::from_secs(1), |s| {
         s.contains("┏ 3 Alerts") && s.contains("SEVERITY") && !s.contains("1 Services")
     });
     eprintln!("Alerts pane {took:?} after the key");
@@ -471,13 +372,13 @@ async fn hanging_alertmanager_times_out_while_the_other_lists_and_keys_work() {
     // Help opens and closes over the pane while hung keeps timing out.
     let pressed = Instant::now();
     t.keys(&["?"]);
-    let (_, took) = t.wait_for("help open", pressed, Duration::from_secs(1), |s| {
+    let (_, took) = t.wait_until("help open", pressed, Duration::from_secs(1), |s| {
         s.contains("Keys (esc closes)")
     });
     eprintln!("help {took:?} after the key");
     let pressed = Instant::now();
     t.keys(&["Escape"]);
-    let (screen, took) = t.wait_for("help closed", pressed, Duration::from_secs(1), |s| {
+    let (screen, took) = t.wait_until("help closed", pressed, Duration::from_secs(1), |s| {
         !s.contains("Keys (esc closes)") && s.contains("ReplicaLagging")
     });
     assert!(down_line(&screen, "hung").is_some(), "{screen}");
@@ -486,7 +387,7 @@ async fn hanging_alertmanager_times_out_while_the_other_lists_and_keys_work() {
     // Back to the dashboard, and quit.
     let pressed = Instant::now();
     t.keys(&["0"]);
-    t.wait_for("the dashboard", pressed, Duration::from_secs(1), |s| {
+    t.wait_until("the dashboard", pressed, Duration::from_secs(1), |s| {
         s.contains("1 Services") && s.contains("5 Checklist")
     });
     t.keys(&["q"]);

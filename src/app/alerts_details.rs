@@ -37,7 +37,15 @@ pub fn open_details(state: &mut State) {
         rows.push(field("generator", a.generator_url.clone()));
     }
     if let Some(id) = runbook_of(&a) {
-        rows.push(field("runbook", id));
+        let known = state.checklist.runbook(&id).is_some();
+        rows.push(field(
+            "runbook",
+            if known {
+                format!("{id} (R starts its checklist)")
+            } else {
+                format!("{id} (not loaded)")
+            },
+        ));
     }
     rows.push(Row::Section("labels".into()));
     rows.extend(a.labels.iter().map(|(k, v)| field(k, v.clone())));

@@ -3,8 +3,10 @@
 
 mod alerts;
 mod alerts_ack;
-mod alerts_details;
+pub(crate) mod alerts_details;
+pub mod checklist;
 mod database;
+mod editor;
 mod input;
 mod logs;
 pub mod own_alerts;
@@ -16,7 +18,9 @@ mod update_logs;
 
 pub use alerts::{AckInfo, AlertGroup, AlertLine, AlertsFilter, AlertsView, Sourced};
 pub use alerts_ack::{AckDialog, AckField};
+pub use checklist::{ChecklistView, EditPurpose};
 pub use database::SignalRequest;
+pub use editor::TextEditor;
 pub use logs::LogView;
 pub use pane::PaneId;
 pub use services::{ServiceRow, ServicesView, SortKey, NO_PROJECT};
@@ -58,6 +62,26 @@ pub enum Msg {
     AcksLoaded(Result<Vec<crate::store::AckRecord>, String>),
     /// An acknowledgement that is now on Alertmanager and in the store.
     Acked(crate::store::AckRecord),
+    /// Runbooks (built-in and from `[runbooks] dirs`) and recent sessions, at start.
+    ChecklistLoaded {
+        runbooks: Vec<crate::runbook::Runbook>,
+        errors: Vec<String>,
+        sessions: Vec<(crate::runbook::session::SessionMeta, String)>,
+    },
+    /// A session started or read back from the store.
+    SessionOpened(Box<crate::runbook::session::Session>),
+    /// An event the store has committed.
+    SessionEvent {
+        session: String,
+        event: crate::runbook::session::Event,
+    },
+    /// Check results that could not be recorded.
+    ChecksFailed {
+        steps: Vec<String>,
+        error: String,
+    },
+    /// Other panes' audit entries since a session started, for its timeline.
+    TimelineLoaded(Result<Vec<AuditEntry>, String>),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
 }
@@ -136,6 +160,36 @@ pub enum Command {
     WatchStats {
         host: String,
         ids: Vec<String>,
+    },
+    /// Start a checklist session of `runbook` (stored before it is shown).
+    StartSession {
+        runbook: Box<crate::runbook::Runbook>,
+        title: String,
+        severity: Option<String>,
+    },
+    /// Read a session back whole.
+    OpenSession {
+        id: String,
+    },
+    /// Commit one event to a session (and the audit log), then show it.
+    RecordEvent {
+        session: String,
+        event: crate::runbook::session::Event,
+    },
+    /// Evaluate these steps' checks and record the results; with
+    /// `auto_tick` a step whose check passes is ticked as verified.
+    RunChecks {
+        session: String,
+        checks: Vec<(String, crate::runbook::Check)>,
+        auto_tick: bool,
+    },
+    /// Audit entries since `since`, for a session's timeline.
+    LoadTimeline {
+        since: DateTime<Utc>,
+    },
+    /// Write a session's report (Markdown) to a file.
+    WriteReport {
+        session: String,
     },
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,

@@ -46,6 +46,8 @@ pub enum Overlay {
     },
     /// Acknowledge alerts: a comment and a duration.
     Ack(super::AckDialog),
+    /// Text to write: a note, a reason, a resolution, a session title.
+    Editor(Box<super::TextEditor>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -202,6 +204,8 @@ pub struct State {
     pub hide_silenced: bool,
     /// Alerts: grouping, folds and first-seen times.
     pub alerts_view: super::AlertsView,
+    /// Checklist: runbooks, sessions, the session on screen.
+    pub checklist: super::ChecklistView,
     /// Acknowledgements made from opsdeck (both kinds), oldest first.
     pub acks: Vec<crate::store::AckRecord>,
     /// Alerts: response times and the bell.
@@ -248,6 +252,7 @@ impl State {
             hide_silenced: false,
             alerts_view: Default::default(),
             acks: Vec::new(),
+            checklist: Default::default(),
             critical_seen: Default::default(),
             logs: None,
             next_session: 0,
@@ -268,7 +273,7 @@ impl State {
             PaneId::Database => self.db_sessions().len(),
             PaneId::Alerts => self.alert_lines().len(),
             PaneId::Access => self.setup.access_sources.len(),
-            PaneId::Checklist => 0,
+            PaneId::Checklist => self.checklist_rows(),
         }
     }
 }

@@ -99,6 +99,40 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 vec![Command::Bell]
             }
         }
+        Msg::ChecklistLoaded {
+            runbooks,
+            errors,
+            sessions,
+        } => {
+            state.checklist.runbooks = runbooks;
+            state.checklist.sessions = sessions;
+            if !errors.is_empty() {
+                set_status(
+                    state,
+                    Level::Warn,
+                    format!("runbooks not loaded: {}", errors.join("; ")),
+                );
+            }
+            state.checklist.load_errors = errors;
+            super::checklist::offer_open_sessions(state);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::SessionOpened(session) => super::checklist::on_session_opened(state, *session),
+        Msg::SessionEvent { session, event } => super::checklist::on_event(state, session, event),
+        Msg::ChecksFailed { steps, error } => {
+            super::checklist::on_checks_failed(state, &steps, &error);
+            vec![Command::Bell]
+        }
+        Msg::TimelineLoaded(Ok(entries)) => {
+            state.checklist.timeline = entries.into_iter().filter(|e| e.pane != "checklist").collect();
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::TimelineLoaded(Err(e)) => {
+            set_status(state, Level::Error, format!("timeline: {e}"));
+            Vec::new()
+        }
         Msg::Shutdown(_) => {
             state.quit = true;
             vec![Command::Quit]
@@ -175,6 +209,7 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         }) => return on_justified_confirm_key(state, ev, on_yes, reason),
         Some(Overlay::Confirm { on_yes, .. }) => return on_confirm_key(state, ev, on_yes),
         Some(Overlay::Ack(dialog)) => return super::alerts_ack::on_ack_key(state, ev, dialog),
+        Some(Overlay::Editor(editor)) => return super::editor::on_key(state, ev, editor),
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
         Some(_) => return on_overlay_key(state, key),
         None => {}
@@ -253,6 +288,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
                     keeping_selection(state, |s| s.services_filter = None);
                 } else if state.view == View::Zoom(PaneId::Alerts) && state.alerts_filter.text.is_some() {
                     state.alerts_filter.set(None);
+                } else if state.view == View::Zoom(PaneId::Checklist) && state.checklist.active.is_some() {
+                    super::checklist::leave(state);
                 } else {
                     state.view = View::Dashboard;
                 }
@@ -274,6 +311,12 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             }
         }
         Action::Redraw => return vec![Command::ClearScreen],
+        Action::Checklist(c) if state.view == View::Zoom(PaneId::Checklist) => {
+            return super::checklist::on_action(state, c)
+        }
+        Action::Checklist(_) => {}
+        Action::AlertRunbook if state.view == View::Zoom(PaneId::Alerts) => super::checklist::start_from_alert(state),
+        Action::AlertRunbook => {}
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
         Action::Details if state.view == View::Zoom(PaneId::Database) => super::database::open_details(state),
@@ -529,6 +572,15 @@ fn move_selection(state: &mut State, action: Action) {
 }
 
 fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
+    // An alert's details offer its runbook: the key that starts it works here too.
+    if state.view == View::Zoom(PaneId::Alerts) && matches!(state.overlay, Some(Overlay::Details { .. })) {
+        let scopes = [Scope::Pane(PaneId::Alerts)];
+        if state.keymap.lookup(&scopes, std::slice::from_ref(&key)) == Lookup::Action(Action::AlertRunbook) {
+            state.overlay = None;
+            super::checklist::start_from_alert(state);
+            return Vec::new();
+        }
+    }
     let action = match state.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
         Lookup::Action(a) => Some(a),
         _ => None,

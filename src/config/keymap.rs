@@ -72,6 +72,9 @@ pub enum Action {
     ExpireSilence,
     /// Alerts: show or hide silenced and inhibited alerts.
     ToggleSilenced,
+    /// Alerts: start the checklist of the runbook the selected alert names.
+    AlertRunbook,
+    Checklist(super::keymap_checklist::ChecklistAction),
 }
 
 impl Action {
@@ -121,7 +124,9 @@ impl Action {
             Action::Acknowledge,
             Action::ExpireSilence,
             Action::ToggleSilenced,
+            Action::AlertRunbook,
         ]);
+        v.extend(super::keymap_checklist::ChecklistAction::ALL.map(Action::Checklist));
         v
     }
 
@@ -168,6 +173,8 @@ impl Action {
             Action::Acknowledge => "alert.ack".into(),
             Action::ExpireSilence => "alert.expire".into(),
             Action::ToggleSilenced => "alerts.silenced".into(),
+            Action::AlertRunbook => "alert.runbook".into(),
+            Action::Checklist(c) => c.name().into(),
         }
     }
 
@@ -215,6 +222,8 @@ impl Action {
             Action::Acknowledge => "ack".into(),
             Action::ExpireSilence => "expire".into(),
             Action::ToggleSilenced => "silenced".into(),
+            Action::AlertRunbook => "runbook".into(),
+            Action::Checklist(c) => c.label().into(),
         }
     }
 
@@ -264,6 +273,8 @@ impl Action {
             Action::Acknowledge => "Acknowledge: silence exactly this alert's labels for ack_duration (asks a comment)".into(),
             Action::ExpireSilence => "Expire the silences holding the selected alert (asks first)".into(),
             Action::ToggleSilenced => "Show or hide silenced and inhibited alerts".into(),
+            Action::AlertRunbook => "Start the checklist of the runbook the selected alert names".into(),
+            Action::Checklist(c) => c.help().into(),
         }
     }
 

@@ -10,7 +10,10 @@ mod checks_http;
 mod checks_postgres;
 pub mod evidence;
 pub mod find;
+pub mod load;
 pub mod model;
 pub mod report;
+pub mod session;
+pub mod session_report;
 
 pub use model::{Check, CheckResult, Kind, Phase, Runbook, Step};

@@ -3,6 +3,7 @@
 
 pub mod acks;
 pub mod audit;
+pub mod sessions;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::path::{Path, PathBuf};

@@ -31,7 +31,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// The actions worth showing in this context, most useful first.
 fn wanted(state: &State) -> Vec<Action> {
     match (&state.overlay, state.view) {
-        (Some(Overlay::Palette { .. } | Overlay::Confirm { .. } | Overlay::Ack(_)), _) => Vec::new(),
+        (Some(Overlay::Palette { .. } | Overlay::Confirm { .. } | Overlay::Ack(_) | Overlay::Editor(_)), _) => {
+            Vec::new()
+        }
         (Some(_), _) => vec![Action::MoveDown, Action::MoveUp, Action::Back],
         (None, View::Dashboard) => vec![
             Action::Open,
@@ -79,6 +81,17 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Help,
             Action::Quit,
         ],
+        (None, View::Zoom(PaneId::Checklist)) => {
+            use crate::config::keymap_checklist::ChecklistAction as C;
+            let mut v = vec![Action::MoveDown, Action::MoveUp];
+            if state.checklist.active.is_some() {
+                v.extend([C::Run, C::Tick, C::Note, C::Skip, C::Timeline, C::Report, C::Close].map(Action::Checklist));
+            } else {
+                v.extend([C::Run, C::New].map(Action::Checklist));
+            }
+            v.extend([Action::Back, Action::Help, Action::Quit]);
+            v
+        }
         (None, View::Zoom(PaneId::Alerts)) => vec![
             Action::MoveDown,
             Action::MoveUp,
@@ -120,6 +133,14 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
                 " type the reason  enter confirm  esc cancel",
                 theme.style(Role::Warn),
             ))
+        }
+        Some(Overlay::Editor(ref e)) => {
+            let keys = if e.single_line() {
+                " enter save  esc cancel"
+            } else {
+                " ctrl+s save  enter new line  esc cancel"
+            };
+            return Line::from(Span::styled(keys, theme.style(Role::Warn)));
         }
         Some(Overlay::Ack(_)) => {
             return Line::from(Span::styled(

@@ -52,6 +52,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::Palette { input, selected }) => overlay::palette(frame, body, theme, input, *selected),
         Some(Overlay::AuditLog { entries, scroll }) => overlay::audit(frame, body, theme, entries.as_ref(), *scroll),
         Some(Overlay::Ack(dialog)) => overlay::ack(frame, body, theme, dialog),
+        Some(Overlay::Editor(editor)) => overlay::editor(frame, body, state, theme, editor),
         None => {}
     }
 }
@@ -131,7 +132,8 @@ fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pan
         },
         PaneId::Database => database::full(frame, area, state, theme),
         PaneId::Alerts => alerts::full(frame, area, state, theme),
-        PaneId::Access | PaneId::Checklist => {
+        PaneId::Checklist => checklist::full(frame, area, state, theme),
+        PaneId::Access => {
             let (status, lines) = pane_summary(state, theme, pane, usize::from(area.width.saturating_sub(2)));
             let block = pane_block(state, theme, pane, status);
             frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);

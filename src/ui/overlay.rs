@@ -140,6 +140,37 @@ pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::Ac
     frame.render_widget(Paragraph::new(text).block(block), rect);
 }
 
+/// A text editor dialog: its title, the text area, and how to save.
+pub fn editor(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, editor: &crate::app::TextEditor) {
+    use crate::app::EditPurpose;
+    let rect = centered(area, 80, 50);
+    frame.render_widget(Clear, rect);
+    let (extra, keys) = match &editor.purpose {
+        EditPurpose::NewSession { runbook, severity } => {
+            let severities = state
+                .checklist
+                .runbook(runbook)
+                .map(|r| r.severities.clone())
+                .unwrap_or_default();
+            let sev = match severities.get(*severity) {
+                Some(s) => format!("severity {s} (tab: {})", severities.join(" ")),
+                None => "no severity levels in this runbook".to_string(),
+            };
+            (Some(sev), " enter start   esc cancel ")
+        }
+        _ => (None, " ctrl+s save   enter new line   esc cancel "),
+    };
+    let block = boxed(&editor.title, theme).title_bottom(Span::styled(keys, theme.style(Role::Muted)));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [info, text] =
+        Layout::vertical([Constraint::Length(u16::from(extra.is_some())), Constraint::Min(1)]).areas(inner);
+    if let Some(extra) = extra {
+        frame.render_widget(Paragraph::new(Span::styled(extra, theme.style(Role::Info))), info);
+    }
+    frame.render_widget(&editor.area, text);
+}
+
 /// Container details: section heads in the title style, then label/value rows.
 pub fn details(
     frame: &mut Frame,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod alertmanager;
+pub mod tmux;
 
 fn var(name: &str) -> String {
     match std::env::var(name) {

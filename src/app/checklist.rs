@@ -1,0 +1,532 @@
+//! The Checklist pane: the runbooks and sessions to pick from, the session
+//! being worked through, and what each key does to it. Nothing here is shown
+//! as done before the store has it: keys ask for `Command`s, and the events
+//! come back as `Msg::SessionEvent` once committed.
+
+use super::update::set_status;
+use super::{Command, Level, Overlay, PaneId, State};
+use crate::config::keymap_checklist::ChecklistAction;
+use crate::runbook::session::{Event, EventKind, Session, SessionMeta, StepState};
+use crate::runbook::{Check, Runbook};
+
+/// What the pane knows: runbooks, recent sessions, the one open on screen.
+#[derive(Debug, Clone, Default)]
+pub struct ChecklistView {
+    /// Built-in and configured runbooks, by id.
+    pub runbooks: Vec<Runbook>,
+    /// Runbook files that could not be read, with file and line.
+    pub load_errors: Vec<String>,
+    /// Recent sessions (open ones first) with their runbook id.
+    pub sessions: Vec<(SessionMeta, String)>,
+    /// The session on screen.
+    pub active: Option<Session>,
+    /// The timeline instead of the steps.
+    pub show_timeline: bool,
+    /// Entries of the audit log from other panes while the session is open.
+    pub timeline: Vec<crate::store::AuditEntry>,
+    /// Steps whose check is running now.
+    pub running: std::collections::BTreeSet<String>,
+    /// The open sessions were offered at start (once).
+    pub offered: bool,
+}
+
+/// One line of the list shown when no session is on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListLine<'a> {
+    Session(&'a SessionMeta, &'a str),
+    Runbook(&'a Runbook),
+}
+
+/// One line of a session on screen: its head, a phase, or a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionLine<'a> {
+    Head,
+    Phase(usize),
+    Step(usize, &'a crate::runbook::Step),
+}
+
+/// Which text an editor dialog is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditPurpose {
+    /// A new session of this runbook: the text is its title; `severity`
+    /// indexes the runbook's severities.
+    NewSession {
+        runbook: String,
+        severity: usize,
+    },
+    Note {
+        step: Option<String>,
+    },
+    Skip {
+        step: String,
+    },
+    Fail {
+        step: String,
+    },
+    Close,
+}
+
+impl ChecklistView {
+    pub fn list_lines(&self) -> Vec<ListLine<'_>> {
+        let mut lines: Vec<ListLine<'_>> = self
+            .sessions
+            .iter()
+            .filter(|(m, _)| m.is_open())
+            .map(|(m, r)| ListLine::Session(m, r))
+            .collect();
+        lines.extend(self.runbooks.iter().map(ListLine::Runbook));
+        lines
+    }
+
+    pub fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.runbooks.iter().find(|r| r.id == id)
+    }
+}
+
+/// The lines of a session: the head (for session notes), then each phase
+/// followed by its steps.
+pub fn session_lines(session: &Session) -> Vec<SessionLine<'_>> {
+    let mut lines = vec![SessionLine::Head];
+    for (i, phase) in session.runbook.phases.iter().enumerate() {
+        lines.push(SessionLine::Phase(i));
+        lines.extend(phase.steps.iter().map(|s| SessionLine::Step(i, s)));
+    }
+    lines
+}
+
+impl State {
+    /// Lines in the Checklist pane, for the selection.
+    pub fn checklist_rows(&self) -> usize {
+        match &self.checklist.active {
+            Some(s) if self.checklist.show_timeline => s.events.len() + self.checklist.timeline.len(),
+            Some(s) => session_lines(s).len(),
+            None => self.checklist.list_lines().len(),
+        }
+    }
+
+    fn selected_step(&self) -> Option<(&Session, &crate::runbook::Step)> {
+        let s = self.checklist.active.as_ref()?;
+        match session_lines(s)
+            .into_iter()
+            .nth(self.selection[PaneId::Checklist.index()])?
+        {
+            SessionLine::Step(_, step) => Some((s, step)),
+            _ => None,
+        }
+    }
+}
+
+/// A key bound to a Checklist action.
+pub fn on_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
+    if state.checklist.active.is_none() {
+        return on_list_action(state, action);
+    }
+    match action {
+        ChecklistAction::New => {
+            state.checklist.show_timeline = false;
+            leave(state);
+            Vec::new()
+        }
+        ChecklistAction::Run => run_selected_check(state),
+        ChecklistAction::Tick => tick(state),
+        ChecklistAction::Skip | ChecklistAction::Fail | ChecklistAction::Note => ask_text(state, action),
+        ChecklistAction::RecheckPhase => recheck_phase(state),
+        ChecklistAction::Timeline => {
+            state.checklist.show_timeline = !state.checklist.show_timeline;
+            state.selection[PaneId::Checklist.index()] = 0;
+            let since = state.checklist.active.as_ref().map(|s| s.meta.started_at);
+            match since {
+                Some(since) if state.checklist.show_timeline => vec![Command::LoadTimeline { since }],
+                _ => Vec::new(),
+            }
+        }
+        ChecklistAction::Report => match &state.checklist.active {
+            Some(s) => vec![Command::WriteReport {
+                session: s.meta.id.clone(),
+            }],
+            None => Vec::new(),
+        },
+        ChecklistAction::Close => ask_text(state, action),
+    }
+}
+
+/// Esc in a session: from the timeline back to the steps, from the steps
+/// back to the list (the session stays open).
+pub fn leave(state: &mut State) {
+    if state.checklist.show_timeline {
+        state.checklist.show_timeline = false;
+    } else {
+        state.checklist.active = None;
+    }
+    state.selection[PaneId::Checklist.index()] = 0;
+}
+
+/// On the list of sessions and runbooks: open a session, or start one.
+fn on_list_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
+    let sel = state.selection[PaneId::Checklist.index()];
+    let picked = state.checklist.list_lines().into_iter().nth(sel).map(|l| match l {
+        ListLine::Session(m, _) => Err(m.id.clone()),
+        ListLine::Runbook(r) => Ok(r.id.clone()),
+    });
+    match (action, picked) {
+        (ChecklistAction::Run, Some(Err(session))) => vec![Command::OpenSession { id: session }],
+        (ChecklistAction::Run | ChecklistAction::New, Some(Ok(runbook))) => {
+            ask_new_session(state, &runbook);
+            Vec::new()
+        }
+        (ChecklistAction::New, _) => {
+            set_status(
+                state,
+                Level::Info,
+                "select a runbook to start (below the open sessions)",
+            );
+            Vec::new()
+        }
+        (_, None) => {
+            set_status(
+                state,
+                Level::Warn,
+                "no runbook: add [runbooks] dirs, or use the built-in ones",
+            );
+            Vec::new()
+        }
+        _ => {
+            set_status(state, Level::Info, "open a session first (enter)");
+            Vec::new()
+        }
+    }
+}
+
+/// Start a session of `runbook`: asks for a title; tab picks the severity.
+pub fn ask_new_session(state: &mut State, runbook: &str) {
+    let Some(r) = state.checklist.runbook(runbook) else {
+        set_status(state, Level::Warn, format!("no runbook {runbook}"));
+        return;
+    };
+    if state.read_only {
+        set_status(state, Level::Warn, "refused: opsdeck runs read-only");
+        return;
+    }
+    let title = format!("New {} session: {}", r.kind.label(), r.title);
+    let mut editor = super::TextEditor::new(
+        title,
+        EditPurpose::NewSession {
+            runbook: runbook.to_string(),
+            severity: 0,
+        },
+        "",
+    );
+    editor
+        .area
+        .set_placeholder_text(format!("a title (enter alone: \"{}\")", r.title));
+    state.overlay = Some(Overlay::Editor(Box::new(editor)));
+}
+
+/// R on an alert that names a runbook: the new-session dialog for it, the
+/// title taken from the alert.
+pub fn start_from_alert(state: &mut State) {
+    let Some((_, alert)) = state.selected_alert() else {
+        set_status(state, Level::Warn, "no alert selected");
+        return;
+    };
+    let Some(id) = super::alerts_details::runbook_of(&alert) else {
+        set_status(
+            state,
+            Level::Info,
+            format!("{} names no runbook (annotation runbook or runbook_url)", alert.name),
+        );
+        return;
+    };
+    if state.checklist.runbook(&id).is_none() {
+        set_status(
+            state,
+            Level::Warn,
+            format!("{} names the runbook {id}, which is not loaded", alert.name),
+        );
+        return;
+    }
+    state.focus = PaneId::Checklist;
+    state.view = super::View::Zoom(PaneId::Checklist);
+    ask_new_session(state, &id);
+    // The alert's name and instance make a title the timeline can be read by.
+    if let Some(Overlay::Editor(editor)) = &mut state.overlay {
+        let title = if alert.instance.is_empty() {
+            alert.name.clone()
+        } else {
+            format!("{} on {}", alert.name, alert.instance)
+        };
+        editor.area.insert_str(title);
+    }
+}
+
+/// A draft event by the operator, now.
+fn event(state: &State, step: Option<&str>, what: EventKind) -> Event {
+    Event {
+        at: state.now,
+        operator: state.identity.operator.clone(),
+        step: step.map(String::from),
+        what,
+    }
+}
+
+fn record(state: &mut State, step: Option<&str>, what: EventKind) -> Vec<Command> {
+    let Some(s) = &state.checklist.active else {
+        return Vec::new();
+    };
+    if state.read_only {
+        set_status(state, Level::Warn, "refused: opsdeck runs read-only");
+        return Vec::new();
+    }
+    let session = s.meta.id.clone();
+    let event = event(state, step, what);
+    vec![Command::RecordEvent { session, event }]
+}
+
+/// Space: a pending step is ticked (once its note is written, when one is
+/// required); a settled one goes back to pending.
+fn tick(state: &mut State) -> Vec<Command> {
+    let Some((session, step)) = state.selected_step() else {
+        set_status(state, Level::Info, "select a step to tick");
+        return Vec::new();
+    };
+    let id = step.id.clone();
+    let what = match session.step_state(&id) {
+        StepState::Pending if step.requires_note && session.notes(Some(&id)).next().is_none() => {
+            set_status(state, Level::Warn, "this step needs evidence first: i writes a note");
+            return Vec::new();
+        }
+        StepState::Pending => EventKind::Done { verified: false },
+        _ => EventKind::Reopened,
+    };
+    record(state, Some(&id), what)
+}
+
+fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
+    let step = state.selected_step().map(|(_, s)| (s.id.clone(), s.title.clone()));
+    let (title, purpose) = match (action, step) {
+        (ChecklistAction::Note, Some((id, t))) => (format!("Note on: {t}"), EditPurpose::Note { step: Some(id) }),
+        (ChecklistAction::Note, None) => ("Note on the session".to_string(), EditPurpose::Note { step: None }),
+        (ChecklistAction::Skip, Some((id, t))) => (format!("Skip: {t} — why?"), EditPurpose::Skip { step: id }),
+        (ChecklistAction::Fail, Some((id, t))) => {
+            (format!("Failed: {t} — what happened?"), EditPurpose::Fail { step: id })
+        }
+        (ChecklistAction::Close, _) => ("Close the session: resolution summary".to_string(), EditPurpose::Close),
+        _ => {
+            set_status(state, Level::Info, "select a step");
+            return Vec::new();
+        }
+    };
+    if state.read_only {
+        set_status(state, Level::Warn, "refused: opsdeck runs read-only");
+        return Vec::new();
+    }
+    state.overlay = Some(Overlay::Editor(Box::new(super::TextEditor::new(title, purpose, ""))));
+    Vec::new()
+}
+
+/// The editor was saved: what its text becomes.
+pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> Vec<Command> {
+    let text = text.trim().to_string();
+    if let EditPurpose::NewSession { runbook, severity } = purpose {
+        let Some(r) = state.checklist.runbook(&runbook).cloned() else {
+            return Vec::new();
+        };
+        let severity = r.severities.get(severity).cloned();
+        let title = if text.is_empty() { r.title.clone() } else { text };
+        return vec![Command::StartSession {
+            runbook: Box::new(r),
+            title,
+            severity,
+        }];
+    }
+    if text.is_empty() {
+        set_status(state, Level::Warn, "nothing written: nothing recorded");
+        return Vec::new();
+    }
+    match purpose {
+        EditPurpose::Note { step } => record(state, step.as_deref(), EventKind::Note { text }),
+        EditPurpose::Skip { step } => record(state, Some(&step), EventKind::Skipped { reason: text }),
+        EditPurpose::Fail { step } => record(state, Some(&step), EventKind::Failed { reason: text }),
+        EditPurpose::Close => record(state, None, EventKind::Closed { resolution: text }),
+        EditPurpose::NewSession { .. } => Vec::new(),
+    }
+}
+
+/// Enter in a session: run the selected step's check.
+fn run_selected_check(state: &mut State) -> Vec<Command> {
+    let Some((session, step)) = state.selected_step() else {
+        set_status(state, Level::Info, "select a step with a check");
+        return Vec::new();
+    };
+    let Some(check) = step.check.clone() else {
+        set_status(
+            state,
+            Level::Info,
+            "this step has no automated check: space ticks it by hand",
+        );
+        return Vec::new();
+    };
+    let (id, step_id) = (session.meta.id.clone(), step.id.clone());
+    run_checks(state, id, vec![(step_id, check)], false)
+}
+
+/// R: every check of the current phase again.
+fn recheck_phase(state: &mut State) -> Vec<Command> {
+    let Some(s) = &state.checklist.active else {
+        return Vec::new();
+    };
+    let phase = s.current_phase();
+    let checks: Vec<(String, Check)> = s
+        .runbook
+        .phases
+        .get(phase)
+        .map(|p| {
+            p.steps
+                .iter()
+                .filter_map(|st| Some((st.id.clone(), st.check.clone()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = s.meta.id.clone();
+    run_checks(state, id, checks, false)
+}
+
+fn run_checks(state: &mut State, session: String, checks: Vec<(String, Check)>, auto_tick: bool) -> Vec<Command> {
+    if checks.is_empty() {
+        return Vec::new();
+    }
+    if state.read_only {
+        set_status(
+            state,
+            Level::Warn,
+            "refused: opsdeck runs read-only (results would be recorded)",
+        );
+        return Vec::new();
+    }
+    state.checklist.running.extend(checks.iter().map(|(s, _)| s.clone()));
+    set_status(state, Level::Info, format!("checking {} step(s)…", checks.len()));
+    vec![Command::RunChecks {
+        session,
+        checks,
+        auto_tick,
+    }]
+}
+
+/// The checks of the current phase's pending steps, run when the phase is
+/// reached: a step the systems confirm is ticked by its check.
+fn reach_phase(state: &mut State) -> Vec<Command> {
+    let Some(s) = &state.checklist.active else {
+        return Vec::new();
+    };
+    if !s.meta.is_open() || state.read_only {
+        return Vec::new();
+    }
+    let phase = s.current_phase();
+    let checks: Vec<(String, Check)> = s
+        .runbook
+        .phases
+        .get(phase)
+        .map(|p| {
+            p.steps
+                .iter()
+                .filter(|st| !s.step_state(&st.id).is_settled() && s.last_check(&st.id).is_none())
+                .filter(|st| !state.checklist.running.contains(&st.id))
+                .filter_map(|st| Some((st.id.clone(), st.check.clone()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let id = s.meta.id.clone();
+    run_checks(state, id, checks, true)
+}
+
+/// A session opened (started, resumed, or chosen from the list).
+pub fn on_session_opened(state: &mut State, session: Session) -> Vec<Command> {
+    let id = session.meta.id.clone();
+    if let Some(slot) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == id) {
+        slot.0 = session.meta.clone();
+    } else {
+        state
+            .checklist
+            .sessions
+            .insert(0, (session.meta.clone(), session.runbook.id.clone()));
+    }
+    state.checklist.active = Some(session);
+    state.checklist.show_timeline = false;
+    state.checklist.running.clear();
+    state.focus = PaneId::Checklist;
+    state.view = super::View::Zoom(PaneId::Checklist);
+    // Resume on the first step still to do.
+    let first_pending = state.checklist.active.as_ref().and_then(|s| {
+        session_lines(s)
+            .iter()
+            .position(|l| matches!(l, SessionLine::Step(_, st) if !s.step_state(&st.id).is_settled()))
+    });
+    state.selection[PaneId::Checklist.index()] = first_pending.unwrap_or(0);
+    state.dirty = true;
+    reach_phase(state)
+}
+
+/// An event the store has committed: now it is shown.
+pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command> {
+    state.dirty = true;
+    if let Some(step) = &event.step {
+        if matches!(event.what, EventKind::Check(_)) {
+            state.checklist.running.remove(step);
+        }
+    }
+    if let EventKind::Closed { .. } = event.what {
+        if let Some((m, _)) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == session) {
+            m.closed_at = Some(event.at);
+            m.closed_by = Some(event.operator.clone());
+        }
+    }
+    let Some(s) = state.checklist.active.as_mut().filter(|s| s.meta.id == session) else {
+        return Vec::new();
+    };
+    let phase_before = s.current_phase();
+    if let EventKind::Closed { resolution } = &event.what {
+        s.meta.closed_at = Some(event.at);
+        s.meta.closed_by = Some(event.operator.clone());
+        s.meta.resolution = Some(resolution.clone());
+    }
+    s.events.push(event);
+    if s.current_phase() != phase_before {
+        return reach_phase(state);
+    }
+    Vec::new()
+}
+
+/// Checks that could not be recorded: not running any more.
+pub fn on_checks_failed(state: &mut State, steps: &[String], error: &str) {
+    for s in steps {
+        state.checklist.running.remove(s);
+    }
+    set_status(state, Level::Error, format!("check results NOT recorded: {error}"));
+}
+
+/// At start: offer the open sessions (a dropped SSH connection comes back
+/// to where it was).
+pub fn offer_open_sessions(state: &mut State) {
+    if state.checklist.offered {
+        return;
+    }
+    state.checklist.offered = true;
+    let open: Vec<&SessionMeta> = state
+        .checklist
+        .sessions
+        .iter()
+        .map(|(m, _)| m)
+        .filter(|m| m.is_open())
+        .collect();
+    match open.as_slice() {
+        [] => {}
+        [one] => {
+            let text = format!("open session {} \"{}\": 5, enter resumes it", one.id, one.title);
+            set_status(state, Level::Info, text);
+        }
+        many => {
+            let text = format!("{} open sessions: 5 lists them, enter resumes", many.len());
+            set_status(state, Level::Info, text);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The Checklist pane's side effects: loading runbooks and sessions,
+//! committing events (store first, then the audit log, then the screen),
+//! running checks, the timeline and the report file.
+
+use crate::app::Msg;
+use crate::config::Config;
+use crate::identity::Identity;
+use crate::runbook::checks::{evaluate, CheckContext};
+use crate::runbook::session::{session_id, Event, EventKind, SessionMeta};
+use crate::runbook::{Check, Runbook};
+use crate::store::{AuditRecord, Outcome, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the checklist side effects need from the setup.
+#[derive(Clone)]
+pub struct ChecklistIo {
+    pub config: Arc<Config>,
+    /// Where reports are written.
+    pub reports_dir: PathBuf,
+}
+
+/// Reports go beside the state store, in `reports/`.
+pub fn reports_dir(state_path: &std::path::Path) -> PathBuf {
+    state_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.join("reports"))
+        .unwrap_or_else(|| PathBuf::from("reports"))
+}
+
+/// Sessions listed at start (and after each start): the most recent.
+const RECENT_SESSIONS: usize = 50;
+
+/// Runbooks (built-in and configured) and recent sessions.
+pub async fn load(store: &Store, io: &ChecklistIo) -> Msg {
+    let loaded = crate::runbook::load::load(&io.config);
+    let runbooks = loaded.runbooks.into_iter().map(|r| r.runbook).collect();
+    let mut errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    let sessions = match store.sessions(false).await {
+        Ok(mut s) => {
+            // Open ones first, then the newest.
+            s.sort_by_key(|(m, _)| (m.closed_at.is_some(), std::cmp::Reverse(m.started_at)));
+            s.truncate(RECENT_SESSIONS);
+            s
+        }
+        Err(e) => {
+            errors.push(format!("sessions: {e}"));
+            Vec::new()
+        }
+    };
+    Msg::ChecklistLoaded {
+        runbooks,
+        errors,
+        sessions,
+    }
+}
+
+fn audit(pane_action: &str, session: &str, step: Option<&str>, outcome: Outcome) -> AuditRecord {
+    let target = match step {
+        Some(s) => format!("{session}/{s}"),
+        None => session.to_string(),
+    };
+    AuditRecord::new("checklist", pane_action, outcome).target(target)
+}
+
+/// Start a session: stored (with its runbook) and audited, then shown.
+pub async fn start(store: &Store, who: &Identity, runbook: &Runbook, title: &str, severity: Option<String>) -> Msg {
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
+    let meta = SessionMeta {
+        id: session_id(runbook.kind, now),
+        title: title.to_string(),
+        severity,
+        started_at: now,
+        started_by: who.operator.clone(),
+        closed_at: None,
+        closed_by: None,
+        resolution: None,
+    };
+    match store.create_session(&meta, runbook).await {
+        Ok(session) => {
+            let rec = audit("session.start", &meta.id, None, Outcome::Ok).details(serde_json::json!({
+                "runbook": runbook.id, "title": title, "severity": meta.severity,
+            }));
+            if let Err(e) = store.append_audit(who, rec).await {
+                return Msg::AuditFailed(format!("session {} started, but: {e}", meta.id));
+            }
+            Msg::SessionOpened(Box::new(session))
+        }
+        Err(e) => Msg::ActionDone {
+            ok: false,
+            text: format!("session NOT started: {e}"),
+        },
+    }
+}
+
+pub async fn open(store: &Store, id: &str) -> Msg {
+    match store.session(id).await {
+        Ok(Some(s)) => Msg::SessionOpened(Box::new(s)),
+        Ok(None) => Msg::ActionDone {
+            ok: false,
+            text: format!("no session {id}"),
+        },
+        Err(e) => Msg::ActionDone {
+            ok: false,
+            text: format!("session {id} cannot be read: {e}"),
+        },
+    }
+}
+
+/// The audit action for an event, and what it records besides its target.
+fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
+    match &event.what {
+        EventKind::Started => ("session.start", serde_json::json!({})),
+        EventKind::Done { verified } => ("step.done", serde_json::json!({ "verified": verified })),
+        EventKind::Skipped { reason } => ("step.skip", serde_json::json!({ "reason": reason })),
+        EventKind::Failed { reason } => ("step.fail", serde_json::json!({ "reason": reason })),
+        EventKind::Reopened => ("step.reopen", serde_json::json!({})),
+        EventKind::Check(r) => (
+            "step.check",
+            serde_json::json!({ "passed": r.passed, "observed": r.observed, "evidence_sha256": r.evidence_sha256 }),
+        ),
+        EventKind::Note { text } => ("note", serde_json::json!({ "text": text })),
+        EventKind::Closed { resolution } => ("session.close", serde_json::json!({ "resolution": resolution })),
+    }
+}
+
+/// Commit one event: the session first (what the screen shows), then the
+/// audit log. An event that could not be stored is not shown.
+pub async fn record(store: &Store, who: &Identity, session: &str, event: Event) -> Vec<Msg> {
+    if let Err(e) = store.append_session_event(session, &event).await {
+        return vec![Msg::ActionDone {
+            ok: false,
+            text: format!("NOT recorded: {e}"),
+        }];
+    }
+    let (action, details) = audit_of(&event);
+    let rec = audit(action, session, event.step.as_deref(), Outcome::Ok).details(details);
+    let mut out = vec![Msg::SessionEvent {
+        session: session.to_string(),
+        event,
+    }];
+    if let Err(e) = store.append_audit(who, rec).await {
+        out.push(Msg::AuditFailed(e.to_string()));
+    }
+    out
+}
+
+/// Evaluate checks (at once, each within its timeout), then record each
+/// result; with `auto_tick` a step whose check passes is ticked as verified.
+pub async fn run_checks(
+    store: &Store,
+    who: &Identity,
+    io: &ChecklistIo,
+    session: &str,
+    checks: Vec<(String, Check)>,
+    auto_tick: bool,
+) -> Vec<Msg> {
+    let ctx = CheckContext::new(&io.config);
+    let results = futures::future::join_all(checks.iter().map(|(_, c)| evaluate(c, &ctx))).await;
+    let mut out = Vec::new();
+    for ((step, _), result) in checks.iter().zip(results) {
+        let passed = result.passed;
+        let check = Event {
+            at: result.at,
+            operator: who.operator.clone(),
+            step: Some(step.clone()),
+            what: EventKind::Check(result),
+        };
+        let msgs = record(store, who, session, check).await;
+        let stored = msgs.iter().any(|m| matches!(m, Msg::SessionEvent { .. }));
+        out.extend(msgs);
+        if !stored {
+            out.push(Msg::ChecksFailed {
+                steps: vec![step.clone()],
+                error: "the state store did not take the result".into(),
+            });
+            continue;
+        }
+        if passed && auto_tick {
+            let tick = Event {
+                at: chrono::Utc::now(),
+                operator: who.operator.clone(),
+                step: Some(step.clone()),
+                what: EventKind::Done { verified: true },
+            };
+            out.extend(record(store, who, session, tick).await);
+        }
+    }
+    out
+}
+
+/// Write the session's report next to the state store; say where.
+pub async fn write_report(store: &Store, io: &ChecklistIo, id: &str) -> Msg {
+    let session = match store.session(id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return Msg::ActionDone {
+                ok: false,
+                text: format!("no session {id}"),
+            }
+        }
+        Err(e) => {
+            return Msg::ActionDone {
+                ok: false,
+                text: format!("report: {e}"),
+            }
+        }
+    };
+    let others = store
+        .audit_entries(Some(session.meta.started_at))
+        .await
+        .unwrap_or_default();
+    let text = crate::runbook::session_report::markdown(&session, &others, chrono::Utc::now());
+    let path = io.reports_dir.join(format!("{id}.md"));
+    let written = async {
+        tokio::fs::create_dir_all(&io.reports_dir).await?;
+        tokio::fs::write(&path, text).await
+    };
+    match written.await {
+        Ok(()) => Msg::ActionDone {
+            ok: true,
+            text: format!("report written to {}", path.display()),
+        },
+        Err(e) => Msg::ActionDone {
+            ok: false,
+            text: format!("cannot write {}: {e}", path.display()),
+        },
+    }
+}

@@ -1,0 +1,319 @@
+//! A checklist session: a runbook being worked through, as the sequence of
+//! what happened to it (ticks, skips, failures, check results, notes). The
+//! state of every step is folded from those events, so a session resumed
+//! after a dropped connection is exactly what was committed, and the
+//! timeline is the events themselves.
+
+use super::model::{CheckResult, Runbook};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What a session is, apart from what happened in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionMeta {
+    /// "INC-20261122-031502".
+    pub id: String,
+    pub title: String,
+    /// "P0".."P3", when the runbook has severities.
+    pub severity: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub started_by: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub resolution: Option<String>,
+}
+
+impl SessionMeta {
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+}
+
+/// One thing that happened in a session, committed before it is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub operator: String,
+    /// The step it is about; `None` for the session itself.
+    pub step: Option<String>,
+    pub what: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Started,
+    /// Ticked by the operator, or by a passing check (`verified`).
+    Done {
+        verified: bool,
+    },
+    Skipped {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+    /// Back to pending (a tick taken back).
+    Reopened,
+    Check(CheckResult),
+    Note {
+        text: String,
+    },
+    Closed {
+        resolution: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepState {
+    Pending,
+    Done {
+        by: String,
+        at: DateTime<Utc>,
+        verified: bool,
+    },
+    Skipped {
+        by: String,
+        at: DateTime<Utc>,
+        reason: String,
+    },
+    Failed {
+        by: String,
+        at: DateTime<Utc>,
+        reason: String,
+    },
+}
+
+impl StepState {
+    pub fn is_settled(&self) -> bool {
+        !matches!(self, StepState::Pending)
+    }
+    pub fn word(&self) -> &'static str {
+        match self {
+            StepState::Pending => "pending",
+            StepState::Done { verified: true, .. } => "verified",
+            StepState::Done { .. } => "done",
+            StepState::Skipped { .. } => "skipped",
+            StepState::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// A session with its runbook (as it was when the session started) and
+/// every event so far, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub meta: SessionMeta,
+    pub runbook: Runbook,
+    pub events: Vec<Event>,
+}
+
+/// How a phase stands against its time budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseTime {
+    /// When the phase should be over, counted from the session start.
+    pub deadline: Option<Duration>,
+    pub settled: usize,
+    pub total: usize,
+    /// Steps left and the deadline passed.
+    pub overrun: bool,
+}
+
+impl Session {
+    pub fn step_state(&self, step: &str) -> StepState {
+        let mut state = StepState::Pending;
+        for e in self.events.iter().filter(|e| e.step.as_deref() == Some(step)) {
+            let (by, at) = (e.operator.clone(), e.at);
+            state = match &e.what {
+                EventKind::Done { verified } => StepState::Done {
+                    by,
+                    at,
+                    verified: *verified,
+                },
+                EventKind::Skipped { reason } => StepState::Skipped {
+                    by,
+                    at,
+                    reason: reason.clone(),
+                },
+                EventKind::Failed { reason } => StepState::Failed {
+                    by,
+                    at,
+                    reason: reason.clone(),
+                },
+                EventKind::Reopened => StepState::Pending,
+                _ => continue,
+            };
+        }
+        state
+    }
+
+    /// The newest check result of a step.
+    pub fn last_check(&self, step: &str) -> Option<&CheckResult> {
+        self.events.iter().rev().find_map(|e| match &e.what {
+            EventKind::Check(r) if e.step.as_deref() == Some(step) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// Notes on a step (`Some`) or on the session (`None`), oldest first.
+    pub fn notes<'a>(&'a self, step: Option<&'a str>) -> impl Iterator<Item = &'a Event> {
+        self.events
+            .iter()
+            .filter(move |e| e.step.as_deref() == step && matches!(e.what, EventKind::Note { .. }))
+    }
+
+    /// The first phase with a step still pending; the last one when all are settled.
+    pub fn current_phase(&self) -> usize {
+        self.runbook
+            .phases
+            .iter()
+            .position(|p| p.steps.iter().any(|s| !self.step_state(&s.id).is_settled()))
+            .unwrap_or(self.runbook.phases.len().saturating_sub(1))
+    }
+
+    pub fn phase_times(&self, now: DateTime<Utc>) -> Vec<PhaseTime> {
+        let elapsed = (now - self.meta.started_at).to_std().unwrap_or_default();
+        self.runbook
+            .phases
+            .iter()
+            .zip(self.runbook.phase_deadlines())
+            .map(|(p, deadline)| {
+                let settled = p.steps.iter().filter(|s| self.step_state(&s.id).is_settled()).count();
+                let open = settled < p.steps.len() && self.meta.is_open();
+                PhaseTime {
+                    deadline,
+                    settled,
+                    total: p.steps.len(),
+                    overrun: open && deadline.is_some_and(|d| elapsed > d),
+                }
+            })
+            .collect()
+    }
+
+    /// (settled, total) over every step.
+    pub fn progress(&self) -> (usize, usize) {
+        let total = self.runbook.steps().count();
+        let settled = self
+            .runbook
+            .steps()
+            .filter(|(_, s)| self.step_state(&s.id).is_settled())
+            .count();
+        (settled, total)
+    }
+
+    /// Everyone who did something in it, in order of first appearance.
+    pub fn participants(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for e in &self.events {
+            if !out.contains(&e.operator.as_str()) {
+                out.push(&e.operator);
+            }
+        }
+        out
+    }
+}
+
+/// How long a session has run, as "1h05m" (or "4m09s" within the hour).
+pub fn elapsed(start: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - start).num_seconds().max(0);
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 {
+        format!("{h}h{m:02}m")
+    } else {
+        format!("{m}m{s:02}s")
+    }
+}
+
+/// "INC-20261122-031502" for an incident started at that time.
+pub fn session_id(kind: super::Kind, at: DateTime<Utc>) -> String {
+    format!("{}-{}", kind.session_prefix(), at.format("%Y%m%d-%H%M%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::model::{Kind, Phase, Step};
+
+    fn step(id: &str) -> Step {
+        Step {
+            id: id.into(),
+            title: id.into(),
+            instructions: String::new(),
+            commands: Vec::new(),
+            check: None,
+            requires_note: false,
+            on_fail: None,
+            on_fail_runbook: None,
+        }
+    }
+
+    pub fn session() -> Session {
+        let t0: DateTime<Utc> = "2026-11-22T03:15:02Z".parse().expect("time");
+        Session {
+            meta: SessionMeta {
+                id: session_id(Kind::Incident, t0),
+                title: "API down".into(),
+                severity: Some("P1".into()),
+                started_at: t0,
+                started_by: "alice".into(),
+                closed_at: None,
+                closed_by: None,
+                resolution: None,
+            },
+            runbook: Runbook {
+                id: "service-down".into(),
+                title: "Service down".into(),
+                kind: Kind::Incident,
+                description: String::new(),
+                severities: vec!["P1".into()],
+                escalation: Vec::new(),
+                phases: vec![
+                    Phase {
+                        name: "Immediate".into(),
+                        budget: Some(Duration::from_secs(900)),
+                        steps: vec![step("a"), step("b")],
+                    },
+                    Phase {
+                        name: "Recovery".into(),
+                        budget: Some(Duration::from_secs(1800)),
+                        steps: vec![step("c")],
+                    },
+                ],
+            },
+            events: Vec::new(),
+        }
+    }
+
+    fn event(mins: i64, who: &str, step: Option<&str>, what: EventKind) -> Event {
+        Event {
+            at: "2026-11-22T03:15:02Z".parse::<DateTime<Utc>>().expect("time") + chrono::Duration::minutes(mins),
+            operator: who.into(),
+            step: step.map(String::from),
+            what,
+        }
+    }
+
+    #[test]
+    fn step_states_fold_from_events_and_phases_overrun() {
+        let mut s = session();
+        assert_eq!(s.meta.id, "INC-20261122-031502");
+        s.events.push(event(0, "alice", None, EventKind::Started));
+        s.events
+            .push(event(2, "alice", Some("a"), EventKind::Done { verified: true }));
+        s.events
+            .push(event(3, "bob", Some("b"), EventKind::Done { verified: false }));
+        s.events.push(event(4, "bob", Some("b"), EventKind::Reopened));
+        assert!(matches!(s.step_state("a"), StepState::Done { verified: true, .. }));
+        assert_eq!(s.step_state("b"), StepState::Pending, "reopened");
+        assert_eq!(s.current_phase(), 0);
+        let t = s.phase_times(s.meta.started_at + chrono::Duration::minutes(16));
+        assert!(t[0].overrun && !t[1].overrun, "{t:?}");
+        s.events
+            .push(event(17, "bob", Some("b"), EventKind::Skipped { reason: "n/a".into() }));
+        assert_eq!(s.current_phase(), 1);
+        assert!(!s.phase_times(s.meta.started_at + chrono::Duration::minutes(17))[0].overrun);
+        assert_eq!(s.progress(), (2, 3));
+        assert_eq!(s.participants(), ["alice", "bob"]);
+    }
+}

@@ -1,0 +1,195 @@
+//! A session's report in Markdown: the incident record an auditor or a
+//! post-mortem reads. Everything in it comes from what was committed.
+
+use super::session::{Event, EventKind, Session, StepState};
+use crate::store::AuditEntry;
+use chrono::{DateTime, Utc};
+use std::fmt::Write;
+
+const TIME: &str = "%Y-%m-%d %H:%M:%S UTC";
+
+/// The report. `others` are audit entries while the session was open; the
+/// ones from other panes (restarts, silences, cancelled queries, revocations)
+/// go into the timeline.
+pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    let m = &s.meta;
+    let end = m.closed_at.unwrap_or(now);
+    let _ = writeln!(out, "# {} — {}\n", m.id, m.title);
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| runbook | {} ({}) |", s.runbook.title, s.runbook.id);
+    let _ = writeln!(out, "| severity | {} |", m.severity.as_deref().unwrap_or("-"));
+    let _ = writeln!(out, "| started | {} by {} |", m.started_at.format(TIME), m.started_by);
+    match (&m.closed_at, &m.closed_by) {
+        (Some(at), Some(by)) => {
+            let _ = writeln!(out, "| closed | {} by {} |", at.format(TIME), by);
+        }
+        _ => {
+            let _ = writeln!(out, "| closed | still open at {} |", now.format(TIME));
+        }
+    }
+    let _ = writeln!(out, "| duration | {} |", super::session::elapsed(m.started_at, end));
+    let _ = writeln!(out, "| participants | {} |", s.participants().join(", "));
+    let (settled, total) = s.progress();
+    let _ = writeln!(out, "| steps settled | {settled} of {total} |\n");
+    if let Some(r) = &m.resolution {
+        let _ = writeln!(out, "## Resolution\n\n{r}\n");
+    }
+
+    let _ = writeln!(out, "## Phases\n");
+    let times = s.phase_times(end);
+    for (i, (phase, t)) in s.runbook.phases.iter().zip(&times).enumerate() {
+        let budget = phase
+            .budget
+            .map(|b| format!(", budget {}", humantime::format_duration(b)))
+            .unwrap_or_default();
+        let over = if t.overrun { ", OVERRUN" } else { "" };
+        let _ = writeln!(
+            out,
+            "### {}. {} ({} of {} settled{budget}{over})\n",
+            i + 1,
+            phase.name,
+            t.settled,
+            t.total
+        );
+        for step in &phase.steps {
+            let state = s.step_state(&step.id);
+            let who = match &state {
+                StepState::Pending => String::new(),
+                StepState::Done { by, at, .. }
+                | StepState::Skipped { by, at, .. }
+                | StepState::Failed { by, at, .. } => {
+                    format!(" — {by}, {}", at.format("%H:%M:%S"))
+                }
+            };
+            let mark = match state {
+                StepState::Done { .. } => "x",
+                _ => " ",
+            };
+            let _ = writeln!(out, "- [{mark}] **{}** ({}){who}", step.title, state.word());
+            match &state {
+                StepState::Skipped { reason, .. } | StepState::Failed { reason, .. } => {
+                    let _ = writeln!(out, "  - reason: {reason}");
+                }
+                _ => {}
+            }
+            if let Some(r) = s.last_check(&step.id) {
+                let verdict = if r.passed { "passed" } else { "FAILED" };
+                let _ = writeln!(
+                    out,
+                    "  - check {verdict} at {}: {} (evidence sha256 {})",
+                    r.at.format("%H:%M:%S"),
+                    r.observed,
+                    r.evidence_sha256
+                );
+            }
+            for n in s.notes(Some(&step.id)) {
+                if let EventKind::Note { text } = &n.what {
+                    let _ = writeln!(
+                        out,
+                        "  - note by {} at {}: {}",
+                        n.operator,
+                        n.at.format("%H:%M:%S"),
+                        one_line(text)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(out);
+    }
+
+    let session_notes: Vec<&Event> = s.notes(None).collect();
+    if !session_notes.is_empty() {
+        let _ = writeln!(out, "## Notes\n");
+        for n in session_notes {
+            if let EventKind::Note { text } = &n.what {
+                let _ = writeln!(
+                    out,
+                    "- {} {}: {}",
+                    n.at.format(TIME),
+                    n.operator,
+                    text.replace('\n', "\n  ")
+                );
+            }
+        }
+        let _ = writeln!(out);
+    }
+
+    let _ = writeln!(out, "## Timeline\n");
+    for line in timeline(s, others, end) {
+        let _ = writeln!(out, "- {line}");
+    }
+    out
+}
+
+/// Every event of the session and every action in other panes while it
+/// was open, in time order, one line each.
+pub fn timeline(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<String> {
+    let step_title = |id: &Option<String>| {
+        id.as_deref()
+            .and_then(|id| s.runbook.step(id))
+            .map(|(_, st)| st.title.clone())
+            .unwrap_or_default()
+    };
+    let mut lines: Vec<(DateTime<Utc>, String)> = s
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.at,
+                format!(
+                    "{} {}: {}",
+                    e.at.format("%H:%M:%S"),
+                    e.operator,
+                    describe(e, &step_title(&e.step))
+                ),
+            )
+        })
+        .collect();
+    for a in others {
+        let Ok(at) = DateTime::parse_from_rfc3339(&a.ts).map(|t| t.with_timezone(&Utc)) else {
+            continue;
+        };
+        if a.pane == "checklist" || a.pane == "app" || at < s.meta.started_at || at > end || a.outcome == "intent" {
+            continue;
+        }
+        let target = a.target.as_deref().unwrap_or_default();
+        lines.push((
+            at,
+            format!(
+                "{} {}: {} {} {target} ({})",
+                at.format("%H:%M:%S"),
+                a.operator,
+                a.pane,
+                a.action,
+                a.outcome
+            ),
+        ));
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    lines.into_iter().map(|(_, l)| l).collect()
+}
+
+/// One event as a phrase: "ticked «Confirm the outage»".
+pub fn describe(e: &Event, step: &str) -> String {
+    match &e.what {
+        EventKind::Started => "started the session".into(),
+        EventKind::Done { verified: true } => format!("«{step}» verified by its check"),
+        EventKind::Done { verified: false } => format!("ticked «{step}»"),
+        EventKind::Skipped { reason } => format!("skipped «{step}»: {}", one_line(reason)),
+        EventKind::Failed { reason } => format!("«{step}» failed: {}", one_line(reason)),
+        EventKind::Reopened => format!("reopened «{step}»"),
+        EventKind::Check(r) => format!(
+            "check of «{step}» {}: {}",
+            if r.passed { "passed" } else { "FAILED" },
+            r.observed
+        ),
+        EventKind::Note { text } if step.is_empty() => format!("note: {}", one_line(text)),
+        EventKind::Note { text } => format!("note on «{step}»: {}", one_line(text)),
+        EventKind::Closed { resolution } => format!("closed the session: {}", one_line(resolution)),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

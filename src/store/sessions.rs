@@ -1,0 +1,269 @@
+//! Checklist sessions in the store: created, appended to, read back whole.
+//! Every append is committed before the caller shows it.
+
+use super::{Store, StoreError};
+use crate::runbook::session::{Event, EventKind, Session, SessionMeta};
+use crate::runbook::Runbook;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::Row;
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Db(format!("checklist: bad time {s:?}: {e}")))
+}
+
+fn json_err(what: &str, e: serde_json::Error) -> StoreError {
+    StoreError::Db(format!("checklist: cannot read {what}: {e}"))
+}
+
+const META: &str = "id, title, severity, started_at, started_by, closed_at, closed_by, resolution";
+
+fn meta(row: &sqlx::sqlite::SqliteRow) -> Result<SessionMeta, StoreError> {
+    let opt_time = |s: Option<String>| s.as_deref().map(time).transpose();
+    Ok(SessionMeta {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        severity: row.try_get("severity")?,
+        started_at: time(&row.try_get::<String, _>("started_at")?)?,
+        started_by: row.try_get("started_by")?,
+        closed_at: opt_time(row.try_get("closed_at")?)?,
+        closed_by: row.try_get("closed_by")?,
+        resolution: row.try_get("resolution")?,
+    })
+}
+
+impl Store {
+    /// Start a session: its row and its "started" event, in one transaction.
+    pub async fn create_session(&self, meta: &SessionMeta, runbook: &Runbook) -> Result<Session, StoreError> {
+        let json = serde_json::to_string(runbook).map_err(|e| json_err("the runbook", e))?;
+        let started = Event {
+            at: meta.started_at,
+            operator: meta.started_by.clone(),
+            step: None,
+            what: EventKind::Started,
+        };
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO checklist_sessions (id, runbook_id, kind, title, severity, runbook, started_at, started_by) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&meta.id)
+        .bind(&runbook.id)
+        .bind(runbook.kind.label())
+        .bind(&meta.title)
+        .bind(&meta.severity)
+        .bind(json)
+        .bind(ts(meta.started_at))
+        .bind(&meta.started_by)
+        .execute(&mut *tx)
+        .await?;
+        insert_event(&mut tx, &meta.id, &started).await?;
+        tx.commit().await?;
+        Ok(Session {
+            meta: meta.clone(),
+            runbook: runbook.clone(),
+            events: vec![started],
+        })
+    }
+
+    /// Append one event; a closing event closes the session in the same
+    /// transaction. Refused on a closed session.
+    pub async fn append_session_event(&self, session: &str, event: &Event) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let closed: Option<Option<String>> =
+            sqlx::query_scalar("SELECT closed_at FROM checklist_sessions WHERE id = ?")
+                .bind(session)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match closed {
+            None => return Err(StoreError::Db(format!("no checklist session {session}"))),
+            Some(Some(_)) => return Err(StoreError::Db(format!("session {session} is closed"))),
+            Some(None) => {}
+        }
+        insert_event(&mut tx, session, event).await?;
+        if let EventKind::Closed { resolution } = &event.what {
+            sqlx::query("UPDATE checklist_sessions SET closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?")
+                .bind(ts(event.at))
+                .bind(&event.operator)
+                .bind(resolution)
+                .bind(session)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sessions, newest first: only the open ones, or all.
+    pub async fn sessions(&self, open_only: bool) -> Result<Vec<(SessionMeta, String)>, StoreError> {
+        let sql = format!(
+            "SELECT {META}, runbook_id FROM checklist_sessions {} ORDER BY started_at DESC",
+            if open_only { "WHERE closed_at IS NULL" } else { "" }
+        );
+        let rows = sqlx::query(&sql).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| Ok((meta(r)?, r.try_get("runbook_id")?))).collect()
+    }
+
+    /// One session whole: its runbook and every event in order.
+    pub async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let Some(row) = sqlx::query(&format!("SELECT {META}, runbook FROM checklist_sessions WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let runbook: Runbook =
+            serde_json::from_str(&row.try_get::<String, _>("runbook")?).map_err(|e| json_err("the runbook", e))?;
+        let events = sqlx::query("SELECT event FROM checklist_events WHERE session_id = ? ORDER BY seq")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| serde_json::from_str(&r.try_get::<String, _>("event")?).map_err(|e| json_err("an event", e)))
+            .collect::<Result<Vec<Event>, StoreError>>()?;
+        Ok(Some(Session {
+            meta: meta(&row)?,
+            runbook,
+            events,
+        }))
+    }
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    session: &str,
+    event: &Event,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(event).map_err(|e| json_err("an event", e))?;
+    sqlx::query("INSERT INTO checklist_events (session_id, at, operator, step, event) VALUES (?, ?, ?, ?, ?)")
+        .bind(session)
+        .bind(ts(event.at))
+        .bind(&event.operator)
+        .bind(&event.step)
+        .bind(json)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::model::{CheckResult, Kind, Phase, Step};
+
+    fn runbook() -> Runbook {
+        let step = |id: &str| Step {
+            id: id.into(),
+            title: format!("step {id}"),
+            instructions: String::new(),
+            commands: Vec::new(),
+            check: None,
+            requires_note: false,
+            on_fail: None,
+            on_fail_runbook: None,
+        };
+        Runbook {
+            id: "service-down".into(),
+            title: "Service down".into(),
+            kind: Kind::Incident,
+            description: String::new(),
+            severities: Vec::new(),
+            escalation: Vec::new(),
+            phases: vec![Phase {
+                name: "Now".into(),
+                budget: None,
+                steps: vec![step("a"), step("b")],
+            }],
+        }
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        "2026-11-22T03:15:02Z".parse::<DateTime<Utc>>().expect("time") + chrono::Duration::seconds(secs)
+    }
+
+    fn event(secs: i64, step: Option<&str>, what: EventKind) -> Event {
+        Event {
+            at: at(secs),
+            operator: "bob".into(),
+            step: step.map(String::from),
+            what,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_reads_back_whole_after_the_process_is_gone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let meta = SessionMeta {
+            id: "INC-20261122-031502".into(),
+            title: "o'brien's API; DROP TABLE checklist_events;--".into(),
+            severity: Some("P1".into()),
+            started_at: at(0),
+            started_by: "alice".into(),
+            closed_at: None,
+            closed_by: None,
+            resolution: None,
+        };
+        let events = vec![
+            event(10, Some("a"), EventKind::Done { verified: false }),
+            event(
+                20,
+                Some("b"),
+                EventKind::Check(CheckResult {
+                    at: at(20),
+                    passed: false,
+                    observed: "HTTP 503".into(),
+                    evidence: "503 Service Unavailable".into(),
+                    evidence_sha256: "ab".repeat(32),
+                }),
+            ),
+            event(
+                30,
+                None,
+                EventKind::Note {
+                    text: "two\nlines".into(),
+                },
+            ),
+        ];
+        {
+            let store = Store::open(&path).await.expect("open");
+            store.create_session(&meta, &runbook()).await.expect("create");
+            for e in &events {
+                store.append_session_event(&meta.id, e).await.expect("append");
+            }
+            // Dropped without close: as after SIGKILL.
+        }
+        let store = Store::open(&path).await.expect("reopen");
+        let s = store.session(&meta.id).await.expect("read").expect("there");
+        assert_eq!(s.meta, meta);
+        assert_eq!(s.runbook, runbook());
+        assert_eq!(s.events[0].what, EventKind::Started);
+        assert_eq!(&s.events[1..], &events[..]);
+        let open = store.sessions(true).await.expect("list");
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].1, "service-down");
+
+        let close = event(
+            40,
+            None,
+            EventKind::Closed {
+                resolution: "rolled back".into(),
+            },
+        );
+        store.append_session_event(&meta.id, &close).await.expect("close");
+        assert!(store.sessions(true).await.expect("list").is_empty());
+        let closed = store.session(&meta.id).await.expect("read").expect("there");
+        assert_eq!(closed.meta.resolution.as_deref(), Some("rolled back"));
+        assert_eq!(closed.meta.closed_by.as_deref(), Some("bob"));
+        // Nothing more goes into a closed session, nor into one that does not exist.
+        let late = event(50, Some("b"), EventKind::Done { verified: false });
+        assert!(store.append_session_event(&meta.id, &late).await.is_err());
+        assert!(store.append_session_event("INC-nope", &late).await.is_err());
+    }
+}

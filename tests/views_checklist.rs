@@ -1,0 +1,116 @@
+//! Snapshots of the Checklist pane: the picker, a session with every step
+//! state and an overrunning phase, a note being written, the timeline.
+
+mod fixtures;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixtures::checklist;
+use opsdeck::app::{update, Msg, State};
+use opsdeck::config::theme::{ColorSupport, Theme};
+use opsdeck::snapshot::{buffer_text, render};
+
+fn text(state: &State, w: u16, h: u16) -> String {
+    let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
+    buffer_text(&render(state, &theme, w, h).expect("render"))
+}
+
+fn loaded() -> State {
+    let mut s = fixtures::state();
+    update(
+        &mut s,
+        Msg::ChecklistLoaded {
+            runbooks: vec![checklist::daily(), checklist::runbook()],
+            errors: Vec::new(),
+            sessions: vec![(checklist::session().meta, "service-down".into())],
+        },
+    );
+    s.status = None;
+    s
+}
+
+#[test]
+fn picker_lists_open_sessions_then_runbooks() {
+    let mut s = loaded();
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('5'), KeyModifiers::NONE)));
+    let t = text(&s, 120, 24);
+    insta::assert_snapshot!("checklist_picker", t);
+    assert!(
+        t.contains("open sessions") && t.contains("INC-20261123-024000  P1  Checkout returns 502"),
+        "{t}"
+    );
+    assert!(t.contains("daily-health-check") && t.contains("service-down"), "{t}");
+}
+
+#[test]
+fn session_with_mixed_steps_and_an_overrunning_phase() {
+    let mut s = loaded();
+    update(&mut s, Msg::SessionOpened(Box::new(checklist::session())));
+    s.status = None;
+    let t = text(&s, 120, 34);
+    insta::assert_snapshot!("checklist_session", t);
+    assert!(
+        t.contains("Immediate response (2/3) · due 02:55 5m00s over · OVERRUN"),
+        "{t}"
+    );
+    assert!(
+        t.contains("✔ The API container is healthy") && t.contains("[check ok: api: running"),
+        "{t}"
+    );
+    assert!(t.contains("✓ Announce the incident in #ops"), "{t}");
+    assert!(
+        t.contains("○ Database connections below 90") && t.contains("[check FAILED: 97 connections"),
+        "{t}"
+    );
+    assert!(t.contains("alice, bob"), "participants: {t}");
+    // The selection is on the status page step: its detail below.
+    assert!(t.contains("Update the status page"), "{t}");
+}
+
+#[test]
+fn note_editor_and_timeline() {
+    let mut s = loaded();
+    update(&mut s, Msg::SessionOpened(Box::new(checklist::session())));
+    for c in "iDNS flapping".chars() {
+        update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+    let t = text(&s, 120, 34);
+    insta::assert_snapshot!("checklist_note_editor", t);
+    assert!(
+        t.contains("Note on: Update the status page") && t.contains("DNS flapping"),
+        "{t}"
+    );
+    assert!(t.contains("ctrl+s save"), "{t}");
+
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
+    s.status = None;
+    let t = text(&s, 120, 24);
+    insta::assert_snapshot!("checklist_timeline", t);
+    for want in [
+        "02:40:00 alice: started the session",
+        "«The API container is healthy» verified by its check",
+        "02:43:00 bob: note on «Announce the incident in #ops»: posted in #ops",
+        "check of «Database connections below 90» FAILED: 97 connections (max 90)",
+        "note: rollback prepared by carol",
+    ] {
+        assert!(t.contains(want), "{want}:\n{t}");
+    }
+}
+
+#[test]
+fn tile_shows_the_open_session_and_the_morning_round() {
+    let mut s = loaded();
+    update(&mut s, Msg::SessionOpened(Box::new(checklist::session())));
+    let (_, lines) = opsdeck::ui::pane_summary(
+        &s,
+        &Theme::builtin("default", ColorSupport::Ansi256).expect("theme"),
+        opsdeck::app::PaneId::Checklist,
+        80,
+    );
+    let t: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    assert!(
+        t[0].contains("INC-20261123-024000 20m00s P1 · Immediate response OVERRUN"),
+        "{t:?}"
+    );
+    assert!(t.iter().any(|l| l.contains("morning round: not run today")), "{t:?}");
+}
