@@ -66,7 +66,8 @@ pub fn lint_files(files: &[PathBuf], config: Option<&Path>) -> ExitCode {
 
     let mut out = std::io::stdout().lock();
     for p in &problems {
-        let _ = writeln!(out, "{p}");
+        // One problem per line, so the output can be grepped and counted.
+        let _ = writeln!(out, "{}", p.to_string().replace('\n', "; "));
     }
     if unreadable {
         ExitCode::from(EXIT_USAGE)

@@ -7,7 +7,7 @@
 //! is a library: one procedure is imported at a time (`--procedure`), the
 //! first by default, because twenty procedures in one checklist is none.
 
-use super::import_md::{blocks, commands, inline_commands, plain, timing, Block, Timing};
+use super::import_md::{blocks, commands, inline_commands, plain, repair_mojibake, timing, Block, Timing};
 use super::lint::{is_valid_id, lint, LintContext};
 use super::model::{Contact, Kind, Phase, Runbook, Step};
 use std::collections::HashSet;
@@ -120,6 +120,7 @@ impl Document {
     pub fn parse(bytes: &[u8], file: &Path) -> Self {
         let text = String::from_utf8_lossy(bytes);
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
+        let text: String = text.lines().map(|l| repair_mojibake(l) + "\n").collect();
         let all = blocks(&text);
         let sections = sections(&all);
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
@@ -255,7 +256,9 @@ impl Document {
         let mut seen = HashSet::new();
         for phase in &mut runbook.phases {
             for step in &mut phase.steps {
-                step.id = unique_slug(&step.title, &mut seen, "step");
+                // "Initial Assessment (0-5 minutes)": the timing is no part of the id.
+                let name = timing(&step.title).map_or_else(|| step.title.clone(), |(_, rest)| rest);
+                step.id = unique_slug(&name, &mut seen, "step");
             }
         }
         Ok(runbook)
@@ -272,7 +275,9 @@ fn guess_kind(title: &str, notes: &[String], labels: &[String]) -> Kind {
             l.starts_with("frequency") || l.starts_with("schedule")
         })
         .cloned();
-    let texts = std::iter::once(title.to_string()).chain(freq).chain(labels.iter().cloned());
+    let texts = std::iter::once(title.to_string())
+        .chain(freq)
+        .chain(labels.iter().cloned());
     for text in texts {
         let lower = text.to_lowercase();
         let words = [
@@ -413,7 +418,16 @@ fn add_to_step(step: &mut Step, block: &Block, base: usize) {
     let pad = |indent: usize| " ".repeat(indent.saturating_sub(base).min(12));
     let line = match block {
         Block::Code { lang, lines, .. } => {
+            let first = step.commands.len() + 1;
             step.commands.extend(commands(lang, lines));
+            let last = step.commands.len();
+            // "For API Service:" followed by its code: say which commands it means.
+            if last >= first && step.instructions.ends_with(':') {
+                match first == last {
+                    true => step.instructions.push_str(&format!(" command {first}")),
+                    false => step.instructions.push_str(&format!(" commands {first}-{last}")),
+                }
+            }
             return;
         }
         Block::Blank => return,
@@ -711,8 +725,14 @@ mod tests {
         assert_eq!(doc.import(None).expect("first").id, "do-001-daily-check");
         let r = doc.import(Some("do-002")).expect("by code");
         assert_eq!((r.kind, r.steps().count()), (Kind::Weekly, 2));
-        assert_eq!(doc.import(Some("access")).expect("by title").title, "DO-002: Access Review");
-        assert!(matches!(doc.import(Some("nope")), Err(ImportError::NoSuchProcedure { .. })));
+        assert_eq!(
+            doc.import(Some("access")).expect("by title").title,
+            "DO-002: Access Review"
+        );
+        assert!(matches!(
+            doc.import(Some("nope")),
+            Err(ImportError::NoSuchProcedure { .. })
+        ));
     }
 
     #[test]
@@ -731,7 +751,10 @@ mod tests {
         let r = import("- [ ] one\n- [x] two\n", None).expect("import");
         assert_eq!(r.id, "doc");
         assert_eq!(r.steps().count(), 2);
-        assert!(matches!(import("# Only prose\n\nNothing to do.\n", None), Err(ImportError::NoSteps(_))));
+        assert!(matches!(
+            import("# Only prose\n\nNothing to do.\n", None),
+            Err(ImportError::NoSteps(_))
+        ));
         assert!(matches!(import("", None), Err(ImportError::NoSteps(_))));
     }
 }

@@ -10,9 +10,15 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     /// `## Text` (levels 1 to 6).
-    Heading { level: usize, text: String },
+    Heading {
+        level: usize,
+        text: String,
+    },
     /// A line that is only bold text ending in a colon: `**Procedure:**`.
-    Label { indent: usize, text: String },
+    Label {
+        indent: usize,
+        text: String,
+    },
     /// `1. text`, `- [ ] text`, or a line that is only bold text
     /// (`**Platform Status Verification**`): something to do.
     Item {
@@ -25,8 +31,14 @@ pub enum Block {
         bold_only: bool,
     },
     /// `- text` that is not a checkbox.
-    Bullet { indent: usize, text: String },
-    Text { indent: usize, text: String },
+    Bullet {
+        indent: usize,
+        text: String,
+    },
+    Text {
+        indent: usize,
+        text: String,
+    },
     Code {
         indent: usize,
         lang: String,
@@ -149,6 +161,10 @@ pub fn blocks(text: &str) -> Vec<Block> {
             out.push(Block::Blank);
             continue;
         }
+        if is_rule(trimmed) {
+            out.push(Block::Blank);
+            continue;
+        }
         if let Some((fc, flen, lang)) = fence_open(trimmed) {
             let mut body = Vec::new();
             for raw in lines.by_ref() {
@@ -218,6 +234,42 @@ pub fn blocks(text: &str) -> Vec<Block> {
     }
     out
 }
+
+/// A thematic break (`---`, `***`, `_ _ _`): decoration between sections.
+fn is_rule(trimmed: &str) -> bool {
+    let marks: Vec<char> = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
+    marks.len() >= 3 && ['-', '*', '_'].iter().any(|m| marks.iter().all(|c| c == m))
+}
+
+/// Undo the commonest mojibake: UTF-8 read as Windows-1252 and saved again
+/// ("Grafana â†’ Security" for "Grafana → Security"). A line is changed only
+/// when every character maps back to one byte and those bytes are UTF-8.
+pub fn repair_mojibake(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.is_ascii() || !line.chars().any(|c| ('\u{c2}'..='\u{f4}').contains(&c)) {
+        return line.into();
+    }
+    let mut bytes = Vec::with_capacity(line.len());
+    for c in line.chars() {
+        let b = match c as u32 {
+            0..=0xff => c as u32 as u8,
+            _ => match CP1252.iter().position(|x| *x == c) {
+                Some(i) => 0x80 + i as u8,
+                None => return line.into(),
+            },
+        };
+        bytes.push(b);
+    }
+    match String::from_utf8(bytes) {
+        Ok(fixed) if fixed != line => fixed.into(),
+        _ => line.into(),
+    }
+}
+
+/// Windows-1252 at 0x80..=0x9f (undefined positions hold the C1 control itself).
+const CP1252: [char; 32] = [
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’',
+    '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+];
 
 /// Remove up to `n` columns of leading whitespace.
 fn dedent(line: &str, n: usize) -> String {
@@ -485,7 +537,10 @@ mod tests {
         assert!(c[3].starts_with("cat > f") && c[3].ends_with("EOF"));
         assert!(c[4].contains("-d '{}'"));
         assert_eq!(c[6], "ls");
-        assert_eq!(commands("sql", &lines("SELECT 1;\nSELECT 2;")), vec!["SELECT 1;\nSELECT 2;"]);
+        assert_eq!(
+            commands("sql", &lines("SELECT 1;\nSELECT 2;")),
+            vec!["SELECT 1;\nSELECT 2;"]
+        );
     }
 
     #[test]
@@ -524,6 +579,15 @@ mod tests {
         assert!(matches!(&b[3], Block::Code { indent: 3, lines, .. } if lines == &vec!["ls -la".to_string()]));
         assert!(matches!(&b[4], Block::Item { text, .. } if text == "tick"));
         assert!(matches!(&b[5], Block::Bullet { text, .. } if text == "plain"));
+    }
+
+    #[test]
+    fn mojibake_is_repaired_and_real_text_left_alone() {
+        assert_eq!(repair_mojibake("Grafana â†’ Security"), "Grafana → Security");
+        assert_eq!(repair_mojibake("âœ… done"), "✅ done");
+        for same in ["café", "plain", "→ already fine", "Ã"] {
+            assert_eq!(repair_mojibake(same), same);
+        }
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub struct LintContext<'a> {
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
@@ -48,12 +50,23 @@ pub fn lint_text(text: &str, file: &Path, ctx: &LintContext) -> Vec<FileError> {
 pub fn lint(runbook: &Runbook, text: &str, file: &Path, ctx: &LintContext) -> Vec<FileError> {
     let lines = Lines::new(text);
     let mut out = Vec::new();
+    // One problem, one line of output: `file:line: message`.
     let mut err = |line: usize, key: &str, msg: String| {
+        let msg = msg
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
         out.push(FileError::new(file, msg).at_line(line).with_key(key));
     };
 
     if !is_valid_id(&runbook.id) {
-        err(lines.top("id"), "id", format!("runbook id {:?} must be {ID_RULE}", runbook.id));
+        err(
+            lines.top("id"),
+            "id",
+            format!("runbook id {:?} must be {ID_RULE}", runbook.id),
+        );
     }
     if runbook.title.trim().is_empty() {
         err(lines.top("title"), "title", "the title must not be empty".into());
@@ -69,7 +82,11 @@ pub fn lint(runbook: &Runbook, text: &str, file: &Path, ctx: &LintContext) -> Ve
     }
     for (i, c) in runbook.escalation.iter().enumerate() {
         if c.name.trim().is_empty() {
-            err(lines.escalation(i, "name"), "name", "an escalation contact needs a name".into());
+            err(
+                lines.escalation(i, "name"),
+                "name",
+                "an escalation contact needs a name".into(),
+            );
         }
         if c.contact.trim().is_empty() {
             err(
@@ -80,16 +97,28 @@ pub fn lint(runbook: &Runbook, text: &str, file: &Path, ctx: &LintContext) -> Ve
         }
     }
     if runbook.phases.is_empty() {
-        err(lines.top("id"), "phase", "a runbook needs at least one [[phase]]".into());
+        err(
+            lines.top("id"),
+            "phase",
+            "a runbook needs at least one [[phase]]".into(),
+        );
     }
 
     let mut step_ids = HashSet::new();
     for (p, phase) in runbook.phases.iter().enumerate() {
         if phase.name.trim().is_empty() {
-            err(lines.phase(p, "name"), "name", format!("phase {} has an empty name", p + 1));
+            err(
+                lines.phase(p, "name"),
+                "name",
+                format!("phase {} has an empty name", p + 1),
+            );
         }
         if phase.budget == Some(Duration::ZERO) {
-            err(lines.phase(p, "budget"), "budget", "a phase budget must be more than zero".into());
+            err(
+                lines.phase(p, "budget"),
+                "budget",
+                "a phase budget must be more than zero".into(),
+            );
         }
         if phase.steps.is_empty() {
             err(
@@ -100,7 +129,11 @@ pub fn lint(runbook: &Runbook, text: &str, file: &Path, ctx: &LintContext) -> Ve
         }
         for (s, step) in phase.steps.iter().enumerate() {
             if !is_valid_id(&step.id) {
-                err(lines.step(p, s, "id"), "id", format!("step id {:?} must be {ID_RULE}", step.id));
+                err(
+                    lines.step(p, s, "id"),
+                    "id",
+                    format!("step id {:?} must be {ID_RULE}", step.id),
+                );
             } else if !step_ids.insert(step.id.as_str()) {
                 err(
                     lines.step(p, s, "id"),
@@ -142,7 +175,12 @@ pub fn lint(runbook: &Runbook, text: &str, file: &Path, ctx: &LintContext) -> Ve
 }
 
 /// "exactly one of" for two optional keys.
-fn one_of(a: &Option<String>, b: &Option<String>, na: &'static str, nb: &'static str) -> Option<(&'static str, String)> {
+fn one_of(
+    a: &Option<String>,
+    b: &Option<String>,
+    na: &'static str,
+    nb: &'static str,
+) -> Option<(&'static str, String)> {
     match (a, b) {
         (Some(_), Some(_)) => Some((nb, format!("give `{na}` or `{nb}`, not both"))),
         (None, None) => Some(("type", format!("give one of `{na}` or `{nb}`"))),
@@ -263,7 +301,16 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
             if let Some(re) = output_matches {
                 // A size limit keeps a hostile pattern from taking seconds to compile.
                 if let Err(e) = regex::RegexBuilder::new(re).size_limit(1 << 20).build() {
-                    out.push(("output_matches", format!("not a regular expression: {e}")));
+                    // The regex crate draws a caret under the pattern over
+                    // several lines; its last line says what is wrong.
+                    let text = e.to_string();
+                    let why = text
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim_start_matches("error: ")
+                        .to_string();
+                    out.push(("output_matches", format!("{re:?} is not a regular expression: {why}")));
                 }
             }
         }
@@ -300,7 +347,9 @@ pub fn read_only_statement(query: &str) -> Result<(), String> {
         }
     }
     // WITH ... DELETE/UPDATE/INSERT is a writing statement dressed as a read.
-    let writes = ["INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DROP", "ALTER", "CREATE", "GRANT"];
+    let writes = [
+        "INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DROP", "ALTER", "CREATE", "GRANT",
+    ];
     let upper = words.to_ascii_uppercase();
     if let Some(w) = upper
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')

@@ -16,7 +16,10 @@ pub const BUILTIN: [(&str, &str); 6] = [
         "daily-health-check.toml",
         include_str!("../../config/runbooks/daily-health-check.toml"),
     ),
-    ("service-down.toml", include_str!("../../config/runbooks/service-down.toml")),
+    (
+        "service-down.toml",
+        include_str!("../../config/runbooks/service-down.toml"),
+    ),
     (
         "database-emergency.toml",
         include_str!("../../config/runbooks/database-emergency.toml"),
@@ -72,7 +75,10 @@ pub fn read(path: &Path) -> Result<String, ReadError> {
     if meta.len() > MAX_FILE_BYTES {
         return Err(ReadError::Content(FileError::new(
             path,
-            format!("{} bytes is too large for a runbook (at most {MAX_FILE_BYTES})", meta.len()),
+            format!(
+                "{} bytes is too large for a runbook (at most {MAX_FILE_BYTES})",
+                meta.len()
+            ),
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| ReadError::Io(FileError::new(path, format!("cannot read: {e}"))))?;
@@ -280,7 +286,9 @@ mod tests {
         assert!(loaded.get("database-emergency").is_some_and(|r| r.file.is_none()));
         let errs: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errs.len(), 4, "{errs:#?}");
-        assert!(errs.iter().any(|e| e.contains("missing") && e.contains("cannot read directory")));
+        assert!(errs
+            .iter()
+            .any(|e| e.contains("missing") && e.contains("cannot read directory")));
         assert!(errs.iter().any(|e| e.contains("b-broken.toml:1")));
         assert!(errs
             .iter()
