@@ -12,6 +12,7 @@ pub mod commands;
 pub mod evidence;
 pub mod find;
 pub mod import;
+mod import_build;
 mod import_md;
 pub mod lint;
 pub mod load;
