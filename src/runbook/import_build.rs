@@ -3,7 +3,7 @@
 //! phases within a heading, list items and bold lines are steps, and what
 //! is indented under an item (text, nested lists, code) belongs to it.
 
-use super::import_md::{commands, inline_commands, plain, timing, Block, Timing};
+use super::import_md::{inline_commands, plain, split_code, timing, Block, Timing};
 use super::model::{Contact, Phase, Step};
 
 /// Collects phases and steps while walking a section's blocks.
@@ -76,7 +76,8 @@ fn add_to_step(step: &mut Step, block: &Block, base: usize) {
     let line = match block {
         Block::Code { lang, lines, .. } => {
             let first = step.commands.len() + 1;
-            step.commands.extend(commands(lang, lines));
+            let (cmds, notes) = split_code(lang, lines);
+            step.commands.extend(cmds);
             let last = step.commands.len();
             // "For API Service:" followed by its code: say which commands it means.
             if last >= first && step.instructions.ends_with(':') {
@@ -84,6 +85,12 @@ fn add_to_step(step: &mut Step, block: &Block, base: usize) {
                     true => step.instructions.push_str(&format!(" command {first}")),
                     false => step.instructions.push_str(&format!(" commands {first}-{last}")),
                 }
+            }
+            for note in notes {
+                if !step.instructions.is_empty() {
+                    step.instructions.push('\n');
+                }
+                step.instructions.push_str(&note);
             }
             return;
         }
@@ -271,7 +278,11 @@ impl Builder {
                     }
                     label = Some(text.clone());
                 }
-                Block::Code { lang, lines, .. } => phase.loose_commands.extend(commands(lang, lines)),
+                Block::Code { lang, lines, .. } => {
+                    let (cmds, notes) = split_code(lang, lines);
+                    phase.loose_commands.extend(cmds);
+                    phase.loose_text.extend(notes);
+                }
                 Block::Blank | Block::Heading { .. } => {}
                 Block::Bullet { text, .. } | Block::Text { text, .. } => {
                     let line = match (&label, b) {

@@ -298,25 +298,39 @@ fn is_shell(lang: &str) -> bool {
     )
 }
 
-/// The commands of a code block. Shell: one per line, except that a line
-/// continued with `\`, `|` or `&&`, an open quote (`psql -c "` and its SQL),
-/// a heredoc, or a `for`/`if`/`case` block keeps going until it closes, so
-/// each command can be copied and run as is. Comment lines are left out.
+/// The commands of a code block, and its notes. Shell: one command per
+/// line, except that a line continued with `\`, `|` or `&&`, an open quote
+/// (`psql -c "` and its SQL), a heredoc, or a `for`/`if`/`case` block keeps
+/// going until it closes, so each command can be copied and run as is.
+/// Comment lines are left out, but a run of them that no command follows
+/// ("# Verify: # - Connection count < 50" closing a block) says what to
+/// check, so it comes back as notes for the step's instructions.
 /// Other languages (SQL, YAML...) are one command: the whole block.
-pub fn commands(lang: &str, lines: &[String]) -> Vec<String> {
+pub fn split_code(lang: &str, lines: &[String]) -> (Vec<String>, Vec<String>) {
     if !is_shell(lang) {
         let body = lines.join("\n").trim().to_string();
-        return if body.is_empty() { vec![] } else { vec![body] };
+        return (if body.is_empty() { vec![] } else { vec![body] }, vec![]);
     }
     let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let mut comments: Vec<String> = Vec::new();
     let mut current: Vec<String> = Vec::new();
     let mut state = ShellState::default();
     for line in lines {
         if current.is_empty() {
             let t = line.trim();
-            if t.is_empty() || t.starts_with('#') {
+            if t.is_empty() {
+                notes.append(&mut comments);
                 continue;
             }
+            if let Some(c) = t.strip_prefix('#') {
+                let c = c.trim();
+                if !c.is_empty() && !c.starts_with('!') {
+                    comments.push(c.to_string());
+                }
+                continue;
+            }
+            comments.clear();
             let t = t.strip_prefix("$ ").unwrap_or(t);
             current.push(t.to_string());
             state.feed(t);
@@ -332,8 +346,9 @@ pub fn commands(lang: &str, lines: &[String]) -> Vec<String> {
     if !current.is_empty() {
         out.push(current.join("\n"));
     }
+    notes.append(&mut comments);
     out.retain(|c| !c.trim().is_empty());
-    out
+    (out, notes)
 }
 
 /// Enough of the shell's grammar to know whether a command goes on.
@@ -529,7 +544,7 @@ mod tests {
              for i in {1..15}; do\n  curl -f x || echo 'no'\n  sleep 60\ndone\ncat > f << EOF\nhello # not a comment\nEOF\n\
              curl -X POST x \\\n  -d '{}'\nps aux | grep x\n$ ls",
         );
-        let c = commands("bash", &block);
+        let c = split_code("bash", &block).0;
         assert_eq!(c.len(), 7, "{c:#?}");
         assert_eq!(c[0], "risk-platform platform status");
         assert!(c[1].starts_with("docker compose") && c[1].ends_with("FROM t;\""));
@@ -537,8 +552,16 @@ mod tests {
         assert!(c[3].starts_with("cat > f") && c[3].ends_with("EOF"));
         assert!(c[4].contains("-d '{}'"));
         assert_eq!(c[6], "ls");
+        let (cmds, notes) = split_code(
+            "bash",
+            &lines(
+                "# Check resources\nrisk-platform performance monitor\n\n# Review key metrics:\n# - CPU usage < 70%",
+            ),
+        );
+        assert_eq!(cmds, vec!["risk-platform performance monitor"]);
+        assert_eq!(notes, vec!["Review key metrics:", "- CPU usage < 70%"]);
         assert_eq!(
-            commands("sql", &lines("SELECT 1;\nSELECT 2;")),
+            split_code("sql", &lines("SELECT 1;\nSELECT 2;")).0,
             vec!["SELECT 1;\nSELECT 2;"]
         );
     }
