@@ -56,6 +56,11 @@ pub enum Cmd {
         #[command(subcommand)]
         command: IncidentCmd,
     },
+    /// Check runbook files, import Markdown runbooks
+    Runbook {
+        #[command(subcommand)]
+        command: RunbookCmd,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +71,27 @@ pub enum IncidentCmd {
     Report {
         /// The session id (INC-20261122-031502)
         id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCmd {
+    /// Print every problem as FILE:LINE: message; exit 1 when there is any
+    /// (with --config, target names must exist in that config)
+    Lint {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Turn a Markdown runbook into the TOML format, printed on stdout
+    Import {
+        #[arg(value_name = "FILE.md")]
+        file: PathBuf,
+        /// From a library of procedures: the one with this ID (IR-002) or a title containing this
+        #[arg(long, value_name = "ID_OR_TITLE")]
+        procedure: Option<String>,
+        /// List the procedures found and exit
+        #[arg(long, conflicts_with = "procedure")]
+        list: bool,
     },
 }
 

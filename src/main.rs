@@ -1,5 +1,5 @@
 use clap::Parser;
-use opsdeck::cli::{Cli, Cmd};
+use opsdeck::cli::{Cli, Cmd, RunbookCmd};
 use opsdeck::config::theme::ColorSupport;
 use opsdeck::headless::{self, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use std::io::IsTerminal;
@@ -29,9 +29,19 @@ fn main() -> ExitCode {
             Some(Cmd::Audit { command }) => headless::audit(&cli, command).await,
             Some(Cmd::Check { runbook, format }) => headless::check(&cli, runbook, *format).await,
             Some(Cmd::Incident { command }) => opsdeck::headless_incident::run(&cli, command).await,
+            Some(Cmd::Runbook { command }) => runbook(&cli, command),
             None => tui(&cli).await,
         }
     })
+}
+
+fn runbook(cli: &Cli, cmd: &RunbookCmd) -> ExitCode {
+    match cmd {
+        RunbookCmd::Lint { files } => opsdeck::runbook::commands::lint_files(files, cli.config.as_deref()),
+        RunbookCmd::Import { file, procedure, list } => {
+            opsdeck::runbook::commands::import_file(file, procedure.as_deref(), *list)
+        }
+    }
 }
 
 async fn tui(cli: &Cli) -> ExitCode {

@@ -8,12 +8,18 @@ mod checks_container;
 mod checks_file;
 mod checks_http;
 mod checks_postgres;
+pub mod commands;
 pub mod evidence;
 pub mod find;
+pub mod import;
+mod import_build;
+mod import_md;
+pub mod lint;
 pub mod load;
 pub mod model;
 pub mod report;
 pub mod session;
 pub mod session_report;
+mod spans;
 
 pub use model::{Check, CheckResult, Kind, Phase, Runbook, Step};
