@@ -228,3 +228,81 @@ pub async fn write_report(store: &Store, io: &ChecklistIo, id: &str) -> Msg {
         },
     }
 }
+
+/// A headless run of a runbook's checks, kept as a dated session that is
+/// closed at once: each result, each passing step ticked as verified, each
+/// failing one marked failed with what was seen. Returns the session id.
+pub async fn record_check_run(
+    store: &Store,
+    who: &Identity,
+    runbook: &Runbook,
+    results: &[(String, crate::runbook::CheckResult)],
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
+    let started = chrono::SubsecRound::trunc_subsecs(started, 6);
+    let mut meta = SessionMeta {
+        id: session_id(runbook.kind, started),
+        title: format!("opsdeck check {}", runbook.id),
+        severity: None,
+        started_at: started,
+        started_by: who.operator.clone(),
+        closed_at: None,
+        closed_by: None,
+        resolution: None,
+    };
+    // Two runs within a second (a retry in a script) get distinct ids.
+    let base = meta.id.clone();
+    let mut n = 1;
+    while store.session(&meta.id).await.map_err(|e| e.to_string())?.is_some() {
+        n += 1;
+        meta.id = format!("{base}-{n}");
+    }
+    store.create_session(&meta, runbook).await.map_err(|e| e.to_string())?;
+    let event = |step: &str, what: EventKind, at| Event {
+        at,
+        operator: who.operator.clone(),
+        step: Some(step.to_string()),
+        what,
+    };
+    for (step, r) in results {
+        let verdict = if r.passed {
+            EventKind::Done { verified: true }
+        } else {
+            EventKind::Failed {
+                reason: r.observed.clone(),
+            }
+        };
+        let at = r.at;
+        store
+            .append_session_event(&meta.id, &event(step, EventKind::Check(r.clone()), at))
+            .await
+            .map_err(|e| e.to_string())?;
+        store
+            .append_session_event(&meta.id, &event(step, verdict, at))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let failed = results.iter().filter(|(_, r)| !r.passed).count();
+    let resolution = format!("{} passed, {failed} failed (opsdeck check)", results.len() - failed);
+    let close = Event {
+        at: chrono::Utc::now(),
+        operator: who.operator.clone(),
+        step: None,
+        what: EventKind::Closed {
+            resolution: resolution.clone(),
+        },
+    };
+    store
+        .append_session_event(&meta.id, &close)
+        .await
+        .map_err(|e| e.to_string())?;
+    let rec = audit(
+        "check.run",
+        &meta.id,
+        None,
+        if failed == 0 { Outcome::Ok } else { Outcome::Failed },
+    )
+    .details(serde_json::json!({ "runbook": runbook.id, "result": resolution }));
+    store.append_audit(who, rec).await.map_err(|e| e.to_string())?;
+    Ok(meta.id)
+}

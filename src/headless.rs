@@ -51,7 +51,7 @@ pub async fn check(cli: &Cli, spec: &str, format: CheckFormat) -> ExitCode {
         Ok(c) => c,
         Err(e) => return config_error(&e),
     };
-    let runbook = match crate::runbook::find::find_runbook(spec, &config.runbooks.dirs) {
+    let runbook = match crate::runbook::find::find_runbook(spec, &config) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("opsdeck: {e}");
@@ -68,16 +68,37 @@ pub async fn check(cli: &Cli, spec: &str, format: CheckFormat) -> ExitCode {
     }
     let started = chrono::Utc::now();
     let results = run_all(&runbook, &ctx).await;
+    // The run is kept as a dated, closed session: the morning round's record.
+    let recorded = record_check_run(cli, &config, &runbook, &results, started).await;
     let report = crate::runbook::report::Report::new(&runbook, results, started, chrono::Utc::now());
     match format {
         CheckFormat::Text => print!("{}", report.text()),
         CheckFormat::Json => println!("{}", report.json()),
+    }
+    match recorded {
+        Ok(id) => eprintln!("opsdeck: recorded as session {id}"),
+        Err(e) => eprintln!("opsdeck: results NOT recorded: {e}"),
     }
     ExitCode::from(if report.all_passed() {
         EXIT_OK
     } else {
         EXIT_CHECK_FAILED
     })
+}
+
+async fn record_check_run(
+    cli: &Cli,
+    config: &crate::config::Config,
+    runbook: &crate::runbook::Runbook,
+    results: &[(String, crate::runbook::CheckResult)],
+    started: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
+    let path = crate::setup::state_path(cli, config).ok_or("no state store path: pass --state PATH")?;
+    let store = Store::open(&path).await.map_err(|e| e.to_string())?;
+    let who = crate::identity::Identity::detect(config.operator.name.as_deref());
+    let done = crate::checklist_io::record_check_run(&store, &who, runbook, results, started).await;
+    store.close().await;
+    done
 }
 
 /// The state store a headless command reads: it must exist already (a

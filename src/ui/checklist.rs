@@ -82,7 +82,11 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
                 format!("morning round {}: {passed} passed, {failed} failed", m.id)
             }
             None if m.is_open() => format!("morning round {}: in progress", m.id),
-            None => format!("morning round {}: closed", m.id),
+            None => format!(
+                "morning round {}: {}",
+                m.id,
+                m.resolution.as_deref().unwrap_or("closed")
+            ),
         },
     };
     lines.push(Line::from(Span::styled(fit(&round, width), theme.style(Role::Text))));
