@@ -74,6 +74,7 @@ async fn tui(cli: &Cli) -> ExitCode {
         docker: loaded.config.docker.clone(),
         postgres: loaded.config.postgres.clone(),
         alertmanager: loaded.config.alertmanager.clone(),
+        access: loaded.config.access.source.clone(),
     };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Connection, Executor, PgConnection, Statement};
 use std::time::Duration;
 
-pub use super::access_model::{flags, AccessRow, Flag, FlagKind, FlagRules, LastLogin};
+pub use super::access_model::{flags, AccessRow, Flag, FlagKind, FlagRules, LastLogin, ReviewItem};
 
 /// A review query reads a whole users table: allow it longer than a poll.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
@@ -18,7 +18,36 @@ const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AccessLoad {
     pub source: String,
     pub at: DateTime<Utc>,
-    pub result: Result<Parsed, String>,
+    pub result: Result<SourceRows, String>,
+}
+
+/// A source's rows, flagged and in queue order, and the rows it skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceRows {
+    pub items: Vec<ReviewItem>,
+    /// One line per bad row, naming its number.
+    pub problems: Vec<String>,
+    /// Rows the source returned, good and bad.
+    pub total: usize,
+}
+
+/// Flag every row and put them in queue order. Done on the loading task,
+/// so fifty thousand rows cost the UI task nothing but a merge.
+pub fn flagged(parsed: Parsed, rules: &FlagRules, now: DateTime<Utc>) -> SourceRows {
+    let mut items: Vec<ReviewItem> = parsed
+        .rows
+        .into_iter()
+        .map(|row| {
+            let flags = flags(&row, rules, now);
+            ReviewItem { id: 0, row, flags }
+        })
+        .collect();
+    items.sort_by(|a, b| super::access_model::queue_order((&a.row, &a.flags), (&b.row, &b.flags)));
+    SourceRows {
+        items,
+        problems: parsed.problems,
+        total: parsed.total,
+    }
 }
 
 pub fn rules(src: &AccessSourceConfig) -> FlagRules {
@@ -43,10 +72,11 @@ pub async fn load(src: &AccessSourceConfig, postgres: &[PostgresConfig]) -> Acce
         },
         _ => Err("give either database + query, or file".into()),
     };
+    let at = Utc::now();
     AccessLoad {
         source: src.name.clone(),
-        at: Utc::now(),
-        result,
+        at,
+        result: result.map(|parsed| flagged(parsed, &rules(src), at)),
     }
 }
 
@@ -134,7 +164,11 @@ pub async fn revoke(
     let Some(sql) = src.revoke.as_deref() else {
         return Err(format!("source {:?} has no revoke statement", src.name));
     };
-    let Some(cfg) = src.database.as_ref().and_then(|db| postgres.iter().find(|p| &p.name == db)) else {
+    let Some(cfg) = src
+        .database
+        .as_ref()
+        .and_then(|db| postgres.iter().find(|p| &p.name == db))
+    else {
         return Err(format!("source {:?}: no [[postgres]] target to revoke on", src.name));
     };
     if cfg.read_only {
@@ -142,10 +176,7 @@ pub async fn revoke(
     }
     match tokio::time::timeout(cfg.timeout, run_revoke(cfg, sql, subject, role)).await {
         Ok(r) => r,
-        Err(_) => Err(format!(
-            "no answer within {}",
-            humantime::format_duration(cfg.timeout)
-        )),
+        Err(_) => Err(format!("no answer within {}", humantime::format_duration(cfg.timeout))),
     }
 }
 
@@ -165,7 +196,11 @@ async fn run_revoke(cfg: &PostgresConfig, sql: &str, subject: &str, role: &str) 
         let query = match params {
             1 => sqlx::query(sql).bind(subject),
             2 => sqlx::query(sql).bind(subject).bind(role),
-            n => return Err(format!("the revoke statement takes {n} parameters; use $1 (subject) and optionally $2 (role)")),
+            n => {
+                return Err(format!(
+                    "the revoke statement takes {n} parameters; use $1 (subject) and optionally $2 (role)"
+                ))
+            }
         };
         let done = query.execute(&mut *tx).await.map_err(|e| describe(&e))?;
         tx.commit().await.map_err(|e| describe(&e))?;

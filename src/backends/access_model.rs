@@ -61,6 +61,16 @@ pub struct Flag {
     pub reason: String,
 }
 
+/// One grant under review, with the flags it had when the snapshot was taken.
+/// `id` is the store's (0 for rows read live from a source, not yet reviewed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewItem {
+    pub id: i64,
+    #[serde(flatten)]
+    pub row: AccessRow,
+    pub flags: Vec<Flag>,
+}
+
 /// The per-source rules flags are judged by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlagRules {
@@ -209,7 +219,13 @@ mod tests {
     #[test]
     fn own_access_by_name_alias_or_local_part() {
         let aliases = vec!["a.smith".to_string(), "alice@corp.example".to_string()];
-        for own in ["alice", "ALICE", "alice@corp.example", "a.smith@other.example", " alice "] {
+        for own in [
+            "alice",
+            "ALICE",
+            "alice@corp.example",
+            "a.smith@other.example",
+            " alice ",
+        ] {
             assert!(is_own_access(own, "alice", &aliases), "{own}");
         }
         for other in ["bob", "alice2", "bob@alice.example", ""] {

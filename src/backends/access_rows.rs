@@ -120,7 +120,10 @@ fn time_of(v: &Value) -> Result<Option<DateTime<Utc>>, String> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()));
     }
-    Err(format!("{:?} is not a time (use 2026-11-23T03:00:00Z or 2026-11-23)", clip(s)))
+    Err(format!(
+        "{:?} is not a time (use 2026-11-23T03:00:00Z or 2026-11-23)",
+        clip(s)
+    ))
 }
 
 fn bool_of(v: &Value) -> Result<Option<bool>, String> {

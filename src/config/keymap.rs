@@ -72,6 +72,22 @@ pub enum Action {
     ExpireSilence,
     /// Alerts: show or hide silenced and inhibited alerts.
     ToggleSilenced,
+    /// Access: keep the selected (or marked) access, with a justification.
+    ReviewKeep,
+    /// Access: revoke it (runs the source's revoke statement, asks first).
+    ReviewRevoke,
+    /// Access: defer the decision, with a justification.
+    ReviewDefer,
+    /// Access: show every item, or only the flagged ones.
+    ReviewAll,
+    /// Access: start a review campaign over the rows loaded now.
+    ReviewNew,
+    /// Access: the list of campaigns, or back to the queue.
+    ReviewCampaigns,
+    /// Access: write the campaign's evidence to a CSV file.
+    ReviewExport,
+    /// Access: read the sources again.
+    ReviewReload,
 }
 
 impl Action {
@@ -121,6 +137,14 @@ impl Action {
             Action::Acknowledge,
             Action::ExpireSilence,
             Action::ToggleSilenced,
+            Action::ReviewKeep,
+            Action::ReviewRevoke,
+            Action::ReviewDefer,
+            Action::ReviewAll,
+            Action::ReviewNew,
+            Action::ReviewCampaigns,
+            Action::ReviewExport,
+            Action::ReviewReload,
         ]);
         v
     }
@@ -168,6 +192,14 @@ impl Action {
             Action::Acknowledge => "alert.ack".into(),
             Action::ExpireSilence => "alert.expire".into(),
             Action::ToggleSilenced => "alerts.silenced".into(),
+            Action::ReviewKeep => "review.keep".into(),
+            Action::ReviewRevoke => "review.revoke".into(),
+            Action::ReviewDefer => "review.defer".into(),
+            Action::ReviewAll => "review.all".into(),
+            Action::ReviewNew => "review.new".into(),
+            Action::ReviewCampaigns => "review.campaigns".into(),
+            Action::ReviewExport => "review.export".into(),
+            Action::ReviewReload => "review.reload".into(),
         }
     }
 
@@ -215,6 +247,14 @@ impl Action {
             Action::Acknowledge => "ack".into(),
             Action::ExpireSilence => "expire".into(),
             Action::ToggleSilenced => "silenced".into(),
+            Action::ReviewKeep => "keep".into(),
+            Action::ReviewRevoke => "revoke".into(),
+            Action::ReviewDefer => "defer".into(),
+            Action::ReviewAll => "all/flagged".into(),
+            Action::ReviewNew => "new review".into(),
+            Action::ReviewCampaigns => "campaigns".into(),
+            Action::ReviewExport => "export".into(),
+            Action::ReviewReload => "reload".into(),
         }
     }
 
@@ -264,6 +304,16 @@ impl Action {
             Action::Acknowledge => "Acknowledge: silence exactly this alert's labels for ack_duration (asks a comment)".into(),
             Action::ExpireSilence => "Expire the silences holding the selected alert (asks first)".into(),
             Action::ToggleSilenced => "Show or hide silenced and inhibited alerts".into(),
+            Action::ReviewKeep => "Access: keep the selected or marked access (asks a justification)".into(),
+            Action::ReviewRevoke => {
+                "Access: revoke the selected or marked access (asks a justification, then confirms the statement)".into()
+            }
+            Action::ReviewDefer => "Access: defer the decision (asks a justification)".into(),
+            Action::ReviewAll => "Access: show every item, or only the flagged ones".into(),
+            Action::ReviewNew => "Access: start a review campaign (a snapshot of the rows loaded now)".into(),
+            Action::ReviewCampaigns => "Access: list the review campaigns (enter opens one)".into(),
+            Action::ReviewExport => "Access: write the campaign's evidence to a CSV file".into(),
+            Action::ReviewReload => "Access: read the sources again".into(),
         }
     }
 

@@ -2,7 +2,8 @@
 //! decisions on them (appended, never edited; an item's newest one counts).
 
 use super::{Store, StoreError};
-use crate::backends::access_model::{AccessRow, Flag, LastLogin};
+pub use crate::backends::access_model::ReviewItem;
+use crate::backends::access_model::{AccessRow, LastLogin};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -19,16 +20,6 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
 
 fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Db(format!("review: bad JSON: {e}"))
-}
-
-/// One grant under review, with the flags it had when the snapshot was taken.
-/// `id` is the store's (0 for rows read live from a source, not yet reviewed).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReviewItem {
-    pub id: i64,
-    #[serde(flatten)]
-    pub row: AccessRow,
-    pub flags: Vec<Flag>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -248,10 +239,11 @@ impl Store {
     }
 
     pub async fn campaign(&self, id: i64) -> Result<Option<Campaign>, StoreError> {
-        let row = sqlx::query("SELECT id, name, created_at, created_by, due_at, sources FROM review_campaigns WHERE id = ?")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT id, name, created_at, created_by, due_at, sources FROM review_campaigns WHERE id = ?")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
         row.as_ref().map(campaign_from_row).transpose()
     }
 

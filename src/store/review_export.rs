@@ -21,7 +21,9 @@ pub struct ReviewExport {
 pub async fn gather(store: &Store, campaign_id: i64) -> Result<ReviewExport, String> {
     let summaries = store.campaigns().await.map_err(|e| e.to_string())?;
     let Some(summary) = summaries.into_iter().find(|s| s.campaign.id == campaign_id) else {
-        return Err(format!("no review campaign {campaign_id} (opsdeck review list shows them)"));
+        return Err(format!(
+            "no review campaign {campaign_id} (opsdeck review list shows them)"
+        ));
     };
     let items = store.campaign_items(campaign_id).await.map_err(|e| e.to_string())?;
     let decisions = store.campaign_decisions(campaign_id).await.map_err(|e| e.to_string())?;
@@ -175,7 +177,11 @@ pub fn render(export: &ReviewExport, format: ExportFormat) -> Result<String, Str
                     opt(&r.organization),
                     opt(&r.granted_by),
                     item.flags.iter().map(|f| f.kind.short()).collect::<Vec<_>>().join(";"),
-                    item.flags.iter().map(|f| f.reason.as_str()).collect::<Vec<_>>().join("; "),
+                    item.flags
+                        .iter()
+                        .map(|f| f.reason.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     latest.map(|d| d.decision.as_str().to_string()).unwrap_or_default(),
                     latest.map(|d| d.outcome.clone()).unwrap_or_default(),
                     latest.map(|d| d.justification.clone()).unwrap_or_default(),
@@ -187,7 +193,8 @@ pub fn render(export: &ReviewExport, format: ExportFormat) -> Result<String, Str
                     head_hash.clone(),
                     ts(export.exported_at),
                 ];
-                w.write_record(record.iter().map(|s| cell(s))).map_err(|e| e.to_string())?;
+                w.write_record(record.iter().map(|s| cell(s)))
+                    .map_err(|e| e.to_string())?;
             }
             let bytes = w.into_inner().map_err(|e| e.to_string())?;
             String::from_utf8(bytes).map_err(|e| e.to_string())
