@@ -27,6 +27,7 @@ fn main() -> ExitCode {
                 headless::snapshot(&cli, pane.as_deref(), *width, *height).await
             }
             Some(Cmd::Audit { command }) => headless::audit(&cli, command).await,
+            Some(Cmd::Review { command }) => headless::review(&cli, command).await,
             None => tui(&cli).await,
         }
     })

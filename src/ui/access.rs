@@ -20,7 +20,8 @@ fn due_text(due: DateTime<Utc>, now: DateTime<Utc>) -> (String, bool) {
     if due <= now {
         (format!("OVERDUE {}", super::widgets::age(now, due)), true)
     } else {
-        let left = due.signed_duration_since(now).num_days();
+        // Rounded: a campaign due in 14 days says so for most of today.
+        let left = (due.signed_duration_since(now).num_hours() + 12) / 24;
         (format!("due {} (in {left}d)", due.format("%a %d %b")), false)
     }
 }
@@ -60,6 +61,15 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     }
     for s in unfinished.iter().take(TILE_CAMPAIGNS) {
         let (due, late) = due_text(s.campaign.due_at, state.now);
+        // The tile is narrow: the date itself is in the pane.
+        let due = if late {
+            due
+        } else {
+            due.split(" (")
+                .nth(1)
+                .map(|d| format!("due {}", d.trim_end_matches(')')))
+                .unwrap_or(due)
+        };
         let status = if late {
             Status::Crit
         } else if s.flagged_open > 0 {
@@ -68,7 +78,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             Status::Ok
         };
         worst = worst.min(status);
-        let head = format!(" {}: {} · ", s.campaign.name, progress(s));
+        let head = format!(" {}: {}/{} decided · ", s.campaign.name, s.decided, s.total);
         lines.push(Line::from(vec![
             status.span(theme),
             Span::styled(head, theme.style(Role::Text)),
@@ -114,6 +124,15 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         lines.push(Line::from(vec![
             status.span(theme),
             Span::styled(fit(&text, width.saturating_sub(1)), theme.style(Role::Muted)),
+        ]));
+    }
+    for name in state.setup.access_sources.iter().filter(|n| !a.loads.contains_key(*n)) {
+        lines.push(Line::from(vec![
+            Status::Unknown.span(theme),
+            Span::styled(
+                fit(&format!(" {name}: not read yet"), width.saturating_sub(1)),
+                theme.style(Role::Muted),
+            ),
         ]));
     }
     if a.summaries().is_empty() && a.loads.values().all(|l| *l == SourceState::Loading) {
@@ -247,7 +266,7 @@ fn queue_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, Tab
     let selected = state.selection[PaneId::Access.index()].min(queue.len().saturating_sub(1));
     let notes = header_lines(state, theme).len();
     let (offset, visible) = window(area, notes, selected);
-    let wide = area.width >= 120;
+    let wide = area.width >= 150;
     // Only the rows on screen are built: a review can hold fifty thousand.
     let rows: Vec<Row> = queue
         .iter()
@@ -259,19 +278,20 @@ fn queue_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, Tab
     let mut widths = vec![
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Percentage(24),
-        Constraint::Percentage(12),
+        Constraint::Fill(if wide { 3 } else { 2 }),
+        Constraint::Length(if wide { 10 } else { 8 }),
     ];
     if wide {
         header.extend(["SOURCE", "STATUS"]);
-        widths.extend([Constraint::Percentage(10), Constraint::Percentage(8)]);
+        widths.extend([Constraint::Length(12), Constraint::Length(9)]);
     }
     header.extend(["LAST LOGIN", "MFA", "FLAGS", "DECISION"]);
     widths.extend([
         Constraint::Length(10),
         Constraint::Length(3),
-        Constraint::Percentage(if wide { 28 } else { 36 }),
-        Constraint::Percentage(if wide { 18 } else { 22 }),
+        Constraint::Fill(if wide { 4 } else { 2 }),
+        // Narrow: the outcome only; the reviewer is in the details.
+        Constraint::Length(if wide { 28 } else { 11 }),
     ]);
     let table = Table::new(rows, widths).header(Row::new(header).style(theme.style(Role::Title)));
     (table, TableState::default().with_selected(Some(selected - offset)))
@@ -326,11 +346,11 @@ fn item_row(state: &State, theme: &Theme, item: &ReviewItem, wide: bool) -> Row<
     cells.push(Cell::from(login).style(text));
     cells.push(mfa);
     cells.push(Cell::from(reasons.join("; ")).style(theme.style(status.role())));
-    cells.push(decision_cell(theme, decision, a.open.is_some()));
+    cells.push(decision_cell(theme, decision, a.open.is_some(), wide));
     Row::new(cells)
 }
 
-fn decision_cell(theme: &Theme, d: Option<&review::DecisionRecord>, in_campaign: bool) -> Cell<'static> {
+fn decision_cell(theme: &Theme, d: Option<&review::DecisionRecord>, in_campaign: bool, wide: bool) -> Cell<'static> {
     let Some(d) = d else {
         return Cell::from(if in_campaign { "-" } else { "" }).style(theme.style(Role::Muted));
     };
@@ -342,12 +362,18 @@ fn decision_cell(theme: &Theme, d: Option<&review::DecisionRecord>, in_campaign:
         _ => ("!", Role::Crit),
     };
     let rows = d.details.get("rows_affected").and_then(|v| v.as_u64());
-    let outcome = match (d.outcome.as_str(), rows) {
-        (review::REVOKED, Some(n)) => format!("revoked ({n} row{})", if n == 1 { "" } else { "s" }),
-        (review::REVOKE_FAILED, _) => "REVOKE FAILED".to_string(),
-        (o, _) => o.to_string(),
+    let outcome = match (d.outcome.as_str(), rows, wide) {
+        (review::REVOKED, Some(n), true) => format!("revoked ({n} row{})", if n == 1 { "" } else { "s" }),
+        (review::REVOKE_FAILED, _, _) => "REVOKE FAILED".to_string(),
+        (review::REVOCATION_REQUESTED, _, false) => "requested".to_string(),
+        (o, _, _) => o.to_string(),
     };
-    Cell::from(format!("{symbol} {outcome} · {}", d.reviewer)).style(theme.style(role))
+    let text = if wide {
+        format!("{symbol} {outcome} · {}", d.reviewer)
+    } else {
+        format!("{symbol} {outcome}")
+    };
+    Cell::from(text).style(theme.style(role))
 }
 
 fn campaign_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, TableState) {
@@ -396,10 +422,10 @@ fn campaign_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, 
     let widths = [
         Constraint::Length(1),
         Constraint::Length(4),
-        Constraint::Percentage(26),
-        Constraint::Percentage(16),
-        Constraint::Percentage(18),
-        Constraint::Percentage(18),
+        Constraint::Fill(2),
+        Constraint::Length(18),
+        Constraint::Length(24),
+        Constraint::Fill(1),
         Constraint::Length(12),
         Constraint::Length(11),
     ];
