@@ -56,7 +56,9 @@ async fn users_table(c: &mut PgConnection) -> String {
     )
     .await
     .expect("create table");
-    let rows: [(&str, Option<&str>, &str, Option<i32>, bool); 8] = [
+    // email, role, status, days since the last login, MFA
+    type User<'a> = (&'a str, Option<&'a str>, &'a str, Option<i32>, bool);
+    let rows: [User; 8] = [
         ("inactive@corp.example", Some("viewer"), "active", Some(120), true),
         ("never@corp.example", Some("editor"), "active", None, true),
         ("boss@corp.example", Some("admin"), "active", Some(1), true),
@@ -205,7 +207,16 @@ async fn revoke_runs_the_statement_and_the_row_changes() {
     };
     let target = items["inactive@corp.example"].clone();
     let why = "left in August; HR ticket 4411";
-    let (records, msg) = review_decide(&store, &who, &ctx, id, &[target.clone()], Decision::Revoke, why).await;
+    let (records, msg) = review_decide(
+        &store,
+        &who,
+        &ctx,
+        id,
+        std::slice::from_ref(&target),
+        Decision::Revoke,
+        why,
+    )
+    .await;
     assert!(
         matches!(&msg, opsdeck::app::Msg::ActionDone { ok: true, text } if text.contains("1 row")),
         "{msg:?}"
@@ -257,7 +268,7 @@ async fn a_decision_on_ones_own_access_is_refused() {
     };
     let own = items["alice@corp.example"].clone();
     for decision in [Decision::Keep, Decision::Revoke] {
-        let (records, msg) = review_decide(&store, &who, &ctx, id, &[own.clone()], decision, "mine").await;
+        let (records, msg) = review_decide(&store, &who, &ctx, id, std::slice::from_ref(&own), decision, "mine").await;
         assert!(records.is_empty());
         assert!(matches!(&msg, opsdeck::app::Msg::ActionDone { ok: false, text } if text.contains("own access")));
     }
