@@ -39,8 +39,8 @@ impl Parsed {
     }
 }
 
-/// One row given as column → value. `present` says which columns the source
-/// has at all: a null `last_login_at` means "never", a missing one "unknown".
+/// One row given as column → value. A null (or empty) `last_login_at` means
+/// "never logged in"; a source without the column says nothing ("unknown").
 pub fn row_from_map(source: &str, map: &Map<String, Value>) -> Result<AccessRow, String> {
     let text = |key: &str| -> Result<Option<String>, String> {
         match map.get(key) {
