@@ -10,6 +10,9 @@ use crate::identity::Identity;
 use crate::store::{AckRecord, AuditRecord, Outcome, Store};
 use std::future::Future;
 
+mod review;
+pub use review::{export_review, review_decide, start_campaign, DecideContext};
+
 /// What one audited call came to.
 enum Audited<T> {
     /// The intent could not be written: the call was not made.
@@ -30,22 +33,41 @@ async fn audited<T>(
 ) -> Audited<T> {
     let intent = AuditRecord::new(pane, action, Outcome::Intent)
         .target(target)
-        .details(details.clone());
-    if let Err(e) = store.append_audit(who, intent).await {
+        .details(details);
+    audited_record(store, who, intent, call, |v| (outcome_of(v), Vec::new())).await
+}
+
+/// `audited` for a caller that fills the intent entry itself (e.g. with the
+/// operator's justification) and adds what the call returned to the
+/// outcome's details (e.g. rows affected).
+async fn audited_record<T>(
+    store: &Store,
+    who: &Identity,
+    intent: AuditRecord,
+    call: impl Future<Output = Result<T, String>>,
+    judge: impl Fn(&T) -> (Outcome, Vec<(&'static str, serde_json::Value)>),
+) -> Audited<T> {
+    if let Err(e) = store.append_audit(who, intent.clone()).await {
         return Audited::NotDone(format!("cannot write the audit log: {e}"));
     }
     let result = call.await;
-    let mut details = details;
+    let mut record = intent;
     let outcome = match &result {
-        Ok(v) => outcome_of(v),
+        Ok(v) => {
+            let (outcome, extra) = judge(v);
+            if let Some(map) = record.details.as_object_mut() {
+                map.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+            }
+            outcome
+        }
         Err(e) => {
-            if let Some(map) = details.as_object_mut() {
+            if let Some(map) = record.details.as_object_mut() {
                 map.insert("error".into(), serde_json::Value::String(e.clone()));
             }
             Outcome::Failed
         }
     };
-    let record = AuditRecord::new(pane, action, outcome).target(target).details(details);
+    record.outcome = outcome;
     let unaudited = match store.append_audit(who, record).await {
         Ok(_) => String::new(),
         Err(e) => format!(" (outcome NOT in the audit log: {e})"),

@@ -61,6 +61,11 @@ pub enum Cmd {
         #[command(subcommand)]
         command: RunbookCmd,
     },
+    /// Access-review campaigns: list them, export their evidence
+    Review {
+        #[command(subcommand)]
+        command: ReviewCmd,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +107,20 @@ pub enum CheckFormat {
     Text,
     /// One object: runbook, times, results with evidence, totals
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCmd {
+    /// List the campaigns with their progress (overdue ones are marked)
+    List,
+    /// Print a campaign's evidence: every item, its flags and decision, and
+    /// the audit chain's head
+    Export {
+        #[arg(long, value_name = "ID")]
+        campaign: i64,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]

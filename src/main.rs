@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             Some(Cmd::Check { runbook, format }) => headless::check(&cli, runbook, *format).await,
             Some(Cmd::Incident { command }) => opsdeck::headless_incident::run(&cli, command).await,
             Some(Cmd::Runbook { command }) => runbook(&cli, command),
+            Some(Cmd::Review { command }) => headless::review(&cli, command).await,
             None => tui(&cli).await,
         }
     })
@@ -90,6 +91,7 @@ async fn tui(cli: &Cli) -> ExitCode {
             reports_dir: opsdeck::checklist_io::reports_dir(&state_path),
             config: std::sync::Arc::new(loaded.config.clone()),
         },
+        access: loaded.config.access.source.clone(),
     };
     let result = opsdeck::runtime::run(opts).await;
     store.close().await;

@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub alertmanager: Vec<crate::config::AlertmanagerConfig>,
     /// Runbooks, checks and reports.
     pub checklist: crate::checklist_io::ChecklistIo,
+    /// Access-review sources, read at start and on `r`; revoke statements.
+    pub access: Vec<crate::config::AccessSourceConfig>,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -47,7 +49,9 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         postgres,
         alertmanager,
         checklist,
+        access,
     } = opts;
+    let access = std::sync::Arc::new(access);
     let alertmanager = std::sync::Arc::new(alertmanager);
     let docker = std::sync::Arc::new(docker);
     let postgres = std::sync::Arc::new(postgres);
@@ -75,6 +79,9 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     // screen shows its result at once.
     let wakes: Wakes = std::sync::Arc::new(targets.iter().map(|t| (t.id.clone(), t.wake.clone())).collect());
     let actors = backends::spawn_all(targets, report_tx);
+    // Access data and campaigns are read once at start (and on request), not polled.
+    spawn_access_loads(&access, &postgres, &msg_tx);
+    spawn_campaigns_load(&store, &msg_tx);
 
     let mut guard = TerminalGuard::enter(mouse)?;
     let size = guard.terminal.size()?;
@@ -138,6 +145,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             wakes: &wakes,
             alertmanager: &alertmanager,
             checklist: &checklist,
+            access: &access,
         };
         if execute(commands, &mut guard, &mut state, &ctx, &mut followers) || state.quit {
             break why.unwrap_or("quit");
@@ -209,6 +217,43 @@ struct Effects<'a> {
     wakes: &'a Wakes,
     alertmanager: &'a std::sync::Arc<Vec<crate::config::AlertmanagerConfig>>,
     checklist: &'a crate::checklist_io::ChecklistIo,
+    access: &'a std::sync::Arc<Vec<crate::config::AccessSourceConfig>>,
+}
+
+/// Read every access source, each on a task of its own.
+fn spawn_access_loads(
+    access: &std::sync::Arc<Vec<crate::config::AccessSourceConfig>>,
+    postgres: &std::sync::Arc<Vec<crate::config::PostgresConfig>>,
+    msg_tx: &mpsc::Sender<Msg>,
+) {
+    for i in 0..access.len() {
+        let (access, postgres, tx) = (access.clone(), postgres.clone(), msg_tx.clone());
+        tokio::spawn(async move {
+            let load = crate::backends::access::load(&access[i], &postgres).await;
+            let _ = tx.send(Msg::AccessLoaded(load)).await;
+        });
+    }
+}
+
+fn spawn_campaigns_load(store: &Store, msg_tx: &mpsc::Sender<Msg>) {
+    let (store, tx) = (store.clone(), msg_tx.clone());
+    tokio::spawn(async move {
+        let r = store.campaigns().await.map_err(|e| e.to_string());
+        let _ = tx.send(Msg::ReviewCampaigns(r)).await;
+    });
+}
+
+/// A campaign's snapshot and decisions, as one message.
+async fn load_campaign(store: &Store, id: i64) -> Result<crate::app::OpenCampaign, String> {
+    let err = |e: crate::store::StoreError| e.to_string();
+    let campaign = store
+        .campaign(id)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| format!("no campaign {id}"))?;
+    let items = store.campaign_items(id).await.map_err(err)?;
+    let decisions = store.campaign_decisions(id).await.map_err(err)?;
+    Ok(crate::app::OpenCampaign::new(campaign, items, decisions))
 }
 
 type Wakes = std::sync::Arc<HashMap<backends::BackendId, std::sync::Arc<tokio::sync::Notify>>>;
@@ -451,6 +496,78 @@ fn execute(
                     let _ = tx
                         .send(crate::checklist_io::write_report(&store, &io, &session).await)
                         .await;
+                });
+            }
+            Command::LoadAccess => spawn_access_loads(fx.access, fx.postgres, msg_tx),
+            Command::LoadReviews => spawn_campaigns_load(store, msg_tx),
+            Command::OpenCampaign { id } => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let r = load_campaign(&store, id).await;
+                    let _ = tx.send(Msg::ReviewOpened(r)).await;
+                });
+            }
+            Command::StartCampaign {
+                name,
+                due_at,
+                items,
+                sources,
+            } => {
+                let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let (id, done) = crate::actions::start_campaign(&store, &who, &name, due_at, items, sources).await;
+                    let r = store.campaigns().await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::ReviewCampaigns(r)).await;
+                    if let Some(id) = id {
+                        let _ = tx.send(Msg::ReviewOpened(load_campaign(&store, id).await)).await;
+                    }
+                    let _ = tx.send(done).await;
+                });
+            }
+            Command::ReviewDecide {
+                campaign_id,
+                items,
+                decision,
+                justification,
+            } => {
+                let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                let (sources, postgres) = (fx.access.clone(), fx.postgres.clone());
+                let aliases = state.access.aliases.clone();
+                tokio::spawn(async move {
+                    let ctx = crate::actions::DecideContext {
+                        sources: &sources,
+                        postgres: &postgres,
+                        aliases: &aliases,
+                    };
+                    let (records, done) = crate::actions::review_decide(
+                        &store,
+                        &who,
+                        &ctx,
+                        campaign_id,
+                        &items,
+                        decision,
+                        &justification,
+                    )
+                    .await;
+                    let attempted = items.iter().map(|i| i.id).collect();
+                    let _ = tx
+                        .send(Msg::ReviewDecided {
+                            campaign_id,
+                            attempted,
+                            records,
+                        })
+                        .await;
+                    let r = store.campaigns().await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::ReviewCampaigns(r)).await;
+                    let _ = tx.send(done).await;
+                });
+            }
+            Command::ExportReview { campaign } => {
+                let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let dir = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+                    let done = crate::actions::export_review(&store, &who, campaign, &dir).await;
+                    let _ = tx.send(done).await;
                 });
             }
             Command::Quit => stop = true,

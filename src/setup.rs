@@ -56,6 +56,25 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
     let mut state = State::new(identity, loaded.keymap.clone(), Utc::now());
     state.read_only = loaded.read_only;
     state.alerts_config = loaded.config.alerts.clone();
+    state.access.aliases = loaded.config.operator.aliases.clone();
+    state.access.sources = loaded
+        .config
+        .access
+        .source
+        .iter()
+        .map(|s| crate::app::AccessSource {
+            name: s.name.clone(),
+            database: s.database.clone(),
+            revoke: s.revoke.clone(),
+            rules: crate::backends::access::rules(s),
+        })
+        .collect();
+    for s in &loaded.config.access.source {
+        state
+            .access
+            .loads
+            .insert(s.name.clone(), crate::app::SourceState::Loading);
+    }
     state.backends = targets
         .iter()
         .map(|t| BackendStatus {

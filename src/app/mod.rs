@@ -1,6 +1,8 @@
 //! Application core: `State`, the `Msg`s that change it, the `Command`s it asks
 //! for, and `update`, the only place state changes. No IO here.
 
+pub mod access;
+mod access_decide;
 mod alerts;
 mod alerts_ack;
 pub(crate) mod alerts_details;
@@ -16,6 +18,8 @@ mod state;
 mod update;
 mod update_logs;
 
+pub use access::{AccessSource, AccessView, OpenCampaign, SourceState};
+pub use access_decide::{parse_due, CampaignDialog, CampaignField, Editor, JustifyDialog};
 pub use alerts::{AckInfo, AlertGroup, AlertLine, AlertsFilter, AlertsView, Sourced};
 pub use alerts_ack::{AckDialog, AckField};
 pub use checklist::{ChecklistView, EditPurpose};
@@ -82,6 +86,19 @@ pub enum Msg {
     },
     /// Other panes' audit entries since a session started, for its timeline.
     TimelineLoaded(Result<Vec<AuditEntry>, String>),
+    /// One access source read (or not).
+    AccessLoaded(crate::backends::access::AccessLoad),
+    /// Review campaigns with their progress, from the store.
+    ReviewCampaigns(Result<Vec<crate::store::CampaignSummary>, String>),
+    /// A campaign's snapshot and decisions, from the store.
+    ReviewOpened(Result<OpenCampaign, String>),
+    /// Decisions now committed to the store (only these are shown decided);
+    /// `attempted` names every item the command was about.
+    ReviewDecided {
+        campaign_id: i64,
+        attempted: Vec<i64>,
+        records: Vec<crate::store::DecisionRecord>,
+    },
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
 }
@@ -190,6 +207,33 @@ pub enum Command {
     /// Write a session's report (Markdown) to a file.
     WriteReport {
         session: String,
+    },
+    /// Read every access source (each on a task of its own).
+    LoadAccess,
+    /// Read the review campaigns' progress.
+    LoadReviews,
+    /// Read one campaign's snapshot and decisions.
+    OpenCampaign {
+        id: i64,
+    },
+    /// Store a campaign with its snapshot of the rows loaded now.
+    StartCampaign {
+        name: String,
+        due_at: DateTime<Utc>,
+        items: std::sync::Arc<Vec<crate::backends::access::ReviewItem>>,
+        sources: serde_json::Value,
+    },
+    /// Keep, revoke or defer: one audited, stored decision per item (a
+    /// revoke runs the source's statement first).
+    ReviewDecide {
+        campaign_id: i64,
+        items: Vec<crate::backends::access::ReviewItem>,
+        decision: crate::store::Decision,
+        justification: String,
+    },
+    /// Write a campaign's evidence (CSV) to a file in the working directory.
+    ExportReview {
+        campaign: i64,
     },
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,

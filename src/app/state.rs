@@ -48,6 +48,10 @@ pub enum Overlay {
     Ack(super::AckDialog),
     /// Text to write: a note, a reason, a resolution, a session title.
     Editor(Box<super::TextEditor>),
+    /// Access review: the justification of a decision, in an editor.
+    Justify(Box<super::JustifyDialog>),
+    /// Access review: start a campaign (name, due date).
+    Campaign(super::CampaignDialog),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -215,6 +219,8 @@ pub struct State {
     pub critical_seen: std::collections::HashSet<u64>,
     /// Database: marked sessions, by (target, pid).
     pub db_marked: std::collections::BTreeSet<(String, i32)>,
+    /// Access review: sources, campaigns, the open one, marks.
+    pub access: super::AccessView,
     /// The open container log, when there is one.
     pub logs: Option<super::LogView>,
     /// Numbers log sessions, so a closed log's late lines are ignored.
@@ -254,6 +260,7 @@ impl State {
             acks: Vec::new(),
             checklist: Default::default(),
             critical_seen: Default::default(),
+            access: Default::default(),
             logs: None,
             next_session: 0,
             size: (80, 24),
@@ -272,7 +279,7 @@ impl State {
             PaneId::Services => self.service_rows().len(),
             PaneId::Database => self.db_sessions().len(),
             PaneId::Alerts => self.alert_lines().len(),
-            PaneId::Access => self.setup.access_sources.len(),
+            PaneId::Access => self.access_rows(),
             PaneId::Checklist => self.checklist_rows(),
         }
     }

@@ -133,6 +133,23 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             set_status(state, Level::Error, format!("timeline: {e}"));
             Vec::new()
         }
+        Msg::AccessLoaded(load) => {
+            super::access::on_loaded(state, load);
+            Vec::new()
+        }
+        Msg::ReviewCampaigns(result) => super::access::on_campaigns(state, result),
+        Msg::ReviewOpened(result) => {
+            super::access::on_opened(state, result);
+            Vec::new()
+        }
+        Msg::ReviewDecided {
+            campaign_id,
+            attempted,
+            records,
+        } => {
+            super::access::on_decided(state, campaign_id, &attempted, records);
+            Vec::new()
+        }
         Msg::Shutdown(_) => {
             state.quit = true;
             vec![Command::Quit]
@@ -188,6 +205,13 @@ fn on_backend(state: &mut State, report: BackendReport) -> Vec<Command> {
 }
 
 fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
+    // The editors take every key as typed: an Esc read together with the
+    // next key must not cancel a justification half written.
+    match state.overlay.clone() {
+        Some(Overlay::Justify(dialog)) => return super::access_decide::on_justify_key(state, ev, dialog),
+        Some(Overlay::Campaign(dialog)) => return super::access_decide::on_campaign_key(state, ev, dialog),
+        _ => {}
+    }
     let key = Key::from_event(&ev);
     // Esc and a key sent together (over a slow link, or typed fast) reach us
     // as alt+key. With no alt binding, take it for what the operator typed.
@@ -290,6 +314,10 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
                     state.alerts_filter.set(None);
                 } else if state.view == View::Zoom(PaneId::Checklist) && state.checklist.active.is_some() {
                     super::checklist::leave(state);
+                } else if state.view == View::Zoom(PaneId::Access) && !state.access.marked.is_empty() {
+                    state.access.marked.clear();
+                } else if state.view == View::Zoom(PaneId::Access) && state.access.list {
+                    super::access::toggle_list(state);
                 } else {
                     state.view = View::Dashboard;
                 }
@@ -325,7 +353,9 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
                 super::alerts_details::open_details(state)
             }
         }
+        Action::Details if super::access::zoomed(state) => return super::access::enter(state),
         Action::Details => return open_details(state),
+        Action::Mark if super::access::zoomed(state) => super::access::toggle_mark(state),
         Action::Mark if state.view == View::Zoom(PaneId::Database) => super::database::toggle_mark(state),
         Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => super::database::mark_similar(state),
         Action::CancelQuery | Action::TerminateBackend if state.view == View::Zoom(PaneId::Database) => {
@@ -360,6 +390,27 @@ fn apply(state: &mut State, action: Action) -> Vec<Command> {
             state.services_filter.get_or_insert_with(String::new);
         }
         Action::ToggleStopped => keeping_selection(state, |s| s.show_stopped = !s.show_stopped),
+        Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if super::access::zoomed(state) => {
+            let decision = match action {
+                Action::ReviewKeep => crate::store::Decision::Keep,
+                Action::ReviewRevoke => crate::store::Decision::Revoke,
+                _ => crate::store::Decision::Defer,
+            };
+            return super::access_decide::ask_decision(state, decision);
+        }
+        Action::ReviewAll if super::access::zoomed(state) => super::access::toggle_all(state),
+        Action::ReviewNew if super::access::zoomed(state) => return super::access_decide::ask_campaign(state),
+        Action::ReviewCampaigns if super::access::zoomed(state) => super::access::toggle_list(state),
+        Action::ReviewExport if super::access::zoomed(state) => return super::access::export(state),
+        Action::ReviewReload if super::access::zoomed(state) => return super::access::reload(state),
+        Action::ReviewKeep
+        | Action::ReviewRevoke
+        | Action::ReviewDefer
+        | Action::ReviewAll
+        | Action::ReviewNew
+        | Action::ReviewCampaigns
+        | Action::ReviewExport
+        | Action::ReviewReload => {}
         // Log actions outside an open log do nothing.
         Action::Search
         | Action::SearchNext

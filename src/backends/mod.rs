@@ -2,6 +2,9 @@
 //! its own interval with a timeout on every call, backs off on failure, and
 //! reports snapshots or errors to the UI as messages. The UI never awaits them.
 
+pub mod access;
+pub mod access_model;
+pub mod access_rows;
 pub mod alertmanager;
 pub mod am_matchers;
 pub mod am_silences;

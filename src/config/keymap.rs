@@ -75,6 +75,22 @@ pub enum Action {
     /// Alerts: start the checklist of the runbook the selected alert names.
     AlertRunbook,
     Checklist(super::keymap_checklist::ChecklistAction),
+    /// Access: keep the selected (or marked) access, with a justification.
+    ReviewKeep,
+    /// Access: revoke it (runs the source's revoke statement, asks first).
+    ReviewRevoke,
+    /// Access: defer the decision, with a justification.
+    ReviewDefer,
+    /// Access: show every item, or only the flagged ones.
+    ReviewAll,
+    /// Access: start a review campaign over the rows loaded now.
+    ReviewNew,
+    /// Access: the list of campaigns, or back to the queue.
+    ReviewCampaigns,
+    /// Access: write the campaign's evidence to a CSV file.
+    ReviewExport,
+    /// Access: read the sources again.
+    ReviewReload,
 }
 
 impl Action {
@@ -125,6 +141,14 @@ impl Action {
             Action::ExpireSilence,
             Action::ToggleSilenced,
             Action::AlertRunbook,
+            Action::ReviewKeep,
+            Action::ReviewRevoke,
+            Action::ReviewDefer,
+            Action::ReviewAll,
+            Action::ReviewNew,
+            Action::ReviewCampaigns,
+            Action::ReviewExport,
+            Action::ReviewReload,
         ]);
         v.extend(super::keymap_checklist::ChecklistAction::ALL.map(Action::Checklist));
         v
@@ -175,6 +199,14 @@ impl Action {
             Action::ToggleSilenced => "alerts.silenced".into(),
             Action::AlertRunbook => "alert.runbook".into(),
             Action::Checklist(c) => c.name().into(),
+            Action::ReviewKeep => "review.keep".into(),
+            Action::ReviewRevoke => "review.revoke".into(),
+            Action::ReviewDefer => "review.defer".into(),
+            Action::ReviewAll => "review.all".into(),
+            Action::ReviewNew => "review.new".into(),
+            Action::ReviewCampaigns => "review.campaigns".into(),
+            Action::ReviewExport => "review.export".into(),
+            Action::ReviewReload => "review.reload".into(),
         }
     }
 
@@ -224,6 +256,14 @@ impl Action {
             Action::ToggleSilenced => "silenced".into(),
             Action::AlertRunbook => "runbook".into(),
             Action::Checklist(c) => c.label().into(),
+            Action::ReviewKeep => "keep".into(),
+            Action::ReviewRevoke => "revoke".into(),
+            Action::ReviewDefer => "defer".into(),
+            Action::ReviewAll => "all/flagged".into(),
+            Action::ReviewNew => "new review".into(),
+            Action::ReviewCampaigns => "campaigns".into(),
+            Action::ReviewExport => "export".into(),
+            Action::ReviewReload => "reload".into(),
         }
     }
 
@@ -275,6 +315,16 @@ impl Action {
             Action::ToggleSilenced => "Show or hide silenced and inhibited alerts".into(),
             Action::AlertRunbook => "Start the checklist of the runbook the selected alert names".into(),
             Action::Checklist(c) => c.help().into(),
+            Action::ReviewKeep => "Access: keep the selected or marked access (asks a justification)".into(),
+            Action::ReviewRevoke => {
+                "Access: revoke the selected or marked access (asks a justification, then confirms the statement)".into()
+            }
+            Action::ReviewDefer => "Access: defer the decision (asks a justification)".into(),
+            Action::ReviewAll => "Access: show every item, or only the flagged ones".into(),
+            Action::ReviewNew => "Access: start a review campaign (a snapshot of the rows loaded now)".into(),
+            Action::ReviewCampaigns => "Access: list the review campaigns (enter opens one)".into(),
+            Action::ReviewExport => "Access: write the campaign's evidence to a CSV file".into(),
+            Action::ReviewReload => "Access: read the sources again".into(),
         }
     }
 

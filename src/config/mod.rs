@@ -419,6 +419,17 @@ impl Config {
                 };
             }
         }
+        // Access files likewise: an exported RBAC matrix kept beside the config.
+        for s in &mut self.access.source {
+            if let Some(p) = &mut s.file {
+                let expanded = expand_home(p);
+                *p = if expanded.is_relative() {
+                    base.join(expanded)
+                } else {
+                    expanded
+                };
+            }
+        }
     }
 
     fn validate(&self, text: &str, file: &Path) -> Result<(), FileError> {

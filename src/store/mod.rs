@@ -3,6 +3,8 @@
 
 pub mod acks;
 pub mod audit;
+pub mod review;
+pub mod review_export;
 pub mod sessions;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 pub use acks::AckRecord;
 pub use audit::{AuditEntry, AuditRecord, Outcome, VerifyReport};
+pub use review::{Campaign, CampaignSummary, Decision, DecisionRecord, ReviewItem};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
 

@@ -31,9 +31,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// The actions worth showing in this context, most useful first.
 fn wanted(state: &State) -> Vec<Action> {
     match (&state.overlay, state.view) {
-        (Some(Overlay::Palette { .. } | Overlay::Confirm { .. } | Overlay::Ack(_) | Overlay::Editor(_)), _) => {
-            Vec::new()
-        }
+        (
+            Some(
+                Overlay::Palette { .. }
+                | Overlay::Confirm { .. }
+                | Overlay::Ack(_)
+                | Overlay::Editor(_)
+                | Overlay::Justify(_)
+                | Overlay::Campaign(_),
+            ),
+            _,
+        ) => Vec::new(),
         (Some(_), _) => vec![Action::MoveDown, Action::MoveUp, Action::Back],
         (None, View::Dashboard) => vec![
             Action::Open,
@@ -105,13 +113,29 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Help,
             Action::Quit,
         ],
-        (None, View::Zoom(_)) => vec![
+        (None, View::Zoom(PaneId::Access)) if state.access.list => vec![
             Action::MoveDown,
             Action::MoveUp,
+            Action::Details,
+            Action::ReviewExport,
+            Action::ReviewCampaigns,
             Action::Back,
-            Action::FocusNext,
             Action::Help,
-            Action::Palette,
+            Action::Quit,
+        ],
+        (None, View::Zoom(PaneId::Access)) => vec![
+            Action::ReviewKeep,
+            Action::ReviewRevoke,
+            Action::ReviewDefer,
+            Action::Mark,
+            Action::Details,
+            Action::ReviewAll,
+            Action::ReviewNew,
+            Action::ReviewCampaigns,
+            Action::ReviewExport,
+            Action::ReviewReload,
+            Action::Back,
+            Action::Help,
             Action::Quit,
         ],
     }
@@ -141,6 +165,18 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
                 " ctrl+s save  enter new line  esc cancel"
             };
             return Line::from(Span::styled(keys, theme.style(Role::Warn)));
+        }
+        Some(Overlay::Justify(_)) => {
+            return Line::from(Span::styled(
+                " type the justification  ctrl+s save  esc cancel",
+                theme.style(Role::Warn),
+            ))
+        }
+        Some(Overlay::Campaign(_)) => {
+            return Line::from(Span::styled(
+                " tab name/due  enter start  esc cancel",
+                theme.style(Role::Warn),
+            ))
         }
         Some(Overlay::Ack(_)) => {
             return Line::from(Span::styled(

@@ -2,6 +2,7 @@
 //! touch the network; one file per pane.
 
 mod access;
+mod access_dialogs;
 mod alerts;
 mod checklist;
 mod database;
@@ -53,6 +54,8 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Some(Overlay::AuditLog { entries, scroll }) => overlay::audit(frame, body, theme, entries.as_ref(), *scroll),
         Some(Overlay::Ack(dialog)) => overlay::ack(frame, body, theme, dialog),
         Some(Overlay::Editor(editor)) => overlay::editor(frame, body, state, theme, editor),
+        Some(Overlay::Justify(dialog)) => access_dialogs::justify(frame, body, theme, dialog),
+        Some(Overlay::Campaign(dialog)) => access_dialogs::campaign(frame, body, theme, dialog),
         None => {}
     }
 }
@@ -133,11 +136,7 @@ fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pan
         PaneId::Database => database::full(frame, area, state, theme),
         PaneId::Alerts => alerts::full(frame, area, state, theme),
         PaneId::Checklist => checklist::full(frame, area, state, theme),
-        PaneId::Access => {
-            let (status, lines) = pane_summary(state, theme, pane, usize::from(area.width.saturating_sub(2)));
-            let block = pane_block(state, theme, pane, status);
-            frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
-        }
+        PaneId::Access => access::full(frame, area, state, theme),
     }
 }
 
@@ -192,4 +191,39 @@ fn table_with_notes(
         table_area,
         &mut table_state,
     );
+}
+
+/// A bordered pane with the caller's notes on top and a table below. With
+/// no rows, the tile's summary follows the notes and says why.
+#[allow(clippy::too_many_arguments)]
+fn pane_with_notes(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+    pane: PaneId,
+    mut notes: Vec<Line<'static>>,
+    (table, mut table_state): (Table<'static>, TableState),
+    has_rows: bool,
+) {
+    let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width));
+    if !has_rows {
+        notes.extend(summary);
+    }
+    let block = pane_block(state, theme, pane, status);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let cap = if has_rows { inner.height / 2 } else { inner.height };
+    let note_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(cap);
+    let [note_area, table_area] = Layout::vertical([Constraint::Length(note_height), Constraint::Min(1)]).areas(inner);
+    if note_height > 0 {
+        frame.render_widget(Paragraph::new(notes), note_area);
+    }
+    if has_rows {
+        frame.render_stateful_widget(
+            table.row_highlight_style(theme.style(Role::Selected)),
+            table_area,
+            &mut table_state,
+        );
+    }
 }

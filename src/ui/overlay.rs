@@ -44,7 +44,13 @@ pub fn confirm(
     lines: &[String],
     justification: Option<&str>,
 ) {
-    let width = area.width.min(if justification.is_some() { 90 } else { 64 });
+    // Wide enough for its longest line (a revoke statement), within reason.
+    let longest = lines.iter().map(|l| l.chars().count() + 4).max().unwrap_or(0);
+    let width = area
+        .width
+        .min(if justification.is_some() { 90 } else { 64 })
+        .max(u16::try_from(longest).unwrap_or(u16::MAX).min(100))
+        .min(area.width);
     let extra = if justification.is_some() { 7 } else { 5 };
     let height = (u16::try_from(lines.len()).unwrap_or(8) + extra).min(area.height);
     let rect = Rect::new(

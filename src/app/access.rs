@@ -1,0 +1,489 @@
+//! The Access-review pane's state: what the sources hold now, the campaigns,
+//! and the one being worked through (its snapshot and decisions).
+
+use super::update::set_status;
+use super::{Command, Level, Overlay, PaneId, State, View};
+use crate::backends::access::{AccessLoad, FlagRules, ReviewItem};
+use crate::backends::docker_inspect::Row;
+use crate::store::review::{Campaign, CampaignSummary, DecisionRecord};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// A configured source, as far as the pane needs to know it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccessSource {
+    pub name: String,
+    /// The `[[postgres]]` target of a SQL source.
+    pub database: Option<String>,
+    /// The revoke statement, shown in the confirm dialog.
+    pub revoke: Option<String>,
+    pub rules: FlagRules,
+}
+
+/// The last load of one source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceState {
+    Loading,
+    Loaded {
+        at: DateTime<Utc>,
+        items: Arc<Vec<ReviewItem>>,
+        problems: Vec<String>,
+        total: usize,
+    },
+    Failed {
+        at: DateTime<Utc>,
+        error: String,
+    },
+}
+
+/// A campaign opened for review: its snapshot in queue order (flagged items
+/// first, so the flagged view is a prefix) and its decisions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenCampaign {
+    pub campaign: Campaign,
+    pub items: Arc<Vec<ReviewItem>>,
+    /// `items[..flagged]` have flags.
+    pub flagged: usize,
+    /// Every decision, oldest first.
+    pub decisions: Vec<DecisionRecord>,
+    /// The newest decision per item id.
+    pub latest: HashMap<i64, usize>,
+    pub decided: usize,
+    pub deferred: usize,
+    pub flagged_open: usize,
+}
+
+impl OpenCampaign {
+    pub fn new(campaign: Campaign, items: Vec<ReviewItem>, decisions: Vec<DecisionRecord>) -> Self {
+        let flagged = items.iter().take_while(|i| !i.flags.is_empty()).count();
+        let mut open = Self {
+            campaign,
+            items: Arc::new(items),
+            flagged,
+            decisions: Vec::new(),
+            latest: HashMap::new(),
+            decided: 0,
+            deferred: 0,
+            flagged_open: 0,
+        };
+        open.add(decisions);
+        open
+    }
+
+    /// Take in decisions that are now in the store, and recount.
+    pub fn add(&mut self, decisions: Vec<DecisionRecord>) {
+        for d in decisions {
+            self.latest.insert(d.item_id, self.decisions.len());
+            self.decisions.push(d);
+        }
+        let latest = |i: &ReviewItem| self.latest.get(&i.id).map(|&n| &self.decisions[n]);
+        self.decided = self
+            .items
+            .iter()
+            .filter(|i| latest(i).is_some_and(|d| d.settles()))
+            .count();
+        self.deferred = self
+            .items
+            .iter()
+            .filter(|i| latest(i).is_some_and(|d| d.outcome == crate::store::review::DEFERRED))
+            .count();
+        self.flagged_open = self.items[..self.flagged]
+            .iter()
+            .filter(|i| !latest(i).is_some_and(|d| d.settles()))
+            .count();
+    }
+
+    pub fn latest(&self, item_id: i64) -> Option<&DecisionRecord> {
+        self.latest.get(&item_id).map(|&n| &self.decisions[n])
+    }
+
+    pub fn history(&self, item_id: i64) -> impl Iterator<Item = &DecisionRecord> {
+        self.decisions.iter().filter(move |d| d.item_id == item_id)
+    }
+
+    pub fn is_settled(&self, item_id: i64) -> bool {
+        self.latest(item_id).is_some_and(|d| d.settles())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccessView {
+    pub sources: Vec<AccessSource>,
+    /// Other names the operator appears under (`[operator] aliases`).
+    pub aliases: Vec<String>,
+    pub loads: BTreeMap<String, SourceState>,
+    /// Every loaded source's rows, merged in queue order.
+    pub live: Arc<Vec<ReviewItem>>,
+    pub live_flagged: usize,
+    /// From the store; `None` until read.
+    pub campaigns: Option<Result<Vec<CampaignSummary>, String>>,
+    pub open: Option<OpenCampaign>,
+    /// A campaign asked for and not loaded yet.
+    pub opening: Option<i64>,
+    /// The newest unfinished campaign is opened once, at start.
+    pub resumed: bool,
+    /// Show every item, not only the flagged ones.
+    pub show_all: bool,
+    /// The campaign list is shown instead of the queue.
+    pub list: bool,
+    /// The selection of the view not shown (list or queue).
+    pub list_selected: usize,
+    /// Marked item ids, for a decision on several.
+    pub marked: BTreeSet<i64>,
+}
+
+impl AccessView {
+    /// The rows the queue shows: the open campaign's, or the sources' live rows.
+    pub fn queue(&self) -> &[ReviewItem] {
+        let (items, flagged) = match &self.open {
+            Some(o) => (&o.items, o.flagged),
+            None => (&self.live, self.live_flagged),
+        };
+        // With nothing flagged the flagged view would be empty: show all.
+        if self.show_all || flagged == 0 {
+            items
+        } else {
+            &items[..flagged]
+        }
+    }
+
+    pub fn source(&self, name: &str) -> Option<&AccessSource> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    pub fn summaries(&self) -> &[CampaignSummary] {
+        match &self.campaigns {
+            Some(Ok(list)) => list,
+            _ => &[],
+        }
+    }
+}
+
+impl State {
+    pub fn access_rows(&self) -> usize {
+        if self.access.list {
+            self.access.summaries().len()
+        } else {
+            self.access.queue().len()
+        }
+    }
+
+    pub fn selected_access_item(&self) -> Option<&ReviewItem> {
+        if self.access.list {
+            return None;
+        }
+        self.access.queue().get(self.selection[PaneId::Access.index()])
+    }
+}
+
+/// A source finished loading: merge every loaded source's rows again.
+pub fn on_loaded(state: &mut State, load: AccessLoad) {
+    let entry = match load.result {
+        Ok(rows) => {
+            if !rows.problems.is_empty() {
+                let text = format!(
+                    "{}: {} of {} rows skipped (bad rows; see the pane)",
+                    load.source,
+                    rows.problems.len(),
+                    rows.total
+                );
+                set_status(state, Level::Warn, text);
+            }
+            SourceState::Loaded {
+                at: load.at,
+                items: Arc::new(rows.items),
+                problems: rows.problems,
+                total: rows.total,
+            }
+        }
+        Err(error) => {
+            set_status(state, Level::Error, format!("access source {}: {error}", load.source));
+            SourceState::Failed { at: load.at, error }
+        }
+    };
+    state.access.loads.insert(load.source, entry);
+    let loaded: Vec<&Arc<Vec<ReviewItem>>> = state
+        .access
+        .loads
+        .values()
+        .filter_map(|s| match s {
+            SourceState::Loaded { items, .. } => Some(items),
+            _ => None,
+        })
+        .collect();
+    let live = match loaded.as_slice() {
+        // One source (the usual case): its rows are already in queue order,
+        // shared rather than copied; 50,000 rows cost the UI task nothing.
+        [one] => Arc::clone(one),
+        many => {
+            let mut live: Vec<ReviewItem> = many.iter().flat_map(|items| items.iter().cloned()).collect();
+            // Each source's rows are already in order: this sort merges sorted runs.
+            live.sort_by(|a, b| crate::backends::access_model::queue_order((&a.row, &a.flags), (&b.row, &b.flags)));
+            Arc::new(live)
+        }
+    };
+    state.access.live_flagged = live.iter().take_while(|i| !i.flags.is_empty()).count();
+    state.access.live = live;
+    clamp(state);
+    state.dirty = true;
+}
+
+/// Campaigns read from the store. At start, the newest unfinished one is
+/// opened, so a review in progress is resumed.
+pub fn on_campaigns(state: &mut State, result: Result<Vec<CampaignSummary>, String>) -> Vec<Command> {
+    if let Err(e) = &result {
+        set_status(state, Level::Error, format!("review campaigns not loaded: {e}"));
+    }
+    state.access.campaigns = Some(result);
+    state.dirty = true;
+    clamp(state);
+    if state.access.resumed || state.access.open.is_some() || state.access.opening.is_some() {
+        return Vec::new();
+    }
+    state.access.resumed = true;
+    let resume = state
+        .access
+        .summaries()
+        .iter()
+        .find(|s| !s.complete())
+        .map(|s| s.campaign.id);
+    match resume {
+        Some(id) => open_campaign(state, id),
+        None => Vec::new(),
+    }
+}
+
+pub fn open_campaign(state: &mut State, id: i64) -> Vec<Command> {
+    state.access.opening = Some(id);
+    vec![Command::OpenCampaign { id }]
+}
+
+/// A campaign's snapshot and decisions arrived: show it at its first item
+/// without a decision (flagged ones first), where the review was left.
+pub fn on_opened(state: &mut State, result: Result<OpenCampaign, String>) {
+    state.dirty = true;
+    let open = match result {
+        Ok(open) if state.access.opening.is_none_or(|id| id == open.campaign.id) => open,
+        Ok(_) => return,
+        Err(e) => {
+            state.access.opening = None;
+            set_status(state, Level::Error, format!("review campaign not loaded: {e}"));
+            return;
+        }
+    };
+    state.access.opening = None;
+    let first_open = open.items.iter().position(|i| !open.is_settled(i.id));
+    let in_flagged = first_open.is_some_and(|n| n < open.flagged);
+    state.access.show_all = open.flagged == 0 || (first_open.is_some() && !in_flagged);
+    state.selection[PaneId::Access.index()] = first_open.unwrap_or(0);
+    state.access.marked.clear();
+    state.access.list = false;
+    state.access.open = Some(open);
+    clamp(state);
+}
+
+/// Decisions that are now in the store: only now are they shown.
+pub fn on_decided(state: &mut State, campaign_id: i64, attempted: &[i64], records: Vec<DecisionRecord>) {
+    for id in attempted {
+        state.access.marked.remove(id);
+    }
+    if let Some(open) = state.access.open.as_mut().filter(|o| o.campaign.id == campaign_id) {
+        open.add(records);
+        state.dirty = true;
+    }
+}
+
+fn clamp(state: &mut State) {
+    let last = state.access_rows().saturating_sub(1);
+    let sel = &mut state.selection[PaneId::Access.index()];
+    *sel = (*sel).min(last);
+}
+
+/// `a`: the flagged items only, or all of them; the selection stays on its item.
+pub fn toggle_all(state: &mut State) {
+    let keep = state
+        .selected_access_item()
+        .map(|i| (i.id, i.row.subject.clone(), i.row.role.clone()));
+    state.access.show_all = !state.access.show_all;
+    if let Some(key) = keep {
+        if let Some(n) = state
+            .access
+            .queue()
+            .iter()
+            .position(|i| (i.id, &i.row.subject, &i.row.role) == (key.0, &key.1, &key.2))
+        {
+            state.selection[PaneId::Access.index()] = n;
+        }
+    }
+    clamp(state);
+    let text = if state.access.show_all {
+        "showing every item"
+    } else {
+        "showing flagged items"
+    };
+    set_status(state, Level::Info, text);
+}
+
+/// `c`: the campaign list, or back to the queue.
+pub fn toggle_list(state: &mut State) {
+    state.access.list = !state.access.list;
+    // Each view keeps its own place.
+    std::mem::swap(
+        &mut state.selection[PaneId::Access.index()],
+        &mut state.access.list_selected,
+    );
+    clamp(state);
+}
+
+/// `space`: mark or unmark the selected item and move on.
+pub fn toggle_mark(state: &mut State) {
+    if state.access.open.is_none() {
+        set_status(state, Level::Warn, "marks are for a review campaign: n starts one");
+        return;
+    }
+    let Some(id) = state.selected_access_item().map(|i| i.id) else {
+        return;
+    };
+    if !state.access.marked.remove(&id) {
+        state.access.marked.insert(id);
+    }
+    let last = state.access_rows().saturating_sub(1);
+    let sel = &mut state.selection[PaneId::Access.index()];
+    *sel = (*sel + 1).min(last);
+}
+
+/// `enter`: in the list, open the campaign; in the queue, the item's details.
+pub fn enter(state: &mut State) -> Vec<Command> {
+    if state.access.list {
+        let Some(id) = state
+            .access
+            .summaries()
+            .get(state.selection[PaneId::Access.index()])
+            .map(|s| s.campaign.id)
+        else {
+            return Vec::new();
+        };
+        return open_campaign(state, id);
+    }
+    open_details(state);
+    Vec::new()
+}
+
+/// The item whole: every field, each flag's reason, every decision on it.
+fn open_details(state: &mut State) {
+    let Some(item) = state.selected_access_item().cloned() else {
+        set_status(state, Level::Warn, "no item selected");
+        return;
+    };
+    let field = |label: &str, value: String| Row::Field(label.into(), value);
+    let r = &item.row;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let mut rows = vec![
+        Row::Section("access".into()),
+        field("subject", r.subject.clone()),
+        field("role", r.role.clone()),
+        field("source", r.source.clone()),
+        field("status", opt(&r.status)),
+        field("last login", last_login_text(r.last_login, state.now)),
+        field(
+            "created",
+            r.created_at
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        field(
+            "MFA",
+            match r.mfa_enabled {
+                Some(true) => "enabled".into(),
+                Some(false) => "DISABLED".into(),
+                None => "-".into(),
+            },
+        ),
+        field("organization", opt(&r.organization)),
+        field("granted by", opt(&r.granted_by)),
+    ];
+    rows.push(Row::Section("flags".into()));
+    if item.flags.is_empty() {
+        rows.push(field("-", "nothing flagged".into()));
+    }
+    rows.extend(item.flags.iter().map(|f| field(f.kind.short(), f.reason.clone())));
+    if !r.extra.is_empty() {
+        rows.push(Row::Section("other columns".into()));
+        rows.extend(r.extra.iter().map(|(k, v)| field(k, v.clone())));
+    }
+    if let Some(open) = &state.access.open {
+        rows.push(Row::Section(format!("decisions (campaign {})", open.campaign.id)));
+        let mut any = false;
+        for d in open.history(item.id) {
+            any = true;
+            rows.push(field(
+                &d.decided_at.format("%Y-%m-%d %H:%M").to_string(),
+                format!("{} by {}: {}", d.outcome, d.reviewer, d.justification),
+            ));
+        }
+        if !any {
+            rows.push(field("-", "no decision yet".into()));
+        }
+    }
+    state.overlay = Some(Overlay::Details {
+        title: format!("{} · {}", r.subject, r.role),
+        rows: Some(Ok(rows)),
+        scroll: 0,
+    });
+}
+
+/// "2026-07-03 (143d ago)", "never", or "-" when the source does not say.
+pub fn last_login_text(l: crate::backends::access::LastLogin, now: DateTime<Utc>) -> String {
+    use crate::backends::access::LastLogin;
+    match l {
+        LastLogin::Unknown => "-".into(),
+        LastLogin::Never => "never".into(),
+        LastLogin::At(t) => format!(
+            "{} ({}d ago)",
+            t.format("%Y-%m-%d"),
+            now.signed_duration_since(t).num_days().max(0)
+        ),
+    }
+}
+
+/// `r`: read every source again.
+pub fn reload(state: &mut State) -> Vec<Command> {
+    if state.access.sources.is_empty() {
+        set_status(state, Level::Warn, "no [[access.source]] configured");
+        return Vec::new();
+    }
+    for s in &state.access.sources {
+        state.access.loads.insert(s.name.clone(), SourceState::Loading);
+    }
+    set_status(state, Level::Info, "reading the access sources…");
+    vec![Command::LoadAccess]
+}
+
+/// `e`: write the open campaign's evidence (or the selected one's, in the list).
+pub fn export(state: &mut State) -> Vec<Command> {
+    let id = if state.access.list {
+        state
+            .access
+            .summaries()
+            .get(state.selection[PaneId::Access.index()])
+            .map(|s| s.campaign.id)
+    } else {
+        state.access.open.as_ref().map(|o| o.campaign.id)
+    };
+    match id {
+        Some(campaign) => {
+            set_status(state, Level::Info, "exporting…");
+            vec![Command::ExportReview { campaign }]
+        }
+        None => {
+            set_status(state, Level::Warn, "no review campaign to export");
+            Vec::new()
+        }
+    }
+}
+
+/// Whether the Access pane is zoomed (its keys apply).
+pub fn zoomed(state: &State) -> bool {
+    state.view == View::Zoom(PaneId::Access)
+}

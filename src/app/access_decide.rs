@@ -1,0 +1,403 @@
+//! Deciding on access: keep, revoke or defer, each with a justification
+//! typed in an editor; refused on the reviewer's own access and in read-only
+//! mode; a revoke that runs SQL is confirmed first. Starting a campaign.
+
+use super::update::{read_only_refusal, set_status};
+use super::{Command, Level, Overlay, PaneId, State};
+use crate::backends::access::ReviewItem;
+use crate::backends::access_model::is_own_access;
+use crate::store::review::Decision;
+use crate::store::{AuditRecord, Outcome};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
+use tui_textarea::TextArea;
+
+/// Items a dialog names before it says "and N more".
+const LISTED: usize = 6;
+
+/// The justification being typed. Compared by its text and cursor only.
+#[derive(Debug, Clone)]
+pub struct Editor(pub TextArea<'static>);
+
+impl PartialEq for Editor {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.lines() == other.0.lines() && self.0.cursor() == other.0.cursor()
+    }
+}
+
+impl Editor {
+    pub fn text(&self) -> String {
+        self.0.lines().join("\n").trim().to_string()
+    }
+}
+
+/// Keep, revoke or defer some items: what they are, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JustifyDialog {
+    pub decision: Decision,
+    pub campaign_id: i64,
+    pub items: Vec<ReviewItem>,
+    pub title: String,
+    pub lines: Vec<String>,
+    pub editor: Editor,
+    /// Why the last save did not go through.
+    pub error: Option<String>,
+}
+
+/// Which field of the new-campaign dialog takes the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignField {
+    Name,
+    Due,
+}
+
+/// Start a campaign: its name and due date, over the rows loaded now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignDialog {
+    pub name: String,
+    /// As typed: "14d" or "2026-12-07".
+    pub due: String,
+    pub field: CampaignField,
+    pub lines: Vec<String>,
+    pub error: Option<String>,
+}
+
+fn target_of(items: &[ReviewItem], campaign_id: i64) -> String {
+    match items {
+        [one] => format!(
+            "campaign {campaign_id}/{}/{} ({})",
+            one.row.source, one.row.subject, one.row.role
+        ),
+        many => format!("campaign {campaign_id}/{} items", many.len()),
+    }
+}
+
+/// `y` / `x` / `d`: the marked items, or the selected one. Opens the
+/// justification editor; nothing is recorded yet.
+pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
+    let Some(open) = &state.access.open else {
+        set_status(
+            state,
+            Level::Warn,
+            "decisions belong to a review campaign: n starts one, c lists them",
+        );
+        return Vec::new();
+    };
+    if state.access.list {
+        set_status(state, Level::Warn, "open a campaign first (enter)");
+        return Vec::new();
+    }
+    let campaign_id = open.campaign.id;
+    let items: Vec<ReviewItem> = if state.access.marked.is_empty() {
+        state.selected_access_item().cloned().into_iter().collect()
+    } else {
+        open.items
+            .iter()
+            .filter(|i| state.access.marked.contains(&i.id))
+            .cloned()
+            .collect()
+    };
+    if items.is_empty() {
+        set_status(state, Level::Warn, "no item selected");
+        return Vec::new();
+    }
+    let target = target_of(&items, campaign_id);
+    let action = decision.audit_action();
+    if let Some(refusal) = read_only_refusal(state, false, PaneId::Access, action, &target) {
+        return refusal;
+    }
+    let operator = state.identity.operator.clone();
+    if let Some(own) = items
+        .iter()
+        .find(|i| is_own_access(&i.row.subject, &operator, &state.access.aliases))
+    {
+        let text = format!(
+            "refused: {} is your own access ({}): another reviewer must decide it",
+            own.row.subject, operator
+        );
+        set_status(state, Level::Warn, text);
+        return vec![Command::Audit(
+            AuditRecord::new(PaneId::Access.key(), action, Outcome::Refused)
+                .target(target)
+                .details(serde_json::json!({ "reason": "own access", "subject": own.row.subject })),
+        )];
+    }
+    if decision == Decision::Revoke {
+        // Revoking runs SQL on the source's database: a read-only target refuses it.
+        let read_only_db = items.iter().find_map(|i| {
+            let src = state.access.source(&i.row.source)?;
+            src.revoke.as_ref()?;
+            let db = src.database.as_ref()?;
+            state
+                .backends_of(crate::backends::BackendKind::Postgres)
+                .find(|b| &b.id.name == db && b.read_only)
+                .map(|b| b.id.name.clone())
+        });
+        if let Some(db) = read_only_db {
+            if let Some(refusal) = read_only_refusal(state, true, PaneId::Access, action, &format!("{db}: {target}")) {
+                return refusal;
+            }
+        }
+    }
+    let verb = match decision {
+        Decision::Keep => "Keep",
+        Decision::Revoke => "Revoke",
+        Decision::Defer => "Defer",
+    };
+    let title = match items.as_slice() {
+        [one] => format!("{verb} {} ({})?", one.row.subject, one.row.role),
+        many => format!("{verb} {} items?", many.len()),
+    };
+    let mut lines: Vec<String> = items
+        .iter()
+        .take(LISTED)
+        .map(|i| {
+            let flags: Vec<&str> = i.flags.iter().map(|f| f.reason.as_str()).collect();
+            let flags = if flags.is_empty() {
+                "no flags".to_string()
+            } else {
+                flags.join("; ")
+            };
+            format!("{} · {} · {} · {flags}", i.row.subject, i.row.role, i.row.source)
+        })
+        .collect();
+    if items.len() > LISTED {
+        lines.push(format!("… and {} more, each recorded on its own", items.len() - LISTED));
+    }
+    let mut editor = TextArea::default();
+    editor.set_placeholder_text("why: ticket, owner's confirmation, policy…");
+    state.overlay = Some(Overlay::Justify(Box::new(JustifyDialog {
+        decision,
+        campaign_id,
+        items,
+        title,
+        lines,
+        editor: Editor(editor),
+        error: None,
+    })));
+    Vec::new()
+}
+
+/// A key in the editor: Ctrl-S saves (a justification is required), Esc
+/// cancels, every other key edits the text.
+pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDialog>) -> Vec<Command> {
+    state.dirty = true;
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    match ev.code {
+        KeyCode::Esc => {
+            state.overlay = None;
+            set_status(state, Level::Info, "cancelled: nothing recorded");
+            Vec::new()
+        }
+        KeyCode::Char('s') if ctrl => {
+            let justification = dialog.editor.text();
+            if justification.is_empty() {
+                dialog.error = Some("a justification is required: type why, then ctrl+s".into());
+                state.overlay = Some(Overlay::Justify(dialog));
+                return Vec::new();
+            }
+            submit(state, dialog, justification)
+        }
+        _ => {
+            dialog.editor.0.input(ev);
+            dialog.error = None;
+            state.overlay = Some(Overlay::Justify(dialog));
+            Vec::new()
+        }
+    }
+}
+
+/// The command for a justified decision; a revoke that runs a statement is
+/// confirmed first, naming the statement and where it runs.
+fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) -> Vec<Command> {
+    let n = dialog.items.len();
+    let runs_sql: Vec<(String, String, String)> = if dialog.decision == Decision::Revoke {
+        let mut seen = Vec::new();
+        for i in &dialog.items {
+            if let Some(src) = state.access.source(&i.row.source) {
+                if let (Some(sql), Some(db)) = (&src.revoke, &src.database) {
+                    let entry = (src.name.clone(), db.clone(), sql.clone());
+                    if !seen.contains(&entry) {
+                        seen.push(entry);
+                    }
+                }
+            }
+        }
+        seen
+    } else {
+        Vec::new()
+    };
+    let command = Command::ReviewDecide {
+        campaign_id: dialog.campaign_id,
+        items: dialog.items.clone(),
+        decision: dialog.decision,
+        justification: justification.clone(),
+    };
+    if runs_sql.is_empty() {
+        state.overlay = None;
+        set_status(state, Level::Info, "saving…");
+        return vec![command];
+    }
+    let mut lines = dialog.lines.clone();
+    lines.push(String::new());
+    for (source, db, sql) in &runs_sql {
+        lines.push(format!(
+            "runs on [[postgres]] {db} ({source}), $1 = subject, $2 = role:"
+        ));
+        lines.push(format!(
+            "  {}",
+            crate::ui::widgets::fit(&crate::backends::one_line(sql), 80)
+        ));
+    }
+    lines.push(format!(
+        "justification: {}",
+        crate::ui::widgets::fit(&justification, 70)
+    ));
+    state.overlay = Some(Overlay::Confirm {
+        title: if n == 1 {
+            "Run the revoke statement?".into()
+        } else {
+            format!("Run the revoke statement for {n} items?")
+        },
+        lines,
+        on_yes: command,
+        justification: None,
+    });
+    Vec::new()
+}
+
+/// `n`: start a campaign over every row loaded now. Asks a name and a due date.
+pub fn ask_campaign(state: &mut State) -> Vec<Command> {
+    let total = state.access.live.len();
+    if total == 0 {
+        let text = if state.access.sources.is_empty() {
+            "no [[access.source]] configured"
+        } else {
+            "no access rows loaded yet (r reads the sources)"
+        };
+        set_status(state, Level::Warn, text);
+        return Vec::new();
+    }
+    if let Some(refusal) = read_only_refusal(state, false, PaneId::Access, "review.start", "new campaign") {
+        return refusal;
+    }
+    let mut lines = vec![format!(
+        "a snapshot of {total} items ({} flagged) from:",
+        state.access.live_flagged
+    )];
+    for (name, load) in &state.access.loads {
+        lines.push(match load {
+            super::access::SourceState::Loaded {
+                at, problems, total, ..
+            } => format!(
+                "  {name}: {total} rows read at {}{}",
+                at.format("%H:%M:%S"),
+                if problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} bad rows skipped", problems.len())
+                }
+            ),
+            super::access::SourceState::Loading => format!("  {name}: still loading (not included)"),
+            super::access::SourceState::Failed { error, .. } => format!("  {name}: FAILED, not included: {error}"),
+        });
+    }
+    state.overlay = Some(Overlay::Campaign(CampaignDialog {
+        name: format!("Access review {}", state.now.format("%Y-%m")),
+        due: "14d".into(),
+        field: CampaignField::Name,
+        lines,
+        error: None,
+    }));
+    Vec::new()
+}
+
+pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDialog) -> Vec<Command> {
+    use super::input::{edit, Edit};
+    state.dirty = true;
+    if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
+        dialog.field = match dialog.field {
+            CampaignField::Name => CampaignField::Due,
+            CampaignField::Due => CampaignField::Name,
+        };
+        state.overlay = Some(Overlay::Campaign(dialog));
+        return Vec::new();
+    }
+    let buf = match dialog.field {
+        CampaignField::Name => &mut dialog.name,
+        CampaignField::Due => &mut dialog.due,
+    };
+    match edit(buf, &ev) {
+        Edit::Editing => {
+            dialog.error = None;
+            state.overlay = Some(Overlay::Campaign(dialog));
+            Vec::new()
+        }
+        Edit::Cancel => {
+            state.overlay = None;
+            set_status(state, Level::Info, "cancelled");
+            Vec::new()
+        }
+        Edit::Submit => {
+            let due = parse_due(dialog.due.trim(), state.now);
+            match (dialog.name.trim(), due) {
+                ("", _) => dialog.error = Some("a name is required".into()),
+                (_, Err(e)) => dialog.error = Some(e),
+                (name, Ok(due_at)) => {
+                    state.overlay = None;
+                    set_status(state, Level::Info, "taking the snapshot…");
+                    return vec![Command::StartCampaign {
+                        name: name.to_string(),
+                        due_at,
+                        items: Arc::clone(&state.access.live),
+                        sources: sources_note(state),
+                    }];
+                }
+            }
+            state.overlay = Some(Overlay::Campaign(dialog));
+            Vec::new()
+        }
+    }
+}
+
+/// What each source gave when the snapshot was taken: kept with the campaign.
+fn sources_note(state: &State) -> serde_json::Value {
+    use super::access::SourceState;
+    let list: Vec<serde_json::Value> = state
+        .access
+        .loads
+        .iter()
+        .map(|(name, load)| match load {
+            SourceState::Loaded {
+                at, problems, total, ..
+            } => serde_json::json!({
+                "name": name, "read_at": at.to_rfc3339(), "rows": total,
+                "skipped": problems.len(), "problems": problems,
+            }),
+            SourceState::Loading => serde_json::json!({ "name": name, "error": "not loaded yet" }),
+            SourceState::Failed { at, error } => {
+                serde_json::json!({ "name": name, "read_at": at.to_rfc3339(), "error": error })
+            }
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}
+
+/// "14d" from now, or the end of a date ("2026-12-07").
+pub fn parse_due(s: &str, now: chrono::DateTime<chrono::Utc>) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let end = d.and_hms_opt(23, 59, 59).map(|t| t.and_utc());
+        return match end {
+            Some(t) if t > now => Ok(t),
+            _ => Err(format!("{s} is in the past")),
+        };
+    }
+    let d = humantime::parse_duration(s)
+        .map_err(|_| format!("due {s:?}: give a date (2026-12-07) or a time from now (14d)"))?;
+    let d = chrono::Duration::from_std(d).map_err(|e| e.to_string())?;
+    if d < chrono::Duration::hours(1) {
+        return Err("the due date must be at least an hour away".into());
+    }
+    now.checked_add_signed(d)
+        .ok_or_else(|| format!("due {s:?} is too far away"))
+}

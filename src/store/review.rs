@@ -1,0 +1,355 @@
+//! Access-review campaigns: the snapshot of items a campaign reviews, and the
+//! decisions on them (appended, never edited; an item's newest one counts).
+
+use super::{Store, StoreError};
+pub use crate::backends::access_model::ReviewItem;
+use crate::backends::access_model::{AccessRow, LastLogin};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sqlx::Row;
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Db(format!("review: bad time {s:?}: {e}")))
+}
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Db(format!("review: bad JSON: {e}"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Keep,
+    Revoke,
+    Defer,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Keep => "keep",
+            Decision::Revoke => "revoke",
+            Decision::Defer => "defer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Decision::Keep, Decision::Revoke, Decision::Defer]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+
+    /// The audit log's action name.
+    pub fn audit_action(self) -> &'static str {
+        match self {
+            Decision::Keep => "review.keep",
+            Decision::Revoke => "review.revoke",
+            Decision::Defer => "review.defer",
+        }
+    }
+}
+
+/// Outcomes a decision can have. The first three settle an item.
+pub const KEPT: &str = "kept";
+pub const REVOKED: &str = "revoked";
+pub const REVOCATION_REQUESTED: &str = "revocation requested";
+pub const REVOKE_FAILED: &str = "revoke failed";
+pub const DEFERRED: &str = "deferred";
+const SETTLED: &str = "('kept', 'revoked', 'revocation requested')";
+
+/// A decision as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionRecord {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub item_id: i64,
+    pub decision: Decision,
+    pub outcome: String,
+    pub justification: String,
+    pub reviewer: String,
+    pub decided_at: DateTime<Utc>,
+    pub details: serde_json::Value,
+}
+
+impl DecisionRecord {
+    /// Kept, revoked, or revocation requested: nothing more to do here.
+    pub fn settles(&self) -> bool {
+        [KEPT, REVOKED, REVOCATION_REQUESTED].contains(&self.outcome.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub due_at: DateTime<Utc>,
+    /// Each source's rows and skipped bad rows when the snapshot was taken.
+    pub sources: serde_json::Value,
+}
+
+/// A campaign and how far it has come.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CampaignSummary {
+    pub campaign: Campaign,
+    pub total: usize,
+    pub decided: usize,
+    pub deferred: usize,
+    pub flagged: usize,
+    pub flagged_open: usize,
+}
+
+impl CampaignSummary {
+    pub fn complete(&self) -> bool {
+        self.decided >= self.total
+    }
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        !self.complete() && self.campaign.due_at <= now
+    }
+}
+
+/// What the store needs to record a decision; id and time come back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDecision<'a> {
+    pub campaign_id: i64,
+    pub item: &'a ReviewItem,
+    pub decision: Decision,
+    pub outcome: &'a str,
+    pub justification: &'a str,
+    pub reviewer: &'a str,
+    pub details: serde_json::Value,
+}
+
+/// Items inserted per statement (14 binds each, well under SQLite's limit).
+const INSERT_CHUNK: usize = 500;
+
+fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, StoreError> {
+    Ok(Campaign {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        created_at: parse_time(&r.try_get::<String, _>("created_at")?)?,
+        created_by: r.try_get("created_by")?,
+        due_at: parse_time(&r.try_get::<String, _>("due_at")?)?,
+        sources: serde_json::from_str(&r.try_get::<String, _>("sources")?).map_err(json_err)?,
+    })
+}
+
+fn count(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<usize, StoreError> {
+    Ok(usize::try_from(r.try_get::<i64, _>(col)?).unwrap_or(0))
+}
+
+impl Store {
+    /// Take a campaign's snapshot: the campaign and every item, in one
+    /// transaction (all or nothing). Returns the campaign's id.
+    pub async fn create_campaign(
+        &self,
+        name: &str,
+        created_by: &str,
+        created_at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+        sources: &serde_json::Value,
+        items: &[ReviewItem],
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO review_campaigns (name, created_at, created_by, due_at, sources) VALUES (?, ?, ?, ?, ?) \
+             RETURNING id",
+        )
+        .bind(name)
+        .bind(ts(created_at))
+        .bind(created_by)
+        .bind(ts(due_at))
+        .bind(sources.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        for (chunk_no, chunk) in items.chunks(INSERT_CHUNK).enumerate() {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO review_items (campaign_id, position, source, subject, role, status, last_login, \
+                 created_at, mfa_enabled, organization, granted_by, extra, flags) ",
+            );
+            let mut encoded = Vec::with_capacity(chunk.len());
+            for item in chunk {
+                encoded.push((
+                    serde_json::to_string(&item.row.last_login).map_err(json_err)?,
+                    serde_json::to_string(&item.row.extra).map_err(json_err)?,
+                    serde_json::to_string(&item.flags).map_err(json_err)?,
+                ));
+            }
+            q.push_values(chunk.iter().zip(encoded).enumerate(), |mut b, (i, (item, json))| {
+                let r = &item.row;
+                b.push_bind(id)
+                    .push_bind(i64::try_from(chunk_no * INSERT_CHUNK + i).unwrap_or(i64::MAX))
+                    .push_bind(r.source.clone())
+                    .push_bind(r.subject.clone())
+                    .push_bind(r.role.clone())
+                    .push_bind(r.status.clone())
+                    .push_bind(json.0)
+                    .push_bind(r.created_at.map(ts))
+                    .push_bind(r.mfa_enabled)
+                    .push_bind(r.organization.clone())
+                    .push_bind(r.granted_by.clone())
+                    .push_bind(json.1)
+                    .push_bind(json.2);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every campaign with its progress, newest first.
+    pub async fn campaigns(&self) -> Result<Vec<CampaignSummary>, StoreError> {
+        let sql = format!(
+            "WITH latest AS ( \
+                 SELECT d.campaign_id, d.item_id, d.outcome FROM review_decisions d \
+                 WHERE d.id IN (SELECT MAX(id) FROM review_decisions GROUP BY item_id)), \
+             counts AS ( \
+                 SELECT i.campaign_id, COUNT(*) AS total, \
+                        SUM(l.outcome IN {SETTLED}) AS decided, \
+                        SUM(l.outcome = 'deferred') AS deferred, \
+                        SUM(i.flags <> '[]') AS flagged, \
+                        SUM(i.flags <> '[]' AND COALESCE(l.outcome IN {SETTLED}, 0) = 0) AS flagged_open \
+                 FROM review_items i LEFT JOIN latest l ON l.item_id = i.id GROUP BY i.campaign_id) \
+             SELECT c.id, c.name, c.created_at, c.created_by, c.due_at, c.sources, \
+                    COALESCE(n.total, 0) AS total, COALESCE(n.decided, 0) AS decided, \
+                    COALESCE(n.deferred, 0) AS deferred, COALESCE(n.flagged, 0) AS flagged, \
+                    COALESCE(n.flagged_open, 0) AS flagged_open \
+             FROM review_campaigns c LEFT JOIN counts n ON n.campaign_id = c.id ORDER BY c.id DESC"
+        );
+        let rows = sqlx::query(&sql).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CampaignSummary {
+                    campaign: campaign_from_row(r)?,
+                    total: count(r, "total")?,
+                    decided: count(r, "decided")?,
+                    deferred: count(r, "deferred")?,
+                    flagged: count(r, "flagged")?,
+                    flagged_open: count(r, "flagged_open")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn campaign(&self, id: i64) -> Result<Option<Campaign>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, name, created_at, created_by, due_at, sources FROM review_campaigns WHERE id = ?")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        row.as_ref().map(campaign_from_row).transpose()
+    }
+
+    /// The snapshot, in queue order.
+    pub async fn campaign_items(&self, campaign_id: i64) -> Result<Vec<ReviewItem>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, source, subject, role, status, last_login, created_at, mfa_enabled, organization, \
+             granted_by, extra, flags FROM review_items WHERE campaign_id = ? ORDER BY position",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let last_login: LastLogin =
+                    serde_json::from_str(&r.try_get::<String, _>("last_login")?).map_err(json_err)?;
+                let created_at = r
+                    .try_get::<Option<String>, _>("created_at")?
+                    .map(|s| parse_time(&s))
+                    .transpose()?;
+                Ok(ReviewItem {
+                    id: r.try_get("id")?,
+                    row: AccessRow {
+                        source: r.try_get("source")?,
+                        subject: r.try_get("subject")?,
+                        role: r.try_get("role")?,
+                        status: r.try_get("status")?,
+                        last_login,
+                        created_at,
+                        mfa_enabled: r.try_get("mfa_enabled")?,
+                        organization: r.try_get("organization")?,
+                        granted_by: r.try_get("granted_by")?,
+                        extra: serde_json::from_str(&r.try_get::<String, _>("extra")?).map_err(json_err)?,
+                    },
+                    flags: serde_json::from_str(&r.try_get::<String, _>("flags")?).map_err(json_err)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every decision of a campaign, oldest first.
+    pub async fn campaign_decisions(&self, campaign_id: i64) -> Result<Vec<DecisionRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, campaign_id, item_id, decision, outcome, justification, reviewer, decided_at, details \
+             FROM review_decisions WHERE campaign_id = ? ORDER BY id",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let decision: String = r.try_get("decision")?;
+                Ok(DecisionRecord {
+                    id: r.try_get("id")?,
+                    campaign_id: r.try_get("campaign_id")?,
+                    item_id: r.try_get("item_id")?,
+                    decision: Decision::parse(&decision)
+                        .ok_or_else(|| StoreError::Db(format!("review: unknown decision {decision:?}")))?,
+                    outcome: r.try_get("outcome")?,
+                    justification: r.try_get("justification")?,
+                    reviewer: r.try_get("reviewer")?,
+                    decided_at: parse_time(&r.try_get::<String, _>("decided_at")?)?,
+                    details: serde_json::from_str(&r.try_get::<String, _>("details")?).map_err(json_err)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Record one decision with the item as the reviewer saw it; returns once
+    /// it is on disk, as stored.
+    pub async fn record_decision(&self, d: NewDecision<'_>) -> Result<DecisionRecord, StoreError> {
+        // The store keeps microseconds: the record returned is the record kept.
+        let at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+        let snapshot = serde_json::to_string(d.item).map_err(json_err)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO review_decisions (campaign_id, item_id, decision, outcome, justification, reviewer, \
+             decided_at, item_snapshot, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(d.campaign_id)
+        .bind(d.item.id)
+        .bind(d.decision.as_str())
+        .bind(d.outcome)
+        .bind(d.justification)
+        .bind(d.reviewer)
+        .bind(ts(at))
+        .bind(snapshot)
+        .bind(d.details.to_string())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(DecisionRecord {
+            id,
+            campaign_id: d.campaign_id,
+            item_id: d.item.id,
+            decision: d.decision,
+            outcome: d.outcome.to_string(),
+            justification: d.justification.to_string(),
+            reviewer: d.reviewer.to_string(),
+            decided_at: at,
+            details: d.details,
+        })
+    }
+
+    /// The audit chain's head (sequence and hash), for evidence exports.
+    pub async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(self.pool())
+            .await?)
+    }
+}
