@@ -7,6 +7,8 @@
 #[path = "fixtures/access.rs"]
 mod access_fixture;
 mod common;
+
+use common::tmux::Tmux;
 mod fixtures;
 
 use opsdeck::actions::{review_decide, DecideContext};
@@ -483,86 +485,6 @@ async fn the_export_has_every_decision_with_justification_and_reviewer() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// A private tmux server running the real binary.
-struct Tmux {
-    socket: std::path::PathBuf,
-}
-
-impl Tmux {
-    fn start(dir: &Path, args: &str, env: &str) -> Self {
-        let socket = dir.join(format!("tmux-{}.sock", unique("s")));
-        let cmd = format!(
-            "env HOME={} {env} {} {args}; sleep 60",
-            dir.display(),
-            env!("CARGO_BIN_EXE_opsdeck")
-        );
-        let t = Self { socket };
-        let out = t.tmux(&["new-session", "-d", "-s", "od", "-x", "160", "-y", "40", &cmd]);
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (tests/run.sh installs it)")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "od"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "od"];
-        args.extend_from_slice(keys);
-        assert!(self.tmux(&args).status.success());
-    }
-
-    fn typed(&self, text: &str) {
-        assert!(self.tmux(&["send-keys", "-t", "od", "-l", text]).status.success());
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// opsdeck's pid: the child of the pane's shell.
-    fn pid(&self) -> String {
-        let shell = String::from_utf8_lossy(&self.tmux(&["display-message", "-p", "-t", "od", "#{pane_pid}"]).stdout)
-            .trim()
-            .to_string();
-        let out = Command::new("pgrep")
-            .args(["-P", &shell, "opsdeck"])
-            .output()
-            .expect("pgrep");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .map(str::to_string)
-            .expect("opsdeck pid")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
-}
-
 #[tokio::test]
 async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     let mut c = connect().await;
@@ -571,10 +493,12 @@ async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     let conf = dir.path().join("opsdeck.toml");
     std::fs::write(&conf, toml(&table, "")).expect("config");
     let state = dir.path().join("state.db");
-    let args = format!("--config {} --state {}", conf.display(), state.display());
-    let env = format!("OPSDECK_TEST_PG_PW_REF={}", common::pg_password());
+    let (conf, state) = (conf.display().to_string(), state.display().to_string());
+    let args = ["--config", conf.as_str(), "--state", state.as_str()];
+    let pw = common::pg_password();
+    let env = [("OPSDECK_TEST_PG_PW_REF", pw.as_str())];
 
-    let t = Tmux::start(dir.path(), &args, &env);
+    let t = Tmux::start(&args, &env, 160, 40);
     t.wait_text("Access review");
     t.keys(&["4"]);
     t.wait_text("no campaign open");
@@ -597,7 +521,7 @@ async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     t.typed("second decision, deferred");
     t.keys(&["C-s"]);
     t.wait_text("1 deferred");
-    let pid = t.pid();
+    let pid = t.pid().to_string();
     assert!(Command::new("kill")
         .args(["-KILL", &pid])
         .status()
@@ -614,7 +538,7 @@ async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     }
 
     // Every decision the screen showed is in the store, as written.
-    let store = Store::open(&state).await.expect("reopen the store");
+    let store = Store::open(Path::new(&state)).await.expect("reopen the store");
     let campaigns = store.campaigns().await.expect("campaigns");
     assert_eq!(campaigns.len(), 1);
     let decisions = store
@@ -628,7 +552,7 @@ async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     drop(t);
 
     // A new process resumes the campaign where it was left.
-    let t = Tmux::start(dir.path(), &args, &env);
+    let t = Tmux::start(&args, &env, 160, 40);
     t.wait_text("Access review");
     t.keys(&["4"]);
     let screen = t.wait_text("1/8 decided, 1 deferred");

@@ -85,6 +85,11 @@ impl Tmux {
             .to_string()
     }
 
+    /// Text typed literally (no key names).
+    pub fn typed(&self, text: &str) {
+        assert!(self.tmux(&["send-keys", "-t", "od", "-l", text]).status.success());
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "od"];
         args.extend_from_slice(keys);
