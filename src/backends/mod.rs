@@ -280,10 +280,24 @@ pub fn no_answer(timeout: Duration) -> String {
 /// the operator sees one wording for "it hangs".
 pub fn http_error(e: reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
-        no_answer(timeout)
-    } else {
-        error_chain(&e.without_url())
+        return no_answer(timeout);
     }
+    // "error sending request: client error (Connect): tcp connect error:
+    // Connection refused (os error 111)" says one thing: the connection was refused.
+    if e.is_connect() {
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+                    std::io::ErrorKind::TimedOut => no_answer(timeout),
+                    _ => format!("cannot connect: {io}"),
+                };
+            }
+            source = s.source();
+        }
+    }
+    error_chain(&e.without_url())
 }
 
 /// An error with its causes ("error sending request: connection refused"),

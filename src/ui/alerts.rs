@@ -66,6 +66,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             .iter()
             .filter(|b| state.alert_source_name(Some(b)) == name)
             .collect();
+        // Nothing read yet (or ever): the problem line above says why.
+        if members.iter().all(|b| b.alerts().is_none()) {
+            continue;
+        }
         let up = members
             .iter()
             .filter(|b| b.freshness(state.now) == Freshness::Ok)
