@@ -33,7 +33,7 @@ pub async fn snapshot(cli: &Cli, pane: Option<&str>, width: u16, height: u16) ->
     crate::snapshot::poll_all(&mut state, targets).await;
     match crate::snapshot::render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
         Ok(text) => {
-            print!("{text}");
+            print_out(&text);
             ExitCode::from(EXIT_OK)
         }
         Err(e) => {
@@ -73,8 +73,8 @@ pub async fn check(cli: &Cli, spec: &str, format: CheckFormat) -> ExitCode {
     let recorded = record_check_run(cli, &config, &runbook, &results, started).await;
     let report = crate::runbook::report::Report::new(&runbook, results, started, chrono::Utc::now());
     match format {
-        CheckFormat::Text => print!("{}", report.text()),
-        CheckFormat::Json => println!("{}", report.json()),
+        CheckFormat::Text => print_out(&report.text()),
+        CheckFormat::Json => print_out(&format!("{}\n", report.json())),
     }
     match recorded {
         Ok(id) => eprintln!("opsdeck: recorded as session {id}"),
@@ -162,7 +162,8 @@ pub async fn review(cli: &Cli, cmd: &ReviewCmd) -> ExitCode {
 }
 
 /// Print to stdout; a reader that went away (`| head`) is not an error.
-fn print_out(text: &str) {
+/// Print to stdout without panicking when the reader has gone (`| head`).
+pub fn print_out(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
@@ -210,11 +211,11 @@ pub async fn audit(cli: &Cli, cmd: &AuditCmd) -> ExitCode {
         AuditCmd::Verify => match store.verify_audit().await {
             Ok(r) => match r.broken {
                 None => {
-                    println!("audit log intact: {} entries", r.rows);
+                    print_out(&format!("audit log intact: {} entries\n", r.rows));
                     EXIT_OK
                 }
                 Some((seq, why)) => {
-                    println!("audit log BROKEN at sequence {seq}: {why}");
+                    print_out(&format!("audit log BROKEN at sequence {seq}: {why}\n"));
                     EXIT_CHECK_FAILED
                 }
             },
@@ -242,7 +243,7 @@ pub async fn audit(cli: &Cli, cmd: &AuditCmd) -> ExitCode {
                 .and_then(|e| audit::export(&e, *format))
             {
                 Ok(text) => {
-                    println!("{}", text.trim_end());
+                    print_out(&format!("{}\n", text.trim_end()));
                     EXIT_OK
                 }
                 Err(e) => {

@@ -2,7 +2,7 @@
 //! store, for a terminal or a script.
 
 use crate::cli::{Cli, IncidentCmd};
-use crate::headless::{existing_store, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::headless::{existing_store, print_out, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use std::process::ExitCode;
 
 pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {
@@ -13,21 +13,23 @@ pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {
     let code = match cmd {
         IncidentCmd::List => match store.sessions(false).await {
             Ok(sessions) => {
+                let mut text = String::new();
                 for (m, runbook) in sessions {
                     let state = match &m.closed_at {
                         Some(at) => format!("closed {}", at.format("%Y-%m-%d %H:%M")),
                         None => "OPEN".to_string(),
                     };
-                    println!(
-                        "{}\t{}\t{}\t{}\t{}\t{}",
+                    text.push_str(&format!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\n",
                         m.id,
                         state,
                         m.severity.as_deref().unwrap_or("-"),
                         runbook,
                         m.started_by,
                         m.title
-                    );
+                    ));
                 }
+                print_out(&text);
                 EXIT_OK
             }
             Err(e) => {

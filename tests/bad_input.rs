@@ -194,3 +194,40 @@ fn every_subcommand_has_help() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
     }
 }
+
+/// `opsdeck audit export | head -c 1`: the reader goes away; opsdeck ends
+/// without a panic.
+#[tokio::test]
+async fn a_closed_pipe_ends_a_headless_command_without_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.db");
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    let who = opsdeck::identity::Identity {
+        operator: "alice".into(),
+        host: "test".into(),
+        ssh_client: None,
+    };
+    for _ in 0..50 {
+        let rec = opsdeck::store::AuditRecord::new("app", "session.open", opsdeck::store::Outcome::Info);
+        store.append_audit(&who, rec).await.expect("append");
+    }
+    store.close().await;
+    for args in [&["audit", "export"][..], &["audit", "verify"], &["incident", "list"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .arg("--state")
+            .arg(&state)
+            .args(args)
+            .env_remove("OPSDECK_CONFIG")
+            .env("HOME", dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Close the reading end before opsdeck writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+    }
+}
