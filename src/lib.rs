@@ -6,6 +6,7 @@ pub mod backends;
 pub mod checklist_io;
 pub mod cli;
 pub mod config;
+mod effects;
 pub mod headless;
 pub mod headless_incident;
 pub mod identity;

@@ -17,6 +17,7 @@ mod services;
 mod state;
 mod update;
 mod update_logs;
+mod update_overlays;
 
 pub use access::{AccessSource, AccessView, OpenCampaign, SourceState};
 pub use access_decide::{parse_due, CampaignDialog, CampaignField, Editor, JustifyDialog};
@@ -29,7 +30,8 @@ pub use logs::LogView;
 pub use pane::PaneId;
 pub use services::{ServiceRow, ServicesView, SortKey, NO_PROJECT};
 pub use state::*;
-pub use update::{active_scopes, palette_commands, palette_matches, read_only_refusal, update};
+pub use update::{active_scopes, read_only_refusal, update};
+pub use update_overlays::{palette_commands, palette_matches};
 
 use crate::backends::BackendReport;
 use crate::store::{AuditEntry, AuditRecord};
