@@ -3,6 +3,9 @@
 //! exit codes of `opsdeck runbook lint` and `opsdeck runbook import`.
 //! No services needed.
 
+mod common;
+
+use common::rng::Rng;
 use opsdeck::runbook::import::{to_toml, Document, ImportError};
 use opsdeck::runbook::lint::{lint_text, LintContext};
 use opsdeck::runbook::load;
@@ -48,25 +51,6 @@ fn shared_runbooks() -> Vec<PathBuf> {
     files.sort();
     assert!(!files.is_empty(), "{}: no *.md runbooks", dir.display());
     files
-}
-
-/// Small deterministic PRNG (xorshift64*): reproducible random input
-/// without a new dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
 }
 
 // ---------------------------------------------------------------- lint

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod alertmanager;
+pub mod rng;
 pub mod tmux;
 
 fn var(name: &str) -> String {
