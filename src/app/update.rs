@@ -44,14 +44,22 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::Backend(report) => {
+            // Ten thousand alerts take milliseconds to note: only when an
+            // Alertmanager's answer or state changed, or opsdeck's own alerts did.
+            let from_alertmanager = report.id.kind == crate::backends::BackendKind::Alertmanager;
+            let own_before: Vec<String> = state.own_alerts_since.keys().cloned().collect();
             // A re-listed host can reorder the rows: the selection stays on its container.
-            let mut commands = Vec::new();
+            let mut changed = false;
             keeping_selection(state, |s| {
-                super::database::keeping_session(s, |s| commands = on_backend(s, report))
+                super::database::keeping_session(s, |s| changed = on_backend(s, report))
             });
             super::database::prune_marks(state);
-            commands.extend(super::alerts::note_alerts(state));
-            commands
+            let own_changed = !state.own_alerts_since.keys().eq(own_before.iter());
+            if (from_alertmanager && changed) || own_changed {
+                super::alerts::note_alerts(state)
+            } else {
+                Vec::new()
+            }
         }
         Msg::AcksLoaded(Ok(acks)) => {
             state.acks = acks;
@@ -167,10 +175,11 @@ pub(super) fn set_status(state: &mut State, level: Level, text: impl Into<String
     state.dirty = true;
 }
 
-fn on_backend(state: &mut State, report: BackendReport) -> Vec<Command> {
+/// A poll's report into the state; whether anything shown changed.
+fn on_backend(state: &mut State, report: BackendReport) -> bool {
     let now = state.now;
     let Some(b) = state.backends.iter_mut().find(|b| b.id == report.id) else {
-        return Vec::new();
+        return false;
     };
     let before = b.freshness(now);
     let mut changed = false;
@@ -195,14 +204,13 @@ fn on_backend(state: &mut State, report: BackendReport) -> Vec<Command> {
             changed |= !same;
         }
     }
-    if changed || b.freshness(now) != before {
-        state.dirty = true;
-    }
+    let changed = changed || b.freshness(now) != before;
+    state.dirty |= changed;
     if let Some((level, text)) = note {
         set_status(state, level, text);
     }
     super::own_alerts::refresh(state);
-    Vec::new()
+    changed
 }
 
 fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {

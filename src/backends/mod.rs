@@ -67,6 +67,18 @@ const WAKE_SETTLE: Duration = Duration::from_millis(150);
 /// After an event-driven poll, when to look again (in turn): an event can
 /// arrive a moment before the state it announces is listed.
 const FOLLOW_UPS: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
+/// A poller spends at most 1/POLL_BUDGET of its time polling: a target whose
+/// answers grow slow (ten thousand alerts, a loaded server) is asked less
+/// often than its interval rather than kept busy, so a short interval stays
+/// cheap for the small answers it is meant for.
+const POLL_BUDGET: u32 = 50;
+/// However slow its answers, a healthy target is asked at least this often.
+const BUDGET_CAP: Duration = Duration::from_secs(30);
+
+/// The wait after a successful poll that took `took`.
+fn budgeted(interval: Duration, took: Duration) -> Duration {
+    interval.max(took.saturating_mul(POLL_BUDGET).min(BUDGET_CAP))
+}
 
 /// What a poll found.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,7 +238,9 @@ impl Target {
         // Follow-up polls still due after an event, counted down.
         let mut follow_ups = 0usize;
         loop {
+            let started = std::time::Instant::now();
             let report = self.poll_once().await;
+            let took = started.elapsed();
             if let Err(e) = &report.result {
                 tracing::warn!(backend = %self.id, error = %e, "poll failed");
                 failures = failures.saturating_add(1);
@@ -241,7 +255,7 @@ impl Target {
                 follow_ups -= 1;
                 FOLLOW_UPS[FOLLOW_UPS.len() - 1 - follow_ups]
             } else if failures == 0 {
-                self.interval
+                budgeted(self.interval, took)
             } else {
                 self.interval.saturating_mul(factor)
             };
@@ -322,5 +336,19 @@ pub fn one_line(s: &str) -> String {
         flat.chars().take(199).chain(['…']).collect()
     } else {
         flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_answers_stretch_the_interval_within_the_cap() {
+        let ms = Duration::from_millis;
+        assert_eq!(budgeted(ms(1000), ms(2)), ms(1000), "a quick answer keeps the interval");
+        assert_eq!(budgeted(ms(1000), ms(100)), ms(5000), "2 % of the time at most");
+        assert_eq!(budgeted(ms(1000), ms(3000)), BUDGET_CAP, "never longer than the cap");
+        assert_eq!(budgeted(ms(60_000), ms(3000)), ms(60_000), "a long interval stands");
     }
 }

@@ -293,7 +293,7 @@ mod defaults {
         Duration::from_secs(10)
     }
     pub fn am_interval() -> Duration {
-        Duration::from_secs(15)
+        Duration::from_secs(1)
     }
     pub fn long_query() -> Duration {
         Duration::from_secs(300)

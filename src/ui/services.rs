@@ -399,9 +399,23 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let cols = columns(area.width, state);
     let narrow = !cols.contains(&Col::Health);
     let indent = if state.services_view.group_by_project { "  " } else { "" };
-    let rows: Vec<Row> = state
-        .service_rows()
+    let all = state.service_rows();
+    // Names take what the longest needs (within reason); the image gets the rest.
+    let longest = all
+        .iter()
+        .map(|row| match row {
+            ServiceRow::Container(_, c) => c.name.chars().count() + indent.len(),
+            ServiceRow::Group { project, .. } => project.chars().count() + 2,
+        })
+        .max();
+    // Only the rows on screen are built: a thousand containers cost what a
+    // screenful does. update keeps the offset so the selection shows.
+    let offset = state.services_view.offset.min(all.len());
+    let has_rows = !all.is_empty();
+    let rows: Vec<Row> = all
         .into_iter()
+        .skip(offset)
+        .take(usize::from(area.height))
         .map(|row| match row {
             ServiceRow::Container(b, c) => {
                 let s = container_status(c);
@@ -439,18 +453,8 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .collect();
     let header = Row::new(std::iter::once(String::new()).chain(cols.iter().map(|c| header_cell(*c, state))))
         .style(theme.style(Role::Title));
-    // Names take what the longest needs (within reason); the image gets the rest.
-    let longest = state
-        .service_rows()
-        .iter()
-        .map(|row| match row {
-            ServiceRow::Container(_, c) => c.name.chars().count() + indent.len(),
-            ServiceRow::Group { project, .. } => project.chars().count() + 2,
-        })
-        .max();
     let name_width = (longest.unwrap_or(0) + 1).clamp(12, 40) as u16;
     let widths = std::iter::once(Constraint::Length(1)).chain(cols.iter().map(|c| c.width(name_width)));
-    let has_rows = !rows.is_empty();
     super::table_with_notes(
         frame,
         area,
@@ -461,8 +465,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Table::new(rows, widths).header(header),
             // The scroll lives in the state: update must know which rows show.
             ratatui::widgets::TableState::default()
-                .with_offset(state.services_view.offset)
-                .with_selected(Some(state.selection[PaneId::Services.index()])),
+                .with_selected(Some(state.selection[PaneId::Services.index()].saturating_sub(offset))),
         ),
         has_rows,
     );

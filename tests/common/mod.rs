@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod alertmanager;
+pub mod fault_proxy;
 pub mod rng;
 pub mod tmux;
 

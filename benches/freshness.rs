@@ -1,0 +1,145 @@
+//! Freshness: how long from a change on a real system to the change on
+//! opsdeck's screen, read from a tmux pane every 10 ms. Twenty tries each:
+//! a container killed (`docker kill`) until its row says "exited", and an
+//! alert posted to Alertmanager until it is listed. Run through the test
+//! environment: `tests/run.sh cargo bench --bench freshness`
+//! (`FRESH_AM_INTERVAL=5s` polls Alertmanager at another interval than the
+//! default).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::tmux::Tmux;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const TRIES: usize = 20;
+
+fn docker(args: &[&str]) {
+    let host = common::docker_host();
+    let out = Command::new("docker")
+        .arg("-H")
+        .arg(&host)
+        .args(args)
+        .output()
+        .expect("docker CLI");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Poll the pane every 10 ms until `pred` holds; the time since `since`.
+fn seen(t: &Tmux, since: Instant, what: &str, pred: impl Fn(&str) -> bool) -> Duration {
+    loop {
+        if pred(&t.capture()) {
+            return since.elapsed();
+        }
+        assert!(
+            since.elapsed() < Duration::from_secs(60),
+            "never saw {what}:\n{}",
+            t.capture()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn summary(what: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{what}: median {:.0} ms, max {:.0} ms, min {:.0} ms over {} tries",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1]),
+        ms(times[0]),
+        times.len()
+    );
+}
+
+fn post_alert(rt: &tokio::runtime::Runtime, name: &str) {
+    rt.block_on(async {
+        let body = serde_json::json!([{
+            "labels": { "alertname": name, "severity": "warning", "instance": "fresh" },
+            "annotations": { "summary": "freshness probe" },
+            "startsAt": chrono::Utc::now().to_rfc3339(),
+        }]);
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/v2/alerts", common::alertmanager_url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("post alert");
+        assert!(resp.status().is_success(), "{}", resp.status());
+    });
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let interval = std::env::var("FRESH_AM_INTERVAL").ok();
+    let interval_line = interval
+        .as_ref()
+        .map(|i| format!("interval = \"{i}\"\n"))
+        .unwrap_or_default();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[docker]]\nname = \"test\"\nurl = \"{}\"\n\n[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n{interval_line}",
+            common::docker_host(),
+            common::alertmanager_url()
+        ),
+    )
+    .expect("config");
+    let state = dir.path().join("state.db");
+    let (config, state) = (config.display().to_string(), state.display().to_string());
+    let t = Tmux::start(&["--config", &config, "--state", &state], &[], 200, 50);
+    t.wait_text("1 Services");
+    let tag = std::process::id();
+
+    t.keys(&["1"]);
+    let mut deaths = Vec::new();
+    for i in 0..TRIES {
+        let name = format!("fresh-{tag}-{i}");
+        docker(&[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            &name,
+            &common::test_image(),
+            "sleep",
+            "3600",
+        ]);
+        seen(&t, Instant::now(), "the container running", |s| {
+            s.lines().any(|l| l.contains(&name) && l.contains("running"))
+        });
+        let killed = Instant::now();
+        docker(&["kill", &name]);
+        deaths.push(seen(&t, killed, "the container exited", |s| {
+            s.lines().any(|l| l.contains(&name) && l.contains("exited"))
+        }));
+        docker(&["rm", "-f", &name]);
+    }
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    t.keys(&["3"]);
+    let mut alerts = Vec::new();
+    for i in 0..TRIES {
+        let name = format!("FreshProbe{tag}x{i}");
+        let posted = Instant::now();
+        post_alert(&rt, &name);
+        alerts.push(seen(&t, posted, "the alert listed", |s| s.contains(&name)));
+    }
+    t.keys(&["q"]);
+
+    summary("container killed -> row shows exited", deaths);
+    summary(
+        &format!(
+            "alert posted -> listed (Alertmanager polled every {})",
+            interval.as_deref().unwrap_or("1s, the default")
+        ),
+        alerts,
+    );
+}

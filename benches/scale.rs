@@ -1,0 +1,241 @@
+//! opsdeck at scale, every pane full at once: 1,000 containers, 10,000
+//! alerts, 500 database sessions and 50,000 access rows. Criterion times
+//! what the UI task does per frame (a message through update, then a frame
+//! 200x50): a clock tick, a key in each zoomed pane, and a changed poll
+//! report of each kind. A counting allocator tells how much memory the
+//! loaded state holds; it prints before the timings.
+
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
+
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
+use crossterm::event::{KeyCode, KeyEvent};
+use opsdeck::app::{update, Msg, PaneId, State, View};
+use opsdeck::backends::access::{flagged, AccessLoad, FlagRules};
+use opsdeck::backends::{BackendData, BackendKind, BackendReport};
+use opsdeck::config::theme::{ColorSupport, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Bytes allocated and not yet freed, for the memory figure.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const CONTAINERS: usize = 1_000;
+const ALERTS: usize = 10_000;
+const SESSIONS: i32 = 500;
+const ACCESS_ROWS: usize = 50_000;
+const SIZE: (u16, u16) = (200, 50);
+
+fn docker_report(changed: usize) -> Msg {
+    let mut summary = fixtures::docker_summary();
+    summary.containers = (0..CONTAINERS)
+        .map(|i| {
+            let name = format!("svc{i:04}");
+            let mut row = if i == changed {
+                fixtures::container(&name, "exited", "Exited (137) 1 second ago")
+            } else if i % 97 == 0 {
+                fixtures::container(&name, "running", "Up 3 hours (unhealthy)")
+            } else {
+                fixtures::container(&name, "running", "Up 3 hours")
+            };
+            row.compose_project = Some(format!("proj{}", i % 20));
+            row
+        })
+        .collect();
+    summary
+        .containers
+        .sort_by(|a, b| a.rank().cmp(&b.rank()).then_with(|| a.name.cmp(&b.name)));
+    report(BackendKind::Docker, "local", BackendData::Docker(summary))
+}
+
+fn alerts_body() -> Vec<u8> {
+    let alerts: Vec<_> = (0..ALERTS)
+        .map(|i| {
+            let severity = ["critical", "warning", "info"][i % 3];
+            serde_json::json!({
+                "labels": { "alertname": format!("Alert{}", i % 50), "severity": severity,
+                            "instance": format!("node-{i}:9100"), "job": "node" },
+                "annotations": { "summary": format!("summary of alert {i}") },
+                "startsAt": "2026-11-23T02:00:00Z", "endsAt": "2026-11-23T04:00:00Z",
+                "fingerprint": format!("{i:016x}"), "generatorURL": "http://prometheus:9090/graph",
+                "status": { "state": "active", "silencedBy": [], "inhibitedBy": [] }
+            })
+        })
+        .collect();
+    serde_json::to_vec(&alerts).expect("json")
+}
+
+fn alerts_report(body: &[u8], changed: bool) -> Msg {
+    let mut summary = opsdeck::backends::alertmanager::parse_alerts(body).expect("decode");
+    if changed {
+        summary.alerts[0].summary.push_str(" (changed)");
+    }
+    report(BackendKind::Alertmanager, "prod", BackendData::Alerts(summary.into()))
+}
+
+fn pg_report(longest: f64) -> Msg {
+    let mut busy = fixtures::pg_summary();
+    busy.sessions = (0..SESSIONS)
+        .map(|i| {
+            let state = if i % 3 == 0 { "idle in transaction" } else { "active" };
+            let blocked: &[i32] = if i % 7 == 0 { &[1000] } else { &[] };
+            let query = "SELECT * FROM orders WHERE id = $1";
+            fixtures::pg_session(1000 + i, "app", state, longest + f64::from(i), query, blocked)
+        })
+        .collect();
+    report(BackendKind::Postgres, "main", BackendData::Postgres(Box::new(busy)))
+}
+
+fn report(kind: BackendKind, name: &str, data: BackendData) -> Msg {
+    Msg::Backend(BackendReport {
+        id: fixtures::id(kind, name),
+        at: fixtures::t0(),
+        result: Ok(data),
+    })
+}
+
+fn access_load() -> Msg {
+    let mut csv = String::from("subject,role,status,last_login_at,created_at,mfa_enabled,team\n");
+    for i in 0..ACCESS_ROWS {
+        let role = ["viewer", "editor", "admin", "billing", "support"][i % 5];
+        let login = format!("2026-{:02}-{:02}T08:00:00Z", 1 + i % 11, 1 + i % 28);
+        let mfa = i % 13 != 0;
+        csv.push_str(&format!(
+            "user{i}@corp.example,{role},active,{login},2024-01-01,{mfa},team{}\n",
+            i % 40
+        ));
+    }
+    let rules = FlagRules {
+        inactive_days: 90,
+        privileged_roles: vec!["admin".into()],
+    };
+    let rows = opsdeck::backends::access_rows::parse_csv("app users", csv.as_bytes()).expect("csv");
+    Msg::AccessLoaded(AccessLoad {
+        source: "app users".into(),
+        at: fixtures::t0(),
+        result: Ok(flagged(rows, &rules, fixtures::t0())),
+    })
+}
+
+/// The fixture state with every pane at scale.
+fn full_state(body: &[u8]) -> State {
+    let mut state = fixtures::state();
+    for msg in [
+        docker_report(usize::MAX),
+        alerts_report(body, false),
+        pg_report(1.0),
+        access_load(),
+    ] {
+        update(&mut state, msg);
+    }
+    state.status = None;
+    state
+}
+
+fn frame(terminal: &mut Terminal<TestBackend>, state: &State, theme: &Theme) {
+    terminal
+        .draw(|f| opsdeck::ui::draw(f, black_box(state), theme))
+        .expect("draw");
+}
+
+fn bench(c: &mut Criterion) {
+    let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
+    let body = alerts_body();
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut state = full_state(&body);
+    let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    println!(
+        "state at scale ({CONTAINERS} containers, {ALERTS} alerts, {SESSIONS} sessions, \
+         {ACCESS_ROWS} access rows): {:.1} MiB held",
+        held as f64 / (1024.0 * 1024.0)
+    );
+    let mut terminal = Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).expect("terminal");
+
+    let mut second = 0i64;
+    c.bench_function("scale: dashboard tick+frame 200x50", |b| {
+        b.iter(|| {
+            second += 1;
+            let now = fixtures::t0() + chrono::Duration::seconds(second % 5);
+            update(&mut state, Msg::Tick(now));
+            frame(&mut terminal, &state, &theme);
+        })
+    });
+
+    // A key in each zoomed pane: what the operator waits for.
+    for (pane, name) in [
+        (PaneId::Services, "services"),
+        (PaneId::Database, "database"),
+        (PaneId::Alerts, "alerts"),
+        (PaneId::Access, "access"),
+    ] {
+        state.view = View::Zoom(pane);
+        let mut down = true;
+        c.bench_function(&format!("scale: {name} pane key+frame 200x50"), |b| {
+            b.iter(|| {
+                // Down then Up, so the selection stays near the top.
+                let code = if down { KeyCode::Down } else { KeyCode::Up };
+                down = !down;
+                update(&mut state, Msg::Key(KeyEvent::from(code)));
+                frame(&mut terminal, &state, &theme);
+            })
+        });
+    }
+
+    // A poll that brings a change, on the dashboard: two reports that differ
+    // take turns, so every round replaces the data. Reports are made outside
+    // the timing (a poller moves its report to the UI task).
+    state.view = View::Dashboard;
+    let turns = |a: Msg, b: Msg| [a, b];
+    let cases = [
+        (
+            "docker report, 1,000 containers, one died",
+            turns(docker_report(7), docker_report(8)),
+        ),
+        (
+            "alerts report, 10,000 alerts, one changed",
+            turns(alerts_report(&body, true), alerts_report(&body, false)),
+        ),
+        ("postgres report, 500 sessions", turns(pg_report(2.0), pg_report(3.0))),
+    ];
+    for (name, reports) in cases {
+        let mut round = 0usize;
+        c.bench_function(&format!("scale: {name}: update+frame 200x50"), |b| {
+            b.iter_batched(
+                || {
+                    round += 1;
+                    reports[round % 2].clone()
+                },
+                |msg| {
+                    update(&mut state, msg);
+                    frame(&mut terminal, &state, &theme);
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
