@@ -128,12 +128,20 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
 /// Commit one event: the session first (what the screen shows), then the
 /// audit log. An event that could not be stored is not shown.
 pub async fn record(store: &Store, who: &Identity, session: &str, event: Event) -> Vec<Msg> {
-    if let Err(e) = store.append_session_event(session, &event).await {
-        return vec![Msg::ActionDone {
+    commit(store, who, session, event).await.unwrap_or_else(|e| {
+        vec![Msg::ActionDone {
             ok: false,
             text: format!("NOT recorded: {e}"),
-        }];
-    }
+        }]
+    })
+}
+
+/// `record`, with the store's reason when the event was not stored.
+async fn commit(store: &Store, who: &Identity, session: &str, event: Event) -> Result<Vec<Msg>, String> {
+    store
+        .append_session_event(session, &event)
+        .await
+        .map_err(|e| e.to_string())?;
     let (action, details) = audit_of(&event);
     let rec = audit(action, session, event.step.as_deref(), Outcome::Ok).details(details);
     let mut out = vec![Msg::SessionEvent {
@@ -143,7 +151,7 @@ pub async fn record(store: &Store, who: &Identity, session: &str, event: Event) 
     if let Err(e) = store.append_audit(who, rec).await {
         out.push(Msg::AuditFailed(e.to_string()));
     }
-    out
+    Ok(out)
 }
 
 /// Evaluate checks (at once, each within its timeout), then record each
@@ -167,15 +175,16 @@ pub async fn run_checks(
             step: Some(step.clone()),
             what: EventKind::Check(result),
         };
-        let msgs = record(store, who, session, check).await;
-        let stored = msgs.iter().any(|m| matches!(m, Msg::SessionEvent { .. }));
-        out.extend(msgs);
-        if !stored {
-            out.push(Msg::ChecksFailed {
-                steps: vec![step.clone()],
-                error: "the state store did not take the result".into(),
-            });
-            continue;
+        match commit(store, who, session, check).await {
+            Ok(msgs) => out.extend(msgs),
+            // Said once, with the store's reason (a full disk, say).
+            Err(error) => {
+                out.push(Msg::ChecksFailed {
+                    steps: vec![step.clone()],
+                    error,
+                });
+                continue;
+            }
         }
         if passed && auto_tick {
             let tick = Event {

@@ -1,6 +1,6 @@
 //! Alert acknowledgements: the record of who took which alert, and until when.
 
-use super::{Store, StoreError};
+use super::{At, Store, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 /// One text form, so that times compare as text in SQL.
@@ -51,7 +51,8 @@ impl Store {
         .bind(ts(ack.until))
         .bind(&ack.silence_id)
         .execute(self.pool())
-        .await?;
+        .await
+        .at(self)?;
         Ok(())
     }
 
@@ -65,7 +66,8 @@ impl Store {
         .bind(ts(since))
         .bind(ts(since))
         .fetch_all(self.pool())
-        .await?;
+        .await
+        .at(self)?;
         rows.into_iter()
             .map(
                 |(source, fingerprint, alertname, operator, comment, acked_at, until, silence_id)| {
@@ -92,7 +94,8 @@ impl Store {
             .bind(fingerprint)
             .bind(ts(now))
             .execute(self.pool())
-            .await?;
+            .await
+            .at(self)?;
         Ok(done.rows_affected())
     }
 }

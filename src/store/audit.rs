@@ -2,7 +2,7 @@
 //! `hash = sha256(prev_hash || canonical_bytes(row))`; verification recomputes
 //! the chain and names the first row that was edited, removed or reordered.
 
-use super::{Store, StoreError};
+use super::{At, Store, StoreError};
 use crate::identity::Identity;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -188,12 +188,14 @@ impl Store {
     pub async fn append_audit(&self, who: &Identity, rec: AuditRecord) -> Result<AuditEntry, StoreError> {
         let mut details = rec.details;
         scrub_secrets(&mut details);
-        let mut conn = self.pool.acquire().await?;
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        let result = async {
-            let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *conn)
-                .await?;
+        let mut w = self.begin_write().await?;
+        let done = async {
+            let conn = w.conn();
+            let head: Option<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .at(self)?;
             let (last_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
             let mut entry = AuditEntry {
                 seq: last_seq + 1,
@@ -211,7 +213,8 @@ impl Store {
                 hash: String::new(),
             };
             entry.hash = entry.compute_hash();
-            sqlx::query(&format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+            let insert = format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            sqlx::query(&insert)
                 .bind(entry.seq)
                 .bind(&entry.ts)
                 .bind(&entry.operator)
@@ -226,28 +229,23 @@ impl Store {
                 .bind(&entry.prev_hash)
                 .bind(&entry.hash)
                 .execute(&mut *conn)
-                .await?;
-            sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
-                .bind(entry.seq)
-                .bind(&entry.hash)
-                .execute(&mut *conn)
-                .await?;
-            Ok::<_, sqlx::Error>(entry)
+                .await
+                .at(self)?;
+            sqlx::query(
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) \
+                 ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            )
+            .bind(entry.seq)
+            .bind(&entry.hash)
+            .execute(&mut *conn)
+            .await
+            .at(self)?;
+            Ok(entry)
         }
         .await;
-        match result {
-            Ok(entry) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
-                Ok(entry)
-            }
-            Err(e) => {
-                // Best effort: the connection is discarded below if this fails too.
-                if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                    conn.detach();
-                }
-                Err(e.into())
-            }
-        }
+        // In WAL mode the pages reach the disk only at the COMMIT: a full
+        // disk says so there.
+        w.finish(done).await
     }
 
     /// Entries in sequence order, optionally from a time on.
@@ -258,7 +256,8 @@ impl Store {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE ts >= ? ORDER BY seq"))
             .bind(since)
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .at(self)?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -267,7 +266,8 @@ impl Store {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"))
             .bind(n)
             .fetch_all(&self.pool)
-            .await?;
+            .await
+            .at(self)?;
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -285,7 +285,7 @@ impl Store {
                 broken: Some((seq, why)),
             })
         };
-        while let Some(row) = rows.try_next().await? {
+        while let Some(row) = rows.try_next().await.at(self)? {
             let e = entry_from_row(&row)?;
             count += 1;
             if e.seq != expected_seq {
@@ -312,7 +312,8 @@ impl Store {
         drop(rows);
         let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_optional(&self.pool)
-            .await?;
+            .await
+            .at(self)?;
         let last = expected_seq - 1;
         match head {
             Some((seq, _)) if seq > last => broken(

@@ -1,7 +1,7 @@
 //! Access-review campaigns: the snapshot of items a campaign reviews, and the
 //! decisions on them (appended, never edited; an item's newest one counts).
 
-use super::{Store, StoreError};
+use super::{At, Store, StoreError};
 pub use crate::backends::access_model::ReviewItem;
 use crate::backends::access_model::{AccessRow, LastLogin};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -157,51 +157,55 @@ impl Store {
         sources: &serde_json::Value,
         items: &[ReviewItem],
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO review_campaigns (name, created_at, created_by, due_at, sources) VALUES (?, ?, ?, ?, ?) \
+        let mut tx = self.begin_write().await?;
+        let done = async {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO review_campaigns (name, created_at, created_by, due_at, sources) VALUES (?, ?, ?, ?, ?) \
              RETURNING id",
-        )
-        .bind(name)
-        .bind(ts(created_at))
-        .bind(created_by)
-        .bind(ts(due_at))
-        .bind(sources.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-        for (chunk_no, chunk) in items.chunks(INSERT_CHUNK).enumerate() {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO review_items (campaign_id, position, source, subject, role, status, last_login, \
+            )
+            .bind(name)
+            .bind(ts(created_at))
+            .bind(created_by)
+            .bind(ts(due_at))
+            .bind(sources.to_string())
+            .fetch_one(tx.conn())
+            .await
+            .at(self)?;
+            for (chunk_no, chunk) in items.chunks(INSERT_CHUNK).enumerate() {
+                let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                    "INSERT INTO review_items (campaign_id, position, source, subject, role, status, last_login, \
                  created_at, mfa_enabled, organization, granted_by, extra, flags) ",
-            );
-            let mut encoded = Vec::with_capacity(chunk.len());
-            for item in chunk {
-                encoded.push((
-                    serde_json::to_string(&item.row.last_login).map_err(json_err)?,
-                    serde_json::to_string(&item.row.extra).map_err(json_err)?,
-                    serde_json::to_string(&item.flags).map_err(json_err)?,
-                ));
+                );
+                let mut encoded = Vec::with_capacity(chunk.len());
+                for item in chunk {
+                    encoded.push((
+                        serde_json::to_string(&item.row.last_login).map_err(json_err)?,
+                        serde_json::to_string(&item.row.extra).map_err(json_err)?,
+                        serde_json::to_string(&item.flags).map_err(json_err)?,
+                    ));
+                }
+                q.push_values(chunk.iter().zip(encoded).enumerate(), |mut b, (i, (item, json))| {
+                    let r = &item.row;
+                    b.push_bind(id)
+                        .push_bind(i64::try_from(chunk_no * INSERT_CHUNK + i).unwrap_or(i64::MAX))
+                        .push_bind(r.source.clone())
+                        .push_bind(r.subject.clone())
+                        .push_bind(r.role.clone())
+                        .push_bind(r.status.clone())
+                        .push_bind(json.0)
+                        .push_bind(r.created_at.map(ts))
+                        .push_bind(r.mfa_enabled)
+                        .push_bind(r.organization.clone())
+                        .push_bind(r.granted_by.clone())
+                        .push_bind(json.1)
+                        .push_bind(json.2);
+                });
+                q.build().execute(tx.conn()).await.at(self)?;
             }
-            q.push_values(chunk.iter().zip(encoded).enumerate(), |mut b, (i, (item, json))| {
-                let r = &item.row;
-                b.push_bind(id)
-                    .push_bind(i64::try_from(chunk_no * INSERT_CHUNK + i).unwrap_or(i64::MAX))
-                    .push_bind(r.source.clone())
-                    .push_bind(r.subject.clone())
-                    .push_bind(r.role.clone())
-                    .push_bind(r.status.clone())
-                    .push_bind(json.0)
-                    .push_bind(r.created_at.map(ts))
-                    .push_bind(r.mfa_enabled)
-                    .push_bind(r.organization.clone())
-                    .push_bind(r.granted_by.clone())
-                    .push_bind(json.1)
-                    .push_bind(json.2);
-            });
-            q.build().execute(&mut *tx).await?;
+            Ok(id)
         }
-        tx.commit().await?;
-        Ok(id)
+        .await;
+        tx.finish(done).await
     }
 
     /// Every campaign with its progress, newest first.
@@ -223,7 +227,7 @@ impl Store {
                     COALESCE(n.flagged_open, 0) AS flagged_open \
              FROM review_campaigns c LEFT JOIN counts n ON n.campaign_id = c.id ORDER BY c.id DESC"
         );
-        let rows = sqlx::query(&sql).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(&sql).fetch_all(self.pool()).await.at(self)?;
         rows.iter()
             .map(|r| {
                 Ok(CampaignSummary {
@@ -243,7 +247,8 @@ impl Store {
             sqlx::query("SELECT id, name, created_at, created_by, due_at, sources FROM review_campaigns WHERE id = ?")
                 .bind(id)
                 .fetch_optional(self.pool())
-                .await?;
+                .await
+                .at(self)?;
         row.as_ref().map(campaign_from_row).transpose()
     }
 
@@ -255,7 +260,8 @@ impl Store {
         )
         .bind(campaign_id)
         .fetch_all(self.pool())
-        .await?;
+        .await
+        .at(self)?;
         rows.iter()
             .map(|r| {
                 let last_login: LastLogin =
@@ -292,7 +298,8 @@ impl Store {
         )
         .bind(campaign_id)
         .fetch_all(self.pool())
-        .await?;
+        .await
+        .at(self)?;
         rows.iter()
             .map(|r| {
                 let decision: String = r.try_get("decision")?;
@@ -318,7 +325,11 @@ impl Store {
         // The store keeps microseconds: the record returned is the record kept.
         let at = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
         let snapshot = serde_json::to_string(d.item).map_err(json_err)?;
-        let id: i64 = sqlx::query_scalar(
+        // In a transaction of its own: an autocommit INSERT .. RETURNING read
+        // with fetch_one commits only when sqlx resets the statement, and
+        // sqlx drops what that reset says, a refused commit included.
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query_scalar(
             "INSERT INTO review_decisions (campaign_id, item_id, decision, outcome, justification, reviewer, \
              decided_at, item_snapshot, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -331,8 +342,10 @@ impl Store {
         .bind(ts(at))
         .bind(snapshot)
         .bind(d.details.to_string())
-        .fetch_one(self.pool())
-        .await?;
+        .fetch_one(tx.conn())
+        .await
+        .at(self);
+        let id: i64 = tx.finish(done).await?;
         Ok(DecisionRecord {
             id,
             campaign_id: d.campaign_id,
@@ -348,8 +361,9 @@ impl Store {
 
     /// The audit chain's head (sequence and hash), for evidence exports.
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_optional(self.pool())
-            .await?)
+            .await
+            .at(self)
     }
 }

@@ -1,7 +1,7 @@
 //! Checklist sessions in the store: created, appended to, read back whole.
 //! Every append is committed before the caller shows it.
 
-use super::{Store, StoreError};
+use super::{At, Store, StoreError};
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta};
 use crate::runbook::Runbook;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -47,23 +47,27 @@ impl Store {
             step: None,
             what: EventKind::Started,
         };
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO checklist_sessions (id, runbook_id, kind, title, severity, runbook, started_at, started_by) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&meta.id)
-        .bind(&runbook.id)
-        .bind(runbook.kind.label())
-        .bind(&meta.title)
-        .bind(&meta.severity)
-        .bind(json)
-        .bind(ts(meta.started_at))
-        .bind(&meta.started_by)
-        .execute(&mut *tx)
-        .await?;
-        insert_event(&mut tx, &meta.id, &started).await?;
-        tx.commit().await?;
+        let mut tx = self.begin_write().await?;
+        let done = async {
+            sqlx::query(
+                "INSERT INTO checklist_sessions (id, runbook_id, kind, title, severity, runbook, started_at, started_by) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&meta.id)
+            .bind(&runbook.id)
+            .bind(runbook.kind.label())
+            .bind(&meta.title)
+            .bind(&meta.severity)
+            .bind(json)
+            .bind(ts(meta.started_at))
+            .bind(&meta.started_by)
+            .execute(tx.conn())
+            .await
+            .at(self)?;
+            insert_event(self, tx.conn(), &meta.id, &started).await
+        }
+        .await;
+        tx.finish(done).await?;
         Ok(Session {
             meta: meta.clone(),
             runbook: runbook.clone(),
@@ -74,29 +78,34 @@ impl Store {
     /// Append one event; a closing event closes the session in the same
     /// transaction. Refused on a closed session.
     pub async fn append_session_event(&self, session: &str, event: &Event) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let closed: Option<Option<String>> =
-            sqlx::query_scalar("SELECT closed_at FROM checklist_sessions WHERE id = ?")
-                .bind(session)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match closed {
-            None => return Err(StoreError::Db(format!("no checklist session {session}"))),
-            Some(Some(_)) => return Err(StoreError::Db(format!("session {session} is closed"))),
-            Some(None) => {}
+        let mut tx = self.begin_write().await?;
+        let done = async {
+            let closed: Option<Option<String>> =
+                sqlx::query_scalar("SELECT closed_at FROM checklist_sessions WHERE id = ?")
+                    .bind(session)
+                    .fetch_optional(tx.conn())
+                    .await
+                    .at(self)?;
+            match closed {
+                None => return Err(StoreError::Db(format!("no checklist session {session}"))),
+                Some(Some(_)) => return Err(StoreError::Db(format!("session {session} is closed"))),
+                Some(None) => {}
+            }
+            insert_event(self, tx.conn(), session, event).await?;
+            if let EventKind::Closed { resolution } = &event.what {
+                sqlx::query("UPDATE checklist_sessions SET closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?")
+                    .bind(ts(event.at))
+                    .bind(&event.operator)
+                    .bind(resolution)
+                    .bind(session)
+                    .execute(tx.conn())
+                    .await
+                    .at(self)?;
+            }
+            Ok(())
         }
-        insert_event(&mut tx, session, event).await?;
-        if let EventKind::Closed { resolution } = &event.what {
-            sqlx::query("UPDATE checklist_sessions SET closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?")
-                .bind(ts(event.at))
-                .bind(&event.operator)
-                .bind(resolution)
-                .bind(session)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        .await;
+        tx.finish(done).await
     }
 
     /// Sessions, newest first: only the open ones, or all.
@@ -105,7 +114,7 @@ impl Store {
             "SELECT {META}, runbook_id FROM checklist_sessions {} ORDER BY started_at DESC",
             if open_only { "WHERE closed_at IS NULL" } else { "" }
         );
-        let rows = sqlx::query(&sql).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(&sql).fetch_all(self.pool()).await.at(self)?;
         rows.iter().map(|r| Ok((meta(r)?, r.try_get("runbook_id")?))).collect()
     }
 
@@ -114,7 +123,8 @@ impl Store {
         let Some(row) = sqlx::query(&format!("SELECT {META}, runbook FROM checklist_sessions WHERE id = ?"))
             .bind(id)
             .fetch_optional(self.pool())
-            .await?
+            .await
+            .at(self)?
         else {
             return Ok(None);
         };
@@ -123,7 +133,8 @@ impl Store {
         let events = sqlx::query("SELECT event FROM checklist_events WHERE session_id = ? ORDER BY seq")
             .bind(id)
             .fetch_all(self.pool())
-            .await?
+            .await
+            .at(self)?
             .iter()
             .map(|r| serde_json::from_str(&r.try_get::<String, _>("event")?).map_err(|e| json_err("an event", e)))
             .collect::<Result<Vec<Event>, StoreError>>()?;
@@ -136,7 +147,8 @@ impl Store {
 }
 
 async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    store: &Store,
+    conn: &mut sqlx::SqliteConnection,
     session: &str,
     event: &Event,
 ) -> Result<(), StoreError> {
@@ -147,8 +159,9 @@ async fn insert_event(
         .bind(&event.operator)
         .bind(&event.step)
         .bind(json)
-        .execute(&mut **tx)
-        .await?;
+        .execute(conn)
+        .await
+        .at(store)?;
     Ok(())
 }
 
