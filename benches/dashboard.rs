@@ -68,6 +68,7 @@ fn bench(c: &mut Criterion) {
     let report = Msg::Backend(opsdeck::backends::BackendReport {
         id: fixtures::id(opsdeck::backends::BackendKind::Postgres, "main"),
         at: fixtures::t0(),
+        next_in: Default::default(),
         result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(busy))),
     });
     c.bench_function("database pane 500 sessions report+render 160x50", |b| {
@@ -107,6 +108,7 @@ fn bench(c: &mut Criterion) {
     let report = Msg::Backend(opsdeck::backends::BackendReport {
         id: fixtures::id(opsdeck::backends::BackendKind::Alertmanager, "prod"),
         at: fixtures::t0(),
+        next_in: Default::default(),
         result: Ok(opsdeck::backends::BackendData::Alerts(summary.into())),
     });
     update(&mut state, report.clone());
@@ -128,6 +130,7 @@ fn bench(c: &mut Criterion) {
         Msg::Backend(opsdeck::backends::BackendReport {
             id: fixtures::id(opsdeck::backends::BackendKind::Alertmanager, "prod"),
             at: fixtures::t0(),
+            next_in: Default::default(),
             result: Ok(opsdeck::backends::BackendData::Alerts(changed.into())),
         }),
     ];

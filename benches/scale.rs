@@ -112,6 +112,7 @@ fn report(kind: BackendKind, name: &str, data: BackendData) -> Msg {
     Msg::Backend(BackendReport {
         id: fixtures::id(kind, name),
         at: fixtures::t0(),
+        next_in: Default::default(),
         result: Ok(data),
     })
 }

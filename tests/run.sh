@@ -28,6 +28,9 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v tmux >/dev/null || need+=(tmux)
 command -v runuser >/dev/null || need+=(util-linux)
+# The state store on a full and a read-only disk: tmpfs and ext4 images.
+command -v mount >/dev/null || need+=(mount)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 if [ ${#need[@]} -gt 0 ]; then
     mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
     log "installing: ${need[*]}"
@@ -39,6 +42,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v dockerd >/dev/null || die "dockerd not found after installing docker.io"
 command -v prometheus-alertmanager >/dev/null || die "prometheus-alertmanager not found"
+command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not found after installing e2fsprogs"
+[ -e /dev/loop-control ] || die "no /dev/loop-control: the state-store disk tests need loop devices (run as root on a machine that has them)"
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 [ -x "$PGBIN/initdb" ] || die "PostgreSQL initdb not found under /usr/lib/postgresql"

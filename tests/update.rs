@@ -171,6 +171,7 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
         Msg::Backend(BackendReport {
             id: pg.clone(),
             at: fixtures::t0(),
+            next_in: Default::default(),
             result: Err("timeout".into()),
         }),
     );
@@ -190,6 +191,7 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
         Msg::Backend(BackendReport {
             id: pg.clone(),
             at: later,
+            next_in: Default::default(),
             result: Ok(data),
         }),
     );
@@ -209,6 +211,7 @@ fn identical_poll_does_not_redraw() {
         Msg::Backend(BackendReport {
             id,
             at: fixtures::t0(),
+            next_in: Default::default(),
             result: Ok(data),
         }),
     );
@@ -618,6 +621,7 @@ fn own_alerts_follow_what_the_panes_see() {
         Msg::Backend(BackendReport {
             id: fixtures::id(BackendKind::Docker, "local"),
             at: later,
+            next_in: Default::default(),
             result: Ok(docker),
         }),
     );
@@ -633,6 +637,7 @@ fn own_alerts_follow_what_the_panes_see() {
         Msg::Backend(BackendReport {
             id: am,
             at: later,
+            next_in: Default::default(),
             result: Err("connection refused".into()),
         }),
     );
@@ -643,6 +648,7 @@ fn own_alerts_follow_what_the_panes_see() {
         Msg::Backend(BackendReport {
             id: fixtures::id(BackendKind::Docker, "local"),
             at: later,
+            next_in: Default::default(),
             result: Ok(BackendData::Docker(fixed)),
         }),
     );
@@ -661,6 +667,7 @@ fn docker_report(containers: Vec<opsdeck::backends::docker::ContainerRow>) -> Ms
     Msg::Backend(BackendReport {
         id: fixtures::id(BackendKind::Docker, "local"),
         at: fixtures::t0(),
+        next_in: Default::default(),
         result: Ok(BackendData::Docker(DockerSummary {
             engine_version: "26.1.5".into(),
             containers,
@@ -672,6 +679,7 @@ fn pg_report(p: opsdeck::backends::pg_model::PgSummary) -> Msg {
     Msg::Backend(BackendReport {
         id: fixtures::id(BackendKind::Postgres, "main"),
         at: fixtures::t0(),
+        next_in: Default::default(),
         result: Ok(opsdeck::backends::BackendData::Postgres(Box::new(p))),
     })
 }
@@ -1033,6 +1041,7 @@ fn alerts_report(summary: opsdeck::backends::alertmanager::AlertsSummary) -> Msg
     Msg::Backend(BackendReport {
         id: fixtures::id(BackendKind::Alertmanager, "prod"),
         at: fixtures::t0(),
+        next_in: Default::default(),
         result: Ok(opsdeck::backends::BackendData::Alerts(summary.into())),
     })
 }
@@ -1363,6 +1372,7 @@ fn cluster_members_are_merged_without_duplicates() {
         Msg::Backend(BackendReport {
             id: fixtures::id(BackendKind::Alertmanager, name),
             at: s_now(),
+            next_in: Default::default(),
             result: result.map(|a| opsdeck::backends::BackendData::Alerts(a.into())),
         })
     };

@@ -105,6 +105,7 @@ fn down_backend_keeps_last_data_and_says_down() {
         Msg::Backend(BackendReport {
             id: fixtures::id(BackendKind::Postgres, "main"),
             at: fixtures::t0() + chrono::Duration::seconds(20),
+            next_in: Default::default(),
             result: Err("connection refused".into()),
         }),
     );
@@ -248,6 +249,7 @@ fn with_edge_host(s: &mut opsdeck::app::State) {
     let report = BackendReport {
         id: edge,
         at: fixtures::t0(),
+        next_in: Default::default(),
         result: Ok(BackendData::Docker(DockerSummary {
             engine_version: "20.10.24".into(),
             containers: vec![cron],
@@ -361,6 +363,7 @@ fn database_sessions_scroll_to_the_selection() {
         Msg::Backend(BackendReport {
             id: fixtures::id(BackendKind::Postgres, "main"),
             at: fixtures::t0(),
+            next_in: Default::default(),
             result: Ok(BackendData::Postgres(Box::new(p))),
         }),
     );

@@ -23,8 +23,9 @@ pub struct AlertsView {
     /// Folded groups, by their label value.
     pub folded: BTreeSet<String>,
     /// When this opsdeck first saw each alert that still fires, by
-    /// `alert_key`: the start of its history here.
-    pub first_seen: HashMap<u64, DateTime<Utc>>,
+    /// `alert_key`: the start of its history here. Keys are hashes
+    /// already: Fx hashes them again in one multiplication.
+    pub first_seen: rustc_hash::FxHashMap<u64, DateTime<Utc>>,
 }
 
 /// One line of the list: a group head or an alert.
@@ -305,7 +306,9 @@ impl State {
 /// thousand alerts are keyed on every poll.
 pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // Not SipHash: these keys are computed for every alert when the list
+    // changes, and nobody outside chooses them to collide.
+    let mut h = rustc_hash::FxHasher::default();
     state.alert_source_name(source).hash(&mut h);
     a.fingerprint.hash(&mut h);
     h.finish()
@@ -317,8 +320,8 @@ pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) ->
 pub fn note_alerts(state: &mut State) -> Vec<super::Command> {
     let now = state.now;
     let alerts = state.alerts_unsorted();
-    let mut seen = HashMap::with_capacity(alerts.len());
-    let mut critical = HashSet::new();
+    let mut seen = rustc_hash::FxHashMap::with_capacity_and_hasher(alerts.len(), Default::default());
+    let mut critical = rustc_hash::FxHashSet::default();
     for (source, a) in alerts {
         let key = alert_key(state, source, &a);
         if a.severity == Severity::Critical && !a.is_quiet() {

@@ -92,6 +92,9 @@ pub struct BackendStatus {
     pub data: Option<BackendData>,
     /// Side effects on this target are refused (`read_only = true` on it).
     pub read_only: bool,
+    /// The wait before the next report, as the poller last said: longer
+    /// than `interval` when its answers are slow.
+    pub next_in: Duration,
 }
 
 impl BackendStatus {
@@ -104,6 +107,7 @@ impl BackendStatus {
             last_error: None,
             data: None,
             read_only: false,
+            next_in: Duration::ZERO,
         }
     }
 
@@ -120,7 +124,7 @@ impl BackendStatus {
             return Freshness::Pending;
         };
         // Two missed intervals plus one timeout: the poller is late, not just slow.
-        let grace = self.interval.saturating_mul(2) + self.timeout;
+        let grace = self.interval.max(self.next_in).saturating_mul(2) + self.timeout;
         let age = now.signed_duration_since(ok_at).to_std().unwrap_or_default();
         if age > grace {
             Freshness::Stale
@@ -216,7 +220,7 @@ pub struct State {
     pub alerts_config: crate::config::AlertsConfig,
     /// Critical alerts already seen firing (by `alert_key`): the bell rings
     /// once for each new one.
-    pub critical_seen: std::collections::HashSet<u64>,
+    pub critical_seen: rustc_hash::FxHashSet<u64>,
     /// Database: marked sessions, by (target, pid).
     pub db_marked: std::collections::BTreeSet<(String, i32)>,
     /// Access review: sources, campaigns, the open one, marks.

@@ -182,6 +182,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
         return false;
     };
     let before = b.freshness(now);
+    b.next_in = report.next_in;
     let mut changed = false;
     let mut note = None;
     match report.result {

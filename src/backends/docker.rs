@@ -238,6 +238,10 @@ impl DockerPoller {
     /// Drop the client after an error so the next poll reconnects cleanly.
     fn forget(&mut self, e: bollard::errors::Error) -> String {
         self.client = None;
-        super::docker_connect::explain(&e)
+        match e {
+            // In the words of the poll's own bound: one wording for "it hangs".
+            bollard::errors::Error::RequestTimeoutError => super::no_answer(self.cfg.timeout),
+            e => super::docker_connect::explain(&e),
+        }
     }
 }

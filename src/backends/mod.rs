@@ -70,8 +70,9 @@ const FOLLOW_UPS: [Duration; 2] = [Duration::from_millis(250), Duration::from_mi
 /// A poller spends at most 1/POLL_BUDGET of its time polling: a target whose
 /// answers grow slow (ten thousand alerts, a loaded server) is asked less
 /// often than its interval rather than kept busy, so a short interval stays
-/// cheap for the small answers it is meant for.
-const POLL_BUDGET: u32 = 50;
+/// cheap for the small answers it is meant for. A tenth: a stretched wait
+/// also delays noticing a failure, which must stay within about a second.
+const POLL_BUDGET: u32 = 10;
 /// However slow its answers, a healthy target is asked at least this often.
 const BUDGET_CAP: Duration = Duration::from_secs(30);
 
@@ -99,6 +100,9 @@ pub struct BackendReport {
     pub id: BackendId,
     pub at: DateTime<Utc>,
     pub result: Result<BackendData, String>,
+    /// When the next report is due, if later than the target's interval (a
+    /// slow answer stretches the wait): the UI judges staleness by it.
+    pub next_in: Duration,
 }
 
 /// A configured target: how to reach it, how often, how long to wait.
@@ -227,6 +231,7 @@ impl Target {
             id: self.id.clone(),
             at: Utc::now(),
             result,
+            next_in: Duration::ZERO,
         }
     }
 
@@ -239,16 +244,13 @@ impl Target {
         let mut follow_ups = 0usize;
         loop {
             let started = std::time::Instant::now();
-            let report = self.poll_once().await;
+            let mut report = self.poll_once().await;
             let took = started.elapsed();
             if let Err(e) = &report.result {
                 tracing::warn!(backend = %self.id, error = %e, "poll failed");
                 failures = failures.saturating_add(1);
             } else {
                 failures = 0;
-            }
-            if tx.send(report).await.is_err() {
-                return;
             }
             let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(2));
             let wait = if follow_ups > 0 {
@@ -259,6 +261,10 @@ impl Target {
             } else {
                 self.interval.saturating_mul(factor)
             };
+            report.next_in = wait;
+            if tx.send(report).await.is_err() {
+                return;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = self.wake.notified() => {
@@ -316,7 +322,10 @@ pub fn http_error(e: reqwest::Error, timeout: Duration) -> String {
 
 /// An error with its causes ("error sending request: connection refused"),
 /// which is what an operator needs to see, on one line.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(plain) = plain_cause(e) {
+        return plain.into();
+    }
     let mut parts: Vec<String> = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {
@@ -327,6 +336,31 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     one_line(&parts.join(": "))
+}
+
+/// What an operator needs to read, for the causes every client words its
+/// own way: "Connection refused (os error 111)" under three wrappers, or a
+/// parser's complaint about an answer that was not the protocol at all.
+fn plain_cause(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return Some("connection refused");
+        }
+        let text = c.to_string();
+        // hyper's words for bytes that are no HTTP answer, whether they
+        // arrive before or after the request went out.
+        if text.contains("invalid HTTP ") || text.contains("received unexpected message from connection") {
+            return Some("the answer is not HTTP");
+        }
+        if text.contains("unexpected response from SSLRequest") {
+            return Some("the answer is not the PostgreSQL protocol");
+        }
+        cause = c.source();
+    }
+    None
 }
 
 /// Keep a message short and on one line for a table cell.
@@ -347,7 +381,7 @@ mod tests {
     fn slow_answers_stretch_the_interval_within_the_cap() {
         let ms = Duration::from_millis;
         assert_eq!(budgeted(ms(1000), ms(2)), ms(1000), "a quick answer keeps the interval");
-        assert_eq!(budgeted(ms(1000), ms(100)), ms(5000), "2 % of the time at most");
+        assert_eq!(budgeted(ms(1000), ms(500)), ms(5000), "a tenth of the time at most");
         assert_eq!(budgeted(ms(1000), ms(3000)), BUDGET_CAP, "never longer than the cap");
         assert_eq!(budgeted(ms(60_000), ms(3000)), ms(60_000), "a long interval stands");
     }

@@ -111,12 +111,18 @@ impl PgPoller {
     }
 
     pub async fn poll(&mut self) -> Result<PgSummary, String> {
-        let mut conn = match self.conn.take() {
-            Some(c) => c,
-            None => PgConnection::connect_with(&connect_options(&self.cfg)?)
-                .await
-                .map_err(|e| super::error_chain(&e))?,
-        };
+        // A kept connection that fails may only have been closed under us (a
+        // server restart, a proxy's idle cut): one more try on a new
+        // connection says whether the server itself is there.
+        if let Some(mut conn) = self.conn.take() {
+            if let Ok(summary) = self.poll_on(&mut conn).await {
+                self.conn = Some(conn);
+                return Ok(summary);
+            }
+        }
+        let mut conn = PgConnection::connect_with(&connect_options(&self.cfg)?)
+            .await
+            .map_err(|e| super::error_chain(&e))?;
         // On error the connection is dropped, not put back.
         let summary = self.poll_on(&mut conn).await?;
         self.conn = Some(conn);

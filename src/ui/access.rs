@@ -109,7 +109,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             SourceState::Loaded {
                 items, problems, total, ..
             } => {
-                let flagged = items.iter().take_while(|i| !i.flags.is_empty()).count();
+                // Queue order puts the flagged first: their count is where they end.
+                let flagged = items.partition_point(|i| !i.flags.is_empty());
                 let mut t = format!(" {name}: {total} rows, {flagged} flagged");
                 if !problems.is_empty() {
                     t.push_str(&format!(" · {} bad rows skipped", problems.len()));
