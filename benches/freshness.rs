@@ -126,7 +126,11 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     t.keys(&["3"]);
     let mut alerts = Vec::new();
+    // Alerts come at any moment, not just after a poll (as they would if
+    // each were posted as soon as the last showed): a pause of 0 to 1.5 s
+    // first, spread evenly over the tries, so the polls' phase is sampled.
     for i in 0..TRIES {
+        std::thread::sleep(Duration::from_millis((i as u64 * 7919) % 1500));
         let name = format!("FreshProbe{tag}x{i}");
         let posted = Instant::now();
         post_alert(&rt, &name);
