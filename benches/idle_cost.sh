@@ -67,7 +67,9 @@ for i in $(seq 1 "$CONTAINERS"); do
 done
 python3 - "$OPSDECK_TEST_ALERTMANAGER_URL" <<'PY'
 import json, sys, urllib.request, datetime
-now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+# Firing for ten minutes already, as on a console left open: ages on screen
+# move once a minute (an alert younger than a minute shows seconds).
+now = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=10)).isoformat()
 body = json.dumps([{"labels": {"alertname": f"IdleBench{i % 5}", "severity": ["critical", "warning", "info"][i % 3],
                                "instance": f"node-{i}"},
                     "annotations": {"summary": "bench"}, "startsAt": now} for i in range(30)]).encode()
