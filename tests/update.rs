@@ -1489,3 +1489,26 @@ fn silenced_alerts_can_be_hidden() {
     update(&mut s, key('s'));
     assert_eq!(s.row_count(PaneId::Alerts), all);
 }
+
+#[test]
+fn an_alert_of_opsdecks_own_raised_by_a_docker_report_is_noted_and_rings_once() {
+    let mut s = fixtures::state();
+    let docker_down = Msg::Backend(BackendReport {
+        id: fixtures::id(BackendKind::Docker, "local"),
+        at: fixtures::t0(),
+        next_in: Default::default(),
+        result: Err("connection refused".into()),
+    });
+    let cmds = update(&mut s, docker_down.clone());
+    assert!(
+        cmds.contains(&Command::Bell),
+        "a Docker host down is a critical alert of opsdeck's own: the bell rings"
+    );
+    assert!(opsdeck::app::own_alerts::rows(&s).iter().any(|r| r.name == "DockerHostDown"));
+    let seen = s.alerts_view.first_seen.clone();
+    assert!(seen.len() > 1, "Alertmanager's alerts and opsdeck's own are noted");
+    // The same again, and an Alertmanager answer that did not change: nothing new.
+    assert!(!update(&mut s, docker_down).contains(&Command::Bell));
+    assert!(update(&mut s, alerts_report(fixtures::alerts_summary())).is_empty());
+    assert_eq!(s.alerts_view.first_seen, seen);
+}
