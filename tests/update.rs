@@ -1504,7 +1504,9 @@ fn an_alert_of_opsdecks_own_raised_by_a_docker_report_is_noted_and_rings_once() 
         cmds.contains(&Command::Bell),
         "a Docker host down is a critical alert of opsdeck's own: the bell rings"
     );
-    assert!(opsdeck::app::own_alerts::rows(&s).iter().any(|r| r.name == "DockerHostDown"));
+    assert!(opsdeck::app::own_alerts::rows(&s)
+        .iter()
+        .any(|r| r.name == "DockerHostDown"));
     let seen = s.alerts_view.first_seen.clone();
     assert!(seen.len() > 1, "Alertmanager's alerts and opsdeck's own are noted");
     // The same again, and an Alertmanager answer that did not change: nothing new.
