@@ -164,8 +164,12 @@ for t in "${targets[@]}"; do
     summary+=("$t: ${last:-no status line}")
     if [[ $status -ne 0 ]]; then
         input=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -1 | sed 's/^Test unit written to //' || true)
-        input=${input:-"(no input saved: see the log)"}
-        echo "fuzz: CRASH in target $t (exit $status); input: $input" >&2
+        if [[ -n $input ]]; then
+            echo "fuzz: CRASH in target $t (exit $status); input: $input" >&2
+        else
+            input="(no input saved: see the log)"
+            echo "fuzz: target $t FAILED (exit $status) without saving an input" >&2
+        fi
         echo "fuzz: what libFuzzer said (whole log: $log):" >&2
         # The panic message (or libFuzzer's timeout / out-of-memory error),
         # then cargo fuzz's "Failing input" block with the input's bytes.
