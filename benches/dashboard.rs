@@ -51,20 +51,7 @@ fn bench(c: &mut Criterion) {
     let mut state = fixtures::state();
     state.view = View::Zoom(PaneId::Database);
     let mut busy = fixtures::pg_summary();
-    busy.sessions = (0..500)
-        .map(|i| {
-            let state = if i % 3 == 0 { "idle in transaction" } else { "active" };
-            let blocked: &[i32] = if i % 7 == 0 { &[1000] } else { &[] };
-            fixtures::pg_session(
-                1000 + i,
-                "app",
-                state,
-                f64::from(i),
-                "SELECT * FROM orders WHERE id = $1",
-                blocked,
-            )
-        })
-        .collect();
+    busy.sessions = fixtures::busy_sessions(500, 0.0);
     let report = Msg::Backend(opsdeck::backends::BackendReport {
         id: fixtures::id(opsdeck::backends::BackendKind::Postgres, "main"),
         at: fixtures::t0(),
@@ -82,22 +69,7 @@ fn bench(c: &mut Criterion) {
 
     // 10,000 alerts: decoding Alertmanager's answer (done on the poller's
     // task), then the report through update and a frame of the Alerts pane.
-    let body = serde_json::to_vec(
-        &(0..10_000)
-            .map(|i| {
-                let severity = ["critical", "warning", "info"][i % 3];
-                serde_json::json!({
-                    "labels": { "alertname": format!("Alert{}", i % 50), "severity": severity,
-                                "instance": format!("node-{i}:9100"), "job": "node" },
-                    "annotations": { "summary": format!("summary of alert {i}") },
-                    "startsAt": "2026-11-23T02:00:00Z", "endsAt": "2026-11-23T04:00:00Z",
-                    "fingerprint": format!("{i:016x}"), "generatorURL": "http://prometheus:9090/graph",
-                    "status": { "state": "active", "silencedBy": [], "inhibitedBy": [] }
-                })
-            })
-            .collect::<Vec<_>>(),
-    )
-    .expect("json");
+    let body = fixtures::alertmanager_answer(10_000);
     c.bench_function("alertmanager decode 10k alerts", |b| {
         b.iter(|| opsdeck::backends::alertmanager::parse_alerts(black_box(&body)).expect("decode"))
     });

@@ -10,25 +10,9 @@
 mod common;
 
 use common::tmux::Tmux;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const TRIES: usize = 20;
-
-fn docker(args: &[&str]) {
-    let host = common::docker_host();
-    let out = Command::new("docker")
-        .arg("-H")
-        .arg(&host)
-        .args(args)
-        .output()
-        .expect("docker CLI");
-    assert!(
-        out.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Poll the pane every 10 ms until `pred` holds; the time since `since`.
 fn seen(t: &Tmux, since: Instant, what: &str, pred: impl Fn(&str) -> bool) -> Duration {
@@ -55,23 +39,6 @@ fn summary(what: &str, mut times: Vec<Duration>) {
         ms(times[0]),
         times.len()
     );
-}
-
-fn post_alert(rt: &tokio::runtime::Runtime, name: &str) {
-    rt.block_on(async {
-        let body = serde_json::json!([{
-            "labels": { "alertname": name, "severity": "warning", "instance": "fresh" },
-            "annotations": { "summary": "freshness probe" },
-            "startsAt": chrono::Utc::now().to_rfc3339(),
-        }]);
-        let resp = reqwest::Client::new()
-            .post(format!("{}/api/v2/alerts", common::alertmanager_url()))
-            .json(&body)
-            .send()
-            .await
-            .expect("post alert");
-        assert!(resp.status().is_success(), "{}", resp.status());
-    });
 }
 
 fn main() {
@@ -101,7 +68,7 @@ fn main() {
     let mut deaths = Vec::new();
     for i in 0..TRIES {
         let name = format!("fresh-{tag}-{i}");
-        docker(&[
+        common::docker_cli(&[
             "run",
             "-d",
             "--network",
@@ -116,11 +83,11 @@ fn main() {
             s.lines().any(|l| l.contains(&name) && l.contains("running"))
         });
         let killed = Instant::now();
-        docker(&["kill", &name]);
+        common::docker_cli(&["kill", &name]);
         deaths.push(seen(&t, killed, "the container exited", |s| {
             s.lines().any(|l| l.contains(&name) && l.contains("exited"))
         }));
-        docker(&["rm", "-f", &name]);
+        common::docker_cli(&["rm", "-f", &name]);
     }
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -133,7 +100,11 @@ fn main() {
         std::thread::sleep(Duration::from_millis((i as u64 * 7919) % 1500));
         let name = format!("FreshProbe{tag}x{i}");
         let posted = Instant::now();
-        post_alert(&rt, &name);
+        rt.block_on(common::alertmanager::post_alert(
+            &common::alertmanager_url(),
+            &[("alertname", &name), ("severity", "warning"), ("instance", "fresh")],
+            &[("summary", "freshness probe")],
+        ));
         alerts.push(seen(&t, posted, "the alert listed", |s| s.contains(&name)));
     }
     t.keys(&["q"]);

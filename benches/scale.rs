@@ -70,23 +70,6 @@ fn docker_report(changed: usize) -> Msg {
     report(BackendKind::Docker, "local", BackendData::Docker(summary))
 }
 
-fn alerts_body() -> Vec<u8> {
-    let alerts: Vec<_> = (0..ALERTS)
-        .map(|i| {
-            let severity = ["critical", "warning", "info"][i % 3];
-            serde_json::json!({
-                "labels": { "alertname": format!("Alert{}", i % 50), "severity": severity,
-                            "instance": format!("node-{i}:9100"), "job": "node" },
-                "annotations": { "summary": format!("summary of alert {i}") },
-                "startsAt": "2026-11-23T02:00:00Z", "endsAt": "2026-11-23T04:00:00Z",
-                "fingerprint": format!("{i:016x}"), "generatorURL": "http://prometheus:9090/graph",
-                "status": { "state": "active", "silencedBy": [], "inhibitedBy": [] }
-            })
-        })
-        .collect();
-    serde_json::to_vec(&alerts).expect("json")
-}
-
 fn alerts_report(body: &[u8], changed: bool) -> Msg {
     let mut summary = opsdeck::backends::alertmanager::parse_alerts(body).expect("decode");
     if changed {
@@ -97,14 +80,7 @@ fn alerts_report(body: &[u8], changed: bool) -> Msg {
 
 fn pg_report(longest: f64) -> Msg {
     let mut busy = fixtures::pg_summary();
-    busy.sessions = (0..SESSIONS)
-        .map(|i| {
-            let state = if i % 3 == 0 { "idle in transaction" } else { "active" };
-            let blocked: &[i32] = if i % 7 == 0 { &[1000] } else { &[] };
-            let query = "SELECT * FROM orders WHERE id = $1";
-            fixtures::pg_session(1000 + i, "app", state, longest + f64::from(i), query, blocked)
-        })
-        .collect();
+    busy.sessions = fixtures::busy_sessions(SESSIONS, longest);
     report(BackendKind::Postgres, "main", BackendData::Postgres(Box::new(busy)))
 }
 
@@ -163,7 +139,7 @@ fn frame(terminal: &mut Terminal<TestBackend>, state: &State, theme: &Theme) {
 
 fn bench(c: &mut Criterion) {
     let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
-    let body = alerts_body();
+    let body = fixtures::alertmanager_answer(ALERTS);
     let before = LIVE.load(Ordering::Relaxed);
     let mut state = full_state(&body);
     let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);

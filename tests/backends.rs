@@ -301,18 +301,12 @@ async fn refused_connections_are_down_at_once() {
 }
 
 async fn post_alert(name: &str, severity: &str) {
-    let body = serde_json::json!([{
-        "labels": { "alertname": name, "severity": severity, "instance": "db-1:9100" },
-        "annotations": { "summary": format!("{name} is firing") },
-        "startsAt": chrono::Utc::now().to_rfc3339(),
-    }]);
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/v2/alerts", common::alertmanager_url()))
-        .json(&body)
-        .send()
-        .await
-        .expect("post alert");
-    assert!(resp.status().is_success(), "{}", resp.status());
+    common::alertmanager::post_alert(
+        &common::alertmanager_url(),
+        &[("alertname", name), ("severity", severity), ("instance", "db-1:9100")],
+        &[("summary", &format!("{name} is firing"))],
+    )
+    .await
 }
 
 #[tokio::test]

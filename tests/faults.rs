@@ -59,20 +59,6 @@ fn down_line<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen.lines().find_map(|l| l.find(&needle).map(|i| &l[i + 1..]))
 }
 
-fn docker(args: &[&str]) {
-    let out = std::process::Command::new("docker")
-        .arg("-H")
-        .arg(common::docker_host())
-        .args(args)
-        .output()
-        .expect("the docker CLI (tests/run.sh installs it)");
-    assert!(
-        out.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// What the down line must say for each fault.
 fn says(fault: Fault, error: &str) -> bool {
     let e = error.to_lowercase();
@@ -180,7 +166,7 @@ async fn every_backend_killed_hung_and_garbled_is_shown_and_recovers() {
             let changed = Instant::now();
             let probe = if b.name == "amprod" {
                 let name = format!("probe-{step}");
-                docker(&[
+                common::docker_cli(&[
                     "run",
                     "-d",
                     "--network",
@@ -208,7 +194,7 @@ async fn every_backend_killed_hung_and_garbled_is_shown_and_recovers() {
                 |s| s.contains(&probe),
             );
             if b.name == "amprod" {
-                docker(&["rm", "-f", &probe]);
+                common::docker_cli(&["rm", "-f", &probe]);
             }
 
             // Back, with nobody pressing a key.

@@ -69,6 +69,18 @@ pub(crate) fn error_at(path: &Path, opened_read_only: bool, e: sqlx::Error) -> S
     }
 }
 
+/// What every connection to the store at `path` has, read-write or not.
+fn connect_options(path: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+}
+
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().max_connections(4)
+}
+
 /// A sqlx result with the store's file named when the disk is at fault.
 pub(crate) trait At<T> {
     fn at(self, store: &Store) -> Result<T, StoreError>;
@@ -126,16 +138,12 @@ impl Store {
     }
 
     async fn open_rw(path: &Path) -> Result<Self, StoreError> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
+        let opts = connect_options(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: an audit entry that was reported written survives power loss.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .synchronous(SqliteSynchronous::Full);
+        let pool = pool_options()
             .connect_with(opts)
             .await
             .map_err(|e| error_at(path, false, e))?;

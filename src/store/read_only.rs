@@ -3,9 +3,8 @@
 //! was killed before the disk went read-only is read too.
 
 use super::{error_at, fault::Fault, StoreError, MIGRATOR};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::SqlitePool;
 use std::path::Path;
-use std::time::Duration;
 
 /// `fault` is why the ordinary open failed; messages start with it.
 pub(super) async fn open(path: &Path, fault: Fault) -> Result<SqlitePool, StoreError> {
@@ -21,14 +20,8 @@ pub(super) async fn open(path: &Path, fault: Fault) -> Result<SqlitePool, StoreE
     // a -shm). A -wal with commits in it is read through the -shm its writer
     // left beside it.
     let immutable = std::fs::metadata(Path::new(&wal)).map_or(true, |m| m.len() == 0);
-    let opts = SqliteConnectOptions::new()
-        .filename(path)
-        .read_only(true)
-        .immutable(immutable)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
+    let opts = super::connect_options(path).read_only(true).immutable(immutable);
+    let pool = super::pool_options()
         .connect_with(opts)
         .await
         .map_err(|e| match Fault::of(&e) {

@@ -32,6 +32,22 @@ pub fn alertmanager_url() -> String {
     var("OPSDECK_TEST_ALERTMANAGER_URL")
 }
 
+/// The docker CLI against the test dockerd; a failure fails the test with
+/// what docker said.
+pub fn docker_cli(args: &[&str]) {
+    let out = std::process::Command::new("docker")
+        .arg("-H")
+        .arg(docker_host())
+        .args(args)
+        .output()
+        .expect("the docker CLI (tests/run.sh installs it)");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn test_image() -> String {
     var("OPSDECK_TEST_IMAGE")
 }
