@@ -94,8 +94,8 @@ async fn record_check_run(
     results: &[(String, crate::runbook::CheckResult)],
     started: chrono::DateTime<chrono::Utc>,
 ) -> Result<String, String> {
-    let path = crate::setup::state_path(cli, config).ok_or("no state store path: pass --state PATH")?;
-    let store = Store::open(&path).await.map_err(|e| e.to_string())?;
+    let location = crate::setup::state_location(cli, config).ok_or("no state store path: pass --state PATH")?;
+    let store = Store::open_at(&location).await.map_err(|e| e.to_string())?;
     let who = crate::identity::Identity::detect(config.operator.name.as_deref());
     let done = crate::checklist_io::record_check_run(&store, &who, runbook, results, started).await;
     store.close().await;
@@ -106,15 +106,17 @@ async fn record_check_run(
 /// typo in --state must not quietly create an empty one).
 pub async fn existing_store(cli: &Cli) -> Result<Store, ExitCode> {
     let config = crate::config::Config::discover(cli.config.as_deref()).map_err(|e| config_error(&e))?;
-    let Some(path) = crate::setup::state_path(cli, &config) else {
+    let Some(location) = crate::setup::state_location(cli, &config) else {
         eprintln!("opsdeck: no state store path: pass --state PATH");
         return Err(ExitCode::from(EXIT_USAGE));
     };
-    if !path.exists() {
-        eprintln!("opsdeck: state store {} does not exist", path.display());
-        return Err(ExitCode::from(EXIT_USAGE));
+    if let crate::store::Location::File(path) = &location {
+        if !path.exists() {
+            eprintln!("opsdeck: state store {} does not exist", path.display());
+            return Err(ExitCode::from(EXIT_USAGE));
+        }
     }
-    Store::open(&path).await.map_err(|e| {
+    Store::open_at(&location).await.map_err(|e| {
         eprintln!("opsdeck: {e}");
         ExitCode::from(EXIT_USAGE)
     })

@@ -64,11 +64,11 @@ async fn tui(cli: &Cli) -> ExitCode {
     let _log = log_path
         .as_deref()
         .and_then(|p| opsdeck::logging::init(p, loaded.config.log.level.as_deref()));
-    let Some(state_path) = opsdeck::setup::state_path(cli, &loaded.config) else {
+    let Some(location) = opsdeck::setup::state_location(cli, &loaded.config) else {
         eprintln!("opsdeck: no state store path: pass --state PATH");
         return ExitCode::from(EXIT_USAGE);
     };
-    let store = match opsdeck::store::Store::open(&state_path).await {
+    let store = match opsdeck::store::Store::open_at(&location).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("opsdeck: {e}");
@@ -88,7 +88,7 @@ async fn tui(cli: &Cli) -> ExitCode {
         postgres: loaded.config.postgres.clone(),
         alertmanager: loaded.config.alertmanager.clone(),
         checklist: opsdeck::checklist_io::ChecklistIo {
-            reports_dir: opsdeck::checklist_io::reports_dir(&state_path),
+            reports_dir: opsdeck::checklist_io::reports_dir(&opsdeck::setup::files_dir(&location)),
             config: std::sync::Arc::new(loaded.config.clone()),
         },
         access: loaded.config.access.source.clone(),

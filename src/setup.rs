@@ -7,6 +7,8 @@ use crate::config::keymap::Keymap;
 use crate::config::theme::{ColorSupport, Theme};
 use crate::config::{self, Config, FileError};
 use crate::identity::Identity;
+use crate::store::team::is_team_url;
+use crate::store::{Location, TeamStore};
 use chrono::Utc;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,12 +45,39 @@ pub fn load(cli: &Cli, support: ColorSupport) -> Result<Loaded, FileError> {
     })
 }
 
-/// `--state`, then `[state] path`, then the XDG data dir.
-pub fn state_path(cli: &Cli, config: &Config) -> Option<PathBuf> {
-    cli.state
-        .clone()
-        .or_else(|| config.state.path.as_deref().map(config::expand_home))
+/// `--state` (a file, or a postgres:// URL), then `[state] url` or
+/// `[state] path`, then the file in the XDG data dir.
+pub fn state_location(cli: &Cli, config: &Config) -> Option<Location> {
+    if let Some(s) = &cli.state {
+        let text = s.to_string_lossy();
+        if is_team_url(&text) {
+            return Some(Location::Team(TeamStore {
+                url: config::ConfigUrl::new(text),
+                // The password is by reference, from the config's [state].
+                password: config.state.team().map(|t| t.password).unwrap_or_default(),
+            }));
+        }
+        return Some(Location::File(s.clone()));
+    }
+    if let Some(team) = config.state.team() {
+        return Some(Location::Team(team));
+    }
+    config
+        .state
+        .path
+        .as_deref()
+        .map(config::expand_home)
         .or_else(config::default_state_path)
+        .map(Location::File)
+}
+
+/// Where files written beside the store go (reports): beside the file, or
+/// in the data dir for a team store.
+pub fn files_dir(location: &Location) -> PathBuf {
+    match location {
+        Location::File(p) => p.clone(),
+        Location::Team(_) => config::default_state_path().unwrap_or_else(|| PathBuf::from("state.db")),
+    }
 }
 
 /// The state before the first poll: one status per backend target.

@@ -96,6 +96,24 @@ pub struct OperatorConfig {
 pub struct StateConfig {
     /// SQLite file. Default: the XDG data directory.
     pub path: Option<PathBuf>,
+    /// Team mode: a PostgreSQL database shared by several opsdecks
+    /// (`postgres://user@host/db`), instead of the file.
+    pub url: Option<ConfigUrl>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+}
+
+impl StateConfig {
+    /// The team store, when `url` is set.
+    pub fn team(&self) -> Option<crate::store::TeamStore> {
+        Some(crate::store::TeamStore {
+            url: self.url.clone()?,
+            password: SecretRef {
+                env: self.password_env.clone(),
+                file: self.password_file.clone(),
+            },
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -469,7 +487,8 @@ impl Config {
             .map(|d| &d.url)
             .chain(self.http.iter().map(|h| &h.url))
             .chain(self.postgres.iter().map(|p| &p.url))
-            .chain(self.alertmanager.iter().map(|a| &a.url));
+            .chain(self.alertmanager.iter().map(|a| &a.url))
+            .chain(self.state.url.iter());
         for url in urls {
             if url.has_literal_password() {
                 return err(
@@ -507,6 +526,25 @@ impl Config {
                 Ok(Endpoint::Tls { files, .. }) => check_tls_files(&files).or_else(fail)?,
                 Ok(_) => {}
                 Err(e) => return fail(e),
+            }
+        }
+        if let Some(url) = &self.state.url {
+            if !crate::store::team::is_team_url(url.as_written()) {
+                return err(
+                    url.as_written(),
+                    "url",
+                    "[state] url must start with postgres:// (a team store); a file goes in path".into(),
+                );
+            }
+            if self.state.path.is_some() {
+                return err("url", "url", "[state]: set path (a file) or url (a team store), not both".into());
+            }
+            if self.state.password_env.is_some() && self.state.password_file.is_some() {
+                return err(
+                    "password_file",
+                    "password_file",
+                    "[state]: set password_env or password_file, not both".into(),
+                );
             }
         }
         for p in &self.postgres {

@@ -40,7 +40,7 @@ impl Store {
     pub async fn add_ack(&self, ack: &AckRecord) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO alert_acks (source, fingerprint, alertname, operator, comment, acked_at, until, silence_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&ack.source)
         .bind(&ack.fingerprint)
@@ -61,7 +61,7 @@ impl Store {
     pub async fn acks_since(&self, since: DateTime<Utc>) -> Result<Vec<AckRecord>, StoreError> {
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT source, fingerprint, alertname, operator, comment, acked_at, until, silence_id \
-             FROM alert_acks WHERE until >= ? OR acked_at >= ? ORDER BY id",
+             FROM alert_acks WHERE until >= $1 OR acked_at >= $2 ORDER BY id",
         )
         .bind(ts(since))
         .bind(ts(since))
@@ -88,7 +88,7 @@ impl Store {
 
     /// End the acknowledgements of one alert that still hold; how many ended.
     pub async fn end_ack(&self, source: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let done = sqlx::query("UPDATE alert_acks SET until = ? WHERE source = ? AND fingerprint = ? AND until > ?")
+        let done = sqlx::query("UPDATE alert_acks SET until = $1 WHERE source = $2 AND fingerprint = $3 AND until > $4")
             .bind(ts(now))
             .bind(source)
             .bind(fingerprint)

@@ -160,7 +160,7 @@ fn now_ts() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditEntry, sqlx::Error> {
+fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
         seq: r.try_get("seq")?,
         ts: r.try_get("ts")?,
@@ -182,14 +182,18 @@ const COLUMNS: &str =
     "seq, ts, operator, ssh_client, host, pane, action, target, justification, outcome, details, prev_hash, hash";
 
 impl Store {
-    /// Append one entry. Serialised by an IMMEDIATE transaction, so concurrent
-    /// writers (other tasks, other opsdeck processes on the same file) queue up
-    /// instead of forking the chain. Returns once the row is durable.
+    /// Append one entry. Serialised in the database (SQLite's IMMEDIATE
+    /// transaction, a table lock on PostgreSQL), so concurrent writers
+    /// (other tasks, other opsdeck processes on the same file or server)
+    /// queue up instead of forking the chain; `seq` being the primary key
+    /// would refuse a fork even without the lock. Returns once the row is
+    /// durable.
     pub async fn append_audit(&self, who: &Identity, rec: AuditRecord) -> Result<AuditEntry, StoreError> {
         let mut details = rec.details;
         scrub_secrets(&mut details);
         let mut w = self.begin_write().await?;
         let done = async {
+            w.serialize("audit_head").await?;
             let conn = w.conn();
             let head: Option<(i64, String)> =
                 sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
@@ -213,7 +217,7 @@ impl Store {
                 hash: String::new(),
             };
             entry.hash = entry.compute_hash();
-            let insert = format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            let insert = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
             sqlx::query(&insert)
                 .bind(entry.seq)
                 .bind(&entry.ts)
@@ -232,7 +236,7 @@ impl Store {
                 .await
                 .at(self)?;
             sqlx::query(
-                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) \
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
                  ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
             )
             .bind(entry.seq)
@@ -253,7 +257,7 @@ impl Store {
         let since = since
             .map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
             .unwrap_or_default();
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE ts >= ? ORDER BY seq"))
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log WHERE ts >= $1 ORDER BY seq"))
             .bind(since)
             .fetch_all(&self.pool)
             .await
@@ -263,7 +267,7 @@ impl Store {
 
     /// The newest `n` entries, newest first.
     pub async fn audit_tail(&self, n: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT ?"))
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT $1"))
             .bind(n)
             .fetch_all(&self.pool)
             .await

@@ -1,26 +1,35 @@
-//! The state store: SQLite (WAL, synchronous=FULL) with embedded migrations.
+//! The state store: one API over two databases. Embedded, it is a SQLite
+//! file (WAL, synchronous=FULL); in team mode it is a PostgreSQL database
+//! that several opsdecks share. The queries are written once, through
+//! sqlx's `Any` driver; only opening, locking and error wording differ.
 //! Persist before display: callers show a change only after these calls return.
 
 pub mod acks;
 pub mod audit;
+pub mod changes;
 pub mod fault;
+pub mod migrate;
+pub mod presence;
 mod read_only;
 pub mod review;
 pub mod review_export;
 pub mod sessions;
+mod sqlite;
+pub mod team;
 mod write;
 
 use fault::Fault;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::AnyPool;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use acks::AckRecord;
 pub use audit::{AuditEntry, AuditRecord, Outcome, VerifyReport};
 pub use review::{Campaign, CampaignSummary, Decision, DecisionRecord, ReviewItem};
+pub use team::TeamStore;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations");
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations_pg");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -29,6 +38,12 @@ pub enum StoreError {
     /// The disk under the store refused: full, read-only or failing.
     #[error("state store {path}: {}", disk_text(*fault, *code))]
     Disk { path: PathBuf, fault: Fault, code: i32 },
+    /// The team store's server cannot be reached (or went away mid-call).
+    #[error("team store {store}: unreachable ({reason}) — nothing was saved")]
+    Unreachable { store: String, reason: String },
+    /// Someone else changed the item since this opsdeck last read it.
+    #[error("{0}")]
+    Conflict(String),
     #[error("state store: {0}")]
     Db(String),
 }
@@ -40,6 +55,11 @@ impl StoreError {
             StoreError::Disk { fault, .. } => Some(*fault),
             _ => None,
         }
+    }
+
+    /// The team store's server is gone: writes wait for it to come back.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Unreachable { .. })
     }
 }
 
@@ -69,26 +89,14 @@ pub(crate) fn error_at(path: &Path, opened_read_only: bool, e: sqlx::Error) -> S
     }
 }
 
-/// What every connection to the store at `path` has, read-write or not.
-fn connect_options(path: &Path) -> SqliteConnectOptions {
-    SqliteConnectOptions::new()
-        .filename(path)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
-}
-
-fn pool_options() -> SqlitePoolOptions {
-    SqlitePoolOptions::new().max_connections(4)
-}
-
-/// A sqlx result with the store's file named when the disk is at fault.
+/// A sqlx result with the store named, and the cause in plain words.
 pub(crate) trait At<T> {
     fn at(self, store: &Store) -> Result<T, StoreError>;
 }
 
 impl<T> At<T> for Result<T, sqlx::Error> {
     fn at(self, store: &Store) -> Result<T, StoreError> {
-        self.map_err(|e| error_at(&store.path, store.read_only, e))
+        self.map_err(|e| store.error(e))
     }
 }
 
@@ -98,12 +106,42 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Where the store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An embedded SQLite file.
+    File(PathBuf),
+    /// A shared PostgreSQL database (team mode).
+    Team(TeamStore),
+}
+
+impl Location {
+    /// How messages name it: the file, or the server without credentials.
+    pub fn shown(&self) -> String {
+        match self {
+            Location::File(p) => p.display().to_string(),
+            Location::Team(t) => t.shown(),
+        }
+    }
+}
+
+/// Which database is underneath: the few statements that differ ask this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
-    path: Arc<PathBuf>,
+    pool: AnyPool,
+    location: Arc<Location>,
+    engine: Engine,
     /// Opened read-only: the disk refused writes when it was opened.
     read_only: bool,
+    /// This process's name on the team store's connections: notifications
+    /// it caused itself are told apart by it.
+    instance: Arc<str>,
 }
 
 impl Store {
@@ -112,73 +150,52 @@ impl Store {
     /// opened for reading instead: the engineer still sees what was saved,
     /// and every write is refused with the reason.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let open_err = |message: String| StoreError::Open {
-            path: path.to_path_buf(),
-            message,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
-        }
-        let opened = Self::open_rw(path).await;
-        let Some(fault) = opened.as_ref().err().and_then(StoreError::fault) else {
-            return opened;
-        };
-        if !path.exists() {
-            return Err(open_err(format!("{} — cannot create the store", fault.says())));
-        }
-        match read_only::open(path, fault).await {
-            Ok(pool) => Ok(Self {
-                pool,
-                path: Arc::new(path.to_path_buf()),
-                read_only: true,
-            }),
-            Err(why @ StoreError::Open { .. }) => Err(why),
-            Err(_) => opened,
+        sqlite::open(path).await
+    }
+
+    /// Open either kind of store.
+    pub async fn open_at(location: &Location) -> Result<Self, StoreError> {
+        match location {
+            Location::File(path) => Self::open(path).await,
+            Location::Team(team) => team::open(team).await,
         }
     }
 
-    async fn open_rw(path: &Path) -> Result<Self, StoreError> {
-        let opts = connect_options(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: an audit entry that was reported written survives power loss.
-            .synchronous(SqliteSynchronous::Full);
-        let pool = pool_options()
-            .connect_with(opts)
-            .await
-            .map_err(|e| error_at(path, false, e))?;
-        if let Err(e) = MIGRATOR.run(&pool).await {
-            pool.close().await;
-            return Err(match e {
-                sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _)
-                    if Fault::of(&e).is_some() =>
-                {
-                    error_at(path, false, e)
-                }
-                e => StoreError::Open {
-                    path: path.to_path_buf(),
-                    message: format!("migration failed: {e}"),
-                },
-            });
+    /// The store's file; None for a team store.
+    pub fn path(&self) -> Option<&Path> {
+        match &*self.location {
+            Location::File(p) => Some(p),
+            Location::Team(_) => None,
         }
-        Ok(Self {
-            pool,
-            path: Arc::new(path.to_path_buf()),
-            read_only: false,
-        })
     }
 
-    /// The file the store is in.
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// This opsdeck's name on the store (`opsdeck-<pid>-<random>`).
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
+    /// An error of this store in plain words.
+    pub(crate) fn error(&self, e: sqlx::Error) -> StoreError {
+        match &*self.location {
+            Location::File(path) => error_at(path, self.read_only, e),
+            Location::Team(team) => team::error(team, e),
+        }
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await
@@ -187,7 +204,7 @@ impl Store {
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         )
         .bind(key)
         .bind(value)
@@ -200,4 +217,12 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A name for this process on the store, unique among the opsdecks on it.
+fn instance_name() -> Arc<str> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    format!("opsdeck-{}-{:08x}", std::process::id(), h.finish() as u32).into()
 }

@@ -3,11 +3,12 @@
 //! was killed before the disk went read-only is read too.
 
 use super::{error_at, fault::Fault, StoreError, MIGRATOR};
-use sqlx::sqlite::SqlitePool;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::AnyPool;
 use std::path::Path;
 
 /// `fault` is why the ordinary open failed; messages start with it.
-pub(super) async fn open(path: &Path, fault: Fault) -> Result<SqlitePool, StoreError> {
+pub(super) async fn open(path: &Path, fault: Fault) -> Result<AnyPool, StoreError> {
     let open_err = |what: &str| StoreError::Open {
         path: path.to_path_buf(),
         message: format!("{} — {what}", fault.says()),
@@ -20,8 +21,14 @@ pub(super) async fn open(path: &Path, fault: Fault) -> Result<SqlitePool, StoreE
     // a -shm). A -wal with commits in it is read through the -shm its writer
     // left beside it.
     let immutable = std::fs::metadata(Path::new(&wal)).map_or(true, |m| m.len() == 0);
-    let opts = super::connect_options(path).read_only(true).immutable(immutable);
-    let pool = super::pool_options()
+    let opts = super::sqlite::connect_url(
+        path,
+        SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .immutable(immutable),
+    )?;
+    let pool = super::sqlite::pool_options()
         .connect_with(opts)
         .await
         .map_err(|e| match Fault::of(&e) {

@@ -127,10 +127,28 @@ pub struct NewDecision<'a> {
     pub details: serde_json::Value,
 }
 
-/// Items inserted per statement (14 binds each, well under SQLite's limit).
+/// Items inserted per statement (13 binds each, well under SQLite's and
+/// PostgreSQL's limits).
 const INSERT_CHUNK: usize = 500;
+const ITEM_COLUMNS: usize = 13;
 
-fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, StoreError> {
+const ITEM_COLUMN_NAMES: [&str; ITEM_COLUMNS] = [
+    "campaign_id",
+    "position",
+    "source",
+    "subject",
+    "role",
+    "status",
+    "last_login",
+    "created_at",
+    "mfa_enabled",
+    "organization",
+    "granted_by",
+    "extra",
+    "flags",
+];
+
+fn campaign_from_row(r: &sqlx::any::AnyRow) -> Result<Campaign, StoreError> {
     Ok(Campaign {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
@@ -141,7 +159,7 @@ fn campaign_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Campaign, StoreError
     })
 }
 
-fn count(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<usize, StoreError> {
+fn count(r: &sqlx::any::AnyRow, col: &str) -> Result<usize, StoreError> {
     Ok(usize::try_from(r.try_get::<i64, _>(col)?).unwrap_or(0))
 }
 
@@ -160,7 +178,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let done = async {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO review_campaigns (name, created_at, created_by, due_at, sources) VALUES (?, ?, ?, ?, ?) \
+                "INSERT INTO review_campaigns (name, created_at, created_by, due_at, sources) VALUES ($1, $2, $3, $4, $5) \
              RETURNING id",
             )
             .bind(name)
@@ -172,35 +190,26 @@ impl Store {
             .await
             .at(self)?;
             for (chunk_no, chunk) in items.chunks(INSERT_CHUNK).enumerate() {
-                let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                    "INSERT INTO review_items (campaign_id, position, source, subject, role, status, last_login, \
-                 created_at, mfa_enabled, organization, granted_by, extra, flags) ",
-                );
-                let mut encoded = Vec::with_capacity(chunk.len());
-                for item in chunk {
-                    encoded.push((
-                        serde_json::to_string(&item.row.last_login).map_err(json_err)?,
-                        serde_json::to_string(&item.row.extra).map_err(json_err)?,
-                        serde_json::to_string(&item.flags).map_err(json_err)?,
-                    ));
-                }
-                q.push_values(chunk.iter().zip(encoded).enumerate(), |mut b, (i, (item, json))| {
+                let sql = super::migrate::insert_sql("review_items", &ITEM_COLUMN_NAMES, chunk.len());
+                let mut q = sqlx::query(&sql);
+                for (i, item) in chunk.iter().enumerate() {
                     let r = &item.row;
-                    b.push_bind(id)
-                        .push_bind(i64::try_from(chunk_no * INSERT_CHUNK + i).unwrap_or(i64::MAX))
-                        .push_bind(r.source.clone())
-                        .push_bind(r.subject.clone())
-                        .push_bind(r.role.clone())
-                        .push_bind(r.status.clone())
-                        .push_bind(json.0)
-                        .push_bind(r.created_at.map(ts))
-                        .push_bind(r.mfa_enabled)
-                        .push_bind(r.organization.clone())
-                        .push_bind(r.granted_by.clone())
-                        .push_bind(json.1)
-                        .push_bind(json.2);
-                });
-                q.build().execute(tx.conn()).await.at(self)?;
+                    q = q
+                        .bind(id)
+                        .bind(i64::try_from(chunk_no * INSERT_CHUNK + i).unwrap_or(i64::MAX))
+                        .bind(r.source.clone())
+                        .bind(r.subject.clone())
+                        .bind(r.role.clone())
+                        .bind(r.status.clone())
+                        .bind(serde_json::to_string(&r.last_login).map_err(json_err)?)
+                        .bind(r.created_at.map(ts))
+                        .bind(r.mfa_enabled.map(i64::from))
+                        .bind(r.organization.clone())
+                        .bind(r.granted_by.clone())
+                        .bind(serde_json::to_string(&r.extra).map_err(json_err)?)
+                        .bind(serde_json::to_string(&item.flags).map_err(json_err)?);
+                }
+                q.execute(tx.conn()).await.at(self)?;
             }
             Ok(id)
         }
@@ -216,10 +225,11 @@ impl Store {
                  WHERE d.id IN (SELECT MAX(id) FROM review_decisions GROUP BY item_id)), \
              counts AS ( \
                  SELECT i.campaign_id, COUNT(*) AS total, \
-                        SUM(l.outcome IN {SETTLED}) AS decided, \
-                        SUM(l.outcome = 'deferred') AS deferred, \
-                        SUM(i.flags <> '[]') AS flagged, \
-                        SUM(i.flags <> '[]' AND COALESCE(l.outcome IN {SETTLED}, 0) = 0) AS flagged_open \
+                        COUNT(*) FILTER (WHERE l.outcome IN {SETTLED}) AS decided, \
+                        COUNT(*) FILTER (WHERE l.outcome = 'deferred') AS deferred, \
+                        COUNT(*) FILTER (WHERE i.flags <> '[]') AS flagged, \
+                        COUNT(*) FILTER (WHERE i.flags <> '[]' AND (l.outcome IS NULL OR l.outcome NOT IN {SETTLED})) \
+                          AS flagged_open \
                  FROM review_items i LEFT JOIN latest l ON l.item_id = i.id GROUP BY i.campaign_id) \
              SELECT c.id, c.name, c.created_at, c.created_by, c.due_at, c.sources, \
                     COALESCE(n.total, 0) AS total, COALESCE(n.decided, 0) AS decided, \
@@ -244,7 +254,7 @@ impl Store {
 
     pub async fn campaign(&self, id: i64) -> Result<Option<Campaign>, StoreError> {
         let row =
-            sqlx::query("SELECT id, name, created_at, created_by, due_at, sources FROM review_campaigns WHERE id = ?")
+            sqlx::query("SELECT id, name, created_at, created_by, due_at, sources FROM review_campaigns WHERE id = $1")
                 .bind(id)
                 .fetch_optional(self.pool())
                 .await
@@ -256,7 +266,7 @@ impl Store {
     pub async fn campaign_items(&self, campaign_id: i64) -> Result<Vec<ReviewItem>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, source, subject, role, status, last_login, created_at, mfa_enabled, organization, \
-             granted_by, extra, flags FROM review_items WHERE campaign_id = ? ORDER BY position",
+             granted_by, extra, flags FROM review_items WHERE campaign_id = $1 ORDER BY position",
         )
         .bind(campaign_id)
         .fetch_all(self.pool())
@@ -279,7 +289,7 @@ impl Store {
                         status: r.try_get("status")?,
                         last_login,
                         created_at,
-                        mfa_enabled: r.try_get("mfa_enabled")?,
+                        mfa_enabled: r.try_get::<Option<i64>, _>("mfa_enabled")?.map(|v| v != 0),
                         organization: r.try_get("organization")?,
                         granted_by: r.try_get("granted_by")?,
                         extra: serde_json::from_str(&r.try_get::<String, _>("extra")?).map_err(json_err)?,
@@ -294,7 +304,7 @@ impl Store {
     pub async fn campaign_decisions(&self, campaign_id: i64) -> Result<Vec<DecisionRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, campaign_id, item_id, decision, outcome, justification, reviewer, decided_at, details \
-             FROM review_decisions WHERE campaign_id = ? ORDER BY id",
+             FROM review_decisions WHERE campaign_id = $1 ORDER BY id",
         )
         .bind(campaign_id)
         .fetch_all(self.pool())
@@ -331,7 +341,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query_scalar(
             "INSERT INTO review_decisions (campaign_id, item_id, decision, outcome, justification, reviewer, \
-             decided_at, item_snapshot, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             decided_at, item_snapshot, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(d.campaign_id)
         .bind(d.item.id)

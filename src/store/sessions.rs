@@ -23,7 +23,7 @@ fn json_err(what: &str, e: serde_json::Error) -> StoreError {
 
 const META: &str = "id, title, severity, started_at, started_by, closed_at, closed_by, resolution";
 
-fn meta(row: &sqlx::sqlite::SqliteRow) -> Result<SessionMeta, StoreError> {
+fn meta(row: &sqlx::any::AnyRow) -> Result<SessionMeta, StoreError> {
     let opt_time = |s: Option<String>| s.as_deref().map(time).transpose();
     Ok(SessionMeta {
         id: row.try_get("id")?,
@@ -51,7 +51,7 @@ impl Store {
         let done = async {
             sqlx::query(
                 "INSERT INTO checklist_sessions (id, runbook_id, kind, title, severity, runbook, started_at, started_by) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&meta.id)
             .bind(&runbook.id)
@@ -81,7 +81,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let done = async {
             let closed: Option<Option<String>> =
-                sqlx::query_scalar("SELECT closed_at FROM checklist_sessions WHERE id = ?")
+                sqlx::query_scalar("SELECT closed_at FROM checklist_sessions WHERE id = $1")
                     .bind(session)
                     .fetch_optional(tx.conn())
                     .await
@@ -93,7 +93,7 @@ impl Store {
             }
             insert_event(self, tx.conn(), session, event).await?;
             if let EventKind::Closed { resolution } = &event.what {
-                sqlx::query("UPDATE checklist_sessions SET closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?")
+                sqlx::query("UPDATE checklist_sessions SET closed_at = $1, closed_by = $2, resolution = $3 WHERE id = $4")
                     .bind(ts(event.at))
                     .bind(&event.operator)
                     .bind(resolution)
@@ -120,7 +120,7 @@ impl Store {
 
     /// One session whole: its runbook and every event in order.
     pub async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        let Some(row) = sqlx::query(&format!("SELECT {META}, runbook FROM checklist_sessions WHERE id = ?"))
+        let Some(row) = sqlx::query(&format!("SELECT {META}, runbook FROM checklist_sessions WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
             .await
@@ -130,7 +130,7 @@ impl Store {
         };
         let runbook: Runbook =
             serde_json::from_str(&row.try_get::<String, _>("runbook")?).map_err(|e| json_err("the runbook", e))?;
-        let events = sqlx::query("SELECT event FROM checklist_events WHERE session_id = ? ORDER BY seq")
+        let events = sqlx::query("SELECT event FROM checklist_events WHERE session_id = $1 ORDER BY seq")
             .bind(id)
             .fetch_all(self.pool())
             .await
@@ -148,12 +148,12 @@ impl Store {
 
 async fn insert_event(
     store: &Store,
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     session: &str,
     event: &Event,
 ) -> Result<(), StoreError> {
     let json = serde_json::to_string(event).map_err(|e| json_err("an event", e))?;
-    sqlx::query("INSERT INTO checklist_events (session_id, at, operator, step, event) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO checklist_events (session_id, at, operator, step, event) VALUES ($1, $2, $3, $4, $5)")
         .bind(session)
         .bind(ts(event.at))
         .bind(&event.operator)

@@ -1,0 +1,194 @@
+//! Live updates from the team store: one LISTEN connection per opsdeck,
+//! turning other instances' commits into `StoreEvent`s. Bursts are folded
+//! (a hundred ticks in a second make one re-read), what this opsdeck did
+//! itself is dropped, and a lost connection is reported at once, retried
+//! every second, and followed by `Resync` when it is back: whatever was
+//! missed meanwhile is re-read rather than replayed.
+
+use super::team::unreachable_reason;
+use super::{Location, Store};
+use serde::Deserialize;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use std::collections::BTreeSet;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The channel the store's triggers notify on.
+pub const CHANNEL: &str = "opsdeck";
+
+/// How long a burst is gathered before it is passed on: short next to the
+/// 1 s the screen has to show another instance's change.
+const GATHER: Duration = Duration::from_millis(50);
+const RETRY: Duration = Duration::from_secs(1);
+
+/// What another opsdeck changed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StoreChange {
+    /// A session was started, closed, or got an event.
+    Session(String),
+    /// A session was started or closed: the list changed.
+    Sessions,
+    /// A decision in this campaign.
+    Campaign(i64),
+    /// A campaign was started.
+    Campaigns,
+    Acks,
+    Audit,
+    Presence,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreEvent {
+    Changed(Vec<StoreChange>),
+    /// The store's server is gone; writes are refused until it is back.
+    Down(String),
+    /// Back: re-read everything shown.
+    Resync,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    t: String,
+    #[serde(default)]
+    k: Option<String>,
+    #[serde(default)]
+    o: Option<String>,
+}
+
+/// What one notification says changed; None for this opsdeck's own, or
+/// for one it does not know (a newer opsdeck's table).
+pub fn parse(payload: &str, own_instance: &str) -> Option<Vec<StoreChange>> {
+    let p: Payload = serde_json::from_str(payload).ok()?;
+    if p.o.as_deref() == Some(own_instance) {
+        return None;
+    }
+    let key = p.k.unwrap_or_default();
+    Some(match p.t.as_str() {
+        "checklist_events" => vec![StoreChange::Session(key)],
+        "checklist_sessions" => vec![StoreChange::Session(key), StoreChange::Sessions],
+        "review_decisions" => vec![StoreChange::Campaign(key.parse().ok()?), StoreChange::Campaigns],
+        "review_campaigns" => vec![StoreChange::Campaigns],
+        "alert_acks" => vec![StoreChange::Acks],
+        "audit_log" => vec![StoreChange::Audit],
+        "presence" => vec![StoreChange::Presence],
+        _ => return None,
+    })
+}
+
+/// Start listening, for a team store; None for an embedded one (nobody
+/// else writes it while this opsdeck has it open... except another
+/// opsdeck on the same file, which presence still shows on its heartbeat).
+pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task::JoinHandle<()>> {
+    let Location::Team(team) = store.location() else {
+        return None;
+    };
+    let instance = store.instance().to_string();
+    let opts = match team.connect_options(&format!("{instance}-listen")) {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = tx.try_send(StoreEvent::Down(e));
+            return None;
+        }
+    };
+    Some(tokio::spawn(async move {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(super::team::CONNECT_TIMEOUT)
+            .connect_lazy_with(opts);
+        let mut down: Option<String> = None;
+        let mut first = true;
+        loop {
+            let lost = match listen(&pool).await {
+                Ok(mut listener) => {
+                    if down.take().is_some() || !first {
+                        if tx.send(StoreEvent::Resync).await.is_err() {
+                            return;
+                        }
+                    }
+                    first = false;
+                    match relay(&mut listener, &instance, &tx).await {
+                        Some(why) => why,
+                        None => return,
+                    }
+                }
+                Err(e) => reason(&e),
+            };
+            if down.as_deref() != Some(lost.as_str()) {
+                if tx.send(StoreEvent::Down(lost.clone())).await.is_err() {
+                    return;
+                }
+                down = Some(lost);
+            }
+            tokio::time::sleep(RETRY).await;
+        }
+    }))
+}
+
+async fn listen(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut l = PgListener::connect_with(pool).await?;
+    // Reconnecting is ours to do (and to report): a listener that did it
+    // quietly would hide the notifications lost meanwhile.
+    l.ignore_pool_close_event(true);
+    l.listen(CHANNEL).await?;
+    Ok(l)
+}
+
+/// Pass notifications on until the connection is lost (its reason) or the
+/// app is gone (None).
+async fn relay(listener: &mut PgListener, instance: &str, tx: &mpsc::Sender<StoreEvent>) -> Option<String> {
+    loop {
+        let first = match listener.try_recv().await {
+            Ok(Some(n)) => n,
+            Ok(None) => return Some("connection lost".into()),
+            Err(e) => return Some(reason(&e)),
+        };
+        let mut batch: BTreeSet<StoreChange> = parse(first.payload(), instance).into_iter().flatten().collect();
+        let deadline = tokio::time::Instant::now() + GATHER;
+        let mut lost = None;
+        while let Ok(next) = tokio::time::timeout_at(deadline, listener.try_recv()).await {
+            match next {
+                Ok(Some(n)) => batch.extend(parse(n.payload(), instance).into_iter().flatten()),
+                Ok(None) => {
+                    lost = Some("connection lost".to_string());
+                    break;
+                }
+                Err(e) => {
+                    lost = Some(reason(&e));
+                    break;
+                }
+            }
+        }
+        if !batch.is_empty() && tx.send(StoreEvent::Changed(batch.into_iter().collect())).await.is_err() {
+            return None;
+        }
+        if lost.is_some() {
+            return lost;
+        }
+    }
+}
+
+fn reason(e: &sqlx::Error) -> String {
+    unreachable_reason(e).unwrap_or_else(|| crate::backends::one_line(&e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_changes_and_unknown_tables_are_dropped() {
+        let own = r#"{"t":"checklist_events","k":"INC-1","o":"me"}"#;
+        assert_eq!(parse(own, "me"), None);
+        assert_eq!(
+            parse(own, "other"),
+            Some(vec![StoreChange::Session("INC-1".into())])
+        );
+        assert_eq!(
+            parse(r#"{"t":"review_decisions","k":"7","o":"x"}"#, "me"),
+            Some(vec![StoreChange::Campaign(7), StoreChange::Campaigns])
+        );
+        assert_eq!(parse(r#"{"t":"someday_table","k":"1"}"#, "me"), None);
+        assert_eq!(parse("not json", "me"), None);
+        assert_eq!(parse(r#"{"t":"review_decisions","k":"x"}"#, "me"), None);
+    }
+}

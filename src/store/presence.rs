@@ -1,0 +1,100 @@
+//! Presence: who else has this store open right now, and on what. Each
+//! opsdeck refreshes its own row every `HEARTBEAT`; a row older than
+//! `GONE_AFTER` is a process that died without saying goodbye.
+
+use super::{At, Store, StoreError};
+use crate::identity::Identity;
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::time::Duration;
+
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
+pub const GONE_AFTER: Duration = Duration::from_secs(30);
+
+/// One opsdeck on the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub instance: String,
+    pub operator: String,
+    pub host: String,
+    /// `session:<id>` or `campaign:<id>`: what it has open.
+    pub subject: Option<String>,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// The subject names presence uses.
+pub fn session_subject(id: &str) -> String {
+    format!("session:{id}")
+}
+
+pub fn campaign_subject(id: i64) -> String {
+    format!("campaign:{id}")
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl Store {
+    /// Say this opsdeck is here, with what it has open; also the heartbeat.
+    pub async fn announce(&self, who: &Identity, subject: Option<&str>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO presence (instance, operator, host, subject, seen_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT(instance) DO UPDATE SET operator = excluded.operator, host = excluded.host, \
+             subject = excluded.subject, seen_at = excluded.seen_at",
+        )
+        .bind(self.instance())
+        .bind(&who.operator)
+        .bind(&who.host)
+        .bind(subject)
+        .bind(ts(now))
+        .execute(self.pool())
+        .await
+        .at(self)?;
+        Ok(())
+    }
+
+    /// Every other opsdeck seen within `GONE_AFTER` of `now`; rows long
+    /// gone are removed on the way.
+    pub async fn others_present(&self, now: DateTime<Utc>) -> Result<Vec<Presence>, StoreError> {
+        let since = now - chrono::Duration::from_std(GONE_AFTER).unwrap_or_default();
+        // A day-old row is a crash's leftover: nobody needs it.
+        let stale = now - chrono::Duration::days(1);
+        sqlx::query("DELETE FROM presence WHERE seen_at < $1")
+            .bind(ts(stale))
+            .execute(self.pool())
+            .await
+            .at(self)?;
+        let rows: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT instance, operator, host, subject, seen_at FROM presence \
+             WHERE seen_at >= $1 AND instance <> $2 ORDER BY operator, host, instance",
+        )
+        .bind(ts(since))
+        .bind(self.instance())
+        .fetch_all(self.pool())
+        .await
+        .at(self)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(instance, operator, host, subject, seen)| {
+                let seen_at = DateTime::parse_from_rfc3339(&seen).ok()?.with_timezone(&Utc);
+                Some(Presence {
+                    instance,
+                    operator,
+                    host,
+                    subject,
+                    seen_at,
+                })
+            })
+            .collect())
+    }
+
+    /// This opsdeck is leaving.
+    pub async fn leave(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM presence WHERE instance = $1")
+            .bind(self.instance())
+            .execute(self.pool())
+            .await
+            .at(self)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+//! Opening the embedded store: a SQLite file, created and migrated when it
+//! can be written, read-only when the disk refuses writes.
+
+use super::{error_at, fault::Fault, read_only, Engine, Location, Store, StoreError, MIGRATOR};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What every connection to the store at `path` has, read-write or not,
+/// in the form the `Any` driver takes (it opens SQLite from a URL only).
+pub(super) fn connect_url(path: &Path, opts: SqliteConnectOptions) -> Result<AnyConnectOptions, StoreError> {
+    sqlx::any::install_default_drivers();
+    AnyConnectOptions::from_url(&opts.to_url_lossy()).map_err(|e| StoreError::Open {
+        path: path.to_path_buf(),
+        message: format!("cannot open the file through sqlx: {e}"),
+    })
+}
+
+pub(super) fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new().max_connections(4)
+}
+
+pub(super) async fn open(path: &Path) -> Result<Store, StoreError> {
+    let open_err = |message: String| StoreError::Open {
+        path: path.to_path_buf(),
+        message,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| open_err(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let opened = open_rw(path).await;
+    let Some(fault) = opened.as_ref().err().and_then(StoreError::fault) else {
+        return opened;
+    };
+    if !path.exists() {
+        return Err(open_err(format!("{} — cannot create the store", fault.says())));
+    }
+    match read_only::open(path, fault).await {
+        Ok(pool) => Ok(store(pool, path, true)),
+        Err(why @ StoreError::Open { .. }) => Err(why),
+        Err(_) => opened,
+    }
+}
+
+fn store(pool: sqlx::AnyPool, path: &Path, read_only: bool) -> Store {
+    Store {
+        pool,
+        location: Arc::new(Location::File(path.to_path_buf())),
+        engine: Engine::Sqlite,
+        read_only,
+        instance: super::instance_name(),
+    }
+}
+
+async fn open_rw(path: &Path) -> Result<Store, StoreError> {
+    let opts = connect_url(path, SqliteConnectOptions::new().filename(path).create_if_missing(true))?;
+    let pool = pool_options()
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // The URL carries no pragmas: set them on each connection.
+                // WAL, and FULL: an audit entry reported written survives
+                // power loss. sqlx's defaults (foreign keys on, a 5 s busy
+                // timeout) come with the URL.
+                use sqlx::Executor;
+                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(opts)
+        .await
+        .map_err(|e| error_at(path, false, e))?;
+    if let Err(e) = MIGRATOR.run(&pool).await {
+        pool.close().await;
+        return Err(match e {
+            sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _)
+                if Fault::of(&e).is_some() =>
+            {
+                error_at(path, false, e)
+            }
+            e => StoreError::Open {
+                path: path.to_path_buf(),
+                message: format!("migration failed: {e}"),
+            },
+        });
+    }
+    Ok(store(pool, path, false))
+}

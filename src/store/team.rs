@@ -1,0 +1,124 @@
+//! Team mode: the state store on a PostgreSQL database several opsdecks
+//! share. Opening it, and saying in plain words when its server is gone.
+
+use super::{Engine, Location, Store, StoreError, PG_MIGRATOR};
+use crate::config::{ConfigUrl, SecretRef};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::ConnectOptions;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a call waits for a connection before the store counts as
+/// unreachable: short, so a write is refused while the operator watches
+/// rather than hanging the screen's result.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `[state] url = "postgres://..."` and where its password is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamStore {
+    pub url: ConfigUrl,
+    pub password: SecretRef,
+}
+
+impl TeamStore {
+    /// The server as messages name it: no password, ever.
+    pub fn shown(&self) -> String {
+        self.url.to_string()
+    }
+
+    /// Connection options with the password resolved; `instance` is the
+    /// connection's application_name, which notifications carry.
+    pub fn connect_options(&self, instance: &str) -> Result<PgConnectOptions, String> {
+        let url = self.url.expand()?;
+        // sqlx's message could echo the URL; say only what is wrong.
+        let mut opts = PgConnectOptions::from_str(url.expose())
+            .map_err(|_| format!("cannot read the team store url {}", self.shown()))?
+            .application_name(instance);
+        if let Some(pw) = self.password.resolve()? {
+            opts = opts.password(pw.expose());
+        }
+        Ok(opts)
+    }
+}
+
+/// Whether a `--state` or `[state] url` value names a team store.
+pub fn is_team_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
+    sqlx::any::install_default_drivers();
+    let instance = super::instance_name();
+    let open_err = |message: String| StoreError::Open {
+        path: team.shown().into(),
+        message,
+    };
+    let pg = team.connect_options(&instance).map_err(open_err)?;
+    // `Any` connects from a URL only; the options' own URL drops the
+    // application name, so it is put back.
+    let mut url = pg.to_url_lossy();
+    url.query_pairs_mut().append_pair("application_name", &instance);
+    let any = AnyConnectOptions::from_url(&url).map_err(|_| open_err("cannot read the team store url".into()))?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect_with(any)
+        .await
+        .map_err(|e| error(team, e))?;
+    // Several opsdecks may start at once: sqlx serialises migrations with
+    // an advisory lock.
+    if let Err(e) = PG_MIGRATOR.run(&pool).await {
+        pool.close().await;
+        return Err(match e {
+            sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _)
+                if unreachable_reason(&e).is_some() =>
+            {
+                error(team, e)
+            }
+            e => open_err(format!("migration failed: {e}")),
+        });
+    }
+    Ok(Store {
+        pool,
+        location: Arc::new(Location::Team(team.clone())),
+        engine: Engine::Postgres,
+        read_only: false,
+        instance,
+    })
+}
+
+/// An error of the team store: its server gone is told apart from a query
+/// that failed, because the screen turns read-only for the one only.
+pub(super) fn error(team: &TeamStore, e: sqlx::Error) -> StoreError {
+    match unreachable_reason(&e) {
+        Some(reason) => {
+            tracing::warn!(store = %team.shown(), error = %e, "team store unreachable");
+            StoreError::Unreachable {
+                store: team.shown(),
+                reason,
+            }
+        }
+        None => StoreError::Db(e.to_string()),
+    }
+}
+
+/// Why the server cannot be reached, in plain words; None when it answered.
+pub fn unreachable_reason(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Io(io) => Some(crate::backends::error_chain(io)),
+        sqlx::Error::PoolTimedOut => Some(format!("no connection within {}s", CONNECT_TIMEOUT.as_secs())),
+        sqlx::Error::PoolClosed => Some("the connection pool is closed".into()),
+        sqlx::Error::Tls(t) => Some(format!("TLS: {t}")),
+        sqlx::Error::Protocol(_) => Some("the answer is not the PostgreSQL protocol".into()),
+        // Class 08: connection exception; 57P01-03: the server is shutting
+        // down, crashed, or not yet accepting connections.
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some(c) if c.starts_with("08") => Some(db.message().to_string()),
+            Some("57P01" | "57P02" | "57P03") => Some("the server is shutting down or restarting".into()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
