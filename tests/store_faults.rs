@@ -344,7 +344,7 @@ async fn assert_holds(store: &Store, campaign: i64, want: &Held) {
     for (i, h) in all.iter().enumerate() {
         assert_eq!(h, want, "connection {i} reads something else");
     }
-    let other = Store::open(store.path())
+    let other = Store::open(store.path().expect("a file store"))
         .await
         .expect("a second store on the same file");
     assert_eq!(&held(&other, campaign).await, want, "as a new process reads it");
@@ -364,7 +364,7 @@ async fn shut(store: Store) {
 /// Close the last store on a directory and wait until this process holds
 /// none of its files, as when the process is gone.
 async fn shut_all(store: Store) {
-    let dir = store.path().parent().expect("a directory").to_path_buf();
+    let dir = store.path().expect("a file store").parent().expect("a directory").to_path_buf();
     shut(store).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -427,7 +427,7 @@ fn audit(i: usize) -> AuditRecord {
 /// each, `refill` takes what the disk may have got back meanwhile (SQLite
 /// frees a -wal when its last connection closes).
 async fn every_write_refused(store: &Store, campaign: i64, items: &[ReviewItem], what: &str, refill: &dyn Fn()) {
-    let state = store.path().to_path_buf();
+    let state = store.path().expect("a file store").to_path_buf();
     refill();
     let e = store.append_audit(&who(), audit(99)).await.expect_err("an audit entry");
     says(&e.to_string(), what, &state);
@@ -766,7 +766,7 @@ fn key(c: char) -> Msg {
 async fn execute(store: &Store, s: &mut opsdeck::app::State, cmds: Vec<Command>) {
     let io = opsdeck::checklist_io::ChecklistIo {
         config: std::sync::Arc::new(opsdeck::config::Config::default()),
-        reports_dir: store.path().with_file_name("reports"),
+        reports_dir: store.path().expect("a file store").with_file_name("reports"),
     };
     for c in cmds {
         let msgs = match c {
