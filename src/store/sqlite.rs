@@ -3,8 +3,8 @@
 
 use super::{error_at, fault::Fault, read_only, Engine, Location, Store, StoreError, MIGRATOR};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::ConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -55,17 +55,30 @@ fn store(pool: sqlx::AnyPool, path: &Path, read_only: bool) -> Store {
 }
 
 async fn open_rw(path: &Path) -> Result<Store, StoreError> {
-    let opts = connect_url(path, SqliteConnectOptions::new().filename(path).create_if_missing(true))?;
+    // Set the file up on a connection of its own first: WAL is kept in the
+    // file, and an error here (a full or read-only disk) comes back as it
+    // is. The pool would retry a failing setup until its timeout and say
+    // only "timed out".
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .connect()
+        .await
+        .map_err(|e| error_at(path, false, e))?
+        .close()
+        .await
+        .map_err(|e| error_at(path, false, e))?;
+    let opts = connect_url(path, SqliteConnectOptions::new().filename(path))?;
     let pool = pool_options()
         .after_connect(|conn, _| {
             Box::pin(async move {
-                // The URL carries no pragmas: set them on each connection.
-                // WAL, and FULL: an audit entry reported written survives
-                // power loss. sqlx's defaults (foreign keys on, a 5 s busy
-                // timeout) come with the URL.
+                // FULL: an audit entry reported written survives power
+                // loss. The URL carries no pragmas; this one writes nothing,
+                // so it cannot fail on a bad disk. sqlx's defaults (foreign
+                // keys on, a 5 s busy timeout) come with the URL.
                 use sqlx::Executor;
-                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
-                    .await?;
+                conn.execute("PRAGMA synchronous = FULL").await?;
                 Ok(())
             })
         })

@@ -56,6 +56,15 @@ pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
         message,
     };
     let pg = team.connect_options(&instance).map_err(open_err)?;
+    // One direct connection first: the pool retries a refused connection
+    // until its timeout and then says only "timed out".
+    use sqlx::Connection;
+    pg.connect()
+        .await
+        .map_err(|e| error(team, e))?
+        .close()
+        .await
+        .map_err(|e| error(team, e))?;
     // `Any` connects from a URL only; the options' own URL drops the
     // application name, so it is put back.
     let mut url = pg.to_url_lossy();
