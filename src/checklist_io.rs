@@ -8,7 +8,7 @@ use crate::identity::Identity;
 use crate::runbook::checks::{evaluate, CheckContext};
 use crate::runbook::session::{session_id, Event, EventKind, SessionMeta};
 use crate::runbook::{Check, Runbook};
-use crate::store::{AuditRecord, Outcome, Store};
+use crate::store::{AuditRecord, Outcome, Store, StoreError};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -32,23 +32,23 @@ pub fn reports_dir(state_path: &std::path::Path) -> PathBuf {
 /// Sessions listed at start (and after each start): the most recent.
 const RECENT_SESSIONS: usize = 50;
 
+/// The sessions listed: open ones first, then the newest.
+pub async fn recent_sessions(store: &Store) -> Result<Vec<(SessionMeta, String)>, String> {
+    let mut s = store.sessions(false).await.map_err(|e| e.to_string())?;
+    s.sort_by_key(|(m, _)| (m.closed_at.is_some(), std::cmp::Reverse(m.started_at)));
+    s.truncate(RECENT_SESSIONS);
+    Ok(s)
+}
+
 /// Runbooks (built-in and configured) and recent sessions.
 pub async fn load(store: &Store, io: &ChecklistIo) -> Msg {
     let loaded = crate::runbook::load::load(&io.config);
     let runbooks = loaded.runbooks.into_iter().map(|r| r.runbook).collect();
     let mut errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
-    let sessions = match store.sessions(false).await {
-        Ok(mut s) => {
-            // Open ones first, then the newest.
-            s.sort_by_key(|(m, _)| (m.closed_at.is_some(), std::cmp::Reverse(m.started_at)));
-            s.truncate(RECENT_SESSIONS);
-            s
-        }
-        Err(e) => {
-            errors.push(format!("sessions: {e}"));
-            Vec::new()
-        }
-    };
+    let sessions = recent_sessions(store).await.unwrap_or_else(|e| {
+        errors.push(format!("sessions: {e}"));
+        Vec::new()
+    });
     Msg::ChecklistLoaded {
         runbooks,
         errors,
@@ -126,23 +126,66 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
 }
 
 /// Commit one event: the session first (what the screen shows), then the
-/// audit log. An event that could not be stored is not shown.
-pub async fn record(store: &Store, who: &Identity, session: &str, event: Event) -> Vec<Msg> {
-    commit(store, who, session, event).await.unwrap_or_else(|e| {
-        vec![Msg::ActionDone {
+/// audit log. An event that could not be stored is not shown. `seen`: see
+/// `Command::RecordEvent`.
+pub async fn record(
+    store: &Store,
+    who: &Identity,
+    session: &str,
+    event: Event,
+    seen: Option<Option<Event>>,
+) -> Vec<Msg> {
+    match commit(store, who, session, event.clone(), seen).await {
+        Ok(msgs) => msgs,
+        Err(StoreError::Conflict(why)) => {
+            // Someone else changed the step: refused (and audited), and the
+            // session read again so the operator sees what they did.
+            let (action, _) = audit_of(&event);
+            let rec = audit(action, session, event.step.as_deref(), Outcome::Refused)
+                .details(serde_json::json!({ "reason": "changed by someone else meanwhile" }));
+            let mut out = vec![Msg::ActionDone {
+                ok: false,
+                text: format!("NOT recorded: {why}"),
+            }];
+            if let Err(e) = store.append_audit(who, rec).await {
+                out.push(Msg::AuditFailed(e.to_string()));
+            }
+            if let Ok(Some(fresh)) = store.session(session).await {
+                out.push(Msg::SessionRefreshed(Box::new(fresh)));
+            }
+            out
+        }
+        Err(e) => vec![Msg::ActionDone {
             ok: false,
             text: format!("NOT recorded: {e}"),
-        }]
-    })
+        }],
+    }
 }
 
 /// `record`, with the store's reason when the event was not stored.
-async fn commit(store: &Store, who: &Identity, session: &str, event: Event) -> Result<Vec<Msg>, String> {
-    store
-        .append_session_event(session, &event)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (action, details) = audit_of(&event);
+async fn commit(
+    store: &Store,
+    who: &Identity,
+    session: &str,
+    event: Event,
+    seen: Option<Option<Event>>,
+) -> Result<Vec<Msg>, StoreError> {
+    let replaced = match seen {
+        Some(seen) => store.append_step_event(session, &event, seen.as_ref()).await?,
+        None => {
+            store.append_session_event(session, &event).await?;
+            None
+        }
+    };
+    let (action, mut details) = audit_of(&event);
+    // Over another operator's tick, having seen it: said in the audit log.
+    if let (Some(prev), Some(map)) = (replaced.filter(|p| p.operator != who.operator), details.as_object_mut()) {
+        let (was, _) = audit_of(&prev);
+        map.insert(
+            "overrides".into(),
+            serde_json::json!({ "operator": prev.operator, "at": prev.at, "action": was }),
+        );
+    }
     let rec = audit(action, session, event.step.as_deref(), Outcome::Ok).details(details);
     let mut out = vec![Msg::SessionEvent {
         session: session.to_string(),
@@ -175,13 +218,13 @@ pub async fn run_checks(
             step: Some(step.clone()),
             what: EventKind::Check(result),
         };
-        match commit(store, who, session, check).await {
+        match commit(store, who, session, check, None).await {
             Ok(msgs) => out.extend(msgs),
             // Said once, with the store's reason (a full disk, say).
             Err(error) => {
                 out.push(Msg::ChecksFailed {
                     steps: vec![step.clone()],
-                    error,
+                    error: error.to_string(),
                 });
                 continue;
             }
@@ -193,7 +236,8 @@ pub async fn run_checks(
                 step: Some(step.clone()),
                 what: EventKind::Done { verified: true },
             };
-            out.extend(record(store, who, session, tick).await);
+            // A passing check ticks whatever the step showed: no conflict.
+            out.extend(record(store, who, session, tick, None).await);
         }
     }
     out

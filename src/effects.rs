@@ -272,10 +272,10 @@ pub(crate) fn execute(
                     let _ = tx.send(crate::checklist_io::open(&store, &id).await).await;
                 });
             }
-            Command::RecordEvent { session, event } => {
+            Command::RecordEvent { session, event, seen } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    for m in crate::checklist_io::record(&store, &who, &session, event).await {
+                    for m in crate::checklist_io::record(&store, &who, &session, event, seen).await {
                         let _ = tx.send(m).await;
                     }
                 });
@@ -338,6 +338,7 @@ pub(crate) fn execute(
                 items,
                 decision,
                 justification,
+                seen,
             } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 let (sources, postgres) = (fx.access.clone(), fx.postgres.clone());
@@ -347,6 +348,7 @@ pub(crate) fn execute(
                         sources: &sources,
                         postgres: &postgres,
                         aliases: &aliases,
+                        seen: &seen,
                     };
                     let (records, done) = crate::actions::review_decide(
                         &store,
@@ -366,6 +368,9 @@ pub(crate) fn execute(
                             records,
                         })
                         .await;
+                    // Another reviewer's decisions (one that refused ours among them).
+                    let decisions = store.campaign_decisions(campaign_id).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::DecisionsRefreshed { campaign_id, decisions }).await;
                     let r = store.campaigns().await.map_err(|e| e.to_string());
                     let _ = tx.send(Msg::ReviewCampaigns(r)).await;
                     let _ = tx.send(done).await;
@@ -377,6 +382,53 @@ pub(crate) fn execute(
                     let dir = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
                     let done = crate::actions::export_review(&store, &who, campaign, &dir).await;
                     let _ = tx.send(done).await;
+                });
+            }
+            Command::RefreshSession { id } => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    match store.session(&id).await {
+                        Ok(Some(s)) => {
+                            let _ = tx.send(Msg::SessionRefreshed(Box::new(s))).await;
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(session = %id, error = %e, "session not read again"),
+                    }
+                });
+            }
+            Command::LoadSessions => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let r = crate::checklist_io::recent_sessions(&store).await;
+                    let _ = tx.send(Msg::SessionsLoaded(r)).await;
+                });
+            }
+            Command::RefreshDecisions { campaign_id } => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let decisions = store.campaign_decisions(campaign_id).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::DecisionsRefreshed { campaign_id, decisions }).await;
+                });
+            }
+            Command::LoadAcks => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let r = store
+                        .acks_since(crate::runtime::ack_history_start())
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::AcksLoaded(r)).await;
+                });
+            }
+            Command::Announce { subject } => {
+                let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let now = chrono::Utc::now();
+                    if let Err(e) = store.announce(&who, subject.as_deref(), now).await {
+                        tracing::debug!(error = %e, "presence not announced");
+                    }
+                    let others = store.others_present(now).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::PresenceLoaded(others)).await;
                 });
             }
             Command::Quit => stop = true,

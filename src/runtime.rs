@@ -75,6 +75,10 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
     let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
+    // A team store: other opsdecks' changes, and the server's loss, as they happen.
+    state.team.shared = store.engine() == crate::store::Engine::Postgres;
+    let (store_tx, mut store_rx) = mpsc::channel(64);
+    let listener = crate::store::changes::watch(&store, store_tx);
     let stats_watch = stats_watchers(&mut targets);
     // Pollers by backend: woken after an action on their system so the
     // screen shows its result at once.
@@ -115,6 +119,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             },
             Some(r) = report_rx.recv() => Msg::Backend(r),
             Some(m) = msg_rx.recv() => m,
+            Some(e) = store_rx.recv() => Msg::Store(e),
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
             _ = sigterm.recv() => Msg::Shutdown("SIGTERM"),
             _ = sighup.recv() => Msg::Shutdown("SIGHUP"),
@@ -153,7 +158,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         }
     };
 
-    for a in actors.into_iter().chain(followers.into_values().flatten()) {
+    for a in actors.into_iter().chain(followers.into_values().flatten()).chain(listener) {
         a.abort();
     }
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
@@ -241,6 +246,7 @@ async fn persist_on_exit(
         drop(audit_tx);
         let _ = audit_writer.await;
         save_ui_settings(store, state).await;
+        let _ = store.leave().await;
     };
     if tokio::time::timeout(PERSIST_TIMEOUT, work).await.is_err() {
         tracing::error!("state store did not finish writing within {PERSIST_TIMEOUT:?}");
@@ -258,14 +264,22 @@ fn session_details(who: &Identity, state: &State) -> serde_json::Value {
     })
 }
 
+/// The key of a UI setting: each operator's own on a team store.
+fn ui_key(store: &Store, state: &State, name: &str) -> String {
+    match store.engine() {
+        crate::store::Engine::Sqlite => format!("ui.{name}"),
+        crate::store::Engine::Postgres => format!("ui.{}.{name}", state.identity.operator),
+    }
+}
+
 async fn restore_ui_settings(store: &Store, state: &mut State) {
     use crate::app::{PaneId, View};
-    if let Ok(Some(v)) = store.setting("ui.focus").await {
+    if let Ok(Some(v)) = store.setting(&ui_key(store, state, "focus")).await {
         if let Some(p) = PaneId::parse(&v) {
             state.focus = p;
         }
     }
-    if let Ok(Some(v)) = store.setting("ui.view").await {
+    if let Ok(Some(v)) = store.setting(&ui_key(store, state, "view")).await {
         state.view = PaneId::parse(&v).map(View::Zoom).unwrap_or(View::Dashboard);
     }
 }
@@ -276,8 +290,8 @@ async fn save_ui_settings(store: &Store, state: &State) {
         View::Dashboard => "dashboard",
         View::Zoom(p) => p.key(),
     };
-    let _ = store.set_setting("ui.view", view).await;
-    let _ = store.set_setting("ui.focus", state.focus.key()).await;
+    let _ = store.set_setting(&ui_key(store, state, "view"), view).await;
+    let _ = store.set_setting(&ui_key(store, state, "focus"), state.focus.key()).await;
 }
 
 /// How far back acknowledgements are loaded: as far as anyone looks at an

@@ -206,6 +206,7 @@ async fn revoke_runs_the_statement_and_the_row_changes() {
         sources: &cfg.access.source,
         postgres: &cfg.postgres,
         aliases: &cfg.operator.aliases,
+        seen: &Default::default(),
     };
     let target = items["inactive@corp.example"].clone();
     let why = "left in August; HR ticket 4411";
@@ -267,6 +268,7 @@ async fn a_decision_on_ones_own_access_is_refused() {
         sources: &cfg.access.source,
         postgres: &cfg.postgres,
         aliases: &cfg.operator.aliases,
+        seen: &Default::default(),
     };
     let own = items["alice@corp.example"].clone();
     for decision in [Decision::Keep, Decision::Revoke] {
@@ -326,6 +328,7 @@ async fn a_subject_full_of_quotes_and_sql_is_data() {
         sources: &cfg.access.source,
         postgres: &cfg.postgres,
         aliases: &cfg.operator.aliases,
+        seen: &Default::default(),
     };
     let targets = vec![items[HOSTILE].clone(), items[second.as_str()].clone()];
     let (records, msg) = review_decide(&store, &who, &ctx, id, &targets, Decision::Revoke, "test").await;
@@ -388,6 +391,7 @@ async fn the_export_has_every_decision_with_justification_and_reviewer() {
         sources: &cfg.access.source,
         postgres: &cfg.postgres,
         aliases: &cfg.operator.aliases,
+        seen: &Default::default(),
     };
     let decided = [
         ("boss@corp.example", Decision::Keep, "CTO, needs admin for incidents"),

@@ -60,7 +60,7 @@ fn commit(s: &mut State, cmds: Vec<Command>) -> Vec<Command> {
     let mut out = Vec::new();
     for c in cmds {
         match c {
-            Command::RecordEvent { session, event } => out.extend(update(s, Msg::SessionEvent { session, event })),
+            Command::RecordEvent { session, event, .. } => out.extend(update(s, Msg::SessionEvent { session, event })),
             other => panic!("unexpected {other:?}"),
         }
     }

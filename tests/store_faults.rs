@@ -452,6 +452,7 @@ async fn every_write_refused(store: &Store, campaign: i64, items: &[ReviewItem],
     refill();
     let e = store
         .record_decision(NewDecision {
+            seen: None,
             campaign_id: campaign,
             item: &items[1],
             decision: Decision::Keep,
@@ -770,8 +771,8 @@ async fn execute(store: &Store, s: &mut opsdeck::app::State, cmds: Vec<Command>)
     };
     for c in cmds {
         let msgs = match c {
-            Command::RecordEvent { session, event } => {
-                opsdeck::checklist_io::record(store, &who(), &session, event).await
+            Command::RecordEvent { session, event, seen } => {
+                opsdeck::checklist_io::record(store, &who(), &session, event, seen).await
             }
             Command::RunChecks {
                 session,

@@ -21,6 +21,10 @@ pub struct DecideContext<'a> {
     pub postgres: &'a [PostgresConfig],
     /// `[operator] aliases`: the reviewer's other names in access data.
     pub aliases: &'a [String],
+    /// The newest decision id the reviewer had on screen, per item id
+    /// (absent: none). Another reviewer's decision since is not overridden
+    /// unseen.
+    pub seen: &'a std::collections::HashMap<i64, i64>,
 }
 
 fn target(campaign_id: i64, item: &ReviewItem) -> String {
@@ -72,6 +76,33 @@ pub async fn review_decide(
             failures.push(format!("{}: refused, {reason}", item.row.subject));
             continue;
         }
+        // Checked before anything runs: a revoke must not run over a
+        // decision the reviewer has not seen.
+        let saw = ctx.seen.get(&item.id).copied();
+        let overrides = match store.latest_decision(item.id).await {
+            Err(e) => {
+                failures.push(format!("{} NOT recorded: {e}", item.row.subject));
+                break;
+            }
+            Ok(latest) if latest.as_ref().map(|l| l.0) != saw => {
+                let why = review::decided_since(latest);
+                let refusal = AuditRecord::new(PANE, action, Outcome::Refused)
+                    .target(&target)
+                    .details(serde_json::json!({ "reason": "decided by another reviewer meanwhile", "seen": saw }));
+                let _ = store.append_audit(who, refusal).await;
+                failures.push(format!("{} NOT recorded: {why}", item.row.subject));
+                continue;
+            }
+            Ok(latest) => latest.filter(|(_, reviewer, ..)| reviewer != &who.operator),
+        };
+        let mut details = details;
+        if let (Some((id, reviewer, decision, at)), Some(map)) = (&overrides, details.as_object_mut()) {
+            // Deciding again over another reviewer's decision, having seen it.
+            map.insert(
+                "overrides".into(),
+                serde_json::json!({ "decision_id": id, "reviewer": reviewer, "decision": decision, "decided_at": at }),
+            );
+        }
         let intent = AuditRecord::new(PANE, action, Outcome::Intent)
             .target(&target)
             .justification(justification)
@@ -86,6 +117,7 @@ pub async fn review_decide(
             justification,
             reviewer: &who.operator,
             details,
+            seen: None,
         };
         if !runs_sql {
             let outcome = match decision {
@@ -96,7 +128,10 @@ pub async fn review_decide(
             };
             let call = async {
                 store
-                    .record_decision(new(outcome, serde_json::json!({})))
+                    .record_decision(NewDecision {
+                        seen: Some(saw),
+                        ..new(outcome, serde_json::json!({}))
+                    })
                     .await
                     .map_err(|e| e.to_string())
             };

@@ -49,6 +49,9 @@ pub struct OpenCampaign {
     pub decisions: Vec<DecisionRecord>,
     /// The newest decision per item id.
     pub latest: HashMap<i64, usize>,
+    /// Ids of the decisions held: one read again (another reviewer
+    /// decided) adds only what is new.
+    pub known: std::collections::HashSet<i64>,
     pub decided: usize,
     pub deferred: usize,
     pub flagged_open: usize,
@@ -63,6 +66,7 @@ impl OpenCampaign {
             flagged,
             decisions: Vec::new(),
             latest: HashMap::new(),
+            known: Default::default(),
             decided: 0,
             deferred: 0,
             flagged_open: 0,
@@ -71,10 +75,21 @@ impl OpenCampaign {
         open
     }
 
-    /// Take in decisions that are now in the store, and recount.
+    /// Take in decisions that are now in the store (those not held yet),
+    /// and recount. An item's newest decision is the one with the highest
+    /// id: another reviewer's may arrive after this opsdeck's own.
     pub fn add(&mut self, decisions: Vec<DecisionRecord>) {
         for d in decisions {
-            self.latest.insert(d.item_id, self.decisions.len());
+            if !self.known.insert(d.id) {
+                continue;
+            }
+            let newer = self
+                .latest
+                .get(&d.item_id)
+                .is_none_or(|&n| self.decisions[n].id < d.id);
+            if newer {
+                self.latest.insert(d.item_id, self.decisions.len());
+            }
             self.decisions.push(d);
         }
         let latest = |i: &ReviewItem| self.latest.get(&i.id).map(|&n| &self.decisions[n]);
@@ -291,6 +306,19 @@ pub fn on_decided(state: &mut State, campaign_id: i64, attempted: &[i64], record
     if let Some(open) = state.access.open.as_mut().filter(|o| o.campaign.id == campaign_id) {
         open.add(records);
         state.dirty = true;
+    }
+}
+
+/// A campaign's decisions read again (another reviewer decided): the new
+/// ones are taken in.
+pub fn on_decisions_refreshed(
+    state: &mut State,
+    campaign_id: i64,
+    decisions: Result<Vec<DecisionRecord>, String>,
+) {
+    match decisions {
+        Ok(records) => on_decided(state, campaign_id, &[], records),
+        Err(e) => set_status(state, Level::Error, format!("review decisions not read: {e}")),
     }
 }
 

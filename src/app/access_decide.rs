@@ -37,6 +37,9 @@ pub struct JustifyDialog {
     pub decision: Decision,
     pub campaign_id: i64,
     pub items: Vec<ReviewItem>,
+    /// Each item's newest decision id on screen when the dialog opened:
+    /// what the reviewer is deciding over.
+    pub seen: std::collections::HashMap<i64, i64>,
     pub title: String,
     pub lines: Vec<String>,
     pub editor: Editor,
@@ -166,10 +169,17 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
     }
     let mut editor = TextArea::default();
     editor.set_placeholder_text("why: ticket, owner's confirmation, policy…");
+    let seen = state
+        .access
+        .open
+        .as_ref()
+        .map(|o| items.iter().filter_map(|i| Some((i.id, o.latest(i.id)?.id))).collect())
+        .unwrap_or_default();
     state.overlay = Some(Overlay::Justify(Box::new(JustifyDialog {
         decision,
         campaign_id,
         items,
+        seen,
         title,
         lines,
         editor: Editor(editor),
@@ -232,6 +242,7 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         items: dialog.items.clone(),
         decision: dialog.decision,
         justification: justification.clone(),
+        seen: dialog.seen.clone(),
     };
     if runs_sql.is_empty() {
         state.overlay = None;

@@ -203,8 +203,8 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
         set_status(state, Level::Warn, format!("no runbook {runbook}"));
         return;
     };
-    if state.read_only {
-        set_status(state, Level::Warn, "refused: opsdeck runs read-only");
+    if let Some(why) = state.write_refusal() {
+        set_status(state, Level::Warn, format!("refused: {why}"));
         return;
     }
     let title = format!("New {} session: {}", r.kind.label(), r.title);
@@ -273,13 +273,17 @@ fn record(state: &mut State, step: Option<&str>, what: EventKind) -> Vec<Command
     let Some(s) = &state.checklist.active else {
         return Vec::new();
     };
-    if state.read_only {
-        set_status(state, Level::Warn, "refused: opsdeck runs read-only");
+    if let Some(why) = state.write_refusal() {
+        set_status(state, Level::Warn, format!("refused: {why}"));
         return Vec::new();
     }
     let session = s.meta.id.clone();
+    let seen = match step {
+        Some(step) if what.sets_step_state() => Some(s.last_state_event(step).cloned()),
+        _ => None,
+    };
     let event = event(state, step, what);
-    vec![Command::RecordEvent { session, event }]
+    vec![Command::RecordEvent { session, event, seen }]
 }
 
 /// Space: a pending step is ticked (once its note is written, when one is
@@ -316,8 +320,8 @@ fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
             return Vec::new();
         }
     };
-    if state.read_only {
-        set_status(state, Level::Warn, "refused: opsdeck runs read-only");
+    if let Some(why) = state.write_refusal() {
+        set_status(state, Level::Warn, format!("refused: {why}"));
         return Vec::new();
     }
     state.overlay = Some(Overlay::Editor(Box::new(super::TextEditor::new(title, purpose, ""))));
@@ -395,12 +399,8 @@ fn run_checks(state: &mut State, session: String, checks: Vec<(String, Check)>, 
     if checks.is_empty() {
         return Vec::new();
     }
-    if state.read_only {
-        set_status(
-            state,
-            Level::Warn,
-            "refused: opsdeck runs read-only (results would be recorded)",
-        );
+    if let Some(why) = state.write_refusal() {
+        set_status(state, Level::Warn, format!("refused: {why} (results would be recorded)"));
         return Vec::new();
     }
     state.checklist.running.extend(checks.iter().map(|(s, _)| s.clone()));
@@ -418,7 +418,7 @@ fn reach_phase(state: &mut State) -> Vec<Command> {
     let Some(s) = &state.checklist.active else {
         return Vec::new();
     };
-    if !s.meta.is_open() || state.read_only {
+    if !s.meta.is_open() || state.write_refusal().is_some() {
         return Vec::new();
     }
     let phase = s.current_phase();
@@ -483,6 +483,10 @@ pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command
     let Some(s) = state.checklist.active.as_mut().filter(|s| s.meta.id == session) else {
         return Vec::new();
     };
+    // A read again (another operator's change) may have brought it already.
+    if s.events.iter().rev().any(|e| e == &event) {
+        return Vec::new();
+    }
     let phase_before = s.current_phase();
     if let EventKind::Closed { resolution } = &event.what {
         s.meta.closed_at = Some(event.at);
@@ -492,6 +496,47 @@ pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command
     s.events.push(event);
     if s.current_phase() != phase_before {
         return reach_phase(state);
+    }
+    Vec::new()
+}
+
+/// The session on screen read again (another operator changed it): its
+/// events replace what was shown, the cursor stays. Events are appended,
+/// never changed, so one this opsdeck holds that the read missed (its own,
+/// committed while the read ran) is kept.
+pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
+    let Some(s) = state.checklist.active.as_mut().filter(|s| s.meta.id == fresh.meta.id) else {
+        return Vec::new();
+    };
+    let phase_before = s.current_phase();
+    let missed: Vec<Event> = s.events.iter().filter(|e| !fresh.events.contains(e)).cloned().collect();
+    s.meta = fresh.meta.clone();
+    s.events = fresh.events;
+    s.events.extend(missed);
+    if let Some((m, _)) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == fresh.meta.id) {
+        *m = fresh.meta;
+    }
+    state.dirty = true;
+    if s.current_phase() != phase_before {
+        return reach_phase(state);
+    }
+    Vec::new()
+}
+
+/// The session list read again (someone started or closed one).
+pub fn on_sessions_loaded(
+    state: &mut State,
+    result: Result<Vec<(SessionMeta, String)>, String>,
+) -> Vec<Command> {
+    match result {
+        Ok(sessions) => {
+            state.checklist.sessions = sessions;
+            let rows = state.checklist_rows().saturating_sub(1);
+            let sel = &mut state.selection[PaneId::Checklist.index()];
+            *sel = (*sel).min(rows);
+            state.dirty = true;
+        }
+        Err(e) => set_status(state, Level::Error, format!("sessions not read: {e}")),
     }
     Vec::new()
 }

@@ -15,6 +15,7 @@ pub mod own_alerts;
 mod pane;
 mod services;
 mod state;
+mod team;
 mod update;
 mod update_logs;
 mod update_overlays;
@@ -100,6 +101,19 @@ pub enum Msg {
         campaign_id: i64,
         attempted: Vec<i64>,
         records: Vec<crate::store::DecisionRecord>,
+    },
+    /// The team store: another opsdeck's change, the server lost, or back.
+    Store(crate::store::changes::StoreEvent),
+    /// Who else has the store open.
+    PresenceLoaded(Result<Vec<crate::store::presence::Presence>, String>),
+    /// A session read again because someone else changed it.
+    SessionRefreshed(Box<crate::runbook::session::Session>),
+    /// The session list read again.
+    SessionsLoaded(Result<Vec<(crate::runbook::session::SessionMeta, String)>, String>),
+    /// A campaign's decisions read again because someone else decided.
+    DecisionsRefreshed {
+        campaign_id: i64,
+        decisions: Result<Vec<crate::store::DecisionRecord>, String>,
     },
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
@@ -194,6 +208,10 @@ pub enum Command {
     RecordEvent {
         session: String,
         event: crate::runbook::session::Event,
+        /// For an event that sets a step's state: the step's newest such
+        /// event on screen when the key was pressed (`Some(None)`: none).
+        /// The store refuses it when someone else changed the step since.
+        seen: Option<Option<crate::runbook::session::Event>>,
     },
     /// Evaluate these steps' checks and record the results; with
     /// `auto_tick` a step whose check passes is ticked as verified.
@@ -232,10 +250,30 @@ pub enum Command {
         items: Vec<crate::backends::access::ReviewItem>,
         decision: crate::store::Decision,
         justification: String,
+        /// Each item's newest decision id the reviewer saw (absent: none).
+        seen: std::collections::HashMap<i64, i64>,
     },
     /// Write a campaign's evidence (CSV) to a file in the working directory.
     ExportReview {
         campaign: i64,
+    },
+    /// Read a session again (another opsdeck changed it): shown without
+    /// moving the cursor.
+    RefreshSession {
+        id: String,
+    },
+    /// Read the session list again.
+    LoadSessions,
+    /// Read a campaign's decisions again.
+    RefreshDecisions {
+        campaign_id: i64,
+    },
+    /// Read the acknowledgements again.
+    LoadAcks,
+    /// Say this opsdeck is here, with what it has open (also the heartbeat),
+    /// then read who else is.
+    Announce {
+        subject: Option<String>,
     },
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,

@@ -185,6 +185,8 @@ pub struct State {
     pub now: DateTime<Utc>,
     pub identity: Identity,
     pub read_only: bool,
+    /// The shared store: its link and who else is on it.
+    pub team: TeamView,
     pub view: View,
     pub focus: PaneId,
     pub overlay: Option<Overlay>,
@@ -242,6 +244,7 @@ impl State {
             now,
             identity,
             read_only: false,
+            team: TeamView::default(),
             view: View::Dashboard,
             focus: PaneId::Services,
             overlay: None,
@@ -286,5 +289,57 @@ impl State {
             PaneId::Access => self.access_rows(),
             PaneId::Checklist => self.checklist_rows(),
         }
+    }
+}
+
+/// The store as other opsdecks share it: whether it is a team store, its
+/// server's link, and who else is on it now.
+#[derive(Debug, Clone, Default)]
+pub struct TeamView {
+    /// A team store (PostgreSQL): changes arrive live, its server can go away.
+    pub shared: bool,
+    /// The server is gone since then, for this reason: writes are refused
+    /// (nothing can be recorded), what was read stays on screen.
+    pub down: Option<(DateTime<Utc>, String)>,
+    /// The other opsdecks seen on the store.
+    pub others: Vec<crate::store::presence::Presence>,
+    /// What this opsdeck last announced, and when (the heartbeat's clock).
+    pub announced: Option<(Option<String>, DateTime<Utc>)>,
+}
+
+impl State {
+    /// Why nothing may be recorded now, if it may not: opsdeck runs
+    /// read-only, or the team store's server is gone.
+    pub fn write_refusal(&self) -> Option<String> {
+        if self.read_only {
+            return Some("opsdeck runs read-only".into());
+        }
+        let (since, why) = self.team.down.as_ref()?;
+        Some(format!(
+            "the team store is unreachable since {} ({why}): nothing can be recorded",
+            since.format("%H:%M:%S")
+        ))
+    }
+
+    /// What this opsdeck has open, as presence names it.
+    pub fn presence_subject(&self) -> Option<String> {
+        use crate::store::presence::{campaign_subject, session_subject};
+        if let Some(s) = &self.checklist.active {
+            return Some(session_subject(&s.meta.id));
+        }
+        self.access.open.as_ref().map(|c| campaign_subject(c.campaign.id))
+    }
+
+    /// The others with `subject` open: "bob@laptop-2".
+    pub fn others_on(&self, subject: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .team
+            .others
+            .iter()
+            .filter(|p| p.subject.as_deref() == Some(subject))
+            .map(|p| format!("{}@{}", p.operator, p.host))
+            .collect();
+        names.dedup();
+        names
     }
 }

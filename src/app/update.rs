@@ -12,7 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 /// How long a footer message stays.
 const STATUS_SECS: i64 = 6;
 /// Audit entries the audit view loads.
-const AUDIT_VIEW_LIMIT: i64 = 500;
+pub(super) const AUDIT_VIEW_LIMIT: i64 = 500;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut commands = apply_msg(state, msg);
@@ -41,7 +41,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 state.status = None;
                 state.dirty = true;
             }
-            Vec::new()
+            super::team::on_tick(state)
         }
         Msg::Backend(report) => {
             // Ten thousand alerts take milliseconds to note: only when an
@@ -157,6 +157,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             records,
         } => {
             super::access::on_decided(state, campaign_id, &attempted, records);
+            Vec::new()
+        }
+        Msg::Store(event) => super::team::on_store_event(state, event),
+        Msg::PresenceLoaded(result) => super::team::on_presence(state, result),
+        Msg::SessionRefreshed(session) => super::checklist::on_session_refreshed(state, *session),
+        Msg::SessionsLoaded(result) => super::checklist::on_sessions_loaded(state, result),
+        Msg::DecisionsRefreshed { campaign_id, decisions } => {
+            super::access::on_decisions_refreshed(state, campaign_id, decisions);
             Vec::new()
         }
         Msg::Shutdown(_) => {
@@ -592,6 +600,11 @@ pub fn read_only_refusal(
     action: &str,
     target: &str,
 ) -> Option<Vec<Command>> {
+    if let (false, Some(why)) = (state.read_only, state.write_refusal()) {
+        // The team store is gone: the refusal could not be audited either.
+        set_status(state, Level::Warn, format!("refused: {action} on {target}: {why}"));
+        return Some(Vec::new());
+    }
     if !(state.read_only || target_read_only) {
         return None;
     }

@@ -85,6 +85,16 @@ pub enum StepState {
     },
 }
 
+impl EventKind {
+    /// Ticks, skips, failures and reopenings: what sets a step's state.
+    pub fn sets_step_state(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Done { .. } | EventKind::Skipped { .. } | EventKind::Failed { .. } | EventKind::Reopened
+        )
+    }
+}
+
 impl StepState {
     pub fn is_settled(&self) -> bool {
         !matches!(self, StepState::Pending)
@@ -146,6 +156,15 @@ impl Session {
             };
         }
         state
+    }
+
+    /// The newest event that set a step's state: what an operator saw when
+    /// they changed it, for the store to tell whether someone else did since.
+    pub fn last_state_event(&self, step: &str) -> Option<&Event> {
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.step.as_deref() == Some(step) && e.what.sets_step_state())
     }
 
     /// The newest check result of a step.

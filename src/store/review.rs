@@ -125,6 +125,11 @@ pub struct NewDecision<'a> {
     pub justification: &'a str,
     pub reviewer: &'a str,
     pub details: serde_json::Value,
+    /// `Some(seen)`: refuse (`StoreError::Conflict`) when the item's newest
+    /// decision is not `seen` (the id the reviewer had on screen): another
+    /// reviewer decided meanwhile. `None`: record whatever came before (a
+    /// revoke that has already run is evidence either way).
+    pub seen: Option<Option<i64>>,
 }
 
 /// Items inserted per statement (13 binds each, well under SQLite's and
@@ -339,7 +344,16 @@ impl Store {
         // with fetch_one commits only when sqlx resets the statement, and
         // sqlx drops what that reset says, a refused commit included.
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query_scalar(
+        let done = async {
+            if let Some(seen) = d.seen {
+                // Two reviewers on one item: the second waits here, then sees the first's.
+                tx.serialize("review_decisions").await?;
+                let latest = latest_decision(self, tx.conn(), d.item.id).await?;
+                if latest.as_ref().map(|l| l.0) != seen {
+                    return Err(StoreError::Conflict(decided_since(latest)));
+                }
+            }
+            sqlx::query_scalar(
             "INSERT INTO review_decisions (campaign_id, item_id, decision, outcome, justification, reviewer, \
              decided_at, item_snapshot, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
@@ -354,7 +368,9 @@ impl Store {
         .bind(d.details.to_string())
         .fetch_one(tx.conn())
         .await
-        .at(self);
+        .at(self)
+        }
+        .await;
         let id: i64 = tx.finish(done).await?;
         Ok(DecisionRecord {
             id,
@@ -369,11 +385,42 @@ impl Store {
         })
     }
 
+    /// An item's newest decision: id, reviewer, decision, when.
+    pub async fn latest_decision(&self, item_id: i64) -> Result<Option<(i64, String, String, String)>, StoreError> {
+        let mut conn = self.pool().acquire().await.at(self)?;
+        latest_decision(self, &mut conn, item_id).await
+    }
+
     /// The audit chain's head (sequence and hash), for evidence exports.
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>, StoreError> {
         sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_optional(self.pool())
             .await
             .at(self)
+    }
+}
+
+async fn latest_decision(
+    store: &Store,
+    conn: &mut sqlx::AnyConnection,
+    item_id: i64,
+) -> Result<Option<(i64, String, String, String)>, StoreError> {
+    sqlx::query_as(
+        "SELECT id, reviewer, decision, decided_at FROM review_decisions WHERE item_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(item_id)
+    .fetch_optional(conn)
+    .await
+    .at(store)
+}
+
+/// "alice decided revoke at 10:02:03 UTC after you looked".
+pub fn decided_since(latest: Option<(i64, String, String, String)>) -> String {
+    match latest {
+        Some((_, reviewer, decision, at)) => {
+            let at = parse_time(&at).map(|t| t.format("%H:%M:%S UTC").to_string()).unwrap_or(at);
+            format!("{reviewer} decided {decision} at {at} after you looked — now shown; decide again to override")
+        }
+        None => "its decision was withdrawn after you looked".into(),
     }
 }

@@ -78,8 +78,33 @@ impl Store {
     /// Append one event; a closing event closes the session in the same
     /// transaction. Refused on a closed session.
     pub async fn append_session_event(&self, session: &str, event: &Event) -> Result<(), StoreError> {
+        self.append_event(session, event, None).await.map(|_| ())
+    }
+
+    /// Append an event that sets a step's state, made by an operator who
+    /// saw `seen` as the step's newest such event. When someone else changed
+    /// the step since, nothing is written and the error says who and how:
+    /// the operator sees it and decides again. Returns the event it
+    /// replaces (another operator's, when this overrides theirs).
+    pub async fn append_step_event(
+        &self,
+        session: &str,
+        event: &Event,
+        seen: Option<&Event>,
+    ) -> Result<Option<Event>, StoreError> {
+        self.append_event(session, event, Some(seen)).await
+    }
+
+    async fn append_event(
+        &self,
+        session: &str,
+        event: &Event,
+        expect: Option<Option<&Event>>,
+    ) -> Result<Option<Event>, StoreError> {
         let mut tx = self.begin_write().await?;
         let done = async {
+            // Two operators on one step: the second waits for the first here.
+            tx.serialize("checklist_sessions").await?;
             let closed: Option<Option<String>> =
                 sqlx::query_scalar("SELECT closed_at FROM checklist_sessions WHERE id = $1")
                     .bind(session)
@@ -90,6 +115,14 @@ impl Store {
                 None => return Err(StoreError::Db(format!("no checklist session {session}"))),
                 Some(Some(_)) => return Err(StoreError::Db(format!("session {session} is closed"))),
                 Some(None) => {}
+            }
+            let mut replaced = None;
+            if let (Some(seen), Some(step)) = (expect, event.step.as_deref()) {
+                let latest = last_state_event(self, tx.conn(), session, step).await?;
+                if latest.as_ref() != seen {
+                    return Err(StoreError::Conflict(changed_since(step, latest.as_ref())));
+                }
+                replaced = latest;
             }
             insert_event(self, tx.conn(), session, event).await?;
             if let EventKind::Closed { resolution } = &event.what {
@@ -102,7 +135,7 @@ impl Store {
                     .await
                     .at(self)?;
             }
-            Ok(())
+            Ok(replaced)
         }
         .await;
         tx.finish(done).await
@@ -143,6 +176,49 @@ impl Store {
             runbook,
             events,
         }))
+    }
+}
+
+/// The newest event that set `step`'s state, as stored.
+async fn last_state_event(
+    store: &Store,
+    conn: &mut sqlx::AnyConnection,
+    session: &str,
+    step: &str,
+) -> Result<Option<Event>, StoreError> {
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT event FROM checklist_events WHERE session_id = $1 AND step = $2 ORDER BY seq DESC")
+            .bind(session)
+            .bind(step)
+            .fetch_all(conn)
+            .await
+            .at(store)?;
+    for json in rows {
+        let e: Event = serde_json::from_str(&json).map_err(|e| json_err("an event", e))?;
+        if e.what.sets_step_state() {
+            return Ok(Some(e));
+        }
+    }
+    Ok(None)
+}
+
+/// "bob marked it done at 10:02:03 after you looked".
+fn changed_since(step: &str, latest: Option<&Event>) -> String {
+    match latest {
+        Some(e) => {
+            let how = match &e.what {
+                EventKind::Done { .. } => "marked it done",
+                EventKind::Skipped { .. } => "skipped it",
+                EventKind::Failed { .. } => "marked it failed",
+                _ => "reopened it",
+            };
+            format!(
+                "step {step}: {} {how} at {} UTC after you looked — now shown; do it again to override",
+                e.operator,
+                e.at.format("%H:%M:%S")
+            )
+        }
+        None => format!("step {step} changed after you looked — now shown; do it again to override"),
     }
 }
 

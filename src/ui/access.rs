@@ -252,6 +252,13 @@ fn campaign_line(state: &State, theme: &Theme, open: &OpenCampaign) -> Line<'sta
     } else {
         Span::styled(due, theme.style(if late { Role::Crit } else { Role::Text }))
     });
+    let here = state.others_on(&crate::store::presence::campaign_subject(c.id));
+    if !here.is_empty() {
+        spans.push(Span::styled(
+            format!(" · also here: {}", here.join(", ")),
+            theme.style(Role::Info),
+        ));
+    }
     Line::from(spans)
 }
 

@@ -212,7 +212,7 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                 } else {
                     "  CLOSED".to_string()
                 };
-                ListItem::new(Line::from(vec![
+                let mut head = vec![
                     Span::styled(format!("{} ", s.meta.id), theme.style(Role::Title)),
                     Span::styled(
                         format!(
@@ -225,7 +225,15 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                         ),
                         theme.style(Role::Text),
                     ),
-                ]))
+                ];
+                let here = state.others_on(&crate::store::presence::session_subject(&s.meta.id));
+                if !here.is_empty() {
+                    head.push(Span::styled(
+                        format!(" · also here: {}", here.join(", ")),
+                        theme.style(Role::Info),
+                    ));
+                }
+                ListItem::new(Line::from(head))
             }
             SessionLine::Phase(i) => {
                 let t = &times[i];

@@ -26,6 +26,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
         left.push(Span::styled(" ", header));
     }
+    // The team store: gone (everything is read-only until it is back), or
+    // how many others are on it.
+    if let Some((since, _)) = &state.team.down {
+        left.push(Span::styled(
+            format!(" TEAM STORE DOWN since {} · READ-ONLY ", since.format("%H:%M:%S")),
+            theme
+                .style(Role::Crit)
+                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
+        ));
+        left.push(Span::styled(" ", header));
+    } else if state.team.shared {
+        let others = state.team.others.len();
+        let text = match others {
+            0 => " team ".to_string(),
+            n => format!(" team +{n} "),
+        };
+        left.push(Span::styled(text, header.patch(theme.style(Role::Info))));
+    }
     // A badge while critical alerts fire: seen from every pane.
     let critical = state.firing_critical();
     if critical > 0 {

@@ -1,0 +1,126 @@
+//! The shared store in `update`: other opsdecks' changes read again, the
+//! server's loss and return, and presence (who else is here, on what).
+
+use super::update::set_status;
+use super::{Command, Level, State};
+use crate::store::changes::{StoreChange, StoreEvent};
+use crate::store::presence::HEARTBEAT;
+
+/// The team store said something.
+pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
+    state.dirty = true;
+    match event {
+        StoreEvent::Down(why) => {
+            if state.team.down.is_none() {
+                set_status(
+                    state,
+                    Level::Error,
+                    format!("team store unreachable ({why}): read-only until it is back; nothing is lost"),
+                );
+            }
+            state.team.down = Some((state.now, why));
+            Vec::new()
+        }
+        StoreEvent::Resync => {
+            if state.team.down.take().is_some() {
+                set_status(state, Level::Info, "team store back: reading what changed meanwhile");
+            }
+            resync(state)
+        }
+        StoreEvent::Changed(changes) => changes.into_iter().flat_map(|c| reread(state, c)).collect(),
+    }
+}
+
+/// What to read again for one change another opsdeck made: only what is
+/// on screen (or counted on the dashboard).
+fn reread(state: &State, change: StoreChange) -> Vec<Command> {
+    match change {
+        StoreChange::Session(id) => match &state.checklist.active {
+            Some(s) if s.meta.id == id => vec![Command::RefreshSession { id }],
+            _ => Vec::new(),
+        },
+        StoreChange::Sessions => vec![Command::LoadSessions],
+        StoreChange::Campaign(campaign_id) => match &state.access.open {
+            Some(o) if o.campaign.id == campaign_id => vec![Command::RefreshDecisions { campaign_id }],
+            _ => Vec::new(),
+        },
+        StoreChange::Campaigns => vec![Command::LoadReviews],
+        StoreChange::Acks => vec![Command::LoadAcks],
+        StoreChange::Audit => audit_views(state),
+        StoreChange::Presence => vec![Command::Announce {
+            subject: state.presence_subject(),
+        }],
+    }
+}
+
+/// The views built from the audit log, if one is on screen.
+fn audit_views(state: &State) -> Vec<Command> {
+    let mut out = Vec::new();
+    if let Some(s) = state.checklist.active.as_ref().filter(|_| state.checklist.show_timeline) {
+        out.push(Command::LoadTimeline {
+            since: s.meta.started_at,
+        });
+    }
+    if matches!(state.overlay, Some(super::Overlay::AuditLog { .. })) {
+        out.push(Command::LoadAuditLog {
+            limit: super::update::AUDIT_VIEW_LIMIT,
+        });
+    }
+    out
+}
+
+/// Back after an outage: read again everything that may have changed.
+fn resync(state: &State) -> Vec<Command> {
+    let mut out = vec![
+        Command::LoadSessions,
+        Command::LoadReviews,
+        Command::LoadAcks,
+        Command::Announce {
+            subject: state.presence_subject(),
+        },
+    ];
+    if let Some(s) = &state.checklist.active {
+        out.push(Command::RefreshSession { id: s.meta.id.clone() });
+    }
+    if let Some(o) = &state.access.open {
+        out.push(Command::RefreshDecisions {
+            campaign_id: o.campaign.id,
+        });
+    }
+    out.extend(audit_views(state));
+    out
+}
+
+/// Each second: announce a new subject at once, and the heartbeat.
+pub fn on_tick(state: &mut State) -> Vec<Command> {
+    if state.team.down.is_some() {
+        return Vec::new();
+    }
+    let subject = state.presence_subject();
+    let due = match &state.team.announced {
+        None => true,
+        Some((said, at)) => {
+            *said != subject || state.now - *at >= chrono::Duration::from_std(HEARTBEAT).unwrap_or_default()
+        }
+    };
+    if !due {
+        return Vec::new();
+    }
+    state.team.announced = Some((subject.clone(), state.now));
+    vec![Command::Announce { subject }]
+}
+
+pub fn on_presence(state: &mut State, result: Result<Vec<crate::store::presence::Presence>, String>) -> Vec<Command> {
+    match result {
+        Ok(others) => {
+            if others != state.team.others {
+                state.team.others = others;
+                state.dirty = true;
+            }
+        }
+        // Presence is a courtesy: the log has the reason, the screen keeps
+        // the last list.
+        Err(e) => tracing::debug!(error = %e, "presence not read"),
+    }
+    Vec::new()
+}
