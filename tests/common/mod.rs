@@ -4,6 +4,8 @@
 
 pub mod alertmanager;
 pub mod fault_proxy;
+pub mod pg;
+pub mod pg_cluster;
 pub mod rng;
 pub mod tmux;
 
