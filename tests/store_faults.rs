@@ -253,10 +253,13 @@ fn own_alert(name: &str) -> AckTarget {
 }
 
 fn ctx() -> DecideContext<'static> {
+    static NONE_SEEN: std::sync::LazyLock<std::collections::HashMap<i64, i64>> =
+        std::sync::LazyLock::new(Default::default);
     DecideContext {
         sources: &[],
         postgres: &[],
         aliases: &[],
+        seen: &NONE_SEEN,
     }
 }
 
@@ -288,7 +291,7 @@ async fn seed(store: &Store) -> (i64, Vec<ReviewItem>) {
         .await
         .expect("session");
     for e in [note("announce", "posted in #ops"), tick("announce")] {
-        let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, e).await;
+        let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, e, None).await;
         assert!(stored(&msgs), "seeding: {msgs:?}");
     }
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
@@ -433,10 +436,10 @@ async fn every_write_refused(store: &Store, campaign: i64, items: &[ReviewItem],
     says(&e.to_string(), what, &state);
 
     refill();
-    let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, tick("status-page")).await;
+    let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, tick("status-page"), None).await;
     refused_event(&msgs, what, &state);
     refill();
-    let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, note("status-page", "owner paged")).await;
+    let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, note("status-page", "owner paged"), None).await;
     refused_event(&msgs, what, &state);
     refill();
     let e = store
@@ -549,7 +552,7 @@ async fn a_full_disk_refuses_every_write_and_the_chain_goes_on_once_there_is_roo
     let next = store.append_audit(&who(), audit(100)).await.expect("room again");
     let head = before.audit.last().expect("seeded entries");
     assert_eq!((next.seq, next.prev_hash.as_str()), (head.seq + 1, head.hash.as_str()));
-    let msgs = opsdeck::checklist_io::record(&store, &who(), SESSION, tick("status-page")).await;
+    let msgs = opsdeck::checklist_io::record(&store, &who(), SESSION, tick("status-page"), None).await;
     assert!(stored(&msgs) && msgs.len() == 1, "{msgs:?}");
     let (records, msg) = review_decide(&store, &who(), &ctx(), campaign, &items[1..], Decision::Keep, "needed").await;
     assert_eq!(records.len(), 1, "{msg:?}");

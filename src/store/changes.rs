@@ -125,10 +125,10 @@ pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task:
 }
 
 async fn listen(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
+    // A lost connection comes back as `Ok(None)` from `try_recv` (sqlx's
+    // default): reconnecting is ours to do and to report, because the
+    // notifications sent meanwhile are lost and must be read again.
     let mut l = PgListener::connect_with(pool).await?;
-    // Reconnecting is ours to do (and to report): a listener that did it
-    // quietly would hide the notifications lost meanwhile.
-    l.ignore_pool_close_event(true);
     l.listen(CHANNEL).await?;
     Ok(l)
 }
