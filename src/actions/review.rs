@@ -84,7 +84,13 @@ pub async fn review_decide(
                 failures.push(format!("{} NOT recorded: {e}", item.row.subject));
                 break;
             }
-            Ok(latest) if latest.as_ref().map(|l| l.0) != saw => {
+            // Another reviewer's decision the screen did not show.
+            Ok(latest)
+                if latest.as_ref().map(|l| l.0) != saw
+                    && latest
+                        .as_ref()
+                        .is_some_and(|(_, reviewer, ..)| reviewer != &who.operator) =>
+            {
                 let why = review::decided_since(latest);
                 let refusal = AuditRecord::new(PANE, action, Outcome::Refused)
                     .target(&target)

@@ -126,8 +126,8 @@ pub struct NewDecision<'a> {
     pub reviewer: &'a str,
     pub details: serde_json::Value,
     /// `Some(seen)`: refuse (`StoreError::Conflict`) when the item's newest
-    /// decision is not `seen` (the id the reviewer had on screen): another
-    /// reviewer decided meanwhile. `None`: record whatever came before (a
+    /// decision is another reviewer's and not `seen` (the id the reviewer
+    /// had on screen): they decided meanwhile. `None`: record whatever came before (a
     /// revoke that has already run is evidence either way).
     pub seen: Option<Option<i64>>,
 }
@@ -349,26 +349,27 @@ impl Store {
                 // Two reviewers on one item: the second waits here, then sees the first's.
                 tx.serialize("review_decisions").await?;
                 let latest = latest_decision(self, tx.conn(), d.item.id).await?;
-                if latest.as_ref().map(|l| l.0) != seen {
+                let by_other = latest.as_ref().is_some_and(|(_, reviewer, ..)| reviewer != d.reviewer);
+                if by_other && latest.as_ref().map(|l| l.0) != seen {
                     return Err(StoreError::Conflict(decided_since(latest)));
                 }
             }
             sqlx::query_scalar(
-            "INSERT INTO review_decisions (campaign_id, item_id, decision, outcome, justification, reviewer, \
+                "INSERT INTO review_decisions (campaign_id, item_id, decision, outcome, justification, reviewer, \
              decided_at, item_snapshot, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(d.campaign_id)
-        .bind(d.item.id)
-        .bind(d.decision.as_str())
-        .bind(d.outcome)
-        .bind(d.justification)
-        .bind(d.reviewer)
-        .bind(ts(at))
-        .bind(snapshot)
-        .bind(d.details.to_string())
-        .fetch_one(tx.conn())
-        .await
-        .at(self)
+            )
+            .bind(d.campaign_id)
+            .bind(d.item.id)
+            .bind(d.decision.as_str())
+            .bind(d.outcome)
+            .bind(d.justification)
+            .bind(d.reviewer)
+            .bind(ts(at))
+            .bind(snapshot)
+            .bind(d.details.to_string())
+            .fetch_one(tx.conn())
+            .await
+            .at(self)
         }
         .await;
         let id: i64 = tx.finish(done).await?;
@@ -418,7 +419,9 @@ async fn latest_decision(
 pub fn decided_since(latest: Option<(i64, String, String, String)>) -> String {
     match latest {
         Some((_, reviewer, decision, at)) => {
-            let at = parse_time(&at).map(|t| t.format("%H:%M:%S UTC").to_string()).unwrap_or(at);
+            let at = parse_time(&at)
+                .map(|t| t.format("%H:%M:%S UTC").to_string())
+                .unwrap_or(at);
             format!("{reviewer} decided {decision} at {at} after you looked — now shown; decide again to override")
         }
         None => "its decision was withdrawn after you looked".into(),

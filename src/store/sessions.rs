@@ -82,8 +82,8 @@ impl Store {
     }
 
     /// Append an event that sets a step's state, made by an operator who
-    /// saw `seen` as the step's newest such event. When someone else changed
-    /// the step since, nothing is written and the error says who and how:
+    /// saw `seen` as the step's newest such event. When another operator
+    /// changed the step since, nothing is written and the error says who and how:
     /// the operator sees it and decides again. Returns the event it
     /// replaces (another operator's, when this overrides theirs).
     pub async fn append_step_event(
@@ -119,21 +119,25 @@ impl Store {
             let mut replaced = None;
             if let (Some(seen), Some(step)) = (expect, event.step.as_deref()) {
                 let latest = last_state_event(self, tx.conn(), session, step).await?;
-                if latest.as_ref() != seen {
+                // Only someone else's change is a conflict: one's own is on one's screen.
+                let by_other = latest.as_ref().is_some_and(|e| e.operator != event.operator);
+                if by_other && latest.as_ref() != seen {
                     return Err(StoreError::Conflict(changed_since(step, latest.as_ref())));
                 }
                 replaced = latest;
             }
             insert_event(self, tx.conn(), session, event).await?;
             if let EventKind::Closed { resolution } = &event.what {
-                sqlx::query("UPDATE checklist_sessions SET closed_at = $1, closed_by = $2, resolution = $3 WHERE id = $4")
-                    .bind(ts(event.at))
-                    .bind(&event.operator)
-                    .bind(resolution)
-                    .bind(session)
-                    .execute(tx.conn())
-                    .await
-                    .at(self)?;
+                sqlx::query(
+                    "UPDATE checklist_sessions SET closed_at = $1, closed_by = $2, resolution = $3 WHERE id = $4",
+                )
+                .bind(ts(event.at))
+                .bind(&event.operator)
+                .bind(resolution)
+                .bind(session)
+                .execute(tx.conn())
+                .await
+                .at(self)?;
             }
             Ok(replaced)
         }
