@@ -158,7 +158,11 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         }
     };
 
-    for a in actors.into_iter().chain(followers.into_values().flatten()).chain(listener) {
+    for a in actors
+        .into_iter()
+        .chain(followers.into_values().flatten())
+        .chain(listener)
+    {
         a.abort();
     }
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
@@ -291,7 +295,9 @@ async fn save_ui_settings(store: &Store, state: &State) {
         View::Zoom(p) => p.key(),
     };
     let _ = store.set_setting(&ui_key(store, state, "view"), view).await;
-    let _ = store.set_setting(&ui_key(store, state, "focus"), state.focus.key()).await;
+    let _ = store
+        .set_setting(&ui_key(store, state, "focus"), state.focus.key())
+        .await;
 }
 
 /// How far back acknowledgements are loaded: as far as anyone looks at an

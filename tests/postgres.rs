@@ -5,9 +5,9 @@
 mod common;
 
 use chrono::Utc;
+use common::pg_cluster::Cluster;
 use opsdeck::backends::pg_actions::{signal_backend, PgSignal};
 use opsdeck::backends::pg_model::{Checksum, PgSession, PgSummary};
-use common::pg_cluster::Cluster;
 use opsdeck::backends::{self, BackendData, Target};
 use opsdeck::config::{Config, PostgresConfig};
 use sqlx::postgres::{PgConnectOptions, PgConnection};

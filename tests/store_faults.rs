@@ -367,7 +367,12 @@ async fn shut(store: Store) {
 /// Close the last store on a directory and wait until this process holds
 /// none of its files, as when the process is gone.
 async fn shut_all(store: Store) {
-    let dir = store.path().expect("a file store").parent().expect("a directory").to_path_buf();
+    let dir = store
+        .path()
+        .expect("a file store")
+        .parent()
+        .expect("a directory")
+        .to_path_buf();
     shut(store).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {

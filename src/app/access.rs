@@ -83,10 +83,7 @@ impl OpenCampaign {
             if !self.known.insert(d.id) {
                 continue;
             }
-            let newer = self
-                .latest
-                .get(&d.item_id)
-                .is_none_or(|&n| self.decisions[n].id < d.id);
+            let newer = self.latest.get(&d.item_id).is_none_or(|&n| self.decisions[n].id < d.id);
             if newer {
                 self.latest.insert(d.item_id, self.decisions.len());
             }
@@ -311,11 +308,7 @@ pub fn on_decided(state: &mut State, campaign_id: i64, attempted: &[i64], record
 
 /// A campaign's decisions read again (another reviewer decided): the new
 /// ones are taken in.
-pub fn on_decisions_refreshed(
-    state: &mut State,
-    campaign_id: i64,
-    decisions: Result<Vec<DecisionRecord>, String>,
-) {
+pub fn on_decisions_refreshed(state: &mut State, campaign_id: i64, decisions: Result<Vec<DecisionRecord>, String>) {
     match decisions {
         Ok(records) => on_decided(state, campaign_id, &[], records),
         Err(e) => set_status(state, Level::Error, format!("review decisions not read: {e}")),

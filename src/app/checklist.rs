@@ -400,7 +400,11 @@ fn run_checks(state: &mut State, session: String, checks: Vec<(String, Check)>, 
         return Vec::new();
     }
     if let Some(why) = state.write_refusal() {
-        set_status(state, Level::Warn, format!("refused: {why} (results would be recorded)"));
+        set_status(
+            state,
+            Level::Warn,
+            format!("refused: {why} (results would be recorded)"),
+        );
         return Vec::new();
     }
     state.checklist.running.extend(checks.iter().map(|(s, _)| s.clone()));
@@ -524,10 +528,7 @@ pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
 }
 
 /// The session list read again (someone started or closed one).
-pub fn on_sessions_loaded(
-    state: &mut State,
-    result: Result<Vec<(SessionMeta, String)>, String>,
-) -> Vec<Command> {
+pub fn on_sessions_loaded(state: &mut State, result: Result<Vec<(SessionMeta, String)>, String>) -> Vec<Command> {
     match result {
         Ok(sessions) => {
             state.checklist.sessions = sessions;

@@ -56,7 +56,12 @@ fn reread(state: &State, change: StoreChange) -> Vec<Command> {
 /// The views built from the audit log, if one is on screen.
 fn audit_views(state: &State) -> Vec<Command> {
     let mut out = Vec::new();
-    if let Some(s) = state.checklist.active.as_ref().filter(|_| state.checklist.show_timeline) {
+    if let Some(s) = state
+        .checklist
+        .active
+        .as_ref()
+        .filter(|_| state.checklist.show_timeline)
+    {
         out.push(Command::LoadTimeline {
             since: s.meta.started_at,
         });

@@ -537,7 +537,11 @@ impl Config {
                 );
             }
             if self.state.path.is_some() {
-                return err("url", "url", "[state]: set path (a file) or url (a team store), not both".into());
+                return err(
+                    "url",
+                    "url",
+                    "[state]: set path (a file) or url (a team store), not both".into(),
+                );
             }
             if self.state.password_env.is_some() && self.state.password_file.is_some() {
                 return err(

@@ -88,14 +88,15 @@ impl Store {
 
     /// End the acknowledgements of one alert that still hold; how many ended.
     pub async fn end_ack(&self, source: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let done = sqlx::query("UPDATE alert_acks SET until = $1 WHERE source = $2 AND fingerprint = $3 AND until > $4")
-            .bind(ts(now))
-            .bind(source)
-            .bind(fingerprint)
-            .bind(ts(now))
-            .execute(self.pool())
-            .await
-            .at(self)?;
+        let done =
+            sqlx::query("UPDATE alert_acks SET until = $1 WHERE source = $2 AND fingerprint = $3 AND until > $4")
+                .bind(ts(now))
+                .bind(source)
+                .bind(fingerprint)
+                .bind(ts(now))
+                .execute(self.pool())
+                .await
+                .at(self)?;
         Ok(done.rows_affected())
     }
 }

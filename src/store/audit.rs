@@ -217,7 +217,9 @@ impl Store {
                 hash: String::new(),
             };
             entry.hash = entry.compute_hash();
-            let insert = format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+            let insert = format!(
+                "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            );
             sqlx::query(&insert)
                 .bind(entry.seq)
                 .bind(&entry.ts)

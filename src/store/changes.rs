@@ -179,10 +179,7 @@ mod tests {
     fn own_changes_and_unknown_tables_are_dropped() {
         let own = r#"{"t":"checklist_events","k":"INC-1","o":"me"}"#;
         assert_eq!(parse(own, "me"), None);
-        assert_eq!(
-            parse(own, "other"),
-            Some(vec![StoreChange::Session("INC-1".into())])
-        );
+        assert_eq!(parse(own, "other"), Some(vec![StoreChange::Session("INC-1".into())]));
         assert_eq!(
             parse(r#"{"t":"review_decisions","k":"7","o":"x"}"#, "me"),
             Some(vec![StoreChange::Campaign(7), StoreChange::Campaigns])

@@ -11,8 +11,8 @@
 //! and never reached the disk.
 
 use super::{At, Engine, Store, StoreError};
-use sqlx::{Any, AnyConnection};
 use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection};
 
 pub(crate) struct Write<'s> {
     store: &'s Store,

@@ -184,4 +184,3 @@ impl Drop for Cluster {
         }
     }
 }
-
