@@ -418,6 +418,33 @@ async fn docker_over_tls_lists_containers() {
         .unwrap_or_else(|e| panic!("poll over TLS failed: {e}"));
     assert!(names(&data).contains(&name), "{name} not listed over TLS: {data:?}");
 
+    // Two engines on two machines' sockets, one over TLS, in one table.
+    let local_name = format!("od-local-{}", std::process::id());
+    common::docker_cli(&["create", "--name", &local_name, &common::test_image()]);
+    let both = config(&format!(
+        "[[docker]]\nname = \"local\"\nurl = \"{}\"\n{}",
+        common::docker_host(),
+        tls_toml(port, &ca_pem, &cert, &key)
+    ));
+    let targets = backends::targets(&both);
+    let mut state = new_state(&targets);
+    opsdeck::snapshot::poll_all(&mut state, targets).await;
+    let theme = opsdeck::config::theme::Theme::load(None, None, opsdeck::config::theme::ColorSupport::TrueColor)
+        .expect("theme");
+    let screen =
+        opsdeck::snapshot::render_text(&state, &theme, Some(opsdeck::app::PaneId::Services), 160, 40).expect("render");
+    common::docker_cli(&["rm", "-f", &local_name]);
+    // The last column names the engine.
+    let engine_of = |container: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(container))
+            .and_then(|l| l.trim_end_matches(['┃', ' ']).split_whitespace().last())
+            .map(String::from)
+    };
+    assert_eq!(engine_of(&name).as_deref(), Some("tls"), "{screen}");
+    assert_eq!(engine_of(&local_name).as_deref(), Some("local"), "{screen}");
+
     // A client certificate from another CA: the daemon refuses us, and says so.
     let err = poll(&mut one_target(&tls_toml(port, &ca_pem, &rogue_cert, &rogue_key)))
         .await
