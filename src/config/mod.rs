@@ -792,6 +792,25 @@ mod tests {
     }
 
     #[test]
+    fn a_team_store_is_a_postgres_url_with_its_password_by_reference() {
+        let c = parse("[state]\nurl = \"postgres://opsdeck@db/opsdeck\"\npassword_env = \"PW\"\n").expect("team");
+        let team = c.state.team().expect("a team store");
+        assert_eq!(team.shown(), "postgres://opsdeck@db/opsdeck");
+        assert_eq!(team.password.env.as_deref(), Some("PW"));
+        let bad = [
+            ("[state]\nurl = \"mysql://db/x\"\n", 2, "must start with postgres://"),
+            ("[state]\npath = \"/x.db\"\nurl = \"postgres://db/x\"\n", 3, "not both"),
+            ("[state]\nurl = \"postgres://u:hunter2@db/x\"\n", 2, "a password is written in the URL"),
+        ];
+        for (text, line, says) in bad {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, Some(line), "{e}");
+            assert!(e.to_string().contains(says), "{e}");
+            assert!(!e.to_string().contains("hunter2"), "{e}");
+        }
+    }
+
+    #[test]
     fn docker_tls_cert_without_key_names_line_and_key() {
         let text = format!(
             "{}{}",
