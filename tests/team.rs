@@ -465,3 +465,64 @@ async fn two_operators_on_one_step_and_one_item_lose_nothing_and_the_second_must
     assert_eq!(by, ["ana", "ben"]);
     assert_eq!(a.verify_audit().await.expect("verify").broken, None);
 }
+
+/// The next thing the listener says, within `limit`.
+async fn next(rx: &mut mpsc::Receiver<StoreEvent>, limit: Duration) -> Option<StoreEvent> {
+    tokio::time::timeout(limit, rx.recv()).await.ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_or_killed_server_is_reported_down_and_back_without_a_key() {
+    use common::fault_proxy::{Fault, FaultProxy, Upstream};
+    let db = fresh_db().await;
+    // The cluster's address, from the test URL; the store reached through the proxy.
+    let opts: sqlx::postgres::PgConnectOptions = db.url().parse().expect("test url");
+    let upstream = format!("{}:{}", opts.get_host(), opts.get_port())
+        .parse()
+        .expect("address");
+    let proxy = FaultProxy::start(Upstream::Tcp(upstream)).await;
+    let via_proxy = TeamStore {
+        url: ConfigUrl::new(
+            db.url()
+                .replace(&format!(":{}/", opts.get_port()), &format!(":{}/", proxy.addr.port())),
+        ),
+        password: db.team.password.clone(),
+    };
+    let store = open(&via_proxy).await;
+    let (tx, mut rx) = mpsc::channel(64);
+    let _listening = watch(&store, tx).expect("listen");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Hung: no connection closes, so only asking tells; within the ping's
+    // period and timeout.
+    let hung = Instant::now();
+    proxy.set(Fault::Hung);
+    match next(&mut rx, Duration::from_secs(10)).await {
+        Some(StoreEvent::Down(why)) => eprintln!("hung server reported down in {:?}: {why}", hung.elapsed()),
+        other => panic!("a hung server was not reported: {other:?}"),
+    }
+    proxy.set(Fault::Pass);
+    assert_eq!(next(&mut rx, Duration::from_secs(5)).await, Some(StoreEvent::Resync));
+
+    // Killed: the connection is cut, and that is said at once.
+    let killed = Instant::now();
+    proxy.set(Fault::Killed);
+    assert!(
+        matches!(next(&mut rx, Duration::from_secs(2)).await, Some(StoreEvent::Down(_))),
+        "a killed server is reported within 2 s"
+    );
+    eprintln!("killed server reported down in {:?}", killed.elapsed());
+    // Writes are refused, with the server named and not the password.
+    let refused = store
+        .append_audit(&who("ana"), AuditRecord::new("app", "note", Outcome::Info))
+        .await
+        .expect_err("no server, no write");
+    assert!(refused.is_unreachable(), "{refused}");
+    assert!(!refused.to_string().contains(&common::pg_password()), "{refused}");
+    proxy.set(Fault::Pass);
+    assert_eq!(next(&mut rx, Duration::from_secs(5)).await, Some(StoreEvent::Resync));
+    store
+        .append_audit(&who("ana"), AuditRecord::new("app", "note", Outcome::Info))
+        .await
+        .expect("writes again");
+}

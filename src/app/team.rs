@@ -96,9 +96,11 @@ fn resync(state: &State) -> Vec<Command> {
     out
 }
 
-/// Each second: announce a new subject at once, and the heartbeat.
+/// Each second, on a team store: announce a new subject at once, and the
+/// heartbeat. (A file store has no one else to tell, and is not written
+/// every few seconds for nothing.)
 pub fn on_tick(state: &mut State) -> Vec<Command> {
-    if state.team.down.is_some() {
+    if !state.team.shared || state.team.down.is_some() {
         return Vec::new();
     }
     let subject = state.presence_subject();

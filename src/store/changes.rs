@@ -20,6 +20,9 @@ pub const CHANNEL: &str = "opsdeck";
 /// 1 s the screen has to show another instance's change.
 const GATHER: Duration = Duration::from_millis(50);
 const RETRY: Duration = Duration::from_secs(1);
+/// A server that hangs (a cut cable, a frozen VM) closes no connection: it
+/// is asked this often whether it still answers, within `CONNECT_TIMEOUT`.
+const PING: Duration = Duration::from_secs(5);
 
 /// What another opsdeck changed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,8 +94,9 @@ pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task:
         }
     };
     Some(tokio::spawn(async move {
+        // The listening connection, and one for the pings.
         let pool = PgPoolOptions::new()
-            .max_connections(1)
+            .max_connections(2)
             .acquire_timeout(super::team::CONNECT_TIMEOUT)
             .connect_lazy_with(opts);
         let mut down: Option<String> = None;
@@ -106,7 +110,7 @@ pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task:
                         }
                     }
                     first = false;
-                    match relay(&mut listener, &instance, &tx).await {
+                    match relay(&mut listener, &pool, &instance, &tx).await {
                         Some(why) => why,
                         None => return,
                     }
@@ -129,15 +133,32 @@ async fn listen(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
     // default): reconnecting is ours to do and to report, because the
     // notifications sent meanwhile are lost and must be read again.
     let mut l = PgListener::connect_with(pool).await?;
+    // And at once: not after a reconnect attempt that can take its timeout.
+    l.eager_reconnect(false);
     l.listen(CHANNEL).await?;
     Ok(l)
 }
 
 /// Pass notifications on until the connection is lost (its reason) or the
 /// app is gone (None).
-async fn relay(listener: &mut PgListener, instance: &str, tx: &mpsc::Sender<StoreEvent>) -> Option<String> {
+async fn relay(
+    listener: &mut PgListener,
+    pool: &sqlx::PgPool,
+    instance: &str,
+    tx: &mpsc::Sender<StoreEvent>,
+) -> Option<String> {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
     loop {
-        let first = match listener.try_recv().await {
+        let next = tokio::select! {
+            n = listener.try_recv() => n,
+            _ = ping.tick() => {
+                if let Some(why) = still_answers(pool).await {
+                    return Some(why);
+                }
+                continue;
+            }
+        };
+        let first = match next {
             Ok(Some(n)) => n,
             Ok(None) => return Some("connection lost".into()),
             Err(e) => return Some(reason(&e)),
@@ -164,6 +185,16 @@ async fn relay(listener: &mut PgListener, instance: &str, tx: &mpsc::Sender<Stor
         if lost.is_some() {
             return lost;
         }
+    }
+}
+
+/// None when the server answers a query within the timeout; else why not.
+async fn still_answers(pool: &sqlx::PgPool) -> Option<String> {
+    let limit = super::team::CONNECT_TIMEOUT;
+    match tokio::time::timeout(limit, sqlx::query("SELECT 1").execute(pool)).await {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) => Some(reason(&e)),
+        Err(_) => Some(format!("no answer within {}s", limit.as_secs())),
     }
 }
 
