@@ -274,6 +274,7 @@ pub(crate) fn execute(
             }
             Command::RecordEvent { session, event, seen } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
+                let seen = seen.map(|s| s.map(|e| *e));
                 tokio::spawn(async move {
                     for m in crate::checklist_io::record(&store, &who, &session, event, seen).await {
                         let _ = tx.send(m).await;

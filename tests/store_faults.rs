@@ -780,7 +780,7 @@ async fn execute(store: &Store, s: &mut opsdeck::app::State, cmds: Vec<Command>)
     for c in cmds {
         let msgs = match c {
             Command::RecordEvent { session, event, seen } => {
-                opsdeck::checklist_io::record(store, &who(), &session, event, seen).await
+                opsdeck::checklist_io::record(store, &who(), &session, event, seen.map(|s| s.map(|e| *e))).await
             }
             Command::RunChecks {
                 session,

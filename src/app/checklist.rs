@@ -279,7 +279,7 @@ fn record(state: &mut State, step: Option<&str>, what: EventKind) -> Vec<Command
     }
     let session = s.meta.id.clone();
     let seen = match step {
-        Some(step) if what.sets_step_state() => Some(s.last_state_event(step).cloned()),
+        Some(step) if what.sets_step_state() => Some(s.last_state_event(step).cloned().map(Box::new)),
         _ => None,
     };
     let event = event(state, step, what);

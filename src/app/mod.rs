@@ -211,7 +211,7 @@ pub enum Command {
         /// For an event that sets a step's state: the step's newest such
         /// event on screen when the key was pressed (`Some(None)`: none).
         /// The store refuses it when someone else changed the step since.
-        seen: Option<Option<crate::runbook::session::Event>>,
+        seen: Option<Option<Box<crate::runbook::session::Event>>>,
     },
     /// Evaluate these steps' checks and record the results; with
     /// `auto_tick` a step whose check passes is ticked as verified.

@@ -104,12 +104,12 @@ pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task:
         loop {
             let lost = match listen(&pool).await {
                 Ok(mut listener) => {
-                    if down.take().is_some() || !first {
-                        if tx.send(StoreEvent::Resync).await.is_err() {
-                            return;
-                        }
-                    }
+                    // Back after a loss: what was missed is read again.
+                    let missed = down.take().is_some() || !first;
                     first = false;
+                    if missed && tx.send(StoreEvent::Resync).await.is_err() {
+                        return;
+                    }
                     match relay(&mut listener, &pool, &instance, &tx).await {
                         Some(why) => why,
                         None => return,
