@@ -1,11 +1,12 @@
 //! A fresh, empty PostgreSQL database per test on the cluster tests/run.sh
 //! starts, and the team store pointing at it (its password by reference).
 //! Without OPSDECK_TEST_PG_URL / OPSDECK_TEST_PG_PASSWORD the test fails.
+//! And reading a file store and a team store table by table, to compare them.
 
 use opsdeck::config::{ConfigUrl, SecretRef};
-use opsdeck::store::TeamStore;
+use opsdeck::store::{Engine, Store, TeamStore};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{Connection, Executor};
+use sqlx::{Connection, Executor, Row};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -119,4 +120,80 @@ impl Drop for TestDb {
         });
         let _ = dropped.join();
     }
+}
+
+// ------------------------------------------------- a file next to a team store
+
+/// The tables worth comparing (every table of the file but sqlx's and
+/// presence), with their columns and whether each is an integer.
+pub async fn schema(file: &Store) -> Vec<(String, Vec<(String, bool)>)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' \
+         AND name NOT LIKE '%sqlx%' AND name <> 'presence' ORDER BY name",
+    )
+    .fetch_all(file.pool())
+    .await
+    .expect("tables");
+    let mut out = Vec::new();
+    for t in tables {
+        let cols = sqlx::query("SELECT name, type, pk FROM pragma_table_info($1) ORDER BY pk = 0, cid")
+            .bind(&t)
+            .fetch_all(file.pool())
+            .await
+            .expect("columns");
+        let cols = cols
+            .iter()
+            .map(|r| {
+                let ty: String = r.get("type");
+                (r.get::<String, _>("name"), ty.eq_ignore_ascii_case("INTEGER"))
+            })
+            .collect();
+        out.push((t, cols));
+    }
+    out
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+/// Every row of `table`, key first, in key order (byte order for text).
+pub async fn rows(store: &Store, table: &str, cols: &[(String, bool)]) -> Vec<Vec<Value>> {
+    let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
+    let collate = match (store.engine(), cols[0].1) {
+        (Engine::Postgres, false) => " COLLATE \"C\"",
+        _ => "",
+    };
+    let sql = format!(
+        "SELECT {} FROM {table} ORDER BY {}{collate}",
+        names.join(", "),
+        names[0]
+    );
+    let fetched = sqlx::query(&sql).fetch_all(store.pool()).await.expect(&sql);
+    fetched
+        .iter()
+        .map(|r| {
+            cols.iter()
+                .enumerate()
+                .map(|(i, (_, int))| match int {
+                    true => Value::Int(r.get(i)),
+                    false => Value::Text(r.get(i)),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+pub async fn counts(store: &Store, tables: &[(String, Vec<(String, bool)>)]) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for (t, _) in tables {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        out.push((t.clone(), n));
+    }
+    out
 }
