@@ -66,6 +66,31 @@ pub enum Cmd {
         #[command(subcommand)]
         command: ReviewCmd,
     },
+    /// The state store: move the embedded one into a team store
+    State {
+        #[command(subcommand)]
+        command: StateCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCmd {
+    /// Copy the embedded store (--state, or the config's) into an empty team
+    /// store, every row with its id, the audit chain verified on both sides;
+    /// nothing is copied when anything is wrong
+    Migrate {
+        /// The team store: postgres://user@host/db. No password in it: use
+        /// --password-env, --password-file or ${VAR}
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The environment variable holding the team store's password
+        /// (default: the config's [state] password_env or password_file)
+        #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+        password_env: Option<String>,
+        /// A file holding the team store's password
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ pub mod config;
 mod effects;
 pub mod headless;
 pub mod headless_incident;
+pub mod headless_state;
 pub mod identity;
 pub mod logging;
 pub mod runbook;

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
             Some(Cmd::Incident { command }) => opsdeck::headless_incident::run(&cli, command).await,
             Some(Cmd::Runbook { command }) => runbook(&cli, command),
             Some(Cmd::Review { command }) => headless::review(&cli, command).await,
+            Some(Cmd::State { command }) => opsdeck::headless_state::run(&cli, command).await,
             None => tui(&cli).await,
         }
     })

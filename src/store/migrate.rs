@@ -1,8 +1,14 @@
 //! `opsdeck state migrate`: copy an embedded store into a team store,
-//! every row with its id, in one transaction, and prove it: the audit
-//! chain is verified on both sides and every table's rows are counted.
+//! every row with its id, in one transaction, and prove it before the
+//! commit: every table is read back from the team store and compared with
+//! the file's, row for row. After the commit the audit chain is verified
+//! on both sides. While it runs, the file is write-locked (nobody can
+//! append to it half-way) and the team store's tables are locked against
+//! other writers.
 
-use super::{At, Store, StoreError};
+use super::{At, Engine, Store, StoreError};
+use chrono::{SecondsFormat, Utc};
+use sha2::{Digest, Sha256};
 
 /// A column and how it is carried across.
 #[derive(Clone, Copy)]
@@ -161,17 +167,54 @@ pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
     sql
 }
 
-async fn count(store: &Store, table: &str) -> Result<u64, StoreError> {
-    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(store.pool())
-        .await
-        .at(store)?;
-    Ok(u64::try_from(n).unwrap_or(0))
+/// `SELECT cols FROM table ORDER BY key`, in the same order on both
+/// databases: text keys compare byte by byte (SQLite's BINARY, and "C" on
+/// PostgreSQL, whose default collation sorts otherwise).
+fn select_sql(engine: Engine, table: &str, columns: &[(&str, Kind)]) -> String {
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    let order = match (columns.first(), engine) {
+        (Some((key, Text)), Engine::Postgres) => format!("{key} COLLATE \"C\""),
+        (Some((key, _)), _) => (*key).to_string(),
+        (None, _) => "1".to_string(),
+    };
+    format!("SELECT {} FROM {table} ORDER BY {order}", names.join(", "))
 }
 
-/// Copy everything in `from` into `to`, which must hold no rows yet.
+/// Copy everything in `from` (an embedded store) into `to` (a team store),
+/// which must hold no rows yet. On any error nothing is left in `to`.
 pub async fn copy(from: &Store, to: &Store) -> Result<Copied, String> {
+    if from.engine() != Engine::Sqlite || to.engine() != Engine::Postgres {
+        return Err("migrate copies an embedded store (a SQLite file) into a team store (PostgreSQL)".into());
+    }
+    // The file's write lock, held to the end: an opsdeck started meanwhile
+    // waits instead of appending to what is being copied. A store opened
+    // read-only (its disk refuses writes) cannot change anyway.
+    let lock = if from.read_only {
+        None
+    } else {
+        Some(from.begin_write().await.map_err(|e| e.to_string())?)
+    };
+    let done = copy_locked(from, to).await;
+    if let Some(lock) = lock {
+        // Nothing was written under it: committing only lets go of it.
+        let _ = lock.finish(Ok(())).await;
+    }
+    done
+}
+
+async fn copy_locked(from: &Store, to: &Store) -> Result<Copied, String> {
     let err = |e: StoreError| e.to_string();
+    let others = open_elsewhere(from).await.map_err(err)?;
+    if !others.is_empty() {
+        return Err(format!(
+            "{} is open in {} other opsdeck{} ({}): quit {} first; nothing was copied",
+            from.location().shown(),
+            others.len(),
+            if others.len() == 1 { "" } else { "s" },
+            others.join(", "),
+            if others.len() == 1 { "it" } else { "them" },
+        ));
+    }
     let source = from.verify_audit().await.map_err(err)?;
     if let Some((seq, why)) = &source.broken {
         return Err(format!(
@@ -179,16 +222,27 @@ pub async fn copy(from: &Store, to: &Store) -> Result<Copied, String> {
             from.location().shown()
         ));
     }
-    for (table, _) in TABLES {
-        if count(to, table).await.map_err(err)? > 0 {
-            return Err(format!(
-                "{} already holds {table} rows: migrate only into an empty team store; nothing was copied",
-                to.location().shown()
-            ));
-        }
-    }
     let mut w = to.begin_write().await.map_err(err)?;
     let done = async {
+        // Other writers on the team store wait until the copy is committed
+        // (or undone); readers go on.
+        let names: Vec<&str> = TABLES.iter().map(|(t, _)| *t).collect();
+        sqlx::query(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", names.join(", ")))
+            .execute(w.conn())
+            .await
+            .at(to)?;
+        for (table, _) in TABLES {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(w.conn())
+                .await
+                .at(to)?;
+            if n > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{} already holds {table} rows: migrate only into an empty team store; nothing was copied",
+                    to.location().shown()
+                )));
+            }
+        }
         for (table, columns) in TABLES {
             copy_table(from, to, w.conn(), table, columns).await?;
         }
@@ -197,41 +251,76 @@ pub async fn copy(from: &Store, to: &Store) -> Result<Copied, String> {
                 "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), \
                  GREATEST(COALESCE(MAX({column}), 0), 1), MAX({column}) IS NOT NULL) FROM {table}"
             ))
-            .fetch_one(&mut *w.conn())
+            .fetch_one(w.conn())
             .await
             .at(to)?;
         }
-        Ok(())
+        // The proof, before the commit: every table read back from the
+        // team store, value for value the same as in the file.
+        let mut tables = Vec::new();
+        for (table, columns) in TABLES {
+            let file = digest(from, from.pool(), table, columns).await?;
+            let team = digest(to, &mut *w.conn(), table, columns).await?;
+            if file != team {
+                return Err(StoreError::Conflict(format!(
+                    "{table}: the team store's {} rows differ from the file's {}; nothing was copied",
+                    team.0, file.0
+                )));
+            }
+            tables.push((*table, file.0));
+        }
+        Ok(tables)
     }
     .await;
-    w.finish(done).await.map_err(err)?;
+    let tables = w.finish(done).await.map_err(err)?;
 
+    // Committed. The chain is verified again on each side on its own, its
+    // writers held off meanwhile (the file's lock is still held; on the
+    // team store its appenders wait for the audit head): a verify that
+    // overlaps an append can read a head newer than the rows it read.
+    let mut hold = to.begin_write().await.map_err(err)?;
+    let held = match hold.serialize("audit_head").await {
+        Ok(()) => verify_both(from, to, source.rows).await,
+        Err(e) => Err(e.to_string()),
+    };
+    // Nothing was written under it: committing only lets go.
+    let _ = hold.finish(Ok(())).await;
+    let audit_rows = held?;
+    Ok(Copied { tables, audit_rows })
+}
+
+/// The team store's chain whole, as long as the file's, with the same head.
+async fn verify_both(from: &Store, to: &Store, source_rows: u64) -> Result<u64, String> {
+    let err = |e: StoreError| e.to_string();
     let target = to.verify_audit().await.map_err(err)?;
     if let Some((seq, why)) = &target.broken {
-        return Err(format!("after the copy, the team store's audit chain is broken at entry {seq}: {why}"));
-    }
-    let mut tables = Vec::new();
-    for (table, _) in TABLES {
-        let (a, b) = (count(from, table).await.map_err(err)?, count(to, table).await.map_err(err)?);
-        if a != b {
-            return Err(format!("{table}: {a} rows in the file but {b} in the team store"));
-        }
-        tables.push((*table, b));
-    }
-    let heads = (from.audit_head().await.map_err(err)?, to.audit_head().await.map_err(err)?);
-    if heads.0 != heads.1 {
-        return Err("the audit chain heads differ after the copy".into());
-    }
-    if source.rows != target.rows {
         return Err(format!(
-            "{} audit entries in the file but {} in the team store",
-            source.rows, target.rows
+            "after the copy, the team store's audit chain is broken at entry {seq}: {why}"
         ));
     }
-    Ok(Copied {
-        tables,
-        audit_rows: target.rows,
-    })
+    if source_rows != target.rows {
+        return Err(format!(
+            "{source_rows} audit entries in the file but {} in the team store",
+            target.rows
+        ));
+    }
+    if from.audit_head().await.map_err(err)? != to.audit_head().await.map_err(err)? {
+        return Err("the audit chain heads differ after the copy".into());
+    }
+    Ok(target.rows)
+}
+
+/// Other opsdecks that have the file open now (operator@host).
+async fn open_elsewhere(store: &Store) -> Result<Vec<String>, StoreError> {
+    let gone = chrono::Duration::from_std(super::presence::GONE_AFTER).unwrap_or_default();
+    let since = (Utc::now() - gone).to_rfc3339_opts(SecondsFormat::Micros, true);
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT operator, host FROM presence WHERE seen_at >= $1 ORDER BY operator, host")
+            .bind(since)
+            .fetch_all(store.pool())
+            .await
+            .at(store)?;
+    Ok(rows.into_iter().map(|(o, h)| format!("{o}@{h}")).collect())
 }
 
 async fn copy_table(
@@ -244,8 +333,7 @@ async fn copy_table(
     use futures::TryStreamExt;
     use sqlx::Row;
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
-    let order = names[0];
-    let select = format!("SELECT {} FROM {table} ORDER BY {order}", names.join(", "));
+    let select = select_sql(from.engine(), table, columns);
     let mut rows = sqlx::query(&select).fetch(from.pool());
     let mut batch: Vec<sqlx::any::AnyRow> = Vec::with_capacity(ROWS_PER_INSERT);
     loop {
@@ -274,6 +362,49 @@ async fn copy_table(
     }
 }
 
+/// A table's rows and a hash of every value in key order: equal on both
+/// sides only when every row is.
+async fn digest<'e, E>(
+    store: &Store,
+    executor: E,
+    table: &str,
+    columns: &[(&str, Kind)],
+) -> Result<(u64, [u8; 32]), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    use futures::TryStreamExt;
+    use sqlx::Row;
+    let select = select_sql(store.engine(), table, columns);
+    let mut rows = sqlx::query(&select).fetch(executor);
+    let mut h = Sha256::new();
+    let mut n = 0u64;
+    while let Some(r) = rows.try_next().await.at(store)? {
+        n += 1;
+        for (i, (_, kind)) in columns.iter().enumerate() {
+            // Tagged and length-prefixed: no value can pass for another.
+            match kind {
+                Int => match r.try_get::<Option<i64>, _>(i)? {
+                    None => h.update([0u8]),
+                    Some(v) => {
+                        h.update([1u8]);
+                        h.update(v.to_le_bytes());
+                    }
+                },
+                Text => match r.try_get::<Option<String>, _>(i)? {
+                    None => h.update([0u8]),
+                    Some(v) => {
+                        h.update([2u8]);
+                        h.update((v.len() as u64).to_le_bytes());
+                        h.update(v.as_bytes());
+                    }
+                },
+            }
+        }
+    }
+    Ok((n, h.finalize().into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +414,23 @@ mod tests {
         assert_eq!(
             insert_sql("t", &["a", "b"], 2),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
+
+    #[test]
+    fn text_keys_sort_byte_by_byte_on_both_sides() {
+        let cols: &[(&str, Kind)] = &[("key", Text), ("value", Text)];
+        assert_eq!(
+            select_sql(Engine::Postgres, "settings", cols),
+            "SELECT key, value FROM settings ORDER BY key COLLATE \"C\""
+        );
+        assert_eq!(
+            select_sql(Engine::Sqlite, "settings", cols),
+            "SELECT key, value FROM settings ORDER BY key"
+        );
+        assert_eq!(
+            select_sql(Engine::Postgres, "t", &[("id", Int)]),
+            "SELECT id FROM t ORDER BY id"
         );
     }
 }
