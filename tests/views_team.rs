@@ -1,0 +1,90 @@
+//! Snapshots of team mode on screen: who else is on the store and on the
+//! session, and the header when the team store is gone.
+
+mod fixtures;
+
+use fixtures::checklist;
+use opsdeck::app::{update, Msg, State};
+use opsdeck::config::theme::{ColorSupport, Theme};
+use opsdeck::snapshot::{buffer_text, render};
+use opsdeck::store::changes::{StoreChange, StoreEvent};
+use opsdeck::store::presence::{session_subject, Presence};
+
+fn text(state: &State, w: u16, h: u16) -> String {
+    let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
+    buffer_text(&render(state, &theme, w, h).expect("render"))
+}
+
+fn on_session() -> State {
+    let mut s = fixtures::state();
+    s.team.shared = true;
+    update(&mut s, Msg::SessionOpened(Box::new(checklist::session())));
+    let here = |operator: &str, subject: Option<String>| Presence {
+        instance: format!("opsdeck-1-{operator}"),
+        operator: operator.into(),
+        host: format!("{operator}-laptop"),
+        subject,
+        seen_at: fixtures::t0(),
+    };
+    let id = checklist::session().meta.id;
+    update(
+        &mut s,
+        Msg::PresenceLoaded(Ok(vec![here("bob", Some(session_subject(&id))), here("carol", None)])),
+    );
+    s.status = None;
+    s
+}
+
+#[test]
+fn others_on_the_store_and_on_the_session_are_shown() {
+    let s = on_session();
+    let t = text(&s, 140, 24);
+    insta::assert_snapshot!("team_presence", t);
+    let header = t.lines().next().unwrap_or_default();
+    assert!(header.contains(" team +2 "), "{header}");
+    assert!(t.contains("also here: bob@bob-laptop"), "{t}");
+    assert!(!t.contains("carol@"), "carol is on the store, not on this session: {t}");
+}
+
+#[test]
+fn a_lost_team_store_turns_the_screen_read_only_and_keeps_what_was_read() {
+    let mut s = on_session();
+    let before = text(&s, 140, 24);
+    update(&mut s, Msg::Store(StoreEvent::Down("connection refused".into())));
+    let t = text(&s, 140, 24);
+    insta::assert_snapshot!("team_store_down", t);
+    assert!(t.contains("TEAM STORE DOWN since 03:00:00 · READ-ONLY"), "{t}");
+    assert!(t.contains("team store unreachable (connection refused)"), "{t}");
+    // The session is still on screen, line for line below the header.
+    let body = |x: &str| x.lines().skip(2).take(8).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&t), body(&before));
+    // A tick is refused with the reason, and asks the store for nothing.
+    let cmds = update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(' '))),
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let status = s.status.as_ref().map(|x| x.text.clone()).unwrap_or_default();
+    assert!(
+        status.contains("refused") && status.contains("team store is unreachable"),
+        "{status}"
+    );
+    // Back: everything shown is read again.
+    let cmds = update(&mut s, Msg::Store(StoreEvent::Resync));
+    assert!(s.team.down.is_none());
+    let asks = format!("{cmds:?}");
+    assert!(
+        asks.contains("RefreshSession") && asks.contains("LoadSessions") && asks.contains("LoadAcks"),
+        "{asks}"
+    );
+    // Another opsdeck's change to this session is read again; to another one, not.
+    let id = checklist::session().meta.id;
+    let cmds = update(
+        &mut s,
+        Msg::Store(StoreEvent::Changed(vec![
+            StoreChange::Session(id.clone()),
+            StoreChange::Session("INC-other".into()),
+        ])),
+    );
+    assert_eq!(format!("{cmds:?}"), format!("[RefreshSession {{ id: {id:?} }}]"));
+}
