@@ -59,12 +59,11 @@ pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
     // One direct connection first: the pool retries a refused connection
     // until its timeout and then says only "timed out".
     use sqlx::Connection;
-    pg.connect()
-        .await
-        .map_err(|e| error(team, e))?
-        .close()
-        .await
-        .map_err(|e| error(team, e))?;
+    let cannot_reach = |e: sqlx::Error| match unreachable_reason(&e) {
+        Some(why) => open_err(format!("cannot reach the server: {why}")),
+        None => open_err(crate::backends::one_line(&e.to_string())),
+    };
+    pg.connect().await.map_err(cannot_reach)?.close().await.map_err(cannot_reach)?;
     // `Any` connects from a URL only; the options' own URL drops the
     // application name, so it is put back.
     let mut url = pg.to_url_lossy();
