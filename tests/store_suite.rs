@@ -56,6 +56,7 @@ on_both!(
     audit_edited_row_is_detected,
     audit_deleted_row_is_detected,
     audit_removed_tail_is_detected,
+    audit_verified_while_another_writer_appends_is_intact,
     secrets_never_reach_the_log,
     settings_round_trip,
     acks_are_kept_and_ended,
@@ -188,6 +189,31 @@ async fn audit_removed_tail_is_detected(store: Store) {
     let (seq, why) = store.verify_audit().await.expect("verify").broken.expect("detected");
     assert_eq!(seq, 5);
     assert!(why.contains("removed from the end"), "{why}");
+}
+
+async fn audit_verified_while_another_writer_appends_is_intact(store: Store) {
+    append(&store, 3).await;
+    // Another process on the same store, appending all the while.
+    let writer = Store::open_at(store.location()).await.expect("a second store");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = done.clone();
+    let appending = tokio::spawn(async move {
+        let mut n = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            append(&writer, 1).await;
+            n += 1;
+        }
+        n
+    });
+    for _ in 0..20 {
+        let report = store.verify_audit().await.expect("verify");
+        assert_eq!(report.broken, None, "after {} rows", report.rows);
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let appended = appending.await.expect("writer");
+    assert!(appended > 0, "the writer appended meanwhile");
+    let report = store.verify_audit().await.expect("verify");
+    assert_eq!((report.rows, report.broken), (3 + appended, None));
 }
 
 async fn secrets_never_reach_the_log(store: Store) {

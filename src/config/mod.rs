@@ -800,7 +800,11 @@ mod tests {
         let bad = [
             ("[state]\nurl = \"mysql://db/x\"\n", 2, "must start with postgres://"),
             ("[state]\npath = \"/x.db\"\nurl = \"postgres://db/x\"\n", 3, "not both"),
-            ("[state]\nurl = \"postgres://u:hunter2@db/x\"\n", 2, "a password is written in the URL"),
+            (
+                "[state]\nurl = \"postgres://u:hunter2@db/x\"\n",
+                2,
+                "a password is written in the URL",
+            ),
         ];
         for (text, line, says) in bad {
             let e = parse(text).unwrap_err();

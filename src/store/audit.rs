@@ -277,11 +277,28 @@ impl Store {
         Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
     }
 
-    /// Recompute the whole chain.
+    /// Recompute the whole chain. The rows and the chain head are read in
+    /// one snapshot (a read transaction), so entries appended meanwhile by
+    /// other writers are not mistaken for rows removed from the end.
     pub async fn verify_audit(&self) -> Result<VerifyReport, StoreError> {
+        let mut conn = self.pool().acquire().await.at(self)?;
+        let begin = match self.engine() {
+            super::Engine::Sqlite => "BEGIN",
+            super::Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        sqlx::query(begin).execute(&mut *conn).await.at(self)?;
+        let report = self.verify_in(&mut conn).await;
+        // Only reads were made: ending it cannot lose anything.
+        if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+            conn.close_on_drop();
+        }
+        report
+    }
+
+    async fn verify_in(&self, conn: &mut sqlx::AnyConnection) -> Result<VerifyReport, StoreError> {
         use futures::TryStreamExt;
         let sql = format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq");
-        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
         let mut expected_seq = 1i64;
         let mut prev_hash = GENESIS_HASH.to_string();
         let mut count = 0u64;
@@ -317,7 +334,7 @@ impl Store {
         }
         drop(rows);
         let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *conn)
             .await
             .at(self)?;
         let last = expected_seq - 1;
