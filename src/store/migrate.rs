@@ -7,7 +7,6 @@
 //! other writers.
 
 use super::{At, Engine, Store, StoreError};
-use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
 /// A column and how it is carried across.
@@ -204,17 +203,6 @@ pub async fn copy(from: &Store, to: &Store) -> Result<Copied, String> {
 
 async fn copy_locked(from: &Store, to: &Store) -> Result<Copied, String> {
     let err = |e: StoreError| e.to_string();
-    let others = open_elsewhere(from).await.map_err(err)?;
-    if !others.is_empty() {
-        return Err(format!(
-            "{} is open in {} other opsdeck{} ({}): quit {} first; nothing was copied",
-            from.location().shown(),
-            others.len(),
-            if others.len() == 1 { "" } else { "s" },
-            others.join(", "),
-            if others.len() == 1 { "it" } else { "them" },
-        ));
-    }
     let source = from.verify_audit().await.map_err(err)?;
     if let Some((seq, why)) = &source.broken {
         return Err(format!(
@@ -308,19 +296,6 @@ async fn verify_both(from: &Store, to: &Store, source_rows: u64) -> Result<u64, 
         return Err("the audit chain heads differ after the copy".into());
     }
     Ok(target.rows)
-}
-
-/// Other opsdecks that have the file open now (operator@host).
-async fn open_elsewhere(store: &Store) -> Result<Vec<String>, StoreError> {
-    let gone = chrono::Duration::from_std(super::presence::GONE_AFTER).unwrap_or_default();
-    let since = (Utc::now() - gone).to_rfc3339_opts(SecondsFormat::Micros, true);
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT operator, host FROM presence WHERE seen_at >= $1 ORDER BY operator, host")
-            .bind(since)
-            .fetch_all(store.pool())
-            .await
-            .at(store)?;
-    Ok(rows.into_iter().map(|(o, h)| format!("{o}@{h}")).collect())
 }
 
 async fn copy_table(
