@@ -1,6 +1,8 @@
 //! Snapshots of team mode on screen: who else is on the store and on the
 //! session, and the header when the team store is gone.
 
+#[path = "fixtures/access.rs"]
+mod access_fixture;
 mod fixtures;
 
 use fixtures::checklist;
@@ -87,4 +89,44 @@ fn a_lost_team_store_turns_the_screen_read_only_and_keeps_what_was_read() {
         ])),
     );
     assert_eq!(format!("{cmds:?}"), format!("[RefreshSession {{ id: {id:?} }}]"));
+}
+
+#[test]
+fn another_reviewers_decisions_are_taken_in_once_and_the_newest_counts() {
+    let mut s = access_fixture::campaign_state();
+    let open = s.access.open.as_ref().expect("open campaign");
+    let (held, carol) = (open.decisions.clone(), open.decisions[2].item_id);
+    let deferred = open.deferred;
+    // Read again: what this opsdeck held, plus ben keeping carol (id 9),
+    // arriving before an older decision of ana's (id 7) on the same item.
+    let mut again = held.clone();
+    let by = |id: i64, reviewer: &str, outcome: &str| opsdeck::store::DecisionRecord {
+        id,
+        reviewer: reviewer.into(),
+        outcome: outcome.into(),
+        decision: opsdeck::store::Decision::Keep,
+        ..held[2].clone()
+    };
+    again.push(by(9, "ben", "kept"));
+    again.push(by(7, "ana", "deferred"));
+    update(
+        &mut s,
+        Msg::DecisionsRefreshed {
+            campaign_id: 3,
+            decisions: Ok(again.clone()),
+        },
+    );
+    // And once more, the same: nothing doubles.
+    update(
+        &mut s,
+        Msg::DecisionsRefreshed {
+            campaign_id: 3,
+            decisions: Ok(again),
+        },
+    );
+    let open = s.access.open.as_ref().expect("open campaign");
+    assert_eq!(open.decisions.len(), held.len() + 2);
+    let latest = open.latest(carol).expect("carol decided");
+    assert_eq!((latest.id, latest.reviewer.as_str()), (9, "ben"));
+    assert_eq!(open.deferred, deferred - 1, "carol is kept now, not deferred");
 }
