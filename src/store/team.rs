@@ -63,7 +63,12 @@ pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
         Some(why) => open_err(format!("cannot reach the server: {why}")),
         None => open_err(crate::backends::one_line(&e.to_string())),
     };
-    pg.connect().await.map_err(cannot_reach)?.close().await.map_err(cannot_reach)?;
+    pg.connect()
+        .await
+        .map_err(cannot_reach)?
+        .close()
+        .await
+        .map_err(cannot_reach)?;
     // `Any` connects from a URL only; the options' own URL drops the
     // application name, so it is put back.
     let mut url = pg.to_url_lossy();
