@@ -463,6 +463,54 @@ async fn two_operators_on_one_step_and_one_item_lose_nothing_and_the_second_must
     let decisions = a.campaign_decisions(campaign).await.expect("decisions");
     let by: Vec<&str> = decisions.iter().map(|d| d.reviewer.as_str()).collect();
     assert_eq!(by, ["ana", "ben"]);
+
+    // The same through the Access pane's action: refused and audited while
+    // unseen; decided again having seen it, the override is in the audit log.
+    let second = &items[1];
+    decide(&a, campaign, second, "ana", None)
+        .await
+        .expect("ana decides the second");
+    let decide_as_ben = |seen: std::collections::HashMap<i64, i64>| {
+        let (b, item) = (b.clone(), second.clone());
+        async move {
+            let ctx = opsdeck::actions::DecideContext {
+                sources: &[],
+                postgres: &[],
+                aliases: &[],
+                seen: &seen,
+            };
+            opsdeck::actions::review_decide(
+                &b,
+                &who("ben"),
+                &ctx,
+                campaign,
+                &[item],
+                opsdeck::store::Decision::Defer,
+                "owner on leave",
+            )
+            .await
+        }
+    };
+    let (records, msg) = decide_as_ben(Default::default()).await;
+    assert!(records.is_empty(), "{records:?}");
+    assert!(format!("{msg:?}").contains("ana decided keep"), "{msg:?}");
+    let latest = a.latest_decision(second.id).await.expect("read").expect("ana's");
+    let (records, msg) = decide_as_ben([(second.id, latest.0)].into()).await;
+    assert_eq!(records.len(), 1, "{msg:?}");
+    let audit = a.audit_entries(None).await.expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "review.defer" && e.outcome == "refused" && e.details.contains("another reviewer")),
+        "the unseen override's refusal is audited"
+    );
+    assert!(
+        audit.iter().any(|e| e.action == "review.defer"
+            && e.outcome == "intent"
+            && e.details.contains("overrides")
+            && e.details.contains("ana")),
+        "the override is audited with what it overrides"
+    );
     assert_eq!(a.verify_audit().await.expect("verify").broken, None);
 }
 
