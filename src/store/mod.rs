@@ -39,7 +39,7 @@ pub enum StoreError {
     #[error("state store {path}: {}", disk_text(*fault, *code))]
     Disk { path: PathBuf, fault: Fault, code: i32 },
     /// The team store's server cannot be reached (or went away mid-call).
-    #[error("team store {store}: unreachable ({reason}) — nothing was saved")]
+    #[error("team store {store}: unreachable ({reason})")]
     Unreachable { store: String, reason: String },
     /// Someone else changed the item since this opsdeck last read it.
     #[error("{0}")]
