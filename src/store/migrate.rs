@@ -148,24 +148,6 @@ pub struct Copied {
     pub audit_rows: u64,
 }
 
-/// `INSERT INTO table (cols) VALUES ($1, ...), (...)`, numbered for both
-/// databases (sqlx's query builder writes `?` for `Any`, which PostgreSQL
-/// does not take).
-pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let n = columns.len();
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        let marks: Vec<String> = (1..=n).map(|c| format!("${}", row * n + c)).collect();
-        sql.push('(');
-        sql.push_str(&marks.join(", "));
-        sql.push(')');
-    }
-    sql
-}
-
 /// `SELECT cols FROM table ORDER BY key`, in the same order on both
 /// databases: text keys compare byte by byte (SQLite's BINARY, and "C" on
 /// PostgreSQL, whose default collation sorts otherwise).
@@ -318,7 +300,7 @@ async fn copy_table(
             batch.push(r);
         }
         if batch.len() == ROWS_PER_INSERT || (end && !batch.is_empty()) {
-            let sql = insert_sql(table, &names, batch.len());
+            let sql = super::insert_sql(table, &names, batch.len());
             let mut q = sqlx::query(&sql);
             for r in &batch {
                 for (i, (_, kind)) in columns.iter().enumerate() {
@@ -383,14 +365,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn inserts_are_numbered_across_rows() {
-        assert_eq!(
-            insert_sql("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
-        );
-    }
 
     #[test]
     fn text_keys_sort_byte_by_byte_on_both_sides() {

@@ -89,6 +89,49 @@ pub(crate) fn error_at(path: &Path, opened_read_only: bool, e: sqlx::Error) -> S
     }
 }
 
+/// Run `migrator` on a freshly opened pool. A failure the store has its own
+/// words for (`is_fault`: a bad disk, a server gone) is said with them
+/// (`fault`); any other is a failed migration of the store at `at`. The
+/// pool is closed on failure.
+async fn run_migrations(
+    pool: &AnyPool,
+    migrator: &sqlx::migrate::Migrator,
+    at: &Path,
+    is_fault: impl Fn(&sqlx::Error) -> bool,
+    fault: impl FnOnce(sqlx::Error) -> StoreError,
+) -> Result<(), StoreError> {
+    use sqlx::migrate::MigrateError;
+    let Err(e) = migrator.run(pool).await else {
+        return Ok(());
+    };
+    pool.close().await;
+    Err(match e {
+        MigrateError::Execute(e) | MigrateError::ExecuteMigration(e, _) if is_fault(&e) => fault(e),
+        e => StoreError::Open {
+            path: at.to_path_buf(),
+            message: format!("migration failed: {e}"),
+        },
+    })
+}
+
+/// `INSERT INTO table (cols) VALUES ($1, ...), (...)`, numbered for both
+/// databases (sqlx's query builder writes `?` for `Any`, which PostgreSQL
+/// does not take).
+pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let n = columns.len();
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        let marks: Vec<String> = (1..=n).map(|c| format!("${}", row * n + c)).collect();
+        sql.push('(');
+        sql.push_str(&marks.join(", "));
+        sql.push(')');
+    }
+    sql
+}
+
 /// A sqlx result with the store named, and the cause in plain words.
 pub(crate) trait At<T> {
     fn at(self, store: &Store) -> Result<T, StoreError>;
@@ -230,4 +273,15 @@ fn instance_name() -> Arc<str> {
             .as_nanos(),
     );
     format!("opsdeck-{}-{:08x}", std::process::id(), h.finish() as u32).into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn inserts_are_numbered_across_rows() {
+        assert_eq!(
+            super::insert_sql("t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
 }

@@ -195,7 +195,7 @@ impl Store {
             .await
             .at(self)?;
             for (chunk_no, chunk) in items.chunks(INSERT_CHUNK).enumerate() {
-                let sql = super::migrate::insert_sql("review_items", &ITEM_COLUMN_NAMES, chunk.len());
+                let sql = super::insert_sql("review_items", &ITEM_COLUMN_NAMES, chunk.len());
                 let mut q = sqlx::query(&sql);
                 for (i, item) in chunk.iter().enumerate() {
                     let r = &item.row;

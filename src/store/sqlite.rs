@@ -85,19 +85,13 @@ async fn open_rw(path: &Path) -> Result<Store, StoreError> {
         .connect_with(opts)
         .await
         .map_err(|e| error_at(path, false, e))?;
-    if let Err(e) = MIGRATOR.run(&pool).await {
-        pool.close().await;
-        return Err(match e {
-            sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _)
-                if Fault::of(&e).is_some() =>
-            {
-                error_at(path, false, e)
-            }
-            e => StoreError::Open {
-                path: path.to_path_buf(),
-                message: format!("migration failed: {e}"),
-            },
-        });
-    }
+    super::run_migrations(
+        &pool,
+        &MIGRATOR,
+        path,
+        |e| Fault::of(e).is_some(),
+        |e| error_at(path, false, e),
+    )
+    .await?;
     Ok(store(pool, path, false))
 }

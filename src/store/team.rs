@@ -82,17 +82,15 @@ pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
         .map_err(|e| error(team, e))?;
     // Several opsdecks may start at once: sqlx serialises migrations with
     // an advisory lock.
-    if let Err(e) = PG_MIGRATOR.run(&pool).await {
-        pool.close().await;
-        return Err(match e {
-            sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _)
-                if unreachable_reason(&e).is_some() =>
-            {
-                error(team, e)
-            }
-            e => open_err(format!("migration failed: {e}")),
-        });
-    }
+    let shown = std::path::PathBuf::from(team.shown());
+    super::run_migrations(
+        &pool,
+        &PG_MIGRATOR,
+        &shown,
+        |e| unreachable_reason(e).is_some(),
+        |e| error(team, e),
+    )
+    .await?;
     Ok(Store {
         pool,
         location: Arc::new(Location::Team(team.clone())),
