@@ -495,7 +495,7 @@ async fn two_operators_on_one_step_and_one_item_lose_nothing_and_the_second_must
     assert!(records.is_empty(), "{records:?}");
     assert!(format!("{msg:?}").contains("ana decided keep"), "{msg:?}");
     let latest = a.latest_decision(second.id).await.expect("read").expect("ana's");
-    let (records, msg) = decide_as_ben([(second.id, latest.0)].into()).await;
+    let (records, msg) = decide_as_ben([(second.id, latest.id)].into()).await;
     assert_eq!(records.len(), 1, "{msg:?}");
     let audit = a.audit_entries(None).await.expect("audit");
     assert!(

@@ -85,13 +85,8 @@ pub async fn review_decide(
                 break;
             }
             // Another reviewer's decision the screen did not show.
-            Ok(latest)
-                if latest.as_ref().map(|l| l.0) != saw
-                    && latest
-                        .as_ref()
-                        .is_some_and(|(_, reviewer, ..)| reviewer != &who.operator) =>
-            {
-                let why = review::decided_since(latest);
+            Ok(Some(other)) if other.unseen_by(&who.operator, saw) => {
+                let why = other.decided_since();
                 let refusal = AuditRecord::new(PANE, action, Outcome::Refused)
                     .target(&target)
                     .details(serde_json::json!({ "reason": "decided by another reviewer meanwhile", "seen": saw }));
@@ -99,14 +94,16 @@ pub async fn review_decide(
                 failures.push(format!("{} NOT recorded: {why}", item.row.subject));
                 continue;
             }
-            Ok(latest) => latest.filter(|(_, reviewer, ..)| reviewer != &who.operator),
+            Ok(latest) => latest.filter(|l| l.reviewer != who.operator),
         };
         let mut details = details;
-        if let (Some((id, reviewer, decision, at)), Some(map)) = (&overrides, details.as_object_mut()) {
+        if let (Some(o), Some(map)) = (&overrides, details.as_object_mut()) {
             // Deciding again over another reviewer's decision, having seen it.
             map.insert(
                 "overrides".into(),
-                serde_json::json!({ "decision_id": id, "reviewer": reviewer, "decision": decision, "decided_at": at }),
+                serde_json::json!({
+                    "decision_id": o.id, "reviewer": o.reviewer, "decision": o.decision, "decided_at": o.decided_at,
+                }),
             );
         }
         let intent = AuditRecord::new(PANE, action, Outcome::Intent)

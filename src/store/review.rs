@@ -349,9 +349,8 @@ impl Store {
                 // Two reviewers on one item: the second waits here, then sees the first's.
                 tx.serialize("review_decisions").await?;
                 let latest = latest_decision(self, tx.conn(), d.item.id).await?;
-                let by_other = latest.as_ref().is_some_and(|(_, reviewer, ..)| reviewer != d.reviewer);
-                if by_other && latest.as_ref().map(|l| l.0) != seen {
-                    return Err(StoreError::Conflict(decided_since(latest)));
+                if let Some(other) = latest.filter(|l| l.unseen_by(d.reviewer, seen)) {
+                    return Err(StoreError::Conflict(other.decided_since()));
                 }
             }
             sqlx::query_scalar(
@@ -386,8 +385,8 @@ impl Store {
         })
     }
 
-    /// An item's newest decision: id, reviewer, decision, when.
-    pub async fn latest_decision(&self, item_id: i64) -> Result<Option<(i64, String, String, String)>, StoreError> {
+    /// An item's newest decision.
+    pub async fn latest_decision(&self, item_id: i64) -> Result<Option<LatestDecision>, StoreError> {
         let mut conn = self.pool().acquire().await.at(self)?;
         latest_decision(self, &mut conn, item_id).await
     }
@@ -401,11 +400,39 @@ impl Store {
     }
 }
 
+/// An item's newest decision, as far as another reviewer's needs telling apart.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LatestDecision {
+    pub id: i64,
+    pub reviewer: String,
+    pub decision: String,
+    pub decided_at: String,
+}
+
+impl LatestDecision {
+    /// Another reviewer's decision that `reviewer`, who had decision `seen`
+    /// on screen, has not seen: deciding now would override it unseen.
+    pub fn unseen_by(&self, reviewer: &str, seen: Option<i64>) -> bool {
+        self.reviewer != reviewer && Some(self.id) != seen
+    }
+
+    /// "alice decided revoke at 10:02:03 UTC after you looked".
+    pub fn decided_since(&self) -> String {
+        let at = parse_time(&self.decided_at)
+            .map(|t| t.format("%H:%M:%S UTC").to_string())
+            .unwrap_or_else(|_| self.decided_at.clone());
+        format!(
+            "{} decided {} at {at} after you looked — now shown; decide again to override",
+            self.reviewer, self.decision
+        )
+    }
+}
+
 async fn latest_decision(
     store: &Store,
     conn: &mut sqlx::AnyConnection,
     item_id: i64,
-) -> Result<Option<(i64, String, String, String)>, StoreError> {
+) -> Result<Option<LatestDecision>, StoreError> {
     sqlx::query_as(
         "SELECT id, reviewer, decision, decided_at FROM review_decisions WHERE item_id = $1 ORDER BY id DESC LIMIT 1",
     )
@@ -413,17 +440,4 @@ async fn latest_decision(
     .fetch_optional(conn)
     .await
     .at(store)
-}
-
-/// "alice decided revoke at 10:02:03 UTC after you looked".
-pub fn decided_since(latest: Option<(i64, String, String, String)>) -> String {
-    match latest {
-        Some((_, reviewer, decision, at)) => {
-            let at = parse_time(&at)
-                .map(|t| t.format("%H:%M:%S UTC").to_string())
-                .unwrap_or(at);
-            format!("{reviewer} decided {decision} at {at} after you looked — now shown; decide again to override")
-        }
-        None => "its decision was withdrawn after you looked".into(),
-    }
 }

@@ -120,9 +120,11 @@ impl Store {
             if let (Some(seen), Some(step)) = (expect, event.step.as_deref()) {
                 let latest = last_state_event(self, tx.conn(), session, step).await?;
                 // Only someone else's change is a conflict: one's own is on one's screen.
-                let by_other = latest.as_ref().is_some_and(|e| e.operator != event.operator);
-                if by_other && latest.as_ref() != seen {
-                    return Err(StoreError::Conflict(changed_since(step, latest.as_ref())));
+                if let Some(other) = latest
+                    .as_ref()
+                    .filter(|e| e.operator != event.operator && Some(*e) != seen)
+                {
+                    return Err(StoreError::Conflict(changed_since(step, other)));
                 }
                 replaced = latest;
             }
@@ -207,23 +209,18 @@ async fn last_state_event(
 }
 
 /// "bob marked it done at 10:02:03 after you looked".
-fn changed_since(step: &str, latest: Option<&Event>) -> String {
-    match latest {
-        Some(e) => {
-            let how = match &e.what {
-                EventKind::Done { .. } => "marked it done",
-                EventKind::Skipped { .. } => "skipped it",
-                EventKind::Failed { .. } => "marked it failed",
-                _ => "reopened it",
-            };
-            format!(
-                "step {step}: {} {how} at {} UTC after you looked — now shown; do it again to override",
-                e.operator,
-                e.at.format("%H:%M:%S")
-            )
-        }
-        None => format!("step {step} changed after you looked — now shown; do it again to override"),
-    }
+fn changed_since(step: &str, other: &Event) -> String {
+    let how = match &other.what {
+        EventKind::Done { .. } => "marked it done",
+        EventKind::Skipped { .. } => "skipped it",
+        EventKind::Failed { .. } => "marked it failed",
+        _ => "reopened it",
+    };
+    format!(
+        "step {step}: {} {how} at {} UTC after you looked — now shown; do it again to override",
+        other.operator,
+        other.at.format("%H:%M:%S")
+    )
 }
 
 async fn insert_event(
