@@ -8,7 +8,7 @@
 use super::team::unreachable_reason;
 use super::{Location, Store};
 use serde::Deserialize;
-use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::postgres::{PgListener, PgNotification, PgPoolOptions};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -78,9 +78,8 @@ pub fn parse(payload: &str, own_instance: &str) -> Option<Vec<StoreChange>> {
     })
 }
 
-/// Start listening, for a team store; None for an embedded one (nobody
-/// else writes it while this opsdeck has it open... except another
-/// opsdeck on the same file, which presence still shows on its heartbeat).
+/// Start listening, for a team store; None for an embedded one, which
+/// only this opsdeck writes.
 pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task::JoinHandle<()>> {
     let Location::Team(team) = store.location() else {
         return None;
@@ -99,15 +98,14 @@ pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task:
             .max_connections(2)
             .acquire_timeout(super::team::CONNECT_TIMEOUT)
             .connect_lazy_with(opts);
+        // Why the server is gone, while it is: every loss sets it, so a
+        // listen that follows one is a return.
         let mut down: Option<String> = None;
-        let mut first = true;
         loop {
             let lost = match listen(&pool).await {
                 Ok(mut listener) => {
                     // Back after a loss: what was missed is read again.
-                    let missed = down.take().is_some() || !first;
-                    first = false;
-                    if missed && tx.send(StoreEvent::Resync).await.is_err() {
+                    if down.take().is_some() && tx.send(StoreEvent::Resync).await.is_err() {
                         return;
                     }
                     match relay(&mut listener, &pool, &instance, &tx).await {
@@ -158,23 +156,18 @@ async fn relay(
                 continue;
             }
         };
-        let first = match next {
-            Ok(Some(n)) => n,
-            Ok(None) => return Some("connection lost".into()),
-            Err(e) => return Some(reason(&e)),
+        let first = match received(next) {
+            Ok(n) => n,
+            Err(why) => return Some(why),
         };
         let mut batch: BTreeSet<StoreChange> = parse(first.payload(), instance).into_iter().flatten().collect();
         let deadline = tokio::time::Instant::now() + GATHER;
         let mut lost = None;
         while let Ok(next) = tokio::time::timeout_at(deadline, listener.try_recv()).await {
-            match next {
-                Ok(Some(n)) => batch.extend(parse(n.payload(), instance).into_iter().flatten()),
-                Ok(None) => {
-                    lost = Some("connection lost".to_string());
-                    break;
-                }
-                Err(e) => {
-                    lost = Some(reason(&e));
+            match received(next) {
+                Ok(n) => batch.extend(parse(n.payload(), instance).into_iter().flatten()),
+                Err(why) => {
+                    lost = Some(why);
                     break;
                 }
             }
@@ -185,6 +178,15 @@ async fn relay(
         if lost.is_some() {
             return lost;
         }
+    }
+}
+
+/// A notification, or why the connection it would have come on is gone.
+fn received(next: Result<Option<PgNotification>, sqlx::Error>) -> Result<PgNotification, String> {
+    match next {
+        Ok(Some(n)) => Ok(n),
+        Ok(None) => Err("connection lost".into()),
+        Err(e) => Err(reason(&e)),
     }
 }
 
