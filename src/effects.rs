@@ -62,6 +62,16 @@ async fn load_campaign(store: &Store, id: i64) -> Result<crate::app::OpenCampaig
     Ok(crate::app::OpenCampaign::new(campaign, items, decisions))
 }
 
+/// Who else is on the store, as a message.
+async fn presence(store: &Store) -> Msg {
+    Msg::PresenceLoaded(
+        store
+            .others_present(chrono::Utc::now())
+            .await
+            .map_err(|e| e.to_string()),
+    )
+}
+
 pub(crate) type Wakes = std::sync::Arc<HashMap<backends::BackendId, std::sync::Arc<tokio::sync::Notify>>>;
 
 /// Wake the poller of `kind` named `name`, if there is one.
@@ -428,8 +438,13 @@ pub(crate) fn execute(
                     if let Err(e) = store.announce(&who, subject.as_deref(), now).await {
                         tracing::debug!(error = %e, "presence not announced");
                     }
-                    let others = store.others_present(now).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::PresenceLoaded(others)).await;
+                    let _ = tx.send(presence(&store).await).await;
+                });
+            }
+            Command::LoadPresence => {
+                let (store, tx) = (store.clone(), msg_tx.clone());
+                tokio::spawn(async move {
+                    let _ = tx.send(presence(&store).await).await;
                 });
             }
             Command::Quit => stop = true,

@@ -89,6 +89,9 @@ fn a_lost_team_store_turns_the_screen_read_only_and_keeps_what_was_read() {
         ])),
     );
     assert_eq!(format!("{cmds:?}"), format!("[RefreshSession {{ id: {id:?} }}]"));
+    // Someone arriving or leaving is read, not answered with a write.
+    let cmds = update(&mut s, Msg::Store(StoreEvent::Changed(vec![StoreChange::Presence])));
+    assert_eq!(format!("{cmds:?}"), "[LoadPresence]");
 }
 
 #[test]

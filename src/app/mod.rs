@@ -275,6 +275,8 @@ pub enum Command {
     Announce {
         subject: Option<String>,
     },
+    /// Read who else is on the store.
+    LoadPresence,
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,
     Bell,

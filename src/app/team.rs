@@ -47,9 +47,7 @@ fn reread(state: &State, change: StoreChange) -> Vec<Command> {
         StoreChange::Campaigns => vec![Command::LoadReviews],
         StoreChange::Acks => vec![Command::LoadAcks],
         StoreChange::Audit => audit_views(state),
-        StoreChange::Presence => vec![Command::Announce {
-            subject: state.presence_subject(),
-        }],
+        StoreChange::Presence => vec![Command::LoadPresence],
     }
 }
 

@@ -35,8 +35,15 @@ fn ts(t: DateTime<Utc>) -> String {
 }
 
 impl Store {
-    /// Say this opsdeck is here, with what it has open; also the heartbeat.
+    /// Say this opsdeck is here, with what it has open; also the heartbeat,
+    /// which clears rows long gone on the way.
     pub async fn announce(&self, who: &Identity, subject: Option<&str>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        // A day-old row is a crash's leftover: nobody needs it.
+        sqlx::query("DELETE FROM presence WHERE seen_at < $1")
+            .bind(ts(now - chrono::Duration::days(1)))
+            .execute(self.pool())
+            .await
+            .at(self)?;
         sqlx::query(
             "INSERT INTO presence (instance, operator, host, subject, seen_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT(instance) DO UPDATE SET operator = excluded.operator, host = excluded.host, \
@@ -53,17 +60,9 @@ impl Store {
         Ok(())
     }
 
-    /// Every other opsdeck seen within `GONE_AFTER` of `now`; rows long
-    /// gone are removed on the way.
+    /// Every other opsdeck seen within `GONE_AFTER` of `now`.
     pub async fn others_present(&self, now: DateTime<Utc>) -> Result<Vec<Presence>, StoreError> {
         let since = now - chrono::Duration::from_std(GONE_AFTER).unwrap_or_default();
-        // A day-old row is a crash's leftover: nobody needs it.
-        let stale = now - chrono::Duration::days(1);
-        sqlx::query("DELETE FROM presence WHERE seen_at < $1")
-            .bind(ts(stale))
-            .execute(self.pool())
-            .await
-            .at(self)?;
         let rows: Vec<(String, String, String, Option<String>, String)> = sqlx::query_as(
             "SELECT instance, operator, host, subject, seen_at FROM presence \
              WHERE seen_at >= $1 AND instance <> $2 ORDER BY operator, host, instance",
