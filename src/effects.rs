@@ -44,9 +44,29 @@ pub(crate) fn spawn_access_loads(
 pub(crate) fn spawn_campaigns_load(store: &Store, msg_tx: &mpsc::Sender<Msg>) {
     let (store, tx) = (store.clone(), msg_tx.clone());
     tokio::spawn(async move {
-        let r = store.campaigns().await.map_err(|e| e.to_string());
-        let _ = tx.send(Msg::ReviewCampaigns(r)).await;
+        let _ = tx.send(campaigns(&store).await).await;
     });
+}
+
+/// The campaigns' progress, as a message.
+async fn campaigns(store: &Store) -> Msg {
+    Msg::ReviewCampaigns(store.campaigns().await.map_err(|e| e.to_string()))
+}
+
+/// A campaign's decisions, as a message.
+async fn decisions(store: &Store, campaign_id: i64) -> Msg {
+    let decisions = store.campaign_decisions(campaign_id).await.map_err(|e| e.to_string());
+    Msg::DecisionsRefreshed { campaign_id, decisions }
+}
+
+/// The acknowledgements, as a message.
+pub(crate) async fn acks(store: &Store) -> Msg {
+    Msg::AcksLoaded(
+        store
+            .acks_since(crate::runtime::ack_history_start())
+            .await
+            .map_err(|e| e.to_string()),
+    )
 }
 
 /// A campaign's snapshot and decisions, as one message.
@@ -247,11 +267,7 @@ pub(crate) fn execute(
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
                     let done = crate::actions::end_own_ack(&store, &who, &fingerprint, &name).await;
-                    let reload = store
-                        .acks_since(crate::runtime::ack_history_start())
-                        .await
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::AcksLoaded(reload)).await;
+                    let _ = tx.send(acks(&store).await).await;
                     let _ = tx.send(done).await;
                 });
             }
@@ -336,8 +352,7 @@ pub(crate) fn execute(
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
                     let (id, done) = crate::actions::start_campaign(&store, &who, &name, due_at, items, sources).await;
-                    let r = store.campaigns().await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::ReviewCampaigns(r)).await;
+                    let _ = tx.send(campaigns(&store).await).await;
                     if let Some(id) = id {
                         let _ = tx.send(Msg::ReviewOpened(load_campaign(&store, id).await)).await;
                     }
@@ -380,10 +395,8 @@ pub(crate) fn execute(
                         })
                         .await;
                     // Another reviewer's decisions (one that refused ours among them).
-                    let decisions = store.campaign_decisions(campaign_id).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::DecisionsRefreshed { campaign_id, decisions }).await;
-                    let r = store.campaigns().await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::ReviewCampaigns(r)).await;
+                    let _ = tx.send(decisions(&store, campaign_id).await).await;
+                    let _ = tx.send(campaigns(&store).await).await;
                     let _ = tx.send(done).await;
                 });
             }
@@ -417,18 +430,13 @@ pub(crate) fn execute(
             Command::RefreshDecisions { campaign_id } => {
                 let (store, tx) = (store.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    let decisions = store.campaign_decisions(campaign_id).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::DecisionsRefreshed { campaign_id, decisions }).await;
+                    let _ = tx.send(decisions(&store, campaign_id).await).await;
                 });
             }
             Command::LoadAcks => {
                 let (store, tx) = (store.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    let r = store
-                        .acks_since(crate::runtime::ack_history_start())
-                        .await
-                        .map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::AcksLoaded(r)).await;
+                    let _ = tx.send(acks(&store).await).await;
                 });
             }
             Command::Announce { subject } => {

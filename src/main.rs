@@ -89,7 +89,7 @@ async fn tui(cli: &Cli) -> ExitCode {
         postgres: loaded.config.postgres.clone(),
         alertmanager: loaded.config.alertmanager.clone(),
         checklist: opsdeck::checklist_io::ChecklistIo {
-            reports_dir: opsdeck::checklist_io::reports_dir(&opsdeck::setup::files_dir(&location)),
+            reports_dir: opsdeck::setup::reports_dir(&location),
             config: std::sync::Arc::new(loaded.config.clone()),
         },
         access: loaded.config.access.source.clone(),

@@ -59,8 +59,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let identity = state.identity.clone();
 
     restore_ui_settings(&store, &mut state).await;
-    let acks = store.acks_since(ack_history_start()).await.map_err(|e| e.to_string());
-    update(&mut state, Msg::AcksLoaded(acks));
+    update(&mut state, crate::effects::acks(&store).await);
     // Open checklist sessions are offered at once: a dropped SSH connection
     // comes back to where it was.
     let loaded = crate::checklist_io::load(&store, &checklist).await;

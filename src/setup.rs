@@ -71,13 +71,14 @@ pub fn state_location(cli: &Cli, config: &Config) -> Option<Location> {
         .map(Location::File)
 }
 
-/// Where files written beside the store go (reports): beside the file, or
-/// in the data dir for a team store.
-pub fn files_dir(location: &Location) -> PathBuf {
-    match location {
+/// Where session reports are written: `reports/` beside the file store,
+/// or beside the default file in the data dir for a team store.
+pub fn reports_dir(location: &Location) -> PathBuf {
+    let beside = match location {
         Location::File(p) => p.clone(),
         Location::Team(_) => config::default_state_path().unwrap_or_else(|| PathBuf::from("state.db")),
-    }
+    };
+    crate::checklist_io::reports_dir(&beside)
 }
 
 /// The state before the first poll: one status per backend target.
