@@ -10,15 +10,19 @@ use crate::store::presence::HEARTBEAT;
 pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
     state.dirty = true;
     match event {
+        // Said once; a new reason while still down keeps the first loss's time.
         StoreEvent::Down(why) => {
-            if state.team.down.is_none() {
-                set_status(
-                    state,
-                    Level::Error,
-                    format!("team store unreachable ({why}): read-only until it is back; nothing is lost"),
-                );
+            match &mut state.team.down {
+                Some((_, reason)) => *reason = why,
+                None => {
+                    set_status(
+                        state,
+                        Level::Error,
+                        format!("team store unreachable ({why}): read-only until it is back; nothing is lost"),
+                    );
+                    state.team.down = Some((state.now, why));
+                }
             }
-            state.team.down = Some((state.now, why));
             Vec::new()
         }
         StoreEvent::Resync => {
