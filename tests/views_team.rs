@@ -58,7 +58,7 @@ fn a_lost_team_store_turns_the_screen_read_only_and_keeps_what_was_read() {
     assert!(t.contains("TEAM STORE DOWN since 03:00:00 · READ-ONLY"), "{t}");
     assert!(t.contains("team store unreachable (connection refused)"), "{t}");
     // Still down, for another reason, later: the header keeps when it went.
-    s.now = s.now + chrono::Duration::seconds(5);
+    s.now += chrono::Duration::seconds(5);
     update(&mut s, Msg::Store(StoreEvent::Down("no connection within 3s".into())));
     assert_eq!(s.team.down.as_ref().map(|(since, _)| *since), Some(fixtures::t0()));
     // The session is still on screen, line for line below the header.
