@@ -3,13 +3,14 @@
 //! time (every kind of change, simultaneous edits).
 
 mod common;
+mod fixtures;
 
 use common::pg::fresh_db;
 use common::pg_cluster::Cluster;
 use common::tmux::Tmux;
 use opsdeck::config::{ConfigUrl, SecretRef};
 use opsdeck::identity::Identity;
-use opsdeck::runbook::model::{Kind, Phase, Step};
+use opsdeck::runbook::model::{Kind, Phase};
 use opsdeck::runbook::session::{Event, EventKind, SessionMeta};
 use opsdeck::runbook::Runbook;
 use opsdeck::store::changes::{watch, StoreChange, StoreEvent};
@@ -30,16 +31,7 @@ fn who(operator: &str) -> Identity {
 }
 
 fn runbook() -> Runbook {
-    let step = |id: &str| Step {
-        id: id.into(),
-        title: format!("step {id}"),
-        instructions: String::new(),
-        commands: Vec::new(),
-        check: None,
-        requires_note: false,
-        on_fail: None,
-        on_fail_runbook: None,
-    };
+    let step = |id: &str| fixtures::checklist::step(id, &format!("step {id}"));
     Runbook {
         id: "service-down".into(),
         title: "Service down".into(),
