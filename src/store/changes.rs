@@ -92,10 +92,11 @@ pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task:
             return None;
         }
     };
+    let store = store.clone();
     Some(tokio::spawn(async move {
-        // The listening connection, and one for the pings.
+        // The listening connection only: the pings go where the writes go.
         let pool = PgPoolOptions::new()
-            .max_connections(2)
+            .max_connections(1)
             .acquire_timeout(super::team::CONNECT_TIMEOUT)
             .connect_lazy_with(opts);
         // Why the server is gone, while it is: every loss sets it, so a
@@ -108,7 +109,7 @@ pub fn watch(store: &Store, tx: mpsc::Sender<StoreEvent>) -> Option<tokio::task:
                     if down.take().is_some() && tx.send(StoreEvent::Resync).await.is_err() {
                         return;
                     }
-                    match relay(&mut listener, &pool, &instance, &tx).await {
+                    match relay(&mut listener, &store, &instance, &tx).await {
                         Some(why) => why,
                         None => return,
                     }
@@ -141,7 +142,7 @@ async fn listen(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
 /// app is gone (None).
 async fn relay(
     listener: &mut PgListener,
-    pool: &sqlx::PgPool,
+    store: &Store,
     instance: &str,
     tx: &mpsc::Sender<StoreEvent>,
 ) -> Option<String> {
@@ -150,7 +151,7 @@ async fn relay(
         let next = tokio::select! {
             n = listener.try_recv() => n,
             _ = ping.tick() => {
-                if let Some(why) = still_answers(pool).await {
+                if let Some(why) = still_answers(store).await {
                     return Some(why);
                 }
                 continue;
@@ -190,10 +191,11 @@ fn received(next: Result<Option<PgNotification>, sqlx::Error>) -> Result<PgNotif
     }
 }
 
-/// None when the server answers a query within the timeout; else why not.
-async fn still_answers(pool: &sqlx::PgPool) -> Option<String> {
+/// None when the server answers a query on the store's own connections
+/// within the timeout; else why not.
+async fn still_answers(store: &Store) -> Option<String> {
     let limit = super::team::CONNECT_TIMEOUT;
-    match tokio::time::timeout(limit, sqlx::query("SELECT 1").execute(pool)).await {
+    match tokio::time::timeout(limit, sqlx::query("SELECT 1").execute(store.pool())).await {
         Ok(Ok(_)) => None,
         Ok(Err(e)) => Some(reason(&e)),
         Err(_) => Some(format!("no answer within {}s", limit.as_secs())),
