@@ -454,6 +454,22 @@ async fn docker_over_tls_lists_containers() {
         "unhelpful error: {err}"
     );
     eprintln!("client certificate from another CA: {err}");
+    // hyper can lose that refusal (TLS 1.3 sends it after the handshake); the
+    // probe that then asks again hears it every time, and hears none for the
+    // right certificate.
+    let files = |cert: &Path, key: &Path| opsdeck::backends::docker_connect::TlsFiles {
+        ca: ca_pem.clone(),
+        cert: cert.to_path_buf(),
+        key: key.to_path_buf(),
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let wait = std::time::Duration::from_secs(3);
+    for _ in 0..5 {
+        let alert = opsdeck::backends::docker_tls_probe::refusal(&addr, &files(&rogue_cert, &rogue_key), wait).await;
+        assert_eq!(alert, Some(rustls::AlertDescription::BadCertificate));
+    }
+    let alert = opsdeck::backends::docker_tls_probe::refusal(&addr, &files(&cert, &key), wait).await;
+    assert_eq!(alert, None, "the daemon accepts our own certificate");
 
     // We do not trust the daemon's certificate.
     let err = poll(&mut one_target(&tls_toml(port, &rogue_ca_pem, &rogue_cert, &rogue_key)))

@@ -243,7 +243,27 @@ pub async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Docker, St
         ),
         e => explain(&e),
     };
-    client.map_err(timeout)?.negotiate_version().await.map_err(timeout)
+    let e = match client.map_err(timeout)?.negotiate_version().await {
+        Ok(docker) => return Ok(docker),
+        Err(e) => e,
+    };
+    if let Endpoint::Tls { addr, files } = &endpoint {
+        let silent = tls_error_in(&e).is_none() && !matches!(e, bollard::errors::Error::RequestTimeoutError);
+        let wait = std::time::Duration::from_secs(timeout_secs.clamp(1, 3));
+        if silent {
+            if let Some(alert) = super::docker_tls_probe::refusal(addr, files, wait).await {
+                return Err(explain_tls(&rustls::Error::AlertReceived(alert)));
+            }
+        }
+    }
+    Err(timeout(e))
+}
+
+/// The TLS error somewhere in `e`'s causes.
+fn tls_error_in(e: &bollard::errors::Error) -> Option<&rustls::Error> {
+    let mut causes = Vec::new();
+    causes_of(e, &mut causes);
+    causes.into_iter().find_map(|c| c.downcast_ref::<rustls::Error>())
 }
 
 /// One line an operator can act on: "certificate verify failed: unknown CA",
@@ -251,11 +271,11 @@ pub async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Docker, St
 /// Anything not recognised is the whole error chain, on one line.
 pub fn explain(e: &bollard::errors::Error) -> String {
     use bollard::errors::Error as B;
-    let mut causes = Vec::new();
-    causes_of(e, &mut causes);
-    if let Some(tls) = causes.iter().find_map(|c| c.downcast_ref::<rustls::Error>()) {
+    if let Some(tls) = tls_error_in(e) {
         return explain_tls(tls);
     }
+    let mut causes = Vec::new();
+    causes_of(e, &mut causes);
     // The innermost io::Error says what happened; the outer ones wrap it.
     let io_kind = causes
         .iter()

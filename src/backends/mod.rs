@@ -14,6 +14,7 @@ pub mod docker_inspect;
 pub mod docker_logs;
 pub mod docker_row;
 pub mod docker_stats;
+pub mod docker_tls_probe;
 pub mod host;
 pub mod http;
 pub mod pg_actions;
