@@ -247,13 +247,13 @@ pub async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Docker, St
         Ok(docker) => return Ok(docker),
         Err(e) => e,
     };
-    if let Endpoint::Tls { addr, files } = &endpoint {
-        let silent = tls_error_in(&e).is_none() && !matches!(e, bollard::errors::Error::RequestTimeoutError);
+    // A transport failure that names no TLS error may be a refusal hyper
+    // lost; an HTTP answer or a timeout means the daemon did not refuse us.
+    let silent = matches!(e, bollard::errors::Error::HyperLegacyError { .. }) && tls_error_in(&e).is_none();
+    if let (Endpoint::Tls { addr, files }, true) = (&endpoint, silent) {
         let wait = std::time::Duration::from_secs(timeout_secs.clamp(1, 3));
-        if silent {
-            if let Some(alert) = super::docker_tls_probe::refusal(addr, files, wait).await {
-                return Err(explain_tls(&rustls::Error::AlertReceived(alert)));
-            }
+        if let Some(alert) = super::docker_tls_probe::refusal(addr, files, wait).await {
+            return Err(explain_tls(&rustls::Error::AlertReceived(alert)));
         }
     }
     Err(timeout(e))
