@@ -182,9 +182,11 @@ if [ $# -gt 0 ]; then
     exit $rc
 fi
 
-log "running: cargo test --locked"
+# --no-fail-fast: one failing test binary does not hide how the others fare,
+# and the total below counts the whole suite.
+log "running: cargo test --locked --no-fail-fast"
 set +e
-cargo test --locked 2>&1 | tee "$WORK/cargo-test.log"
+cargo test --locked --no-fail-fast 2>&1 | tee "$WORK/cargo-test.log"
 rc=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole suite, summed over every test binary.
