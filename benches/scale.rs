@@ -2,7 +2,8 @@
 //! alerts, 500 database sessions and 50,000 access rows. Criterion times
 //! what the UI task does per frame (a message through update, then a frame
 //! 200x50): a clock tick, a key in each zoomed pane, and a changed poll
-//! report of each kind. A counting allocator tells how much memory the
+//! report of each kind, and a team store's re-read of a checklist session
+//! of 5,000 events. A counting allocator tells how much memory the
 //! loaded state holds; it prints before the timings.
 
 #[path = "../tests/fixtures/mod.rs"]
@@ -14,6 +15,8 @@ use opsdeck::app::{update, Msg, PaneId, State, View};
 use opsdeck::backends::access::{flagged, AccessLoad, FlagRules};
 use opsdeck::backends::{BackendData, BackendKind, BackendReport};
 use opsdeck::config::theme::{ColorSupport, Theme};
+use opsdeck::runbook::model::CheckResult;
+use opsdeck::runbook::session::{Event, EventKind, Session};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -46,6 +49,8 @@ const CONTAINERS: usize = 1_000;
 const ALERTS: usize = 10_000;
 const SESSIONS: i32 = 500;
 const ACCESS_ROWS: usize = 50_000;
+/// A long incident: every check re-run every 30 s for hours, with notes.
+const SESSION_EVENTS: usize = 5_000;
 const SIZE: (u16, u16) = (200, 50);
 
 fn docker_report(changed: usize) -> Msg {
@@ -131,6 +136,38 @@ fn full_state(body: &[u8]) -> State {
     state
 }
 
+/// The fixture session grown to `SESSION_EVENTS` events: check results
+/// and notes on its steps, one a second.
+fn long_session() -> Session {
+    let mut session = fixtures::checklist::session();
+    let steps: Vec<String> = session.runbook.steps().map(|(_, s)| s.id.clone()).collect();
+    let start = session.meta.started_at;
+    for i in session.events.len()..SESSION_EVENTS {
+        let step = steps[i % steps.len()].clone();
+        let at = start + chrono::Duration::seconds(i as i64);
+        let what = if i % 10 == 0 {
+            EventKind::Note {
+                text: format!("note {i}: still failing over, retry budget {}", i % 7),
+            }
+        } else {
+            EventKind::Check(CheckResult {
+                at,
+                passed: i % 3 != 0,
+                observed: format!("{} of 3 replicas ready", i % 4),
+                evidence: format!("replicas ready: {}", i % 4),
+                evidence_sha256: format!("{i:064x}"),
+            })
+        };
+        session.events.push(Event {
+            at,
+            operator: ["alice", "bob", "carl"][i % 3].into(),
+            step: Some(step),
+            what,
+        });
+    }
+    session
+}
+
 fn frame(terminal: &mut Terminal<TestBackend>, state: &State, theme: &Theme) {
     terminal
         .draw(|f| opsdeck::ui::draw(f, black_box(state), theme))
@@ -179,6 +216,45 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+
+    // Another operator notes on the open session of a team store: it is read
+    // again and merged with what this opsdeck holds (one note of its own the
+    // read missed), then drawn.
+    let mut session = long_session();
+    let fresh = |session: &Session, text: &str| {
+        let mut fresh = session.clone();
+        fresh.events.push(Event {
+            at: fixtures::t0(),
+            operator: "bob".into(),
+            step: None,
+            what: EventKind::Note { text: text.into() },
+        });
+        Box::new(fresh)
+    };
+    let read = fresh(&session, "bob: failover done");
+    session.events.push(Event {
+        at: fixtures::t0(),
+        operator: "alice".into(),
+        step: None,
+        what: EventKind::Note {
+            text: "alice: paging the DBA".into(),
+        },
+    });
+    update(&mut state, Msg::SessionOpened(Box::new(session)));
+    state.view = View::Zoom(PaneId::Checklist);
+    c.bench_function(
+        &format!("scale: checklist session of {SESSION_EVENTS} events re-read and merged: update+frame 200x50"),
+        |b| {
+            b.iter_batched(
+                || read.clone(),
+                |fresh| {
+                    update(&mut state, Msg::SessionRefreshed(fresh));
+                    frame(&mut terminal, &state, &theme);
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
 
     // A poll that brings a change, on the dashboard: two reports that differ
     // take turns, so every round replaces the data. Reports are made outside

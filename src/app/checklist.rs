@@ -504,21 +504,18 @@ pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command
     Vec::new()
 }
 
-/// The session on screen read again (another operator changed it): its
-/// events replace what was shown, the cursor stays. Events are appended,
-/// never changed, so one this opsdeck holds that the read missed (its own,
-/// committed while the read ran) is kept.
+/// The session on screen read again (another operator changed it): what
+/// the store holds replaces what was shown (keeping this opsdeck's own
+/// events the read missed), the cursor stays.
 pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
     let Some(s) = state.checklist.active.as_mut().filter(|s| s.meta.id == fresh.meta.id) else {
         return Vec::new();
     };
     let phase_before = s.current_phase();
-    let missed: Vec<Event> = s.events.iter().filter(|e| !fresh.events.contains(e)).cloned().collect();
-    s.meta = fresh.meta.clone();
-    s.events = fresh.events;
-    s.events.extend(missed);
-    if let Some((m, _)) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == fresh.meta.id) {
-        *m = fresh.meta;
+    let meta = fresh.meta.clone();
+    s.take_read(fresh);
+    if let Some((m, _)) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == meta.id) {
+        *m = meta;
     }
     state.dirty = true;
     if s.current_phase() != phase_before {

@@ -221,6 +221,31 @@ impl Session {
         (settled, total)
     }
 
+    /// Take what the store holds now (another operator changed it) in place
+    /// of what this copy shows. Events are appended, never changed, so any
+    /// this copy holds that the read missed (its own, committed while the
+    /// read ran) are kept, after the read's. Events are looked up by when,
+    /// who and which step: one pass over a long session, not every pair.
+    pub fn take_read(&mut self, read: Session) {
+        fn key(e: &Event) -> (DateTime<Utc>, &str, Option<&str>) {
+            (e.at, e.operator.as_str(), e.step.as_deref())
+        }
+        let mut by_key: rustc_hash::FxHashMap<_, Vec<&Event>> = Default::default();
+        for e in &read.events {
+            by_key.entry(key(e)).or_default().push(e);
+        }
+        let missed: Vec<Event> = self
+            .events
+            .iter()
+            .filter(|e| !by_key.get(&key(e)).is_some_and(|same| same.contains(e)))
+            .cloned()
+            .collect();
+        drop(by_key);
+        self.meta = read.meta;
+        self.events = read.events;
+        self.events.extend(missed);
+    }
+
     /// Everyone who did something in it, in order of first appearance.
     pub fn participants(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
@@ -334,5 +359,32 @@ mod tests {
         assert!(!s.phase_times(s.meta.started_at + chrono::Duration::minutes(17))[0].overrun);
         assert_eq!(s.progress(), (2, 3));
         assert_eq!(s.participants(), ["alice", "bob"]);
+    }
+
+    #[test]
+    fn a_read_replaces_the_events_and_keeps_those_it_missed() {
+        let note = |mins, who: &str, text: &str| event(mins, who, Some("a"), EventKind::Note { text: text.into() });
+        let mut held = session();
+        held.events = vec![
+            event(0, "alice", None, EventKind::Started),
+            note(1, "alice", "first"),
+            // Same time, operator and step as the read's note: told apart by content.
+            note(2, "alice", "mine, not yet read"),
+            event(3, "alice", Some("a"), EventKind::Done { verified: false }),
+        ];
+        let mut read = session();
+        read.meta.title = "API down, renamed".into();
+        read.events = vec![
+            event(0, "alice", None, EventKind::Started),
+            note(1, "alice", "first"),
+            note(2, "alice", "another opsdeck's"),
+            note(2, "bob", "bob's"),
+        ];
+        held.take_read(read.clone());
+        assert_eq!(held.meta.title, "API down, renamed");
+        let mut want = read.events;
+        want.push(note(2, "alice", "mine, not yet read"));
+        want.push(event(3, "alice", Some("a"), EventKind::Done { verified: false }));
+        assert_eq!(held.events, want);
     }
 }
