@@ -1,12 +1,7 @@
 //! Alert acknowledgements: the record of who took which alert, and until when.
 
-use super::{At, Store, StoreError};
-use chrono::{DateTime, SecondsFormat, Utc};
-
-/// One text form, so that times compare as text in SQL.
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
+use super::{parse_ts, ts, At, Store, StoreError};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AckRecord {
@@ -28,12 +23,6 @@ impl AckRecord {
 }
 
 type Row = (String, String, String, String, String, String, String, Option<String>);
-
-fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Db(format!("alert_acks: bad time {s:?}: {e}")))
-}
 
 impl Store {
     /// Record an acknowledgement; returns once it is on disk.
@@ -77,8 +66,8 @@ impl Store {
                         alertname,
                         operator,
                         comment,
-                        acked_at: parse_time(&acked_at)?,
-                        until: parse_time(&until)?,
+                        acked_at: parse_ts("alert_acks", &acked_at)?,
+                        until: parse_ts("alert_acks", &until)?,
                         silence_id,
                     })
                 },

@@ -156,10 +156,6 @@ pub fn scrub_secrets(v: &mut serde_json::Value) {
     }
 }
 
-fn now_ts() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     Ok(AuditEntry {
         seq: r.try_get("seq")?,
@@ -203,7 +199,7 @@ impl Store {
             let (last_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
             let mut entry = AuditEntry {
                 seq: last_seq + 1,
-                ts: now_ts(),
+                ts: super::ts(Utc::now()),
                 operator: who.operator.clone(),
                 ssh_client: who.ssh_client.clone(),
                 host: who.host.clone(),

@@ -18,6 +18,7 @@ mod sqlite;
 pub mod team;
 mod write;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use fault::Fault;
 use sqlx::AnyPool;
 use std::path::{Path, PathBuf};
@@ -130,6 +131,19 @@ pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
         sql.push(')');
     }
     sql
+}
+
+/// How the store keeps a time: RFC 3339 in UTC with microseconds, which
+/// sorts as text (both databases compare the columns as strings).
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A time as the store keeps it; `table` says where a bad one was found.
+pub(crate) fn parse_ts(table: &str, s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Db(format!("{table}: bad time {s:?}: {e}")))
 }
 
 /// A sqlx result with the store named, and the cause in plain words.

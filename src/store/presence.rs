@@ -2,9 +2,9 @@
 //! opsdeck refreshes its own row every `HEARTBEAT`; a row older than
 //! `GONE_AFTER` is a process that died without saying goodbye.
 
-use super::{At, Store, StoreError};
+use super::{parse_ts, ts, At, Store, StoreError};
 use crate::identity::Identity;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -28,10 +28,6 @@ pub fn session_subject(id: &str) -> String {
 
 pub fn campaign_subject(id: i64) -> String {
     format!("campaign:{id}")
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 impl Store {
@@ -75,7 +71,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|(instance, operator, host, subject, seen)| {
-                let seen_at = DateTime::parse_from_rfc3339(&seen).ok()?.with_timezone(&Utc);
+                let seen_at = parse_ts("presence", &seen).ok()?;
                 Some(Presence {
                     instance,
                     operator,

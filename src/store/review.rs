@@ -1,22 +1,12 @@
 //! Access-review campaigns: the snapshot of items a campaign reviews, and the
 //! decisions on them (appended, never edited; an item's newest one counts).
 
-use super::{At, Store, StoreError};
+use super::{parse_ts, ts, At, Store, StoreError};
 pub use crate::backends::access_model::ReviewItem;
 use crate::backends::access_model::{AccessRow, LastLogin};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Db(format!("review: bad time {s:?}: {e}")))
-}
 
 fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Db(format!("review: bad JSON: {e}"))
@@ -157,9 +147,9 @@ fn campaign_from_row(r: &sqlx::any::AnyRow) -> Result<Campaign, StoreError> {
     Ok(Campaign {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        created_at: parse_time(&r.try_get::<String, _>("created_at")?)?,
+        created_at: parse_ts("review", &r.try_get::<String, _>("created_at")?)?,
         created_by: r.try_get("created_by")?,
-        due_at: parse_time(&r.try_get::<String, _>("due_at")?)?,
+        due_at: parse_ts("review", &r.try_get::<String, _>("due_at")?)?,
         sources: serde_json::from_str(&r.try_get::<String, _>("sources")?).map_err(json_err)?,
     })
 }
@@ -283,7 +273,7 @@ impl Store {
                     serde_json::from_str(&r.try_get::<String, _>("last_login")?).map_err(json_err)?;
                 let created_at = r
                     .try_get::<Option<String>, _>("created_at")?
-                    .map(|s| parse_time(&s))
+                    .map(|s| parse_ts("review", &s))
                     .transpose()?;
                 Ok(ReviewItem {
                     id: r.try_get("id")?,
@@ -327,7 +317,7 @@ impl Store {
                     outcome: r.try_get("outcome")?,
                     justification: r.try_get("justification")?,
                     reviewer: r.try_get("reviewer")?,
-                    decided_at: parse_time(&r.try_get::<String, _>("decided_at")?)?,
+                    decided_at: parse_ts("review", &r.try_get::<String, _>("decided_at")?)?,
                     details: serde_json::from_str(&r.try_get::<String, _>("details")?).map_err(json_err)?,
                 })
             })
@@ -418,7 +408,7 @@ impl LatestDecision {
 
     /// "alice decided revoke at 10:02:03 UTC after you looked".
     pub fn decided_since(&self) -> String {
-        let at = parse_time(&self.decided_at)
+        let at = parse_ts("review", &self.decided_at)
             .map(|t| t.format("%H:%M:%S UTC").to_string())
             .unwrap_or_else(|_| self.decided_at.clone());
         format!(

@@ -1,21 +1,10 @@
 //! Checklist sessions in the store: created, appended to, read back whole.
 //! Every append is committed before the caller shows it.
 
-use super::{At, Store, StoreError};
+use super::{parse_ts, ts, At, Store, StoreError};
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta};
 use crate::runbook::Runbook;
-use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-fn time(s: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Db(format!("checklist: bad time {s:?}: {e}")))
-}
 
 fn json_err(what: &str, e: serde_json::Error) -> StoreError {
     StoreError::Db(format!("checklist: cannot read {what}: {e}"))
@@ -24,12 +13,12 @@ fn json_err(what: &str, e: serde_json::Error) -> StoreError {
 const META: &str = "id, title, severity, started_at, started_by, closed_at, closed_by, resolution";
 
 fn meta(row: &sqlx::any::AnyRow) -> Result<SessionMeta, StoreError> {
-    let opt_time = |s: Option<String>| s.as_deref().map(time).transpose();
+    let opt_time = |s: Option<String>| s.as_deref().map(|s| parse_ts("checklist", s)).transpose();
     Ok(SessionMeta {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
         severity: row.try_get("severity")?,
-        started_at: time(&row.try_get::<String, _>("started_at")?)?,
+        started_at: parse_ts("checklist", &row.try_get::<String, _>("started_at")?)?,
         started_by: row.try_get("started_by")?,
         closed_at: opt_time(row.try_get("closed_at")?)?,
         closed_by: row.try_get("closed_by")?,
@@ -246,6 +235,7 @@ async fn insert_event(
 mod tests {
     use super::*;
     use crate::runbook::model::{CheckResult, Kind, Phase, Step};
+    use chrono::{DateTime, Utc};
 
     fn runbook() -> Runbook {
         let step = |id: &str| Step {
