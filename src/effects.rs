@@ -42,9 +42,18 @@ pub(crate) fn spawn_access_loads(
 }
 
 pub(crate) fn spawn_campaigns_load(store: &Store, msg_tx: &mpsc::Sender<Msg>) {
-    let (store, tx) = (store.clone(), msg_tx.clone());
+    spawn_read(store, msg_tx, |store| async move { campaigns(&store).await });
+}
+
+/// Read from the store on a task of its own and send the message `read`
+/// makes of it.
+fn spawn_read<F>(store: &Store, msg_tx: &mpsc::Sender<Msg>, read: impl FnOnce(Store) -> F)
+where
+    F: std::future::Future<Output = Msg> + Send + 'static,
+{
+    let (read, tx) = (read(store.clone()), msg_tx.clone());
     tokio::spawn(async move {
-        let _ = tx.send(campaigns(&store).await).await;
+        let _ = tx.send(read.await).await;
     });
 }
 
@@ -293,9 +302,8 @@ pub(crate) fn execute(
                 });
             }
             Command::OpenSession { id } => {
-                let (store, tx) = (store.clone(), msg_tx.clone());
-                tokio::spawn(async move {
-                    let _ = tx.send(crate::checklist_io::open(&store, &id).await).await;
+                spawn_read(store, msg_tx, |store| async move {
+                    crate::checklist_io::open(&store, &id).await
                 });
             }
             Command::RecordEvent { session, event, seen } => {
@@ -420,25 +428,13 @@ pub(crate) fn execute(
                     }
                 });
             }
-            Command::LoadSessions => {
-                let (store, tx) = (store.clone(), msg_tx.clone());
-                tokio::spawn(async move {
-                    let r = crate::checklist_io::recent_sessions(&store).await;
-                    let _ = tx.send(Msg::SessionsLoaded(r)).await;
-                });
-            }
-            Command::RefreshDecisions { campaign_id } => {
-                let (store, tx) = (store.clone(), msg_tx.clone());
-                tokio::spawn(async move {
-                    let _ = tx.send(decisions(&store, campaign_id).await).await;
-                });
-            }
-            Command::LoadAcks => {
-                let (store, tx) = (store.clone(), msg_tx.clone());
-                tokio::spawn(async move {
-                    let _ = tx.send(acks(&store).await).await;
-                });
-            }
+            Command::LoadSessions => spawn_read(store, msg_tx, |store| async move {
+                Msg::SessionsLoaded(crate::checklist_io::recent_sessions(&store).await)
+            }),
+            Command::RefreshDecisions { campaign_id } => spawn_read(store, msg_tx, move |store| async move {
+                decisions(&store, campaign_id).await
+            }),
+            Command::LoadAcks => spawn_read(store, msg_tx, |store| async move { acks(&store).await }),
             Command::Announce { subject } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
@@ -449,12 +445,7 @@ pub(crate) fn execute(
                     let _ = tx.send(presence(&store).await).await;
                 });
             }
-            Command::LoadPresence => {
-                let (store, tx) = (store.clone(), msg_tx.clone());
-                tokio::spawn(async move {
-                    let _ = tx.send(presence(&store).await).await;
-                });
-            }
+            Command::LoadPresence => spawn_read(store, msg_tx, |store| async move { presence(&store).await }),
             Command::Quit => stop = true,
         }
     }
