@@ -125,9 +125,8 @@ pub struct NewDecision<'a> {
 /// Items inserted per statement (13 binds each, well under SQLite's and
 /// PostgreSQL's limits).
 const INSERT_CHUNK: usize = 500;
-const ITEM_COLUMNS: usize = 13;
 
-const ITEM_COLUMN_NAMES: [&str; ITEM_COLUMNS] = [
+const ITEM_COLUMNS: &[&str] = &[
     "campaign_id",
     "position",
     "source",
@@ -185,7 +184,7 @@ impl Store {
             .await
             .at(self)?;
             for (chunk_no, chunk) in items.chunks(INSERT_CHUNK).enumerate() {
-                let sql = super::insert_sql("review_items", &ITEM_COLUMN_NAMES, chunk.len());
+                let sql = super::insert_sql("review_items", ITEM_COLUMNS, chunk.len());
                 let mut q = sqlx::query(&sql);
                 for (i, item) in chunk.iter().enumerate() {
                     let r = &item.row;
