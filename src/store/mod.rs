@@ -133,6 +133,11 @@ pub(crate) fn insert_sql(table: &str, columns: &[&str], rows: usize) -> String {
     sql
 }
 
+/// Every store's pool, file or team: four connections.
+pub(crate) fn pool_options() -> sqlx::any::AnyPoolOptions {
+    sqlx::any::AnyPoolOptions::new().max_connections(4)
+}
+
 /// How the store keeps a time: RFC 3339 in UTC with microseconds, which
 /// sorts as text (both databases compare the columns as strings).
 pub(crate) fn ts(t: DateTime<Utc>) -> String {

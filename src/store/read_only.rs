@@ -28,7 +28,7 @@ pub(super) async fn open(path: &Path, fault: Fault) -> Result<AnyPool, StoreErro
             .read_only(true)
             .immutable(immutable),
     )?;
-    let pool = super::sqlite::pool_options()
+    let pool = super::pool_options()
         .connect_with(opts)
         .await
         .map_err(|e| match Fault::of(&e) {

@@ -2,7 +2,7 @@
 //! can be written, read-only when the disk refuses writes.
 
 use super::{error_at, fault::Fault, read_only, Engine, Location, Store, StoreError, MIGRATOR};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::AnyConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{ConnectOptions, Connection};
 use std::path::Path;
@@ -16,10 +16,6 @@ pub(super) fn connect_url(path: &Path, opts: SqliteConnectOptions) -> Result<Any
         path: path.to_path_buf(),
         message: format!("cannot open the file through sqlx: {e}"),
     })
-}
-
-pub(super) fn pool_options() -> AnyPoolOptions {
-    AnyPoolOptions::new().max_connections(4)
 }
 
 pub(super) async fn open(path: &Path) -> Result<Store, StoreError> {
@@ -70,7 +66,7 @@ async fn open_rw(path: &Path) -> Result<Store, StoreError> {
         .await
         .map_err(|e| error_at(path, false, e))?;
     let opts = connect_url(path, SqliteConnectOptions::new().filename(path))?;
-    let pool = pool_options()
+    let pool = super::pool_options()
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // FULL: an audit entry reported written survives power

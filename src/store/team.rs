@@ -3,7 +3,7 @@
 
 use super::{Engine, Location, Store, StoreError, PG_MIGRATOR};
 use crate::config::{ConfigUrl, SecretRef};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::AnyConnectOptions;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::ConnectOptions;
 use std::str::FromStr;
@@ -74,8 +74,7 @@ pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
     let mut url = pg.to_url_lossy();
     url.query_pairs_mut().append_pair("application_name", &instance);
     let any = AnyConnectOptions::from_url(&url).map_err(|_| open_err("cannot read the team store url".into()))?;
-    let pool = AnyPoolOptions::new()
-        .max_connections(4)
+    let pool = super::pool_options()
         .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(any)
         .await
