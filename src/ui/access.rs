@@ -252,13 +252,11 @@ fn campaign_line(state: &State, theme: &Theme, open: &OpenCampaign) -> Line<'sta
     } else {
         Span::styled(due, theme.style(if late { Role::Crit } else { Role::Text }))
     });
-    let here = state.others_on(&crate::store::presence::campaign_subject(c.id));
-    if !here.is_empty() {
-        spans.push(Span::styled(
-            format!(" · also here: {}", here.join(", ")),
-            theme.style(Role::Info),
-        ));
-    }
+    spans.extend(super::widgets::also_here(
+        state,
+        theme,
+        &crate::store::presence::campaign_subject(c.id),
+    ));
     Line::from(spans)
 }
 

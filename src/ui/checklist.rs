@@ -226,13 +226,11 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                         theme.style(Role::Text),
                     ),
                 ];
-                let here = state.others_on(&crate::store::presence::session_subject(&s.meta.id));
-                if !here.is_empty() {
-                    head.push(Span::styled(
-                        format!(" · also here: {}", here.join(", ")),
-                        theme.style(Role::Info),
-                    ));
-                }
+                head.extend(super::widgets::also_here(
+                    state,
+                    theme,
+                    &crate::store::presence::session_subject(&s.meta.id),
+                ));
                 ListItem::new(Line::from(head))
             }
             SessionLine::Phase(i) => {

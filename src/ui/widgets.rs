@@ -128,6 +128,12 @@ pub fn data_style(b: &BackendStatus, state: &State, theme: &Theme, normal: Style
     }
 }
 
+/// " · also here: bob@laptop-2", when other opsdecks have `subject` open.
+pub fn also_here(state: &State, theme: &Theme, subject: &str) -> Option<Span<'static>> {
+    let here = state.others_on(subject);
+    (!here.is_empty()).then(|| Span::styled(format!(" · also here: {}", here.join(", ")), theme.style(Role::Info)))
+}
+
 /// Truncate to `width` columns with an ellipsis.
 pub fn fit(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
