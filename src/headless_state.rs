@@ -45,10 +45,7 @@ pub fn target(
         ));
     }
     let password = match (password_env, password_file) {
-        (None, None) => SecretRef {
-            env: config.state.password_env.clone(),
-            file: config.state.password_file.clone(),
-        },
+        (None, None) => config.state.password(),
         (env, file) => SecretRef {
             env: env.map(String::from),
             file: file.map(PathBuf::from),

@@ -54,7 +54,7 @@ pub fn state_location(cli: &Cli, config: &Config) -> Option<Location> {
             return Some(Location::Team(TeamStore {
                 url: config::ConfigUrl::new(text),
                 // The password is by reference, from the config's [state].
-                password: config.state.team().map(|t| t.password).unwrap_or_default(),
+                password: config.state.password(),
             }));
         }
         return Some(Location::File(s.clone()));
@@ -142,4 +142,22 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .collect(),
     };
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn a_team_store_named_by_state_takes_the_password_reference_from_the_config() {
+        let cli = Cli::parse_from(["opsdeck", "--state", "postgres://ops@db/state"]);
+        let mut config = Config::default();
+        config.state.password_env = Some("STATE_PW".into());
+        let Some(Location::Team(team)) = state_location(&cli, &config) else {
+            panic!("--state postgres://... is a team store");
+        };
+        assert_eq!(team.shown(), "postgres://ops@db/state");
+        assert_eq!(team.password.env.as_deref(), Some("STATE_PW"));
+    }
 }

@@ -108,11 +108,16 @@ impl StateConfig {
     pub fn team(&self) -> Option<crate::store::TeamStore> {
         Some(crate::store::TeamStore {
             url: self.url.clone()?,
-            password: SecretRef {
-                env: self.password_env.clone(),
-                file: self.password_file.clone(),
-            },
+            password: self.password(),
         })
+    }
+
+    /// Where a team store's password is: `password_env` or `password_file`.
+    pub fn password(&self) -> SecretRef {
+        SecretRef {
+            env: self.password_env.clone(),
+            file: self.password_file.clone(),
+        }
     }
 }
 
