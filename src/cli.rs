@@ -10,8 +10,9 @@ pub struct Cli {
     /// Config file (default: $OPSDECK_CONFIG, then ~/.config/opsdeck/config.toml)
     #[arg(long, global = true, env = "OPSDECK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// State store (SQLite file; default: ~/.local/share/opsdeck/state.db)
-    #[arg(long, global = true, value_name = "PATH")]
+    /// State store: a SQLite file (default: ~/.local/share/opsdeck/state.db),
+    /// or postgres://user@host/db for a team store
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub state: Option<PathBuf>,
     /// Theme: default, light, high-contrast, mono, or a file path
     #[arg(long, global = true, value_name = "NAME|PATH")]
