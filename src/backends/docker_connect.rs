@@ -135,6 +135,18 @@ pub fn endpoint(url: &str, cfg: &DockerConfig) -> Result<Endpoint, KeyError> {
 /// that belongs to the certificate. Errors name the key and the path, never
 /// what the files hold.
 pub fn check_tls_files(files: &TlsFiles) -> Result<(), KeyError> {
+    read_tls_files(files).map(|_| ())
+}
+
+/// What the three TLS files hold, read and checked.
+pub(crate) struct TlsMaterial {
+    pub(crate) ca: Vec<CertificateDer<'static>>,
+    pub(crate) chain: Vec<CertificateDer<'static>>,
+    pub(crate) key: PrivateKeyDer<'static>,
+}
+
+/// `check_tls_files`, keeping what was read.
+pub(crate) fn read_tls_files(files: &TlsFiles) -> Result<TlsMaterial, KeyError> {
     let ca = read_certs("tls_ca", &files.ca)?;
     if ca.is_empty() {
         return Err(no_pem("tls_ca", &files.ca, "certificate"));
@@ -157,7 +169,7 @@ pub fn check_tls_files(files: &TlsFiles) -> Result<(), KeyError> {
         }
     };
     let provider = rustls::crypto::ring::default_provider();
-    let signer = provider.key_provider.load_private_key(key).map_err(|_| {
+    let signer = provider.key_provider.load_private_key(key.clone_key()).map_err(|_| {
         KeyError::new(
             "tls_key",
             format!(
@@ -166,9 +178,11 @@ pub fn check_tls_files(files: &TlsFiles) -> Result<(), KeyError> {
             ),
         )
     })?;
-    let certified = rustls::sign::CertifiedKey::new(cert, signer);
+    let certified = rustls::sign::CertifiedKey::new(cert.clone(), signer);
     match certified.keys_match() {
-        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => Ok(()),
+        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {
+            Ok(TlsMaterial { ca, chain: cert, key })
+        }
         Err(rustls::Error::InconsistentKeys(_)) => Err(KeyError::new(
             "tls_key",
             format!(

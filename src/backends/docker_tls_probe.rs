@@ -7,9 +7,8 @@
 //! with only "connection was not ready". This probe shakes hands itself and
 //! reads, so the alert reaches us and the operator is told the real reason.
 
-use super::docker_connect::TlsFiles;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use super::docker_connect::{read_tls_files, TlsFiles, TlsMaterial};
+use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
@@ -54,15 +53,11 @@ fn alert_in(e: &std::io::Error) -> Option<rustls::AlertDescription> {
 /// The client bollard builds from the same files: `tls_ca` as the roots,
 /// `tls_cert` and `tls_key` as our identity.
 fn client_config(files: &TlsFiles) -> Option<rustls::ClientConfig> {
+    let TlsMaterial { ca, chain, key } = read_tls_files(files).ok()?;
     let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(&files.ca).ok()? {
-        roots.add(cert.ok()?).ok()?;
+    for cert in ca {
+        roots.add(cert).ok()?;
     }
-    let chain = CertificateDer::pem_file_iter(&files.cert)
-        .ok()?
-        .collect::<Result<Vec<_>, _>>()
-        .ok()?;
-    let key = PrivateKeyDer::from_pem_file(&files.key).ok()?;
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .ok()?
