@@ -7,8 +7,8 @@ mod fixtures;
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use opsdeck::app::{update, Msg, OpenCampaign, PaneId, View};
+use opsdeck::backends::access::rows::parse_csv;
 use opsdeck::backends::access::{flagged, AccessLoad, FlagRules};
-use opsdeck::backends::access_rows::parse_csv;
 use opsdeck::config::theme::{ColorSupport, Theme};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

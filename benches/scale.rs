@@ -113,7 +113,7 @@ fn access_load() -> Msg {
         inactive_days: 90,
         privileged_roles: vec!["admin".into()],
     };
-    let rows = opsdeck::backends::access_rows::parse_csv("app users", csv.as_bytes()).expect("csv");
+    let rows = opsdeck::backends::access::rows::parse_csv("app users", csv.as_bytes()).expect("csv");
     Msg::AccessLoaded(AccessLoad {
         source: "app users".into(),
         at: fixtures::t0(),

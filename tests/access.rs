@@ -11,9 +11,9 @@ mod common;
 use common::tmux::Tmux;
 mod fixtures;
 
-use opsdeck::actions::{review_decide, DecideContext};
 use opsdeck::backends::access::{self, FlagKind, ReviewItem};
 use opsdeck::config::Config;
+use opsdeck::effects::review::{review_decide, DecideContext};
 use opsdeck::store::review::{self, Decision};
 use opsdeck::store::Store;
 use sqlx::postgres::{PgConnectOptions, PgConnection};

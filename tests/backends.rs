@@ -458,21 +458,22 @@ async fn container_actions_are_audited_intent_then_outcome() {
 
     // Docker's timestamps have nanoseconds; a restart one second later is another StartedAt.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let done = opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Restart).await;
+    let done = opsdeck::effects::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Restart).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let (after, running) = started_at(&d, &name).await;
     assert!(running);
     assert_ne!(before, after, "StartedAt changes on restart");
 
-    let done = opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Stop).await;
+    let done = opsdeck::effects::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Stop).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     assert!(!started_at(&d, &name).await.1, "stopped");
-    let done = opsdeck::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Start).await;
+    let done = opsdeck::effects::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Start).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     assert!(started_at(&d, &name).await.1, "started again");
 
     let missing =
-        opsdeck::actions::container(&store, &who, &hosts, "test", "no-such-container", ContainerOp::Restart).await;
+        opsdeck::effects::actions::container(&store, &who, &hosts, "test", "no-such-container", ContainerOp::Restart)
+            .await;
     assert!(
         matches!(&missing, Msg::ActionDone { ok: false, text } if text.contains("failed")),
         "{missing:?}"
@@ -556,7 +557,7 @@ async fn docker_events_put_an_outside_stop_on_screen_within_a_second() {
 #[tokio::test]
 async fn inspect_shows_exit_health_and_masks_secrets() {
     use bollard::models::HealthConfig;
-    use opsdeck::backends::docker_inspect::{inspect, Row};
+    use opsdeck::backends::docker::inspect::{inspect, Row};
     let d = docker().await;
     let name = unique("od-inspect");
     let cfg = ContainerConfig {
@@ -616,7 +617,7 @@ async fn inspect_shows_exit_health_and_masks_secrets() {
 
 #[tokio::test]
 async fn logs_follow_shows_lines_written_after_opening() {
-    use opsdeck::backends::docker_logs::{follow, LogEvent};
+    use opsdeck::backends::docker::logs::{follow, LogEvent};
     let d = docker().await;
     let name = unique("od-logs");
     run_container(
@@ -834,7 +835,7 @@ async fn stats_are_fetched_for_watched_containers_only() {
 #[tokio::test]
 async fn cancel_from_the_ui_cancels_the_query_with_two_audit_entries() {
     use opsdeck::app::{Msg, SignalRequest};
-    use opsdeck::backends::pg_model::PgSignal;
+    use opsdeck::model::postgres::PgSignal;
     let pool = pg_pool().await;
     let mut victim = pool.acquire().await.expect("connection");
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
@@ -856,9 +857,10 @@ async fn cancel_from_the_ui_cancels_the_query_with_two_audit_entries() {
         user: "opsdeck".into(),
         database: "opsdeck_test".into(),
         state: "active".into(),
-        query: opsdeck::backends::pg_model::mask_literals("SELECT pg_sleep(60), 'secret-literal'"),
+        query: opsdeck::model::postgres::mask_literals("SELECT pg_sleep(60), 'secret-literal'"),
     };
-    let done = opsdeck::actions::pg_signal(&store, &who, &targets, &[request], PgSignal::Cancel, "INC-7 test").await;
+    let done =
+        opsdeck::effects::actions::pg_signal(&store, &who, &targets, &[request], PgSignal::Cancel, "INC-7 test").await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let result = tokio::time::timeout(Duration::from_secs(5), sleeping)
         .await
@@ -884,7 +886,7 @@ async fn cancel_from_the_ui_cancels_the_query_with_two_audit_entries() {
 
 #[tokio::test]
 async fn matcher_filters_select_alerts_from_the_real_alertmanager() {
-    use opsdeck::backends::am_matchers::parse_matchers;
+    use opsdeck::model::matchers::parse_matchers;
     let tag = unique("OpsdeckMatch");
     let (crit, warn) = (format!("{tag}Crit"), format!("{tag}Warn"));
     post_alert(&crit, "critical").await;
@@ -952,7 +954,7 @@ async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
         name: alert.name.clone(),
         labels: alert.labels.clone(),
     };
-    let (acked, done) = opsdeck::actions::acknowledge(
+    let (acked, done) = opsdeck::effects::actions::acknowledge(
         &store,
         &who,
         &sources,
@@ -1018,7 +1020,8 @@ async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
     let silence = summary.silence(&id).expect("the silence is among the active ones");
     assert!(silence.is_ack() && silence.created_by == "alice", "{silence:?}");
     assert!(silence.matchers.contains(&format!("alertname={name:?}")), "{silence:?}");
-    let done = opsdeck::actions::expire_silences(&store, &who, &sources, "am", std::slice::from_ref(&id)).await;
+    let done =
+        opsdeck::effects::actions::expire_silences(&store, &who, &sources, "am", std::slice::from_ref(&id)).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let silence: serde_json::Value = reqwest::get(format!("{}/api/v2/silence/{id}", common::alertmanager_url()))
         .await

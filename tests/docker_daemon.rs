@@ -428,11 +428,11 @@ async fn docker_over_tls_lists_containers() {
     ));
     let targets = backends::targets(&both);
     let mut state = new_state(&targets);
-    opsdeck::snapshot::poll_all(&mut state, targets).await;
+    opsdeck::cli::snapshot::poll_all(&mut state, targets).await;
     let theme = opsdeck::config::theme::Theme::load(None, None, opsdeck::config::theme::ColorSupport::TrueColor)
         .expect("theme");
-    let screen =
-        opsdeck::snapshot::render_text(&state, &theme, Some(opsdeck::app::PaneId::Services), 160, 40).expect("render");
+    let screen = opsdeck::cli::snapshot::render_text(&state, &theme, Some(opsdeck::app::PaneId::Services), 160, 40)
+        .expect("render");
     common::docker_cli(&["rm", "-f", &local_name]);
     // The last column names the engine.
     let engine_of = |container: &str| {
@@ -457,7 +457,7 @@ async fn docker_over_tls_lists_containers() {
     // hyper can lose that refusal (TLS 1.3 sends it after the handshake); the
     // probe that then asks again hears it every time, and hears none for the
     // right certificate.
-    let files = |cert: &Path, key: &Path| opsdeck::backends::docker_connect::TlsFiles {
+    let files = |cert: &Path, key: &Path| opsdeck::backends::docker::connect::TlsFiles {
         ca: ca_pem.clone(),
         cert: cert.to_path_buf(),
         key: key.to_path_buf(),
@@ -465,10 +465,10 @@ async fn docker_over_tls_lists_containers() {
     let addr = format!("127.0.0.1:{port}");
     let wait = std::time::Duration::from_secs(3);
     for _ in 0..5 {
-        let alert = opsdeck::backends::docker_tls_probe::refusal(&addr, &files(&rogue_cert, &rogue_key), wait).await;
+        let alert = opsdeck::backends::docker::tls_probe::refusal(&addr, &files(&rogue_cert, &rogue_key), wait).await;
         assert_eq!(alert, Some(rustls::AlertDescription::BadCertificate));
     }
-    let alert = opsdeck::backends::docker_tls_probe::refusal(&addr, &files(&cert, &key), wait).await;
+    let alert = opsdeck::backends::docker::tls_probe::refusal(&addr, &files(&cert, &key), wait).await;
     assert_eq!(alert, None, "the daemon accepts our own certificate");
 
     // We do not trust the daemon's certificate.

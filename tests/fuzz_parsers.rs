@@ -232,7 +232,7 @@ const ACCESS_JSON: &str = r#"{"users": [
 
 #[test]
 fn access_exports() {
-    use opsdeck::backends::access_rows::{parse_csv, parse_json};
+    use opsdeck::backends::access::rows::{parse_csv, parse_json};
     never_panics("access", &[ACCESS_CSV, ACCESS_JSON], 6, |text| {
         let csv = parse_csv("fuzz", text.as_bytes()).is_ok();
         let json = parse_json("fuzz", text).is_ok();
@@ -242,7 +242,7 @@ fn access_exports() {
 
 #[test]
 fn alertmanager_matchers() {
-    use opsdeck::backends::am_matchers::parse_matchers;
+    use opsdeck::model::matchers::parse_matchers;
     let seeds = [
         r#"severity="critical", instance=~"db.*""#,
         r#"{alertname!="Watchdog",job!~"node|blackbox"}"#,

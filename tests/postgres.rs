@@ -6,10 +6,10 @@ mod common;
 
 use chrono::Utc;
 use common::pg_cluster::Cluster;
-use opsdeck::backends::pg_actions::{signal_backend, PgSignal};
-use opsdeck::backends::pg_model::{Checksum, PgSession, PgSummary};
+use opsdeck::backends::postgres::actions::{signal_backend, PgSignal};
 use opsdeck::backends::{self, BackendData, Target};
 use opsdeck::config::{Config, PostgresConfig};
+use opsdeck::model::postgres::{Checksum, PgSession, PgSummary};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Executor};
 use std::path::Path;
@@ -628,7 +628,7 @@ async fn streaming_replica_on_primary_and_standby() {
 
 #[tokio::test]
 async fn replica_behind_is_a_breach_after_enough_polls() {
-    use opsdeck::backends::pg_queries::lag_over;
+    use opsdeck::backends::postgres::queries::lag_over;
     let primary = Cluster::primary();
     // Replays every commit 3 s late: behind in time, with WAL pending.
     let replica = Cluster::replica_with(&primary, "-c recovery_min_apply_delay=3s");

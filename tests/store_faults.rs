@@ -16,11 +16,12 @@ mod fixtures;
 mod tmux;
 
 use chrono::Utc;
-use opsdeck::actions::{acknowledge, review_decide, DecideContext};
 use opsdeck::app::{update, AckTarget, Command, Msg, PaneId};
 use opsdeck::backends::access::ReviewItem;
-use opsdeck::backends::access_model::{AccessRow, LastLogin};
+use opsdeck::effects::actions::acknowledge;
+use opsdeck::effects::review::{review_decide, DecideContext};
 use opsdeck::identity::Identity;
+use opsdeck::model::access::{AccessRow, LastLogin};
 use opsdeck::runbook::session::{Event, EventKind, SessionMeta, StepState};
 use opsdeck::store::review::{Decision, NewDecision, KEPT};
 use opsdeck::store::{AckRecord, AuditEntry, AuditRecord, Outcome, Store};
@@ -291,7 +292,7 @@ async fn seed(store: &Store) -> (i64, Vec<ReviewItem>) {
         .await
         .expect("session");
     for e in [note("announce", "posted in #ops"), tick("announce")] {
-        let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, e, None).await;
+        let msgs = opsdeck::effects::checklist::record(store, &who(), SESSION, e, None).await;
         assert!(stored(&msgs), "seeding: {msgs:?}");
     }
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
@@ -441,10 +442,11 @@ async fn every_write_refused(store: &Store, campaign: i64, items: &[ReviewItem],
     says(&e.to_string(), what, &state);
 
     refill();
-    let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, tick("status-page"), None).await;
+    let msgs = opsdeck::effects::checklist::record(store, &who(), SESSION, tick("status-page"), None).await;
     refused_event(&msgs, what, &state);
     refill();
-    let msgs = opsdeck::checklist_io::record(store, &who(), SESSION, note("status-page", "owner paged"), None).await;
+    let msgs =
+        opsdeck::effects::checklist::record(store, &who(), SESSION, note("status-page", "owner paged"), None).await;
     refused_event(&msgs, what, &state);
     refill();
     let e = store
@@ -557,7 +559,7 @@ async fn a_full_disk_refuses_every_write_and_the_chain_goes_on_once_there_is_roo
     let next = store.append_audit(&who(), audit(100)).await.expect("room again");
     let head = before.audit.last().expect("seeded entries");
     assert_eq!((next.seq, next.prev_hash.as_str()), (head.seq + 1, head.hash.as_str()));
-    let msgs = opsdeck::checklist_io::record(&store, &who(), SESSION, tick("status-page"), None).await;
+    let msgs = opsdeck::effects::checklist::record(&store, &who(), SESSION, tick("status-page"), None).await;
     assert!(stored(&msgs) && msgs.len() == 1, "{msgs:?}");
     let (records, msg) = review_decide(&store, &who(), &ctx(), campaign, &items[1..], Decision::Keep, "needed").await;
     assert_eq!(records.len(), 1, "{msg:?}");
@@ -773,20 +775,20 @@ fn key(c: char) -> Msg {
 /// What the executor does with a RecordEvent or RunChecks: the store, then
 /// the messages back into `update`.
 async fn execute(store: &Store, s: &mut opsdeck::app::State, cmds: Vec<Command>) {
-    let io = opsdeck::checklist_io::ChecklistIo {
+    let io = opsdeck::effects::checklist::ChecklistIo {
         config: std::sync::Arc::new(opsdeck::config::Config::default()),
         reports_dir: store.path().expect("a file store").with_file_name("reports"),
     };
     for c in cmds {
         let msgs = match c {
             Command::RecordEvent { session, event, seen } => {
-                opsdeck::checklist_io::record(store, &who(), &session, event, seen.map(|s| s.map(|e| *e))).await
+                opsdeck::effects::checklist::record(store, &who(), &session, event, seen.map(|s| s.map(|e| *e))).await
             }
             Command::RunChecks {
                 session,
                 checks,
                 auto_tick,
-            } => opsdeck::checklist_io::run_checks(store, &who(), &io, &session, checks, auto_tick).await,
+            } => opsdeck::effects::checklist::run_checks(store, &who(), &io, &session, checks, auto_tick).await,
             _ => Vec::new(),
         };
         for m in msgs {

@@ -313,7 +313,7 @@ async fn every_kind_of_change_reaches_the_other_instance_within_a_second() {
 }
 
 async fn campaign(store: &Store) -> (i64, Vec<opsdeck::store::ReviewItem>) {
-    use opsdeck::backends::access_model::{AccessRow, LastLogin};
+    use opsdeck::model::access::{AccessRow, LastLogin};
     let item = |subject: &str| opsdeck::store::ReviewItem {
         id: 0,
         row: AccessRow {
@@ -376,7 +376,7 @@ async fn two_operators_on_one_step_and_one_item_lose_nothing_and_the_second_must
     let tick = |op: &str| event(op, Some("a"), EventKind::Done { verified: false });
     let ana_tick = tick("ana");
     assert_eq!(a.append_step_event(SESSION, &ana_tick, None).await.expect("ana"), None);
-    let msgs = opsdeck::checklist_io::record(&b, &who("ben"), SESSION, tick("ben"), Some(None)).await;
+    let msgs = opsdeck::effects::checklist::record(&b, &who("ben"), SESSION, tick("ben"), Some(None)).await;
     let refusal = format!("{msgs:?}");
     assert!(
         refusal.contains("NOT recorded") && refusal.contains("ana marked it done"),
@@ -388,7 +388,7 @@ async fn two_operators_on_one_step_and_one_item_lose_nothing_and_the_second_must
         "ben is shown ana's tick: {refusal}"
     );
     // Having seen it, ben takes the tick back: recorded, and audited as an override.
-    let msgs = opsdeck::checklist_io::record(
+    let msgs = opsdeck::effects::checklist::record(
         &b,
         &who("ben"),
         SESSION,
@@ -465,13 +465,13 @@ async fn two_operators_on_one_step_and_one_item_lose_nothing_and_the_second_must
     let decide_as_ben = |seen: std::collections::HashMap<i64, i64>| {
         let (b, item) = (b.clone(), second.clone());
         async move {
-            let ctx = opsdeck::actions::DecideContext {
+            let ctx = opsdeck::effects::review::DecideContext {
                 sources: &[],
                 postgres: &[],
                 aliases: &[],
                 seen: &seen,
             };
-            opsdeck::actions::review_decide(
+            opsdeck::effects::review::review_decide(
                 &b,
                 &who("ben"),
                 &ctx,

@@ -404,7 +404,7 @@ fn action_result_is_shown() {
 
 #[test]
 fn enter_in_services_opens_details_and_loads_them() {
-    use opsdeck::backends::docker_inspect::Row;
+    use opsdeck::backends::docker::inspect::Row;
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "worker");
     let cmds = update(&mut s, code(KeyCode::Enter));
@@ -439,8 +439,8 @@ fn enter_in_services_opens_details_and_loads_them() {
     assert_eq!(s.view, View::Zoom(PaneId::Services), "esc closes details, not the pane");
 }
 
-fn log_line(text: &str, stderr: bool) -> opsdeck::backends::docker_logs::LogLine {
-    opsdeck::backends::docker_logs::LogLine {
+fn log_line(text: &str, stderr: bool) -> opsdeck::backends::docker::logs::LogLine {
+    opsdeck::backends::docker::logs::LogLine {
         stderr,
         ts: "2026-11-23T03:00:00.000000000Z".into(),
         text: text.into(),
@@ -449,7 +449,7 @@ fn log_line(text: &str, stderr: bool) -> opsdeck::backends::docker_logs::LogLine
 
 #[test]
 fn logs_open_fill_search_and_close() {
-    use opsdeck::backends::docker_logs::LogEvent;
+    use opsdeck::backends::docker::logs::LogEvent;
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "api");
     let cmds = update(&mut s, key('l'));
@@ -675,7 +675,7 @@ fn docker_report(containers: Vec<opsdeck::backends::docker::ContainerRow>) -> Ms
     })
 }
 
-fn pg_report(p: opsdeck::backends::pg_model::PgSummary) -> Msg {
+fn pg_report(p: opsdeck::model::postgres::PgSummary) -> Msg {
     Msg::Backend(BackendReport {
         id: fixtures::id(BackendKind::Postgres, "main"),
         at: fixtures::t0(),
@@ -830,7 +830,7 @@ fn type_text(s: &mut opsdeck::app::State, text: &str) -> Vec<Command> {
 
 #[test]
 fn cancel_asks_a_reason_and_sends_it_with_masked_queries() {
-    use opsdeck::backends::pg_model::PgSignal;
+    use opsdeck::model::postgres::PgSignal;
     let mut s = fixtures::state();
     update(&mut s, key('2'));
     assert_eq!(s.row_count(PaneId::Database), 3);

@@ -4,8 +4,8 @@ mod fixtures;
 
 use opsdeck::app::{update, Msg, Overlay, PaneId, View};
 use opsdeck::backends::{BackendKind, BackendReport};
+use opsdeck::cli::snapshot::{buffer_text, render};
 use opsdeck::config::theme::{ColorSupport, Theme};
-use opsdeck::snapshot::{buffer_text, render};
 
 fn theme(name: &str) -> Theme {
     Theme::builtin(name, ColorSupport::Ansi256).expect("built-in theme")
@@ -185,7 +185,7 @@ fn confirm_dialog_names_container_and_host() {
 
 #[test]
 fn details_overlay() {
-    use opsdeck::backends::docker_inspect::Row;
+    use opsdeck::backends::docker::inspect::Row;
     let mut s = fixtures::state();
     s.view = View::Zoom(PaneId::Services);
     let f = |l: &str, v: &str| Row::Field(l.into(), v.into());
@@ -208,7 +208,7 @@ fn details_overlay() {
 #[test]
 fn log_view_marks_stderr_and_matches() {
     use opsdeck::app::LogView;
-    use opsdeck::backends::docker_logs::LogLine;
+    use opsdeck::backends::docker::logs::LogLine;
     let mut s = fixtures::state();
     s.view = View::Zoom(PaneId::Services);
     let mut v = LogView::new(1, "local".into(), "api".into());
@@ -331,7 +331,7 @@ fn session_details_view() {
 #[test]
 fn long_values_wrap_in_details() {
     use opsdeck::app::Overlay;
-    use opsdeck::backends::docker_inspect::Row;
+    use opsdeck::backends::docker::inspect::Row;
     let mut s = fixtures::state();
     let query = format!(
         "SELECT {} FROM wide_table",

@@ -6,8 +6,8 @@ mod fixtures;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixtures::checklist;
 use opsdeck::app::{update, Msg, State};
+use opsdeck::cli::snapshot::{buffer_text, render};
 use opsdeck::config::theme::{ColorSupport, Theme};
-use opsdeck::snapshot::{buffer_text, render};
 
 fn text(state: &State, w: u16, h: u16) -> String {
     let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");

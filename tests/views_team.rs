@@ -7,8 +7,8 @@ mod fixtures;
 
 use fixtures::checklist;
 use opsdeck::app::{update, Msg, State};
+use opsdeck::cli::snapshot::{buffer_text, render};
 use opsdeck::config::theme::{ColorSupport, Theme};
-use opsdeck::snapshot::{buffer_text, render};
 use opsdeck::store::changes::{StoreChange, StoreEvent};
 use opsdeck::store::presence::{session_subject, Presence};
 

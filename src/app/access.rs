@@ -1,10 +1,10 @@
 //! The Access-review pane's state: what the sources hold now, the campaigns,
 //! and the one being worked through (its snapshot and decisions).
 
-use super::update::set_status;
-use super::{Command, Level, Overlay, PaneId, State, View};
+use crate::app::update::set_status;
+use crate::app::{Command, Level, Overlay, PaneId, State, View};
 use crate::backends::access::{AccessLoad, FlagRules, ReviewItem};
-use crate::backends::docker_inspect::Row;
+use crate::backends::docker::inspect::Row;
 use crate::store::review::{Campaign, CampaignSummary, DecisionRecord};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -231,7 +231,7 @@ pub fn on_loaded(state: &mut State, load: AccessLoad) {
         many => {
             let mut live: Vec<ReviewItem> = many.iter().flat_map(|items| items.iter().cloned()).collect();
             // Each source's rows are already in order: this sort merges sorted runs.
-            live.sort_by(|a, b| crate::backends::access_model::queue_order((&a.row, &a.flags), (&b.row, &b.flags)));
+            live.sort_by(|a, b| crate::model::access::queue_order((&a.row, &a.flags), (&b.row, &b.flags)));
             Arc::new(live)
         }
     };

@@ -2,10 +2,10 @@
 //! typed in an editor; refused on the reviewer's own access and in read-only
 //! mode; a revoke that runs SQL is confirmed first. Starting a campaign.
 
-use super::update::{read_only_refusal, set_status};
-use super::{Command, Level, Overlay, PaneId, State};
+use crate::app::update::{read_only_refusal, set_status};
+use crate::app::{Command, Level, Overlay, PaneId, State};
 use crate::backends::access::ReviewItem;
-use crate::backends::access_model::is_own_access;
+use crate::model::access::is_own_access;
 use crate::store::review::Decision;
 use crate::store::{AuditRecord, Outcome};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -298,7 +298,7 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
     )];
     for (name, load) in &state.access.loads {
         lines.push(match load {
-            super::access::SourceState::Loaded {
+            crate::app::access::SourceState::Loaded {
                 at, problems, total, ..
             } => format!(
                 "  {name}: {total} rows read at {}{}",
@@ -309,8 +309,8 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
                     format!(", {} bad rows skipped", problems.len())
                 }
             ),
-            super::access::SourceState::Loading => format!("  {name}: still loading (not included)"),
-            super::access::SourceState::Failed { error, .. } => format!("  {name}: FAILED, not included: {error}"),
+            crate::app::access::SourceState::Loading => format!("  {name}: still loading (not included)"),
+            crate::app::access::SourceState::Failed { error, .. } => format!("  {name}: FAILED, not included: {error}"),
         });
     }
     state.overlay = Some(Overlay::Campaign(CampaignDialog {
@@ -324,7 +324,7 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
 }
 
 pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDialog) -> Vec<Command> {
-    use super::input::{edit, Edit};
+    use crate::app::input::{edit, Edit};
     state.dirty = true;
     if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
         dialog.field = match dialog.field {
@@ -373,7 +373,7 @@ pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDial
 
 /// What each source gave when the snapshot was taken: kept with the campaign.
 fn sources_note(state: &State) -> serde_json::Value {
-    use super::access::SourceState;
+    use crate::app::access::SourceState;
     let list: Vec<serde_json::Value> = state
         .access
         .loads

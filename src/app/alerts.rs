@@ -2,10 +2,10 @@
 //! model, worst and oldest first, narrowed by an Alertmanager matcher filter,
 //! optionally grouped by a label. Instances of one cluster are one source.
 
-use super::{own_alerts, BackendStatus, PaneId, State, OWN_SOURCE};
+use crate::app::{own_alerts, BackendStatus, PaneId, State, OWN_SOURCE};
 use crate::backends::alertmanager::{AlertRow, Severity};
-use crate::backends::am_matchers::parse_matchers;
 use crate::backends::BackendKind;
+use crate::model::matchers::parse_matchers;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -126,8 +126,8 @@ impl State {
             self.backends_of(BackendKind::Alertmanager)
                 .filter(|b| self.setup.clusters.get(&b.id.name).is_some_and(|c| c == cluster))
         };
-        if members().any(|b| b.freshness(self.now) == super::Freshness::Ok) {
-            return member.freshness(self.now) == super::Freshness::Ok;
+        if members().any(|b| b.freshness(self.now) == crate::app::Freshness::Ok) {
+            return member.freshness(self.now) == crate::app::Freshness::Ok;
         }
         let latest = members().filter_map(|b| b.last_ok).max();
         member.last_ok.is_some() && member.last_ok == latest
@@ -317,7 +317,7 @@ pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) ->
 /// After alerts changed: note when each was first seen, ring the bell for
 /// critical alerts not seen firing before (once each), and remember what
 /// fires now.
-pub fn note_alerts(state: &mut State) -> Vec<super::Command> {
+pub fn note_alerts(state: &mut State) -> Vec<crate::app::Command> {
     let now = state.now;
     let alerts = state.alerts_unsorted();
     let mut seen = rustc_hash::FxHashMap::with_capacity_and_hasher(alerts.len(), Default::default());
@@ -334,7 +334,7 @@ pub fn note_alerts(state: &mut State) -> Vec<super::Command> {
     state.critical_seen = critical;
     state.alerts_view.first_seen = seen;
     if new > 0 && state.alerts_config.bell {
-        vec![super::Command::Bell]
+        vec![crate::app::Command::Bell]
     } else {
         Vec::new()
     }
@@ -372,7 +372,7 @@ pub fn next_group_label(state: &mut State) {
         None => labels[0].clone(),
     };
     state.alerts_view.folded.clear();
-    super::update::set_status(state, super::Level::Info, format!("alerts grouped by {next}"));
+    crate::app::update::set_status(state, crate::app::Level::Info, format!("alerts grouped by {next}"));
     state.alerts_view.group_by = Some(next);
     state.selection[PaneId::Alerts.index()] = 0;
 }
@@ -393,7 +393,7 @@ pub fn toggle_fold(state: &mut State) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct AlertsFilter {
     pub text: Option<String>,
-    pub matchers: Vec<crate::backends::am_matchers::Matcher>,
+    pub matchers: Vec<crate::model::matchers::Matcher>,
     pub error: Option<String>,
 }
 
@@ -423,7 +423,7 @@ pub fn clamp_selection(state: &mut State) {
 
 /// A key while the Alerts filter is typed: applied as it parses.
 pub fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) {
-    use super::input::{edit, Edit};
+    use crate::app::input::{edit, Edit};
     let mut text = state.alerts_filter.text.clone().unwrap_or_default();
     let outcome = edit(&mut text, ev);
     let text = match outcome {

@@ -1,10 +1,10 @@
 //! Acknowledge and expire: the dialogs that ask, and the keys typed in them.
 //! An acknowledgement names exactly what it will hold before it is sent.
 
-use super::update::{read_only_refusal, set_status};
-use super::{AckTarget, BackendStatus, Command, Level, Overlay, PaneId, State, OWN_SOURCE};
+use crate::app::update::{read_only_refusal, set_status};
+use crate::app::{AckTarget, BackendStatus, Command, Level, Overlay, PaneId, State, OWN_SOURCE};
 use crate::backends::alertmanager::AlertRow;
-use crate::backends::am_matchers::{all_match, MatchOp, Matcher};
+use crate::model::matchers::{all_match, MatchOp, Matcher};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::time::Duration;
 
@@ -166,7 +166,7 @@ fn listed(names: Vec<String>) -> Vec<String> {
 /// A key in the ack dialog: Tab moves between comment and duration, Enter
 /// sends once both are good, Esc cancels. Every printable key is text.
 pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec<Command> {
-    use super::input::{edit, Edit};
+    use crate::app::input::{edit, Edit};
     state.dirty = true;
     if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
         dialog.field = match dialog.field {

@@ -2,10 +2,10 @@
 //! comes from, its deadline, the silences that hold it, the runbook it names
 //! and its history as this opsdeck saw it.
 
-use super::alerts::alert_key;
-use super::{BackendStatus, Overlay, State};
+use crate::app::alerts::alert_key;
+use crate::app::{BackendStatus, Overlay, State};
 use crate::backends::alertmanager::AlertRow;
-use crate::backends::docker_inspect::Row;
+use crate::backends::docker::inspect::Row;
 
 const TIME: &str = "%Y-%m-%d %H:%M:%S UTC";
 
@@ -15,7 +15,7 @@ fn field(k: &str, v: String) -> Row {
 
 pub fn open_details(state: &mut State) {
     let Some((source, a)) = state.selected_alert() else {
-        super::update::set_status(state, super::Level::Warn, "no alert selected");
+        crate::app::update::set_status(state, crate::app::Level::Warn, "no alert selected");
         return;
     };
     let mut rows = vec![

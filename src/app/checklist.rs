@@ -3,8 +3,8 @@
 //! as done before the store has it: keys ask for `Command`s, and the events
 //! come back as `Msg::SessionEvent` once committed.
 
-use super::update::set_status;
-use super::{Command, Level, Overlay, PaneId, State};
+use crate::app::update::set_status;
+use crate::app::{Command, Level, Overlay, PaneId, State};
 use crate::config::keymap_checklist::ChecklistAction;
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta, StepState};
 use crate::runbook::{Check, Runbook};
@@ -208,7 +208,7 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
         return;
     }
     let title = format!("New {} session: {}", r.kind.label(), r.title);
-    let mut editor = super::TextEditor::new(
+    let mut editor = crate::app::TextEditor::new(
         title,
         EditPurpose::NewSession {
             runbook: runbook.to_string(),
@@ -229,7 +229,7 @@ pub fn start_from_alert(state: &mut State) {
         set_status(state, Level::Warn, "no alert selected");
         return;
     };
-    let Some(id) = super::alerts_details::runbook_of(&alert) else {
+    let Some(id) = crate::app::alerts_details::runbook_of(&alert) else {
         set_status(
             state,
             Level::Info,
@@ -246,7 +246,7 @@ pub fn start_from_alert(state: &mut State) {
         return;
     }
     state.focus = PaneId::Checklist;
-    state.view = super::View::Zoom(PaneId::Checklist);
+    state.view = crate::app::View::Zoom(PaneId::Checklist);
     ask_new_session(state, &id);
     // The alert's name and instance make a title the timeline can be read by.
     if let Some(Overlay::Editor(editor)) = &mut state.overlay {
@@ -324,7 +324,9 @@ fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
         set_status(state, Level::Warn, format!("refused: {why}"));
         return Vec::new();
     }
-    state.overlay = Some(Overlay::Editor(Box::new(super::TextEditor::new(title, purpose, ""))));
+    state.overlay = Some(Overlay::Editor(Box::new(crate::app::TextEditor::new(
+        title, purpose, "",
+    ))));
     Vec::new()
 }
 
@@ -458,7 +460,7 @@ pub fn on_session_opened(state: &mut State, session: Session) -> Vec<Command> {
     state.checklist.show_timeline = false;
     state.checklist.running.clear();
     state.focus = PaneId::Checklist;
-    state.view = super::View::Zoom(PaneId::Checklist);
+    state.view = crate::app::View::Zoom(PaneId::Checklist);
     // Resume on the first step still to do.
     let first_pending = state.checklist.active.as_ref().and_then(|s| {
         session_lines(s)

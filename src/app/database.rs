@@ -1,11 +1,11 @@
 //! The Database pane's list: the sessions worth a look on every target,
 //! marks for acting on several, and cancel/terminate asked with a reason.
 
-use super::update::{capitalise, read_only_refusal, set_status};
-use super::{BackendStatus, Command, Level, Overlay, PaneId, State};
-use crate::backends::docker_inspect::Row;
-use crate::backends::pg_model::{mask_literals, query_for_screen, PgSession, PgSignal};
+use crate::app::update::{capitalise, read_only_refusal, set_status};
+use crate::app::{BackendStatus, Command, Level, Overlay, PaneId, State};
+use crate::backends::docker::inspect::Row;
 use crate::backends::BackendKind;
+use crate::model::postgres::{mask_literals, query_for_screen, PgSession, PgSignal};
 
 /// One session an operator asked to cancel or terminate, as the audit log
 /// records it (query literals masked).

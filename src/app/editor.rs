@@ -1,7 +1,7 @@
 //! A text editor dialog (tui-textarea): notes, reasons, a resolution, a new
 //! session's title. Enter saves a one-line text; ctrl+s saves a note.
 
-use super::checklist::EditPurpose;
+use crate::app::checklist::EditPurpose;
 use tui_textarea::TextArea;
 
 #[derive(Debug, Clone)]
@@ -42,10 +42,10 @@ impl TextEditor {
 
 /// A key in the editor dialog.
 pub fn on_key(
-    state: &mut super::State,
+    state: &mut crate::app::State,
     ev: crossterm::event::KeyEvent,
     mut editor: Box<TextEditor>,
-) -> Vec<super::Command> {
+) -> Vec<crate::app::Command> {
     use crossterm::event::{KeyCode, KeyModifiers};
     state.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
@@ -53,17 +53,17 @@ pub fn on_key(
     if save {
         state.overlay = None;
         let text = editor.text();
-        return super::checklist::on_text_saved(state, editor.purpose, text);
+        return crate::app::checklist::on_text_saved(state, editor.purpose, text);
     }
     match ev.code {
         KeyCode::Esc => {
             state.overlay = None;
-            super::update::set_status(state, super::Level::Info, "cancelled: nothing recorded");
+            crate::app::update::set_status(state, crate::app::Level::Info, "cancelled: nothing recorded");
             return Vec::new();
         }
         KeyCode::Char('c') if ctrl => {
             state.overlay = None;
-            super::update::set_status(state, super::Level::Info, "cancelled: nothing recorded");
+            crate::app::update::set_status(state, crate::app::Level::Info, "cancelled: nothing recorded");
             return Vec::new();
         }
         KeyCode::Tab => {
@@ -81,6 +81,6 @@ pub fn on_key(
             editor.area.input(ev);
         }
     }
-    state.overlay = Some(super::Overlay::Editor(editor));
+    state.overlay = Some(crate::app::Overlay::Editor(editor));
     Vec::new()
 }

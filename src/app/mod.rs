@@ -12,7 +12,7 @@ mod editor;
 mod input;
 mod logs;
 pub mod own_alerts;
-mod pane;
+
 mod services;
 mod state;
 mod team;
@@ -20,6 +20,7 @@ mod update;
 mod update_logs;
 mod update_overlays;
 
+pub use crate::model::PaneId;
 pub use access::{AccessSource, AccessView, OpenCampaign, SourceState};
 pub use access_decide::{parse_due, CampaignDialog, CampaignField, Editor, JustifyDialog};
 pub use alerts::{AckInfo, AlertGroup, AlertLine, AlertsFilter, AlertsView, Sourced};
@@ -28,7 +29,6 @@ pub use checklist::{ChecklistView, EditPurpose};
 pub use database::SignalRequest;
 pub use editor::TextEditor;
 pub use logs::LogView;
-pub use pane::PaneId;
 pub use services::{ServiceRow, ServicesView, SortKey, NO_PROJECT};
 pub use state::*;
 pub use update::{active_scopes, read_only_refusal, update};
@@ -53,12 +53,12 @@ pub enum Msg {
     /// Inspect output for the details overlay of `container`.
     Inspected {
         container: String,
-        result: Result<crate::backends::docker_inspect::Details, String>,
+        result: Result<crate::backends::docker::inspect::Details, String>,
     },
     /// Lines from (or the end of) the log follower of `session`.
     Log {
         session: u64,
-        event: crate::backends::docker_logs::LogEvent,
+        event: crate::backends::docker::logs::LogEvent,
     },
     /// A side effect finished: what to tell the operator.
     ActionDone {
@@ -185,7 +185,7 @@ pub enum Command {
     /// outcome, one entry each, with the operator's reason).
     PgSignal {
         requests: Vec<SignalRequest>,
-        op: crate::backends::pg_model::PgSignal,
+        op: crate::model::postgres::PgSignal,
         justification: String,
     },
     /// Fetch CPU and memory for these containers of `host` (the rows on

@@ -1,7 +1,7 @@
 //! opsdeck's own alerts: what the other panes see as broken, in the same
 //! model as Alertmanager's, so the Alerts pane is the one triage list.
 
-use super::{Freshness, State};
+use crate::app::{Freshness, State};
 use crate::backends::alertmanager::{AlertRow, Severity};
 use crate::backends::BackendKind;
 use chrono::{DateTime, Utc};
@@ -158,7 +158,7 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
             let acked = state
                 .acks
                 .iter()
-                .any(|k| k.source == super::OWN_SOURCE && k.fingerprint == fingerprint && k.holds(state.now));
+                .any(|k| k.source == crate::app::OWN_SOURCE && k.fingerprint == fingerprint && k.holds(state.now));
             AlertRow {
                 starts_at: since.get(&fingerprint).copied().unwrap_or(state.now),
                 fingerprint,
@@ -180,7 +180,7 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
 
 /// Database thresholds that hold now, each with the value and the threshold.
 fn pg_breaches(
-    p: &crate::backends::pg_model::PgSummary,
+    p: &crate::model::postgres::PgSummary,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<(&'static str, String)> {
     let t = &p.thresholds;
@@ -248,8 +248,8 @@ fn pg_breaches(
     if let Some(b) = p.backup.as_ref().filter(|b| b.is_bad(now)) {
         let why = match (&b.error, &b.checksum, b.age_secs(now)) {
             (Some(e), _, _) => e.clone(),
-            (_, crate::backends::pg_model::Checksum::Mismatch, _) => format!("{}: sha256 does not match", b.source),
-            (_, crate::backends::pg_model::Checksum::Error(e), _) => format!("{}: cannot verify: {e}", b.source),
+            (_, crate::model::postgres::Checksum::Mismatch, _) => format!("{}: sha256 does not match", b.source),
+            (_, crate::model::postgres::Checksum::Error(e), _) => format!("{}: cannot verify: {e}", b.source),
             (_, _, Some(age)) => format!("last backup {age} s ago (max {} s)", b.max_age_secs),
             (_, _, None) => "no backup time known".into(),
         };

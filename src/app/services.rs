@@ -3,7 +3,7 @@
 //! container when the list reorders; the rows on screen are the ones that
 //! get CPU and memory stats.
 
-use super::{BackendStatus, Command, PaneId, State, View};
+use crate::app::{BackendStatus, Command, PaneId, State, View};
 use crate::backends::docker::ContainerRow;
 use crate::backends::BackendKind;
 use std::cmp::Ordering;

@@ -1,6 +1,6 @@
 //! The whole UI state: plain data, cloned into nothing, drawn by pure views.
 
-use super::PaneId;
+use crate::app::PaneId;
 use crate::backends::{alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary};
 use crate::backends::{BackendData, BackendId, BackendKind};
 use crate::config::keymap::{Key, Keymap};
@@ -22,7 +22,7 @@ pub enum Overlay {
     Confirm {
         title: String,
         lines: Vec<String>,
-        on_yes: super::Command,
+        on_yes: crate::app::Command,
         /// `Some` when a one-line reason is required: typed here, and the
         /// dialog cannot be confirmed while it is empty.
         justification: Option<String>,
@@ -33,7 +33,7 @@ pub enum Overlay {
     /// Inspect output of one container; `None` while it loads.
     Details {
         title: String,
-        rows: Option<Result<crate::backends::docker_inspect::Details, String>>,
+        rows: Option<Result<crate::backends::docker::inspect::Details, String>>,
         scroll: u16,
     },
     Palette {
@@ -45,13 +45,13 @@ pub enum Overlay {
         scroll: u16,
     },
     /// Acknowledge alerts: a comment and a duration.
-    Ack(super::AckDialog),
+    Ack(crate::app::AckDialog),
     /// Text to write: a note, a reason, a resolution, a session title.
-    Editor(Box<super::TextEditor>),
+    Editor(Box<crate::app::TextEditor>),
     /// Access review: the justification of a decision, in an editor.
-    Justify(Box<super::JustifyDialog>),
+    Justify(Box<crate::app::JustifyDialog>),
     /// Access review: start a campaign (name, due date).
-    Campaign(super::CampaignDialog),
+    Campaign(crate::app::CampaignDialog),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -207,15 +207,15 @@ pub struct State {
     /// Services: show stopped containers too.
     pub show_stopped: bool,
     /// Services: order, grouping, folds, scroll and stats watch.
-    pub services_view: super::ServicesView,
+    pub services_view: crate::app::ServicesView,
     /// Alerts: the matcher filter.
-    pub alerts_filter: super::AlertsFilter,
+    pub alerts_filter: crate::app::AlertsFilter,
     /// Alerts: hide silenced and inhibited alerts.
     pub hide_silenced: bool,
     /// Alerts: grouping, folds and first-seen times.
-    pub alerts_view: super::AlertsView,
+    pub alerts_view: crate::app::AlertsView,
     /// Checklist: runbooks, sessions, the session on screen.
-    pub checklist: super::ChecklistView,
+    pub checklist: crate::app::ChecklistView,
     /// Acknowledgements made from opsdeck (both kinds), oldest first.
     pub acks: Vec<crate::store::AckRecord>,
     /// Alerts: response times and the bell.
@@ -226,9 +226,9 @@ pub struct State {
     /// Database: marked sessions, by (target, pid).
     pub db_marked: std::collections::BTreeSet<(String, i32)>,
     /// Access review: sources, campaigns, the open one, marks.
-    pub access: super::AccessView,
+    pub access: crate::app::AccessView,
     /// The open container log, when there is one.
-    pub logs: Option<super::LogView>,
+    pub logs: Option<crate::app::LogView>,
     /// Numbers log sessions, so a closed log's late lines are ignored.
     pub next_session: u64,
     /// Terminal size, for paging.

@@ -1,8 +1,8 @@
 //! The shared store in `update`: other opsdecks' changes read again, the
 //! server's loss and return, and presence (who else is here, on what).
 
-use super::update::set_status;
-use super::{Command, Level, State};
+use crate::app::update::set_status;
+use crate::app::{Command, Level, State};
 use crate::store::changes::{StoreChange, StoreEvent};
 use crate::store::presence::HEARTBEAT;
 
@@ -68,9 +68,9 @@ fn audit_views(state: &State) -> Vec<Command> {
             since: s.meta.started_at,
         });
     }
-    if matches!(state.overlay, Some(super::Overlay::AuditLog { .. })) {
+    if matches!(state.overlay, Some(crate::app::Overlay::AuditLog { .. })) {
         out.push(Command::LoadAuditLog {
-            limit: super::update::AUDIT_VIEW_LIMIT,
+            limit: crate::app::update::AUDIT_VIEW_LIMIT,
         });
     }
     out

@@ -1,11 +1,11 @@
 //! `update`: the one place where state changes.
 
-use super::services::{keeping_selection, toggle_fold};
-use super::update_overlays::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
-use super::{Command, Level, Msg, Overlay, PaneId, SortKey, State, StatusLine, View};
-use crate::backends::pg_model::PgSignal;
+use crate::app::services::{keeping_selection, toggle_fold};
+use crate::app::update_overlays::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
+use crate::app::{Command, Level, Msg, Overlay, PaneId, SortKey, State, StatusLine, View};
 use crate::backends::BackendReport;
 use crate::config::keymap::{Action, Key, Lookup, Scope};
+use crate::model::postgres::PgSignal;
 use crate::store::{AuditRecord, Outcome};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -17,7 +17,7 @@ pub(super) const AUDIT_VIEW_LIMIT: i64 = 500;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut commands = apply_msg(state, msg);
     if state.dirty {
-        commands.extend(super::services::after_update(state));
+        commands.extend(crate::app::services::after_update(state));
     }
     commands
 }
@@ -41,7 +41,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 state.status = None;
                 state.dirty = true;
             }
-            super::team::on_tick(state)
+            crate::app::team::on_tick(state)
         }
         Msg::Backend(report) => {
             // Ten thousand alerts take milliseconds to note: only when an
@@ -51,12 +51,12 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             // A re-listed host can reorder the rows: the selection stays on its container.
             let mut changed = false;
             keeping_selection(state, |s| {
-                super::database::keeping_session(s, |s| changed = on_backend(s, report))
+                crate::app::database::keeping_session(s, |s| changed = on_backend(s, report))
             });
-            super::database::prune_marks(state);
+            crate::app::database::prune_marks(state);
             let own_changed = !state.own_alerts_since.keys().eq(own_before.iter());
             if (from_alertmanager && changed) || own_changed {
-                super::alerts::note_alerts(state)
+                crate::app::alerts::note_alerts(state)
             } else {
                 Vec::new()
             }
@@ -64,7 +64,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::AcksLoaded(Ok(acks)) => {
             state.acks = acks;
             state.dirty = true;
-            super::alerts::note_alerts(state)
+            crate::app::alerts::note_alerts(state)
         }
         Msg::AcksLoaded(Err(e)) => {
             set_status(state, Level::Error, format!("acknowledgements not loaded: {e}"));
@@ -97,7 +97,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         msg @ Msg::Log { .. } => {
-            super::update_logs::on_msg(state, msg);
+            crate::app::update_logs::on_msg(state, msg);
             Vec::new()
         }
         Msg::ActionDone { ok, text } => {
@@ -123,14 +123,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 );
             }
             state.checklist.load_errors = errors;
-            super::checklist::offer_open_sessions(state);
+            crate::app::checklist::offer_open_sessions(state);
             state.dirty = true;
             Vec::new()
         }
-        Msg::SessionOpened(session) => super::checklist::on_session_opened(state, *session),
-        Msg::SessionEvent { session, event } => super::checklist::on_event(state, session, event),
+        Msg::SessionOpened(session) => crate::app::checklist::on_session_opened(state, *session),
+        Msg::SessionEvent { session, event } => crate::app::checklist::on_event(state, session, event),
         Msg::ChecksFailed { steps, error } => {
-            super::checklist::on_checks_failed(state, &steps, &error);
+            crate::app::checklist::on_checks_failed(state, &steps, &error);
             vec![Command::Bell]
         }
         Msg::TimelineLoaded(Ok(entries)) => {
@@ -143,12 +143,12 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::AccessLoaded(load) => {
-            super::access::on_loaded(state, load);
+            crate::app::access::on_loaded(state, load);
             Vec::new()
         }
-        Msg::ReviewCampaigns(result) => super::access::on_campaigns(state, result),
+        Msg::ReviewCampaigns(result) => crate::app::access::on_campaigns(state, result),
         Msg::ReviewOpened(result) => {
-            super::access::on_opened(state, result);
+            crate::app::access::on_opened(state, result);
             Vec::new()
         }
         Msg::ReviewDecided {
@@ -156,15 +156,15 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             attempted,
             records,
         } => {
-            super::access::on_decided(state, campaign_id, &attempted, records);
+            crate::app::access::on_decided(state, campaign_id, &attempted, records);
             Vec::new()
         }
-        Msg::Store(event) => super::team::on_store_event(state, event),
-        Msg::PresenceLoaded(result) => super::team::on_presence(state, result),
-        Msg::SessionRefreshed(session) => super::checklist::on_session_refreshed(state, *session),
-        Msg::SessionsLoaded(result) => super::checklist::on_sessions_loaded(state, result),
+        Msg::Store(event) => crate::app::team::on_store_event(state, event),
+        Msg::PresenceLoaded(result) => crate::app::team::on_presence(state, result),
+        Msg::SessionRefreshed(session) => crate::app::checklist::on_session_refreshed(state, *session),
+        Msg::SessionsLoaded(result) => crate::app::checklist::on_sessions_loaded(state, result),
         Msg::DecisionsRefreshed { campaign_id, decisions } => {
-            super::access::on_decisions_refreshed(state, campaign_id, decisions);
+            crate::app::access::on_decisions_refreshed(state, campaign_id, decisions);
             Vec::new()
         }
         Msg::Shutdown(_) => {
@@ -195,7 +195,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
     let mut note = None;
     match report.result {
         Ok(data) => {
-            if b.last_error.is_some() && before == super::Freshness::Down {
+            if b.last_error.is_some() && before == crate::app::Freshness::Down {
                 note = Some((Level::Info, format!("{} is back", b.id)));
             }
             b.last_ok = Some(report.at);
@@ -205,7 +205,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
             }
         }
         Err(err) => {
-            if before != super::Freshness::Down {
+            if before != crate::app::Freshness::Down {
                 note = Some((Level::Warn, format!("{} down: {err}", b.id)));
             }
             let same = b.last_error.as_ref().is_some_and(|(_, e)| *e == err);
@@ -218,7 +218,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
     if let Some((level, text)) = note {
         set_status(state, level, text);
     }
-    super::own_alerts::refresh(state);
+    crate::app::own_alerts::refresh(state);
     changed
 }
 
@@ -226,8 +226,8 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     // The editors take every key as typed: an Esc read together with the
     // next key must not cancel a justification half written.
     match state.overlay.clone() {
-        Some(Overlay::Justify(dialog)) => return super::access_decide::on_justify_key(state, ev, dialog),
-        Some(Overlay::Campaign(dialog)) => return super::access_decide::on_campaign_key(state, ev, dialog),
+        Some(Overlay::Justify(dialog)) => return crate::app::access_decide::on_justify_key(state, ev, dialog),
+        Some(Overlay::Campaign(dialog)) => return crate::app::access_decide::on_campaign_key(state, ev, dialog),
         _ => {}
     }
     let key = Key::from_event(&ev);
@@ -250,13 +250,13 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
             ..
         }) => return on_justified_confirm_key(state, ev, on_yes, reason),
         Some(Overlay::Confirm { on_yes, .. }) => return on_confirm_key(state, ev, on_yes),
-        Some(Overlay::Ack(dialog)) => return super::alerts_ack::on_ack_key(state, ev, dialog),
-        Some(Overlay::Editor(editor)) => return super::editor::on_key(state, ev, editor),
+        Some(Overlay::Ack(dialog)) => return crate::app::alerts_ack::on_ack_key(state, ev, dialog),
+        Some(Overlay::Editor(editor)) => return crate::app::editor::on_key(state, ev, editor),
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
         Some(_) => return on_overlay_key(state, key),
         None => {}
     }
-    if let Some(commands) = super::update_logs::on_typing_key(state, &ev) {
+    if let Some(commands) = crate::app::update_logs::on_typing_key(state, &ev) {
         return commands;
     }
     if state.filter_typing {
@@ -269,11 +269,11 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         Lookup::Action(action) => {
             state.pending.clear();
             state.dirty = true;
-            let mut commands = match super::update_logs::apply(state, action) {
+            let mut commands = match crate::app::update_logs::apply(state, action) {
                 Some(commands) => commands,
                 None => apply(state, action),
             };
-            commands.extend(super::update_logs::close_if_hidden(state));
+            commands.extend(crate::app::update_logs::close_if_hidden(state));
             commands
         }
         Lookup::Pending => {
@@ -331,11 +331,11 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
                 } else if state.view == View::Zoom(PaneId::Alerts) && state.alerts_filter.text.is_some() {
                     state.alerts_filter.set(None);
                 } else if state.view == View::Zoom(PaneId::Checklist) && state.checklist.active.is_some() {
-                    super::checklist::leave(state);
+                    crate::app::checklist::leave(state);
                 } else if state.view == View::Zoom(PaneId::Access) && !state.access.marked.is_empty() {
                     state.access.marked.clear();
                 } else if state.view == View::Zoom(PaneId::Access) && state.access.list {
-                    super::access::toggle_list(state);
+                    crate::app::access::toggle_list(state);
                 } else {
                     state.view = View::Dashboard;
                 }
@@ -358,46 +358,50 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Redraw => return vec![Command::ClearScreen],
         Action::Checklist(c) if state.view == View::Zoom(PaneId::Checklist) => {
-            return super::checklist::on_action(state, c)
+            return crate::app::checklist::on_action(state, c)
         }
         Action::Checklist(_) => {}
-        Action::AlertRunbook if state.view == View::Zoom(PaneId::Alerts) => super::checklist::start_from_alert(state),
+        Action::AlertRunbook if state.view == View::Zoom(PaneId::Alerts) => {
+            crate::app::checklist::start_from_alert(state)
+        }
         Action::AlertRunbook => {}
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
-        Action::Details if state.view == View::Zoom(PaneId::Database) => super::database::open_details(state),
+        Action::Details if state.view == View::Zoom(PaneId::Database) => crate::app::database::open_details(state),
         Action::Details if state.view == View::Zoom(PaneId::Alerts) => {
-            if !super::alerts::toggle_fold(state) {
-                super::alerts_details::open_details(state)
+            if !crate::app::alerts::toggle_fold(state) {
+                crate::app::alerts_details::open_details(state)
             }
         }
-        Action::Details if super::access::zoomed(state) => return super::access::enter(state),
+        Action::Details if crate::app::access::zoomed(state) => return crate::app::access::enter(state),
         Action::Details => return open_details(state),
-        Action::Mark if super::access::zoomed(state) => super::access::toggle_mark(state),
-        Action::Mark if state.view == View::Zoom(PaneId::Database) => super::database::toggle_mark(state),
-        Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => super::database::mark_similar(state),
+        Action::Mark if crate::app::access::zoomed(state) => crate::app::access::toggle_mark(state),
+        Action::Mark if state.view == View::Zoom(PaneId::Database) => crate::app::database::toggle_mark(state),
+        Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => crate::app::database::mark_similar(state),
         Action::CancelQuery | Action::TerminateBackend if state.view == View::Zoom(PaneId::Database) => {
             let op = if action == Action::CancelQuery {
                 PgSignal::Cancel
             } else {
                 PgSignal::Terminate
             };
-            return super::database::ask_signal(state, op);
+            return crate::app::database::ask_signal(state, op);
         }
         Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
-        Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => return super::alerts_ack::ask_ack(state),
+        Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => {
+            return crate::app::alerts_ack::ask_ack(state)
+        }
         Action::ExpireSilence if state.view == View::Zoom(PaneId::Alerts) => {
-            return super::alerts_ack::ask_expire(state)
+            return crate::app::alerts_ack::ask_expire(state)
         }
         Action::ToggleSilenced => {
             state.hide_silenced = !state.hide_silenced;
-            super::alerts::clamp_selection(state);
+            crate::app::alerts::clamp_selection(state);
         }
-        Action::Group if state.view == View::Zoom(PaneId::Alerts) => super::alerts::toggle_grouping(state),
-        Action::GroupBy if state.view == View::Zoom(PaneId::Alerts) => super::alerts::next_group_label(state),
+        Action::Group if state.view == View::Zoom(PaneId::Alerts) => crate::app::alerts::toggle_grouping(state),
+        Action::GroupBy if state.view == View::Zoom(PaneId::Alerts) => crate::app::alerts::next_group_label(state),
         Action::Acknowledge | Action::ExpireSilence | Action::GroupBy => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
-        Action::Logs => return super::update_logs::open(state),
+        Action::Logs => return crate::app::update_logs::open(state),
         Action::Filter if state.view == View::Zoom(PaneId::Alerts) => {
             state.filter_typing = true;
             let text = state.alerts_filter.text.clone().unwrap_or_default();
@@ -408,19 +412,21 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
             state.services_filter.get_or_insert_with(String::new);
         }
         Action::ToggleStopped => keeping_selection(state, |s| s.show_stopped = !s.show_stopped),
-        Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if super::access::zoomed(state) => {
+        Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if crate::app::access::zoomed(state) => {
             let decision = match action {
                 Action::ReviewKeep => crate::store::Decision::Keep,
                 Action::ReviewRevoke => crate::store::Decision::Revoke,
                 _ => crate::store::Decision::Defer,
             };
-            return super::access_decide::ask_decision(state, decision);
+            return crate::app::access_decide::ask_decision(state, decision);
         }
-        Action::ReviewAll if super::access::zoomed(state) => super::access::toggle_all(state),
-        Action::ReviewNew if super::access::zoomed(state) => return super::access_decide::ask_campaign(state),
-        Action::ReviewCampaigns if super::access::zoomed(state) => super::access::toggle_list(state),
-        Action::ReviewExport if super::access::zoomed(state) => return super::access::export(state),
-        Action::ReviewReload if super::access::zoomed(state) => return super::access::reload(state),
+        Action::ReviewAll if crate::app::access::zoomed(state) => crate::app::access::toggle_all(state),
+        Action::ReviewNew if crate::app::access::zoomed(state) => {
+            return crate::app::access_decide::ask_campaign(state)
+        }
+        Action::ReviewCampaigns if crate::app::access::zoomed(state) => crate::app::access::toggle_list(state),
+        Action::ReviewExport if crate::app::access::zoomed(state) => return crate::app::access::export(state),
+        Action::ReviewReload if crate::app::access::zoomed(state) => return crate::app::access::reload(state),
         Action::ReviewKeep
         | Action::ReviewRevoke
         | Action::ReviewDefer
@@ -509,10 +515,10 @@ pub(super) fn capitalise(s: &str) -> String {
 
 /// Services filter being typed: applied live, Enter keeps it, Esc drops it.
 fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
-    use super::input::{edit, Edit};
+    use crate::app::input::{edit, Edit};
     state.dirty = true;
     if state.view == View::Zoom(PaneId::Alerts) {
-        super::alerts::on_filter_key(state, ev);
+        crate::app::alerts::on_filter_key(state, ev);
         return Vec::new();
     }
     keeping_selection(state, |state| {

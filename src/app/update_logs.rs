@@ -1,9 +1,9 @@
 //! Keys and messages of an open container log.
 
-use super::input::{edit, Edit};
-use super::logs::LogView;
-use super::{Command, Level, Msg, PaneId, State, View};
-use crate::backends::docker_logs::LogEvent;
+use crate::app::input::{edit, Edit};
+use crate::app::logs::LogView;
+use crate::app::{Command, Level, Msg, PaneId, State, View};
+use crate::backends::docker::logs::LogEvent;
 use crate::config::keymap::Action;
 use crossterm::event::KeyEvent;
 
@@ -17,7 +17,7 @@ fn page(state: &State) -> usize {
 
 pub fn open(state: &mut State) -> Vec<Command> {
     let Some((host, c)) = state.selected_container() else {
-        super::update::set_status(state, Level::Warn, "no container selected");
+        crate::app::update::set_status(state, Level::Warn, "no container selected");
         return Vec::new();
     };
     let (host, container) = (host.id.name.clone(), c.name.clone());
@@ -74,7 +74,7 @@ pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
             view.search = (!query.is_empty()).then_some(query);
             view.current = None;
             if view.search.is_some() && !view.jump(false, height) {
-                super::update::set_status(state, Level::Warn, "no match");
+                crate::app::update::set_status(state, Level::Warn, "no match");
             }
         }
     }
@@ -98,7 +98,7 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
         Action::Search => view.typing = Some(String::new()),
         Action::SearchNext | Action::SearchPrev => {
             if !view.jump(action == Action::SearchNext, height) {
-                super::update::set_status(state, Level::Warn, "no match (search with /)");
+                crate::app::update::set_status(state, Level::Warn, "no match (search with /)");
             }
         }
         Action::LogFilter => {
@@ -108,7 +108,7 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
             view.follow = true;
             if view.filter && view.search.is_none() {
                 view.filter = false;
-                super::update::set_status(state, Level::Warn, "search first (/), then filter");
+                crate::app::update::set_status(state, Level::Warn, "search first (/), then filter");
             }
         }
         Action::LogTimestamps => view.timestamps = !view.timestamps,

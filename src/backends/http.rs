@@ -119,7 +119,7 @@ pub async fn get_once(
         .get(url)
         .send()
         .await
-        .map_err(|e| super::http_error(e, timeout))?;
+        .map_err(|e| crate::backends::http_error(e, timeout))?;
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let cert_days_left = resp
         .extensions()
@@ -160,7 +160,7 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
         .tls_info(true)
         .build()
-        .map_err(|e| super::error_chain(&e))
+        .map_err(|e| crate::backends::error_chain(&e))
 }
 
 /// Whole days until a DER certificate's notAfter; negative once expired.

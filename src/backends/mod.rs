@@ -3,25 +3,10 @@
 //! reports snapshots or errors to the UI as messages. The UI never awaits them.
 
 pub mod access;
-pub mod access_model;
-pub mod access_rows;
 pub mod alertmanager;
-pub mod am_matchers;
-pub mod am_silences;
 pub mod docker;
-pub mod docker_connect;
-pub mod docker_inspect;
-pub mod docker_logs;
-pub mod docker_row;
-pub mod docker_stats;
-pub mod docker_tls_probe;
 pub mod host;
 pub mod http;
-pub mod pg_actions;
-pub mod pg_backup;
-pub mod pg_model;
-pub mod pg_queries;
-pub mod pg_value;
 pub mod postgres;
 
 use crate::config::Config;

@@ -518,7 +518,7 @@ impl Config {
             }
         }
         for d in &self.docker {
-            use crate::backends::docker_connect::{check_tls_files, endpoint, Endpoint, KeyError};
+            use crate::backends::docker::connect::{check_tls_files, endpoint, Endpoint, KeyError};
             let fail = |e: KeyError| {
                 let line = find_line_in_table(text, "docker", &d.name, e.key);
                 let out = FileError::new(file, format!("[[docker]] {:?}: {}", d.name, e.message)).with_key(e.key);

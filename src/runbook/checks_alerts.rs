@@ -4,8 +4,8 @@
 
 use super::checks::{CheckContext, Outcome};
 use crate::backends::alertmanager::{AlertRow, AlertmanagerPoller};
-use crate::backends::am_matchers::parse_matchers;
 use crate::config::AlertmanagerConfig;
+use crate::model::matchers::parse_matchers;
 
 /// Alert names shown in `observed`; the rest are counted.
 const NAMES_SHOWN: usize = 3;

@@ -4,9 +4,9 @@
 
 use super::checks::{CheckContext, Outcome};
 use super::model::ContainerExpect;
+use crate::backends::docker::connect::{connect, explain};
+use crate::backends::docker::row::row_from_summary;
 use crate::backends::docker::{ContainerRow, Health};
-use crate::backends::docker_connect::{connect, explain};
-use crate::backends::docker_row::row_from_summary;
 use bollard::container::ListContainersOptions;
 use bollard::models::ContainerInspectResponse;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 
 use super::checks::{bounds_note, number, out_of_bounds, CheckContext, Outcome};
 use super::model::PgMetric;
-use crate::backends::pg_value::read_only_value;
+use crate::backends::postgres::value::read_only_value;
 use crate::backends::postgres::{PgPoller, PgSummary};
 use std::time::Duration;
 
@@ -100,7 +100,12 @@ fn metric_outcome(s: &PgSummary, m: PgMetric, want: &Want, target: &str) -> Resu
     })
 }
 
-fn query_outcome(value: Option<crate::backends::pg_value::PgValue>, want: &Want, sql: &str, target: &str) -> Outcome {
+fn query_outcome(
+    value: Option<crate::backends::postgres::value::PgValue>,
+    want: &Want,
+    sql: &str,
+    target: &str,
+) -> Outcome {
     let flat_sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
     let Some(v) = value else {
         return Outcome::new(

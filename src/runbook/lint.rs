@@ -4,8 +4,8 @@
 
 use super::model::{Check, Runbook};
 use super::spans::Lines;
-use crate::backends::am_matchers::parse_matchers;
 use crate::config::{Config, FileError};
+use crate::model::matchers::parse_matchers;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::time::Duration;

@@ -8,7 +8,6 @@ mod checks_container;
 mod checks_file;
 mod checks_http;
 mod checks_postgres;
-pub mod commands;
 pub mod evidence;
 pub mod find;
 pub mod import;

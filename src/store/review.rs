@@ -2,8 +2,8 @@
 //! decisions on them (appended, never edited; an item's newest one counts).
 
 use super::{parse_ts, ts, At, Store, StoreError};
-pub use crate::backends::access_model::ReviewItem;
-use crate::backends::access_model::{AccessRow, LastLogin};
+pub use crate::model::access::ReviewItem;
+use crate::model::access::{AccessRow, LastLogin};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;

@@ -4,7 +4,7 @@
 
 use super::review::{CampaignSummary, DecisionRecord, ReviewItem};
 use super::Store;
-use crate::backends::access_model::LastLogin;
+use crate::model::access::LastLogin;
 use crate::store::audit::ExportFormat;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;

@@ -2,9 +2,9 @@
 
 use super::widgets::{backend_problem, data_style, duration_text, not_configured, short_bytes, Status};
 use crate::app::{PaneId, State};
-use crate::backends::pg_model::{query_for_screen, Checksum, PgSummary};
 use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
+use crate::model::postgres::{query_for_screen, Checksum, PgSummary};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};

@@ -1,7 +1,7 @@
 //! An open container log: stderr marked, matches highlighted, follow/pause shown.
 
 use crate::app::{LogView, State};
-use crate::backends::docker_logs::LogLine;
+use crate::backends::docker::logs::LogLine;
 use crate::config::theme::{Role, Theme};
 use ratatui::layout::Rect;
 use ratatui::style::Style;

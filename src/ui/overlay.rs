@@ -1,7 +1,7 @@
 //! Overlays drawn over the body: help, command palette, audit log.
 
 use crate::app::{palette_matches, State};
-use crate::backends::docker_inspect::Row;
+use crate::backends::docker::inspect::Row;
 use crate::config::keymap::{Action, Scope};
 use crate::config::theme::{Role, Theme};
 use crate::store::AuditEntry;
@@ -183,7 +183,7 @@ pub fn details(
     area: Rect,
     theme: &Theme,
     title: &str,
-    rows: Option<&Result<crate::backends::docker_inspect::Details, String>>,
+    rows: Option<&Result<crate::backends::docker::inspect::Details, String>>,
     scroll: u16,
 ) {
     let rect = centered(area, 90, 90);

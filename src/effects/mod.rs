@@ -2,11 +2,15 @@
 //! task of its own, its result coming back as a `Msg`. Only the screen and
 //! the stats watch are touched here directly.
 
+pub mod actions;
+pub mod checklist;
+pub mod review;
+
 use crate::app::{update, Command, Msg, State};
 use crate::backends;
 use crate::identity::Identity;
+use crate::runtime::terminal::TerminalGuard;
 use crate::store::{AuditRecord, Store};
-use crate::terminal::TerminalGuard;
 use std::collections::HashMap;
 use std::io::Write;
 use tokio::sync::mpsc;
@@ -22,7 +26,7 @@ pub(crate) struct Effects<'a> {
     pub(crate) stats_watch: &'a StatsWatchers,
     pub(crate) wakes: &'a Wakes,
     pub(crate) alertmanager: &'a std::sync::Arc<Vec<crate::config::AlertmanagerConfig>>,
-    pub(crate) checklist: &'a crate::checklist_io::ChecklistIo,
+    pub(crate) checklist: &'a crate::effects::checklist::ChecklistIo,
     pub(crate) access: &'a std::sync::Arc<Vec<crate::config::AccessSourceConfig>>,
 }
 
@@ -175,7 +179,7 @@ pub(crate) fn execute(
                 };
                 let (log_tx, mut log_rx) = mpsc::channel(16);
                 let tx = msg_tx.clone();
-                let follow = tokio::spawn(crate::backends::docker_logs::follow(cfg, container, tail, log_tx));
+                let follow = tokio::spawn(crate::backends::docker::logs::follow(cfg, container, tail, log_tx));
                 let forward = tokio::spawn(async move {
                     while let Some(event) = log_rx.recv().await {
                         if tx.send(Msg::Log { session, event }).await.is_err() {
@@ -211,7 +215,7 @@ pub(crate) fn execute(
                 let (hosts, tx) = (fx.docker.clone(), msg_tx.clone());
                 tokio::spawn(async move {
                     let result = match hosts.iter().find(|h| h.name == host) {
-                        Some(cfg) => crate::backends::docker_inspect::inspect(cfg, &container).await,
+                        Some(cfg) => crate::backends::docker::inspect::inspect(cfg, &container).await,
                         None => Err(format!("no Docker host named {host}")),
                     };
                     let _ = tx.send(Msg::Inspected { container, result }).await;
@@ -220,7 +224,7 @@ pub(crate) fn execute(
             Command::Container { host, container, op } => {
                 let (store, who, hosts, tx) = (store.clone(), fx.who.clone(), fx.docker.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    let done = crate::actions::container(&store, &who, &hosts, &host, &container, op).await;
+                    let done = crate::effects::actions::container(&store, &who, &hosts, &host, &container, op).await;
                     let _ = tx.send(done).await;
                 });
             }
@@ -245,7 +249,8 @@ pub(crate) fn execute(
                 let (store, who, targets, tx) = (store.clone(), fx.who.clone(), fx.postgres.clone(), msg_tx.clone());
                 let wakes = fx.wakes.clone();
                 tokio::spawn(async move {
-                    let done = crate::actions::pg_signal(&store, &who, &targets, &requests, op, &justification).await;
+                    let done =
+                        crate::effects::actions::pg_signal(&store, &who, &targets, &requests, op, &justification).await;
                     for r in &requests {
                         wake(&wakes, backends::BackendKind::Postgres, &r.target);
                     }
@@ -262,7 +267,8 @@ pub(crate) fn execute(
                 let wakes = fx.wakes.clone();
                 tokio::spawn(async move {
                     let (acked, done) =
-                        crate::actions::acknowledge(&store, &who, &sources, &targets, &comment, duration).await;
+                        crate::effects::actions::acknowledge(&store, &who, &sources, &targets, &comment, duration)
+                            .await;
                     for t in targets.iter().filter_map(|t| t.source.as_deref()) {
                         wake(&wakes, backends::BackendKind::Alertmanager, t);
                     }
@@ -275,7 +281,7 @@ pub(crate) fn execute(
             Command::EndOwnAck { fingerprint, name } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    let done = crate::actions::end_own_ack(&store, &who, &fingerprint, &name).await;
+                    let done = crate::effects::actions::end_own_ack(&store, &who, &fingerprint, &name).await;
                     let _ = tx.send(acks(&store).await).await;
                     let _ = tx.send(done).await;
                 });
@@ -285,7 +291,7 @@ pub(crate) fn execute(
                     (store.clone(), fx.who.clone(), fx.alertmanager.clone(), msg_tx.clone());
                 let wakes = fx.wakes.clone();
                 tokio::spawn(async move {
-                    let done = crate::actions::expire_silences(&store, &who, &sources, &source, &ids).await;
+                    let done = crate::effects::actions::expire_silences(&store, &who, &sources, &source, &ids).await;
                     wake(&wakes, backends::BackendKind::Alertmanager, &source);
                     let _ = tx.send(done).await;
                 });
@@ -297,20 +303,20 @@ pub(crate) fn execute(
             } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    let done = crate::checklist_io::start(&store, &who, &runbook, &title, severity).await;
+                    let done = crate::effects::checklist::start(&store, &who, &runbook, &title, severity).await;
                     let _ = tx.send(done).await;
                 });
             }
             Command::OpenSession { id } => {
                 spawn_read(store, msg_tx, |store| async move {
-                    crate::checklist_io::open(&store, &id).await
+                    crate::effects::checklist::open(&store, &id).await
                 });
             }
             Command::RecordEvent { session, event, seen } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 let seen = seen.map(|s| s.map(|e| *e));
                 tokio::spawn(async move {
-                    for m in crate::checklist_io::record(&store, &who, &session, event, seen).await {
+                    for m in crate::effects::checklist::record(&store, &who, &session, event, seen).await {
                         let _ = tx.send(m).await;
                     }
                 });
@@ -322,7 +328,8 @@ pub(crate) fn execute(
             } => {
                 let (store, who, io, tx) = (store.clone(), fx.who.clone(), fx.checklist.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    for m in crate::checklist_io::run_checks(&store, &who, &io, &session, checks, auto_tick).await {
+                    for m in crate::effects::checklist::run_checks(&store, &who, &io, &session, checks, auto_tick).await
+                    {
                         let _ = tx.send(m).await;
                     }
                 });
@@ -338,7 +345,7 @@ pub(crate) fn execute(
                 let (store, io, tx) = (store.clone(), fx.checklist.clone(), msg_tx.clone());
                 tokio::spawn(async move {
                     let _ = tx
-                        .send(crate::checklist_io::write_report(&store, &io, &session).await)
+                        .send(crate::effects::checklist::write_report(&store, &io, &session).await)
                         .await;
                 });
             }
@@ -359,7 +366,8 @@ pub(crate) fn execute(
             } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
-                    let (id, done) = crate::actions::start_campaign(&store, &who, &name, due_at, items, sources).await;
+                    let (id, done) =
+                        crate::effects::review::start_campaign(&store, &who, &name, due_at, items, sources).await;
                     let _ = tx.send(campaigns(&store).await).await;
                     if let Some(id) = id {
                         let _ = tx.send(Msg::ReviewOpened(load_campaign(&store, id).await)).await;
@@ -378,13 +386,13 @@ pub(crate) fn execute(
                 let (sources, postgres) = (fx.access.clone(), fx.postgres.clone());
                 let aliases = state.access.aliases.clone();
                 tokio::spawn(async move {
-                    let ctx = crate::actions::DecideContext {
+                    let ctx = crate::effects::review::DecideContext {
                         sources: &sources,
                         postgres: &postgres,
                         aliases: &aliases,
                         seen: &seen,
                     };
-                    let (records, done) = crate::actions::review_decide(
+                    let (records, done) = crate::effects::review::review_decide(
                         &store,
                         &who,
                         &ctx,
@@ -412,7 +420,7 @@ pub(crate) fn execute(
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 tokio::spawn(async move {
                     let dir = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
-                    let done = crate::actions::export_review(&store, &who, campaign, &dir).await;
+                    let done = crate::effects::review::export_review(&store, &who, campaign, &dir).await;
                     let _ = tx.send(done).await;
                 });
             }
@@ -429,7 +437,7 @@ pub(crate) fn execute(
                 });
             }
             Command::LoadSessions => spawn_read(store, msg_tx, |store| async move {
-                Msg::SessionsLoaded(crate::checklist_io::recent_sessions(&store).await)
+                Msg::SessionsLoaded(crate::effects::checklist::recent_sessions(&store).await)
             }),
             Command::RefreshDecisions { campaign_id } => spawn_read(store, msg_tx, move |store| async move {
                 decisions(&store, campaign_id).await

@@ -22,10 +22,10 @@ pub struct PgValue {
 /// column of its first row (`None`: no row). The statement may run at most
 /// `timeout`; nothing it tries to change is kept.
 pub async fn read_only_value(cfg: &PostgresConfig, sql: &str, timeout: Duration) -> Result<Option<PgValue>, String> {
-    let opts = super::postgres::connect_options(cfg)?;
+    let opts = crate::backends::postgres::connect_options(cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| super::error_chain(&e))?;
+        .map_err(|e| crate::backends::error_chain(&e))?;
     let result = query_on(&mut conn, sql, timeout).await;
     // A polite goodbye; the caller's timeout bounds it like everything else.
     let _ = conn.close().await;
@@ -57,8 +57,8 @@ async fn query_on(conn: &mut PgConnection, sql: &str, timeout: Duration) -> Resu
 /// TABLE in a read-only transaction"), else the error chain.
 fn db_error(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) => super::one_line(db.message()),
-        other => super::error_chain(other),
+        sqlx::Error::Database(db) => crate::backends::one_line(db.message()),
+        other => crate::backends::error_chain(other),
     }
 }
 

@@ -1,12 +1,19 @@
 //! Docker Engine API: container list and engine version.
 
+pub mod connect;
+pub mod inspect;
+pub mod logs;
+pub mod row;
+pub mod stats;
+pub mod tls_probe;
+
 use crate::config::DockerConfig;
 use bollard::container::ListContainersOptions;
 use bollard::Docker;
 use std::collections::HashMap;
 
-use super::docker_row::row_from_summary;
-pub use super::docker_row::{exit_code_from_status, health_from_status, ContainerRow, Health};
+use crate::backends::docker::row::row_from_summary;
+pub use crate::backends::docker::row::{exit_code_from_status, health_from_status, ContainerRow, Health};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DockerSummary {
@@ -78,13 +85,13 @@ pub async fn container_action(cfg: &DockerConfig, name: &str, op: ContainerOp) -
                 .await
         }
     };
-    result.map_err(|e| super::docker_connect::explain(&e))
+    result.map_err(|e| crate::backends::docker::connect::explain(&e))
 }
 
 /// Connect (unix socket, HTTP, or HTTPS with client certificates) and agree
 /// on the API version: see `docker_connect`.
 pub(super) async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Docker, String> {
-    super::docker_connect::connect(cfg, timeout_secs).await
+    crate::backends::docker::connect::connect(cfg, timeout_secs).await
 }
 
 /// Longest wait between attempts to follow the events of a daemon that is down.
@@ -146,7 +153,7 @@ pub struct DockerPoller {
     inspected: HashMap<(String, String), (i64, bool)>,
     /// Ids of the containers on screen, set by the UI: only those get stats.
     watched: tokio::sync::watch::Receiver<Vec<String>>,
-    stats: super::docker_stats::Sampler,
+    stats: crate::backends::docker::stats::Sampler,
 }
 
 impl DockerPoller {
@@ -240,8 +247,8 @@ impl DockerPoller {
         self.client = None;
         match e {
             // In the words of the poll's own bound: one wording for "it hangs".
-            bollard::errors::Error::RequestTimeoutError => super::no_answer(self.cfg.timeout),
-            e => super::docker_connect::explain(&e),
+            bollard::errors::Error::RequestTimeoutError => crate::backends::no_answer(self.cfg.timeout),
+            e => crate::backends::docker::connect::explain(&e),
         }
     }
 }

@@ -23,11 +23,11 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 pub async fn inspect(cfg: &DockerConfig, name: &str) -> Result<Details, String> {
-    let client = super::docker::connect(cfg, cfg.timeout.as_secs().max(1)).await?;
+    let client = crate::backends::docker::connect(cfg, cfg.timeout.as_secs().max(1)).await?;
     let resp = client
         .inspect_container(name, None)
         .await
-        .map_err(|e| super::docker_connect::explain(&e))?;
+        .map_err(|e| crate::backends::docker::connect::explain(&e))?;
     Ok(details(&resp))
 }
 
@@ -106,7 +106,7 @@ pub fn details(r: &ContainerInspectResponse) -> Details {
             let output = check.output.clone().unwrap_or_default();
             b.field(
                 &format!("check exit {}", check.exit_code.unwrap_or(-1)),
-                format!("{when}  {}", super::one_line(&output)),
+                format!("{when}  {}", crate::backends::one_line(&output)),
             );
         }
     }

@@ -4,7 +4,7 @@
 use crate::config::PostgresConfig;
 use sqlx::{Connection, PgConnection};
 
-pub use super::pg_model::PgSignal;
+pub use crate::model::postgres::PgSignal;
 
 /// Signal one backend. `Ok(false)` when the server says no such backend;
 /// `Err` when refused here (opsdeck's own connection, a read-only target),
@@ -24,10 +24,10 @@ pub async fn signal_backend(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Res
 }
 
 async fn signal(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Result<bool, String> {
-    let opts = super::postgres::connect_options(cfg)?;
+    let opts = crate::backends::postgres::connect_options(cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| super::error_chain(&e))?;
+        .map_err(|e| crate::backends::error_chain(&e))?;
     let result = check_and_signal(&mut conn, pid, op).await;
     let _ = conn.close().await;
     result
@@ -60,11 +60,11 @@ async fn check_and_signal(conn: &mut PgConnection, pid: i32, op: PgSignal) -> Re
 
 fn describe(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => super::one_line(&format!(
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => crate::backends::one_line(&format!(
             "not permitted: {} (needs the session's role, or pg_signal_backend)",
             db.message()
         )),
-        sqlx::Error::Database(db) => super::one_line(db.message()),
-        other => super::error_chain(other),
+        sqlx::Error::Database(db) => crate::backends::one_line(db.message()),
+        other => crate::backends::error_chain(other),
     }
 }

@@ -1,5 +1,7 @@
 //! Prometheus Alertmanager, API v2: the alerts it holds.
 
+pub mod silences;
+
 use crate::config::AlertmanagerConfig;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -60,8 +62,8 @@ impl AlertRow {
     }
 
     /// Whether the alert matches every matcher (Alertmanager's semantics).
-    pub fn matches(&self, matchers: &[super::am_matchers::Matcher]) -> bool {
-        super::am_matchers::all_match(matchers, &self.labels)
+    pub fn matches(&self, matchers: &[crate::model::matchers::Matcher]) -> bool {
+        crate::model::matchers::all_match(matchers, &self.labels)
     }
 }
 
@@ -197,7 +199,7 @@ pub struct AlertmanagerPoller {
 
 impl AlertmanagerPoller {
     pub fn new(cfg: &AlertmanagerConfig) -> Self {
-        let client = super::http_client(cfg.timeout);
+        let client = crate::backends::http_client(cfg.timeout);
         Self {
             url: cfg.url.clone(),
             client,
@@ -245,7 +247,7 @@ async fn get(
     url: String,
     query: &[(&str, &str)],
 ) -> Result<bytes::Bytes, String> {
-    let failed = |e| super::http_error(e, timeout);
+    let failed = |e| crate::backends::http_error(e, timeout);
     let resp = client.get(url).query(query).send().await.map_err(failed)?;
     if !resp.status().is_success() {
         return Err(format!("Alertmanager answered HTTP {}", resp.status()));
@@ -276,7 +278,7 @@ pub fn parse_silences(body: &[u8]) -> Result<Vec<Silence>, String> {
                 .collect(),
             id: s.id,
             created_by: s.created_by,
-            comment: super::one_line(&s.comment),
+            comment: crate::backends::one_line(&s.comment),
             starts_at: s.starts_at,
             ends_at: s.ends_at,
         })
@@ -315,7 +317,7 @@ pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
                 .annotations
                 .get("summary")
                 .or_else(|| a.annotations.get("description"))
-                .map(|s| super::one_line(s))
+                .map(|s| crate::backends::one_line(s))
                 .unwrap_or_default(),
             state: a.status.state,
             starts_at: a.starts_at,
@@ -352,8 +354,8 @@ mod tests {
         ]"#;
         let s = parse_alerts(body).unwrap();
         assert_eq!(s.alerts[0].name, "Down");
-        let critical = crate::backends::am_matchers::parse_matchers(r#"severity="critical""#).unwrap();
-        let db = crate::backends::am_matchers::parse_matchers(r#"instance=~"db.*""#).unwrap();
+        let critical = crate::model::matchers::parse_matchers(r#"severity="critical""#).unwrap();
+        let db = crate::model::matchers::parse_matchers(r#"instance=~"db.*""#).unwrap();
         assert!(s.alerts[0].matches(&critical) && !s.alerts[1].matches(&critical));
         assert!(s.alerts[1].matches(&db) && !s.alerts[0].matches(&db));
         assert_eq!(s.count(Severity::Critical), 1);

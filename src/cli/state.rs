@@ -1,9 +1,9 @@
 //! `opsdeck state migrate --to postgres://user@host/db`: the embedded store
 //! copied into an empty team store, and the proof printed.
 
+use crate::cli::{config_error, print_out, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cli::{Cli, StateCmd};
 use crate::config::{ConfigUrl, SecretRef};
-use crate::headless::{config_error, print_out, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::store::team::is_team_url;
 use crate::store::{migrate, Location, Store, TeamStore};
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ async fn migrate(cli: &Cli, to: &str, password_env: Option<&str>, password_file:
         Ok(t) => t,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let path = match crate::setup::state_location(cli, &config) {
+    let path = match crate::runtime::setup::state_location(cli, &config) {
         None => return fail(EXIT_USAGE, "no state store path: pass --state PATH"),
         Some(Location::Team(t)) => {
             return fail(

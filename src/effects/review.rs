@@ -3,12 +3,12 @@
 //! before and outcome after, and a decision is in the store before the
 //! screen is told about it.
 
-use super::{audited, audited_record, Audited};
 use crate::app::Msg;
 use crate::backends::access::{self, ReviewItem};
-use crate::backends::access_model::is_own_access;
 use crate::config::{AccessSourceConfig, PostgresConfig};
+use crate::effects::actions::{audited, audited_record, Audited};
 use crate::identity::Identity;
+use crate::model::access::is_own_access;
 use crate::store::review::{self, Decision, DecisionRecord, NewDecision};
 use crate::store::{AuditRecord, Outcome, Store};
 use std::sync::Arc;

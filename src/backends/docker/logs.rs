@@ -58,7 +58,7 @@ pub fn parse_line(raw: &[u8], stderr: bool) -> LogLine {
 /// Follow `container`'s log until the stream ends or `tx` is dropped.
 pub async fn follow(cfg: DockerConfig, container: String, tail: usize, tx: mpsc::Sender<LogEvent>) {
     use bollard::container::{LogOutput, LogsOptions};
-    let client = match super::docker::connect(&cfg, 24 * 3600).await {
+    let client = match crate::backends::docker::connect(&cfg, 24 * 3600).await {
         Ok(c) => c,
         Err(e) => {
             let _ = tx.send(LogEvent::Ended(e)).await;
@@ -94,7 +94,7 @@ pub async fn follow(cfg: DockerConfig, container: String, tail: usize, tx: mpsc:
                     continue;
                 }
             }
-            Ok(Some(Err(e))) => break super::error_chain(&e),
+            Ok(Some(Err(e))) => break crate::backends::error_chain(&e),
             Ok(None) => break "log stream ended".to_string(),
             Err(_) => {} // the batch window closed
         }

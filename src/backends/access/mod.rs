@@ -2,13 +2,15 @@
 //! `[[postgres]]` target, or a JSON/CSV file) and run its `revoke` statement.
 //! Both run on a task of their own; the UI only sees the result as a `Msg`.
 
-use super::access_rows::{parse_csv, parse_json, Parsed};
+pub mod rows;
+
+use crate::backends::access::rows::{parse_csv, parse_json, Parsed};
 use crate::config::{AccessSourceConfig, PostgresConfig};
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, Executor, PgConnection, Statement};
 use std::time::Duration;
 
-pub use super::access_model::{flags, AccessRow, Flag, FlagKind, FlagRules, LastLogin, ReviewItem};
+pub use crate::model::access::{flags, AccessRow, Flag, FlagKind, FlagRules, LastLogin, ReviewItem};
 
 /// A review query reads a whole users table: allow it longer than a poll.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,7 +44,7 @@ pub fn flagged(parsed: Parsed, rules: &FlagRules, now: DateTime<Utc>) -> SourceR
             ReviewItem { id: 0, row, flags }
         })
         .collect();
-    items.sort_by(|a, b| super::access_model::queue_order((&a.row, &a.flags), (&b.row, &b.flags)));
+    items.sort_by(|a, b| crate::model::access::queue_order((&a.row, &a.flags), (&b.row, &b.flags)));
     SourceRows {
         items,
         problems: parsed.problems,
@@ -111,10 +113,10 @@ async fn load_file(source: &str, path: &std::path::Path) -> Result<Parsed, Strin
 async fn load_sql(source: &str, cfg: &PostgresConfig, query: &str, timeout: Duration) -> Result<Parsed, String> {
     let mut cfg = cfg.clone();
     cfg.timeout = timeout;
-    let opts = super::postgres::connect_options(&cfg)?;
+    let opts = crate::backends::postgres::connect_options(&cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| super::error_chain(&e))?;
+        .map_err(|e| crate::backends::error_chain(&e))?;
     let body = query.trim().trim_end_matches(';');
     let wrapped = format!("SELECT row_to_json(q)::text FROM (\n{body}\n) AS q");
     let result = async {
@@ -129,7 +131,7 @@ async fn load_sql(source: &str, cfg: &PostgresConfig, query: &str, timeout: Dura
     let mut parsed = Parsed::default();
     for (i, text) in result?.iter().enumerate() {
         let row = match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(map)) => super::access_rows::row_from_map(source, &map),
+            Ok(serde_json::Value::Object(map)) => crate::backends::access::rows::row_from_map(source, &map),
             _ => Err("not a row".to_string()),
         };
         parsed_push(&mut parsed, i, row);
@@ -147,8 +149,8 @@ fn parsed_push(parsed: &mut Parsed, i: usize, row: Result<AccessRow, String>) {
 
 fn describe(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) => super::one_line(db.message()),
-        other => super::error_chain(other),
+        sqlx::Error::Database(db) => crate::backends::one_line(db.message()),
+        other => crate::backends::error_chain(other),
     }
 }
 
@@ -181,10 +183,10 @@ pub async fn revoke(
 }
 
 async fn run_revoke(cfg: &PostgresConfig, sql: &str, subject: &str, role: &str) -> Result<u64, String> {
-    let opts = super::postgres::connect_options(cfg)?;
+    let opts = crate::backends::postgres::connect_options(cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| super::error_chain(&e))?;
+        .map_err(|e| crate::backends::error_chain(&e))?;
     let result = async {
         let mut tx = conn.begin().await.map_err(|e| describe(&e))?;
         // The statement says which parameters it takes: $1, or $1 and $2.

@@ -78,7 +78,7 @@ pub fn reports_dir(location: &Location) -> PathBuf {
         Location::File(p) => p.clone(),
         Location::Team(_) => config::default_state_path().unwrap_or_else(|| PathBuf::from("state.db")),
     };
-    crate::checklist_io::reports_dir(&beside)
+    crate::effects::checklist::reports_dir(&beside)
 }
 
 /// The state before the first poll: one status per backend target.

@@ -2,7 +2,7 @@
 //! a CSV file) into `AccessRow`s. A bad row is reported with its number and
 //! skipped; it is never silently dropped from the count.
 
-use super::access_model::{AccessRow, LastLogin};
+use crate::model::access::{AccessRow, LastLogin};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;

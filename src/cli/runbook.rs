@@ -2,12 +2,12 @@
 //! Exit codes: 0 clean, 1 problems found (or nothing to import), 2 a file
 //! that cannot be read, a bad config, or bad usage.
 
-use super::import::{to_toml, Document, ImportError};
-use super::lint::{lint_text, LintContext};
-use super::load::{self, ReadError};
+use crate::cli::{EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::config::source::read_text;
 use crate::config::Config;
-use crate::headless::{EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::runbook::import::{to_toml, Document, ImportError};
+use crate::runbook::lint::{lint_text, LintContext};
+use crate::runbook::load::{self, ReadError};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};

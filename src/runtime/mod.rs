@@ -2,17 +2,25 @@
 //! reports, internal results, the clock and signals. It applies messages with
 //! `update`, runs the returned commands, and draws only when state changed.
 
+pub mod logging;
+pub mod setup;
+pub mod terminal;
+
 use crate::app::{update, Msg, State};
 use crate::backends::{self, BackendReport};
+use crate::cli::{Cli, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::config::theme::ColorSupport;
 use crate::config::theme::Theme;
 use crate::effects::{execute, spawn_access_loads, spawn_campaigns_load, stats_watchers, Effects, Wakes};
 use crate::identity::Identity;
+use crate::runtime::terminal::TerminalGuard;
 use crate::store::{AuditRecord, Outcome, Store};
-use crate::terminal::TerminalGuard;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use futures::StreamExt;
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::io::Write;
+use std::process::ExitCode;
 use std::time::Duration;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -33,7 +41,7 @@ pub struct RunOptions {
     /// Alertmanagers, for acknowledge and expire.
     pub alertmanager: Vec<crate::config::AlertmanagerConfig>,
     /// Runbooks, checks and reports.
-    pub checklist: crate::checklist_io::ChecklistIo,
+    pub checklist: crate::effects::checklist::ChecklistIo,
     /// Access-review sources, read at start and on `r`; revoke statements.
     pub access: Vec<crate::config::AccessSourceConfig>,
 }
@@ -62,7 +70,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     update(&mut state, crate::effects::acks(&store).await);
     // Open checklist sessions are offered at once: a dropped SSH connection
     // comes back to where it was.
-    let loaded = crate::checklist_io::load(&store, &checklist).await;
+    let loaded = crate::effects::checklist::load(&store, &checklist).await;
     update(&mut state, loaded);
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     if let Err(e) = store.append_audit(&identity, open).await {
@@ -310,4 +318,68 @@ fn next_second() -> tokio::time::Instant {
     let now = chrono::Utc::now();
     let ms = 1000 - u64::from(now.timestamp_subsec_millis().min(999));
     tokio::time::Instant::now() + Duration::from_millis(ms)
+}
+
+/// The full-screen console: load the config, open the store, run the loop.
+pub async fn start(cli: &Cli) -> ExitCode {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!("opsdeck: needs a terminal; for plain text use `opsdeck snapshot`");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let loaded = match setup::load(cli, ColorSupport::from_env()) {
+        Ok(l) => l,
+        Err(e) => return crate::cli::config_error(&e),
+    };
+    let log_path = loaded
+        .config
+        .log
+        .path
+        .as_deref()
+        .map(crate::config::expand_home)
+        .or_else(crate::config::default_log_path);
+    let _log = log_path
+        .as_deref()
+        .and_then(|p| logging::init(p, loaded.config.log.level.as_deref()));
+    let Some(location) = setup::state_location(cli, &loaded.config) else {
+        eprintln!("opsdeck: no state store path: pass --state PATH");
+        return ExitCode::from(EXIT_USAGE);
+    };
+    let store = match crate::store::Store::open_at(&location).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let identity = crate::identity::Identity::detect(loaded.config.operator.name.as_deref());
+    let targets = crate::backends::targets(&loaded.config);
+    let state = setup::initial_state(&loaded, identity, &targets);
+    let opts = RunOptions {
+        state,
+        theme: loaded.theme,
+        targets,
+        store: store.clone(),
+        mouse: loaded.config.mouse,
+        docker: loaded.config.docker.clone(),
+        postgres: loaded.config.postgres.clone(),
+        alertmanager: loaded.config.alertmanager.clone(),
+        checklist: crate::effects::checklist::ChecklistIo {
+            reports_dir: setup::reports_dir(&location),
+            config: std::sync::Arc::new(loaded.config.clone()),
+        },
+        access: loaded.config.access.source.clone(),
+    };
+    let result = run(opts).await;
+    store.close().await;
+    match result {
+        Ok(reason) => {
+            tracing::info!(reason, "exit");
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            terminal::restore();
+            eprintln!("opsdeck: {e:?}");
+            ExitCode::from(EXIT_CHECK_FAILED)
+        }
+    }
 }

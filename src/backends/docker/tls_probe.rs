@@ -7,7 +7,7 @@
 //! with only "connection was not ready". This probe shakes hands itself and
 //! reads, so the alert reaches us and the operator is told the real reason.
 
-use super::docker_connect::{read_tls_files, TlsFiles, TlsMaterial};
+use crate::backends::docker::connect::{read_tls_files, TlsFiles, TlsMaterial};
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use std::time::Duration;

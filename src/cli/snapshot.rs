@@ -1,12 +1,46 @@
 //! `opsdeck snapshot`: poll each backend once, render exactly what the TUI
 //! would show, and print it as plain text.
 
+use super::{config_error, print_out, Cli, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::app::{update, Msg, PaneId, State, View};
 use crate::backends::Target;
+use crate::config::theme::ColorSupport;
 use crate::config::theme::Theme;
+use crate::identity::Identity;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
+use std::process::ExitCode;
+
+pub async fn run(cli: &Cli, pane: Option<&str>, width: u16, height: u16) -> ExitCode {
+    let pane = match pane.map(|p| PaneId::parse(p).ok_or(p)) {
+        Some(Err(p)) => {
+            eprintln!("opsdeck: unknown pane {p:?}; panes: services, database, alerts, access, checklist");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Some(Ok(p)) => Some(p),
+        None => None,
+    };
+    // Plain text out: colours do not matter, symbols do.
+    let loaded = match crate::runtime::setup::load(cli, ColorSupport::None) {
+        Ok(l) => l,
+        Err(e) => return config_error(&e),
+    };
+    let identity = Identity::detect(loaded.config.operator.name.as_deref());
+    let targets = crate::backends::targets(&loaded.config);
+    let mut state = crate::runtime::setup::initial_state(&loaded, identity, &targets);
+    poll_all(&mut state, targets).await;
+    match render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
+        Ok(text) => {
+            print_out(&text);
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("opsdeck: cannot render: {e}");
+            ExitCode::from(EXIT_CHECK_FAILED)
+        }
+    }
+}
 
 /// Poll every target once, concurrently; each poll is bounded by its timeout.
 pub async fn poll_all(state: &mut State, targets: Vec<Target>) {

@@ -266,7 +266,7 @@ pub async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Docker, St
     let silent = matches!(e, bollard::errors::Error::HyperLegacyError { .. }) && tls_error_in(&e).is_none();
     if let (Endpoint::Tls { addr, files }, true) = (&endpoint, silent) {
         let wait = std::time::Duration::from_secs(timeout_secs.clamp(1, 3));
-        if let Some(alert) = super::docker_tls_probe::refusal(addr, files, wait).await {
+        if let Some(alert) = crate::backends::docker::tls_probe::refusal(addr, files, wait).await {
             return Err(explain_tls(&rustls::Error::AlertReceived(alert)));
         }
     }
@@ -310,7 +310,7 @@ pub fn explain(e: &bollard::errors::Error) -> String {
             "the daemon speaks TLS: use https:// (or tcp://) with tls_ca, tls_cert and tls_key".into()
         }
         B::RequestTimeoutError => "no answer in time".into(),
-        _ => super::error_chain(e),
+        _ => crate::backends::error_chain(e),
     }
 }
 
@@ -342,7 +342,7 @@ fn explain_tls(e: &rustls::Error) -> String {
                     "the daemon's certificate is not valid yet (check the clocks)".to_string()
                 }
                 C::BadSignature => "bad signature".to_string(),
-                _ => return super::one_line(&format!("certificate verify failed: {e}")),
+                _ => return crate::backends::one_line(&format!("certificate verify failed: {e}")),
             };
             format!("certificate verify failed: {why}")
         }

@@ -1,7 +1,7 @@
 //! SQL the PostgreSQL poller runs, and how its rows become model values.
 //! Every value goes in as a bind parameter; nothing is formatted into SQL.
 
-use super::pg_model::{PgBlock, PgReplica, PgSession, PgStandby, PgThresholds};
+use crate::model::postgres::{PgBlock, PgReplica, PgSession, PgStandby, PgThresholds};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
@@ -220,8 +220,8 @@ pub fn permission_note(what: &str, e: &sqlx::Error) -> String {
         sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => {
             format!("{what}: permission denied: grant pg_monitor (or pg_read_all_stats)")
         }
-        sqlx::Error::Database(db) => super::one_line(&format!("{what}: {}", db.message())),
-        other => super::one_line(&format!("{what}: {other}")),
+        sqlx::Error::Database(db) => crate::backends::one_line(&format!("{what}: {}", db.message())),
+        other => crate::backends::one_line(&format!("{what}: {other}")),
     }
 }
 

@@ -1,8 +1,8 @@
 //! `opsdeck incident list | report ID`: checklist sessions from the state
 //! store, for a terminal or a script.
 
+use crate::cli::{existing_store, print_out, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cli::{Cli, IncidentCmd};
-use crate::headless::{existing_store, print_out, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use std::process::ExitCode;
 
 pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {

@@ -2,7 +2,7 @@
 //! table: health, exit code, age and ports are read out of the summary so the
 //! routine poll never needs an inspect per container.
 
-use super::docker_stats::Usage;
+use crate::backends::docker::stats::Usage;
 use bollard::models::{ContainerSummary, Port};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,17 +4,14 @@
 
 use crate::app::{AckTarget, Msg, SignalRequest, OWN_SOURCE};
 use crate::backends::docker::{self, ContainerOp};
-use crate::backends::pg_model::PgSignal;
 use crate::config::{AlertmanagerConfig, DockerConfig, PostgresConfig};
 use crate::identity::Identity;
+use crate::model::postgres::PgSignal;
 use crate::store::{AckRecord, AuditRecord, Outcome, Store};
 use std::future::Future;
 
-mod review;
-pub use review::{export_review, review_decide, start_campaign, DecideContext};
-
 /// What one audited call came to.
-enum Audited<T> {
+pub(crate) enum Audited<T> {
     /// The intent could not be written: the call was not made.
     NotDone(String),
     /// The call's result, and a note when its outcome could not be written.
@@ -23,7 +20,7 @@ enum Audited<T> {
 
 /// Write the intent, make the call, write the outcome. `outcome_of` judges a
 /// successful call (e.g. PostgreSQL answering "false" is a failure).
-async fn audited<T>(
+pub(crate) async fn audited<T>(
     store: &Store,
     who: &Identity,
     (pane, action, target): (&str, &str, &str),
@@ -40,7 +37,7 @@ async fn audited<T>(
 /// `audited` for a caller that fills the intent entry itself (e.g. with the
 /// operator's justification) and adds what the call returned to the
 /// outcome's details (e.g. rows affected).
-async fn audited_record<T>(
+pub(crate) async fn audited_record<T>(
     store: &Store,
     who: &Identity,
     intent: AuditRecord,
@@ -157,7 +154,8 @@ pub async fn acknowledge(
                     failures.push(format!("{target}: no such [[alertmanager]]"));
                     continue;
                 };
-                let call = crate::backends::am_silences::create(cfg, &t.labels, &who.operator, comment, duration);
+                let call =
+                    crate::backends::alertmanager::silences::create(cfg, &t.labels, &who.operator, comment, duration);
                 audited(store, who, ("alerts", "alert.ack", &target), details, call, |_| {
                     Outcome::Ok
                 })
@@ -271,7 +269,7 @@ pub async fn expire_silences(
     for id in ids {
         let target = format!("{source}/{id}");
         let details = serde_json::json!({ "source": source, "silence": id });
-        let call = crate::backends::am_silences::expire(cfg, id);
+        let call = crate::backends::alertmanager::silences::expire(cfg, id);
         match audited(store, who, ("alerts", "silence.expire", &target), details, call, |_| {
             Outcome::Ok
         })
@@ -320,7 +318,7 @@ pub async fn pg_signal(
             "target": r.target, "pid": r.pid, "user": r.user, "database": r.database,
             "state": r.state, "query": r.query, "justification": justification,
         });
-        let call = crate::backends::pg_actions::signal_backend(cfg, r.pid, op);
+        let call = crate::backends::postgres::actions::signal_backend(cfg, r.pid, op);
         let judge = |signalled: &bool| if *signalled { Outcome::Ok } else { Outcome::Failed };
         match audited(
             store,

@@ -34,13 +34,16 @@ pub async fn create(
         .json(&body)
         .send()
         .await
-        .map_err(|e| super::http_error(e, cfg.timeout))?;
+        .map_err(|e| crate::backends::http_error(e, cfg.timeout))?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| super::http_error(e, cfg.timeout))?;
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| crate::backends::http_error(e, cfg.timeout))?;
     if !status.is_success() {
         return Err(format!(
             "Alertmanager refused the silence: HTTP {status}: {}",
-            super::one_line(&text)
+            crate::backends::one_line(&text)
         ));
     }
     #[derive(serde::Deserialize)]
@@ -64,7 +67,7 @@ pub async fn expire(cfg: &AlertmanagerConfig, id: &str) -> Result<(), String> {
         .delete(format!("{}/api/v2/silence/{id}", base(cfg)?))
         .send()
         .await
-        .map_err(|e| super::http_error(e, cfg.timeout))?;
+        .map_err(|e| crate::backends::http_error(e, cfg.timeout))?;
     if resp.status().is_success() {
         Ok(())
     } else {
@@ -73,7 +76,7 @@ pub async fn expire(cfg: &AlertmanagerConfig, id: &str) -> Result<(), String> {
 }
 
 fn client(cfg: &AlertmanagerConfig) -> Result<reqwest::Client, String> {
-    super::http_client(cfg.timeout)
+    crate::backends::http_client(cfg.timeout)
 }
 
 fn base(cfg: &AlertmanagerConfig) -> Result<String, String> {

@@ -6,8 +6,8 @@
 //! dump is read once, not every poll. A poll waits for a new hash at most a
 //! budget; past it the verdict shows on a later poll.
 
-use super::pg_model::{Checksum, PgBackup};
 use crate::config::BackupConfig;
+use crate::model::postgres::{Checksum, PgBackup};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgConnection;
@@ -142,7 +142,10 @@ impl BackupChecker {
                 ..base
             }),
             Err(sqlx::Error::Database(db)) => Ok(PgBackup {
-                error: Some(super::one_line(&format!("backup query failed: {}", db.message()))),
+                error: Some(crate::backends::one_line(&format!(
+                    "backup query failed: {}",
+                    db.message()
+                ))),
                 ..base
             }),
             // The connection itself failed: the caller drops it.

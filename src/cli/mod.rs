@@ -1,0 +1,71 @@
+//! Subcommands that print and exit: snapshot, check, audit verify and
+//! export, review list and export.
+
+mod args;
+pub mod audit;
+pub mod check;
+pub mod incident;
+pub mod review;
+pub mod runbook;
+pub mod snapshot;
+pub mod state;
+
+pub use args::*;
+
+use crate::store::Store;
+use std::process::ExitCode;
+
+/// Exit codes: 0 ok, 1 something checked is not ok, 2 bad usage or configuration.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_CHECK_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Run what the command line asks for: a headless subcommand, or the console.
+pub async fn run(cli: &Cli) -> ExitCode {
+    match &cli.command {
+        Some(Cmd::Snapshot { pane, width, height }) => snapshot::run(cli, pane.as_deref(), *width, *height).await,
+        Some(Cmd::Audit { command }) => audit::run(cli, command).await,
+        Some(Cmd::Check { runbook, format }) => check::run(cli, runbook, *format).await,
+        Some(Cmd::Incident { command }) => incident::run(cli, command).await,
+        Some(Cmd::Runbook { command }) => match command {
+            RunbookCmd::Lint { files } => runbook::lint_files(files, cli.config.as_deref()),
+            RunbookCmd::Import { file, procedure, list } => runbook::import_file(file, procedure.as_deref(), *list),
+        },
+        Some(Cmd::Review { command }) => review::run(cli, command).await,
+        Some(Cmd::State { command }) => state::run(cli, command).await,
+        None => crate::runtime::start(cli).await,
+    }
+}
+
+/// The state store a headless command reads: it must exist already (a
+/// typo in --state must not quietly create an empty one).
+pub async fn existing_store(cli: &Cli) -> Result<Store, ExitCode> {
+    let config = crate::config::Config::discover(cli.config.as_deref()).map_err(|e| config_error(&e))?;
+    let Some(location) = crate::runtime::setup::state_location(cli, &config) else {
+        eprintln!("opsdeck: no state store path: pass --state PATH");
+        return Err(ExitCode::from(EXIT_USAGE));
+    };
+    if let crate::store::Location::File(path) = &location {
+        if !path.exists() {
+            eprintln!("opsdeck: state store {} does not exist", path.display());
+            return Err(ExitCode::from(EXIT_USAGE));
+        }
+    }
+    Store::open_at(&location).await.map_err(|e| {
+        eprintln!("opsdeck: {e}");
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
+/// Print to stdout; a reader that went away (`| head`) is not an error.
+/// Print to stdout without panicking when the reader has gone (`| head`).
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+pub fn config_error(e: &crate::config::FileError) -> ExitCode {
+    eprintln!("opsdeck: {e}");
+    ExitCode::from(EXIT_USAGE)
+}
