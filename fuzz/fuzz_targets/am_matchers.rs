@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use opsdeck::backends::am_matchers::{all_match, parse_matchers};
+use opsdeck::model::matchers::{all_match, parse_matchers};
 use std::collections::BTreeMap;
 
 fuzz_target!(|data: &[u8]| {
