@@ -7,7 +7,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use opsdeck::identity::Identity;
+use opsdeck::model::identity::Identity;
 use opsdeck::store::changes::{watch, StoreEvent};
 use opsdeck::store::{AuditRecord, Location, Outcome, Store};
 use std::time::{Duration, Instant};

@@ -381,7 +381,7 @@ async fn the_export_has_every_decision_with_justification_and_reviewer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state_path = dir.path().join("state.db");
     let store = Store::open(&state_path).await.expect("store");
-    let who = opsdeck::identity::Identity {
+    let who = opsdeck::model::identity::Identity {
         operator: "alice".into(),
         host: "jump".into(),
         ssh_client: None,

@@ -23,7 +23,7 @@ fn config(text: &str) -> Config {
 }
 
 fn new_state(targets: &[Target]) -> State {
-    let identity = opsdeck::identity::Identity {
+    let identity = opsdeck::model::identity::Identity {
         operator: "alice".into(),
         host: "test".into(),
         ssh_client: None,

@@ -1,6 +1,6 @@
 //! The audit chain: append, verify, and detection of every kind of tampering.
 
-use opsdeck::identity::Identity;
+use opsdeck::model::identity::Identity;
 use opsdeck::store::{AuditRecord, Outcome, Store};
 use std::process::Command;
 

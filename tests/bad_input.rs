@@ -202,7 +202,7 @@ async fn a_closed_pipe_ends_a_headless_command_without_a_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = dir.path().join("state.db");
     let store = opsdeck::store::Store::open(&state).await.expect("store");
-    let who = opsdeck::identity::Identity {
+    let who = opsdeck::model::identity::Identity {
         operator: "alice".into(),
         host: "test".into(),
         ssh_client: None,

@@ -496,7 +496,7 @@ async fn docker_over_tls_lists_containers() {
 // ------------------------------------------------------------- restart
 
 fn new_state(targets: &[Target]) -> State {
-    let identity = opsdeck::identity::Identity {
+    let identity = opsdeck::model::identity::Identity {
         operator: "alice".into(),
         host: "test".into(),
         ssh_client: None,

@@ -9,7 +9,7 @@ mod fixtures;
 
 use chrono::{DateTime, Duration, Utc};
 use opsdeck::backends::access::{AccessRow, Flag, FlagKind, LastLogin, ReviewItem};
-use opsdeck::identity::Identity;
+use opsdeck::model::identity::Identity;
 use opsdeck::runbook::session::{Event, EventKind, SessionMeta};
 use opsdeck::store::audit::GENESIS_HASH;
 use opsdeck::store::presence::{campaign_subject, session_subject, Presence, GONE_AFTER};

@@ -9,7 +9,7 @@ use common::pg::fresh_db;
 use common::pg_cluster::Cluster;
 use common::tmux::Tmux;
 use opsdeck::config::{ConfigUrl, SecretRef};
-use opsdeck::identity::Identity;
+use opsdeck::model::identity::Identity;
 use opsdeck::runbook::model::{Kind, Phase};
 use opsdeck::runbook::session::{Event, EventKind, SessionMeta};
 use opsdeck::runbook::Runbook;

@@ -13,7 +13,7 @@ mod fixtures;
 use chrono::{Duration, Utc};
 use common::pg::{self, counts, rows, schema, TestDb};
 use opsdeck::backends::access::{AccessRow, Flag, FlagKind, LastLogin, ReviewItem};
-use opsdeck::identity::Identity;
+use opsdeck::model::identity::Identity;
 use opsdeck::runbook::session::{Event, EventKind};
 use opsdeck::store::review::{self, Decision, DecisionRecord, NewDecision};
 use opsdeck::store::{AckRecord, AuditRecord, Location, Outcome, Store};

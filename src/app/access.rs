@@ -3,9 +3,9 @@
 
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, PaneId, State, View};
-use crate::backends::access::{AccessLoad, FlagRules, ReviewItem};
-use crate::backends::docker::inspect::Row;
-use crate::store::review::{Campaign, CampaignSummary, DecisionRecord};
+use crate::model::access::{AccessLoad, FlagRules, ReviewItem};
+use crate::model::docker::Row;
+use crate::model::review::{Campaign, CampaignSummary, DecisionRecord};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -98,7 +98,7 @@ impl OpenCampaign {
         self.deferred = self
             .items
             .iter()
-            .filter(|i| latest(i).is_some_and(|d| d.outcome == crate::store::review::DEFERRED))
+            .filter(|i| latest(i).is_some_and(|d| d.outcome == crate::model::review::DEFERRED))
             .count();
         self.flagged_open = self.items[..self.flagged]
             .iter()
@@ -455,8 +455,8 @@ fn open_details(state: &mut State) {
 }
 
 /// "2026-07-03 (143d ago)", "never", or "-" when the source does not say.
-pub fn last_login_text(l: crate::backends::access::LastLogin, now: DateTime<Utc>) -> String {
-    use crate::backends::access::LastLogin;
+pub fn last_login_text(l: crate::model::access::LastLogin, now: DateTime<Utc>) -> String {
+    use crate::model::access::LastLogin;
     match l {
         LastLogin::Unknown => "-".into(),
         LastLogin::Never => "never".into(),

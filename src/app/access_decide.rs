@@ -4,10 +4,10 @@
 
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{Command, Level, Overlay, PaneId, State};
-use crate::backends::access::ReviewItem;
 use crate::model::access::is_own_access;
-use crate::store::review::Decision;
-use crate::store::{AuditRecord, Outcome};
+use crate::model::access::ReviewItem;
+use crate::model::audit::{AuditRecord, Outcome};
+use crate::model::review::Decision;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 use tui_textarea::TextArea;
@@ -132,7 +132,7 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
             src.revoke.as_ref()?;
             let db = src.database.as_ref()?;
             state
-                .backends_of(crate::backends::BackendKind::Postgres)
+                .backends_of(crate::model::backend::BackendKind::Postgres)
                 .find(|b| &b.id.name == db && b.read_only)
                 .map(|b| b.id.name.clone())
         });
@@ -255,15 +255,9 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         lines.push(format!(
             "runs on [[postgres]] {db} ({source}), $1 = subject, $2 = role:"
         ));
-        lines.push(format!(
-            "  {}",
-            crate::ui::widgets::fit(&crate::backends::one_line(sql), 80)
-        ));
+        lines.push(format!("  {}", crate::text::fit(&crate::text::one_line(sql), 80)));
     }
-    lines.push(format!(
-        "justification: {}",
-        crate::ui::widgets::fit(&justification, 70)
-    ));
+    lines.push(format!("justification: {}", crate::text::fit(&justification, 70)));
     state.overlay = Some(Overlay::Confirm {
         title: if n == 1 {
             "Run the revoke statement?".into()

@@ -3,8 +3,8 @@
 //! optionally grouped by a label. Instances of one cluster are one source.
 
 use crate::app::{own_alerts, BackendStatus, PaneId, State, OWN_SOURCE};
-use crate::backends::alertmanager::{AlertRow, Severity};
-use crate::backends::BackendKind;
+use crate::model::alerts::{AlertRow, Severity};
+use crate::model::backend::BackendKind;
 use crate::model::matchers::parse_matchers;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;

@@ -3,7 +3,7 @@
 
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{AckTarget, BackendStatus, Command, Level, Overlay, PaneId, State, OWN_SOURCE};
-use crate::backends::alertmanager::AlertRow;
+use crate::model::alerts::AlertRow;
 use crate::model::matchers::{all_match, MatchOp, Matcher};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::time::Duration;

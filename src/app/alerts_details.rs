@@ -4,8 +4,8 @@
 
 use crate::app::alerts::alert_key;
 use crate::app::{BackendStatus, Overlay, State};
-use crate::backends::alertmanager::AlertRow;
-use crate::backends::docker::inspect::Row;
+use crate::model::alerts::AlertRow;
+use crate::model::docker::Row;
 
 const TIME: &str = "%Y-%m-%d %H:%M:%S UTC";
 

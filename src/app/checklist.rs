@@ -23,7 +23,7 @@ pub struct ChecklistView {
     /// The timeline instead of the steps.
     pub show_timeline: bool,
     /// Entries of the audit log from other panes while the session is open.
-    pub timeline: Vec<crate::store::AuditEntry>,
+    pub timeline: Vec<crate::model::audit::AuditEntry>,
     /// Steps whose check is running now.
     pub running: std::collections::BTreeSet<String>,
     /// The open sessions were offered at start (once).

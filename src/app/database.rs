@@ -3,8 +3,8 @@
 
 use crate::app::update::{capitalise, read_only_refusal, set_status};
 use crate::app::{BackendStatus, Command, Level, Overlay, PaneId, State};
-use crate::backends::docker::inspect::Row;
-use crate::backends::BackendKind;
+use crate::model::backend::BackendKind;
+use crate::model::docker::Row;
 use crate::model::postgres::{mask_literals, query_for_screen, PgSession, PgSignal};
 
 /// One session an operator asked to cancel or terminate, as the audit log
@@ -142,7 +142,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
         .iter()
         .take(8)
         .map(|(b, s)| {
-            let query = crate::ui::widgets::fit(&query_for_screen(&s.query), 40);
+            let query = crate::text::fit(&query_for_screen(&s.query), 40);
             format!("{}  pid {}  {}  {}", b.id.name, s.pid, s.user, query)
         })
         .collect();
@@ -191,7 +191,7 @@ pub fn open_details(state: &mut State) {
         return;
     };
     let field = |label: &str, value: String| Row::Field(label.into(), value);
-    let secs = |v: f64| crate::ui::widgets::duration_text(v as i64);
+    let secs = |v: f64| crate::text::duration_text(v as i64);
     let mut rows = vec![
         Row::Section("session".into()),
         field("target", b.id.name.clone()),

@@ -1,7 +1,7 @@
 //! The state of an open container log: a bounded buffer, follow/pause,
 //! search with next/previous, a filter that hides non-matching lines.
 
-use crate::backends::docker::logs::LogLine;
+use crate::model::docker::LogLine;
 use std::collections::VecDeque;
 
 /// Lines kept per open log; older ones are dropped (and counted).

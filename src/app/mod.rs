@@ -34,8 +34,8 @@ pub use state::*;
 pub use update::{active_scopes, read_only_refusal, update};
 pub use update_overlays::{palette_commands, palette_matches};
 
-use crate::backends::BackendReport;
-use crate::store::{AuditEntry, AuditRecord};
+use crate::model::audit::{AuditEntry, AuditRecord};
+use crate::model::backend::BackendReport;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
@@ -53,12 +53,12 @@ pub enum Msg {
     /// Inspect output for the details overlay of `container`.
     Inspected {
         container: String,
-        result: Result<crate::backends::docker::inspect::Details, String>,
+        result: Result<crate::model::docker::Details, String>,
     },
     /// Lines from (or the end of) the log follower of `session`.
     Log {
         session: u64,
-        event: crate::backends::docker::logs::LogEvent,
+        event: crate::model::docker::LogEvent,
     },
     /// A side effect finished: what to tell the operator.
     ActionDone {
@@ -66,9 +66,9 @@ pub enum Msg {
         text: String,
     },
     /// Acknowledgements from the state store, at start.
-    AcksLoaded(Result<Vec<crate::store::AckRecord>, String>),
+    AcksLoaded(Result<Vec<crate::model::acks::AckRecord>, String>),
     /// An acknowledgement that is now on Alertmanager and in the store.
-    Acked(crate::store::AckRecord),
+    Acked(crate::model::acks::AckRecord),
     /// Runbooks (built-in and from `[runbooks] dirs`) and recent sessions, at start.
     ChecklistLoaded {
         runbooks: Vec<crate::runbook::Runbook>,
@@ -90,9 +90,9 @@ pub enum Msg {
     /// Other panes' audit entries since a session started, for its timeline.
     TimelineLoaded(Result<Vec<AuditEntry>, String>),
     /// One access source read (or not).
-    AccessLoaded(crate::backends::access::AccessLoad),
+    AccessLoaded(crate::model::access::AccessLoad),
     /// Review campaigns with their progress, from the store.
-    ReviewCampaigns(Result<Vec<crate::store::CampaignSummary>, String>),
+    ReviewCampaigns(Result<Vec<crate::model::review::CampaignSummary>, String>),
     /// A campaign's snapshot and decisions, from the store.
     ReviewOpened(Result<OpenCampaign, String>),
     /// Decisions now committed to the store (only these are shown decided);
@@ -100,12 +100,12 @@ pub enum Msg {
     ReviewDecided {
         campaign_id: i64,
         attempted: Vec<i64>,
-        records: Vec<crate::store::DecisionRecord>,
+        records: Vec<crate::model::review::DecisionRecord>,
     },
     /// The team store: another opsdeck's change, the server lost, or back.
-    Store(crate::store::changes::StoreEvent),
+    Store(crate::model::team::StoreEvent),
     /// Who else has the store open.
-    PresenceLoaded(Result<Vec<crate::store::presence::Presence>, String>),
+    PresenceLoaded(Result<Vec<crate::model::team::Presence>, String>),
     /// A session read again because someone else changed it.
     SessionRefreshed(Box<crate::runbook::session::Session>),
     /// The session list read again.
@@ -113,7 +113,7 @@ pub enum Msg {
     /// A campaign's decisions read again because someone else decided.
     DecisionsRefreshed {
         campaign_id: i64,
-        decisions: Result<Vec<crate::store::DecisionRecord>, String>,
+        decisions: Result<Vec<crate::model::review::DecisionRecord>, String>,
     },
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
@@ -159,7 +159,7 @@ pub enum Command {
     Container {
         host: String,
         container: String,
-        op: crate::backends::docker::ContainerOp,
+        op: crate::model::docker::ContainerOp,
     },
     LoadAuditLog {
         limit: i64,
@@ -240,15 +240,15 @@ pub enum Command {
     StartCampaign {
         name: String,
         due_at: DateTime<Utc>,
-        items: std::sync::Arc<Vec<crate::backends::access::ReviewItem>>,
+        items: std::sync::Arc<Vec<crate::model::access::ReviewItem>>,
         sources: serde_json::Value,
     },
     /// Keep, revoke or defer: one audited, stored decision per item (a
     /// revoke runs the source's statement first).
     ReviewDecide {
         campaign_id: i64,
-        items: Vec<crate::backends::access::ReviewItem>,
-        decision: crate::store::Decision,
+        items: Vec<crate::model::access::ReviewItem>,
+        decision: crate::model::review::Decision,
         justification: String,
         /// Each item's newest decision id the reviewer saw (absent: none).
         seen: std::collections::HashMap<i64, i64>,

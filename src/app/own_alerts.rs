@@ -2,8 +2,8 @@
 //! model as Alertmanager's, so the Alerts pane is the one triage list.
 
 use crate::app::{Freshness, State};
-use crate::backends::alertmanager::{AlertRow, Severity};
-use crate::backends::BackendKind;
+use crate::model::alerts::{AlertRow, Severity};
+use crate::model::backend::BackendKind;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -26,7 +26,7 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
                             raise("ContainerRestarting", Severity::Critical, instance, c.status.clone())
                         }
                         ("dead", _, _) => raise("ContainerDead", Severity::Critical, instance, c.status.clone()),
-                        (_, crate::backends::docker::Health::Unhealthy, _) => {
+                        (_, crate::model::docker::Health::Unhealthy, _) => {
                             raise("ContainerUnhealthy", Severity::Warning, instance, c.status.clone())
                         }
                         ("exited", _, Some(code)) if code != 0 => {

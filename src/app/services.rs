@@ -4,8 +4,8 @@
 //! get CPU and memory stats.
 
 use crate::app::{BackendStatus, Command, PaneId, State, View};
-use crate::backends::docker::ContainerRow;
-use crate::backends::BackendKind;
+use crate::model::backend::BackendKind;
+use crate::model::docker::ContainerRow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 

@@ -2,10 +2,10 @@
 
 use crate::app::PaneId;
 use crate::backends::{alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary};
-use crate::backends::{BackendData, BackendId, BackendKind};
 use crate::config::keymap::{Key, Keymap};
-use crate::identity::Identity;
-use crate::store::AuditEntry;
+use crate::model::audit::AuditEntry;
+use crate::model::backend::{BackendData, BackendId, BackendKind};
+use crate::model::identity::Identity;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +33,7 @@ pub enum Overlay {
     /// Inspect output of one container; `None` while it loads.
     Details {
         title: String,
-        rows: Option<Result<crate::backends::docker::inspect::Details, String>>,
+        rows: Option<Result<crate::model::docker::Details, String>>,
         scroll: u16,
     },
     Palette {
@@ -151,7 +151,7 @@ impl BackendStatus {
             _ => None,
         }
     }
-    pub fn host(&self) -> Option<&crate::backends::host::HostSummary> {
+    pub fn host(&self) -> Option<&crate::model::host::HostSummary> {
         match &self.data {
             Some(BackendData::Host(d)) => Some(d),
             _ => None,
@@ -217,7 +217,7 @@ pub struct State {
     /// Checklist: runbooks, sessions, the session on screen.
     pub checklist: crate::app::ChecklistView,
     /// Acknowledgements made from opsdeck (both kinds), oldest first.
-    pub acks: Vec<crate::store::AckRecord>,
+    pub acks: Vec<crate::model::acks::AckRecord>,
     /// Alerts: response times and the bell.
     pub alerts_config: crate::config::AlertsConfig,
     /// Critical alerts already seen firing (by `alert_key`): the bell rings
@@ -302,7 +302,7 @@ pub struct TeamView {
     /// (nothing can be recorded), what was read stays on screen.
     pub down: Option<(DateTime<Utc>, String)>,
     /// The other opsdecks seen on the store.
-    pub others: Vec<crate::store::presence::Presence>,
+    pub others: Vec<crate::model::team::Presence>,
     /// What this opsdeck last announced, and when (the heartbeat's clock).
     pub announced: Option<(Option<String>, DateTime<Utc>)>,
 }
@@ -323,7 +323,7 @@ impl State {
 
     /// What this opsdeck has open, as presence names it.
     pub fn presence_subject(&self) -> Option<String> {
-        use crate::store::presence::{campaign_subject, session_subject};
+        use crate::model::team::{campaign_subject, session_subject};
         if let Some(s) = &self.checklist.active {
             return Some(session_subject(&s.meta.id));
         }

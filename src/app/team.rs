@@ -3,8 +3,8 @@
 
 use crate::app::update::set_status;
 use crate::app::{Command, Level, State};
-use crate::store::changes::{StoreChange, StoreEvent};
-use crate::store::presence::HEARTBEAT;
+use crate::model::team::HEARTBEAT;
+use crate::model::team::{StoreChange, StoreEvent};
 
 /// The team store said something.
 pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
@@ -119,7 +119,7 @@ pub fn on_tick(state: &mut State) -> Vec<Command> {
     vec![Command::Announce { subject }]
 }
 
-pub fn on_presence(state: &mut State, result: Result<Vec<crate::store::presence::Presence>, String>) -> Vec<Command> {
+pub fn on_presence(state: &mut State, result: Result<Vec<crate::model::team::Presence>, String>) -> Vec<Command> {
     match result {
         Ok(others) => {
             if others != state.team.others {

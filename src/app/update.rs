@@ -3,10 +3,10 @@
 use crate::app::services::{keeping_selection, toggle_fold};
 use crate::app::update_overlays::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
 use crate::app::{Command, Level, Msg, Overlay, PaneId, SortKey, State, StatusLine, View};
-use crate::backends::BackendReport;
 use crate::config::keymap::{Action, Key, Lookup, Scope};
+use crate::model::audit::{AuditRecord, Outcome};
+use crate::model::backend::BackendReport;
 use crate::model::postgres::PgSignal;
-use crate::store::{AuditRecord, Outcome};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// How long a footer message stays.
@@ -46,7 +46,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Backend(report) => {
             // Ten thousand alerts take milliseconds to note: only when an
             // Alertmanager's answer or state changed, or opsdeck's own alerts did.
-            let from_alertmanager = report.id.kind == crate::backends::BackendKind::Alertmanager;
+            let from_alertmanager = report.id.kind == crate::model::backend::BackendKind::Alertmanager;
             let own_before: Vec<String> = state.own_alerts_since.keys().cloned().collect();
             // A re-listed host can reorder the rows: the selection stays on its container.
             let mut changed = false;
@@ -414,9 +414,9 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::ToggleStopped => keeping_selection(state, |s| s.show_stopped = !s.show_stopped),
         Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if crate::app::access::zoomed(state) => {
             let decision = match action {
-                Action::ReviewKeep => crate::store::Decision::Keep,
-                Action::ReviewRevoke => crate::store::Decision::Revoke,
-                _ => crate::store::Decision::Defer,
+                Action::ReviewKeep => crate::model::review::Decision::Keep,
+                Action::ReviewRevoke => crate::model::review::Decision::Revoke,
+                _ => crate::model::review::Decision::Defer,
             };
             return crate::app::access_decide::ask_decision(state, decision);
         }
@@ -467,7 +467,7 @@ fn open_details(state: &mut State) -> Vec<Command> {
 /// Restart or stop/start the selected container: refused when read-only,
 /// otherwise a confirm dialog naming the container and its host.
 fn ask_container_action(state: &mut State, action: Action) -> Vec<Command> {
-    use crate::backends::docker::ContainerOp;
+    use crate::model::docker::ContainerOp;
     let Some((host, c)) = state.selected_container() else {
         set_status(state, Level::Warn, "no container selected");
         return Vec::new();

@@ -3,8 +3,8 @@
 use crate::app::input::{edit, Edit};
 use crate::app::logs::LogView;
 use crate::app::{Command, Level, Msg, PaneId, State, View};
-use crate::backends::docker::logs::LogEvent;
 use crate::config::keymap::Action;
+use crate::model::docker::LogEvent;
 use crossterm::event::KeyEvent;
 
 /// Lines fetched from before the log was opened.

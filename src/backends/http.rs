@@ -2,32 +2,9 @@
 //! the days left on the server's certificate.
 
 use crate::config::HttpConfig;
+pub use crate::model::http::{HttpProbe, CERT_WARN_DAYS};
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
-
-/// Certificates expiring sooner than this are a warning.
-pub const CERT_WARN_DAYS: i64 = 30;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpProbe {
-    pub status: u16,
-    pub expected: u16,
-    pub latency_ms: u64,
-    /// Failed checks in a row, this one included (0 when it passed).
-    pub failures: u32,
-    pub last_success: Option<DateTime<Utc>>,
-    /// Days until the server certificate expires (https only).
-    pub cert_days_left: Option<i64>,
-}
-
-impl HttpProbe {
-    pub fn ok(&self) -> bool {
-        self.status == self.expected
-    }
-    pub fn cert_expiring(&self) -> bool {
-        self.cert_days_left.is_some_and(|d| d < CERT_WARN_DAYS)
-    }
-}
 
 pub struct HttpPoller {
     url: crate::config::ConfigUrl,
@@ -160,7 +137,7 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
         .tls_info(true)
         .build()
-        .map_err(|e| crate::backends::error_chain(&e))
+        .map_err(|e| crate::text::error_chain(&e))
 }
 
 /// Whole days until a DER certificate's notAfter; negative once expired.

@@ -10,43 +10,11 @@ pub mod http;
 pub mod postgres;
 
 use crate::config::Config;
-use chrono::{DateTime, Utc};
+pub use crate::model::backend::{BackendData, BackendId, BackendKind, BackendReport};
+pub use crate::text::{error_chain, no_answer, one_line};
+use chrono::Utc;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum BackendKind {
-    Docker,
-    Http,
-    Postgres,
-    Alertmanager,
-    /// The machine opsdeck runs on.
-    Host,
-}
-
-impl BackendKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            BackendKind::Docker => "docker",
-            BackendKind::Http => "http",
-            BackendKind::Postgres => "pg",
-            BackendKind::Alertmanager => "am",
-            BackendKind::Host => "host",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BackendId {
-    pub kind: BackendKind,
-    pub name: String,
-}
-
-impl std::fmt::Display for BackendId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.kind.label(), self.name)
-    }
-}
 
 /// After a wake-up, how long to let a burst of events settle before polling.
 const WAKE_SETTLE: Duration = Duration::from_millis(150);
@@ -65,30 +33,6 @@ const BUDGET_CAP: Duration = Duration::from_secs(30);
 /// The wait after a successful poll that took `took`.
 fn budgeted(interval: Duration, took: Duration) -> Duration {
     interval.max(took.saturating_mul(POLL_BUDGET).min(BUDGET_CAP))
-}
-
-/// What a poll found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BackendData {
-    Docker(docker::DockerSummary),
-    Http(http::HttpProbe),
-    Postgres(Box<postgres::PgSummary>),
-    /// Shared with the poller, which lets go of it two polls later: ten
-    /// thousand alerts take milliseconds to free, and that happens on the
-    /// poller's task rather than the UI's.
-    Alerts(std::sync::Arc<alertmanager::AlertsSummary>),
-    Host(host::HostSummary),
-}
-
-/// One poll's outcome, as sent to the UI.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BackendReport {
-    pub id: BackendId,
-    pub at: DateTime<Utc>,
-    pub result: Result<BackendData, String>,
-    /// When the next report is due, if later than the target's interval (a
-    /// slow answer stretches the wait): the UI judges staleness by it.
-    pub next_in: Duration,
 }
 
 /// A configured target: how to reach it, how often, how long to wait.
@@ -276,11 +220,6 @@ pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<t
     tasks
 }
 
-/// "no answer within 3s": what a timeout says, whichever bound fired.
-pub fn no_answer(timeout: Duration) -> String {
-    format!("no answer within {}", humantime::format_duration(timeout))
-}
-
 /// A failed HTTP request on one line, without its URL (which may carry an
 /// expanded secret). A timeout reads the same as the poll's own bound, so
 /// the operator sees one wording for "it hangs".
@@ -304,59 +243,6 @@ pub fn http_error(e: reqwest::Error, timeout: Duration) -> String {
         }
     }
     error_chain(&e.without_url())
-}
-
-/// An error with its causes ("error sending request: connection refused"),
-/// which is what an operator needs to see, on one line.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    if let Some(plain) = plain_cause(e) {
-        return plain.into();
-    }
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    one_line(&parts.join(": "))
-}
-
-/// What an operator needs to read, for the causes every client words its
-/// own way: "Connection refused (os error 111)" under three wrappers, or a
-/// parser's complaint about an answer that was not the protocol at all.
-fn plain_cause(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
-    let mut cause = Some(e);
-    while let Some(c) = cause {
-        if c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
-        {
-            return Some("connection refused");
-        }
-        let text = c.to_string();
-        // hyper's words for bytes that are no HTTP answer, whether they
-        // arrive before or after the request went out.
-        if text.contains("invalid HTTP ") || text.contains("received unexpected message from connection") {
-            return Some("the answer is not HTTP");
-        }
-        if text.contains("unexpected response from SSLRequest") {
-            return Some("the answer is not the PostgreSQL protocol");
-        }
-        cause = c.source();
-    }
-    None
-}
-
-/// Keep a message short and on one line for a table cell.
-pub fn one_line(s: &str) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 200 {
-        flat.chars().take(199).chain(['…']).collect()
-    } else {
-        flat
-    }
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ async fn record_check_run(
     let location =
         crate::runtime::setup::state_location(cli, config).ok_or("no state store path: pass --state PATH")?;
     let store = Store::open_at(&location).await.map_err(|e| e.to_string())?;
-    let who = crate::identity::Identity::detect(config.operator.name.as_deref());
+    let who = crate::model::identity::Identity::detect(config.operator.name.as_deref());
     let done = crate::effects::checklist::record_check_run(&store, &who, runbook, results, started).await;
     store.close().await;
     done

@@ -46,7 +46,7 @@ pub async fn run(cli: &Cli, cmd: &ReviewCmd) -> ExitCode {
 }
 
 /// One line per campaign, newest first.
-pub fn review_list_text(list: &[crate::store::CampaignSummary], now: chrono::DateTime<chrono::Utc>) -> String {
+pub fn review_list_text(list: &[crate::model::review::CampaignSummary], now: chrono::DateTime<chrono::Utc>) -> String {
     if list.is_empty() {
         return "no review campaigns yet (start one in the Access pane: 4, then n)\n".into();
     }
@@ -66,9 +66,9 @@ pub fn review_list_text(list: &[crate::store::CampaignSummary], now: chrono::Dat
         out.push_str(&format!(
             "{:>4}  {:<28} {:<10} {:<12} {:<10} {:>9} {:>8} {:>8}  {state}\n",
             c.id,
-            crate::ui::widgets::fit(&c.name, 28),
+            crate::text::fit(&c.name, 28),
             c.created_at.format("%Y-%m-%d"),
-            crate::ui::widgets::fit(&c.created_by, 12),
+            crate::text::fit(&c.created_by, 12),
             c.due_at.format("%Y-%m-%d"),
             format!("{}/{}", s.decided, s.total),
             s.deferred,

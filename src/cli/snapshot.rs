@@ -6,7 +6,7 @@ use crate::app::{update, Msg, PaneId, State, View};
 use crate::backends::Target;
 use crate::config::theme::ColorSupport;
 use crate::config::theme::Theme;
-use crate::identity::Identity;
+use crate::model::identity::Identity;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;

@@ -5,7 +5,7 @@
 use crate::app::{AckTarget, Msg, SignalRequest, OWN_SOURCE};
 use crate::backends::docker::{self, ContainerOp};
 use crate::config::{AlertmanagerConfig, DockerConfig, PostgresConfig};
-use crate::identity::Identity;
+use crate::model::identity::Identity;
 use crate::model::postgres::PgSignal;
 use crate::store::{AckRecord, AuditRecord, Outcome, Store};
 use std::future::Future;

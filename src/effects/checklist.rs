@@ -4,7 +4,7 @@
 
 use crate::app::Msg;
 use crate::config::Config;
-use crate::identity::Identity;
+use crate::model::identity::Identity;
 use crate::runbook::checks::{evaluate, CheckContext};
 use crate::runbook::session::{session_id, Event, EventKind, SessionMeta};
 use crate::runbook::{Check, Runbook};

@@ -8,7 +8,7 @@ pub mod review;
 
 use crate::app::{update, Command, Msg, State};
 use crate::backends;
-use crate::identity::Identity;
+use crate::model::identity::Identity;
 use crate::runtime::terminal::TerminalGuard;
 use crate::store::{AuditRecord, Store};
 use std::collections::HashMap;

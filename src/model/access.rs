@@ -233,3 +233,21 @@ mod tests {
         }
     }
 }
+
+/// One load of one source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessLoad {
+    pub source: String,
+    pub at: DateTime<Utc>,
+    pub result: Result<SourceRows, String>,
+}
+
+/// A source's rows, flagged and in queue order, and the rows it skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceRows {
+    pub items: Vec<ReviewItem>,
+    /// One line per bad row, naming its number.
+    pub problems: Vec<String>,
+    /// Rows the source returned, good and bad.
+    pub total: usize,
+}

@@ -3,8 +3,19 @@
 //! logic that belongs to it; no IO, and nothing of ours from outside `model`.
 
 pub mod access;
+pub mod acks;
+pub mod alerts;
+pub mod audit;
+pub mod backend;
+pub mod docker;
+pub mod host;
+pub mod http;
+pub mod identity;
 pub mod matchers;
 pub mod pane;
 pub mod postgres;
+pub mod review;
+pub mod team;
 
+pub use backend::{BackendData, BackendId, BackendKind, BackendReport};
 pub use pane::PaneId;

@@ -109,7 +109,7 @@ pub async fn evaluate(check: &Check, ctx: &CheckContext) -> CheckResult {
 fn timed_out(check: &Check, timeout: Duration) -> String {
     match check {
         Check::Command { .. } => format!("still running after {}: killed", humantime::format_duration(timeout)),
-        _ => crate::backends::no_answer(timeout),
+        _ => crate::text::no_answer(timeout),
     }
 }
 

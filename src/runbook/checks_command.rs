@@ -33,7 +33,7 @@ pub(crate) async fn check(
     let pattern = output_matches
         .map(Regex::new)
         .transpose()
-        .map_err(|e| crate::backends::one_line(&format!("output_matches: {e}")))?;
+        .map_err(|e| crate::text::one_line(&format!("output_matches: {e}")))?;
 
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)

@@ -6,7 +6,7 @@ use super::checks::{CheckContext, Outcome};
 use super::model::ContainerExpect;
 use crate::backends::docker::connect::{connect, explain};
 use crate::backends::docker::row::row_from_summary;
-use crate::backends::docker::{ContainerRow, Health};
+use crate::model::docker::{ContainerRow, Health};
 use bollard::container::ListContainersOptions;
 use bollard::models::ContainerInspectResponse;
 use std::time::Duration;

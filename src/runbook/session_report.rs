@@ -2,7 +2,7 @@
 //! post-mortem reads. Everything in it comes from what was committed.
 
 use super::session::{Event, EventKind, Session, StepState};
-use crate::store::AuditEntry;
+use crate::model::audit::AuditEntry;
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 

@@ -12,7 +12,7 @@ use crate::cli::{Cli, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::config::theme::ColorSupport;
 use crate::config::theme::Theme;
 use crate::effects::{execute, spawn_access_loads, spawn_campaigns_load, stats_watchers, Effects, Wakes};
-use crate::identity::Identity;
+use crate::model::identity::Identity;
 use crate::runtime::terminal::TerminalGuard;
 use crate::store::{AuditRecord, Outcome, Store};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
@@ -351,7 +351,7 @@ pub async fn start(cli: &Cli) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let identity = crate::identity::Identity::detect(loaded.config.operator.name.as_deref());
+    let identity = crate::model::identity::Identity::detect(loaded.config.operator.name.as_deref());
     let targets = crate::backends::targets(&loaded.config);
     let state = setup::initial_state(&loaded, identity, &targets);
     let opts = RunOptions {

@@ -6,7 +6,7 @@ use crate::cli::Cli;
 use crate::config::keymap::Keymap;
 use crate::config::theme::{ColorSupport, Theme};
 use crate::config::{self, Config, FileError};
-use crate::identity::Identity;
+use crate::model::identity::Identity;
 use crate::store::team::is_team_url;
 use crate::store::{Location, TeamStore};
 use chrono::Utc;

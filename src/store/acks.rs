@@ -1,26 +1,8 @@
 //! Alert acknowledgements: the record of who took which alert, and until when.
 
 use super::{parse_ts, ts, At, Store, StoreError};
+pub use crate::model::acks::AckRecord;
 use chrono::{DateTime, Utc};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AckRecord {
-    /// "opsdeck" for opsdeck's own alerts, else the Alertmanager's name.
-    pub source: String,
-    pub fingerprint: String,
-    pub alertname: String,
-    pub operator: String,
-    pub comment: String,
-    pub acked_at: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-    pub silence_id: Option<String>,
-}
-
-impl AckRecord {
-    pub fn holds(&self, now: DateTime<Utc>) -> bool {
-        self.until > now
-    }
-}
 
 type Row = (String, String, String, String, String, String, String, Option<String>);
 

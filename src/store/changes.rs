@@ -7,6 +7,7 @@
 
 use super::team::unreachable_reason;
 use super::{Location, Store};
+pub use crate::model::team::{StoreChange, StoreEvent};
 use serde::Deserialize;
 use sqlx::postgres::{PgListener, PgNotification, PgPoolOptions};
 use std::collections::BTreeSet;
@@ -23,31 +24,6 @@ const RETRY: Duration = Duration::from_secs(1);
 /// A server that hangs (a cut cable, a frozen VM) closes no connection: it
 /// is asked this often whether it still answers, within `CONNECT_TIMEOUT`.
 const PING: Duration = Duration::from_secs(5);
-
-/// What another opsdeck changed.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum StoreChange {
-    /// A session was started, closed, or got an event.
-    Session(String),
-    /// A session was started or closed: the list changed.
-    Sessions,
-    /// A decision in this campaign.
-    Campaign(i64),
-    /// A campaign was started.
-    Campaigns,
-    Acks,
-    Audit,
-    Presence,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreEvent {
-    Changed(Vec<StoreChange>),
-    /// The store's server is gone; writes are refused until it is back.
-    Down(String),
-    /// Back: re-read everything shown.
-    Resync,
-}
 
 #[derive(Deserialize)]
 struct Payload {
@@ -203,7 +179,7 @@ async fn still_answers(store: &Store) -> Option<String> {
 }
 
 fn reason(e: &sqlx::Error) -> String {
-    unreachable_reason(e).unwrap_or_else(|| crate::backends::one_line(&e.to_string()))
+    unreachable_reason(e).unwrap_or_else(|| crate::text::one_line(&e.to_string()))
 }
 
 #[cfg(test)]

@@ -3,32 +3,9 @@
 //! `GONE_AFTER` is a process that died without saying goodbye.
 
 use super::{parse_ts, ts, At, Store, StoreError};
-use crate::identity::Identity;
+use crate::model::identity::Identity;
+pub use crate::model::team::{campaign_subject, session_subject, Presence, GONE_AFTER, HEARTBEAT};
 use chrono::{DateTime, Utc};
-use std::time::Duration;
-
-pub const HEARTBEAT: Duration = Duration::from_secs(10);
-pub const GONE_AFTER: Duration = Duration::from_secs(30);
-
-/// One opsdeck on the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Presence {
-    pub instance: String,
-    pub operator: String,
-    pub host: String,
-    /// `session:<id>` or `campaign:<id>`: what it has open.
-    pub subject: Option<String>,
-    pub seen_at: DateTime<Utc>,
-}
-
-/// The subject names presence uses.
-pub fn session_subject(id: &str) -> String {
-    format!("session:{id}")
-}
-
-pub fn campaign_subject(id: i64) -> String {
-    format!("campaign:{id}")
-}
 
 impl Store {
     /// Say this opsdeck is here, with what it has open; also the heartbeat,

@@ -61,7 +61,7 @@ pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
     use sqlx::Connection;
     let cannot_reach = |e: sqlx::Error| match unreachable_reason(&e) {
         Some(why) => open_err(format!("cannot reach the server: {why}")),
-        None => open_err(crate::backends::one_line(&e.to_string())),
+        None => open_err(crate::text::one_line(&e.to_string())),
     };
     pg.connect()
         .await
@@ -117,7 +117,7 @@ pub(super) fn error(team: &TeamStore, e: sqlx::Error) -> StoreError {
 /// Why the server cannot be reached, in plain words; None when it answered.
 pub fn unreachable_reason(e: &sqlx::Error) -> Option<String> {
     match e {
-        sqlx::Error::Io(io) => Some(crate::backends::error_chain(io)),
+        sqlx::Error::Io(io) => Some(crate::text::error_chain(io)),
         sqlx::Error::PoolTimedOut => Some(format!("no connection within {}s", CONNECT_TIMEOUT.as_secs())),
         sqlx::Error::PoolClosed => Some("the connection pool is closed".into()),
         sqlx::Error::Tls(t) => Some(format!("TLS: {t}")),

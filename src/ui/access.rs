@@ -3,8 +3,8 @@
 
 use super::widgets::{fit, not_configured, Status};
 use crate::app::{OpenCampaign, PaneId, SourceState, State};
-use crate::backends::access::ReviewItem;
 use crate::config::theme::{Role, Theme};
+use crate::model::access::ReviewItem;
 use crate::store::review::{self, CampaignSummary};
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Rect};
@@ -255,7 +255,7 @@ fn campaign_line(state: &State, theme: &Theme, open: &OpenCampaign) -> Line<'sta
     spans.extend(super::widgets::also_here(
         state,
         theme,
-        &crate::store::presence::campaign_subject(c.id),
+        &crate::model::team::campaign_subject(c.id),
     ));
     Line::from(spans)
 }
@@ -325,9 +325,9 @@ fn item_row(state: &State, theme: &Theme, item: &ReviewItem, wide: bool) -> Row<
         Role::Text
     });
     let login = match r.last_login {
-        crate::backends::access::LastLogin::Unknown => "-".to_string(),
-        crate::backends::access::LastLogin::Never => "never".to_string(),
-        crate::backends::access::LastLogin::At(t) => t.format("%Y-%m-%d").to_string(),
+        crate::model::access::LastLogin::Unknown => "-".to_string(),
+        crate::model::access::LastLogin::Never => "never".to_string(),
+        crate::model::access::LastLogin::At(t) => t.format("%Y-%m-%d").to_string(),
     };
     let mfa = match r.mfa_enabled {
         Some(true) => Cell::from("on").style(text),

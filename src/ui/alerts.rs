@@ -2,9 +2,9 @@
 
 use super::widgets::{age, backend_problem, data_style, fit, not_configured, Status};
 use crate::app::{AckInfo, AlertGroup, AlertLine, BackendStatus, Freshness, PaneId, State};
-use crate::backends::alertmanager::{AlertRow, Severity};
-use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
+use crate::model::alerts::{AlertRow, Severity};
+use crate::model::backend::BackendKind;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};

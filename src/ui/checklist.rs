@@ -229,7 +229,7 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                 head.extend(super::widgets::also_here(
                     state,
                     theme,
-                    &crate::store::presence::session_subject(&s.meta.id),
+                    &crate::model::team::session_subject(&s.meta.id),
                 ));
                 ListItem::new(Line::from(head))
             }

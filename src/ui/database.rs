@@ -2,8 +2,8 @@
 
 use super::widgets::{backend_problem, data_style, duration_text, not_configured, short_bytes, Status};
 use crate::app::{PaneId, State};
-use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
+use crate::model::backend::BackendKind;
 use crate::model::postgres::{query_for_screen, Checksum, PgSummary};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

@@ -1,8 +1,8 @@
 //! An open container log: stderr marked, matches highlighted, follow/pause shown.
 
 use crate::app::{LogView, State};
-use crate::backends::docker::logs::LogLine;
 use crate::config::theme::{Role, Theme};
+use crate::model::docker::LogLine;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

@@ -152,7 +152,7 @@ fn table_with_notes(
     (table, mut table_state): (Table<'static>, TableState),
     has_rows: bool,
 ) {
-    use crate::backends::BackendKind;
+    use crate::model::backend::BackendKind;
     let kinds: &[BackendKind] = match pane {
         PaneId::Services => &[BackendKind::Docker, BackendKind::Http],
         PaneId::Database => &[BackendKind::Postgres],

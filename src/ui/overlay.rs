@@ -1,10 +1,10 @@
 //! Overlays drawn over the body: help, command palette, audit log.
 
 use crate::app::{palette_matches, State};
-use crate::backends::docker::inspect::Row;
 use crate::config::keymap::{Action, Scope};
 use crate::config::theme::{Role, Theme};
-use crate::store::AuditEntry;
+use crate::model::audit::AuditEntry;
+use crate::model::docker::Row;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -183,7 +183,7 @@ pub fn details(
     area: Rect,
     theme: &Theme,
     title: &str,
-    rows: Option<&Result<crate::backends::docker::inspect::Details, String>>,
+    rows: Option<&Result<crate::model::docker::Details, String>>,
     scroll: u16,
 ) {
     let rect = centered(area, 90, 90);

@@ -2,9 +2,9 @@
 
 use super::widgets::{backend_problem, data_style, fit, not_configured, short_bytes, Status};
 use crate::app::{PaneId, ServiceRow, SortKey, State};
-use crate::backends::docker::{ContainerRow, Health};
-use crate::backends::BackendKind;
 use crate::config::theme::{Role, Theme};
+use crate::model::backend::BackendKind;
+use crate::model::docker::{ContainerRow, Health};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
@@ -92,7 +92,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
 }
 
 /// "4 up, 1 unhealthy, 1 exited, 2 restarting": problems only when there are some.
-fn counts(d: &crate::backends::docker::DockerSummary) -> String {
+fn counts(d: &crate::model::docker::DockerSummary) -> String {
     let mut parts = vec![format!("{} up", d.count_state("running"))];
     let unhealthy = d.containers.iter().filter(|c| c.health == Health::Unhealthy).count();
     for (n, what) in [
@@ -130,7 +130,7 @@ fn restarts_cell(c: &ContainerRow) -> String {
 
 /// An endpoint's status and one line about it: code, latency, the run of
 /// failures, certificate days when https.
-fn endpoint(p: &crate::backends::http::HttpProbe) -> (Status, String) {
+fn endpoint(p: &crate::model::http::HttpProbe) -> (Status, String) {
     let status = if !p.ok() {
         Status::Crit
     } else if p.cert_expiring() {

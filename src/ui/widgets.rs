@@ -2,6 +2,7 @@
 
 use crate::app::{BackendStatus, Freshness, State};
 use crate::config::theme::{Role, Theme};
+pub use crate::text::{age, duration_text, fit, hms, short_bytes};
 use chrono::{DateTime, Utc};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -53,43 +54,6 @@ impl From<Freshness> for Status {
     }
 }
 
-/// "12s", "3m", "2h05m", "3d04h": compact ages for tables. Past the first
-/// minute they move once a minute, so an idle screen does not repaint ages
-/// every second (bytes matter on a slow SSH link).
-pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
-    duration_text(now.signed_duration_since(then).num_seconds().max(0))
-}
-
-pub fn duration_text(secs: i64) -> String {
-    let secs = secs.max(0);
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-        s => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
-    }
-}
-
-/// "512K", "12.3M", "1.9G": sizes in a narrow column.
-pub fn short_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || v >= 100.0 {
-        format!("{v:.0}{}", UNITS[unit])
-    } else {
-        format!("{v:.1}{}", UNITS[unit])
-    }
-}
-
-pub fn hms(t: DateTime<Utc>) -> String {
-    t.format("%H:%M:%S").to_string()
-}
-
 /// Lines saying why a backend has no fresh data, or nothing when it is fine.
 pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Option<Line<'static>> {
     let fresh = b.freshness(state.now);
@@ -132,17 +96,6 @@ pub fn data_style(b: &BackendStatus, state: &State, theme: &Theme, normal: Style
 pub fn also_here(state: &State, theme: &Theme, subject: &str) -> Option<Span<'static>> {
     let here = state.others_on(subject);
     (!here.is_empty()).then(|| Span::styled(format!(" · also here: {}", here.join(", ")), theme.style(Role::Info)))
-}
-
-/// Truncate to `width` columns with an ellipsis.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else if width == 0 {
-        String::new()
-    } else {
-        s.chars().take(width - 1).chain(['…']).collect()
-    }
 }
 
 pub fn not_configured(theme: &Theme, what: &str, hint: &str) -> Vec<Line<'static>> {

@@ -63,12 +63,16 @@ pub fn test_image_tar() -> std::path::PathBuf {
 
 /// A fresh state store in a temporary directory (kept alive by the first
 /// value) and the operator actions are recorded under.
-pub async fn audit_store() -> (tempfile::TempDir, opsdeck::store::Store, opsdeck::identity::Identity) {
+pub async fn audit_store() -> (
+    tempfile::TempDir,
+    opsdeck::store::Store,
+    opsdeck::model::identity::Identity,
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
         .await
         .expect("store");
-    let who = opsdeck::identity::Identity {
+    let who = opsdeck::model::identity::Identity {
         operator: "alice".into(),
         host: "jump".into(),
         ssh_client: None,

@@ -6,6 +6,7 @@ pub mod rows;
 
 use crate::backends::access::rows::{parse_csv, parse_json, Parsed};
 use crate::config::{AccessSourceConfig, PostgresConfig};
+pub use crate::model::access::{AccessLoad, SourceRows};
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, Executor, PgConnection, Statement};
 use std::time::Duration;
@@ -14,24 +15,6 @@ pub use crate::model::access::{flags, AccessRow, Flag, FlagKind, FlagRules, Last
 
 /// A review query reads a whole users table: allow it longer than a poll.
 const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// One load of one source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AccessLoad {
-    pub source: String,
-    pub at: DateTime<Utc>,
-    pub result: Result<SourceRows, String>,
-}
-
-/// A source's rows, flagged and in queue order, and the rows it skipped.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SourceRows {
-    pub items: Vec<ReviewItem>,
-    /// One line per bad row, naming its number.
-    pub problems: Vec<String>,
-    /// Rows the source returned, good and bad.
-    pub total: usize,
-}
 
 /// Flag every row and put them in queue order. Done on the loading task,
 /// so fifty thousand rows cost the UI task nothing but a merge.
@@ -116,7 +99,7 @@ async fn load_sql(source: &str, cfg: &PostgresConfig, query: &str, timeout: Dura
     let opts = crate::backends::postgres::connect_options(&cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| crate::backends::error_chain(&e))?;
+        .map_err(|e| crate::text::error_chain(&e))?;
     let body = query.trim().trim_end_matches(';');
     let wrapped = format!("SELECT row_to_json(q)::text FROM (\n{body}\n) AS q");
     let result = async {
@@ -149,8 +132,8 @@ fn parsed_push(parsed: &mut Parsed, i: usize, row: Result<AccessRow, String>) {
 
 fn describe(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) => crate::backends::one_line(db.message()),
-        other => crate::backends::error_chain(other),
+        sqlx::Error::Database(db) => crate::text::one_line(db.message()),
+        other => crate::text::error_chain(other),
     }
 }
 
@@ -186,7 +169,7 @@ async fn run_revoke(cfg: &PostgresConfig, sql: &str, subject: &str, role: &str) 
     let opts = crate::backends::postgres::connect_options(cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| crate::backends::error_chain(&e))?;
+        .map_err(|e| crate::text::error_chain(&e))?;
     let result = async {
         let mut tx = conn.begin().await.map_err(|e| describe(&e))?;
         // The statement says which parameters it takes: $1, or $1 and $2.

@@ -144,7 +144,7 @@ fn bool_of(v: &Value) -> Result<Option<bool>, String> {
 
 /// Values quoted in messages stay short: a row can hold anything.
 fn clip(s: &str) -> String {
-    crate::ui::widgets::fit(s, 40)
+    crate::text::fit(s, 40)
 }
 
 /// Rows from JSON: an array of objects, or an object holding one such array

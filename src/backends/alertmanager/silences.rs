@@ -43,7 +43,7 @@ pub async fn create(
     if !status.is_success() {
         return Err(format!(
             "Alertmanager refused the silence: HTTP {status}: {}",
-            crate::backends::one_line(&text)
+            crate::text::one_line(&text)
         ));
     }
     #[derive(serde::Deserialize)]

@@ -310,7 +310,7 @@ pub fn explain(e: &bollard::errors::Error) -> String {
             "the daemon speaks TLS: use https:// (or tcp://) with tls_ca, tls_cert and tls_key".into()
         }
         B::RequestTimeoutError => "no answer in time".into(),
-        _ => crate::backends::error_chain(e),
+        _ => crate::text::error_chain(e),
     }
 }
 
@@ -342,7 +342,7 @@ fn explain_tls(e: &rustls::Error) -> String {
                     "the daemon's certificate is not valid yet (check the clocks)".to_string()
                 }
                 C::BadSignature => "bad signature".to_string(),
-                _ => return crate::backends::one_line(&format!("certificate verify failed: {e}")),
+                _ => return crate::text::one_line(&format!("certificate verify failed: {e}")),
             };
             format!("certificate verify failed: {why}")
         }

@@ -3,24 +3,8 @@
 //! environment values are masked here, before anything reaches the UI.
 
 use crate::config::DockerConfig;
+pub use crate::model::docker::{is_secret_name, Details, Row};
 use bollard::models::ContainerInspectResponse;
-
-/// One line of the details view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Row {
-    Section(String),
-    Field(String, String),
-}
-
-pub type Details = Vec<Row>;
-
-/// Environment variable names that hold secrets: their values are never shown.
-const SECRET_MARKERS: [&str; 6] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
-
-pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_MARKERS.iter().any(|m| upper.contains(m))
-}
 
 pub async fn inspect(cfg: &DockerConfig, name: &str) -> Result<Details, String> {
     let client = crate::backends::docker::connect(cfg, cfg.timeout.as_secs().max(1)).await?;
@@ -106,7 +90,7 @@ pub fn details(r: &ContainerInspectResponse) -> Details {
             let output = check.output.clone().unwrap_or_default();
             b.field(
                 &format!("check exit {}", check.exit_code.unwrap_or(-1)),
-                format!("{when}  {}", crate::backends::one_line(&output)),
+                format!("{when}  {}", crate::text::one_line(&output)),
             );
         }
     }

@@ -3,31 +3,14 @@
 //! leniently: a container writing binary cannot break the screen.
 
 use crate::config::DockerConfig;
+pub use crate::model::docker::{LogEvent, LogLine, MAX_LINE};
 use futures::StreamExt;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Longest line kept, in bytes; the rest is replaced by a marker.
-pub const MAX_LINE: usize = 4096;
 /// How long lines are gathered before they are sent as one message.
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
 const BATCH_MAX: usize = 1000;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogLine {
-    pub stderr: bool,
-    /// RFC 3339 time from the daemon, empty when it sent none.
-    pub ts: String,
-    pub text: String,
-}
-
-/// What the follower tells the UI.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogEvent {
-    Lines(Vec<LogLine>),
-    /// The stream ended (container gone, daemon restarted) or failed.
-    Ended(String),
-}
 
 /// One raw line as the daemon framed it (`timestamps=true`: "TIME text").
 pub fn parse_line(raw: &[u8], stderr: bool) -> LogLine {
@@ -94,7 +77,7 @@ pub async fn follow(cfg: DockerConfig, container: String, tail: usize, tx: mpsc:
                     continue;
                 }
             }
-            Ok(Some(Err(e))) => break crate::backends::error_chain(&e),
+            Ok(Some(Err(e))) => break crate::text::error_chain(&e),
             Ok(None) => break "log stream ended".to_string(),
             Err(_) => {} // the batch window closed
         }

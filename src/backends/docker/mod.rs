@@ -8,55 +8,13 @@ pub mod stats;
 pub mod tls_probe;
 
 use crate::config::DockerConfig;
+pub use crate::model::docker::{ContainerOp, DockerSummary};
 use bollard::container::ListContainersOptions;
 use bollard::Docker;
 use std::collections::HashMap;
 
 use crate::backends::docker::row::row_from_summary;
 pub use crate::backends::docker::row::{exit_code_from_status, health_from_status, ContainerRow, Health};
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DockerSummary {
-    pub engine_version: String,
-    /// Worst first, then by name.
-    pub containers: Vec<ContainerRow>,
-}
-
-impl DockerSummary {
-    pub fn count_state(&self, state: &str) -> usize {
-        self.containers.iter().filter(|c| c.state == state).count()
-    }
-    pub fn problems(&self) -> usize {
-        self.containers.iter().filter(|c| c.is_problem()).count()
-    }
-}
-
-/// What an operator can do to a container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContainerOp {
-    Restart,
-    Stop,
-    Start,
-}
-
-impl ContainerOp {
-    pub fn verb(self) -> &'static str {
-        match self {
-            ContainerOp::Restart => "restart",
-            ContainerOp::Stop => "stop",
-            ContainerOp::Start => "start",
-        }
-    }
-
-    /// The audit log's action name.
-    pub fn audit_action(self) -> &'static str {
-        match self {
-            ContainerOp::Restart => "container.restart",
-            ContainerOp::Stop => "container.stop",
-            ContainerOp::Start => "container.start",
-        }
-    }
-}
 
 /// Seconds a container gets to stop before it is killed.
 const STOP_GRACE_SECS: i64 = 10;
@@ -247,7 +205,7 @@ impl DockerPoller {
         self.client = None;
         match e {
             // In the words of the poll's own bound: one wording for "it hangs".
-            bollard::errors::Error::RequestTimeoutError => crate::backends::no_answer(self.cfg.timeout),
+            bollard::errors::Error::RequestTimeoutError => crate::text::no_answer(self.cfg.timeout),
             e => crate::backends::docker::connect::explain(&e),
         }
     }

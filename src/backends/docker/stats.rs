@@ -3,6 +3,7 @@
 //! of waiting ~2 s for a second sample). CPU % is computed from our own
 //! previous sample, so the cost stays one cheap request per visible row.
 
+pub use crate::model::docker::Usage;
 use bollard::container::{MemoryStatsStats, Stats, StatsOptions};
 use bollard::Docker;
 use futures::StreamExt;
@@ -14,27 +15,6 @@ pub const MAX_WATCHED: usize = 80;
 /// Stats requests in flight at once: dockerd answers each from cgroup files,
 /// a few in parallel keep the poll short without a burst of connections.
 const CONCURRENT_REQUESTS: usize = 8;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Usage {
-    /// `None` until two samples exist.
-    pub cpu_pct: Option<f64>,
-    pub mem_used: u64,
-    /// 0 when the container has no memory limit.
-    pub mem_limit: u64,
-}
-
-impl Usage {
-    /// Docker reports the machine's memory as the limit of a container that
-    /// has none: say "no limit" (0) rather than show a misleading ceiling.
-    pub fn without_host_limit(self, host_memory: u64) -> Usage {
-        if host_memory > 0 && self.mem_limit >= host_memory {
-            Usage { mem_limit: 0, ..self }
-        } else {
-            self
-        }
-    }
-}
 
 /// Previous (container CPU, system CPU) counters per container id.
 #[derive(Default)]

@@ -27,7 +27,7 @@ async fn signal(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Result<bool, St
     let opts = crate::backends::postgres::connect_options(cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| crate::backends::error_chain(&e))?;
+        .map_err(|e| crate::text::error_chain(&e))?;
     let result = check_and_signal(&mut conn, pid, op).await;
     let _ = conn.close().await;
     result
@@ -60,11 +60,11 @@ async fn check_and_signal(conn: &mut PgConnection, pid: i32, op: PgSignal) -> Re
 
 fn describe(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => crate::backends::one_line(&format!(
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => crate::text::one_line(&format!(
             "not permitted: {} (needs the session's role, or pg_signal_backend)",
             db.message()
         )),
-        sqlx::Error::Database(db) => crate::backends::one_line(db.message()),
-        other => crate::backends::error_chain(other),
+        sqlx::Error::Database(db) => crate::text::one_line(db.message()),
+        other => crate::text::error_chain(other),
     }
 }

@@ -142,10 +142,7 @@ impl BackupChecker {
                 ..base
             }),
             Err(sqlx::Error::Database(db)) => Ok(PgBackup {
-                error: Some(crate::backends::one_line(&format!(
-                    "backup query failed: {}",
-                    db.message()
-                ))),
+                error: Some(crate::text::one_line(&format!("backup query failed: {}", db.message()))),
                 ..base
             }),
             // The connection itself failed: the caller drops it.

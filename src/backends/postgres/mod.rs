@@ -78,7 +78,7 @@ fn soft<T>(r: Result<T, sqlx::Error>, what: &str, notes: &mut Vec<String>) -> Re
             notes.push(q::permission_note(what, &e));
             Ok(None)
         }
-        Err(e) => Err(crate::backends::error_chain(&e)),
+        Err(e) => Err(crate::text::error_chain(&e)),
     }
 }
 
@@ -127,7 +127,7 @@ impl PgPoller {
         }
         let mut conn = PgConnection::connect_with(&connect_options(&self.cfg)?)
             .await
-            .map_err(|e| crate::backends::error_chain(&e))?;
+            .map_err(|e| crate::text::error_chain(&e))?;
         // On error the connection is dropped, not put back.
         let summary = self.poll_on(&mut conn).await?;
         self.conn = Some(conn);
@@ -139,7 +139,7 @@ impl PgPoller {
         let row = sqlx::query(q::HEALTH_SQL)
             .fetch_one(&mut *conn)
             .await
-            .map_err(|e| crate::backends::error_chain(&e))?;
+            .map_err(|e| crate::text::error_chain(&e))?;
         let rtt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let get = |e: sqlx::Error| e.to_string();
         let t = thresholds(&self.cfg);
@@ -231,10 +231,7 @@ impl PgPoller {
         }
 
         if let Some(checker) = self.state.backup.as_mut() {
-            let backup = checker
-                .check(conn)
-                .await
-                .map_err(|e| crate::backends::error_chain(&e))?;
+            let backup = checker.check(conn).await.map_err(|e| crate::text::error_chain(&e))?;
             s.backup = Some(backup);
         }
         s.permission_notes = notes;

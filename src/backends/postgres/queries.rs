@@ -220,8 +220,8 @@ pub fn permission_note(what: &str, e: &sqlx::Error) -> String {
         sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => {
             format!("{what}: permission denied: grant pg_monitor (or pg_read_all_stats)")
         }
-        sqlx::Error::Database(db) => crate::backends::one_line(&format!("{what}: {}", db.message())),
-        other => crate::backends::one_line(&format!("{what}: {other}")),
+        sqlx::Error::Database(db) => crate::text::one_line(&format!("{what}: {}", db.message())),
+        other => crate::text::one_line(&format!("{what}: {other}")),
     }
 }
 

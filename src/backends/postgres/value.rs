@@ -25,7 +25,7 @@ pub async fn read_only_value(cfg: &PostgresConfig, sql: &str, timeout: Duration)
     let opts = crate::backends::postgres::connect_options(cfg)?;
     let mut conn = PgConnection::connect_with(&opts)
         .await
-        .map_err(|e| crate::backends::error_chain(&e))?;
+        .map_err(|e| crate::text::error_chain(&e))?;
     let result = query_on(&mut conn, sql, timeout).await;
     // A polite goodbye; the caller's timeout bounds it like everything else.
     let _ = conn.close().await;
@@ -57,8 +57,8 @@ async fn query_on(conn: &mut PgConnection, sql: &str, timeout: Duration) -> Resu
 /// TABLE in a read-only transaction"), else the error chain.
 fn db_error(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) => crate::backends::one_line(db.message()),
-        other => crate::backends::error_chain(other),
+        sqlx::Error::Database(db) => crate::text::one_line(db.message()),
+        other => crate::text::error_chain(other),
     }
 }
 

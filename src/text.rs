@@ -1,0 +1,111 @@
+//! Text every layer writes: fitted to a width, kept on one line, durations
+//! and sizes in a narrow column, and errors in the words an operator reads.
+
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// "no answer within 3s": what a timeout says, whichever bound fired.
+pub fn no_answer(timeout: Duration) -> String {
+    format!("no answer within {}", humantime::format_duration(timeout))
+}
+
+/// An error with its causes ("error sending request: connection refused"),
+/// which is what an operator needs to see, on one line.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(plain) = plain_cause(e) {
+        return plain.into();
+    }
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    one_line(&parts.join(": "))
+}
+
+/// What an operator needs to read, for the causes every client words its
+/// own way: "Connection refused (os error 111)" under three wrappers, or a
+/// parser's complaint about an answer that was not the protocol at all.
+fn plain_cause(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return Some("connection refused");
+        }
+        let text = c.to_string();
+        // hyper's words for bytes that are no HTTP answer, whether they
+        // arrive before or after the request went out.
+        if text.contains("invalid HTTP ") || text.contains("received unexpected message from connection") {
+            return Some("the answer is not HTTP");
+        }
+        if text.contains("unexpected response from SSLRequest") {
+            return Some("the answer is not the PostgreSQL protocol");
+        }
+        cause = c.source();
+    }
+    None
+}
+
+/// Keep a message short and on one line for a table cell.
+pub fn one_line(s: &str) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 200 {
+        flat.chars().take(199).chain(['…']).collect()
+    } else {
+        flat
+    }
+}
+
+/// "12s", "3m", "2h05m", "3d04h": compact ages for tables. Past the first
+/// minute they move once a minute, so an idle screen does not repaint ages
+/// every second (bytes matter on a slow SSH link).
+pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    duration_text(now.signed_duration_since(then).num_seconds().max(0))
+}
+
+pub fn duration_text(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// "512K", "12.3M", "1.9G": sizes in a narrow column.
+pub fn short_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || v >= 100.0 {
+        format!("{v:.0}{}", UNITS[unit])
+    } else {
+        format!("{v:.1}{}", UNITS[unit])
+    }
+}
+
+pub fn hms(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+/// Truncate to `width` columns with an ellipsis.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        s.chars().take(width - 1).chain(['…']).collect()
+    }
+}
