@@ -243,6 +243,7 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         decision: dialog.decision,
         justification: justification.clone(),
         seen: dialog.seen.clone(),
+        aliases: state.access.aliases.clone(),
     };
     if runs_sql.is_empty() {
         state.overlay = None;

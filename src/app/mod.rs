@@ -115,8 +115,24 @@ pub enum Msg {
         campaign_id: i64,
         decisions: Result<Vec<crate::model::review::DecisionRecord>, String>,
     },
+    /// Take the footer's transient line away (a snapshot shows data only).
+    DismissStatus,
+    /// What start-up learned before the first frame.
+    Started(Box<Started>),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
+}
+
+/// What the runtime learned while starting: the store's kind, the pane and
+/// view the operator left, and whether the audit log can be written.
+#[derive(Debug, Clone, Default)]
+pub struct Started {
+    /// A team store (PostgreSQL): changes arrive live.
+    pub shared: bool,
+    pub focus: Option<PaneId>,
+    pub view: Option<View>,
+    /// The audit log could not be opened: opsdeck runs read-only.
+    pub audit_failed: Option<String>,
 }
 
 /// The source name of opsdeck's own alerts.
@@ -252,6 +268,8 @@ pub enum Command {
         justification: String,
         /// Each item's newest decision id the reviewer saw (absent: none).
         seen: std::collections::HashMap<i64, i64>,
+        /// The reviewer's other names: their own access is never theirs to decide.
+        aliases: Vec<String>,
     },
     /// Write a campaign's evidence (CSV) to a file in the working directory.
     ExportReview {

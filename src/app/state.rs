@@ -1,11 +1,11 @@
 //! The whole UI state: plain data, cloned into nothing, drawn by pure views.
 
 use crate::app::PaneId;
-use crate::backends::{alertmanager::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary};
 use crate::config::keymap::{Key, Keymap};
 use crate::model::audit::AuditEntry;
 use crate::model::backend::{BackendData, BackendId, BackendKind};
 use crate::model::identity::Identity;
+use crate::model::{alerts::AlertsSummary, docker::DockerSummary, http::HttpProbe, postgres::PgSummary};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 
 use crate::app::services::{keeping_selection, toggle_fold};
 use crate::app::update_overlays::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
-use crate::app::{Command, Level, Msg, Overlay, PaneId, SortKey, State, StatusLine, View};
+use crate::app::{Command, Level, Msg, Overlay, PaneId, SortKey, Started, State, StatusLine, View};
 use crate::config::keymap::{Action, Key, Lookup, Scope};
 use crate::model::audit::{AuditRecord, Outcome};
 use crate::model::backend::BackendReport;
@@ -166,6 +166,34 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::DecisionsRefreshed { campaign_id, decisions } => {
             crate::app::access::on_decisions_refreshed(state, campaign_id, decisions);
             Vec::new()
+        }
+        Msg::DismissStatus => {
+            state.dirty |= state.status.take().is_some();
+            Vec::new()
+        }
+        Msg::Started(started) => {
+            let Started {
+                shared,
+                focus,
+                view,
+                audit_failed,
+            } = *started;
+            state.team.shared = shared;
+            if let Some(focus) = focus {
+                state.focus = focus;
+            }
+            if let Some(view) = view {
+                state.view = view;
+            }
+            state.dirty = true;
+            match audit_failed {
+                // Without an audit trail nothing may be changed.
+                Some(e) => {
+                    state.read_only = true;
+                    apply_msg(state, Msg::AuditFailed(format!("{e}; running read-only")))
+                }
+                None => Vec::new(),
+            }
         }
         Msg::Shutdown(_) => {
             state.quit = true;
@@ -356,7 +384,10 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
                 state.view = View::Zoom(state.focus);
             }
         }
-        Action::Redraw => return vec![Command::ClearScreen],
+        Action::Redraw => {
+            state.dirty = true;
+            return vec![Command::ClearScreen];
+        }
         Action::Checklist(c) if state.view == View::Zoom(PaneId::Checklist) => {
             return crate::app::checklist::on_action(state, c)
         }

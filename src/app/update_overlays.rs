@@ -90,7 +90,10 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
         Some(Action::Bottom) => *scroll = u16::MAX,
         // Quit closes the overlay rather than the program: q in help must be safe.
         Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => state.overlay = None,
-        Some(Action::Redraw) => return vec![Command::ClearScreen],
+        Some(Action::Redraw) => {
+            state.dirty = true;
+            return vec![Command::ClearScreen];
+        }
         _ => return Vec::new(),
     }
     state.dirty = true;

@@ -49,7 +49,8 @@ pub async fn poll_all(state: &mut State, targets: Vec<Target>) {
         update(state, Msg::Backend(r));
     }
     update(state, Msg::Tick(chrono::Utc::now()));
-    state.status = None;
+    // A snapshot is the data, not the last event's footer line.
+    update(state, Msg::DismissStatus);
 }
 
 /// Render the state at a size and return it as plain text, one line per row.

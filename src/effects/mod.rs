@@ -1,33 +1,45 @@
 //! Carrying out the `Command`s `update` asks for: each side effect on a
-//! task of its own, its result coming back as a `Msg`. Only the screen and
-//! the stats watch are touched here directly.
+//! task of its own, its result coming back as a `Msg`. `execute` never sees
+//! `State`: what a command needs, it carries. The terminal itself (clear,
+//! quit) is the runtime's.
 
 pub mod actions;
 pub mod checklist;
 pub mod review;
 
-use crate::app::{update, Command, Msg, State};
+use crate::app::{Command, Msg};
 use crate::backends;
 use crate::model::identity::Identity;
-use crate::runtime::terminal::TerminalGuard;
 use crate::store::{AuditRecord, Store};
 use std::collections::HashMap;
 use std::io::Write;
 use tokio::sync::mpsc;
 
 /// What commands need to reach the outside world.
-pub(crate) struct Effects<'a> {
-    pub(crate) store: &'a Store,
-    pub(crate) who: &'a Identity,
-    pub(crate) docker: &'a std::sync::Arc<Vec<crate::config::DockerConfig>>,
-    pub(crate) postgres: &'a std::sync::Arc<Vec<crate::config::PostgresConfig>>,
-    pub(crate) audit_tx: &'a mpsc::UnboundedSender<AuditRecord>,
-    pub(crate) msg_tx: &'a mpsc::Sender<Msg>,
-    pub(crate) stats_watch: &'a StatsWatchers,
-    pub(crate) wakes: &'a Wakes,
-    pub(crate) alertmanager: &'a std::sync::Arc<Vec<crate::config::AlertmanagerConfig>>,
-    pub(crate) checklist: &'a crate::effects::checklist::ChecklistIo,
-    pub(crate) access: &'a std::sync::Arc<Vec<crate::config::AccessSourceConfig>>,
+pub(crate) struct Effects {
+    pub(crate) store: Store,
+    pub(crate) who: Identity,
+    pub(crate) docker: std::sync::Arc<Vec<crate::config::DockerConfig>>,
+    pub(crate) postgres: std::sync::Arc<Vec<crate::config::PostgresConfig>>,
+    pub(crate) audit_tx: mpsc::UnboundedSender<AuditRecord>,
+    pub(crate) msg_tx: mpsc::Sender<Msg>,
+    pub(crate) stats_watch: StatsWatchers,
+    pub(crate) wakes: Wakes,
+    pub(crate) alertmanager: std::sync::Arc<Vec<crate::config::AlertmanagerConfig>>,
+    pub(crate) checklist: crate::effects::checklist::ChecklistIo,
+    pub(crate) access: std::sync::Arc<Vec<crate::config::AccessSourceConfig>>,
+    /// Open log followers by id, so closing a log stops its stream.
+    pub(crate) followers: std::sync::Mutex<HashMap<u64, Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Effects {
+    /// Stop every log follower (at exit).
+    pub(crate) fn stop_followers(&self) {
+        let followers = std::mem::take(&mut *self.followers.lock().unwrap_or_else(|e| e.into_inner()));
+        for task in followers.into_values().flatten() {
+            task.abort();
+        }
+    }
 }
 
 /// Read every access source, each on a task of its own.
@@ -74,12 +86,7 @@ async fn decisions(store: &Store, campaign_id: i64) -> Msg {
 
 /// The acknowledgements, as a message.
 pub(crate) async fn acks(store: &Store) -> Msg {
-    Msg::AcksLoaded(
-        store
-            .acks_since(crate::runtime::ack_history_start())
-            .await
-            .map_err(|e| e.to_string()),
-    )
+    Msg::AcksLoaded(store.acks_since(ack_history_start()).await.map_err(|e| e.to_string()))
 }
 
 /// A campaign's snapshot and decisions, as one message.
@@ -135,21 +142,15 @@ pub(crate) fn stats_watchers(targets: &mut [backends::Target]) -> StatsWatchers 
         .collect()
 }
 
-/// Run commands. Returns true when the app should stop.
-pub(crate) fn execute(
-    commands: Vec<Command>,
-    guard: &mut TerminalGuard,
-    state: &mut State,
-    fx: &Effects,
-    followers: &mut HashMap<u64, Vec<tokio::task::JoinHandle<()>>>,
-) -> bool {
-    let (store, audit_tx, msg_tx) = (fx.store, fx.audit_tx, fx.msg_tx);
-    let mut stop = false;
+/// Run commands, each side effect on a task of its own. The terminal's
+/// own commands (`ClearScreen`, `Quit`) are the runtime's and ignored here.
+pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
+    let (store, audit_tx, msg_tx) = (&fx.store, &fx.audit_tx, &fx.msg_tx);
     for c in commands {
         match c {
             Command::Audit(rec) => {
                 if audit_tx.send(rec).is_err() {
-                    update(state, Msg::AuditFailed("audit writer stopped".into()));
+                    let _ = msg_tx.try_send(Msg::AuditFailed("audit writer stopped".into()));
                 }
             }
             Command::LoadAuditLog { limit } => {
@@ -159,10 +160,6 @@ pub(crate) fn execute(
                     let r = store.audit_tail(limit).await.map_err(|e| e.to_string());
                     let _ = tx.send(Msg::AuditLoaded(r)).await;
                 });
-            }
-            Command::ClearScreen => {
-                let _ = guard.terminal.clear();
-                state.dirty = true;
             }
             Command::Bell => {
                 let mut out = std::io::stdout();
@@ -187,10 +184,14 @@ pub(crate) fn execute(
                         }
                     }
                 });
-                followers.insert(session, vec![follow, forward]);
+                fx.followers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(session, vec![follow, forward]);
             }
             Command::StopLogs { session } => {
-                for task in followers.remove(&session).unwrap_or_default() {
+                let tasks = fx.followers.lock().unwrap_or_else(|e| e.into_inner()).remove(&session);
+                for task in tasks.unwrap_or_default() {
                     task.abort();
                 }
             }
@@ -349,7 +350,7 @@ pub(crate) fn execute(
                         .await;
                 });
             }
-            Command::LoadAccess => spawn_access_loads(fx.access, fx.postgres, msg_tx),
+            Command::LoadAccess => spawn_access_loads(&fx.access, &fx.postgres, msg_tx),
             Command::LoadReviews => spawn_campaigns_load(store, msg_tx),
             Command::OpenCampaign { id } => {
                 let (store, tx) = (store.clone(), msg_tx.clone());
@@ -381,10 +382,10 @@ pub(crate) fn execute(
                 decision,
                 justification,
                 seen,
+                aliases,
             } => {
                 let (store, who, tx) = (store.clone(), fx.who.clone(), msg_tx.clone());
                 let (sources, postgres) = (fx.access.clone(), fx.postgres.clone());
-                let aliases = state.access.aliases.clone();
                 tokio::spawn(async move {
                     let ctx = crate::effects::review::DecideContext {
                         sources: &sources,
@@ -454,8 +455,13 @@ pub(crate) fn execute(
                 });
             }
             Command::LoadPresence => spawn_read(store, msg_tx, |store| async move { presence(&store).await }),
-            Command::Quit => stop = true,
+            Command::ClearScreen | Command::Quit => {}
         }
     }
-    stop
+}
+
+/// How far back acknowledgements are loaded: as far as anyone looks at an
+/// alert's history, and every ack that may still hold.
+fn ack_history_start() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::days(7)
 }

@@ -6,7 +6,7 @@ pub mod logging;
 pub mod setup;
 pub mod terminal;
 
-use crate::app::{update, Msg, State};
+use crate::app::{update, Command, Msg, PaneId, Started, State, View};
 use crate::backends::{self, BackendReport};
 use crate::cli::{Cli, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::config::theme::ColorSupport;
@@ -17,7 +17,6 @@ use crate::runtime::terminal::TerminalGuard;
 use crate::store::{AuditRecord, Outcome, Store};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use futures::StreamExt;
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::io::Write;
 use std::process::ExitCode;
@@ -66,24 +65,31 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let postgres = std::sync::Arc::new(postgres);
     let identity = state.identity.clone();
 
-    restore_ui_settings(&store, &mut state).await;
-    update(&mut state, crate::effects::acks(&store).await);
+    // What start-up learns reaches the state as messages, through `update`,
+    // and every command they return is carried out like any other.
+    let (focus, view) = saved_ui_settings(&store, &identity).await;
+    let acks = crate::effects::acks(&store).await;
     // Open checklist sessions are offered at once: a dropped SSH connection
     // comes back to where it was.
     let loaded = crate::effects::checklist::load(&store, &checklist).await;
-    update(&mut state, loaded);
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
-    if let Err(e) = store.append_audit(&identity, open).await {
-        // Without an audit trail nothing may be changed: fall back to read-only.
-        state.read_only = true;
-        update(&mut state, Msg::AuditFailed(format!("{e}; running read-only")));
+    // Without an audit trail nothing may be changed: fall back to read-only.
+    let audit_failed = store.append_audit(&identity, open).await.err().map(|e| e.to_string());
+    let started = Msg::Started(Box::new(Started {
+        shared: store.engine() == crate::store::Engine::Postgres,
+        focus,
+        view,
+        audit_failed,
+    }));
+    let mut commands = Vec::new();
+    for msg in [acks, loaded, started] {
+        commands.extend(update(&mut state, msg));
     }
 
     let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
     let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
     // A team store: other opsdecks' changes, and the server's loss, as they happen.
-    state.team.shared = store.engine() == crate::store::Engine::Postgres;
     let (store_tx, mut store_rx) = mpsc::channel(64);
     let listener = crate::store::changes::watch(&store, store_tx);
     let stats_watch = stats_watchers(&mut targets);
@@ -94,10 +100,25 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     // Access data and campaigns are read once at start (and on request), not polled.
     spawn_access_loads(&access, &postgres, &msg_tx);
     spawn_campaigns_load(&store, &msg_tx);
+    let fx = Effects {
+        store: store.clone(),
+        who: identity.clone(),
+        docker,
+        postgres,
+        audit_tx,
+        msg_tx,
+        stats_watch,
+        wakes,
+        alertmanager,
+        checklist,
+        access,
+        followers: Default::default(),
+    };
 
     let mut guard = TerminalGuard::enter(mouse)?;
     let size = guard.terminal.size()?;
-    update(&mut state, Msg::Resize(size.width, size.height));
+    commands.extend(update(&mut state, Msg::Resize(size.width, size.height)));
+    let mut stop = carry_out(commands, &mut guard, &fx);
 
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -106,11 +127,12 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let mut tick = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-    // Open log followers by session, so closing a log stops its stream.
-    let mut followers: HashMap<u64, Vec<tokio::task::JoinHandle<()>>> = HashMap::new();
     // Whether everything since the last frame was clock ticks.
     let mut clock_only = false;
     let reason = loop {
+        if stop || state.quit {
+            break "quit";
+        }
         if state.dirty {
             state.dirty = false;
             if draw(&mut guard, &state, &theme, clock_only).is_err() {
@@ -147,34 +169,38 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             drained += 1;
         }
         clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
-        let ctx = Effects {
-            store: &store,
-            who: &identity,
-            docker: &docker,
-            postgres: &postgres,
-            audit_tx: &audit_tx,
-            msg_tx: &msg_tx,
-            stats_watch: &stats_watch,
-            wakes: &wakes,
-            alertmanager: &alertmanager,
-            checklist: &checklist,
-            access: &access,
-        };
-        if execute(commands, &mut guard, &mut state, &ctx, &mut followers) || state.quit {
+        stop = carry_out(commands, &mut guard, &fx);
+        if stop || state.quit {
             break why.unwrap_or("quit");
         }
     };
 
-    for a in actors
-        .into_iter()
-        .chain(followers.into_values().flatten())
-        .chain(listener)
-    {
+    for a in actors.into_iter().chain(listener) {
         a.abort();
     }
+    fx.stop_followers();
+    let Effects { audit_tx, .. } = fx;
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
     drop(guard);
     Ok(reason)
+}
+
+/// The terminal's own commands here, every other one by `effects`. True
+/// when the app should stop.
+fn carry_out(commands: Vec<Command>, guard: &mut TerminalGuard, fx: &Effects) -> bool {
+    let mut stop = false;
+    for c in &commands {
+        match c {
+            // `update` marked the state dirty: the next frame repaints it all.
+            Command::ClearScreen => {
+                let _ = guard.terminal.clear();
+            }
+            Command::Quit => stop = true,
+            _ => {}
+        }
+    }
+    execute(commands, fx);
+    stop
 }
 
 fn shutdown_reason(msg: &Msg) -> Option<&'static str> {
@@ -276,41 +302,35 @@ fn session_details(who: &Identity, state: &State) -> serde_json::Value {
 }
 
 /// The key of a UI setting: each operator's own on a team store.
-fn ui_key(store: &Store, state: &State, name: &str) -> String {
+fn ui_key(store: &Store, who: &Identity, name: &str) -> String {
     match store.engine() {
         crate::store::Engine::Sqlite => format!("ui.{name}"),
-        crate::store::Engine::Postgres => format!("ui.{}.{name}", state.identity.operator),
+        crate::store::Engine::Postgres => format!("ui.{}.{name}", who.operator),
     }
 }
 
-async fn restore_ui_settings(store: &Store, state: &mut State) {
-    use crate::app::{PaneId, View};
-    if let Ok(Some(v)) = store.setting(&ui_key(store, state, "focus")).await {
-        if let Some(p) = PaneId::parse(&v) {
-            state.focus = p;
-        }
-    }
-    if let Ok(Some(v)) = store.setting(&ui_key(store, state, "view")).await {
-        state.view = PaneId::parse(&v).map(View::Zoom).unwrap_or(View::Dashboard);
-    }
+/// The pane and view the operator left, as saved on exit.
+async fn saved_ui_settings(store: &Store, who: &Identity) -> (Option<PaneId>, Option<View>) {
+    let focus = match store.setting(&ui_key(store, who, "focus")).await {
+        Ok(Some(v)) => PaneId::parse(&v),
+        _ => None,
+    };
+    let view = match store.setting(&ui_key(store, who, "view")).await {
+        Ok(Some(v)) => Some(PaneId::parse(&v).map(View::Zoom).unwrap_or(View::Dashboard)),
+        _ => None,
+    };
+    (focus, view)
 }
 
 async fn save_ui_settings(store: &Store, state: &State) {
-    use crate::app::View;
     let view = match state.view {
         View::Dashboard => "dashboard",
         View::Zoom(p) => p.key(),
     };
-    let _ = store.set_setting(&ui_key(store, state, "view"), view).await;
+    let _ = store.set_setting(&ui_key(store, &state.identity, "view"), view).await;
     let _ = store
-        .set_setting(&ui_key(store, state, "focus"), state.focus.key())
+        .set_setting(&ui_key(store, &state.identity, "focus"), state.focus.key())
         .await;
-}
-
-/// How far back acknowledgements are loaded: as far as anyone looks at an
-/// alert's history, and every ack that may still hold.
-pub(crate) fn ack_history_start() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now() - chrono::Duration::days(7)
 }
 
 /// The next wall-clock second, so the clock ticks on the second.

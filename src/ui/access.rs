@@ -5,7 +5,7 @@ use super::widgets::{fit, not_configured, Status};
 use crate::app::{OpenCampaign, PaneId, SourceState, State};
 use crate::config::theme::{Role, Theme};
 use crate::model::access::ReviewItem;
-use crate::store::review::{self, CampaignSummary};
+use crate::model::review::{self, CampaignSummary};
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};

@@ -3,7 +3,6 @@
 use crate::app::{BackendStatus, Freshness, State};
 use crate::config::theme::{Role, Theme};
 pub use crate::text::{age, duration_text, fit, hms, short_bytes};
-use chrono::{DateTime, Utc};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
