@@ -48,9 +48,9 @@ fn loaded() -> State {
 /// The session on screen, the selection on the step `id`.
 fn on_step(s: &mut State, id: &str) {
     update(s, Msg::SessionOpened(Box::new(checklist::session())));
-    let i = opsdeck::app::checklist::session_lines(s.checklist.active.as_ref().expect("open"))
+    let i = opsdeck::app::panes::checklist::session_lines(s.checklist.active.as_ref().expect("open"))
         .iter()
-        .position(|l| matches!(l, opsdeck::app::checklist::SessionLine::Step(_, st) if st.id == id))
+        .position(|l| matches!(l, opsdeck::app::panes::checklist::SessionLine::Step(_, st) if st.id == id))
         .expect("step");
     s.selection[PaneId::Checklist.index()] = i;
 }

@@ -799,9 +799,9 @@ async fn execute(store: &Store, s: &mut opsdeck::app::State, cmds: Vec<Command>)
 
 /// The selection on the step `id` of the session on screen.
 fn select_step(s: &mut opsdeck::app::State, id: &str) {
-    let line = opsdeck::app::checklist::session_lines(s.checklist.active.as_ref().expect("open"))
+    let line = opsdeck::app::panes::checklist::session_lines(s.checklist.active.as_ref().expect("open"))
         .iter()
-        .position(|l| matches!(l, opsdeck::app::checklist::SessionLine::Step(_, st) if st.id == id))
+        .position(|l| matches!(l, opsdeck::app::panes::checklist::SessionLine::Step(_, st) if st.id == id))
         .expect("step");
     s.selection[PaneId::Checklist.index()] = line;
 }

@@ -593,7 +593,7 @@ fn stopped_containers_can_be_hidden() {
 
 #[test]
 fn own_alerts_follow_what_the_panes_see() {
-    use opsdeck::app::own_alerts;
+    use opsdeck::app::panes::alerts::own as own_alerts;
     use opsdeck::backends::BackendData;
     let mut s = fixtures::state();
     let names = |s: &opsdeck::app::State| own_alerts::rows(s).into_iter().map(|r| r.name).collect::<Vec<_>>();
@@ -986,7 +986,7 @@ fn database_thresholds_are_own_alerts_with_value_and_threshold() {
     p.deadlocks_delta = Some(2);
     p.cache_hit_pct = Some(91.5);
     update(&mut s, pg_report(p));
-    let rows = opsdeck::app::own_alerts::rows(&s);
+    let rows = opsdeck::app::panes::alerts::own::rows(&s);
     let summary = |name: &str| {
         rows.iter()
             .find(|r| r.name == name)
@@ -1442,7 +1442,7 @@ fn a_missing_heartbeat_alert_is_an_alert_of_its_own() {
     s.setup.heartbeats.insert("prod".into(), "Watchdog".into());
     update(&mut s, alerts_report(fixtures::alerts_summary()));
     let raised = |s: &opsdeck::app::State| {
-        opsdeck::app::own_alerts::rows(s)
+        opsdeck::app::panes::alerts::own::rows(s)
             .iter()
             .any(|r| r.name == "AlertingPipelineBroken")
     };
@@ -1452,7 +1452,7 @@ fn a_missing_heartbeat_alert_is_an_alert_of_its_own() {
     let cmds = update(&mut s, alerts_report(without));
     assert!(raised(&s));
     assert!(cmds.contains(&Command::Bell), "it is critical: the bell rings");
-    let row = opsdeck::app::own_alerts::rows(&s)
+    let row = opsdeck::app::panes::alerts::own::rows(&s)
         .into_iter()
         .find(|r| r.name == "AlertingPipelineBroken")
         .expect("raised");
@@ -1504,7 +1504,7 @@ fn an_alert_of_opsdecks_own_raised_by_a_docker_report_is_noted_and_rings_once() 
         cmds.contains(&Command::Bell),
         "a Docker host down is a critical alert of opsdeck's own: the bell rings"
     );
-    assert!(opsdeck::app::own_alerts::rows(&s)
+    assert!(opsdeck::app::panes::alerts::own::rows(&s)
         .iter()
         .any(|r| r.name == "DockerHostDown"));
     let seen = s.alerts_view.first_seen.clone();

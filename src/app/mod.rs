@@ -1,38 +1,26 @@
 //! Application core: `State`, the `Msg`s that change it, the `Command`s it asks
 //! for, and `update`, the only place state changes. No IO here.
 
-pub mod access;
-mod access_decide;
-mod alerts;
-mod alerts_ack;
-pub(crate) mod alerts_details;
-pub mod checklist;
-mod database;
-mod editor;
-mod input;
-mod logs;
-pub mod own_alerts;
+pub mod dialogs;
+pub mod panes;
 
-mod services;
 mod state;
 mod team;
 mod update;
-mod update_logs;
-mod update_overlays;
 
 pub use crate::model::PaneId;
-pub use access::{AccessSource, AccessView, OpenCampaign, SourceState};
-pub use access_decide::{parse_due, CampaignDialog, CampaignField, Editor, JustifyDialog};
-pub use alerts::{AckInfo, AlertGroup, AlertLine, AlertsFilter, AlertsView, Sourced};
-pub use alerts_ack::{AckDialog, AckField};
-pub use checklist::{ChecklistView, EditPurpose};
-pub use database::SignalRequest;
-pub use editor::TextEditor;
-pub use logs::LogView;
-pub use services::{ServiceRow, ServicesView, SortKey, NO_PROJECT};
+pub use dialogs::editor::TextEditor;
+pub use dialogs::{palette_commands, palette_matches};
+pub use panes::access::decide::{parse_due, CampaignDialog, CampaignField, Editor, JustifyDialog};
+pub use panes::access::{AccessSource, AccessView, OpenCampaign, SourceState};
+pub use panes::alerts::ack::{AckDialog, AckField};
+pub use panes::alerts::{AckInfo, AlertGroup, AlertLine, AlertsFilter, AlertsView, Sourced};
+pub use panes::checklist::{ChecklistView, EditPurpose};
+pub use panes::database::SignalRequest;
+pub use panes::logs::LogView;
+pub use panes::services::{ServiceRow, ServicesView, SortKey, NO_PROJECT};
 pub use state::*;
 pub use update::{active_scopes, read_only_refusal, update};
-pub use update_overlays::{palette_commands, palette_matches};
 
 use crate::model::audit::{AuditEntry, AuditRecord};
 use crate::model::backend::BackendReport;

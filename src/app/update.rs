@@ -1,7 +1,7 @@
 //! `update`: the one place where state changes.
 
-use crate::app::services::{keeping_selection, toggle_fold};
-use crate::app::update_overlays::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
+use crate::app::panes::services::{keeping_selection, toggle_fold};
+use crate::app::dialogs::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
 use crate::app::{Command, Level, Msg, Overlay, PaneId, SortKey, Started, State, StatusLine, View};
 use crate::config::keymap::{Action, Key, Lookup, Scope};
 use crate::model::audit::{AuditRecord, Outcome};
@@ -17,7 +17,7 @@ pub(super) const AUDIT_VIEW_LIMIT: i64 = 500;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut commands = apply_msg(state, msg);
     if state.dirty {
-        commands.extend(crate::app::services::after_update(state));
+        commands.extend(crate::app::panes::services::after_update(state));
     }
     commands
 }
@@ -51,12 +51,12 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             // A re-listed host can reorder the rows: the selection stays on its container.
             let mut changed = false;
             keeping_selection(state, |s| {
-                crate::app::database::keeping_session(s, |s| changed = on_backend(s, report))
+                crate::app::panes::database::keeping_session(s, |s| changed = on_backend(s, report))
             });
-            crate::app::database::prune_marks(state);
+            crate::app::panes::database::prune_marks(state);
             let own_changed = !state.own_alerts_since.keys().eq(own_before.iter());
             if (from_alertmanager && changed) || own_changed {
-                crate::app::alerts::note_alerts(state)
+                crate::app::panes::alerts::note_alerts(state)
             } else {
                 Vec::new()
             }
@@ -64,7 +64,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::AcksLoaded(Ok(acks)) => {
             state.acks = acks;
             state.dirty = true;
-            crate::app::alerts::note_alerts(state)
+            crate::app::panes::alerts::note_alerts(state)
         }
         Msg::AcksLoaded(Err(e)) => {
             set_status(state, Level::Error, format!("acknowledgements not loaded: {e}"));
@@ -97,7 +97,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         msg @ Msg::Log { .. } => {
-            crate::app::update_logs::on_msg(state, msg);
+            crate::app::panes::logs::keys::on_msg(state, msg);
             Vec::new()
         }
         Msg::ActionDone { ok, text } => {
@@ -123,14 +123,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 );
             }
             state.checklist.load_errors = errors;
-            crate::app::checklist::offer_open_sessions(state);
+            crate::app::panes::checklist::offer_open_sessions(state);
             state.dirty = true;
             Vec::new()
         }
-        Msg::SessionOpened(session) => crate::app::checklist::on_session_opened(state, *session),
-        Msg::SessionEvent { session, event } => crate::app::checklist::on_event(state, session, event),
+        Msg::SessionOpened(session) => crate::app::panes::checklist::on_session_opened(state, *session),
+        Msg::SessionEvent { session, event } => crate::app::panes::checklist::on_event(state, session, event),
         Msg::ChecksFailed { steps, error } => {
-            crate::app::checklist::on_checks_failed(state, &steps, &error);
+            crate::app::panes::checklist::on_checks_failed(state, &steps, &error);
             vec![Command::Bell]
         }
         Msg::TimelineLoaded(Ok(entries)) => {
@@ -143,12 +143,12 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::AccessLoaded(load) => {
-            crate::app::access::on_loaded(state, load);
+            crate::app::panes::access::on_loaded(state, load);
             Vec::new()
         }
-        Msg::ReviewCampaigns(result) => crate::app::access::on_campaigns(state, result),
+        Msg::ReviewCampaigns(result) => crate::app::panes::access::on_campaigns(state, result),
         Msg::ReviewOpened(result) => {
-            crate::app::access::on_opened(state, result);
+            crate::app::panes::access::on_opened(state, result);
             Vec::new()
         }
         Msg::ReviewDecided {
@@ -156,15 +156,15 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             attempted,
             records,
         } => {
-            crate::app::access::on_decided(state, campaign_id, &attempted, records);
+            crate::app::panes::access::on_decided(state, campaign_id, &attempted, records);
             Vec::new()
         }
         Msg::Store(event) => crate::app::team::on_store_event(state, event),
         Msg::PresenceLoaded(result) => crate::app::team::on_presence(state, result),
-        Msg::SessionRefreshed(session) => crate::app::checklist::on_session_refreshed(state, *session),
-        Msg::SessionsLoaded(result) => crate::app::checklist::on_sessions_loaded(state, result),
+        Msg::SessionRefreshed(session) => crate::app::panes::checklist::on_session_refreshed(state, *session),
+        Msg::SessionsLoaded(result) => crate::app::panes::checklist::on_sessions_loaded(state, result),
         Msg::DecisionsRefreshed { campaign_id, decisions } => {
-            crate::app::access::on_decisions_refreshed(state, campaign_id, decisions);
+            crate::app::panes::access::on_decisions_refreshed(state, campaign_id, decisions);
             Vec::new()
         }
         Msg::DismissStatus => {
@@ -246,7 +246,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
     if let Some((level, text)) = note {
         set_status(state, level, text);
     }
-    crate::app::own_alerts::refresh(state);
+    crate::app::panes::alerts::own::refresh(state);
     changed
 }
 
@@ -254,8 +254,8 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     // The editors take every key as typed: an Esc read together with the
     // next key must not cancel a justification half written.
     match state.overlay.clone() {
-        Some(Overlay::Justify(dialog)) => return crate::app::access_decide::on_justify_key(state, ev, dialog),
-        Some(Overlay::Campaign(dialog)) => return crate::app::access_decide::on_campaign_key(state, ev, dialog),
+        Some(Overlay::Justify(dialog)) => return crate::app::panes::access::decide::on_justify_key(state, ev, dialog),
+        Some(Overlay::Campaign(dialog)) => return crate::app::panes::access::decide::on_campaign_key(state, ev, dialog),
         _ => {}
     }
     let key = Key::from_event(&ev);
@@ -278,13 +278,13 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
             ..
         }) => return on_justified_confirm_key(state, ev, on_yes, reason),
         Some(Overlay::Confirm { on_yes, .. }) => return on_confirm_key(state, ev, on_yes),
-        Some(Overlay::Ack(dialog)) => return crate::app::alerts_ack::on_ack_key(state, ev, dialog),
-        Some(Overlay::Editor(editor)) => return crate::app::editor::on_key(state, ev, editor),
+        Some(Overlay::Ack(dialog)) => return crate::app::panes::alerts::ack::on_ack_key(state, ev, dialog),
+        Some(Overlay::Editor(editor)) => return crate::app::dialogs::editor::on_key(state, ev, editor),
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
         Some(_) => return on_overlay_key(state, key),
         None => {}
     }
-    if let Some(commands) = crate::app::update_logs::on_typing_key(state, &ev) {
+    if let Some(commands) = crate::app::panes::logs::keys::on_typing_key(state, &ev) {
         return commands;
     }
     if state.filter_typing {
@@ -297,11 +297,11 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         Lookup::Action(action) => {
             state.pending.clear();
             state.dirty = true;
-            let mut commands = match crate::app::update_logs::apply(state, action) {
+            let mut commands = match crate::app::panes::logs::keys::apply(state, action) {
                 Some(commands) => commands,
                 None => apply(state, action),
             };
-            commands.extend(crate::app::update_logs::close_if_hidden(state));
+            commands.extend(crate::app::panes::logs::keys::close_if_hidden(state));
             commands
         }
         Lookup::Pending => {
@@ -359,11 +359,11 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
                 } else if state.view == View::Zoom(PaneId::Alerts) && state.alerts_filter.text.is_some() {
                     state.alerts_filter.set(None);
                 } else if state.view == View::Zoom(PaneId::Checklist) && state.checklist.active.is_some() {
-                    crate::app::checklist::leave(state);
+                    crate::app::panes::checklist::leave(state);
                 } else if state.view == View::Zoom(PaneId::Access) && !state.access.marked.is_empty() {
                     state.access.marked.clear();
                 } else if state.view == View::Zoom(PaneId::Access) && state.access.list {
-                    crate::app::access::toggle_list(state);
+                    crate::app::panes::access::toggle_list(state);
                 } else {
                     state.view = View::Dashboard;
                 }
@@ -389,50 +389,50 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
             return vec![Command::ClearScreen];
         }
         Action::Checklist(c) if state.view == View::Zoom(PaneId::Checklist) => {
-            return crate::app::checklist::on_action(state, c)
+            return crate::app::panes::checklist::on_action(state, c)
         }
         Action::Checklist(_) => {}
         Action::AlertRunbook if state.view == View::Zoom(PaneId::Alerts) => {
-            crate::app::checklist::start_from_alert(state)
+            crate::app::panes::checklist::start_from_alert(state)
         }
         Action::AlertRunbook => {}
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
         Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
-        Action::Details if state.view == View::Zoom(PaneId::Database) => crate::app::database::open_details(state),
+        Action::Details if state.view == View::Zoom(PaneId::Database) => crate::app::panes::database::open_details(state),
         Action::Details if state.view == View::Zoom(PaneId::Alerts) => {
-            if !crate::app::alerts::toggle_fold(state) {
-                crate::app::alerts_details::open_details(state)
+            if !crate::app::panes::alerts::toggle_fold(state) {
+                crate::app::panes::alerts::details::open_details(state)
             }
         }
-        Action::Details if crate::app::access::zoomed(state) => return crate::app::access::enter(state),
+        Action::Details if crate::app::panes::access::zoomed(state) => return crate::app::panes::access::enter(state),
         Action::Details => return open_details(state),
-        Action::Mark if crate::app::access::zoomed(state) => crate::app::access::toggle_mark(state),
-        Action::Mark if state.view == View::Zoom(PaneId::Database) => crate::app::database::toggle_mark(state),
-        Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => crate::app::database::mark_similar(state),
+        Action::Mark if crate::app::panes::access::zoomed(state) => crate::app::panes::access::toggle_mark(state),
+        Action::Mark if state.view == View::Zoom(PaneId::Database) => crate::app::panes::database::toggle_mark(state),
+        Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => crate::app::panes::database::mark_similar(state),
         Action::CancelQuery | Action::TerminateBackend if state.view == View::Zoom(PaneId::Database) => {
             let op = if action == Action::CancelQuery {
                 PgSignal::Cancel
             } else {
                 PgSignal::Terminate
             };
-            return crate::app::database::ask_signal(state, op);
+            return crate::app::panes::database::ask_signal(state, op);
         }
         Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
         Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => {
-            return crate::app::alerts_ack::ask_ack(state)
+            return crate::app::panes::alerts::ack::ask_ack(state)
         }
         Action::ExpireSilence if state.view == View::Zoom(PaneId::Alerts) => {
-            return crate::app::alerts_ack::ask_expire(state)
+            return crate::app::panes::alerts::ack::ask_expire(state)
         }
         Action::ToggleSilenced => {
             state.hide_silenced = !state.hide_silenced;
-            crate::app::alerts::clamp_selection(state);
+            crate::app::panes::alerts::clamp_selection(state);
         }
-        Action::Group if state.view == View::Zoom(PaneId::Alerts) => crate::app::alerts::toggle_grouping(state),
-        Action::GroupBy if state.view == View::Zoom(PaneId::Alerts) => crate::app::alerts::next_group_label(state),
+        Action::Group if state.view == View::Zoom(PaneId::Alerts) => crate::app::panes::alerts::toggle_grouping(state),
+        Action::GroupBy if state.view == View::Zoom(PaneId::Alerts) => crate::app::panes::alerts::next_group_label(state),
         Action::Acknowledge | Action::ExpireSilence | Action::GroupBy => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
-        Action::Logs => return crate::app::update_logs::open(state),
+        Action::Logs => return crate::app::panes::logs::keys::open(state),
         Action::Filter if state.view == View::Zoom(PaneId::Alerts) => {
             state.filter_typing = true;
             let text = state.alerts_filter.text.clone().unwrap_or_default();
@@ -443,21 +443,21 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
             state.services_filter.get_or_insert_with(String::new);
         }
         Action::ToggleStopped => keeping_selection(state, |s| s.show_stopped = !s.show_stopped),
-        Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if crate::app::access::zoomed(state) => {
+        Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if crate::app::panes::access::zoomed(state) => {
             let decision = match action {
                 Action::ReviewKeep => crate::model::review::Decision::Keep,
                 Action::ReviewRevoke => crate::model::review::Decision::Revoke,
                 _ => crate::model::review::Decision::Defer,
             };
-            return crate::app::access_decide::ask_decision(state, decision);
+            return crate::app::panes::access::decide::ask_decision(state, decision);
         }
-        Action::ReviewAll if crate::app::access::zoomed(state) => crate::app::access::toggle_all(state),
-        Action::ReviewNew if crate::app::access::zoomed(state) => {
-            return crate::app::access_decide::ask_campaign(state)
+        Action::ReviewAll if crate::app::panes::access::zoomed(state) => crate::app::panes::access::toggle_all(state),
+        Action::ReviewNew if crate::app::panes::access::zoomed(state) => {
+            return crate::app::panes::access::decide::ask_campaign(state)
         }
-        Action::ReviewCampaigns if crate::app::access::zoomed(state) => crate::app::access::toggle_list(state),
-        Action::ReviewExport if crate::app::access::zoomed(state) => return crate::app::access::export(state),
-        Action::ReviewReload if crate::app::access::zoomed(state) => return crate::app::access::reload(state),
+        Action::ReviewCampaigns if crate::app::panes::access::zoomed(state) => crate::app::panes::access::toggle_list(state),
+        Action::ReviewExport if crate::app::panes::access::zoomed(state) => return crate::app::panes::access::export(state),
+        Action::ReviewReload if crate::app::panes::access::zoomed(state) => return crate::app::panes::access::reload(state),
         Action::ReviewKeep
         | Action::ReviewRevoke
         | Action::ReviewDefer
@@ -546,10 +546,10 @@ pub(super) fn capitalise(s: &str) -> String {
 
 /// Services filter being typed: applied live, Enter keeps it, Esc drops it.
 fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
-    use crate::app::input::{edit, Edit};
+    use crate::app::dialogs::input::{edit, Edit};
     state.dirty = true;
     if state.view == View::Zoom(PaneId::Alerts) {
-        crate::app::alerts::on_filter_key(state, ev);
+        crate::app::panes::alerts::on_filter_key(state, ev);
         return Vec::new();
     }
     keeping_selection(state, |state| {

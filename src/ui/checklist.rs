@@ -3,7 +3,7 @@
 //! the selected step's instructions, commands and notes; its timeline.
 
 use super::widgets::{fit, hms, not_configured, Status};
-use crate::app::checklist::{session_lines, ListLine, SessionLine};
+use crate::app::panes::checklist::{session_lines, ListLine, SessionLine};
 use crate::app::{PaneId, State};
 use crate::config::theme::{Role, Theme};
 use crate::runbook::session::{elapsed, EventKind, Session, StepState};

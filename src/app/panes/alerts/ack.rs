@@ -166,7 +166,7 @@ fn listed(names: Vec<String>) -> Vec<String> {
 /// A key in the ack dialog: Tab moves between comment and duration, Enter
 /// sends once both are good, Esc cancels. Every printable key is text.
 pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec<Command> {
-    use crate::app::input::{edit, Edit};
+    use crate::app::dialogs::input::{edit, Edit};
     state.dirty = true;
     if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
         dialog.field = match dialog.field {

@@ -1,6 +1,8 @@
 //! The Access-review pane's state: what the sources hold now, the campaigns,
 //! and the one being worked through (its snapshot and decisions).
 
+pub mod decide;
+
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, PaneId, State, View};
 use crate::model::access::{AccessLoad, FlagRules, ReviewItem};

@@ -1,7 +1,7 @@
 //! Keys and messages of an open container log.
 
-use crate::app::input::{edit, Edit};
-use crate::app::logs::LogView;
+use crate::app::dialogs::input::{edit, Edit};
+use crate::app::panes::logs::LogView;
 use crate::app::{Command, Level, Msg, PaneId, State, View};
 use crate::config::keymap::Action;
 use crate::model::docker::LogEvent;

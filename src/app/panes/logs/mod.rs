@@ -1,6 +1,8 @@
 //! The state of an open container log: a bounded buffer, follow/pause,
 //! search with next/previous, a filter that hides non-matching lines.
 
+pub mod keys;
+
 use crate::model::docker::LogLine;
 use std::collections::VecDeque;
 

@@ -2,7 +2,7 @@
 //! comes from, its deadline, the silences that hold it, the runbook it names
 //! and its history as this opsdeck saw it.
 
-use crate::app::alerts::alert_key;
+use crate::app::panes::alerts::alert_key;
 use crate::app::{BackendStatus, Overlay, State};
 use crate::model::alerts::AlertRow;
 use crate::model::docker::Row;

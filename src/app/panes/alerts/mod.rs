@@ -2,7 +2,12 @@
 //! model, worst and oldest first, narrowed by an Alertmanager matcher filter,
 //! optionally grouped by a label. Instances of one cluster are one source.
 
-use crate::app::{own_alerts, BackendStatus, PaneId, State, OWN_SOURCE};
+pub mod ack;
+pub(crate) mod details;
+pub mod own;
+
+use crate::app::panes::alerts::own as own_alerts;
+use crate::app::{BackendStatus, PaneId, State, OWN_SOURCE};
 use crate::model::alerts::{AlertRow, Severity};
 use crate::model::backend::BackendKind;
 use crate::model::matchers::parse_matchers;
@@ -423,7 +428,7 @@ pub fn clamp_selection(state: &mut State) {
 
 /// A key while the Alerts filter is typed: applied as it parses.
 pub fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) {
-    use crate::app::input::{edit, Edit};
+    use crate::app::dialogs::input::{edit, Edit};
     let mut text = state.alerts_filter.text.clone().unwrap_or_default();
     let outcome = edit(&mut text, ev);
     let text = match outcome {

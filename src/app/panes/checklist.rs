@@ -229,7 +229,7 @@ pub fn start_from_alert(state: &mut State) {
         set_status(state, Level::Warn, "no alert selected");
         return;
     };
-    let Some(id) = crate::app::alerts_details::runbook_of(&alert) else {
+    let Some(id) = crate::app::panes::alerts::details::runbook_of(&alert) else {
         set_status(
             state,
             Level::Info,

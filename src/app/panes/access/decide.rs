@@ -293,7 +293,7 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
     )];
     for (name, load) in &state.access.loads {
         lines.push(match load {
-            crate::app::access::SourceState::Loaded {
+            crate::app::panes::access::SourceState::Loaded {
                 at, problems, total, ..
             } => format!(
                 "  {name}: {total} rows read at {}{}",
@@ -304,8 +304,8 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
                     format!(", {} bad rows skipped", problems.len())
                 }
             ),
-            crate::app::access::SourceState::Loading => format!("  {name}: still loading (not included)"),
-            crate::app::access::SourceState::Failed { error, .. } => format!("  {name}: FAILED, not included: {error}"),
+            crate::app::panes::access::SourceState::Loading => format!("  {name}: still loading (not included)"),
+            crate::app::panes::access::SourceState::Failed { error, .. } => format!("  {name}: FAILED, not included: {error}"),
         });
     }
     state.overlay = Some(Overlay::Campaign(CampaignDialog {
@@ -319,7 +319,7 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
 }
 
 pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDialog) -> Vec<Command> {
-    use crate::app::input::{edit, Edit};
+    use crate::app::dialogs::input::{edit, Edit};
     state.dirty = true;
     if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
         dialog.field = match dialog.field {
@@ -368,7 +368,7 @@ pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDial
 
 /// What each source gave when the snapshot was taken: kept with the campaign.
 fn sources_note(state: &State) -> serde_json::Value {
-    use crate::app::access::SourceState;
+    use crate::app::panes::access::SourceState;
     let list: Vec<serde_json::Value> = state
         .access
         .loads

@@ -1,7 +1,7 @@
 //! A text editor dialog (tui-textarea): notes, reasons, a resolution, a new
 //! session's title. Enter saves a one-line text; ctrl+s saves a note.
 
-use crate::app::checklist::EditPurpose;
+use crate::app::panes::checklist::EditPurpose;
 use tui_textarea::TextArea;
 
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ pub fn on_key(
     if save {
         state.overlay = None;
         let text = editor.text();
-        return crate::app::checklist::on_text_saved(state, editor.purpose, text);
+        return crate::app::panes::checklist::on_text_saved(state, editor.purpose, text);
     }
     match ev.code {
         KeyCode::Esc => {

@@ -1,6 +1,9 @@
 //! Keys while an overlay is open: the confirm dialogs, the scrolled views
 //! (help, details, audit log) and the command palette.
 
+pub mod editor;
+pub mod input;
+
 use crate::app::update::{apply, set_status};
 use crate::app::{Command, Level, Overlay, PaneId, State, View};
 use crate::config::keymap::{Action, Key, Lookup, Scope};
@@ -34,7 +37,7 @@ pub(super) fn on_justified_confirm_key(
     on_yes: Command,
     mut reason: String,
 ) -> Vec<Command> {
-    use crate::app::input::{edit, Edit};
+    use crate::app::dialogs::input::{edit, Edit};
     state.dirty = true;
     match edit(&mut reason, &ev) {
         Edit::Editing => {
@@ -66,7 +69,7 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
         let scopes = [Scope::Pane(PaneId::Alerts)];
         if state.keymap.lookup(&scopes, std::slice::from_ref(&key)) == Lookup::Action(Action::AlertRunbook) {
             state.overlay = None;
-            crate::app::checklist::start_from_alert(state);
+            crate::app::panes::checklist::start_from_alert(state);
             return Vec::new();
         }
     }
