@@ -63,7 +63,7 @@ fn bench(c: &mut Criterion) {
     let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
     let mut state = fixtures::state();
-    state.view = View::Zoom(PaneId::Access);
+    state.shell.view = View::Zoom(PaneId::Access);
     c.bench_function(
         "access pane 50k rows: loaded rows through update, then a frame 160x50",
         |b| {
@@ -81,6 +81,7 @@ fn bench(c: &mut Criterion) {
     );
     // A campaign over the same rows, opened (decisions counted), then framed.
     let items: Vec<_> = state
+        .panes
         .access
         .live
         .iter()
@@ -99,7 +100,7 @@ fn bench(c: &mut Criterion) {
         due_at: now + chrono::Duration::days(14),
         sources: serde_json::json!([]),
     };
-    state.access.opening = Some(1);
+    state.panes.access.opening = Some(1);
     update(
         &mut state,
         Msg::ReviewOpened(Ok(OpenCampaign::new(campaign, items, Vec::new()))),

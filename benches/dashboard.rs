@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     }
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
     let mut state = fixtures::state();
-    state.view = View::Zoom(PaneId::Services);
+    state.shell.view = View::Zoom(PaneId::Services);
     c.bench_function("services pane key+render 160x50", |b| {
         b.iter(|| {
             update(
@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
     // a blocking chain): a poll's report arriving, then a frame.
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
     let mut state = fixtures::state();
-    state.view = View::Zoom(PaneId::Database);
+    state.shell.view = View::Zoom(PaneId::Database);
     let mut busy = fixtures::pg_summary();
     busy.sessions = fixtures::busy_sessions(500, 0.0);
     let report = Msg::Backend(opsdeck::backends::BackendReport {
@@ -75,7 +75,7 @@ fn bench(c: &mut Criterion) {
     });
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
     let mut state = fixtures::state();
-    state.view = View::Zoom(PaneId::Alerts);
+    state.shell.view = View::Zoom(PaneId::Alerts);
     let summary = opsdeck::backends::alertmanager::parse_alerts(&body).expect("decode");
     let report = Msg::Backend(opsdeck::backends::BackendReport {
         id: fixtures::id(opsdeck::backends::BackendKind::Alertmanager, "prod"),

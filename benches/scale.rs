@@ -132,7 +132,7 @@ fn full_state(body: &[u8]) -> State {
     ] {
         update(&mut state, msg);
     }
-    state.status = None;
+    state.shell.status = None;
     state
 }
 
@@ -204,7 +204,7 @@ fn bench(c: &mut Criterion) {
         (PaneId::Alerts, "alerts"),
         (PaneId::Access, "access"),
     ] {
-        state.view = View::Zoom(pane);
+        state.shell.view = View::Zoom(pane);
         let mut down = true;
         c.bench_function(&format!("scale: {name} pane key+frame 200x50"), |b| {
             b.iter(|| {
@@ -241,7 +241,7 @@ fn bench(c: &mut Criterion) {
         },
     });
     update(&mut state, Msg::SessionOpened(Box::new(session)));
-    state.view = View::Zoom(PaneId::Checklist);
+    state.shell.view = View::Zoom(PaneId::Checklist);
     c.bench_function(
         &format!("scale: checklist session of {SESSION_EVENTS} events re-read and merged: update+frame 200x50"),
         |b| {
@@ -259,7 +259,7 @@ fn bench(c: &mut Criterion) {
     // A poll that brings a change, on the dashboard: two reports that differ
     // take turns, so every round replaces the data. Reports are made outside
     // the timing (a poller moves its report to the UI task).
-    state.view = View::Dashboard;
+    state.shell.view = View::Dashboard;
     let turns = |a: Msg, b: Msg| [a, b];
     let cases = [
         (

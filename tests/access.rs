@@ -285,17 +285,18 @@ async fn a_decision_on_ones_own_access_is_refused() {
     // On screen the same: the dialog never opens, the refusal is audited.
     let mut s = access_fixture::campaign_state();
     let alice = s
+        .panes
         .access
         .queue()
         .iter()
         .position(|i| i.row.subject == "alice@corp.example")
         .expect("alice");
-    s.selection[opsdeck::app::PaneId::Access.index()] = alice;
+    s.panes.access.selected = alice;
     let cmds = opsdeck::app::update(
         &mut s,
         opsdeck::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('y'))),
     );
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
     assert!(matches!(&cmds[..], [opsdeck::app::Command::Audit(r)] if r.outcome == opsdeck::store::Outcome::Refused));
 }
 
@@ -363,12 +364,12 @@ async fn a_read_only_target_refuses_the_revoke() {
     assert_eq!(status_of(&mut c, &table, "plain@corp.example").await, "active");
     // --read-only refuses every decision, keep included, and audits it.
     let mut s = access_fixture::campaign_state();
-    s.read_only = true;
+    s.shell.read_only = true;
     let cmds = opsdeck::app::update(
         &mut s,
         opsdeck::app::Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('y'))),
     );
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
     assert!(matches!(&cmds[..], [opsdeck::app::Command::Audit(r)] if r.outcome == opsdeck::store::Outcome::Refused));
 }
 

@@ -29,7 +29,7 @@ fn new_state(targets: &[Target]) -> State {
         ssh_client: None,
     };
     let mut s = State::new(identity, Arc::new(Keymap::default_keymap()), chrono::Utc::now());
-    s.backends = targets
+    s.backends.targets = targets
         .iter()
         .map(|t| BackendStatus::new(t.id.clone(), t.interval, t.timeout))
         .collect();
@@ -39,6 +39,7 @@ fn new_state(targets: &[Target]) -> State {
 fn status<'a>(state: &'a State, name: &str) -> &'a BackendStatus {
     state
         .backends
+        .targets
         .iter()
         .find(|b| b.id.name == name)
         .unwrap_or_else(|| panic!("no backend {name}"))
@@ -92,6 +93,7 @@ impl App {
                     "not within {limit:?}: {what}; backends: {:#?}; alerts: {:?}",
                     self.state
                         .backends
+                        .targets
                         .iter()
                         .map(|b| (b.id.to_string(), b.freshness(chrono::Utc::now()), b.last_error.clone()))
                         .collect::<Vec<_>>(),
@@ -148,7 +150,7 @@ async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
         listed(s, "am", "DiskFull") && listed(s, "am", "SlowQueries")
     })
     .await;
-    assert_eq!(status(&app.state, "am").freshness(app.state.now), Freshness::Ok);
+    assert_eq!(status(&app.state, "am").freshness(app.state.shell.now), Freshness::Ok);
     assert!(
         !alert_rows(&app.state).iter().any(|(_, a)| a == "AlertmanagerDown"),
         "{:?}",
@@ -161,7 +163,7 @@ async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
     let stopped = Instant::now();
     let took = app
         .until("am is down after Alertmanager stopped", interval + timeout, |s, r| {
-            r.id.name == "am" && status(s, "am").freshness(s.now) == Freshness::Down
+            r.id.name == "am" && status(s, "am").freshness(s.shell.now) == Freshness::Down
         })
         .await;
     let am_status = status(&app.state, "am");
@@ -181,7 +183,13 @@ async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
         "no AlertmanagerDown alert: {:?}",
         alert_rows(&app.state)
     );
-    let note = app.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    let note = app
+        .state
+        .shell
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
     assert!(note.starts_with("am:am down: "), "status line: {note:?}");
     eprintln!("down {took:?} after Alertmanager stopped: {first_err}");
 
@@ -191,7 +199,7 @@ async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
         app.until(
             &format!("am fails {n} more times while Alertmanager is stopped"),
             interval.saturating_mul(4) + timeout + Duration::from_secs(1),
-            |s, r| r.id.name == "am" && r.result.is_err() && status(s, "am").freshness(s.now) == Freshness::Down,
+            |s, r| r.id.name == "am" && r.result.is_err() && status(s, "am").freshness(s.shell.now) == Freshness::Down,
         )
         .await;
     }
@@ -227,7 +235,9 @@ async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
             "am is fresh again with the new alert",
             interval.saturating_mul(4) + timeout + Duration::from_secs(1),
             |s, r| {
-                r.id.name == "am" && status(s, "am").freshness(s.now) == Freshness::Ok && listed(s, "am", "BackupLate")
+                r.id.name == "am"
+                    && status(s, "am").freshness(s.shell.now) == Freshness::Ok
+                    && listed(s, "am", "BackupLate")
             },
         )
         .await;
@@ -245,7 +255,13 @@ async fn alertmanager_stopped_is_stale_then_recovers_without_user_action() {
         am_status.last_ok > am_status.last_error.as_ref().map(|e| e.0),
         "the last report is a good one"
     );
-    let note = app.state.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    let note = app
+        .state
+        .shell
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
     assert_eq!(note, "am:am is back");
     eprintln!(
         "Alertmanager down for {down_for:?}; opsdeck fresh again {:?} after it was ready ({recovered:?} waiting); \
@@ -507,7 +523,7 @@ async fn cluster_members_are_one_source_without_duplicates() {
     // One member stops: the other speaks for the cluster, still once.
     a.stop().await;
     app.until("prod-a is down", Duration::from_secs(5), |s, _| {
-        status(s, "prod-a").freshness(s.now) == Freshness::Down
+        status(s, "prod-a").freshness(s.shell.now) == Freshness::Down
     })
     .await;
     app.until("prod-b answered after that", Duration::from_secs(5), |_, r| {

@@ -48,11 +48,11 @@ fn loaded() -> State {
 /// The session on screen, the selection on the step `id`.
 fn on_step(s: &mut State, id: &str) {
     update(s, Msg::SessionOpened(Box::new(checklist::session())));
-    let i = opsdeck::app::panes::checklist::session_lines(s.checklist.active.as_ref().expect("open"))
+    let i = opsdeck::app::panes::checklist::session_lines(s.panes.checklist.active.as_ref().expect("open"))
         .iter()
         .position(|l| matches!(l, opsdeck::app::panes::checklist::SessionLine::Step(_, st) if st.id == id))
         .expect("step");
-    s.selection[PaneId::Checklist.index()] = i;
+    s.panes.checklist.selected = i;
 }
 
 /// What the runtime does with a RecordEvent: it comes back committed.
@@ -70,7 +70,7 @@ fn commit(s: &mut State, cmds: Vec<Command>) -> Vec<Command> {
 #[test]
 fn open_sessions_are_offered_at_start_and_listed_before_runbooks() {
     let mut s = loaded();
-    let status = s.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    let status = s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
     assert!(
         status.contains("INC-20261123-024000") && status.contains("enter resumes"),
         "{status}"
@@ -94,9 +94,11 @@ fn open_sessions_are_offered_at_start_and_listed_before_runbooks() {
 fn a_new_session_asks_a_title_and_a_severity() {
     let mut s = loaded();
     update(&mut s, key('5'));
-    s.selection[PaneId::Checklist.index()] = 2; // service-down, after the session and the daily runbook
+    s.panes.checklist.selected = 2; // service-down, after the session and the daily runbook
     update(&mut s, key('n'));
-    assert!(matches!(&s.overlay, Some(Overlay::Editor(e)) if matches!(e.purpose, EditPurpose::NewSession { .. })));
+    assert!(
+        matches!(&s.shell.overlay, Some(Overlay::Editor(e)) if matches!(e.purpose, EditPurpose::NewSession { .. }))
+    );
     update(&mut s, code(KeyCode::Tab));
     typed(&mut s, "Checkout 502");
     let cmds = update(&mut s, code(KeyCode::Enter));
@@ -114,11 +116,11 @@ fn a_new_session_asks_a_title_and_a_severity() {
     }
     // Read-only: no session is started.
     let mut s = loaded();
-    s.read_only = true;
+    s.shell.read_only = true;
     update(&mut s, key('5'));
-    s.selection[PaneId::Checklist.index()] = 2;
+    s.panes.checklist.selected = 2;
     update(&mut s, key('n'));
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
 }
 
 #[test]
@@ -135,9 +137,9 @@ fn opening_a_session_runs_the_current_phase_checks_not_yet_run() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(s.checklist.running.contains("api-healthy"));
+    assert!(s.panes.checklist.running.contains("api-healthy"));
     // The selection starts on the first step still to do.
-    let sel = s.selection[PaneId::Checklist.index()];
+    let sel = s.panes.checklist.selected;
     assert_eq!(sel, 2, "head, phase, then the first step");
 }
 
@@ -149,12 +151,15 @@ fn a_step_needing_evidence_is_ticked_only_after_a_note() {
     fresh.events.truncate(3);
     update(&mut s, Msg::SessionOpened(Box::new(fresh)));
     assert_eq!(
-        s.selection[PaneId::Checklist.index()],
-        3,
+        s.panes.checklist.selected, 3,
         "on the first step still to do: the announcement"
     );
     assert!(update(&mut s, key(' ')).is_empty(), "refused without a note");
-    assert!(s.status.as_ref().is_some_and(|m| m.text.contains("needs evidence")));
+    assert!(s
+        .shell
+        .status
+        .as_ref()
+        .is_some_and(|m| m.text.contains("needs evidence")));
     update(&mut s, key('i'));
     typed(&mut s, "posted in #ops");
     update(&mut s, code(KeyCode::Enter));
@@ -173,7 +178,7 @@ fn a_step_needing_evidence_is_ticked_only_after_a_note() {
         }
         other => panic!("{other:?}"),
     }
-    let session = s.checklist.active.as_ref().expect("open");
+    let session = s.panes.checklist.active.as_ref().expect("open");
     assert_eq!(
         session.notes(Some("announce")).count(),
         0,
@@ -182,7 +187,7 @@ fn a_step_needing_evidence_is_ticked_only_after_a_note() {
     commit(&mut s, cmds);
     let cmds = update(&mut s, key(' '));
     commit(&mut s, cmds);
-    let session = s.checklist.active.as_ref().expect("open");
+    let session = s.panes.checklist.active.as_ref().expect("open");
     assert!(matches!(
         session.step_state("announce"),
         StepState::Done { verified: false, .. }
@@ -199,7 +204,7 @@ fn skip_and_fail_need_a_reason_and_close_asks_a_resolution() {
     typed(&mut s, "status page is down too");
     let cmds = update(&mut s, ctrl('s'));
     commit(&mut s, cmds);
-    let session = s.checklist.active.as_ref().expect("open");
+    let session = s.panes.checklist.active.as_ref().expect("open");
     assert!(
         matches!(session.step_state("status-page"), StepState::Skipped { ref reason, .. } if reason == "status page is down too")
     );
@@ -210,10 +215,11 @@ fn skip_and_fail_need_a_reason_and_close_asks_a_resolution() {
     typed(&mut s, "rolled back 4.2.1");
     let cmds = update(&mut s, ctrl('s'));
     commit(&mut s, cmds);
-    let session = s.checklist.active.as_ref().expect("open");
+    let session = s.panes.checklist.active.as_ref().expect("open");
     assert!(!session.meta.is_open());
     assert_eq!(session.meta.resolution.as_deref(), Some("rolled back 4.2.1"));
     assert!(s
+        .panes
         .checklist
         .sessions
         .iter()
@@ -230,7 +236,7 @@ fn check_results_tick_the_step_and_the_next_phase_starts_its_checks() {
     let next = commit(&mut s, cmds);
     // The first phase is settled; the second one's only check has a result
     // already, so reaching it runs nothing new.
-    assert_eq!(s.checklist.active.as_ref().map(|x| x.current_phase()), Some(1));
+    assert_eq!(s.panes.checklist.active.as_ref().map(|x| x.current_phase()), Some(1));
     assert!(next.is_empty(), "{next:?}");
     // Enter on the database step runs its check again, by hand (no auto tick).
     on_step(&mut s, "db-connections");
@@ -239,7 +245,7 @@ fn check_results_tick_the_step_and_the_next_phase_starts_its_checks() {
         matches!(&cmds[..], [Command::RunChecks { auto_tick: false, checks, .. }] if checks[0].0 == "db-connections")
     );
     // Read-only: nothing is recorded.
-    s.read_only = true;
+    s.shell.read_only = true;
     assert!(update(&mut s, key(' ')).is_empty());
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
 }
@@ -248,15 +254,15 @@ fn check_results_tick_the_step_and_the_next_phase_starts_its_checks() {
 fn esc_goes_from_the_timeline_to_the_steps_to_the_list() {
     let mut s = loaded();
     on_step(&mut s, "announce");
-    s.status = None; // Esc first clears a message
+    s.shell.status = None; // Esc first clears a message
     let cmds = update(&mut s, key('t'));
     assert!(matches!(&cmds[..], [Command::LoadTimeline { .. }]));
-    assert!(s.checklist.show_timeline);
+    assert!(s.panes.checklist.show_timeline);
     update(&mut s, code(KeyCode::Esc));
-    assert!(!s.checklist.show_timeline && s.checklist.active.is_some());
+    assert!(!s.panes.checklist.show_timeline && s.panes.checklist.active.is_some());
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.checklist.active.is_none());
-    assert_eq!(s.view, opsdeck::app::View::Zoom(PaneId::Checklist));
+    assert!(s.panes.checklist.active.is_none());
+    assert_eq!(s.shell.view, opsdeck::app::View::Zoom(PaneId::Checklist));
     let cmds = update(&mut s, key('r'));
     assert!(cmds.is_empty(), "no report without a session: {cmds:?}");
 }
@@ -267,20 +273,20 @@ fn an_alert_naming_a_runbook_starts_its_checklist() {
     // The fixture's alerts carry runbook = "database-emergency", which is not loaded.
     update(&mut s, key('3'));
     update(&mut s, key('R'));
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
     assert!(
-        s.status.as_ref().is_some_and(|m| m.text.contains("not loaded")),
+        s.shell.status.as_ref().is_some_and(|m| m.text.contains("not loaded")),
         "{:?}",
-        s.status
+        s.shell.status
     );
     let mut db = checklist::runbook();
     db.id = "database-emergency".into();
-    s.checklist.runbooks.push(db);
+    s.panes.checklist.runbooks.push(db);
     // From the alert's details, R starts it: the title names the alert.
     update(&mut s, code(KeyCode::Enter));
-    assert!(matches!(s.overlay, Some(Overlay::Details { .. })));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Details { .. })));
     update(&mut s, key('R'));
-    assert_eq!(s.view, opsdeck::app::View::Zoom(PaneId::Checklist));
+    assert_eq!(s.shell.view, opsdeck::app::View::Zoom(PaneId::Checklist));
     let cmds = update(&mut s, code(KeyCode::Enter));
     match &cmds[..] {
         [Command::StartSession { runbook, title, .. }] => {

@@ -502,7 +502,7 @@ fn new_state(targets: &[Target]) -> State {
         ssh_client: None,
     };
     let mut s = State::new(identity, Arc::new(Keymap::default_keymap()), chrono::Utc::now());
-    s.backends = targets
+    s.backends.targets = targets
         .iter()
         .map(|t| BackendStatus::new(t.id.clone(), t.interval, t.timeout))
         .collect();
@@ -512,6 +512,7 @@ fn new_state(targets: &[Target]) -> State {
 fn status<'a>(state: &'a State, name: &str) -> &'a BackendStatus {
     state
         .backends
+        .targets
         .iter()
         .find(|b| b.id.name == name)
         .unwrap_or_else(|| panic!("no backend {name}"))
@@ -553,6 +554,7 @@ impl App {
                     "not within {limit:?}: {what}; backends: {:#?}",
                     self.state
                         .backends
+                        .targets
                         .iter()
                         .map(|b| (b.id.to_string(), b.freshness(chrono::Utc::now()), b.last_error.clone()))
                         .collect::<Vec<_>>()
@@ -614,7 +616,7 @@ async fn dockerd_stopped_then_restarted_recovers_without_user_action() {
     app.until(
         "fast is down after dockerd stopped",
         Duration::from_secs(1 + 1 + 5),
-        |s, _| status(s, "fast").freshness(s.now) == Freshness::Down,
+        |s, _| status(s, "fast").freshness(s.shell.now) == Freshness::Down,
     )
     .await;
     let fast = status(&app.state, "fast");
@@ -638,7 +640,7 @@ async fn dockerd_stopped_then_restarted_recovers_without_user_action() {
                 r.id.name == "fast"
                     && r.at > exited
                     && r.result.is_err()
-                    && status(s, "fast").freshness(s.now) == Freshness::Down
+                    && status(s, "fast").freshness(s.shell.now) == Freshness::Down
             },
         )
         .await;
@@ -661,7 +663,7 @@ async fn dockerd_stopped_then_restarted_recovers_without_user_action() {
     let down_for = stopped.elapsed();
     // Backoff is at most four intervals, plus a timeout and the settling of events.
     app.until("fast recovers", Duration::from_secs(4 + 1 + 5), |s, r| {
-        r.id.name == "fast" && r.result.is_ok() && status(s, "fast").freshness(s.now) == Freshness::Ok
+        r.id.name == "fast" && r.result.is_ok() && status(s, "fast").freshness(s.shell.now) == Freshness::Ok
     })
     .await;
     assert!(

@@ -16,7 +16,7 @@ mod fixtures;
 mod tmux;
 
 use chrono::Utc;
-use opsdeck::app::{update, AckTarget, Command, Msg, PaneId};
+use opsdeck::app::{update, AckTarget, Command, Msg};
 use opsdeck::backends::access::ReviewItem;
 use opsdeck::effects::actions::acknowledge;
 use opsdeck::effects::review::{review_decide, DecideContext};
@@ -799,11 +799,11 @@ async fn execute(store: &Store, s: &mut opsdeck::app::State, cmds: Vec<Command>)
 
 /// The selection on the step `id` of the session on screen.
 fn select_step(s: &mut opsdeck::app::State, id: &str) {
-    let line = opsdeck::app::panes::checklist::session_lines(s.checklist.active.as_ref().expect("open"))
+    let line = opsdeck::app::panes::checklist::session_lines(s.panes.checklist.active.as_ref().expect("open"))
         .iter()
         .position(|l| matches!(l, opsdeck::app::panes::checklist::SessionLine::Step(_, st) if st.id == id))
         .expect("step");
-    s.selection[PaneId::Checklist.index()] = line;
+    s.panes.checklist.selected = line;
 }
 
 #[tokio::test]
@@ -818,7 +818,14 @@ async fn a_tick_the_full_disk_refused_is_not_shown_ticked_and_the_status_says_wh
         Msg::SessionOpened(Box::new(store.session(SESSION).await.expect("read").expect("there"))),
     );
     select_step(&mut s, "status-page");
-    let step_state = |s: &opsdeck::app::State| s.checklist.active.as_ref().expect("open").step_state("status-page");
+    let step_state = |s: &opsdeck::app::State| {
+        s.panes
+            .checklist
+            .active
+            .as_ref()
+            .expect("open")
+            .step_state("status-page")
+    };
 
     disk.fill();
     let cmds = update(&mut s, key(' '));
@@ -828,7 +835,7 @@ async fn a_tick_the_full_disk_refused_is_not_shown_ticked_and_the_status_says_wh
     );
     execute(&store, &mut s, cmds).await;
     assert!(matches!(step_state(&s), StepState::Pending), "{:?}", step_state(&s));
-    let status = s.status.as_ref().expect("a status line");
+    let status = s.shell.status.as_ref().expect("a status line");
     assert_eq!(status.level, opsdeck::app::Level::Error);
     assert!(status.text.starts_with("NOT recorded: "), "{}", status.text);
     says(&status.text, FULL, &state);
@@ -843,11 +850,15 @@ async fn a_tick_the_full_disk_refused_is_not_shown_ticked_and_the_status_says_wh
             crossterm::event::KeyModifiers::NONE,
         )),
     );
-    assert!(s.checklist.running.contains("api-healthy"), "{cmds:?} {:?}", s.status);
+    assert!(
+        s.panes.checklist.running.contains("api-healthy"),
+        "{cmds:?} {:?}",
+        s.shell.status
+    );
     execute(&store, &mut s, cmds).await;
-    let active = s.checklist.active.as_ref().expect("open");
-    assert!(active.last_check("api-healthy").is_none() && s.checklist.running.is_empty());
-    let status = &s.status.as_ref().expect("a status line").text;
+    let active = s.panes.checklist.active.as_ref().expect("open");
+    assert!(active.last_check("api-healthy").is_none() && s.panes.checklist.running.is_empty());
+    let status = &s.shell.status.as_ref().expect("a status line").text;
     assert!(status.starts_with("check results NOT recorded: "), "{status}");
     says(status, FULL, &state);
 

@@ -19,11 +19,11 @@ fn code(c: KeyCode) -> Msg {
 fn digits_zoom_and_zero_returns() {
     let mut s = fixtures::state();
     assert!(update(&mut s, key('3')).is_empty());
-    assert_eq!(s.view, View::Zoom(PaneId::Alerts));
-    assert_eq!(s.focus, PaneId::Alerts);
+    assert_eq!(s.shell.view, View::Zoom(PaneId::Alerts));
+    assert_eq!(s.shell.focus, PaneId::Alerts);
     update(&mut s, key('0'));
-    assert_eq!(s.view, View::Dashboard);
-    assert_eq!(s.focus, PaneId::Alerts, "focus stays where it was");
+    assert_eq!(s.shell.view, View::Dashboard);
+    assert_eq!(s.shell.focus, PaneId::Alerts, "focus stays where it was");
 }
 
 #[test]
@@ -37,12 +37,12 @@ fn tab_cycles_focus_and_wraps() {
         PaneId::Services,
     ] {
         update(&mut s, code(KeyCode::Tab));
-        assert_eq!(s.focus, expected);
+        assert_eq!(s.shell.focus, expected);
     }
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)));
-    assert_eq!(s.focus, PaneId::Checklist);
+    assert_eq!(s.shell.focus, PaneId::Checklist);
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.view, View::Zoom(PaneId::Checklist));
+    assert_eq!(s.shell.view, View::Zoom(PaneId::Checklist));
 }
 
 #[test]
@@ -50,14 +50,14 @@ fn esc_goes_back_to_dashboard() {
     let mut s = fixtures::state();
     update(&mut s, key('1'));
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.view, View::Dashboard);
+    assert_eq!(s.shell.view, View::Dashboard);
 }
 
 #[test]
 fn quit_returns_quit_command() {
     let mut s = fixtures::state();
     assert_eq!(update(&mut s, key('q')), vec![Command::Quit]);
-    assert!(s.quit);
+    assert!(s.shell.quit);
     let mut s = fixtures::state();
     assert_eq!(
         update(
@@ -74,17 +74,17 @@ fn key_release_events_are_ignored() {
     let mut ev = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
     ev.kind = KeyEventKind::Release;
     assert!(update(&mut s, Msg::Key(ev)).is_empty());
-    assert!(!s.quit);
+    assert!(!s.shell.quit);
 }
 
 #[test]
 fn q_in_help_closes_help_not_the_app() {
     let mut s = fixtures::state();
     update(&mut s, key('?'));
-    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Help { .. })));
     assert!(update(&mut s, key('q')).is_empty());
-    assert!(s.overlay.is_none());
-    assert!(!s.quit);
+    assert!(s.shell.overlay.is_none());
+    assert!(!s.shell.quit);
 }
 
 #[test]
@@ -96,14 +96,14 @@ fn selection_moves_and_clamps_in_zoomed_pane() {
     for _ in 0..20 {
         update(&mut s, key('j'));
     }
-    assert_eq!(s.selection[0], rows - 1);
+    assert_eq!(s.panes.services.selected, rows - 1);
     update(&mut s, key('g'));
-    assert_eq!(s.pending.len(), 1, "g waits for a second key");
+    assert_eq!(s.shell.pending.len(), 1, "g waits for a second key");
     update(&mut s, key('g'));
-    assert_eq!(s.selection[0], 0);
-    assert!(s.pending.is_empty());
+    assert_eq!(s.panes.services.selected, 0);
+    assert!(s.shell.pending.is_empty());
     update(&mut s, key('G'));
-    assert_eq!(s.selection[0], rows - 1);
+    assert_eq!(s.panes.services.selected, rows - 1);
 }
 
 #[test]
@@ -111,8 +111,8 @@ fn unfinished_sequence_falls_back_to_the_single_key() {
     let mut s = fixtures::state();
     update(&mut s, key('g'));
     update(&mut s, key('2'));
-    assert!(s.pending.is_empty());
-    assert_eq!(s.view, View::Zoom(PaneId::Database));
+    assert!(s.shell.pending.is_empty());
+    assert_eq!(s.shell.view, View::Zoom(PaneId::Database));
 }
 
 #[test]
@@ -123,8 +123,8 @@ fn palette_runs_commands_by_prefix_and_alias() {
         update(&mut s, key(c));
     }
     update(&mut s, code(KeyCode::Enter));
-    assert_eq!(s.view, View::Zoom(PaneId::Database));
-    assert!(s.overlay.is_none());
+    assert_eq!(s.shell.view, View::Zoom(PaneId::Database));
+    assert!(s.shell.overlay.is_none());
 
     update(&mut s, key(':'));
     for c in "aud".chars() {
@@ -132,7 +132,7 @@ fn palette_runs_commands_by_prefix_and_alias() {
     }
     let cmds = update(&mut s, code(KeyCode::Enter));
     assert_eq!(cmds, vec![Command::LoadAuditLog { limit: 500 }]);
-    assert!(matches!(s.overlay, Some(Overlay::AuditLog { entries: None, .. })));
+    assert!(matches!(s.shell.overlay, Some(Overlay::AuditLog { entries: None, .. })));
 }
 
 #[test]
@@ -144,11 +144,14 @@ fn palette_unknown_command_warns() {
     }
     update(&mut s, code(KeyCode::Enter));
     assert!(
-        s.status.as_ref().is_some_and(|st| st.text.contains("unknown command")),
+        s.shell
+            .status
+            .as_ref()
+            .is_some_and(|st| st.text.contains("unknown command")),
         "{:?}",
-        s.status
+        s.shell.status
     );
-    assert!(!s.quit);
+    assert!(!s.shell.quit);
 }
 
 #[test]
@@ -156,16 +159,16 @@ fn palette_keys_are_text_not_bindings() {
     let mut s = fixtures::state();
     update(&mut s, key(':'));
     update(&mut s, key('q'));
-    assert!(!s.quit, "q typed in the palette is text");
+    assert!(!s.shell.quit, "q typed in the palette is text");
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
 }
 
 #[test]
 fn backend_failure_keeps_data_and_recovery_is_announced() {
     let mut s = fixtures::state();
     let pg = fixtures::id(BackendKind::Postgres, "main");
-    s.dirty = false;
+    s.shell.dirty = false;
     update(
         &mut s,
         Msg::Backend(BackendReport {
@@ -175,11 +178,12 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
             result: Err("timeout".into()),
         }),
     );
-    let b = s.backends.iter().find(|b| b.id == pg).expect("pg status");
-    assert_eq!(b.freshness(s.now), Freshness::Down);
+    let b = s.backends.targets.iter().find(|b| b.id == pg).expect("pg status");
+    assert_eq!(b.freshness(s.shell.now), Freshness::Down);
     assert!(b.postgres().is_some(), "last good data kept");
-    assert!(s.dirty);
+    assert!(s.shell.dirty);
     assert!(s
+        .shell
         .status
         .as_ref()
         .is_some_and(|st| st.text.contains("pg:main down: timeout")));
@@ -195,15 +199,15 @@ fn backend_failure_keeps_data_and_recovery_is_announced() {
             result: Ok(data),
         }),
     );
-    let b = s.backends.iter().find(|b| b.id == pg).expect("pg status");
-    assert_eq!(b.freshness(s.now), Freshness::Ok);
-    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("is back")));
+    let b = s.backends.targets.iter().find(|b| b.id == pg).expect("pg status");
+    assert_eq!(b.freshness(s.shell.now), Freshness::Ok);
+    assert!(s.shell.status.as_ref().is_some_and(|st| st.text.contains("is back")));
 }
 
 #[test]
 fn identical_poll_does_not_redraw() {
     let mut s = fixtures::state();
-    s.dirty = false;
+    s.shell.dirty = false;
     let data = opsdeck::backends::BackendData::Postgres(Box::new(fixtures::pg_summary()));
     let id = fixtures::id(BackendKind::Postgres, "main");
     update(
@@ -215,21 +219,21 @@ fn identical_poll_does_not_redraw() {
             result: Ok(data),
         }),
     );
-    assert!(!s.dirty, "same data, same freshness: nothing to draw");
+    assert!(!s.shell.dirty, "same data, same freshness: nothing to draw");
 }
 
 #[test]
 fn tick_redraws_only_on_a_new_second_and_expires_status() {
     let mut s = fixtures::state();
-    s.dirty = false;
+    s.shell.dirty = false;
     update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::milliseconds(400)));
-    assert!(!s.dirty);
+    assert!(!s.shell.dirty);
     update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(1)));
-    assert!(s.dirty);
+    assert!(s.shell.dirty);
     update(&mut s, Msg::AuditFailed("disk full".into()));
-    assert!(s.status.is_some());
+    assert!(s.shell.status.is_some());
     update(&mut s, Msg::Tick(fixtures::t0() + chrono::Duration::seconds(30)));
-    assert!(s.status.is_none());
+    assert!(s.shell.status.is_none());
 }
 
 #[test]
@@ -240,6 +244,7 @@ fn audit_failure_is_shown_and_rings() {
         vec![Command::Bell]
     );
     assert!(s
+        .shell
         .status
         .as_ref()
         .is_some_and(|st| st.text.contains("AUDIT NOT WRITTEN")));
@@ -249,7 +254,7 @@ fn audit_failure_is_shown_and_rings() {
 fn shutdown_quits() {
     let mut s = fixtures::state();
     assert_eq!(update(&mut s, Msg::Shutdown("SIGHUP")), vec![Command::Quit]);
-    assert!(s.quit);
+    assert!(s.shell.quit);
 }
 
 #[test]
@@ -264,16 +269,16 @@ fn read_only_refuses_and_audits() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    s.read_only = true;
+    s.shell.read_only = true;
     assert!(read_only_refusal(&mut s, false, PaneId::Database, "query.cancel", "pid 42").is_some());
-    assert!(s.status.as_ref().is_some_and(|st| st.text.contains("read-only")));
+    assert!(s.shell.status.as_ref().is_some_and(|st| st.text.contains("read-only")));
 }
 
 #[test]
 fn resize_is_recorded() {
     let mut s = fixtures::state();
     update(&mut s, Msg::Resize(200, 60));
-    assert_eq!(s.size, (200, 60));
+    assert_eq!(s.shell.size, (200, 60));
 }
 
 #[test]
@@ -282,7 +287,7 @@ fn esc_and_key_arriving_together_are_both_applied() {
     update(&mut s, key('2'));
     // ESC followed at once by '3' is read by the terminal as alt+3.
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT)));
-    assert_eq!(s.view, View::Zoom(PaneId::Alerts));
+    assert_eq!(s.shell.view, View::Zoom(PaneId::Alerts));
 }
 
 #[test]
@@ -290,16 +295,16 @@ fn esc_and_key_together_close_an_overlay_then_act() {
     let mut s = fixtures::state();
     update(&mut s, key('?'));
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('0'), KeyModifiers::ALT)));
-    assert!(s.overlay.is_none());
-    assert_eq!(s.view, View::Dashboard);
+    assert!(s.shell.overlay.is_none());
+    assert_eq!(s.shell.view, View::Dashboard);
 }
 
 fn zoom_services_on(s: &mut opsdeck::app::State, name: &str) {
     update(s, key('1'));
     while s.selected_container().is_some_and(|(_, c)| c.name != name) {
-        let before = s.selection[0];
+        let before = s.panes.services.selected;
         update(s, key('j'));
-        assert_ne!(before, s.selection[0], "{name} not found");
+        assert_ne!(before, s.panes.services.selected, "{name} not found");
     }
 }
 
@@ -309,7 +314,7 @@ fn restart_asks_first_then_runs_on_yes() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "web");
     assert!(update(&mut s, key('r')).is_empty(), "nothing happens before the answer");
-    match &s.overlay {
+    match &s.shell.overlay {
         Some(Overlay::Confirm { title, lines, .. }) => {
             assert_eq!(title, "Restart container?");
             assert!(
@@ -321,7 +326,7 @@ fn restart_asks_first_then_runs_on_yes() {
     }
     // A stray key does nothing; y confirms.
     assert!(update(&mut s, key('x')).is_empty());
-    assert!(s.overlay.is_some());
+    assert!(s.shell.overlay.is_some());
     let cmds = update(&mut s, key('y'));
     assert_eq!(
         cmds,
@@ -331,7 +336,7 @@ fn restart_asks_first_then_runs_on_yes() {
             op: ContainerOp::Restart
         }]
     );
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
 }
 
 #[test]
@@ -340,9 +345,9 @@ fn stop_start_follows_the_container_state_and_n_cancels() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "worker");
     update(&mut s, key('s'));
-    assert!(matches!(&s.overlay, Some(Overlay::Confirm { title, .. }) if title == "Start container?"));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { title, .. }) if title == "Start container?"));
     assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
     zoom_services_on(&mut s, "redis");
     update(&mut s, key('s'));
     let cmds = update(&mut s, code(KeyCode::Enter));
@@ -359,10 +364,10 @@ fn stop_start_follows_the_container_state_and_n_cancels() {
 #[test]
 fn container_actions_are_refused_read_only_and_audited() {
     let mut s = fixtures::state();
-    s.read_only = true;
+    s.shell.read_only = true;
     zoom_services_on(&mut s, "api");
     let cmds = update(&mut s, key('r'));
-    assert!(s.overlay.is_none(), "no dialog in read-only mode");
+    assert!(s.shell.overlay.is_none(), "no dialog in read-only mode");
     match &cmds[..] {
         [Command::Audit(rec)] => {
             assert_eq!(rec.outcome, Outcome::Refused);
@@ -373,7 +378,7 @@ fn container_actions_are_refused_read_only_and_audited() {
     }
     // A read-only host refuses too, with the global flag off.
     let mut s = fixtures::state();
-    s.backends[0].read_only = true;
+    s.backends.targets[0].read_only = true;
     zoom_services_on(&mut s, "api");
     assert!(matches!(&update(&mut s, key('s'))[..], [Command::Audit(_)]));
 }
@@ -389,7 +394,11 @@ fn action_result_is_shown() {
         }
     )
     .is_empty());
-    assert!(s.status.as_ref().is_some_and(|st| st.text == "restart local/web: done"));
+    assert!(s
+        .shell
+        .status
+        .as_ref()
+        .is_some_and(|st| st.text == "restart local/web: done"));
     assert_eq!(
         update(
             &mut s,
@@ -415,7 +424,7 @@ fn enter_in_services_opens_details_and_loads_them() {
             container: "worker".into()
         }]
     );
-    assert!(matches!(&s.overlay, Some(Overlay::Details { rows: None, .. })));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Details { rows: None, .. })));
     // A late answer about another container is not shown here.
     update(
         &mut s,
@@ -424,7 +433,7 @@ fn enter_in_services_opens_details_and_loads_them() {
             result: Ok(vec![Row::Section("x".into())]),
         },
     );
-    assert!(matches!(&s.overlay, Some(Overlay::Details { rows: None, .. })));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Details { rows: None, .. })));
     let rows = vec![Row::Field("exit code".into(), "137".into())];
     update(
         &mut s,
@@ -433,10 +442,14 @@ fn enter_in_services_opens_details_and_loads_them() {
             result: Ok(rows.clone()),
         },
     );
-    assert!(matches!(&s.overlay, Some(Overlay::Details { rows: Some(Ok(r)), .. }) if *r == rows));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Details { rows: Some(Ok(r)), .. }) if *r == rows));
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.overlay.is_none());
-    assert_eq!(s.view, View::Zoom(PaneId::Services), "esc closes details, not the pane");
+    assert!(s.shell.overlay.is_none());
+    assert_eq!(
+        s.shell.view,
+        View::Zoom(PaneId::Services),
+        "esc closes details, not the pane"
+    );
 }
 
 fn log_line(text: &str, stderr: bool) -> opsdeck::backends::docker::logs::LogLine {
@@ -496,22 +509,22 @@ fn logs_open_fill_search_and_close() {
             event: LogEvent::Lines(vec![log_line("stale", false)]),
         },
     );
-    assert_eq!(s.logs.as_ref().map(|l| l.lines.len()), Some(3));
+    assert_eq!(s.panes.logs.open.as_ref().map(|l| l.lines.len()), Some(3));
 
     // In the log, q still quits but j/k scroll and / searches.
     for c in "/timeout".chars() {
         update(&mut s, key(c));
     }
     assert_eq!(
-        s.logs.as_ref().and_then(|l| l.typing.clone()).as_deref(),
+        s.panes.logs.open.as_ref().and_then(|l| l.typing.clone()).as_deref(),
         Some("timeout")
     );
     update(&mut s, code(KeyCode::Enter));
-    let view = s.logs.as_ref().expect("log open");
+    let view = s.panes.logs.open.as_ref().expect("log open");
     assert_eq!(view.search.as_deref(), Some("timeout"));
     assert_eq!(view.current, Some(1));
     update(&mut s, key('f'));
-    assert_eq!(s.logs.as_ref().map(|l| l.visible().len()), Some(1));
+    assert_eq!(s.panes.logs.open.as_ref().map(|l| l.visible().len()), Some(1));
     match &update(&mut s, key('w'))[..] {
         [Command::SaveLog { path, text }] => {
             assert!(path.to_string_lossy().starts_with("api-"), "{path:?}");
@@ -521,15 +534,20 @@ fn logs_open_fill_search_and_close() {
     }
     // Esc clears the search first, then closes the log.
     assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
-    assert!(s.logs.as_ref().is_some_and(|l| l.search.is_none() && !l.filter));
+    assert!(s
+        .panes
+        .logs
+        .open
+        .as_ref()
+        .is_some_and(|l| l.search.is_none() && !l.filter));
     let cmds = update(&mut s, code(KeyCode::Esc));
     assert_eq!(cmds[0], Command::StopLogs { session });
     assert!(
         matches!(&cmds[1..], [Command::WatchStats { ids, .. }] if ids.len() == 4),
         "back on the table, the 4 running containers get stats again: {cmds:?}"
     );
-    assert!(s.logs.is_none());
-    assert_eq!(s.view, View::Zoom(PaneId::Services));
+    assert!(s.panes.logs.open.is_none());
+    assert_eq!(s.shell.view, View::Zoom(PaneId::Services));
 }
 
 #[test]
@@ -539,8 +557,8 @@ fn leaving_the_pane_stops_the_log() {
     update(&mut s, key('l'));
     let cmds = update(&mut s, key('3'));
     assert!(matches!(&cmds[..], [Command::StopLogs { .. }]), "{cmds:?}");
-    assert!(s.logs.is_none());
-    assert_eq!(s.view, View::Zoom(PaneId::Alerts));
+    assert!(s.panes.logs.open.is_none());
+    assert_eq!(s.shell.view, View::Zoom(PaneId::Alerts));
 }
 
 #[test]
@@ -551,7 +569,7 @@ fn services_filter_narrows_live_and_esc_peels_it() {
     for c in "WORK".chars() {
         update(&mut s, key(c));
     }
-    assert!(s.filter_typing);
+    assert!(s.panes.services.filter_typing);
     assert_eq!(
         s.container_rows()
             .iter()
@@ -561,19 +579,23 @@ fn services_filter_narrows_live_and_esc_peels_it() {
     );
     // q while typing is text, not quit.
     update(&mut s, key('q'));
-    assert!(!s.quit);
+    assert!(!s.shell.quit);
     update(&mut s, code(KeyCode::Backspace));
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.filter_typing);
+    assert!(!s.panes.services.filter_typing);
     assert_eq!(s.selected_container().map(|(_, c)| c.name.as_str()), Some("worker"));
     // Labels match too (compose service label of "web").
-    s.services_filter = Some("service=web".into());
+    s.panes.services.filter = Some("service=web".into());
     assert_eq!(s.container_rows().len(), 1);
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.services_filter.is_none());
-    assert_eq!(s.view, View::Zoom(PaneId::Services), "first esc clears the filter");
+    assert!(s.panes.services.filter.is_none());
+    assert_eq!(
+        s.shell.view,
+        View::Zoom(PaneId::Services),
+        "first esc clears the filter"
+    );
     update(&mut s, code(KeyCode::Esc));
-    assert_eq!(s.view, View::Dashboard);
+    assert_eq!(s.shell.view, View::Dashboard);
 }
 
 #[test]
@@ -583,10 +605,10 @@ fn stopped_containers_can_be_hidden() {
     update(&mut s, key('G'));
     let all = s.container_rows().len();
     update(&mut s, key('a'));
-    assert!(!s.show_stopped);
+    assert!(!s.panes.services.show_stopped);
     assert_eq!(s.container_rows().len(), all - 1, "the exited worker is hidden");
     assert!(
-        s.selection[0] < s.row_count(PaneId::Services),
+        s.panes.services.selected < s.row_count(PaneId::Services),
         "selection stays on a row"
     );
 }
@@ -614,7 +636,7 @@ fn own_alerts_follow_what_the_panes_see() {
         .find(|r| r.name == "ContainerExited")
         .map(|r| r.starts_at);
     let later = fixtures::t0() + chrono::Duration::seconds(30);
-    s.now = later;
+    s.shell.now = later;
     let docker = BackendData::Docker(fixtures::docker_summary());
     update(
         &mut s,
@@ -694,7 +716,7 @@ fn sorting_walks_the_columns_and_keeps_the_selected_container() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "redis");
     update(&mut s, key('o'));
-    assert_eq!(s.services_view.sort, SortKey::Name);
+    assert_eq!(s.panes.services.sort, SortKey::Name);
     let names: Vec<_> = s.container_rows().iter().map(|(_, c)| c.name.clone()).collect();
     assert_eq!(names, ["api", "nginx", "redis", "web", "worker"]);
     assert_eq!(
@@ -707,13 +729,13 @@ fn sorting_walks_the_columns_and_keeps_the_selected_container() {
     assert_eq!(names, ["worker", "web", "redis", "nginx", "api"]);
     assert_eq!(selected_name(&s).as_deref(), Some("redis"));
     // Every key is reachable and the walk comes back to worst first.
-    let mut seen = vec![s.services_view.sort];
-    while s.services_view.sort != SortKey::Worst {
+    let mut seen = vec![s.panes.services.sort];
+    while s.panes.services.sort != SortKey::Worst {
         update(&mut s, key('o'));
-        seen.push(s.services_view.sort);
+        seen.push(s.panes.services.sort);
     }
     assert_eq!(seen.len(), SortKey::ALL.len(), "{seen:?}");
-    assert!(!s.services_view.reverse, "a new column starts in its natural order");
+    assert!(!s.panes.services.reverse, "a new column starts in its natural order");
 }
 
 #[test]
@@ -721,7 +743,7 @@ fn cpu_sort_puts_the_busiest_first_and_unknown_last() {
     use opsdeck::app::SortKey;
     let mut s = fixtures::state();
     update(&mut s, key('1'));
-    while s.services_view.sort != SortKey::Cpu {
+    while s.panes.services.sort != SortKey::Cpu {
         update(&mut s, key('o'));
     }
     let cpu: Vec<_> = s
@@ -736,7 +758,7 @@ fn cpu_sort_puts_the_busiest_first_and_unknown_last() {
 fn selection_stays_on_its_container_when_a_poll_reorders_the_list() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "nginx");
-    let before = s.selection[0];
+    let before = s.panes.services.selected;
     // redis becomes unhealthy: it moves to the top, nginx moves down one row.
     let mut rows = fixtures::docker_summary().containers;
     for c in rows.iter_mut().filter(|c| c.name == "redis") {
@@ -746,7 +768,7 @@ fn selection_stays_on_its_container_when_a_poll_reorders_the_list() {
     rows.sort_by_key(|c| c.rank());
     update(&mut s, docker_report(rows));
     assert_eq!(selected_name(&s).as_deref(), Some("nginx"));
-    assert_ne!(s.selection[0], before, "the row index moved with it");
+    assert_ne!(s.panes.services.selected, before, "the row index moved with it");
 }
 
 #[test]
@@ -754,7 +776,7 @@ fn grouping_by_project_folds_with_enter() {
     let mut s = fixtures::state();
     update(&mut s, key('1'));
     update(&mut s, key('c'));
-    assert!(s.services_view.group_by_project);
+    assert!(s.panes.services.group_by_project);
     assert_eq!(s.row_count(PaneId::Services), 6, "a group line and five containers");
     update(&mut s, key('g'));
     update(&mut s, key('g'));
@@ -769,7 +791,7 @@ fn grouping_by_project_folds_with_enter() {
         update(&mut s, key('r')).iter().all(|c| !matches!(c, Command::Audit(_))),
         "no action on a group line"
     );
-    assert!(s.overlay.is_none(), "no confirm dialog for a group line");
+    assert!(s.shell.overlay.is_none(), "no confirm dialog for a group line");
     update(&mut s, code(KeyCode::Enter));
     assert_eq!(s.row_count(PaneId::Services), 6, "unfolded");
     update(&mut s, key('c'));
@@ -835,18 +857,18 @@ fn cancel_asks_a_reason_and_sends_it_with_masked_queries() {
     update(&mut s, key('2'));
     assert_eq!(s.row_count(PaneId::Database), 3);
     assert!(update(&mut s, key('c')).is_empty());
-    assert!(matches!(&s.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r.is_empty()));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r.is_empty()));
     // y and n are text here: they cannot confirm or cancel.
     assert!(type_text(&mut s, "ny").is_empty());
-    assert!(matches!(&s.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r == "ny"));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r == "ny"));
     for _ in 0..2 {
         update(&mut s, code(KeyCode::Backspace));
     }
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty(), "no reason, no action");
-    assert!(s.overlay.is_some());
+    assert!(s.shell.overlay.is_some());
     type_text(&mut s, "blocks checkout, INC-42");
     let cmds = update(&mut s, code(KeyCode::Enter));
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
     match &cmds[..] {
         [Command::PgSignal {
             requests,
@@ -874,9 +896,9 @@ fn marked_sessions_are_terminated_together_and_esc_cancels() {
     update(&mut s, key('j'));
     update(&mut s, key(' '));
     update(&mut s, key(' '));
-    assert_eq!(s.db_marked.len(), 2);
+    assert_eq!(s.panes.database.marked.len(), 2);
     update(&mut s, key('T'));
-    match &s.overlay {
+    match &s.shell.overlay {
         Some(Overlay::Confirm { title, lines, .. }) => {
             assert!(title.contains("2 sessions"), "{title}");
             assert!(
@@ -887,7 +909,7 @@ fn marked_sessions_are_terminated_together_and_esc_cancels() {
         other => panic!("{other:?}"),
     }
     assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
     type_text(&mut s, "T");
     type_text(&mut s, "stuck sessions");
     let cmds = update(&mut s, code(KeyCode::Enter));
@@ -902,14 +924,14 @@ fn mark_similar_takes_the_same_user_and_state() {
     let mut s = fixtures::state();
     update(&mut s, key('2'));
     update(&mut s, key('*'));
-    let marked: Vec<i32> = s.db_marked.iter().map(|(_, pid)| *pid).collect();
+    let marked: Vec<i32> = s.panes.database.marked.iter().map(|(_, pid)| *pid).collect();
     assert_eq!(marked, [4242], "only app's active session, not its idle one");
 }
 
 #[test]
 fn opsdeck_own_session_and_read_only_are_refused() {
     let mut s = fixtures::state();
-    if let Some(p) = s.backends.iter_mut().find_map(|b| match &mut b.data {
+    if let Some(p) = s.backends.targets.iter_mut().find_map(|b| match &mut b.data {
         Some(opsdeck::backends::BackendData::Postgres(p)) => Some(p),
         _ => None,
     }) {
@@ -917,17 +939,18 @@ fn opsdeck_own_session_and_read_only_are_refused() {
     }
     update(&mut s, key('2'));
     assert!(update(&mut s, key('c')).is_empty());
-    assert!(s.overlay.is_none(), "no dialog for opsdeck's own session");
+    assert!(s.shell.overlay.is_none(), "no dialog for opsdeck's own session");
     assert!(s
+        .shell
         .status
         .as_ref()
         .is_some_and(|m| m.text.contains("opsdeck's own session")));
 
     let mut s = fixtures::state();
-    s.read_only = true;
+    s.shell.read_only = true;
     update(&mut s, key('2'));
     let cmds = update(&mut s, key('T'));
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
     assert!(
         matches!(&cmds[..], [Command::Audit(rec)] if rec.outcome == Outcome::Refused && rec.action == "backend.terminate"),
         "{cmds:?}"
@@ -940,7 +963,7 @@ fn session_details_show_the_full_query_and_the_lock() {
     update(&mut s, key('2'));
     update(&mut s, key('j'));
     update(&mut s, code(KeyCode::Enter));
-    match &s.overlay {
+    match &s.shell.overlay {
         Some(Overlay::Details {
             title,
             rows: Some(Ok(rows)),
@@ -965,18 +988,14 @@ fn session_selection_follows_its_pid_when_a_poll_reorders() {
     p.sessions.rotate_right(1);
     update(&mut s, pg_report(p));
     assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(4250));
-    assert_eq!(
-        s.selection[PaneId::Database.index()],
-        2,
-        "the row moved, the selection with it"
-    );
+    assert_eq!(s.panes.database.selected, 2, "the row moved, the selection with it");
     // A marked session that is gone is forgotten: its pid may be reused.
     update(&mut s, key(' '));
-    assert_eq!(s.db_marked.len(), 1);
+    assert_eq!(s.panes.database.marked.len(), 1);
     let mut p = fixtures::pg_summary();
     p.sessions.retain(|x| x.pid != 4250);
     update(&mut s, pg_report(p));
-    assert!(s.db_marked.is_empty());
+    assert!(s.panes.database.marked.is_empty());
 }
 
 #[test]
@@ -1007,22 +1026,27 @@ fn alerts_filter_takes_alertmanager_matchers() {
     update(&mut s, key('3'));
     let all = s.row_count(PaneId::Alerts);
     update(&mut s, key('/'));
-    assert!(s.filter_typing);
+    assert!(s.panes.alerts.filter_typing);
     type_text(&mut s, r#"severity="critical""#);
     let names: Vec<String> = s.alert_rows().iter().map(|(_, a)| a.name.clone()).collect();
     assert_eq!(names, ["PostgresDown"], "applied as it is typed");
     // A half-typed matcher does not parse: the last good one stays, the error shows.
     type_text(&mut s, r#", instance=~"db"#);
     assert!(
-        s.alerts_filter.error.as_deref().is_some_and(|e| e.contains("quote")),
+        s.panes
+            .alerts
+            .filter
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("quote")),
         "{:?}",
-        s.alerts_filter.error
+        s.panes.alerts.filter.error
     );
     assert_eq!(s.row_count(PaneId::Alerts), 1);
     type_text(&mut s, r#".*""#);
-    assert!(s.alerts_filter.error.is_none());
+    assert!(s.panes.alerts.filter.error.is_none());
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.filter_typing);
+    assert!(!s.panes.alerts.filter_typing);
     assert_eq!(s.row_count(PaneId::Alerts), 1);
     // opsdeck's own alerts carry labels too: one filter for both sources.
     update(&mut s, code(KeyCode::Esc));
@@ -1093,7 +1117,7 @@ fn a_new_critical_alert_rings_once_and_deadlines_follow_severity() {
     silenced.state = "suppressed".into();
     assert_eq!(s.respond_by(None, &silenced), None, "a silenced alert has no deadline");
 
-    s.alerts_config.bell = false;
+    s.setup.alerts.bell = false;
     let mut third = more;
     let mut again = third.alerts[0].clone();
     again.fingerprint = "third".into();
@@ -1112,11 +1136,11 @@ fn select_alert(s: &mut opsdeck::app::State, name: &str) {
         .iter()
         .position(|l| matches!(l, opsdeck::app::AlertLine::Alert(_, a) if a.name == name))
         .unwrap_or_else(|| panic!("{name} not listed"));
-    s.selection[PaneId::Alerts.index()] = i;
+    s.panes.alerts.selected = i;
 }
 
 fn ack_dialog(s: &opsdeck::app::State) -> &opsdeck::app::AckDialog {
-    match &s.overlay {
+    match &s.shell.overlay {
         Some(Overlay::Ack(d)) => d,
         other => panic!("no ack dialog: {other:?}"),
     }
@@ -1190,7 +1214,7 @@ fn ack_shows_the_exact_matchers_and_needs_a_comment_and_a_duration() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(s.overlay.is_none());
+    assert!(s.shell.overlay.is_none());
 }
 
 #[test]
@@ -1199,14 +1223,20 @@ fn ack_and_expire_refusals() {
     let mut s = fixtures::state();
     select_alert(&mut s, "Watchdog");
     assert!(update(&mut s, key('a')).is_empty());
-    assert!(s.overlay.is_none() && s.status.as_ref().is_some_and(|m| m.text.contains("already silenced")));
+    assert!(
+        s.shell.overlay.is_none()
+            && s.shell
+                .status
+                .as_ref()
+                .is_some_and(|m| m.text.contains("already silenced"))
+    );
     // Expire asks first and names the silence, who made it and why.
     update(&mut s, key('e'));
     assert!(
-        matches!(&s.overlay, Some(Overlay::Confirm { lines, justification: None, .. })
+        matches!(&s.shell.overlay, Some(Overlay::Confirm { lines, justification: None, .. })
             if lines.contains(&"silence s-1 by ops: Watchdog goes to the dead man's switch only".to_string())),
         "{:?}",
-        s.overlay
+        s.shell.overlay
     );
     let cmds = update(&mut s, key('y'));
     assert_eq!(
@@ -1219,14 +1249,14 @@ fn ack_and_expire_refusals() {
     // Read-only refuses and audits the refusal, for opsdeck's own alerts too.
     for name in ["PostgresDown", "ContainerUnhealthy"] {
         let mut s = fixtures::state();
-        s.read_only = true;
+        s.shell.read_only = true;
         select_alert(&mut s, name);
         let cmds = update(&mut s, key('a'));
         assert!(
             matches!(&cmds[..], [Command::Audit(rec)] if rec.outcome == Outcome::Refused && rec.action == "alert.ack"),
             "{cmds:?}"
         );
-        assert!(s.overlay.is_none());
+        assert!(s.shell.overlay.is_none());
     }
 }
 
@@ -1242,8 +1272,8 @@ fn own_ack(s: &opsdeck::app::State, name: &str, minutes: i64) -> opsdeck::store:
         alertname: a.name.clone(),
         operator: "carol".into(),
         comment: "ack: restarting it".into(),
-        acked_at: s.now,
-        until: s.now + chrono::Duration::minutes(minutes),
+        acked_at: s.shell.now,
+        until: s.shell.now + chrono::Duration::minutes(minutes),
         silence_id: None,
     }
 }
@@ -1281,7 +1311,7 @@ fn own_alerts_are_acknowledged_in_the_store_and_show_as_such() {
     assert_eq!(s.alert_state_word(src, &row), "acked");
     assert_eq!(s.respond_by(None, &row), None, "no deadline once acknowledged");
     // The ack ends by itself after its duration.
-    s.now += chrono::Duration::minutes(31);
+    s.shell.now += chrono::Duration::minutes(31);
     let row = s
         .alert_rows()
         .into_iter()
@@ -1290,10 +1320,10 @@ fn own_alerts_are_acknowledged_in_the_store_and_show_as_such() {
         .1;
     assert!(!row.is_quiet(), "the ack ran out");
     // `e` ends a holding ack, after a yes.
-    s.now -= chrono::Duration::minutes(31);
+    s.shell.now -= chrono::Duration::minutes(31);
     select_alert(&mut s, "ContainerUnhealthy");
     update(&mut s, key('e'));
-    assert!(matches!(&s.overlay, Some(Overlay::Confirm { title, .. }) if title == "End the acknowledgement?"));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { title, .. }) if title == "End the acknowledgement?"));
     let cmds = update(&mut s, key('y'));
     assert!(
         matches!(&cmds[..], [Command::EndOwnAck { name, .. }] if name == "ContainerUnhealthy"),
@@ -1335,9 +1365,9 @@ fn alerts_group_by_a_label_fold_and_ack_a_whole_group() {
         .iter()
         .position(|l| matches!(l, AlertLine::Group(g) if g.key == "DiskAlmostFull"))
         .expect("head");
-    s.selection[PaneId::Alerts.index()] = head;
+    s.panes.alerts.selected = head;
     update(&mut s, code(KeyCode::Enter));
-    assert!(s.overlay.is_none(), "a fold, not details");
+    assert!(s.shell.overlay.is_none(), "a fold, not details");
     assert_eq!(s.row_count(PaneId::Alerts), flat + g.len() - 2);
     // Acknowledging the group silences each of its alerts.
     update(&mut s, key('a'));
@@ -1350,7 +1380,7 @@ fn alerts_group_by_a_label_fold_and_ack_a_whole_group() {
     assert_eq!(s.row_count(PaneId::Alerts), flat + g.len());
     // C steps to the next label; c goes back to one list.
     update(&mut s, key('C'));
-    assert_eq!(s.alerts_view.group_by.as_deref(), Some("instance"));
+    assert_eq!(s.panes.alerts.group_by.as_deref(), Some("instance"));
     assert!(groups(&s).iter().any(|g| g.0 == "db-2:9100"));
     update(&mut s, key('c'));
     assert_eq!(s.row_count(PaneId::Alerts), flat);
@@ -1360,7 +1390,7 @@ fn alerts_group_by_a_label_fold_and_ack_a_whole_group() {
 fn cluster_members_are_merged_without_duplicates() {
     let mut s = fixtures::state();
     let d = std::time::Duration::from_secs;
-    s.backends.push(opsdeck::app::BackendStatus::new(
+    s.backends.targets.push(opsdeck::app::BackendStatus::new(
         fixtures::id(BackendKind::Alertmanager, "prod-b"),
         d(15),
         d(3),
@@ -1421,9 +1451,9 @@ fn details_show_silences_and_the_history_here() {
     update(&mut s, code(KeyCode::Enter));
     let Some(Overlay::Details {
         rows: Some(Ok(rows)), ..
-    }) = &s.overlay
+    }) = &s.shell.overlay
     else {
-        panic!("{:?}", s.overlay)
+        panic!("{:?}", s.shell.overlay)
     };
     let text: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
     let has = |needle: &str| text.iter().any(|t| t.contains(needle));
@@ -1507,10 +1537,10 @@ fn an_alert_of_opsdecks_own_raised_by_a_docker_report_is_noted_and_rings_once() 
     assert!(opsdeck::app::panes::alerts::own::rows(&s)
         .iter()
         .any(|r| r.name == "DockerHostDown"));
-    let seen = s.alerts_view.first_seen.clone();
+    let seen = s.panes.alerts.first_seen.clone();
     assert!(seen.len() > 1, "Alertmanager's alerts and opsdeck's own are noted");
     // The same again, and an Alertmanager answer that did not change: nothing new.
     assert!(!update(&mut s, docker_down).contains(&Command::Bell));
     assert!(update(&mut s, alerts_report(fixtures::alerts_summary())).is_empty());
-    assert_eq!(s.alerts_view.first_seen, seen);
+    assert_eq!(s.panes.alerts.first_seen, seen);
 }

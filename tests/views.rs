@@ -53,7 +53,7 @@ fn dashboard_text_shows_worst_first() {
     );
     let zoomed = {
         let mut z = fixtures::state();
-        z.view = View::Zoom(PaneId::Alerts);
+        z.shell.view = View::Zoom(PaneId::Alerts);
         buffer_text(&screen(&z, "default", 120, 30))
     };
     assert!(
@@ -91,7 +91,7 @@ fn too_small_terminal_says_so() {
 #[test]
 fn read_only_badge_in_header() {
     let mut s = fixtures::state();
-    s.read_only = true;
+    s.shell.read_only = true;
     let text = buffer_text(&screen(&s, "default", 120, 30));
     assert!(text.lines().next().is_some_and(|l| l.contains("READ-ONLY")), "{text}");
 }
@@ -99,7 +99,7 @@ fn read_only_badge_in_header() {
 #[test]
 fn down_backend_keeps_last_data_and_says_down() {
     let mut s = fixtures::state();
-    s.now = fixtures::t0() + chrono::Duration::seconds(20);
+    s.shell.now = fixtures::t0() + chrono::Duration::seconds(20);
     update(
         &mut s,
         Msg::Backend(BackendReport {
@@ -128,17 +128,17 @@ fn stale_backend_is_marked_stale() {
 fn zoomed_panes_and_overlays() {
     let mut s = fixtures::state();
     for pane in PaneId::ALL {
-        s.view = View::Zoom(pane);
-        s.focus = pane;
+        s.shell.view = View::Zoom(pane);
+        s.shell.focus = pane;
         insta::assert_snapshot!(
             format!("zoom_{}", pane.key()),
             buffer_text(&screen(&s, "default", 100, 30))
         );
     }
-    s.view = View::Dashboard;
-    s.overlay = Some(Overlay::Help { scroll: 0 });
+    s.shell.view = View::Dashboard;
+    s.shell.overlay = Some(Overlay::Help { scroll: 0 });
     insta::assert_snapshot!("help_overlay", buffer_text(&screen(&s, "default", 100, 40)));
-    s.overlay = Some(Overlay::Palette {
+    s.shell.overlay = Some(Overlay::Palette {
         input: "d".into(),
         selected: 0,
     });
@@ -151,8 +151,8 @@ fn help_lists_live_bindings_including_user_layer() {
     km.layer("[global]\nx = \"quit\"\n", std::path::Path::new("user.toml"))
         .expect("valid layer");
     let mut s = fixtures::state();
-    s.keymap = std::sync::Arc::new(km);
-    s.overlay = Some(Overlay::Help { scroll: 0 });
+    s.shell.keymap = std::sync::Arc::new(km);
+    s.shell.overlay = Some(Overlay::Help { scroll: 0 });
     let text = buffer_text(&screen(&s, "default", 100, 40));
     assert!(text.contains("q, x, ctrl+c") || text.contains("q, x"), "{text}");
 }
@@ -174,7 +174,7 @@ fn confirm_dialog_names_container_and_host() {
             crossterm::event::KeyModifiers::NONE,
         )),
     );
-    assert!(matches!(s.overlay, Some(Overlay::Confirm { .. })));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Confirm { .. })));
     let text = buffer_text(&screen(&s, "default", 100, 30));
     assert!(
         text.contains("Restart container?") && text.contains("container  api") && text.contains("host       local"),
@@ -187,9 +187,9 @@ fn confirm_dialog_names_container_and_host() {
 fn details_overlay() {
     use opsdeck::backends::docker::inspect::Row;
     let mut s = fixtures::state();
-    s.view = View::Zoom(PaneId::Services);
+    s.shell.view = View::Zoom(PaneId::Services);
     let f = |l: &str, v: &str| Row::Field(l.into(), v.into());
-    s.overlay = Some(Overlay::Details {
+    s.shell.overlay = Some(Overlay::Details {
         title: "worker".into(),
         rows: Some(Ok(vec![
             f("name", "worker"),
@@ -210,7 +210,7 @@ fn log_view_marks_stderr_and_matches() {
     use opsdeck::app::LogView;
     use opsdeck::backends::docker::logs::LogLine;
     let mut s = fixtures::state();
-    s.view = View::Zoom(PaneId::Services);
+    s.shell.view = View::Zoom(PaneId::Services);
     let mut v = LogView::new(1, "local".into(), "api".into());
     let l = |t: &str, e: bool| LogLine {
         stderr: e,
@@ -224,7 +224,7 @@ fn log_view_marks_stderr_and_matches() {
     ]);
     v.search = Some("timeout".into());
     v.timestamps = true;
-    s.logs = Some(v);
+    s.panes.logs.open = Some(v);
     let buf = screen(&s, "default", 100, 30);
     let text = buffer_text(&buf);
     assert!(text.contains("Logs local/api [following] [search: timeout]"), "{text}");
@@ -238,7 +238,7 @@ fn with_edge_host(s: &mut opsdeck::app::State) {
     use opsdeck::backends::docker::DockerSummary;
     use opsdeck::backends::BackendData;
     let edge = fixtures::id(BackendKind::Docker, "edge");
-    s.backends.push(opsdeck::app::BackendStatus::new(
+    s.backends.targets.push(opsdeck::app::BackendStatus::new(
         edge.clone(),
         std::time::Duration::from_secs(5),
         std::time::Duration::from_secs(3),
@@ -294,7 +294,7 @@ fn services_wide_grouped_by_project() {
 fn services_narrow_sorted_by_memory() {
     let mut s = fixtures::state();
     keys(&mut s, "1oooooooO");
-    assert_eq!(s.services_view.sort, opsdeck::app::SortKey::Memory);
+    assert_eq!(s.panes.services.sort, opsdeck::app::SortKey::Memory);
     let text = buffer_text(&screen(&s, "default", 80, 24));
     insta::assert_snapshot!("services_80x24_memory", text);
     assert!(text.contains("MEM▲"), "sorted column marked, reversed:\n{text}");
@@ -337,7 +337,7 @@ fn long_values_wrap_in_details() {
         "SELECT {} FROM wide_table",
         (0..40).map(|i| format!("col{i}")).collect::<Vec<_>>().join(", ")
     );
-    s.overlay = Some(Overlay::Details {
+    s.shell.overlay = Some(Overlay::Details {
         title: "main pid 1".into(),
         rows: Some(Ok(vec![Row::Field("text".into(), query)])),
         scroll: 0,

@@ -44,7 +44,7 @@ fn queue_flagged_first_with_reasons_and_decisions() {
 fn queue_80x24_all_items() {
     let mut s = access_fixture::campaign_state();
     key(&mut s, KeyCode::Char('a'));
-    s.status = None;
+    s.shell.status = None;
     let t = text(&s, 80, 24);
     assert!(t.contains("frank@corp.example"), "{t}");
     insta::assert_snapshot!(t);
@@ -55,14 +55,15 @@ fn item_details() {
     let mut s = access_fixture::campaign_state();
     // bob: the third flagged item (dave, alice, bob...).
     let bob = s
+        .panes
         .access
         .queue()
         .iter()
         .position(|i| i.row.subject.starts_with("bob"))
         .expect("bob");
-    s.selection[PaneId::Access.index()] = bob;
+    s.panes.access.selected = bob;
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(s.overlay, Some(Overlay::Details { .. })));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Details { .. })));
     let t = text(&s, 120, 36);
     assert!(t.contains("inactive 119 days (last login 2026-07-26; limit 90)"), "{t}");
     assert!(t.contains("revoked by alice: left in August, HR-4411"), "{t}");
@@ -73,9 +74,13 @@ fn item_details() {
 #[test]
 fn justification_editor() {
     let mut s = access_fixture::campaign_state();
-    s.selection[PaneId::Access.index()] = 0;
+    s.panes.access.selected = 0;
     key(&mut s, KeyCode::Char('y'));
-    assert!(matches!(s.overlay, Some(Overlay::Justify(_))), "{:?}", s.status);
+    assert!(
+        matches!(s.shell.overlay, Some(Overlay::Justify(_))),
+        "{:?}",
+        s.shell.status
+    );
     chars(&mut s, "Finance lead, confirmed by the CFO");
     key(&mut s, KeyCode::Enter);
     chars(&mut s, "ticket SEC-204");
@@ -99,7 +104,7 @@ fn campaign_list_and_progress() {
 #[test]
 fn dashboard_tile_progress_and_overdue() {
     let mut s = access_fixture::campaign_state();
-    s.view = View::Dashboard;
+    s.shell.view = View::Dashboard;
     let t = text(&s, 160, 50);
     assert!(
         t.contains("Q4 access review: 2/6 decided · 4 flagged undecided · due in 12d"),
@@ -112,8 +117,8 @@ fn dashboard_tile_progress_and_overdue() {
 #[test]
 fn new_campaign_dialog() {
     let mut s = access_fixture::loaded_state();
-    s.view = View::Zoom(PaneId::Access);
+    s.shell.view = View::Zoom(PaneId::Access);
     key(&mut s, KeyCode::Char('n'));
-    assert!(matches!(s.overlay, Some(Overlay::Campaign(_))));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Campaign(_))));
     insta::assert_snapshot!(text(&s, 120, 30));
 }

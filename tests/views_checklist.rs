@@ -24,7 +24,7 @@ fn loaded() -> State {
             sessions: vec![(checklist::session().meta, "service-down".into())],
         },
     );
-    s.status = None;
+    s.shell.status = None;
     s
 }
 
@@ -45,7 +45,7 @@ fn picker_lists_open_sessions_then_runbooks() {
 fn session_with_mixed_steps_and_an_overrunning_phase() {
     let mut s = loaded();
     update(&mut s, Msg::SessionOpened(Box::new(checklist::session())));
-    s.status = None;
+    s.shell.status = None;
     let t = text(&s, 120, 34);
     insta::assert_snapshot!("checklist_session", t);
     assert!(
@@ -83,7 +83,7 @@ fn note_editor_and_timeline() {
 
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('t'), KeyModifiers::NONE)));
-    s.status = None;
+    s.shell.status = None;
     let t = text(&s, 120, 24);
     insta::assert_snapshot!("checklist_timeline", t);
     for want in [

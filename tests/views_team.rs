@@ -33,7 +33,7 @@ fn on_session() -> State {
         &mut s,
         Msg::PresenceLoaded(Ok(vec![here("bob", Some(session_subject(&id))), here("carol", None)])),
     );
-    s.status = None;
+    s.shell.status = None;
     s
 }
 
@@ -58,7 +58,7 @@ fn a_lost_team_store_turns_the_screen_read_only_and_keeps_what_was_read() {
     assert!(t.contains("TEAM STORE DOWN since 03:00:00 · READ-ONLY"), "{t}");
     assert!(t.contains("team store unreachable (connection refused)"), "{t}");
     // Still down, for another reason, later: the header keeps when it went.
-    s.now += chrono::Duration::seconds(5);
+    s.shell.now += chrono::Duration::seconds(5);
     update(&mut s, Msg::Store(StoreEvent::Down("no connection within 3s".into())));
     assert_eq!(s.team.down.as_ref().map(|(since, _)| *since), Some(fixtures::t0()));
     // The session is still on screen, line for line below the header.
@@ -70,7 +70,7 @@ fn a_lost_team_store_turns_the_screen_read_only_and_keeps_what_was_read() {
         Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(' '))),
     );
     assert!(cmds.is_empty(), "{cmds:?}");
-    let status = s.status.as_ref().map(|x| x.text.clone()).unwrap_or_default();
+    let status = s.shell.status.as_ref().map(|x| x.text.clone()).unwrap_or_default();
     assert!(
         status.contains("refused") && status.contains("team store is unreachable"),
         "{status}"
@@ -101,7 +101,7 @@ fn a_lost_team_store_turns_the_screen_read_only_and_keeps_what_was_read() {
 #[test]
 fn another_reviewers_decisions_are_taken_in_once_and_the_newest_counts() {
     let mut s = access_fixture::campaign_state();
-    let open = s.access.open.as_ref().expect("open campaign");
+    let open = s.panes.access.open.as_ref().expect("open campaign");
     let (held, carol) = (open.decisions.clone(), open.decisions[2].item_id);
     let deferred = open.deferred;
     // Read again: what this opsdeck held, plus ben keeping carol (id 9),
@@ -131,7 +131,7 @@ fn another_reviewers_decisions_are_taken_in_once_and_the_newest_counts() {
             decisions: Ok(again),
         },
     );
-    let open = s.access.open.as_ref().expect("open campaign");
+    let open = s.panes.access.open.as_ref().expect("open campaign");
     assert_eq!(open.decisions.len(), held.len() + 2);
     let latest = open.latest(carol).expect("carol decided");
     assert_eq!((latest.id, latest.reviewer.as_str()), (9, "ben"));

@@ -178,106 +178,104 @@ pub struct Setup {
     pub heartbeats: std::collections::BTreeMap<String, String>,
     /// The cluster each clustered Alertmanager belongs to.
     pub clusters: std::collections::BTreeMap<String, String>,
+    /// Alerts: response times and the bell.
+    pub alerts: crate::config::AlertsConfig,
 }
 
+/// The whole UI state: the shell around the panes, each pane's own state,
+/// the data the backends last sent, the team store's link, and what the
+/// config set up.
 #[derive(Debug, Clone)]
 pub struct State {
-    pub now: DateTime<Utc>,
-    pub identity: Identity,
-    pub read_only: bool,
+    pub shell: Shell,
+    pub panes: Panes,
+    pub backends: Backends,
     /// The shared store: its link and who else is on it.
     pub team: TeamView,
-    pub view: View,
+    pub setup: Setup,
+}
+
+/// What is around the panes: the clock, the terminal, which pane is shown,
+/// the overlay, the footer's message, keys in flight, who is at the keyboard.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    pub now: DateTime<Utc>,
+    /// Terminal size, for paging.
+    pub size: (u16, u16),
     pub focus: PaneId,
+    pub view: View,
     pub overlay: Option<Overlay>,
+    pub status: Option<StatusLine>,
     /// First key of a two-key sequence, waiting for the second.
     pub pending: Vec<Key>,
     pub keymap: Arc<Keymap>,
-    pub backends: Vec<BackendStatus>,
-    pub setup: Setup,
-    /// Selected row per pane when zoomed.
-    pub selection: [usize; 5],
-    pub status: Option<StatusLine>,
-    /// First seen time of each of opsdeck's own alerts that holds now.
-    pub own_alerts_since: std::collections::BTreeMap<String, DateTime<Utc>>,
-    /// Services: only containers matching this (name, image, project, labels).
-    pub services_filter: Option<String>,
-    /// Services: the filter is being typed (and applied as it is typed).
-    pub filter_typing: bool,
-    /// Services: show stopped containers too.
-    pub show_stopped: bool,
-    /// Services: order, grouping, folds, scroll and stats watch.
-    pub services_view: crate::app::ServicesView,
-    /// Alerts: the matcher filter.
-    pub alerts_filter: crate::app::AlertsFilter,
-    /// Alerts: hide silenced and inhibited alerts.
-    pub hide_silenced: bool,
-    /// Alerts: grouping, folds and first-seen times.
-    pub alerts_view: crate::app::AlertsView,
-    /// Checklist: runbooks, sessions, the session on screen.
-    pub checklist: crate::app::ChecklistView,
-    /// Acknowledgements made from opsdeck (both kinds), oldest first.
-    pub acks: Vec<crate::model::acks::AckRecord>,
-    /// Alerts: response times and the bell.
-    pub alerts_config: crate::config::AlertsConfig,
-    /// Critical alerts already seen firing (by `alert_key`): the bell rings
-    /// once for each new one.
-    pub critical_seen: rustc_hash::FxHashSet<u64>,
-    /// Database: marked sessions, by (target, pid).
-    pub db_marked: std::collections::BTreeSet<(String, i32)>,
-    /// Access review: sources, campaigns, the open one, marks.
-    pub access: crate::app::AccessView,
-    /// The open container log, when there is one.
-    pub logs: Option<crate::app::LogView>,
-    /// Numbers log sessions, so a closed log's late lines are ignored.
-    pub next_session: u64,
-    /// Terminal size, for paging.
-    pub size: (u16, u16),
+    pub identity: Identity,
+    /// Side effects are refused.
+    pub read_only: bool,
     pub quit: bool,
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
 }
 
+/// Each pane's own state.
+#[derive(Debug, Clone, Default)]
+pub struct Panes {
+    pub services: super::ServicesPane,
+    pub database: super::DatabasePane,
+    pub alerts: super::AlertsPane,
+    pub access: super::AccessPane,
+    pub checklist: super::ChecklistPane,
+    pub logs: super::LogsPane,
+}
+
+impl Panes {
+    /// The selected row of a pane's list.
+    pub fn selected_mut(&mut self, pane: PaneId) -> &mut usize {
+        match pane {
+            PaneId::Services => &mut self.services.selected,
+            PaneId::Database => &mut self.database.selected,
+            PaneId::Alerts => &mut self.alerts.selected,
+            PaneId::Access => &mut self.access.selected,
+            PaneId::Checklist => &mut self.checklist.selected,
+        }
+    }
+}
+
+/// What the pollers last sent, per target, and opsdeck's own alerts judged
+/// from it.
+#[derive(Debug, Clone, Default)]
+pub struct Backends {
+    pub targets: Vec<BackendStatus>,
+    /// First seen time of each of opsdeck's own alerts that holds now.
+    pub own_alerts_since: std::collections::BTreeMap<String, DateTime<Utc>>,
+}
+
 impl State {
     pub fn new(identity: Identity, keymap: Arc<Keymap>, now: DateTime<Utc>) -> Self {
         Self {
-            now,
-            identity,
-            read_only: false,
+            shell: Shell {
+                now,
+                size: (80, 24),
+                focus: PaneId::Services,
+                view: View::Dashboard,
+                overlay: None,
+                status: None,
+                pending: Vec::new(),
+                keymap,
+                identity,
+                read_only: false,
+                quit: false,
+                dirty: true,
+            },
+            panes: Panes::default(),
+            backends: Backends::default(),
             team: TeamView::default(),
-            view: View::Dashboard,
-            focus: PaneId::Services,
-            overlay: None,
-            pending: Vec::new(),
-            keymap,
-            backends: Vec::new(),
             setup: Setup::default(),
-            selection: [0; 5],
-            status: None,
-            own_alerts_since: Default::default(),
-            services_filter: None,
-            filter_typing: false,
-            show_stopped: true,
-            services_view: Default::default(),
-            db_marked: Default::default(),
-            alerts_filter: Default::default(),
-            alerts_config: Default::default(),
-            hide_silenced: false,
-            alerts_view: Default::default(),
-            acks: Vec::new(),
-            checklist: Default::default(),
-            critical_seen: Default::default(),
-            access: Default::default(),
-            logs: None,
-            next_session: 0,
-            size: (80, 24),
-            quit: false,
-            dirty: true,
         }
     }
 
     pub fn backends_of(&self, kind: BackendKind) -> impl Iterator<Item = &BackendStatus> {
-        self.backends.iter().filter(move |b| b.id.kind == kind)
+        self.backends.targets.iter().filter(move |b| b.id.kind == kind)
     }
 
     /// Rows in a zoomed pane's list, for clamping the selection.
@@ -311,7 +309,7 @@ impl State {
     /// Why nothing may be recorded now, if it may not: opsdeck runs
     /// read-only, or the team store's server is gone.
     pub fn write_refusal(&self) -> Option<String> {
-        if self.read_only {
+        if self.shell.read_only {
             return Some("opsdeck runs read-only".into());
         }
         let (since, why) = self.team.down.as_ref()?;
@@ -324,10 +322,10 @@ impl State {
     /// What this opsdeck has open, as presence names it.
     pub fn presence_subject(&self) -> Option<String> {
         use crate::model::team::{campaign_subject, session_subject};
-        if let Some(s) = &self.checklist.active {
+        if let Some(s) = &self.panes.checklist.active {
             return Some(session_subject(&s.meta.id));
         }
-        self.access.open.as_ref().map(|c| campaign_subject(c.campaign.id))
+        self.panes.access.open.as_ref().map(|c| campaign_subject(c.campaign.id))
     }
 
     /// The others with `subject` open: "bob@laptop-2".

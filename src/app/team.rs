@@ -8,7 +8,7 @@ use crate::model::team::{StoreChange, StoreEvent};
 
 /// The team store said something.
 pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
-    state.dirty = true;
+    state.shell.dirty = true;
     match event {
         // Said once; a new reason while still down keeps the first loss's time.
         StoreEvent::Down(why) => {
@@ -20,7 +20,7 @@ pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
                         Level::Error,
                         format!("team store unreachable ({why}): read-only until it is back; nothing is lost"),
                     );
-                    state.team.down = Some((state.now, why));
+                    state.team.down = Some((state.shell.now, why));
                 }
             }
             Vec::new()
@@ -39,12 +39,12 @@ pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
 /// on screen (or counted on the dashboard).
 fn reread(state: &State, change: StoreChange) -> Vec<Command> {
     match change {
-        StoreChange::Session(id) => match &state.checklist.active {
+        StoreChange::Session(id) => match &state.panes.checklist.active {
             Some(s) if s.meta.id == id => vec![Command::RefreshSession { id }],
             _ => Vec::new(),
         },
         StoreChange::Sessions => vec![Command::LoadSessions],
-        StoreChange::Campaign(campaign_id) => match &state.access.open {
+        StoreChange::Campaign(campaign_id) => match &state.panes.access.open {
             Some(o) if o.campaign.id == campaign_id => vec![Command::RefreshDecisions { campaign_id }],
             _ => Vec::new(),
         },
@@ -59,16 +59,17 @@ fn reread(state: &State, change: StoreChange) -> Vec<Command> {
 fn audit_views(state: &State) -> Vec<Command> {
     let mut out = Vec::new();
     if let Some(s) = state
+        .panes
         .checklist
         .active
         .as_ref()
-        .filter(|_| state.checklist.show_timeline)
+        .filter(|_| state.panes.checklist.show_timeline)
     {
         out.push(Command::LoadTimeline {
             since: s.meta.started_at,
         });
     }
-    if matches!(state.overlay, Some(crate::app::Overlay::AuditLog { .. })) {
+    if matches!(state.shell.overlay, Some(crate::app::Overlay::AuditLog { .. })) {
         out.push(Command::LoadAuditLog {
             limit: crate::app::update::AUDIT_VIEW_LIMIT,
         });
@@ -86,10 +87,10 @@ fn resync(state: &State) -> Vec<Command> {
             subject: state.presence_subject(),
         },
     ];
-    if let Some(s) = &state.checklist.active {
+    if let Some(s) = &state.panes.checklist.active {
         out.push(Command::RefreshSession { id: s.meta.id.clone() });
     }
-    if let Some(o) = &state.access.open {
+    if let Some(o) = &state.panes.access.open {
         out.push(Command::RefreshDecisions {
             campaign_id: o.campaign.id,
         });
@@ -109,13 +110,13 @@ pub fn on_tick(state: &mut State) -> Vec<Command> {
     let due = match &state.team.announced {
         None => true,
         Some((said, at)) => {
-            *said != subject || state.now - *at >= chrono::Duration::from_std(HEARTBEAT).unwrap_or_default()
+            *said != subject || state.shell.now - *at >= chrono::Duration::from_std(HEARTBEAT).unwrap_or_default()
         }
     };
     if !due {
         return Vec::new();
     }
-    state.team.announced = Some((subject.clone(), state.now));
+    state.team.announced = Some((subject.clone(), state.shell.now));
     vec![Command::Announce { subject }]
 }
 
@@ -124,7 +125,7 @@ pub fn on_presence(state: &mut State, result: Result<Vec<crate::model::team::Pre
         Ok(others) => {
             if others != state.team.others {
                 state.team.others = others;
-                state.dirty = true;
+                state.shell.dirty = true;
             }
         }
         // Presence is a courtesy: the log has the reason, the screen keeps

@@ -1,7 +1,7 @@
 //! `update`: the one place where state changes.
 
-use crate::app::panes::services::{keeping_selection, toggle_fold};
 use crate::app::dialogs::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
+use crate::app::panes::services::{keeping_selection, toggle_fold};
 use crate::app::{Command, Level, Msg, Overlay, PaneId, SortKey, Started, State, StatusLine, View};
 use crate::config::keymap::{Action, Key, Lookup, Scope};
 use crate::model::audit::{AuditRecord, Outcome};
@@ -16,7 +16,7 @@ pub(super) const AUDIT_VIEW_LIMIT: i64 = 500;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let mut commands = apply_msg(state, msg);
-    if state.dirty {
+    if state.shell.dirty {
         commands.extend(crate::app::panes::services::after_update(state));
     }
     commands
@@ -27,19 +27,19 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Key(ev) if ev.kind == KeyEventKind::Release => Vec::new(),
         Msg::Key(ev) => on_key(state, ev),
         Msg::Resize(w, h) => {
-            state.size = (w, h);
-            state.dirty = true;
+            state.shell.size = (w, h);
+            state.shell.dirty = true;
             Vec::new()
         }
         Msg::Tick(now) => {
             // The header clock shows seconds: a new second is a new frame.
-            if now.timestamp() != state.now.timestamp() {
-                state.dirty = true;
+            if now.timestamp() != state.shell.now.timestamp() {
+                state.shell.dirty = true;
             }
-            state.now = now;
-            if state.status.as_ref().is_some_and(|s| s.until <= now) {
-                state.status = None;
-                state.dirty = true;
+            state.shell.now = now;
+            if state.shell.status.as_ref().is_some_and(|s| s.until <= now) {
+                state.shell.status = None;
+                state.shell.dirty = true;
             }
             crate::app::team::on_tick(state)
         }
@@ -47,14 +47,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             // Ten thousand alerts take milliseconds to note: only when an
             // Alertmanager's answer or state changed, or opsdeck's own alerts did.
             let from_alertmanager = report.id.kind == crate::model::backend::BackendKind::Alertmanager;
-            let own_before: Vec<String> = state.own_alerts_since.keys().cloned().collect();
+            let own_before: Vec<String> = state.backends.own_alerts_since.keys().cloned().collect();
             // A re-listed host can reorder the rows: the selection stays on its container.
             let mut changed = false;
             keeping_selection(state, |s| {
                 crate::app::panes::database::keeping_session(s, |s| changed = on_backend(s, report))
             });
             crate::app::panes::database::prune_marks(state);
-            let own_changed = !state.own_alerts_since.keys().eq(own_before.iter());
+            let own_changed = !state.backends.own_alerts_since.keys().eq(own_before.iter());
             if (from_alertmanager && changed) || own_changed {
                 crate::app::panes::alerts::note_alerts(state)
             } else {
@@ -62,8 +62,8 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             }
         }
         Msg::AcksLoaded(Ok(acks)) => {
-            state.acks = acks;
-            state.dirty = true;
+            state.panes.alerts.acks = acks;
+            state.shell.dirty = true;
             crate::app::panes::alerts::note_alerts(state)
         }
         Msg::AcksLoaded(Err(e)) => {
@@ -71,14 +71,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::Acked(ack) => {
-            state.acks.push(ack);
-            state.dirty = true;
+            state.panes.alerts.acks.push(ack);
+            state.shell.dirty = true;
             Vec::new()
         }
         Msg::AuditLoaded(result) => {
-            if let Some(Overlay::AuditLog { entries, .. }) = &mut state.overlay {
+            if let Some(Overlay::AuditLog { entries, .. }) = &mut state.shell.overlay {
                 *entries = Some(result);
-                state.dirty = true;
+                state.shell.dirty = true;
             }
             Vec::new()
         }
@@ -88,10 +88,10 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Inspected { container, result } => {
             // Only if the operator is still looking at that container.
-            if let Some(Overlay::Details { title, rows, .. }) = &mut state.overlay {
+            if let Some(Overlay::Details { title, rows, .. }) = &mut state.shell.overlay {
                 if *title == container {
                     *rows = Some(result);
-                    state.dirty = true;
+                    state.shell.dirty = true;
                 }
             }
             Vec::new()
@@ -113,8 +113,8 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             errors,
             sessions,
         } => {
-            state.checklist.runbooks = runbooks;
-            state.checklist.sessions = sessions;
+            state.panes.checklist.runbooks = runbooks;
+            state.panes.checklist.sessions = sessions;
             if !errors.is_empty() {
                 set_status(
                     state,
@@ -122,9 +122,9 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                     format!("runbooks not loaded: {}", errors.join("; ")),
                 );
             }
-            state.checklist.load_errors = errors;
+            state.panes.checklist.load_errors = errors;
             crate::app::panes::checklist::offer_open_sessions(state);
-            state.dirty = true;
+            state.shell.dirty = true;
             Vec::new()
         }
         Msg::SessionOpened(session) => crate::app::panes::checklist::on_session_opened(state, *session),
@@ -134,8 +134,8 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             vec![Command::Bell]
         }
         Msg::TimelineLoaded(Ok(entries)) => {
-            state.checklist.timeline = entries.into_iter().filter(|e| e.pane != "checklist").collect();
-            state.dirty = true;
+            state.panes.checklist.timeline = entries.into_iter().filter(|e| e.pane != "checklist").collect();
+            state.shell.dirty = true;
             Vec::new()
         }
         Msg::TimelineLoaded(Err(e)) => {
@@ -168,7 +168,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::DismissStatus => {
-            state.dirty |= state.status.take().is_some();
+            state.shell.dirty |= state.shell.status.take().is_some();
             Vec::new()
         }
         Msg::Started(started) => {
@@ -180,41 +180,41 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             } = *started;
             state.team.shared = shared;
             if let Some(focus) = focus {
-                state.focus = focus;
+                state.shell.focus = focus;
             }
             if let Some(view) = view {
-                state.view = view;
+                state.shell.view = view;
             }
-            state.dirty = true;
+            state.shell.dirty = true;
             match audit_failed {
                 // Without an audit trail nothing may be changed.
                 Some(e) => {
-                    state.read_only = true;
+                    state.shell.read_only = true;
                     apply_msg(state, Msg::AuditFailed(format!("{e}; running read-only")))
                 }
                 None => Vec::new(),
             }
         }
         Msg::Shutdown(_) => {
-            state.quit = true;
+            state.shell.quit = true;
             vec![Command::Quit]
         }
     }
 }
 
 pub(super) fn set_status(state: &mut State, level: Level, text: impl Into<String>) {
-    state.status = Some(StatusLine {
+    state.shell.status = Some(StatusLine {
         text: text.into(),
         level,
-        until: state.now + chrono::Duration::seconds(STATUS_SECS),
+        until: state.shell.now + chrono::Duration::seconds(STATUS_SECS),
     });
-    state.dirty = true;
+    state.shell.dirty = true;
 }
 
 /// A poll's report into the state; whether anything shown changed.
 fn on_backend(state: &mut State, report: BackendReport) -> bool {
-    let now = state.now;
-    let Some(b) = state.backends.iter_mut().find(|b| b.id == report.id) else {
+    let now = state.shell.now;
+    let Some(b) = state.backends.targets.iter_mut().find(|b| b.id == report.id) else {
         return false;
     };
     let before = b.freshness(now);
@@ -242,7 +242,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
         }
     }
     let changed = changed || b.freshness(now) != before;
-    state.dirty |= changed;
+    state.shell.dirty |= changed;
     if let Some((level, text)) = note {
         set_status(state, level, text);
     }
@@ -253,17 +253,19 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
 fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     // The editors take every key as typed: an Esc read together with the
     // next key must not cancel a justification half written.
-    match state.overlay.clone() {
+    match state.shell.overlay.clone() {
         Some(Overlay::Justify(dialog)) => return crate::app::panes::access::decide::on_justify_key(state, ev, dialog),
-        Some(Overlay::Campaign(dialog)) => return crate::app::panes::access::decide::on_campaign_key(state, ev, dialog),
+        Some(Overlay::Campaign(dialog)) => {
+            return crate::app::panes::access::decide::on_campaign_key(state, ev, dialog)
+        }
         _ => {}
     }
     let key = Key::from_event(&ev);
     // Esc and a key sent together (over a slow link, or typed fast) reach us
     // as alt+key. With no alt binding, take it for what the operator typed.
     if ev.modifiers.contains(KeyModifiers::ALT)
-        && state.pending.is_empty()
-        && state.keymap.lookup(&active_scopes(state), &[key]) == Lookup::None
+        && state.shell.pending.is_empty()
+        && state.shell.keymap.lookup(&active_scopes(state), &[key]) == Lookup::None
     {
         let mut commands = on_key(state, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
         let mut plain = ev;
@@ -271,7 +273,7 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         commands.extend(on_key(state, plain));
         return commands;
     }
-    match state.overlay.clone() {
+    match state.shell.overlay.clone() {
         Some(Overlay::Confirm {
             on_yes,
             justification: Some(reason),
@@ -287,16 +289,16 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     if let Some(commands) = crate::app::panes::logs::keys::on_typing_key(state, &ev) {
         return commands;
     }
-    if state.filter_typing {
+    if state.panes.services.filter_typing || state.panes.alerts.filter_typing {
         return on_filter_key(state, &ev);
     }
     let scopes = active_scopes(state);
-    let mut seq = state.pending.clone();
+    let mut seq = state.shell.pending.clone();
     seq.push(key);
-    match state.keymap.lookup(&scopes, &seq) {
+    match state.shell.keymap.lookup(&scopes, &seq) {
         Lookup::Action(action) => {
-            state.pending.clear();
-            state.dirty = true;
+            state.shell.pending.clear();
+            state.shell.dirty = true;
             let mut commands = match crate::app::panes::logs::keys::apply(state, action) {
                 Some(commands) => commands,
                 None => apply(state, action),
@@ -305,14 +307,14 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
             commands
         }
         Lookup::Pending => {
-            state.pending = seq;
-            state.dirty = true;
+            state.shell.pending = seq;
+            state.shell.dirty = true;
             Vec::new()
         }
-        Lookup::None if !state.pending.is_empty() => {
+        Lookup::None if !state.shell.pending.is_empty() => {
             // The sequence went nowhere: try the last key on its own.
-            state.pending.clear();
-            state.dirty = true;
+            state.shell.pending.clear();
+            state.shell.dirty = true;
             on_key(state, ev)
         }
         Lookup::None => Vec::new(),
@@ -321,8 +323,10 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
 
 /// Scopes in lookup order: the zoomed pane's own keys first.
 pub fn active_scopes(state: &State) -> Vec<Scope> {
-    match state.view {
-        View::Zoom(PaneId::Services) if state.logs.is_some() => vec![Scope::Logs, Scope::Navigation, Scope::Global],
+    match state.shell.view {
+        View::Zoom(PaneId::Services) if state.panes.logs.open.is_some() => {
+            vec![Scope::Logs, Scope::Navigation, Scope::Global]
+        }
         View::Zoom(p) => vec![Scope::Pane(p), Scope::Navigation, Scope::Global],
         View::Dashboard => vec![Scope::Navigation, Scope::Global],
     }
@@ -331,18 +335,18 @@ pub fn active_scopes(state: &State) -> Vec<Scope> {
 pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
     match action {
         Action::Quit => {
-            state.quit = true;
+            state.shell.quit = true;
             return vec![Command::Quit];
         }
-        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Help => state.shell.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::Palette => {
-            state.overlay = Some(Overlay::Palette {
+            state.shell.overlay = Some(Overlay::Palette {
                 input: String::new(),
                 selected: 0,
             })
         }
         Action::AuditLog => {
-            state.overlay = Some(Overlay::AuditLog {
+            state.shell.overlay = Some(Overlay::AuditLog {
                 entries: None,
                 scroll: 0,
             });
@@ -350,56 +354,58 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
                 limit: AUDIT_VIEW_LIMIT,
             }];
         }
-        Action::Dashboard => state.view = View::Dashboard,
+        Action::Dashboard => state.shell.view = View::Dashboard,
         Action::Back => {
             // Esc peels one layer at a time: message, filter, then the pane.
-            if state.status.take().is_none() {
-                if state.view == View::Zoom(PaneId::Services) && state.services_filter.is_some() {
-                    keeping_selection(state, |s| s.services_filter = None);
-                } else if state.view == View::Zoom(PaneId::Alerts) && state.alerts_filter.text.is_some() {
-                    state.alerts_filter.set(None);
-                } else if state.view == View::Zoom(PaneId::Checklist) && state.checklist.active.is_some() {
+            if state.shell.status.take().is_none() {
+                if state.shell.view == View::Zoom(PaneId::Services) && state.panes.services.filter.is_some() {
+                    keeping_selection(state, |s| s.panes.services.filter = None);
+                } else if state.shell.view == View::Zoom(PaneId::Alerts) && state.panes.alerts.filter.text.is_some() {
+                    state.panes.alerts.filter.set(None);
+                } else if state.shell.view == View::Zoom(PaneId::Checklist) && state.panes.checklist.active.is_some() {
                     crate::app::panes::checklist::leave(state);
-                } else if state.view == View::Zoom(PaneId::Access) && !state.access.marked.is_empty() {
-                    state.access.marked.clear();
-                } else if state.view == View::Zoom(PaneId::Access) && state.access.list {
+                } else if state.shell.view == View::Zoom(PaneId::Access) && !state.panes.access.marked.is_empty() {
+                    state.panes.access.marked.clear();
+                } else if state.shell.view == View::Zoom(PaneId::Access) && state.panes.access.list {
                     crate::app::panes::access::toggle_list(state);
                 } else {
-                    state.view = View::Dashboard;
+                    state.shell.view = View::Dashboard;
                 }
             }
         }
         Action::Pane(p) => {
-            state.focus = p;
-            state.view = View::Zoom(p);
+            state.shell.focus = p;
+            state.shell.view = View::Zoom(p);
         }
-        Action::Open => state.view = View::Zoom(state.focus),
+        Action::Open => state.shell.view = View::Zoom(state.shell.focus),
         Action::FocusNext | Action::FocusPrev => {
-            state.focus = if action == Action::FocusNext {
-                state.focus.next()
+            state.shell.focus = if action == Action::FocusNext {
+                state.shell.focus.next()
             } else {
-                state.focus.prev()
+                state.shell.focus.prev()
             };
-            if let View::Zoom(_) = state.view {
-                state.view = View::Zoom(state.focus);
+            if let View::Zoom(_) = state.shell.view {
+                state.shell.view = View::Zoom(state.shell.focus);
             }
         }
         Action::Redraw => {
-            state.dirty = true;
+            state.shell.dirty = true;
             return vec![Command::ClearScreen];
         }
-        Action::Checklist(c) if state.view == View::Zoom(PaneId::Checklist) => {
+        Action::Checklist(c) if state.shell.view == View::Zoom(PaneId::Checklist) => {
             return crate::app::panes::checklist::on_action(state, c)
         }
         Action::Checklist(_) => {}
-        Action::AlertRunbook if state.view == View::Zoom(PaneId::Alerts) => {
+        Action::AlertRunbook if state.shell.view == View::Zoom(PaneId::Alerts) => {
             crate::app::panes::checklist::start_from_alert(state)
         }
         Action::AlertRunbook => {}
         Action::Restart | Action::StopStart => return ask_container_action(state, action),
-        Action::Details if state.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
-        Action::Details if state.view == View::Zoom(PaneId::Database) => crate::app::panes::database::open_details(state),
-        Action::Details if state.view == View::Zoom(PaneId::Alerts) => {
+        Action::Details if state.shell.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
+        Action::Details if state.shell.view == View::Zoom(PaneId::Database) => {
+            crate::app::panes::database::open_details(state)
+        }
+        Action::Details if state.shell.view == View::Zoom(PaneId::Alerts) => {
             if !crate::app::panes::alerts::toggle_fold(state) {
                 crate::app::panes::alerts::details::open_details(state)
             }
@@ -407,9 +413,13 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::Details if crate::app::panes::access::zoomed(state) => return crate::app::panes::access::enter(state),
         Action::Details => return open_details(state),
         Action::Mark if crate::app::panes::access::zoomed(state) => crate::app::panes::access::toggle_mark(state),
-        Action::Mark if state.view == View::Zoom(PaneId::Database) => crate::app::panes::database::toggle_mark(state),
-        Action::MarkSimilar if state.view == View::Zoom(PaneId::Database) => crate::app::panes::database::mark_similar(state),
-        Action::CancelQuery | Action::TerminateBackend if state.view == View::Zoom(PaneId::Database) => {
+        Action::Mark if state.shell.view == View::Zoom(PaneId::Database) => {
+            crate::app::panes::database::toggle_mark(state)
+        }
+        Action::MarkSimilar if state.shell.view == View::Zoom(PaneId::Database) => {
+            crate::app::panes::database::mark_similar(state)
+        }
+        Action::CancelQuery | Action::TerminateBackend if state.shell.view == View::Zoom(PaneId::Database) => {
             let op = if action == Action::CancelQuery {
                 PgSignal::Cancel
             } else {
@@ -418,31 +428,37 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
             return crate::app::panes::database::ask_signal(state, op);
         }
         Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
-        Action::Acknowledge if state.view == View::Zoom(PaneId::Alerts) => {
+        Action::Acknowledge if state.shell.view == View::Zoom(PaneId::Alerts) => {
             return crate::app::panes::alerts::ack::ask_ack(state)
         }
-        Action::ExpireSilence if state.view == View::Zoom(PaneId::Alerts) => {
+        Action::ExpireSilence if state.shell.view == View::Zoom(PaneId::Alerts) => {
             return crate::app::panes::alerts::ack::ask_expire(state)
         }
         Action::ToggleSilenced => {
-            state.hide_silenced = !state.hide_silenced;
+            state.panes.alerts.hide_silenced = !state.panes.alerts.hide_silenced;
             crate::app::panes::alerts::clamp_selection(state);
         }
-        Action::Group if state.view == View::Zoom(PaneId::Alerts) => crate::app::panes::alerts::toggle_grouping(state),
-        Action::GroupBy if state.view == View::Zoom(PaneId::Alerts) => crate::app::panes::alerts::next_group_label(state),
+        Action::Group if state.shell.view == View::Zoom(PaneId::Alerts) => {
+            crate::app::panes::alerts::toggle_grouping(state)
+        }
+        Action::GroupBy if state.shell.view == View::Zoom(PaneId::Alerts) => {
+            crate::app::panes::alerts::next_group_label(state)
+        }
         Action::Acknowledge | Action::ExpireSilence | Action::GroupBy => {}
         Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
         Action::Logs => return crate::app::panes::logs::keys::open(state),
-        Action::Filter if state.view == View::Zoom(PaneId::Alerts) => {
-            state.filter_typing = true;
-            let text = state.alerts_filter.text.clone().unwrap_or_default();
-            state.alerts_filter.set(Some(text));
+        Action::Filter if state.shell.view == View::Zoom(PaneId::Alerts) => {
+            state.panes.alerts.filter_typing = true;
+            let text = state.panes.alerts.filter.text.clone().unwrap_or_default();
+            state.panes.alerts.filter.set(Some(text));
         }
         Action::Filter => {
-            state.filter_typing = true;
-            state.services_filter.get_or_insert_with(String::new);
+            state.panes.services.filter_typing = true;
+            state.panes.services.filter.get_or_insert_with(String::new);
         }
-        Action::ToggleStopped => keeping_selection(state, |s| s.show_stopped = !s.show_stopped),
+        Action::ToggleStopped => keeping_selection(state, |s| {
+            s.panes.services.show_stopped = !s.panes.services.show_stopped
+        }),
         Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if crate::app::panes::access::zoomed(state) => {
             let decision = match action {
                 Action::ReviewKeep => crate::model::review::Decision::Keep,
@@ -455,9 +471,15 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
         Action::ReviewNew if crate::app::panes::access::zoomed(state) => {
             return crate::app::panes::access::decide::ask_campaign(state)
         }
-        Action::ReviewCampaigns if crate::app::panes::access::zoomed(state) => crate::app::panes::access::toggle_list(state),
-        Action::ReviewExport if crate::app::panes::access::zoomed(state) => return crate::app::panes::access::export(state),
-        Action::ReviewReload if crate::app::panes::access::zoomed(state) => return crate::app::panes::access::reload(state),
+        Action::ReviewCampaigns if crate::app::panes::access::zoomed(state) => {
+            crate::app::panes::access::toggle_list(state)
+        }
+        Action::ReviewExport if crate::app::panes::access::zoomed(state) => {
+            return crate::app::panes::access::export(state)
+        }
+        Action::ReviewReload if crate::app::panes::access::zoomed(state) => {
+            return crate::app::panes::access::reload(state)
+        }
         Action::ReviewKeep
         | Action::ReviewRevoke
         | Action::ReviewDefer
@@ -487,7 +509,7 @@ fn open_details(state: &mut State) -> Vec<Command> {
         return Vec::new();
     };
     let (host, container) = (host.id.name.clone(), c.name.clone());
-    state.overlay = Some(Overlay::Details {
+    state.shell.overlay = Some(Overlay::Details {
         title: container.clone(),
         rows: None,
         scroll: 0,
@@ -519,7 +541,7 @@ fn ask_container_action(state: &mut State, action: Action) -> Vec<Command> {
     if let Some(refusal) = read_only_refusal(state, host_ro, PaneId::Services, op.audit_action(), &target) {
         return refusal;
     }
-    state.overlay = Some(Overlay::Confirm {
+    state.shell.overlay = Some(Overlay::Confirm {
         title: format!("{} container?", capitalise(op.verb())),
         lines: vec![
             format!("container  {name}"),
@@ -547,24 +569,24 @@ pub(super) fn capitalise(s: &str) -> String {
 /// Services filter being typed: applied live, Enter keeps it, Esc drops it.
 fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
     use crate::app::dialogs::input::{edit, Edit};
-    state.dirty = true;
-    if state.view == View::Zoom(PaneId::Alerts) {
+    state.shell.dirty = true;
+    if state.shell.view == View::Zoom(PaneId::Alerts) {
         crate::app::panes::alerts::on_filter_key(state, ev);
         return Vec::new();
     }
     keeping_selection(state, |state| {
-        let buf = state.services_filter.get_or_insert_with(String::new);
+        let buf = state.panes.services.filter.get_or_insert_with(String::new);
         match edit(buf, ev) {
             Edit::Editing => {}
             Edit::Submit => {
-                state.filter_typing = false;
-                if state.services_filter.as_deref() == Some("") {
-                    state.services_filter = None;
+                state.panes.services.filter_typing = false;
+                if state.panes.services.filter.as_deref() == Some("") {
+                    state.panes.services.filter = None;
                 }
             }
             Edit::Cancel => {
-                state.filter_typing = false;
-                state.services_filter = None;
+                state.panes.services.filter_typing = false;
+                state.panes.services.filter = None;
             }
         }
     });
@@ -575,11 +597,11 @@ fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
 /// (Services; the other panes have one order for now). The selection stays
 /// on its row.
 fn change_order(state: &mut State, action: Action) {
-    if state.view != View::Zoom(PaneId::Services) {
+    if state.shell.view != View::Zoom(PaneId::Services) {
         return;
     }
     keeping_selection(state, |s| {
-        let view = &mut s.services_view;
+        let view = &mut s.panes.services;
         match action {
             Action::Sort => {
                 view.sort = view.sort.next();
@@ -589,7 +611,7 @@ fn change_order(state: &mut State, action: Action) {
             _ => view.group_by_project = !view.group_by_project,
         }
     });
-    let view = &state.services_view;
+    let view = &state.panes.services;
     let order = match (view.sort, view.reverse) {
         (SortKey::Worst, false) => "worst first".to_string(),
         (key, false) => format!("sorted by {}", key.label()),
@@ -604,19 +626,19 @@ fn change_order(state: &mut State, action: Action) {
 }
 
 fn move_selection(state: &mut State, action: Action) {
-    let View::Zoom(pane) = state.view else {
+    let View::Zoom(pane) = state.shell.view else {
         // On the dashboard, up and down walk the tiles.
-        state.focus = match action {
-            Action::MoveDown | Action::PageDown => state.focus.next(),
-            Action::MoveUp | Action::PageUp => state.focus.prev(),
+        state.shell.focus = match action {
+            Action::MoveDown | Action::PageDown => state.shell.focus.next(),
+            Action::MoveUp | Action::PageUp => state.shell.focus.prev(),
             Action::Top => PaneId::Services,
             _ => PaneId::Checklist,
         };
         return;
     };
     let rows = state.row_count(pane);
-    let page = usize::from(state.size.1.saturating_sub(8)).max(1);
-    let sel = &mut state.selection[pane.index()];
+    let page = usize::from(state.shell.size.1.saturating_sub(8)).max(1);
+    let sel = &mut *state.panes.selected_mut(pane);
     let last = rows.saturating_sub(1);
     *sel = match action {
         Action::MoveUp => sel.saturating_sub(1),
@@ -637,15 +659,15 @@ pub fn read_only_refusal(
     action: &str,
     target: &str,
 ) -> Option<Vec<Command>> {
-    if let (false, Some(why)) = (state.read_only, state.write_refusal()) {
+    if let (false, Some(why)) = (state.shell.read_only, state.write_refusal()) {
         // The team store is gone: the refusal could not be audited either.
         set_status(state, Level::Warn, format!("refused: {action} on {target}: {why}"));
         return Some(Vec::new());
     }
-    if !(state.read_only || target_read_only) {
+    if !(state.shell.read_only || target_read_only) {
         return None;
     }
-    let scope = if state.read_only {
+    let scope = if state.shell.read_only {
         "opsdeck runs read-only"
     } else {
         "this target is read-only"

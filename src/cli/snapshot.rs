@@ -63,8 +63,8 @@ pub fn render_text(
 ) -> Result<String, String> {
     let mut state = state.clone();
     if let Some(p) = pane {
-        state.view = View::Zoom(p);
-        state.focus = p;
+        state.shell.view = View::Zoom(p);
+        state.shell.focus = p;
     }
     let buffer = render(&state, theme, width, height)?;
     Ok(buffer_text(&buffer))

@@ -63,7 +63,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let alertmanager = std::sync::Arc::new(alertmanager);
     let docker = std::sync::Arc::new(docker);
     let postgres = std::sync::Arc::new(postgres);
-    let identity = state.identity.clone();
+    let identity = state.shell.identity.clone();
 
     // What start-up learns reaches the state as messages, through `update`,
     // and every command they return is carried out like any other.
@@ -130,11 +130,11 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     // Whether everything since the last frame was clock ticks.
     let mut clock_only = false;
     let reason = loop {
-        if stop || state.quit {
+        if stop || state.shell.quit {
             break "quit";
         }
-        if state.dirty {
-            state.dirty = false;
+        if state.shell.dirty {
+            state.shell.dirty = false;
             if draw(&mut guard, &state, &theme, clock_only).is_err() {
                 // The tty is gone (write failed): nothing more to show.
                 break "terminal lost";
@@ -155,7 +155,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             _ = sigint.recv() => Msg::Shutdown("SIGINT"),
         };
         let why = shutdown_reason(&msg);
-        let was_dirty = state.dirty;
+        let was_dirty = state.shell.dirty;
         let is_tick = matches!(msg, Msg::Tick(_));
         let mut commands = update(&mut state, msg);
         // Coalesce a burst (a pasted key run, many reports) into one frame.
@@ -170,7 +170,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         }
         clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
         stop = carry_out(commands, &mut guard, &fx);
-        if stop || state.quit {
+        if stop || state.shell.quit {
             break why.unwrap_or("quit");
         }
     };
@@ -296,8 +296,8 @@ fn session_details(who: &Identity, state: &State) -> serde_json::Value {
         "operator": who.operator,
         "host": who.host,
         "ssh_client": who.ssh_client,
-        "read_only": state.read_only,
-        "backends": state.backends.iter().map(|b| b.id.to_string()).collect::<Vec<_>>(),
+        "read_only": state.shell.read_only,
+        "backends": state.backends.targets.iter().map(|b| b.id.to_string()).collect::<Vec<_>>(),
     })
 }
 
@@ -323,13 +323,15 @@ async fn saved_ui_settings(store: &Store, who: &Identity) -> (Option<PaneId>, Op
 }
 
 async fn save_ui_settings(store: &Store, state: &State) {
-    let view = match state.view {
+    let view = match state.shell.view {
         View::Dashboard => "dashboard",
         View::Zoom(p) => p.key(),
     };
-    let _ = store.set_setting(&ui_key(store, &state.identity, "view"), view).await;
     let _ = store
-        .set_setting(&ui_key(store, &state.identity, "focus"), state.focus.key())
+        .set_setting(&ui_key(store, &state.shell.identity, "view"), view)
+        .await;
+    let _ = store
+        .set_setting(&ui_key(store, &state.shell.identity, "focus"), state.shell.focus.key())
         .await;
 }
 

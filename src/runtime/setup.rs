@@ -84,10 +84,9 @@ pub fn reports_dir(location: &Location) -> PathBuf {
 /// The state before the first poll: one status per backend target.
 pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) -> State {
     let mut state = State::new(identity, loaded.keymap.clone(), Utc::now());
-    state.read_only = loaded.read_only;
-    state.alerts_config = loaded.config.alerts.clone();
-    state.access.aliases = loaded.config.operator.aliases.clone();
-    state.access.sources = loaded
+    state.shell.read_only = loaded.read_only;
+    state.panes.access.aliases = loaded.config.operator.aliases.clone();
+    state.panes.access.sources = loaded
         .config
         .access
         .source
@@ -101,11 +100,12 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
         .collect();
     for s in &loaded.config.access.source {
         state
+            .panes
             .access
             .loads
             .insert(s.name.clone(), crate::app::SourceState::Loading);
     }
-    state.backends = targets
+    state.backends.targets = targets
         .iter()
         .map(|t| BackendStatus {
             read_only: t.read_only,
@@ -122,6 +122,7 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .map(|d| d.display().to_string())
             .collect(),
         config_hint: "config/opsdeck.example.toml".into(),
+        alerts: loaded.config.alerts.clone(),
         ack_durations: loaded
             .config
             .alertmanager

@@ -35,7 +35,7 @@ fn progress(s: &CampaignSummary) -> String {
 }
 
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
-    let a = &state.access;
+    let a = &state.panes.access;
     if a.sources.is_empty() && a.summaries().is_empty() && state.setup.access_sources.is_empty() {
         return (
             Status::Unknown,
@@ -45,7 +45,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     let mut worst = Status::Ok;
     let mut lines = Vec::new();
     let unfinished: Vec<&CampaignSummary> = a.summaries().iter().filter(|s| !s.complete()).collect();
-    let overdue = unfinished.iter().filter(|s| s.overdue(state.now)).count();
+    let overdue = unfinished.iter().filter(|s| s.overdue(state.shell.now)).count();
     if let Some(Err(e)) = &a.campaigns {
         worst = Status::Crit;
         lines.push(Line::from(vec![
@@ -60,7 +60,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         )));
     }
     for s in unfinished.iter().take(TILE_CAMPAIGNS) {
-        let (due, late) = due_text(s.campaign.due_at, state.now);
+        let (due, late) = due_text(s.campaign.due_at, state.shell.now);
         // The tile is narrow: the date itself is in the pane.
         let due = if late {
             due
@@ -144,17 +144,20 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
 
 /// The zoomed pane: the campaign list, or the queue with its header lines.
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let (table, has_rows) = if state.access.list {
-        (campaign_table(state, theme, area), !state.access.summaries().is_empty())
+    let (table, has_rows) = if state.panes.access.list {
+        (
+            campaign_table(state, theme, area),
+            !state.panes.access.summaries().is_empty(),
+        )
     } else {
-        (queue_table(state, theme, area), !state.access.queue().is_empty())
+        (queue_table(state, theme, area), !state.panes.access.queue().is_empty())
     };
     let notes = header_lines(state, theme);
     super::pane_with_notes(frame, area, state, theme, PaneId::Access, notes, table, has_rows);
 }
 
 fn header_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
-    let a = &state.access;
+    let a = &state.panes.access;
     let mut lines = Vec::new();
     if a.list {
         lines.push(Line::from(Span::styled(
@@ -222,7 +225,7 @@ fn header_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
 
 fn campaign_line(state: &State, theme: &Theme, open: &OpenCampaign) -> Line<'static> {
     let c = &open.campaign;
-    let (due, late) = due_text(c.due_at, state.now);
+    let (due, late) = due_text(c.due_at, state.shell.now);
     let mut spans = vec![
         Span::styled(format!("campaign {} \"{}\"", c.id, c.name), theme.style(Role::Title)),
         Span::styled(
@@ -267,9 +270,9 @@ fn window(area: Rect, notes: usize, selected: usize) -> (usize, usize) {
 }
 
 fn queue_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, TableState) {
-    let a = &state.access;
+    let a = &state.panes.access;
     let queue = a.queue();
-    let selected = state.selection[PaneId::Access.index()].min(queue.len().saturating_sub(1));
+    let selected = state.panes.access.selected.min(queue.len().saturating_sub(1));
     let notes = header_lines(state, theme).len();
     let (offset, visible) = window(area, notes, selected);
     let wide = area.width >= 150;
@@ -304,7 +307,7 @@ fn queue_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, Tab
 }
 
 fn item_row(state: &State, theme: &Theme, item: &ReviewItem, wide: bool) -> Row<'static> {
-    let a = &state.access;
+    let a = &state.panes.access;
     let r = &item.row;
     let marked = if a.marked.contains(&item.id) && item.id != 0 {
         "●"
@@ -383,16 +386,16 @@ fn decision_cell(theme: &Theme, d: Option<&review::DecisionRecord>, in_campaign:
 }
 
 fn campaign_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, TableState) {
-    let list = state.access.summaries();
-    let selected = state.selection[PaneId::Access.index()].min(list.len().saturating_sub(1));
+    let list = state.panes.access.summaries();
+    let selected = state.panes.access.selected.min(list.len().saturating_sub(1));
     let (offset, visible) = window(area, 1, selected);
-    let open_id = state.access.open.as_ref().map(|o| o.campaign.id);
+    let open_id = state.panes.access.open.as_ref().map(|o| o.campaign.id);
     let rows: Vec<Row> =
         list.iter()
             .skip(offset)
             .take(visible)
             .map(|s| {
-                let (due, late) = due_text(s.campaign.due_at, state.now);
+                let (due, late) = due_text(s.campaign.due_at, state.shell.now);
                 let (word, role) = if s.complete() {
                     ("complete", Role::Ok)
                 } else if late {

@@ -41,7 +41,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     }
     for b in &sources {
         if let Some(line) = backend_problem(b, state, theme) {
-            worst = worst.min(Status::from(b.freshness(state.now)));
+            worst = worst.min(Status::from(b.freshness(state.shell.now)));
             lines.push(line);
         }
     }
@@ -72,7 +72,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         }
         let up = members
             .iter()
-            .filter(|b| b.freshness(state.now) == Freshness::Ok)
+            .filter(|b| b.freshness(state.shell.now) == Freshness::Ok)
             .count();
         let style = match members.as_slice() {
             [one] => data_style(one, state, theme, theme.style(Role::Text)),
@@ -99,7 +99,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     // Overdue responses and the oldest critical: what to answer first.
     let overdue = firing
         .iter()
-        .filter(|(s, a)| state.respond_by(*s, a).is_some_and(|by| by <= state.now))
+        .filter(|(s, a)| state.respond_by(*s, a).is_some_and(|by| by <= state.shell.now))
         .count();
     let oldest_critical = firing
         .iter()
@@ -109,7 +109,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     if overdue > 0 || oldest_critical.is_some() {
         let mut text = format!("{overdue} overdue");
         if let Some(t) = oldest_critical {
-            text.push_str(&format!(" · oldest critical {}", age(state.now, t)));
+            text.push_str(&format!(" · oldest critical {}", age(state.shell.now, t)));
         }
         lines.push(Line::from(Span::styled(
             text,
@@ -128,7 +128,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let s = alert_status(a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
-        let text = format!(" {:>4} {} {}", age(state.now, a.starts_at), a.name, a.instance);
+        let text = format!(" {:>4} {} {}", age(state.shell.now, a.starts_at), a.name, a.instance);
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
@@ -147,7 +147,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             a.name,
             a.instance,
             ack.by,
-            age(state.now, ack.at)
+            age(state.shell.now, ack.at)
         );
         lines.push(Line::from(vec![
             Span::styled("✓", theme.style(Role::Muted)),
@@ -194,16 +194,16 @@ fn counts_line(theme: &Theme, style: ratatui::style::Style, head: String, alerts
 /// The matcher filter, while one is set: what it is, how many it shows, and
 /// why the text being typed does not parse yet.
 pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
-    let f = &state.alerts_filter;
+    let f = &state.panes.alerts.filter;
     let mut parts = Vec::new();
     if let Some(text) = &f.text {
-        let cursor = if state.filter_typing { "█" } else { "" };
+        let cursor = if state.panes.alerts.filter_typing { "█" } else { "" };
         parts.push(format!("filter: {text}{cursor}"));
     }
-    if state.hide_silenced {
+    if state.panes.alerts.hide_silenced {
         parts.push("silenced hidden".into());
     }
-    if let Some(label) = &state.alerts_view.group_by {
+    if let Some(label) = &state.panes.alerts.group_by {
         parts.push(format!("grouped by {label}"));
     }
     if parts.is_empty() {
@@ -223,11 +223,11 @@ pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
 fn respond_cell(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &AlertRow) -> Cell<'static> {
     match state.respond_by(source, a) {
         None => Cell::from("-").style(theme.style(Role::Muted)),
-        Some(by) if by <= state.now => {
-            Cell::from(format!("OVERDUE {}", age(state.now, by))).style(theme.style(Role::Crit))
+        Some(by) if by <= state.shell.now => {
+            Cell::from(format!("OVERDUE {}", age(state.shell.now, by))).style(theme.style(Role::Crit))
         }
         // Past half a day "17:36" could be today or tomorrow: name the day.
-        Some(by) if by - state.now > chrono::Duration::hours(12) => {
+        Some(by) if by - state.shell.now > chrono::Duration::hours(12) => {
             Cell::from(format!("by {}", by.format("%a %H:%M"))).style(theme.style(Role::Text))
         }
         Some(by) => Cell::from(format!("by {}", by.format("%H:%M"))).style(theme.style(Role::Text)),
@@ -238,10 +238,10 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // Only the rows that fit are built: with thousands of alerts that is
     // most of a frame (the same window a table scrolled to the selection has).
     let lines = state.alert_lines();
-    let selected = state.selection[PaneId::Alerts.index()].min(lines.len().saturating_sub(1));
+    let selected = state.panes.alerts.selected.min(lines.len().saturating_sub(1));
     let visible = usize::from(area.height.saturating_sub(4)).max(1);
     let offset = selected.saturating_sub(visible - 1);
-    let label = state.alerts_view.group_by.as_deref().unwrap_or_default();
+    let label = state.panes.alerts.group_by.as_deref().unwrap_or_default();
     let rows: Vec<Row> = lines
         .into_iter()
         .skip(offset)
@@ -321,14 +321,18 @@ fn alert_row(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &A
     };
     let s = alert_status(a);
     // Under a group head the name is indented, so the groups read as such.
-    let indent = if state.alerts_view.group_by.is_some() { "  " } else { "" };
+    let indent = if state.panes.alerts.group_by.is_some() {
+        "  "
+    } else {
+        ""
+    };
     Row::new(vec![
         Cell::from(s.span(theme)),
         Cell::from(a.severity.label()).style(theme.style(s.role())),
         Cell::from(format!("{indent}{}", a.name)).style(style),
         Cell::from(a.instance.clone()).style(style),
         Cell::from(a.summary.clone()).style(style),
-        Cell::from(age(state.now, a.starts_at)).style(style),
+        Cell::from(age(state.shell.now, a.starts_at)).style(style),
         respond_cell(state, theme, source, a),
         Cell::from(state.alert_state_word(source, a)).style(style),
         Cell::from(state.alert_source_name(source).to_string()).style(theme.style(Role::Muted)),

@@ -4,7 +4,7 @@
 
 use super::widgets::{fit, hms, not_configured, Status};
 use crate::app::panes::checklist::{session_lines, ListLine, SessionLine};
-use crate::app::{PaneId, State};
+use crate::app::State;
 use crate::config::theme::{Role, Theme};
 use crate::runbook::session::{elapsed, EventKind, Session, StepState};
 use crate::runbook::session_report::timeline;
@@ -16,7 +16,7 @@ use ratatui::Frame;
 /// The dashboard tile: open sessions with their phase and overrun, and
 /// today's morning round.
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
-    let c = &state.checklist;
+    let c = &state.panes.checklist;
     if c.runbooks.is_empty() && c.sessions.is_empty() {
         let mut lines = if state.setup.runbook_dirs.is_empty() {
             not_configured(theme, "[runbooks] dirs", &state.setup.config_hint)
@@ -42,7 +42,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let detail = match c.active.as_ref().filter(|s| s.meta.id == m.id) {
             Some(s) => {
                 let phase = s.current_phase();
-                let over = s.phase_times(state.now).get(phase).is_some_and(|t| t.overrun);
+                let over = s.phase_times(state.shell.now).get(phase).is_some_and(|t| t.overrun);
                 if over {
                     status = status.min(Status::Warn);
                 }
@@ -54,7 +54,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let text = format!(
             " {} {} {} · {}",
             m.id,
-            elapsed(m.started_at, state.now),
+            elapsed(m.started_at, state.shell.now),
             m.severity.as_deref().unwrap_or(""),
             detail
         );
@@ -66,7 +66,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         lines.push(Line::from(Span::styled(fit(&text, width), theme.style(role))));
     }
     // Today's daily round: the newest daily session started today.
-    let today = state.now.date_naive();
+    let today = state.shell.now.date_naive();
     let daily = c
         .sessions
         .iter()
@@ -118,19 +118,19 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .title(Span::styled(" 5 Checklist ", theme.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    match &state.checklist.active {
-        Some(s) if state.checklist.show_timeline => timeline_view(frame, inner, state, theme, s),
+    match &state.panes.checklist.active {
+        Some(s) if state.panes.checklist.show_timeline => timeline_view(frame, inner, state, theme, s),
         Some(s) => session_view(frame, inner, state, theme, s),
         None => list_view(frame, inner, state, theme),
     }
 }
 
 fn selected(state: &State) -> usize {
-    state.selection[PaneId::Checklist.index()]
+    state.panes.checklist.selected
 }
 
 fn list_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let c = &state.checklist;
+    let c = &state.panes.checklist;
     let lines = c.list_lines();
     let sel = selected(state).min(lines.len().saturating_sub(1));
     // The selection counts list lines; headings sit between them.
@@ -200,7 +200,7 @@ fn step_mark(state: &StepState, running: bool) -> (&'static str, Role) {
 fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: &Session) {
     let [steps_area, detail_area] =
         Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
-    let times = s.phase_times(state.now);
+    let times = s.phase_times(state.shell.now);
     let current = s.current_phase();
     let items: Vec<ListItem> = session_lines(s)
         .into_iter()
@@ -220,7 +220,7 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                             s.meta.title,
                             s.meta.severity.as_deref().unwrap_or("--"),
                             s.runbook.id,
-                            elapsed(s.meta.started_at, s.meta.closed_at.unwrap_or(state.now)),
+                            elapsed(s.meta.started_at, s.meta.closed_at.unwrap_or(state.shell.now)),
                             s.participants().join(", ")
                         ),
                         theme.style(Role::Text),
@@ -241,10 +241,10 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                     .and_then(|d| chrono::Duration::from_std(d).ok())
                     .map(|d| {
                         let due = s.meta.started_at + d;
-                        let left = if due >= state.now {
-                            format!("{} left", elapsed(state.now, due))
+                        let left = if due >= state.shell.now {
+                            format!("{} left", elapsed(state.shell.now, due))
                         } else {
-                            format!("{} over", elapsed(due, state.now))
+                            format!("{} over", elapsed(due, state.shell.now))
                         };
                         let left = if t.settled < t.total && s.meta.is_open() {
                             left
@@ -267,7 +267,7 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
             }
             SessionLine::Step(_, step) => {
                 let st = s.step_state(&step.id);
-                let (mark, role) = step_mark(&st, state.checklist.running.contains(&step.id));
+                let (mark, role) = step_mark(&st, state.panes.checklist.running.contains(&step.id));
                 let who = match &st {
                     StepState::Pending => String::new(),
                     StepState::Done { by, at, .. }
@@ -376,13 +376,13 @@ fn notes(lines: &mut Vec<Line<'static>>, s: &Session, step: Option<&str>, theme:
 }
 
 fn timeline_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: &Session) {
-    let end = s.meta.closed_at.unwrap_or(state.now);
+    let end = s.meta.closed_at.unwrap_or(state.shell.now);
     let mut lines = vec![Line::from(Span::styled(
         format!("timeline of {} (t returns to the steps)", s.meta.id),
         theme.style(Role::Title),
     ))];
     lines.extend(
-        timeline(s, &state.checklist.timeline, end)
+        timeline(s, &state.panes.checklist.timeline, end)
             .into_iter()
             .map(|l| Line::from(Span::styled(l, theme.style(Role::Text)))),
     );

@@ -41,11 +41,11 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
     let mut lines = Vec::new();
     for b in targets {
         if let Some(line) = backend_problem(b, state, theme) {
-            worst = worst.min(Status::from(b.freshness(state.now)));
+            worst = worst.min(Status::from(b.freshness(state.shell.now)));
             lines.push(line);
         }
         let Some(p) = b.postgres() else { continue };
-        let s = pg_status(p, state.now);
+        let s = pg_status(p, state.shell.now);
         worst = worst.min(s);
         let style = data_style(b, state, theme, theme.style(Role::Text));
         lines.push(Line::from(vec![
@@ -82,7 +82,7 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
             parts.push((format!("lag {}", secs(lag)), p.lag_breached));
         }
         if p.backup.is_some() {
-            let (text, bad) = backup_cell(p, state.now);
+            let (text, bad) = backup_cell(p, state.shell.now);
             parts.push((format!("backup {text}"), bad));
         }
         if !p.blocks.is_empty() {
@@ -168,7 +168,7 @@ fn target_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
             )));
         }
         if let Some(bk) = &p.backup {
-            let (text, bad) = backup_cell(p, state.now);
+            let (text, bad) = backup_cell(p, state.shell.now);
             let size = bk
                 .size_bytes
                 .map(|s| format!(", {}", bytes(s as i64)))
@@ -233,11 +233,11 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut target_rows = Vec::new();
     for b in &targets {
         let Some(p) = b.postgres() else {
-            let s = Status::from(b.freshness(state.now));
+            let s = Status::from(b.freshness(state.shell.now));
             target_rows.push(Row::new(vec![Cell::from(s.span(theme)), Cell::from(b.id.name.clone())]));
             continue;
         };
-        let s = pg_status(p, state.now);
+        let s = pg_status(p, state.shell.now);
         let style = data_style(b, state, theme, theme.style(Role::Text));
         let warn = |w: bool| {
             if w {
@@ -246,7 +246,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 style
             }
         };
-        let (backup, backup_bad) = backup_cell(p, state.now);
+        let (backup, backup_bad) = backup_cell(p, state.shell.now);
         target_rows.push(Row::new(vec![
             Cell::from(s.span(theme)),
             Cell::from(b.id.name.clone()).style(style),
@@ -418,7 +418,7 @@ fn sessions_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // Only the rows that fit are built: with hundreds of sessions that is
     // most of a frame's cost. The window is the one a table scrolled just
     // enough to show the selection would have.
-    let selected = state.selection[PaneId::Database.index()].min(sessions.len().saturating_sub(1));
+    let selected = state.panes.database.selected.min(sessions.len().saturating_sub(1));
     let visible = usize::from(area.height.saturating_sub(1)).max(1);
     let offset = selected.saturating_sub(visible - 1);
     let rows: Vec<Row> = sessions

@@ -10,12 +10,12 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let line = if !state.pending.is_empty() {
+    let line = if !state.shell.pending.is_empty() {
         Line::from(Span::styled(
-            format!(" {} …", seq_to_string(&state.pending)),
+            format!(" {} …", seq_to_string(&state.shell.pending)),
             theme.style(Role::Info),
         ))
-    } else if let Some(status) = &state.status {
+    } else if let Some(status) = &state.shell.status {
         let role = match status.level {
             Level::Info => Role::Info,
             Level::Warn => Role::Warn,
@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The actions worth showing in this context, most useful first.
 fn wanted(state: &State) -> Vec<Action> {
-    match (&state.overlay, state.view) {
+    match (&state.shell.overlay, state.shell.view) {
         (
             Some(
                 Overlay::Palette { .. }
@@ -52,7 +52,7 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::AuditLog,
             Action::Quit,
         ],
-        (None, View::Zoom(PaneId::Services)) if state.logs.is_some() => vec![
+        (None, View::Zoom(PaneId::Services)) if state.panes.logs.open.is_some() => vec![
             Action::Search,
             Action::SearchNext,
             Action::LogFilter,
@@ -92,7 +92,7 @@ fn wanted(state: &State) -> Vec<Action> {
         (None, View::Zoom(PaneId::Checklist)) => {
             use crate::config::keymap_checklist::ChecklistAction as C;
             let mut v = vec![Action::MoveDown, Action::MoveUp];
-            if state.checklist.active.is_some() {
+            if state.panes.checklist.active.is_some() {
                 v.extend([C::Run, C::Tick, C::Note, C::Skip, C::Timeline, C::Report, C::Close].map(Action::Checklist));
             } else {
                 v.extend([C::Run, C::New].map(Action::Checklist));
@@ -113,7 +113,7 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Help,
             Action::Quit,
         ],
-        (None, View::Zoom(PaneId::Access)) if state.access.list => vec![
+        (None, View::Zoom(PaneId::Access)) if state.panes.access.list => vec![
             Action::MoveDown,
             Action::MoveUp,
             Action::Details,
@@ -142,13 +142,13 @@ fn wanted(state: &State) -> Vec<Action> {
 }
 
 fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
-    if let Some(query) = state.logs.as_ref().and_then(|l| l.typing.as_ref()) {
+    if let Some(query) = state.panes.logs.open.as_ref().and_then(|l| l.typing.as_ref()) {
         return Line::from(vec![
             Span::styled(format!(" /{query}█"), theme.style(Role::Text)),
             Span::styled("  enter search  esc cancel", theme.style(Role::Muted)),
         ]);
     }
-    match state.overlay {
+    match state.shell.overlay {
         Some(Overlay::Confirm {
             justification: None, ..
         }) => return Line::from(Span::styled(" y/enter confirm  n/esc cancel", theme.style(Role::Warn))),
@@ -186,7 +186,7 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
         }
         _ => {}
     }
-    if let Some(Overlay::Palette { .. }) = state.overlay {
+    if let Some(Overlay::Palette { .. }) = state.shell.overlay {
         return Line::from(Span::styled(
             " enter run  tab complete  ↑↓ choose  esc close",
             theme.style(Role::Muted),
@@ -202,7 +202,7 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
                 Some(r) => (r, "panes".to_string()),
                 None => continue,
             },
-            a => match state.keymap.first_key(&scopes, a) {
+            a => match state.shell.keymap.first_key(&scopes, a) {
                 Some(k) => (k, a.label()),
                 None => continue,
             },
@@ -222,7 +222,7 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
 fn pane_range(state: &State, scopes: &[Scope]) -> Option<String> {
     let keys: Vec<String> = PaneId::ALL
         .iter()
-        .map(|p| state.keymap.first_key(scopes, Action::Pane(*p)))
+        .map(|p| state.shell.keymap.first_key(scopes, Action::Pane(*p)))
         .collect::<Option<_>>()?;
     let digits: Vec<String> = (1..=5).map(|n: u8| n.to_string()).collect();
     if keys == digits {

@@ -10,14 +10,17 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let header = theme.style(Role::Header);
-    let clock = format!(" {} UTC ", state.now.format("%H:%M:%S"));
+    let clock = format!(" {} UTC ", state.shell.now.format("%H:%M:%S"));
     let mut left: Vec<Span> = vec![Span::styled(" opsdeck ", header.patch(theme.style(Role::Title)))];
-    let who = match &state.identity.ssh_client {
-        Some(addr) => format!("{}@{} from {addr} ", state.identity.operator, state.identity.host),
-        None => format!("{}@{} ", state.identity.operator, state.identity.host),
+    let who = match &state.shell.identity.ssh_client {
+        Some(addr) => format!(
+            "{}@{} from {addr} ",
+            state.shell.identity.operator, state.shell.identity.host
+        ),
+        None => format!("{}@{} ", state.shell.identity.operator, state.shell.identity.host),
     };
     left.push(Span::styled(who, header));
-    if state.read_only {
+    if state.shell.read_only {
         left.push(Span::styled(
             " READ-ONLY ",
             theme
@@ -70,8 +73,9 @@ fn freshness_spans(state: &State, theme: &Theme, room: usize) -> Vec<Span<'stati
     let header = theme.style(Role::Header);
     let full: Vec<(Status, String)> = state
         .backends
+        .targets
         .iter()
-        .map(|b| (Status::from(b.freshness(state.now)), format!(" {} ", b.id)))
+        .map(|b| (Status::from(b.freshness(state.shell.now)), format!(" {} ", b.id)))
         .collect();
     let full_width: usize = full
         .iter()

@@ -34,12 +34,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     header::draw(frame, head, state, theme);
-    match state.view {
+    match state.shell.view {
         View::Dashboard => dashboard(frame, body, state, theme),
         View::Zoom(pane) => zoomed(frame, body, state, theme, pane),
     }
     footer::draw(frame, foot, state, theme);
-    match &state.overlay {
+    match &state.shell.overlay {
         Some(Overlay::Confirm {
             title,
             lines,
@@ -99,7 +99,7 @@ fn dashboard(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn pane_block(state: &State, theme: &Theme, pane: PaneId, status: Status) -> Block<'static> {
-    let focused = state.focus == pane;
+    let focused = state.shell.focus == pane;
     let border = if focused {
         theme.style(Role::Focus)
     } else {
@@ -129,7 +129,7 @@ fn tile(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneI
 
 fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneId) {
     match pane {
-        PaneId::Services => match &state.logs {
+        PaneId::Services => match &state.panes.logs.open {
             Some(view) => logs::draw(frame, area, view, state, theme),
             None => services::full(frame, area, state, theme),
         },

@@ -154,6 +154,7 @@ pub fn editor(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, edito
     let (extra, keys) = match &editor.purpose {
         EditPurpose::NewSession { runbook, severity } => {
             let severities = state
+                .panes
                 .checklist
                 .runbook(runbook)
                 .map(|r| r.severities.clone())
@@ -253,7 +254,7 @@ pub fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll:
     let rect = centered(area, 80, 90);
     let mut lines: Vec<Line> = Vec::new();
     for scope in Scope::all() {
-        let actions = state.keymap.actions_in(scope);
+        let actions = state.shell.keymap.actions_in(scope);
         if actions.is_empty() {
             continue;
         }

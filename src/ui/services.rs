@@ -44,7 +44,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     let mut problems = Vec::new();
     for b in &docker {
         if let Some(line) = backend_problem(b, state, theme) {
-            worst = worst.min(Status::from(b.freshness(state.now)));
+            worst = worst.min(Status::from(b.freshness(state.shell.now)));
             lines.push(line);
         }
         let Some(d) = b.docker() else { continue };
@@ -154,14 +154,14 @@ fn endpoint(p: &crate::model::http::HttpProbe) -> (Status, String) {
 /// What narrows the table (filter, running only), when anything does.
 pub fn view_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     let mut parts = Vec::new();
-    if let Some(q) = &state.services_filter {
-        let cursor = if state.filter_typing { "█" } else { "" };
+    if let Some(q) = &state.panes.services.filter {
+        let cursor = if state.panes.services.filter_typing { "█" } else { "" };
         parts.push(format!("filter: {q}{cursor}"));
     }
-    if !state.show_stopped {
+    if !state.panes.services.show_stopped {
         parts.push("running only".into());
     }
-    let view = &state.services_view;
+    let view = &state.panes.services;
     if view.sort != SortKey::Worst || view.reverse {
         let reversed = if view.reverse { ", reversed" } else { "" };
         parts.push(format!("sorted by {}{reversed}", view.sort.label()));
@@ -184,7 +184,7 @@ pub fn endpoint_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
     const MAX_LINES: usize = 6;
     let mut found: Vec<(Status, String)> = state
         .backends_of(BackendKind::Http)
-        .filter(|b| b.freshness(state.now) == crate::app::Freshness::Ok)
+        .filter(|b| b.freshness(state.shell.now) == crate::app::Freshness::Ok)
         .filter_map(|b| b.http().map(|p| (b, p)))
         .map(|(b, p)| {
             let (s, text) = endpoint(p);
@@ -309,7 +309,7 @@ impl Col {
 fn columns(width: u16, state: &State) -> Vec<Col> {
     let mut cols = vec![Col::Name];
     let any_project = state.container_rows().iter().any(|(_, c)| c.compose_project.is_some());
-    if width >= 110 && any_project && !state.services_view.group_by_project {
+    if width >= 110 && any_project && !state.panes.services.group_by_project {
         cols.push(Col::Project);
     }
     cols.push(Col::State);
@@ -386,7 +386,7 @@ fn coarse_age(secs: u64) -> String {
 }
 
 fn header_cell(col: Col, state: &State) -> String {
-    let view = &state.services_view;
+    let view = &state.panes.services;
     match col.sort_key() {
         Some(key) if key == view.sort => format!("{}{}", col.title(), if view.reverse { "▲" } else { "▼" }),
         _ => col.title().to_string(),
@@ -398,7 +398,11 @@ fn header_cell(col: Col, state: &State) -> String {
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let cols = columns(area.width, state);
     let narrow = !cols.contains(&Col::Health);
-    let indent = if state.services_view.group_by_project { "  " } else { "" };
+    let indent = if state.panes.services.group_by_project {
+        "  "
+    } else {
+        ""
+    };
     let all = state.service_rows();
     // Names take what the longest needs (within reason); the image gets the rest.
     let longest = all
@@ -410,7 +414,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .max();
     // Only the rows on screen are built: a thousand containers cost what a
     // screenful does. update keeps the offset so the selection shows.
-    let offset = state.services_view.offset.min(all.len());
+    let offset = state.panes.services.offset.min(all.len());
     let has_rows = !all.is_empty();
     let rows: Vec<Row> = all
         .into_iter()
@@ -465,7 +469,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Table::new(rows, widths).header(header),
             // The scroll lives in the state: update must know which rows show.
             ratatui::widgets::TableState::default()
-                .with_selected(Some(state.selection[PaneId::Services.index()].saturating_sub(offset))),
+                .with_selected(Some(state.panes.services.selected.saturating_sub(offset))),
         ),
         has_rows,
     );

@@ -55,7 +55,7 @@ impl From<Freshness> for Status {
 
 /// Lines saying why a backend has no fresh data, or nothing when it is fine.
 pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Option<Line<'static>> {
-    let fresh = b.freshness(state.now);
+    let fresh = b.freshness(state.shell.now);
     match fresh {
         Freshness::Ok => None,
         Freshness::Pending => Some(Line::from(vec![
@@ -63,7 +63,7 @@ pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Optio
             Span::styled(format!(" {}: connecting…", b.id.name), theme.style(Role::Muted)),
         ])),
         Freshness::Down => {
-            let (at, err) = b.last_error.clone().unwrap_or((state.now, String::new()));
+            let (at, err) = b.last_error.clone().unwrap_or((state.shell.now, String::new()));
             let since = b.last_ok.map(|t| format!(", data from {}", hms(t))).unwrap_or_default();
             Some(Line::from(vec![
                 Status::Crit.span(theme),
@@ -85,7 +85,7 @@ pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Optio
 
 /// The style for data shown from a backend: stale data is drawn as stale.
 pub fn data_style(b: &BackendStatus, state: &State, theme: &Theme, normal: Style) -> Style {
-    match b.freshness(state.now) {
+    match b.freshness(state.shell.now) {
         Freshness::Ok => normal,
         _ => theme.style(Role::Stale),
     }

@@ -47,22 +47,22 @@ pub fn on_key(
     mut editor: Box<TextEditor>,
 ) -> Vec<crate::app::Command> {
     use crossterm::event::{KeyCode, KeyModifiers};
-    state.dirty = true;
+    state.shell.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     let save = (ctrl && ev.code == KeyCode::Char('s')) || (editor.single_line() && ev.code == KeyCode::Enter);
     if save {
-        state.overlay = None;
+        state.shell.overlay = None;
         let text = editor.text();
         return crate::app::panes::checklist::on_text_saved(state, editor.purpose, text);
     }
     match ev.code {
         KeyCode::Esc => {
-            state.overlay = None;
+            state.shell.overlay = None;
             crate::app::update::set_status(state, crate::app::Level::Info, "cancelled: nothing recorded");
             return Vec::new();
         }
         KeyCode::Char('c') if ctrl => {
-            state.overlay = None;
+            state.shell.overlay = None;
             crate::app::update::set_status(state, crate::app::Level::Info, "cancelled: nothing recorded");
             return Vec::new();
         }
@@ -70,6 +70,7 @@ pub fn on_key(
             // A new session: tab steps through the runbook's severities.
             if let EditPurpose::NewSession { runbook, severity } = &mut editor.purpose {
                 let n = state
+                    .panes
                     .checklist
                     .runbook(runbook)
                     .map(|r| r.severities.len())
@@ -81,6 +82,6 @@ pub fn on_key(
             editor.area.input(ev);
         }
     }
-    state.overlay = Some(crate::app::Overlay::Editor(editor));
+    state.shell.overlay = Some(crate::app::Overlay::Editor(editor));
     Vec::new()
 }

@@ -14,13 +14,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub(super) fn on_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command) -> Vec<Command> {
     match ev.code {
         KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-            state.overlay = None;
-            state.dirty = true;
+            state.shell.overlay = None;
+            state.shell.dirty = true;
             set_status(state, Level::Info, "working…");
             vec![on_yes]
         }
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-            state.overlay = None;
+            state.shell.overlay = None;
             set_status(state, Level::Info, "cancelled");
             Vec::new()
         }
@@ -38,16 +38,16 @@ pub(super) fn on_justified_confirm_key(
     mut reason: String,
 ) -> Vec<Command> {
     use crate::app::dialogs::input::{edit, Edit};
-    state.dirty = true;
+    state.shell.dirty = true;
     match edit(&mut reason, &ev) {
         Edit::Editing => {
-            if let Some(Overlay::Confirm { justification, .. }) = &mut state.overlay {
+            if let Some(Overlay::Confirm { justification, .. }) = &mut state.shell.overlay {
                 *justification = Some(reason);
             }
             Vec::new()
         }
         Edit::Cancel => {
-            state.overlay = None;
+            state.shell.overlay = None;
             set_status(state, Level::Info, "cancelled");
             Vec::new()
         }
@@ -56,7 +56,7 @@ pub(super) fn on_justified_confirm_key(
             Vec::new()
         }
         Edit::Submit => {
-            state.overlay = None;
+            state.shell.overlay = None;
             set_status(state, Level::Info, "working…");
             vec![on_yes.with_justification(reason.trim())]
         }
@@ -65,25 +65,25 @@ pub(super) fn on_justified_confirm_key(
 
 pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
     // An alert's details offer its runbook: the key that starts it works here too.
-    if state.view == View::Zoom(PaneId::Alerts) && matches!(state.overlay, Some(Overlay::Details { .. })) {
+    if state.shell.view == View::Zoom(PaneId::Alerts) && matches!(state.shell.overlay, Some(Overlay::Details { .. })) {
         let scopes = [Scope::Pane(PaneId::Alerts)];
-        if state.keymap.lookup(&scopes, std::slice::from_ref(&key)) == Lookup::Action(Action::AlertRunbook) {
-            state.overlay = None;
+        if state.shell.keymap.lookup(&scopes, std::slice::from_ref(&key)) == Lookup::Action(Action::AlertRunbook) {
+            state.shell.overlay = None;
             crate::app::panes::checklist::start_from_alert(state);
             return Vec::new();
         }
     }
-    let action = match state.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
+    let action = match state.shell.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
         Lookup::Action(a) => Some(a),
         _ => None,
     };
-    let scroll = match &mut state.overlay {
+    let scroll = match &mut state.shell.overlay {
         Some(Overlay::Help { scroll })
         | Some(Overlay::AuditLog { scroll, .. })
         | Some(Overlay::Details { scroll, .. }) => scroll,
         _ => return Vec::new(),
     };
-    let page = state.size.1.saturating_sub(6).max(1);
+    let page = state.shell.size.1.saturating_sub(6).max(1);
     match action {
         Some(Action::MoveDown) => *scroll = scroll.saturating_add(1),
         Some(Action::MoveUp) => *scroll = scroll.saturating_sub(1),
@@ -92,14 +92,16 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
         Some(Action::Top) => *scroll = 0,
         Some(Action::Bottom) => *scroll = u16::MAX,
         // Quit closes the overlay rather than the program: q in help must be safe.
-        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => state.overlay = None,
+        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => {
+            state.shell.overlay = None
+        }
         Some(Action::Redraw) => {
-            state.dirty = true;
+            state.shell.dirty = true;
             return vec![Command::ClearScreen];
         }
         _ => return Vec::new(),
     }
-    state.dirty = true;
+    state.shell.dirty = true;
     Vec::new()
 }
 
@@ -143,15 +145,15 @@ pub fn palette_matches(input: &str) -> Vec<(&'static str, &'static str)> {
 }
 
 pub(super) fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String, mut selected: usize) -> Vec<Command> {
-    state.dirty = true;
+    state.shell.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     match ev.code {
         KeyCode::Esc => {
-            state.overlay = None;
+            state.shell.overlay = None;
             return Vec::new();
         }
         KeyCode::Char('c') if ctrl => {
-            state.overlay = None;
+            state.shell.overlay = None;
             return Vec::new();
         }
         KeyCode::Char('u') if ctrl => input.clear(),
@@ -161,7 +163,7 @@ pub(super) fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String,
         }
         KeyCode::Backspace => {
             if input.pop().is_none() {
-                state.overlay = None;
+                state.shell.overlay = None;
                 return Vec::new();
             }
             selected = 0;
@@ -174,7 +176,7 @@ pub(super) fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String,
             }
         }
         KeyCode::Enter => {
-            state.overlay = None;
+            state.shell.overlay = None;
             let matches = palette_matches(&input);
             let Some((name, _)) = matches.get(selected.min(matches.len().saturating_sub(1))) else {
                 set_status(
@@ -201,6 +203,6 @@ pub(super) fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String,
     }
     let count = palette_matches(&input).len();
     selected = selected.min(count.saturating_sub(1));
-    state.overlay = Some(Overlay::Palette { input, selected });
+    state.shell.overlay = Some(Overlay::Palette { input, selected });
     Vec::new()
 }

@@ -11,7 +11,8 @@ use crate::runbook::{Check, Runbook};
 
 /// What the pane knows: runbooks, recent sessions, the one open on screen.
 #[derive(Debug, Clone, Default)]
-pub struct ChecklistView {
+pub struct ChecklistPane {
+    pub selected: usize,
     /// Built-in and configured runbooks, by id.
     pub runbooks: Vec<Runbook>,
     /// Runbook files that could not be read, with file and line.
@@ -66,7 +67,7 @@ pub enum EditPurpose {
     Close,
 }
 
-impl ChecklistView {
+impl ChecklistPane {
     pub fn list_lines(&self) -> Vec<ListLine<'_>> {
         let mut lines: Vec<ListLine<'_>> = self
             .sessions
@@ -97,19 +98,16 @@ pub fn session_lines(session: &Session) -> Vec<SessionLine<'_>> {
 impl State {
     /// Lines in the Checklist pane, for the selection.
     pub fn checklist_rows(&self) -> usize {
-        match &self.checklist.active {
-            Some(s) if self.checklist.show_timeline => s.events.len() + self.checklist.timeline.len(),
+        match &self.panes.checklist.active {
+            Some(s) if self.panes.checklist.show_timeline => s.events.len() + self.panes.checklist.timeline.len(),
             Some(s) => session_lines(s).len(),
-            None => self.checklist.list_lines().len(),
+            None => self.panes.checklist.list_lines().len(),
         }
     }
 
     fn selected_step(&self) -> Option<(&Session, &crate::runbook::Step)> {
-        let s = self.checklist.active.as_ref()?;
-        match session_lines(s)
-            .into_iter()
-            .nth(self.selection[PaneId::Checklist.index()])?
-        {
+        let s = self.panes.checklist.active.as_ref()?;
+        match session_lines(s).into_iter().nth(self.panes.checklist.selected)? {
             SessionLine::Step(_, step) => Some((s, step)),
             _ => None,
         }
@@ -118,12 +116,12 @@ impl State {
 
 /// A key bound to a Checklist action.
 pub fn on_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
-    if state.checklist.active.is_none() {
+    if state.panes.checklist.active.is_none() {
         return on_list_action(state, action);
     }
     match action {
         ChecklistAction::New => {
-            state.checklist.show_timeline = false;
+            state.panes.checklist.show_timeline = false;
             leave(state);
             Vec::new()
         }
@@ -132,15 +130,15 @@ pub fn on_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
         ChecklistAction::Skip | ChecklistAction::Fail | ChecklistAction::Note => ask_text(state, action),
         ChecklistAction::RecheckPhase => recheck_phase(state),
         ChecklistAction::Timeline => {
-            state.checklist.show_timeline = !state.checklist.show_timeline;
-            state.selection[PaneId::Checklist.index()] = 0;
-            let since = state.checklist.active.as_ref().map(|s| s.meta.started_at);
+            state.panes.checklist.show_timeline = !state.panes.checklist.show_timeline;
+            state.panes.checklist.selected = 0;
+            let since = state.panes.checklist.active.as_ref().map(|s| s.meta.started_at);
             match since {
-                Some(since) if state.checklist.show_timeline => vec![Command::LoadTimeline { since }],
+                Some(since) if state.panes.checklist.show_timeline => vec![Command::LoadTimeline { since }],
                 _ => Vec::new(),
             }
         }
-        ChecklistAction::Report => match &state.checklist.active {
+        ChecklistAction::Report => match &state.panes.checklist.active {
             Some(s) => vec![Command::WriteReport {
                 session: s.meta.id.clone(),
             }],
@@ -153,21 +151,27 @@ pub fn on_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
 /// Esc in a session: from the timeline back to the steps, from the steps
 /// back to the list (the session stays open).
 pub fn leave(state: &mut State) {
-    if state.checklist.show_timeline {
-        state.checklist.show_timeline = false;
+    if state.panes.checklist.show_timeline {
+        state.panes.checklist.show_timeline = false;
     } else {
-        state.checklist.active = None;
+        state.panes.checklist.active = None;
     }
-    state.selection[PaneId::Checklist.index()] = 0;
+    state.panes.checklist.selected = 0;
 }
 
 /// On the list of sessions and runbooks: open a session, or start one.
 fn on_list_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
-    let sel = state.selection[PaneId::Checklist.index()];
-    let picked = state.checklist.list_lines().into_iter().nth(sel).map(|l| match l {
-        ListLine::Session(m, _) => Err(m.id.clone()),
-        ListLine::Runbook(r) => Ok(r.id.clone()),
-    });
+    let sel = state.panes.checklist.selected;
+    let picked = state
+        .panes
+        .checklist
+        .list_lines()
+        .into_iter()
+        .nth(sel)
+        .map(|l| match l {
+            ListLine::Session(m, _) => Err(m.id.clone()),
+            ListLine::Runbook(r) => Ok(r.id.clone()),
+        });
     match (action, picked) {
         (ChecklistAction::Run, Some(Err(session))) => vec![Command::OpenSession { id: session }],
         (ChecklistAction::Run | ChecklistAction::New, Some(Ok(runbook))) => {
@@ -199,7 +203,7 @@ fn on_list_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
 
 /// Start a session of `runbook`: asks for a title; tab picks the severity.
 pub fn ask_new_session(state: &mut State, runbook: &str) {
-    let Some(r) = state.checklist.runbook(runbook) else {
+    let Some(r) = state.panes.checklist.runbook(runbook) else {
         set_status(state, Level::Warn, format!("no runbook {runbook}"));
         return;
     };
@@ -219,7 +223,7 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
     editor
         .area
         .set_placeholder_text(format!("a title (enter alone: \"{}\")", r.title));
-    state.overlay = Some(Overlay::Editor(Box::new(editor)));
+    state.shell.overlay = Some(Overlay::Editor(Box::new(editor)));
 }
 
 /// R on an alert that names a runbook: the new-session dialog for it, the
@@ -237,7 +241,7 @@ pub fn start_from_alert(state: &mut State) {
         );
         return;
     };
-    if state.checklist.runbook(&id).is_none() {
+    if state.panes.checklist.runbook(&id).is_none() {
         set_status(
             state,
             Level::Warn,
@@ -245,11 +249,11 @@ pub fn start_from_alert(state: &mut State) {
         );
         return;
     }
-    state.focus = PaneId::Checklist;
-    state.view = crate::app::View::Zoom(PaneId::Checklist);
+    state.shell.focus = PaneId::Checklist;
+    state.shell.view = crate::app::View::Zoom(PaneId::Checklist);
     ask_new_session(state, &id);
     // The alert's name and instance make a title the timeline can be read by.
-    if let Some(Overlay::Editor(editor)) = &mut state.overlay {
+    if let Some(Overlay::Editor(editor)) = &mut state.shell.overlay {
         let title = if alert.instance.is_empty() {
             alert.name.clone()
         } else {
@@ -262,15 +266,15 @@ pub fn start_from_alert(state: &mut State) {
 /// A draft event by the operator, now.
 fn event(state: &State, step: Option<&str>, what: EventKind) -> Event {
     Event {
-        at: state.now,
-        operator: state.identity.operator.clone(),
+        at: state.shell.now,
+        operator: state.shell.identity.operator.clone(),
         step: step.map(String::from),
         what,
     }
 }
 
 fn record(state: &mut State, step: Option<&str>, what: EventKind) -> Vec<Command> {
-    let Some(s) = &state.checklist.active else {
+    let Some(s) = &state.panes.checklist.active else {
         return Vec::new();
     };
     if let Some(why) = state.write_refusal() {
@@ -324,7 +328,7 @@ fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
         set_status(state, Level::Warn, format!("refused: {why}"));
         return Vec::new();
     }
-    state.overlay = Some(Overlay::Editor(Box::new(crate::app::TextEditor::new(
+    state.shell.overlay = Some(Overlay::Editor(Box::new(crate::app::TextEditor::new(
         title, purpose, "",
     ))));
     Vec::new()
@@ -334,7 +338,7 @@ fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
 pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> Vec<Command> {
     let text = text.trim().to_string();
     if let EditPurpose::NewSession { runbook, severity } = purpose {
-        let Some(r) = state.checklist.runbook(&runbook).cloned() else {
+        let Some(r) = state.panes.checklist.runbook(&runbook).cloned() else {
             return Vec::new();
         };
         let severity = r.severities.get(severity).cloned();
@@ -378,7 +382,7 @@ fn run_selected_check(state: &mut State) -> Vec<Command> {
 
 /// R: every check of the current phase again.
 fn recheck_phase(state: &mut State) -> Vec<Command> {
-    let Some(s) = &state.checklist.active else {
+    let Some(s) = &state.panes.checklist.active else {
         return Vec::new();
     };
     let phase = s.current_phase();
@@ -409,7 +413,11 @@ fn run_checks(state: &mut State, session: String, checks: Vec<(String, Check)>, 
         );
         return Vec::new();
     }
-    state.checklist.running.extend(checks.iter().map(|(s, _)| s.clone()));
+    state
+        .panes
+        .checklist
+        .running
+        .extend(checks.iter().map(|(s, _)| s.clone()));
     set_status(state, Level::Info, format!("checking {} step(s)…", checks.len()));
     vec![Command::RunChecks {
         session,
@@ -421,7 +429,7 @@ fn run_checks(state: &mut State, session: String, checks: Vec<(String, Check)>, 
 /// The checks of the current phase's pending steps, run when the phase is
 /// reached: a step the systems confirm is ticked by its check.
 fn reach_phase(state: &mut State) -> Vec<Command> {
-    let Some(s) = &state.checklist.active else {
+    let Some(s) = &state.panes.checklist.active else {
         return Vec::new();
     };
     if !s.meta.is_open() || state.write_refusal().is_some() {
@@ -436,7 +444,7 @@ fn reach_phase(state: &mut State) -> Vec<Command> {
             p.steps
                 .iter()
                 .filter(|st| !s.step_state(&st.id).is_settled() && s.last_check(&st.id).is_none())
-                .filter(|st| !state.checklist.running.contains(&st.id))
+                .filter(|st| !state.panes.checklist.running.contains(&st.id))
                 .filter_map(|st| Some((st.id.clone(), st.check.clone()?)))
                 .collect()
         })
@@ -448,45 +456,46 @@ fn reach_phase(state: &mut State) -> Vec<Command> {
 /// A session opened (started, resumed, or chosen from the list).
 pub fn on_session_opened(state: &mut State, session: Session) -> Vec<Command> {
     let id = session.meta.id.clone();
-    if let Some(slot) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == id) {
+    if let Some(slot) = state.panes.checklist.sessions.iter_mut().find(|(m, _)| m.id == id) {
         slot.0 = session.meta.clone();
     } else {
         state
+            .panes
             .checklist
             .sessions
             .insert(0, (session.meta.clone(), session.runbook.id.clone()));
     }
-    state.checklist.active = Some(session);
-    state.checklist.show_timeline = false;
-    state.checklist.running.clear();
-    state.focus = PaneId::Checklist;
-    state.view = crate::app::View::Zoom(PaneId::Checklist);
+    state.panes.checklist.active = Some(session);
+    state.panes.checklist.show_timeline = false;
+    state.panes.checklist.running.clear();
+    state.shell.focus = PaneId::Checklist;
+    state.shell.view = crate::app::View::Zoom(PaneId::Checklist);
     // Resume on the first step still to do.
-    let first_pending = state.checklist.active.as_ref().and_then(|s| {
+    let first_pending = state.panes.checklist.active.as_ref().and_then(|s| {
         session_lines(s)
             .iter()
             .position(|l| matches!(l, SessionLine::Step(_, st) if !s.step_state(&st.id).is_settled()))
     });
-    state.selection[PaneId::Checklist.index()] = first_pending.unwrap_or(0);
-    state.dirty = true;
+    state.panes.checklist.selected = first_pending.unwrap_or(0);
+    state.shell.dirty = true;
     reach_phase(state)
 }
 
 /// An event the store has committed: now it is shown.
 pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command> {
-    state.dirty = true;
+    state.shell.dirty = true;
     if let Some(step) = &event.step {
         if matches!(event.what, EventKind::Check(_)) {
-            state.checklist.running.remove(step);
+            state.panes.checklist.running.remove(step);
         }
     }
     if let EventKind::Closed { .. } = event.what {
-        if let Some((m, _)) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == session) {
+        if let Some((m, _)) = state.panes.checklist.sessions.iter_mut().find(|(m, _)| m.id == session) {
             m.closed_at = Some(event.at);
             m.closed_by = Some(event.operator.clone());
         }
     }
-    let Some(s) = state.checklist.active.as_mut().filter(|s| s.meta.id == session) else {
+    let Some(s) = state.panes.checklist.active.as_mut().filter(|s| s.meta.id == session) else {
         return Vec::new();
     };
     // A read again (another operator's change) may have brought it already.
@@ -510,16 +519,22 @@ pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command
 /// the store holds replaces what was shown (keeping this opsdeck's own
 /// events the read missed), the cursor stays.
 pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
-    let Some(s) = state.checklist.active.as_mut().filter(|s| s.meta.id == fresh.meta.id) else {
+    let Some(s) = state
+        .panes
+        .checklist
+        .active
+        .as_mut()
+        .filter(|s| s.meta.id == fresh.meta.id)
+    else {
         return Vec::new();
     };
     let phase_before = s.current_phase();
     let meta = fresh.meta.clone();
     s.take_read(fresh);
-    if let Some((m, _)) = state.checklist.sessions.iter_mut().find(|(m, _)| m.id == meta.id) {
+    if let Some((m, _)) = state.panes.checklist.sessions.iter_mut().find(|(m, _)| m.id == meta.id) {
         *m = meta;
     }
-    state.dirty = true;
+    state.shell.dirty = true;
     if s.current_phase() != phase_before {
         return reach_phase(state);
     }
@@ -530,11 +545,11 @@ pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
 pub fn on_sessions_loaded(state: &mut State, result: Result<Vec<(SessionMeta, String)>, String>) -> Vec<Command> {
     match result {
         Ok(sessions) => {
-            state.checklist.sessions = sessions;
+            state.panes.checklist.sessions = sessions;
             let rows = state.checklist_rows().saturating_sub(1);
-            let sel = &mut state.selection[PaneId::Checklist.index()];
+            let sel = &mut state.panes.checklist.selected;
             *sel = (*sel).min(rows);
-            state.dirty = true;
+            state.shell.dirty = true;
         }
         Err(e) => set_status(state, Level::Error, format!("sessions not read: {e}")),
     }
@@ -544,7 +559,7 @@ pub fn on_sessions_loaded(state: &mut State, result: Result<Vec<(SessionMeta, St
 /// Checks that could not be recorded: not running any more.
 pub fn on_checks_failed(state: &mut State, steps: &[String], error: &str) {
     for s in steps {
-        state.checklist.running.remove(s);
+        state.panes.checklist.running.remove(s);
     }
     set_status(state, Level::Error, format!("check results NOT recorded: {error}"));
 }
@@ -552,11 +567,12 @@ pub fn on_checks_failed(state: &mut State, steps: &[String], error: &str) {
 /// At start: offer the open sessions (a dropped SSH connection comes back
 /// to where it was).
 pub fn offer_open_sessions(state: &mut State) {
-    if state.checklist.offered {
+    if state.panes.checklist.offered {
         return;
     }
-    state.checklist.offered = true;
+    state.panes.checklist.offered = true;
     let open: Vec<&SessionMeta> = state
+        .panes
         .checklist
         .sessions
         .iter()

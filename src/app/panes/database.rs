@@ -19,6 +19,14 @@ pub struct SignalRequest {
     pub query: String,
 }
 
+/// The Database pane: the selected session and the marked ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DatabasePane {
+    pub selected: usize,
+    /// Marked sessions, by (target, pid).
+    pub marked: std::collections::BTreeSet<(String, i32)>,
+}
+
 impl State {
     /// Sessions of every target, targets in config order, each worst first.
     pub fn db_sessions(&self) -> Vec<(&BackendStatus, &PgSession)> {
@@ -29,13 +37,11 @@ impl State {
     }
 
     pub fn selected_session(&self) -> Option<(&BackendStatus, &PgSession)> {
-        self.db_sessions()
-            .into_iter()
-            .nth(self.selection[PaneId::Database.index()])
+        self.db_sessions().into_iter().nth(self.panes.database.selected)
     }
 
     pub fn is_marked(&self, target: &str, pid: i32) -> bool {
-        self.db_marked.contains(&(target.to_string(), pid))
+        self.panes.database.marked.contains(&(target.to_string(), pid))
     }
 }
 
@@ -50,19 +56,19 @@ pub fn keeping_session(state: &mut State, change: impl FnOnce(&mut State)) {
         .iter()
         .position(|(b, s)| b.id.name == target && s.pid == pid)
     {
-        state.selection[PaneId::Database.index()] = i;
+        state.panes.database.selected = i;
     }
 }
 
 pub fn toggle_mark(state: &mut State) {
     let Some((b, s)) = state.selected_session() else { return };
     let key = (b.id.name.clone(), s.pid);
-    if !state.db_marked.remove(&key) {
-        state.db_marked.insert(key);
+    if !state.panes.database.marked.remove(&key) {
+        state.panes.database.marked.insert(key);
     }
     // Marking moves on, so a run of rows is marked with repeated presses.
     let last = state.row_count(PaneId::Database).saturating_sub(1);
-    let sel = &mut state.selection[PaneId::Database.index()];
+    let sel = &mut state.panes.database.selected;
     *sel = (*sel + 1).min(last);
 }
 
@@ -79,7 +85,9 @@ pub fn mark_similar(state: &mut State) {
         .collect();
     let n = pids.len();
     state
-        .db_marked
+        .panes
+        .database
+        .marked
         .extend(pids.into_iter().map(|pid| (target.clone(), pid)));
     set_status(
         state,
@@ -90,7 +98,7 @@ pub fn mark_similar(state: &mut State) {
 
 /// Forget marks of sessions that are gone: a pid can be reused by a new session.
 pub fn prune_marks(state: &mut State) {
-    if state.db_marked.is_empty() {
+    if state.panes.database.marked.is_empty() {
         return;
     }
     let live: std::collections::BTreeSet<(String, i32)> = state
@@ -98,14 +106,14 @@ pub fn prune_marks(state: &mut State) {
         .into_iter()
         .map(|(b, s)| (b.id.name.clone(), s.pid))
         .collect();
-    state.db_marked.retain(|k| live.contains(k));
+    state.panes.database.marked.retain(|k| live.contains(k));
 }
 
 /// Cancel or terminate the marked sessions, or the selected one: refused
 /// read-only and for opsdeck's own session; otherwise a dialog that lists
 /// them and asks for a one-line reason before anything is sent.
 pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
-    let chosen: Vec<(&BackendStatus, &PgSession)> = if state.db_marked.is_empty() {
+    let chosen: Vec<(&BackendStatus, &PgSession)> = if state.panes.database.marked.is_empty() {
         state.selected_session().into_iter().collect()
     } else {
         state
@@ -171,7 +179,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
         [one] => format!("pid {}", one.pid),
         _ => format!("{count} sessions"),
     };
-    state.overlay = Some(Overlay::Confirm {
+    state.shell.overlay = Some(Overlay::Confirm {
         title: format!("{} — {what}?", capitalise(op.verb())),
         lines,
         on_yes: Command::PgSignal {
@@ -231,7 +239,7 @@ pub fn open_details(state: &mut State) {
     }
     rows.push(Row::Section("query".into()));
     rows.push(field("text", query_for_screen(&s.query)));
-    state.overlay = Some(Overlay::Details {
+    state.shell.overlay = Some(Overlay::Details {
         title: format!("{} pid {}", b.id.name, s.pid),
         rows: Some(Ok(rows)),
         scroll: 0,

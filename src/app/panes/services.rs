@@ -83,9 +83,17 @@ impl SortKey {
     }
 }
 
-/// How the list is ordered and shaped; remembered while opsdeck runs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServicesView {
+/// The Services pane: which containers are listed, how they are ordered
+/// and shaped, and the selected row; remembered while opsdeck runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicesPane {
+    pub selected: usize,
+    /// Only containers matching this (name, image, project, labels).
+    pub filter: Option<String>,
+    /// The filter is being typed (and applied as it is typed).
+    pub filter_typing: bool,
+    /// Show stopped containers too.
+    pub show_stopped: bool,
     pub sort: SortKey,
     pub reverse: bool,
     pub group_by_project: bool,
@@ -95,6 +103,23 @@ pub struct ServicesView {
     pub offset: usize,
     /// The container ids last asked to be watched for stats, per host.
     pub watched: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for ServicesPane {
+    fn default() -> Self {
+        Self {
+            selected: 0,
+            filter: None,
+            filter_typing: false,
+            show_stopped: true,
+            sort: SortKey::default(),
+            reverse: false,
+            group_by_project: false,
+            folded: Default::default(),
+            offset: 0,
+            watched: Default::default(),
+        }
+    }
 }
 
 /// The group name of containers outside any compose project.
@@ -136,13 +161,13 @@ impl State {
     /// Containers as the Services pane lists them (groups aside): every host,
     /// narrowed by the filter and the stopped toggle, in the chosen order.
     pub fn container_rows(&self) -> Vec<(&BackendStatus, &ContainerRow)> {
-        let view = &self.services_view;
+        let view = &self.panes.services;
         let mut rows: Vec<_> = self
             .backends_of(BackendKind::Docker)
             .filter_map(|b| b.docker().map(|d| (b, d)))
             .flat_map(|(b, d)| d.containers.iter().map(move |c| (b, c)))
-            .filter(|(_, c)| self.show_stopped || c.is_running())
-            .filter(|(_, c)| self.services_filter.as_deref().is_none_or(|q| c.matches(q)))
+            .filter(|(_, c)| self.panes.services.show_stopped || c.is_running())
+            .filter(|(_, c)| self.panes.services.filter.as_deref().is_none_or(|q| c.matches(q)))
             .collect();
         rows.sort_by(|(ba, a), (bb, b)| {
             let order = view.sort.compare((&ba.id.name, a), (&bb.id.name, b));
@@ -159,7 +184,7 @@ impl State {
     /// project (worst project first) followed by its rows unless folded.
     pub fn service_rows(&self) -> Vec<ServiceRow<'_>> {
         let containers = self.container_rows();
-        if !self.services_view.group_by_project {
+        if !self.panes.services.group_by_project {
             return containers
                 .into_iter()
                 .map(|(b, c)| ServiceRow::Container(b, c))
@@ -174,7 +199,7 @@ impl State {
         groups.sort_by(|(pa, a), (pb, b)| worst(a).cmp(&worst(b)).then_with(|| pa.cmp(pb)));
         let mut out = Vec::new();
         for (project, rows) in groups {
-            let folded = self.services_view.folded.contains(project);
+            let folded = self.panes.services.folded.contains(project);
             out.push(ServiceRow::Group {
                 project,
                 containers: rows.len(),
@@ -189,9 +214,7 @@ impl State {
     }
 
     pub fn selected_service_row(&self) -> Option<ServiceRow<'_>> {
-        self.service_rows()
-            .into_iter()
-            .nth(self.selection[PaneId::Services.index()])
+        self.service_rows().into_iter().nth(self.panes.services.selected)
     }
 
     /// The container under the selection in the Services pane, with its host.
@@ -204,7 +227,7 @@ impl State {
 
     /// Table rows that fit on screen at most (borders, header, footer off).
     pub fn services_page(&self) -> usize {
-        usize::from(self.size.1.saturating_sub(5)).max(1)
+        usize::from(self.shell.size.1.saturating_sub(5)).max(1)
     }
 }
 
@@ -215,7 +238,7 @@ pub fn keeping_selection(state: &mut State, change: impl FnOnce(&mut State)) {
     change(state);
     let Some(key) = before else { return };
     if let Some(i) = state.service_rows().iter().position(|r| r.key() == key) {
-        state.selection[PaneId::Services.index()] = i;
+        state.panes.services.selected = i;
     }
 }
 
@@ -225,8 +248,8 @@ pub fn toggle_fold(state: &mut State) -> bool {
         return false;
     };
     let project = project.to_string();
-    if !state.services_view.folded.remove(&project) {
-        state.services_view.folded.insert(project);
+    if !state.panes.services.folded.remove(&project) {
+        state.panes.services.folded.insert(project);
     }
     true
 }
@@ -237,10 +260,10 @@ pub fn toggle_fold(state: &mut State) -> bool {
 pub fn after_update(state: &mut State) -> Vec<Command> {
     let rows = state.row_count(PaneId::Services);
     let page = state.services_page();
-    let sel = &mut state.selection[PaneId::Services.index()];
+    let sel = &mut state.panes.services.selected;
     *sel = (*sel).min(rows.saturating_sub(1));
     let sel = *sel;
-    let view = &mut state.services_view;
+    let view = &mut state.panes.services;
     if sel < view.offset {
         view.offset = sel;
     } else if sel >= view.offset + page {
@@ -248,13 +271,13 @@ pub fn after_update(state: &mut State) -> Vec<Command> {
     }
     view.offset = view.offset.min(rows.saturating_sub(page));
 
-    let showing = state.view == View::Zoom(PaneId::Services) && state.logs.is_none();
+    let showing = state.shell.view == View::Zoom(PaneId::Services) && state.panes.logs.open.is_none();
     let mut watched: BTreeMap<String, Vec<String>> = state
         .backends_of(BackendKind::Docker)
         .map(|b| (b.id.name.clone(), Vec::new()))
         .collect();
     if showing {
-        let offset = state.services_view.offset;
+        let offset = state.panes.services.offset;
         for row in state.service_rows().into_iter().skip(offset).take(page) {
             if let ServiceRow::Container(b, c) = row {
                 if c.state == "running" {
@@ -266,9 +289,9 @@ pub fn after_update(state: &mut State) -> Vec<Command> {
     let mut commands = Vec::new();
     for (host, mut ids) in watched {
         ids.sort();
-        let last = state.services_view.watched.get(&host);
+        let last = state.panes.services.watched.get(&host);
         if last != Some(&ids) && !(last.is_none() && ids.is_empty()) {
-            state.services_view.watched.insert(host.clone(), ids.clone());
+            state.panes.services.watched.insert(host.clone(), ids.clone());
             commands.push(Command::WatchStats { host, ids });
         }
     }

@@ -78,7 +78,7 @@ fn target_of(items: &[ReviewItem], campaign_id: i64) -> String {
 /// `y` / `x` / `d`: the marked items, or the selected one. Opens the
 /// justification editor; nothing is recorded yet.
 pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
-    let Some(open) = &state.access.open else {
+    let Some(open) = &state.panes.access.open else {
         set_status(
             state,
             Level::Warn,
@@ -86,17 +86,17 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
         );
         return Vec::new();
     };
-    if state.access.list {
+    if state.panes.access.list {
         set_status(state, Level::Warn, "open a campaign first (enter)");
         return Vec::new();
     }
     let campaign_id = open.campaign.id;
-    let items: Vec<ReviewItem> = if state.access.marked.is_empty() {
+    let items: Vec<ReviewItem> = if state.panes.access.marked.is_empty() {
         state.selected_access_item().cloned().into_iter().collect()
     } else {
         open.items
             .iter()
-            .filter(|i| state.access.marked.contains(&i.id))
+            .filter(|i| state.panes.access.marked.contains(&i.id))
             .cloned()
             .collect()
     };
@@ -109,10 +109,10 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
     if let Some(refusal) = read_only_refusal(state, false, PaneId::Access, action, &target) {
         return refusal;
     }
-    let operator = state.identity.operator.clone();
+    let operator = state.shell.identity.operator.clone();
     if let Some(own) = items
         .iter()
-        .find(|i| is_own_access(&i.row.subject, &operator, &state.access.aliases))
+        .find(|i| is_own_access(&i.row.subject, &operator, &state.panes.access.aliases))
     {
         let text = format!(
             "refused: {} is your own access ({}): another reviewer must decide it",
@@ -128,7 +128,7 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
     if decision == Decision::Revoke {
         // Revoking runs SQL on the source's database: a read-only target refuses it.
         let read_only_db = items.iter().find_map(|i| {
-            let src = state.access.source(&i.row.source)?;
+            let src = state.panes.access.source(&i.row.source)?;
             src.revoke.as_ref()?;
             let db = src.database.as_ref()?;
             state
@@ -170,12 +170,13 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
     let mut editor = TextArea::default();
     editor.set_placeholder_text("why: ticket, owner's confirmation, policy…");
     let seen = state
+        .panes
         .access
         .open
         .as_ref()
         .map(|o| items.iter().filter_map(|i| Some((i.id, o.latest(i.id)?.id))).collect())
         .unwrap_or_default();
-    state.overlay = Some(Overlay::Justify(Box::new(JustifyDialog {
+    state.shell.overlay = Some(Overlay::Justify(Box::new(JustifyDialog {
         decision,
         campaign_id,
         items,
@@ -191,11 +192,11 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
 /// A key in the editor: Ctrl-S saves (a justification is required), Esc
 /// cancels, every other key edits the text.
 pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDialog>) -> Vec<Command> {
-    state.dirty = true;
+    state.shell.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     match ev.code {
         KeyCode::Esc => {
-            state.overlay = None;
+            state.shell.overlay = None;
             set_status(state, Level::Info, "cancelled: nothing recorded");
             Vec::new()
         }
@@ -203,7 +204,7 @@ pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDi
             let justification = dialog.editor.text();
             if justification.is_empty() {
                 dialog.error = Some("a justification is required: type why, then ctrl+s".into());
-                state.overlay = Some(Overlay::Justify(dialog));
+                state.shell.overlay = Some(Overlay::Justify(dialog));
                 return Vec::new();
             }
             submit(state, dialog, justification)
@@ -211,7 +212,7 @@ pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDi
         _ => {
             dialog.editor.0.input(ev);
             dialog.error = None;
-            state.overlay = Some(Overlay::Justify(dialog));
+            state.shell.overlay = Some(Overlay::Justify(dialog));
             Vec::new()
         }
     }
@@ -224,7 +225,7 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
     let runs_sql: Vec<(String, String, String)> = if dialog.decision == Decision::Revoke {
         let mut seen = Vec::new();
         for i in &dialog.items {
-            if let Some(src) = state.access.source(&i.row.source) {
+            if let Some(src) = state.panes.access.source(&i.row.source) {
                 if let (Some(sql), Some(db)) = (&src.revoke, &src.database) {
                     let entry = (src.name.clone(), db.clone(), sql.clone());
                     if !seen.contains(&entry) {
@@ -243,10 +244,10 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         decision: dialog.decision,
         justification: justification.clone(),
         seen: dialog.seen.clone(),
-        aliases: state.access.aliases.clone(),
+        aliases: state.panes.access.aliases.clone(),
     };
     if runs_sql.is_empty() {
-        state.overlay = None;
+        state.shell.overlay = None;
         set_status(state, Level::Info, "saving…");
         return vec![command];
     }
@@ -259,7 +260,7 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         lines.push(format!("  {}", crate::text::fit(&crate::text::one_line(sql), 80)));
     }
     lines.push(format!("justification: {}", crate::text::fit(&justification, 70)));
-    state.overlay = Some(Overlay::Confirm {
+    state.shell.overlay = Some(Overlay::Confirm {
         title: if n == 1 {
             "Run the revoke statement?".into()
         } else {
@@ -274,9 +275,9 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
 
 /// `n`: start a campaign over every row loaded now. Asks a name and a due date.
 pub fn ask_campaign(state: &mut State) -> Vec<Command> {
-    let total = state.access.live.len();
+    let total = state.panes.access.live.len();
     if total == 0 {
-        let text = if state.access.sources.is_empty() {
+        let text = if state.panes.access.sources.is_empty() {
             "no [[access.source]] configured"
         } else {
             "no access rows loaded yet (r reads the sources)"
@@ -289,9 +290,9 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
     }
     let mut lines = vec![format!(
         "a snapshot of {total} items ({} flagged) from:",
-        state.access.live_flagged
+        state.panes.access.live_flagged
     )];
-    for (name, load) in &state.access.loads {
+    for (name, load) in &state.panes.access.loads {
         lines.push(match load {
             crate::app::panes::access::SourceState::Loaded {
                 at, problems, total, ..
@@ -305,11 +306,13 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
                 }
             ),
             crate::app::panes::access::SourceState::Loading => format!("  {name}: still loading (not included)"),
-            crate::app::panes::access::SourceState::Failed { error, .. } => format!("  {name}: FAILED, not included: {error}"),
+            crate::app::panes::access::SourceState::Failed { error, .. } => {
+                format!("  {name}: FAILED, not included: {error}")
+            }
         });
     }
-    state.overlay = Some(Overlay::Campaign(CampaignDialog {
-        name: format!("Access review {}", state.now.format("%Y-%m")),
+    state.shell.overlay = Some(Overlay::Campaign(CampaignDialog {
+        name: format!("Access review {}", state.shell.now.format("%Y-%m")),
         due: "14d".into(),
         field: CampaignField::Name,
         lines,
@@ -320,13 +323,13 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
 
 pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDialog) -> Vec<Command> {
     use crate::app::dialogs::input::{edit, Edit};
-    state.dirty = true;
+    state.shell.dirty = true;
     if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
         dialog.field = match dialog.field {
             CampaignField::Name => CampaignField::Due,
             CampaignField::Due => CampaignField::Name,
         };
-        state.overlay = Some(Overlay::Campaign(dialog));
+        state.shell.overlay = Some(Overlay::Campaign(dialog));
         return Vec::new();
     }
     let buf = match dialog.field {
@@ -336,31 +339,31 @@ pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDial
     match edit(buf, &ev) {
         Edit::Editing => {
             dialog.error = None;
-            state.overlay = Some(Overlay::Campaign(dialog));
+            state.shell.overlay = Some(Overlay::Campaign(dialog));
             Vec::new()
         }
         Edit::Cancel => {
-            state.overlay = None;
+            state.shell.overlay = None;
             set_status(state, Level::Info, "cancelled");
             Vec::new()
         }
         Edit::Submit => {
-            let due = parse_due(dialog.due.trim(), state.now);
+            let due = parse_due(dialog.due.trim(), state.shell.now);
             match (dialog.name.trim(), due) {
                 ("", _) => dialog.error = Some("a name is required".into()),
                 (_, Err(e)) => dialog.error = Some(e),
                 (name, Ok(due_at)) => {
-                    state.overlay = None;
+                    state.shell.overlay = None;
                     set_status(state, Level::Info, "taking the snapshot…");
                     return vec![Command::StartCampaign {
                         name: name.to_string(),
                         due_at,
-                        items: Arc::clone(&state.access.live),
+                        items: Arc::clone(&state.panes.access.live),
                         sources: sources_note(state),
                     }];
                 }
             }
-            state.overlay = Some(Overlay::Campaign(dialog));
+            state.shell.overlay = Some(Overlay::Campaign(dialog));
             Vec::new()
         }
     }
@@ -370,6 +373,7 @@ pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDial
 fn sources_note(state: &State) -> serde_json::Value {
     use crate::app::panes::access::SourceState;
     let list: Vec<serde_json::Value> = state
+        .panes
         .access
         .loads
         .iter()

@@ -122,7 +122,8 @@ impl OpenCampaign {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccessView {
+pub struct AccessPane {
+    pub selected: usize,
     pub sources: Vec<AccessSource>,
     /// Other names the operator appears under (`[operator] aliases`).
     pub aliases: Vec<String>,
@@ -147,7 +148,7 @@ pub struct AccessView {
     pub marked: BTreeSet<i64>,
 }
 
-impl AccessView {
+impl AccessPane {
     /// The rows the queue shows: the open campaign's, or the sources' live rows.
     pub fn queue(&self) -> &[ReviewItem] {
         let (items, flagged) = match &self.open {
@@ -176,18 +177,18 @@ impl AccessView {
 
 impl State {
     pub fn access_rows(&self) -> usize {
-        if self.access.list {
-            self.access.summaries().len()
+        if self.panes.access.list {
+            self.panes.access.summaries().len()
         } else {
-            self.access.queue().len()
+            self.panes.access.queue().len()
         }
     }
 
     pub fn selected_access_item(&self) -> Option<&ReviewItem> {
-        if self.access.list {
+        if self.panes.access.list {
             return None;
         }
-        self.access.queue().get(self.selection[PaneId::Access.index()])
+        self.panes.access.queue().get(self.panes.access.selected)
     }
 }
 
@@ -216,8 +217,9 @@ pub fn on_loaded(state: &mut State, load: AccessLoad) {
             SourceState::Failed { at: load.at, error }
         }
     };
-    state.access.loads.insert(load.source, entry);
+    state.panes.access.loads.insert(load.source, entry);
     let loaded: Vec<&Arc<Vec<ReviewItem>>> = state
+        .panes
         .access
         .loads
         .values()
@@ -237,10 +239,10 @@ pub fn on_loaded(state: &mut State, load: AccessLoad) {
             Arc::new(live)
         }
     };
-    state.access.live_flagged = live.iter().take_while(|i| !i.flags.is_empty()).count();
-    state.access.live = live;
+    state.panes.access.live_flagged = live.iter().take_while(|i| !i.flags.is_empty()).count();
+    state.panes.access.live = live;
     clamp(state);
-    state.dirty = true;
+    state.shell.dirty = true;
 }
 
 /// Campaigns read from the store. At start, the newest unfinished one is
@@ -249,14 +251,15 @@ pub fn on_campaigns(state: &mut State, result: Result<Vec<CampaignSummary>, Stri
     if let Err(e) = &result {
         set_status(state, Level::Error, format!("review campaigns not loaded: {e}"));
     }
-    state.access.campaigns = Some(result);
-    state.dirty = true;
+    state.panes.access.campaigns = Some(result);
+    state.shell.dirty = true;
     clamp(state);
-    if state.access.resumed || state.access.open.is_some() || state.access.opening.is_some() {
+    if state.panes.access.resumed || state.panes.access.open.is_some() || state.panes.access.opening.is_some() {
         return Vec::new();
     }
-    state.access.resumed = true;
+    state.panes.access.resumed = true;
     let resume = state
+        .panes
         .access
         .summaries()
         .iter()
@@ -269,42 +272,48 @@ pub fn on_campaigns(state: &mut State, result: Result<Vec<CampaignSummary>, Stri
 }
 
 pub fn open_campaign(state: &mut State, id: i64) -> Vec<Command> {
-    state.access.opening = Some(id);
+    state.panes.access.opening = Some(id);
     vec![Command::OpenCampaign { id }]
 }
 
 /// A campaign's snapshot and decisions arrived: show it at its first item
 /// without a decision (flagged ones first), where the review was left.
 pub fn on_opened(state: &mut State, result: Result<OpenCampaign, String>) {
-    state.dirty = true;
+    state.shell.dirty = true;
     let open = match result {
-        Ok(open) if state.access.opening.is_none_or(|id| id == open.campaign.id) => open,
+        Ok(open) if state.panes.access.opening.is_none_or(|id| id == open.campaign.id) => open,
         Ok(_) => return,
         Err(e) => {
-            state.access.opening = None;
+            state.panes.access.opening = None;
             set_status(state, Level::Error, format!("review campaign not loaded: {e}"));
             return;
         }
     };
-    state.access.opening = None;
+    state.panes.access.opening = None;
     let first_open = open.items.iter().position(|i| !open.is_settled(i.id));
     let in_flagged = first_open.is_some_and(|n| n < open.flagged);
-    state.access.show_all = open.flagged == 0 || (first_open.is_some() && !in_flagged);
-    state.selection[PaneId::Access.index()] = first_open.unwrap_or(0);
-    state.access.marked.clear();
-    state.access.list = false;
-    state.access.open = Some(open);
+    state.panes.access.show_all = open.flagged == 0 || (first_open.is_some() && !in_flagged);
+    state.panes.access.selected = first_open.unwrap_or(0);
+    state.panes.access.marked.clear();
+    state.panes.access.list = false;
+    state.panes.access.open = Some(open);
     clamp(state);
 }
 
 /// Decisions that are now in the store: only now are they shown.
 pub fn on_decided(state: &mut State, campaign_id: i64, attempted: &[i64], records: Vec<DecisionRecord>) {
     for id in attempted {
-        state.access.marked.remove(id);
+        state.panes.access.marked.remove(id);
     }
-    if let Some(open) = state.access.open.as_mut().filter(|o| o.campaign.id == campaign_id) {
+    if let Some(open) = state
+        .panes
+        .access
+        .open
+        .as_mut()
+        .filter(|o| o.campaign.id == campaign_id)
+    {
         open.add(records);
-        state.dirty = true;
+        state.shell.dirty = true;
     }
 }
 
@@ -319,7 +328,7 @@ pub fn on_decisions_refreshed(state: &mut State, campaign_id: i64, decisions: Re
 
 fn clamp(state: &mut State) {
     let last = state.access_rows().saturating_sub(1);
-    let sel = &mut state.selection[PaneId::Access.index()];
+    let sel = &mut state.panes.access.selected;
     *sel = (*sel).min(last);
 }
 
@@ -328,19 +337,20 @@ pub fn toggle_all(state: &mut State) {
     let keep = state
         .selected_access_item()
         .map(|i| (i.id, i.row.subject.clone(), i.row.role.clone()));
-    state.access.show_all = !state.access.show_all;
+    state.panes.access.show_all = !state.panes.access.show_all;
     if let Some(key) = keep {
         if let Some(n) = state
+            .panes
             .access
             .queue()
             .iter()
             .position(|i| (i.id, &i.row.subject, &i.row.role) == (key.0, &key.1, &key.2))
         {
-            state.selection[PaneId::Access.index()] = n;
+            state.panes.access.selected = n;
         }
     }
     clamp(state);
-    let text = if state.access.show_all {
+    let text = if state.panes.access.show_all {
         "showing every item"
     } else {
         "showing flagged items"
@@ -350,39 +360,37 @@ pub fn toggle_all(state: &mut State) {
 
 /// `c`: the campaign list, or back to the queue.
 pub fn toggle_list(state: &mut State) {
-    state.access.list = !state.access.list;
+    state.panes.access.list = !state.panes.access.list;
     // Each view keeps its own place.
-    std::mem::swap(
-        &mut state.selection[PaneId::Access.index()],
-        &mut state.access.list_selected,
-    );
+    std::mem::swap(&mut state.panes.access.selected, &mut state.panes.access.list_selected);
     clamp(state);
 }
 
 /// `space`: mark or unmark the selected item and move on.
 pub fn toggle_mark(state: &mut State) {
-    if state.access.open.is_none() {
+    if state.panes.access.open.is_none() {
         set_status(state, Level::Warn, "marks are for a review campaign: n starts one");
         return;
     }
     let Some(id) = state.selected_access_item().map(|i| i.id) else {
         return;
     };
-    if !state.access.marked.remove(&id) {
-        state.access.marked.insert(id);
+    if !state.panes.access.marked.remove(&id) {
+        state.panes.access.marked.insert(id);
     }
     let last = state.access_rows().saturating_sub(1);
-    let sel = &mut state.selection[PaneId::Access.index()];
+    let sel = &mut state.panes.access.selected;
     *sel = (*sel + 1).min(last);
 }
 
 /// `enter`: in the list, open the campaign; in the queue, the item's details.
 pub fn enter(state: &mut State) -> Vec<Command> {
-    if state.access.list {
+    if state.panes.access.list {
         let Some(id) = state
+            .panes
             .access
             .summaries()
-            .get(state.selection[PaneId::Access.index()])
+            .get(state.panes.access.selected)
             .map(|s| s.campaign.id)
         else {
             return Vec::new();
@@ -408,7 +416,7 @@ fn open_details(state: &mut State) {
         field("role", r.role.clone()),
         field("source", r.source.clone()),
         field("status", opt(&r.status)),
-        field("last login", last_login_text(r.last_login, state.now)),
+        field("last login", last_login_text(r.last_login, state.shell.now)),
         field(
             "created",
             r.created_at
@@ -435,7 +443,7 @@ fn open_details(state: &mut State) {
         rows.push(Row::Section("other columns".into()));
         rows.extend(r.extra.iter().map(|(k, v)| field(k, v.clone())));
     }
-    if let Some(open) = &state.access.open {
+    if let Some(open) = &state.panes.access.open {
         rows.push(Row::Section(format!("decisions (campaign {})", open.campaign.id)));
         let mut any = false;
         for d in open.history(item.id) {
@@ -449,7 +457,7 @@ fn open_details(state: &mut State) {
             rows.push(field("-", "no decision yet".into()));
         }
     }
-    state.overlay = Some(Overlay::Details {
+    state.shell.overlay = Some(Overlay::Details {
         title: format!("{} · {}", r.subject, r.role),
         rows: Some(Ok(rows)),
         scroll: 0,
@@ -472,12 +480,12 @@ pub fn last_login_text(l: crate::model::access::LastLogin, now: DateTime<Utc>) -
 
 /// `r`: read every source again.
 pub fn reload(state: &mut State) -> Vec<Command> {
-    if state.access.sources.is_empty() {
+    if state.panes.access.sources.is_empty() {
         set_status(state, Level::Warn, "no [[access.source]] configured");
         return Vec::new();
     }
-    for s in &state.access.sources {
-        state.access.loads.insert(s.name.clone(), SourceState::Loading);
+    for s in &state.panes.access.sources {
+        state.panes.access.loads.insert(s.name.clone(), SourceState::Loading);
     }
     set_status(state, Level::Info, "reading the access sources…");
     vec![Command::LoadAccess]
@@ -485,14 +493,15 @@ pub fn reload(state: &mut State) -> Vec<Command> {
 
 /// `e`: write the open campaign's evidence (or the selected one's, in the list).
 pub fn export(state: &mut State) -> Vec<Command> {
-    let id = if state.access.list {
+    let id = if state.panes.access.list {
         state
+            .panes
             .access
             .summaries()
-            .get(state.selection[PaneId::Access.index()])
+            .get(state.panes.access.selected)
             .map(|s| s.campaign.id)
     } else {
-        state.access.open.as_ref().map(|o| o.campaign.id)
+        state.panes.access.open.as_ref().map(|o| o.campaign.id)
     };
     match id {
         Some(campaign) => {
@@ -508,5 +517,5 @@ pub fn export(state: &mut State) -> Vec<Command> {
 
 /// Whether the Access pane is zoomed (its keys apply).
 pub fn zoomed(state: &State) -> bool {
-    state.view == View::Zoom(PaneId::Access)
+    state.shell.view == View::Zoom(PaneId::Access)
 }

@@ -90,7 +90,7 @@ pub fn ask_ack(state: &mut State) -> Vec<Command> {
         [one] => format!("Acknowledge {}?", one.name),
         many => format!("Acknowledge {} alerts?", many.len()),
     };
-    state.overlay = Some(Overlay::Ack(AckDialog {
+    state.shell.overlay = Some(Overlay::Ack(AckDialog {
         title,
         lines,
         targets,
@@ -110,7 +110,7 @@ fn dialog_lines(state: &State, picked: &[(Option<&BackendStatus>, AlertRow)]) ->
         lines.push(format!(
             "a silence on {}, created by {}, matching exactly:",
             state.alert_source_name(Some(b)),
-            state.identity.operator
+            state.shell.identity.operator
         ));
         lines.extend(a.labels.iter().map(|(k, v)| format!("  {k}=\"{v}\"")));
         // An alert with more labels than these matches too: say which.
@@ -134,7 +134,7 @@ fn dialog_lines(state: &State, picked: &[(Option<&BackendStatus>, AlertRow)]) ->
     }
     let silenced = picked.iter().filter(|(s, _)| s.is_some()).count();
     let own = picked.len() - silenced;
-    let who = &state.identity.operator;
+    let who = &state.shell.identity.operator;
     if silenced > 0 {
         lines.push(format!(
             "{silenced} silence(s), each matching one alert's labels exactly, by {who}"
@@ -167,13 +167,13 @@ fn listed(names: Vec<String>) -> Vec<String> {
 /// sends once both are good, Esc cancels. Every printable key is text.
 pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec<Command> {
     use crate::app::dialogs::input::{edit, Edit};
-    state.dirty = true;
+    state.shell.dirty = true;
     if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
         dialog.field = match dialog.field {
             AckField::Comment => AckField::Duration,
             AckField::Duration => AckField::Comment,
         };
-        state.overlay = Some(Overlay::Ack(dialog));
+        state.shell.overlay = Some(Overlay::Ack(dialog));
         return Vec::new();
     }
     let buf = match dialog.field {
@@ -183,22 +183,22 @@ pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec
     match edit(buf, &ev) {
         Edit::Editing => {
             dialog.error = None;
-            state.overlay = Some(Overlay::Ack(dialog));
+            state.shell.overlay = Some(Overlay::Ack(dialog));
             Vec::new()
         }
         Edit::Cancel => {
-            state.overlay = None;
+            state.shell.overlay = None;
             set_status(state, Level::Info, "cancelled");
             Vec::new()
         }
         Edit::Submit => match checked(&dialog) {
             Err(e) => {
                 dialog.error = Some(e);
-                state.overlay = Some(Overlay::Ack(dialog));
+                state.shell.overlay = Some(Overlay::Ack(dialog));
                 Vec::new()
             }
             Ok(duration) => {
-                state.overlay = None;
+                state.shell.overlay = None;
                 set_status(state, Level::Info, "working…");
                 vec![Command::Acknowledge {
                     targets: dialog.targets,
@@ -239,7 +239,7 @@ pub fn ask_expire(state: &mut State) -> Vec<Command> {
         if let Some(refusal) = read_only_refusal(state, false, PaneId::Alerts, "ack.end", &target) {
             return refusal;
         }
-        state.overlay = Some(Overlay::Confirm {
+        state.shell.overlay = Some(Overlay::Confirm {
             title: "End the acknowledgement?".into(),
             lines: vec![
                 format!("alert   {} {}", alert.name, alert.instance),
@@ -273,7 +273,7 @@ pub fn ask_expire(state: &mut State) -> Vec<Command> {
     if let Some(refusal) = read_only_refusal(state, read_only, PaneId::Alerts, "silence.expire", &target) {
         return refusal;
     }
-    state.overlay = Some(Overlay::Confirm {
+    state.shell.overlay = Some(Overlay::Confirm {
         title: "Expire the silence?".into(),
         lines,
         on_yes: Command::ExpireSilences {

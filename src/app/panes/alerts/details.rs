@@ -37,7 +37,7 @@ pub fn open_details(state: &mut State) {
         rows.push(field("generator", a.generator_url.clone()));
     }
     if let Some(id) = runbook_of(&a) {
-        let known = state.checklist.runbook(&id).is_some();
+        let known = state.panes.checklist.runbook(&id).is_some();
         rows.push(field(
             "runbook",
             if known {
@@ -55,7 +55,7 @@ pub fn open_details(state: &mut State) {
     }
     rows.extend(silences(source, &a));
     rows.extend(history(state, source, &a));
-    state.overlay = Some(Overlay::Details {
+    state.shell.overlay = Some(Overlay::Details {
         title: a.name.clone(),
         rows: Some(Ok(rows)),
         scroll: 0,
@@ -103,12 +103,12 @@ fn silences(source: Option<&BackendStatus>, a: &AlertRow) -> Vec<Row> {
 /// from opsdeck (kept in the state store), oldest first.
 fn history(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> Vec<Row> {
     let mut rows = vec![Row::Section("history here".into())];
-    if let Some(t) = state.alerts_view.first_seen.get(&alert_key(state, source, a)) {
+    if let Some(t) = state.panes.alerts.first_seen.get(&alert_key(state, source, a)) {
         rows.push(field("seen here since", t.format(TIME).to_string()));
     }
     let shown_as = state.alert_source_name(source);
     // An ack made through one member of a cluster belongs to the cluster.
-    let acks = state.acks.iter().filter(|k| {
+    let acks = state.panes.alerts.acks.iter().filter(|k| {
         k.fingerprint == a.fingerprint && state.setup.clusters.get(&k.source).unwrap_or(&k.source) == shown_as
     });
     for k in acks {
@@ -117,7 +117,7 @@ fn history(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> Vec<R
             .as_deref()
             .map(|id| format!(", silence {id}"))
             .unwrap_or_default();
-        let ended = if k.holds(state.now) { "until" } else { "ended" };
+        let ended = if k.holds(state.shell.now) { "until" } else { "ended" };
         rows.push(field(
             "acknowledged",
             format!(

@@ -20,9 +20,22 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// computed (opsdeck's own): ten thousand alerts are not copied per frame.
 pub type Sourced<'a> = (Option<&'a BackendStatus>, Cow<'a, AlertRow>);
 
-/// How the list is grouped and folded, and when opsdeck first saw each alert.
+/// The Alerts pane: the filter, how the list is grouped and folded, when
+/// opsdeck first saw each alert, and the acknowledgements made here.
 #[derive(Debug, Clone, Default)]
-pub struct AlertsView {
+pub struct AlertsPane {
+    pub selected: usize,
+    /// The matcher filter.
+    pub filter: AlertsFilter,
+    /// The filter is being typed (and applied as it is typed).
+    pub filter_typing: bool,
+    /// Hide silenced and inhibited alerts.
+    pub hide_silenced: bool,
+    /// Acknowledgements made from opsdeck (both kinds), oldest first.
+    pub acks: Vec<crate::model::acks::AckRecord>,
+    /// Critical alerts already seen firing (by `alert_key`): the bell rings
+    /// once for each new one.
+    pub critical_seen: rustc_hash::FxHashSet<u64>,
     /// Group by this label; `None`: one flat list.
     pub group_by: Option<String>,
     /// Folded groups, by their label value.
@@ -76,8 +89,8 @@ impl State {
     /// filter (and without the quiet ones when those are hidden).
     pub fn alert_rows(&self) -> Vec<Sourced<'_>> {
         let mut all = self.all_alerts();
-        all.retain(|(_, a)| a.matches(&self.alerts_filter.matchers));
-        if self.hide_silenced {
+        all.retain(|(_, a)| a.matches(&self.panes.alerts.filter.matchers));
+        if self.panes.alerts.hide_silenced {
             all.retain(|(_, a)| !a.is_quiet());
         }
         all
@@ -87,7 +100,9 @@ impl State {
     pub fn shown_alert_count(&self) -> usize {
         self.alerts_unsorted()
             .iter()
-            .filter(|(_, a)| a.matches(&self.alerts_filter.matchers) && !(self.hide_silenced && a.is_quiet()))
+            .filter(|(_, a)| {
+                a.matches(&self.panes.alerts.filter.matchers) && !(self.panes.alerts.hide_silenced && a.is_quiet())
+            })
             .count()
     }
 
@@ -131,8 +146,8 @@ impl State {
             self.backends_of(BackendKind::Alertmanager)
                 .filter(|b| self.setup.clusters.get(&b.id.name).is_some_and(|c| c == cluster))
         };
-        if members().any(|b| b.freshness(self.now) == crate::app::Freshness::Ok) {
-            return member.freshness(self.now) == crate::app::Freshness::Ok;
+        if members().any(|b| b.freshness(self.shell.now) == crate::app::Freshness::Ok) {
+            return member.freshness(self.shell.now) == crate::app::Freshness::Ok;
         }
         let latest = members().filter_map(|b| b.last_ok).max();
         member.last_ok.is_some() && member.last_ok == latest
@@ -142,7 +157,7 @@ impl State {
     /// each followed by its alerts unless folded.
     pub fn alert_lines(&self) -> Vec<AlertLine<'_>> {
         let rows = self.alert_rows();
-        let Some(label) = &self.alerts_view.group_by else {
+        let Some(label) = &self.panes.alerts.group_by else {
             return rows.into_iter().map(|(s, a)| AlertLine::Alert(s, a)).collect();
         };
         // Rows are sorted worst and oldest first, so groups in order of
@@ -180,7 +195,7 @@ impl State {
                 .min()
                 .or_else(|| members.iter().map(|(_, a)| a.severity).min())
                 .unwrap_or(Severity::None);
-            let folded = self.alerts_view.folded.contains(&key);
+            let folded = self.panes.alerts.folded.contains(&key);
             lines.push(AlertLine::Group(AlertGroup {
                 total: members.len(),
                 firing: firing.len(),
@@ -198,11 +213,7 @@ impl State {
     /// The alert under the selection, copied out so the state can change;
     /// `None` on a group head.
     pub fn selected_alert(&self) -> Option<(Option<&BackendStatus>, AlertRow)> {
-        match self
-            .alert_lines()
-            .into_iter()
-            .nth(self.selection[PaneId::Alerts.index()])?
-        {
+        match self.alert_lines().into_iter().nth(self.panes.alerts.selected)? {
             AlertLine::Alert(source, a) => Some((source, a.into_owned())),
             AlertLine::Group(_) => None,
         }
@@ -210,12 +221,8 @@ impl State {
 
     /// The group under the selection and its alerts (folded or not).
     pub fn selected_group(&self) -> Option<(String, Vec<Sourced<'_>>)> {
-        let label = self.alerts_view.group_by.as_ref()?;
-        let AlertLine::Group(g) = self
-            .alert_lines()
-            .into_iter()
-            .nth(self.selection[PaneId::Alerts.index()])?
-        else {
+        let label = self.panes.alerts.group_by.as_ref()?;
+        let AlertLine::Group(g) = self.alert_lines().into_iter().nth(self.panes.alerts.selected)? else {
             return None;
         };
         let members = self
@@ -244,7 +251,7 @@ impl State {
         if !self.needs_response(source, a) {
             return None;
         }
-        let cfg = &self.alerts_config;
+        let cfg = &self.setup.alerts;
         let within = match a.severity {
             Severity::Critical => cfg.respond_critical,
             Severity::Warning => cfg.respond_warning,
@@ -266,10 +273,12 @@ impl State {
     pub fn ack_of(&self, source: Option<&BackendStatus>, a: &AlertRow) -> Option<AckInfo> {
         let Some(b) = source else {
             return self
+                .panes
+                .alerts
                 .acks
                 .iter()
                 .rev()
-                .find(|k| k.source == OWN_SOURCE && k.fingerprint == a.fingerprint && k.holds(self.now))
+                .find(|k| k.source == OWN_SOURCE && k.fingerprint == a.fingerprint && k.holds(self.shell.now))
                 .map(|k| AckInfo {
                     by: k.operator.clone(),
                     at: k.acked_at,
@@ -323,7 +332,7 @@ pub fn alert_key(state: &State, source: Option<&BackendStatus>, a: &AlertRow) ->
 /// critical alerts not seen firing before (once each), and remember what
 /// fires now.
 pub fn note_alerts(state: &mut State) -> Vec<crate::app::Command> {
-    let now = state.now;
+    let now = state.shell.now;
     let alerts = state.alerts_unsorted();
     let mut seen = rustc_hash::FxHashMap::with_capacity_and_hasher(alerts.len(), Default::default());
     let mut critical = rustc_hash::FxHashSet::default();
@@ -332,13 +341,13 @@ pub fn note_alerts(state: &mut State) -> Vec<crate::app::Command> {
         if a.severity == Severity::Critical && !a.is_quiet() {
             critical.insert(key);
         }
-        let first = state.alerts_view.first_seen.get(&key).copied().unwrap_or(now);
+        let first = state.panes.alerts.first_seen.get(&key).copied().unwrap_or(now);
         seen.insert(key, first);
     }
-    let new = critical.difference(&state.critical_seen).count();
-    state.critical_seen = critical;
-    state.alerts_view.first_seen = seen;
-    if new > 0 && state.alerts_config.bell {
+    let new = critical.difference(&state.panes.alerts.critical_seen).count();
+    state.panes.alerts.critical_seen = critical;
+    state.panes.alerts.first_seen = seen;
+    if new > 0 && state.setup.alerts.bell {
         vec![crate::app::Command::Bell]
     } else {
         Vec::new()
@@ -347,17 +356,17 @@ pub fn note_alerts(state: &mut State) -> Vec<crate::app::Command> {
 
 /// `c`: group by the configured label, or back to one list.
 pub fn toggle_grouping(state: &mut State) {
-    state.alerts_view.group_by = match state.alerts_view.group_by {
+    state.panes.alerts.group_by = match state.panes.alerts.group_by {
         Some(_) => None,
-        None => Some(state.alerts_config.group_by.clone()),
+        None => Some(state.setup.alerts.group_by.clone()),
     };
-    state.selection[PaneId::Alerts.index()] = 0;
+    state.panes.alerts.selected = 0;
 }
 
 /// `C`: group by the next label the alerts carry (in name order, the
 /// configured one first).
 pub fn next_group_label(state: &mut State) {
-    let configured = state.alerts_config.group_by.clone();
+    let configured = state.setup.alerts.group_by.clone();
     let mut labels: Vec<String> = state
         .all_alerts()
         .iter()
@@ -368,7 +377,7 @@ pub fn next_group_label(state: &mut State) {
         .into_iter()
         .collect();
     labels.insert(0, configured);
-    let next = match &state.alerts_view.group_by {
+    let next = match &state.panes.alerts.group_by {
         Some(now) => labels
             .iter()
             .position(|l| l == now)
@@ -376,10 +385,10 @@ pub fn next_group_label(state: &mut State) {
             .unwrap_or_else(|| labels[0].clone()),
         None => labels[0].clone(),
     };
-    state.alerts_view.folded.clear();
+    state.panes.alerts.folded.clear();
     crate::app::update::set_status(state, crate::app::Level::Info, format!("alerts grouped by {next}"));
-    state.alerts_view.group_by = Some(next);
-    state.selection[PaneId::Alerts.index()] = 0;
+    state.panes.alerts.group_by = Some(next);
+    state.panes.alerts.selected = 0;
 }
 
 /// Enter on a group head folds or unfolds it; false when not on one.
@@ -387,8 +396,8 @@ pub fn toggle_fold(state: &mut State) -> bool {
     let Some((key, _)) = state.selected_group() else {
         return false;
     };
-    if !state.alerts_view.folded.remove(&key) {
-        state.alerts_view.folded.insert(key);
+    if !state.panes.alerts.folded.remove(&key) {
+        state.panes.alerts.folded.insert(key);
     }
     true
 }
@@ -422,26 +431,26 @@ impl AlertsFilter {
 /// Keep the selection within the list after it shrank.
 pub fn clamp_selection(state: &mut State) {
     let last = state.row_count(PaneId::Alerts).saturating_sub(1);
-    let sel = &mut state.selection[PaneId::Alerts.index()];
+    let sel = &mut state.panes.alerts.selected;
     *sel = (*sel).min(last);
 }
 
 /// A key while the Alerts filter is typed: applied as it parses.
 pub fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) {
     use crate::app::dialogs::input::{edit, Edit};
-    let mut text = state.alerts_filter.text.clone().unwrap_or_default();
+    let mut text = state.panes.alerts.filter.text.clone().unwrap_or_default();
     let outcome = edit(&mut text, ev);
     let text = match outcome {
         Edit::Editing => Some(text),
         Edit::Submit => {
-            state.filter_typing = false;
+            state.panes.alerts.filter_typing = false;
             (!text.trim().is_empty()).then_some(text)
         }
         Edit::Cancel => {
-            state.filter_typing = false;
+            state.panes.alerts.filter_typing = false;
             None
         }
     };
-    state.alerts_filter.set(text);
+    state.panes.alerts.filter.set(text);
     clamp_selection(state);
 }

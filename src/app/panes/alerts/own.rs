@@ -13,8 +13,8 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
     let mut raise = |name: &str, sev: Severity, instance: String, summary: String| {
         out.push((name.to_string(), sev, instance, summary));
     };
-    for b in &state.backends {
-        let down = b.freshness(state.now) == Freshness::Down;
+    for b in &state.backends.targets {
+        let down = b.freshness(state.shell.now) == Freshness::Down;
         let error = b.last_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default();
         match b.id.kind {
             BackendKind::Docker if down => raise("DockerHostDown", Severity::Critical, b.id.name.clone(), error),
@@ -66,7 +66,7 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
                         );
                         raise("PostgresConnectionsHigh", Severity::Warning, b.id.name.clone(), s);
                     }
-                    for (name, summary) in pg_breaches(p, state.now) {
+                    for (name, summary) in pg_breaches(p, state.shell.now) {
                         raise(name, Severity::Warning, b.id.name.clone(), summary);
                     }
                 }
@@ -95,7 +95,7 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
                         raise(
                             "HostCpuHigh",
                             Severity::Warning,
-                            state.identity.host.clone(),
+                            state.shell.identity.host.clone(),
                             format!("CPU {:.0}%", h.cpu_pct.unwrap_or_default()),
                         );
                     }
@@ -103,7 +103,7 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
                         raise(
                             "HostMemoryHigh",
                             Severity::Warning,
-                            state.identity.host.clone(),
+                            state.shell.identity.host.clone(),
                             format!("memory {:.0}%", h.memory_pct),
                         );
                     }
@@ -111,7 +111,7 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
                         raise(
                             "HostDiskFull",
                             Severity::Warning,
-                            format!("{}:{}", state.identity.host, d.mount),
+                            format!("{}:{}", state.shell.identity.host, d.mount),
                             format!("{:.0}% used", d.used_pct),
                         );
                     }
@@ -128,17 +128,17 @@ fn key(name: &str, instance: &str) -> String {
 
 /// Keep first-seen times for the conditions that hold now, forget the rest.
 pub fn refresh(state: &mut State) {
-    let now = state.now;
+    let now = state.shell.now;
     let current: Vec<String> = conditions(state).iter().map(|(n, _, i, _)| key(n, i)).collect();
-    state.own_alerts_since.retain(|k, _| current.contains(k));
+    state.backends.own_alerts_since.retain(|k, _| current.contains(k));
     for k in current {
-        state.own_alerts_since.entry(k).or_insert(now);
+        state.backends.own_alerts_since.entry(k).or_insert(now);
     }
 }
 
 /// The alerts as rows, oldest first within a severity.
 pub fn rows(state: &State) -> Vec<AlertRow> {
-    rows_from(state, &state.own_alerts_since)
+    rows_from(state, &state.backends.own_alerts_since)
 }
 
 fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<AlertRow> {
@@ -155,12 +155,11 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
                 ("source".to_string(), "opsdeck".to_string()),
             ]);
             // An acknowledgement in the state store holds it, like a silence.
-            let acked = state
-                .acks
-                .iter()
-                .any(|k| k.source == crate::app::OWN_SOURCE && k.fingerprint == fingerprint && k.holds(state.now));
+            let acked = state.panes.alerts.acks.iter().any(|k| {
+                k.source == crate::app::OWN_SOURCE && k.fingerprint == fingerprint && k.holds(state.shell.now)
+            });
             AlertRow {
-                starts_at: since.get(&fingerprint).copied().unwrap_or(state.now),
+                starts_at: since.get(&fingerprint).copied().unwrap_or(state.shell.now),
                 fingerprint,
                 name,
                 severity,

@@ -12,7 +12,7 @@ pub const TAIL_LINES: usize = 500;
 
 /// Rows the log body has on screen: the terminal less header, footer, borders and the status line.
 fn page(state: &State) -> usize {
-    usize::from(state.size.1.saturating_sub(5)).max(1)
+    usize::from(state.shell.size.1.saturating_sub(5)).max(1)
 }
 
 pub fn open(state: &mut State) -> Vec<Command> {
@@ -21,9 +21,9 @@ pub fn open(state: &mut State) -> Vec<Command> {
         return Vec::new();
     };
     let (host, container) = (host.id.name.clone(), c.name.clone());
-    state.next_session += 1;
-    let session = state.next_session;
-    state.logs = Some(LogView::new(session, host.clone(), container.clone()));
+    state.panes.logs.next_id += 1;
+    let session = state.panes.logs.next_id;
+    state.panes.logs.open = Some(LogView::new(session, host.clone(), container.clone()));
     vec![Command::FollowLogs {
         session,
         host,
@@ -33,7 +33,7 @@ pub fn open(state: &mut State) -> Vec<Command> {
 }
 
 pub fn close(state: &mut State) -> Vec<Command> {
-    match state.logs.take() {
+    match state.panes.logs.open.take() {
         Some(v) => vec![Command::StopLogs { session: v.session }],
         None => Vec::new(),
     }
@@ -41,7 +41,7 @@ pub fn close(state: &mut State) -> Vec<Command> {
 
 /// Close the log when the operator has gone to another view.
 pub fn close_if_hidden(state: &mut State) -> Vec<Command> {
-    if state.logs.is_some() && state.view != View::Zoom(PaneId::Services) {
+    if state.panes.logs.open.is_some() && state.shell.view != View::Zoom(PaneId::Services) {
         close(state)
     } else {
         Vec::new()
@@ -50,22 +50,22 @@ pub fn close_if_hidden(state: &mut State) -> Vec<Command> {
 
 pub fn on_msg(state: &mut State, msg: Msg) {
     let Msg::Log { session, event } = msg else { return };
-    let Some(view) = state.logs.as_mut().filter(|v| v.session == session) else {
+    let Some(view) = state.panes.logs.open.as_mut().filter(|v| v.session == session) else {
         return;
     };
     match event {
         LogEvent::Lines(lines) => view.push(lines),
         LogEvent::Ended(why) => view.ended = Some(why),
     }
-    state.dirty = true;
+    state.shell.dirty = true;
 }
 
 /// Keys typed into the search line. `None`: not typing, let the keymap decide.
 pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
     let height = page(state);
-    let view = state.logs.as_mut()?;
+    let view = state.panes.logs.open.as_mut()?;
     let typing = view.typing.as_mut()?;
-    state.dirty = true;
+    state.shell.dirty = true;
     match edit(typing, ev) {
         Edit::Editing => {}
         Edit::Cancel => view.typing = None,
@@ -84,7 +84,7 @@ pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
 /// Actions while a log is open. `None`: not a log action, handle it as usual.
 pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
     let height = page(state);
-    let view = state.logs.as_mut()?;
+    let view = state.panes.logs.open.as_mut()?;
     match action {
         Action::MoveUp => view.scroll(-1, height),
         Action::MoveDown => view.scroll(1, height),
@@ -114,7 +114,7 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
         Action::LogTimestamps => view.timestamps = !view.timestamps,
         Action::LogPause => view.pause_toggle(height),
         Action::LogSave => {
-            let stamp = state.now.format("%Y%m%dT%H%M%SZ");
+            let stamp = state.shell.now.format("%Y%m%dT%H%M%SZ");
             let path = std::path::PathBuf::from(format!("{}-{stamp}.log", view.container));
             return Some(vec![Command::SaveLog {
                 path,

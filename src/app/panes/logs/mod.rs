@@ -9,6 +9,14 @@ use std::collections::VecDeque;
 /// Lines kept per open log; older ones are dropped (and counted).
 pub const LOG_CAP: usize = 10_000;
 
+/// The container log pane: the log open now, if any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogsPane {
+    pub open: Option<LogView>,
+    /// Numbers log followers, so a closed log's late lines are ignored.
+    pub next_id: u64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogView {
     /// Tells this view's messages from a closed view's late ones.
