@@ -1,12 +1,12 @@
 //! `update`: the one place where state changes.
 
 use crate::app::dialogs::{on_confirm_key, on_justified_confirm_key, on_overlay_key, on_palette_key};
-use crate::app::panes::services::{keeping_selection, toggle_fold};
-use crate::app::{Command, Level, Msg, Overlay, PaneId, SortKey, Started, State, StatusLine, View};
-use crate::config::keymap::{Action, Key, Lookup, Scope};
+use crate::app::panes::services::keeping_selection;
+use crate::app::{Command, Level, Msg, Overlay, PaneId, Started, State, StatusLine, View};
+use crate::config::keymap::{Key, Lookup, Scope};
+use crate::model::action::*;
 use crate::model::audit::{AuditRecord, Outcome};
 use crate::model::backend::BackendReport;
-use crate::model::postgres::PgSignal;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// How long a footer message stays.
@@ -289,8 +289,13 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     if let Some(commands) = crate::app::panes::logs::keys::on_typing_key(state, &ev) {
         return commands;
     }
-    if state.panes.services.filter_typing || state.panes.alerts.filter_typing {
-        return on_filter_key(state, &ev);
+    if state.panes.alerts.filter_typing {
+        state.shell.dirty = true;
+        crate::app::panes::alerts::on_filter_key(state, &ev);
+        return Vec::new();
+    }
+    if state.panes.services.filter_typing {
+        return crate::app::panes::services::on_filter_key(state, &ev);
     }
     let scopes = active_scopes(state);
     let mut seq = state.shell.pending.clone();
@@ -333,19 +338,47 @@ pub fn active_scopes(state: &State) -> Vec<Scope> {
 }
 
 pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
+    use crate::app::panes;
     match action {
-        Action::Quit => {
+        Action::Global(a) => on_global(state, a),
+        Action::Nav(a) => {
+            move_selection(state, a);
+            Vec::new()
+        }
+        Action::Services(a) => panes::services::on_action(state, a),
+        Action::Database(a) => panes::database::on_action(state, a),
+        Action::Alerts(a) => panes::alerts::on_action(state, a),
+        Action::Checklist(c) if state.shell.view == View::Zoom(PaneId::Checklist) => {
+            panes::checklist::on_action(state, c)
+        }
+        Action::Checklist(_) => Vec::new(),
+        Action::Access(a) => panes::access::on_action(state, a),
+        // Log actions outside an open log do nothing.
+        Action::Logs(_) => Vec::new(),
+    }
+}
+
+/// Keys that act anywhere: quit, help, the palette, the audit log, which
+/// pane is shown, and Esc peeling one layer at a time.
+fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
+    if let Some(p) = action.zooms() {
+        state.shell.focus = p;
+        state.shell.view = View::Zoom(p);
+        return Vec::new();
+    }
+    match action {
+        GlobalAction::Quit => {
             state.shell.quit = true;
             return vec![Command::Quit];
         }
-        Action::Help => state.shell.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::Palette => {
+        GlobalAction::Help => state.shell.overlay = Some(Overlay::Help { scroll: 0 }),
+        GlobalAction::Palette => {
             state.shell.overlay = Some(Overlay::Palette {
                 input: String::new(),
                 selected: 0,
             })
         }
-        Action::AuditLog => {
+        GlobalAction::AuditLog => {
             state.shell.overlay = Some(Overlay::AuditLog {
                 entries: None,
                 scroll: 0,
@@ -354,32 +387,29 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
                 limit: AUDIT_VIEW_LIMIT,
             }];
         }
-        Action::Dashboard => state.shell.view = View::Dashboard,
-        Action::Back => {
+        GlobalAction::Dashboard => state.shell.view = View::Dashboard,
+        GlobalAction::Back => {
             // Esc peels one layer at a time: message, filter, then the pane.
             if state.shell.status.take().is_none() {
-                if state.shell.view == View::Zoom(PaneId::Services) && state.panes.services.filter.is_some() {
+                let view = state.shell.view;
+                if view == View::Zoom(PaneId::Services) && state.panes.services.filter.is_some() {
                     keeping_selection(state, |s| s.panes.services.filter = None);
-                } else if state.shell.view == View::Zoom(PaneId::Alerts) && state.panes.alerts.filter.text.is_some() {
+                } else if view == View::Zoom(PaneId::Alerts) && state.panes.alerts.filter.text.is_some() {
                     state.panes.alerts.filter.set(None);
-                } else if state.shell.view == View::Zoom(PaneId::Checklist) && state.panes.checklist.active.is_some() {
+                } else if view == View::Zoom(PaneId::Checklist) && state.panes.checklist.active.is_some() {
                     crate::app::panes::checklist::leave(state);
-                } else if state.shell.view == View::Zoom(PaneId::Access) && !state.panes.access.marked.is_empty() {
+                } else if view == View::Zoom(PaneId::Access) && !state.panes.access.marked.is_empty() {
                     state.panes.access.marked.clear();
-                } else if state.shell.view == View::Zoom(PaneId::Access) && state.panes.access.list {
+                } else if view == View::Zoom(PaneId::Access) && state.panes.access.list {
                     crate::app::panes::access::toggle_list(state);
                 } else {
                     state.shell.view = View::Dashboard;
                 }
             }
         }
-        Action::Pane(p) => {
-            state.shell.focus = p;
-            state.shell.view = View::Zoom(p);
-        }
-        Action::Open => state.shell.view = View::Zoom(state.shell.focus),
-        Action::FocusNext | Action::FocusPrev => {
-            state.shell.focus = if action == Action::FocusNext {
+        GlobalAction::Open => state.shell.view = View::Zoom(state.shell.focus),
+        GlobalAction::FocusNext | GlobalAction::FocusPrev => {
+            state.shell.focus = if action == GlobalAction::FocusNext {
                 state.shell.focus.next()
             } else {
                 state.shell.focus.prev()
@@ -388,174 +418,17 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Command> {
                 state.shell.view = View::Zoom(state.shell.focus);
             }
         }
-        Action::Redraw => {
+        GlobalAction::Redraw => {
             state.shell.dirty = true;
             return vec![Command::ClearScreen];
         }
-        Action::Checklist(c) if state.shell.view == View::Zoom(PaneId::Checklist) => {
-            return crate::app::panes::checklist::on_action(state, c)
-        }
-        Action::Checklist(_) => {}
-        Action::AlertRunbook if state.shell.view == View::Zoom(PaneId::Alerts) => {
-            crate::app::panes::checklist::start_from_alert(state)
-        }
-        Action::AlertRunbook => {}
-        Action::Restart | Action::StopStart => return ask_container_action(state, action),
-        Action::Details if state.shell.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
-        Action::Details if state.shell.view == View::Zoom(PaneId::Database) => {
-            crate::app::panes::database::open_details(state)
-        }
-        Action::Details if state.shell.view == View::Zoom(PaneId::Alerts) => {
-            if !crate::app::panes::alerts::toggle_fold(state) {
-                crate::app::panes::alerts::details::open_details(state)
-            }
-        }
-        Action::Details if crate::app::panes::access::zoomed(state) => return crate::app::panes::access::enter(state),
-        Action::Details => return open_details(state),
-        Action::Mark if crate::app::panes::access::zoomed(state) => crate::app::panes::access::toggle_mark(state),
-        Action::Mark if state.shell.view == View::Zoom(PaneId::Database) => {
-            crate::app::panes::database::toggle_mark(state)
-        }
-        Action::MarkSimilar if state.shell.view == View::Zoom(PaneId::Database) => {
-            crate::app::panes::database::mark_similar(state)
-        }
-        Action::CancelQuery | Action::TerminateBackend if state.shell.view == View::Zoom(PaneId::Database) => {
-            let op = if action == Action::CancelQuery {
-                PgSignal::Cancel
-            } else {
-                PgSignal::Terminate
-            };
-            return crate::app::panes::database::ask_signal(state, op);
-        }
-        Action::Mark | Action::MarkSimilar | Action::CancelQuery | Action::TerminateBackend => {}
-        Action::Acknowledge if state.shell.view == View::Zoom(PaneId::Alerts) => {
-            return crate::app::panes::alerts::ack::ask_ack(state)
-        }
-        Action::ExpireSilence if state.shell.view == View::Zoom(PaneId::Alerts) => {
-            return crate::app::panes::alerts::ack::ask_expire(state)
-        }
-        Action::ToggleSilenced => {
-            state.panes.alerts.hide_silenced = !state.panes.alerts.hide_silenced;
-            crate::app::panes::alerts::clamp_selection(state);
-        }
-        Action::Group if state.shell.view == View::Zoom(PaneId::Alerts) => {
-            crate::app::panes::alerts::toggle_grouping(state)
-        }
-        Action::GroupBy if state.shell.view == View::Zoom(PaneId::Alerts) => {
-            crate::app::panes::alerts::next_group_label(state)
-        }
-        Action::Acknowledge | Action::ExpireSilence | Action::GroupBy => {}
-        Action::Sort | Action::SortReverse | Action::Group => change_order(state, action),
-        Action::Logs => return crate::app::panes::logs::keys::open(state),
-        Action::Filter if state.shell.view == View::Zoom(PaneId::Alerts) => {
-            state.panes.alerts.filter_typing = true;
-            let text = state.panes.alerts.filter.text.clone().unwrap_or_default();
-            state.panes.alerts.filter.set(Some(text));
-        }
-        Action::Filter => {
-            state.panes.services.filter_typing = true;
-            state.panes.services.filter.get_or_insert_with(String::new);
-        }
-        Action::ToggleStopped => keeping_selection(state, |s| {
-            s.panes.services.show_stopped = !s.panes.services.show_stopped
-        }),
-        Action::ReviewKeep | Action::ReviewRevoke | Action::ReviewDefer if crate::app::panes::access::zoomed(state) => {
-            let decision = match action {
-                Action::ReviewKeep => crate::model::review::Decision::Keep,
-                Action::ReviewRevoke => crate::model::review::Decision::Revoke,
-                _ => crate::model::review::Decision::Defer,
-            };
-            return crate::app::panes::access::decide::ask_decision(state, decision);
-        }
-        Action::ReviewAll if crate::app::panes::access::zoomed(state) => crate::app::panes::access::toggle_all(state),
-        Action::ReviewNew if crate::app::panes::access::zoomed(state) => {
-            return crate::app::panes::access::decide::ask_campaign(state)
-        }
-        Action::ReviewCampaigns if crate::app::panes::access::zoomed(state) => {
-            crate::app::panes::access::toggle_list(state)
-        }
-        Action::ReviewExport if crate::app::panes::access::zoomed(state) => {
-            return crate::app::panes::access::export(state)
-        }
-        Action::ReviewReload if crate::app::panes::access::zoomed(state) => {
-            return crate::app::panes::access::reload(state)
-        }
-        Action::ReviewKeep
-        | Action::ReviewRevoke
-        | Action::ReviewDefer
-        | Action::ReviewAll
-        | Action::ReviewNew
-        | Action::ReviewCampaigns
-        | Action::ReviewExport
-        | Action::ReviewReload => {}
-        // Log actions outside an open log do nothing.
-        Action::Search
-        | Action::SearchNext
-        | Action::SearchPrev
-        | Action::LogFilter
-        | Action::LogTimestamps
-        | Action::LogPause
-        | Action::LogSave => {}
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-            move_selection(state, action)
-        }
+        // Zooms, handled above.
+        GlobalAction::PaneServices
+        | GlobalAction::PaneDatabase
+        | GlobalAction::PaneAlerts
+        | GlobalAction::PaneAccess
+        | GlobalAction::PaneChecklist => {}
     }
-    Vec::new()
-}
-
-fn open_details(state: &mut State) -> Vec<Command> {
-    let Some((host, c)) = state.selected_container() else {
-        set_status(state, Level::Warn, "no container selected");
-        return Vec::new();
-    };
-    let (host, container) = (host.id.name.clone(), c.name.clone());
-    state.shell.overlay = Some(Overlay::Details {
-        title: container.clone(),
-        rows: None,
-        scroll: 0,
-    });
-    vec![Command::InspectContainer { host, container }]
-}
-
-/// Restart or stop/start the selected container: refused when read-only,
-/// otherwise a confirm dialog naming the container and its host.
-fn ask_container_action(state: &mut State, action: Action) -> Vec<Command> {
-    use crate::model::docker::ContainerOp;
-    let Some((host, c)) = state.selected_container() else {
-        set_status(state, Level::Warn, "no container selected");
-        return Vec::new();
-    };
-    let op = match action {
-        Action::Restart => ContainerOp::Restart,
-        _ if c.state == "running" || c.state == "restarting" => ContainerOp::Stop,
-        _ => ContainerOp::Start,
-    };
-    let (host_name, host_ro, name, status, image) = (
-        host.id.name.clone(),
-        host.read_only,
-        c.name.clone(),
-        c.status.clone(),
-        c.image.clone(),
-    );
-    let target = format!("{host_name}/{name}");
-    if let Some(refusal) = read_only_refusal(state, host_ro, PaneId::Services, op.audit_action(), &target) {
-        return refusal;
-    }
-    state.shell.overlay = Some(Overlay::Confirm {
-        title: format!("{} container?", capitalise(op.verb())),
-        lines: vec![
-            format!("container  {name}"),
-            format!("host       {host_name}"),
-            format!("image      {image}"),
-            format!("status     {status}"),
-        ],
-        on_yes: Command::Container {
-            host: host_name,
-            container: name,
-            op,
-        },
-        justification: None,
-    });
     Vec::new()
 }
 
@@ -566,72 +439,13 @@ pub(super) fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Services filter being typed: applied live, Enter keeps it, Esc drops it.
-fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
-    use crate::app::dialogs::input::{edit, Edit};
-    state.shell.dirty = true;
-    if state.shell.view == View::Zoom(PaneId::Alerts) {
-        crate::app::panes::alerts::on_filter_key(state, ev);
-        return Vec::new();
-    }
-    keeping_selection(state, |state| {
-        let buf = state.panes.services.filter.get_or_insert_with(String::new);
-        match edit(buf, ev) {
-            Edit::Editing => {}
-            Edit::Submit => {
-                state.panes.services.filter_typing = false;
-                if state.panes.services.filter.as_deref() == Some("") {
-                    state.panes.services.filter = None;
-                }
-            }
-            Edit::Cancel => {
-                state.panes.services.filter_typing = false;
-                state.panes.services.filter = None;
-            }
-        }
-    });
-    Vec::new()
-}
-
-/// Sort by the next column, reverse the order, or group by compose project
-/// (Services; the other panes have one order for now). The selection stays
-/// on its row.
-fn change_order(state: &mut State, action: Action) {
-    if state.shell.view != View::Zoom(PaneId::Services) {
-        return;
-    }
-    keeping_selection(state, |s| {
-        let view = &mut s.panes.services;
-        match action {
-            Action::Sort => {
-                view.sort = view.sort.next();
-                view.reverse = false;
-            }
-            Action::SortReverse => view.reverse = !view.reverse,
-            _ => view.group_by_project = !view.group_by_project,
-        }
-    });
-    let view = &state.panes.services;
-    let order = match (view.sort, view.reverse) {
-        (SortKey::Worst, false) => "worst first".to_string(),
-        (key, false) => format!("sorted by {}", key.label()),
-        (key, true) => format!("sorted by {}, reversed", key.label()),
-    };
-    let grouped = if view.group_by_project {
-        ", grouped by project"
-    } else {
-        ""
-    };
-    set_status(state, Level::Info, format!("{order}{grouped}"));
-}
-
-fn move_selection(state: &mut State, action: Action) {
+fn move_selection(state: &mut State, action: NavAction) {
     let View::Zoom(pane) = state.shell.view else {
         // On the dashboard, up and down walk the tiles.
         state.shell.focus = match action {
-            Action::MoveDown | Action::PageDown => state.shell.focus.next(),
-            Action::MoveUp | Action::PageUp => state.shell.focus.prev(),
-            Action::Top => PaneId::Services,
+            NavAction::MoveDown | NavAction::PageDown => state.shell.focus.next(),
+            NavAction::MoveUp | NavAction::PageUp => state.shell.focus.prev(),
+            NavAction::Top => PaneId::Services,
             _ => PaneId::Checklist,
         };
         return;
@@ -641,11 +455,11 @@ fn move_selection(state: &mut State, action: Action) {
     let sel = &mut *state.panes.selected_mut(pane);
     let last = rows.saturating_sub(1);
     *sel = match action {
-        Action::MoveUp => sel.saturating_sub(1),
-        Action::MoveDown => (*sel + 1).min(last),
-        Action::PageUp => sel.saturating_sub(page),
-        Action::PageDown => (*sel + page).min(last),
-        Action::Top => 0,
+        NavAction::MoveUp => sel.saturating_sub(1),
+        NavAction::MoveDown => (*sel + 1).min(last),
+        NavAction::PageUp => sel.saturating_sub(page),
+        NavAction::PageDown => (*sel + page).min(last),
+        NavAction::Top => 0,
         _ => last,
     };
 }

@@ -3,6 +3,9 @@
 //! over the default; help and footer are generated from the live bindings.
 
 use super::source::{read_text, FileError};
+pub use crate::model::action::Action;
+use crate::model::action::Place;
+use crate::model::PaneId;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -14,331 +17,12 @@ pub const BUILTIN: [(&str, &str); 2] = [
     ("vim", include_str!("../../keymaps/vim.toml")),
 ];
 
-/// Everything a key can do. Names are the keymap file's vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Quit,
-    Help,
-    Palette,
-    Dashboard,
-    Back,
-    FocusNext,
-    FocusPrev,
-    Pane(crate::app::PaneId),
-    /// Zoom the focused tile.
-    Open,
-    AuditLog,
-    Redraw,
-    MoveUp,
-    MoveDown,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    /// Details of the selected row.
-    Details,
-    Logs,
-    Search,
-    SearchNext,
-    SearchPrev,
-    LogFilter,
-    LogTimestamps,
-    LogPause,
-    LogSave,
-    Filter,
-    ToggleStopped,
-    /// Services: restart the selected container.
-    Restart,
-    /// Services: stop the selected container, or start it when it is not running.
-    StopStart,
-    /// Sort by the next column.
-    Sort,
-    SortReverse,
-    /// Group rows (Services: by compose project; Alerts: by a label).
-    Group,
-    /// Alerts: group by the next label.
-    GroupBy,
-    /// Mark or unmark the selected row for an action on several.
-    Mark,
-    /// Mark every row like the selected one (Database: same user and state).
-    MarkSimilar,
-    /// Database: cancel the query of the selected (or marked) sessions.
-    CancelQuery,
-    /// Database: terminate the selected (or marked) sessions.
-    TerminateBackend,
-    /// Alerts: acknowledge the selected alert with a silence.
-    Acknowledge,
-    /// Alerts: expire the silences holding the selected alert.
-    ExpireSilence,
-    /// Alerts: show or hide silenced and inhibited alerts.
-    ToggleSilenced,
-    /// Alerts: start the checklist of the runbook the selected alert names.
-    AlertRunbook,
-    Checklist(super::keymap_checklist::ChecklistAction),
-    /// Access: keep the selected (or marked) access, with a justification.
-    ReviewKeep,
-    /// Access: revoke it (runs the source's revoke statement, asks first).
-    ReviewRevoke,
-    /// Access: defer the decision, with a justification.
-    ReviewDefer,
-    /// Access: show every item, or only the flagged ones.
-    ReviewAll,
-    /// Access: start a review campaign over the rows loaded now.
-    ReviewNew,
-    /// Access: the list of campaigns, or back to the queue.
-    ReviewCampaigns,
-    /// Access: write the campaign's evidence to a CSV file.
-    ReviewExport,
-    /// Access: read the sources again.
-    ReviewReload,
-}
-
-impl Action {
-    pub fn all() -> Vec<Action> {
-        use crate::app::PaneId;
-        let mut v = vec![
-            Action::Quit,
-            Action::Help,
-            Action::Palette,
-            Action::Dashboard,
-            Action::Back,
-            Action::FocusNext,
-            Action::FocusPrev,
-        ];
-        v.extend(PaneId::ALL.iter().map(|p| Action::Pane(*p)));
-        v.extend([
-            Action::Open,
-            Action::AuditLog,
-            Action::Redraw,
-            Action::MoveUp,
-            Action::MoveDown,
-            Action::PageUp,
-            Action::PageDown,
-            Action::Top,
-            Action::Bottom,
-            Action::Details,
-            Action::Logs,
-            Action::Search,
-            Action::SearchNext,
-            Action::SearchPrev,
-            Action::LogFilter,
-            Action::LogTimestamps,
-            Action::LogPause,
-            Action::LogSave,
-            Action::Filter,
-            Action::ToggleStopped,
-            Action::Restart,
-            Action::StopStart,
-            Action::Sort,
-            Action::SortReverse,
-            Action::Group,
-            Action::GroupBy,
-            Action::Mark,
-            Action::MarkSimilar,
-            Action::CancelQuery,
-            Action::TerminateBackend,
-            Action::Acknowledge,
-            Action::ExpireSilence,
-            Action::ToggleSilenced,
-            Action::AlertRunbook,
-            Action::ReviewKeep,
-            Action::ReviewRevoke,
-            Action::ReviewDefer,
-            Action::ReviewAll,
-            Action::ReviewNew,
-            Action::ReviewCampaigns,
-            Action::ReviewExport,
-            Action::ReviewReload,
-        ]);
-        v.extend(super::keymap_checklist::ChecklistAction::ALL.map(Action::Checklist));
-        v
-    }
-
-    pub fn name(self) -> String {
-        match self {
-            Action::Quit => "quit".into(),
-            Action::Help => "help".into(),
-            Action::Palette => "palette".into(),
-            Action::Dashboard => "dashboard".into(),
-            Action::Back => "back".into(),
-            Action::FocusNext => "focus.next".into(),
-            Action::FocusPrev => "focus.prev".into(),
-            Action::Pane(p) => format!("pane.{}", p.key()),
-            Action::Open => "open".into(),
-            Action::AuditLog => "audit".into(),
-            Action::Redraw => "redraw".into(),
-            Action::MoveUp => "move.up".into(),
-            Action::MoveDown => "move.down".into(),
-            Action::PageUp => "page.up".into(),
-            Action::PageDown => "page.down".into(),
-            Action::Top => "top".into(),
-            Action::Bottom => "bottom".into(),
-            Action::Details => "details".into(),
-            Action::Logs => "container.logs".into(),
-            Action::Search => "search".into(),
-            Action::SearchNext => "search.next".into(),
-            Action::SearchPrev => "search.prev".into(),
-            Action::LogFilter => "logs.filter".into(),
-            Action::LogTimestamps => "logs.timestamps".into(),
-            Action::LogPause => "logs.pause".into(),
-            Action::LogSave => "logs.save".into(),
-            Action::Filter => "filter".into(),
-            Action::ToggleStopped => "services.stopped".into(),
-            Action::Restart => "container.restart".into(),
-            Action::StopStart => "container.stop-start".into(),
-            Action::Sort => "sort".into(),
-            Action::SortReverse => "sort.reverse".into(),
-            Action::Group => "group".into(),
-            Action::GroupBy => "group.by".into(),
-            Action::Mark => "mark".into(),
-            Action::MarkSimilar => "mark.similar".into(),
-            Action::CancelQuery => "query.cancel".into(),
-            Action::TerminateBackend => "backend.terminate".into(),
-            Action::Acknowledge => "alert.ack".into(),
-            Action::ExpireSilence => "alert.expire".into(),
-            Action::ToggleSilenced => "alerts.silenced".into(),
-            Action::AlertRunbook => "alert.runbook".into(),
-            Action::Checklist(c) => c.name().into(),
-            Action::ReviewKeep => "review.keep".into(),
-            Action::ReviewRevoke => "review.revoke".into(),
-            Action::ReviewDefer => "review.defer".into(),
-            Action::ReviewAll => "review.all".into(),
-            Action::ReviewNew => "review.new".into(),
-            Action::ReviewCampaigns => "review.campaigns".into(),
-            Action::ReviewExport => "review.export".into(),
-            Action::ReviewReload => "review.reload".into(),
-        }
-    }
-
-    /// Short label for the footer.
-    pub fn label(self) -> String {
-        match self {
-            Action::Quit => "quit".into(),
-            Action::Help => "help".into(),
-            Action::Palette => "command".into(),
-            Action::Dashboard => "dashboard".into(),
-            Action::Back => "back".into(),
-            Action::FocusNext => "next pane".into(),
-            Action::FocusPrev => "prev pane".into(),
-            Action::Pane(p) => p.title().to_lowercase(),
-            Action::Open => "open".into(),
-            Action::AuditLog => "audit log".into(),
-            Action::Redraw => "redraw".into(),
-            Action::MoveUp => "up".into(),
-            Action::MoveDown => "down".into(),
-            Action::PageUp => "page up".into(),
-            Action::PageDown => "page down".into(),
-            Action::Top => "top".into(),
-            Action::Bottom => "bottom".into(),
-            Action::Details => "details".into(),
-            Action::Logs => "logs".into(),
-            Action::Search => "search".into(),
-            Action::SearchNext => "next match".into(),
-            Action::SearchPrev => "prev match".into(),
-            Action::LogFilter => "filter".into(),
-            Action::LogTimestamps => "timestamps".into(),
-            Action::LogPause => "pause".into(),
-            Action::LogSave => "save".into(),
-            Action::Filter => "filter".into(),
-            Action::ToggleStopped => "stopped".into(),
-            Action::Restart => "restart".into(),
-            Action::StopStart => "stop/start".into(),
-            Action::Sort => "sort".into(),
-            Action::SortReverse => "reverse".into(),
-            Action::Group => "group".into(),
-            Action::GroupBy => "group by".into(),
-            Action::Mark => "mark".into(),
-            Action::MarkSimilar => "mark similar".into(),
-            Action::CancelQuery => "cancel query".into(),
-            Action::TerminateBackend => "terminate".into(),
-            Action::Acknowledge => "ack".into(),
-            Action::ExpireSilence => "expire".into(),
-            Action::ToggleSilenced => "silenced".into(),
-            Action::AlertRunbook => "runbook".into(),
-            Action::Checklist(c) => c.label().into(),
-            Action::ReviewKeep => "keep".into(),
-            Action::ReviewRevoke => "revoke".into(),
-            Action::ReviewDefer => "defer".into(),
-            Action::ReviewAll => "all/flagged".into(),
-            Action::ReviewNew => "new review".into(),
-            Action::ReviewCampaigns => "campaigns".into(),
-            Action::ReviewExport => "export".into(),
-            Action::ReviewReload => "reload".into(),
-        }
-    }
-
-    /// One line for the help screen.
-    pub fn description(self) -> String {
-        match self {
-            Action::Quit => "Quit opsdeck (state is saved)".into(),
-            Action::Help => "Show this help".into(),
-            Action::Palette => "Open the command palette".into(),
-            Action::Dashboard => "Back to the dashboard".into(),
-            Action::Back => "Close, go back".into(),
-            Action::FocusNext => "Focus the next pane".into(),
-            Action::FocusPrev => "Focus the previous pane".into(),
-            Action::Pane(p) => format!("Zoom the {} pane", p.title()),
-            Action::Open => "Open the focused pane full screen".into(),
-            Action::AuditLog => "Show the audit log".into(),
-            Action::Redraw => "Redraw the whole screen".into(),
-            Action::MoveUp => "Move up".into(),
-            Action::MoveDown => "Move down".into(),
-            Action::PageUp => "Page up".into(),
-            Action::PageDown => "Page down".into(),
-            Action::Top => "Go to the top".into(),
-            Action::Bottom => "Go to the bottom".into(),
-            Action::Details => "Details of the selected row".into(),
-            Action::Logs => "Follow the selected container's log".into(),
-            Action::Search => "Search (logs)".into(),
-            Action::SearchNext => "Next match".into(),
-            Action::SearchPrev => "Previous match".into(),
-            Action::LogFilter => "Show only matching lines".into(),
-            Action::LogTimestamps => "Show or hide timestamps".into(),
-            Action::LogPause => "Pause or resume following".into(),
-            Action::LogSave => "Save the shown log lines to a file".into(),
-            Action::Filter => "Filter the list (name, image, project, labels)".into(),
-            Action::ToggleStopped => "Show or hide stopped containers".into(),
-            Action::Restart => "Restart the selected container (asks first)".into(),
-            Action::StopStart => "Stop the selected container, or start it (asks first)".into(),
-            Action::Sort => "Sort by the next column (worst first, name, project, state, uptime, restarts, cpu, memory, image, host)".into(),
-            Action::SortReverse => "Reverse the sort order".into(),
-            Action::Group => {
-                "Group (Services: by compose project; Alerts: by a label); enter folds a group".into()
-            }
-            Action::GroupBy => "Alerts: group by the next label the alerts carry".into(),
-            Action::Mark => "Mark or unmark the selected row".into(),
-            Action::MarkSimilar => "Mark every session with the same user and state".into(),
-            Action::CancelQuery => "Cancel the query of the selected or marked sessions (asks, with a reason)".into(),
-            Action::TerminateBackend => "Terminate the selected or marked sessions (asks, with a reason)".into(),
-            Action::Acknowledge => "Acknowledge: silence exactly this alert's labels for ack_duration (asks a comment)".into(),
-            Action::ExpireSilence => "Expire the silences holding the selected alert (asks first)".into(),
-            Action::ToggleSilenced => "Show or hide silenced and inhibited alerts".into(),
-            Action::AlertRunbook => "Start the checklist of the runbook the selected alert names".into(),
-            Action::Checklist(c) => c.help().into(),
-            Action::ReviewKeep => "Access: keep the selected or marked access (asks a justification)".into(),
-            Action::ReviewRevoke => {
-                "Access: revoke the selected or marked access (asks a justification, then confirms the statement)".into()
-            }
-            Action::ReviewDefer => "Access: defer the decision (asks a justification)".into(),
-            Action::ReviewAll => "Access: show every item, or only the flagged ones".into(),
-            Action::ReviewNew => "Access: start a review campaign (a snapshot of the rows loaded now)".into(),
-            Action::ReviewCampaigns => "Access: list the review campaigns (enter opens one)".into(),
-            Action::ReviewExport => "Access: write the campaign's evidence to a CSV file".into(),
-            Action::ReviewReload => "Access: read the sources again".into(),
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::all().into_iter().find(|a| a.name() == name)
-    }
-}
-
 /// Where a binding applies. Lookup goes pane scope, then navigation, then global.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
     Global,
     Navigation,
-    Pane(crate::app::PaneId),
+    Pane(PaneId),
     /// An open container log.
     Logs,
 }
@@ -346,7 +30,7 @@ pub enum Scope {
 impl Scope {
     pub fn all() -> Vec<Scope> {
         let mut v = vec![Scope::Global, Scope::Navigation];
-        v.extend(crate::app::PaneId::ALL.iter().map(|p| Scope::Pane(*p)));
+        v.extend(PaneId::ALL.iter().map(|p| Scope::Pane(*p)));
         v.push(Scope::Logs);
         v
     }
@@ -362,6 +46,16 @@ impl Scope {
 
     fn from_name(name: &str) -> Option<Scope> {
         Scope::all().into_iter().find(|s| s.name() == name)
+    }
+
+    /// Where the actions bound in this scope act.
+    fn place(self) -> Place {
+        match self {
+            Scope::Global => Place::Global,
+            Scope::Navigation => Place::Nav,
+            Scope::Pane(p) => Place::Pane(p),
+            Scope::Logs => Place::Logs,
+        }
     }
 }
 
@@ -609,8 +303,13 @@ impl Keymap {
                     scope_map.remove(&seq);
                     continue;
                 }
-                let Some(action) = Action::from_name(action_text.get_ref()) else {
-                    let names: Vec<String> = Action::all().iter().map(|a| a.name()).collect();
+                let Some(action) = Action::from_name(scope.place(), action_text.get_ref()) else {
+                    let mut names: Vec<&str> = Vec::new();
+                    for name in Action::all().map(Action::name) {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
                     return err(format!(
                         "unknown action {:?}; actions: {}, or \"none\" to unbind",
                         action_text.get_ref(),
@@ -705,7 +404,7 @@ fn key_rank(seq: &KeySeq) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::PaneId;
+    use crate::model::action::{GlobalAction, NavAction};
 
     fn layer(text: &str) -> Result<Keymap, FileError> {
         let mut km = Keymap::default_keymap();
@@ -718,7 +417,7 @@ mod tests {
         assert!(Keymap::load(None, None).is_ok());
         assert!(Keymap::load(Some("vim"), None).is_ok());
         for action in Action::all() {
-            assert_eq!(Action::from_name(&action.name()), Some(action));
+            assert_eq!(Action::from_name(action.place(), action.name()), Some(action));
         }
     }
 
@@ -731,11 +430,11 @@ mod tests {
         let km = Keymap::default_keymap();
         assert_eq!(
             km.lookup(&[Scope::Global], &[Key::char('q')]),
-            Lookup::Action(Action::Quit)
+            Lookup::Action(Action::Global(GlobalAction::Quit))
         );
         assert_eq!(
             km.lookup(&[Scope::Global], &[Key::char('2')]),
-            Lookup::Action(Action::Pane(PaneId::Database))
+            Lookup::Action(Action::pane(PaneId::Database))
         );
     }
 
@@ -767,7 +466,7 @@ mod tests {
         assert_eq!(km.lookup(&scopes, &[Key::char('z')]), Lookup::Pending);
         assert_eq!(
             km.lookup(&scopes, &[Key::char('z'), Key::char('z')]),
-            Lookup::Action(Action::Top)
+            Lookup::Action(Action::Nav(NavAction::Top))
         );
         assert_eq!(km.lookup(&scopes, &[Key::char('z'), Key::char('x')]), Lookup::None);
     }
@@ -778,7 +477,7 @@ mod tests {
         assert_eq!(km.lookup(&[Scope::Global], &[Key::char('q')]), Lookup::None);
         assert_eq!(
             km.lookup(&[Scope::Global], &[Key::char('x')]),
-            Lookup::Action(Action::Quit)
+            Lookup::Action(Action::Global(GlobalAction::Quit))
         );
     }
 

@@ -2,7 +2,6 @@
 //! `config/opsdeck.example.toml` documents every key.
 
 pub mod keymap;
-pub mod keymap_checklist;
 pub mod secret;
 pub mod source;
 pub mod theme;

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod acks;
+pub mod action;
 pub mod alerts;
 pub mod audit;
 pub mod backend;

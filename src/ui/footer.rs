@@ -2,8 +2,9 @@
 //! last status message.
 
 use crate::app::{active_scopes, Level, Overlay, PaneId, State, View};
-use crate::config::keymap::{seq_to_string, Action, Scope};
+use crate::config::keymap::{seq_to_string, Scope};
 use crate::config::theme::{Role, Theme};
+use crate::model::action::*;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -42,101 +43,109 @@ fn wanted(state: &State) -> Vec<Action> {
             ),
             _,
         ) => Vec::new(),
-        (Some(_), _) => vec![Action::MoveDown, Action::MoveUp, Action::Back],
+        (Some(_), _) => vec![
+            Action::Nav(NavAction::MoveDown),
+            Action::Nav(NavAction::MoveUp),
+            Action::Global(GlobalAction::Back),
+        ],
         (None, View::Dashboard) => vec![
-            Action::Open,
-            Action::Pane(PaneId::Services),
-            Action::FocusNext,
-            Action::Help,
-            Action::Palette,
-            Action::AuditLog,
-            Action::Quit,
+            Action::Global(GlobalAction::Open),
+            Action::pane(PaneId::Services),
+            Action::Global(GlobalAction::FocusNext),
+            Action::Global(GlobalAction::Help),
+            Action::Global(GlobalAction::Palette),
+            Action::Global(GlobalAction::AuditLog),
+            Action::Global(GlobalAction::Quit),
         ],
         (None, View::Zoom(PaneId::Services)) if state.panes.logs.open.is_some() => vec![
-            Action::Search,
-            Action::SearchNext,
-            Action::LogFilter,
-            Action::LogPause,
-            Action::LogTimestamps,
-            Action::LogSave,
-            Action::Back,
-            Action::Help,
+            Action::Logs(LogsAction::Search),
+            Action::Logs(LogsAction::SearchNext),
+            Action::Logs(LogsAction::Filter),
+            Action::Logs(LogsAction::Pause),
+            Action::Logs(LogsAction::Timestamps),
+            Action::Logs(LogsAction::Save),
+            Action::Global(GlobalAction::Back),
+            Action::Global(GlobalAction::Help),
         ],
         (None, View::Zoom(PaneId::Services)) => vec![
-            Action::MoveDown,
-            Action::MoveUp,
-            Action::Details,
-            Action::Logs,
-            Action::Filter,
-            Action::Restart,
-            Action::StopStart,
-            Action::Sort,
-            Action::Group,
-            Action::Back,
-            Action::Help,
-            Action::Palette,
-            Action::Quit,
+            Action::Nav(NavAction::MoveDown),
+            Action::Nav(NavAction::MoveUp),
+            Action::Services(ServicesAction::Details),
+            Action::Services(ServicesAction::Logs),
+            Action::Services(ServicesAction::Filter),
+            Action::Services(ServicesAction::Restart),
+            Action::Services(ServicesAction::StopStart),
+            Action::Services(ServicesAction::Sort),
+            Action::Services(ServicesAction::Group),
+            Action::Global(GlobalAction::Back),
+            Action::Global(GlobalAction::Help),
+            Action::Global(GlobalAction::Palette),
+            Action::Global(GlobalAction::Quit),
         ],
         (None, View::Zoom(PaneId::Database)) => vec![
-            Action::MoveDown,
-            Action::MoveUp,
-            Action::Details,
-            Action::Mark,
-            Action::MarkSimilar,
-            Action::CancelQuery,
-            Action::TerminateBackend,
-            Action::Back,
-            Action::Help,
-            Action::Quit,
+            Action::Nav(NavAction::MoveDown),
+            Action::Nav(NavAction::MoveUp),
+            Action::Database(DatabaseAction::Details),
+            Action::Database(DatabaseAction::Mark),
+            Action::Database(DatabaseAction::MarkSimilar),
+            Action::Database(DatabaseAction::CancelQuery),
+            Action::Database(DatabaseAction::TerminateBackend),
+            Action::Global(GlobalAction::Back),
+            Action::Global(GlobalAction::Help),
+            Action::Global(GlobalAction::Quit),
         ],
         (None, View::Zoom(PaneId::Checklist)) => {
-            use crate::config::keymap_checklist::ChecklistAction as C;
-            let mut v = vec![Action::MoveDown, Action::MoveUp];
+            use crate::model::action::ChecklistAction as C;
+            let mut v = vec![Action::Nav(NavAction::MoveDown), Action::Nav(NavAction::MoveUp)];
             if state.panes.checklist.active.is_some() {
                 v.extend([C::Run, C::Tick, C::Note, C::Skip, C::Timeline, C::Report, C::Close].map(Action::Checklist));
             } else {
                 v.extend([C::Run, C::New].map(Action::Checklist));
             }
-            v.extend([Action::Back, Action::Help, Action::Quit]);
+            v.extend([
+                Action::Global(GlobalAction::Back),
+                Action::Global(GlobalAction::Help),
+                Action::Global(GlobalAction::Quit),
+            ]);
             v
         }
         (None, View::Zoom(PaneId::Alerts)) => vec![
-            Action::MoveDown,
-            Action::MoveUp,
-            Action::Filter,
-            Action::Acknowledge,
-            Action::ExpireSilence,
-            Action::ToggleSilenced,
-            Action::Group,
-            Action::Back,
-            Action::FocusNext,
-            Action::Help,
-            Action::Quit,
+            Action::Nav(NavAction::MoveDown),
+            Action::Nav(NavAction::MoveUp),
+            Action::Alerts(AlertsAction::Filter),
+            Action::Alerts(AlertsAction::Acknowledge),
+            Action::Alerts(AlertsAction::ExpireSilence),
+            Action::Alerts(AlertsAction::ToggleSilenced),
+            Action::Alerts(AlertsAction::Group),
+            Action::Global(GlobalAction::Back),
+            Action::Global(GlobalAction::FocusNext),
+            Action::Global(GlobalAction::Help),
+            Action::Global(GlobalAction::Quit),
         ],
         (None, View::Zoom(PaneId::Access)) if state.panes.access.list => vec![
-            Action::MoveDown,
-            Action::MoveUp,
-            Action::Details,
-            Action::ReviewExport,
-            Action::ReviewCampaigns,
-            Action::Back,
-            Action::Help,
-            Action::Quit,
+            Action::Nav(NavAction::MoveDown),
+            Action::Nav(NavAction::MoveUp),
+            Action::Access(AccessAction::Details),
+            Action::Access(AccessAction::Export),
+            Action::Access(AccessAction::Campaigns),
+            Action::Global(GlobalAction::Back),
+            Action::Global(GlobalAction::Help),
+            Action::Global(GlobalAction::Quit),
         ],
         (None, View::Zoom(PaneId::Access)) => vec![
-            Action::ReviewKeep,
-            Action::ReviewRevoke,
-            Action::ReviewDefer,
-            Action::Mark,
-            Action::Details,
-            Action::ReviewAll,
-            Action::ReviewNew,
-            Action::ReviewCampaigns,
-            Action::ReviewExport,
-            Action::ReviewReload,
-            Action::Back,
-            Action::Help,
-            Action::Quit,
+            Action::Access(AccessAction::Keep),
+            Action::Access(AccessAction::Revoke),
+            Action::Access(AccessAction::Defer),
+            Action::Access(AccessAction::Mark),
+            Action::Access(AccessAction::Details),
+            Action::Access(AccessAction::All),
+            Action::Access(AccessAction::New),
+            Action::Access(AccessAction::Campaigns),
+            Action::Access(AccessAction::Export),
+            Action::Access(AccessAction::Reload),
+            Action::Global(GlobalAction::Back),
+            Action::Global(GlobalAction::Help),
+            Action::Global(GlobalAction::Quit),
         ],
     }
 }
@@ -198,8 +207,8 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
     for action in wanted(state) {
         let (key, label) = match action {
             // The five pane keys read better as one range.
-            Action::Pane(_) => match pane_range(state, &scopes) {
-                Some(r) => (r, "panes".to_string()),
+            Action::Global(g) if g.zooms().is_some() => match pane_range(state, &scopes) {
+                Some(r) => (r, "panes"),
                 None => continue,
             },
             a => match state.shell.keymap.first_key(&scopes, a) {
@@ -222,7 +231,7 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
 fn pane_range(state: &State, scopes: &[Scope]) -> Option<String> {
     let keys: Vec<String> = PaneId::ALL
         .iter()
-        .map(|p| state.shell.keymap.first_key(scopes, Action::Pane(*p)))
+        .map(|p| state.shell.keymap.first_key(scopes, Action::pane(*p)))
         .collect::<Option<_>>()?;
     let digits: Vec<String> = (1..=5).map(|n: u8| n.to_string()).collect();
     if keys == digits {

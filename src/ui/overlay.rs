@@ -1,8 +1,9 @@
 //! Overlays drawn over the body: help, command palette, audit log.
 
 use crate::app::{palette_matches, State};
-use crate::config::keymap::{Action, Scope};
+use crate::config::keymap::Scope;
 use crate::config::theme::{Role, Theme};
+use crate::model::action::*;
 use crate::model::audit::AuditEntry;
 use crate::model::docker::Row;
 use ratatui::layout::{Constraint, Layout, Rect};

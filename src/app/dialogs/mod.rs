@@ -6,7 +6,8 @@ pub mod input;
 
 use crate::app::update::{apply, set_status};
 use crate::app::{Command, Level, Overlay, PaneId, State, View};
-use crate::config::keymap::{Action, Key, Lookup, Scope};
+use crate::config::keymap::{Key, Lookup, Scope};
+use crate::model::action::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// y or Enter runs the action; n or Esc cancels; anything else is ignored so
@@ -67,7 +68,9 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
     // An alert's details offer its runbook: the key that starts it works here too.
     if state.shell.view == View::Zoom(PaneId::Alerts) && matches!(state.shell.overlay, Some(Overlay::Details { .. })) {
         let scopes = [Scope::Pane(PaneId::Alerts)];
-        if state.shell.keymap.lookup(&scopes, std::slice::from_ref(&key)) == Lookup::Action(Action::AlertRunbook) {
+        if state.shell.keymap.lookup(&scopes, std::slice::from_ref(&key))
+            == Lookup::Action(Action::Alerts(AlertsAction::AlertRunbook))
+        {
             state.shell.overlay = None;
             crate::app::panes::checklist::start_from_alert(state);
             return Vec::new();
@@ -85,17 +88,21 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
     };
     let page = state.shell.size.1.saturating_sub(6).max(1);
     match action {
-        Some(Action::MoveDown) => *scroll = scroll.saturating_add(1),
-        Some(Action::MoveUp) => *scroll = scroll.saturating_sub(1),
-        Some(Action::PageDown) => *scroll = scroll.saturating_add(page),
-        Some(Action::PageUp) => *scroll = scroll.saturating_sub(page),
-        Some(Action::Top) => *scroll = 0,
-        Some(Action::Bottom) => *scroll = u16::MAX,
+        Some(Action::Nav(NavAction::MoveDown)) => *scroll = scroll.saturating_add(1),
+        Some(Action::Nav(NavAction::MoveUp)) => *scroll = scroll.saturating_sub(1),
+        Some(Action::Nav(NavAction::PageDown)) => *scroll = scroll.saturating_add(page),
+        Some(Action::Nav(NavAction::PageUp)) => *scroll = scroll.saturating_sub(page),
+        Some(Action::Nav(NavAction::Top)) => *scroll = 0,
+        Some(Action::Nav(NavAction::Bottom)) => *scroll = u16::MAX,
         // Quit closes the overlay rather than the program: q in help must be safe.
-        Some(Action::Back | Action::Quit | Action::Help | Action::AuditLog | Action::Dashboard) => {
-            state.shell.overlay = None
-        }
-        Some(Action::Redraw) => {
+        Some(
+            Action::Global(GlobalAction::Back)
+            | Action::Global(GlobalAction::Quit)
+            | Action::Global(GlobalAction::Help)
+            | Action::Global(GlobalAction::AuditLog)
+            | Action::Global(GlobalAction::Dashboard),
+        ) => state.shell.overlay = None,
+        Some(Action::Global(GlobalAction::Redraw)) => {
             state.shell.dirty = true;
             return vec![Command::ClearScreen];
         }
@@ -187,13 +194,13 @@ pub(super) fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String,
                 return Vec::new();
             };
             let action = match *name {
-                "dashboard" => Action::Dashboard,
-                "audit" => Action::AuditLog,
-                "help" => Action::Help,
-                "redraw" => Action::Redraw,
-                "quit" => Action::Quit,
+                "dashboard" => Action::Global(GlobalAction::Dashboard),
+                "audit" => Action::Global(GlobalAction::AuditLog),
+                "help" => Action::Global(GlobalAction::Help),
+                "redraw" => Action::Global(GlobalAction::Redraw),
+                "quit" => Action::Global(GlobalAction::Quit),
                 other => match PaneId::parse(other) {
-                    Some(p) => Action::Pane(p),
+                    Some(p) => Action::pane(p),
                     None => return Vec::new(),
                 },
             };

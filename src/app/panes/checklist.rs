@@ -5,7 +5,7 @@
 
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, PaneId, State};
-use crate::config::keymap_checklist::ChecklistAction;
+use crate::model::action::ChecklistAction;
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta, StepState};
 use crate::runbook::{Check, Runbook};
 

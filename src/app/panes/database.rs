@@ -2,7 +2,9 @@
 //! marks for acting on several, and cancel/terminate asked with a reason.
 
 use crate::app::update::{capitalise, read_only_refusal, set_status};
+use crate::app::View;
 use crate::app::{BackendStatus, Command, Level, Overlay, PaneId, State};
+use crate::model::action::DatabaseAction;
 use crate::model::backend::BackendKind;
 use crate::model::docker::Row;
 use crate::model::postgres::{mask_literals, query_for_screen, PgSession, PgSignal};
@@ -244,4 +246,19 @@ pub fn open_details(state: &mut State) {
         rows: Some(Ok(rows)),
         scroll: 0,
     });
+}
+
+/// What a Database key does (while the pane is zoomed).
+pub fn on_action(state: &mut State, action: DatabaseAction) -> Vec<Command> {
+    if state.shell.view != View::Zoom(PaneId::Database) {
+        return Vec::new();
+    }
+    match action {
+        DatabaseAction::Details => open_details(state),
+        DatabaseAction::Mark => toggle_mark(state),
+        DatabaseAction::MarkSimilar => mark_similar(state),
+        DatabaseAction::CancelQuery => return ask_signal(state, PgSignal::Cancel),
+        DatabaseAction::TerminateBackend => return ask_signal(state, PgSignal::Terminate),
+    }
+    Vec::new()
 }

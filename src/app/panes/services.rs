@@ -3,9 +3,13 @@
 //! container when the list reorders; the rows on screen are the ones that
 //! get CPU and memory stats.
 
+use crate::app::update::{capitalise, read_only_refusal, set_status};
 use crate::app::{BackendStatus, Command, PaneId, State, View};
+use crate::app::{Level, Overlay};
+use crate::model::action::ServicesAction;
 use crate::model::backend::BackendKind;
 use crate::model::docker::ContainerRow;
+use crossterm::event::KeyEvent;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -296,4 +300,134 @@ pub fn after_update(state: &mut State) -> Vec<Command> {
         }
     }
     commands
+}
+
+/// What a Services key does.
+pub fn on_action(state: &mut State, action: ServicesAction) -> Vec<Command> {
+    match action {
+        ServicesAction::Details if state.shell.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
+        ServicesAction::Details => return open_details(state),
+        ServicesAction::Logs => return crate::app::panes::logs::keys::open(state),
+        ServicesAction::Filter => {
+            state.panes.services.filter_typing = true;
+            state.panes.services.filter.get_or_insert_with(String::new);
+        }
+        ServicesAction::ToggleStopped => keeping_selection(state, |s| {
+            s.panes.services.show_stopped = !s.panes.services.show_stopped
+        }),
+        ServicesAction::Restart | ServicesAction::StopStart => return ask_container_action(state, action),
+        ServicesAction::Sort | ServicesAction::SortReverse | ServicesAction::Group => change_order(state, action),
+    }
+    Vec::new()
+}
+
+fn open_details(state: &mut State) -> Vec<Command> {
+    let Some((host, c)) = state.selected_container() else {
+        set_status(state, Level::Warn, "no container selected");
+        return Vec::new();
+    };
+    let (host, container) = (host.id.name.clone(), c.name.clone());
+    state.shell.overlay = Some(Overlay::Details {
+        title: container.clone(),
+        rows: None,
+        scroll: 0,
+    });
+    vec![Command::InspectContainer { host, container }]
+}
+
+/// Restart or stop/start the selected container: refused when read-only,
+/// otherwise a confirm dialog naming the container and its host.
+fn ask_container_action(state: &mut State, action: ServicesAction) -> Vec<Command> {
+    use crate::model::docker::ContainerOp;
+    let Some((host, c)) = state.selected_container() else {
+        set_status(state, Level::Warn, "no container selected");
+        return Vec::new();
+    };
+    let op = match action {
+        ServicesAction::Restart => ContainerOp::Restart,
+        _ if c.state == "running" || c.state == "restarting" => ContainerOp::Stop,
+        _ => ContainerOp::Start,
+    };
+    let (host_name, host_ro, name, status, image) = (
+        host.id.name.clone(),
+        host.read_only,
+        c.name.clone(),
+        c.status.clone(),
+        c.image.clone(),
+    );
+    let target = format!("{host_name}/{name}");
+    if let Some(refusal) = read_only_refusal(state, host_ro, PaneId::Services, op.audit_action(), &target) {
+        return refusal;
+    }
+    state.shell.overlay = Some(Overlay::Confirm {
+        title: format!("{} container?", capitalise(op.verb())),
+        lines: vec![
+            format!("container  {name}"),
+            format!("host       {host_name}"),
+            format!("image      {image}"),
+            format!("status     {status}"),
+        ],
+        on_yes: Command::Container {
+            host: host_name,
+            container: name,
+            op,
+        },
+        justification: None,
+    });
+    Vec::new()
+}
+
+/// Services filter being typed: applied live, Enter keeps it, Esc drops it.
+pub(crate) fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
+    use crate::app::dialogs::input::{edit, Edit};
+    state.shell.dirty = true;
+    keeping_selection(state, |state| {
+        let buf = state.panes.services.filter.get_or_insert_with(String::new);
+        match edit(buf, ev) {
+            Edit::Editing => {}
+            Edit::Submit => {
+                state.panes.services.filter_typing = false;
+                if state.panes.services.filter.as_deref() == Some("") {
+                    state.panes.services.filter = None;
+                }
+            }
+            Edit::Cancel => {
+                state.panes.services.filter_typing = false;
+                state.panes.services.filter = None;
+            }
+        }
+    });
+    Vec::new()
+}
+
+/// Sort by the next column, reverse the order, or group by compose project
+/// (Services; the other panes have one order for now). The selection stays
+/// on its row.
+pub(crate) fn change_order(state: &mut State, action: ServicesAction) {
+    if state.shell.view != View::Zoom(PaneId::Services) {
+        return;
+    }
+    keeping_selection(state, |s| {
+        let view = &mut s.panes.services;
+        match action {
+            ServicesAction::Sort => {
+                view.sort = view.sort.next();
+                view.reverse = false;
+            }
+            ServicesAction::SortReverse => view.reverse = !view.reverse,
+            _ => view.group_by_project = !view.group_by_project,
+        }
+    });
+    let view = &state.panes.services;
+    let order = match (view.sort, view.reverse) {
+        (SortKey::Worst, false) => "worst first".to_string(),
+        (key, false) => format!("sorted by {}", key.label()),
+        (key, true) => format!("sorted by {}, reversed", key.label()),
+    };
+    let grouped = if view.group_by_project {
+        ", grouped by project"
+    } else {
+        ""
+    };
+    set_status(state, Level::Info, format!("{order}{grouped}"));
 }

@@ -6,6 +6,7 @@ pub mod decide;
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, PaneId, State, View};
 use crate::model::access::{AccessLoad, FlagRules, ReviewItem};
+use crate::model::action::AccessAction;
 use crate::model::docker::Row;
 use crate::model::review::{Campaign, CampaignSummary, DecisionRecord};
 use chrono::{DateTime, Utc};
@@ -518,4 +519,25 @@ pub fn export(state: &mut State) -> Vec<Command> {
 /// Whether the Access pane is zoomed (its keys apply).
 pub fn zoomed(state: &State) -> bool {
     state.shell.view == View::Zoom(PaneId::Access)
+}
+
+/// What an Access key does (while the pane is zoomed).
+pub fn on_action(state: &mut State, action: AccessAction) -> Vec<Command> {
+    use crate::model::review::Decision;
+    if !zoomed(state) {
+        return Vec::new();
+    }
+    match action {
+        AccessAction::Details => return enter(state),
+        AccessAction::Mark => toggle_mark(state),
+        AccessAction::Keep => return decide::ask_decision(state, Decision::Keep),
+        AccessAction::Revoke => return decide::ask_decision(state, Decision::Revoke),
+        AccessAction::Defer => return decide::ask_decision(state, Decision::Defer),
+        AccessAction::All => toggle_all(state),
+        AccessAction::New => return decide::ask_campaign(state),
+        AccessAction::Campaigns => toggle_list(state),
+        AccessAction::Export => return export(state),
+        AccessAction::Reload => return reload(state),
+    }
+    Vec::new()
 }

@@ -8,6 +8,8 @@ pub mod own;
 
 use crate::app::panes::alerts::own as own_alerts;
 use crate::app::{BackendStatus, PaneId, State, OWN_SOURCE};
+use crate::app::{Command, View};
+use crate::model::action::AlertsAction;
 use crate::model::alerts::{AlertRow, Severity};
 use crate::model::backend::BackendKind;
 use crate::model::matchers::parse_matchers;
@@ -453,4 +455,36 @@ pub fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) {
     };
     state.panes.alerts.filter.set(text);
     clamp_selection(state);
+}
+
+/// What an Alerts key does (while the pane is zoomed; hiding silenced
+/// alerts works from anywhere it is bound).
+pub fn on_action(state: &mut State, action: AlertsAction) -> Vec<Command> {
+    if action == AlertsAction::ToggleSilenced {
+        state.panes.alerts.hide_silenced = !state.panes.alerts.hide_silenced;
+        clamp_selection(state);
+        return Vec::new();
+    }
+    if state.shell.view != View::Zoom(PaneId::Alerts) {
+        return Vec::new();
+    }
+    match action {
+        AlertsAction::Details => {
+            if !toggle_fold(state) {
+                details::open_details(state)
+            }
+        }
+        AlertsAction::Filter => {
+            state.panes.alerts.filter_typing = true;
+            let text = state.panes.alerts.filter.text.clone().unwrap_or_default();
+            state.panes.alerts.filter.set(Some(text));
+        }
+        AlertsAction::Group => toggle_grouping(state),
+        AlertsAction::GroupBy => next_group_label(state),
+        AlertsAction::Acknowledge => return ack::ask_ack(state),
+        AlertsAction::ExpireSilence => return ack::ask_expire(state),
+        AlertsAction::AlertRunbook => crate::app::panes::checklist::start_from_alert(state),
+        AlertsAction::ToggleSilenced => {}
+    }
+    Vec::new()
 }

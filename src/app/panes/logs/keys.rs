@@ -3,7 +3,7 @@
 use crate::app::dialogs::input::{edit, Edit};
 use crate::app::panes::logs::LogView;
 use crate::app::{Command, Level, Msg, PaneId, State, View};
-use crate::config::keymap::Action;
+use crate::model::action::*;
 use crate::model::docker::LogEvent;
 use crossterm::event::KeyEvent;
 
@@ -86,22 +86,22 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
     let height = page(state);
     let view = state.panes.logs.open.as_mut()?;
     match action {
-        Action::MoveUp => view.scroll(-1, height),
-        Action::MoveDown => view.scroll(1, height),
-        Action::PageUp => view.scroll(-(height as isize), height),
-        Action::PageDown => view.scroll(height as isize, height),
-        Action::Top => {
+        Action::Nav(NavAction::MoveUp) => view.scroll(-1, height),
+        Action::Nav(NavAction::MoveDown) => view.scroll(1, height),
+        Action::Nav(NavAction::PageUp) => view.scroll(-(height as isize), height),
+        Action::Nav(NavAction::PageDown) => view.scroll(height as isize, height),
+        Action::Nav(NavAction::Top) => {
             view.follow = false;
             view.top = 0;
         }
-        Action::Bottom => view.follow = true,
-        Action::Search => view.typing = Some(String::new()),
-        Action::SearchNext | Action::SearchPrev => {
-            if !view.jump(action == Action::SearchNext, height) {
+        Action::Nav(NavAction::Bottom) => view.follow = true,
+        Action::Logs(LogsAction::Search) => view.typing = Some(String::new()),
+        Action::Logs(LogsAction::SearchNext) | Action::Logs(LogsAction::SearchPrev) => {
+            if !view.jump(action == Action::Logs(LogsAction::SearchNext), height) {
                 crate::app::update::set_status(state, Level::Warn, "no match (search with /)");
             }
         }
-        Action::LogFilter => {
+        Action::Logs(LogsAction::Filter) => {
             view.filter = !view.filter;
             // Positions refer to the other list now: show the newest lines.
             view.current = None;
@@ -111,9 +111,9 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
                 crate::app::update::set_status(state, Level::Warn, "search first (/), then filter");
             }
         }
-        Action::LogTimestamps => view.timestamps = !view.timestamps,
-        Action::LogPause => view.pause_toggle(height),
-        Action::LogSave => {
+        Action::Logs(LogsAction::Timestamps) => view.timestamps = !view.timestamps,
+        Action::Logs(LogsAction::Pause) => view.pause_toggle(height),
+        Action::Logs(LogsAction::Save) => {
             let stamp = state.shell.now.format("%Y%m%dT%H%M%SZ");
             let path = std::path::PathBuf::from(format!("{}-{stamp}.log", view.container));
             return Some(vec![Command::SaveLog {
@@ -122,7 +122,7 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
             }]);
         }
         // Esc peels one layer: the search, then the log itself.
-        Action::Back => {
+        Action::Global(GlobalAction::Back) => {
             if view.search.take().is_some() {
                 // The search is what paused the view: resume following.
                 view.filter = false;
