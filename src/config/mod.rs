@@ -1,6 +1,7 @@
 //! Configuration: the TOML model, where it is found, and its validation.
 //! `config/opsdeck.example.toml` documents every key.
 
+pub mod docker_endpoint;
 pub mod keymap;
 pub mod keymap_checklist;
 pub mod secret;
@@ -518,7 +519,7 @@ impl Config {
             }
         }
         for d in &self.docker {
-            use crate::backends::docker::connect::{check_tls_files, endpoint, Endpoint, KeyError};
+            use docker_endpoint::{check_tls_files, endpoint, Endpoint, KeyError};
             let fail = |e: KeyError| {
                 let line = find_line_in_table(text, "docker", &d.name, e.key);
                 let out = FileError::new(file, format!("[[docker]] {:?}: {}", d.name, e.message)).with_key(e.key);
