@@ -105,14 +105,6 @@ pub struct StateConfig {
 }
 
 impl StateConfig {
-    /// The team store, when `url` is set.
-    pub fn team(&self) -> Option<crate::store::TeamStore> {
-        Some(crate::store::TeamStore {
-            url: self.url.clone()?,
-            password: self.password(),
-        })
-    }
-
     /// Where a team store's password is: `password_env` or `password_file`.
     pub fn password(&self) -> SecretRef {
         SecretRef {
@@ -120,6 +112,11 @@ impl StateConfig {
             file: self.password_file.clone(),
         }
     }
+}
+
+/// Whether a `--state` or `[state] url` value names a team store.
+pub fn is_team_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -535,7 +532,7 @@ impl Config {
             }
         }
         if let Some(url) = &self.state.url {
-            if !crate::store::team::is_team_url(url.as_written()) {
+            if !is_team_url(url.as_written()) {
                 return err(
                     url.as_written(),
                     "url",
@@ -800,9 +797,9 @@ mod tests {
     #[test]
     fn a_team_store_is_a_postgres_url_with_its_password_by_reference() {
         let c = parse("[state]\nurl = \"postgres://opsdeck@db/opsdeck\"\npassword_env = \"PW\"\n").expect("team");
-        let team = c.state.team().expect("a team store");
-        assert_eq!(team.shown(), "postgres://opsdeck@db/opsdeck");
-        assert_eq!(team.password.env.as_deref(), Some("PW"));
+        let url = c.state.url.as_ref().expect("a team store");
+        assert_eq!(url.to_string(), "postgres://opsdeck@db/opsdeck");
+        assert_eq!(c.state.password().env.as_deref(), Some("PW"));
         let bad = [
             ("[state]\nurl = \"mysql://db/x\"\n", 2, "must start with postgres://"),
             ("[state]\npath = \"/x.db\"\nurl = \"postgres://db/x\"\n", 3, "not both"),
