@@ -24,7 +24,7 @@ pub enum Action {
     Back,
     FocusNext,
     FocusPrev,
-    Pane(crate::app::PaneId),
+    Pane(crate::model::PaneId),
     /// Zoom the focused tile.
     Open,
     AuditLog,
@@ -95,7 +95,7 @@ pub enum Action {
 
 impl Action {
     pub fn all() -> Vec<Action> {
-        use crate::app::PaneId;
+        use crate::model::PaneId;
         let mut v = vec![
             Action::Quit,
             Action::Help,
@@ -338,7 +338,7 @@ impl Action {
 pub enum Scope {
     Global,
     Navigation,
-    Pane(crate::app::PaneId),
+    Pane(crate::model::PaneId),
     /// An open container log.
     Logs,
 }
@@ -346,7 +346,7 @@ pub enum Scope {
 impl Scope {
     pub fn all() -> Vec<Scope> {
         let mut v = vec![Scope::Global, Scope::Navigation];
-        v.extend(crate::app::PaneId::ALL.iter().map(|p| Scope::Pane(*p)));
+        v.extend(crate::model::PaneId::ALL.iter().map(|p| Scope::Pane(*p)));
         v.push(Scope::Logs);
         v
     }
@@ -705,7 +705,7 @@ fn key_rank(seq: &KeySeq) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::PaneId;
+    use crate::model::PaneId;
 
     fn layer(text: &str) -> Result<Keymap, FileError> {
         let mut km = Keymap::default_keymap();
