@@ -13,6 +13,7 @@ pub mod find;
 pub mod import;
 mod import_build;
 mod import_md;
+mod import_shell;
 pub mod lint;
 pub mod load;
 pub mod model;

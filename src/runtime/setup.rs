@@ -59,7 +59,7 @@ pub fn state_location(cli: &Cli, config: &Config) -> Option<Location> {
         }
         return Some(Location::File(s.clone()));
     }
-    if let Some(team) = config.state.team() {
+    if let Some(team) = TeamStore::from_config(&config.state) {
         return Some(Location::Team(team));
     }
     config

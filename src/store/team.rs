@@ -2,7 +2,7 @@
 //! share. Opening it, and saying in plain words when its server is gone.
 
 use super::{Engine, Location, Store, StoreError, PG_MIGRATOR};
-use crate::config::{ConfigUrl, SecretRef};
+use crate::config::{ConfigUrl, SecretRef, StateConfig};
 use sqlx::any::AnyConnectOptions;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::ConnectOptions;
@@ -23,6 +23,14 @@ pub struct TeamStore {
 }
 
 impl TeamStore {
+    /// The team store of `[state]`, when its `url` is set.
+    pub fn from_config(state: &StateConfig) -> Option<Self> {
+        Some(TeamStore {
+            url: state.url.clone()?,
+            password: state.password(),
+        })
+    }
+
     /// The server as messages name it: no password, ever.
     pub fn shown(&self) -> String {
         self.url.to_string()
@@ -44,9 +52,7 @@ impl TeamStore {
 }
 
 /// Whether a `--state` or `[state] url` value names a team store.
-pub fn is_team_url(s: &str) -> bool {
-    s.starts_with("postgres://") || s.starts_with("postgresql://")
-}
+pub use crate::config::is_team_url;
 
 pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
     sqlx::any::install_default_drivers();
@@ -130,5 +136,22 @@ pub fn unreachable_reason(e: &sqlx::Error) -> Option<String> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    #[test]
+    fn a_team_store_is_a_postgres_url_with_its_password_by_reference() {
+        let text = "[state]\nurl = \"postgres://opsdeck@db/opsdeck\"\npassword_env = \"PW\"\n";
+        let c = Config::parse(text, Path::new("test.toml")).expect("team");
+        let team = TeamStore::from_config(&c.state).expect("a team store");
+        assert_eq!(team.shown(), "postgres://opsdeck@db/opsdeck");
+        assert_eq!(team.password.env.as_deref(), Some("PW"));
+        assert_eq!(TeamStore::from_config(&Config::default().state), None);
     }
 }
