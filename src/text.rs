@@ -109,3 +109,11 @@ pub fn fit(s: &str, width: usize) -> String {
         s.chars().take(width - 1).chain(['…']).collect()
     }
 }
+
+/// "restart" → "Restart".
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

@@ -7,6 +7,14 @@ use opsdeck::app::{read_only_refusal, update, Command, Freshness, Msg, Overlay, 
 use opsdeck::backends::{BackendKind, BackendReport};
 use opsdeck::store::Outcome;
 
+/// The open confirm dialog's title and lines, as its view words them.
+fn confirm_text(s: &opsdeck::app::State) -> Option<(String, Vec<String>)> {
+    match &s.shell.overlay {
+        Some(Overlay::Confirm { on_yes, facts, .. }) => Some(opsdeck::ui::confirm::describe(on_yes, facts)),
+        _ => None,
+    }
+}
+
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
@@ -314,15 +322,15 @@ fn restart_asks_first_then_runs_on_yes() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "web");
     assert!(update(&mut s, key('r')).is_empty(), "nothing happens before the answer");
-    match &s.shell.overlay {
-        Some(Overlay::Confirm { title, lines, .. }) => {
+    match confirm_text(&s) {
+        Some((title, lines)) => {
             assert_eq!(title, "Restart container?");
             assert!(
                 lines.iter().any(|l| l.contains("web")) && lines.iter().any(|l| l.contains("local")),
                 "{lines:?}"
             );
         }
-        other => panic!("expected a confirm dialog, got {other:?}"),
+        None => panic!("expected a confirm dialog, got {:?}", s.shell.overlay),
     }
     // A stray key does nothing; y confirms.
     assert!(update(&mut s, key('x')).is_empty());
@@ -345,7 +353,7 @@ fn stop_start_follows_the_container_state_and_n_cancels() {
     let mut s = fixtures::state();
     zoom_services_on(&mut s, "worker");
     update(&mut s, key('s'));
-    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { title, .. }) if title == "Start container?"));
+    assert!(matches!(confirm_text(&s), Some((title, _)) if title == "Start container?"));
     assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
     assert!(s.shell.overlay.is_none());
     zoom_services_on(&mut s, "redis");
@@ -898,15 +906,15 @@ fn marked_sessions_are_terminated_together_and_esc_cancels() {
     update(&mut s, key(' '));
     assert_eq!(s.panes.database.marked.len(), 2);
     update(&mut s, key('T'));
-    match &s.shell.overlay {
-        Some(Overlay::Confirm { title, lines, .. }) => {
+    match confirm_text(&s) {
+        Some((title, lines)) => {
             assert!(title.contains("2 sessions"), "{title}");
             assert!(
                 lines.iter().any(|l| l.contains("4250")) && lines.iter().any(|l| l.contains("4301")),
                 "{lines:?}"
             );
         }
-        other => panic!("{other:?}"),
+        None => panic!("{:?}", s.shell.overlay),
     }
     assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
     assert!(s.shell.overlay.is_none());
@@ -1233,7 +1241,13 @@ fn ack_and_expire_refusals() {
     // Expire asks first and names the silence, who made it and why.
     update(&mut s, key('e'));
     assert!(
-        matches!(&s.shell.overlay, Some(Overlay::Confirm { lines, justification: None, .. })
+        matches!(
+            &s.shell.overlay,
+            Some(Overlay::Confirm {
+                justification: None,
+                ..
+            })
+        ) && matches!(confirm_text(&s), Some((_, lines))
             if lines.contains(&"silence s-1 by ops: Watchdog goes to the dead man's switch only".to_string())),
         "{:?}",
         s.shell.overlay
@@ -1323,7 +1337,7 @@ fn own_alerts_are_acknowledged_in_the_store_and_show_as_such() {
     s.shell.now -= chrono::Duration::minutes(31);
     select_alert(&mut s, "ContainerUnhealthy");
     update(&mut s, key('e'));
-    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { title, .. }) if title == "End the acknowledgement?"));
+    assert!(matches!(confirm_text(&s), Some((title, _)) if title == "End the acknowledgement?"));
     let cmds = update(&mut s, key('y'));
     assert!(
         matches!(&cmds[..], [Command::EndOwnAck { name, .. }] if name == "ContainerUnhealthy"),

@@ -18,11 +18,11 @@ pub enum View {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    /// A side effect waiting for y/Enter or n/Esc.
+    /// A side effect waiting for y/Enter or n/Esc: the command to run on
+    /// yes and the facts the operator decides on (`ui::confirm` words them).
     Confirm {
-        title: String,
-        lines: Vec<String>,
         on_yes: crate::app::Command,
+        facts: super::dialogs::confirm::Facts,
         /// `Some` when a one-line reason is required: typed here, and the
         /// dialog cannot be confirmed while it is empty.
         justification: Option<String>,

@@ -432,13 +432,6 @@ fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
     Vec::new()
 }
 
-pub(super) fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 fn move_selection(state: &mut State, action: NavAction) {
     let View::Zoom(pane) = state.shell.view else {
         // On the dashboard, up and down walk the tiles.

@@ -5,6 +5,7 @@ mod access;
 mod access_dialogs;
 mod alerts;
 mod checklist;
+pub mod confirm;
 mod database;
 mod footer;
 mod header;
@@ -41,11 +42,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     footer::draw(frame, foot, state, theme);
     match &state.shell.overlay {
         Some(Overlay::Confirm {
-            title,
-            lines,
+            on_yes,
+            facts,
             justification,
-            ..
-        }) => overlay::confirm(frame, body, theme, title, lines, justification.as_deref()),
+        }) => confirm::draw(frame, body, theme, on_yes, facts, justification.as_deref()),
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
         Some(Overlay::Details { title, rows, scroll }) => {
             overlay::details(frame, body, theme, title, rows.as_ref(), *scroll)

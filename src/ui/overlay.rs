@@ -34,66 +34,6 @@ fn boxed(title: &str, theme: &Theme) -> Block<'static> {
         .title(Span::styled(format!(" {title} "), theme.style(Role::Title)))
 }
 
-/// A side effect waiting for an answer: what, where, and the two keys.
-/// A yes/no dialog; with `justification` it asks for a reason first and
-/// only Enter (with a reason typed) confirms.
-pub fn confirm(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    title: &str,
-    lines: &[String],
-    justification: Option<&str>,
-) {
-    // Wide enough for its longest line (a revoke statement), within reason.
-    let longest = lines.iter().map(|l| l.chars().count() + 4).max().unwrap_or(0);
-    let width = area
-        .width
-        .min(if justification.is_some() { 90 } else { 64 })
-        .max(u16::try_from(longest).unwrap_or(u16::MAX).min(100))
-        .min(area.width);
-    let extra = if justification.is_some() { 7 } else { 5 };
-    let height = (u16::try_from(lines.len()).unwrap_or(8) + extra).min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + area.height.saturating_sub(height) / 3,
-        width,
-        height,
-    );
-    let mut text: Vec<Line> = lines
-        .iter()
-        .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
-        .collect();
-    text.push(Line::raw(""));
-    match justification {
-        Some(reason) => {
-            text.push(Line::from(vec![
-                Span::styled(" reason: ", theme.style(Role::Title)),
-                Span::styled(format!("{reason}█"), theme.style(Role::Text)),
-            ]));
-            text.push(Line::raw(""));
-            text.push(Line::from(vec![
-                Span::styled(" enter", theme.style(Role::Title)),
-                Span::styled(" confirm (a reason is required)   ", theme.style(Role::Muted)),
-                Span::styled("esc", theme.style(Role::Title)),
-                Span::styled(" cancel", theme.style(Role::Muted)),
-            ]));
-        }
-        None => text.push(Line::from(vec![
-            Span::styled(" y", theme.style(Role::Title)),
-            Span::styled("/enter yes   ", theme.style(Role::Muted)),
-            Span::styled("n", theme.style(Role::Title)),
-            Span::styled("/esc no", theme.style(Role::Muted)),
-        ])),
-    }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Warn))
-        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(text).block(block), rect);
-}
-
 /// The acknowledge dialog: what it will hold, then the comment and the
 /// duration, the field being typed marked by the cursor.
 pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::AckDialog) {

@@ -1,6 +1,7 @@
 //! Keys while an overlay is open: the confirm dialogs, the scrolled views
 //! (help, details, audit log) and the command palette.
 
+pub mod confirm;
 pub mod editor;
 pub mod input;
 

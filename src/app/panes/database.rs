@@ -1,10 +1,14 @@
 //! The Database pane's list: the sessions worth a look on every target,
 //! marks for acting on several, and cancel/terminate asked with a reason.
 
-use crate::app::update::{capitalise, read_only_refusal, set_status};
+use crate::app::dialogs::confirm::{Facts, SessionFacts};
+use crate::app::update::{read_only_refusal, set_status};
 use crate::app::View;
 use crate::app::{BackendStatus, Command, Level, Overlay, PaneId, State};
 use crate::model::action::DatabaseAction;
+
+/// Sessions a cancel or terminate dialog lists by name; the rest are counted.
+pub const CONFIRM_SHOWS: usize = 8;
 use crate::model::backend::BackendKind;
 use crate::model::docker::Row;
 use crate::model::postgres::{mask_literals, query_for_screen, PgSession, PgSignal};
@@ -148,17 +152,16 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
         })
         .collect();
     let read_only_target = chosen.iter().find(|(b, _)| b.read_only).map(|(b, _)| b.id.name.clone());
-    let mut lines: Vec<String> = chosen
+    let shown: Vec<SessionFacts> = chosen
         .iter()
-        .take(8)
-        .map(|(b, s)| {
-            let query = crate::text::fit(&query_for_screen(&s.query), 40);
-            format!("{}  pid {}  {}  {}", b.id.name, s.pid, s.user, query)
+        .take(CONFIRM_SHOWS)
+        .map(|(b, s)| SessionFacts {
+            target: b.id.name.clone(),
+            pid: s.pid,
+            user: s.user.clone(),
+            query: s.query.clone(),
         })
         .collect();
-    if chosen.len() > 8 {
-        lines.push(format!("… and {} more", chosen.len() - 8));
-    }
     let target = match &read_only_target {
         Some(t) => t.clone(),
         None => requests
@@ -176,14 +179,8 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
     ) {
         return refusal;
     }
-    let count = requests.len();
-    let what = match &requests[..] {
-        [one] => format!("pid {}", one.pid),
-        _ => format!("{count} sessions"),
-    };
     state.shell.overlay = Some(Overlay::Confirm {
-        title: format!("{} — {what}?", capitalise(op.verb())),
-        lines,
+        facts: Facts::Sessions(shown),
         on_yes: Command::PgSignal {
             requests,
             op,

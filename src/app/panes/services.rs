@@ -3,7 +3,8 @@
 //! container when the list reorders; the rows on screen are the ones that
 //! get CPU and memory stats.
 
-use crate::app::update::{capitalise, read_only_refusal, set_status};
+use crate::app::dialogs::confirm::Facts;
+use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{BackendStatus, Command, PaneId, State, View};
 use crate::app::{Level, Overlay};
 use crate::model::action::ServicesAction;
@@ -360,13 +361,7 @@ fn ask_container_action(state: &mut State, action: ServicesAction) -> Vec<Comman
         return refusal;
     }
     state.shell.overlay = Some(Overlay::Confirm {
-        title: format!("{} container?", capitalise(op.verb())),
-        lines: vec![
-            format!("container  {name}"),
-            format!("host       {host_name}"),
-            format!("image      {image}"),
-            format!("status     {status}"),
-        ],
+        facts: Facts::Container { image, status },
         on_yes: Command::Container {
             host: host_name,
             container: name,

@@ -2,6 +2,7 @@
 //! typed in an editor; refused on the reviewer's own access and in read-only
 //! mode; a revoke that runs SQL is confirmed first. Starting a campaign.
 
+use crate::app::dialogs::confirm::Facts;
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{Command, Level, Overlay, PaneId, State};
 use crate::model::access::is_own_access;
@@ -251,22 +252,12 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         set_status(state, Level::Info, "saving…");
         return vec![command];
     }
-    let mut lines = dialog.lines.clone();
-    lines.push(String::new());
-    for (source, db, sql) in &runs_sql {
-        lines.push(format!(
-            "runs on [[postgres]] {db} ({source}), $1 = subject, $2 = role:"
-        ));
-        lines.push(format!("  {}", crate::text::fit(&crate::text::one_line(sql), 80)));
-    }
-    lines.push(format!("justification: {}", crate::text::fit(&justification, 70)));
     state.shell.overlay = Some(Overlay::Confirm {
-        title: if n == 1 {
-            "Run the revoke statement?".into()
-        } else {
-            format!("Run the revoke statement for {n} items?")
+        facts: Facts::Revoke {
+            items: n,
+            lines: dialog.lines.clone(),
+            statements: runs_sql,
         },
-        lines,
         on_yes: command,
         justification: None,
     });

@@ -1,6 +1,7 @@
 //! Acknowledge and expire: the dialogs that ask, and the keys typed in them.
 //! An acknowledgement names exactly what it will hold before it is sent.
 
+use crate::app::dialogs::confirm::Facts;
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{AckTarget, BackendStatus, Command, Level, Overlay, PaneId, State, OWN_SOURCE};
 use crate::model::alerts::AlertRow;
@@ -240,11 +241,9 @@ pub fn ask_expire(state: &mut State) -> Vec<Command> {
             return refusal;
         }
         state.shell.overlay = Some(Overlay::Confirm {
-            title: "End the acknowledgement?".into(),
-            lines: vec![
-                format!("alert   {} {}", alert.name, alert.instance),
-                format!("source  {OWN_SOURCE}"),
-            ],
+            facts: Facts::OwnAck {
+                instance: alert.instance.clone(),
+            },
             on_yes: Command::EndOwnAck {
                 fingerprint: alert.fingerprint,
                 name: alert.name,
@@ -258,24 +257,26 @@ pub fn ask_expire(state: &mut State) -> Vec<Command> {
         return Vec::new();
     }
     let (source, read_only) = (b.id.name.clone(), b.read_only);
-    let mut lines = vec![format!("alert   {}", alert.name), format!("source  {source}")];
     let summary = b.alerts();
-    lines.extend(
-        alert
-            .silenced_by
-            .iter()
-            .map(|id| match summary.and_then(|s| s.silence(id)) {
-                Some(s) => format!("silence {id} by {}: {}", s.created_by, s.comment),
-                None => format!("silence {id}"),
-            }),
-    );
+    let silences = alert
+        .silenced_by
+        .iter()
+        .map(|id| {
+            let by = summary
+                .and_then(|s| s.silence(id))
+                .map(|s| (s.created_by.clone(), s.comment.clone()));
+            (id.clone(), by)
+        })
+        .collect();
     let target = format!("{source}/{}", alert.name);
     if let Some(refusal) = read_only_refusal(state, read_only, PaneId::Alerts, "silence.expire", &target) {
         return refusal;
     }
     state.shell.overlay = Some(Overlay::Confirm {
-        title: "Expire the silence?".into(),
-        lines,
+        facts: Facts::Silences {
+            alert: alert.name.clone(),
+            silences,
+        },
         on_yes: Command::ExpireSilences {
             source,
             ids: alert.silenced_by.clone(),

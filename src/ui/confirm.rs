@@ -1,0 +1,154 @@
+//! Confirm dialogs: the command waiting for yes, described in words from
+//! the facts the dialog carries.
+
+use crate::app::dialogs::confirm::Facts;
+use crate::app::{Command, OWN_SOURCE};
+use crate::config::theme::{Role, Theme};
+use crate::model::postgres::query_for_screen;
+use crate::text::{capitalise, fit, one_line};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+/// The dialog's title and lines for `on_yes`.
+pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
+    match (on_yes, facts) {
+        (Command::Container { host, container, op }, Facts::Container { image, status }) => (
+            format!("{} container?", capitalise(op.verb())),
+            vec![
+                format!("container  {container}"),
+                format!("host       {host}"),
+                format!("image      {image}"),
+                format!("status     {status}"),
+            ],
+        ),
+        (Command::PgSignal { requests, op, .. }, Facts::Sessions(shown)) => {
+            let what = match &requests[..] {
+                [one] => format!("pid {}", one.pid),
+                _ => format!("{} sessions", requests.len()),
+            };
+            let mut lines: Vec<String> = shown
+                .iter()
+                .map(|s| {
+                    let query = fit(&query_for_screen(&s.query), 40);
+                    format!("{}  pid {}  {}  {}", s.target, s.pid, s.user, query)
+                })
+                .collect();
+            if requests.len() > shown.len() {
+                lines.push(format!("… and {} more", requests.len() - shown.len()));
+            }
+            (format!("{} — {what}?", capitalise(op.verb())), lines)
+        }
+        (Command::EndOwnAck { name, .. }, Facts::OwnAck { instance }) => (
+            "End the acknowledgement?".into(),
+            vec![format!("alert   {name} {instance}"), format!("source  {OWN_SOURCE}")],
+        ),
+        (Command::ExpireSilences { source, .. }, Facts::Silences { alert, silences }) => {
+            let mut lines = vec![format!("alert   {alert}"), format!("source  {source}")];
+            lines.extend(silences.iter().map(|(id, by)| match by {
+                Some((who, why)) => format!("silence {id} by {who}: {why}"),
+                None => format!("silence {id}"),
+            }));
+            ("Expire the silence?".into(), lines)
+        }
+        (
+            Command::ReviewDecide { justification, .. },
+            Facts::Revoke {
+                items,
+                lines,
+                statements,
+            },
+        ) => {
+            let mut lines = lines.clone();
+            lines.push(String::new());
+            for (source, db, sql) in statements {
+                lines.push(format!(
+                    "runs on [[postgres]] {db} ({source}), $1 = subject, $2 = role:"
+                ));
+                lines.push(format!("  {}", fit(&one_line(sql), 80)));
+            }
+            lines.push(format!("justification: {}", fit(justification, 70)));
+            let title = match items {
+                1 => "Run the revoke statement?".into(),
+                n => format!("Run the revoke statement for {n} items?"),
+            };
+            (title, lines)
+        }
+        // A command with facts of another kind: said plainly rather than guessed.
+        (other, _) => (format!("Run {}?", command_word(other)), Vec::new()),
+    }
+}
+
+fn command_word(c: &Command) -> &'static str {
+    match c {
+        Command::Container { .. } => "the container action",
+        Command::PgSignal { .. } => "the PostgreSQL signal",
+        Command::EndOwnAck { .. } => "the end of the acknowledgement",
+        Command::ExpireSilences { .. } => "the silence expiry",
+        Command::ReviewDecide { .. } => "the review decision",
+        _ => "this",
+    }
+}
+
+/// A side effect waiting for an answer: what, where, and the two keys.
+/// A yes/no dialog; with `justification` it asks for a reason first and
+/// only Enter (with a reason typed) confirms.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    on_yes: &Command,
+    facts: &Facts,
+    justification: Option<&str>,
+) {
+    let (title, lines) = describe(on_yes, facts);
+    let lines = &lines;
+    // Wide enough for its longest line (a revoke statement), within reason.
+    let longest = lines.iter().map(|l| l.chars().count() + 4).max().unwrap_or(0);
+    let width = area
+        .width
+        .min(if justification.is_some() { 90 } else { 64 })
+        .max(u16::try_from(longest).unwrap_or(u16::MAX).min(100))
+        .min(area.width);
+    let extra = if justification.is_some() { 7 } else { 5 };
+    let height = (u16::try_from(lines.len()).unwrap_or(8) + extra).min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + area.height.saturating_sub(height) / 3,
+        width,
+        height,
+    );
+    let mut text: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
+        .collect();
+    text.push(Line::raw(""));
+    match justification {
+        Some(reason) => {
+            text.push(Line::from(vec![
+                Span::styled(" reason: ", theme.style(Role::Title)),
+                Span::styled(format!("{reason}█"), theme.style(Role::Text)),
+            ]));
+            text.push(Line::raw(""));
+            text.push(Line::from(vec![
+                Span::styled(" enter", theme.style(Role::Title)),
+                Span::styled(" confirm (a reason is required)   ", theme.style(Role::Muted)),
+                Span::styled("esc", theme.style(Role::Title)),
+                Span::styled(" cancel", theme.style(Role::Muted)),
+            ]));
+        }
+        None => text.push(Line::from(vec![
+            Span::styled(" y", theme.style(Role::Title)),
+            Span::styled("/enter yes   ", theme.style(Role::Muted)),
+            Span::styled("n", theme.style(Role::Title)),
+            Span::styled("/esc no", theme.style(Role::Muted)),
+        ])),
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Warn))
+        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(text).block(block), rect);
+}
