@@ -865,10 +865,10 @@ fn cancel_asks_a_reason_and_sends_it_with_masked_queries() {
     update(&mut s, key('2'));
     assert_eq!(s.row_count(PaneId::Database), 3);
     assert!(update(&mut s, key('c')).is_empty());
-    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r.is_empty()));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r.text().is_empty()));
     // y and n are text here: they cannot confirm or cancel.
     assert!(type_text(&mut s, "ny").is_empty());
-    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r == "ny"));
+    assert!(matches!(&s.shell.overlay, Some(Overlay::Confirm { justification: Some(r), .. }) if r.text() == "ny"));
     for _ in 0..2 {
         update(&mut s, code(KeyCode::Backspace));
     }
@@ -1168,7 +1168,7 @@ fn ack_shows_the_exact_matchers_and_needs_a_comment_and_a_duration() {
     assert!(update(&mut s, key('a')).is_empty());
     let d = ack_dialog(&s);
     assert_eq!(d.title, "Acknowledge DiskAlmostFull?");
-    assert_eq!(d.duration, "30m", "ack_duration of that Alertmanager");
+    assert_eq!(d.duration(), "30m", "ack_duration of that Alertmanager");
     assert!(d.lines[0].contains("created by alice"), "{:?}", d.lines);
     assert!(
         d.lines.contains(&r#"  severity="warning""#.to_string()),

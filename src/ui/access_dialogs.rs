@@ -1,7 +1,7 @@
 //! The Access pane's dialogs: the justification editor (tui-textarea) and
 //! the new-campaign form.
 
-use crate::app::{CampaignDialog, CampaignField, JustifyDialog};
+use crate::app::{CampaignDialog, JustifyDialog};
 use crate::config::theme::{Role, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -52,7 +52,7 @@ pub fn justify(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &JustifyDia
         .collect();
     frame.render_widget(Paragraph::new(lines), list_area);
     // The editor carries no styles of its own: the theme's are set per frame.
-    let mut editor = dialog.editor.0.clone();
+    let mut editor = dialog.editor.area().clone();
     editor.set_block(
         Block::default()
             .borders(Borders::ALL)
@@ -96,21 +96,7 @@ pub fn campaign(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &CampaignD
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
         .collect();
     text.push(Line::raw(""));
-    let input = |label: &str, value: &str, field: CampaignField| {
-        let active = dialog.field == field;
-        Line::from(vec![
-            Span::styled(
-                format!(" {label:<6}"),
-                theme.style(if active { Role::Title } else { Role::Muted }),
-            ),
-            Span::styled(
-                format!("{value}{}", if active { "█" } else { "" }),
-                theme.style(Role::Text),
-            ),
-        ])
-    };
-    text.push(input("name:", &dialog.name, CampaignField::Name));
-    text.push(input("due:", &dialog.due, CampaignField::Due));
+    text.extend(super::form::fields(&dialog.form, theme));
     text.push(Line::from(Span::styled(
         "       a date (2026-12-07) or a time from now (14d)",
         theme.style(Role::Muted),

@@ -100,7 +100,7 @@ pub fn draw(
     theme: &Theme,
     on_yes: &Command,
     facts: &Facts,
-    justification: Option<&str>,
+    justification: Option<&crate::app::dialogs::input::Input>,
 ) {
     let (title, lines) = describe(on_yes, facts);
     let lines = &lines;
@@ -128,7 +128,7 @@ pub fn draw(
         Some(reason) => {
             text.push(Line::from(vec![
                 Span::styled(" reason: ", theme.style(Role::Title)),
-                Span::styled(format!("{reason}█"), theme.style(Role::Text)),
+                Span::styled(super::form::with_cursor(reason), theme.style(Role::Text)),
             ]));
             text.push(Line::raw(""));
             text.push(Line::from(vec![

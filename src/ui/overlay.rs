@@ -37,7 +37,6 @@ fn boxed(title: &str, theme: &Theme) -> Block<'static> {
 /// The acknowledge dialog: what it will hold, then the comment and the
 /// duration, the field being typed marked by the cursor.
 pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::AckDialog) {
-    use crate::app::AckField;
     let width = area.width.min(90);
     // The lines, a blank, comment, duration, the error line, the keys, borders.
     let height = (u16::try_from(dialog.lines.len()).unwrap_or(16) + 7).min(area.height);
@@ -53,20 +52,7 @@ pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::Ac
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
         .collect();
     text.push(Line::raw(""));
-    let input = |label: &str, value: &str, field: AckField| {
-        let cursor = if dialog.field == field { "█" } else { "" };
-        let role = if dialog.field == field {
-            Role::Title
-        } else {
-            Role::Muted
-        };
-        Line::from(vec![
-            Span::styled(format!(" {label:<9}"), theme.style(role)),
-            Span::styled(format!("{value}{cursor}"), theme.style(Role::Text)),
-        ])
-    };
-    text.push(input("comment:", &dialog.comment, AckField::Comment));
-    text.push(input("for:", &dialog.duration, AckField::Duration));
+    text.extend(super::form::fields(&dialog.form, theme));
     text.push(match &dialog.error {
         Some(e) => Line::from(Span::styled(format!(" {e}"), theme.style(Role::Warn))),
         None => Line::raw(""),
@@ -116,7 +102,7 @@ pub fn editor(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, edito
     if let Some(extra) = extra {
         frame.render_widget(Paragraph::new(Span::styled(extra, theme.style(Role::Info))), info);
     }
-    frame.render_widget(&editor.area, text);
+    frame.render_widget(editor.input.area(), text);
 }
 
 /// Container details: section heads in the title style, then label/value rows.

@@ -3,6 +3,7 @@
 
 pub mod confirm;
 pub mod editor;
+pub mod form;
 pub mod input;
 
 use crate::app::update::{apply, set_status};
@@ -37,11 +38,11 @@ pub(super) fn on_justified_confirm_key(
     state: &mut State,
     ev: KeyEvent,
     on_yes: Command,
-    mut reason: String,
+    mut reason: crate::app::dialogs::input::Input,
 ) -> Vec<Command> {
-    use crate::app::dialogs::input::{edit, Edit};
+    use crate::app::dialogs::input::Edit;
     state.shell.dirty = true;
-    match edit(&mut reason, &ev) {
+    match reason.key(&ev) {
         Edit::Editing => {
             if let Some(Overlay::Confirm { justification, .. }) = &mut state.shell.overlay {
                 *justification = Some(reason);
@@ -53,14 +54,14 @@ pub(super) fn on_justified_confirm_key(
             set_status(state, Level::Info, "cancelled");
             Vec::new()
         }
-        Edit::Submit if reason.trim().is_empty() => {
+        Edit::Submit if reason.text().trim().is_empty() => {
             set_status(state, Level::Warn, "a reason is required: type why, then enter");
             Vec::new()
         }
         Edit::Submit => {
             state.shell.overlay = None;
             set_status(state, Level::Info, "working…");
-            vec![on_yes.with_justification(reason.trim())]
+            vec![on_yes.with_justification(reason.text().trim())]
         }
     }
 }

@@ -221,8 +221,8 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
         "",
     );
     editor
-        .area
-        .set_placeholder_text(format!("a title (enter alone: \"{}\")", r.title));
+        .input
+        .set_placeholder(format!("a title (enter alone: \"{}\")", r.title));
     state.shell.overlay = Some(Overlay::Editor(Box::new(editor)));
 }
 
@@ -259,7 +259,7 @@ pub fn start_from_alert(state: &mut State) {
         } else {
             format!("{} on {}", alert.name, alert.instance)
         };
-        editor.area.insert_str(title);
+        editor.input.insert(&title);
     }
 }
 

@@ -186,7 +186,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
             op,
             justification: String::new(),
         },
-        justification: Some(String::new()),
+        justification: Some(Default::default()),
     });
     Vec::new()
 }

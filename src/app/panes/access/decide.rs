@@ -3,34 +3,19 @@
 //! mode; a revoke that runs SQL is confirmed first. Starting a campaign.
 
 use crate::app::dialogs::confirm::Facts;
+use crate::app::dialogs::form::Form;
+use crate::app::dialogs::input::{Edit, Input};
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{Command, Level, Overlay, PaneId, State};
 use crate::model::access::is_own_access;
 use crate::model::access::ReviewItem;
 use crate::model::audit::{AuditRecord, Outcome};
 use crate::model::review::Decision;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use std::sync::Arc;
-use tui_textarea::TextArea;
 
 /// Items a dialog names before it says "and N more".
 const LISTED: usize = 6;
-
-/// The justification being typed. Compared by its text and cursor only.
-#[derive(Debug, Clone)]
-pub struct Editor(pub TextArea<'static>);
-
-impl PartialEq for Editor {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.lines() == other.0.lines() && self.0.cursor() == other.0.cursor()
-    }
-}
-
-impl Editor {
-    pub fn text(&self) -> String {
-        self.0.lines().join("\n").trim().to_string()
-    }
-}
 
 /// Keep, revoke or defer some items: what they are, and why.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,25 +28,17 @@ pub struct JustifyDialog {
     pub seen: std::collections::HashMap<i64, i64>,
     pub title: String,
     pub lines: Vec<String>,
-    pub editor: Editor,
+    /// The justification being typed.
+    pub editor: Input,
     /// Why the last save did not go through.
     pub error: Option<String>,
-}
-
-/// Which field of the new-campaign dialog takes the keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CampaignField {
-    Name,
-    Due,
 }
 
 /// Start a campaign: its name and due date, over the rows loaded now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CampaignDialog {
-    pub name: String,
-    /// As typed: "14d" or "2026-12-07".
-    pub due: String,
-    pub field: CampaignField,
+    /// The name, and the due date as typed: "14d" or "2026-12-07".
+    pub form: Form,
     pub lines: Vec<String>,
     pub error: Option<String>,
 }
@@ -168,8 +145,8 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
     if items.len() > LISTED {
         lines.push(format!("… and {} more, each recorded on its own", items.len() - LISTED));
     }
-    let mut editor = TextArea::default();
-    editor.set_placeholder_text("why: ticket, owner's confirmation, policy…");
+    let mut editor = Input::lines("");
+    editor.set_placeholder("why: ticket, owner's confirmation, policy…");
     let seen = state
         .panes
         .access
@@ -184,7 +161,7 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
         seen,
         title,
         lines,
-        editor: Editor(editor),
+        editor,
         error: None,
     })));
     Vec::new()
@@ -194,15 +171,14 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
 /// cancels, every other key edits the text.
 pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDialog>) -> Vec<Command> {
     state.shell.dirty = true;
-    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-    match ev.code {
-        KeyCode::Esc => {
+    match dialog.editor.key(&ev) {
+        Edit::Cancel => {
             state.shell.overlay = None;
             set_status(state, Level::Info, "cancelled: nothing recorded");
             Vec::new()
         }
-        KeyCode::Char('s') if ctrl => {
-            let justification = dialog.editor.text();
+        Edit::Submit => {
+            let justification = dialog.editor.text().trim().to_string();
             if justification.is_empty() {
                 dialog.error = Some("a justification is required: type why, then ctrl+s".into());
                 state.shell.overlay = Some(Overlay::Justify(dialog));
@@ -210,8 +186,7 @@ pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDi
             }
             submit(state, dialog, justification)
         }
-        _ => {
-            dialog.editor.0.input(ev);
+        Edit::Editing => {
             dialog.error = None;
             state.shell.overlay = Some(Overlay::Justify(dialog));
             Vec::new()
@@ -302,10 +277,9 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
             }
         });
     }
+    let name = format!("Access review {}", state.shell.now.format("%Y-%m"));
     state.shell.overlay = Some(Overlay::Campaign(CampaignDialog {
-        name: format!("Access review {}", state.shell.now.format("%Y-%m")),
-        due: "14d".into(),
-        field: CampaignField::Name,
+        form: Form::new(&[("name:", &name), ("due:", "14d")]),
         lines,
         error: None,
     }));
@@ -313,21 +287,9 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
 }
 
 pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDialog) -> Vec<Command> {
-    use crate::app::dialogs::input::{edit, Edit};
+    use crate::app::dialogs::input::Edit;
     state.shell.dirty = true;
-    if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
-        dialog.field = match dialog.field {
-            CampaignField::Name => CampaignField::Due,
-            CampaignField::Due => CampaignField::Name,
-        };
-        state.shell.overlay = Some(Overlay::Campaign(dialog));
-        return Vec::new();
-    }
-    let buf = match dialog.field {
-        CampaignField::Name => &mut dialog.name,
-        CampaignField::Due => &mut dialog.due,
-    };
-    match edit(buf, &ev) {
+    match dialog.form.key(&ev) {
         Edit::Editing => {
             dialog.error = None;
             state.shell.overlay = Some(Overlay::Campaign(dialog));
@@ -339,8 +301,9 @@ pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDial
             Vec::new()
         }
         Edit::Submit => {
-            let due = parse_due(dialog.due.trim(), state.shell.now);
-            match (dialog.name.trim(), due) {
+            let (name, due) = (dialog.form.text(0), dialog.form.text(1));
+            let due = parse_due(due.trim(), state.shell.now);
+            match (name.trim(), due) {
                 ("", _) => dialog.error = Some("a name is required".into()),
                 (_, Err(e)) => dialog.error = Some(e),
                 (name, Ok(due_at)) => {

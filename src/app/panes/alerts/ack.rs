@@ -2,22 +2,16 @@
 //! An acknowledgement names exactly what it will hold before it is sent.
 
 use crate::app::dialogs::confirm::Facts;
+use crate::app::dialogs::form::Form;
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{AckTarget, BackendStatus, Command, Level, Overlay, PaneId, State, OWN_SOURCE};
 use crate::model::alerts::AlertRow;
 use crate::model::matchers::{all_match, MatchOp, Matcher};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use std::time::Duration;
 
 /// Alerts a dialog lists by name before it says "and N more".
 const LISTED: usize = 8;
-
-/// Which field of the ack dialog takes the keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AckField {
-    Comment,
-    Duration,
-}
 
 /// The acknowledge dialog: what it holds, and the comment and duration typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,12 +20,20 @@ pub struct AckDialog {
     /// What will be silenced or recorded, line by line.
     pub lines: Vec<String>,
     pub targets: Vec<AckTarget>,
-    pub comment: String,
-    /// As typed ("2h", "30m", "1d 12h").
-    pub duration: String,
-    pub field: AckField,
+    /// The comment, and the duration as typed ("2h", "30m", "1d 12h").
+    pub form: Form,
     /// Why the last Enter did not submit.
     pub error: Option<String>,
+}
+
+impl AckDialog {
+    pub fn comment(&self) -> String {
+        self.form.text(0)
+    }
+
+    pub fn duration(&self) -> String {
+        self.form.text(1)
+    }
 }
 
 /// `a`: acknowledge the selected alert, or every alert nobody has yet in
@@ -95,9 +97,10 @@ pub fn ask_ack(state: &mut State) -> Vec<Command> {
         title,
         lines,
         targets,
-        comment: String::new(),
-        duration: humantime::format_duration(duration).to_string(),
-        field: AckField::Comment,
+        form: Form::new(&[
+            ("comment:", ""),
+            ("for:", &humantime::format_duration(duration).to_string()),
+        ]),
         error: None,
     }));
     Vec::new()
@@ -167,21 +170,9 @@ fn listed(names: Vec<String>) -> Vec<String> {
 /// A key in the ack dialog: Tab moves between comment and duration, Enter
 /// sends once both are good, Esc cancels. Every printable key is text.
 pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec<Command> {
-    use crate::app::dialogs::input::{edit, Edit};
+    use crate::app::dialogs::input::Edit;
     state.shell.dirty = true;
-    if matches!(ev.code, KeyCode::Tab | KeyCode::BackTab) {
-        dialog.field = match dialog.field {
-            AckField::Comment => AckField::Duration,
-            AckField::Duration => AckField::Comment,
-        };
-        state.shell.overlay = Some(Overlay::Ack(dialog));
-        return Vec::new();
-    }
-    let buf = match dialog.field {
-        AckField::Comment => &mut dialog.comment,
-        AckField::Duration => &mut dialog.duration,
-    };
-    match edit(buf, &ev) {
+    match dialog.form.key(&ev) {
         Edit::Editing => {
             dialog.error = None;
             state.shell.overlay = Some(Overlay::Ack(dialog));
@@ -201,9 +192,10 @@ pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec
             Ok(duration) => {
                 state.shell.overlay = None;
                 set_status(state, Level::Info, "working…");
+                let comment = format!("ack: {}", dialog.comment().trim());
                 vec![Command::Acknowledge {
                     targets: dialog.targets,
-                    comment: format!("ack: {}", dialog.comment.trim()),
+                    comment,
                     duration,
                 }]
             }
@@ -213,11 +205,12 @@ pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec
 
 /// The duration to send, or why the dialog cannot be sent yet.
 fn checked(dialog: &AckDialog) -> Result<Duration, String> {
-    if dialog.comment.trim().is_empty() {
+    if dialog.comment().trim().is_empty() {
         return Err("a comment is required: who is on it, or why".into());
     }
-    let d = humantime::parse_duration(dialog.duration.trim())
-        .map_err(|e| format!("duration {:?}: {e} (e.g. 30m, 2h, 1d)", dialog.duration.trim()))?;
+    let duration = dialog.duration();
+    let d = humantime::parse_duration(duration.trim())
+        .map_err(|e| format!("duration {:?}: {e} (e.g. 30m, 2h, 1d)", duration.trim()))?;
     if d < Duration::from_secs(60) {
         return Err("the duration must be at least a minute".into());
     }
