@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     let mut state = fixtures::state();
     state.shell.view = View::Zoom(PaneId::Database);
     let mut busy = fixtures::pg_summary();
-    busy.sessions = fixtures::busy_sessions(500, 0.0);
+    busy.backends = fixtures::busy_sessions(500, 0.0);
     let report = Msg::Backend(opsdeck::backends::BackendReport {
         id: fixtures::id(opsdeck::backends::BackendKind::Postgres, "main"),
         at: fixtures::t0(),

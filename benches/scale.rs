@@ -85,7 +85,7 @@ fn alerts_report(body: &[u8], changed: bool) -> Msg {
 
 fn pg_report(longest: f64) -> Msg {
     let mut busy = fixtures::pg_summary();
-    busy.sessions = fixtures::busy_sessions(SESSIONS, longest);
+    busy.backends = fixtures::busy_sessions(SESSIONS, longest);
     report(BackendKind::Postgres, "main", BackendData::Postgres(Box::new(busy)))
 }
 

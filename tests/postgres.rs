@@ -9,7 +9,7 @@ use common::pg_cluster::Cluster;
 use opsdeck::backends::postgres::actions::{signal_backend, PgSignal};
 use opsdeck::backends::{self, BackendData, Target};
 use opsdeck::config::{Config, PostgresConfig};
-use opsdeck::model::postgres::{Checksum, PgSession, PgSummary};
+use opsdeck::model::postgres::{Checksum, PgBackend, PgSummary};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Executor};
 use std::path::Path;
@@ -78,15 +78,15 @@ async fn poll_until<T>(t: &mut Target, limit: Duration, found: impl Fn(&PgSummar
         assert!(
             Instant::now() < end,
             "not seen within {limit:?}; sessions: {:#?}; blocks: {:#?}",
-            s.sessions,
+            s.backends,
             s.blocks
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
-fn session(s: &PgSummary, pid: i32) -> Option<PgSession> {
-    s.sessions.iter().find(|x| x.pid == pid).cloned()
+fn session(s: &PgSummary, pid: i32) -> Option<PgBackend> {
+    s.backends.iter().find(|x| x.pid == pid).cloned()
 }
 
 /// End a test session whatever state it is in.
@@ -174,7 +174,7 @@ async fn short_queries_are_not_listed() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut t = pg_target("long_query = \"1m\"\n");
     let s = poll(&mut t).await;
-    assert!(session(&s, pid).is_none(), "{:#?}", s.sessions);
+    assert!(session(&s, pid).is_none(), "{:#?}", s.backends);
     let _ = sleeper.await;
 }
 
@@ -218,14 +218,14 @@ async fn lock_conflict_shows_the_blocking_edge() {
     assert!(blocker.blocked_by.is_empty());
     // Blocking and blocked sessions come first.
     let involved: Vec<bool> = s
-        .sessions
+        .backends
         .iter()
-        .map(|x| !x.blocked_by.is_empty() || s.sessions.iter().any(|y| y.blocked_by.contains(&x.pid)))
+        .map(|x| !x.blocked_by.is_empty() || s.backends.iter().any(|y| y.blocked_by.contains(&x.pid)))
         .collect();
     assert!(
         involved.windows(2).all(|w| w[0] || !w[1]),
         "blocking and blocked first: {:#?}",
-        s.sessions
+        s.backends
     );
 
     holder.execute("ROLLBACK").await.expect("rollback");
@@ -247,7 +247,7 @@ async fn old_idle_in_transaction_is_listed() {
     c.execute("SELECT 1").await.expect("select");
     let mut t = pg_target("idle_in_tx = \"1s\"\nlong_query = \"1h\"\n");
     let s = poll(&mut t).await;
-    assert!(session(&s, pid).is_none(), "not yet a second old: {:#?}", s.sessions);
+    assert!(session(&s, pid).is_none(), "not yet a second old: {:#?}", s.backends);
     tokio::time::sleep(Duration::from_millis(1300)).await;
     let s = poll(&mut t).await;
     let x = session(&s, pid).expect("idle in transaction listed");

@@ -485,15 +485,15 @@ fn logs_open_fill_search_and_close() {
         .into_iter()
         .filter(|c| !matches!(c, Command::WatchStats { .. }))
         .collect();
-    let session = match &cmds[..] {
+    let follower = match &cmds[..] {
         [Command::FollowLogs {
-            session,
+            follower,
             host,
             container,
             tail,
         }] => {
             assert_eq!((host.as_str(), container.as_str(), *tail), ("local", "api", 500));
-            *session
+            *follower
         }
         other => panic!("{other:?}"),
     };
@@ -505,15 +505,15 @@ fn logs_open_fill_search_and_close() {
     update(
         &mut s,
         Msg::Log {
-            session,
+            follower,
             event: LogEvent::Lines(lines),
         },
     );
-    // A closed session's late lines are ignored.
+    // A closed log's late lines are ignored.
     update(
         &mut s,
         Msg::Log {
-            session: session + 7,
+            follower: follower + 7,
             event: LogEvent::Lines(vec![log_line("stale", false)]),
         },
     );
@@ -549,7 +549,7 @@ fn logs_open_fill_search_and_close() {
         .as_ref()
         .is_some_and(|l| l.search.is_none() && !l.filter));
     let cmds = update(&mut s, code(KeyCode::Esc));
-    assert_eq!(cmds[0], Command::StopLogs { session });
+    assert_eq!(cmds[0], Command::StopLogs { follower });
     assert!(
         matches!(&cmds[1..], [Command::WatchStats { ids, .. }] if ids.len() == 4),
         "back on the table, the 4 running containers get stats again: {cmds:?}"
@@ -991,17 +991,17 @@ fn session_selection_follows_its_pid_when_a_poll_reorders() {
     let mut s = fixtures::state();
     update(&mut s, key('2'));
     update(&mut s, key('j'));
-    assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(4250));
+    assert_eq!(s.selected_backend().map(|(_, x)| x.pid), Some(4250));
     let mut p = fixtures::pg_summary();
-    p.sessions.rotate_right(1);
+    p.backends.rotate_right(1);
     update(&mut s, pg_report(p));
-    assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(4250));
+    assert_eq!(s.selected_backend().map(|(_, x)| x.pid), Some(4250));
     assert_eq!(s.panes.database.selected, 2, "the row moved, the selection with it");
     // A marked session that is gone is forgotten: its pid may be reused.
     update(&mut s, key(' '));
     assert_eq!(s.panes.database.marked.len(), 1);
     let mut p = fixtures::pg_summary();
-    p.sessions.retain(|x| x.pid != 4250);
+    p.backends.retain(|x| x.pid != 4250);
     update(&mut s, pg_report(p));
     assert!(s.panes.database.marked.is_empty());
 }

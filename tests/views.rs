@@ -355,7 +355,7 @@ fn database_sessions_scroll_to_the_selection() {
     use opsdeck::backends::BackendData;
     let mut s = fixtures::state();
     let mut p = fixtures::pg_summary();
-    p.sessions = (0..100)
+    p.backends = (0..100)
         .map(|i| fixtures::pg_session(7000 + i, "app", "active", 400.0, "SELECT 1", &[]))
         .collect();
     update(
@@ -371,7 +371,7 @@ fn database_sessions_scroll_to_the_selection() {
     for _ in 0..60 {
         keys(&mut s, "j");
     }
-    assert_eq!(s.selected_session().map(|(_, x)| x.pid), Some(7060));
+    assert_eq!(s.selected_backend().map(|(_, x)| x.pid), Some(7060));
     let buf = screen(&s, "default", 100, 30);
     let text = buffer_text(&buf);
     assert!(text.contains("7060"), "the selected session is on screen:\n{text}");

@@ -44,9 +44,9 @@ pub enum Msg {
         container: String,
         result: Result<crate::model::docker::Details, String>,
     },
-    /// Lines from (or the end of) the log follower of `session`.
+    /// Lines from (or the end of) log follower `follower`.
     Log {
-        session: u64,
+        follower: u64,
         event: crate::model::docker::LogEvent,
     },
     /// A side effect finished: what to tell the operator.
@@ -147,13 +147,13 @@ pub enum Command {
     },
     /// Start following a container's log, beginning with its last `tail` lines.
     FollowLogs {
-        session: u64,
+        follower: u64,
         host: String,
         container: String,
         tail: usize,
     },
     StopLogs {
-        session: u64,
+        follower: u64,
     },
     /// Write the shown log lines to `path`.
     SaveLog {

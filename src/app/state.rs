@@ -282,7 +282,7 @@ impl State {
     pub fn row_count(&self, pane: PaneId) -> usize {
         match pane {
             PaneId::Services => self.service_rows().len(),
-            PaneId::Database => self.db_sessions().len(),
+            PaneId::Database => self.db_backends().len(),
             PaneId::Alerts => self.alert_lines().len(),
             PaneId::Access => self.access_rows(),
             PaneId::Checklist => self.checklist_rows(),

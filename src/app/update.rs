@@ -51,7 +51,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             // A re-listed host can reorder the rows: the selection stays on its container.
             let mut changed = false;
             keeping_selection(state, |s| {
-                crate::app::panes::database::keeping_session(s, |s| changed = on_backend(s, report))
+                crate::app::panes::database::keeping_backend(s, |s| changed = on_backend(s, report))
             });
             crate::app::panes::database::prune_marks(state);
             let own_changed = !state.backends.own_alerts_since.keys().eq(own_before.iter());

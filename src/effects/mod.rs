@@ -166,7 +166,7 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
             Command::FollowLogs {
-                session,
+                follower,
                 host,
                 container,
                 tail,
@@ -179,7 +179,7 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 let follow = tokio::spawn(crate::backends::docker::logs::follow(cfg, container, tail, log_tx));
                 let forward = tokio::spawn(async move {
                     while let Some(event) = log_rx.recv().await {
-                        if tx.send(Msg::Log { session, event }).await.is_err() {
+                        if tx.send(Msg::Log { follower, event }).await.is_err() {
                             break;
                         }
                     }
@@ -187,10 +187,10 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 fx.followers
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(session, vec![follow, forward]);
+                    .insert(follower, vec![follow, forward]);
             }
-            Command::StopLogs { session } => {
-                let tasks = fx.followers.lock().unwrap_or_else(|e| e.into_inner()).remove(&session);
+            Command::StopLogs { follower } => {
+                let tasks = fx.followers.lock().unwrap_or_else(|e| e.into_inner()).remove(&follower);
                 for task in tasks.unwrap_or_default() {
                     task.abort();
                 }

@@ -40,7 +40,7 @@ impl Default for PgThresholds {
 /// One server process worth an operator's look: a long query, an old idle
 /// transaction, or a session that blocks or is blocked.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PgSession {
+pub struct PgBackend {
     pub pid: i32,
     pub user: String,
     pub database: String,
@@ -62,7 +62,7 @@ pub struct PgSession {
     pub blocked_by: Vec<i32>,
 }
 
-impl PgSession {
+impl PgBackend {
     pub fn is_idle_in_tx(&self) -> bool {
         self.state.starts_with("idle in transaction")
     }
@@ -158,7 +158,7 @@ pub struct PgSummary {
     pub longest_query_secs: Option<f64>,
     /// Long queries, old idle transactions, blocked and blocking sessions,
     /// worst first, at most a few hundred.
-    pub sessions: Vec<PgSession>,
+    pub backends: Vec<PgBackend>,
     pub blocks: Vec<PgBlock>,
     /// On a primary.
     pub replicas: Vec<PgReplica>,
@@ -214,9 +214,9 @@ impl PgSummary {
     }
 
     /// Idle-in-transaction sessions past their threshold.
-    pub fn old_idle_in_tx(&self) -> impl Iterator<Item = &PgSession> {
+    pub fn old_idle_in_tx(&self) -> impl Iterator<Item = &PgBackend> {
         let limit = self.thresholds.idle_in_tx_secs as f64;
-        self.sessions
+        self.backends
             .iter()
             .filter(move |s| s.is_idle_in_tx() && s.duration_secs >= limit)
     }

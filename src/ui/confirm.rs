@@ -23,7 +23,7 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
                 format!("status     {status}"),
             ],
         ),
-        (Command::PgSignal { requests, op, .. }, Facts::Sessions(shown)) => {
+        (Command::PgSignal { requests, op, .. }, Facts::Backends(shown)) => {
             let what = match &requests[..] {
                 [one] => format!("pid {}", one.pid),
                 _ => format!("{} sessions", requests.len()),

@@ -333,11 +333,11 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         top,
     );
     frame.render_widget(ratatui::widgets::Paragraph::new(notes), middle);
-    sessions_table(frame, bottom, state, theme);
+    backends_table(frame, bottom, state, theme);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum SessionCol {
+enum BackendCol {
     Target,
     Pid,
     User,
@@ -350,42 +350,42 @@ enum SessionCol {
     Query,
 }
 
-impl SessionCol {
+impl BackendCol {
     fn title(self) -> &'static str {
         match self {
-            SessionCol::Target => "TARGET",
-            SessionCol::Pid => "PID",
-            SessionCol::User => "USER",
-            SessionCol::Db => "DB",
-            SessionCol::Client => "CLIENT",
-            SessionCol::State => "STATE",
-            SessionCol::For => "FOR",
-            SessionCol::Wait => "WAIT",
-            SessionCol::BlockedBy => "BLOCKED BY",
-            SessionCol::Query => "QUERY",
+            BackendCol::Target => "TARGET",
+            BackendCol::Pid => "PID",
+            BackendCol::User => "USER",
+            BackendCol::Db => "DB",
+            BackendCol::Client => "CLIENT",
+            BackendCol::State => "STATE",
+            BackendCol::For => "FOR",
+            BackendCol::Wait => "WAIT",
+            BackendCol::BlockedBy => "BLOCKED BY",
+            BackendCol::Query => "QUERY",
         }
     }
 
     fn width(self) -> Constraint {
         match self {
-            SessionCol::Target => Constraint::Length(10),
-            SessionCol::Pid => Constraint::Length(7),
-            SessionCol::User => Constraint::Length(10),
-            SessionCol::Db => Constraint::Length(10),
-            SessionCol::Client => Constraint::Length(15),
-            SessionCol::State => Constraint::Length(13),
-            SessionCol::For => Constraint::Length(6),
-            SessionCol::Wait => Constraint::Length(18),
-            SessionCol::BlockedBy => Constraint::Length(11),
-            SessionCol::Query => Constraint::Fill(1),
+            BackendCol::Target => Constraint::Length(10),
+            BackendCol::Pid => Constraint::Length(7),
+            BackendCol::User => Constraint::Length(10),
+            BackendCol::Db => Constraint::Length(10),
+            BackendCol::Client => Constraint::Length(15),
+            BackendCol::State => Constraint::Length(13),
+            BackendCol::For => Constraint::Length(6),
+            BackendCol::Wait => Constraint::Length(18),
+            BackendCol::BlockedBy => Constraint::Length(11),
+            BackendCol::Query => Constraint::Fill(1),
         }
     }
 }
 
 /// The query keeps at least a third of the width: client and wait event go
 /// first on a narrow terminal, the target column only with several targets.
-fn session_columns(width: u16, several_targets: bool) -> Vec<SessionCol> {
-    use SessionCol::*;
+fn backend_columns(width: u16, several_targets: bool) -> Vec<BackendCol> {
+    use BackendCol::*;
     let mut cols = Vec::new();
     if several_targets {
         cols.push(Target);
@@ -402,8 +402,8 @@ fn session_columns(width: u16, several_targets: bool) -> Vec<SessionCol> {
     cols
 }
 
-fn sessions_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let sessions = state.db_sessions();
+fn backends_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let sessions = state.db_backends();
     if sessions.is_empty() {
         frame.render_widget(
             ratatui::widgets::Paragraph::new(Line::from(Span::styled(
@@ -414,7 +414,7 @@ fn sessions_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         );
         return;
     }
-    let cols = session_columns(area.width, state.backends_of(BackendKind::Postgres).count() > 1);
+    let cols = backend_columns(area.width, state.backends_of(BackendKind::Postgres).count() > 1);
     // Only the rows that fit are built: with hundreds of sessions that is
     // most of a frame's cost. The window is the one a table scrolled just
     // enough to show the selection would have.
@@ -445,22 +445,22 @@ fn sessions_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ];
             for col in &cols {
                 cells.push(match col {
-                    SessionCol::Target => Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
-                    SessionCol::Pid => Cell::from(s.pid.to_string()).style(style),
-                    SessionCol::User => Cell::from(s.user.clone()).style(style),
-                    SessionCol::Db => Cell::from(s.database.clone()).style(style),
-                    SessionCol::Client => Cell::from(s.client_addr.clone().unwrap_or_else(|| "local".into()))
+                    BackendCol::Target => Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
+                    BackendCol::Pid => Cell::from(s.pid.to_string()).style(style),
+                    BackendCol::User => Cell::from(s.user.clone()).style(style),
+                    BackendCol::Db => Cell::from(s.database.clone()).style(style),
+                    BackendCol::Client => Cell::from(s.client_addr.clone().unwrap_or_else(|| "local".into()))
                         .style(theme.style(Role::Muted)),
-                    SessionCol::State => Cell::from(s.state.replace("idle in transaction", "idle in tx")).style(style),
-                    SessionCol::For => Cell::from(secs(s.duration_secs)).style(style),
-                    SessionCol::Wait => Cell::from(s.wait_event.clone().unwrap_or_default()).style(style),
-                    SessionCol::BlockedBy => Cell::from(if blocked.is_empty() {
+                    BackendCol::State => Cell::from(s.state.replace("idle in transaction", "idle in tx")).style(style),
+                    BackendCol::For => Cell::from(secs(s.duration_secs)).style(style),
+                    BackendCol::Wait => Cell::from(s.wait_event.clone().unwrap_or_default()).style(style),
+                    BackendCol::BlockedBy => Cell::from(if blocked.is_empty() {
                         String::new()
                     } else {
                         format!("← {blocked}")
                     })
                     .style(style),
-                    SessionCol::Query => Cell::from(query_for_screen(&s.query)).style(style),
+                    BackendCol::Query => Cell::from(query_for_screen(&s.query)).style(style),
                 });
             }
             Row::new(cells)

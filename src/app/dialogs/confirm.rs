@@ -6,8 +6,8 @@
 pub enum Facts {
     /// The container to restart, stop or start, as listed.
     Container { image: String, status: String },
-    /// The sessions to cancel or terminate: the first few as listed.
-    Sessions(Vec<SessionFacts>),
+    /// The PostgreSQL backends to cancel or terminate: the first few as listed.
+    Backends(Vec<BackendFacts>),
     /// One of opsdeck's own alerts whose acknowledgement ends.
     OwnAck { instance: String },
     /// The silences holding an alert: each id, with who made it and why
@@ -25,9 +25,9 @@ pub enum Facts {
     },
 }
 
-/// One PostgreSQL session as the confirm dialog lists it.
+/// One PostgreSQL backend as the confirm dialog lists it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SessionFacts {
+pub struct BackendFacts {
     pub target: String,
     pub pid: i32,
     pub user: String,

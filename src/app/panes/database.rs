@@ -1,7 +1,7 @@
 //! The Database pane's list: the sessions worth a look on every target,
 //! marks for acting on several, and cancel/terminate asked with a reason.
 
-use crate::app::dialogs::confirm::{Facts, SessionFacts};
+use crate::app::dialogs::confirm::{BackendFacts, Facts};
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::View;
 use crate::app::{BackendStatus, Command, Level, Overlay, PaneId, State};
@@ -11,7 +11,7 @@ use crate::model::action::DatabaseAction;
 pub const CONFIRM_SHOWS: usize = 8;
 use crate::model::backend::BackendKind;
 use crate::model::docker::Row;
-use crate::model::postgres::{mask_literals, query_for_screen, PgSession, PgSignal};
+use crate::model::postgres::{mask_literals, query_for_screen, PgBackend, PgSignal};
 
 /// One session an operator asked to cancel or terminate, as the audit log
 /// records it (query literals masked).
@@ -35,15 +35,15 @@ pub struct DatabasePane {
 
 impl State {
     /// Sessions of every target, targets in config order, each worst first.
-    pub fn db_sessions(&self) -> Vec<(&BackendStatus, &PgSession)> {
+    pub fn db_backends(&self) -> Vec<(&BackendStatus, &PgBackend)> {
         self.backends_of(BackendKind::Postgres)
             .filter_map(|b| b.postgres().map(|p| (b, p)))
-            .flat_map(|(b, p)| p.sessions.iter().map(move |s| (b, s)))
+            .flat_map(|(b, p)| p.backends.iter().map(move |s| (b, s)))
             .collect()
     }
 
-    pub fn selected_session(&self) -> Option<(&BackendStatus, &PgSession)> {
-        self.db_sessions().into_iter().nth(self.panes.database.selected)
+    pub fn selected_backend(&self) -> Option<(&BackendStatus, &PgBackend)> {
+        self.db_backends().into_iter().nth(self.panes.database.selected)
     }
 
     pub fn is_marked(&self, target: &str, pid: i32) -> bool {
@@ -53,12 +53,12 @@ impl State {
 
 /// Run a change that may reorder the sessions (every poll does: durations
 /// grow), keeping the selection on the same session.
-pub fn keeping_session(state: &mut State, change: impl FnOnce(&mut State)) {
-    let before = state.selected_session().map(|(b, s)| (b.id.name.clone(), s.pid));
+pub fn keeping_backend(state: &mut State, change: impl FnOnce(&mut State)) {
+    let before = state.selected_backend().map(|(b, s)| (b.id.name.clone(), s.pid));
     change(state);
     let Some((target, pid)) = before else { return };
     if let Some(i) = state
-        .db_sessions()
+        .db_backends()
         .iter()
         .position(|(b, s)| b.id.name == target && s.pid == pid)
     {
@@ -67,7 +67,7 @@ pub fn keeping_session(state: &mut State, change: impl FnOnce(&mut State)) {
 }
 
 pub fn toggle_mark(state: &mut State) {
-    let Some((b, s)) = state.selected_session() else { return };
+    let Some((b, s)) = state.selected_backend() else { return };
     let key = (b.id.name.clone(), s.pid);
     if !state.panes.database.marked.remove(&key) {
         state.panes.database.marked.insert(key);
@@ -81,10 +81,10 @@ pub fn toggle_mark(state: &mut State) {
 /// Mark every session of the selected one's target with its user and state,
 /// e.g. all idle-in-transaction sessions of one application user.
 pub fn mark_similar(state: &mut State) {
-    let Some((b, s)) = state.selected_session() else { return };
+    let Some((b, s)) = state.selected_backend() else { return };
     let (target, user, st) = (b.id.name.clone(), s.user.clone(), s.state.clone());
     let pids: Vec<i32> = state
-        .db_sessions()
+        .db_backends()
         .into_iter()
         .filter(|(b, s)| b.id.name == target && s.user == user && s.state == st)
         .map(|(_, s)| s.pid)
@@ -108,7 +108,7 @@ pub fn prune_marks(state: &mut State) {
         return;
     }
     let live: std::collections::BTreeSet<(String, i32)> = state
-        .db_sessions()
+        .db_backends()
         .into_iter()
         .map(|(b, s)| (b.id.name.clone(), s.pid))
         .collect();
@@ -119,11 +119,11 @@ pub fn prune_marks(state: &mut State) {
 /// read-only and for opsdeck's own session; otherwise a dialog that lists
 /// them and asks for a one-line reason before anything is sent.
 pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
-    let chosen: Vec<(&BackendStatus, &PgSession)> = if state.panes.database.marked.is_empty() {
-        state.selected_session().into_iter().collect()
+    let chosen: Vec<(&BackendStatus, &PgBackend)> = if state.panes.database.marked.is_empty() {
+        state.selected_backend().into_iter().collect()
     } else {
         state
-            .db_sessions()
+            .db_backends()
             .into_iter()
             .filter(|(b, s)| state.is_marked(&b.id.name, s.pid))
             .collect()
@@ -152,10 +152,10 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
         })
         .collect();
     let read_only_target = chosen.iter().find(|(b, _)| b.read_only).map(|(b, _)| b.id.name.clone());
-    let shown: Vec<SessionFacts> = chosen
+    let shown: Vec<BackendFacts> = chosen
         .iter()
         .take(CONFIRM_SHOWS)
-        .map(|(b, s)| SessionFacts {
+        .map(|(b, s)| BackendFacts {
             target: b.id.name.clone(),
             pid: s.pid,
             user: s.user.clone(),
@@ -180,7 +180,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
         return refusal;
     }
     state.shell.overlay = Some(Overlay::Confirm {
-        facts: Facts::Sessions(shown),
+        facts: Facts::Backends(shown),
         on_yes: Command::PgSignal {
             requests,
             op,
@@ -193,7 +193,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
 
 /// The selected session, every field, the full query text.
 pub fn open_details(state: &mut State) {
-    let Some((b, s)) = state.selected_session() else {
+    let Some((b, s)) = state.selected_backend() else {
         set_status(state, Level::Warn, "no session selected");
         return;
     };

@@ -173,7 +173,7 @@ impl PgPoller {
             .fetch_all(&mut *conn)
             .await;
         if let Some(rows) = soft(rows, "sessions", &mut notes)? {
-            s.sessions = decode_all(rows, q::session, "sessions", &mut notes);
+            s.backends = decode_all(rows, q::session, "sessions", &mut notes);
         }
         let rows = sqlx::query(q::BLOCKS_SQL)
             .bind(q::MAX_BLOCKS)

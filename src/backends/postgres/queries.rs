@@ -1,7 +1,7 @@
 //! SQL the PostgreSQL poller runs, and how its rows become model values.
 //! Every value goes in as a bind parameter; nothing is formatted into SQL.
 
-use crate::model::postgres::{PgBlock, PgReplica, PgSession, PgStandby, PgThresholds};
+use crate::model::postgres::{PgBackend, PgBlock, PgReplica, PgStandby, PgThresholds};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
@@ -130,8 +130,8 @@ where
     row.try_get(col).map_err(|e| format!("column {col}: {e}"))
 }
 
-pub fn session(row: &PgRow) -> Result<PgSession, String> {
-    Ok(PgSession {
+pub fn session(row: &PgRow) -> Result<PgBackend, String> {
+    Ok(PgBackend {
         pid: get(row, "pid")?,
         user: get(row, "usename")?,
         database: get(row, "datname")?,

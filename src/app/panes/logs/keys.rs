@@ -22,10 +22,10 @@ pub fn open(state: &mut State) -> Vec<Command> {
     };
     let (host, container) = (host.id.name.clone(), c.name.clone());
     state.panes.logs.next_id += 1;
-    let session = state.panes.logs.next_id;
-    state.panes.logs.open = Some(LogView::new(session, host.clone(), container.clone()));
+    let follower = state.panes.logs.next_id;
+    state.panes.logs.open = Some(LogView::new(follower, host.clone(), container.clone()));
     vec![Command::FollowLogs {
-        session,
+        follower,
         host,
         container,
         tail: TAIL_LINES,
@@ -34,7 +34,7 @@ pub fn open(state: &mut State) -> Vec<Command> {
 
 pub fn close(state: &mut State) -> Vec<Command> {
     match state.panes.logs.open.take() {
-        Some(v) => vec![Command::StopLogs { session: v.session }],
+        Some(v) => vec![Command::StopLogs { follower: v.follower }],
         None => Vec::new(),
     }
 }
@@ -49,8 +49,8 @@ pub fn close_if_hidden(state: &mut State) -> Vec<Command> {
 }
 
 pub fn on_msg(state: &mut State, msg: Msg) {
-    let Msg::Log { session, event } = msg else { return };
-    let Some(view) = state.panes.logs.open.as_mut().filter(|v| v.session == session) else {
+    let Msg::Log { follower, event } = msg else { return };
+    let Some(view) = state.panes.logs.open.as_mut().filter(|v| v.follower == follower) else {
         return;
     };
     match event {

@@ -20,7 +20,7 @@ pub struct LogsPane {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogView {
     /// Tells this view's messages from a closed view's late ones.
-    pub session: u64,
+    pub follower: u64,
     pub host: String,
     pub container: String,
     pub lines: VecDeque<LogLine>,
@@ -43,9 +43,9 @@ pub struct LogView {
 }
 
 impl LogView {
-    pub fn new(session: u64, host: String, container: String) -> Self {
+    pub fn new(follower: u64, host: String, container: String) -> Self {
         Self {
-            session,
+            follower,
             host,
             container,
             lines: VecDeque::new(),
