@@ -57,17 +57,48 @@ fn layer_of(src: &Path, file: &Path) -> String {
     first.unwrap_or_default().trim_end_matches(".rs").to_string()
 }
 
+/// The modules of ours that `crate::` paths in `text` name, outside `//`
+/// comments, each with the line (from 0) it is on: `crate::x::y` names `x`,
+/// and a group `crate::{x, y::{z, w}}` names `x` and `y`, over as many lines
+/// as it spans.
+fn named_modules_by_line(text: &str) -> Vec<(usize, String)> {
+    let code: Vec<&str> = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect();
+    let code = code.join("\n");
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let line_at = |i: usize| code[..i].matches('\n').count();
+    let mut names = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        let start = i + "crate::".len();
+        let rest = &code[start..];
+        let Some(group) = rest.strip_prefix('{') else {
+            names.push((line_at(start), rest.chars().take_while(|c| ident(*c)).collect()));
+            continue;
+        };
+        // Only names at the group's top level count: the first one and
+        // each one after a comma, not what nested braces hold.
+        let mut depth = 0;
+        let mut at_name = true;
+        for (j, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ',' if depth == 0 => at_name = true,
+                c if at_name && ident(c) => {
+                    let name = group[j..].chars().take_while(|c| ident(*c)).collect();
+                    names.push((line_at(start + 1 + j), name));
+                    at_name = false;
+                }
+                _ => {}
+            }
+        }
+    }
+    names
+}
+
 /// `crate::x` paths named on a line, outside comments.
 fn named_modules(line: &str) -> Vec<String> {
-    let code = line.split("//").next().unwrap_or("");
-    code.match_indices("crate::")
-        .map(|(i, _)| {
-            code[i + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect()
-        })
-        .collect()
+    named_modules_by_line(line).into_iter().map(|(_, m)| m).collect()
 }
 
 #[test]
@@ -84,15 +115,13 @@ fn dependencies_point_down_only() {
             continue;
         };
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        for (n, line) in text.lines().enumerate() {
-            for module in named_modules(line) {
-                if forbidden.contains(&module.as_str()) {
-                    violations.push(format!(
-                        "{}:{}: {layer} names crate::{module}",
-                        file.strip_prefix(&src).unwrap_or(file).display(),
-                        n + 1
-                    ));
-                }
+        for (n, module) in named_modules_by_line(&text) {
+            if forbidden.contains(&module.as_str()) {
+                violations.push(format!(
+                    "{}:{}: {layer} names crate::{module}",
+                    file.strip_prefix(&src).unwrap_or(file).display(),
+                    n + 1
+                ));
             }
         }
     }
@@ -107,6 +136,15 @@ fn dependencies_point_down_only() {
 #[test]
 fn the_rule_catches_an_upward_path() {
     assert_eq!(named_modules("use crate::ui::widgets::fit; // crate::app"), vec!["ui"]);
+    assert_eq!(named_modules("use crate::{app, ui::foo};"), vec!["app", "ui"]);
+    assert_eq!(
+        named_modules("pub use crate::{model::{Kind, Step}, text}; // crate::{cli}"),
+        vec!["model", "text"]
+    );
+    assert_eq!(
+        named_modules_by_line("use crate::{\n    model::Kind,\n    app::{State, Msg}, // crate::{cli}\n};"),
+        vec![(1, "model".to_string()), (2, "app".to_string())]
+    );
     assert_eq!(layer_of(Path::new("src"), Path::new("src/app/panes/alerts.rs")), "app");
     assert_eq!(layer_of(Path::new("src"), Path::new("src/text.rs")), "text");
 }

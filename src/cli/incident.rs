@@ -42,7 +42,7 @@ pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {
                 let others = store.audit_entries(Some(s.meta.started_at)).await.unwrap_or_default();
                 print!(
                     "{}",
-                    crate::runbook::session_report::markdown(&s, &others, chrono::Utc::now())
+                    crate::runbook::session::report::markdown(&s, &others, chrono::Utc::now())
                 );
                 EXIT_OK
             }

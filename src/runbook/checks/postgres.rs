@@ -2,10 +2,10 @@
 //! metrics against max/min, or an operator's read-only query returning one
 //! value compared with `equals`, `max` or `min`.
 
-use super::checks::{bounds_note, number, out_of_bounds, CheckContext, Outcome};
-use super::model::PgMetric;
+use super::{bounds_note, number, out_of_bounds, CheckContext, Outcome};
 use crate::backends::postgres::value::read_only_value;
 use crate::backends::postgres::{PgPoller, PgSummary};
+use crate::runbook::model::PgMetric;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Default)]

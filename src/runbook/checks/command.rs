@@ -7,7 +7,7 @@
 //! a process group of its own: when the check runs out of time, the program
 //! and everything it started are killed.
 
-use super::checks::{io_words, CheckContext, Outcome};
+use super::{io_words, CheckContext, Outcome};
 use regex::Regex;
 use std::process::Stdio;
 use tokio::io::{AsyncRead, AsyncReadExt};

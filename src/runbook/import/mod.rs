@@ -7,10 +7,14 @@
 //! is a library: one procedure is imported at a time (`--procedure`), the
 //! first by default, because twenty procedures in one checklist is none.
 
-use super::import_build::Builder;
-use super::import_md::{blocks, plain, repair_mojibake, timing, Block, Timing};
-use super::lint::{is_valid_id, lint, LintContext};
-use super::model::{Kind, Phase, Runbook};
+mod build;
+mod markdown;
+mod shell;
+
+use crate::runbook::lint::{is_valid_id, lint, LintContext};
+use crate::runbook::model::{Kind, Phase, Runbook};
+use build::Builder;
+use markdown::{blocks, plain, repair_mojibake, timing, Block, Timing};
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
@@ -364,7 +368,7 @@ pub fn to_toml(runbook: &Runbook, source: &Path) -> Result<String, ImportError> 
         return Err(ImportError::Internal("the TOML does not read back the same".into()));
     }
     let ctx = LintContext {
-        known_ids: super::load::builtin().into_iter().map(|r| r.id).collect(),
+        known_ids: crate::runbook::load::builtin().into_iter().map(|r| r.id).collect(),
         config: None,
     };
     let problems = lint(&back, &text, Path::new("imported.toml"), &ctx);

@@ -1,14 +1,12 @@
 //! The Markdown side of the importer: lines into blocks (headings, bold
 //! labels, list items, text, fenced code) and "(0-15 minutes)" into
-//! durations; shell code into copyable commands is `import_shell`'s.
+//! durations; shell code into copyable commands is `shell`'s.
 //! Written by hand rather than with a CommonMark parser because runbooks are
 //! written loosely (code fences indented under list items, bold lines used
 //! as headings) and what matters here is the procedure's shape, not faithful
 //! rendering.
 
 use std::time::Duration;
-
-pub use super::import_shell::{inline_commands, split_code};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {

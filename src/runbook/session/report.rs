@@ -1,7 +1,7 @@
 //! A session's report in Markdown: the incident record an auditor or a
 //! post-mortem reads. Everything in it comes from what was committed.
 
-use super::session::{Event, EventKind, Session, StepState};
+use super::{Event, EventKind, Session, StepState};
 use crate::model::audit::AuditEntry;
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
@@ -28,7 +28,7 @@ pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> Strin
             let _ = writeln!(out, "| closed | still open at {} |", now.format(TIME));
         }
     }
-    let _ = writeln!(out, "| duration | {} |", super::session::elapsed(m.started_at, end));
+    let _ = writeln!(out, "| duration | {} |", super::elapsed(m.started_at, end));
     let _ = writeln!(out, "| participants | {} |", s.participants().join(", "));
     let (settled, total) = s.progress();
     let _ = writeln!(out, "| steps settled | {settled} of {total} |\n");

@@ -2,7 +2,7 @@
 //! the matchers, on one `[[alertmanager]]` or on every one. Read by the
 //! Alertmanager backend; matchers in Alertmanager's own syntax.
 
-use super::checks::{CheckContext, Outcome};
+use super::{CheckContext, Outcome};
 use crate::backends::alertmanager::{AlertRow, AlertmanagerPoller};
 use crate::config::AlertmanagerConfig;
 use crate::model::matchers::parse_matchers;

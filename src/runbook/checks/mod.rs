@@ -2,19 +2,20 @@
 //! code, each bounded by its timeout and turned into a `CheckResult` with
 //! redacted evidence. Used by `opsdeck check` and by checklist sessions.
 //!
-//! One file per kind (`checks_container.rs`, ...); this one holds what they
+//! One file per kind (`checks/container.rs`, ...); this one holds what they
 //! share: the context built from the config, the time bound, and how an
 //! outcome becomes a result.
 
-use super::checks_alerts as alerts;
-use super::checks_command as command;
-use super::checks_container as container;
-use super::checks_file as file;
-use super::checks_http as http;
-use super::checks_postgres as postgres;
-use super::evidence::Redactor;
-use super::model::{Check, CheckResult, Runbook};
+mod alerts;
+mod command;
+mod container;
+mod file;
+mod http;
+mod postgres;
+
 use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig};
+use crate::runbook::evidence::Redactor;
+use crate::runbook::model::{Check, CheckResult, Runbook};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! the given sha256. Hashed in chunks on the async runtime, so a check that
 //! runs out of time stops reading at once.
 
-use super::checks::{io_words, Outcome};
+use super::{io_words, Outcome};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::{Duration, SystemTime};

@@ -3,8 +3,9 @@
 //! phases within a heading, list items and bold lines are steps, and what
 //! is indented under an item (text, nested lists, code) belongs to it.
 
-use super::import_md::{inline_commands, plain, split_code, timing, Block, Timing};
-use super::model::{Contact, Phase, Step};
+use super::markdown::{plain, timing, Block, Timing};
+use super::shell::{inline_commands, split_code};
+use crate::runbook::model::{Contact, Phase, Step};
 
 /// Collects phases and steps while walking a section's blocks.
 #[derive(Default)]

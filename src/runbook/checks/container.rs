@@ -2,11 +2,11 @@
 //! every container with a label is running (or healthy), with fewer
 //! restarts than `max_restarts`. Listed and inspected by the Docker backend.
 
-use super::checks::{CheckContext, Outcome};
-use super::model::ContainerExpect;
+use super::{CheckContext, Outcome};
 use crate::backends::docker::connect::{connect, explain};
 use crate::backends::docker::row::row_from_summary;
 use crate::model::docker::{ContainerRow, Health};
+use crate::runbook::model::ContainerExpect;
 use bollard::container::ListContainersOptions;
 use bollard::models::ContainerInspectResponse;
 use std::time::Duration;

@@ -4,7 +4,9 @@
 //! after a dropped connection is exactly what was committed, and the
 //! timeline is the events themselves.
 
-use super::model::{CheckResult, Runbook};
+pub mod report;
+
+use crate::runbook::model::{CheckResult, Runbook};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -270,7 +272,7 @@ pub fn elapsed(start: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// "INC-20261122-031502" for an incident started at that time.
-pub fn session_id(kind: super::Kind, at: DateTime<Utc>) -> String {
+pub fn session_id(kind: crate::runbook::Kind, at: DateTime<Utc>) -> String {
     format!("{}-{}", kind.session_prefix(), at.format("%Y%m%d-%H%M%S"))
 }
 

@@ -3,7 +3,7 @@
 //! status, within `max_latency`, with a certificate valid `min_cert_days`
 //! more. Probed by the HTTP backend's own request code.
 
-use super::checks::{CheckContext, Outcome};
+use super::{CheckContext, Outcome};
 use crate::backends::http::{client, get_once};
 use crate::config::Secret;
 use std::time::Duration;
