@@ -106,6 +106,8 @@ pub enum Msg {
     },
     /// Take the footer's transient line away (a snapshot shows data only).
     DismissStatus,
+    /// The screen now shows the state.
+    Drawn,
     /// What start-up learned before the first frame.
     Started(Box<Started>),
     /// SIGTERM, SIGHUP, or the terminal went away.

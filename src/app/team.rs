@@ -8,7 +8,6 @@ use crate::model::team::{StoreChange, StoreEvent};
 
 /// The team store said something.
 pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
-    state.shell.dirty = true;
     match event {
         // Said once; a new reason while still down keeps the first loss's time.
         StoreEvent::Down(why) => {
@@ -120,17 +119,22 @@ pub fn on_tick(state: &mut State) -> Vec<Command> {
     vec![Command::Announce { subject }]
 }
 
-pub fn on_presence(state: &mut State, result: Result<Vec<crate::model::team::Presence>, String>) -> Vec<Command> {
+/// Who else is on the store; whether that changed.
+pub fn on_presence(
+    state: &mut State,
+    result: Result<Vec<crate::model::team::Presence>, String>,
+) -> (Vec<Command>, bool) {
     match result {
-        Ok(others) => {
-            if others != state.team.others {
-                state.team.others = others;
-                state.shell.dirty = true;
-            }
+        Ok(others) if others != state.team.others => {
+            state.team.others = others;
+            (Vec::new(), true)
         }
+        Ok(_) => (Vec::new(), false),
         // Presence is a courtesy: the log has the reason, the screen keeps
         // the last list.
-        Err(e) => tracing::debug!(error = %e, "presence not read"),
+        Err(e) => {
+            tracing::debug!(error = %e, "presence not read");
+            (Vec::new(), false)
+        }
     }
-    Vec::new()
 }

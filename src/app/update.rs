@@ -14,56 +14,78 @@ const STATUS_SECS: i64 = 6;
 /// Audit entries the audit view loads.
 pub(super) const AUDIT_VIEW_LIMIT: i64 = 500;
 
+/// The one place state changes, and the one place that decides whether the
+/// screen must be drawn again: after anything the operator did or a result
+/// arrived; after the clock, a poll, a log line or presence only when what
+/// they bring changed (an idle screen writes next to nothing).
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
-    let mut commands = apply_msg(state, msg);
+    if let Msg::Drawn = msg {
+        state.shell.dirty = false;
+        return Vec::new();
+    }
+    let status_before = state.shell.status.clone();
+    let (mut commands, changed) = match msg {
+        Msg::Key(ev) if ev.kind == KeyEventKind::Release => (Vec::new(), false),
+        Msg::Tick(now) => on_tick(state, now),
+        Msg::Backend(report) => on_report(state, report),
+        Msg::Log { follower, event } => (
+            Vec::new(),
+            crate::app::panes::logs::keys::on_msg(state, follower, event),
+        ),
+        Msg::PresenceLoaded(result) => crate::app::team::on_presence(state, result),
+        msg => (apply_msg(state, msg), true),
+    };
+    if changed || state.shell.status != status_before {
+        state.shell.dirty = true;
+    }
     if state.shell.dirty {
         commands.extend(crate::app::panes::services::after_update(state));
     }
     commands
 }
 
+/// The clock: the header shows seconds, so a new second is a new frame.
+fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> (Vec<Command>, bool) {
+    let changed = now.timestamp() != state.shell.now.timestamp();
+    state.shell.now = now;
+    if state.shell.status.as_ref().is_some_and(|s| s.until <= now) {
+        state.shell.status = None;
+    }
+    (crate::app::team::on_tick(state), changed)
+}
+
+/// A poll's report; whether anything shown changed.
+fn on_report(state: &mut State, report: crate::model::backend::BackendReport) -> (Vec<Command>, bool) {
+    // Ten thousand alerts take milliseconds to note: only when an
+    // Alertmanager's answer or state changed, or opsdeck's own alerts did.
+    let from_alertmanager = report.id.kind == crate::model::backend::BackendKind::Alertmanager;
+    let own_before: Vec<String> = state.backends.own_alerts_since.keys().cloned().collect();
+    // A re-listed host can reorder the rows: the selection stays on its container.
+    let mut changed = false;
+    keeping_selection(state, |s| {
+        crate::app::panes::database::keeping_backend(s, |s| changed = on_backend(s, report))
+    });
+    crate::app::panes::database::prune_marks(state);
+    let own_changed = !state.backends.own_alerts_since.keys().eq(own_before.iter());
+    let commands = if (from_alertmanager && changed) || own_changed {
+        crate::app::panes::alerts::note_alerts(state)
+    } else {
+        Vec::new()
+    };
+    (commands, changed)
+}
+
 fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
     match msg {
-        Msg::Key(ev) if ev.kind == KeyEventKind::Release => Vec::new(),
+        // Taken by `update`.
+        Msg::Tick(_) | Msg::Backend(_) | Msg::Log { .. } | Msg::PresenceLoaded(_) | Msg::Drawn => Vec::new(),
         Msg::Key(ev) => on_key(state, ev),
         Msg::Resize(w, h) => {
             state.shell.size = (w, h);
-            state.shell.dirty = true;
             Vec::new()
-        }
-        Msg::Tick(now) => {
-            // The header clock shows seconds: a new second is a new frame.
-            if now.timestamp() != state.shell.now.timestamp() {
-                state.shell.dirty = true;
-            }
-            state.shell.now = now;
-            if state.shell.status.as_ref().is_some_and(|s| s.until <= now) {
-                state.shell.status = None;
-                state.shell.dirty = true;
-            }
-            crate::app::team::on_tick(state)
-        }
-        Msg::Backend(report) => {
-            // Ten thousand alerts take milliseconds to note: only when an
-            // Alertmanager's answer or state changed, or opsdeck's own alerts did.
-            let from_alertmanager = report.id.kind == crate::model::backend::BackendKind::Alertmanager;
-            let own_before: Vec<String> = state.backends.own_alerts_since.keys().cloned().collect();
-            // A re-listed host can reorder the rows: the selection stays on its container.
-            let mut changed = false;
-            keeping_selection(state, |s| {
-                crate::app::panes::database::keeping_backend(s, |s| changed = on_backend(s, report))
-            });
-            crate::app::panes::database::prune_marks(state);
-            let own_changed = !state.backends.own_alerts_since.keys().eq(own_before.iter());
-            if (from_alertmanager && changed) || own_changed {
-                crate::app::panes::alerts::note_alerts(state)
-            } else {
-                Vec::new()
-            }
         }
         Msg::AcksLoaded(Ok(acks)) => {
             state.panes.alerts.acks = acks;
-            state.shell.dirty = true;
             crate::app::panes::alerts::note_alerts(state)
         }
         Msg::AcksLoaded(Err(e)) => {
@@ -72,13 +94,11 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::Acked(ack) => {
             state.panes.alerts.acks.push(ack);
-            state.shell.dirty = true;
             Vec::new()
         }
         Msg::AuditLoaded(result) => {
             if let Some(Overlay::AuditLog { entries, .. }) = &mut state.shell.overlay {
                 *entries = Some(result);
-                state.shell.dirty = true;
             }
             Vec::new()
         }
@@ -91,13 +111,8 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             if let Some(Overlay::Details { title, rows, .. }) = &mut state.shell.overlay {
                 if *title == container {
                     *rows = Some(result);
-                    state.shell.dirty = true;
                 }
             }
-            Vec::new()
-        }
-        msg @ Msg::Log { .. } => {
-            crate::app::panes::logs::keys::on_msg(state, msg);
             Vec::new()
         }
         Msg::ActionDone { ok, text } => {
@@ -124,7 +139,6 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             state.panes.checklist.load_errors = errors;
             crate::app::panes::checklist::offer_open_sessions(state);
-            state.shell.dirty = true;
             Vec::new()
         }
         Msg::SessionOpened(session) => crate::app::panes::checklist::on_session_opened(state, *session),
@@ -135,7 +149,6 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::TimelineLoaded(Ok(entries)) => {
             state.panes.checklist.timeline = entries.into_iter().filter(|e| e.pane != "checklist").collect();
-            state.shell.dirty = true;
             Vec::new()
         }
         Msg::TimelineLoaded(Err(e)) => {
@@ -160,7 +173,6 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::Store(event) => crate::app::team::on_store_event(state, event),
-        Msg::PresenceLoaded(result) => crate::app::team::on_presence(state, result),
         Msg::SessionRefreshed(session) => crate::app::panes::checklist::on_session_refreshed(state, *session),
         Msg::SessionsLoaded(result) => crate::app::panes::checklist::on_sessions_loaded(state, result),
         Msg::DecisionsRefreshed { campaign_id, decisions } => {
@@ -168,7 +180,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::DismissStatus => {
-            state.shell.dirty |= state.shell.status.take().is_some();
+            state.shell.status = None;
             Vec::new()
         }
         Msg::Started(started) => {
@@ -185,7 +197,6 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             if let Some(view) = view {
                 state.shell.view = view;
             }
-            state.shell.dirty = true;
             match audit_failed {
                 // Without an audit trail nothing may be changed.
                 Some(e) => {
@@ -208,7 +219,6 @@ pub(super) fn set_status(state: &mut State, level: Level, text: impl Into<String
         level,
         until: state.shell.now + chrono::Duration::seconds(STATUS_SECS),
     });
-    state.shell.dirty = true;
 }
 
 /// A poll's report into the state; whether anything shown changed.
@@ -242,7 +252,6 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
         }
     }
     let changed = changed || b.freshness(now) != before;
-    state.shell.dirty |= changed;
     if let Some((level, text)) = note {
         set_status(state, level, text);
     }
@@ -290,7 +299,6 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         return commands;
     }
     if state.panes.alerts.filter_typing {
-        state.shell.dirty = true;
         crate::app::panes::alerts::on_filter_key(state, &ev);
         return Vec::new();
     }
@@ -303,7 +311,6 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     match state.shell.keymap.lookup(&scopes, &seq) {
         Lookup::Action(action) => {
             state.shell.pending.clear();
-            state.shell.dirty = true;
             let mut commands = match crate::app::panes::logs::keys::apply(state, action) {
                 Some(commands) => commands,
                 None => apply(state, action),
@@ -313,13 +320,11 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         }
         Lookup::Pending => {
             state.shell.pending = seq;
-            state.shell.dirty = true;
             Vec::new()
         }
         Lookup::None if !state.shell.pending.is_empty() => {
             // The sequence went nowhere: try the last key on its own.
             state.shell.pending.clear();
-            state.shell.dirty = true;
             on_key(state, ev)
         }
         Lookup::None => Vec::new(),
@@ -419,7 +424,6 @@ fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
             }
         }
         GlobalAction::Redraw => {
-            state.shell.dirty = true;
             return vec![Command::ClearScreen];
         }
         // Zooms, handled above.

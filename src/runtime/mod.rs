@@ -134,11 +134,11 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             break "quit";
         }
         if state.shell.dirty {
-            state.shell.dirty = false;
             if draw(&mut guard, &state, &theme, clock_only).is_err() {
                 // The tty is gone (write failed): nothing more to show.
                 break "terminal lost";
             }
+            update(&mut state, Msg::Drawn);
         }
         let msg = tokio::select! {
             ev = events.next() => match ev {

@@ -41,7 +41,6 @@ pub fn on_key(
     mut editor: Box<TextEditor>,
 ) -> Vec<crate::app::Command> {
     use crossterm::event::KeyCode;
-    state.shell.dirty = true;
     if ev.code == KeyCode::Tab {
         // A new session: tab steps through the runbook's severities.
         if let EditPurpose::NewSession { runbook, severity } = &mut editor.purpose {

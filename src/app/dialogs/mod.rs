@@ -18,7 +18,6 @@ pub(super) fn on_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command) -
     match ev.code {
         KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
             state.shell.overlay = None;
-            state.shell.dirty = true;
             set_status(state, Level::Info, "working…");
             vec![on_yes]
         }
@@ -41,7 +40,6 @@ pub(super) fn on_justified_confirm_key(
     mut reason: crate::app::dialogs::input::Input,
 ) -> Vec<Command> {
     use crate::app::dialogs::input::Edit;
-    state.shell.dirty = true;
     match reason.key(&ev) {
         Edit::Editing => {
             if let Some(Overlay::Confirm { justification, .. }) = &mut state.shell.overlay {
@@ -105,12 +103,10 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
             | Action::Global(GlobalAction::Dashboard),
         ) => state.shell.overlay = None,
         Some(Action::Global(GlobalAction::Redraw)) => {
-            state.shell.dirty = true;
             return vec![Command::ClearScreen];
         }
         _ => return Vec::new(),
     }
-    state.shell.dirty = true;
     Vec::new()
 }
 
@@ -154,7 +150,6 @@ pub fn palette_matches(input: &str) -> Vec<(&'static str, &'static str)> {
 }
 
 pub(super) fn on_palette_key(state: &mut State, ev: KeyEvent, mut input: String, mut selected: usize) -> Vec<Command> {
-    state.shell.dirty = true;
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     match ev.code {
         KeyCode::Esc => {

@@ -477,13 +477,11 @@ pub fn on_session_opened(state: &mut State, session: Session) -> Vec<Command> {
             .position(|l| matches!(l, SessionLine::Step(_, st) if !s.step_state(&st.id).is_settled()))
     });
     state.panes.checklist.selected = first_pending.unwrap_or(0);
-    state.shell.dirty = true;
     reach_phase(state)
 }
 
 /// An event the store has committed: now it is shown.
 pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command> {
-    state.shell.dirty = true;
     if let Some(step) = &event.step {
         if matches!(event.what, EventKind::Check(_)) {
             state.panes.checklist.running.remove(step);
@@ -534,7 +532,6 @@ pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
     if let Some((m, _)) = state.panes.checklist.sessions.iter_mut().find(|(m, _)| m.id == meta.id) {
         *m = meta;
     }
-    state.shell.dirty = true;
     if s.current_phase() != phase_before {
         return reach_phase(state);
     }
@@ -549,7 +546,6 @@ pub fn on_sessions_loaded(state: &mut State, result: Result<Vec<(SessionMeta, St
             let rows = state.checklist_rows().saturating_sub(1);
             let sel = &mut state.panes.checklist.selected;
             *sel = (*sel).min(rows);
-            state.shell.dirty = true;
         }
         Err(e) => set_status(state, Level::Error, format!("sessions not read: {e}")),
     }

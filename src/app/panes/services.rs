@@ -375,7 +375,6 @@ fn ask_container_action(state: &mut State, action: ServicesAction) -> Vec<Comman
 /// Services filter being typed: applied live, Enter keeps it, Esc drops it.
 pub(crate) fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
     use crate::app::dialogs::input::{edit, Edit};
-    state.shell.dirty = true;
     keeping_selection(state, |state| {
         let buf = state.panes.services.filter.get_or_insert_with(String::new);
         match edit(buf, ev) {

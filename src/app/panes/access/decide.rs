@@ -170,7 +170,6 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
 /// A key in the editor: Ctrl-S saves (a justification is required), Esc
 /// cancels, every other key edits the text.
 pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDialog>) -> Vec<Command> {
-    state.shell.dirty = true;
     match dialog.editor.key(&ev) {
         Edit::Cancel => {
             state.shell.overlay = None;
@@ -288,7 +287,6 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
 
 pub fn on_campaign_key(state: &mut State, ev: KeyEvent, mut dialog: CampaignDialog) -> Vec<Command> {
     use crate::app::dialogs::input::Edit;
-    state.shell.dirty = true;
     match dialog.form.key(&ev) {
         Edit::Editing => {
             dialog.error = None;

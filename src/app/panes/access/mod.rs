@@ -243,7 +243,6 @@ pub fn on_loaded(state: &mut State, load: AccessLoad) {
     state.panes.access.live_flagged = live.iter().take_while(|i| !i.flags.is_empty()).count();
     state.panes.access.live = live;
     clamp(state);
-    state.shell.dirty = true;
 }
 
 /// Campaigns read from the store. At start, the newest unfinished one is
@@ -253,7 +252,6 @@ pub fn on_campaigns(state: &mut State, result: Result<Vec<CampaignSummary>, Stri
         set_status(state, Level::Error, format!("review campaigns not loaded: {e}"));
     }
     state.panes.access.campaigns = Some(result);
-    state.shell.dirty = true;
     clamp(state);
     if state.panes.access.resumed || state.panes.access.open.is_some() || state.panes.access.opening.is_some() {
         return Vec::new();
@@ -280,7 +278,6 @@ pub fn open_campaign(state: &mut State, id: i64) -> Vec<Command> {
 /// A campaign's snapshot and decisions arrived: show it at its first item
 /// without a decision (flagged ones first), where the review was left.
 pub fn on_opened(state: &mut State, result: Result<OpenCampaign, String>) {
-    state.shell.dirty = true;
     let open = match result {
         Ok(open) if state.panes.access.opening.is_none_or(|id| id == open.campaign.id) => open,
         Ok(_) => return,
@@ -314,7 +311,6 @@ pub fn on_decided(state: &mut State, campaign_id: i64, attempted: &[i64], record
         .filter(|o| o.campaign.id == campaign_id)
     {
         open.add(records);
-        state.shell.dirty = true;
     }
 }
 

@@ -171,7 +171,6 @@ fn listed(names: Vec<String>) -> Vec<String> {
 /// sends once both are good, Esc cancels. Every printable key is text.
 pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec<Command> {
     use crate::app::dialogs::input::Edit;
-    state.shell.dirty = true;
     match dialog.form.key(&ev) {
         Edit::Editing => {
             dialog.error = None;

@@ -2,7 +2,7 @@
 
 use crate::app::dialogs::input::{edit, Edit};
 use crate::app::panes::logs::LogView;
-use crate::app::{Command, Level, Msg, PaneId, State, View};
+use crate::app::{Command, Level, PaneId, State, View};
 use crate::model::action::*;
 use crate::model::docker::LogEvent;
 use crossterm::event::KeyEvent;
@@ -48,16 +48,17 @@ pub fn close_if_hidden(state: &mut State) -> Vec<Command> {
     }
 }
 
-pub fn on_msg(state: &mut State, msg: Msg) {
-    let Msg::Log { follower, event } = msg else { return };
+/// Lines from a follower; whether they are the open log's (a closed log's
+/// late lines are dropped).
+pub fn on_msg(state: &mut State, follower: u64, event: LogEvent) -> bool {
     let Some(view) = state.panes.logs.open.as_mut().filter(|v| v.follower == follower) else {
-        return;
+        return false;
     };
     match event {
         LogEvent::Lines(lines) => view.push(lines),
         LogEvent::Ended(why) => view.ended = Some(why),
     }
-    state.shell.dirty = true;
+    true
 }
 
 /// Keys typed into the search line. `None`: not typing, let the keymap decide.
@@ -65,7 +66,6 @@ pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
     let height = page(state);
     let view = state.panes.logs.open.as_mut()?;
     let typing = view.typing.as_mut()?;
-    state.shell.dirty = true;
     match edit(typing, ev) {
         Edit::Editing => {}
         Edit::Cancel => view.typing = None,
