@@ -497,7 +497,7 @@ async fn cluster_members_are_one_source_without_duplicates() {
         name: row.name.clone(),
         labels: row.labels.clone(),
     };
-    let (acked, done) = opsdeck::effects::actions::acknowledge(
+    let (acked, done) = opsdeck::effects::alerts::acknowledge(
         &store,
         &who,
         &cfg.alertmanager,

@@ -458,22 +458,28 @@ async fn container_actions_are_audited_intent_then_outcome() {
 
     // Docker's timestamps have nanoseconds; a restart one second later is another StartedAt.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let done = opsdeck::effects::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Restart).await;
+    let done = opsdeck::effects::containers::container(&store, &who, &hosts, "test", &name, ContainerOp::Restart).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let (after, running) = started_at(&d, &name).await;
     assert!(running);
     assert_ne!(before, after, "StartedAt changes on restart");
 
-    let done = opsdeck::effects::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Stop).await;
+    let done = opsdeck::effects::containers::container(&store, &who, &hosts, "test", &name, ContainerOp::Stop).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     assert!(!started_at(&d, &name).await.1, "stopped");
-    let done = opsdeck::effects::actions::container(&store, &who, &hosts, "test", &name, ContainerOp::Start).await;
+    let done = opsdeck::effects::containers::container(&store, &who, &hosts, "test", &name, ContainerOp::Start).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     assert!(started_at(&d, &name).await.1, "started again");
 
-    let missing =
-        opsdeck::effects::actions::container(&store, &who, &hosts, "test", "no-such-container", ContainerOp::Restart)
-            .await;
+    let missing = opsdeck::effects::containers::container(
+        &store,
+        &who,
+        &hosts,
+        "test",
+        "no-such-container",
+        ContainerOp::Restart,
+    )
+    .await;
     assert!(
         matches!(&missing, Msg::ActionDone { ok: false, text } if text.contains("failed")),
         "{missing:?}"
@@ -860,7 +866,7 @@ async fn cancel_from_the_ui_cancels_the_query_with_two_audit_entries() {
         query: opsdeck::model::postgres::mask_literals("SELECT pg_sleep(60), 'secret-literal'"),
     };
     let done =
-        opsdeck::effects::actions::pg_signal(&store, &who, &targets, &[request], PgSignal::Cancel, "INC-7 test").await;
+        opsdeck::effects::postgres::pg_signal(&store, &who, &targets, &[request], PgSignal::Cancel, "INC-7 test").await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let result = tokio::time::timeout(Duration::from_secs(5), sleeping)
         .await
@@ -954,7 +960,7 @@ async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
         name: alert.name.clone(),
         labels: alert.labels.clone(),
     };
-    let (acked, done) = opsdeck::effects::actions::acknowledge(
+    let (acked, done) = opsdeck::effects::alerts::acknowledge(
         &store,
         &who,
         &sources,
@@ -1020,8 +1026,7 @@ async fn ack_silences_exactly_the_alert_and_expire_ends_it() {
     let silence = summary.silence(&id).expect("the silence is among the active ones");
     assert!(silence.is_ack() && silence.created_by == "alice", "{silence:?}");
     assert!(silence.matchers.contains(&format!("alertname={name:?}")), "{silence:?}");
-    let done =
-        opsdeck::effects::actions::expire_silences(&store, &who, &sources, "am", std::slice::from_ref(&id)).await;
+    let done = opsdeck::effects::alerts::expire_silences(&store, &who, &sources, "am", std::slice::from_ref(&id)).await;
     assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
     let silence: serde_json::Value = reqwest::get(format!("{}/api/v2/silence/{id}", common::alertmanager_url()))
         .await

@@ -18,7 +18,7 @@ mod tmux;
 use chrono::Utc;
 use opsdeck::app::{update, AckTarget, Command, Msg};
 use opsdeck::backends::access::ReviewItem;
-use opsdeck::effects::actions::acknowledge;
+use opsdeck::effects::alerts::acknowledge;
 use opsdeck::effects::review::{review_decide, DecideContext};
 use opsdeck::model::access::{AccessRow, LastLogin};
 use opsdeck::model::identity::Identity;

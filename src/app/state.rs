@@ -25,7 +25,7 @@ pub enum Overlay {
         facts: super::dialogs::confirm::Facts,
         /// `Some` when a one-line reason is required: typed here, and the
         /// dialog cannot be confirmed while it is empty.
-        justification: Option<super::dialogs::input::Input>,
+        justification: Option<Box<super::dialogs::input::Input>>,
     },
     Help {
         scroll: u16,

@@ -6,7 +6,7 @@
 use crate::app::Msg;
 use crate::backends::access::{self, ReviewItem};
 use crate::config::{AccessSourceConfig, PostgresConfig};
-use crate::effects::actions::{audited, audited_record, Audited};
+use crate::effects::audited::{audited, audited_record, Audited};
 use crate::model::access::is_own_access;
 use crate::model::identity::Identity;
 use crate::store::review::{self, Decision, DecisionRecord, NewDecision};

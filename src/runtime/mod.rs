@@ -107,7 +107,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         postgres,
         audit_tx,
         msg_tx,
-        stats_watch,
+        stats_watch: std::sync::Arc::new(stats_watch),
         wakes,
         alertmanager,
         checklist,
@@ -194,6 +194,10 @@ fn carry_out(commands: Vec<Command>, guard: &mut TerminalGuard, fx: &Effects) ->
             // `update` marked the state dirty: the next frame repaints it all.
             Command::ClearScreen => {
                 let _ = guard.terminal.clear();
+            }
+            Command::Bell => {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|_| out.flush());
             }
             Command::Quit => stop = true,
             _ => {}

@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             on_yes,
             facts,
             justification,
-        }) => confirm::draw(frame, body, theme, on_yes, facts, justification.as_ref()),
+        }) => confirm::draw(frame, body, theme, on_yes, facts, justification.as_deref()),
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
         Some(Overlay::Details { title, rows, scroll }) => {
             overlay::details(frame, body, theme, title, rows.as_ref(), *scroll)

@@ -37,7 +37,7 @@ pub(super) fn on_justified_confirm_key(
     state: &mut State,
     ev: KeyEvent,
     on_yes: Command,
-    mut reason: crate::app::dialogs::input::Input,
+    mut reason: Box<crate::app::dialogs::input::Input>,
 ) -> Vec<Command> {
     use crate::app::dialogs::input::Edit;
     match reason.key(&ev) {

@@ -1,0 +1,112 @@
+//! Containers: restart, stop and start (audited), their logs followed and
+//! saved, and which rows on screen get CPU and memory figures.
+
+use super::audited::{audited, Audited};
+use super::Effects;
+use crate::app::Msg;
+use crate::backends::docker::{self, ContainerOp};
+use crate::config::DockerConfig;
+use crate::model::identity::Identity;
+use crate::store::{Outcome, Store};
+use tokio::sync::mpsc;
+
+pub async fn container(
+    store: &Store,
+    who: &Identity,
+    hosts: &[DockerConfig],
+    host: &str,
+    container: &str,
+    op: ContainerOp,
+) -> Msg {
+    let target = format!("{host}/{container}");
+    let Some(cfg) = hosts.iter().find(|h| h.name == host) else {
+        return Msg::ActionDone {
+            ok: false,
+            text: format!("{} {target}: no such Docker host", op.verb()),
+        };
+    };
+    let details = serde_json::json!({ "host": host, "container": container });
+    let call = docker::container_action(cfg, container, op);
+    match audited(
+        store,
+        who,
+        ("services", op.audit_action(), &target),
+        details,
+        call,
+        |_| Outcome::Ok,
+    )
+    .await
+    {
+        Audited::NotDone(e) => Msg::ActionDone {
+            ok: false,
+            text: format!("{} {target} NOT done: {e}", op.verb()),
+        },
+        Audited::Done(Ok(()), unaudited) => Msg::ActionDone {
+            ok: unaudited.is_empty(),
+            text: format!("{} {target}: done{unaudited}", op.verb()),
+        },
+        Audited::Done(Err(e), unaudited) => Msg::ActionDone {
+            ok: false,
+            text: format!("{} {target} failed: {e}{unaudited}", op.verb()),
+        },
+    }
+}
+
+/// Follow a container's log from its last `tail` lines, each batch sent
+/// as a message tagged with `follower`.
+pub(crate) fn follow_logs(fx: &Effects, follower: u64, host: &str, container: String, tail: usize) {
+    let Some(cfg) = fx.docker.iter().find(|h| h.name == host).cloned() else {
+        return;
+    };
+    let (log_tx, mut log_rx) = mpsc::channel(16);
+    let tx = fx.msg_tx.clone();
+    let follow = tokio::spawn(crate::backends::docker::logs::follow(cfg, container, tail, log_tx));
+    let forward = tokio::spawn(async move {
+        while let Some(event) = log_rx.recv().await {
+            if tx.send(Msg::Log { follower, event }).await.is_err() {
+                break;
+            }
+        }
+    });
+    fx.followers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(follower, vec![follow, forward]);
+}
+
+pub(crate) fn stop_logs(fx: &Effects, follower: u64) {
+    let tasks = fx.followers.lock().unwrap_or_else(|e| e.into_inner()).remove(&follower);
+    for task in tasks.unwrap_or_default() {
+        task.abort();
+    }
+}
+
+/// Write the shown log lines to `path`.
+pub(crate) async fn save_log(path: &std::path::Path, text: String) -> Msg {
+    let lines = text.lines().count();
+    match tokio::fs::write(path, text).await {
+        Ok(()) => Msg::ActionDone {
+            ok: true,
+            text: format!("saved {lines} lines to {}", path.display()),
+        },
+        Err(e) => Msg::ActionDone {
+            ok: false,
+            text: format!("cannot save to {}: {e}", path.display()),
+        },
+    }
+}
+
+/// The containers of `host` on screen, whose CPU and memory are fetched.
+pub(crate) fn watch_stats(fx: &Effects, host: &str, ids: Vec<String>) {
+    if let Some((watch, wake)) = fx.stats_watch.get(host) {
+        // Only rows new on screen need a poll now; a shrinking set waits.
+        let gained = {
+            let old = watch.borrow();
+            ids.iter().any(|id| !old.contains(id))
+        };
+        watch.send_replace(ids);
+        if gained {
+            wake.notify_one();
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Reads from the state store and the access sources, each on a task of
+//! its own, arriving as messages.
+
+use crate::app::Msg;
+use crate::store::Store;
+use tokio::sync::mpsc;
+
+/// Read every access source, each on a task of its own.
+pub(crate) fn spawn_access_loads(
+    access: &std::sync::Arc<Vec<crate::config::AccessSourceConfig>>,
+    postgres: &std::sync::Arc<Vec<crate::config::PostgresConfig>>,
+    msg_tx: &mpsc::Sender<Msg>,
+) {
+    for i in 0..access.len() {
+        let (access, postgres, tx) = (access.clone(), postgres.clone(), msg_tx.clone());
+        tokio::spawn(async move {
+            let load = crate::backends::access::load(&access[i], &postgres).await;
+            let _ = tx.send(Msg::AccessLoaded(load)).await;
+        });
+    }
+}
+
+pub(crate) fn spawn_campaigns_load(store: &Store, msg_tx: &mpsc::Sender<Msg>) {
+    spawn_read(store, msg_tx, |store| async move { campaigns(&store).await });
+}
+
+/// Read from the store on a task of its own and send the message `read`
+/// makes of it.
+fn spawn_read<F>(store: &Store, msg_tx: &mpsc::Sender<Msg>, read: impl FnOnce(Store) -> F)
+where
+    F: std::future::Future<Output = Msg> + Send + 'static,
+{
+    let (read, tx) = (read(store.clone()), msg_tx.clone());
+    tokio::spawn(async move {
+        let _ = tx.send(read.await).await;
+    });
+}
+
+/// The campaigns' progress, as a message.
+pub(crate) async fn campaigns(store: &Store) -> Msg {
+    Msg::ReviewCampaigns(store.campaigns().await.map_err(|e| e.to_string()))
+}
+
+/// A campaign's decisions, as a message.
+pub(crate) async fn decisions(store: &Store, campaign_id: i64) -> Msg {
+    let decisions = store.campaign_decisions(campaign_id).await.map_err(|e| e.to_string());
+    Msg::DecisionsRefreshed { campaign_id, decisions }
+}
+
+/// The acknowledgements, as a message.
+pub(crate) async fn acks(store: &Store) -> Msg {
+    Msg::AcksLoaded(store.acks_since(ack_history_start()).await.map_err(|e| e.to_string()))
+}
+
+/// A campaign's snapshot and decisions, as one message.
+pub(crate) async fn load_campaign(store: &Store, id: i64) -> Result<crate::app::OpenCampaign, String> {
+    let err = |e: crate::store::StoreError| e.to_string();
+    let campaign = store
+        .campaign(id)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| format!("no campaign {id}"))?;
+    let items = store.campaign_items(id).await.map_err(err)?;
+    let decisions = store.campaign_decisions(id).await.map_err(err)?;
+    Ok(crate::app::OpenCampaign::new(campaign, items, decisions))
+}
+
+/// Who else is on the store, as a message.
+pub(crate) async fn presence(store: &Store) -> Msg {
+    Msg::PresenceLoaded(
+        store
+            .others_present(chrono::Utc::now())
+            .await
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// How far back acknowledgements are loaded: as far as anyone looks at an
+/// alert's history, and every ack that may still hold.
+pub(crate) fn ack_history_start() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::days(7)
+}
