@@ -5,7 +5,8 @@
 
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, PaneId, State};
-use crate::model::action::ChecklistAction;
+/// What this pane's keys can do (named in `model::action`, where the keymap reads them).
+pub use crate::model::action::ChecklistAction;
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta, StepState};
 use crate::runbook::{Check, Runbook};
 

@@ -5,7 +5,8 @@ use crate::app::dialogs::confirm::{BackendFacts, Facts};
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::View;
 use crate::app::{BackendStatus, Command, Level, Overlay, PaneId, State};
-use crate::model::action::DatabaseAction;
+/// What this pane's keys can do (named in `model::action`, where the keymap reads them).
+pub use crate::model::action::DatabaseAction;
 
 /// Sessions a cancel or terminate dialog lists by name; the rest are counted.
 pub const CONFIRM_SHOWS: usize = 8;

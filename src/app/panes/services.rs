@@ -7,7 +7,8 @@ use crate::app::dialogs::confirm::Facts;
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{BackendStatus, Command, PaneId, State, View};
 use crate::app::{Level, Overlay};
-use crate::model::action::ServicesAction;
+/// What this pane's keys can do (named in `model::action`, where the keymap reads them).
+pub use crate::model::action::ServicesAction;
 use crate::model::backend::BackendKind;
 use crate::model::docker::ContainerRow;
 use crossterm::event::KeyEvent;

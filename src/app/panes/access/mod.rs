@@ -6,7 +6,8 @@ pub mod decide;
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, PaneId, State, View};
 use crate::model::access::{AccessLoad, FlagRules, ReviewItem};
-use crate::model::action::AccessAction;
+/// What this pane's keys can do (named in `model::action`, where the keymap reads them).
+pub use crate::model::action::AccessAction;
 use crate::model::docker::Row;
 use crate::model::review::{Campaign, CampaignSummary, DecisionRecord};
 use chrono::{DateTime, Utc};

@@ -9,7 +9,8 @@ pub mod own;
 use crate::app::panes::alerts::own as own_alerts;
 use crate::app::{BackendStatus, PaneId, State, OWN_SOURCE};
 use crate::app::{Command, View};
-use crate::model::action::AlertsAction;
+/// What this pane's keys can do (named in `model::action`, where the keymap reads them).
+pub use crate::model::action::AlertsAction;
 use crate::model::alerts::{AlertRow, Severity};
 use crate::model::backend::BackendKind;
 use crate::model::matchers::parse_matchers;

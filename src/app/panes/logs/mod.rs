@@ -3,6 +3,8 @@
 
 pub mod keys;
 
+/// What this pane's keys can do (named in `model::action`, where the keymap reads them).
+pub use crate::model::action::LogsAction;
 use crate::model::docker::LogLine;
 use std::collections::VecDeque;
 
