@@ -3,6 +3,8 @@
 
 use crate::app::{CampaignDialog, JustifyDialog};
 use crate::config::theme::{Role, Theme};
+use crate::model::access::ReviewItem;
+use crate::model::review::Decision;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -30,11 +32,45 @@ fn warn_block(title: &str, theme: &Theme) -> Block<'static> {
         .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)))
 }
 
+/// Items a dialog names before it says "and N more".
+const LISTED: usize = 6;
+
+/// A decision's title and the items it is about, one line each.
+pub fn decision_text(decision: Decision, items: &[ReviewItem]) -> (String, Vec<String>) {
+    let verb = match decision {
+        Decision::Keep => "Keep",
+        Decision::Revoke => "Revoke",
+        Decision::Defer => "Defer",
+    };
+    let title = match items {
+        [one] => format!("{verb} {} ({})?", one.row.subject, one.row.role),
+        many => format!("{verb} {} items?", many.len()),
+    };
+    let mut lines: Vec<String> = items
+        .iter()
+        .take(LISTED)
+        .map(|i| {
+            let flags: Vec<&str> = i.flags.iter().map(|f| f.reason.as_str()).collect();
+            let flags = if flags.is_empty() {
+                "no flags".to_string()
+            } else {
+                flags.join("; ")
+            };
+            format!("{} · {} · {} · {flags}", i.row.subject, i.row.role, i.row.source)
+        })
+        .collect();
+    if items.len() > LISTED {
+        lines.push(format!("… and {} more, each recorded on its own", items.len() - LISTED));
+    }
+    (title, lines)
+}
+
 /// What is decided on, the editor, and how to save or cancel.
 pub fn justify(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &JustifyDialog) {
-    let listed = u16::try_from(dialog.lines.len()).unwrap_or(8);
+    let (title, lines) = decision_text(dialog.decision, &dialog.items);
+    let listed = u16::try_from(lines.len()).unwrap_or(8);
     let rect = dialog_rect(area, 96, listed + EDITOR_HEIGHT + 5);
-    let block = warn_block(&dialog.title, theme);
+    let block = warn_block(&title, theme);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -45,8 +81,7 @@ pub fn justify(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &JustifyDia
         Constraint::Length(1),
     ])
     .areas(inner);
-    let lines: Vec<Line> = dialog
-        .lines
+    let lines: Vec<Line> = lines
         .iter()
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
         .collect();
@@ -86,12 +121,37 @@ pub fn justify(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &JustifyDia
     );
 }
 
+/// What a new campaign will take: the rows loaded now, from which sources.
+fn campaign_lines(dialog: &CampaignDialog) -> Vec<String> {
+    use crate::app::SourceState;
+    let mut lines = vec![format!(
+        "a snapshot of {} items ({} flagged) from:",
+        dialog.total, dialog.flagged
+    )];
+    lines.extend(dialog.sources.iter().map(|(name, load)| match load {
+        SourceState::Loaded {
+            at, problems, total, ..
+        } => format!(
+            "  {name}: {total} rows read at {}{}",
+            at.format("%H:%M:%S"),
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!(", {} bad rows skipped", problems.len())
+            }
+        ),
+        SourceState::Loading => format!("  {name}: still loading (not included)"),
+        SourceState::Failed { error, .. } => format!("  {name}: FAILED, not included: {error}"),
+    }));
+    lines
+}
+
 /// Name and due date of a new campaign, over a summary of the snapshot.
 pub fn campaign(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &CampaignDialog) {
-    let height = u16::try_from(dialog.lines.len()).unwrap_or(8) + 8;
+    let lines = campaign_lines(dialog);
+    let height = u16::try_from(lines.len()).unwrap_or(8) + 8;
     let rect = dialog_rect(area, 90, height);
-    let mut text: Vec<Line> = dialog
-        .lines
+    let mut text: Vec<Line> = lines
         .iter()
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
         .collect();

@@ -53,14 +53,15 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
             ("Expire the silence?".into(), lines)
         }
         (
-            Command::ReviewDecide { justification, .. },
-            Facts::Revoke {
+            Command::ReviewDecide {
+                justification,
                 items,
-                lines,
-                statements,
+                decision,
+                ..
             },
+            Facts::Revoke { statements },
         ) => {
-            let mut lines = lines.clone();
+            let (_, mut lines) = super::access_dialogs::decision_text(*decision, items);
             lines.push(String::new());
             for (source, db, sql) in statements {
                 lines.push(format!(
@@ -69,7 +70,7 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
                 lines.push(format!("  {}", fit(&one_line(sql), 80)));
             }
             lines.push(format!("justification: {}", fit(justification, 70)));
-            let title = match items {
+            let title = match items.len() {
                 1 => "Run the revoke statement?".into(),
                 n => format!("Run the revoke statement for {n} items?"),
             };

@@ -2,7 +2,7 @@
 //! touch the network; one file per pane.
 
 mod access;
-mod access_dialogs;
+pub(crate) mod access_dialogs;
 mod alerts;
 mod checklist;
 pub mod confirm;
@@ -14,6 +14,8 @@ mod logs;
 mod overlay;
 mod services;
 pub mod widgets;
+
+pub use overlay::ack_text;
 
 use crate::app::{Overlay, PaneId, State, View};
 use crate::config::theme::{Role, Theme};

@@ -39,15 +39,15 @@ fn boxed(title: &str, theme: &Theme) -> Block<'static> {
 pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::AckDialog) {
     let width = area.width.min(90);
     // The lines, a blank, comment, duration, the error line, the keys, borders.
-    let height = (u16::try_from(dialog.lines.len()).unwrap_or(16) + 7).min(area.height);
+    let height = (u16::try_from(ack_text(dialog).1.len()).unwrap_or(16) + 7).min(area.height);
     let rect = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + area.height.saturating_sub(height) / 3,
         width,
         height,
     );
-    let mut text: Vec<Line> = dialog
-        .lines
+    let (title, lines) = ack_text(dialog);
+    let mut text: Vec<Line> = lines
         .iter()
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
         .collect();
@@ -68,9 +68,65 @@ pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::Ac
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::Warn))
-        .title(Span::styled(format!(" {} ", dialog.title), theme.style(Role::Warn)));
+        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(text).block(block), rect);
+}
+
+/// Alerts a dialog lists by name before it says "and N more".
+const LISTED: usize = 8;
+
+/// The acknowledge dialog's title and lines: for one Alertmanager alert the
+/// exact matchers and every listed alert they hold; for several, each alert.
+pub fn ack_text(dialog: &crate::app::AckDialog) -> (String, Vec<String>) {
+    use crate::app::panes::alerts::ack::AckFacts;
+    let title = match dialog.targets.as_slice() {
+        [one] => format!("Acknowledge {}?", one.name),
+        many => format!("Acknowledge {} alerts?", many.len()),
+    };
+    let mut lines = Vec::new();
+    match &dialog.facts {
+        AckFacts::Silence {
+            source,
+            by,
+            labels,
+            held,
+        } => {
+            lines.push(format!("a silence on {source}, created by {by}, matching exactly:"));
+            lines.extend(labels.iter().map(|(k, v)| format!("  {k}=\"{v}\"")));
+            lines.push(format!("it holds {} alert(s) listed now:", held.len()));
+            lines.extend(listed(held.iter().map(|(name, instance)| format!("{name} {instance}"))));
+        }
+        AckFacts::Several { by, alerts } => {
+            let silenced = alerts.iter().filter(|a| a.3).count();
+            let own = alerts.len() - silenced;
+            if silenced > 0 {
+                lines.push(format!(
+                    "{silenced} silence(s), each matching one alert's labels exactly, by {by}"
+                ));
+            }
+            if own > 0 {
+                lines.push(format!(
+                    "{own} of opsdeck's own alert(s), acknowledged in the state store by {by}"
+                ));
+            }
+            lines.extend(listed(
+                alerts
+                    .iter()
+                    .map(|(name, instance, source, _)| format!("{name} {instance} ({source})")),
+            ));
+        }
+    }
+    (title, lines)
+}
+
+fn listed(names: impl ExactSizeIterator<Item = String>) -> Vec<String> {
+    let n = names.len();
+    let mut lines: Vec<String> = names.take(LISTED).map(|l| format!("  {l}")).collect();
+    if n > LISTED {
+        lines.push(format!("  … and {} more", n - LISTED));
+    }
+    lines
 }
 
 /// A text editor dialog: its title, the text area, and how to save.

@@ -16,13 +16,8 @@ pub enum Facts {
         alert: String,
         silences: Vec<(String, Option<(String, String)>)>,
     },
-    /// A revoke: the decision dialog's lines and each statement it runs,
-    /// as (source, database, statement).
-    Revoke {
-        items: usize,
-        lines: Vec<String>,
-        statements: Vec<(String, String, String)>,
-    },
+    /// A revoke: each statement it runs, as (source, database, statement).
+    Revoke { statements: Vec<(String, String, String)> },
 }
 
 /// One PostgreSQL backend as the confirm dialog lists it.

@@ -14,9 +14,6 @@ use crate::model::review::Decision;
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
-/// Items a dialog names before it says "and N more".
-const LISTED: usize = 6;
-
 /// Keep, revoke or defer some items: what they are, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JustifyDialog {
@@ -26,8 +23,6 @@ pub struct JustifyDialog {
     /// Each item's newest decision id on screen when the dialog opened:
     /// what the reviewer is deciding over.
     pub seen: std::collections::HashMap<i64, i64>,
-    pub title: String,
-    pub lines: Vec<String>,
     /// The justification being typed.
     pub editor: Input,
     /// Why the last save did not go through.
@@ -39,7 +34,11 @@ pub struct JustifyDialog {
 pub struct CampaignDialog {
     /// The name, and the due date as typed: "14d" or "2026-12-07".
     pub form: Form,
-    pub lines: Vec<String>,
+    /// The rows loaded now (the snapshot), how many are flagged, and each
+    /// source's load as it was when the dialog opened.
+    pub total: usize,
+    pub flagged: usize,
+    pub sources: Vec<(String, crate::app::panes::access::SourceState)>,
     pub error: Option<String>,
 }
 
@@ -120,31 +119,6 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
             }
         }
     }
-    let verb = match decision {
-        Decision::Keep => "Keep",
-        Decision::Revoke => "Revoke",
-        Decision::Defer => "Defer",
-    };
-    let title = match items.as_slice() {
-        [one] => format!("{verb} {} ({})?", one.row.subject, one.row.role),
-        many => format!("{verb} {} items?", many.len()),
-    };
-    let mut lines: Vec<String> = items
-        .iter()
-        .take(LISTED)
-        .map(|i| {
-            let flags: Vec<&str> = i.flags.iter().map(|f| f.reason.as_str()).collect();
-            let flags = if flags.is_empty() {
-                "no flags".to_string()
-            } else {
-                flags.join("; ")
-            };
-            format!("{} · {} · {} · {flags}", i.row.subject, i.row.role, i.row.source)
-        })
-        .collect();
-    if items.len() > LISTED {
-        lines.push(format!("… and {} more, each recorded on its own", items.len() - LISTED));
-    }
     let mut editor = Input::lines("");
     editor.set_placeholder("why: ticket, owner's confirmation, policy…");
     let seen = state
@@ -159,8 +133,6 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
         campaign_id,
         items,
         seen,
-        title,
-        lines,
         editor,
         error: None,
     })));
@@ -196,7 +168,6 @@ pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDi
 /// The command for a justified decision; a revoke that runs a statement is
 /// confirmed first, naming the statement and where it runs.
 fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) -> Vec<Command> {
-    let n = dialog.items.len();
     let runs_sql: Vec<(String, String, String)> = if dialog.decision == Decision::Revoke {
         let mut seen = Vec::new();
         for i in &dialog.items {
@@ -227,11 +198,7 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         return vec![command];
     }
     state.shell.overlay = Some(Overlay::Confirm {
-        facts: Facts::Revoke {
-            items: n,
-            lines: dialog.lines.clone(),
-            statements: runs_sql,
-        },
+        facts: Facts::Revoke { statements: runs_sql },
         on_yes: command,
         justification: None,
     });
@@ -253,33 +220,20 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
     if let Some(refusal) = read_only_refusal(state, false, PaneId::Access, "review.start", "new campaign") {
         return refusal;
     }
-    let mut lines = vec![format!(
-        "a snapshot of {total} items ({} flagged) from:",
-        state.panes.access.live_flagged
-    )];
-    for (name, load) in &state.panes.access.loads {
-        lines.push(match load {
-            crate::app::panes::access::SourceState::Loaded {
-                at, problems, total, ..
-            } => format!(
-                "  {name}: {total} rows read at {}{}",
-                at.format("%H:%M:%S"),
-                if problems.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} bad rows skipped", problems.len())
-                }
-            ),
-            crate::app::panes::access::SourceState::Loading => format!("  {name}: still loading (not included)"),
-            crate::app::panes::access::SourceState::Failed { error, .. } => {
-                format!("  {name}: FAILED, not included: {error}")
-            }
-        });
-    }
+    let sources = state
+        .panes
+        .access
+        .loads
+        .iter()
+        .map(|(name, load)| (name.clone(), load.clone()))
+        .collect();
+    let flagged = state.panes.access.live_flagged;
     let name = format!("Access review {}", state.shell.now.format("%Y-%m"));
     state.shell.overlay = Some(Overlay::Campaign(CampaignDialog {
         form: Form::new(&[("name:", &name), ("due:", "14d")]),
-        lines,
+        total,
+        flagged,
+        sources,
         error: None,
     }));
     Vec::new()

@@ -10,20 +10,35 @@ use crate::model::matchers::{all_match, MatchOp, Matcher};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
 
-/// Alerts a dialog lists by name before it says "and N more".
-const LISTED: usize = 8;
-
 /// The acknowledge dialog: what it holds, and the comment and duration typed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AckDialog {
-    pub title: String,
-    /// What will be silenced or recorded, line by line.
-    pub lines: Vec<String>,
+    /// What will be silenced or recorded (`ui` words it).
+    pub facts: AckFacts,
     pub targets: Vec<AckTarget>,
     /// The comment, and the duration as typed ("2h", "30m", "1d 12h").
     pub form: Form,
     /// Why the last Enter did not submit.
     pub error: Option<String>,
+}
+
+/// What an acknowledgement will hold, as listed when it was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AckFacts {
+    /// One Alertmanager alert: a silence on `source` by `by` matching exactly
+    /// `labels`, and the alerts (name, instance) it holds now.
+    Silence {
+        source: String,
+        by: String,
+        labels: Vec<(String, String)>,
+        held: Vec<(String, String)>,
+    },
+    /// Several alerts, or one of opsdeck's own: each as (name, instance,
+    /// source, whether it gets a silence).
+    Several {
+        by: String,
+        alerts: Vec<(String, String, String, bool)>,
+    },
 }
 
 impl AckDialog {
@@ -71,7 +86,7 @@ pub fn ask_ack(state: &mut State) -> Vec<Command> {
         [(s, a)] => format!("{}/{}", state.alert_source_name(*s), a.name),
         many => format!("{} alerts", many.len()),
     };
-    let lines = dialog_lines(state, &picked);
+    let facts = dialog_facts(state, &picked);
     let duration = picked
         .iter()
         .find_map(|(s, _)| s.and_then(|b| state.setup.ack_durations.get(&b.id.name)))
@@ -89,13 +104,8 @@ pub fn ask_ack(state: &mut State) -> Vec<Command> {
     if let Some(refusal) = read_only_refusal(state, read_only, PaneId::Alerts, "alert.ack", &target) {
         return refusal;
     }
-    let title = match targets.as_slice() {
-        [one] => format!("Acknowledge {}?", one.name),
-        many => format!("Acknowledge {} alerts?", many.len()),
-    };
     state.shell.overlay = Some(Overlay::Ack(AckDialog {
-        title,
-        lines,
+        facts,
         targets,
         form: Form::new(&[
             ("comment:", ""),
@@ -108,63 +118,41 @@ pub fn ask_ack(state: &mut State) -> Vec<Command> {
 
 /// What the acknowledgement will do: for one Alertmanager alert the exact
 /// matchers and every listed alert they hold; for several, each alert.
-fn dialog_lines(state: &State, picked: &[(Option<&BackendStatus>, AlertRow)]) -> Vec<String> {
-    let mut lines = Vec::new();
+fn dialog_facts(state: &State, picked: &[(Option<&BackendStatus>, AlertRow)]) -> AckFacts {
+    let by = state.shell.identity.operator.clone();
     if let [(Some(b), a)] = picked {
-        lines.push(format!(
-            "a silence on {}, created by {}, matching exactly:",
-            state.alert_source_name(Some(b)),
-            state.shell.identity.operator
-        ));
-        lines.extend(a.labels.iter().map(|(k, v)| format!("  {k}=\"{v}\"")));
         // An alert with more labels than these matches too: say which.
         let matchers: Vec<Matcher> = a
             .labels
             .iter()
             .filter_map(|(k, v)| Matcher::new(k, MatchOp::Equal, v).ok())
             .collect();
-        let held: Vec<String> = state
+        let source = state.alert_source_name(Some(b));
+        let held = state
             .all_alerts()
             .into_iter()
             .filter(|(s, other)| {
-                s.map(|s| state.alert_source_name(Some(s))) == Some(state.alert_source_name(Some(b)))
-                    && all_match(&matchers, &other.labels)
+                s.map(|s| state.alert_source_name(Some(s))) == Some(source) && all_match(&matchers, &other.labels)
             })
-            .map(|(_, other)| format!("{} {}", other.name, other.instance))
+            .map(|(_, other)| (other.name.clone(), other.instance.clone()))
             .collect();
-        lines.push(format!("it holds {} alert(s) listed now:", held.len()));
-        lines.extend(listed(held));
-        return lines;
+        return AckFacts::Silence {
+            source: source.to_string(),
+            by,
+            labels: a.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            held,
+        };
     }
-    let silenced = picked.iter().filter(|(s, _)| s.is_some()).count();
-    let own = picked.len() - silenced;
-    let who = &state.shell.identity.operator;
-    if silenced > 0 {
-        lines.push(format!(
-            "{silenced} silence(s), each matching one alert's labels exactly, by {who}"
-        ));
-    }
-    if own > 0 {
-        lines.push(format!(
-            "{own} of opsdeck's own alert(s), acknowledged in the state store by {who}"
-        ));
-    }
-    lines.extend(listed(
-        picked
+    AckFacts::Several {
+        by,
+        alerts: picked
             .iter()
-            .map(|(s, a)| format!("{} {} ({})", a.name, a.instance, state.alert_source_name(*s)))
+            .map(|(s, a)| {
+                let source = state.alert_source_name(*s).to_string();
+                (a.name.clone(), a.instance.clone(), source, s.is_some())
+            })
             .collect(),
-    ));
-    lines
-}
-
-fn listed(names: Vec<String>) -> Vec<String> {
-    let n = names.len();
-    let mut lines: Vec<String> = names.into_iter().take(LISTED).map(|l| format!("  {l}")).collect();
-    if n > LISTED {
-        lines.push(format!("  … and {} more", n - LISTED));
     }
-    lines
 }
 
 /// A key in the ack dialog: Tab moves between comment and duration, Enter
