@@ -1,6 +1,7 @@
 //! The Access pane's dialogs: the justification editor (tui-textarea) and
 //! the new-campaign form.
 
+use super::form::{dialog_rect, warn_block};
 use crate::app::{CampaignDialog, JustifyDialog};
 use crate::config::theme::{Role, Theme};
 use crate::model::access::ReviewItem;
@@ -13,24 +14,6 @@ use ratatui::Frame;
 
 /// Lines of the editor box, borders included.
 const EDITOR_HEIGHT: u16 = 7;
-
-fn dialog_rect(area: Rect, width: u16, height: u16) -> Rect {
-    let width = area.width.min(width);
-    let height = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + area.height.saturating_sub(height) / 3,
-        width,
-        height,
-    )
-}
-
-fn warn_block(title: &str, theme: &Theme) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Warn))
-        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)))
-}
 
 /// Items a dialog names before it says "and N more".
 const LISTED: usize = 6;
@@ -173,9 +156,5 @@ pub fn campaign(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &CampaignD
         Span::styled("esc", theme.style(Role::Title)),
         Span::styled(" cancel", theme.style(Role::Muted)),
     ]));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(text).block(warn_block("Start an access review", theme)),
-        rect,
-    );
+    super::form::warn_dialog(frame, rect, "Start an access review", text, theme);
 }

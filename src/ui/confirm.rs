@@ -8,7 +8,6 @@ use crate::model::postgres::query_for_screen;
 use crate::text::{capitalise, fit, one_line};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 /// The dialog's title and lines for `on_yes`.
@@ -113,13 +112,8 @@ pub fn draw(
         .max(u16::try_from(longest).unwrap_or(u16::MAX).min(100))
         .min(area.width);
     let extra = if justification.is_some() { 7 } else { 5 };
-    let height = (u16::try_from(lines.len()).unwrap_or(8) + extra).min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + area.height.saturating_sub(height) / 3,
-        width,
-        height,
-    );
+    let height = u16::try_from(lines.len()).unwrap_or(8) + extra;
+    let rect = super::form::dialog_rect(area, width, height);
     let mut text: Vec<Line> = lines
         .iter()
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
@@ -146,10 +140,5 @@ pub fn draw(
             Span::styled("/esc no", theme.style(Role::Muted)),
         ])),
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Warn))
-        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(text).block(block), rect);
+    super::form::warn_dialog(frame, rect, &title, text, theme);
 }

@@ -4,7 +4,10 @@
 use crate::app::dialogs::form::Form;
 use crate::app::dialogs::input::Input;
 use crate::config::theme::{Role, Theme};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
 
 /// A line being typed, the cursor a block where it stands.
 pub fn with_cursor(input: &Input) -> String {
@@ -35,4 +38,31 @@ pub fn fields(form: &Form, theme: &Theme) -> Vec<Line<'static>> {
             ])
         })
         .collect()
+}
+
+/// Where a dialog of `width` x `height` sits: centred, a third down,
+/// within `area`.
+pub fn dialog_rect(area: Rect, width: u16, height: u16) -> Rect {
+    let width = area.width.min(width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + area.height.saturating_sub(height) / 3,
+        width,
+        height,
+    )
+}
+
+/// The border of a dialog that asks before acting.
+pub fn warn_block(title: &str, theme: &Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(Role::Warn))
+        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)))
+}
+
+/// Draw an asking dialog's text in its box, over what is below.
+pub fn warn_dialog(frame: &mut Frame, rect: Rect, title: &str, text: Vec<Line<'static>>, theme: &Theme) {
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(text).block(warn_block(title, theme)), rect);
 }

@@ -37,16 +37,10 @@ fn boxed(title: &str, theme: &Theme) -> Block<'static> {
 /// The acknowledge dialog: what it will hold, then the comment and the
 /// duration, the field being typed marked by the cursor.
 pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::AckDialog) {
-    let width = area.width.min(90);
-    // The lines, a blank, comment, duration, the error line, the keys, borders.
-    let height = (u16::try_from(ack_text(dialog).1.len()).unwrap_or(16) + 7).min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - width) / 2,
-        area.y + area.height.saturating_sub(height) / 3,
-        width,
-        height,
-    );
     let (title, lines) = ack_text(dialog);
+    // The lines, a blank, comment, duration, the error line, the keys, borders.
+    let height = u16::try_from(lines.len()).unwrap_or(16) + 7;
+    let rect = super::form::dialog_rect(area, 90, height);
     let mut text: Vec<Line> = lines
         .iter()
         .map(|l| Line::from(Span::styled(format!(" {l}"), theme.style(Role::Text))))
@@ -65,12 +59,7 @@ pub fn ack(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &crate::app::Ac
         Span::styled("esc", theme.style(Role::Title)),
         Span::styled(" cancel", theme.style(Role::Muted)),
     ]));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(Role::Warn))
-        .title(Span::styled(format!(" {title} "), theme.style(Role::Warn)));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(text).block(block), rect);
+    super::form::warn_dialog(frame, rect, &title, text, theme);
 }
 
 /// Alerts a dialog lists by name before it says "and N more".
