@@ -278,6 +278,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let (Engine::Sqlite, false, Location::File(path)) = (self.engine, self.read_only, &*self.location) {
+            sqlite::leave_one_file(path).await;
+        }
     }
 }
 

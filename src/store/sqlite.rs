@@ -91,3 +91,23 @@ async fn open_rw(path: &Path) -> Result<Store, StoreError> {
     .await?;
     Ok(store(pool, path, false))
 }
+
+/// After the pool closed: open and close one connection alone. The pool's
+/// connections close on threads of their own, and two closing at once may
+/// each see the other still open, so that neither checkpoints and removes
+/// the -wal and -shm files. A lone connection is the last to close and
+/// does: a closed store is one file again. Nothing here is lost if it
+/// fails (the next open reads the WAL).
+pub(super) async fn leave_one_file(path: &Path) {
+    let closed = async {
+        SqliteConnectOptions::new()
+            .filename(path)
+            .connect()
+            .await?
+            .close()
+            .await
+    };
+    if let Err(e) = closed.await {
+        tracing::debug!(error = %e, "the store's WAL was left for the next open");
+    }
+}
