@@ -13,7 +13,7 @@ pub mod postgres;
 pub(crate) mod reads;
 pub mod review;
 
-pub(crate) use reads::{acks, spawn_access_loads, spawn_campaigns_load};
+pub(crate) use reads::acks;
 
 use crate::app::{Command, Msg};
 use crate::backends;
@@ -193,8 +193,17 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                     move |fx| async move { vec![checklist::write_report(&fx.store, &fx.checklist, &session).await] },
                 )
             }
-            Command::LoadAccess => spawn_access_loads(&fx.access, &fx.postgres, &fx.msg_tx),
-            Command::LoadReviews => spawn_campaigns_load(&fx.store, &fx.msg_tx),
+            // Every access source on a task of its own: a slow one does not hold up the rest.
+            Command::LoadAccess => {
+                for i in 0..fx.access.len() {
+                    fx.spawn(move |fx| async move {
+                        vec![Msg::AccessLoaded(
+                            crate::backends::access::load(&fx.access[i], &fx.postgres).await,
+                        )]
+                    });
+                }
+            }
+            Command::LoadReviews => fx.spawn(|fx| async move { vec![reads::campaigns(&fx.store).await] }),
             Command::OpenCampaign { id } => {
                 fx.spawn(move |fx| async move { vec![Msg::ReviewOpened(reads::load_campaign(&fx.store, id).await)] })
             }

@@ -1,40 +1,7 @@
-//! Reads from the state store and the access sources, each on a task of
-//! its own, arriving as messages.
+//! Reads from the state store, each as the message that carries it.
 
 use crate::app::Msg;
 use crate::store::Store;
-use tokio::sync::mpsc;
-
-/// Read every access source, each on a task of its own.
-pub(crate) fn spawn_access_loads(
-    access: &std::sync::Arc<Vec<crate::config::AccessSourceConfig>>,
-    postgres: &std::sync::Arc<Vec<crate::config::PostgresConfig>>,
-    msg_tx: &mpsc::Sender<Msg>,
-) {
-    for i in 0..access.len() {
-        let (access, postgres, tx) = (access.clone(), postgres.clone(), msg_tx.clone());
-        tokio::spawn(async move {
-            let load = crate::backends::access::load(&access[i], &postgres).await;
-            let _ = tx.send(Msg::AccessLoaded(load)).await;
-        });
-    }
-}
-
-pub(crate) fn spawn_campaigns_load(store: &Store, msg_tx: &mpsc::Sender<Msg>) {
-    spawn_read(store, msg_tx, |store| async move { campaigns(&store).await });
-}
-
-/// Read from the store on a task of its own and send the message `read`
-/// makes of it.
-fn spawn_read<F>(store: &Store, msg_tx: &mpsc::Sender<Msg>, read: impl FnOnce(Store) -> F)
-where
-    F: std::future::Future<Output = Msg> + Send + 'static,
-{
-    let (read, tx) = (read(store.clone()), msg_tx.clone());
-    tokio::spawn(async move {
-        let _ = tx.send(read.await).await;
-    });
-}
 
 /// The campaigns' progress, as a message.
 pub(crate) async fn campaigns(store: &Store) -> Msg {

@@ -12,7 +12,7 @@ use crate::backends::{self, BackendReport};
 use crate::cli::{Cli, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::config::theme::ColorSupport;
 use crate::config::theme::Theme;
-use crate::effects::{execute, spawn_access_loads, spawn_campaigns_load, stats_watchers, Effects, Wakes};
+use crate::effects::{execute, stats_watchers, Effects, Wakes};
 use crate::runtime::terminal::TerminalGuard;
 use crate::store::{AuditRecord, Outcome, Store};
 use audit_writer::{persist_on_exit, saved_ui_settings, session_details, spawn_audit_writer};
@@ -95,9 +95,6 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     // screen shows its result at once.
     let wakes: Wakes = std::sync::Arc::new(targets.iter().map(|t| (t.id.clone(), t.wake.clone())).collect());
     let actors = backends::spawn_all(targets, report_tx);
-    // Access data and campaigns are read once at start (and on request), not polled.
-    spawn_access_loads(&access, &postgres, &msg_tx);
-    spawn_campaigns_load(&store, &msg_tx);
     let fx = Effects {
         store: store.clone(),
         who: identity.clone(),
@@ -112,6 +109,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         access,
         followers: Default::default(),
     };
+    // Access data and campaigns are read once at start (and on request), not polled.
+    execute(vec![Command::LoadAccess, Command::LoadReviews], &fx);
 
     let mut guard = TerminalGuard::enter(mouse)?;
     let size = guard.terminal.size()?;

@@ -75,19 +75,8 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
             };
             (title, lines)
         }
-        // A command with facts of another kind: said plainly rather than guessed.
-        (other, _) => (format!("Run {}?", command_word(other)), Vec::new()),
-    }
-}
-
-fn command_word(c: &Command) -> &'static str {
-    match c {
-        Command::Container { .. } => "the container action",
-        Command::PgSignal { .. } => "the PostgreSQL signal",
-        Command::EndOwnAck { .. } => "the end of the acknowledgement",
-        Command::ExpireSilences { .. } => "the silence expiry",
-        Command::ReviewDecide { .. } => "the review decision",
-        _ => "this",
+        // Facts of another kind than the command: nothing is worded from them.
+        _ => ("Confirm?".into(), Vec::new()),
     }
 }
 
