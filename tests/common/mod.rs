@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod alertmanager;
+pub mod cli;
 pub mod fault_proxy;
 pub mod pg;
 pub mod pg_cluster;
