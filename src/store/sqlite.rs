@@ -92,20 +92,20 @@ async fn open_rw(path: &Path) -> Result<Store, StoreError> {
     Ok(store(pool, path, false))
 }
 
-/// After the pool closed: open and close one connection alone. The pool's
-/// connections close on threads of their own, and two closing at once may
-/// each see the other still open, so that neither checkpoints and removes
-/// the -wal and -shm files. A lone connection is the last to close and
-/// does: a closed store is one file again. Nothing here is lost if it
-/// fails (the next open reads the WAL).
+/// After the pool closed: open one connection alone, checkpoint, close.
+/// The pool's connections close on threads of their own, and two closing
+/// at once may each see the other still open, so that neither checkpoints
+/// and removes the -wal and -shm files. A lone connection is the last to
+/// close, but SQLite removes the WAL on close only if that connection
+/// opened it, which a connection that ran nothing has not: the checkpoint
+/// opens it. So a closed store is one file again. Nothing here is lost if
+/// it fails (the next open reads the WAL).
 pub(super) async fn leave_one_file(path: &Path) {
     let closed = async {
-        SqliteConnectOptions::new()
-            .filename(path)
-            .connect()
-            .await?
-            .close()
-            .await
+        use sqlx::Executor;
+        let mut conn = SqliteConnectOptions::new().filename(path).connect().await?;
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        conn.close().await
     };
     if let Err(e) = closed.await {
         tracing::debug!(error = %e, "the store's WAL was left for the next open");
