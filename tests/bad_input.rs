@@ -181,6 +181,45 @@ fn snapshot_with_nothing_configured_prints_the_dashboard() {
 }
 
 #[test]
+fn snapshot_lists_the_built_in_runbooks_and_creates_no_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write(dir.path(), "empty.toml", "");
+    let state = dir.path().join("state.db");
+    let state = state.to_str().expect("utf-8 path");
+    let out = run(&["--config", &cfg, "--state", state, "snapshot", "--pane", "checklist"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in ["daily-health-check", "service-down", "certificate-expiry"] {
+        assert!(text.contains(id), "{id} listed, as in the TUI:\n{text}");
+    }
+    assert!(!text.contains("not configured"), "{text}");
+    assert!(!Path::new(state).exists(), "a snapshot creates no state store");
+}
+
+#[test]
+fn snapshot_smaller_than_the_smallest_screen_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write(dir.path(), "empty.toml", "");
+    for args in [["--height", "20"], ["--width", "60"]] {
+        let out = run(&["--config", &cfg, "snapshot", args[0], args[1]]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(args[1]) && err.contains(args[0]), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn check_help_lists_the_built_in_runbooks() {
+    let out = run(&["check", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in ["daily-health-check", "service-down", "database-emergency", "weekly-access-review"] {
+        assert!(text.contains(id), "{id}:\n{text}");
+    }
+}
+
+#[test]
 fn every_subcommand_has_help() {
     for args in [
         &["--help"][..],

@@ -34,14 +34,17 @@ pub enum Cmd {
         /// Show one pane full screen instead of the dashboard
         #[arg(long, value_name = "NAME")]
         pane: Option<String>,
-        #[arg(long, default_value_t = 120)]
+        /// Columns, at least the smallest screen opsdeck draws (80)
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u16).range(i64::from(crate::ui::MIN_WIDTH)..))]
         width: u16,
-        #[arg(long, default_value_t = 40)]
+        /// Rows, at least the smallest screen opsdeck draws (24)
+        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(i64::from(crate::ui::MIN_HEIGHT)..))]
         height: u16,
     },
     /// Run a runbook's automated checks; exit 0 when all pass, 1 when any fails
+    #[command(after_help = builtin_runbooks_help())]
     Check {
-        /// A runbook file, or the id of a runbook in [runbooks] dirs
+        /// A runbook file, the id of a built-in runbook (listed below) or of one in [runbooks] dirs
         #[arg(long, value_name = "ID_OR_FILE")]
         runbook: String,
         #[arg(long, value_enum, default_value = "text")]
@@ -161,4 +164,16 @@ pub enum AuditCmd {
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
     },
+}
+
+/// The built-in runbooks, for `check --help`: ids an operator can pass
+/// without a file.
+fn builtin_runbooks_help() -> String {
+    let runbooks = crate::runbook::load::builtin();
+    let width = runbooks.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let mut text = String::from("Built-in runbooks (a file in [runbooks] dirs with the same id replaces one):\n");
+    for r in runbooks {
+        text.push_str(&format!("  {:width$}  {}\n", r.id, r.title));
+    }
+    text
 }

@@ -57,7 +57,6 @@ pub async fn existing_store(cli: &Cli) -> Result<Store, ExitCode> {
     })
 }
 
-/// Print to stdout; a reader that went away (`| head`) is not an error.
 /// Print to stdout without panicking when the reader has gone (`| head`).
 pub fn print_out(text: &str) {
     use std::io::Write;

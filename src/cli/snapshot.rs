@@ -30,6 +30,7 @@ pub async fn run(cli: &Cli, pane: Option<&str>, width: u16, height: u16) -> Exit
     let targets = crate::backends::targets(&loaded.config);
     let mut state = crate::runtime::setup::initial_state(&loaded, identity, &targets);
     poll_all(&mut state, targets).await;
+    load_checklist(cli, &loaded.config, &mut state).await;
     match render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
         Ok(text) => {
             print_out(&text);
@@ -51,6 +52,41 @@ pub async fn poll_all(state: &mut State, targets: Vec<Target>) {
     update(state, Msg::Tick(chrono::Utc::now()));
     // A snapshot is the data, not the last event's footer line.
     update(state, Msg::DismissStatus);
+}
+
+/// The runbooks (built-in and configured) and the sessions of the state
+/// store, as the TUI lists them a moment after it starts. A snapshot
+/// creates no store: without one it lists the runbooks alone.
+async fn load_checklist(cli: &Cli, config: &crate::config::Config, state: &mut State) {
+    let loaded = crate::runbook::load::load(config);
+    let mut errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
+    let mut sessions = Vec::new();
+    let location = crate::runtime::setup::state_location(cli, config);
+    let exists = match &location {
+        Some(crate::store::Location::File(path)) => path.exists(),
+        Some(_) => true,
+        None => false,
+    };
+    if let (Some(location), true) = (location, exists) {
+        match crate::store::Store::open_at(&location).await {
+            Ok(store) => {
+                match crate::effects::checklist::recent_sessions(&store).await {
+                    Ok(s) => sessions = s,
+                    Err(e) => errors.push(format!("sessions: {e}")),
+                }
+                store.close().await;
+            }
+            Err(e) => errors.push(format!("sessions: {e}")),
+        }
+    }
+    update(
+        state,
+        Msg::ChecklistLoaded {
+            runbooks: loaded.runbooks.into_iter().map(|r| r.runbook).collect(),
+            errors,
+            sessions,
+        },
+    );
 }
 
 /// Render the state at a size and return it as plain text, one line per row.
