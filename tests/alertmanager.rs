@@ -352,7 +352,7 @@ async fn hanging_alertmanager_times_out_while_the_other_lists_and_keys_work() {
     let pressed = Instant::now();
     t.keys(&["3"]);
     let (screen, took) = t.wait_until("the Alerts pane", pressed, Duration::from_secs(1), |s| {
-        s.contains("┏ 3 Alerts") && s.contains("SEVERITY") && !s.contains("1 Services")
+        s.contains("┏ 3 Alerts") && s.contains("RESPOND") && !s.contains("1 Services")
     });
     eprintln!("Alerts pane {took:?} after the key");
     let line = down_line(&screen, "hung").unwrap_or_else(|| panic!("no down line for hung:\n{screen}"));

@@ -214,7 +214,12 @@ fn check_help_lists_the_built_in_runbooks() {
     let out = run(&["check", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for id in ["daily-health-check", "service-down", "database-emergency", "weekly-access-review"] {
+    for id in [
+        "daily-health-check",
+        "service-down",
+        "database-emergency",
+        "weekly-access-review",
+    ] {
         assert!(text.contains(id), "{id}:\n{text}");
     }
 }

@@ -118,7 +118,7 @@ fn signalled_on_alerts(name: &str) -> Tmux {
     let t = start(&[], &[], 100, 30);
     t.wait_text("1 Services");
     t.keys(&["3"]);
-    t.wait_text("SEVERITY");
+    t.wait_text("RESPOND");
     let pid = t.pid();
     assert!(Command::new("kill")
         .args([format!("-{name}"), pid.to_string()])
@@ -152,7 +152,7 @@ fn sigterm_exits_cleanly_and_view_is_restored_next_time() {
         100,
         30,
     );
-    again.wait_text("SEVERITY");
+    again.wait_text("RESPOND");
     again.keys(&["q"]);
     assert_eq!(again.wait_dead(), 0);
 }

@@ -145,6 +145,19 @@ fn zoomed_panes_and_overlays() {
     insta::assert_snapshot!("palette_overlay", buffer_text(&screen(&s, "default", 100, 30)));
 }
 
+/// At the smallest screen the names and instances keep the width, cut with
+/// `…`; the severity word (the mark tells it) and the summary make room.
+#[test]
+fn zoomed_alerts_at_80x24_cut_names_with_an_ellipsis() {
+    let mut s = fixtures::state();
+    s.shell.view = View::Zoom(PaneId::Alerts);
+    s.shell.focus = PaneId::Alerts;
+    let text = buffer_text(&screen(&s, "default", 80, 24));
+    insta::assert_snapshot!("zoom_alerts_80x24", text);
+    assert!(text.contains("PostgresIdleInTransac…"), "cut with an ellipsis: {text}");
+    assert!(text.contains("prod-jump-1:/v… "), "{text}");
+}
+
 #[test]
 fn help_lists_live_bindings_including_user_layer() {
     let mut km = opsdeck::config::keymap::Keymap::default_keymap();

@@ -220,17 +220,20 @@ pub fn filter_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
 }
 
 /// "by 04:15", or "OVERDUE 12m" standing out; nothing for silenced alerts.
-fn respond_cell(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &AlertRow) -> Cell<'static> {
+fn respond_cell(
+    state: &State,
+    theme: &Theme,
+    source: Option<&BackendStatus>,
+    a: &AlertRow,
+) -> (String, ratatui::style::Style) {
     match state.respond_by(source, a) {
-        None => Cell::from("-").style(theme.style(Role::Muted)),
-        Some(by) if by <= state.shell.now => {
-            Cell::from(format!("OVERDUE {}", age(state.shell.now, by))).style(theme.style(Role::Crit))
-        }
+        None => ("-".into(), theme.style(Role::Muted)),
+        Some(by) if by <= state.shell.now => (format!("OVERDUE {}", age(state.shell.now, by)), theme.style(Role::Crit)),
         // Past half a day "17:36" could be today or tomorrow: name the day.
         Some(by) if by - state.shell.now > chrono::Duration::hours(12) => {
-            Cell::from(format!("by {}", by.format("%a %H:%M"))).style(theme.style(Role::Text))
+            (format!("by {}", by.format("%a %H:%M")), theme.style(Role::Text))
         }
-        Some(by) => Cell::from(format!("by {}", by.format("%H:%M"))).style(theme.style(Role::Text)),
+        Some(by) => (format!("by {}", by.format("%H:%M")), theme.style(Role::Text)),
     }
 }
 
@@ -242,30 +245,18 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let visible = usize::from(area.height.saturating_sub(4)).max(1);
     let offset = selected.saturating_sub(visible - 1);
     let label = state.panes.alerts.group_by.as_deref().unwrap_or_default();
+    let cols = columns(area.width.saturating_sub(2), &lines, state);
     let rows: Vec<Row> = lines
         .into_iter()
         .skip(offset)
         .take(visible)
         .map(|line| match line {
-            AlertLine::Group(g) => group_row(theme, label, &g),
-            AlertLine::Alert(source, a) => alert_row(state, theme, source, &a),
+            AlertLine::Group(g) => group_row(theme, label, &g, &cols),
+            AlertLine::Alert(source, a) => alert_row(state, theme, source, &a, &cols),
         })
         .collect();
-    let header = Row::new([
-        "", "SEVERITY", "ALERT", "INSTANCE", "SUMMARY", "FOR", "RESPOND", "STATE", "SOURCE",
-    ])
-    .style(theme.style(Role::Title));
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(8),
-        Constraint::Percentage(20),
-        Constraint::Percentage(16),
-        Constraint::Percentage(38),
-        Constraint::Length(7),
-        Constraint::Length(13),
-        Constraint::Length(9),
-        Constraint::Percentage(10),
-    ];
+    let header = Row::new(cols.iter().map(|(c, _)| c.title())).style(theme.style(Role::Title));
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let has_rows = !rows.is_empty();
     super::table_with_notes(
         frame,
@@ -281,9 +272,98 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
+/// The zoomed table's columns; which are shown depends on the width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Mark,
+    Severity,
+    Alert,
+    Instance,
+    Summary,
+    For,
+    Respond,
+    State,
+    Source,
+}
+
+impl Col {
+    fn title(self) -> &'static str {
+        match self {
+            Col::Mark => "",
+            Col::Severity => "SEVERITY",
+            Col::Alert => "ALERT",
+            Col::Instance => "INSTANCE",
+            Col::Summary => "SUMMARY",
+            Col::For => "FOR",
+            Col::Respond => "RESPOND",
+            Col::State => "STATE",
+            Col::Source => "SOURCE",
+        }
+    }
+}
+
+/// Columns and their widths for a table `width` wide. The mark already
+/// tells the severity, so its word goes first when space is short, then
+/// the summary (the details show it whole); the source only when there is
+/// more than one. Name, instance and summary share what is left, so a cut
+/// falls on them, with `…`, and never on a time or a state.
+fn columns(width: u16, lines: &[AlertLine], state: &State) -> Vec<(Col, u16)> {
+    let sources: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter_map(|l| match l {
+            AlertLine::Alert(source, _) => Some(state.alert_source_name(*source)),
+            AlertLine::Group(_) => None,
+        })
+        .collect();
+    let source_width = sources
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 12) as u16;
+    let mut fixed = vec![(Col::Mark, 1)];
+    if width >= 130 {
+        fixed.push((Col::Severity, 8));
+    }
+    fixed.extend([(Col::For, 6), (Col::Respond, 12), (Col::State, 9)]);
+    if sources.len() > 1 {
+        fixed.push((Col::Source, source_width));
+    }
+    let mut shared: Vec<(Col, u16)> = vec![(Col::Alert, 3), (Col::Instance, 2)];
+    if width >= 90 {
+        shared.push((Col::Summary, 4));
+    }
+    let spacing = (fixed.len() + shared.len() - 1) as u16;
+    let left = width.saturating_sub(fixed.iter().map(|(_, w)| w).sum::<u16>() + spacing);
+    let parts: u16 = shared.iter().map(|(_, p)| p).sum();
+    let mut given = 0;
+    let last = shared.len() - 1;
+    for (i, (_, part)) in shared.iter_mut().enumerate() {
+        *part = if i == last {
+            left - given
+        } else {
+            u16::try_from(u32::from(left) * u32::from(*part) / u32::from(parts)).unwrap_or(0)
+        };
+        given += *part;
+    }
+    let mut cols = fixed;
+    // In reading order: the shared columns after the severity.
+    let at = cols.iter().position(|(c, _)| *c == Col::For).unwrap_or(cols.len());
+    cols.splice(at..at, shared);
+    cols
+}
+
+/// A row's cells for the columns shown, each fitted to its width.
+fn cells(cols: &[(Col, u16)], mut cell: impl FnMut(Col) -> Option<(String, ratatui::style::Style)>) -> Row<'static> {
+    Row::new(cols.iter().map(|(c, w)| match cell(*c) {
+        Some((text, style)) => Cell::from(fit(&text, usize::from(*w))).style(style),
+        None => Cell::from(""),
+    }))
+}
+
 /// A group head: fold mark, the label's value, and how many of its alerts
 /// nobody has yet.
-fn group_row(theme: &Theme, label: &str, g: &AlertGroup) -> Row<'static> {
+fn group_row(theme: &Theme, label: &str, g: &AlertGroup, cols: &[(Col, u16)]) -> Row<'static> {
     let s = if g.firing > 0 {
         severity_status(g.worst)
     } else {
@@ -305,16 +385,26 @@ fn group_row(theme: &Theme, label: &str, g: &AlertGroup) -> Row<'static> {
         0 => format!("{} firing", g.firing),
         quiet => format!("{} firing, {quiet} silenced", g.firing),
     };
-    Row::new(vec![
-        Cell::from(s.span(theme)),
-        Cell::from(if g.firing > 0 { g.worst.label() } else { "" }).style(theme.style(s.role())),
-        Cell::from(format!("{fold} {value}")).style(theme.style(Role::Title)),
-        Cell::from(total).style(theme.style(Role::Title)),
-        Cell::from(counts).style(theme.style(Role::Text)),
-    ])
+    let title = theme.style(Role::Title);
+    let has_summary = cols.iter().any(|(c, _)| *c == Col::Summary);
+    cells(cols, |c| match c {
+        Col::Mark => Some((s.symbol(theme).to_string(), theme.style(s.role()))),
+        Col::Severity if g.firing > 0 => Some((g.worst.label().to_string(), theme.style(s.role()))),
+        Col::Alert => Some((format!("{fold} {value}"), title)),
+        Col::Instance if has_summary => Some((total.clone(), title)),
+        Col::Instance => Some((format!("{total}, {counts}"), title)),
+        Col::Summary => Some((counts.clone(), theme.style(Role::Text))),
+        _ => None,
+    })
 }
 
-fn alert_row(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &AlertRow) -> Row<'static> {
+fn alert_row(
+    state: &State,
+    theme: &Theme,
+    source: Option<&BackendStatus>,
+    a: &AlertRow,
+    cols: &[(Col, u16)],
+) -> Row<'static> {
     let style = match source {
         Some(b) => data_style(b, state, theme, theme.style(Role::Text)),
         None => theme.style(Role::Text),
@@ -326,15 +416,17 @@ fn alert_row(state: &State, theme: &Theme, source: Option<&BackendStatus>, a: &A
     } else {
         ""
     };
-    Row::new(vec![
-        Cell::from(s.span(theme)),
-        Cell::from(a.severity.label()).style(theme.style(s.role())),
-        Cell::from(format!("{indent}{}", a.name)).style(style),
-        Cell::from(a.instance.clone()).style(style),
-        Cell::from(a.summary.clone()).style(style),
-        Cell::from(age(state.shell.now, a.starts_at)).style(style),
-        respond_cell(state, theme, source, a),
-        Cell::from(state.alert_state_word(source, a)).style(style),
-        Cell::from(state.alert_source_name(source).to_string()).style(theme.style(Role::Muted)),
-    ])
+    cells(cols, |c| {
+        Some(match c {
+            Col::Mark => (s.symbol(theme).to_string(), theme.style(s.role())),
+            Col::Severity => (a.severity.label().to_string(), theme.style(s.role())),
+            Col::Alert => (format!("{indent}{}", a.name), style),
+            Col::Instance => (a.instance.clone(), style),
+            Col::Summary => (a.summary.clone(), style),
+            Col::For => (age(state.shell.now, a.starts_at), style),
+            Col::Respond => respond_cell(state, theme, source, a),
+            Col::State => (state.alert_state_word(source, a).to_string(), style),
+            Col::Source => (state.alert_source_name(source).to_string(), theme.style(Role::Muted)),
+        })
+    })
 }
