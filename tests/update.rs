@@ -96,6 +96,34 @@ fn q_in_help_closes_help_not_the_app() {
 }
 
 #[test]
+fn g_g_goes_to_the_top_of_help_and_of_details_too() {
+    let mut s = fixtures::state();
+    update(&mut s, key('?'));
+    for _ in 0..5 {
+        update(&mut s, key('j'));
+    }
+    assert!(matches!(s.shell.overlay, Some(Overlay::Help { scroll: 5 })));
+    update(&mut s, key('g'));
+    update(&mut s, key('g'));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Help { scroll: 0 })), "{:?}", s.shell.overlay);
+    assert!(s.shell.pending.is_empty());
+    // A `g` that leads nowhere: the next key acts on its own.
+    update(&mut s, key('G'));
+    update(&mut s, key('g'));
+    update(&mut s, key('q'));
+    assert!(s.shell.overlay.is_none(), "g then q closes help");
+    assert!(!s.shell.quit);
+
+    update(&mut s, key('3'));
+    update(&mut s, code(KeyCode::Enter));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Details { .. })));
+    update(&mut s, key('G'));
+    update(&mut s, key('g'));
+    update(&mut s, key('g'));
+    assert!(matches!(s.shell.overlay, Some(Overlay::Details { scroll: 0, .. })));
+}
+
+#[test]
 fn selection_moves_and_clamps_in_zoomed_pane() {
     let mut s = fixtures::state();
     update(&mut s, key('1'));

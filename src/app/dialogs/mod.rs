@@ -76,9 +76,19 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
             return Vec::new();
         }
     }
-    let action = match state.shell.keymap.lookup(&[Scope::Navigation, Scope::Global], &[key]) {
+    // Two-key sequences (`g g`) work here as on a pane.
+    let mut seq = std::mem::take(&mut state.shell.pending);
+    let retry = !seq.is_empty();
+    seq.push(key.clone());
+    let action = match state.shell.keymap.lookup(&[Scope::Navigation, Scope::Global], &seq) {
         Lookup::Action(a) => Some(a),
-        _ => None,
+        Lookup::Pending => {
+            state.shell.pending = seq;
+            return Vec::new();
+        }
+        // The sequence went nowhere: try the last key on its own.
+        Lookup::None if retry => return on_overlay_key(state, key),
+        Lookup::None => None,
     };
     let scroll = match &mut state.shell.overlay {
         Some(Overlay::Help { scroll })
