@@ -20,6 +20,28 @@ fn dashboard_80x24_default() {
     insta::assert_debug_snapshot!(screen(&fixtures::state(), "default", 80, 24));
 }
 
+/// No text on the header bar is drawn in the bar's own colour, in any
+/// built-in theme (high-contrast drew the title white on white).
+#[test]
+fn the_header_bar_is_legible_in_every_theme() {
+    for name in ["default", "high-contrast", "light", "mono"] {
+        let buf = screen(&fixtures::state(), name, 120, 30);
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, 0)];
+            if cell.symbol().trim().is_empty() {
+                continue;
+            }
+            assert!(
+                cell.fg != cell.bg || cell.fg == ratatui::style::Color::Reset,
+                "{name}: {:?} at column {x} is drawn {:?} on {:?}",
+                cell.symbol(),
+                cell.fg,
+                cell.bg
+            );
+        }
+    }
+}
+
 #[test]
 fn dashboard_80x24_mono() {
     insta::assert_debug_snapshot!(screen(&fixtures::state(), "mono", 80, 24));

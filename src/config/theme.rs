@@ -173,6 +173,18 @@ impl Theme {
         self.styles.get(&role).copied().unwrap_or_default()
     }
 
+    /// `role` drawn on the background of `base` (a title or a status dot on
+    /// the header bar): a colour the same as the background it sits on
+    /// gives way to `base`'s own, so no theme draws white on white.
+    pub fn on(&self, base: Role, role: Role) -> Style {
+        let (under, over) = (self.style(base), self.style(role));
+        let mut style = under.patch(over);
+        if over.fg.is_some() && over.fg == under.bg {
+            style.fg = under.fg;
+        }
+        style
+    }
+
     /// Parse a theme file, then fit its colours to what the terminal supports.
     pub fn parse(text: &str, file: &Path, support: ColorSupport) -> Result<Self, FileError> {
         let raw: ThemeFile = toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
@@ -383,6 +395,18 @@ fn nearest_ansi16(r: u8, g: u8, b: u8) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nothing_on_the_header_bar_is_drawn_in_its_background_colour() {
+        for (name, _) in BUILTIN {
+            let t = Theme::builtin(name, ColorSupport::TrueColor).unwrap_or_else(|| panic!("{name}"));
+            for role in [Role::Title, Role::Info, Role::Ok, Role::Warn, Role::Stale, Role::Muted, Role::Crit] {
+                let s = t.on(Role::Header, role);
+                let bg = s.bg.or(t.style(Role::Header).bg);
+                assert!(s.fg.is_none() || s.fg != bg, "{name}: {role:?} on the header is {s:?}");
+            }
+        }
+    }
 
     #[test]
     fn every_builtin_theme_parses_and_defines_every_role() {

@@ -11,7 +11,7 @@ use ratatui::Frame;
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let header = theme.style(Role::Header);
     let clock = format!(" {} UTC ", state.shell.now.format("%H:%M:%S"));
-    let mut left: Vec<Span> = vec![Span::styled(" opsdeck ", header.patch(theme.style(Role::Title)))];
+    let mut left: Vec<Span> = vec![Span::styled(" opsdeck ", theme.on(Role::Header, Role::Title))];
     let who = match &state.shell.identity.ssh_client {
         Some(addr) => format!(
             "{}@{} from {addr} ",
@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             0 => " team ".to_string(),
             n => format!(" team +{n} "),
         };
-        left.push(Span::styled(text, header.patch(theme.style(Role::Info))));
+        left.push(Span::styled(text, theme.on(Role::Header, Role::Info)));
     }
     // A badge while critical alerts fire: seen from every pane.
     let critical = state.firing_critical();
@@ -93,7 +93,7 @@ fn freshness_spans(state: &State, theme: &Theme, room: usize) -> Vec<Span<'stati
         width += w;
         out.push(Span::styled(
             status.symbol(theme).to_string(),
-            header.patch(theme.style(status.role())),
+            theme.on(Role::Header, status.role()),
         ));
         out.push(Span::styled(label, header));
     }
