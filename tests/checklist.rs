@@ -5,7 +5,7 @@ mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixtures::checklist;
-use opsdeck::app::{update, Command, EditPurpose, Msg, Overlay, PaneId, State};
+use opsdeck::app::{update, Command, EditPurpose, Msg, Overlay, PaneId, State, View};
 use opsdeck::runbook::session::{EventKind, StepState};
 
 fn key(c: char) -> Msg {
@@ -68,12 +68,28 @@ fn commit(s: &mut State, cmds: Vec<Command>) -> Vec<Command> {
 }
 
 #[test]
+fn in_the_checklist_pane_the_resume_hint_names_enter_alone() {
+    let mut s = fixtures::state();
+    s.shell.view = View::Zoom(PaneId::Checklist);
+    update(
+        &mut s,
+        Msg::ChecklistLoaded {
+            runbooks: vec![checklist::runbook()],
+            errors: Vec::new(),
+            sessions: vec![(checklist::session().meta, "service-down".into())],
+        },
+    );
+    let status = s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(status.ends_with(": enter resumes"), "{status}");
+}
+
+#[test]
 fn open_sessions_are_offered_at_start_and_listed_before_runbooks() {
     let mut s = loaded();
     let status = s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
     assert!(
-        status.contains("INC-20261123-024000") && status.contains("enter resumes"),
-        "{status}"
+        status.contains("INC-20261123-024000") && status.contains(": 5 then enter resumes"),
+        "from the dashboard Enter alone opens a tile: {status}"
     );
     update(&mut s, key('5'));
     assert_eq!(

@@ -576,15 +576,31 @@ pub fn offer_open_sessions(state: &mut State) {
         .map(|(m, _)| m)
         .filter(|m| m.is_open())
         .collect();
-    match open.as_slice() {
-        [] => {}
-        [one] => {
-            let text = format!("open session {} \"{}\": 5, enter resumes it", one.id, one.title);
-            set_status(state, Level::Info, text);
-        }
-        many => {
-            let text = format!("{} open sessions: 5 lists them, enter resumes", many.len());
-            set_status(state, Level::Info, text);
-        }
+    let what = match open.as_slice() {
+        [] => return,
+        [one] => format!("open session {} \"{}\"", one.id, one.title),
+        many => format!("{} open sessions", many.len()),
+    };
+    let how = resume_keys(state);
+    set_status(state, Level::Info, format!("{what}: {how} resumes"));
+}
+
+/// The keys that resume a session from where the operator is: the open
+/// key in the Checklist pane, the pane's key first from anywhere else
+/// (Enter on the dashboard opens the focused tile, not a session).
+fn resume_keys(state: &State) -> String {
+    use crate::config::keymap::Scope;
+    use crate::model::action::{Action, ChecklistAction, GlobalAction};
+    let keymap = &state.shell.keymap;
+    let scopes = [Scope::Pane(PaneId::Checklist), Scope::Navigation, Scope::Global];
+    let open = keymap
+        .first_key(&scopes, Action::Checklist(ChecklistAction::Run))
+        .unwrap_or_else(|| "step.run".into());
+    if state.shell.view == crate::app::View::Zoom(PaneId::Checklist) {
+        return open;
     }
+    let pane = keymap
+        .first_key(&[Scope::Global], Action::Global(GlobalAction::pane(PaneId::Checklist)))
+        .unwrap_or_else(|| ":checklist".into());
+    format!("{pane} then {open}")
 }
