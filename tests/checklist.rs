@@ -284,6 +284,30 @@ fn esc_goes_from_the_timeline_to_the_steps_to_the_list() {
 }
 
 #[test]
+fn the_step_cursor_outlives_a_look_at_the_timeline() {
+    let mut s = loaded();
+    on_step(&mut s, "status-page");
+    let on = s.panes.checklist.selected;
+    for leave in [key('t'), code(KeyCode::Esc)] {
+        update(&mut s, key('t'));
+        update(&mut s, key('j'));
+        s.shell.status = None; // Esc first clears a message
+        update(&mut s, leave);
+        assert!(!s.panes.checklist.show_timeline);
+        assert_eq!(s.panes.checklist.selected, on, "back on the step it was on");
+    }
+    // A note written from the timeline is on that step, not the session.
+    update(&mut s, key('t'));
+    update(&mut s, key('i'));
+    typed(&mut s, "paged the vendor");
+    let cmds = update(&mut s, ctrl('s'));
+    assert!(
+        matches!(&cmds[..], [Command::RecordEvent { event, .. }] if event.step.as_deref() == Some("status-page")),
+        "{cmds:?}"
+    );
+}
+
+#[test]
 fn an_alert_naming_a_runbook_starts_its_checklist() {
     let mut s = loaded();
     // The fixture's alerts carry runbook = "database-emergency", which is not loaded.

@@ -105,7 +105,11 @@ fn g_g_goes_to_the_top_of_help_and_of_details_too() {
     assert!(matches!(s.shell.overlay, Some(Overlay::Help { scroll: 5 })));
     update(&mut s, key('g'));
     update(&mut s, key('g'));
-    assert!(matches!(s.shell.overlay, Some(Overlay::Help { scroll: 0 })), "{:?}", s.shell.overlay);
+    assert!(
+        matches!(s.shell.overlay, Some(Overlay::Help { scroll: 0 })),
+        "{:?}",
+        s.shell.overlay
+    );
     assert!(s.shell.pending.is_empty());
     // A `g` that leads nowhere: the next key acts on its own.
     update(&mut s, key('G'));

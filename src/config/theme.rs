@@ -400,7 +400,15 @@ mod tests {
     fn nothing_on_the_header_bar_is_drawn_in_its_background_colour() {
         for (name, _) in BUILTIN {
             let t = Theme::builtin(name, ColorSupport::TrueColor).unwrap_or_else(|| panic!("{name}"));
-            for role in [Role::Title, Role::Info, Role::Ok, Role::Warn, Role::Stale, Role::Muted, Role::Crit] {
+            for role in [
+                Role::Title,
+                Role::Info,
+                Role::Ok,
+                Role::Warn,
+                Role::Stale,
+                Role::Muted,
+                Role::Crit,
+            ] {
                 let s = t.on(Role::Header, role);
                 let bg = s.bg.or(t.style(Role::Header).bg);
                 assert!(s.fg.is_none() || s.fg != bg, "{name}: {role:?} on the header is {s:?}");

@@ -24,6 +24,9 @@ pub struct ChecklistPane {
     pub active: Option<Session>,
     /// The timeline instead of the steps.
     pub show_timeline: bool,
+    /// Where the cursor was on the steps while the timeline shows: back
+    /// there on leaving it, and the step a note from the timeline is on.
+    pub step_cursor: usize,
     /// Entries of the audit log from other panes while the session is open.
     pub timeline: Vec<crate::model::audit::AuditEntry>,
     /// Steps whose check is running now.
@@ -108,7 +111,9 @@ impl State {
 
     fn selected_step(&self) -> Option<(&Session, &crate::runbook::Step)> {
         let s = self.panes.checklist.active.as_ref()?;
-        match session_lines(s).into_iter().nth(self.panes.checklist.selected)? {
+        let c = &self.panes.checklist;
+        let cursor = if c.show_timeline { c.step_cursor } else { c.selected };
+        match session_lines(s).into_iter().nth(cursor)? {
             SessionLine::Step(_, step) => Some((s, step)),
             _ => None,
         }
@@ -131,13 +136,19 @@ pub fn on_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
         ChecklistAction::Skip | ChecklistAction::Fail | ChecklistAction::Note => ask_text(state, action),
         ChecklistAction::RecheckPhase => recheck_phase(state),
         ChecklistAction::Timeline => {
-            state.panes.checklist.show_timeline = !state.panes.checklist.show_timeline;
-            state.panes.checklist.selected = 0;
-            let since = state.panes.checklist.active.as_ref().map(|s| s.meta.started_at);
-            match since {
-                Some(since) if state.panes.checklist.show_timeline => vec![Command::LoadTimeline { since }],
-                _ => Vec::new(),
+            if state.panes.checklist.show_timeline {
+                leave(state);
+                return Vec::new();
             }
+            let c = &mut state.panes.checklist;
+            c.show_timeline = true;
+            c.step_cursor = std::mem::take(&mut c.selected);
+            c.active
+                .iter()
+                .map(|s| Command::LoadTimeline {
+                    since: s.meta.started_at,
+                })
+                .collect()
         }
         ChecklistAction::Report => match &state.panes.checklist.active {
             Some(s) => vec![Command::WriteReport {
@@ -152,12 +163,14 @@ pub fn on_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
 /// Esc in a session: from the timeline back to the steps, from the steps
 /// back to the list (the session stays open).
 pub fn leave(state: &mut State) {
-    if state.panes.checklist.show_timeline {
-        state.panes.checklist.show_timeline = false;
+    let c = &mut state.panes.checklist;
+    if c.show_timeline {
+        c.show_timeline = false;
+        c.selected = c.step_cursor;
     } else {
-        state.panes.checklist.active = None;
+        c.active = None;
+        c.selected = 0;
     }
-    state.panes.checklist.selected = 0;
 }
 
 /// On the list of sessions and runbooks: open a session, or start one.
