@@ -336,3 +336,35 @@ fn an_alert_naming_a_runbook_starts_its_checklist() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn r_on_an_alert_whose_session_is_open_resumes_it_and_warns_of_others() {
+    let mut s = loaded();
+    let mut db = checklist::runbook();
+    db.id = "database-emergency".into();
+    s.panes.checklist.runbooks.push(db);
+    let mut same = checklist::session().meta;
+    same.id = "INC-20261123-025000".into();
+    same.title = "PostgresDown on db-1:9100".into();
+    s.panes.checklist.sessions.push((same, "database-emergency".into()));
+    update(&mut s, key('3'));
+    let cmds = update(&mut s, key('R'));
+    assert!(
+        matches!(&cmds[..], [Command::OpenSession { id }] if id == "INC-20261123-025000"),
+        "{cmds:?}"
+    );
+    assert!(s.shell.overlay.is_none(), "no second session is offered");
+    let status = s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(
+        status.contains("INC-20261123-025000") && status.contains("resumed"),
+        "{status}"
+    );
+
+    // Another session of the runbook, on something else: starting one says so.
+    s.panes.checklist.sessions.last_mut().expect("pushed").0.title = "replica lag".into();
+    update(&mut s, key('3'));
+    assert!(update(&mut s, key('R')).is_empty());
+    assert!(matches!(s.shell.overlay, Some(Overlay::Editor(_))));
+    let status = s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(status.contains("open already (INC-20261123-025000)"), "{status}");
+}

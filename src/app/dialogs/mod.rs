@@ -72,8 +72,7 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
             == Lookup::Action(Action::Alerts(AlertsAction::AlertRunbook))
         {
             state.shell.overlay = None;
-            crate::app::panes::checklist::start_from_alert(state);
-            return Vec::new();
+            return crate::app::panes::checklist::start_from_alert(state);
         }
     }
     // Two-key sequences (`g g`) work here as on a pane.

@@ -242,10 +242,10 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
 
 /// R on an alert that names a runbook: the new-session dialog for it, the
 /// title taken from the alert.
-pub fn start_from_alert(state: &mut State) {
+pub fn start_from_alert(state: &mut State) -> Vec<Command> {
     let Some((_, alert)) = state.selected_alert() else {
         set_status(state, Level::Warn, "no alert selected");
-        return;
+        return Vec::new();
     };
     let Some(id) = crate::app::panes::alerts::details::runbook_of(&alert) else {
         set_status(
@@ -253,7 +253,7 @@ pub fn start_from_alert(state: &mut State) {
             Level::Info,
             format!("{} names no runbook (annotation runbook or runbook_url)", alert.name),
         );
-        return;
+        return Vec::new();
     };
     if state.panes.checklist.runbook(&id).is_none() {
         set_status(
@@ -261,20 +261,41 @@ pub fn start_from_alert(state: &mut State) {
             Level::Warn,
             format!("{} names the runbook {id}, which is not loaded", alert.name),
         );
-        return;
+        return Vec::new();
     }
+    // The alert's name and instance make a title the timeline can be read by.
+    let title = if alert.instance.is_empty() {
+        alert.name.clone()
+    } else {
+        format!("{} on {}", alert.name, alert.instance)
+    };
     state.shell.focus = PaneId::Checklist;
     state.shell.view = crate::app::View::Zoom(PaneId::Checklist);
+    let open: Vec<&SessionMeta> = state
+        .panes
+        .checklist
+        .sessions
+        .iter()
+        .filter(|(m, runbook)| m.is_open() && *runbook == id)
+        .map(|(m, _)| m)
+        .collect();
+    // This alert's session is open already: back to it, not a second one.
+    if let Some(same) = open.iter().find(|m| m.title == title) {
+        let text = format!("{} is this alert's open session: resumed", same.id);
+        let id = same.id.clone();
+        set_status(state, Level::Info, text);
+        return vec![Command::OpenSession { id }];
+    }
+    let others = open.iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join(", ");
     ask_new_session(state, &id);
-    // The alert's name and instance make a title the timeline can be read by.
     if let Some(Overlay::Editor(editor)) = &mut state.shell.overlay {
-        let title = if alert.instance.is_empty() {
-            alert.name.clone()
-        } else {
-            format!("{} on {}", alert.name, alert.instance)
-        };
         editor.input.insert(&title);
     }
+    if !others.is_empty() {
+        let text = format!("{id} is open already ({others}): this starts another; esc to go back");
+        set_status(state, Level::Warn, text);
+    }
+    Vec::new()
 }
 
 /// A draft event by the operator, now.

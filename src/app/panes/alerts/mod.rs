@@ -484,7 +484,7 @@ pub fn on_action(state: &mut State, action: AlertsAction) -> Vec<Command> {
         AlertsAction::GroupBy => next_group_label(state),
         AlertsAction::Acknowledge => return ack::ask_ack(state),
         AlertsAction::ExpireSilence => return ack::ask_expire(state),
-        AlertsAction::AlertRunbook => crate::app::panes::checklist::start_from_alert(state),
+        AlertsAction::AlertRunbook => return crate::app::panes::checklist::start_from_alert(state),
         AlertsAction::ToggleSilenced => {}
     }
     Vec::new()
