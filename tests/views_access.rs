@@ -122,3 +122,26 @@ fn new_campaign_dialog() {
     assert!(matches!(s.shell.overlay, Some(Overlay::Campaign(_))));
     insta::assert_snapshot!(text(&s, 120, 30));
 }
+
+/// A batch with one's own item in it is refused whole, and says so: the
+/// others were not recorded either.
+#[test]
+fn a_batch_with_ones_own_access_says_none_was_recorded() {
+    let mut s = access_fixture::campaign_state();
+    s.shell.view = View::Zoom(PaneId::Access);
+    s.shell.focus = PaneId::Access;
+    let ids: Vec<i64> = ["alice@", "dave@"]
+        .iter()
+        .filter_map(|who| {
+            let open = s.panes.access.open.as_ref()?;
+            open.items.iter().find(|i| i.row.subject.starts_with(who)).map(|i| i.id)
+        })
+        .collect();
+    assert_eq!(ids.len(), 2);
+    s.panes.access.marked.extend(ids);
+    key(&mut s, KeyCode::Char('y'));
+    assert!(s.shell.overlay.is_none(), "no justification is asked for");
+    let status = s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(status.contains("your own access"), "{status}");
+    assert!(status.contains("none of the 2 marked items was recorded"), "{status}");
+}

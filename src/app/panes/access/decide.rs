@@ -91,10 +91,16 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
         .iter()
         .find(|i| is_own_access(&i.row.subject, &operator, &state.panes.access.aliases))
     {
-        let text = format!(
+        let mut text = format!(
             "refused: {} is your own access ({}): another reviewer must decide it",
             own.row.subject, operator
         );
+        if items.len() > 1 {
+            text.push_str(&format!(
+                "; none of the {} marked items was recorded: unmark yours and decide again",
+                items.len()
+            ));
+        }
         set_status(state, Level::Warn, text);
         return vec![Command::Audit(
             AuditRecord::new(PaneId::Access.key(), action, Outcome::Refused)
