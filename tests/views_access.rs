@@ -145,3 +145,33 @@ fn a_batch_with_ones_own_access_says_none_was_recorded() {
     assert!(status.contains("your own access"), "{status}");
     assert!(status.contains("none of the 2 marked items was recorded"), "{status}");
 }
+
+/// The revoke statement an operator approves is shown whole, however long.
+#[test]
+fn the_revoke_confirmation_shows_the_whole_statement() {
+    let mut s = access_fixture::campaign_state();
+    let sql = "UPDATE users SET status = 'suspended', suspended_reason = 'access review', \
+               suspended_at = now() WHERE email = $1 AND role = $2 AND status <> 'suspended' \
+               AND tenant_id IN (SELECT id FROM tenants WHERE region = 'eu-west-1-final')";
+    s.panes.access.sources[0].revoke = Some(sql.into());
+    s.panes.access.selected = 0;
+    key(&mut s, KeyCode::Char('x'));
+    chars(&mut s, "left the company");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+    );
+    assert!(
+        matches!(s.shell.overlay, Some(Overlay::Confirm { .. })),
+        "{:?}",
+        s.shell.overlay
+    );
+    let t = text(&s, 120, 40);
+    let shown: String = t
+        .lines()
+        .filter_map(|l| l.split('│').nth(1))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(shown.contains(sql), "{t}");
+}

@@ -5,7 +5,7 @@ use crate::app::dialogs::confirm::Facts;
 use crate::app::{Command, OWN_SOURCE};
 use crate::config::theme::{Role, Theme};
 use crate::model::postgres::query_for_screen;
-use crate::text::{capitalise, fit, one_line};
+use crate::text::{capitalise, fit};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
@@ -66,9 +66,10 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
                 lines.push(format!(
                     "runs on [[postgres]] {db} ({source}), $1 = subject, $2 = role:"
                 ));
-                lines.push(format!("  {}", fit(&one_line(sql), 80)));
+                // What is approved is shown whole: wrapped, never cut.
+                lines.extend(wrapped(&sql.split_whitespace().collect::<Vec<_>>().join(" "), "  "));
             }
-            lines.push(format!("justification: {}", fit(justification, 70)));
+            lines.extend(wrapped(&format!("justification: {justification}"), ""));
             let title = match items.len() {
                 1 => "Run the revoke statement?".into(),
                 n => format!("Run the revoke statement for {n} items?"),
@@ -78,6 +79,20 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
         // Facts of another kind than the command: nothing is worded from them.
         _ => ("Confirm?".into(), Vec::new()),
     }
+}
+
+/// Widest line of text a dialog wraps to.
+const WRAP: usize = 92;
+
+/// `text` on as many lines as it needs, each starting with `indent`.
+fn wrapped(text: &str, indent: &str) -> Vec<String> {
+    let options = textwrap::Options::new(WRAP)
+        .initial_indent(indent)
+        .subsequent_indent(indent);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
 }
 
 /// A side effect waiting for an answer: what, where, and the two keys.
