@@ -566,8 +566,11 @@ fn logs_open_fill_search_and_close() {
     update(&mut s, key('f'));
     assert_eq!(s.panes.logs.open.as_ref().map(|l| l.visible().len()), Some(1));
     match &update(&mut s, key('w'))[..] {
-        [Command::SaveLog { path, text }] => {
-            assert!(path.to_string_lossy().starts_with("api-"), "{path:?}");
+        [Command::SaveLog { file_name, text }] => {
+            assert!(
+                file_name.starts_with("api-") && file_name.ends_with(".log"),
+                "{file_name}"
+            );
             assert_eq!(text, "stderr db timeout\n");
         }
         other => panic!("{other:?}"),

@@ -157,9 +157,10 @@ pub enum Command {
     StopLogs {
         follower: u64,
     },
-    /// Write the shown log lines to `path`.
+    /// Write the shown log lines to a file of this name in the saved-logs
+    /// directory (never the process's working directory).
     SaveLog {
-        path: std::path::PathBuf,
+        file_name: String,
         text: String,
     },
     /// Restart, stop or start a container (audited intent, call, outcome).

@@ -81,10 +81,17 @@ pub(crate) fn stop_logs(fx: &Effects, follower: u64) {
     }
 }
 
-/// Write the shown log lines to `path`.
-pub(crate) async fn save_log(path: &std::path::Path, text: String) -> Msg {
+/// Write the shown log lines to `file_name` in `dir`, made if missing;
+/// the message names the whole path, so the operator can find it.
+pub(crate) async fn save_log(dir: &std::path::Path, file_name: &str, text: String) -> Msg {
     let lines = text.lines().count();
-    match tokio::fs::write(path, text).await {
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let path = dir.join(file_name);
+    let written = async {
+        tokio::fs::create_dir_all(&dir).await?;
+        tokio::fs::write(&path, text).await
+    };
+    match written.await {
         Ok(()) => Msg::ActionDone {
             ok: true,
             text: format!("saved {lines} lines to {}", path.display()),
@@ -107,6 +114,42 @@ pub(crate) fn watch_stats(fx: &Effects, host: &str, ids: Vec<String>) {
         watch.send_replace(ids);
         if gained {
             wake.notify_one();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_saved_log_goes_into_its_directory_and_the_message_names_it() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let dir = root.path().join("logs");
+        let msg = save_log(&dir, "api-20261123T030000Z.log", "one\ntwo\n".into()).await;
+        let path = dir.join("api-20261123T030000Z.log");
+        assert_eq!(std::fs::read_to_string(&path).expect("written"), "one\ntwo\n");
+        match msg {
+            Msg::ActionDone { ok: true, text } => {
+                assert_eq!(text, format!("saved 2 lines to {}", path.display()));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_log_that_cannot_be_saved_says_where_and_why() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let blocker = root.path().join("logs");
+        std::fs::write(&blocker, "a file where the directory should be").expect("write");
+        match save_log(&blocker, "api.log", "x\n".into()).await {
+            Msg::ActionDone { ok: false, text } => {
+                assert!(
+                    text.starts_with(&format!("cannot save to {}", blocker.join("api.log").display())),
+                    "{text}"
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

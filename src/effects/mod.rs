@@ -35,6 +35,8 @@ pub(crate) struct Effects {
     pub(crate) alertmanager: Arc<Vec<crate::config::AlertmanagerConfig>>,
     pub(crate) access: Arc<Vec<crate::config::AccessSourceConfig>>,
     pub(crate) checklist: crate::effects::checklist::ChecklistIo,
+    /// Where saved container logs are written.
+    pub(crate) logs_dir: Arc<std::path::Path>,
     pub(crate) audit_tx: mpsc::UnboundedSender<AuditRecord>,
     pub(crate) msg_tx: mpsc::Sender<Msg>,
     pub(crate) stats_watch: Arc<StatsWatchers>,
@@ -116,8 +118,8 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 tail,
             } => containers::follow_logs(fx, follower, &host, container, tail),
             Command::StopLogs { follower } => containers::stop_logs(fx, follower),
-            Command::SaveLog { path, text } => {
-                fx.spawn(move |_| async move { vec![containers::save_log(&path, text).await] })
+            Command::SaveLog { file_name, text } => {
+                fx.spawn(move |fx| async move { vec![containers::save_log(&fx.logs_dir, &file_name, text).await] })
             }
             Command::InspectContainer { host, container } => fx.spawn(move |fx| async move {
                 let result = match fx.docker.iter().find(|h| h.name == host) {

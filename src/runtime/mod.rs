@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub alertmanager: Vec<crate::config::AlertmanagerConfig>,
     /// Runbooks, checks and reports.
     pub checklist: crate::effects::checklist::ChecklistIo,
+    /// Where saved container logs are written.
+    pub logs_dir: std::path::PathBuf,
     /// Access-review sources, read at start and on `r`; revoke statements.
     pub access: Vec<crate::config::AccessSourceConfig>,
 }
@@ -55,6 +57,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         postgres,
         alertmanager,
         checklist,
+        logs_dir,
         access,
     } = opts;
     let access = std::sync::Arc::new(access);
@@ -106,6 +109,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         wakes,
         alertmanager,
         checklist,
+        logs_dir: logs_dir.into(),
         access,
         followers: Default::default(),
     };
@@ -303,6 +307,7 @@ pub async fn start(cli: &Cli) -> ExitCode {
             reports_dir: setup::reports_dir(&location),
             config: std::sync::Arc::new(loaded.config.clone()),
         },
+        logs_dir: setup::saved_logs_dir(&location),
         access: loaded.config.access.source.clone(),
     };
     let result = run(opts).await;

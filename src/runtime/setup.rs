@@ -74,11 +74,19 @@ pub fn state_location(cli: &Cli, config: &Config) -> Option<Location> {
 /// Where session reports are written: `reports/` beside the file store,
 /// or beside the default file in the data dir for a team store.
 pub fn reports_dir(location: &Location) -> PathBuf {
-    let beside = match location {
+    crate::effects::checklist::reports_dir(&file_beside(location))
+}
+
+/// Where saved container logs are written: `logs/` beside the reports.
+pub fn saved_logs_dir(location: &Location) -> PathBuf {
+    reports_dir(location).with_file_name("logs")
+}
+
+fn file_beside(location: &Location) -> PathBuf {
+    match location {
         Location::File(p) => p.clone(),
         Location::Team(_) => config::default_state_path().unwrap_or_else(|| PathBuf::from("state.db")),
-    };
-    crate::effects::checklist::reports_dir(&beside)
+    }
 }
 
 /// The state before the first poll: one status per backend target.

@@ -115,9 +115,20 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
         Action::Logs(LogsAction::Pause) => view.pause_toggle(height),
         Action::Logs(LogsAction::Save) => {
             let stamp = state.shell.now.format("%Y%m%dT%H%M%SZ");
-            let path = std::path::PathBuf::from(format!("{}-{stamp}.log", view.container));
+            // A container's name is outside data: only a plain file name.
+            let name: String = view
+                .container
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
             return Some(vec![Command::SaveLog {
-                path,
+                file_name: format!("{}-{stamp}.log", name.trim_start_matches('.')),
                 text: view.text(),
             }]);
         }
