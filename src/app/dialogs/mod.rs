@@ -78,7 +78,7 @@ pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
     // Two-key sequences (`g g`) work here as on a pane.
     let mut seq = std::mem::take(&mut state.shell.pending);
     let retry = !seq.is_empty();
-    seq.push(key.clone());
+    seq.push(key);
     let action = match state.shell.keymap.lookup(&[Scope::Navigation, Scope::Global], &seq) {
         Lookup::Action(a) => Some(a),
         Lookup::Pending => {
