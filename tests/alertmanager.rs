@@ -375,12 +375,12 @@ async fn hanging_alertmanager_times_out_while_the_other_lists_and_keys_work() {
     };
     let real = row("ReplicaLagging");
     assert!(
-        real.contains("critical ReplicaLagging db-2:5432 replica 90s behind") && real.contains(" firing am "),
+        real.contains("✖ ReplicaLagging db-2:5432 replica 90s behind") && real.contains(" firing am "),
         "{real}"
     );
     let own = row("AlertmanagerDown");
     assert!(
-        own.contains("critical AlertmanagerDown hung") && own.contains(" opsdeck "),
+        own.contains("✖ AlertmanagerDown hung") && own.contains(" firing opsdeck"),
         "{own}"
     );
     assert!(!screen.contains("connecting…"), "{screen}");
