@@ -172,7 +172,8 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r#"(?i)\b((?:password|identified\s+by)\s+)('(?:[^'\r\n]|'')*'|"[^"\r\n]*")"#.into(),
             |c| {
                 let lit = c.get(2).map_or("", |m| m.as_str());
-                (!lit.contains(REDACTED)).then(|| format!("{}'{REDACTED}'", &c[1]))
+                // `'…'`: masked already (`postgres::mask_literals`).
+                (!lit.contains(REDACTED) && lit != "'…'").then(|| format!("{}'{REDACTED}'", &c[1]))
             },
         ),
         // password=..., PGPASSWORD=..., "token": "...", api_key: ...
