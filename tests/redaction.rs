@@ -25,7 +25,9 @@ const KEPT: &str = "Tried psql with password [redacted], then PGPASSWORD=[redact
 
 fn config(extra: &str) -> Config {
     std::env::set_var(PW_ENV, PASSWORD);
-    let text = format!("[[postgres]]\nname = \"bars\"\nurl = \"postgres://app@db/bars\"\npassword_env = \"{PW_ENV}\"\n{extra}");
+    let text = format!(
+        "[[postgres]]\nname = \"bars\"\nurl = \"postgres://app@db/bars\"\npassword_env = \"{PW_ENV}\"\n{extra}"
+    );
     let mut c = Config::parse(&text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"));
     c.host.enabled = false;
     c
@@ -106,7 +108,12 @@ fn recorded(cmds: &[Command]) -> String {
 
 #[test]
 fn notes_and_reasons_are_recorded_redacted_and_the_footer_says_so() {
-    for (k, what) in [('i', "note"), ('s', "skip reason"), ('f', "failure"), ('X', "resolution")] {
+    for (k, what) in [
+        ('i', "note"),
+        ('s', "skip reason"),
+        ('f', "failure"),
+        ('X', "resolution"),
+    ] {
         let mut s = checklist_state();
         on_step(&mut s, "status-page");
         update(&mut s, key(k));
@@ -116,10 +123,7 @@ fn notes_and_reasons_are_recorded_redacted_and_the_footer_says_so() {
         assert_eq!(recorded(&cmds), KEPT, "{what}");
         says_redacted(&s, what);
     }
-}
-
-#[test]
-fn ordinary_notes_are_kept_as_typed_and_nothing_is_said() {
+    // Ordinary words are kept as typed, and nothing is said.
     let mut s = checklist_state();
     on_step(&mut s, "status-page");
     update(&mut s, key('i'));
@@ -373,7 +377,8 @@ async fn container_details_show_a_database_url_without_its_password() {
     );
     let theme = opsdeck::config::theme::Theme::builtin("default", opsdeck::config::theme::ColorSupport::Ansi256)
         .expect("theme");
-    let screen = opsdeck::cli::snapshot::buffer_text(&opsdeck::cli::snapshot::render(&s, &theme, 160, 60).expect("render"));
+    let screen =
+        opsdeck::cli::snapshot::buffer_text(&opsdeck::cli::snapshot::render(&s, &theme, 160, 60).expect("render"));
     assert!(screen.contains("postgres://u:[redacted]@db/x"), "{screen}");
     assert!(screen.contains("pw is [redacted]"), "{screen}");
     assert!(screen.contains("run --password [redacted]"), "{screen}");

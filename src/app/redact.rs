@@ -5,7 +5,7 @@
 //! passes the same redactor before it is kept for drawing.
 
 use crate::app::update::set_status;
-use crate::app::{Level, State};
+use crate::app::{EditPurpose, Level, State};
 use crate::model::docker::{Details, Row};
 use crate::model::redact::{is_secret_key, Redactor, REDACTED};
 
@@ -18,6 +18,17 @@ pub(crate) fn typed(state: &State, what: &str, text: &str) -> (String, Option<St
         format!("{what}: {n} secret{s} redacted")
     });
     (clean, notice)
+}
+
+/// What the operator was writing in the checklist's editor, for the footer.
+pub(crate) fn written(purpose: &EditPurpose) -> &'static str {
+    match purpose {
+        EditPurpose::Note { .. } => "note",
+        EditPurpose::Skip { .. } => "skip reason",
+        EditPurpose::Fail { .. } => "failure",
+        EditPurpose::Close => "resolution",
+        EditPurpose::NewSession { .. } => "title",
+    }
 }
 
 /// Say in the footer that secrets were taken out. With `again`, the result

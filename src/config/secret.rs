@@ -118,7 +118,11 @@ impl Config {
     /// resolve (variable unset, file unreadable) holds nothing to hide; what
     /// needs it fails with its own message.
     pub fn secrets(&self) -> Vec<Secret> {
-        let refs = self.postgres.iter().map(|p| p.password()).chain([self.state.password()]);
+        let refs = self
+            .postgres
+            .iter()
+            .map(|p| p.password())
+            .chain([self.state.password()]);
         let mut found: Vec<Secret> = refs.filter_map(|r| r.resolve().ok().flatten()).collect();
         let urls = self
             .docker

@@ -329,13 +329,22 @@ mod tests {
     fn secrets_in_other_queries_are_redacted_on_screen() {
         let red = Redactor::new(["bars-pw"]);
         let cases = [
-            ("SELECT dblink_connect('host=db password=s3cr3t')", "SELECT dblink_connect('host=db password=[redacted]')"),
-            ("SELECT check_login('app', 'bars-pw')", "SELECT check_login('app', '[redacted]')"),
+            (
+                "SELECT dblink_connect('host=db password=s3cr3t')",
+                "SELECT dblink_connect('host=db password=[redacted]')",
+            ),
+            (
+                "SELECT check_login('app', 'bars-pw')",
+                "SELECT check_login('app', '[redacted]')",
+            ),
             (
                 "COPY t FROM PROGRAM 'curl https://u:tok3n@h/x'",
                 "COPY t FROM PROGRAM 'curl https://u:[redacted]@h/x'",
             ),
-            ("CREATE USER bob WITH\n PASSWORD 'x' VALID UNTIL '2030-01-01'", "CREATE USER bob WITH PASSWORD '…' VALID UNTIL '…'"),
+            (
+                "CREATE USER bob WITH\n PASSWORD 'x' VALID UNTIL '2030-01-01'",
+                "CREATE USER bob WITH PASSWORD '…' VALID UNTIL '…'",
+            ),
         ];
         for (sql, want) in cases {
             assert_eq!(query_for_screen(sql, &red), want, "{sql}");

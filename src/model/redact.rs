@@ -121,7 +121,8 @@ fn is_working_dir(key: &str) -> bool {
 }
 
 /// Names of settings, variables and fields that hold credentials.
-const KEY_WORDS: &str = r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)";
+const KEY_WORDS: &str =
+    r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)";
 
 /// Built once; `None` only if the constant pattern did not compile, which
 /// a unit test rules out (no panic path either way).
@@ -131,8 +132,11 @@ static CREDENTIAL_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&fo
 /// not a secret after all, left as it was).
 struct Pattern {
     re: Regex,
-    replace: fn(&Captures) -> Option<String>,
+    replace: Replace,
 }
+
+/// What a match becomes; `None`: left as it was.
+type Replace = fn(&Captures) -> Option<String>;
 
 /// Whether `s` has what a token has and a word has not: a digit, a symbol,
 /// or a capital letter after the first character. Keeps "basic
@@ -154,7 +158,7 @@ fn keep_first(c: &Captures, suffix: &str) -> Option<String> {
 }
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let specs: [(String, fn(&Captures) -> Option<String>); 10] = [
+    let specs: [(String, Replace); 10] = [
         // A private key block, whole.
         (
             r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?s:.*?)(?:-----END [A-Z ]*PRIVATE KEY-----|\z)".into(),
@@ -260,7 +264,10 @@ mod tests {
         let cases = [
             ("PGPASSWORD=hunter2 psql -h db", "PGPASSWORD=[redacted] psql -h db"),
             ("export DB_PASSWORD=s3cr3t", "export DB_PASSWORD=[redacted]"),
-            ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "AWS_SECRET_ACCESS_KEY=[redacted]"),
+            (
+                "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG",
+                "AWS_SECRET_ACCESS_KEY=[redacted]",
+            ),
             ("password=abc123 user=app", "password=[redacted] user=app"),
             ("db_pwd=abc123", "db_pwd=[redacted]"),
             ("host=db password = 'p w' x", "host=db password = [redacted] x"),
@@ -270,7 +277,10 @@ mod tests {
             (r#"{"token":"abc"}"#, r#"{"token":[redacted]}"#),
             ("MYSQL_ROOT_PASSWORD=rootpw", "MYSQL_ROOT_PASSWORD=[redacted]"),
             ("postgres://app:pw0rd@db:5432/x", "postgres://app:[redacted]@db:5432/x"),
-            ("DATABASE_URL=postgres://u:s3cr3tpw@db/x", "DATABASE_URL=postgres://u:[redacted]@db/x"),
+            (
+                "DATABASE_URL=postgres://u:s3cr3tpw@db/x",
+                "DATABASE_URL=postgres://u:[redacted]@db/x",
+            ),
             ("redis://:pw0rd@cache", "redis://:[redacted]@cache"),
             ("Authorization: Bearer abc.def.ghi", "Authorization: [redacted]"),
             (
@@ -280,7 +290,10 @@ mod tests {
             ("Cookie: session=abc123", "Cookie: [redacted]"),
             ("sent Bearer abcdefghijkl9", "sent Bearer [redacted]"),
             ("used Basic dXNlcjpwYXNz here", "used Basic [redacted] here"),
-            ("ALTER ROLE app PASSWORD 'hunter2'", "ALTER ROLE app PASSWORD '[redacted]'"),
+            (
+                "ALTER ROLE app PASSWORD 'hunter2'",
+                "ALTER ROLE app PASSWORD '[redacted]'",
+            ),
             (
                 "create user x identified by 'it''s'",
                 "create user x identified by '[redacted]'",
@@ -340,7 +353,13 @@ mod tests {
 
     #[test]
     fn secret_keys_are_recognised() {
-        for k in ["DB_PASSWORD", "PGPASSWORD", "AWS_SECRET_ACCESS_KEY", "api-key", "GITHUB_TOKEN"] {
+        for k in [
+            "DB_PASSWORD",
+            "PGPASSWORD",
+            "AWS_SECRET_ACCESS_KEY",
+            "api-key",
+            "GITHUB_TOKEN",
+        ] {
             assert!(is_secret_key(k), "{k}");
         }
         for k in ["PWD", "LOG_LEVEL", "DATABASE_URL"] {

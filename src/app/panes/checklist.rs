@@ -356,13 +356,7 @@ pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> V
         set_status(state, Level::Warn, "nothing written: nothing recorded");
         return Vec::new();
     }
-    let what = match &purpose {
-        EditPurpose::Note { .. } => "note",
-        EditPurpose::Skip { .. } => "skip reason",
-        EditPurpose::Fail { .. } => "failure",
-        EditPurpose::Close | EditPurpose::NewSession { .. } => "resolution",
-    };
-    let (text, notice) = crate::app::redact::typed(state, what, &text);
+    let (text, notice) = crate::app::redact::typed(state, crate::app::redact::written(&purpose), &text);
     let commands = match purpose {
         EditPurpose::Note { step } => record(state, step.as_deref(), EventKind::Note { text }),
         EditPurpose::Skip { step } => record(state, Some(&step), EventKind::Skipped { reason: text }),
