@@ -53,17 +53,66 @@ pub(crate) fn with_notice(state: &mut State, text: String) -> String {
 
 /// Details rows from outside (a container's environment, labels and
 /// command line, an alert's labels and annotations, a query, a source's
-/// columns) as they may be shown: a value under a secret-looking name is
-/// masked whole, any other value passes the redactor.
+/// columns) as they may be shown: in a section of names and values, a value
+/// under a secret-looking name is masked whole; any other value passes the
+/// redactor. (A mount at `/run/secrets` keeps its source path.)
 pub(crate) fn details(redactor: &Redactor, rows: Details) -> Details {
+    let mut named = false;
     rows.into_iter()
         .map(|row| match row {
-            Row::Field(k, v) if is_secret_key(&k) && !v.is_empty() && v != MASK => Row::Field(k, REDACTED.into()),
+            Row::Section(name) => {
+                named = NAMED_VALUES.contains(&name.as_str());
+                Row::Section(name)
+            }
+            Row::Field(k, v) if named && is_secret_key(&k) && !v.is_empty() && v != MASK => {
+                Row::Field(k, REDACTED.into())
+            }
             Row::Field(k, v) => Row::Field(k, redactor.redact(&v)),
-            section => section,
         })
         .collect()
 }
 
+/// Sections whose rows are a name and its value, set outside opsdeck.
+const NAMED_VALUES: [&str; 4] = ["environment", "labels", "annotations", "other columns"];
+
 /// How the Docker backend already masks a secret variable's value.
 const MASK: &str = "••••";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(k: &str, v: &str) -> Row {
+        Row::Field(k.into(), v.into())
+    }
+
+    #[test]
+    fn named_values_are_masked_by_name_and_every_value_by_shape() {
+        let red = Redactor::new(["bars-pw"]);
+        let rows = vec![
+            field("command", "psql --password bars-pw"),
+            Row::Section("mounts".into()),
+            field("/run/secrets/db", "/srv/db-secret (ro)"),
+            Row::Section("environment".into()),
+            field("DB_PASSWORD", "••••"),
+            field("DATABASE_URL", "postgres://u:s3cr3tpw@db/x"),
+            Row::Section("labels".into()),
+            field("traefik.basic.auth", "admin:$apr1$x"),
+            field("author", "alice"),
+        ];
+        assert_eq!(
+            details(&red, rows),
+            vec![
+                field("command", "psql --password [redacted]"),
+                Row::Section("mounts".into()),
+                field("/run/secrets/db", "/srv/db-secret (ro)"),
+                Row::Section("environment".into()),
+                field("DB_PASSWORD", "••••"),
+                field("DATABASE_URL", "postgres://u:[redacted]@db/x"),
+                Row::Section("labels".into()),
+                field("traefik.basic.auth", "[redacted]"),
+                field("author", "alice"),
+            ]
+        );
+    }
+}

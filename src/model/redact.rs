@@ -112,7 +112,7 @@ pub fn url_secrets(url: &str) -> Vec<String> {
 
 /// Whether a setting, variable or field of this name holds a credential.
 pub fn is_secret_key(name: &str) -> bool {
-    CREDENTIAL_KEY.as_ref().is_some_and(|re| re.is_match(name)) && !is_working_dir(name)
+    SECRET_NAME.as_ref().is_some_and(|re| re.is_match(name)) && !is_working_dir(name)
 }
 
 /// `PWD` and `OLDPWD` are the shell's working directories, not passwords.
@@ -124,9 +124,13 @@ fn is_working_dir(key: &str) -> bool {
 const KEY_WORDS: &str =
     r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)";
 
-/// Built once; `None` only if the constant pattern did not compile, which
-/// a unit test rules out (no panic path either way).
-static CREDENTIAL_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!(r"(?i){KEY_WORDS}")).ok());
+/// A name that holds a credential: a key word anywhere in it, the short
+/// ones (`pwd`, `auth`) only as a whole part (`DB_PWD`, `basic.auth`, not
+/// `author`). Built once; `None` only if the constant pattern did not
+/// compile, which a unit test rules out (no panic path either way).
+static SECRET_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|(?:^|[_.-])(?:pwd|auth)(?:[_.-]|$)").ok()
+});
 
 /// One credential shape: where it is, and what a match becomes (`None`:
 /// not a secret after all, left as it was).
@@ -232,7 +236,7 @@ mod tests {
     #[test]
     fn every_pattern_compiles() {
         assert_eq!(PATTERNS.len(), 10);
-        assert!(CREDENTIAL_KEY.is_some());
+        assert!(SECRET_NAME.is_some());
     }
 
     #[test]
@@ -362,7 +366,7 @@ mod tests {
         ] {
             assert!(is_secret_key(k), "{k}");
         }
-        for k in ["PWD", "LOG_LEVEL", "DATABASE_URL"] {
+        for k in ["PWD", "OLDPWD", "LOG_LEVEL", "DATABASE_URL", "author", "oauth2_enabled"] {
             assert!(!is_secret_key(k), "{k}");
         }
     }
