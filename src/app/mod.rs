@@ -4,6 +4,7 @@
 pub mod dialogs;
 pub mod panes;
 
+mod redact;
 mod state;
 mod team;
 mod update;

@@ -180,6 +180,9 @@ pub struct Setup {
     pub clusters: std::collections::BTreeMap<String, String>,
     /// Alerts: response times and the bell.
     pub alerts: crate::config::AlertsConfig,
+    /// Masks the config's secrets and credential-shaped text in what is
+    /// typed and in what is shown from outside.
+    pub redactor: crate::model::redact::Redactor,
 }
 
 /// The whole UI state: the shell around the panes, each pane's own state,
@@ -215,6 +218,9 @@ pub struct Shell {
     pub quit: bool,
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
+    /// Secrets were taken out of what was typed for the action in flight:
+    /// its result says so again (it replaces the footer).
+    pub redacted: Option<String>,
 }
 
 /// Each pane's own state.
@@ -266,6 +272,7 @@ impl State {
                 read_only: false,
                 quit: false,
                 dirty: true,
+                redacted: None,
             },
             panes: Panes::default(),
             backends: Backends::default(),

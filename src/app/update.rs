@@ -107,6 +107,11 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             vec![Command::Bell]
         }
         Msg::Inspected { container, result } => {
+            let redactor = &state.setup.redactor;
+            let result = match result {
+                Ok(details) => Ok(crate::app::redact::details(redactor, details)),
+                Err(e) => Err(redactor.redact(&e)),
+            };
             // Only if the operator is still looking at that container.
             if let Some(Overlay::Details { title, rows, .. }) = &mut state.shell.overlay {
                 if *title == container {
@@ -116,6 +121,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::ActionDone { ok, text } => {
+            let text = crate::app::redact::with_notice(state, text);
             set_status(state, if ok { Level::Info } else { Level::Error }, text);
             if ok {
                 Vec::new()

@@ -2,6 +2,8 @@
 //! variable or a file); the value is read only when a backend connects, and the
 //! types that hold it never print it.
 
+use super::Config;
+use crate::model::redact::{url_secrets, Redactor};
 use serde::Deserialize;
 use std::fmt;
 use std::path::PathBuf;
@@ -109,6 +111,42 @@ impl fmt::Display for ConfigUrl {
     }
 }
 
+impl Config {
+    /// Every secret the config references that resolves now: passwords by
+    /// reference (targets and the team store) and what `${VAR}` puts into a
+    /// URL (a password, a token in the query). A reference that does not
+    /// resolve (variable unset, file unreadable) holds nothing to hide; what
+    /// needs it fails with its own message.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let refs = self
+            .postgres
+            .iter()
+            .map(|p| p.password())
+            .chain([self.state.password()]);
+        let mut found: Vec<Secret> = refs.filter_map(|r| r.resolve().ok().flatten()).collect();
+        let urls = self
+            .docker
+            .iter()
+            .map(|d| &d.url)
+            .chain(self.http.iter().map(|h| &h.url))
+            .chain(self.postgres.iter().map(|p| &p.url))
+            .chain(self.alertmanager.iter().map(|a| &a.url))
+            .chain(self.state.url.iter());
+        for url in urls {
+            if let Ok(expanded) = url.expand() {
+                found.extend(url_secrets(expanded.expose()).into_iter().map(Secret));
+            }
+        }
+        found
+    }
+
+    /// The one redactor for what is stored, sent or drawn, knowing the
+    /// config's secrets.
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(self.secrets().iter().map(Secret::expose))
+    }
+}
+
 fn userinfo_password(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
@@ -168,5 +206,41 @@ mod tests {
             Ok("postgres://u:s3cret@h/db")
         );
         assert!(ConfigUrl::new("x://${OPSDECK_SURELY_UNSET_VAR}").expand().is_err());
+    }
+
+    #[test]
+    fn secrets_of_the_config_are_found() {
+        std::env::set_var("OPSDECK_TEST_REDACT_PW", "pg-pass-from-env");
+        std::env::set_var("OPSDECK_TEST_REDACT_URL_PW", "url-pass-value");
+        std::env::set_var("OPSDECK_TEST_REDACT_STATE_PW", "team-store-pw");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pw_file = dir.path().join("pw");
+        std::fs::write(&pw_file, "pg-pass-from-file\n").expect("write");
+        let text = format!(
+            r#"
+[state]
+url = "postgres://opsdeck@db/opsdeck"
+password_env = "OPSDECK_TEST_REDACT_STATE_PW"
+
+[[postgres]]
+name = "a"
+url = "postgres://u@h/db"
+password_env = "OPSDECK_TEST_REDACT_PW"
+
+[[postgres]]
+name = "b"
+url = "postgres://u@h/db"
+password_file = "{}"
+
+[[alertmanager]]
+name = "am"
+url = "http://u:${{OPSDECK_TEST_REDACT_URL_PW}}@h:9093"
+"#,
+            pw_file.display()
+        );
+        let config = Config::parse(&text, std::path::Path::new("t.toml")).expect("config");
+        let red = config.redactor();
+        let out = red.redact("pg-pass-from-env / pg-pass-from-file / url-pass-value / team-store-pw");
+        assert_eq!(out, "[redacted] / [redacted] / [redacted] / [redacted]");
     }
 }

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod matchers;
 pub mod pane;
 pub mod postgres;
+pub mod redact;
 pub mod review;
 pub mod team;
 

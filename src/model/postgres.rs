@@ -1,6 +1,7 @@
 //! What one poll of a PostgreSQL target found: the data the Database pane,
 //! its tile and opsdeck's own alerts are drawn from. Plain data, no IO.
 
+use crate::model::redact::Redactor;
 use chrono::{DateTime, Utc};
 
 /// Thresholds of one target, carried with its data so views and alerts judge
@@ -284,17 +285,19 @@ pub fn mask_literals(sql: &str) -> String {
     out
 }
 
-/// Query text as shown on screen: one line, and a password given in a role
-/// statement (`PASSWORD '…'`) masked. Other literals stay: they are what the
-/// operator needs to recognise the query.
-pub fn query_for_screen(sql: &str) -> String {
+/// Query text as shown on screen: one line, every literal of a role
+/// statement with a password masked, and what else the redactor finds
+/// (a configured password, `password=…`, a URL's password). Other literals
+/// stay: they are what the operator needs to recognise the query.
+pub fn query_for_screen(sql: &str, redactor: &Redactor) -> String {
     let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
     let upper = flat.to_ascii_uppercase();
-    if upper.contains("PASSWORD") && (upper.contains("ROLE") || upper.contains("USER")) {
+    let flat = if upper.contains("PASSWORD") && (upper.contains("ROLE") || upper.contains("USER")) {
         mask_literals(&flat)
     } else {
         flat
-    }
+    };
+    redactor.redact(&flat)
 }
 
 #[cfg(test)]
@@ -313,11 +316,38 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_the_screen() {
-        let shown = query_for_screen("ALTER ROLE app\n  PASSWORD 'hunter2'");
+        let none = Redactor::default();
+        let shown = query_for_screen("ALTER ROLE app\n  PASSWORD 'hunter2'", &none);
         assert_eq!(shown, "ALTER ROLE app PASSWORD '…'");
         assert_eq!(
-            query_for_screen("SELECT * FROM t WHERE name = 'bob'"),
+            query_for_screen("SELECT * FROM t WHERE name = 'bob'", &none),
             "SELECT * FROM t WHERE name = 'bob'"
         );
+    }
+
+    #[test]
+    fn secrets_in_other_queries_are_redacted_on_screen() {
+        let red = Redactor::new(["bars-pw"]);
+        let cases = [
+            (
+                "SELECT dblink_connect('host=db password=s3cr3t')",
+                "SELECT dblink_connect('host=db password=[redacted]')",
+            ),
+            (
+                "SELECT check_login('app', 'bars-pw')",
+                "SELECT check_login('app', '[redacted]')",
+            ),
+            (
+                "COPY t FROM PROGRAM 'curl https://u:tok3n@h/x'",
+                "COPY t FROM PROGRAM 'curl https://u:[redacted]@h/x'",
+            ),
+            (
+                "CREATE USER bob WITH\n PASSWORD 'x' VALID UNTIL '2030-01-01'",
+                "CREATE USER bob WITH PASSWORD '…' VALID UNTIL '…'",
+            ),
+        ];
+        for (sql, want) in cases {
+            assert_eq!(query_for_screen(sql, &red), want, "{sql}");
+        }
     }
 }

@@ -131,6 +131,7 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .collect(),
         config_hint: "config/opsdeck.example.toml".into(),
         alerts: loaded.config.alerts.clone(),
+        redactor: loaded.config.redactor(),
         ack_durations: loaded
             .config
             .alertmanager

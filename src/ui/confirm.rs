@@ -5,6 +5,7 @@ use crate::app::dialogs::confirm::Facts;
 use crate::app::{Command, OWN_SOURCE};
 use crate::config::theme::{Role, Theme};
 use crate::model::postgres::query_for_screen;
+use crate::model::redact::Redactor;
 use crate::text::{capitalise, fit};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -30,7 +31,7 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
             let mut lines: Vec<String> = shown
                 .iter()
                 .map(|s| {
-                    let query = fit(&query_for_screen(&s.query), 40);
+                    let query = fit(&query_for_screen(&s.query, &Redactor::default()), 40);
                     format!("{}  pid {}  {}  {}", s.target, s.pid, s.user, query)
                 })
                 .collect();

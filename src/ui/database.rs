@@ -460,7 +460,7 @@ fn backends_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                         format!("← {blocked}")
                     })
                     .style(style),
-                    BackendCol::Query => Cell::from(query_for_screen(&s.query)).style(style),
+                    BackendCol::Query => Cell::from(query_for_screen(&s.query, &state.setup.redactor)).style(style),
                 });
             }
             Row::new(cells)

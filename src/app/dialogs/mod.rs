@@ -23,6 +23,8 @@ pub(super) fn on_confirm_key(state: &mut State, ev: KeyEvent, on_yes: Command) -
         }
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
             state.shell.overlay = None;
+            // Nothing was sent: no result will speak of what was typed.
+            state.shell.redacted = None;
             set_status(state, Level::Info, "cancelled");
             Vec::new()
         }
@@ -59,7 +61,9 @@ pub(super) fn on_justified_confirm_key(
         Edit::Submit => {
             state.shell.overlay = None;
             set_status(state, Level::Info, "working…");
-            vec![on_yes.with_justification(reason.text().trim())]
+            let (reason, notice) = crate::app::redact::typed(state, "reason", reason.text().trim());
+            crate::app::redact::tell(state, notice, true);
+            vec![on_yes.with_justification(&reason)]
         }
     }
 }

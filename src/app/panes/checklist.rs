@@ -377,6 +377,8 @@ pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> V
             return Vec::new();
         };
         let severity = r.severities.get(severity).cloned();
+        let (text, notice) = crate::app::redact::typed(state, "title", &text);
+        crate::app::redact::tell(state, notice, false);
         let title = if text.is_empty() { r.title.clone() } else { text };
         return vec![Command::StartSession {
             runbook: Box::new(r),
@@ -388,13 +390,19 @@ pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> V
         set_status(state, Level::Warn, "nothing written: nothing recorded");
         return Vec::new();
     }
-    match purpose {
+    let (text, notice) = crate::app::redact::typed(state, crate::app::redact::written(&purpose), &text);
+    let commands = match purpose {
         EditPurpose::Note { step } => record(state, step.as_deref(), EventKind::Note { text }),
         EditPurpose::Skip { step } => record(state, Some(&step), EventKind::Skipped { reason: text }),
         EditPurpose::Fail { step } => record(state, Some(&step), EventKind::Failed { reason: text }),
         EditPurpose::Close => record(state, None, EventKind::Closed { resolution: text }),
         EditPurpose::NewSession { .. } => Vec::new(),
+    };
+    // Refused: the footer says why, and nothing was kept.
+    if !commands.is_empty() {
+        crate::app::redact::tell(state, notice, false);
     }
+    commands
 }
 
 /// Enter in a session: run the selected step's check.

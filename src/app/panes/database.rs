@@ -149,7 +149,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
             user: s.user.clone(),
             database: s.database.clone(),
             state: s.state.clone(),
-            query: mask_literals(&s.query),
+            query: state.setup.redactor.redact(&mask_literals(&s.query)),
         })
         .collect();
     let read_only_target = chosen.iter().find(|(b, _)| b.read_only).map(|(b, _)| b.id.name.clone());
@@ -160,7 +160,8 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
             target: b.id.name.clone(),
             pid: s.pid,
             user: s.user.clone(),
-            query: s.query.clone(),
+            // Redacted with the config's secrets here: the dialog's view knows only the patterns.
+            query: query_for_screen(&s.query, &state.setup.redactor),
         })
         .collect();
     let target = match &read_only_target {
@@ -238,7 +239,8 @@ pub fn open_details(state: &mut State) {
         }
     }
     rows.push(Row::Section("query".into()));
-    rows.push(field("text", query_for_screen(&s.query)));
+    rows.push(field("text", query_for_screen(&s.query, &state.setup.redactor)));
+    let rows = crate::app::redact::details(&state.setup.redactor, rows);
     state.shell.overlay = Some(Overlay::Details {
         title: format!("{} pid {}", b.id.name, s.pid),
         rows: Some(Ok(rows)),

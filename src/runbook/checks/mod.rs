@@ -14,7 +14,7 @@ mod http;
 mod postgres;
 
 use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig};
-use crate::runbook::evidence::Redactor;
+use crate::runbook::evidence::{self, Redactor};
 use crate::runbook::model::{Check, CheckResult, Runbook};
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -44,7 +44,7 @@ impl CheckContext {
             postgres: config.postgres.clone(),
             alertmanager: config.alertmanager.clone(),
             allow_commands: config.runbooks.allow_commands,
-            redactor: Redactor::from_config(config),
+            redactor: config.redactor(),
             secret_env: config.postgres.iter().filter_map(|p| p.password_env.clone()).collect(),
         }
     }
@@ -52,11 +52,11 @@ impl CheckContext {
     /// The result as recorded: observed and evidence redacted, the evidence
     /// cut short and hashed whole.
     fn finish(&self, outcome: Outcome) -> CheckResult {
-        let (evidence, evidence_sha256) = self.redactor.seal(&outcome.evidence);
+        let (evidence, evidence_sha256) = evidence::seal(&self.redactor, &outcome.evidence);
         CheckResult {
             at: chrono::Utc::now(),
             passed: outcome.passed,
-            observed: self.redactor.observed(&outcome.observed),
+            observed: evidence::observed(&self.redactor, &outcome.observed),
             evidence,
             evidence_sha256,
         }

@@ -161,7 +161,10 @@ pub fn on_justify_key(state: &mut State, ev: KeyEvent, mut dialog: Box<JustifyDi
                 state.shell.overlay = Some(Overlay::Justify(dialog));
                 return Vec::new();
             }
-            submit(state, dialog, justification)
+            let (justification, notice) = crate::app::redact::typed(state, "justification", &justification);
+            let commands = submit(state, dialog, justification);
+            crate::app::redact::tell(state, notice, true);
+            commands
         }
         Edit::Editing => {
             dialog.error = None;

@@ -455,6 +455,7 @@ fn open_details(state: &mut State) {
             rows.push(field("-", "no decision yet".into()));
         }
     }
+    let rows = crate::app::redact::details(&state.setup.redactor, rows);
     state.shell.overlay = Some(Overlay::Details {
         title: format!("{} · {}", r.subject, r.role),
         rows: Some(Ok(rows)),

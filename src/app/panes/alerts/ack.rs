@@ -179,7 +179,9 @@ pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec
             Ok(duration) => {
                 state.shell.overlay = None;
                 set_status(state, Level::Info, "working…");
-                let comment = format!("ack: {}", dialog.comment().trim());
+                let (typed, notice) = crate::app::redact::typed(state, "comment", dialog.comment().trim());
+                crate::app::redact::tell(state, notice, true);
+                let comment = format!("ack: {typed}");
                 vec![Command::Acknowledge {
                     targets: dialog.targets,
                     comment,

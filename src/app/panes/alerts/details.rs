@@ -55,6 +55,7 @@ pub fn open_details(state: &mut State) {
     }
     rows.extend(silences(source, &a));
     rows.extend(history(state, source, &a));
+    let rows = crate::app::redact::details(&state.setup.redactor, rows);
     state.shell.overlay = Some(Overlay::Details {
         title: a.name.clone(),
         rows: Some(Ok(rows)),

@@ -49,13 +49,20 @@ pub fn close_if_hidden(state: &mut State) -> Vec<Command> {
 }
 
 /// Lines from a follower; whether they are the open log's (a closed log's
-/// late lines are dropped).
+/// late lines are dropped). Secrets are taken out before a line is kept:
+/// what is kept is drawn, searched and saved.
 pub fn on_msg(state: &mut State, follower: u64, event: LogEvent) -> bool {
+    let redactor = &state.setup.redactor;
     let Some(view) = state.panes.logs.open.as_mut().filter(|v| v.follower == follower) else {
         return false;
     };
     match event {
-        LogEvent::Lines(lines) => view.push(lines),
+        LogEvent::Lines(mut lines) => {
+            for line in &mut lines {
+                line.text = redactor.redact(&line.text);
+            }
+            view.push(lines)
+        }
         LogEvent::Ended(why) => view.ended = Some(why),
     }
     true
