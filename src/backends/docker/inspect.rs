@@ -4,6 +4,7 @@
 
 use crate::config::DockerConfig;
 pub use crate::model::docker::{is_secret_name, Details, Row};
+use crate::text::clean;
 use bollard::models::ContainerInspectResponse;
 
 pub async fn inspect(cfg: &DockerConfig, name: &str) -> Result<Details, String> {
@@ -18,12 +19,15 @@ pub async fn inspect(cfg: &DockerConfig, name: &str) -> Result<Details, String> 
 #[derive(Default)]
 struct Builder(Details);
 
+/// Every row goes through here: environment values, labels, commands,
+/// health check output and Docker's error words are anyone's text, drawn
+/// one row each, so no control character (line breaks neither) is kept.
 impl Builder {
     fn field(&mut self, label: &str, value: String) {
-        self.0.push(Row::Field(label.to_string(), value));
+        self.0.push(Row::Field(clean::line_of(label), clean::line(value)));
     }
     fn section(&mut self, name: &str) {
-        self.0.push(Row::Section(name.to_string()));
+        self.0.push(Row::Section(clean::line_of(name)));
     }
 }
 
