@@ -2,6 +2,7 @@
 //! and sizes in a narrow column, and errors in the words an operator reads.
 
 pub mod clean;
+pub mod spreadsheet;
 
 use chrono::{DateTime, Utc};
 use std::time::Duration;

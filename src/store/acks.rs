@@ -42,15 +42,17 @@ impl Store {
         rows.into_iter()
             .map(
                 |(source, fingerprint, alertname, operator, comment, acked_at, until, silence_id)| {
+                    // Read back as outside text: no control character kept.
+                    let line = crate::text::clean::line;
                     Ok(AckRecord {
-                        source,
-                        fingerprint,
-                        alertname,
-                        operator,
-                        comment,
+                        source: line(source),
+                        fingerprint: line(fingerprint),
+                        alertname: line(alertname),
+                        operator: line(operator),
+                        comment: line(comment),
                         acked_at: parse_ts("alert_acks", &acked_at)?,
                         until: parse_ts("alert_acks", &until)?,
-                        silence_id,
+                        silence_id: silence_id.map(line),
                     })
                 },
             )

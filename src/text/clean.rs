@@ -8,7 +8,8 @@
 //! as `txt.exe`. Every such character is replaced by something visible, one
 //! rule for all of them: its Unicode control picture where there is one
 //! (C0 and DEL: `ESC` → `␛`, `BEL` → `␇`), and its code otherwise
-//! (`\u{9b}`, `\u{202e}`). Everything else (accents, CJK, emoji with their
+//! (`[U+009B]`, `[U+202E]`: no backslash, so the placeholder is plain text
+//! in JSON, TOML and CSV alike). Everything else (accents, CJK, emoji with their
 //! joiners) is kept as it is.
 
 /// Text for one line (a name, a label, a cell): every control is replaced,
@@ -82,7 +83,7 @@ fn push_placeholder(out: &mut String, c: char) {
     };
     match picture {
         Some(p) => out.push(p),
-        None => out.push_str(&format!("\\u{{{code:x}}}")),
+        None => out.push_str(&format!("[U+{code:04X}]")),
     }
 }
 
@@ -119,13 +120,13 @@ mod tests {
     #[test]
     fn del_c1_and_bidi_are_replaced() {
         assert_eq!(line("a\x7fb".into()), "a␡b");
-        assert_eq!(line("\u{9b}7m \u{85} \u{80}".into()), "\\u{9b}7m \\u{85} \\u{80}");
-        assert_eq!(line("txt\u{202e}exe.pdf".into()), "txt\\u{202e}exe.pdf");
+        assert_eq!(line("\u{9b}7m \u{85} \u{80}".into()), "[U+009B]7m [U+0085] [U+0080]");
+        assert_eq!(line("txt\u{202e}exe.pdf".into()), "txt[U+202E]exe.pdf");
         assert_eq!(
             line("\u{202a}\u{202b}\u{202c}\u{202d}\u{2066}\u{2067}\u{2068}\u{2069}".into()),
-            "\\u{202a}\\u{202b}\\u{202c}\\u{202d}\\u{2066}\\u{2067}\\u{2068}\\u{2069}"
+            "[U+202A][U+202B][U+202C][U+202D][U+2066][U+2067][U+2068][U+2069]"
         );
-        assert_eq!(line("a\u{200f}b\u{2028}c".into()), "a\\u{200f}b\\u{2028}c");
+        assert_eq!(line("a\u{200f}b\u{2028}c".into()), "a[U+200F]b[U+2028]c");
     }
 
     #[test]
@@ -157,6 +158,6 @@ mod tests {
     fn json_strings_and_keys_are_cleaned() {
         let mut v = serde_json::json!({"a\x1b": ["x\x07", {"k": "\u{9b}"}], "n": 1});
         json(&mut v);
-        assert_eq!(v, serde_json::json!({"a␛": ["x␇", {"k": "\\u{9b}"}], "n": 1}));
+        assert_eq!(v, serde_json::json!({"a␛": ["x␇", {"k": "[U+009B]"}], "n": 1}));
     }
 }
