@@ -57,7 +57,10 @@ async fn audit_csv_export_has_no_formula_cell_and_no_control() {
         .details(serde_json::json!({"comment": "@SUM(1)", "note": "title\u{1b}]2;PWNED\u{7} \u{9b}7m"}));
     store.append_audit(&who, record).await.expect("append");
     store
-        .append_audit(&who, AuditRecord::new("-pane", "@action", Outcome::Info).justification("-1+2"))
+        .append_audit(
+            &who,
+            AuditRecord::new("-pane", "@action", Outcome::Info).justification("-1+2"),
+        )
         .await
         .expect("append");
     store.close().await;
@@ -71,7 +74,11 @@ async fn audit_csv_export_has_no_formula_cell_and_no_control() {
     assert_eq!(records.len(), 3, "{records:?}");
     assert_eq!(&records[1][8], format!("'{HYPERLINK}"));
     assert_eq!(&records[1][7], "'+campaign 1/-mallory");
-    assert!(records[1][10].contains("title␛]2;PWNED␇ [U+009B]7m"), "{:?}", &records[1][10]);
+    assert!(
+        records[1][10].contains("title␛]2;PWNED␇ [U+009B]7m"),
+        "{:?}",
+        &records[1][10]
+    );
     assert_eq!(&records[2][5], "'-pane");
 
     // JSON keeps the data as it is, cleaned of controls the same way.
@@ -86,7 +93,12 @@ async fn audit_csv_export_has_no_formula_cell_and_no_control() {
 
     // Read as it was stored: the chain still verifies.
     let verify = opsdeck(&["--state", db, "audit", "verify"]);
-    assert_eq!(verify.status.code(), Some(0), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
 }
 
 #[test]

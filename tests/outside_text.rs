@@ -7,7 +7,9 @@
 
 mod common;
 
-use bollard::container::{Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions};
+use bollard::container::{
+    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions,
+};
 use bollard::models::HostConfig;
 use bollard::Docker;
 use common::tmux::Tmux;
@@ -137,7 +139,9 @@ async fn pg_connection() -> PgConnection {
     let opts = PgConnectOptions::from_str(&common::pg_url())
         .expect("OPSDECK_TEST_PG_URL parses")
         .password(&common::pg_password());
-    PgConnection::connect_with(&opts).await.expect("connect to the test PostgreSQL")
+    PgConnection::connect_with(&opts)
+        .await
+        .expect("connect to the test PostgreSQL")
 }
 
 /// A config naming the three services; long queries listed after a second.
@@ -270,7 +274,13 @@ async fn console_leaves_the_terminal_title_alone() {
     for osc in ["\x1b]0;", "\x1b]1;", "\x1b]2;"] {
         assert!(!shown.contains(osc), "an OSC title sequence was written: {osc:?}");
     }
-    for raw_payload in ["PWNED-TITLE\x07", "DOCKERPWNED\x07", "PGPWNED\x07", "\x1b[7mINVERTED", "\x1b[7mLABELINVERSE"] {
+    for raw_payload in [
+        "PWNED-TITLE\x07",
+        "DOCKERPWNED\x07",
+        "PGPWNED\x07",
+        "\x1b[7mINVERTED",
+        "\x1b[7mLABELINVERSE",
+    ] {
         assert!(!shown.contains(raw_payload), "written raw: {raw_payload:?}");
     }
     assert!(details.contains("hi␛]2;DOCKERPWNED␇there"), "{details}");

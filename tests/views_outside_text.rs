@@ -48,7 +48,10 @@ fn assert_no_control_cells(buffer: &ratatui::buffer::Buffer) {
         .content
         .iter()
         .map(|c| c.symbol())
-        .filter(|sym| sym.chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)))
+        .filter(|sym| {
+            sym.chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+        })
         .map(|sym| format!("{sym:?}"))
         .collect();
     assert!(bad.is_empty(), "cells with control characters: {bad:?}");

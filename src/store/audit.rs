@@ -158,7 +158,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .at(self)?;
-        Ok(rows.iter().map(|r| entry_from_row(r).map(shown)).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(|r| entry_from_row(r).map(shown))
+            .collect::<Result<_, _>>()?)
     }
 
     /// The newest `n` entries, newest first.
@@ -168,7 +171,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .at(self)?;
-        Ok(rows.iter().map(|r| entry_from_row(r).map(shown)).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(|r| entry_from_row(r).map(shown))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Recompute the whole chain. The rows and the chain head are read in

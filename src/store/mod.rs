@@ -168,7 +168,8 @@ where
     Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'c> &'c str: sqlx::ColumnIndex<R>,
 {
-    r.try_get::<Option<String>, _>(col).map(|t| t.map(crate::text::clean::line))
+    r.try_get::<Option<String>, _>(col)
+        .map(|t| t.map(crate::text::clean::line))
 }
 
 /// A JSON column read back with every string in it cleaned (line breaks

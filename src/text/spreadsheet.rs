@@ -41,7 +41,14 @@ mod tests {
 
     #[test]
     fn formulas_stay_text() {
-        for f in ["=HYPERLINK(\"http://evil.example/x\",\"ok\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
+        for f in [
+            "=HYPERLINK(\"http://evil.example/x\",\"ok\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
             assert!(cell(f.into()).starts_with('\''), "{f}");
         }
         assert_eq!(cell("plain = fine".into()), "plain = fine");
@@ -50,7 +57,11 @@ mod tests {
 
     #[test]
     fn cells_carry_no_control_bytes() {
-        let out = csv(&["a", "b"], [vec!["x\x1b]2;T\x07y".to_string(), "two\nlines".to_string()]]).unwrap();
+        let out = csv(
+            &["a", "b"],
+            [vec!["x\x1b]2;T\x07y".to_string(), "two\nlines".to_string()]],
+        )
+        .unwrap();
         assert_eq!(out, "a,b\nx␛]2;T␇y,two lines\n");
     }
 }

@@ -2,8 +2,8 @@
 //! Every value goes in as a bind parameter; nothing is formatted into SQL.
 
 use crate::model::postgres::{PgBackend, PgBlock, PgReplica, PgStandby, PgThresholds};
-use sqlx::postgres::PgRow;
 use crate::text::clean;
+use sqlx::postgres::PgRow;
 use sqlx::Row;
 
 /// Most sessions one poll lists.
