@@ -42,8 +42,9 @@ impl Store {
         rows.into_iter()
             .map(
                 |(source, fingerprint, alertname, operator, comment, acked_at, until, silence_id)| {
-                    // Read back as outside text: no control character kept.
-                    let line = crate::text::clean::line;
+                    // Read back as outside text: no control character kept
+                    // but line breaks (see `super::text`).
+                    let line = crate::text::clean::lines;
                     Ok(AckRecord {
                         source: line(source),
                         fingerprint: line(fingerprint),

@@ -38,9 +38,10 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
 
 /// An entry as it is shown and exported: its text cleaned of control
 /// characters (`text::clean`). The chain is verified on the entries as
-/// stored (`verify_in`), never on these.
+/// stored (`verify_in`), never on these. Line breaks stay, as in
+/// `super::text`.
 fn shown(e: AuditEntry) -> AuditEntry {
-    use crate::text::clean::{line, lines};
+    use crate::text::clean::lines as line;
     // Rewritten only when something in it was replaced: otherwise the text
     // stays exactly as hashed.
     let details = match serde_json::from_str::<serde_json::Value>(&e.details) {
@@ -63,7 +64,7 @@ fn shown(e: AuditEntry) -> AuditEntry {
         pane: line(e.pane),
         action: line(e.action),
         target: e.target.map(line),
-        justification: e.justification.map(lines),
+        justification: e.justification.map(line),
         outcome: line(e.outcome),
         details,
         prev_hash: line(e.prev_hash),

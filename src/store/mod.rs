@@ -154,12 +154,14 @@ pub(crate) fn parse_ts(table: &str, s: &str) -> Result<DateTime<Utc>, StoreError
 /// Text read back from the store, cleaned of control characters
 /// (`text::clean`): a store written by an older opsdeck, another team
 /// member's, or one edited by hand is outside data like a backend's answer.
+/// Line breaks and tabs are kept, so what was stored reads back the same;
+/// the views put text on one line.
 pub(crate) fn text<'r, R: sqlx::Row>(r: &'r R, col: &str) -> Result<String, sqlx::Error>
 where
     String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     for<'c> &'c str: sqlx::ColumnIndex<R>,
 {
-    r.try_get::<String, _>(col).map(crate::text::clean::line)
+    r.try_get::<String, _>(col).map(crate::text::clean::lines)
 }
 
 /// `text`, for a column that may be NULL.
@@ -169,7 +171,7 @@ where
     for<'c> &'c str: sqlx::ColumnIndex<R>,
 {
     r.try_get::<Option<String>, _>(col)
-        .map(|t| t.map(crate::text::clean::line))
+        .map(|t| t.map(crate::text::clean::lines))
 }
 
 /// A JSON column read back with every string in it cleaned (line breaks

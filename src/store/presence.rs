@@ -50,7 +50,7 @@ impl Store {
             .filter_map(|(instance, operator, host, subject, seen)| {
                 let seen_at = parse_ts("presence", &seen).ok()?;
                 // Another opsdeck's words: drawn with no control character.
-                let line = crate::text::clean::line;
+                let line = crate::text::clean::lines;
                 Some(Presence {
                     instance: line(instance),
                     operator: line(operator),

@@ -42,6 +42,11 @@ pub fn line_of(s: &str) -> String {
     line(s.to_string())
 }
 
+/// Whether `line` (and `flat`) would give `s` back unchanged.
+pub fn is_clean(s: &str) -> bool {
+    !s.chars().any(is_unsafe)
+}
+
 /// Whether `c` is replaced in text kept on one line.
 pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi(c)

@@ -271,6 +271,14 @@ mod tests {
     }
 
     #[test]
+    fn terminal_controls_in_cells_are_made_visible() {
+        let text = "subject,role,note\n\"ann\x1b]2;T\x07\",admin,\"\u{9b}x\"\n";
+        let p = parse_csv("hr", text.as_bytes()).expect("parses");
+        assert_eq!(p.rows[0].subject, "ann␛]2;T␇");
+        assert_eq!(p.rows[0].extra["note"], "[U+009B]x");
+    }
+
+    #[test]
     fn csv_without_subject_column_is_an_error() {
         let e = parse_csv("x", b"user,role\nalice,admin\n").expect_err("no subject");
         assert!(e.contains("no \"subject\" column"), "{e}");

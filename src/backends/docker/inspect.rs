@@ -189,4 +189,19 @@ mod tests {
         assert!(d.contains(&Row::Field("DB_PASSWORD".into(), "••••".into())));
         assert!(d.contains(&Row::Section("environment".into())));
     }
+
+    #[test]
+    fn terminal_controls_in_environment_and_labels_are_made_visible() {
+        let r = ContainerInspectResponse {
+            config: Some(ContainerConfig {
+                env: Some(vec!["GREETING=hi\x1b]2;DOCKERPWNED\x07there".into()]),
+                labels: Some([("note\u{202e}".to_string(), "\x1b[7minverse\u{9b}".to_string())].into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let d = details(&r);
+        assert!(d.contains(&Row::Field("GREETING".into(), "hi␛]2;DOCKERPWNED␇there".into())));
+        assert!(d.contains(&Row::Field("note[U+202E]".into(), "␛[7minverse[U+009B]".into())));
+    }
 }
