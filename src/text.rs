@@ -1,6 +1,9 @@
 //! Text every layer writes: fitted to a width, kept on one line, durations
 //! and sizes in a narrow column, and errors in the words an operator reads.
 
+pub mod clean;
+pub mod spreadsheet;
+
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -52,9 +55,10 @@ fn plain_cause(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
     None
 }
 
-/// Keep a message short and on one line for a table cell.
+/// Keep a message short and on one line for a table cell, with no control
+/// character left in it (it is often a backend's words).
 pub fn one_line(s: &str) -> String {
-    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = clean::line(s.split_whitespace().collect::<Vec<_>>().join(" "));
     if flat.chars().count() > 200 {
         flat.chars().take(199).chain(['…']).collect()
     } else {

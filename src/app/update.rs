@@ -221,7 +221,9 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
 
 pub(super) fn set_status(state: &mut State, level: Level, text: impl Into<String>) {
     state.shell.status = Some(StatusLine {
-        text: text.into(),
+        // Often an effect's error, in a backend's words: drawn on one line,
+        // with no control character of theirs.
+        text: crate::text::clean::line(text.into()),
         level,
         until: state.shell.now + chrono::Duration::seconds(STATUS_SECS),
     });

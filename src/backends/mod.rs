@@ -154,7 +154,9 @@ impl Target {
     /// error after `timeout`, never a stuck task.
     pub async fn poll_once(&mut self) -> BackendReport {
         let result = match tokio::time::timeout(self.timeout, self.poller.poll()).await {
-            Ok(r) => r,
+            // A backend's error words can carry what the server sent back:
+            // no control character of theirs reaches the screen or the log.
+            Ok(r) => r.map_err(crate::text::clean::line),
             Err(_) => Err(no_answer(self.timeout)),
         };
         BackendReport {

@@ -40,10 +40,11 @@ pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {
         IncidentCmd::Report { id } => match store.session(id).await {
             Ok(Some(s)) => {
                 let others = store.audit_entries(Some(s.meta.started_at)).await.unwrap_or_default();
-                print!(
-                    "{}",
-                    crate::runbook::session::report::markdown(&s, &others, chrono::Utc::now())
-                );
+                print_out(&crate::runbook::session::report::markdown(
+                    &s,
+                    &others,
+                    chrono::Utc::now(),
+                ));
                 EXIT_OK
             }
             Ok(None) => {

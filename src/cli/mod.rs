@@ -58,8 +58,13 @@ pub async fn existing_store(cli: &Cli) -> Result<Store, ExitCode> {
 }
 
 /// Print to stdout without panicking when the reader has gone (`| head`).
+/// Everything a subcommand prints comes through here, and none of it is
+/// styled: a control character left in the data (the models are cleaned
+/// where they are read, this is the second line) never reaches the reader's
+/// terminal. Line breaks and tabs stay.
 pub fn print_out(text: &str) {
     use std::io::Write;
+    let text = crate::text::clean::lines(text.to_string());
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }

@@ -134,7 +134,9 @@ pub fn buffer_text(buffer: &Buffer) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    out
+    // The models are cleaned where their data is read; this is the second
+    // line: a snapshot is plain text, so no control character is ever ours.
+    crate::text::clean::lines(out)
 }
 
 fn unicode_width(s: &str) -> usize {

@@ -264,7 +264,13 @@ pub async fn write_report(store: &Store, io: &ChecklistIo, id: &str) -> Msg {
         .audit_entries(Some(session.meta.started_at))
         .await
         .unwrap_or_default();
-    let text = crate::runbook::session::report::markdown(&session, &others, chrono::Utc::now());
+    // The report quotes notes, check output and audit entries: no control
+    // character of theirs goes into the file.
+    let text = crate::text::clean::lines(crate::runbook::session::report::markdown(
+        &session,
+        &others,
+        chrono::Utc::now(),
+    ));
     let path = io.reports_dir.join(format!("{id}.md"));
     let written = async {
         tokio::fs::create_dir_all(&io.reports_dir).await?;

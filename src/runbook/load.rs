@@ -65,7 +65,17 @@ impl Loaded {
 
 /// Parse one runbook's text; syntax and type errors name file, line and key.
 pub fn parse(text: &str, file: &Path) -> Result<Runbook, FileError> {
-    toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))
+    let runbook: Runbook = toml::from_str(text).map_err(|e| FileError::from_toml(file, text, &e))?;
+    cleaned(runbook).map_err(|e| FileError::new(file, format!("cannot be read back: {e}")))
+}
+
+/// The runbook with no control character in its text: a TOML string can
+/// spell one (`"\u001b]2;…"`), and titles, steps and notes are drawn on the
+/// terminal and written into reports. Line breaks and tabs stay.
+fn cleaned(runbook: Runbook) -> Result<Runbook, serde_json::Error> {
+    let mut v = serde_json::to_value(&runbook)?;
+    crate::text::clean::json(&mut v);
+    serde_json::from_value(v)
 }
 
 /// Read a file's text: an IO error is `Err(Io)`, invalid UTF-8 a located

@@ -42,15 +42,18 @@ impl Store {
         rows.into_iter()
             .map(
                 |(source, fingerprint, alertname, operator, comment, acked_at, until, silence_id)| {
+                    // Read back as outside text: no control character kept
+                    // but line breaks (see `super::text`).
+                    let line = crate::text::clean::lines;
                     Ok(AckRecord {
-                        source,
-                        fingerprint,
-                        alertname,
-                        operator,
-                        comment,
+                        source: line(source),
+                        fingerprint: line(fingerprint),
+                        alertname: line(alertname),
+                        operator: line(operator),
+                        comment: line(comment),
                         acked_at: parse_ts("alert_acks", &acked_at)?,
                         until: parse_ts("alert_acks", &until)?,
-                        silence_id,
+                        silence_id: silence_id.map(line),
                     })
                 },
             )

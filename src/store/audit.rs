@@ -36,6 +36,43 @@ fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
     })
 }
 
+/// An entry as it is shown and exported: its text cleaned of control
+/// characters (`text::clean`). The chain is verified on the entries as
+/// stored (`verify_in`), never on these. Line breaks stay, as in
+/// `super::text`.
+fn shown(e: AuditEntry) -> AuditEntry {
+    use crate::text::clean::lines as line;
+    // Rewritten only when something in it was replaced: otherwise the text
+    // stays exactly as hashed.
+    let details = match serde_json::from_str::<serde_json::Value>(&e.details) {
+        Ok(v) => {
+            let mut cleaned = v.clone();
+            crate::text::clean::json(&mut cleaned);
+            if cleaned == v {
+                e.details
+            } else {
+                cleaned.to_string()
+            }
+        }
+        Err(_) => line(e.details),
+    };
+    AuditEntry {
+        ts: line(e.ts),
+        operator: line(e.operator),
+        ssh_client: e.ssh_client.map(line),
+        host: line(e.host),
+        pane: line(e.pane),
+        action: line(e.action),
+        target: e.target.map(line),
+        justification: e.justification.map(line),
+        outcome: line(e.outcome),
+        details,
+        prev_hash: line(e.prev_hash),
+        hash: line(e.hash),
+        seq: e.seq,
+    }
+}
+
 const COLUMNS: &str =
     "seq, ts, operator, ssh_client, host, pane, action, target, justification, outcome, details, prev_hash, hash";
 
@@ -122,7 +159,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .at(self)?;
-        Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(|r| entry_from_row(r).map(shown))
+            .collect::<Result<_, _>>()?)
     }
 
     /// The newest `n` entries, newest first.
@@ -132,7 +172,10 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .at(self)?;
-        Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(|r| entry_from_row(r).map(shown))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Recompute the whole chain. The rows and the chain head are read in
@@ -257,12 +300,40 @@ pub fn export(entries: &[AuditEntry], format: ExportFormat) -> Result<String, St
             serde_json::to_string_pretty(&items).map_err(|e| e.to_string())
         }
         ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            for e in entries {
-                w.serialize(e).map_err(|e| e.to_string())?;
-            }
-            let bytes = w.into_inner().map_err(|e| e.to_string())?;
-            String::from_utf8(bytes).map_err(|e| e.to_string())
+            let header = [
+                "seq",
+                "ts",
+                "operator",
+                "ssh_client",
+                "host",
+                "pane",
+                "action",
+                "target",
+                "justification",
+                "outcome",
+                "details",
+                "prev_hash",
+                "hash",
+            ];
+            let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+            let rows = entries.iter().map(|e| {
+                [
+                    e.seq.to_string(),
+                    e.ts.clone(),
+                    e.operator.clone(),
+                    opt(&e.ssh_client),
+                    e.host.clone(),
+                    e.pane.clone(),
+                    e.action.clone(),
+                    opt(&e.target),
+                    opt(&e.justification),
+                    e.outcome.clone(),
+                    e.details.clone(),
+                    e.prev_hash.clone(),
+                    e.hash.clone(),
+                ]
+            });
+            crate::text::spreadsheet::csv(&header, rows)
         }
     }
 }

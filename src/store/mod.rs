@@ -151,6 +151,37 @@ pub(crate) fn parse_ts(table: &str, s: &str) -> Result<DateTime<Utc>, StoreError
         .map_err(|e| StoreError::Db(format!("{table}: bad time {s:?}: {e}")))
 }
 
+/// Text read back from the store, cleaned of control characters
+/// (`text::clean`): a store written by an older opsdeck, another team
+/// member's, or one edited by hand is outside data like a backend's answer.
+/// Line breaks and tabs are kept, so what was stored reads back the same;
+/// the views put text on one line.
+pub(crate) fn text<'r, R: sqlx::Row>(r: &'r R, col: &str) -> Result<String, sqlx::Error>
+where
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+{
+    r.try_get::<String, _>(col).map(crate::text::clean::lines)
+}
+
+/// `text`, for a column that may be NULL.
+pub(crate) fn opt_text<'r, R: sqlx::Row>(r: &'r R, col: &str) -> Result<Option<String>, sqlx::Error>
+where
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+{
+    r.try_get::<Option<String>, _>(col)
+        .map(|t| t.map(crate::text::clean::lines))
+}
+
+/// A JSON column read back with every string in it cleaned (line breaks
+/// kept: notes and runbook text have lines).
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, serde_json::Error> {
+    let mut v: serde_json::Value = serde_json::from_str(s)?;
+    crate::text::clean::json(&mut v);
+    serde_json::from_value(v)
+}
+
 /// A sqlx result with the store named, and the cause in plain words.
 pub(crate) trait At<T> {
     fn at(self, store: &Store) -> Result<T, StoreError>;

@@ -49,11 +49,13 @@ impl Store {
             .into_iter()
             .filter_map(|(instance, operator, host, subject, seen)| {
                 let seen_at = parse_ts("presence", &seen).ok()?;
+                // Another opsdeck's words: drawn with no control character.
+                let line = crate::text::clean::lines;
                 Some(Presence {
-                    instance,
-                    operator,
-                    host,
-                    subject,
+                    instance: line(instance),
+                    operator: line(operator),
+                    host: line(host),
+                    subject: subject.map(line),
                     seen_at,
                 })
             })

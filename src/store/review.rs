@@ -1,7 +1,7 @@
 //! Access-review campaigns: the snapshot of items a campaign reviews, and the
 //! decisions on them (appended, never edited; an item's newest one counts).
 
-use super::{parse_ts, ts, At, Store, StoreError};
+use super::{from_json, opt_text, parse_ts, text, ts, At, Store, StoreError};
 pub use crate::model::access::ReviewItem;
 use crate::model::access::{AccessRow, LastLogin};
 pub use crate::model::review::{
@@ -57,11 +57,11 @@ const ITEM_COLUMNS: &[&str] = &[
 fn campaign_from_row(r: &sqlx::any::AnyRow) -> Result<Campaign, StoreError> {
     Ok(Campaign {
         id: r.try_get("id")?,
-        name: r.try_get("name")?,
+        name: text(r, "name")?,
         created_at: parse_ts("review", &r.try_get::<String, _>("created_at")?)?,
-        created_by: r.try_get("created_by")?,
+        created_by: text(r, "created_by")?,
         due_at: parse_ts("review", &r.try_get::<String, _>("due_at")?)?,
-        sources: serde_json::from_str(&r.try_get::<String, _>("sources")?).map_err(json_err)?,
+        sources: from_json(&r.try_get::<String, _>("sources")?).map_err(json_err)?,
     })
 }
 
@@ -189,18 +189,18 @@ impl Store {
                 Ok(ReviewItem {
                     id: r.try_get("id")?,
                     row: AccessRow {
-                        source: r.try_get("source")?,
-                        subject: r.try_get("subject")?,
-                        role: r.try_get("role")?,
-                        status: r.try_get("status")?,
+                        source: text(r, "source")?,
+                        subject: text(r, "subject")?,
+                        role: text(r, "role")?,
+                        status: opt_text(r, "status")?,
                         last_login,
                         created_at,
                         mfa_enabled: r.try_get::<Option<i64>, _>("mfa_enabled")?.map(|v| v != 0),
-                        organization: r.try_get("organization")?,
-                        granted_by: r.try_get("granted_by")?,
-                        extra: serde_json::from_str(&r.try_get::<String, _>("extra")?).map_err(json_err)?,
+                        organization: opt_text(r, "organization")?,
+                        granted_by: opt_text(r, "granted_by")?,
+                        extra: from_json(&r.try_get::<String, _>("extra")?).map_err(json_err)?,
                     },
-                    flags: serde_json::from_str(&r.try_get::<String, _>("flags")?).map_err(json_err)?,
+                    flags: from_json(&r.try_get::<String, _>("flags")?).map_err(json_err)?,
                 })
             })
             .collect()
@@ -225,11 +225,11 @@ impl Store {
                     item_id: r.try_get("item_id")?,
                     decision: Decision::parse(&decision)
                         .ok_or_else(|| StoreError::Db(format!("review: unknown decision {decision:?}")))?,
-                    outcome: r.try_get("outcome")?,
-                    justification: r.try_get("justification")?,
-                    reviewer: r.try_get("reviewer")?,
+                    outcome: text(r, "outcome")?,
+                    justification: text(r, "justification")?,
+                    reviewer: text(r, "reviewer")?,
                     decided_at: parse_ts("review", &r.try_get::<String, _>("decided_at")?)?,
-                    details: serde_json::from_str(&r.try_get::<String, _>("details")?).map_err(json_err)?,
+                    details: from_json(&r.try_get::<String, _>("details")?).map_err(json_err)?,
                 })
             })
             .collect()

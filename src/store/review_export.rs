@@ -50,16 +50,6 @@ fn last_login(l: LastLogin) -> String {
     }
 }
 
-/// A spreadsheet takes a cell starting with = + - @ as a formula: a subject
-/// named `=HYPERLINK(...)` must stay text when an auditor opens the file.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn render(export: &ReviewExport, format: ExportFormat) -> Result<String, String> {
     let mut by_item: HashMap<i64, Vec<&DecisionRecord>> = HashMap::new();
     for d in &export.decisions {
@@ -114,7 +104,6 @@ pub fn render(export: &ReviewExport, format: ExportFormat) -> Result<String, Str
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
         }
         ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
             let header = [
                 "campaign_id",
                 "campaign",
@@ -141,7 +130,7 @@ pub fn render(export: &ReviewExport, format: ExportFormat) -> Result<String, Str
                 "audit_head_hash",
                 "exported_at",
             ];
-            w.write_record(header).map_err(|e| e.to_string())?;
+            let mut rows = Vec::with_capacity(export.items.len());
             for item in &export.items {
                 let history = by_item.get(&item.id).cloned().unwrap_or_default();
                 let latest = history.last();
@@ -193,11 +182,9 @@ pub fn render(export: &ReviewExport, format: ExportFormat) -> Result<String, Str
                     head_hash.clone(),
                     ts(export.exported_at),
                 ];
-                w.write_record(record.iter().map(|s| cell(s)))
-                    .map_err(|e| e.to_string())?;
+                rows.push(record);
             }
-            let bytes = w.into_inner().map_err(|e| e.to_string())?;
-            String::from_utf8(bytes).map_err(|e| e.to_string())
+            crate::text::spreadsheet::csv(&header, rows)
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Checklist sessions in the store: created, appended to, read back whole.
 //! Every append is committed before the caller shows it.
 
-use super::{parse_ts, ts, At, Store, StoreError};
+use super::{from_json, opt_text, parse_ts, text, ts, At, Store, StoreError};
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta};
 use crate::runbook::Runbook;
+use crate::text::clean;
 use sqlx::Row;
 
 fn json_err(what: &str, e: serde_json::Error) -> StoreError {
@@ -15,14 +16,14 @@ const META: &str = "id, title, severity, started_at, started_by, closed_at, clos
 fn meta(row: &sqlx::any::AnyRow) -> Result<SessionMeta, StoreError> {
     let opt_time = |s: Option<String>| s.as_deref().map(|s| parse_ts("checklist", s)).transpose();
     Ok(SessionMeta {
-        id: row.try_get("id")?,
-        title: row.try_get("title")?,
-        severity: row.try_get("severity")?,
+        id: text(row, "id")?,
+        title: text(row, "title")?,
+        severity: opt_text(row, "severity")?,
         started_at: parse_ts("checklist", &row.try_get::<String, _>("started_at")?)?,
-        started_by: row.try_get("started_by")?,
+        started_by: text(row, "started_by")?,
         closed_at: opt_time(row.try_get("closed_at")?)?,
-        closed_by: row.try_get("closed_by")?,
-        resolution: row.try_get("resolution")?,
+        closed_by: opt_text(row, "closed_by")?,
+        resolution: row.try_get::<Option<String>, _>("resolution")?.map(clean::lines),
     })
 }
 
@@ -157,14 +158,14 @@ impl Store {
             return Ok(None);
         };
         let runbook: Runbook =
-            serde_json::from_str(&row.try_get::<String, _>("runbook")?).map_err(|e| json_err("the runbook", e))?;
+            from_json(&row.try_get::<String, _>("runbook")?).map_err(|e| json_err("the runbook", e))?;
         let events = sqlx::query("SELECT event FROM checklist_events WHERE session_id = $1 ORDER BY seq")
             .bind(id)
             .fetch_all(self.pool())
             .await
             .at(self)?
             .iter()
-            .map(|r| serde_json::from_str(&r.try_get::<String, _>("event")?).map_err(|e| json_err("an event", e)))
+            .map(|r| from_json(&r.try_get::<String, _>("event")?).map_err(|e| json_err("an event", e)))
             .collect::<Result<Vec<Event>, StoreError>>()?;
         Ok(Some(Session {
             meta: meta(&row)?,

@@ -30,7 +30,8 @@ pub fn flagged(parsed: Parsed, rules: &FlagRules, now: DateTime<Utc>) -> SourceR
     items.sort_by(|a, b| crate::model::access::queue_order((&a.row, &a.flags), (&b.row, &b.flags)));
     SourceRows {
         items,
-        problems: parsed.problems,
+        // A problem quotes the source's own bytes (a file name, a cell).
+        problems: parsed.problems.into_iter().map(crate::text::clean::line).collect(),
         total: parsed.total,
     }
 }
@@ -61,7 +62,9 @@ pub async fn load(src: &AccessSourceConfig, postgres: &[PostgresConfig]) -> Acce
     AccessLoad {
         source: src.name.clone(),
         at,
-        result: result.map(|parsed| flagged(parsed, &rules(src), at)),
+        result: result
+            .map_err(crate::text::clean::line)
+            .map(|parsed| flagged(parsed, &rules(src), at)),
     }
 }
 

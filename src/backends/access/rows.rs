@@ -3,6 +3,7 @@
 //! skipped; it is never silently dropped from the count.
 
 use crate::model::access::{AccessRow, LastLogin};
+use crate::text::clean;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -34,7 +35,7 @@ impl Parsed {
         self.total += 1;
         match result {
             Ok(r) => self.rows.push(r),
-            Err(e) => self.problems.push(format!("{number}: {e}")),
+            Err(e) => self.problems.push(clean::line(format!("{number}: {e}"))),
         }
     }
 }
@@ -46,7 +47,9 @@ pub fn row_from_map(source: &str, map: &Map<String, Value>) -> Result<AccessRow,
         match map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+            // A source's cells are anyone's words, drawn and exported:
+            // no control character is kept.
+            Some(Value::String(s)) => Ok(Some(clean::line_of(s.trim()))),
             Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
             Some(_) => Err(format!("{key} is not text")),
         }
@@ -71,7 +74,7 @@ pub fn row_from_map(source: &str, map: &Map<String, Value>) -> Result<AccessRow,
     let extra = map
         .iter()
         .filter(|(k, _)| !KNOWN_COLUMNS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), display(v)))
+        .map(|(k, v)| (clean::line_of(k), clean::line(display(v))))
         .collect::<BTreeMap<_, _>>();
     Ok(AccessRow {
         source: source.to_string(),
@@ -265,6 +268,14 @@ mod tests {
         assert!(matches!(p.rows[2].last_login, LastLogin::At(_)));
         assert!(parse_json("x", "{").is_err());
         assert!(parse_json("x", "{\"a\": [], \"b\": []}").is_err());
+    }
+
+    #[test]
+    fn terminal_controls_in_cells_are_made_visible() {
+        let text = "subject,role,note\n\"ann\x1b]2;T\x07\",admin,\"\u{9b}x\"\n";
+        let p = parse_csv("hr", text.as_bytes()).expect("parses");
+        assert_eq!(p.rows[0].subject, "ann␛]2;T␇");
+        assert_eq!(p.rows[0].extra["note"], "[U+009B]x");
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod silences;
 
 use crate::config::AlertmanagerConfig;
 pub use crate::model::alerts::{AlertRow, AlertsSummary, ClusterStatus, Severity, Silence};
+use crate::text::clean;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -21,6 +22,33 @@ struct GettableAlert {
     #[serde(default, rename = "generatorURL")]
     generator_url: String,
     status: AlertStatus,
+}
+
+impl GettableAlert {
+    /// The alert with no control character left in its text: labels and
+    /// annotations are anyone's words, and are drawn on the terminal.
+    /// Annotations are shown one per line: their line breaks become spaces.
+    fn cleaned(self) -> Self {
+        // Nearly every map is clean: kept as it is, not rebuilt (10,000
+        // alerts a second).
+        let map = |m: BTreeMap<String, String>, value: fn(String) -> String| {
+            if m.iter().all(|(k, v)| clean::is_clean(k) && clean::is_clean(v)) {
+                return m;
+            }
+            m.into_iter().map(|(k, v)| (clean::line(k), value(v))).collect()
+        };
+        Self {
+            labels: map(self.labels, clean::line),
+            annotations: map(self.annotations, clean::flat),
+            starts_at: self.starts_at,
+            fingerprint: clean::line(self.fingerprint),
+            generator_url: clean::line(self.generator_url),
+            status: AlertStatus {
+                state: clean::line(self.status.state),
+                silenced_by: self.status.silenced_by.into_iter().map(clean::line).collect(),
+            },
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -163,11 +191,11 @@ pub fn parse_silences(body: &[u8]) -> Result<Vec<Silence>, String> {
                         (true, true) => "=~",
                         (false, true) => "!~",
                     };
-                    format!("{}{op}{:?}", m.name, m.value)
+                    clean::line(format!("{}{op}{:?}", m.name, m.value))
                 })
                 .collect(),
-            id: s.id,
-            created_by: s.created_by,
+            id: clean::line(s.id),
+            created_by: clean::line(s.created_by),
             comment: crate::text::one_line(&s.comment),
             starts_at: s.starts_at,
             ends_at: s.ends_at,
@@ -182,7 +210,7 @@ pub fn parse_status(body: &[u8]) -> Result<ClusterStatus, String> {
     let raw: RawStatus = serde_json::from_slice(body).map_err(|e| format!("unexpected status: {e}"))?;
     let c = raw.cluster.ok_or("no cluster in the status")?;
     Ok(ClusterStatus {
-        status: c.status,
+        status: clean::line(c.status),
         peers: c.peers.map(|p| p.len()).unwrap_or_default(),
     })
 }
@@ -193,6 +221,7 @@ pub fn parse_alerts(body: &[u8]) -> Result<AlertsSummary, String> {
         serde_json::from_slice(body).map_err(|e| format!("unexpected answer from Alertmanager: {e}"))?;
     let mut alerts: Vec<AlertRow> = raw
         .into_iter()
+        .map(GettableAlert::cleaned)
         .map(|a| AlertRow {
             name: a.labels.get("alertname").cloned().unwrap_or_default(),
             severity: Severity::parse(a.labels.get("severity").map(String::as_str)),

@@ -4,6 +4,7 @@
 
 use crate::config::DockerConfig;
 pub use crate::model::docker::{is_secret_name, Details, Row};
+use crate::text::clean;
 use bollard::models::ContainerInspectResponse;
 
 pub async fn inspect(cfg: &DockerConfig, name: &str) -> Result<Details, String> {
@@ -18,12 +19,15 @@ pub async fn inspect(cfg: &DockerConfig, name: &str) -> Result<Details, String> 
 #[derive(Default)]
 struct Builder(Details);
 
+/// Every row goes through here: environment values, labels, commands,
+/// health check output and Docker's error words are anyone's text, drawn
+/// one row each, so no control character (line breaks neither) is kept.
 impl Builder {
     fn field(&mut self, label: &str, value: String) {
-        self.0.push(Row::Field(label.to_string(), value));
+        self.0.push(Row::Field(clean::line_of(label), clean::line(value)));
     }
     fn section(&mut self, name: &str) {
-        self.0.push(Row::Section(name.to_string()));
+        self.0.push(Row::Section(clean::line_of(name)));
     }
 }
 
@@ -184,5 +188,20 @@ mod tests {
         assert!(d.contains(&Row::Field("LOG_LEVEL".into(), "debug".into())));
         assert!(d.contains(&Row::Field("DB_PASSWORD".into(), "••••".into())));
         assert!(d.contains(&Row::Section("environment".into())));
+    }
+
+    #[test]
+    fn terminal_controls_in_environment_and_labels_are_made_visible() {
+        let r = ContainerInspectResponse {
+            config: Some(ContainerConfig {
+                env: Some(vec!["GREETING=hi\x1b]2;DOCKERPWNED\x07there".into()]),
+                labels: Some([("note\u{202e}".to_string(), "\x1b[7minverse\u{9b}".to_string())].into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let d = details(&r);
+        assert!(d.contains(&Row::Field("GREETING".into(), "hi␛]2;DOCKERPWNED␇there".into())));
+        assert!(d.contains(&Row::Field("note[U+202E]".into(), "␛[7minverse[U+009B]".into())));
     }
 }

@@ -142,7 +142,7 @@ impl DockerPoller {
                 let version = c.version().await.map_err(|e| self.forget(e))?.version;
                 let info = c.info().await.map_err(|e| self.forget(e))?;
                 let engine = Engine {
-                    version: version.unwrap_or_default(),
+                    version: crate::text::clean::line(version.unwrap_or_default()),
                     mem_total: info.mem_total.and_then(|m| u64::try_from(m).ok()).unwrap_or(0),
                 };
                 self.client = Some((c.clone(), engine.clone()));

@@ -3,25 +3,34 @@
 //! routine poll never needs an inspect per container.
 
 pub use crate::model::docker::{age_from_status, exit_code_from_status, health_from_status, ContainerRow, Health};
+use crate::text::clean;
 use bollard::models::{ContainerSummary, Port};
 
 pub fn row_from_summary(c: ContainerSummary) -> ContainerRow {
+    // Names, images, labels and Docker's status words are drawn as they
+    // come: no control character in them may reach the terminal.
+    let text = |s: Option<String>| clean::line(s.unwrap_or_default());
     let name = c
         .names
         .as_ref()
         .and_then(|n| n.first())
         .map(|n| n.trim_start_matches('/').to_string())
-        .or_else(|| c.id.as_ref().map(|id| id.chars().take(12).collect()))
-        .unwrap_or_default();
-    let status = c.status.clone().unwrap_or_default();
-    let label = |key: &str| c.labels.as_ref().and_then(|l| l.get(key).cloned());
-    let mut labels: Vec<String> = c.labels.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
+        .or_else(|| c.id.as_ref().map(|id| id.chars().take(12).collect()));
+    let name = text(name);
+    let status = text(c.status.clone());
+    let label = |key: &str| c.labels.as_ref().and_then(|l| l.get(key).cloned()).map(clean::line);
+    let mut labels: Vec<String> = c
+        .labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| clean::line(format!("{k}={v}")))
+        .collect();
     labels.sort();
     ContainerRow {
-        id: c.id.clone().unwrap_or_default(),
+        id: text(c.id.clone()),
         name,
-        image: c.image.clone().unwrap_or_default(),
-        state: c.state.clone().unwrap_or_default(),
+        image: text(c.image.clone()),
+        state: text(c.state.clone()),
         health: health_from_status(&status),
         exit_code: exit_code_from_status(&status),
         age_secs: age_from_status(&status),

@@ -47,7 +47,8 @@ impl BackupChecker {
 
     fn base(&self, source: String) -> PgBackup {
         PgBackup {
-            source,
+            // A file name is anyone's bytes: drawn with no control character.
+            source: crate::text::clean::line(source),
             last_at: None,
             size_bytes: None,
             checksum: Checksum::NotChecked,

@@ -144,7 +144,7 @@ impl PgPoller {
         let get = |e: sqlx::Error| e.to_string();
         let t = thresholds(&self.cfg);
         let mut s = PgSummary {
-            version: row.try_get("version").map_err(get)?,
+            version: row.try_get("version").map(crate::text::clean::line).map_err(get)?,
             in_recovery: row.try_get("in_recovery").map_err(get)?,
             own_pid: row.try_get("own_pid").map_err(get)?,
             rtt_ms,

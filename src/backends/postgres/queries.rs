@@ -2,6 +2,7 @@
 //! Every value goes in as a bind parameter; nothing is formatted into SQL.
 
 use crate::model::postgres::{PgBackend, PgBlock, PgReplica, PgStandby, PgThresholds};
+use crate::text::clean;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
@@ -130,18 +131,31 @@ where
     row.try_get(col).map_err(|e| format!("column {col}: {e}"))
 }
 
+/// A text column: names, addresses and lock words are anyone's (a client
+/// sets its own application_name), drawn one per cell with no control
+/// character left.
+fn text(row: &PgRow, col: &str) -> Result<String, String> {
+    get(row, col).map(clean::line)
+}
+
+fn opt_text(row: &PgRow, col: &str) -> Result<Option<String>, String> {
+    get::<Option<String>>(row, col).map(|t| t.map(clean::line))
+}
+
 pub fn session(row: &PgRow) -> Result<PgBackend, String> {
     Ok(PgBackend {
         pid: get(row, "pid")?,
-        user: get(row, "usename")?,
-        database: get(row, "datname")?,
-        client_addr: get(row, "client_addr")?,
-        application: get(row, "application")?,
-        state: get(row, "state")?,
+        user: text(row, "usename")?,
+        database: text(row, "datname")?,
+        client_addr: opt_text(row, "client_addr")?,
+        application: text(row, "application")?,
+        state: text(row, "state")?,
         duration_secs: get(row, "duration")?,
         xact_secs: get(row, "xact_secs")?,
-        wait_event: get(row, "wait_event")?,
-        query: get(row, "query")?,
+        wait_event: opt_text(row, "wait_event")?,
+        // Its lines are kept (the audit log records it whole); the screen
+        // flattens it (query_for_screen).
+        query: get(row, "query").map(clean::lines)?,
         blocked_by: get(row, "blocked_by")?,
     })
 }
@@ -150,19 +164,19 @@ pub fn block(row: &PgRow) -> Result<PgBlock, String> {
     Ok(PgBlock {
         blocked_pid: get(row, "blocked_pid")?,
         blocking_pid: get(row, "blocking_pid")?,
-        lock_type: get(row, "lock_type")?,
-        mode: get(row, "mode")?,
-        relation: get(row, "relation")?,
+        lock_type: text(row, "lock_type")?,
+        mode: text(row, "mode")?,
+        relation: opt_text(row, "relation")?,
         waiting_secs: get(row, "waiting")?,
     })
 }
 
 pub fn replica(row: &PgRow) -> Result<PgReplica, String> {
     Ok(PgReplica {
-        name: get(row, "name")?,
-        client_addr: get(row, "client_addr")?,
-        state: get(row, "state")?,
-        sync_state: get(row, "sync_state")?,
+        name: text(row, "name")?,
+        client_addr: opt_text(row, "client_addr")?,
+        state: text(row, "state")?,
+        sync_state: text(row, "sync_state")?,
         lag_bytes: get(row, "lag_bytes")?,
         replay_lag_secs: get(row, "replay_lag")?,
     })

@@ -103,6 +103,13 @@ pub async fn evaluate(check: &Check, ctx: &CheckContext) -> CheckResult {
         // process is killed (kill_on_drop).
         Err(_) => Outcome::failed(timed_out(check, timeout)),
     };
+    // What a check saw is the checked system's words: no control character
+    // of theirs is kept (the evidence keeps its line breaks).
+    let outcome = Outcome {
+        observed: crate::text::clean::flat(outcome.observed),
+        evidence: crate::text::clean::lines(outcome.evidence),
+        ..outcome
+    };
     ctx.finish(outcome)
 }
 

@@ -126,6 +126,9 @@ impl Document {
         let text = String::from_utf8_lossy(bytes);
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).replace("\r\n", "\n");
         let text: String = text.lines().map(|l| repair_mojibake(l) + "\n").collect();
+        // Every title, step and note comes from here: no control character
+        // of the page's reaches the runbook (line breaks and tabs stay).
+        let text = crate::text::clean::lines(text);
         let all = blocks(&text);
         let sections = sections(&all);
         let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
