@@ -288,3 +288,39 @@ async fn console_leaves_the_terminal_title_alone() {
     assert!(database.contains("␛]2;PGPWNED␇"), "{database}");
     assert_eq!(code, 0);
 }
+
+/// The alert is shown with placeholders, but Alertmanager holds the
+/// control characters: acknowledging it must still silence it.
+#[tokio::test]
+async fn an_alert_shown_with_placeholders_is_still_silenced_by_its_ack() {
+    use opsdeck::backends::alertmanager::{silences, AlertmanagerPoller};
+    let alert = unique("OpsdeckHostileAck");
+    post_alert(&alert).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = opsdeck::config::Config::discover(Some(&config(dir.path()))).expect("config");
+    let am = &config.alertmanager[0];
+    let mut poller = AlertmanagerPoller::new(am);
+    let row =
+        |summary: &opsdeck::model::alerts::AlertsSummary| summary.alerts.iter().find(|a| a.name == alert).cloned();
+    let shown = row(&poller.poll().await.expect("poll")).expect("the alert is listed");
+    assert_eq!(
+        shown.labels.get("instance").map(String::as_str),
+        Some("esc␛]2;PWNED-TITLE␇host")
+    );
+    let id = silences::create(am, &shown.labels, "tester", "ack", Duration::from_secs(120))
+        .await
+        .expect("silence created");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = row(&poller.poll().await.expect("poll")).expect("still listed");
+        if now.silenced_by.contains(&id) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the silence {id} does not hold the alert: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    silences::expire(am, &id).await.expect("expired");
+}

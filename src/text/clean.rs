@@ -92,6 +92,28 @@ fn push_placeholder(out: &mut String, c: char) {
     }
 }
 
+/// A value cleaned for the screen no longer equals what the system holds:
+/// to match the original (a silence on a label that held a control), each
+/// placeholder stands for any one character. `None` when `s` holds no
+/// placeholder and matches as it is.
+pub fn matching_pattern(s: &str) -> Option<String> {
+    static PLACEHOLDER: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"[\x{2400}-\x{2421}]|\[U\+[0-9A-F]{4}\]").ok());
+    let re = PLACEHOLDER.as_ref()?;
+    if !re.is_match(s) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for m in re.find_iter(s) {
+        out.push_str(&regex::escape(&s[last..m.start()]));
+        out.push('.');
+        last = m.end();
+    }
+    out.push_str(&regex::escape(&s[last..]));
+    Some(out)
+}
+
 /// Every string in a JSON value, keys too, cleaned with `lines`: for what
 /// is written out as JSON (serde_json escapes C0 controls but writes DEL, C1
 /// and bidi controls as they are, and a reader gets the C0 ones back).
@@ -164,5 +186,17 @@ mod tests {
         let mut v = serde_json::json!({"a\x1b": ["x\x07", {"k": "\u{9b}"}], "n": 1});
         json(&mut v);
         assert_eq!(v, serde_json::json!({"a␛": ["x␇", {"k": "[U+009B]"}], "n": 1}));
+    }
+
+    #[test]
+    fn a_cleaned_value_matches_its_original_by_pattern() {
+        let original = "esc\u{1b}]2;PWNED\u{7}host\u{9b}";
+        let shown = line(original.into());
+        assert_eq!(matching_pattern("db-1:9100"), None, "clean text matches as it is");
+        let pattern = matching_pattern(&shown).expect("placeholders");
+        assert_eq!(pattern, r"esc.\]2;PWNED.host.");
+        let anchored = regex::Regex::new(&format!("^(?:{pattern})$")).expect("valid");
+        assert!(anchored.is_match(original));
+        assert!(!anchored.is_match("esc]2;PWNEDhost"));
     }
 }

@@ -82,7 +82,14 @@ pub fn ack_text(dialog: &crate::app::AckDialog) -> (String, Vec<String>) {
             held,
         } => {
             lines.push(format!("a silence on {source}, created by {by}, matching exactly:"));
-            lines.extend(labels.iter().map(|(k, v)| format!("  {k}=\"{v}\"")));
+            lines.extend(
+                labels
+                    .iter()
+                    .map(|(k, v)| match crate::text::clean::matching_pattern(v) {
+                        Some(pattern) => format!("  {k}=~\"{pattern}\""),
+                        None => format!("  {k}=\"{v}\""),
+                    }),
+            );
             lines.push(format!("it holds {} alert(s) listed now:", held.len()));
             lines.extend(listed(held.iter().map(|(name, instance)| format!("{name} {instance}"))));
         }

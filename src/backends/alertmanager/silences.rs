@@ -4,8 +4,10 @@ use crate::config::AlertmanagerConfig;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Create a silence whose matchers are exactly `labels` (equal, not regex),
-/// from now for `duration`. Returns the silence id Alertmanager gave it.
+/// Create a silence whose matchers are exactly `labels` (equal, not regex;
+/// a value that held a control character, shown with a placeholder, by a
+/// pattern where the placeholder stands for one character), from now for
+/// `duration`. Returns the silence id Alertmanager gave it.
 pub async fn create(
     cfg: &AlertmanagerConfig,
     labels: &BTreeMap<String, String>,
@@ -20,7 +22,11 @@ pub async fn create(
     let ends = now + chrono::Duration::from_std(duration).map_err(|e| e.to_string())?;
     let matchers: Vec<serde_json::Value> = labels
         .iter()
-        .map(|(name, value)| serde_json::json!({ "name": name, "value": value, "isRegex": false, "isEqual": true }))
+        .map(|(name, value)| match crate::text::clean::matching_pattern(value) {
+            // A value shown with placeholders: Alertmanager holds the original.
+            Some(pattern) => serde_json::json!({ "name": name, "value": pattern, "isRegex": true, "isEqual": true }),
+            None => serde_json::json!({ "name": name, "value": value, "isRegex": false, "isEqual": true }),
+        })
         .collect();
     let body = serde_json::json!({
         "matchers": matchers,
