@@ -54,6 +54,12 @@ pub enum Msg {
         ok: bool,
         text: String,
     },
+    /// A cancel sent to sessions idle in a transaction changed nothing:
+    /// what to tell the operator, and the sessions to offer terminating.
+    CancelHadNoEffect {
+        text: String,
+        requests: Vec<SignalRequest>,
+    },
     /// Acknowledgements from the state store, at start.
     AcksLoaded(Result<Vec<crate::model::acks::AckRecord>, String>),
     /// An acknowledgement that is now on Alertmanager and in the store.

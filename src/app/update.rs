@@ -123,6 +123,9 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 vec![Command::Bell]
             }
         }
+        Msg::CancelHadNoEffect { text, requests } => {
+            crate::app::panes::database::offer_terminate(state, text, requests)
+        }
         Msg::ChecklistLoaded {
             runbooks,
             errors,

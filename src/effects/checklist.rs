@@ -125,6 +125,15 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
     }
 }
 
+/// The operator's reason an event carries, for the audit log's
+/// justification column.
+fn reason_of(event: &Event) -> Option<&str> {
+    match &event.what {
+        EventKind::Skipped { reason } | EventKind::Failed { reason } => Some(reason),
+        _ => None,
+    }
+}
+
 /// Commit one event: the session first (what the screen shows), then the
 /// audit log. An event that could not be stored is not shown. `seen`: see
 /// `Command::RecordEvent`.
@@ -186,7 +195,15 @@ async fn commit(
             serde_json::json!({ "operator": prev.operator, "at": prev.at, "action": was }),
         );
     }
-    let rec = audit(action, session, event.step.as_deref(), Outcome::Ok).details(details);
+    // A failed check is a failure in the log too, not an "ok" with passed: false.
+    let outcome = match &event.what {
+        EventKind::Check(r) if !r.passed => Outcome::Failed,
+        _ => Outcome::Ok,
+    };
+    let mut rec = audit(action, session, event.step.as_deref(), outcome).details(details);
+    if let Some(why) = reason_of(&event) {
+        rec = rec.justification(why);
+    }
     let mut out = vec![Msg::SessionEvent {
         session: session.to_string(),
         event,
