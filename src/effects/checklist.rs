@@ -115,7 +115,15 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
         EventKind::Done { verified } => ("step.done", serde_json::json!({ "verified": verified })),
         EventKind::Skipped { reason } => ("step.skip", serde_json::json!({ "reason": reason })),
         EventKind::Failed { reason } => ("step.fail", serde_json::json!({ "reason": reason })),
+        EventKind::DoneDespiteCheck { reason } => (
+            "step.done",
+            serde_json::json!({ "verified": false, "over_failed_check": true, "reason": reason }),
+        ),
         EventKind::Reopened => ("step.reopen", serde_json::json!({})),
+        EventKind::Probe { since, result } => (
+            "step.probe",
+            serde_json::json!({ "window_since": since, "passed": result.passed, "observed": result.observed }),
+        ),
         EventKind::Check(r) => (
             "step.check",
             serde_json::json!({ "passed": r.passed, "observed": r.observed, "evidence_sha256": r.evidence_sha256 }),
@@ -129,7 +137,9 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
 /// justification column.
 fn reason_of(event: &Event) -> Option<&str> {
     match &event.what {
-        EventKind::Skipped { reason } | EventKind::Failed { reason } => Some(reason),
+        EventKind::Skipped { reason } | EventKind::Failed { reason } | EventKind::DoneDespiteCheck { reason } => {
+            Some(reason)
+        }
         _ => None,
     }
 }

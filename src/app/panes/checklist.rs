@@ -10,6 +10,9 @@ pub use crate::model::action::ChecklistAction;
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta, StepState};
 use crate::runbook::{Check, Runbook};
 
+mod guard;
+mod hold;
+
 /// What the pane knows: runbooks, recent sessions, the one open on screen.
 #[derive(Debug, Clone, Default)]
 pub struct ChecklistPane {
@@ -63,6 +66,10 @@ pub enum EditPurpose {
         step: String,
     },
     Fail {
+        step: String,
+    },
+    /// Why a step whose check failed is ticked done anyway.
+    DoneDespiteCheck {
         step: String,
     },
     Close,
@@ -304,7 +311,14 @@ fn tick(state: &mut State) -> Vec<Command> {
             set_status(state, Level::Warn, "this step needs evidence first: i writes a note");
             return Vec::new();
         }
-        StepState::Pending => EventKind::Done { verified: false },
+        StepState::Pending => match session.last_check(&id).filter(|r| !r.passed) {
+            Some(failed) => {
+                let (failed, title) = (failed.clone(), step.title.clone());
+                guard::ask_override(state, id, &title, &failed);
+                return Vec::new();
+            }
+            None => EventKind::Done { verified: false },
+        },
         _ => EventKind::Reopened,
     };
     record(state, Some(&id), what)
@@ -329,9 +343,12 @@ fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
         set_status(state, Level::Warn, format!("refused: {why}"));
         return Vec::new();
     }
-    state.shell.overlay = Some(Overlay::Editor(Box::new(crate::app::TextEditor::new(
-        title, purpose, "",
-    ))));
+    let notice = match purpose {
+        EditPurpose::Close => guard::close_notice(state.panes.checklist.active.as_ref()),
+        _ => Vec::new(),
+    };
+    let editor = crate::app::TextEditor::new(title, purpose, "").with_notice(notice);
+    state.shell.overlay = Some(Overlay::Editor(Box::new(editor)));
     Vec::new()
 }
 
@@ -358,6 +375,9 @@ pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> V
         EditPurpose::Note { step } => record(state, step.as_deref(), EventKind::Note { text }),
         EditPurpose::Skip { step } => record(state, Some(&step), EventKind::Skipped { reason: text }),
         EditPurpose::Fail { step } => record(state, Some(&step), EventKind::Failed { reason: text }),
+        EditPurpose::DoneDespiteCheck { step } => {
+            record(state, Some(&step), EventKind::DoneDespiteCheck { reason: text })
+        }
         EditPurpose::Close => record(state, None, EventKind::Closed { resolution: text }),
         EditPurpose::NewSession { .. } => Vec::new(),
     }
