@@ -77,6 +77,11 @@ pub enum Msg {
         session: String,
         event: crate::runbook::session::Event,
     },
+    /// A sustained check's window stopped without a verdict (the session
+    /// closed, the step settled meanwhile): no longer running.
+    HoldStopped {
+        step: String,
+    },
     /// Check results that could not be recorded.
     ChecksFailed {
         steps: Vec<String>,

@@ -182,7 +182,7 @@ pub async fn record(
 }
 
 /// `record`, with the store's reason when the event was not stored.
-async fn commit(
+pub(crate) async fn commit(
     store: &Store,
     who: &Identity,
     session: &str,

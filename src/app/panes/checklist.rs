@@ -11,7 +11,7 @@ use crate::runbook::session::{Event, EventKind, Session, SessionMeta, StepState}
 use crate::runbook::{Check, Runbook};
 
 mod guard;
-mod hold;
+pub mod hold;
 
 /// What the pane knows: runbooks, recent sessions, the one open on screen.
 #[derive(Debug, Clone, Default)]
@@ -498,7 +498,9 @@ pub fn on_session_opened(state: &mut State, session: Session) -> Vec<Command> {
             .position(|l| matches!(l, SessionLine::Step(_, st) if !s.step_state(&st.id).is_settled()))
     });
     state.panes.checklist.selected = first_pending.unwrap_or(0);
-    reach_phase(state)
+    let mut commands = reach_phase(state);
+    commands.extend(hold::resume_windows(state));
+    commands
 }
 
 /// An event the store has committed: now it is shown.
