@@ -157,6 +157,9 @@ pub struct PhaseTime {
     pub overran_by: Option<Duration>,
 }
 
+/// A time something happened, if it did.
+type Moment = Option<DateTime<Utc>>;
+
 impl PhaseTime {
     /// The deadline as a time of day.
     pub fn due(&self, session_start: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -292,7 +295,7 @@ impl Session {
     /// the session start) or when one of its steps is first worked on; it
     /// settles when its last pending step is settled (and is open again
     /// when one is reopened).
-    fn phase_history(&self) -> (Vec<Option<DateTime<Utc>>>, Vec<Option<DateTime<Utc>>>) {
+    fn phase_history(&self) -> (Vec<Moment>, Vec<Moment>) {
         let phases = &self.runbook.phases;
         let n = phases.len();
         let mut started = vec![None; n];
