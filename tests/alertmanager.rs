@@ -532,3 +532,61 @@ async fn cluster_members_are_one_source_without_duplicates() {
     .await;
     assert_eq!(shown(&app.state), ["prod:ReplicaLagging:acked"]);
 }
+
+/// A group of same-named alerts acknowledged at once: one silence each on
+/// the real Alertmanager, and one audit entry each, naming the alert with
+/// its instance, the operator's comment in the justification column.
+#[tokio::test]
+async fn a_group_ack_audits_each_alert_with_its_instance_and_the_reason() {
+    let cfg = config(&format!(
+        "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n",
+        common::alertmanager_url()
+    ));
+    let target = |instance: &str| {
+        let labels: std::collections::BTreeMap<String, String> = [
+            ("alertname".to_string(), "DiskFillingGroupAck".to_string()),
+            ("instance".to_string(), instance.to_string()),
+        ]
+        .into_iter()
+        .collect();
+        opsdeck::app::AckTarget {
+            source: Some("am".into()),
+            fingerprint: format!("fp-{instance}"),
+            name: "DiskFillingGroupAck".into(),
+            labels,
+        }
+    };
+    let (_dir, store, who) = common::audit_store().await;
+    let why = "ack: INC-12 log rotation fix rolling out";
+    let (acked, done) = opsdeck::effects::alerts::acknowledge(
+        &store,
+        &who,
+        &cfg.alertmanager,
+        &[target("db-1:9100"), target("db-2:9100")],
+        why,
+        Duration::from_secs(600),
+    )
+    .await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
+    assert_eq!(acked.len(), 2);
+    let entries = store.audit_entries(None).await.expect("audit");
+    let rows: Vec<(&str, &str, Option<&str>)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.target.as_deref().unwrap_or(""),
+                e.outcome.as_str(),
+                e.justification.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("am/DiskFillingGroupAck on db-1:9100", "intent", Some(why)),
+            ("am/DiskFillingGroupAck on db-1:9100", "ok", Some(why)),
+            ("am/DiskFillingGroupAck on db-2:9100", "intent", Some(why)),
+            ("am/DiskFillingGroupAck on db-2:9100", "ok", Some(why)),
+        ]
+    );
+}

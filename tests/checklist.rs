@@ -368,3 +368,340 @@ fn r_on_an_alert_whose_session_is_open_resumes_it_and_warns_of_others() {
     let status = s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default();
     assert!(status.contains("open already (INC-20261123-025000)"), "{status}");
 }
+
+fn status(s: &State) -> String {
+    s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn ticking_a_step_whose_check_failed_asks_why_and_records_the_override() {
+    let mut s = loaded();
+    on_step(&mut s, "db-connections");
+    let cmds = update(&mut s, key(' '));
+    assert!(cmds.is_empty(), "not ticked without a word: {cmds:?}");
+    match &s.shell.overlay {
+        Some(Overlay::Editor(e)) => {
+            assert_eq!(
+                e.purpose,
+                EditPurpose::DoneDespiteCheck {
+                    step: "db-connections".into()
+                }
+            );
+            assert!(e.title.starts_with("check failed: why is this done?"), "{}", e.title);
+            assert!(
+                e.notice
+                    .iter()
+                    .any(|l| l.contains("FAILED") && l.contains("97 connections")),
+                "{:?}",
+                e.notice
+            );
+        }
+        other => panic!("a dialog asks why: {other:?}"),
+    }
+    assert!(update(&mut s, ctrl('s')).is_empty(), "no reason, no tick");
+    update(&mut s, key(' '));
+    typed(&mut s, "load test traffic, not users");
+    let cmds = update(&mut s, ctrl('s'));
+    match &cmds[..] {
+        [Command::RecordEvent { event, .. }] => assert_eq!(
+            event.what,
+            EventKind::DoneDespiteCheck {
+                reason: "load test traffic, not users".into()
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    commit(&mut s, cmds);
+    let session = s.panes.checklist.active.as_ref().expect("open");
+    assert!(matches!(
+        session.step_state("db-connections"),
+        StepState::Done { verified: false, .. }
+    ));
+    let timeline = opsdeck::runbook::session::report::timeline(session, &[], fixtures::t0());
+    assert!(
+        timeline
+            .iter()
+            .any(|l| l.contains("ticked «Database connections below 90» over its FAILED check: load test traffic")),
+        "{timeline:#?}"
+    );
+    let report = opsdeck::runbook::session::report::markdown(session, &[], fixtures::t0());
+    assert!(
+        report.contains("  - ticked over its FAILED check: load test traffic, not users"),
+        "{report}"
+    );
+    // A step whose check passed is ticked at once, as before.
+    on_step(&mut s, "status-page");
+    assert!(matches!(&update(&mut s, key(' '))[..], [Command::RecordEvent { .. }]));
+}
+
+#[test]
+fn closing_a_session_with_open_steps_names_them_in_the_dialog_and_the_report() {
+    let mut s = loaded();
+    on_step(&mut s, "announce");
+    update(&mut s, key('X'));
+    let notice = match &s.shell.overlay {
+        Some(Overlay::Editor(e)) if e.purpose == EditPurpose::Close => e.notice.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        notice,
+        [
+            "3 step(s) still open — closing leaves them undone:",
+            "  ○ «Update the status page»",
+            "  ○ «Database connections below 90»",
+            "  ○ «Roll back the last deploy»",
+        ]
+    );
+    typed(&mut s, "mitigated upstream");
+    let cmds = update(&mut s, ctrl('s'));
+    commit(&mut s, cmds);
+    let session = s.panes.checklist.active.as_ref().expect("open");
+    assert!(!session.meta.is_open());
+    let report = opsdeck::runbook::session::report::markdown(session, &[], fixtures::t0());
+    assert!(
+        report.contains(
+            "| closed with open | «Update the status page», «Database connections below 90», «Roll back the last deploy» |"
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_cancel_without_effect_says_so_and_offers_terminate() {
+    use opsdeck::app::SignalRequest;
+    use opsdeck::model::postgres::PgSignal;
+    let mut s = loaded();
+    let request = SignalRequest {
+        target: "main".into(),
+        pid: 4242,
+        user: "app".into(),
+        database: "shop".into(),
+        state: "idle in transaction".into(),
+        query: "SELECT * FROM orders WHERE id = '…' FOR UPDATE".into(),
+    };
+    let text = "cancel query: 1 of 1 failed: main/4242: NO EFFECT: pid 4242 is idle in transaction".to_string();
+    let cmds = update(
+        &mut s,
+        Msg::CancelHadNoEffect {
+            text: text.clone(),
+            requests: vec![request.clone()],
+        },
+    );
+    assert_eq!(cmds, [Command::Bell]);
+    assert_eq!(status(&s), text);
+    match &s.shell.overlay {
+        Some(Overlay::Confirm {
+            on_yes:
+                Command::PgSignal {
+                    requests,
+                    op: PgSignal::Terminate,
+                    ..
+                },
+            justification: Some(_),
+            ..
+        }) => assert_eq!(requests, &vec![request.clone()]),
+        other => panic!("terminate is offered, with a reason to give: {other:?}"),
+    }
+    // With another dialog open, only said.
+    let mut s = loaded();
+    on_step(&mut s, "announce");
+    update(&mut s, key('i'));
+    let before = s.shell.overlay.clone();
+    assert!(matches!(before, Some(Overlay::Editor(_))));
+    update(
+        &mut s,
+        Msg::CancelHadNoEffect {
+            text,
+            requests: vec![request],
+        },
+    );
+    assert_eq!(s.shell.overlay, before);
+}
+
+/// The fixture session with the database step held for 15 minutes, 4
+/// minutes of its window held (probes every 30 s, all passed).
+fn held_session() -> opsdeck::runbook::session::Session {
+    use opsdeck::runbook::model::{Check, CheckResult};
+    let mut session = checklist::session();
+    for phase in &mut session.runbook.phases {
+        for st in &mut phase.steps {
+            if let Some(Check::Postgres { hold, every, .. }) = &mut st.check {
+                *hold = Some(std::time::Duration::from_secs(900));
+                *every = Some(std::time::Duration::from_secs(30));
+            }
+        }
+    }
+    let since = fixtures::t0() - chrono::Duration::minutes(4);
+    for i in 0..8 {
+        let at = since + chrono::Duration::seconds(30 * i);
+        session.events.push(opsdeck::runbook::session::Event {
+            at,
+            operator: "alice".into(),
+            step: Some("db-connections".into()),
+            what: EventKind::Probe {
+                since,
+                result: CheckResult {
+                    at,
+                    passed: true,
+                    observed: "12 connections (max 90)".into(),
+                    evidence: String::new(),
+                    evidence_sha256: String::new(),
+                },
+            },
+        });
+    }
+    session
+}
+
+#[test]
+fn a_window_being_held_is_taken_up_when_its_session_opens_and_shows_its_progress() {
+    let mut s = loaded();
+    let session = held_session();
+    let cmds = update(&mut s, Msg::SessionOpened(Box::new(session)));
+    let held: Vec<(&str, bool)> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Command::RunChecks { checks, auto_tick, .. } => Some((checks[0].0.as_str(), *auto_tick)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(held, [("db-connections", true)], "{cmds:?}");
+    let active = s.panes.checklist.active.as_ref().expect("open");
+    let check = active
+        .runbook
+        .step("db-connections")
+        .and_then(|(_, st)| st.check.clone())
+        .expect("check");
+    let progress =
+        opsdeck::app::panes::checklist::hold::progress(active, "db-connections", &check, fixtures::t0(), true);
+    assert_eq!(progress.as_deref(), Some("sustained 4m/15m"));
+    // Its probes are not shown one by one: the window's start is.
+    let timeline = opsdeck::runbook::session::report::timeline(active, &[], fixtures::t0());
+    let probes: Vec<&String> = timeline.iter().filter(|l| l.contains("Database connections")).collect();
+    assert_eq!(probes.len(), 2, "{timeline:#?}");
+    assert!(probes[1].contains("started holding the check of «Database connections below 90»"));
+}
+
+#[tokio::test]
+async fn phase_times_and_overrun_are_in_the_report_after_the_session_closed_and_opsdeck_restarted() {
+    use opsdeck::runbook::session::Event;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.db");
+    let started = checklist::started();
+    let mut meta = checklist::session().meta;
+    meta.id = "INC-20261123-024001".into();
+    let at = |mins: i64| started + chrono::Duration::minutes(mins);
+    let ev = |mins: i64, step: Option<&str>, what: EventKind| Event {
+        at: at(mins),
+        operator: "alice".into(),
+        step: step.map(String::from),
+        what,
+    };
+    {
+        let store = opsdeck::store::Store::open(&path).await.expect("open");
+        store
+            .create_session(&meta, &checklist::runbook())
+            .await
+            .expect("create");
+        // The first phase (budget 15m) settles at 19m: 4 minutes over.
+        let events = [
+            ev(1, Some("api-healthy"), EventKind::Done { verified: false }),
+            ev(4, Some("announce"), EventKind::Done { verified: false }),
+            ev(19, Some("status-page"), EventKind::Done { verified: false }),
+            ev(25, Some("db-connections"), EventKind::Done { verified: false }),
+            ev(30, Some("rollback"), EventKind::Done { verified: false }),
+            ev(
+                31,
+                None,
+                EventKind::Closed {
+                    resolution: "rolled back".into(),
+                },
+            ),
+        ];
+        for e in &events {
+            store.append_session_event(&meta.id, e).await.expect("append");
+        }
+        store.close().await;
+    }
+    let store = opsdeck::store::Store::open(&path).await.expect("reopen");
+    let session = store.session(&meta.id).await.expect("read").expect("there");
+    // Written a day later: what happened then, not what is now.
+    let report = opsdeck::runbook::session::report::markdown(&session, &[], at(24 * 60));
+    let hms = |mins: i64| at(mins).format("%H:%M:%S").to_string();
+    assert!(
+        report.contains("### 1. Immediate response (3 of 3 settled, budget 15m, OVERRAN by 4m00s)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("### 2. Recovery (2 of 2 settled, budget 45m)\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "| Immediate response | 15m | {} | {} | {} | 19m00s | 4m00s |",
+            hms(15),
+            hms(0),
+            hms(19)
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "| Recovery | 45m | {} | {} | {} | 11m00s | - |",
+            hms(60),
+            hms(19),
+            hms(30)
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "- {} phase «Immediate response» overran its budget (15m; settled 4m00s late)",
+            hms(15)
+        )),
+        "{report}"
+    );
+    assert!(!report.contains("Recovery» overran"), "{report}");
+}
+
+#[tokio::test]
+async fn a_failed_check_is_audited_failed_and_a_reason_fills_the_justification() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
+        .await
+        .expect("store");
+    let who = opsdeck::model::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    let id = match opsdeck::effects::checklist::start(&store, &who, &checklist::runbook(), "API down", None).await {
+        Msg::SessionOpened(s) => s.meta.id.clone(),
+        other => panic!("{other:?}"),
+    };
+    let io = opsdeck::effects::checklist::ChecklistIo {
+        config: std::sync::Arc::new(
+            opsdeck::config::Config::parse("", std::path::Path::new("t.toml")).expect("config"),
+        ),
+        reports_dir: dir.path().join("reports"),
+    };
+    let missing = dir.path().join("no-such-backup.tar.gz");
+    let check: opsdeck::runbook::Check =
+        toml::from_str(&format!("type = \"file\"\npath = {:?}", missing.display().to_string())).expect("check");
+    opsdeck::effects::checklist::run_checks(&store, &who, &io, &id, vec![("status-page".into(), check)], true).await;
+    let skip = opsdeck::runbook::session::Event {
+        at: chrono::Utc::now(),
+        operator: "alice".into(),
+        step: Some("rollback".into()),
+        what: EventKind::Skipped {
+            reason: "nothing was deployed today".into(),
+        },
+    };
+    opsdeck::effects::checklist::record(&store, &who, &id, skip, None).await;
+    let entries = store.audit_entries(None).await.expect("audit");
+    let check = entries.iter().find(|e| e.action == "step.check").expect("audited");
+    assert_eq!(check.outcome, "failed", "{check:?}");
+    assert!(check.details.contains("\"passed\":false"), "{}", check.details);
+    let skip = entries.iter().find(|e| e.action == "step.skip").expect("audited");
+    assert_eq!(skip.justification.as_deref(), Some("nothing was deployed today"));
+}

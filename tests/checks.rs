@@ -902,3 +902,240 @@ async fn opsdeck_check_exit_codes_and_json() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("allow_comands"), "{err}");
 }
+
+// ---------------------------------------------------------------- sustained checks
+
+/// A tiny HTTP server on 127.0.0.1: 200 while `up` is set, 503 after.
+async fn health_server() -> (
+    String,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tokio::task::JoinHandle<()>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let up = std::sync::Arc::new(AtomicBool::new(true));
+    let flag = up.clone();
+    let task = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf).await;
+            let answer = if flag.load(Ordering::SeqCst) {
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            } else {
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndown"
+            };
+            let _ = s.write_all(answer.as_bytes()).await;
+            let _ = s.shutdown().await;
+        }
+    });
+    (format!("http://{addr}/health"), up, task)
+}
+
+fn held_runbook(url: &str) -> Runbook {
+    let text = format!(
+        "id = \"held\"\ntitle = \"Held\"\nkind = \"incident\"\n[[phase]]\nname = \"Validation\"\n\
+         [[phase.step]]\nid = \"health-stable\"\ntitle = \"Health stays green\"\n\
+         check = {{ type = \"http\", url = \"{url}\", timeout = \"1s\", for = \"3s\", every = \"1s\" }}\n"
+    );
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn a_sustained_check_holds_only_when_every_probe_over_the_window_passed() {
+    let (url, up, task) = health_server().await;
+    let runbook = held_runbook(&url);
+    let ctx = CheckContext::default();
+    // Up the whole window: held, after the whole window.
+    let started = Instant::now();
+    let results = run_all(&runbook, &ctx).await;
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(3), "a 3 s window took {took:?}");
+    let (_, r) = &results[0];
+    assert!(r.passed, "{r:?}");
+    assert!(r.observed.starts_with("held for 3s: 4 probes passed"), "{}", r.observed);
+
+    // Down mid-window: one probe passed, then the service fails: not held.
+    let flip = up.clone();
+    let down = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        flip.store(false, std::sync::atomic::Ordering::SeqCst);
+    });
+    let results = run_all(&runbook, &ctx).await;
+    down.await.expect("join");
+    task.abort();
+    let (_, r) = &results[0];
+    assert!(!r.passed, "a window with a failed probe is not held: {r:?}");
+    assert!(
+        r.observed.starts_with("failed after 2s of 3s: HTTP 503"),
+        "{}",
+        r.observed
+    );
+}
+
+/// A session of `held_runbook`, in a fresh store.
+async fn held_session(
+    url: &str,
+) -> (
+    tempfile::TempDir,
+    opsdeck::store::Store,
+    opsdeck::model::identity::Identity,
+    opsdeck::effects::checklist::ChecklistIo,
+    String,
+) {
+    let (dir, store, who) = common::audit_store().await;
+    let runbook = held_runbook(url);
+    let msg = opsdeck::effects::checklist::start(&store, &who, &runbook, "API down", None).await;
+    let id = match msg {
+        opsdeck::app::Msg::SessionOpened(s) => s.meta.id.clone(),
+        other => panic!("{other:?}"),
+    };
+    let config = Config::parse("", Path::new("t.toml")).expect("config");
+    let io = opsdeck::effects::checklist::ChecklistIo {
+        config: std::sync::Arc::new(config),
+        reports_dir: dir.path().join("reports"),
+    };
+    (dir, store, who, io, id)
+}
+
+async fn hold(
+    store: &opsdeck::store::Store,
+    who: &opsdeck::model::identity::Identity,
+    io: &opsdeck::effects::checklist::ChecklistIo,
+    session: &str,
+) -> Vec<opsdeck::app::Msg> {
+    let runbook = store.session(session).await.expect("read").expect("there").runbook;
+    let check = runbook
+        .step("health-stable")
+        .and_then(|(_, s)| s.check.clone())
+        .expect("check");
+    let held = opsdeck::effects::hold::Held {
+        session,
+        step: "health-stable",
+        check: &check,
+        window: check.window().expect("a window"),
+        auto_tick: true,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    opsdeck::effects::hold::hold_window(store, who, io, held, &tx).await;
+    drop(tx);
+    let mut msgs = Vec::new();
+    while let Some(m) = rx.recv().await {
+        msgs.push(m);
+    }
+    msgs
+}
+
+#[tokio::test]
+async fn a_session_stores_each_probe_and_verifies_the_step_only_when_the_window_held() {
+    use opsdeck::runbook::session::{EventKind, StepState};
+    let (url, up, task) = health_server().await;
+
+    // Down mid-window: probes stored, the verdict a failed check audited
+    // failed, the step not ticked.
+    let (_dir, store, who, io, id) = held_session(&url).await;
+    let flip = up.clone();
+    let down = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        flip.store(false, std::sync::atomic::Ordering::SeqCst);
+    });
+    hold(&store, &who, &io, &id).await;
+    down.await.expect("join");
+    let s = store.session(&id).await.expect("read").expect("there");
+    let probes = s
+        .events
+        .iter()
+        .filter(|e| matches!(e.what, EventKind::Probe { .. }))
+        .count();
+    assert_eq!(probes, 3, "two passed, the third failed: {:#?}", s.events);
+    let verdict = s.last_check("health-stable").expect("a verdict");
+    assert!(!verdict.passed && verdict.observed.contains("HTTP 503"), "{verdict:?}");
+    assert_eq!(s.step_state("health-stable"), StepState::Pending, "not verified");
+    let audit = store.audit_entries(None).await.expect("audit");
+    let checks: Vec<&str> = audit
+        .iter()
+        .filter(|e| e.action == "step.check")
+        .map(|e| e.outcome.as_str())
+        .collect();
+    assert_eq!(
+        checks,
+        ["failed"],
+        "one verdict, audited failed; probes are not audited"
+    );
+
+    // Up the whole window: verified, with the window in the verdict.
+    up.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (_dir2, store, who, io, id) = held_session(&url).await;
+    let msgs = hold(&store, &who, &io, &id).await;
+    task.abort();
+    let s = store.session(&id).await.expect("read").expect("there");
+    assert!(
+        matches!(s.step_state("health-stable"), StepState::Done { verified: true, .. }),
+        "{:#?}",
+        s.events
+    );
+    let verdict = s.last_check("health-stable").expect("a verdict");
+    assert!(
+        verdict.observed.starts_with("held for 3s: 4 probes passed"),
+        "{verdict:?}"
+    );
+    // Each probe was sent to the screen as it was stored, the verdict after.
+    let shown: Vec<bool> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            opsdeck::app::Msg::SessionEvent { event, .. } => Some(matches!(event.what, EventKind::Probe { .. })),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown, [true, true, true, true, false, false], "{msgs:?}");
+    let audit = store.audit_entries(None).await.expect("audit");
+    assert!(audit.iter().any(|e| e.action == "step.check" && e.outcome == "ok"));
+}
+
+#[tokio::test]
+async fn a_window_survives_a_restart_of_opsdeck() {
+    use opsdeck::runbook::session::{Event, EventKind};
+    let (url, _up, task) = health_server().await;
+    let (_dir, store, who, io, id) = held_session(&url).await;
+    // An opsdeck that held two probes of the window, then stopped.
+    let since = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6) - chrono::Duration::milliseconds(1500);
+    for at in [since, since + chrono::Duration::seconds(1)] {
+        let probe = opsdeck::runbook::CheckResult {
+            at,
+            passed: true,
+            observed: "HTTP 200 in 1 ms".into(),
+            evidence: String::new(),
+            evidence_sha256: String::new(),
+        };
+        let e = Event {
+            at,
+            operator: who.operator.clone(),
+            step: Some("health-stable".into()),
+            what: EventKind::Probe { since, result: probe },
+        };
+        store.append_session_event(&id, &e).await.expect("probe");
+    }
+    // The next one takes the window up where it was: two probes more, done
+    // at the window's end (about 1.5 s from now), not 3 s from now.
+    let started = Instant::now();
+    hold(&store, &who, &io, &id).await;
+    let took = started.elapsed();
+    task.abort();
+    assert!(took < Duration::from_millis(2500), "resumed, not restarted: {took:?}");
+    let s = store.session(&id).await.expect("read").expect("there");
+    let verdict = s.last_check("health-stable").expect("a verdict");
+    assert!(
+        verdict.observed.starts_with("held for 3s: 4 probes passed"),
+        "{verdict:?}"
+    );
+    let windows: std::collections::BTreeSet<_> = s
+        .events
+        .iter()
+        .filter_map(|e| match &e.what {
+            EventKind::Probe { since, .. } => Some(*since),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(windows.len(), 1, "one window, its start kept");
+}

@@ -6,7 +6,7 @@ mod common;
 
 use chrono::Utc;
 use common::pg_cluster::Cluster;
-use opsdeck::backends::postgres::actions::{signal_backend, PgSignal};
+use opsdeck::backends::postgres::actions::{signal_backend, PgSignal, Signalled};
 use opsdeck::backends::{self, BackendData, Target};
 use opsdeck::config::{Config, PostgresConfig};
 use opsdeck::model::postgres::{Checksum, PgBackend, PgSummary};
@@ -271,7 +271,7 @@ async fn cancel_and_terminate_backends() {
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
-    assert_eq!(signal_backend(&cfg, pid, PgSignal::Cancel).await, Ok(true));
+    assert_eq!(signal_backend(&cfg, pid, PgSignal::Cancel).await, Ok(Signalled::Yes));
     let (r, mut c) = tokio::time::timeout(Duration::from_secs(5), sleeper)
         .await
         .expect("the query ends soon after the cancel")
@@ -286,12 +286,18 @@ async fn cancel_and_terminate_backends() {
     // Terminate: the session ends.
     let mut other = connect().await;
     let other_pid = backend_pid(&mut other).await;
-    assert_eq!(signal_backend(&cfg, other_pid, PgSignal::Terminate).await, Ok(true));
+    assert_eq!(
+        signal_backend(&cfg, other_pid, PgSignal::Terminate).await,
+        Ok(Signalled::Yes)
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(sqlx::query("SELECT 1").execute(&mut other).await.is_err());
 
     // No such backend: the server says false.
-    assert_eq!(signal_backend(&cfg, 1, PgSignal::Cancel).await, Ok(false));
+    assert_eq!(
+        signal_backend(&cfg, 1, PgSignal::Cancel).await,
+        Ok(Signalled::NoSuchBackend)
+    );
 
     // opsdeck's own connection (the poller's) is refused, and stays up.
     let mut t = pg_target("");
@@ -671,4 +677,150 @@ async fn replica_behind_is_a_breach_after_enough_polls() {
         assert!(breached_seen, "a replica 3 s behind under writes is a breach");
     }
     writer.abort();
+}
+
+/// A table with one row, for a session to hold a row lock on.
+async fn locked_row_table(tag: &str) -> String {
+    let mut admin = connect().await;
+    let table = format!("opsdeck_{tag}_{}", std::process::id());
+    admin
+        .execute(
+            format!(
+                "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id int, v int); INSERT INTO {table} VALUES (1, 0)"
+            )
+            .as_str(),
+        )
+        .await
+        .expect("create table");
+    table
+}
+
+/// The state of a backend as the server sees it now.
+async fn state_of(pid: i32) -> Option<String> {
+    let mut c = connect().await;
+    sqlx::query_scalar("SELECT state FROM pg_stat_activity WHERE pid = $1")
+        .bind(pid)
+        .fetch_optional(&mut c)
+        .await
+        .expect("pg_stat_activity")
+}
+
+#[tokio::test]
+async fn a_cancel_on_an_idle_transaction_is_no_effect_audited_failed_and_terminate_ends_it() {
+    use opsdeck::app::{Msg, SignalRequest};
+    let table = locked_row_table("idle_cancel").await;
+    let mut holder = connect().await;
+    let pid = backend_pid(&mut holder).await;
+    holder.execute("BEGIN").await.expect("begin");
+    holder
+        .execute(format!("SELECT * FROM {table} WHERE id = 1 FOR UPDATE").as_str())
+        .await
+        .expect("row lock");
+    // Another session waits for that row.
+    let mut waiter = connect().await;
+    let update = format!("UPDATE {table} SET v = 1 WHERE id = 1");
+    let waiting = tokio::spawn(async move { waiter.execute(update.as_str()).await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(state_of(pid).await.as_deref(), Some("idle in transaction"));
+
+    let (_dir, store, who) = common::audit_store().await;
+    let targets = vec![pg_cfg("")];
+    let request = SignalRequest {
+        target: "main".into(),
+        pid,
+        user: "opsdeck".into(),
+        database: "opsdeck_test".into(),
+        state: "idle in transaction".into(),
+        query: format!("SELECT * FROM {table} WHERE id = ?"),
+    };
+    let why = "INC-9: holds the orders row";
+    let done = opsdeck::effects::postgres::pg_signal(
+        &store,
+        &who,
+        &targets,
+        std::slice::from_ref(&request),
+        PgSignal::Cancel,
+        why,
+    )
+    .await;
+    // Not "done": said as no effect, with the session to terminate.
+    match &done {
+        Msg::CancelHadNoEffect { text, requests } => {
+            assert!(
+                text.contains("NO EFFECT") && text.contains("idle in transaction"),
+                "{text}"
+            );
+            assert_eq!(requests, &vec![request.clone()]);
+        }
+        other => panic!("a cancel that changed nothing is not done: {other:?}"),
+    }
+    // And indeed nothing changed: the session holds its lock, the waiter waits.
+    assert_eq!(state_of(pid).await.as_deref(), Some("idle in transaction"));
+    assert!(!waiting.is_finished(), "the waiter is still blocked");
+
+    let entries = store.audit_entries(None).await.expect("audit");
+    let seen: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(seen, [("query.cancel", "intent"), ("query.cancel", "failed")]);
+    assert!(
+        entries[1].details.contains("no query to cancel"),
+        "{}",
+        entries[1].details
+    );
+    // The operator's reason is in the justification column of both entries.
+    assert!(
+        entries.iter().all(|e| e.justification.as_deref() == Some(why)),
+        "{entries:?}"
+    );
+
+    // Terminate ends it: the waiter gets its row.
+    let done =
+        opsdeck::effects::postgres::pg_signal(&store, &who, &targets, &[request], PgSignal::Terminate, why).await;
+    assert!(matches!(&done, Msg::ActionDone { ok: true, .. }), "{done:?}");
+    tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the waiter goes on once the holder is gone")
+        .expect("join")
+        .expect("the update ran");
+    let entries = store.audit_entries(None).await.expect("audit");
+    let last = entries.last().expect("entries");
+    assert_eq!(
+        (last.action.as_str(), last.outcome.as_str()),
+        ("backend.terminate", "ok")
+    );
+    assert_eq!(last.justification.as_deref(), Some(why));
+}
+
+#[tokio::test]
+async fn an_idle_transaction_is_judged_by_its_age_not_its_last_statement() {
+    let table = locked_row_table("idle_age").await;
+    let mut holder = connect().await;
+    let pid = backend_pid(&mut holder).await;
+    holder.execute("BEGIN").await.expect("begin");
+    holder
+        .execute(format!("SELECT * FROM {table} WHERE id = 1 FOR UPDATE").as_str())
+        .await
+        .expect("row lock");
+    // A statement every 600 ms: never idle for the threshold, always in
+    // the same transaction, holding the row.
+    let chatter = tokio::spawn(async move {
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            holder.execute("SELECT 1").await.expect("select");
+        }
+        holder
+    });
+    let mut t = pg_target("idle_in_tx = \"2s\"\nlong_query = \"1h\"\n");
+    let (s, x) = poll_until(&mut t, Duration::from_secs(4), |s| {
+        session(s, pid).filter(|x| x.state == "idle in transaction")
+    })
+    .await;
+    let xact = x.xact_secs.expect("in a transaction");
+    assert!(xact >= 2.0, "listed once the transaction is 2 s old: {x:?}");
+    assert!(x.duration_secs < 1.5, "idle for less than a statement's gap: {x:?}");
+    assert!(s.old_idle_in_tx().any(|y| y.pid == pid), "flagged: {:#?}", s.backends);
+    let mut holder = chatter.await.expect("join");
+    holder.execute("ROLLBACK").await.expect("rollback");
 }

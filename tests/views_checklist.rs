@@ -114,3 +114,58 @@ fn tile_shows_the_open_session_and_the_morning_round() {
     );
     assert!(t.iter().any(|l| l.contains("morning round: not run today")), "{t:?}");
 }
+
+#[test]
+fn close_dialog_names_the_steps_still_open() {
+    let mut s = loaded();
+    update(&mut s, Msg::SessionOpened(Box::new(checklist::session())));
+    update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Char('X'), KeyModifiers::NONE)));
+    s.shell.status = None;
+    let t = text(&s, 120, 34);
+    insta::assert_snapshot!("checklist_close_dialog", t);
+    for want in [
+        "3 step(s) still open — closing leaves them undone:",
+        "○ «Update the status page»",
+        "○ «Roll back the last deploy»",
+    ] {
+        assert!(t.contains(want), "{want}:\n{t}");
+    }
+}
+
+#[test]
+fn a_sustained_check_shows_how_long_its_window_has_held() {
+    use opsdeck::runbook::model::{Check, CheckResult};
+    use opsdeck::runbook::session::{Event, EventKind};
+    let mut session = checklist::session();
+    for st in session.runbook.phases.iter_mut().flat_map(|p| p.steps.iter_mut()) {
+        if let Some(Check::Postgres { hold, .. }) = &mut st.check {
+            *hold = Some(std::time::Duration::from_secs(900));
+        }
+    }
+    let since = fixtures::t0() - chrono::Duration::minutes(4);
+    for i in 0..8 {
+        let at = since + chrono::Duration::seconds(30 * i);
+        let result = CheckResult {
+            at,
+            passed: true,
+            observed: "12 connections (max 90)".into(),
+            evidence: String::new(),
+            evidence_sha256: String::new(),
+        };
+        session.events.push(Event {
+            at,
+            operator: "alice".into(),
+            step: Some("db-connections".into()),
+            what: EventKind::Probe { since, result },
+        });
+    }
+    let mut s = loaded();
+    update(&mut s, Msg::SessionOpened(Box::new(session)));
+    s.shell.status = None;
+    let t = text(&s, 120, 34);
+    insta::assert_snapshot!("checklist_sustained", t);
+    assert!(
+        t.contains("Database connections below 90") && t.contains("[sustained 4m/15m]"),
+        "{t}"
+    );
+}

@@ -55,6 +55,12 @@ pub enum Msg {
         ok: bool,
         text: String,
     },
+    /// A cancel sent to sessions idle in a transaction changed nothing:
+    /// what to tell the operator, and the sessions to offer terminating.
+    CancelHadNoEffect {
+        text: String,
+        requests: Vec<SignalRequest>,
+    },
     /// Acknowledgements from the state store, at start.
     AcksLoaded(Result<Vec<crate::model::acks::AckRecord>, String>),
     /// An acknowledgement that is now on Alertmanager and in the store.
@@ -71,6 +77,11 @@ pub enum Msg {
     SessionEvent {
         session: String,
         event: crate::runbook::session::Event,
+    },
+    /// A sustained check's window stopped without a verdict (the session
+    /// closed, the step settled meanwhile): no longer running.
+    HoldStopped {
+        step: String,
     },
     /// Check results that could not be recorded.
     ChecksFailed {

@@ -27,6 +27,7 @@ pub(crate) fn written(purpose: &EditPurpose) -> &'static str {
         EditPurpose::Skip { .. } => "skip reason",
         EditPurpose::Fail { .. } => "failure",
         EditPurpose::Close => "resolution",
+        EditPurpose::DoneDespiteCheck { .. } => "reason",
         EditPurpose::NewSession { .. } => "title",
     }
 }

@@ -129,6 +129,9 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
                 vec![Command::Bell]
             }
         }
+        Msg::CancelHadNoEffect { text, requests } => {
+            crate::app::panes::database::offer_terminate(state, text, requests)
+        }
         Msg::ChecklistLoaded {
             runbooks,
             errors,
@@ -149,6 +152,10 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         }
         Msg::SessionOpened(session) => crate::app::panes::checklist::on_session_opened(state, *session),
         Msg::SessionEvent { session, event } => crate::app::panes::checklist::on_event(state, session, event),
+        Msg::HoldStopped { step } => {
+            state.panes.checklist.running.remove(&step);
+            Vec::new()
+        }
         Msg::ChecksFailed { steps, error } => {
             crate::app::panes::checklist::on_checks_failed(state, &steps, &error);
             vec![Command::Bell]

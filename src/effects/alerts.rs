@@ -2,11 +2,11 @@
 //! for opsdeck's own), end an acknowledgement, expire silences. Each call
 //! audited.
 
-use super::audited::{audited, Audited};
+use super::audited::{audited, audited_record, Audited};
 use crate::app::{AckTarget, Msg, OWN_SOURCE};
 use crate::config::AlertmanagerConfig;
 use crate::model::identity::Identity;
-use crate::store::{AckRecord, Outcome, Store};
+use crate::store::{AckRecord, AuditRecord, Outcome, Store};
 
 /// Acknowledge alerts, one audited call each: an Alertmanager alert gets a
 /// silence matching exactly its labels, an opsdeck alert a row in the state
@@ -42,6 +42,14 @@ pub async fn acknowledge(
             "source": source, "matchers": t.labels, "comment": comment,
             "duration_secs": duration.as_secs(),
         });
+        // Each alert of a group is its own entry: its name with its instance.
+        let entry = audit_target(&target, t);
+        let intent = |entry: &str, details| {
+            AuditRecord::new("alerts", "alert.ack", Outcome::Intent)
+                .target(entry)
+                .justification(comment)
+                .details(details)
+        };
         let done = match &t.source {
             Some(name) => {
                 let Some(cfg) = sources.iter().find(|s| &s.name == name) else {
@@ -50,10 +58,7 @@ pub async fn acknowledge(
                 };
                 let call =
                     crate::backends::alertmanager::silences::create(cfg, &t.labels, &who.operator, comment, duration);
-                audited(store, who, ("alerts", "alert.ack", &target), details, call, |_| {
-                    Outcome::Ok
-                })
-                .await
+                audited_record(store, who, intent(&entry, details), call, |_| (Outcome::Ok, Vec::new())).await
             }
             // opsdeck's own alert: the store row is the acknowledgement.
             None => {
@@ -64,10 +69,7 @@ pub async fn acknowledge(
                         .map(|()| String::new())
                         .map_err(|e| e.to_string())
                 };
-                audited(store, who, ("alerts", "alert.ack", &target), details, call, |_| {
-                    Outcome::Ok
-                })
-                .await
+                audited_record(store, who, intent(&entry, details), call, |_| (Outcome::Ok, Vec::new())).await
             }
         };
         match done {
@@ -112,6 +114,16 @@ pub async fn acknowledge(
         }
     };
     (acked, msg)
+}
+
+/// The audit target of one acknowledged alert: `source/name` with the
+/// alert's instance (or its fingerprint when it has none), so the entries
+/// of a group acknowledged at once tell the alerts apart.
+fn audit_target(target: &str, t: &AckTarget) -> String {
+    match t.labels.get("instance").filter(|i| !i.is_empty()) {
+        Some(instance) => format!("{target} on {instance}"),
+        None => format!("{target} ({})", t.fingerprint),
+    }
 }
 
 /// End the acknowledgement of one of opsdeck's own alerts.

@@ -115,13 +115,32 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
         EventKind::Done { verified } => ("step.done", serde_json::json!({ "verified": verified })),
         EventKind::Skipped { reason } => ("step.skip", serde_json::json!({ "reason": reason })),
         EventKind::Failed { reason } => ("step.fail", serde_json::json!({ "reason": reason })),
+        EventKind::DoneDespiteCheck { reason } => (
+            "step.done",
+            serde_json::json!({ "verified": false, "over_failed_check": true, "reason": reason }),
+        ),
         EventKind::Reopened => ("step.reopen", serde_json::json!({})),
+        EventKind::Probe { since, result } => (
+            "step.probe",
+            serde_json::json!({ "window_since": since, "passed": result.passed, "observed": result.observed }),
+        ),
         EventKind::Check(r) => (
             "step.check",
             serde_json::json!({ "passed": r.passed, "observed": r.observed, "evidence_sha256": r.evidence_sha256 }),
         ),
         EventKind::Note { text } => ("note", serde_json::json!({ "text": text })),
         EventKind::Closed { resolution } => ("session.close", serde_json::json!({ "resolution": resolution })),
+    }
+}
+
+/// The operator's reason an event carries, for the audit log's
+/// justification column.
+fn reason_of(event: &Event) -> Option<&str> {
+    match &event.what {
+        EventKind::Skipped { reason } | EventKind::Failed { reason } | EventKind::DoneDespiteCheck { reason } => {
+            Some(reason)
+        }
+        _ => None,
     }
 }
 
@@ -163,7 +182,7 @@ pub async fn record(
 }
 
 /// `record`, with the store's reason when the event was not stored.
-async fn commit(
+pub(crate) async fn commit(
     store: &Store,
     who: &Identity,
     session: &str,
@@ -186,7 +205,15 @@ async fn commit(
             serde_json::json!({ "operator": prev.operator, "at": prev.at, "action": was }),
         );
     }
-    let rec = audit(action, session, event.step.as_deref(), Outcome::Ok).details(details);
+    // A failed check is a failure in the log too, not an "ok" with passed: false.
+    let outcome = match &event.what {
+        EventKind::Check(r) if !r.passed => Outcome::Failed,
+        _ => Outcome::Ok,
+    };
+    let mut rec = audit(action, session, event.step.as_deref(), outcome).details(details);
+    if let Some(why) = reason_of(&event) {
+        rec = rec.justification(why);
+    }
     let mut out = vec![Msg::SessionEvent {
         session: session.to_string(),
         event,

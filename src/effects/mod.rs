@@ -9,6 +9,7 @@ pub mod alerts;
 pub(crate) mod audited;
 pub mod checklist;
 pub mod containers;
+pub mod hold;
 pub mod postgres;
 pub(crate) mod reads;
 pub mod review;
@@ -182,9 +183,16 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 session,
                 checks,
                 auto_tick,
-            } => fx.spawn(move |fx| async move {
-                checklist::run_checks(&fx.store, &fx.who, &fx.checklist, &session, checks, auto_tick).await
-            }),
+            } => {
+                // A sustained check holds its window on a task of its own.
+                let (held, single): (Vec<_>, Vec<_>) = checks.into_iter().partition(|(_, c)| c.window().is_some());
+                hold::spawn(fx, &session, held, auto_tick);
+                if !single.is_empty() {
+                    fx.spawn(move |fx| async move {
+                        checklist::run_checks(&fx.store, &fx.who, &fx.checklist, &session, single, auto_tick).await
+                    })
+                }
+            }
             Command::LoadTimeline { since } => fx.spawn(move |fx| async move {
                 vec![Msg::TimelineLoaded(
                     fx.store.audit_entries(Some(since)).await.map_err(|e| e.to_string()),

@@ -1,14 +1,16 @@
 //! PostgreSQL: cancel a query or terminate a backend, audited one by one.
 
-use super::audited::{audited, Audited};
+use super::audited::{audited_record, Audited};
 use crate::app::{Msg, SignalRequest};
 use crate::config::PostgresConfig;
 use crate::model::identity::Identity;
-use crate::model::postgres::PgSignal;
-use crate::store::{Outcome, Store};
+use crate::model::postgres::{PgSignal, Signalled};
+use crate::store::{AuditRecord, Outcome, Store};
 
 /// Cancel or terminate each session, one audited call each, with the
-/// operator's reason in every entry.
+/// operator's reason in every entry. A cancel that changed nothing (the
+/// session idle in a transaction) is a failure, and comes back as
+/// `CancelHadNoEffect` so terminate can be offered.
 pub async fn pg_signal(
     store: &Store,
     who: &Identity,
@@ -18,6 +20,7 @@ pub async fn pg_signal(
     justification: &str,
 ) -> Msg {
     let mut failures = Vec::new();
+    let mut no_effect = Vec::new();
     for r in requests {
         let target = format!("{}/{}", r.target, r.pid);
         let Some(cfg) = targets.iter().find(|t| t.name == r.target) else {
@@ -28,27 +31,31 @@ pub async fn pg_signal(
             "target": r.target, "pid": r.pid, "user": r.user, "database": r.database,
             "state": r.state, "query": r.query, "justification": justification,
         });
+        // The reason goes in the justification column, where an auditor looks.
+        let intent = AuditRecord::new("database", op.audit_action(), Outcome::Intent)
+            .target(&target)
+            .justification(justification)
+            .details(details);
         let call = crate::backends::postgres::actions::signal_backend(cfg, r.pid, op);
-        let judge = |signalled: &bool| if *signalled { Outcome::Ok } else { Outcome::Failed };
-        match audited(
-            store,
-            who,
-            ("database", op.audit_action(), &target),
-            details,
-            call,
-            judge,
-        )
-        .await
-        {
+        let judge = |signalled: &Signalled| match signalled {
+            Signalled::Yes => (Outcome::Ok, Vec::new()),
+            Signalled::NoSuchBackend => (Outcome::Failed, vec![("reason", "no such backend".into())]),
+            Signalled::NoEffect(why) => (Outcome::Failed, vec![("reason", why.as_str().into())]),
+        };
+        match audited_record(store, who, intent, call, judge).await {
             Audited::NotDone(e) => {
                 failures.push(format!("{target} NOT done: {e}"));
                 // Without an audit trail nothing more may be changed.
                 break;
             }
-            Audited::Done(Ok(true), unaudited) if unaudited.is_empty() => {}
-            Audited::Done(Ok(true), unaudited) => failures.push(format!("{target}: done{unaudited}")),
-            Audited::Done(Ok(false), unaudited) => {
+            Audited::Done(Ok(Signalled::Yes), unaudited) if unaudited.is_empty() => {}
+            Audited::Done(Ok(Signalled::Yes), unaudited) => failures.push(format!("{target}: done{unaudited}")),
+            Audited::Done(Ok(Signalled::NoSuchBackend), unaudited) => {
                 failures.push(format!("{target}: the server did not signal it (gone?){unaudited}"))
+            }
+            Audited::Done(Ok(Signalled::NoEffect(why)), unaudited) => {
+                failures.push(format!("{target}: NO EFFECT: {why}{unaudited}"));
+                no_effect.push(r.clone());
             }
             Audited::Done(Err(e), unaudited) => failures.push(format!("{target}: {e}{unaudited}")),
         }
@@ -65,14 +72,20 @@ pub async fn pg_signal(
             text: format!("{}: {what} done", op.verb()),
         }
     } else {
-        Msg::ActionDone {
-            ok: false,
-            text: format!(
-                "{}: {} of {n} failed: {}",
-                op.verb(),
-                failures.len(),
-                failures.join("; ")
-            ),
+        let text = format!(
+            "{}: {} of {n} failed: {}",
+            op.verb(),
+            failures.len(),
+            failures.join("; ")
+        );
+        if no_effect.is_empty() {
+            Msg::ActionDone { ok: false, text }
+        } else {
+            // Still blocking: the screen offers to terminate them.
+            Msg::CancelHadNoEffect {
+                text,
+                requests: no_effect,
+            }
         }
     }
 }

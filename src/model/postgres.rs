@@ -214,12 +214,13 @@ impl PgSummary {
         self.xid_wraparound_pct >= self.thresholds.xid_age_warn_pct
     }
 
-    /// Idle-in-transaction sessions past their threshold.
+    /// Idle-in-transaction sessions past their threshold, by the
+    /// transaction's age (not the time since its last statement).
     pub fn old_idle_in_tx(&self) -> impl Iterator<Item = &PgBackend> {
         let limit = self.thresholds.idle_in_tx_secs as f64;
         self.backends
             .iter()
-            .filter(move |s| s.is_idle_in_tx() && s.duration_secs >= limit)
+            .filter(move |s| s.is_idle_in_tx() && s.xact_secs.unwrap_or(s.duration_secs) >= limit)
     }
 
     /// Worst replica lag in seconds (primary) or replay delay (standby).
@@ -237,6 +238,19 @@ pub enum PgSignal {
     Cancel,
     /// pg_terminate_backend: the session ends, its transaction rolls back.
     Terminate,
+}
+
+/// What the server did with a signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signalled {
+    /// Sent, and it took.
+    Yes,
+    /// The server knows no such backend (it ended meanwhile).
+    NoSuchBackend,
+    /// Sent, and nothing changed: why, in the operator's words (a cancel on
+    /// a session idle in a transaction has no query to stop; the session
+    /// keeps its transaction and its locks).
+    NoEffect(String),
 }
 
 impl PgSignal {

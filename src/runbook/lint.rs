@@ -188,6 +188,32 @@ fn one_of(
     }
 }
 
+/// The longest window a sustained check may hold for.
+pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+/// A sustained check's `for` and `every`: a window that can be probed.
+fn window_problems(check: &Check) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    match (check.window(), check.every()) {
+        (None, Some(_)) => out.push((
+            "every",
+            "`every` needs `for` (how long the check must hold)".to_string(),
+        )),
+        (None, None) => {}
+        (Some(w), _) => {
+            if w.length.is_zero() || w.length > MAX_WINDOW {
+                out.push(("for", "`for` must be more than zero and at most 24h".to_string()));
+            }
+            if w.every < Duration::from_secs(1) {
+                out.push(("every", "`every` must be at least 1s".to_string()));
+            } else if w.every > w.length {
+                out.push(("every", "`every` must not be longer than `for`".to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// Problems of one check definition, each with the key it is about.
 pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
@@ -204,6 +230,7 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
         Some(t) if t > MAX_CHECK_TIMEOUT => out.push(("timeout", "the timeout must be at most 10m".to_string())),
         _ => {}
     }
+    out.extend(window_problems(check));
     match check {
         Check::Container { host, name, label, .. } => {
             out.extend(one_of(name, label, "name", "label"));
@@ -460,6 +487,8 @@ check = { type = "postgres", target = "main", query = "SELECT 1;", equals = "1" 
             min: None,
             equals: None,
             timeout: None,
+            hold: None,
+            every: None,
         };
         let p = check_problems(&check, Some(&cfg));
         assert_eq!(p.len(), 1);
@@ -468,12 +497,16 @@ check = { type = "postgres", target = "main", query = "SELECT 1;", equals = "1" 
             source: Some("prod".into()),
             matchers: "severity=\"critical\"".into(),
             timeout: None,
+            hold: None,
+            every: None,
         };
         assert!(check_problems(&alerts, Some(&cfg)).is_empty());
         let bad = Check::Alerts {
             source: Some("staging".into()),
             matchers: "severity=".into(),
             timeout: None,
+            hold: None,
+            every: None,
         };
         assert_eq!(check_problems(&bad, Some(&cfg)).len(), 2);
     }

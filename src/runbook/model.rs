@@ -106,6 +106,11 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// An automated check, evaluated by opsdeck's own backends within `timeout`.
+///
+/// Every kind takes `for = "15m"` (optionally `every = "30s"`): a sustained
+/// check, passed only when every probe, one each `every` over the whole
+/// window, passed. The first failed probe fails it (a flapping service has
+/// not held); it is started again by hand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Check {
@@ -126,6 +131,15 @@ pub enum Check {
         max_restarts: Option<u32>,
         #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
         timeout: Option<Duration>,
+        #[serde(
+            default,
+            rename = "for",
+            with = "opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
+        hold: Option<Duration>,
+        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+        every: Option<Duration>,
     },
     /// An HTTP endpoint (a `[[http]]` name, or a URL) answers `status`,
     /// within `max_latency`, with a certificate valid `min_cert_days` more.
@@ -142,6 +156,15 @@ pub enum Check {
         min_cert_days: Option<i64>,
         #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
         timeout: Option<Duration>,
+        #[serde(
+            default,
+            rename = "for",
+            with = "opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
+        hold: Option<Duration>,
+        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+        every: Option<Duration>,
     },
     /// A `[[postgres]]` target: a named metric against a bound, or a
     /// read-only query returning one value compared with an expectation.
@@ -160,6 +183,15 @@ pub enum Check {
         equals: Option<String>,
         #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
         timeout: Option<Duration>,
+        #[serde(
+            default,
+            rename = "for",
+            with = "opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
+        hold: Option<Duration>,
+        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+        every: Option<Duration>,
     },
     /// No firing alert (not silenced, inhibited or acknowledged) matches
     /// these Alertmanager matchers, on one `[[alertmanager]]` or all.
@@ -170,6 +202,15 @@ pub enum Check {
         matchers: String,
         #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
         timeout: Option<Duration>,
+        #[serde(
+            default,
+            rename = "for",
+            with = "opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
+        hold: Option<Duration>,
+        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+        every: Option<Duration>,
     },
     /// A file exists, was modified within `newer_than`, has this sha256.
     File {
@@ -180,6 +221,15 @@ pub enum Check {
         sha256: Option<String>,
         #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
         timeout: Option<Duration>,
+        #[serde(
+            default,
+            rename = "for",
+            with = "opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
+        hold: Option<Duration>,
+        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+        every: Option<Duration>,
     },
     /// A program run without a shell (argv), its exit code and output
     /// pattern. Only with `[runbooks] allow_commands = true`.
@@ -192,11 +242,33 @@ pub enum Check {
         output_matches: Option<String>,
         #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
         timeout: Option<Duration>,
+        #[serde(
+            default,
+            rename = "for",
+            with = "opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
+        hold: Option<Duration>,
+        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+        every: Option<Duration>,
     },
 }
 
 fn default_status() -> u16 {
     200
+}
+
+/// A sustained check's window: how long it must hold, probed how often.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub length: Duration,
+    pub every: Duration,
+}
+
+/// The probe interval when `every` is not given: about thirty probes over
+/// the window, at least one a second, at most 30 s apart.
+pub fn default_every(length: Duration) -> Duration {
+    (length / 30).clamp(Duration::from_secs(1), Duration::from_secs(30))
 }
 
 /// How long a check may take when its definition does not say.
@@ -211,6 +283,36 @@ impl Check {
             Check::Alerts { .. } => "alerts",
             Check::File { .. } => "file",
             Check::Command { .. } => "command",
+        }
+    }
+
+    /// The window of a sustained check (`for`); `None` for a single probe.
+    pub fn window(&self) -> Option<Window> {
+        let (hold, every) = match self {
+            Check::Container { hold, every, .. }
+            | Check::Http { hold, every, .. }
+            | Check::Postgres { hold, every, .. }
+            | Check::Alerts { hold, every, .. }
+            | Check::File { hold, every, .. }
+            | Check::Command { hold, every, .. } => (*hold, *every),
+        };
+        // `every` alone is a lint error: without `for` there is no window.
+        let length = hold?;
+        Some(Window {
+            length,
+            every: every.unwrap_or_else(|| default_every(length)),
+        })
+    }
+
+    /// `every` as written, for lint.
+    pub fn every(&self) -> Option<Duration> {
+        match self {
+            Check::Container { every, .. }
+            | Check::Http { every, .. }
+            | Check::Postgres { every, .. }
+            | Check::Alerts { every, .. }
+            | Check::File { every, .. }
+            | Check::Command { every, .. } => *every,
         }
     }
 

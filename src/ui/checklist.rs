@@ -276,10 +276,22 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                         format!("  {} {by}", hms(*at))
                     }
                 };
+                let running = state.panes.checklist.running.contains(&step.id);
+                let held = step.check.as_ref().and_then(|c| {
+                    crate::app::panes::checklist::hold::progress(s, &step.id, c, state.shell.now, running)
+                });
                 let check = match (&step.check, s.last_check(&step.id)) {
+                    _ if held.is_some() && !st.is_settled() => format!("  [{}]", held.unwrap_or_default()),
                     (Some(_), Some(r)) if r.passed => format!("  [check ok: {}]", r.observed),
                     (Some(_), Some(r)) => format!("  [check FAILED: {}]", r.observed),
-                    (Some(c), None) => format!("  [{} check]", c.kind()),
+                    (Some(c), None) => match c.window() {
+                        Some(w) => format!(
+                            "  [{} check, for {}]",
+                            c.kind(),
+                            crate::text::duration_text(w.length.as_secs() as i64)
+                        ),
+                        None => format!("  [{} check]", c.kind()),
+                    },
                     (None, _) => String::new(),
                 };
                 let note = if step.requires_note && s.notes(Some(&step.id)).next().is_none() {

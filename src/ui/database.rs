@@ -345,6 +345,9 @@ enum BackendCol {
     Client,
     State,
     For,
+    /// The transaction's age: an idle transaction is as old as this, however
+    /// recently it ran a statement (FOR).
+    Tx,
     Wait,
     BlockedBy,
     Query,
@@ -360,6 +363,7 @@ impl BackendCol {
             BackendCol::Client => "CLIENT",
             BackendCol::State => "STATE",
             BackendCol::For => "FOR",
+            BackendCol::Tx => "TX AGE",
             BackendCol::Wait => "WAIT",
             BackendCol::BlockedBy => "BLOCKED BY",
             BackendCol::Query => "QUERY",
@@ -375,6 +379,7 @@ impl BackendCol {
             BackendCol::Client => Constraint::Length(15),
             BackendCol::State => Constraint::Length(13),
             BackendCol::For => Constraint::Length(6),
+            BackendCol::Tx => Constraint::Length(6),
             BackendCol::Wait => Constraint::Length(18),
             BackendCol::BlockedBy => Constraint::Length(11),
             BackendCol::Query => Constraint::Fill(1),
@@ -394,7 +399,7 @@ fn backend_columns(width: u16, several_targets: bool) -> Vec<BackendCol> {
     if width >= 130 {
         cols.push(Client);
     }
-    cols.extend([State, For]);
+    cols.extend([State, For, Tx]);
     if width >= 150 {
         cols.push(Wait);
     }
@@ -453,6 +458,7 @@ fn backends_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                         .style(theme.style(Role::Muted)),
                     BackendCol::State => Cell::from(s.state.replace("idle in transaction", "idle in tx")).style(style),
                     BackendCol::For => Cell::from(secs(s.duration_secs)).style(style),
+                    BackendCol::Tx => Cell::from(s.xact_secs.map(secs).unwrap_or_else(|| "-".into())).style(style),
                     BackendCol::Wait => Cell::from(s.wait_event.clone().unwrap_or_default()).style(style),
                     BackendCol::BlockedBy => Cell::from(if blocked.is_empty() {
                         String::new()

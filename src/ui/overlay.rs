@@ -149,11 +149,20 @@ pub fn editor(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, edito
     let block = boxed(&editor.title, theme).title_bottom(Span::styled(keys, theme.style(Role::Muted)));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let [info, text] =
-        Layout::vertical([Constraint::Length(u16::from(extra.is_some())), Constraint::Min(1)]).areas(inner);
-    if let Some(extra) = extra {
-        frame.render_widget(Paragraph::new(Span::styled(extra, theme.style(Role::Info))), info);
-    }
+    // The notice (open steps, a failed check) above the text, in the warning style.
+    let mut info_lines: Vec<Line> = extra
+        .into_iter()
+        .map(|e| Line::from(Span::styled(e, theme.style(Role::Info))))
+        .collect();
+    info_lines.extend(
+        editor
+            .notice
+            .iter()
+            .map(|n| Line::from(Span::styled(n.clone(), theme.style(Role::Warn)))),
+    );
+    let height = u16::try_from(info_lines.len()).unwrap_or(u16::MAX);
+    let [info, text] = Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(info_lines), info);
     frame.render_widget(editor.input.area(), text);
 }
 

@@ -9,6 +9,10 @@ use crate::app::panes::checklist::EditPurpose;
 pub struct TextEditor {
     pub title: String,
     pub purpose: EditPurpose,
+    /// Lines shown above the text: what the operator should know before
+    /// writing it (the steps still open when closing a session, the check
+    /// that failed when ticking its step).
+    pub notice: Vec<String>,
     pub input: Input,
 }
 
@@ -21,8 +25,14 @@ impl TextEditor {
         Self {
             title: title.into(),
             purpose,
+            notice: Vec::new(),
             input,
         }
+    }
+
+    pub fn with_notice(mut self, notice: Vec<String>) -> Self {
+        self.notice = notice;
+        self
     }
 
     pub fn text(&self) -> String {

@@ -10,6 +10,14 @@ pub use crate::model::action::ChecklistAction;
 use crate::runbook::session::{Event, EventKind, Session, SessionMeta, StepState};
 use crate::runbook::{Check, Runbook};
 
+mod guard;
+pub mod hold;
+mod list;
+mod start;
+pub use list::{offer_open_sessions, on_checks_failed, on_sessions_loaded};
+use start::on_list_action;
+pub use start::{ask_new_session, start_from_alert};
+
 /// What the pane knows: runbooks, recent sessions, the one open on screen.
 #[derive(Debug, Clone, Default)]
 pub struct ChecklistPane {
@@ -66,6 +74,10 @@ pub enum EditPurpose {
         step: String,
     },
     Fail {
+        step: String,
+    },
+    /// Why a step whose check failed is ticked done anyway.
+    DoneDespiteCheck {
         step: String,
     },
     Close,
@@ -173,131 +185,6 @@ pub fn leave(state: &mut State) {
     }
 }
 
-/// On the list of sessions and runbooks: open a session, or start one.
-fn on_list_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
-    let sel = state.panes.checklist.selected;
-    let picked = state
-        .panes
-        .checklist
-        .list_lines()
-        .into_iter()
-        .nth(sel)
-        .map(|l| match l {
-            ListLine::Session(m, _) => Err(m.id.clone()),
-            ListLine::Runbook(r) => Ok(r.id.clone()),
-        });
-    match (action, picked) {
-        (ChecklistAction::Run, Some(Err(session))) => vec![Command::OpenSession { id: session }],
-        (ChecklistAction::Run | ChecklistAction::New, Some(Ok(runbook))) => {
-            ask_new_session(state, &runbook);
-            Vec::new()
-        }
-        (ChecklistAction::New, _) => {
-            set_status(
-                state,
-                Level::Info,
-                "select a runbook to start (below the open sessions)",
-            );
-            Vec::new()
-        }
-        (_, None) => {
-            set_status(
-                state,
-                Level::Warn,
-                "no runbook: add [runbooks] dirs, or use the built-in ones",
-            );
-            Vec::new()
-        }
-        _ => {
-            set_status(state, Level::Info, "open a session first (enter)");
-            Vec::new()
-        }
-    }
-}
-
-/// Start a session of `runbook`: asks for a title; tab picks the severity.
-pub fn ask_new_session(state: &mut State, runbook: &str) {
-    let Some(r) = state.panes.checklist.runbook(runbook) else {
-        set_status(state, Level::Warn, format!("no runbook {runbook}"));
-        return;
-    };
-    if let Some(why) = state.write_refusal() {
-        set_status(state, Level::Warn, format!("refused: {why}"));
-        return;
-    }
-    let title = format!("New {} session: {}", r.kind.label(), r.title);
-    let mut editor = crate::app::TextEditor::new(
-        title,
-        EditPurpose::NewSession {
-            runbook: runbook.to_string(),
-            severity: 0,
-        },
-        "",
-    );
-    editor
-        .input
-        .set_placeholder(format!("a title (enter alone: \"{}\")", r.title));
-    state.shell.overlay = Some(Overlay::Editor(Box::new(editor)));
-}
-
-/// R on an alert that names a runbook: the new-session dialog for it, the
-/// title taken from the alert.
-pub fn start_from_alert(state: &mut State) -> Vec<Command> {
-    let Some((_, alert)) = state.selected_alert() else {
-        set_status(state, Level::Warn, "no alert selected");
-        return Vec::new();
-    };
-    let Some(id) = crate::app::panes::alerts::details::runbook_of(&alert) else {
-        set_status(
-            state,
-            Level::Info,
-            format!("{} names no runbook (annotation runbook or runbook_url)", alert.name),
-        );
-        return Vec::new();
-    };
-    if state.panes.checklist.runbook(&id).is_none() {
-        set_status(
-            state,
-            Level::Warn,
-            format!("{} names the runbook {id}, which is not loaded", alert.name),
-        );
-        return Vec::new();
-    }
-    // The alert's name and instance make a title the timeline can be read by.
-    let title = if alert.instance.is_empty() {
-        alert.name.clone()
-    } else {
-        format!("{} on {}", alert.name, alert.instance)
-    };
-    state.shell.focus = PaneId::Checklist;
-    state.shell.view = crate::app::View::Zoom(PaneId::Checklist);
-    let open: Vec<&SessionMeta> = state
-        .panes
-        .checklist
-        .sessions
-        .iter()
-        .filter(|(m, runbook)| m.is_open() && *runbook == id)
-        .map(|(m, _)| m)
-        .collect();
-    // This alert's session is open already: back to it, not a second one.
-    if let Some(same) = open.iter().find(|m| m.title == title) {
-        let text = format!("{} is this alert's open session: resumed", same.id);
-        let id = same.id.clone();
-        set_status(state, Level::Info, text);
-        return vec![Command::OpenSession { id }];
-    }
-    let others = open.iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join(", ");
-    ask_new_session(state, &id);
-    if let Some(Overlay::Editor(editor)) = &mut state.shell.overlay {
-        editor.input.insert(&title);
-    }
-    if !others.is_empty() {
-        let text = format!("{id} is open already ({others}): this starts another; esc to go back");
-        set_status(state, Level::Warn, text);
-    }
-    Vec::new()
-}
-
 /// A draft event by the operator, now.
 fn event(state: &State, step: Option<&str>, what: EventKind) -> Event {
     Event {
@@ -338,7 +225,14 @@ fn tick(state: &mut State) -> Vec<Command> {
             set_status(state, Level::Warn, "this step needs evidence first: i writes a note");
             return Vec::new();
         }
-        StepState::Pending => EventKind::Done { verified: false },
+        StepState::Pending => match session.last_check(&id).filter(|r| !r.passed) {
+            Some(failed) => {
+                let (failed, title) = (failed.clone(), step.title.clone());
+                guard::ask_override(state, id, &title, &failed);
+                return Vec::new();
+            }
+            None => EventKind::Done { verified: false },
+        },
         _ => EventKind::Reopened,
     };
     record(state, Some(&id), what)
@@ -363,9 +257,12 @@ fn ask_text(state: &mut State, action: ChecklistAction) -> Vec<Command> {
         set_status(state, Level::Warn, format!("refused: {why}"));
         return Vec::new();
     }
-    state.shell.overlay = Some(Overlay::Editor(Box::new(crate::app::TextEditor::new(
-        title, purpose, "",
-    ))));
+    let notice = match purpose {
+        EditPurpose::Close => guard::close_notice(state.panes.checklist.active.as_ref()),
+        _ => Vec::new(),
+    };
+    let editor = crate::app::TextEditor::new(title, purpose, "").with_notice(notice);
+    state.shell.overlay = Some(Overlay::Editor(Box::new(editor)));
     Vec::new()
 }
 
@@ -395,6 +292,9 @@ pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> V
         EditPurpose::Note { step } => record(state, step.as_deref(), EventKind::Note { text }),
         EditPurpose::Skip { step } => record(state, Some(&step), EventKind::Skipped { reason: text }),
         EditPurpose::Fail { step } => record(state, Some(&step), EventKind::Failed { reason: text }),
+        EditPurpose::DoneDespiteCheck { step } => {
+            record(state, Some(&step), EventKind::DoneDespiteCheck { reason: text })
+        }
         EditPurpose::Close => record(state, None, EventKind::Closed { resolution: text }),
         EditPurpose::NewSession { .. } => Vec::new(),
     };
@@ -520,7 +420,9 @@ pub fn on_session_opened(state: &mut State, session: Session) -> Vec<Command> {
             .position(|l| matches!(l, SessionLine::Step(_, st) if !s.step_state(&st.id).is_settled()))
     });
     state.panes.checklist.selected = first_pending.unwrap_or(0);
-    reach_phase(state)
+    let mut commands = reach_phase(state);
+    commands.extend(hold::resume_windows(state));
+    commands
 }
 
 /// An event the store has committed: now it is shown.
@@ -579,70 +481,4 @@ pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
         return reach_phase(state);
     }
     Vec::new()
-}
-
-/// The session list read again (someone started or closed one).
-pub fn on_sessions_loaded(state: &mut State, result: Result<Vec<(SessionMeta, String)>, String>) -> Vec<Command> {
-    match result {
-        Ok(sessions) => {
-            state.panes.checklist.sessions = sessions;
-            let rows = state.checklist_rows().saturating_sub(1);
-            let sel = &mut state.panes.checklist.selected;
-            *sel = (*sel).min(rows);
-        }
-        Err(e) => set_status(state, Level::Error, format!("sessions not read: {e}")),
-    }
-    Vec::new()
-}
-
-/// Checks that could not be recorded: not running any more.
-pub fn on_checks_failed(state: &mut State, steps: &[String], error: &str) {
-    for s in steps {
-        state.panes.checklist.running.remove(s);
-    }
-    set_status(state, Level::Error, format!("check results NOT recorded: {error}"));
-}
-
-/// At start: offer the open sessions (a dropped SSH connection comes back
-/// to where it was).
-pub fn offer_open_sessions(state: &mut State) {
-    if state.panes.checklist.offered {
-        return;
-    }
-    state.panes.checklist.offered = true;
-    let open: Vec<&SessionMeta> = state
-        .panes
-        .checklist
-        .sessions
-        .iter()
-        .map(|(m, _)| m)
-        .filter(|m| m.is_open())
-        .collect();
-    let what = match open.as_slice() {
-        [] => return,
-        [one] => format!("open session {} \"{}\"", one.id, one.title),
-        many => format!("{} open sessions", many.len()),
-    };
-    let how = resume_keys(state);
-    set_status(state, Level::Info, format!("{what}: {how} resumes"));
-}
-
-/// The keys that resume a session from where the operator is: the open
-/// key in the Checklist pane, the pane's key first from anywhere else
-/// (Enter on the dashboard opens the focused tile, not a session).
-fn resume_keys(state: &State) -> String {
-    use crate::config::keymap::Scope;
-    use crate::model::action::{Action, ChecklistAction, GlobalAction};
-    let keymap = &state.shell.keymap;
-    let scopes = [Scope::Pane(PaneId::Checklist), Scope::Navigation, Scope::Global];
-    let open = keymap
-        .first_key(&scopes, Action::Checklist(ChecklistAction::Run))
-        .unwrap_or_else(|| "step.run".into());
-    if state.shell.view == crate::app::View::Zoom(PaneId::Checklist) {
-        return open;
-    }
-    let pane = keymap
-        .first_key(&[Scope::Global], Action::Global(GlobalAction::pane(PaneId::Checklist)))
-        .unwrap_or_else(|| ":checklist".into());
-    format!("{pane} then {open}")
 }

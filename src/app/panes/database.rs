@@ -193,6 +193,37 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
     Vec::new()
 }
 
+/// A cancel changed nothing (the sessions are idle in a transaction and
+/// still hold it): said as an error, and terminating them offered in the
+/// same dialog a terminate asks with (its reason asked again), unless
+/// another dialog is open.
+pub fn offer_terminate(state: &mut State, text: String, requests: Vec<SignalRequest>) -> Vec<Command> {
+    set_status(state, Level::Error, text);
+    if state.shell.overlay.is_some() || state.write_refusal().is_some() || requests.is_empty() {
+        return vec![Command::Bell];
+    }
+    let shown = requests
+        .iter()
+        .take(CONFIRM_SHOWS)
+        .map(|r| BackendFacts {
+            target: r.target.clone(),
+            pid: r.pid,
+            user: r.user.clone(),
+            query: r.query.clone(),
+        })
+        .collect();
+    state.shell.overlay = Some(Overlay::Confirm {
+        facts: Facts::Backends(shown),
+        on_yes: Command::PgSignal {
+            requests,
+            op: PgSignal::Terminate,
+            justification: String::new(),
+        },
+        justification: Some(Default::default()),
+    });
+    vec![Command::Bell]
+}
+
 /// The selected session, every field, the full query text.
 pub fn open_details(state: &mut State) {
     let Some((b, s)) = state.selected_backend() else {
@@ -210,8 +241,13 @@ pub fn open_details(state: &mut State) {
         field("client", s.client_addr.clone().unwrap_or_else(|| "local socket".into())),
         field("application", s.application.clone()),
         field("state", s.state.clone()),
-        field("for", secs(s.duration_secs)),
-        field("transaction", s.xact_secs.map(secs).unwrap_or_else(|| "-".into())),
+        // Idle in a transaction: idle since the last statement, the
+        // transaction older still (what holds the locks).
+        field(
+            if s.is_idle_in_tx() { "idle for" } else { "for" },
+            secs(s.duration_secs),
+        ),
+        field("transaction age", s.xact_secs.map(secs).unwrap_or_else(|| "-".into())),
         field("waiting on", s.wait_event.clone().unwrap_or_else(|| "-".into())),
     ];
     if !s.blocked_by.is_empty() {

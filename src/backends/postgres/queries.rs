@@ -32,6 +32,9 @@ SELECT current_setting('server_version') AS version,
 FROM pg_stat_activity";
 
 /// $1 long-query seconds, $2 idle-in-transaction seconds, $3 row limit.
+/// An idle transaction is judged by its age (xact_start), not by the time
+/// since its last statement: one that holds a lock and runs a statement now
+/// and then is as old as it is, however recently it spoke.
 pub const SESSIONS_SQL: &str = "
 WITH a AS (
     SELECT pid, usename, datname, client_addr, application_name, state,
@@ -64,7 +67,7 @@ SELECT pid,
 FROM s
 WHERE blocking OR blocked
    OR (state = 'active' AND now() - query_start >= make_interval(secs => $1))
-   OR (state LIKE 'idle in transaction%' AND now() - state_change >= make_interval(secs => $2))
+   OR (state LIKE 'idle in transaction%' AND now() - xact_start >= make_interval(secs => $2))
 ORDER BY (blocking OR blocked) DESC, blocking DESC, duration DESC NULLS LAST, pid
 LIMIT $3";
 

@@ -10,6 +10,7 @@ mod alerts;
 mod command;
 mod container;
 mod file;
+pub mod hold;
 mod http;
 mod postgres;
 
@@ -185,13 +186,20 @@ async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Resul
 }
 
 /// Every automated check of a runbook, all at once, each within its own
-/// timeout: the step id and its result, in runbook order.
+/// timeout (a sustained one over its whole window): the step id and its
+/// result, in runbook order.
 pub async fn run_all(runbook: &Runbook, ctx: &CheckContext) -> Vec<(String, CheckResult)> {
     let checks: Vec<(&str, &Check)> = runbook
         .steps()
         .filter_map(|(_, step)| step.check.as_ref().map(|c| (step.id.as_str(), c)))
         .collect();
-    let results = futures::future::join_all(checks.iter().map(|(_, c)| evaluate(c, ctx))).await;
+    let results = futures::future::join_all(checks.iter().map(|(_, c)| async move {
+        match c.window() {
+            Some(window) => hold::hold(c, window, ctx).await,
+            None => evaluate(c, ctx).await,
+        }
+    }))
+    .await;
     checks
         .into_iter()
         .zip(results)

@@ -56,9 +56,20 @@ pub enum EventKind {
     Failed {
         reason: String,
     },
+    /// Ticked by the operator although its check's newest result failed,
+    /// with why.
+    DoneDespiteCheck {
+        reason: String,
+    },
     /// Back to pending (a tick taken back).
     Reopened,
+    /// A check's verdict (for a sustained check, its window's).
     Check(CheckResult),
+    /// One probe of a sustained check's window, which started at `since`.
+    Probe {
+        since: DateTime<Utc>,
+        result: CheckResult,
+    },
     Note {
         text: String,
     },
@@ -92,7 +103,11 @@ impl EventKind {
     pub fn sets_step_state(&self) -> bool {
         matches!(
             self,
-            EventKind::Done { .. } | EventKind::Skipped { .. } | EventKind::Failed { .. } | EventKind::Reopened
+            EventKind::Done { .. }
+                | EventKind::DoneDespiteCheck { .. }
+                | EventKind::Skipped { .. }
+                | EventKind::Failed { .. }
+                | EventKind::Reopened
         )
     }
 }
@@ -121,15 +136,37 @@ pub struct Session {
     pub events: Vec<Event>,
 }
 
-/// How a phase stands against its time budget.
+/// How a phase stands against its time budget, and when it started,
+/// settled and overran: all folded from the committed events, so a report
+/// written after a restart (or after the session closed) says the same.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhaseTime {
     /// When the phase should be over, counted from the session start.
     pub deadline: Option<Duration>,
     pub settled: usize,
     pub total: usize,
-    /// Steps left and the deadline passed.
+    /// Steps left and the deadline passed, the session open.
     pub overrun: bool,
+    /// When it became the phase to work on, or work on one of its steps
+    /// began, whichever came first.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When its last step was settled; `None` while one is pending.
+    pub settled_at: Option<DateTime<Utc>>,
+    /// How far past its deadline it settled, or is (open), or was when the
+    /// session closed.
+    pub overran_by: Option<Duration>,
+}
+
+/// A time something happened, if it did.
+type Moment = Option<DateTime<Utc>>;
+
+impl PhaseTime {
+    /// The deadline as a time of day.
+    pub fn due(&self, session_start: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.deadline
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| session_start + d)
+    }
 }
 
 impl Session {
@@ -152,6 +189,11 @@ impl Session {
                     by,
                     at,
                     reason: reason.clone(),
+                },
+                EventKind::DoneDespiteCheck { .. } => StepState::Done {
+                    by,
+                    at,
+                    verified: false,
                 },
                 EventKind::Reopened => StepState::Pending,
                 _ => continue,
@@ -177,6 +219,30 @@ impl Session {
         })
     }
 
+    /// The sustained check window of a step still being held: the probes of
+    /// the newest window that has no verdict yet, oldest first.
+    pub fn open_window(&self, step: &str) -> Option<(DateTime<Utc>, Vec<&CheckResult>)> {
+        let mut since = None;
+        let mut probes = Vec::new();
+        for e in self.events.iter().filter(|e| e.step.as_deref() == Some(step)) {
+            match &e.what {
+                EventKind::Check(_) => {
+                    since = None;
+                    probes.clear();
+                }
+                EventKind::Probe { since: s, result } => {
+                    if since != Some(*s) {
+                        since = Some(*s);
+                        probes.clear();
+                    }
+                    probes.push(result);
+                }
+                _ => {}
+            }
+        }
+        since.map(|s| (s, probes))
+    }
+
     /// Notes on a step (`Some`) or on the session (`None`), oldest first.
     pub fn notes<'a>(&'a self, step: Option<&'a str>) -> impl Iterator<Item = &'a Event> {
         self.events
@@ -195,21 +261,71 @@ impl Session {
 
     pub fn phase_times(&self, now: DateTime<Utc>) -> Vec<PhaseTime> {
         let elapsed = (now - self.meta.started_at).to_std().unwrap_or_default();
+        let (started, settled_at) = self.phase_history();
+        let end = self.meta.closed_at.unwrap_or(now);
         self.runbook
             .phases
             .iter()
             .zip(self.runbook.phase_deadlines())
-            .map(|(p, deadline)| {
+            .enumerate()
+            .map(|(i, (p, deadline))| {
                 let settled = p.steps.iter().filter(|s| self.step_state(&s.id).is_settled()).count();
                 let open = settled < p.steps.len() && self.meta.is_open();
-                PhaseTime {
+                let mut t = PhaseTime {
                     deadline,
                     settled,
                     total: p.steps.len(),
                     overrun: open && deadline.is_some_and(|d| elapsed > d),
-                }
+                    started_at: started[i],
+                    settled_at: settled_at[i],
+                    overran_by: None,
+                };
+                let finished = t.settled_at.unwrap_or(end);
+                t.overran_by = t
+                    .due(self.meta.started_at)
+                    .and_then(|due| (finished - due).to_std().ok())
+                    .filter(|d| !d.is_zero());
+                t
             })
             .collect()
+    }
+
+    /// When each phase started and settled, replaying the events in order:
+    /// a phase starts when every phase before it is settled (the first at
+    /// the session start) or when one of its steps is first worked on; it
+    /// settles when its last pending step is settled (and is open again
+    /// when one is reopened).
+    fn phase_history(&self) -> (Vec<Moment>, Vec<Moment>) {
+        let phases = &self.runbook.phases;
+        let n = phases.len();
+        let mut started = vec![None; n];
+        let mut settled_at: Vec<Option<DateTime<Utc>>> = vec![None; n];
+        if let Some(first) = started.first_mut() {
+            *first = Some(self.meta.started_at);
+        }
+        let mut settled_steps: rustc_hash::FxHashSet<&str> = Default::default();
+        for e in &self.events {
+            let Some((p, _)) = e.step.as_deref().and_then(|id| self.runbook.step(id)) else {
+                continue;
+            };
+            started[p].get_or_insert(e.at);
+            if !e.what.sets_step_state() {
+                continue;
+            }
+            if let Some(step) = e.step.as_deref() {
+                if matches!(e.what, EventKind::Reopened) {
+                    settled_steps.remove(step);
+                } else {
+                    settled_steps.insert(step);
+                }
+            }
+            let all = phases[p].steps.iter().all(|s| settled_steps.contains(s.id.as_str()));
+            settled_at[p] = if all { settled_at[p].or(Some(e.at)) } else { None };
+            if let Some(next) = settled_at.iter().position(Option::is_none) {
+                started[next].get_or_insert(e.at);
+            }
+        }
+        (started, settled_at)
     }
 
     /// (settled, total) over every step.
@@ -269,6 +385,12 @@ pub fn elapsed(start: DateTime<Utc>, now: DateTime<Utc>) -> String {
     } else {
         format!("{m}m{s:02}s")
     }
+}
+
+/// A span of seconds as "2m12s" (or "1h05m").
+pub fn elapsed_secs(secs: u64) -> String {
+    let start = DateTime::<Utc>::UNIX_EPOCH;
+    elapsed(start, start + chrono::Duration::seconds(secs.min(1 << 40) as i64))
 }
 
 /// "INC-20261122-031502" for an incident started at that time.

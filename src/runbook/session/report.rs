@@ -31,19 +31,29 @@ pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> Strin
     let _ = writeln!(out, "| duration | {} |", super::elapsed(m.started_at, end));
     let _ = writeln!(out, "| participants | {} |", s.participants().join(", "));
     let (settled, total) = s.progress();
-    let _ = writeln!(out, "| steps settled | {settled} of {total} |\n");
+    let _ = writeln!(out, "| steps settled | {settled} of {total} |");
+    let open = open_steps(s);
+    if !open.is_empty() {
+        let what = if m.is_open() { "still open" } else { "closed with open" };
+        let _ = writeln!(out, "| {what} | {} |", open.join(", "));
+    }
+    let _ = writeln!(out);
     if let Some(r) = &m.resolution {
         let _ = writeln!(out, "## Resolution\n\n{r}\n");
     }
 
     let _ = writeln!(out, "## Phases\n");
     let times = s.phase_times(end);
+    phase_table(&mut out, s, &times);
     for (i, (phase, t)) in s.runbook.phases.iter().zip(&times).enumerate() {
         let budget = phase
             .budget
             .map(|b| format!(", budget {}", humantime::format_duration(b)))
             .unwrap_or_default();
-        let over = if t.overrun { ", OVERRUN" } else { "" };
+        let over = match t.overran_by {
+            Some(by) => format!(", OVERRAN by {}", super::elapsed_secs(by.as_secs())),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
             "### {}. {} ({} of {} settled{budget}{over})\n",
@@ -72,6 +82,9 @@ pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> Strin
                     let _ = writeln!(out, "  - reason: {reason}");
                 }
                 _ => {}
+            }
+            if let Some(EventKind::DoneDespiteCheck { reason }) = s.last_state_event(&step.id).map(|e| &e.what) {
+                let _ = writeln!(out, "  - ticked over its FAILED check: {}", one_line(reason));
             }
             if let Some(r) = s.last_check(&step.id) {
                 let verdict = if r.passed { "passed" } else { "FAILED" };
@@ -122,6 +135,69 @@ pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> Strin
     out
 }
 
+/// The steps not settled, by title.
+pub fn open_steps(s: &Session) -> Vec<String> {
+    s.runbook
+        .steps()
+        .filter(|(_, st)| !s.step_state(&st.id).is_settled())
+        .map(|(_, st)| format!("«{}»", st.title))
+        .collect()
+}
+
+/// Each phase's budget, due time, start, settling, time taken and overrun.
+fn phase_table(out: &mut String, s: &Session, times: &[super::PhaseTime]) {
+    let hms = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%H:%M:%S").to_string());
+    let _ = writeln!(out, "| phase | budget | due | started | settled | actual | overrun |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for (phase, t) in s.runbook.phases.iter().zip(times) {
+        let budget = phase.budget.map(|b| humantime::format_duration(b).to_string());
+        let actual = match (t.started_at, t.settled_at) {
+            (Some(a), Some(b)) => Some(super::elapsed(a, b)),
+            _ => None,
+        };
+        let over = t.overran_by.map(|d| super::elapsed_secs(d.as_secs()));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            phase.name,
+            budget.as_deref().unwrap_or("-"),
+            hms(t.due(s.meta.started_at)).as_deref().unwrap_or("-"),
+            hms(t.started_at).as_deref().unwrap_or("not started"),
+            hms(t.settled_at).as_deref().unwrap_or("open"),
+            actual.as_deref().unwrap_or("-"),
+            over.as_deref().unwrap_or("-"),
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// When phases settled and overran their budgets, as timeline lines.
+fn phase_lines(s: &Session, end: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> {
+    let mut lines = Vec::new();
+    for (phase, t) in s.runbook.phases.iter().zip(s.phase_times(end)) {
+        if let Some(at) = t.settled_at {
+            lines.push((at, format!("{} phase «{}» settled", at.format("%H:%M:%S"), phase.name)));
+        }
+        if let (Some(due), Some(by)) = (t.due(s.meta.started_at), t.overran_by) {
+            let budget = phase.budget.map(humantime::format_duration).map(|b| b.to_string());
+            let how = match t.settled_at {
+                Some(_) => format!("settled {} late", super::elapsed_secs(by.as_secs())),
+                None => "steps still open".to_string(),
+            };
+            lines.push((
+                due,
+                format!(
+                    "{} phase «{}» overran its budget ({}; {how})",
+                    due.format("%H:%M:%S"),
+                    phase.name,
+                    budget.as_deref().unwrap_or("-")
+                ),
+            ));
+        }
+    }
+    lines
+}
+
 /// Every event of the session and every action in other panes while it
 /// was open, in time order, one line each.
 pub fn timeline(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<String> {
@@ -134,6 +210,8 @@ pub fn timeline(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<S
     let mut lines: Vec<(DateTime<Utc>, String)> = s
         .events
         .iter()
+        // A window's probes are its first and its verdict: the rest are in the store.
+        .filter(|e| !matches!(&e.what, EventKind::Probe { since, .. } if e.at != *since))
         .map(|e| {
             (
                 e.at,
@@ -166,6 +244,7 @@ pub fn timeline(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<S
             ),
         ));
     }
+    lines.extend(phase_lines(s, end));
     lines.sort_by_key(|(at, _)| *at);
     lines.into_iter().map(|(_, l)| l).collect()
 }
@@ -178,7 +257,18 @@ pub fn describe(e: &Event, step: &str) -> String {
         EventKind::Done { verified: false } => format!("ticked «{step}»"),
         EventKind::Skipped { reason } => format!("skipped «{step}»: {}", one_line(reason)),
         EventKind::Failed { reason } => format!("«{step}» failed: {}", one_line(reason)),
+        EventKind::DoneDespiteCheck { reason } => {
+            format!("ticked «{step}» over its FAILED check: {}", one_line(reason))
+        }
         EventKind::Reopened => format!("reopened «{step}»"),
+        EventKind::Probe { since, result } if e.at == *since => {
+            format!("started holding the check of «{step}»: {}", result.observed)
+        }
+        EventKind::Probe { result, .. } => format!(
+            "probe of «{step}» {}: {}",
+            if result.passed { "passed" } else { "FAILED" },
+            result.observed
+        ),
         EventKind::Check(r) => format!(
             "check of «{step}» {}: {}",
             if r.passed { "passed" } else { "FAILED" },
