@@ -216,6 +216,7 @@ fn log_view_marks_stderr_and_matches() {
         stderr: e,
         ts: "2026-11-23T02:59:58.123456789Z".into(),
         text: t.into(),
+        ..Default::default()
     };
     v.push(vec![
         l("GET /health 200", false),

@@ -200,12 +200,19 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Longest line kept, in bytes; the rest is replaced by a marker.
 pub const MAX_LINE: usize = 4096;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogLine {
     pub stderr: bool,
     /// RFC 3339 time from the daemon, empty when it sent none.
     pub ts: String,
+    /// What the line says, without any escape sequence: searched, filtered
+    /// and saved.
     pub text: String,
+    /// The same text with the container's colour and weight sequences (SGR,
+    /// nothing else), when it had any: the view draws these as styles.
+    pub styled: Option<String>,
+    /// opsdeck's own line in the log (the container restarted), not the container's.
+    pub marker: bool,
 }
 
 /// What the follower tells the UI.

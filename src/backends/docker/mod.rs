@@ -2,6 +2,8 @@
 
 pub mod connect;
 pub mod inspect;
+pub mod log_batch;
+pub mod log_text;
 pub mod logs;
 pub mod row;
 pub mod stats;

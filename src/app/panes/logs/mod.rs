@@ -174,6 +174,7 @@ mod tests {
             stderr: false,
             ts: String::new(),
             text: t.into(),
+            ..Default::default()
         }
     }
 
