@@ -34,11 +34,31 @@ pub struct ContainerRow {
     pub oom_killed: bool,
     /// CPU and memory, for the rows the operator is looking at.
     pub usage: Option<Usage>,
+    /// Restarting again and again: since when, and how often.
+    pub crash_loop: Option<CrashLoop>,
+}
+
+/// A container that restarted `restarts` times within `window` is crash-looping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrashLoopPolicy {
+    pub restarts: u32,
+    pub window: std::time::Duration,
+}
+
+/// A crash loop: from its first restart, and the restarts seen since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrashLoop {
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub restarts: u32,
 }
 
 impl ContainerRow {
     /// Lower is worse; the dashboard shows the worst first.
     pub fn rank(&self) -> u8 {
+        if self.crash_loop.is_some() {
+            // Between restarts it is "running": it is still down.
+            return 1;
+        }
         match (self.state.as_str(), &self.health, self.exit_code) {
             (_, Health::Unhealthy, _) => 0,
             ("restarting" | "dead", _, _) => 1,

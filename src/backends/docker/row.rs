@@ -33,6 +33,7 @@ pub fn row_from_summary(c: ContainerSummary) -> ContainerRow {
         restarts: None,
         oom_killed: false,
         usage: None,
+        crash_loop: None,
     }
 }
 
