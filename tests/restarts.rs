@@ -4,7 +4,9 @@
 
 mod common;
 
-use bollard::container::{Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions};
+use bollard::container::{
+    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions,
+};
 use bollard::models::{HostConfig, RestartPolicy, RestartPolicyNameEnum};
 use bollard::Docker;
 use opsdeck::app::{update, BackendStatus, Command, Msg, PaneId, State, View};
@@ -150,12 +152,18 @@ async fn a_crash_loop_is_one_alert_from_its_first_restart_and_one_bell_until_sto
         let cmds = update(&mut s, Msg::Backend(report));
         bells += cmds.iter().filter(|c| matches!(c, Command::Bell)).count();
         let zoomed = screen(&mut s, View::Zoom(PaneId::Services));
-        let row = zoomed.lines().find(|l| l.contains(&name)).unwrap_or_default().to_string();
+        let row = zoomed
+            .lines()
+            .find(|l| l.contains(&name))
+            .unwrap_or_default()
+            .to_string();
         if looping_since.is_none() && row.contains("crash-loop ×") {
             looping_since = Some(Instant::now());
             let dashboard = screen(&mut s, View::Dashboard);
             assert!(
-                dashboard.lines().any(|l| l.contains(&name) && l.contains("crash-loop ×")),
+                dashboard
+                    .lines()
+                    .any(|l| l.contains(&name) && l.contains("crash-loop ×")),
                 "the Services tile lists it: {dashboard}"
             );
         }
@@ -166,7 +174,9 @@ async fn a_crash_loop_is_one_alert_from_its_first_restart_and_one_bell_until_sto
     }
     let detected = looping_since.unwrap_or_else(|| panic!("never shown crash-looping: {:?}", screens.last()));
     assert!(
-        screens.iter().all(|r| r.contains("crash-loop ×") && !r.contains("running")),
+        screens
+            .iter()
+            .all(|r| r.contains("crash-loop ×") && !r.contains("running")),
         "shown looping at every report once looping: {screens:#?}"
     );
     let first = alerts_seen.first().cloned().unwrap_or_default();
@@ -283,7 +293,10 @@ async fn a_followed_log_goes_on_across_restarts_and_says_why_it_ended() {
     .await;
     assert_eq!(
         texts(&events),
-        vec!["bye".to_string(), "[ENDED: container stopped (exit code 3)]".to_string()]
+        vec![
+            "bye".to_string(),
+            "[ENDED: container stopped (exit code 3)]".to_string()
+        ]
     );
     let _ = task.await;
     remove(&d, &once).await;

@@ -253,7 +253,10 @@ fn log_view_draws_container_colours_as_styles_and_no_escapes() {
     assert!(text.contains("  INFO ready"), "{text}");
     assert!(text.contains("E ERROR db down"), "{text}");
     assert!(text.contains("  plain"), "{text}");
-    assert!(!text.contains("pwned") && !text.contains('\u{1b}') && !text.contains('\u{fffd}'), "{text}");
+    assert!(
+        !text.contains("pwned") && !text.contains('\u{1b}') && !text.contains('\u{fffd}'),
+        "{text}"
+    );
     let cell_at = |needle: &str| {
         let row = text.lines().position(|l| l.contains(needle)).expect("line on screen");
         let col = text.lines().nth(row).and_then(|l| l.find(needle)).unwrap_or(0);

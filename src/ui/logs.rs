@@ -143,7 +143,12 @@ fn highlight(spans: Vec<Span<'static>>, q: &str, hit: Style) -> Vec<Span<'static
         // Cut the span where a match starts or ends inside it.
         let mut cuts = vec![0, len];
         for (a, b) in &hits {
-            cuts.extend([*a, *b].iter().filter(|p| **p > offset && **p < offset + len).map(|p| p - offset));
+            cuts.extend(
+                [*a, *b]
+                    .iter()
+                    .filter(|p| **p > offset && **p < offset + len)
+                    .map(|p| p - offset),
+            );
         }
         cuts.sort_unstable();
         cuts.dedup();
@@ -204,10 +209,9 @@ mod tests {
     #[test]
     fn container_colours_are_styles_and_a_match_keeps_them() {
         use ratatui::style::{Color, Modifier};
-        let (text, styled) = crate::backends::docker::log_text::clean(b"\x1b[1;32mINFO\x1b[0m ready \x1b[31mnow");
         let l = LogLine {
-            text,
-            styled,
+            text: "INFO ready now".into(),
+            styled: Some("\x1b[1;32mINFO\x1b[0m ready \x1b[31mnow".into()),
             ..Default::default()
         };
         let base = Style::default().fg(Color::White);
@@ -215,12 +219,18 @@ mod tests {
         let parts: Vec<(&str, Style)> = spans.iter().map(|s| (s.content.as_ref(), s.style)).collect();
         assert_eq!(parts[0], ("INFO", base.fg(Color::Green).add_modifier(Modifier::BOLD)));
         assert_eq!(parts[1].0, " ready ");
-        assert_eq!(parts[1].1.fg, Some(Color::White), "a reset goes back to the pane's colour");
+        assert_eq!(
+            parts[1].1.fg,
+            Some(Color::White),
+            "a reset goes back to the pane's colour"
+        );
         assert_eq!((parts[2].0, parts[2].1.fg), ("now", Some(Color::Red)));
         let hit = Style::default().bg(Color::Yellow);
         let lit = highlight(spans, "fo re", hit);
-        let found: Vec<(&str, Option<Color>, Option<Color>)> =
-            lit.iter().map(|s| (s.content.as_ref(), s.style.fg, s.style.bg)).collect();
+        let found: Vec<(&str, Option<Color>, Option<Color>)> = lit
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style.fg, s.style.bg))
+            .collect();
         assert_eq!(
             found,
             vec![

@@ -104,7 +104,10 @@ fn counts(d: &crate::model::docker::DockerSummary) -> String {
         (d.count_state("exited"), "exited"),
         (d.count_state("restarting"), "restarting"),
         (d.count_state("dead"), "dead"),
-        (d.containers.iter().filter(|c| c.crash_loop.is_some()).count(), "crash-looping"),
+        (
+            d.containers.iter().filter(|c| c.crash_loop.is_some()).count(),
+            "crash-looping",
+        ),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));

@@ -3,9 +3,9 @@
 //! container that restarts is followed again, from the last line seen, with
 //! a marker line; the log ends only when the container is gone or stopped.
 
-use crate::config::DockerConfig;
-pub use crate::backends::docker::log_text::parse_line;
 use crate::backends::docker::log_batch::{forward, End};
+pub use crate::backends::docker::log_text::parse_line;
+use crate::config::DockerConfig;
 pub use crate::model::docker::{LogEvent, LogLine, MAX_LINE};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -53,7 +53,11 @@ async fn follow_with(
             timestamps: true,
             // The daemon takes whole seconds: lines up to the last one seen are skipped below.
             since: since.map(|t| t.timestamp()).unwrap_or(0),
-            tail: if since.is_some() { "all".into() } else { tail.to_string() },
+            tail: if since.is_some() {
+                "all".into()
+            } else {
+                tail.to_string()
+            },
             ..Default::default()
         };
         let seen = last_seen.clone();

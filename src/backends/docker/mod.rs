@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use crate::backends::docker::restarts::{Restarts, Tracker};
 use crate::backends::docker::row::row_from_summary;
-use crate::model::docker::CrashLoopPolicy;
 pub use crate::backends::docker::row::{exit_code_from_status, health_from_status, ContainerRow, Health};
+use crate::model::docker::CrashLoopPolicy;
 
 /// Seconds a container gets to stop before it is killed.
 const STOP_GRACE_SECS: i64 = 10;

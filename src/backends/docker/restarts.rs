@@ -36,7 +36,9 @@ impl Tracker {
     /// Whether `id` restarted within the window (or loops): it is inspected
     /// at every poll until it has been up a whole window.
     pub fn is_watched(&self, id: &str) -> bool {
-        self.by_id.get(id).is_some_and(|t| !t.times.is_empty() || t.looping.is_some())
+        self.by_id
+            .get(id)
+            .is_some_and(|t| !t.times.is_empty() || t.looping.is_some())
     }
 
     /// The last restart count read for `id`.
@@ -160,12 +162,21 @@ mod tests {
         }
         tr.observe("c1", &seen(3, 40), t(41), POLICY);
         let l = tr.judge(&row("restarting"), t(41), POLICY);
-        assert_eq!(l, Some(CrashLoop { since: t(10), restarts: 3 }));
+        assert_eq!(
+            l,
+            Some(CrashLoop {
+                since: t(10),
+                restarts: 3
+            })
+        );
         // Holds between restarts, and through a slow one, with the same start.
         tr.observe("c1", &seen(5, 400), t(401), POLICY);
         assert_eq!(
             tr.judge(&row("running"), t(700), POLICY),
-            Some(CrashLoop { since: t(10), restarts: 5 })
+            Some(CrashLoop {
+                since: t(10),
+                restarts: 5
+            })
         );
         // Up longer than the window since its last restart: over.
         assert_eq!(tr.judge(&row("running"), t(1001), POLICY), None);
@@ -188,7 +199,10 @@ mod tests {
         tr.observe("c1", &seen(7, 50), t(60), POLICY);
         assert_eq!(
             tr.judge(&row("restarting"), t(60), POLICY),
-            Some(CrashLoop { since: t(60), restarts: 7 })
+            Some(CrashLoop {
+                since: t(60),
+                restarts: 7
+            })
         );
         // Restarted long ago: not a loop, not watched.
         let mut tr = Tracker::default();

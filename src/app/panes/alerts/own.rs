@@ -150,9 +150,14 @@ fn key(name: &str, instance: &str) -> String {
 /// Keep first-seen times for the conditions that hold now, forget the rest.
 pub fn refresh(state: &mut State) {
     let now = state.shell.now;
-    let current: Vec<(String, Option<DateTime<Utc>>)> =
-        conditions(state).iter().map(|(n, _, i, _, since)| (key(n, i), *since)).collect();
-    state.backends.own_alerts_since.retain(|k, _| current.iter().any(|(c, _)| c == k));
+    let current: Vec<(String, Option<DateTime<Utc>>)> = conditions(state)
+        .iter()
+        .map(|(n, _, i, _, since)| (key(n, i), *since))
+        .collect();
+    state
+        .backends
+        .own_alerts_since
+        .retain(|k, _| current.iter().any(|(c, _)| c == k));
     for (k, since) in current {
         state.backends.own_alerts_since.entry(k).or_insert(since.unwrap_or(now));
     }
