@@ -84,7 +84,8 @@ async fn follow_with(
         });
         match forward(&mut stream, tx, first).await {
             End::Gone => return None,
-            End::Failed(e) => return Some(e),
+            // Refused because it is being removed: say so once it is gone.
+            End::Failed(e) => return Some(removed_or(client, container, e).await),
             End::Closed => {}
         }
         first = false;
@@ -157,6 +158,29 @@ async fn after_end(client: &bollard::Docker, container: &str, started: Option<&s
         }
         tokio::time::sleep(RESTART_POLL).await;
     }
+}
+
+/// "container removed" if it is gone or going within `SETTLE`, else `why`.
+async fn removed_or(client: &bollard::Docker, container: &str, why: String) -> String {
+    let until = tokio::time::Instant::now() + SETTLE;
+    while tokio::time::Instant::now() < until {
+        match client.inspect_container(container, None).await {
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                return "container removed".into()
+            }
+            Ok(i)
+                if i.state.as_ref().and_then(|s| s.status).is_some_and(|s| {
+                    matches!(
+                        s,
+                        bollard::models::ContainerStateStatusEnum::REMOVING
+                            | bollard::models::ContainerStateStatusEnum::DEAD
+                    )
+                }) => {}
+            _ => return why,
+        }
+        tokio::time::sleep(RESTART_POLL).await;
+    }
+    why
 }
 
 async fn started_at(client: &bollard::Docker, container: &str) -> Result<Option<String>, bollard::errors::Error> {
