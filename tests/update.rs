@@ -497,6 +497,7 @@ fn log_line(text: &str, stderr: bool) -> opsdeck::backends::docker::logs::LogLin
         stderr,
         ts: "2026-11-23T03:00:00.000000000Z".into(),
         text: text.into(),
+        ..Default::default()
     }
 }
 

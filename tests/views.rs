@@ -251,6 +251,7 @@ fn log_view_marks_stderr_and_matches() {
         stderr: e,
         ts: "2026-11-23T02:59:58.123456789Z".into(),
         text: t.into(),
+        ..Default::default()
     };
     v.push(vec![
         l("GET /health 200", false),
@@ -265,6 +266,46 @@ fn log_view_marks_stderr_and_matches() {
     assert!(text.contains("Logs local/api [following] [search: timeout]"), "{text}");
     assert!(text.contains("E 02:59:58.123 upstream timeout after 3s"), "{text}");
     insta::assert_snapshot!("log_view", text);
+}
+
+#[test]
+fn log_view_draws_container_colours_as_styles_and_no_escapes() {
+    use opsdeck::app::LogView;
+    use opsdeck::backends::docker::logs::parse_line;
+    use ratatui::style::{Color, Modifier};
+    let mut s = fixtures::state();
+    s.shell.view = View::Zoom(PaneId::Services);
+    let mut v = LogView::new(1, "local".into(), "api".into());
+    v.push(vec![
+        parse_line(b"2026-11-23T02:59:58.1Z \x1b[32mINFO\x1b[0m ready\n", false),
+        parse_line(b"2026-11-23T02:59:58.2Z \x1b[1;31mERROR\x1b[22m db down\x1b[0m\n", true),
+        // A window title, a cursor move and a screen clear: none of it is drawn.
+        parse_line(b"2026-11-23T02:59:58.3Z \x1b]0;pwned\x07\x1b[2J\x1b[5;5Hplain\n", false),
+    ]);
+    s.panes.logs.open = Some(v);
+    let buf = screen(&s, "default", 80, 24);
+    let text = buffer_text(&buf);
+    assert!(text.contains("  INFO ready"), "{text}");
+    assert!(text.contains("E ERROR db down"), "{text}");
+    assert!(text.contains("  plain"), "{text}");
+    assert!(
+        !text.contains("pwned") && !text.contains('\u{1b}') && !text.contains('\u{fffd}'),
+        "{text}"
+    );
+    let cell_at = |needle: &str| {
+        let row = text.lines().position(|l| l.contains(needle)).expect("line on screen");
+        let col = text.lines().nth(row).and_then(|l| l.find(needle)).unwrap_or(0);
+        let col = text.lines().nth(row).map(|l| l[..col].chars().count()).unwrap_or(0);
+        buf[(col as u16, row as u16)].clone()
+    };
+    assert_eq!(cell_at("INFO").fg, Color::Green);
+    assert_eq!(cell_at("ERROR").fg, Color::Red);
+    assert!(cell_at("ERROR").modifier.contains(Modifier::BOLD));
+    assert!(!cell_at("db down").modifier.contains(Modifier::BOLD));
+    let saved = s.panes.logs.open.as_ref().map(|v| v.text()).unwrap_or_default();
+    assert!(!saved.contains('\u{1b}'), "{saved:?}");
+    assert!(saved.contains("stdout INFO ready\n"), "{saved:?}");
+    insta::assert_debug_snapshot!("log_view_colours", buf);
 }
 
 /// A second Docker host with a container outside any compose project, for

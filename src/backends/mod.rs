@@ -85,7 +85,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
     };
     let docker = config.docker.iter().map(|d| {
         let (watch_tx, watch_rx) = tokio::sync::watch::channel(Vec::new());
-        let poller = Poller::Docker(docker::DockerPoller::new(d, watch_rx));
+        let poller = Poller::Docker(docker::DockerPoller::new(d, watch_rx, config.alerts.crash_loop()));
         Target {
             watch: Some(watch_tx),
             ..target(
@@ -215,7 +215,11 @@ pub fn spawn_all(targets: Vec<Target>, tx: mpsc::Sender<BackendReport>) -> Vec<t
     let mut tasks = Vec::new();
     for t in targets {
         if let Poller::Docker(p) = &t.poller {
-            tasks.push(tokio::spawn(docker::follow_events(p.config().clone(), t.wake.clone())));
+            tasks.push(tokio::spawn(docker::follow_events(
+                p.config().clone(),
+                t.wake.clone(),
+                p.stirred(),
+            )));
         }
         tasks.push(tokio::spawn(t.run(tx.clone())));
     }

@@ -19,6 +19,11 @@ pub struct AlertsConfig {
     pub bell: bool,
     /// The label `c` groups the Alerts list by.
     pub group_by: String,
+    /// A container restarted this many times within `crash_loop_window` is
+    /// crash-looping: one critical alert that holds while it loops.
+    pub crash_loop_restarts: u32,
+    #[serde(deserialize_with = "de_duration_or_zero")]
+    pub crash_loop_window: Duration,
 }
 
 /// How long an acknowledgement lasts unless `ack_duration` says otherwise.
@@ -32,6 +37,18 @@ impl Default for AlertsConfig {
             respond_info: Duration::from_secs(24 * 3600),
             bell: true,
             group_by: "alertname".into(),
+            crash_loop_restarts: 3,
+            crash_loop_window: Duration::from_secs(600),
+        }
+    }
+}
+
+impl AlertsConfig {
+    /// What makes a container crash-looping, for the Docker pollers.
+    pub fn crash_loop(&self) -> crate::model::docker::CrashLoopPolicy {
+        crate::model::docker::CrashLoopPolicy {
+            restarts: self.crash_loop_restarts.max(1),
+            window: self.crash_loop_window,
         }
     }
 }

@@ -34,11 +34,31 @@ pub struct ContainerRow {
     pub oom_killed: bool,
     /// CPU and memory, for the rows the operator is looking at.
     pub usage: Option<Usage>,
+    /// Restarting again and again: since when, and how often.
+    pub crash_loop: Option<CrashLoop>,
+}
+
+/// A container that restarted `restarts` times within `window` is crash-looping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrashLoopPolicy {
+    pub restarts: u32,
+    pub window: std::time::Duration,
+}
+
+/// A crash loop: from its first restart, and the restarts seen since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CrashLoop {
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub restarts: u32,
 }
 
 impl ContainerRow {
     /// Lower is worse; the dashboard shows the worst first.
     pub fn rank(&self) -> u8 {
+        if self.crash_loop.is_some() {
+            // Between restarts it is "running": it is still down.
+            return 1;
+        }
         match (self.state.as_str(), &self.health, self.exit_code) {
             (_, Health::Unhealthy, _) => 0,
             ("restarting" | "dead", _, _) => 1,
@@ -200,12 +220,19 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Longest line kept, in bytes; the rest is replaced by a marker.
 pub const MAX_LINE: usize = 4096;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LogLine {
     pub stderr: bool,
     /// RFC 3339 time from the daemon, empty when it sent none.
     pub ts: String,
+    /// What the line says, without any escape sequence: searched, filtered
+    /// and saved.
     pub text: String,
+    /// The same text with the container's colour and weight sequences (SGR,
+    /// nothing else), when it had any: the view draws these as styles.
+    pub styled: Option<String>,
+    /// opsdeck's own line in the log (the container restarted), not the container's.
+    pub marker: bool,
 }
 
 /// What the follower tells the UI.

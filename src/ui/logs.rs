@@ -69,6 +69,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &LogView, _state: &State, theme
 }
 
 fn log_line(l: &LogLine, view: &LogView, theme: &Theme, current: bool) -> Line<'static> {
+    if l.marker {
+        return Line::from(Span::styled(format!("  {}", l.text), theme.style(Role::Info)));
+    }
     let mut spans = Vec::new();
     // stderr is marked in text too, so it reads without colour.
     spans.push(if l.stderr {
@@ -90,20 +93,83 @@ fn log_line(l: &LogLine, view: &LogView, theme: &Theme, current: bool) -> Line<'
     } else {
         theme.style(Role::Info).add_modifier(ratatui::style::Modifier::REVERSED)
     };
+    let text = styled_text(l, base);
     match view.search.as_deref().filter(|q| !q.is_empty()) {
-        Some(q) => spans.extend(highlight(&l.text, q, base, hit)),
-        None => spans.push(Span::styled(l.text.clone(), base)),
+        Some(q) => spans.extend(highlight(text, q, hit)),
+        None => spans.extend(text),
     }
     Line::from(spans)
 }
 
-/// Split `text` into spans with every case-insensitive match of `q` styled `hit`.
-fn highlight(text: &str, q: &str, base: Style, hit: Style) -> Vec<Span<'static>> {
+/// The line's text in the container's colours over `base`, or plain in
+/// `base`. Its "default colour" is the pane's, not the terminal's.
+fn styled_text(l: &LogLine, base: Style) -> Vec<Span<'static>> {
+    use ansi_to_tui::IntoText;
+    use ratatui::style::Color;
+    let parsed = l
+        .styled
+        .as_ref()
+        .and_then(|s| s.as_bytes().into_text().ok())
+        .and_then(|t| t.lines.into_iter().next())
+        .map(|line| line.spans)
+        // The backend kept nothing but SGR: the spans say the plain text.
+        .filter(|spans| spans.iter().map(|s| s.content.as_ref()).collect::<String>() == l.text);
+    match parsed {
+        Some(spans) => spans
+            .into_iter()
+            .map(|mut span| {
+                let mut own = span.style;
+                own.fg = own.fg.filter(|c| *c != Color::Reset);
+                own.bg = own.bg.filter(|c| *c != Color::Reset);
+                span.style = base.patch(own);
+                span
+            })
+            .collect(),
+        None => vec![Span::styled(l.text.clone(), base)],
+    }
+}
+
+/// Every case-insensitive match of `q` in the spans' text styled over with `hit`.
+fn highlight(spans: Vec<Span<'static>>, q: &str, hit: Style) -> Vec<Span<'static>> {
+    let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+    let hits = matches(&text, q);
+    if hits.is_empty() {
+        return spans;
+    }
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for span in spans {
+        let len = span.content.len();
+        // Cut the span where a match starts or ends inside it.
+        let mut cuts = vec![0, len];
+        for (a, b) in &hits {
+            cuts.extend(
+                [*a, *b]
+                    .iter()
+                    .filter(|p| **p > offset && **p < offset + len)
+                    .map(|p| p - offset),
+            );
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        for w in cuts.windows(2) {
+            let at = offset + w[0];
+            let inside = hits.iter().any(|(a, b)| at >= *a && at < *b);
+            let style = if inside { span.style.patch(hit) } else { span.style };
+            out.push(Span::styled(span.content[w[0]..w[1]].to_string(), style));
+        }
+        offset += len;
+    }
+    out
+}
+
+/// Byte ranges of every case-insensitive match of `q` in `text`.
+fn matches(text: &str, q: &str) -> Vec<(usize, usize)> {
     let lower = text.to_lowercase();
     let needle = q.to_lowercase();
-    // Lowercasing can change byte lengths outside ASCII: then show it plain.
+    // Lowercasing can change byte lengths outside ASCII: then mark nothing.
     if lower.len() != text.len() || needle.is_empty() {
-        return vec![Span::styled(text.to_string(), base)];
+        return Vec::new();
     }
     let mut out = Vec::new();
     let mut at = 0;
@@ -113,11 +179,9 @@ fn highlight(text: &str, q: &str, base: Style, hit: Style) -> Vec<Span<'static>>
         if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
             break;
         }
-        out.push(Span::styled(text[at..start].to_string(), base));
-        out.push(Span::styled(text[start..end].to_string(), hit));
+        out.push((start, end));
         at = end;
     }
-    out.push(Span::styled(text[at..].to_string(), base));
     out
 }
 
@@ -128,9 +192,8 @@ mod tests {
     #[test]
     fn highlight_marks_every_match() {
         let spans = highlight(
-            "Error: error!",
+            vec![Span::raw("Error: error!")],
             "error",
-            Style::default(),
             Style::default().bg(ratatui::style::Color::Red),
         );
         let hits: Vec<&str> = spans
@@ -140,6 +203,43 @@ mod tests {
             .collect();
         assert_eq!(hits, vec!["Error", "error"]);
         // Non-ASCII text whose lowercase has another length is shown plain, not cut.
-        assert_eq!(highlight("İx", "x", Style::default(), Style::default()).len(), 1);
+        assert_eq!(highlight(vec![Span::raw("İx")], "x", Style::default()).len(), 1);
+    }
+
+    #[test]
+    fn container_colours_are_styles_and_a_match_keeps_them() {
+        use ratatui::style::{Color, Modifier};
+        let l = LogLine {
+            text: "INFO ready now".into(),
+            styled: Some("\x1b[1;32mINFO\x1b[0m ready \x1b[31mnow".into()),
+            ..Default::default()
+        };
+        let base = Style::default().fg(Color::White);
+        let spans = styled_text(&l, base);
+        let parts: Vec<(&str, Style)> = spans.iter().map(|s| (s.content.as_ref(), s.style)).collect();
+        assert_eq!(parts[0], ("INFO", base.fg(Color::Green).add_modifier(Modifier::BOLD)));
+        assert_eq!(parts[1].0, " ready ");
+        assert_eq!(
+            parts[1].1.fg,
+            Some(Color::White),
+            "a reset goes back to the pane's colour"
+        );
+        assert_eq!((parts[2].0, parts[2].1.fg), ("now", Some(Color::Red)));
+        let hit = Style::default().bg(Color::Yellow);
+        let lit = highlight(spans, "fo re", hit);
+        let found: Vec<(&str, Option<Color>, Option<Color>)> = lit
+            .iter()
+            .map(|s| (s.content.as_ref(), s.style.fg, s.style.bg))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("IN", Some(Color::Green), None),
+                ("FO", Some(Color::Green), Some(Color::Yellow)),
+                (" re", Some(Color::White), Some(Color::Yellow)),
+                ("ady ", Some(Color::White), None),
+                ("now", Some(Color::Red), None),
+            ]
+        );
     }
 }

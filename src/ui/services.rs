@@ -82,7 +82,11 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     for (_, c) in problems {
         let s = container_status(&c);
         worst = worst.min(s);
-        let text = format!(" {} {}{}", c.name, c.status, restart_note(&c));
+        let what = match c.crash_loop {
+            Some(l) => format!("{} ({})", crash_loop_text(l), c.status),
+            None => c.status.clone(),
+        };
+        let text = format!(" {} {what}{}", c.name, restart_note(&c));
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
@@ -100,12 +104,22 @@ fn counts(d: &crate::model::docker::DockerSummary) -> String {
         (d.count_state("exited"), "exited"),
         (d.count_state("restarting"), "restarting"),
         (d.count_state("dead"), "dead"),
+        (
+            d.containers.iter().filter(|c| c.crash_loop.is_some()).count(),
+            "crash-looping",
+        ),
     ] {
         if n > 0 {
             parts.push(format!("{n} {what}"));
         }
     }
     parts.join(", ")
+}
+
+/// "crash-loop ×5": what a looping container is, whatever Docker lists
+/// between its restarts.
+fn crash_loop_text(l: crate::model::docker::CrashLoop) -> String {
+    format!("crash-loop ×{}", l.restarts)
 }
 
 /// " · 4 restarts · OOM" for the tile, when known and worth saying.
@@ -272,11 +286,12 @@ impl Col {
         }
     }
 
-    fn width(self, name_width: u16) -> Constraint {
+    /// `looping`: a container reads "crash-loop ×12" in the state column.
+    fn width(self, name_width: u16, looping: bool) -> Constraint {
         match self {
             Col::Name => Constraint::Length(name_width),
             Col::Project => Constraint::Length(16),
-            Col::State => Constraint::Length(10),
+            Col::State => Constraint::Length(if looping { 14 } else { 10 }),
             Col::Health => Constraint::Length(9),
             Col::Status => Constraint::Length(20),
             Col::Restarts => Constraint::Length(8),
@@ -337,6 +352,7 @@ fn cell_text(col: Col, host: &str, c: &ContainerRow, narrow: bool) -> String {
             (Some(p), None) => p.clone(),
             _ => "-".into(),
         },
+        Col::State if c.crash_loop.is_some() => c.crash_loop.map(crash_loop_text).unwrap_or_default(),
         // Without a health column, health says more than "running".
         Col::State if narrow && c.health != Health::None => health_text(c).into(),
         Col::State => c.state.clone(),
@@ -458,7 +474,11 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let header = Row::new(std::iter::once(String::new()).chain(cols.iter().map(|c| header_cell(*c, state))))
         .style(theme.style(Role::Title));
     let name_width = (longest.unwrap_or(0) + 1).clamp(12, 40) as u16;
-    let widths = std::iter::once(Constraint::Length(1)).chain(cols.iter().map(|c| c.width(name_width)));
+    let looping = state
+        .backends_of(BackendKind::Docker)
+        .filter_map(|b| b.docker())
+        .any(|d| d.containers.iter().any(|c| c.crash_loop.is_some()));
+    let widths = std::iter::once(Constraint::Length(1)).chain(cols.iter().map(|c| c.width(name_width, looping)));
     super::table_with_notes(
         frame,
         area,

@@ -2,7 +2,10 @@
 
 pub mod connect;
 pub mod inspect;
+pub mod log_batch;
+pub mod log_text;
 pub mod logs;
+pub mod restarts;
 pub mod row;
 pub mod stats;
 pub mod tls_probe;
@@ -13,8 +16,10 @@ use bollard::container::ListContainersOptions;
 use bollard::Docker;
 use std::collections::HashMap;
 
+use crate::backends::docker::restarts::{Restarts, Tracker};
 use crate::backends::docker::row::row_from_summary;
 pub use crate::backends::docker::row::{exit_code_from_status, health_from_status, ContainerRow, Health};
+use crate::model::docker::CrashLoopPolicy;
 
 /// Seconds a container gets to stop before it is killed.
 const STOP_GRACE_SECS: i64 = 10;
@@ -58,11 +63,15 @@ const EVENTS_MAX_BACKOFF: std::time::Duration = std::time::Duration::from_secs(5
 /// The events stream is long-lived: its client must not time it out.
 const EVENTS_CLIENT_TIMEOUT_SECS: u64 = 24 * 3600;
 
+/// Ids of containers that died or started since the poller last looked:
+/// their restart counts are read again.
+pub type Stirred = std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>;
+
 /// Follow the engine's container events and wake the poller on each one, so a
 /// container that dies is on screen within a second instead of at the next
 /// interval. The stream ends when the daemon restarts: reconnect with backoff,
 /// and wake the poller after every (re)connect so the list is re-read.
-pub async fn follow_events(cfg: DockerConfig, wake: std::sync::Arc<tokio::sync::Notify>) {
+pub async fn follow_events(cfg: DockerConfig, wake: std::sync::Arc<tokio::sync::Notify>, stirred: Stirred) {
     use bollard::system::EventsOptions;
     use futures::StreamExt;
     let mut backoff = std::time::Duration::from_secs(1);
@@ -80,8 +89,14 @@ pub async fn follow_events(cfg: DockerConfig, wake: std::sync::Arc<tokio::sync::
             wake.notify_one();
             while let Some(event) = stream.next().await {
                 let Ok(event) = event else { break };
+                let action = event.action.as_deref().unwrap_or("");
+                if matches!(action, "die" | "start") {
+                    if let Some(id) = event.actor.as_ref().and_then(|a| a.id.clone()) {
+                        stirred.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+                    }
+                }
                 // Health checks run an exec every interval; those change nothing on screen.
-                if !event.action.as_deref().unwrap_or("").starts_with("exec_") {
+                if !action.starts_with("exec_") {
                     wake.notify_one();
                 }
             }
@@ -108,19 +123,31 @@ pub struct DockerPoller {
     client: Option<(Docker, Engine)>,
     /// Inspect results of problem containers, by (id, status text): status
     /// changes whenever the container does, so a hit is still true.
-    inspected: HashMap<(String, String), (i64, bool)>,
+    inspected: HashMap<(String, String), (Restarts, bool)>,
+    /// Containers the events follower saw die or start.
+    stirred: Stirred,
+    /// Restart counts followed from poll to poll, for crash loops.
+    restarts: Tracker,
+    crash_loop: CrashLoopPolicy,
     /// Ids of the containers on screen, set by the UI: only those get stats.
     watched: tokio::sync::watch::Receiver<Vec<String>>,
     stats: crate::backends::docker::stats::Sampler,
 }
 
 impl DockerPoller {
-    pub fn new(cfg: &DockerConfig, watched: tokio::sync::watch::Receiver<Vec<String>>) -> Self {
+    pub fn new(
+        cfg: &DockerConfig,
+        watched: tokio::sync::watch::Receiver<Vec<String>>,
+        crash_loop: CrashLoopPolicy,
+    ) -> Self {
         Self {
             cfg: cfg.clone(),
             timeout_secs: cfg.timeout.as_secs().max(1),
             client: None,
             inspected: HashMap::new(),
+            stirred: Default::default(),
+            restarts: Tracker::default(),
+            crash_loop,
             watched,
             stats: Default::default(),
         }
@@ -132,6 +159,11 @@ impl DockerPoller {
 
     pub fn config(&self) -> &DockerConfig {
         &self.cfg
+    }
+
+    /// Where the events follower notes the containers that died or started.
+    pub fn stirred(&self) -> Stirred {
+        self.stirred.clone()
     }
 
     pub async fn poll(&mut self) -> Result<DockerSummary, String> {
@@ -157,26 +189,7 @@ impl DockerPoller {
             .await
             .map_err(|e| self.forget(e))?;
         let mut containers: Vec<ContainerRow> = list.into_iter().map(row_from_summary).collect();
-        // Restart counts are not in the list: inspect only the few problem rows.
-        let mut seen = HashMap::new();
-        for c in containers.iter_mut().filter(|c| c.is_problem()) {
-            let key = (c.id.clone(), c.status.clone());
-            let found = match self.inspected.get(&key) {
-                Some(v) => Some(*v),
-                None => client.inspect_container(&c.id, None).await.ok().map(|i| {
-                    (
-                        i.restart_count.unwrap_or(0),
-                        i.state.and_then(|s| s.oom_killed).unwrap_or(false),
-                    )
-                }),
-            };
-            if let Some((restarts, oom)) = found {
-                c.restarts = Some(restarts);
-                c.oom_killed = oom;
-                seen.insert(key, (restarts, oom));
-            }
-        }
-        self.inspected = seen;
+        self.read_restarts(&client, &mut containers).await;
         let ids: Vec<String> = {
             let watched = self.watched.borrow();
             containers
@@ -198,6 +211,52 @@ impl DockerPoller {
             engine_version: engine.version,
             containers,
         })
+    }
+
+    /// Restart counts are not in the list: inspect only the few problem
+    /// rows, those that died or started since the last poll, and those that
+    /// restarted lately; then judge which are crash-looping.
+    async fn read_restarts(&mut self, client: &Docker, containers: &mut [ContainerRow]) {
+        let now = chrono::Utc::now();
+        let stirred = std::mem::take(&mut *self.stirred.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut seen = HashMap::new();
+        for c in containers.iter_mut() {
+            let fresh = stirred.contains(&c.id) || self.restarts.is_watched(&c.id);
+            if !fresh && !c.is_problem() {
+                continue;
+            }
+            let key = (c.id.clone(), c.status.clone());
+            let found = match self.inspected.get(&key).filter(|_| !fresh) {
+                Some(v) => Some(v.clone()),
+                None => client.inspect_container(&c.id, None).await.ok().map(|i| {
+                    let state = i.state.unwrap_or_default();
+                    let finished_at = state
+                        .finished_at
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        // Docker's "never": 0001-01-01.
+                        .filter(|t| t.timestamp() > 0);
+                    let restarts = Restarts {
+                        count: i.restart_count.unwrap_or(0),
+                        finished_at,
+                    };
+                    (restarts, state.oom_killed.unwrap_or(false))
+                }),
+            };
+            if let Some((restarts, oom)) = found {
+                c.oom_killed = oom;
+                self.restarts.observe(&c.id, &restarts, now, self.crash_loop);
+                seen.insert(key, (restarts, oom));
+            }
+        }
+        self.inspected = seen;
+        for c in containers.iter_mut() {
+            // Known once read: it changes only with a restart, which is an event.
+            c.restarts = self.restarts.count(&c.id);
+            c.crash_loop = self.restarts.judge(c, now, self.crash_loop);
+        }
+        self.restarts.retain(containers);
     }
 
     /// Drop the client after an error so the next poll reconnects cleanly.

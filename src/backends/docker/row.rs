@@ -42,6 +42,7 @@ pub fn row_from_summary(c: ContainerSummary) -> ContainerRow {
         restarts: None,
         oom_killed: false,
         usage: None,
+        crash_loop: None,
     }
 }
 

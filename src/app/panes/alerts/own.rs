@@ -7,11 +7,16 @@ use crate::model::backend::BackendKind;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// Name, severity, instance and summary of each condition that holds now.
-fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
+/// One condition that holds now: name, severity, instance, summary, and
+/// when it began if that is known better than "when first seen".
+type Condition = (String, Severity, String, String, Option<DateTime<Utc>>);
+
+/// Each condition that holds now.
+fn conditions(state: &State) -> Vec<Condition> {
     let mut out = Vec::new();
+    let mut began = Vec::new();
     let mut raise = |name: &str, sev: Severity, instance: String, summary: String| {
-        out.push((name.to_string(), sev, instance, summary));
+        out.push((name.to_string(), sev, instance, summary, None));
     };
     for b in &state.backends.targets {
         let down = b.freshness(state.shell.now) == Freshness::Down;
@@ -21,9 +26,22 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
             BackendKind::Docker => {
                 for c in b.docker().map(|d| d.containers.as_slice()).unwrap_or_default() {
                     let instance = format!("{}/{}", b.id.name, c.name);
+                    if let Some(l) = c.crash_loop {
+                        // One alert for the whole loop, dated from its first restart.
+                        let summary = format!(
+                            "crash loop: {} restarts since {} ({})",
+                            l.restarts,
+                            l.since.format("%H:%M:%S"),
+                            c.status
+                        );
+                        raise("ContainerCrashLooping", Severity::Critical, instance.clone(), summary);
+                        began.push((key("ContainerCrashLooping", &instance), l.since));
+                        continue;
+                    }
                     match (c.state.as_str(), &c.health, c.exit_code) {
+                        // Docker is bringing it back; a loop of it is critical above.
                         ("restarting", _, _) => {
-                            raise("ContainerRestarting", Severity::Critical, instance, c.status.clone())
+                            raise("ContainerRestarting", Severity::Warning, instance, c.status.clone())
                         }
                         ("dead", _, _) => raise("ContainerDead", Severity::Critical, instance, c.status.clone()),
                         (_, crate::model::docker::Health::Unhealthy, _) => {
@@ -119,6 +137,9 @@ fn conditions(state: &State) -> Vec<(String, Severity, String, String)> {
             }
         }
     }
+    for c in out.iter_mut() {
+        c.4 = began.iter().find(|(k, _)| *k == key(&c.0, &c.2)).map(|(_, t)| *t);
+    }
     out
 }
 
@@ -129,10 +150,16 @@ fn key(name: &str, instance: &str) -> String {
 /// Keep first-seen times for the conditions that hold now, forget the rest.
 pub fn refresh(state: &mut State) {
     let now = state.shell.now;
-    let current: Vec<String> = conditions(state).iter().map(|(n, _, i, _)| key(n, i)).collect();
-    state.backends.own_alerts_since.retain(|k, _| current.contains(k));
-    for k in current {
-        state.backends.own_alerts_since.entry(k).or_insert(now);
+    let current: Vec<(String, Option<DateTime<Utc>>)> = conditions(state)
+        .iter()
+        .map(|(n, _, i, _, since)| (key(n, i), *since))
+        .collect();
+    state
+        .backends
+        .own_alerts_since
+        .retain(|k, _| current.iter().any(|(c, _)| c == k));
+    for (k, since) in current {
+        state.backends.own_alerts_since.entry(k).or_insert(since.unwrap_or(now));
     }
 }
 
@@ -144,7 +171,7 @@ pub fn rows(state: &State) -> Vec<AlertRow> {
 fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<AlertRow> {
     let mut rows: Vec<AlertRow> = conditions(state)
         .into_iter()
-        .map(|(name, severity, instance, summary)| {
+        .map(|(name, severity, instance, summary, _)| {
             let fingerprint = key(&name, &instance);
             // Labels as Alertmanager would carry them, so one matcher
             // filter selects from both sources.

@@ -149,6 +149,11 @@ impl LogView {
     pub fn text(&self) -> String {
         let mut out = String::new();
         for l in self.visible() {
+            if l.marker {
+                out.push_str(&l.text);
+                out.push('\n');
+                continue;
+            }
             if self.timestamps && !l.ts.is_empty() {
                 out.push_str(&l.ts);
                 out.push(' ');
@@ -174,6 +179,7 @@ mod tests {
             stderr: false,
             ts: String::new(),
             text: t.into(),
+            ..Default::default()
         }
     }
 
