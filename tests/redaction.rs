@@ -387,3 +387,39 @@ async fn container_details_show_a_database_url_without_its_password() {
     }
     no_secret("the details kept", &format!("{:?}", s.shell.overlay));
 }
+
+/// A coloured log line with a secret in it is kept redacted, and its
+/// coloured copy (which holds the secret too) is not kept.
+#[test]
+fn a_coloured_log_line_keeps_no_secret_in_its_colours() {
+    use opsdeck::model::docker::{LogEvent, LogLine};
+    let mut s = with_secrets(fixtures::state());
+    update(&mut s, key('1'));
+    let follower = match &update(&mut s, key('l'))[..] {
+        [Command::FollowLogs { follower, .. }, ..] => *follower,
+        other => panic!("{other:?}"),
+    };
+    let line = LogLine {
+        text: "connecting with password bars-pw".into(),
+        styled: Some("\u{1b}[31mconnecting with password bars-pw\u{1b}[0m".into()),
+        ..Default::default()
+    };
+    let plain = LogLine {
+        text: "ready".into(),
+        styled: Some("\u{1b}[32mready\u{1b}[0m".into()),
+        ..Default::default()
+    };
+    update(
+        &mut s,
+        Msg::Log {
+            follower,
+            event: LogEvent::Lines(vec![line, plain]),
+        },
+    );
+    let kept = &s.panes.logs.open.as_ref().expect("log open").lines;
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[0].text, "connecting with password [redacted]");
+    assert_eq!(kept[0].styled, None);
+    assert!(kept[1].styled.is_some(), "a line without a secret keeps its colours");
+    no_secret("kept log lines", &format!("{kept:?}"));
+}

@@ -59,7 +59,12 @@ pub fn on_msg(state: &mut State, follower: u64, event: LogEvent) -> bool {
     match event {
         LogEvent::Lines(mut lines) => {
             for line in &mut lines {
-                line.text = redactor.redact(&line.text);
+                let clean = redactor.redact(&line.text);
+                if clean != line.text {
+                    // The coloured copy holds the secret too: draw it plain.
+                    line.styled = None;
+                    line.text = clean;
+                }
             }
             view.push(lines)
         }
