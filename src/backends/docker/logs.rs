@@ -19,6 +19,9 @@ const RESTART_POLL: Duration = Duration::from_millis(250);
 /// the daemon updates the state a moment after closing the stream, and an
 /// operator's restart stops the container before it starts it again.
 const SETTLE: Duration = Duration::from_secs(2);
+/// Refusals in a row (the daemon says the container is dead while it
+/// restarts) after which the log ends with the daemon's words.
+const MAX_REFUSALS: u32 = 3;
 
 /// Follow `container`'s log until it is gone or stopped, or `tx` is dropped.
 pub async fn follow(cfg: DockerConfig, container: String, tail: usize, tx: mpsc::Sender<LogEvent>) {
@@ -44,6 +47,7 @@ async fn follow_with(
     // The time of the last line sent: a new attach starts there.
     let last_seen = std::sync::Arc::new(std::sync::Mutex::new(None::<DateTime<Utc>>));
     let mut first = true;
+    let mut refusals = 0;
     loop {
         let since = *last_seen.lock().unwrap_or_else(|e| e.into_inner());
         let opts = LogsOptions::<String> {
@@ -84,9 +88,18 @@ async fn follow_with(
         });
         match forward(&mut stream, tx, first).await {
             End::Gone => return None,
-            // Refused because it is being removed: say so once it is gone.
-            End::Failed(e) => return Some(removed_or(client, container, e).await),
-            End::Closed => {}
+            // Refused: said once it is gone; a container between two runs
+            // (a refusal while it restarts) is attached again, a few times.
+            End::Failed(e) => {
+                refusals += 1;
+                if refusals > MAX_REFUSALS {
+                    return Some(e);
+                }
+                if let Some(why) = after_refusal(client, container, e).await {
+                    return Some(why);
+                }
+            }
+            End::Closed => refusals = 0,
         }
         first = false;
         match after_end(client, container, started.as_deref()).await {
@@ -160,27 +173,27 @@ async fn after_end(client: &bollard::Docker, container: &str, started: Option<&s
     }
 }
 
-/// "container removed" if it is gone or going within `SETTLE`, else `why`.
-async fn removed_or(client: &bollard::Docker, container: &str, why: String) -> String {
+/// The daemon refused the log: "container removed" if it is gone or going
+/// within `SETTLE`; `None` when it runs or restarts (refused between two
+/// runs: attach again); else `why`.
+async fn after_refusal(client: &bollard::Docker, container: &str, why: String) -> Option<String> {
+    use bollard::models::ContainerStateStatusEnum as Status;
     let until = tokio::time::Instant::now() + SETTLE;
     while tokio::time::Instant::now() < until {
         match client.inspect_container(container, None).await {
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
-                return "container removed".into()
+                return Some("container removed".into())
             }
-            Ok(i)
-                if i.state.as_ref().and_then(|s| s.status).is_some_and(|s| {
-                    matches!(
-                        s,
-                        bollard::models::ContainerStateStatusEnum::REMOVING
-                            | bollard::models::ContainerStateStatusEnum::DEAD
-                    )
-                }) => {}
-            _ => return why,
+            Ok(i) => match i.state.and_then(|s| s.status) {
+                Some(Status::REMOVING | Status::DEAD) => {}
+                Some(Status::RUNNING | Status::RESTARTING) => return None,
+                _ => return Some(why),
+            },
+            Err(_) => return Some(why),
         }
         tokio::time::sleep(RESTART_POLL).await;
     }
-    why
+    Some(why)
 }
 
 async fn started_at(client: &bollard::Docker, container: &str) -> Result<Option<String>, bollard::errors::Error> {
