@@ -63,21 +63,34 @@ detach_loops_under() { # directory
     return 0
 }
 
-# After the run: every process still in the run's network namespace (dockerd,
-# containerd, shims, servers, tests) or in its cgroup (containers, which have
-# namespaces of their own) is one the teardown missed. Each is named on
-# stdout and ended by its pid.
-end_leftover_processes() { # work directory
-    local netns cgroup p pid
-    netns=$(cat "$1/host/netns" 2>/dev/null)
-    cgroup=$(cgroup_name "$1")
+# At the end of the run's teardown, inside its network namespace: every
+# other process still in it (dockerd, containerd, shims, servers, tests) is
+# one the teardown missed. Each is named on stdout and ended by its pid. Only
+# when the namespace is the run's own: never the host's ($1, the host's
+# namespace as the host side saw it; also not pid 1's).
+end_processes_left_in_netns() { # the host's network namespace
+    local mine p pid
+    mine=$(readlink /proc/self/ns/net)
+    [ -n "$mine" ] && [ "$mine" != "$1" ] && [ "$mine" != "$(readlink /proc/1/ns/net)" ] || return 0
     for p in /proc/[0-9]*; do
         pid=${p#/proc/}
-        if { [ -n "$netns" ] && [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$netns" ]; } \
-            || grep -qs ":/$cgroup\(/\|$\)" "$p/cgroup"; then
-            echo "process $pid left running: $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)"
-            kill -KILL "$pid" 2>/dev/null
-        fi
+        [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
+        [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$mine" ] || continue
+        echo "process $pid left running: $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)"
+        kill -KILL "$pid" 2>/dev/null
+    done
+    return 0
+}
+
+# After the run, on the host: processes in the run's cgroup (containers,
+# which have namespaces of their own), named on stdout and ended by pid.
+end_processes_left_in_cgroup() { # cgroup name
+    local p
+    [ -n "$1" ] || return 0
+    for p in /proc/[0-9]*; do
+        grep -qs ":/$1\(/\|\$\)" "$p/cgroup" || continue
+        echo "process ${p#/proc/} left running: $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)"
+        kill -KILL "${p#/proc/}" 2>/dev/null
     done
     return 0
 }

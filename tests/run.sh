@@ -99,7 +99,7 @@ host_state "$ROOT" > "$WORK/host/before"
 # shell waits for the run's own teardown, then the check still runs.
 trap 'log "interrupted: the run tears down"' INT TERM
 set +e
-OPSDECK_RUN_WORK=$WORK unshare --net --mount --ipc --propagation private -- bash "$ROOT/tests/run.sh" "$@"
+OPSDECK_RUN_WORK=$WORK OPSDECK_RUN_HOST_NETNS=$(readlink /proc/self/ns/net) unshare --net --mount --ipc --propagation private -- bash "$ROOT/tests/run.sh" "$@"
 rc=$?
 set -e
 trap 'exit 130' INT
@@ -107,7 +107,8 @@ trap 'exit 143' TERM
 
 t=$(now)
 problems=()
-while IFS= read -r p; do problems+=("$p"); done < <(end_leftover_processes "$WORK")
+while IFS= read -r p; do problems+=("$p"); done < "$WORK/host/left-running"
+while IFS= read -r p; do problems+=("$p"); done < <(end_processes_left_in_cgroup "$(cgroup_name "$WORK")")
 ip link show docker0 >/dev/null 2>&1 \
     || problems+=("the host's interface docker0 is gone: a dockerd of the run deleted it (it ran in the host's network namespace)")
 host_state "$ROOT" > "$WORK/host/after"
@@ -127,6 +128,7 @@ WORK=$OPSDECK_RUN_WORK
 DOCKER_SOCK="$WORK/docker.sock"
 CGROUP=$(cgroup_name "$WORK")
 readlink /proc/self/ns/net > "$WORK/host/netns"
+: > "$WORK/host/left-running"
 ip link set lo up || die "cannot bring up loopback in the run's network namespace"
 # dockerd and containerd keep state and sockets under /run (/run/docker,
 # /run/containerd/s) whatever their roots, and PostgreSQL its shared memory
@@ -187,6 +189,7 @@ cleanup() {
     # dockerd and the tests may leave mounts (overlay, shm, tmpfs) under the
     # work directory; then the loop devices of the tests' disk images.
     grep -o " $WORK[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    end_processes_left_in_netns "${OPSDECK_RUN_HOST_NETNS:-}" >> "$WORK/host/left-running"
     detach_loops_under "$WORK"
     remove_cgroup "$CGROUP"
     # All but the host check's own files.
