@@ -5,7 +5,8 @@
 # One line per item the run must leave as it found it, sorted. The host's
 # network interfaces (by name and index: deleted and made again shows),
 # mounts, loop devices, listening TCP/UDP and unix sockets, the top-level
-# cgroups, and untracked or ignored files in the working tree $1. Insta's
+# cgroups, and untracked or ignored files (a new directory by its name) in
+# the working tree $1. Insta's
 # pending snapshots (*.snap.new, *.pending-snap) are left out: a failing
 # snapshot test writes them there for review on purpose.
 host_state() { # working tree
@@ -16,8 +17,11 @@ host_items() { # working tree
                              print "network interface " n " (index " i ")" }'
     awk '{ for (i = 7; $i != "-"; i++) ; print "mount " $5 " (" $(i+1) " from " $(i+2) ", " $6 ")" }' /proc/self/mountinfo
     losetup --list --noheadings --output NAME,BACK-FILE | awk '{ print "loop device " $1 " (" $2 ")" }'
-    ss -ltunH | awk '{ print "listening " $1 " socket " $5 }'
-    ss -lxH | awk '$5 != "*" { print "listening unix socket " $5 }'
+    # With the owning process, for compare_host_states.
+    ss -ltunpH | awk '{ u = ""; if (match($0, /users:.*/)) u = substr($0, RSTART)
+                        sub(/ +$/, "", u); print "listening " $1 " socket " $5 " " u }'
+    ss -lxpH | awk '$5 != "*" { u = ""; if (match($0, /users:.*/)) u = substr($0, RSTART)
+                                sub(/ +$/, "", u); print "listening unix socket " $5 " " u }'
     cgroup_roots | while read -r root; do
         find "$root" -mindepth 1 -maxdepth 1 -type d -printf 'cgroup %p\n'
     done
@@ -27,10 +31,30 @@ host_items() { # working tree
     fi
 }
 
-# "gone:" and "new:" lines for what differs between two host_state files.
-compare_host_states() { # before, after
-    LC_ALL=C comm -23 "$1" "$2" | sed 's/^/gone: /'
-    LC_ALL=C comm -13 "$1" "$2" | sed 's/^/new: /'
+# "gone:" and "new:" lines for what differs between two host_state files,
+# less what is another's on a busy machine (several runs of this command at
+# once, other programs): whatever lies in another run's work directory, and
+# listening sockets but those a process of this run ($3, its work directory,
+# in the process's environment) still holds. This run's own services listen
+# only inside its network namespace and are gone by now.
+compare_host_states() { # before, after, work directory
+    local line pid
+    {
+        LC_ALL=C comm -23 "$1" "$2" | sed 's/^/gone: /'
+        LC_ALL=C comm -13 "$1" "$2" | sed 's/^/new: /'
+    } | while IFS= read -r line; do
+        case $line in
+            *" $3"*) ;;
+            *" $(dirname "$3")/opsdeck-test."*) continue ;;
+        esac
+        case $line in
+            *" socket "*)
+                pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<< "$line")
+                [ -n "$pid" ] && tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "OPSDECK_RUN_WORK=$3" || continue
+                ;;
+        esac
+        echo "$line"
+    done
 }
 
 # Mount points of the cgroup hierarchies (one for cgroup v2, one a
@@ -83,12 +107,18 @@ end_processes_left_in_netns() { # the host's network namespace
 }
 
 # After the run, on the host: processes in the run's cgroup (containers,
-# which have namespaces of their own), named on stdout and ended by pid.
-end_processes_left_in_cgroup() { # cgroup name
-    local p
+# which have namespaces of their own) or with the run's work directory in
+# their environment as run.sh set it (one that left the run's namespaces),
+# named on stdout and ended by pid.
+end_processes_left_on_host() { # work directory
+    local p cgroup
     [ -n "$1" ] || return 0
+    cgroup=$(cgroup_name "$1")
     for p in /proc/[0-9]*; do
-        grep -qs ":/$1\(/\|\$\)" "$p/cgroup" || continue
+        [ "${p#/proc/}" != "$$" ] && [ "${p#/proc/}" != "$BASHPID" ] || continue
+        grep -qs ":/$cgroup\(/\|\$\)" "$p/cgroup" \
+            || tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qxF "OPSDECK_RUN_WORK=$1" \
+            || continue
         echo "process ${p#/proc/} left running: $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)"
         kill -KILL "${p#/proc/}" 2>/dev/null
     done

@@ -108,11 +108,11 @@ trap 'exit 143' TERM
 t=$(now)
 problems=()
 while IFS= read -r p; do problems+=("$p"); done < "$WORK/host/left-running"
-while IFS= read -r p; do problems+=("$p"); done < <(end_processes_left_in_cgroup "$(cgroup_name "$WORK")")
+while IFS= read -r p; do problems+=("$p"); done < <(end_processes_left_on_host "$WORK")
 ip link show docker0 >/dev/null 2>&1 \
     || problems+=("the host's interface docker0 is gone: a dockerd of the run deleted it (it ran in the host's network namespace)")
 host_state "$ROOT" > "$WORK/host/after"
-while IFS= read -r p; do problems+=("$p"); done < <(compare_host_states "$WORK/host/before" "$WORK/host/after")
+while IFS= read -r p; do problems+=("$p"); done < <(compare_host_states "$WORK/host/before" "$WORK/host/after" "$WORK")
 while IFS= read -r f; do problems+=("changed in /etc: $f"); done < <(find /etc -xdev -newer "$WORK/host/started" 2>/dev/null)
 if [ ${#problems[@]} -gt 0 ]; then
     printf '\n[run.sh] the run left the host changed:\n' >&2
