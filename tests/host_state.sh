@@ -50,7 +50,7 @@ compare_host_states() { # before, after, work directory
         case $line in
             *" socket "*)
                 pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<< "$line")
-                [ -n "$pid" ] && tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "OPSDECK_RUN_WORK=$3" || continue
+                [ -n "$pid" ] && { tr '\0' '\n' < "/proc/$pid/environ"; } 2>/dev/null | grep -qxF "OPSDECK_RUN_WORK=$3" || continue
                 ;;
         esac
         echo "$line"
@@ -100,7 +100,7 @@ end_processes_left_in_netns() { # the host's network namespace
         pid=${p#/proc/}
         [ "$pid" != "$$" ] && [ "$pid" != "$BASHPID" ] || continue
         [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$mine" ] || continue
-        echo "process $pid left running: $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)"
+        echo "process $pid left running: $({ tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | cut -c1-160)"
         kill -KILL "$pid" 2>/dev/null
     done
     return 0
@@ -117,9 +117,9 @@ end_processes_left_on_host() { # work directory
     for p in /proc/[0-9]*; do
         [ "${p#/proc/}" != "$$" ] && [ "${p#/proc/}" != "$BASHPID" ] || continue
         grep -qs ":/$cgroup\(/\|\$\)" "$p/cgroup" \
-            || tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qxF "OPSDECK_RUN_WORK=$1" \
+            || { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qxF "OPSDECK_RUN_WORK=$1" \
             || continue
-        echo "process ${p#/proc/} left running: $(tr '\0' ' ' < "$p/cmdline" 2>/dev/null | cut -c1-160)"
+        echo "process ${p#/proc/} left running: $({ tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | cut -c1-160)"
         kill -KILL "${p#/proc/}" 2>/dev/null
     done
     return 0
