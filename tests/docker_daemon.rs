@@ -5,10 +5,13 @@
 //!
 //! Each test starts `dockerd` with its own data root, exec root, pidfile and
 //! socket inside a directory of run.sh's work directory (so run.sh's cleanup
-//! catches whatever a killed test leaves), no bridge and no iptables. A guard
-//! stops it, kills what is left of its containerd and shims, unmounts what it
-//! mounted and removes the directory, even when the test fails. A missing
-//! dockerd, or one that does not answer within 30 s, fails the test.
+//! catches whatever a killed test leaves), no bridge and no iptables, its
+//! containers under run.sh's cgroup. It runs only inside run.sh's network
+//! namespace: with `--bridge none` dockerd deletes the interface docker0 of
+//! its namespace, which must never be the host's. A guard stops it, ends its
+//! containerd and shims by their pid files, unmounts what it mounted and
+//! removes the directory, even when the test fails. A missing dockerd, or one
+//! that does not answer within 30 s, fails the test.
 
 mod common;
 
@@ -58,6 +61,7 @@ impl Dockerd {
             installed,
             "dockerd is not installed (Debian package docker.io): run the tests through tests/run.sh, which installs it"
         );
+        assert_in_the_runs_network_namespace();
         let path = dir.path().to_path_buf();
         let p = |name: &str| path.join(name).display().to_string();
         std::fs::write(path.join("daemon.json"), "{}").expect("write daemon.json");
@@ -76,6 +80,10 @@ impl Dockerd {
             "--iptables=false".into(),
             "--ip6tables=false".into(),
             "--ip-masq=false".into(),
+            // Containers under run.sh's cgroup (removed at its teardown), not
+            // systemd units.
+            "--exec-opt=native.cgroupdriver=cgroupfs".into(),
+            format!("--cgroup-parent={}", common::cgroup_parent()),
         ];
         if let Some(t) = &tls {
             args.extend([
@@ -204,8 +212,8 @@ impl Drop for Dockerd {
             let _ = child.wait();
         }
         // dockerd's containerd and the shims of its containers, should they
-        // outlive it: every process whose command line names our directory.
-        for pid in processes_naming(&self.path) {
+        // outlive it: by the pid files they keep under the exec root.
+        for pid in pids_left(&self.path) {
             signal(pid, "KILL");
         }
         // Mounts under the roots (overlay, shm, netns), deepest first.
@@ -234,17 +242,35 @@ fn signal(pid: u32, name: &str) {
         .status();
 }
 
-/// Processes (not this one) whose command line mentions `dir`.
-fn processes_naming(dir: &Path) -> Vec<u32> {
+/// With `--bridge none` dockerd deletes the interface docker0 of its network
+/// namespace: these tests start one only in run.sh's own.
+fn assert_in_the_runs_network_namespace() {
+    let runs = common::test_netns();
+    let mine = std::fs::read_link("/proc/self/ns/net").map(|l| l.display().to_string());
+    assert_eq!(
+        mine.as_deref().ok(),
+        Some(runs.as_str()),
+        "not in tests/run.sh's network namespace: a dockerd started here could delete the host's docker0"
+    );
+}
+
+/// containerd (started by dockerd) and the shims of its containers, from
+/// the pid files under the exec root, each only while its command line still
+/// names `dir` (a pid file outlives its process; the pid may be reused).
+fn pids_left(dir: &Path) -> Vec<u32> {
+    let exec = dir.join("exec").join("containerd");
+    let mut files = vec![exec.join("containerd.pid")];
+    // <state>/io.containerd.runtime.v2.task/<namespace>/<container>/shim.pid
+    let tasks = exec.join("daemon").join("io.containerd.runtime.v2.task");
+    for ns in std::fs::read_dir(&tasks).into_iter().flatten().flatten() {
+        for task in std::fs::read_dir(ns.path()).into_iter().flatten().flatten() {
+            files.push(task.path().join("shim.pid"));
+        }
+    }
     let needle = dir.display().to_string();
-    let me = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|pid| *pid != me)
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok()?.trim().parse::<u32>().ok())
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/cmdline"))
                 .map(|c| String::from_utf8_lossy(&c).contains(&needle))

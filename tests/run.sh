@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # opsdeck's test command. On a fresh Debian machine it installs what is
-# missing, starts a private dockerd, PostgreSQL cluster and Alertmanager on
-# private sockets and loopback, exports their addresses, runs the tests, and
-# tears everything down on exit, even on failure.
+# missing, then, inside network, mount and IPC namespaces of the run's own
+# (loopback only; its mounts and shared memory invisible to the host), starts
+# a private dockerd, PostgreSQL cluster and Alertmanager, exports their
+# addresses, runs the tests, and tears everything down on exit, even on
+# failure. Last it checks that the host is as the run found it
+# (tests/host_state.sh) and fails naming whatever is not.
 #
 #   tests/run.sh                 the whole suite (cargo test)
 #   tests/run.sh CMD ARGS...     any command inside the same environment,
 #                                e.g. tests/run.sh cargo test --test tui
 #                                     tests/run.sh bash
+#
+# The script runs twice: on the host (packages, namespaces, the host check)
+# and, started again by unshare with OPSDECK_RUN_WORK set, inside the run's
+# namespaces (services, the command, their teardown).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,6 +24,12 @@ log() { printf '[run.sh] %s\n' "$*" >&2; }
 die() { printf '\n[run.sh] FAILED: %s\n\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+# shellcheck source=tests/host_state.sh
+source "$ROOT/tests/host_state.sh"
+
+if [ -z "${OPSDECK_RUN_WORK:-}" ]; then
+# ================================================================ on the host
+[ "$(id -u)" = 0 ] || die "tests/run.sh runs as root: it makes namespaces, mounts and loop devices of the run's own"
 
 # ---------------------------------------------------------------- packages
 need=()
@@ -28,13 +41,16 @@ command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v tmux >/dev/null || need+=(tmux)
 command -v runuser >/dev/null || need+=(util-linux)
+command -v unshare >/dev/null || need+=(util-linux)
+command -v ip >/dev/null || need+=(iproute2)
+command -v ss >/dev/null || need+=(iproute2)
 # The state store on a full and a read-only disk: tmpfs and ext4 images.
 command -v mount >/dev/null || need+=(mount)
+command -v losetup >/dev/null || need+=(mount)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 if [ ${#need[@]} -gt 0 ]; then
     mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
     log "installing: ${need[*]}"
-    [ "$(id -u)" = 0 ] || die "missing packages (${need[*]}) and not root: install them with apt-get"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null || die "apt-get update failed"
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
@@ -44,14 +60,118 @@ command -v dockerd >/dev/null || die "dockerd not found after installing docker.
 command -v prometheus-alertmanager >/dev/null || die "prometheus-alertmanager not found"
 command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not found after installing e2fsprogs"
 [ -e /dev/loop-control ] || die "no /dev/loop-control: the state-store disk tests need loop devices (run as root on a machine that has them)"
+# Inside, the run has loopback only: the crates are fetched first.
+if command -v cargo >/dev/null; then
+    cargo fetch --locked >/dev/null 2>&1 || die "cargo fetch --locked failed (the run itself has no network: crates are fetched before it)"
+fi
+
+# ---------------------------------------------------------------- namespaces
+WORK=$(mktemp -d /tmp/opsdeck-test.XXXXXX)
+chmod 755 "$WORK"
+mkdir "$WORK/host"
+MADE_DOCKER0=
+host_cleanup() {
+    local rc=$?
+    set +e
+    # What a run killed hard may have left; the check has named it already.
+    detach_loops_under "$WORK"
+    remove_cgroup "$(cgroup_name "$WORK")"
+    [ -n "$MADE_DOCKER0" ] && ip link del docker0 2>/dev/null
+    rm -rf "$WORK"
+    exit $rc
+}
+trap host_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A dockerd started with --bridge none deletes the interface docker0 of its
+# network namespace. When the host has no docker0 one is made for the run,
+# so that every run shows its dockerds leave the host's alone.
+if ! ip link show docker0 >/dev/null 2>&1; then
+    ip link add docker0 type bridge || die "cannot create the bridge docker0 the host check needs"
+    MADE_DOCKER0=1
+fi
+touch "$WORK/host/started"
+host_state "$ROOT" > "$WORK/host/before"
+
+# The run's own network (loopback only), mount and System V IPC namespaces.
+# Foreground, so an interactive command keeps the terminal; a signal to this
+# shell waits for the run's own teardown, then the check still runs.
+trap 'log "interrupted: the run tears down"' INT TERM
+set +e
+OPSDECK_RUN_WORK=$WORK OPSDECK_RUN_HOST_NETNS=$(readlink /proc/self/ns/net) unshare --net --mount --ipc --propagation private -- bash "$ROOT/tests/run.sh" "$@"
+rc=$?
+set -e
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+t=$(now)
+problems=()
+while IFS= read -r p; do problems+=("$p"); done < "$WORK/host/left-running"
+while IFS= read -r p; do problems+=("$p"); done < <(end_processes_left_on_host "$WORK")
+ip link show docker0 >/dev/null 2>&1 \
+    || problems+=("the host's interface docker0 is gone: a dockerd of the run deleted it (it ran in the host's network namespace)")
+host_state "$ROOT" > "$WORK/host/after"
+while IFS= read -r p; do problems+=("$p"); done < <(compare_host_states "$WORK/host/before" "$WORK/host/after" "$WORK")
+while IFS= read -r f; do problems+=("changed in /etc: $f"); done < <(find /etc -xdev -newer "$WORK/host/started" 2>/dev/null)
+if [ ${#problems[@]} -gt 0 ]; then
+    printf '\n[run.sh] the run left the host changed:\n' >&2
+    printf '  %s\n' "${problems[@]}" >&2
+    die "the host is not as the run found it (see above)"
+fi
+log "host as the run found it: interfaces, mounts, loop devices, listening sockets, cgroups, /etc, working tree ($(since "$t"))"
+exit $rc
+fi
+
+# ================================================================ inside the run's namespaces
+WORK=$OPSDECK_RUN_WORK
+DOCKER_SOCK="$WORK/docker.sock"
+CGROUP=$(cgroup_name "$WORK")
+readlink /proc/self/ns/net > "$WORK/host/netns"
+: > "$WORK/host/left-running"
+ip link set lo up || die "cannot bring up loopback in the run's network namespace"
+# dockerd and containerd keep state and sockets under /run (/run/docker,
+# /run/containerd/s) whatever their roots, and PostgreSQL its shared memory
+# under /dev/shm: private file systems here, gone with the run.
+mount -t tmpfs -o mode=755 tmpfs /run || die "cannot mount the run's own /run"
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm || die "cannot mount the run's own /dev/shm"
+# /etc copy-on-write, its writes kept in a tmpfs of the run's: dockerd writes
+# /etc/docker/key.json when there is none, whatever its roots. Mounts under
+# /etc (a container's /etc/hosts, /etc/resolv.conf) are carried over.
+private_etc() {
+    local d=$WORK/etc m
+    mkdir "$d" && mount -t tmpfs -o mode=755 tmpfs "$d" && mkdir "$d/upper" "$d/work" "$d/merged" || return 1
+    mount -t overlay overlay -o "lowerdir=/etc,upperdir=$d/upper,workdir=$d/work" "$d/merged" || return 1
+    awk '$5 ~ "^/etc/" { print $5 }' /proc/self/mountinfo | while read -r m; do
+        mount --bind "$m" "$d/merged/${m#/etc/}" || exit 1
+    done || return 1
+    mount --move "$d/merged" /etc
+}
+private_etc || die "cannot give the run its own copy-on-write /etc"
+# Temporary files, HOME and XDG directories of the run's own: nothing a test
+# or the binary writes lands in the developer's files or the host's /tmp.
+mkdir -p "$WORK/tmp" "$WORK/home"
+chmod 1777 "$WORK/tmp"
+export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+export HOME="$WORK/home" TMPDIR="$WORK/tmp"
+unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_STATE_HOME XDG_CACHE_HOME XDG_RUNTIME_DIR
+
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 [ -x "$PGBIN/initdb" ] || die "PostgreSQL initdb not found under /usr/lib/postgresql"
 
 # ---------------------------------------------------------------- teardown
-WORK=$(mktemp -d /tmp/opsdeck-test.XXXXXX)
-chmod 755 "$WORK"
-DOCKER_SOCK="$WORK/docker.sock"
+# SIGTERM to the process a pid file names, if it is still one of the run's
+# (its command line names the work directory), then SIGKILL after 10 s.
+stop_pid_file() { # pidfile, workdir
+    local pid
+    pid=$(cat "$1" 2>/dev/null) || return 0
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$2" || return 0
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+}
 cleanup() {
     local rc=$?
     set +e
@@ -59,21 +179,21 @@ cleanup() {
         ids=$(docker -H "unix://$DOCKER_SOCK" ps -aq 2>/dev/null)
         [ -n "$ids" ] && docker -H "unix://$DOCKER_SOCK" rm -f $ids >/dev/null 2>&1
     fi
-    if [ -f "$WORK/docker.pid" ]; then
-        pid=$(cat "$WORK/docker.pid")
-        kill "$pid" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null
-    fi
-    # dockerd's own containerd, if it outlived dockerd.
-    pkill -f "containerd.*$WORK" 2>/dev/null
+    stop_pid_file "$WORK/docker.pid" "$WORK"
+    # dockerd's own containerd, should it outlive dockerd: by its pid file.
+    stop_pid_file "$WORK/docker-exec/containerd/containerd.pid" "$WORK"
     if [ -f "$WORK/pg/postmaster.pid" ]; then
         runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1
     fi
     [ -n "${AM_PID:-}" ] && kill "$AM_PID" 2>/dev/null && wait "$AM_PID" 2>/dev/null
-    # dockerd may leave mounts (overlay, shm) under its roots.
+    # dockerd and the tests may leave mounts (overlay, shm, tmpfs) under the
+    # work directory; then the loop devices of the tests' disk images.
     grep -o " $WORK[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-    rm -rf "$WORK"
+    end_processes_left_in_netns "${OPSDECK_RUN_HOST_NETNS:-}" >> "$WORK/host/left-running"
+    detach_loops_under "$WORK"
+    remove_cgroup "$CGROUP"
+    # All but the host check's own files.
+    find "$WORK" -mindepth 1 -maxdepth 1 ! -name host -exec rm -rf {} +
     exit $rc
 }
 trap cleanup EXIT
@@ -98,10 +218,14 @@ wait_until() { # seconds, description, command...
 # ---------------------------------------------------------------- dockerd
 t=$(now)
 log "starting dockerd (private: $DOCKER_SOCK)"
+# Not /etc/docker/daemon.json: the machine's own settings do not apply.
+echo '{}' > "$WORK/daemon.json"
 dockerd \
     --data-root "$WORK/docker-data" --exec-root "$WORK/docker-exec" \
     --pidfile "$WORK/docker.pid" -H "unix://$DOCKER_SOCK" \
-    --bridge none --iptables=false --ip6tables=false --ip-masq=false \
+    --bridge none --iptables=false --ip6tables=false --ip-masq=false --ip-forward=false \
+    --config-file "$WORK/daemon.json" \
+    --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/$CGROUP" \
     > "$WORK/dockerd.log" 2>&1 &
 if ! wait_until 60 dockerd docker -H "unix://$DOCKER_SOCK" version; then
     tail_log "$WORK/dockerd.log"
@@ -170,6 +294,11 @@ export OPSDECK_TEST_ALERTMANAGER_URL="http://127.0.0.1:$AM_PORT"
 export OPSDECK_TEST_IMAGE="opsdeck-test:latest"
 # The image as a tar, for tests that start a dockerd of their own (docker import).
 export OPSDECK_TEST_IMAGE_TAR="$WORK/image.tar"
+# The cgroup the containers of the tests' own dockerds go under (removed at teardown).
+export OPSDECK_TEST_CGROUP_PARENT="/$CGROUP"
+# The run's network namespace: tests that start a dockerd check they are in it.
+OPSDECK_TEST_NETNS=$(cat "$WORK/host/netns")
+export OPSDECK_TEST_NETNS
 # Tests must not read or write the developer's own opsdeck files.
 unset OPSDECK_CONFIG DOCKER_HOST
 

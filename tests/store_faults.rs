@@ -54,9 +54,12 @@ fn must(why: &str, cmd: &str, args: &[&str]) {
     );
 }
 
-/// A filesystem mounted for one test; unmounted on drop.
+/// A filesystem mounted for one test; unmounted on drop, and its loop
+/// device (if any) detached by name.
 struct Disk {
     mount: tempfile::TempDir,
+    /// The loop device an ext4 image is attached to, as losetup named it.
+    loop_dev: Option<String>,
     /// Where an ext4 image lives (removed after the unmount).
     _image: Option<tempfile::TempDir>,
 }
@@ -76,7 +79,11 @@ impl Disk {
                 path_str(mount.path()),
             ],
         );
-        Self { mount, _image: None }
+        Self {
+            mount,
+            loop_dev: None,
+            _image: None,
+        }
     }
 
     /// An ext4 image on a loop device, mounted `errors=remount-ro`.
@@ -92,15 +99,26 @@ impl Disk {
             &["-q", "-F", path_str(&image)],
         );
         let mount = tempfile::tempdir().expect("mount point");
-        must(
-            "an ext4 image on a loop device (needs root and /dev/loop-control)",
-            "mount",
-            &["-o", "loop,errors=remount-ro", path_str(&image), path_str(mount.path())],
+        // Attached here rather than by `mount -o loop`, so the guard knows the
+        // device to detach even when the mount fails.
+        let out = run("losetup", &["--find", "--show", path_str(&image)]);
+        assert!(
+            out.status.success(),
+            "an ext4 image on a loop device (needs root and /dev/loop-control): `losetup --find --show` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
         );
-        Self {
+        let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let disk = Self {
             mount,
+            loop_dev: Some(dev.clone()),
             _image: Some(image_dir),
-        }
+        };
+        must(
+            "mount the ext4 image",
+            "mount",
+            &["-o", "errors=remount-ro", &dev, path_str(disk.path())],
+        );
+        disk
     }
 
     fn path(&self) -> &Path {
@@ -188,6 +206,11 @@ impl Drop for Disk {
         if !run("umount", &[&dir]).status.success() {
             // Still in use (by a process of a failed test): detach it anyway.
             let _ = run("umount", &["-l", &dir]);
+        }
+        // Detached by its name; still busy (a lazy unmount), the kernel
+        // detaches it once the file system lets go.
+        if let Some(dev) = &self.loop_dev {
+            let _ = run("losetup", &["-d", dev]);
         }
     }
 }

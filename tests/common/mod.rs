@@ -62,6 +62,18 @@ pub fn test_image_tar() -> std::path::PathBuf {
     std::path::PathBuf::from(var("OPSDECK_TEST_IMAGE_TAR"))
 }
 
+/// The cgroup run.sh has the containers of every dockerd of the run go
+/// under (`--cgroup-parent`); run.sh removes it at teardown.
+pub fn cgroup_parent() -> String {
+    var("OPSDECK_TEST_CGROUP_PARENT")
+}
+
+/// run.sh's own network namespace (`net:[inode]`), for tests that must run
+/// only inside it.
+pub fn test_netns() -> String {
+    var("OPSDECK_TEST_NETNS")
+}
+
 /// A fresh state store in a temporary directory (kept alive by the first
 /// value) and the operator actions are recorded under.
 pub async fn audit_store() -> (
