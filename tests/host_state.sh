@@ -8,7 +8,8 @@
 # cgroups, and untracked or ignored files (a new directory by its name) in
 # the working tree $1. Insta's
 # pending snapshots (*.snap.new, *.pending-snap) are left out: a failing
-# snapshot test writes them there for review on purpose.
+# snapshot test writes them there for review on purpose; so is cargo's
+# target/, which the run's build makes on a fresh clone.
 host_state() { # working tree
     host_items "$1" 2>/dev/null | LC_ALL=C sort -u
 }
@@ -27,7 +28,7 @@ host_items() { # working tree
     done
     if git -C "$1" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         git -C "$1" status --porcelain --ignored \
-            | awk '/^(\?\?|!!) / && !/\.snap\.new$|\.pending-snap$/ { print "file in the working tree: " substr($0, 4) }'
+            | awk '/^(\?\?|!!) / && !/\.snap\.new$|\.pending-snap$/ && $2 != "target/" { print "file in the working tree: " substr($0, 4) }'
     fi
 }
 
