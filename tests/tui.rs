@@ -221,3 +221,29 @@ fn no_color_runs_mono() {
     t.keys(&["q"]);
     assert_eq!(t.wait_dead(), 0);
 }
+
+/// A paste into the `:` palette is text, bracketed or not: a pasted
+/// `db⏎quit⏎` never quits.
+#[test]
+fn a_paste_into_the_palette_never_quits() {
+    let t = start(&[], &[], 120, 40);
+    t.wait_text("1 Services");
+    assert!(t.tmux(&["set-buffer", "-b", "p", "db\nquit\n"]).status.success());
+    // Bracketed (tmux -p, the terminal asked for it): text in the field.
+    t.keys(&[":"]);
+    t.wait_text("All panes as tiles");
+    assert!(t.tmux(&["paste-buffer", "-p", "-b", "p", "-t", "od"]).status.success());
+    t.wait_text("db quit");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(t.display("#{pane_dead}"), "0", "still running:\n{}", t.capture());
+    t.keys(&["Escape"]);
+    // Not bracketed: keys in one burst; the palette's Enter ends what they do.
+    t.keys(&[":"]);
+    t.wait_text("All panes as tiles");
+    assert!(t.tmux(&["paste-buffer", "-b", "p", "-t", "od"]).status.success());
+    t.wait_text("2 Database");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(t.display("#{pane_dead}"), "0", "still running:\n{}", t.capture());
+    t.keys(&["q"]);
+    t.wait_terminal_restored();
+}

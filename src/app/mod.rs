@@ -3,6 +3,7 @@
 
 pub mod dialogs;
 pub mod panes;
+mod paste;
 
 mod redact;
 mod state;
@@ -33,6 +34,11 @@ use crossterm::event::KeyEvent;
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Keys read from the terminal in one go: a paste the terminal did not
+    /// bracket, or typeahead (see `paste.rs`).
+    Keys(Vec<KeyEvent>),
+    /// Text the terminal says was pasted.
+    Paste(String),
     Resize(u16, u16),
     /// The 1 s clock.
     Tick(DateTime<Utc>),

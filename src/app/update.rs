@@ -80,6 +80,8 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         // Taken by `update`.
         Msg::Tick(_) | Msg::Backend(_) | Msg::Log { .. } | Msg::PresenceLoaded(_) | Msg::Drawn => Vec::new(),
         Msg::Key(ev) => on_key(state, ev),
+        Msg::Keys(keys) => crate::app::paste::on_burst(state, keys),
+        Msg::Paste(text) => crate::app::paste::on_paste(state, &text),
         Msg::Resize(w, h) => {
             state.shell.size = (w, h);
             Vec::new()
@@ -274,7 +276,7 @@ fn on_backend(state: &mut State, report: BackendReport) -> bool {
     changed
 }
 
-fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
+pub(super) fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
     // The editors take every key as typed: an Esc read together with the
     // next key must not cancel a justification half written.
     match state.shell.overlay.clone() {

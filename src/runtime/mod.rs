@@ -130,6 +130,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
 
     // Whether everything since the last frame was clock ticks.
     let mut clock_only = false;
+    // The event that ended a burst of keys, handled right after it.
+    let mut after_keys: Option<Msg> = None;
     let reason = loop {
         if stop || state.shell.quit {
             break "quit";
@@ -143,6 +145,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         }
         let msg = tokio::select! {
             ev = events.next() => match ev {
+                Some(Ok(Event::Key(first))) => key_burst(&mut events, first, &mut after_keys),
                 Some(Ok(ev)) => match event_to_msg(ev) { Some(m) => m, None => continue },
                 // EOF or an error on the input: the SSH session dropped.
                 Some(Err(_)) | None => Msg::Shutdown("terminal closed"),
@@ -159,6 +162,10 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         let was_dirty = state.shell.dirty;
         let is_tick = matches!(msg, Msg::Tick(_));
         let mut commands = update(&mut state, msg);
+        // What ended a key burst comes after it.
+        if let Some(m) = after_keys.take() {
+            commands.extend(update(&mut state, m));
+        }
         // Coalesce a burst (a pasted key run, many reports) into one frame.
         let mut drained = 0;
         while let Ok(r) = report_rx.try_recv() {
@@ -237,9 +244,31 @@ fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme, clock_only: boo
     terminal.backend_mut().flush()
 }
 
+/// `first` and the keys read with it, those the terminal had ready at
+/// once: one key alone as typed, several as a burst (see `app::paste`).
+/// Another event ready among them ends the burst and is kept for after.
+fn key_burst(events: &mut EventStream, first: KeyEvent, after: &mut Option<Msg>) -> Msg {
+    use futures::FutureExt;
+    let mut keys = vec![first];
+    while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+        match ev {
+            Event::Key(k) => keys.push(k),
+            other => {
+                *after = event_to_msg(other);
+                break;
+            }
+        }
+    }
+    match <[KeyEvent; 1]>::try_from(keys) {
+        Ok([one]) => Msg::Key(one),
+        Err(keys) => Msg::Keys(keys),
+    }
+}
+
 fn event_to_msg(ev: Event) -> Option<Msg> {
     match ev {
         Event::Key(k) => Some(Msg::Key(k)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
         Event::Resize(w, h) => Some(Msg::Resize(w, h)),
         Event::Mouse(m) => {
             let code = match m.kind {

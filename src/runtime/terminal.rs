@@ -1,7 +1,7 @@
 //! The terminal: raw mode and alternate screen in, and always back out —
 //! on quit, on signals, on a dead tty and on panic.
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
 use ratatui::backend::CrosstermBackend;
@@ -24,7 +24,8 @@ impl TerminalGuard {
         enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let mut out = io::stdout();
-        execute!(out, EnterAlternateScreen, cursor::Hide)?;
+        // Bracketed paste: a paste arrives as text, never as keys.
+        execute!(out, EnterAlternateScreen, cursor::Hide, EnableBracketedPaste)?;
         if mouse {
             execute!(out, EnableMouseCapture)?;
             MOUSE.store(true, Ordering::SeqCst);
@@ -50,7 +51,7 @@ pub fn restore() {
     if MOUSE.swap(false, Ordering::SeqCst) {
         let _ = execute!(out, DisableMouseCapture);
     }
-    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
     let _ = disable_raw_mode();
     let _ = out.flush();
 }

@@ -1,0 +1,86 @@
+//! Input that did not come from fingers: a paste, and keys that arrived in
+//! one burst. A paste is text for the open text field, never keys; keys
+//! that arrive together with the key that opened a confirmation are not
+//! taken as its answer (a terminal that does not bracket pastes sends them
+//! as fast keystrokes: `try this` must not restart a container with its
+//! `r` and confirm it with its `y`).
+
+use crate::app::update::{on_key, set_status};
+use crate::app::{Command, Level, Msg, Overlay, State};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What the screen says when keys are dropped.
+pub const TOO_FAST: &str = "input ignored: too fast to be typed";
+
+/// The open text field, if any: whether it takes several lines.
+fn text_field(state: &State) -> Option<bool> {
+    match &state.shell.overlay {
+        Some(Overlay::Editor(_) | Overlay::Justify(_)) => Some(true),
+        Some(Overlay::Ack(_) | Overlay::Campaign(_) | Overlay::Palette { .. }) => Some(false),
+        Some(Overlay::Confirm { justification, .. }) => justification.is_some().then_some(false),
+        Some(_) => None,
+        None => {
+            let p = &state.panes;
+            let typing = p.alerts.filter_typing
+                || p.services.filter_typing
+                || p.logs.open.as_ref().is_some_and(|l| l.typing.is_some());
+            typing.then_some(false)
+        }
+    }
+}
+
+/// A paste: typed into the open field (line breaks and tabs are spaces in
+/// a one-line field), or dropped with a word when none is open.
+pub fn on_paste(state: &mut State, text: &str) -> Vec<Command> {
+    let Some(multi_line) = text_field(state) else {
+        set_status(state, Level::Warn, "paste ignored: no text field open");
+        return Vec::new();
+    };
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut commands = Vec::new();
+    for c in text.chars() {
+        let code = match c {
+            '\n' if multi_line => KeyCode::Enter,
+            '\n' | '\t' => KeyCode::Char(' '),
+            c if c.is_control() => continue,
+            c => KeyCode::Char(c),
+        };
+        commands.extend(on_key(state, KeyEvent::new(code, KeyModifiers::NONE)));
+        // The field closed (it cannot, short of a key that submits, which a
+        // paste does not send): the rest is not keys either.
+        if text_field(state).is_none() {
+            break;
+        }
+    }
+    commands
+}
+
+/// Whether the overlay asks for a yes before a side effect.
+fn asks_before_acting(overlay: Option<&Overlay>) -> bool {
+    matches!(
+        overlay,
+        Some(Overlay::Confirm { .. } | Overlay::Ack(_) | Overlay::Justify(_) | Overlay::Campaign(_))
+    )
+}
+
+/// Keys read together: each in turn, until one opens a confirmation or
+/// submits a text field (a pasted `db⏎quit` in the palette); the rest of
+/// the burst is not keys for what comes next.
+pub fn on_burst(state: &mut State, keys: Vec<KeyEvent>) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let mut keys = keys.into_iter();
+    for key in keys.by_ref() {
+        let asked_before = asks_before_acting(state.shell.overlay.as_ref());
+        let typing_before = text_field(state).is_some();
+        commands.extend(crate::app::update(state, Msg::Key(key)));
+        let opened = !asked_before && asks_before_acting(state.shell.overlay.as_ref());
+        let submitted = typing_before && text_field(state).is_none();
+        if opened || submitted {
+            break;
+        }
+    }
+    if keys.next().is_some() {
+        set_status(state, Level::Warn, TOO_FAST);
+    }
+    commands
+}
