@@ -4,6 +4,7 @@
 pub mod dialogs;
 pub mod panes;
 mod paste;
+pub use paste::{asks_before_acting, typing_in_a_field, TOO_FAST};
 
 mod redact;
 mod state;
@@ -34,11 +35,11 @@ use crossterm::event::KeyEvent;
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
-    /// Keys read from the terminal in one go: a paste the terminal did not
-    /// bracket, or typeahead (see `paste.rs`).
-    Keys(Vec<KeyEvent>),
     /// Text the terminal says was pasted.
     Paste(String),
+    /// Keys dropped: they came within a moment of a confirmation opening
+    /// or a text field being submitted (see `paste.rs`).
+    TooFast,
     Resize(u16, u16),
     /// The 1 s clock.
     Tick(DateTime<Utc>),

@@ -1,16 +1,21 @@
-//! Input that did not come from fingers: a paste, and keys that arrived in
-//! one burst. A paste is text for the open text field, never keys; keys
-//! that arrive together with the key that opened a confirmation are not
-//! taken as its answer (a terminal that does not bracket pastes sends them
-//! as fast keystrokes: `try this` must not restart a container with its
-//! `r` and confirm it with its `y`).
+//! Input that did not come from fingers. A paste is text for the open text
+//! field, never keys. A terminal that does not bracket pastes sends them as
+//! fast keystrokes: keys that come within a moment of a confirmation
+//! opening, or of a field being submitted, are not taken (the runtime, which
+//! knows when keys arrive, holds them and sends `Msg::TooFast`): `try this`
+//! must not restart a container with its `r` and confirm it with its `y`.
 
 use crate::app::update::{on_key, set_status};
-use crate::app::{Command, Level, Msg, Overlay, State};
+use crate::app::{Command, Level, Overlay, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What the screen says when keys are dropped.
 pub const TOO_FAST: &str = "input ignored: too fast to be typed";
+
+/// Whether keys go into a text field now.
+pub fn typing_in_a_field(state: &State) -> bool {
+    text_field(state).is_some()
+}
 
 /// The open text field, if any: whether it takes several lines.
 fn text_field(state: &State) -> Option<bool> {
@@ -56,31 +61,16 @@ pub fn on_paste(state: &mut State, text: &str) -> Vec<Command> {
 }
 
 /// Whether the overlay asks for a yes before a side effect.
-fn asks_before_acting(overlay: Option<&Overlay>) -> bool {
+pub fn asks_before_acting(overlay: Option<&Overlay>) -> bool {
     matches!(
         overlay,
         Some(Overlay::Confirm { .. } | Overlay::Ack(_) | Overlay::Justify(_) | Overlay::Campaign(_))
     )
 }
 
-/// Keys read together: each in turn, until one opens a confirmation or
-/// submits a text field (a pasted `db⏎quit` in the palette); the rest of
-/// the burst is not keys for what comes next.
-pub fn on_burst(state: &mut State, keys: Vec<KeyEvent>) -> Vec<Command> {
-    let mut commands = Vec::new();
-    let mut keys = keys.into_iter();
-    for key in keys.by_ref() {
-        let asked_before = asks_before_acting(state.shell.overlay.as_ref());
-        let typing_before = text_field(state).is_some();
-        commands.extend(crate::app::update(state, Msg::Key(key)));
-        let opened = !asked_before && asks_before_acting(state.shell.overlay.as_ref());
-        let submitted = typing_before && text_field(state).is_none();
-        if opened || submitted {
-            break;
-        }
-    }
-    if keys.next().is_some() {
-        set_status(state, Level::Warn, TOO_FAST);
-    }
-    commands
+/// Keys that came too soon after a confirmation opened, or a field was
+/// submitted, to have been typed in answer.
+pub fn on_too_fast(state: &mut State) -> Vec<Command> {
+    set_status(state, Level::Warn, TOO_FAST);
+    Vec::new()
 }

@@ -130,8 +130,9 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
 
     // Whether everything since the last frame was clock ticks.
     let mut clock_only = false;
-    // The event that ended a burst of keys, handled right after it.
-    let mut after_keys: Option<Msg> = None;
+    // Keys before this are not typed answers: a confirmation has just
+    // opened, or a text field was just submitted (see `app::paste`).
+    let mut hold_keys_until = std::time::Instant::now();
     let reason = loop {
         if stop || state.shell.quit {
             break "quit";
@@ -145,7 +146,6 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         }
         let msg = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(first))) => key_burst(&mut events, first, &mut after_keys),
                 Some(Ok(ev)) => match event_to_msg(ev) { Some(m) => m, None => continue },
                 // EOF or an error on the input: the SSH session dropped.
                 Some(Err(_)) | None => Msg::Shutdown("terminal closed"),
@@ -158,14 +158,23 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             _ = sighup.recv() => Msg::Shutdown("SIGHUP"),
             _ = sigint.recv() => Msg::Shutdown("SIGINT"),
         };
+        // Keys within a moment of a confirmation opening, or of a text field
+        // being submitted, were not typed in answer to what is on screen: a
+        // person reads first. They are the rest of a paste the terminal did
+        // not bracket (`r` opening a restart, then its `y`; `db⏎quit`).
+        let asking = crate::app::asks_before_acting(state.shell.overlay.as_ref());
+        let typing = crate::app::typing_in_a_field(&state);
+        let esc = matches!(&msg, Msg::Key(k) if k.code == KeyCode::Esc);
+        let msg = match msg {
+            // Esc, which only says no, is always taken.
+            Msg::Key(k) if k.code == KeyCode::Esc => Msg::Key(k),
+            Msg::Key(_) if std::time::Instant::now() < hold_keys_until => Msg::TooFast,
+            other => other,
+        };
         let why = shutdown_reason(&msg);
         let was_dirty = state.shell.dirty;
         let is_tick = matches!(msg, Msg::Tick(_));
         let mut commands = update(&mut state, msg);
-        // What ended a key burst comes after it.
-        if let Some(m) = after_keys.take() {
-            commands.extend(update(&mut state, m));
-        }
         // Coalesce a burst (a pasted key run, many reports) into one frame.
         let mut drained = 0;
         while let Ok(r) = report_rx.try_recv() {
@@ -175,6 +184,12 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         while let Ok(m) = msg_rx.try_recv() {
             commands.extend(update(&mut state, m));
             drained += 1;
+        }
+        let opened = !asking && crate::app::asks_before_acting(state.shell.overlay.as_ref());
+        // A field closed by Esc was not submitted: nothing to hold.
+        let submitted = typing && !esc && !crate::app::typing_in_a_field(&state);
+        if opened || submitted {
+            hold_keys_until = std::time::Instant::now() + ANSWER_AFTER;
         }
         clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
         stop = carry_out(commands, &mut guard, &fx);
@@ -244,26 +259,9 @@ fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme, clock_only: boo
     terminal.backend_mut().flush()
 }
 
-/// `first` and the keys read with it, those the terminal had ready at
-/// once: one key alone as typed, several as a burst (see `app::paste`).
-/// Another event ready among them ends the burst and is kept for after.
-fn key_burst(events: &mut EventStream, first: KeyEvent, after: &mut Option<Msg>) -> Msg {
-    use futures::FutureExt;
-    let mut keys = vec![first];
-    while let Some(Some(Ok(ev))) = events.next().now_or_never() {
-        match ev {
-            Event::Key(k) => keys.push(k),
-            other => {
-                *after = event_to_msg(other);
-                break;
-            }
-        }
-    }
-    match <[KeyEvent; 1]>::try_from(keys) {
-        Ok([one]) => Msg::Key(one),
-        Err(keys) => Msg::Keys(keys),
-    }
-}
+/// How long after a confirmation opens (or a field is submitted) a key
+/// can be an answer typed by a person.
+const ANSWER_AFTER: Duration = Duration::from_millis(300);
 
 fn event_to_msg(ev: Event) -> Option<Msg> {
     match ev {
