@@ -38,7 +38,8 @@ pub fn roles(text: &str) -> HashMap<usize, Role> {
     let mut first_line = 0;
     for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
         match event {
-            Event::Start(Tag::Heading { level, .. }) => {
+            // A heading inside a quote is quoted text.
+            Event::Start(Tag::Heading { level, .. }) if quote_depth == 0 => {
                 let raw = &text[range.clone()];
                 if !raw.trim_start().starts_with('#') {
                     let lines: Vec<&str> = raw.lines().collect();
@@ -104,7 +105,7 @@ mod tests {
 
     #[test]
     fn roles_of_setext_tables_quotes_and_wrapped_lines() {
-        let r = roles("Title\n=====\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> q\n> r\n\n- x\n  y\n");
+        let r = roles("Title\n=====\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> q\n> r\n\n- x\n  y\n\n> h\n> ---\n");
         assert_eq!(
             r.get(&0),
             Some(&Role::Setext {
@@ -118,5 +119,6 @@ mod tests {
         assert_eq!(r.get(&5), Some(&Role::Row("1 | 2".into())));
         assert_eq!((r.get(&7), r.get(&8)), (Some(&Role::Quote), Some(&Role::Quote)));
         assert_eq!(r.get(&11), Some(&Role::Continues(10)));
+        assert_eq!((r.get(&13), r.get(&14)), (Some(&Role::Quote), Some(&Role::Quote)));
     }
 }
