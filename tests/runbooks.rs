@@ -288,6 +288,20 @@ fn random_markdown(rng: &mut Rng) -> String {
         "****\n",
         "#\n",
         "####### seven\n",
+        "Setext title\n",
+        "===\n",
+        "Escalation (0-15 minutes)\n----------\n",
+        "| a | *b* |\n",
+        "|---|:--:|\n",
+        "   | `x` | a \\| b |\n",
+        "> quoted **bold:**\n",
+        "> > 1. nested quote\n",
+        "   > ```\n",
+        "[link *x*](https://x) &amp; \\*esc\\* <https://y> ![img](z)\n",
+        "     that continues the line above\n",
+        "[ref]: https://x\n",
+        "<div>\n",
+        "\u{f8ff}üè¢ ‚Üí üè\n",
     ];
     let n = rng.below(60);
     let mut s = String::new();

@@ -21,6 +21,8 @@ pub struct Builder {
 /// A phase being filled.
 struct Open {
     name: String,
+    /// The name as written, for a step named after the phase.
+    raw: String,
     timing: Option<Timing>,
     steps: Vec<Step>,
     /// Code under a label or heading with no steps: it becomes one step.
@@ -36,6 +38,7 @@ impl Open {
             None => (None, name.trim().trim_end_matches(':').to_string()),
         };
         Open {
+            raw: name.clone(),
             name: plain(&name),
             timing,
             steps: Vec::new(),
@@ -287,7 +290,7 @@ impl Builder {
                 Block::Blank | Block::Heading { .. } => {}
                 Block::Bullet { text, .. } | Block::Text { text, .. } => {
                     let line = match (&label, b) {
-                        (Some(l), _) if phase.loose_text.is_empty() => format!("{l}:\n- {}", plain(text)),
+                        (Some(l), _) if phase.loose_text.is_empty() => format!("{}:\n- {}", plain(l), plain(text)),
                         (_, Block::Bullet { .. }) => format!("- {}", plain(text)),
                         _ => plain(text),
                     };
@@ -306,7 +309,7 @@ impl Builder {
     /// one step named after it; otherwise its text goes to the description.
     fn close(&mut self, mut phase: Open) {
         if phase.steps.is_empty() && !phase.loose_commands.is_empty() {
-            let mut step = new_step(&phase.name);
+            let mut step = new_step(&phase.raw);
             step.commands = std::mem::take(&mut phase.loose_commands);
             step.instructions = phase.loose_text.join("\n");
             phase.loose_text.clear();

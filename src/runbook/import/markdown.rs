@@ -1,12 +1,16 @@
 //! The Markdown side of the importer: lines into blocks (headings, bold
 //! labels, list items, text, fenced code) and "(0-15 minutes)" into
 //! durations; shell code into copyable commands is `shell`'s.
-//! Written by hand rather than with a CommonMark parser because runbooks are
-//! written loosely (code fences indented under list items, bold lines used
-//! as headings) and what matters here is the procedure's shape, not faithful
-//! rendering.
+//! Lines are read by hand because runbooks are written loosely (code fences
+//! indented under list items, bold lines used as headings) and what matters
+//! here is the procedure's shape; a CommonMark parser (`structure`) says
+//! which lines are setext headings, tables, quotes and wrapped paragraphs,
+//! and renders inline text (`inline`).
 
+use super::structure::{roles, Role};
 use std::time::Duration;
+
+pub use super::inline::plain;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
@@ -152,9 +156,14 @@ fn heading(trimmed: &str) -> Option<(usize, String)> {
 /// Split a document into blocks. Nothing in the text can make this panic;
 /// an unclosed code fence runs to the end of the document.
 pub fn blocks(text: &str) -> Vec<Block> {
+    let roles = roles(text);
     let mut out = Vec::new();
-    let mut lines = text.lines();
-    while let Some(raw) = lines.next() {
+    // The line and block of the last bullet: its wrapped lines join its
+    // text. A step's (numbered item's) next lines stay its instructions:
+    // its first line is the title a person ticks off.
+    let mut last_item: Option<(usize, usize)> = None;
+    let mut lines = text.lines().enumerate();
+    while let Some((n, raw)) = lines.next() {
         let line = raw.trim_end();
         let indent = indent_of(line);
         let trimmed = line.trim_start();
@@ -162,13 +171,42 @@ pub fn blocks(text: &str) -> Vec<Block> {
             out.push(Block::Blank);
             continue;
         }
+        match roles.get(&n) {
+            Some(Role::Skip) => continue,
+            Some(Role::Setext { level, text }) => {
+                out.push(Block::Heading {
+                    level: *level,
+                    text: text.clone(),
+                });
+                continue;
+            }
+            Some(Role::Row(cells)) => {
+                out.push(Block::Text {
+                    indent,
+                    text: cells.clone(),
+                });
+                continue;
+            }
+            Some(Role::Quote) => {
+                let inner = unquote(trimmed);
+                out.push(match inner.is_empty() {
+                    true => Block::Blank,
+                    false => Block::Text {
+                        indent,
+                        text: inner.to_string(),
+                    },
+                });
+                continue;
+            }
+            _ => {}
+        }
         if is_rule(trimmed) {
             out.push(Block::Blank);
             continue;
         }
         if let Some((fc, flen, lang)) = fence_open(trimmed) {
             let mut body = Vec::new();
-            for raw in lines.by_ref() {
+            for (_, raw) in lines.by_ref() {
                 let t = raw.trim();
                 if t.chars().take_while(|x| *x == fc).count() >= flen && t.chars().all(|x| x == fc) {
                     break;
@@ -214,6 +252,7 @@ pub fn blocks(text: &str) -> Vec<Block> {
             continue;
         }
         if let Some((marker, text)) = bullet(trimmed) {
+            last_item = Some((n, out.len()));
             match checkbox(text) {
                 Some(item) => out.push(Block::Item {
                     indent,
@@ -228,6 +267,15 @@ pub fn blocks(text: &str) -> Vec<Block> {
             }
             continue;
         }
+        if let (Some(Role::Continues(first)), Some((line, at))) = (roles.get(&n), last_item) {
+            if *first == line {
+                if let Some(Block::Bullet { text, .. }) = out.get_mut(at) {
+                    text.push(' ');
+                    text.push_str(trimmed);
+                    continue;
+                }
+            }
+        }
         out.push(Block::Text {
             indent,
             text: trimmed.to_string(),
@@ -236,41 +284,19 @@ pub fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
+/// A block quote's line without its markers ("> > text" is "text").
+fn unquote(mut trimmed: &str) -> &str {
+    while let Some(rest) = trimmed.strip_prefix('>') {
+        trimmed = rest.trim_start();
+    }
+    trimmed
+}
+
 /// A thematic break (`---`, `***`, `_ _ _`): decoration between sections.
 fn is_rule(trimmed: &str) -> bool {
     let marks: Vec<char> = trimmed.chars().filter(|c| !c.is_whitespace()).collect();
     marks.len() >= 3 && ['-', '*', '_'].iter().any(|m| marks.iter().all(|c| c == m))
 }
-
-/// Undo the commonest mojibake: UTF-8 read as Windows-1252 and saved again
-/// ("Grafana â†’ Security" for "Grafana → Security"). A line is changed only
-/// when every character maps back to one byte and those bytes are UTF-8.
-pub fn repair_mojibake(line: &str) -> std::borrow::Cow<'_, str> {
-    if line.is_ascii() || !line.chars().any(|c| ('\u{c2}'..='\u{f4}').contains(&c)) {
-        return line.into();
-    }
-    let mut bytes = Vec::with_capacity(line.len());
-    for c in line.chars() {
-        let b = match c as u32 {
-            0..=0xff => c as u32 as u8,
-            _ => match CP1252.iter().position(|x| *x == c) {
-                Some(i) => 0x80 + i as u8,
-                None => return line.into(),
-            },
-        };
-        bytes.push(b);
-    }
-    match String::from_utf8(bytes) {
-        Ok(fixed) if fixed != line => fixed.into(),
-        _ => line.into(),
-    }
-}
-
-/// Windows-1252 at 0x80..=0x9f (undefined positions hold the C1 control itself).
-const CP1252: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘', '’',
-    '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
-];
 
 /// Remove up to `n` columns of leading whitespace.
 fn dedent(line: &str, n: usize) -> String {
@@ -284,11 +310,6 @@ fn dedent(line: &str, n: usize) -> String {
         cols += if c == '\t' { 4 } else { 1 };
     }
     line.get(start..).unwrap_or("").to_string()
-}
-
-/// Remove Markdown emphasis markers from text shown in the checklist.
-pub fn plain(text: &str) -> String {
-    text.replace("**", "").replace("__", "").trim().to_string()
 }
 
 /// A time written in a heading or label: a range ("0-15 minutes",
@@ -401,14 +422,5 @@ mod tests {
         assert!(matches!(&b[3], Block::Code { indent: 3, lines, .. } if lines == &vec!["ls -la".to_string()]));
         assert!(matches!(&b[4], Block::Item { text, .. } if text == "tick"));
         assert!(matches!(&b[5], Block::Bullet { text, .. } if text == "plain"));
-    }
-
-    #[test]
-    fn mojibake_is_repaired_and_real_text_left_alone() {
-        assert_eq!(repair_mojibake("Grafana â†’ Security"), "Grafana → Security");
-        assert_eq!(repair_mojibake("âœ… done"), "✅ done");
-        for same in ["café", "plain", "→ already fine", "Ã"] {
-            assert_eq!(repair_mojibake(same), same);
-        }
     }
 }

@@ -8,13 +8,17 @@
 //! first by default, because twenty procedures in one checklist is none.
 
 mod build;
+mod inline;
 mod markdown;
+mod mojibake;
 mod shell;
+mod structure;
 
 use crate::runbook::lint::{is_valid_id, lint, LintContext};
 use crate::runbook::model::{Kind, Phase, Runbook};
 use build::Builder;
-use markdown::{blocks, plain, repair_mojibake, timing, Block, Timing};
+use markdown::{blocks, plain, timing, Block, Timing};
+use mojibake::repair_mojibake;
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
@@ -253,7 +257,8 @@ impl Document {
         let kind = guess_kind(title, &b.notes, &b.labels);
         let mut runbook = Runbook {
             id: unique_slug(title, &mut HashSet::new(), "imported"),
-            title: plain(title),
+            // Already plain text: a section's title, or the file's name.
+            title: title.to_string(),
             kind,
             description,
             severities: Vec::new(),
