@@ -49,8 +49,9 @@ pub struct Config {
     pub theme: Option<String>,
     /// Keymap name or path, layered over the default keymap.
     pub keymap: Option<String>,
-    /// Capture the mouse (wheel scrolls, click focuses). Off: the terminal keeps
-    /// its own selection and copy, which matters more over SSH.
+    /// Capture the mouse: the wheel scrolls as the arrow keys do (clicks are
+    /// not taken). Off: the terminal keeps its own selection and copy, which
+    /// matters more over SSH.
     pub mouse: bool,
     pub operator: OperatorConfig,
     pub state: StateConfig,
