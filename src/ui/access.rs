@@ -39,7 +39,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     if a.sources.is_empty() && a.summaries().is_empty() && state.setup.access_sources.is_empty() {
         return (
             Status::Unknown,
-            not_configured(theme, "[[access.source]]", &state.setup.config_hint),
+            not_configured(theme, "[[access.source]]", &state.setup.config_hint, width),
         );
     }
     let mut worst = Status::Ok;
@@ -54,10 +54,12 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         ]));
     }
     if unfinished.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no review in progress (in the pane: n starts one)",
-            theme.style(Role::Muted),
-        )));
+        let muted = theme.style(Role::Muted);
+        lines.extend(
+            crate::text::wrap("no review in progress (in the pane: n starts one)", width)
+                .into_iter()
+                .map(|r| Line::from(Span::styled(r, muted))),
+        );
     }
     for s in unfinished.iter().take(TILE_CAMPAIGNS) {
         let (due, late) = due_text(s.campaign.due_at, state.shell.now);
