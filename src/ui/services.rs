@@ -436,6 +436,23 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // screenful does. update keeps the offset so the selection shows.
     let offset = state.panes.services.offset.min(all.len());
     let has_rows = !all.is_empty();
+    let looping = state
+        .backends_of(BackendKind::Docker)
+        .filter_map(|b| b.docker())
+        .any(|d| d.containers.iter().any(|c| c.crash_loop.is_some()));
+    let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
+        .chain(
+            cols.iter()
+                .map(|c| c.width((longest.unwrap_or(0) + 1).clamp(12, 40) as u16, looping)),
+        )
+        .collect();
+    // The name column as the table lays it out (narrower than asked on a
+    // small screen), so names are cut to what is really there.
+    let name_width = ratatui::layout::Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(Rect::new(0, 0, area.width.saturating_sub(2), 1))
+        .get(1)
+        .map_or(0, |r| r.width);
     let rows: Vec<Row> = all
         .into_iter()
         .skip(offset)
@@ -447,8 +464,9 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 let cells = cols.iter().map(|col| {
                     let text = cell_text(*col, &b.id.name, c, narrow);
                     let muted = matches!(col, Col::Image | Col::Host | Col::Ports | Col::Project);
+                    // A long name ends in "…" in its column, not clipped mid-word.
                     let cell = Cell::from(if *col == Col::Name {
-                        format!("{indent}{text}")
+                        fit(&format!("{indent}{text}"), usize::from(name_width))
                     } else {
                         text
                     });
@@ -477,12 +495,6 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .collect();
     let header = Row::new(std::iter::once(String::new()).chain(cols.iter().map(|c| header_cell(*c, state))))
         .style(theme.style(Role::Title));
-    let name_width = (longest.unwrap_or(0) + 1).clamp(12, 40) as u16;
-    let looping = state
-        .backends_of(BackendKind::Docker)
-        .filter_map(|b| b.docker())
-        .any(|d| d.containers.iter().any(|c| c.crash_loop.is_some()));
-    let widths = std::iter::once(Constraint::Length(1)).chain(cols.iter().map(|c| c.width(name_width, looping)));
     super::table_with_notes(
         frame,
         area,

@@ -178,3 +178,15 @@ pub fn pack_parts(
     rows.push(Line::from(row));
     rows
 }
+
+/// The widths a table with `widths` and one column of spacing gives its
+/// columns across `table_width`: what a cell's text must be fitted to so a
+/// long name ends in "…" instead of being clipped.
+pub fn column_widths(widths: &[ratatui::layout::Constraint], table_width: u16) -> Vec<usize> {
+    ratatui::layout::Layout::horizontal(widths.to_vec())
+        .spacing(1)
+        .split(ratatui::layout::Rect::new(0, 0, table_width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
