@@ -141,6 +141,26 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` cut into pieces of at most `width` display columns, anywhere (for a
+/// query or a command line, where words are no guide); a wide character is
+/// never split.
+pub fn chunks(s: &str, width: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for g in s.graphemes(true) {
+        let w = grapheme_width(g);
+        if used + w > width.max(1) && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        used += w;
+        if let Some(last) = out.last_mut() {
+            last.push_str(g);
+        }
+    }
+    out
+}
+
 /// `s` as rows of at most `width` display columns, broken between words
 /// (a word longer than a row is broken too).
 pub fn wrap(s: &str, width: usize) -> Vec<String> {
@@ -158,7 +178,7 @@ pub fn capitalise(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fit, one_line, width};
+    use super::{chunks, fit, one_line, width};
 
     #[test]
     fn fit_counts_display_columns_not_chars() {
@@ -193,6 +213,16 @@ mod tests {
         assert_eq!(width(&fit(name, 5)), 5);
         assert_eq!(fit(name, 0), "");
         assert_eq!(fit(name, 1), "…");
+    }
+
+    #[test]
+    fn chunks_are_cut_by_columns_never_inside_a_wide_character() {
+        assert_eq!(chunks("SELECT 名前 FROM 表", 8), ["SELECT ", "名前 FRO", "M 表"]);
+        assert_eq!(chunks("名前名", 3), ["名", "前", "名"]);
+        assert_eq!(chunks("", 5), [""]);
+        for c in chunks(&"数a".repeat(40), 7) {
+            assert!(width(&c) <= 7, "{c}");
+        }
     }
 
     #[test]
