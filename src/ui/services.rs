@@ -174,6 +174,12 @@ pub fn view_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     if let Some(q) = &state.panes.services.filter {
         let cursor = if state.panes.services.filter_typing { "█" } else { "" };
         parts.push(format!("filter: {q}{cursor}"));
+        if let Some(e) = &state.panes.services.filter_error {
+            parts.push(format!(
+                "not a regex ({e}), showing /{}/",
+                state.panes.services.pattern.as_ref().map_or("", |p| p.text())
+            ));
+        }
     }
     if !state.panes.services.show_stopped {
         parts.push("running only".into());
