@@ -97,3 +97,32 @@ fn an_invalid_regex_keeps_the_last_good_filter_and_says_why() {
     update(&mut s, key(KeyCode::Esc));
     assert_eq!(shown(&s).len(), 5, "esc drops the filter");
 }
+
+#[test]
+fn a_log_search_that_is_not_a_regex_says_why_and_keeps_the_last() {
+    let mut s = state();
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char('l')));
+    let Some(view) = s.panes.logs.open.as_mut() else {
+        panic!("the log opens");
+    };
+    view.push(vec![
+        opsdeck::model::docker::LogLine {
+            text: "GET /health 200".into(),
+            ..Default::default()
+        },
+        opsdeck::model::docker::LogLine {
+            text: "upstream timeout".into(),
+            ..Default::default()
+        },
+    ]);
+    for text in ["/time(out|d)", "/("] {
+        typed(&mut s, text);
+        update(&mut s, key(KeyCode::Enter));
+    }
+    let view = s.panes.logs.open.as_ref().expect("still open");
+    assert_eq!(view.search.as_deref(), Some("time(out|d)"));
+    let status = s.shell.status.as_ref().map(|st| st.text.clone()).unwrap_or_default();
+    assert!(status.contains("not a regex (unclosed group)"), "{status}");
+    assert!(status.contains("/time(out|d)/"), "{status}");
+}

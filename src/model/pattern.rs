@@ -54,6 +54,19 @@ impl Pattern {
         &self.text
     }
 
+    /// Byte ranges of every match in `text`, to mark them; none when the
+    /// filter is inverted (what it keeps is what does not match).
+    pub fn ranges(&self, text: &str) -> Vec<(usize, usize)> {
+        if self.invert {
+            return Vec::new();
+        }
+        self.regex
+            .find_iter(text)
+            .filter(|m| !m.is_empty())
+            .map(|m| (m.start(), m.end()))
+            .collect()
+    }
+
     /// Whether a thing with these `fields` is kept: any field matching, or
     /// none when the filter is inverted.
     pub fn keeps<'a>(&self, mut fields: impl Iterator<Item = &'a str>) -> bool {
