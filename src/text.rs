@@ -6,6 +6,8 @@ pub mod spreadsheet;
 
 use chrono::{DateTime, Utc};
 use std::time::Duration;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// "no answer within 3s": what a timeout says, whichever bound fired.
 pub fn no_answer(timeout: Duration) -> String {
@@ -59,11 +61,7 @@ fn plain_cause(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
 /// character left in it (it is often a backend's words).
 pub fn one_line(s: &str) -> String {
     let flat = clean::line(s.split_whitespace().collect::<Vec<_>>().join(" "));
-    if flat.chars().count() > 200 {
-        flat.chars().take(199).chain(['…']).collect()
-    } else {
-        flat
-    }
+    fit(&flat, 200)
 }
 
 /// "12s", "3m", "2h05m", "3d04h": compact ages for tables. Past the first
@@ -103,15 +101,71 @@ pub fn hms(t: DateTime<Utc>) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
-/// Truncate to `width` columns with an ellipsis.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else if width == 0 {
-        String::new()
+/// Columns `s` takes on a terminal: a CJK character or an emoji takes two,
+/// a combining mark none. Counted per grapheme and skipping control
+/// characters, the way ratatui's buffer draws a string.
+pub fn width(s: &str) -> usize {
+    s.graphemes(true).map(grapheme_width).sum()
+}
+
+fn grapheme_width(g: &str) -> usize {
+    if g.contains(char::is_control) {
+        0
     } else {
-        s.chars().take(width - 1).chain(['…']).collect()
+        UnicodeWidthStr::width(g)
     }
+}
+
+/// Truncate to `width` display columns with an ellipsis. A two-column
+/// character that does not fit before the ellipsis is dropped whole (the
+/// result is then one column narrower); combining marks stay with their base.
+pub fn fit(s: &str, width: usize) -> String {
+    if self::width(s) <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let room = width - 1;
+    let mut out = String::with_capacity(s.len().min(room * 4 + 3));
+    let mut used = 0;
+    for g in s.graphemes(true) {
+        let w = grapheme_width(g);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push_str(g);
+    }
+    out.push('…');
+    out
+}
+
+/// `s` cut into pieces of at most `width` display columns, anywhere (for a
+/// query or a command line, where words are no guide); a wide character is
+/// never split.
+pub fn chunks(s: &str, width: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for g in s.graphemes(true) {
+        let w = grapheme_width(g);
+        if used + w > width.max(1) && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        used += w;
+        if let Some(last) = out.last_mut() {
+            last.push_str(g);
+        }
+    }
+    out
+}
+
+/// `s` as rows of at most `width` display columns, broken between words
+/// (a word longer than a row is broken too).
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let options = textwrap::Options::new(width.max(1)).break_words(true);
+    textwrap::wrap(s, options).into_iter().map(|l| l.into_owned()).collect()
 }
 
 /// "restart" → "Restart".
@@ -120,4 +174,63 @@ pub fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{chunks, fit, one_line, width};
+
+    #[test]
+    fn fit_counts_display_columns_not_chars() {
+        let name = "磁盘空间不足告警测试数据库主机";
+        assert_eq!(width(name), 30);
+        // 9 columns of room before the ellipsis: four CJK characters (8).
+        assert_eq!(fit(name, 10), "磁盘空间…");
+        assert_eq!(width(&fit(name, 10)), 9);
+        assert_eq!(fit(name, 11), "磁盘空间不…");
+        assert_eq!(width(&fit(name, 11)), 11);
+        assert_eq!(fit(name, 30), name);
+    }
+
+    #[test]
+    fn fit_never_splits_an_emoji_or_a_cluster() {
+        assert_eq!(fit("db 🔥🔥🔥 hot", 7), "db 🔥…");
+        assert_eq!(width(&fit("db 🔥🔥🔥 hot", 7)), 6);
+        // A family emoji is one grapheme of two columns.
+        let family = "👨\u{200d}👩\u{200d}👧 home";
+        assert_eq!(width(family), 7);
+        assert_eq!(fit(family, 3), "👨\u{200d}👩\u{200d}👧…");
+        assert_eq!(fit(family, 2), "…");
+    }
+
+    #[test]
+    fn fit_keeps_combining_marks_with_their_letter() {
+        // "e" + combining acute is one column.
+        let name = "cafe\u{301}-cache-e\u{301}te\u{301}";
+        assert_eq!(width(name), 14);
+        assert_eq!(fit(name, 14), name);
+        assert_eq!(fit(name, 5), "cafe\u{301}…");
+        assert_eq!(width(&fit(name, 5)), 5);
+        assert_eq!(fit(name, 0), "");
+        assert_eq!(fit(name, 1), "…");
+    }
+
+    #[test]
+    fn chunks_are_cut_by_columns_never_inside_a_wide_character() {
+        assert_eq!(chunks("SELECT 名前 FROM 表", 8), ["SELECT ", "名前 FRO", "M 表"]);
+        assert_eq!(chunks("名前名", 3), ["名", "前", "名"]);
+        assert_eq!(chunks("", 5), [""]);
+        for c in chunks(&"数a".repeat(40), 7) {
+            assert!(width(&c) <= 7, "{c}");
+        }
+    }
+
+    #[test]
+    fn one_line_cuts_at_two_hundred_columns() {
+        let long = "数".repeat(150);
+        let cut = one_line(&long);
+        assert!(width(&cut) <= 200, "{}", width(&cut));
+        assert!(cut.ends_with('…'));
+        assert_eq!(width(&one_line(&"a".repeat(300))), 200);
+    }
 }

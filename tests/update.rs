@@ -610,7 +610,7 @@ fn services_filter_narrows_live_and_esc_peels_it() {
     let mut s = fixtures::state();
     update(&mut s, key('1'));
     update(&mut s, key('/'));
-    for c in "WORK".chars() {
+    for c in "work".chars() {
         update(&mut s, key(c));
     }
     assert!(s.panes.services.filter_typing);
@@ -629,7 +629,7 @@ fn services_filter_narrows_live_and_esc_peels_it() {
     assert!(!s.panes.services.filter_typing);
     assert_eq!(s.selected_container().map(|(_, c)| c.name.as_str()), Some("worker"));
     // Labels match too (compose service label of "web").
-    s.panes.services.filter = Some("service=web".into());
+    s.panes.services.set_filter(Some("service=web".into()));
     assert_eq!(s.container_rows().len(), 1);
     update(&mut s, code(KeyCode::Esc));
     assert!(s.panes.services.filter.is_none());

@@ -258,7 +258,7 @@ fn log_view_marks_stderr_and_matches() {
         l("upstream timeout after 3s", true),
         l("GET /orders 200", false),
     ]);
-    v.search = Some("timeout".into());
+    v.set_search(Some("timeout".into())).expect("a valid regex");
     v.timestamps = true;
     s.panes.logs.open = Some(v);
     let buf = screen(&s, "default", 100, 30);

@@ -128,7 +128,7 @@ pub fn buffer_text(buffer: &Buffer) -> String {
                 continue;
             }
             let sym = cell.symbol();
-            skip = unicode_width(sym).saturating_sub(1);
+            skip = crate::text::width(sym).saturating_sub(1);
             line.push_str(sym);
         }
         out.push_str(line.trim_end());
@@ -137,9 +137,4 @@ pub fn buffer_text(buffer: &Buffer) -> String {
     // The models are cleaned where their data is read; this is the second
     // line: a snapshot is plain text, so no control character is ever ours.
     crate::text::clean::lines(out)
-}
-
-fn unicode_width(s: &str) -> usize {
-    use ratatui::text::Span;
-    Span::raw(s).width()
 }

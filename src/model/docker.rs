@@ -71,13 +71,13 @@ impl ContainerRow {
     }
 
     /// Case-insensitive match on name, image, compose project and labels.
-    pub fn matches(&self, query: &str) -> bool {
-        let q = query.to_lowercase();
-        let hit = |s: &str| s.to_lowercase().contains(&q);
-        hit(&self.name)
-            || hit(&self.image)
-            || self.compose_project.as_deref().is_some_and(hit)
-            || self.labels.iter().any(|l| hit(l))
+    /// Kept by the Services filter: name, image, project or a label matches.
+    pub fn matches(&self, filter: &crate::model::pattern::Pattern) -> bool {
+        let fields = [self.name.as_str(), self.image.as_str()]
+            .into_iter()
+            .chain(self.compose_project.as_deref())
+            .chain(self.labels.iter().map(String::as_str));
+        filter.keeps(fields)
     }
 
     pub fn is_problem(&self) -> bool {

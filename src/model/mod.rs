@@ -14,6 +14,7 @@ pub mod http;
 pub mod identity;
 pub mod matchers;
 pub mod pane;
+pub mod pattern;
 pub mod postgres;
 pub mod redact;
 pub mod review;

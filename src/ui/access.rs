@@ -39,7 +39,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     if a.sources.is_empty() && a.summaries().is_empty() && state.setup.access_sources.is_empty() {
         return (
             Status::Unknown,
-            not_configured(theme, "[[access.source]]", &state.setup.config_hint),
+            not_configured(theme, "[[access.source]]", &state.setup.config_hint, width),
         );
     }
     let mut worst = Status::Ok;
@@ -54,10 +54,12 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         ]));
     }
     if unfinished.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no review in progress (in the pane: n starts one)",
-            theme.style(Role::Muted),
-        )));
+        let muted = theme.style(Role::Muted);
+        lines.extend(
+            crate::text::wrap("no review in progress (in the pane: n starts one)", width)
+                .into_iter()
+                .map(|r| Line::from(Span::styled(r, muted))),
+        );
     }
     for s in unfinished.iter().take(TILE_CAMPAIGNS) {
         let (due, late) = due_text(s.campaign.due_at, state.shell.now);
@@ -277,12 +279,6 @@ fn queue_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, Tab
     let (offset, visible) = window(area, notes, selected);
     let wide = area.width >= 150;
     // Only the rows on screen are built: a review can hold fifty thousand.
-    let rows: Vec<Row> = queue
-        .iter()
-        .skip(offset)
-        .take(visible)
-        .map(|item| item_row(state, theme, item, wide))
-        .collect();
     let mut header = vec!["", "", "SUBJECT", "ROLE"];
     let mut widths = vec![
         Constraint::Length(1),
@@ -302,11 +298,20 @@ fn queue_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, Tab
         // Narrow: the outcome only; the reviewer is in the details.
         Constraint::Length(if wide { 28 } else { 11 }),
     ]);
+    let cols = super::widgets::column_widths(&widths, area.width.saturating_sub(2));
+    let rows: Vec<Row> = queue
+        .iter()
+        .skip(offset)
+        .take(visible)
+        .map(|item| item_row(state, theme, item, wide, &cols))
+        .collect();
     let table = Table::new(rows, widths).header(Row::new(header).style(theme.style(Role::Title)));
     (table, TableState::default().with_selected(Some(selected - offset)))
 }
 
-fn item_row(state: &State, theme: &Theme, item: &ReviewItem, wide: bool) -> Row<'static> {
+/// One queue row, its text cut to the laid-out column widths `cols`.
+fn item_row(state: &State, theme: &Theme, item: &ReviewItem, wide: bool, cols: &[usize]) -> Row<'static> {
+    let fitted = |i: usize, s: &str| crate::text::fit(s, cols.get(i).copied().unwrap_or(0));
     let a = &state.panes.access;
     let r = &item.row;
     let marked = if a.marked.contains(&item.id) && item.id != 0 {
@@ -345,16 +350,17 @@ fn item_row(state: &State, theme: &Theme, item: &ReviewItem, wide: bool) -> Row<
         } else {
             status.span(theme)
         }),
-        Cell::from(r.subject.clone()).style(text),
-        Cell::from(r.role.clone()).style(text),
+        Cell::from(fitted(2, &r.subject)).style(text),
+        Cell::from(fitted(3, &r.role)).style(text),
     ];
     if wide {
-        cells.push(Cell::from(r.source.clone()).style(theme.style(Role::Muted)));
-        cells.push(Cell::from(r.status.clone().unwrap_or_default()).style(text));
+        cells.push(Cell::from(fitted(4, &r.source)).style(theme.style(Role::Muted)));
+        cells.push(Cell::from(fitted(5, r.status.as_deref().unwrap_or_default())).style(text));
     }
     cells.push(Cell::from(login).style(text));
     cells.push(mfa);
-    cells.push(Cell::from(reasons.join("; ")).style(theme.style(status.role())));
+    let flags_at = cells.len();
+    cells.push(Cell::from(fitted(flags_at, &reasons.join("; "))).style(theme.style(status.role())));
     cells.push(decision_cell(theme, decision, a.open.is_some(), wide));
     Row::new(cells)
 }

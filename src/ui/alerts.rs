@@ -1,6 +1,6 @@
 //! Alerts pane: what Alertmanager holds, worst and oldest first.
 
-use super::widgets::{age, backend_problem, data_style, fit, not_configured, Status};
+use super::widgets::{age, backend_problem, data_style, fit, not_configured, pack_parts, Status};
 use crate::app::{AckInfo, AlertGroup, AlertLine, BackendStatus, Freshness, PaneId, State};
 use crate::config::theme::{Role, Theme};
 use crate::model::alerts::{AlertRow, Severity};
@@ -37,7 +37,12 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     };
     let mut lines = Vec::new();
     if sources.is_empty() {
-        lines.extend(not_configured(theme, "[[alertmanager]]", &state.setup.config_hint));
+        lines.extend(not_configured(
+            theme,
+            "[[alertmanager]]",
+            &state.setup.config_hint,
+            width,
+        ));
     }
     for b in &sources {
         if let Some(line) = backend_problem(b, state, theme) {
@@ -82,7 +87,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             1 => format!("{name}: "),
             n => format!("{name} ({up}/{n} up): "),
         };
-        lines.push(counts_line(theme, style, head, &of_source));
+        lines.extend(counts_line(theme, style, head, &of_source, width));
     }
     let own = all.iter().filter(|(s, _)| s.is_none()).count();
     if own > 0 {
@@ -107,14 +112,15 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         .map(|(_, a)| a.starts_at)
         .min();
     if overdue > 0 || oldest_critical.is_some() {
-        let mut text = format!("{overdue} overdue");
+        let style = theme.style(if overdue > 0 { Role::Crit } else { Role::Text });
+        let mut parts = vec![Span::styled(format!("{overdue} overdue"), style)];
         if let Some(t) = oldest_critical {
-            text.push_str(&format!(" · oldest critical {}", age(state.shell.now, t)));
+            parts.push(Span::styled(
+                format!("oldest critical {}", age(state.shell.now, t)),
+                style,
+            ));
         }
-        lines.push(Line::from(Span::styled(
-            text,
-            theme.style(if overdue > 0 { Role::Crit } else { Role::Text }),
-        )));
+        lines.extend(pack_parts(Vec::new(), parts, Span::styled(" · ", style), width));
     }
     let any_data = sources.iter().any(|b| b.alerts().is_some());
     if firing.is_empty() && any_data {
@@ -167,7 +173,13 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
 const MAX_TILE_ACKS: usize = 5;
 
 /// "am: 1 crit 0 warn 2 info 0 silenced", counts that matter standing out.
-fn counts_line(theme: &Theme, style: ratatui::style::Style, head: String, alerts: &[&AlertRow]) -> Line<'static> {
+fn counts_line(
+    theme: &Theme,
+    style: ratatui::style::Style,
+    head: String,
+    alerts: &[&AlertRow],
+    width: usize,
+) -> Vec<Line<'static>> {
     let count = |sev: Severity| alerts.iter().filter(|a| !a.is_quiet() && a.severity == sev).count();
     let counted = |n: usize, what: &str, role: Role| {
         Span::styled(
@@ -176,19 +188,18 @@ fn counts_line(theme: &Theme, style: ratatui::style::Style, head: String, alerts
         )
     };
     let quiet = alerts.iter().filter(|a| a.is_quiet()).count();
-    Line::from(vec![
-        Span::styled(head, style),
-        counted(count(Severity::Critical), "crit", Role::Crit),
+    let info = count(Severity::Info) + count(Severity::None);
+    pack_parts(
+        vec![Span::styled(head, style)],
+        vec![
+            counted(count(Severity::Critical), "crit", Role::Crit),
+            counted(count(Severity::Warning), "warn", Role::Warn),
+            Span::styled(format!("{info} info"), style),
+            Span::styled(format!("{quiet} silenced"), style),
+        ],
         Span::styled(" ", style),
-        counted(count(Severity::Warning), "warn", Role::Warn),
-        Span::styled(
-            format!(
-                " {} info {quiet} silenced",
-                count(Severity::Info) + count(Severity::None)
-            ),
-            style,
-        ),
-    ])
+        width,
+    )
 }
 
 /// The matcher filter, while one is set: what it is, how many it shows, and
@@ -317,7 +328,7 @@ fn columns(width: u16, lines: &[AlertLine], state: &State) -> Vec<(Col, u16)> {
         .collect();
     let source_width = sources
         .iter()
-        .map(|s| s.chars().count())
+        .map(|s| crate::text::width(s))
         .max()
         .unwrap_or(0)
         .clamp(6, 12) as u16;

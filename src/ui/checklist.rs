@@ -19,7 +19,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     let c = &state.panes.checklist;
     if c.runbooks.is_empty() && c.sessions.is_empty() {
         let mut lines = if state.setup.runbook_dirs.is_empty() {
-            not_configured(theme, "[runbooks] dirs", &state.setup.config_hint)
+            not_configured(theme, "[runbooks] dirs", &state.setup.config_hint, width)
         } else {
             let text = format!("no runbooks in {}", state.setup.runbook_dirs.join(", "));
             vec![Line::from(Span::styled(fit(&text, width), theme.style(Role::Muted)))]

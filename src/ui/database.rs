@@ -1,6 +1,6 @@
 //! Database pane: PostgreSQL targets.
 
-use super::widgets::{backend_problem, data_style, duration_text, not_configured, short_bytes, Status};
+use super::widgets::{backend_problem, data_style, duration_text, not_configured, pack_parts, short_bytes, Status};
 use crate::app::{PaneId, State};
 use crate::config::theme::{Role, Theme};
 use crate::model::backend::BackendKind;
@@ -29,12 +29,12 @@ fn pg_status(p: &PgSummary, now: chrono::DateTime<chrono::Utc>) -> Status {
     }
 }
 
-pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'static>>) {
+pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let targets: Vec<_> = state.backends_of(BackendKind::Postgres).collect();
     if targets.is_empty() {
         return (
             Status::Unknown,
-            not_configured(theme, "[[postgres]]", &state.setup.config_hint),
+            not_configured(theme, "[[postgres]]", &state.setup.config_hint, width),
         );
     }
     let mut worst = Status::Ok;
@@ -48,31 +48,34 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
         let s = pg_status(p, state.shell.now);
         worst = worst.min(s);
         let style = data_style(b, state, theme, theme.style(Role::Text));
-        lines.push(Line::from(vec![
-            s.span(theme),
-            Span::styled(
-                format!(
-                    " {}: {} {} {}ms",
-                    b.id.name,
-                    p.role(),
-                    short_version(&p.version),
-                    p.rtt_ms
-                ),
-                style,
-            ),
-        ]));
-        lines.push(Line::from(Span::styled(
-            format!(
-                "  {}/{} conns, {} idle in tx",
-                p.connections, p.max_connections, p.idle_in_transaction
-            ),
-            data_style(
-                b,
-                state,
-                theme,
-                theme.style(if p.connections_high() { Role::Warn } else { Role::Text }),
-            ),
-        )));
+        lines.extend(pack_parts(
+            vec![s.span(theme), Span::styled(format!(" {}: ", b.id.name), style)],
+            [
+                p.role().to_string(),
+                short_version(&p.version),
+                format!("{}ms", p.rtt_ms),
+            ]
+            .into_iter()
+            .map(|t| Span::styled(t, style))
+            .collect(),
+            Span::styled(" ", style),
+            width,
+        ));
+        let conns = data_style(
+            b,
+            state,
+            theme,
+            theme.style(if p.connections_high() { Role::Warn } else { Role::Text }),
+        );
+        lines.extend(pack_parts(
+            vec![Span::raw("  ")],
+            vec![
+                Span::styled(format!("{}/{} conns", p.connections, p.max_connections), conns),
+                Span::styled(format!("{} idle in tx", p.idle_in_transaction), conns),
+            ],
+            Span::styled(", ", conns),
+            width,
+        ));
         // Longest query, worst lag, backup age: each only when there is one.
         let mut parts: Vec<(String, bool)> = Vec::new();
         if let Some(q) = p.longest_query_secs {
@@ -88,16 +91,16 @@ pub fn tile(state: &State, theme: &Theme, _width: usize) -> (Status, Vec<Line<'s
         if !p.blocks.is_empty() {
             parts.push((format!("{} blocked", p.blocks.len()), true));
         }
-        let mut spans = vec![Span::raw("  ")];
-        for (i, (text, warn)) in parts.into_iter().enumerate() {
-            if i > 0 {
-                spans.push(Span::styled(" · ", theme.style(Role::Muted)));
-            }
-            let role = if warn { Role::Warn } else { Role::Muted };
-            spans.push(Span::styled(text, data_style(b, state, theme, theme.style(role))));
-        }
-        if spans.len() > 1 {
-            lines.push(Line::from(spans));
+        let spans: Vec<Span<'static>> = parts
+            .into_iter()
+            .map(|(text, warn)| {
+                let role = if warn { Role::Warn } else { Role::Muted };
+                Span::styled(text, data_style(b, state, theme, theme.style(role)))
+            })
+            .collect();
+        if !spans.is_empty() {
+            let sep = Span::styled(" · ", theme.style(Role::Muted));
+            lines.extend(pack_parts(vec![Span::raw("  ")], spans, sep, width));
         }
     }
     (worst, lines)
@@ -295,7 +298,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let name_width = targets
         .iter()
-        .map(|b| b.id.name.chars().count())
+        .map(|b| crate::text::width(&b.id.name))
         .max()
         .unwrap_or(0)
         .clamp(6, 20) as u16

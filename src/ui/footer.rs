@@ -26,6 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         hints(state, theme, usize::from(area.width))
     };
+    let line = crate::ui::widgets::fit_line(line, usize::from(area.width));
     frame.render_widget(Paragraph::new(line), area);
 }
 
@@ -216,7 +217,7 @@ fn hints(state: &State, theme: &Theme, width: usize) -> Line<'static> {
                 None => continue,
             },
         };
-        let w = key.chars().count() + label.chars().count() + 3;
+        let w = crate::text::width(&key) + crate::text::width(label) + 3;
         if used + w > width {
             break;
         }

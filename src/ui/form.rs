@@ -21,7 +21,7 @@ pub fn fields(form: &Form, theme: &Theme) -> Vec<Line<'static>> {
     let width = form
         .fields
         .iter()
-        .map(|(label, _)| label.chars().count())
+        .map(|(label, _)| crate::text::width(label))
         .max()
         .unwrap_or(0)
         + 1;

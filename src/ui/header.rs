@@ -3,6 +3,7 @@
 use super::widgets::Status;
 use crate::app::State;
 use crate::config::theme::{Role, Theme};
+use crate::text::width as columns;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -58,14 +59,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
         left.push(Span::styled(" ", header));
     }
-    let used: usize = left.iter().map(|s| s.width()).sum::<usize>() + clock.len();
+    let used: usize = left.iter().map(|s| columns(&s.content)).sum::<usize>() + columns(&clock);
     let room = usize::from(area.width).saturating_sub(used);
     left.extend(freshness_spans(state, theme, room));
-    let used: usize = left.iter().map(|s| s.width()).sum();
-    let pad = usize::from(area.width).saturating_sub(used + clock.len());
+    let used: usize = left.iter().map(|s| columns(&s.content)).sum();
+    let pad = usize::from(area.width).saturating_sub(used + columns(&clock));
     left.push(Span::styled(" ".repeat(pad), header));
     left.push(Span::styled(clock, header));
-    frame.render_widget(Paragraph::new(Line::from(left)).style(header), area);
+    let line = super::widgets::fit_line(Line::from(left), usize::from(area.width));
+    frame.render_widget(Paragraph::new(line).style(header), area);
 }
 
 /// "● docker:local ✖ pg:main", shortened to bare symbols when room is short.
@@ -77,16 +79,13 @@ fn freshness_spans(state: &State, theme: &Theme, room: usize) -> Vec<Span<'stati
         .iter()
         .map(|b| (Status::from(b.freshness(state.shell.now)), format!(" {} ", b.id)))
         .collect();
-    let full_width: usize = full
-        .iter()
-        .map(|(s, l)| s.symbol(theme).chars().count() + l.chars().count())
-        .sum();
+    let full_width: usize = full.iter().map(|(s, l)| columns(s.symbol(theme)) + columns(l)).sum();
     let short = full_width > room;
     let mut out = Vec::new();
     let mut width = 0;
     for (status, label) in full {
         let label = if short { " ".to_string() } else { label };
-        let w = status.symbol(theme).chars().count() + label.chars().count();
+        let w = columns(status.symbol(theme)) + columns(&label);
         if width + w > room {
             break;
         }

@@ -3,6 +3,7 @@
 use crate::app::{LogView, State};
 use crate::config::theme::{Role, Theme};
 use crate::model::docker::LogLine;
+use crate::model::pattern::Pattern;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -94,8 +95,8 @@ fn log_line(l: &LogLine, view: &LogView, theme: &Theme, current: bool) -> Line<'
         theme.style(Role::Info).add_modifier(ratatui::style::Modifier::REVERSED)
     };
     let text = styled_text(l, base);
-    match view.search.as_deref().filter(|q| !q.is_empty()) {
-        Some(q) => spans.extend(highlight(text, q, hit)),
+    match view.pattern.as_ref().filter(|_| view.search.is_some()) {
+        Some(p) => spans.extend(highlight(text, p, hit)),
         None => spans.extend(text),
     }
     Line::from(spans)
@@ -130,9 +131,9 @@ fn styled_text(l: &LogLine, base: Style) -> Vec<Span<'static>> {
 }
 
 /// Every case-insensitive match of `q` in the spans' text styled over with `hit`.
-fn highlight(spans: Vec<Span<'static>>, q: &str, hit: Style) -> Vec<Span<'static>> {
+fn highlight(spans: Vec<Span<'static>>, pattern: &Pattern, hit: Style) -> Vec<Span<'static>> {
     let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-    let hits = matches(&text, q);
+    let hits = pattern.ranges(&text);
     if hits.is_empty() {
         return spans;
     }
@@ -163,37 +164,19 @@ fn highlight(spans: Vec<Span<'static>>, q: &str, hit: Style) -> Vec<Span<'static
     out
 }
 
-/// Byte ranges of every case-insensitive match of `q` in `text`.
-fn matches(text: &str, q: &str) -> Vec<(usize, usize)> {
-    let lower = text.to_lowercase();
-    let needle = q.to_lowercase();
-    // Lowercasing can change byte lengths outside ASCII: then mark nothing.
-    if lower.len() != text.len() || needle.is_empty() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some(pos) = lower[at..].find(&needle) {
-        let start = at + pos;
-        let end = start + needle.len();
-        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            break;
-        }
-        out.push((start, end));
-        at = end;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pat(p: &str) -> Pattern {
+        Pattern::parse(p).expect("valid regex")
+    }
 
     #[test]
     fn highlight_marks_every_match() {
         let spans = highlight(
             vec![Span::raw("Error: error!")],
-            "error",
+            &pat("error"),
             Style::default().bg(ratatui::style::Color::Red),
         );
         let hits: Vec<&str> = spans
@@ -202,8 +185,13 @@ mod tests {
             .map(|s| s.content.as_ref())
             .collect();
         assert_eq!(hits, vec!["Error", "error"]);
-        // Non-ASCII text whose lowercase has another length is shown plain, not cut.
-        assert_eq!(highlight(vec![Span::raw("İx")], "x", Style::default()).len(), 1);
+        // A wide character is marked whole.
+        let lit = highlight(
+            vec![Span::raw("İx 磁盘")],
+            &pat("磁."),
+            Style::default().bg(ratatui::style::Color::Red),
+        );
+        assert_eq!(lit.last().map(|s| s.content.as_ref()), Some("磁盘"));
     }
 
     #[test]
@@ -226,7 +214,7 @@ mod tests {
         );
         assert_eq!((parts[2].0, parts[2].1.fg), ("now", Some(Color::Red)));
         let hit = Style::default().bg(Color::Yellow);
-        let lit = highlight(spans, "fo re", hit);
+        let lit = highlight(spans, &pat("fo re"), hit);
         let found: Vec<(&str, Option<Color>, Option<Color>)> = lit
             .iter()
             .map(|s| (s.content.as_ref(), s.style.fg, s.style.bg))

@@ -127,7 +127,11 @@ fn tile(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneI
     let inner_width = usize::from(area.width.saturating_sub(2));
     let (status, lines) = pane_summary(state, theme, pane, inner_width);
     let block = pane_block(state, theme, pane, status);
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    // Cut, not wrapped: a wrapped row would push the rows below out of the tile.
+    frame.render_widget(
+        Paragraph::new(widgets::fit_lines(lines, inner_width)).block(block),
+        area,
+    );
 }
 
 fn zoomed(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneId) {
@@ -162,10 +166,11 @@ fn table_with_notes(
         PaneId::Alerts => &[BackendKind::Alertmanager],
         PaneId::Access | PaneId::Checklist => &[],
     };
-    let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width));
+    // The summary is drawn inside the borders.
+    let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width.saturating_sub(2)));
     let mut notes: Vec<Line> = Vec::new();
     if pane == PaneId::Services {
-        notes.extend(services::host_lines(state, theme).1);
+        notes.extend(services::host_lines(state, theme, usize::from(area.width.saturating_sub(2))).1);
         notes.extend(services::endpoint_lines(state, theme));
         notes.extend(services::view_line(state, theme));
     }
@@ -187,6 +192,7 @@ fn table_with_notes(
     let note_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(inner.height / 2);
     let [note_area, table_area] = Layout::vertical([Constraint::Length(note_height), Constraint::Min(1)]).areas(inner);
     if note_height > 0 {
+        let notes = widgets::fit_lines(notes, usize::from(note_area.width));
         frame.render_widget(Paragraph::new(notes), note_area);
     }
     frame.render_stateful_widget(
@@ -209,7 +215,8 @@ fn pane_with_notes(
     (table, mut table_state): (Table<'static>, TableState),
     has_rows: bool,
 ) {
-    let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width));
+    // The summary is drawn inside the borders.
+    let (status, summary) = pane_summary(state, theme, pane, usize::from(area.width.saturating_sub(2)));
     if !has_rows {
         notes.extend(summary);
     }
@@ -220,6 +227,7 @@ fn pane_with_notes(
     let note_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(cap);
     let [note_area, table_area] = Layout::vertical([Constraint::Length(note_height), Constraint::Min(1)]).areas(inner);
     if note_height > 0 {
+        let notes = widgets::fit_lines(notes, usize::from(note_area.width));
         frame.render_widget(Paragraph::new(notes), note_area);
     }
     if has_rows {

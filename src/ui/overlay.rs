@@ -194,13 +194,7 @@ pub fn details(
                         } else {
                             Role::Text
                         };
-                        let chars: Vec<char> = value.chars().collect();
-                        let chunks: Vec<String> = if chars.is_empty() {
-                            vec![String::new()]
-                        } else {
-                            chars.chunks(value_width).map(|c| c.iter().collect()).collect()
-                        };
-                        chunks
+                        crate::text::chunks(value, value_width)
                             .into_iter()
                             .enumerate()
                             .map(|(i, chunk)| {
@@ -229,6 +223,7 @@ fn scrolled_box(frame: &mut Frame, rect: Rect, lines: Vec<Line<'static>>, title:
         .unwrap_or(u16::MAX)
         .saturating_sub(rect.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
+    let lines = super::widgets::fit_lines(lines, usize::from(rect.width.saturating_sub(2)));
     frame.render_widget(
         Paragraph::new(lines)
             .block(boxed(title, theme))

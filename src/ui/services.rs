@@ -1,6 +1,6 @@
 //! Services pane: Docker containers and HTTP endpoints.
 
-use super::widgets::{backend_problem, data_style, fit, not_configured, short_bytes, Status};
+use super::widgets::{backend_problem, data_style, fit, not_configured, pack_parts, short_bytes, Status};
 use crate::app::{PaneId, ServiceRow, SortKey, State};
 use crate::config::theme::{Role, Theme};
 use crate::model::backend::BackendKind;
@@ -31,12 +31,13 @@ fn health_text(c: &ContainerRow) -> &'static str {
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let docker: Vec<_> = state.backends_of(BackendKind::Docker).collect();
     let http: Vec<_> = state.backends_of(BackendKind::Http).collect();
-    let (host_status, mut lines) = host_lines(state, theme);
+    let (host_status, mut lines) = host_lines(state, theme, width);
     if docker.is_empty() && http.is_empty() {
         lines.extend(not_configured(
             theme,
             "[[docker]] or [[http]]",
             &state.setup.config_hint,
+            width,
         ));
         return (host_status.unwrap_or(Status::Unknown), lines);
     }
@@ -52,10 +53,12 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let bad = d.problems();
         let host_status = if bad > 0 { Status::Crit } else { Status::Ok };
         worst = worst.min(host_status);
-        lines.push(Line::from(vec![
+        let lead = vec![
             host_status.span(theme),
-            Span::styled(format!(" {}: {}", b.id.name, counts(d)), style),
-        ]));
+            Span::styled(format!(" {}: ", b.id.name), style),
+        ];
+        let parts = counts(d).into_iter().map(|c| Span::styled(c, style)).collect();
+        lines.extend(pack_parts(lead, parts, Span::styled(", ", style), width));
         problems.extend(
             d.containers
                 .iter()
@@ -72,10 +75,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         if let Some(p) = b.http() {
             let (s, text) = endpoint(p);
             worst = worst.min(s);
-            lines.push(Line::from(vec![
-                s.span(theme),
-                Span::styled(format!(" {}: {text}", b.id.name), theme.style(s.role())),
-            ]));
+            let style = theme.style(s.role());
+            let parts = text.split(", ").map(|t| Span::styled(t.to_string(), style)).collect();
+            let lead = vec![s.span(theme), Span::styled(format!(" {}: ", b.id.name), style)];
+            lines.extend(pack_parts(lead, parts, Span::styled(", ", style), width));
         }
     }
     problems.sort_by_key(|(_, c)| c.rank());
@@ -96,7 +99,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
 }
 
 /// "4 up, 1 unhealthy, 1 exited, 2 restarting": problems only when there are some.
-fn counts(d: &crate::model::docker::DockerSummary) -> String {
+fn counts(d: &crate::model::docker::DockerSummary) -> Vec<String> {
     let mut parts = vec![format!("{} up", d.count_state("running"))];
     let unhealthy = d.containers.iter().filter(|c| c.health == Health::Unhealthy).count();
     for (n, what) in [
@@ -113,7 +116,7 @@ fn counts(d: &crate::model::docker::DockerSummary) -> String {
             parts.push(format!("{n} {what}"));
         }
     }
-    parts.join(", ")
+    parts
 }
 
 /// "crash-loop ×5": what a looping container is, whatever Docker lists
@@ -171,6 +174,12 @@ pub fn view_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     if let Some(q) = &state.panes.services.filter {
         let cursor = if state.panes.services.filter_typing { "█" } else { "" };
         parts.push(format!("filter: {q}{cursor}"));
+        if let Some(e) = &state.panes.services.filter_error {
+            parts.push(format!(
+                "not a regex ({e}), showing /{}/",
+                state.panes.services.pattern.as_ref().map_or("", |p| p.text())
+            ));
+        }
     }
     if !state.panes.services.show_stopped {
         parts.push("running only".into());
@@ -221,7 +230,7 @@ pub fn endpoint_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The machine opsdeck runs on, one line; warn-styled parts over threshold.
-pub fn host_lines(state: &State, theme: &Theme) -> (Option<Status>, Vec<Line<'static>>) {
+pub fn host_lines(state: &State, theme: &Theme, width: usize) -> (Option<Status>, Vec<Line<'static>>) {
     let Some(b) = state.backends_of(BackendKind::Host).next() else {
         return (None, Vec::new());
     };
@@ -235,22 +244,23 @@ pub fn host_lines(state: &State, theme: &Theme) -> (Option<Status>, Vec<Line<'st
         )
     };
     let status = if h.any_high() { Status::Warn } else { Status::Ok };
-    let mut spans = vec![status.span(theme), Span::styled(" host: ", theme.style(Role::Text))];
+    let lead = vec![status.span(theme), Span::styled(" host: ", theme.style(Role::Text))];
+    let mut parts = Vec::new();
     if let Some(cpu) = h.cpu_pct {
-        spans.push(part(format!("cpu {cpu:.0}% "), h.cpu_high()));
+        parts.push(part(format!("cpu {cpu:.0}%"), h.cpu_high()));
     }
-    spans.push(part(format!("mem {:.0}% ", h.memory_pct), h.memory_high()));
-    spans.push(part(
-        format!("load {:.2} ", h.load[0]),
+    parts.push(part(format!("mem {:.0}%", h.memory_pct), h.memory_high()));
+    parts.push(part(
+        format!("load {:.2}", h.load[0]),
         h.load[0] > h.cores.max(1) as f64,
     ));
     if let Some(d) = h.disks.first() {
-        spans.push(part(
+        parts.push(part(
             format!("{} {:.0}%", d.mount, d.used_pct),
             d.used_pct >= h.disk_warn,
         ));
     }
-    (Some(status), vec![Line::from(spans)])
+    (Some(status), pack_parts(lead, parts, Span::raw(" "), width))
 }
 
 /// Table columns; which are shown depends on the width.
@@ -424,14 +434,31 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let longest = all
         .iter()
         .map(|row| match row {
-            ServiceRow::Container(_, c) => c.name.chars().count() + indent.len(),
-            ServiceRow::Group { project, .. } => project.chars().count() + 2,
+            ServiceRow::Container(_, c) => crate::text::width(&c.name) + indent.len(),
+            ServiceRow::Group { project, .. } => crate::text::width(project) + 2,
         })
         .max();
     // Only the rows on screen are built: a thousand containers cost what a
     // screenful does. update keeps the offset so the selection shows.
     let offset = state.panes.services.offset.min(all.len());
     let has_rows = !all.is_empty();
+    let looping = state
+        .backends_of(BackendKind::Docker)
+        .filter_map(|b| b.docker())
+        .any(|d| d.containers.iter().any(|c| c.crash_loop.is_some()));
+    let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
+        .chain(
+            cols.iter()
+                .map(|c| c.width((longest.unwrap_or(0) + 1).clamp(12, 40) as u16, looping)),
+        )
+        .collect();
+    // The name column as the table lays it out (narrower than asked on a
+    // small screen), so names are cut to what is really there.
+    let name_width = ratatui::layout::Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(Rect::new(0, 0, area.width.saturating_sub(2), 1))
+        .get(1)
+        .map_or(0, |r| r.width);
     let rows: Vec<Row> = all
         .into_iter()
         .skip(offset)
@@ -443,8 +470,9 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 let cells = cols.iter().map(|col| {
                     let text = cell_text(*col, &b.id.name, c, narrow);
                     let muted = matches!(col, Col::Image | Col::Host | Col::Ports | Col::Project);
+                    // A long name ends in "…" in its column, not clipped mid-word.
                     let cell = Cell::from(if *col == Col::Name {
-                        format!("{indent}{text}")
+                        fit(&format!("{indent}{text}"), usize::from(name_width))
                     } else {
                         text
                     });
@@ -473,12 +501,6 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .collect();
     let header = Row::new(std::iter::once(String::new()).chain(cols.iter().map(|c| header_cell(*c, state))))
         .style(theme.style(Role::Title));
-    let name_width = (longest.unwrap_or(0) + 1).clamp(12, 40) as u16;
-    let looping = state
-        .backends_of(BackendKind::Docker)
-        .filter_map(|b| b.docker())
-        .any(|d| d.containers.iter().any(|c| c.crash_loop.is_some()));
-    let widths = std::iter::once(Constraint::Length(1)).chain(cols.iter().map(|c| c.width(name_width, looping)));
     super::table_with_notes(
         frame,
         area,

@@ -97,12 +97,96 @@ pub fn also_here(state: &State, theme: &Theme, subject: &str) -> Option<Span<'st
     (!here.is_empty()).then(|| Span::styled(format!(" · also here: {}", here.join(", ")), theme.style(Role::Info)))
 }
 
-pub fn not_configured(theme: &Theme, what: &str, hint: &str) -> Vec<Line<'static>> {
-    vec![
-        Line::from(Span::styled(
-            format!("not configured: add {what} to your config"),
-            theme.style(Role::Muted),
-        )),
-        Line::from(Span::styled(format!("see {hint}"), theme.style(Role::Muted))),
-    ]
+/// What to add to the config, in rows that fit the tile's `width`.
+pub fn not_configured(theme: &Theme, what: &str, hint: &str, width: usize) -> Vec<Line<'static>> {
+    let muted = theme.style(Role::Muted);
+    let mut rows = crate::text::wrap(&format!("not configured: add {what} to your config"), width);
+    rows.extend(crate::text::wrap(&format!("see {hint}"), width));
+    rows.into_iter().map(|r| Line::from(Span::styled(r, muted))).collect()
+}
+
+/// A line cut to `width` display columns, with an ellipsis in the style of
+/// the span it cuts: tiles and note rows are written to fit, never wrapped
+/// onto a second row (a wrapped row pushes the rest of the tile out of view).
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.spans.iter().map(|s| crate::text::width(&s.content)).sum::<usize>() <= width {
+        return line;
+    }
+    let Line {
+        style,
+        alignment,
+        spans,
+    } = line;
+    let mut out = Vec::with_capacity(spans.len());
+    let mut used = 0;
+    for span in spans {
+        let w = crate::text::width(&span.content);
+        if used + w <= width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let room = width - used;
+        if room > 0 {
+            out.push(Span::styled(fit(&span.content, room), span.style));
+        } else if let Some(last) = out.pop() {
+            // The spans so far fill the row exactly: the ellipsis goes at
+            // the end of the last one, so the cut still shows.
+            let w = crate::text::width(&last.content);
+            out.push(Span::styled(fit(&format!("{}…", last.content), w), last.style));
+        }
+        break;
+    }
+    Line {
+        style,
+        alignment,
+        spans: out,
+    }
+}
+
+/// Every line of `lines` cut to `width` columns.
+pub fn fit_lines(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    lines.into_iter().map(|l| fit_line(l, width)).collect()
+}
+
+/// `lead` then `parts` joined by `sep`, in as many rows of `width` columns
+/// as they need: rows break only between parts (the next row indented), so
+/// a figure is never split from its word the way a wrapped row splits it.
+pub fn pack_parts(
+    lead: Vec<Span<'static>>,
+    parts: Vec<Span<'static>>,
+    sep: Span<'static>,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let cols = |spans: &[Span]| spans.iter().map(|s| crate::text::width(&s.content)).sum::<usize>();
+    let mut rows: Vec<Line<'static>> = Vec::new();
+    let mut row = lead;
+    let mut fresh = true;
+    for part in parts {
+        let part_width = crate::text::width(&part.content);
+        if fresh {
+            row.push(part);
+            fresh = false;
+        } else if cols(&row) + crate::text::width(&sep.content) + part_width <= width {
+            row.push(sep.clone());
+            row.push(part);
+        } else {
+            rows.push(Line::from(std::mem::take(&mut row)));
+            row = vec![Span::raw("  "), part];
+        }
+    }
+    rows.push(Line::from(row));
+    rows
+}
+
+/// The widths a table with `widths` and one column of spacing gives its
+/// columns across `table_width`: what a cell's text must be fitted to so a
+/// long name ends in "…" instead of being clipped.
+pub fn column_widths(widths: &[ratatui::layout::Constraint], table_width: u16) -> Vec<usize> {
+    ratatui::layout::Layout::horizontal(widths.to_vec())
+        .spacing(1)
+        .split(ratatui::layout::Rect::new(0, 0, table_width, 1))
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
 }

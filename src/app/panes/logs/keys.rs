@@ -83,7 +83,14 @@ pub fn on_typing_key(state: &mut State, ev: &KeyEvent) -> Option<Vec<Command>> {
         Edit::Cancel => view.typing = None,
         Edit::Submit => {
             let query = view.typing.take().unwrap_or_default();
-            view.search = (!query.is_empty()).then_some(query);
+            if let Err(e) = view.set_search((!query.is_empty()).then_some(query)) {
+                let kept = view
+                    .search
+                    .clone()
+                    .map_or("no search".into(), |q| format!("the search stays /{q}/"));
+                crate::app::update::set_status(state, Level::Warn, format!("not a regex ({e}); {kept}"));
+                return Some(Vec::new());
+            }
             view.current = None;
             if view.search.is_some() && !view.jump(false, height) {
                 crate::app::update::set_status(state, Level::Warn, "no match");
@@ -146,7 +153,9 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
         }
         // Esc peels one layer: the search, then the log itself.
         Action::Global(GlobalAction::Back) => {
-            if view.search.take().is_some() {
+            if view.search.is_some() {
+                view.pattern = None;
+                view.search = None;
                 // The search is what paused the view: resume following.
                 view.filter = false;
                 view.current = None;

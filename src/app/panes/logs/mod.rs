@@ -34,6 +34,8 @@ pub struct LogView {
     pub top: usize,
     pub timestamps: bool,
     pub search: Option<String>,
+    /// `search` compiled, once, when it is set.
+    pub pattern: Option<crate::model::pattern::Pattern>,
     /// The search being typed after `/`.
     pub typing: Option<String>,
     /// Hide lines that do not match the search.
@@ -56,6 +58,7 @@ impl LogView {
             top: 0,
             timestamps: false,
             search: None,
+            pattern: None,
             typing: None,
             filter: false,
             current: None,
@@ -77,10 +80,26 @@ impl LogView {
     }
 
     pub fn matches(&self, line: &LogLine) -> bool {
-        match &self.search {
-            Some(q) if !q.is_empty() => contains_ignore_case(&line.text, q),
+        match (&self.search, &self.pattern) {
+            (Some(_), Some(p)) => p.keeps(std::iter::once(line.text.as_str())),
             _ => true,
         }
+    }
+
+    /// Search for the regex `query` (none: stop searching). A query that is
+    /// not a regex leaves the search as it was and says why.
+    pub fn set_search(&mut self, query: Option<String>) -> Result<(), String> {
+        match query {
+            None => {
+                self.search = None;
+                self.pattern = None;
+            }
+            Some(q) => {
+                self.pattern = Some(crate::model::pattern::Pattern::parse(&q)?);
+                self.search = Some(q);
+            }
+        }
+        Ok(())
     }
 
     /// The lines on offer: all, or only matches when the filter is on.
@@ -166,10 +185,6 @@ impl LogView {
     }
 }
 
-pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    haystack.to_lowercase().contains(&needle.to_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,7 +217,7 @@ mod tests {
             line("error two"),
             line("ok"),
         ]);
-        v.search = Some("error".into());
+        v.set_search(Some("error".into())).expect("valid");
         assert!(v.jump(true, 3));
         assert_eq!(v.current, Some(3), "first jump goes to the newest match");
         assert!(v.jump(true, 3));
@@ -210,9 +225,24 @@ mod tests {
         assert!(!v.follow);
         v.filter = true;
         assert_eq!(v.visible().len(), 2);
-        v.search = Some("nothing".into());
+        v.set_search(Some("nothing".into())).expect("valid");
         v.current = None;
         assert!(!v.jump(true, 3));
+    }
+
+    #[test]
+    fn search_is_a_regex_and_a_bad_one_keeps_the_last() {
+        let mut v = LogView::new(1, "h".into(), "c".into());
+        v.push(vec![line("ok"), line("ERROR one"), line("error two"), line("errors")]);
+        v.filter = true;
+        v.set_search(Some("^error \\w+$".into())).expect("valid");
+        let shown = |v: &LogView| v.visible().iter().map(|l| l.text.clone()).collect::<Vec<_>>();
+        assert_eq!(shown(&v), ["ERROR one", "error two"]);
+        let e = v.set_search(Some("(".into())).expect_err("not a regex");
+        assert!(e.contains("unclosed group"), "{e}");
+        assert_eq!(shown(&v), ["ERROR one", "error two"], "the last good search stays");
+        v.set_search(Some("!^error".into())).expect("valid");
+        assert_eq!(shown(&v), ["ok"]);
     }
 
     #[test]
