@@ -110,7 +110,7 @@ pub fn draw(
     let (title, lines) = describe(on_yes, facts);
     let lines = &lines;
     // Wide enough for its longest line (a revoke statement), within reason.
-    let longest = lines.iter().map(|l| l.chars().count() + 4).max().unwrap_or(0);
+    let longest = lines.iter().map(|l| crate::text::width(l) + 4).max().unwrap_or(0);
     let width = area
         .width
         .min(if justification.is_some() { 90 } else { 64 })
