@@ -1,6 +1,4 @@
-//! A paste is text, never keys; keys held as too fast say so. (Keys that
-//! come too soon after a confirmation opens are held by the runtime:
-//! tests/tui.rs drives the real binary for those.)
+//! A paste is text, never keys (tests/tui.rs pastes into the real binary).
 
 mod fixtures;
 
@@ -67,14 +65,4 @@ fn a_paste_into_a_filter_is_one_line() {
     update(&mut s, key('/'));
     update(&mut s, Msg::Paste("web\nworker\r\n".into()));
     assert_eq!(s.panes.services.filter.as_deref(), Some("web worker "));
-}
-
-#[test]
-fn keys_held_as_too_fast_say_so_and_do_nothing() {
-    let mut s = on_a_container();
-    update(&mut s, key('r'));
-    let cmds = update(&mut s, Msg::TooFast);
-    assert!(cmds.is_empty());
-    assert!(matches!(s.shell.overlay, Some(Overlay::Confirm { .. })), "still asking");
-    assert!(status(&s).contains("too fast to be typed"), "{}", status(&s));
 }

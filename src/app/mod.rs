@@ -4,7 +4,6 @@
 pub mod dialogs;
 pub mod panes;
 mod paste;
-pub use paste::{asks_before_acting, typing_in_a_field, TOO_FAST};
 
 mod redact;
 mod state;
@@ -37,9 +36,6 @@ pub enum Msg {
     Key(KeyEvent),
     /// Text the terminal says was pasted.
     Paste(String),
-    /// Keys dropped: they came within a moment of a confirmation opening
-    /// or a text field being submitted (see `paste.rs`).
-    TooFast,
     Resize(u16, u16),
     /// The 1 s clock.
     Tick(DateTime<Utc>),

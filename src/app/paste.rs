@@ -1,21 +1,11 @@
-//! Input that did not come from fingers. A paste is text for the open text
-//! field, never keys. A terminal that does not bracket pastes sends them as
-//! fast keystrokes: keys that come within a moment of a confirmation
-//! opening, or of a field being submitted, are not taken (the runtime, which
-//! knows when keys arrive, holds them and sends `Msg::TooFast`): `try this`
-//! must not restart a container with its `r` and confirm it with its `y`.
+//! A paste is text for the open text field, never keys: the terminal
+//! brackets it (the runtime asks it to), and `try this` pasted over a
+//! selected container must not restart it with its `r` and confirm with
+//! its `y`.
 
 use crate::app::update::{on_key, set_status};
 use crate::app::{Command, Level, Overlay, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-/// What the screen says when keys are dropped.
-pub const TOO_FAST: &str = "input ignored: too fast to be typed";
-
-/// Whether keys go into a text field now.
-pub fn typing_in_a_field(state: &State) -> bool {
-    text_field(state).is_some()
-}
 
 /// The open text field, if any: whether it takes several lines.
 fn text_field(state: &State) -> Option<bool> {
@@ -58,19 +48,4 @@ pub fn on_paste(state: &mut State, text: &str) -> Vec<Command> {
         }
     }
     commands
-}
-
-/// Whether the overlay asks for a yes before a side effect.
-pub fn asks_before_acting(overlay: Option<&Overlay>) -> bool {
-    matches!(
-        overlay,
-        Some(Overlay::Confirm { .. } | Overlay::Ack(_) | Overlay::Justify(_) | Overlay::Campaign(_))
-    )
-}
-
-/// Keys that came too soon after a confirmation opened, or a field was
-/// submitted, to have been typed in answer.
-pub fn on_too_fast(state: &mut State) -> Vec<Command> {
-    set_status(state, Level::Warn, TOO_FAST);
-    Vec::new()
 }

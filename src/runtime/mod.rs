@@ -130,9 +130,6 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
 
     // Whether everything since the last frame was clock ticks.
     let mut clock_only = false;
-    // Keys before this are not typed answers: a confirmation has just
-    // opened, or a text field was just submitted (see `app::paste`).
-    let mut hold_keys_until = std::time::Instant::now();
     let reason = loop {
         if stop || state.shell.quit {
             break "quit";
@@ -158,19 +155,6 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             _ = sighup.recv() => Msg::Shutdown("SIGHUP"),
             _ = sigint.recv() => Msg::Shutdown("SIGINT"),
         };
-        // Keys within a moment of a confirmation opening, or of a text field
-        // being submitted, were not typed in answer to what is on screen: a
-        // person reads first. They are the rest of a paste the terminal did
-        // not bracket (`r` opening a restart, then its `y`; `db⏎quit`).
-        let asking = crate::app::asks_before_acting(state.shell.overlay.as_ref());
-        let typing = crate::app::typing_in_a_field(&state);
-        let esc = matches!(&msg, Msg::Key(k) if k.code == KeyCode::Esc);
-        let msg = match msg {
-            // Esc, which only says no, is always taken.
-            Msg::Key(k) if k.code == KeyCode::Esc => Msg::Key(k),
-            Msg::Key(_) if std::time::Instant::now() < hold_keys_until => Msg::TooFast,
-            other => other,
-        };
         let why = shutdown_reason(&msg);
         let was_dirty = state.shell.dirty;
         let is_tick = matches!(msg, Msg::Tick(_));
@@ -184,12 +168,6 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         while let Ok(m) = msg_rx.try_recv() {
             commands.extend(update(&mut state, m));
             drained += 1;
-        }
-        let opened = !asking && crate::app::asks_before_acting(state.shell.overlay.as_ref());
-        // A field closed by Esc was not submitted: nothing to hold.
-        let submitted = typing && !esc && !crate::app::typing_in_a_field(&state);
-        if opened || submitted {
-            hold_keys_until = std::time::Instant::now() + ANSWER_AFTER;
         }
         clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
         stop = carry_out(commands, &mut guard, &fx);
@@ -258,10 +236,6 @@ fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme, clock_only: boo
     }
     terminal.backend_mut().flush()
 }
-
-/// How long after a confirmation opens (or a field is submitted) a key
-/// can be an answer typed by a person.
-const ANSWER_AFTER: Duration = Duration::from_millis(300);
 
 fn event_to_msg(ev: Event) -> Option<Msg> {
     match ev {
