@@ -7,9 +7,7 @@
 
 mod common;
 
-use bollard::container::{
-    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions,
-};
+use bollard::container::Config as ContainerConfig;
 use bollard::models::HostConfig;
 use bollard::Docker;
 use common::tmux::Tmux;
@@ -46,7 +44,7 @@ impl Hostile {
     async fn post() -> Hostile {
         let alert = unique("OpsdeckHostile");
         post_alert(&alert).await;
-        let docker = docker().await;
+        let docker = common::docker::client().await;
         let container = unique("od-hostile-");
         run_container(&docker, &container).await;
         let pg = tokio::spawn(async {
@@ -66,16 +64,7 @@ impl Hostile {
 
     async fn remove(self) {
         self.pg.abort();
-        let _ = self
-            .docker
-            .remove_container(
-                &self.container,
-                Some(RemoveContainerOptions {
-                    force: true,
-                    ..Default::default()
-                }),
-            )
-            .await;
+        common::docker::remove(&self.docker, &self.container).await;
     }
 }
 
@@ -97,16 +86,6 @@ async fn post_alert(name: &str) {
     assert!(resp.status().is_success(), "post alert: HTTP {}", resp.status());
 }
 
-async fn docker() -> Docker {
-    let host = common::docker_host();
-    let path = host.strip_prefix("unix://").expect("unix socket");
-    Docker::connect_with_unix(path, 30, bollard::API_DEFAULT_VERSION)
-        .expect("docker client")
-        .negotiate_version()
-        .await
-        .expect("docker API version")
-}
-
 /// A container with no network, sleeping, whose environment and labels
 /// hold terminal controls.
 async fn run_container(d: &Docker, name: &str) {
@@ -121,18 +100,7 @@ async fn run_container(d: &Docker, name: &str) {
         }),
         ..Default::default()
     };
-    d.create_container(
-        Some(CreateContainerOptions {
-            name: name.to_string(),
-            platform: None,
-        }),
-        cfg,
-    )
-    .await
-    .expect("create container");
-    d.start_container(name, None::<StartContainerOptions<String>>)
-        .await
-        .expect("start container");
+    common::docker::run(d, name, cfg).await;
 }
 
 async fn pg_connection() -> PgConnection {

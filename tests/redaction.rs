@@ -323,21 +323,14 @@ async fn an_ack_comment_reaches_alertmanager_redacted() {
 
 #[tokio::test]
 async fn container_details_show_a_database_url_without_its_password() {
-    use bollard::container::{Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions};
+    use bollard::container::Config as ContainerConfig;
     let host = common::docker_host();
-    let socket = host.strip_prefix("unix://").expect("unix socket");
-    let d = bollard::Docker::connect_with_unix(socket, 30, bollard::API_DEFAULT_VERSION)
-        .expect("docker client")
-        .negotiate_version()
-        .await
-        .expect("docker API version");
+    let d = common::docker::client().await;
     let name = format!("od-redact-{}", std::process::id());
     let labels = [("com.example.api-token".to_string(), "tok-3x4mpl3".to_string())];
-    d.create_container(
-        Some(CreateContainerOptions {
-            name: name.clone(),
-            platform: None,
-        }),
+    common::docker::create(
+        &d,
+        &name,
         ContainerConfig {
             image: Some(common::test_image()),
             cmd: Some(vec!["sh".into(), "-c".into(), "run --password hunter2".into()]),
@@ -349,19 +342,10 @@ async fn container_details_show_a_database_url_without_its_password() {
             ..Default::default()
         },
     )
-    .await
-    .expect("create container");
+    .await;
     let cfg = config(&format!("[[docker]]\nname = \"test\"\nurl = \"{host}\"\n"));
     let result = opsdeck::backends::docker::inspect::inspect(&cfg.docker[0], &name).await;
-    let _ = d
-        .remove_container(
-            &name,
-            Some(RemoveContainerOptions {
-                force: true,
-                ..Default::default()
-            }),
-        )
-        .await;
+    common::docker::remove(&d, &name).await;
     let mut s = with_secrets(fixtures::state());
     s.shell.overlay = Some(Overlay::Details {
         title: name.clone(),

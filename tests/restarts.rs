@@ -4,9 +4,7 @@
 
 mod common;
 
-use bollard::container::{
-    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions,
-};
+use bollard::container::Config as ContainerConfig;
 use bollard::models::{HostConfig, RestartPolicy, RestartPolicyNameEnum};
 use bollard::Docker;
 use opsdeck::app::{update, BackendStatus, Command, Msg, PaneId, State, View};
@@ -18,16 +16,6 @@ use opsdeck::config::theme::{ColorSupport, Theme};
 use opsdeck::config::Config;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-async fn docker() -> Docker {
-    let host = common::docker_host();
-    let path = host.strip_prefix("unix://").expect("unix socket");
-    Docker::connect_with_unix(path, 30, bollard::API_DEFAULT_VERSION)
-        .expect("docker client")
-        .negotiate_version()
-        .await
-        .expect("docker API version")
-}
 
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -53,30 +41,7 @@ async fn run_sh(d: &Docker, name: &str, script: &str, always: bool) {
         }),
         ..Default::default()
     };
-    d.create_container(
-        Some(CreateContainerOptions {
-            name: name.to_string(),
-            platform: None,
-        }),
-        cfg,
-    )
-    .await
-    .expect("create container");
-    d.start_container(name, None::<StartContainerOptions<String>>)
-        .await
-        .expect("start container");
-}
-
-async fn remove(d: &Docker, name: &str) {
-    let _ = d
-        .remove_container(
-            name,
-            Some(RemoveContainerOptions {
-                force: true,
-                ..Default::default()
-            }),
-        )
-        .await;
+    common::docker::run(d, name, cfg).await;
 }
 
 async fn restart_count(d: &Docker, name: &str) -> i64 {
@@ -127,7 +92,7 @@ fn critical(s: &State, instance: &str) -> Vec<(String, chrono::DateTime<chrono::
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_loop_is_one_alert_from_its_first_restart_and_one_bell_until_stopped() {
-    let d = docker().await;
+    let d = common::docker::client().await;
     let name = unique("od-crashloop");
     let instance = format!("test/{name}");
     let cfg = config();
@@ -217,7 +182,7 @@ async fn a_crash_loop_is_one_alert_from_its_first_restart_and_one_bell_until_sto
     for t in tasks {
         t.abort();
     }
-    remove(&d, &name).await;
+    common::docker::remove(&d, &name).await;
 }
 
 /// Events from a follower until `done` holds (or fail after `limit`).
@@ -250,7 +215,7 @@ fn texts(events: &[LogEvent]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_followed_log_goes_on_across_restarts_and_says_why_it_ended() {
-    let d = docker().await;
+    let d = common::docker::client().await;
     let name = unique("od-relog");
     run_sh(&d, &name, "echo up; sleep 1; exit 1", true).await;
     let host = config().docker[0].clone();
@@ -271,7 +236,7 @@ async fn a_followed_log_goes_on_across_restarts_and_says_why_it_ended() {
         t.iter().position(|l| l.starts_with("── container restarted")) < t.iter().rposition(|l| l == "up"),
         "the marker comes before the new run's lines: {t:#?}"
     );
-    remove(&d, &name).await;
+    common::docker::remove(&d, &name).await;
     let events = collect(&mut rx, Duration::from_secs(15), |e| {
         e.iter().any(|e| matches!(e, LogEvent::Ended(_)))
     })
@@ -299,5 +264,5 @@ async fn a_followed_log_goes_on_across_restarts_and_says_why_it_ended() {
         ]
     );
     let _ = task.await;
-    remove(&d, &once).await;
+    common::docker::remove(&d, &once).await;
 }

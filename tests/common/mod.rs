@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod cli;
+pub mod docker;
 pub mod fault_proxy;
 pub mod pg;
 pub mod pg_cluster;
