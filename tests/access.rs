@@ -510,6 +510,7 @@ async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     t.wait_text("boss@corp.example");
     t.keys(&["n"]);
     t.wait_text("Start an access review");
+    t.read();
     t.keys(&["Enter"]);
     t.wait_text("0/8 decided");
     // The queue starts at the first flagged item; decide on two of them.
@@ -519,11 +520,13 @@ async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     t.keys(&["j", "y"]);
     t.wait_text("justification for keep");
     t.typed("first decision, kept");
+    t.read();
     t.keys(&["C-s"]);
     t.wait_text("1/8 decided");
     t.keys(&["j", "d"]);
     t.wait_text("justification for defer");
     t.typed("second decision, deferred");
+    t.read();
     t.keys(&["C-s"]);
     t.wait_text("1 deferred");
     let pid = t.pid().to_string();

@@ -210,6 +210,7 @@ async fn console_leaves_the_terminal_title_alone() {
     t.keys(&["/"]);
     t.typed(&format!("alertname=\"{}\"", hostile.alert));
     t.keys(&["Enter"]);
+    t.read();
     t.keys(&["Enter"]);
     t.wait_text("[annotations]");
     t.keys(&["Escape"]);
@@ -221,6 +222,7 @@ async fn console_leaves_the_terminal_title_alone() {
     t.keys(&["/"]);
     t.typed(&hostile.container);
     t.keys(&["Enter"]);
+    t.read();
     t.keys(&["Enter"]);
     t.wait_text("HOSTILE_ENV");
     let details = t.wait_text("hostile.label");

@@ -222,7 +222,8 @@ fn no_color_runs_mono() {
     assert_eq!(t.wait_dead(), 0);
 }
 
-/// A paste into the `:` palette is text: a pasted `db⏎quit⏎` never quits.
+/// A paste into the `:` palette never quits: bracketed it is text in the
+/// field; not bracketed, `db⏎` runs and the rest of its burst is not keys.
 #[test]
 fn a_paste_into_the_palette_never_quits() {
     let t = start(&[], &[], 120, 40);
@@ -239,6 +240,89 @@ fn a_paste_into_the_palette_never_quits() {
     assert_eq!(t.display("#{pane_dead}"), "0", "still running:\n{}", t.capture());
     t.keys(&["Escape"]);
     t.wait_for("the palette closed", |s| !s.contains("All panes as tiles"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Not bracketed: keys in one burst. `db⏎` runs; the rest of the burst
+    // is not taken as keys.
+    t.keys(&[":"]);
+    t.wait_text("All panes as tiles");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(t.tmux(&["paste-buffer", "-b", "p", "-t", "od"]).status.success());
+    t.wait_text("too fast to be typed");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(t.display("#{pane_dead}"), "0", "still running:\n{}", t.capture());
     t.keys(&["q"]);
     t.wait_terminal_restored();
+}
+
+/// The issue's case: a paste over a selected container, bracketed or not,
+/// restarts nothing; a confirmation answered in the burst that opened it is
+/// not answered; one answered after a person's pause is.
+#[test]
+fn a_paste_over_a_container_restarts_nothing() {
+    let name = format!("od-paste-{}", std::process::id());
+    common::docker_cli(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        &name,
+        &common::test_image(),
+        "sleep",
+        "300",
+    ]);
+    let started = || {
+        let out = Command::new("docker")
+            .args(["inspect", "-f", "{{.State.StartedAt}}", &name])
+            .env("DOCKER_HOST", common::docker_host())
+            .output()
+            .expect("docker inspect");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let before = started();
+    let t = start(&[], &[], 120, 40);
+    t.wait_text("1 Services");
+    std::thread::sleep(Duration::from_secs(1));
+    t.keys(&["1"]);
+    t.keys(&["/"]);
+    t.typed(&name);
+    t.keys(&["Enter"]);
+    t.wait_text(&name);
+    t.read();
+    assert!(t
+        .tmux(&["set-buffer", "-b", "p", "try this, then restart yes"])
+        .status
+        .success());
+    // Bracketed: no text field is open, so it is dropped.
+    assert!(t.tmux(&["paste-buffer", "-p", "-b", "p", "-t", "od"]).status.success());
+    t.wait_text("paste ignored");
+    t.read();
+    // Not bracketed: `r` opens the dialog, the rest of the burst is held.
+    assert!(t.tmux(&["paste-buffer", "-b", "p", "-t", "od"]).status.success());
+    let screen = t.wait_text("too fast to be typed");
+    assert!(screen.contains("Restart container?"), "{screen}");
+    t.read();
+    assert!(t.capture().contains("Restart container?"), "still asking");
+    t.keys(&["Escape"]);
+    t.wait_for("the dialog closed", |s| !s.contains("Restart container?"));
+    t.read();
+    // `r` and `y` sent together: the dialog opens and stays open.
+    t.keys(&["r", "y"]);
+    t.wait_text("too fast to be typed");
+    t.read();
+    assert!(t.capture().contains("Restart container?"), "still asking");
+    assert_eq!(started(), before, "not restarted");
+    // A `y` typed after reading the dialog restarts it.
+    t.keys(&["y"]);
+    t.wait_text(&format!("restart test/{name}: done"));
+    assert_ne!(started(), before, "restarted");
+    t.keys(&["q"]);
+    t.wait_terminal_restored();
+    let restarts: Vec<_> = audit_actions(&t.state())
+        .into_iter()
+        .filter(|(action, _)| action.contains("restart"))
+        .collect();
+    // The answered one only: its intent and its outcome.
+    assert_eq!(restarts.len(), 2, "{restarts:?}");
+    common::docker_cli(&["rm", "-f", &name]);
 }

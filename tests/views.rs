@@ -218,6 +218,29 @@ fn confirm_dialog_names_container_and_host() {
     insta::assert_snapshot!("confirm_restart", text);
 }
 
+/// Keys held as too fast are said in the dialog, where the operator looks.
+#[test]
+fn a_confirm_dialog_says_when_keys_were_too_fast() {
+    let mut s = fixtures::state();
+    for c in ['1', 'r'] {
+        update(
+            &mut s,
+            Msg::Key(crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            )),
+        );
+    }
+    update(&mut s, Msg::TooFast);
+    let text = buffer_text(&screen(&s, "default", 100, 30));
+    insta::assert_snapshot!("confirm_restart_too_fast", text);
+    let dialog_line = text
+        .lines()
+        .find(|l| l.contains(opsdeck::app::typeahead::TOO_FAST))
+        .expect("said on screen");
+    assert!(dialog_line.contains('│'), "inside the dialog: {dialog_line}");
+}
+
 #[test]
 fn details_overlay() {
     use opsdeck::backends::docker::inspect::Row;

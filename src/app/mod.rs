@@ -4,6 +4,7 @@
 pub mod dialogs;
 pub mod panes;
 mod paste;
+pub mod typeahead;
 
 mod redact;
 mod state;
@@ -36,6 +37,8 @@ pub enum Msg {
     Key(KeyEvent),
     /// Text the terminal says was pasted.
     Paste(String),
+    /// Keys not taken: too fast to have been typed in answer (`typeahead`).
+    TooFast,
     Resize(u16, u16),
     /// The 1 s clock.
     Tick(DateTime<Utc>),

@@ -1,14 +1,14 @@
 //! A paste is text for the open text field, never keys: the terminal
 //! brackets it (the runtime asks it to), and `try this` pasted over a
 //! selected container must not restart it with its `r` and confirm with
-//! its `y`.
+//! its `y`. A paste the terminal did not bracket is keys: `typeahead.rs`.
 
 use crate::app::update::{on_key, set_status};
 use crate::app::{Command, Level, Overlay, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The open text field, if any: whether it takes several lines.
-fn text_field(state: &State) -> Option<bool> {
+pub(crate) fn text_field(state: &State) -> Option<bool> {
     match &state.shell.overlay {
         Some(Overlay::Editor(_) | Overlay::Justify(_)) => Some(true),
         Some(Overlay::Ack(_) | Overlay::Campaign(_) | Overlay::Palette { .. }) => Some(false),
@@ -48,4 +48,10 @@ pub fn on_paste(state: &mut State, text: &str) -> Vec<Command> {
         }
     }
     commands
+}
+
+/// Keys the runtime did not take (see `typeahead.rs`): the operator is told.
+pub fn on_too_fast(state: &mut State) -> Vec<Command> {
+    set_status(state, Level::Warn, crate::app::typeahead::TOO_FAST);
+    Vec::new()
 }

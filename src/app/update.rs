@@ -81,6 +81,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Tick(_) | Msg::Backend(_) | Msg::Log { .. } | Msg::PresenceLoaded(_) | Msg::Drawn => Vec::new(),
         Msg::Key(ev) => on_key(state, ev),
         Msg::Paste(text) => crate::app::paste::on_paste(state, &text),
+        Msg::TooFast => crate::app::paste::on_too_fast(state),
         Msg::Resize(w, h) => {
             state.shell.size = (w, h);
             Vec::new()

@@ -130,6 +130,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
 
     // Whether everything since the last frame was clock ticks.
     let mut clock_only = false;
+    // Keys of a paste the terminal did not bracket are not answers.
+    let mut typeahead = crate::app::typeahead::Typeahead::default();
     let reason = loop {
         if stop || state.shell.quit {
             break "quit";
@@ -141,6 +143,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             }
             update(&mut state, Msg::Drawn);
         }
+        let waiting_since = std::time::Instant::now();
         let msg = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => match event_to_msg(ev) { Some(m) => m, None => continue },
@@ -155,6 +158,16 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             _ = sighup.recv() => Msg::Shutdown("SIGHUP"),
             _ = sigint.recv() => Msg::Shutdown("SIGINT"),
         };
+        let now = std::time::Instant::now();
+        let msg = match msg {
+            Msg::Key(k) if !typeahead.admit(&state, &k, now, now - waiting_since) => Msg::TooFast,
+            other => other,
+        };
+        let key = match &msg {
+            Msg::Key(k) => Some(*k),
+            _ => None,
+        };
+        let look = crate::app::typeahead::Look::of(&state);
         let why = shutdown_reason(&msg);
         let was_dirty = state.shell.dirty;
         let is_tick = matches!(msg, Msg::Tick(_));
@@ -169,6 +182,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             commands.extend(update(&mut state, m));
             drained += 1;
         }
+        typeahead.after(look, &state, key.as_ref(), now);
         clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
         stop = carry_out(commands, &mut guard, &fx);
         if stop || state.shell.quit {

@@ -96,17 +96,25 @@ fn wrapped(text: &str, indent: &str) -> Vec<String> {
         .collect()
 }
 
+/// What a confirm dialog shows.
+pub struct Dialog<'a> {
+    pub on_yes: &'a Command,
+    pub facts: &'a Facts,
+    pub justification: Option<&'a crate::app::dialogs::input::Input>,
+    /// Keys were just not taken as an answer (too fast to be typed).
+    pub held: bool,
+}
+
 /// A side effect waiting for an answer: what, where, and the two keys.
 /// A yes/no dialog; with `justification` it asks for a reason first and
 /// only Enter (with a reason typed) confirms.
-pub fn draw(
-    frame: &mut Frame,
-    area: Rect,
-    theme: &Theme,
-    on_yes: &Command,
-    facts: &Facts,
-    justification: Option<&crate::app::dialogs::input::Input>,
-) {
+pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &Dialog) {
+    let Dialog {
+        on_yes,
+        facts,
+        justification,
+        held,
+    } = *dialog;
     let (title, lines) = describe(on_yes, facts);
     let lines = &lines;
     // Wide enough for its longest line (a revoke statement), within reason.
@@ -116,7 +124,7 @@ pub fn draw(
         .min(if justification.is_some() { 90 } else { 64 })
         .max(u16::try_from(longest).unwrap_or(u16::MAX).min(100))
         .min(area.width);
-    let extra = if justification.is_some() { 7 } else { 5 };
+    let extra = if justification.is_some() { 7 } else { 5 } + u16::from(held) * 2;
     let height = u16::try_from(lines.len()).unwrap_or(8) + extra;
     let rect = super::form::dialog_rect(area, width, height);
     let mut text: Vec<Line> = lines
@@ -144,6 +152,13 @@ pub fn draw(
             Span::styled("n", theme.style(Role::Title)),
             Span::styled("/esc no", theme.style(Role::Muted)),
         ])),
+    }
+    if held {
+        text.push(Line::raw(""));
+        text.push(Line::from(Span::styled(
+            format!(" {}", crate::app::typeahead::TOO_FAST),
+            theme.style(Role::Warn),
+        )));
     }
     super::form::warn_dialog(frame, rect, &title, text, theme);
 }

@@ -48,7 +48,21 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             on_yes,
             facts,
             justification,
-        }) => confirm::draw(frame, body, theme, on_yes, facts, justification.as_deref()),
+        }) => {
+            // Keys held as too fast: said where the operator is looking.
+            let held = state
+                .shell
+                .status
+                .as_ref()
+                .is_some_and(|s| s.text == crate::app::typeahead::TOO_FAST);
+            let dialog = confirm::Dialog {
+                on_yes,
+                facts,
+                justification: justification.as_deref(),
+                held,
+            };
+            confirm::draw(frame, body, theme, &dialog)
+        }
         Some(Overlay::Help { scroll }) => overlay::help(frame, body, state, theme, *scroll),
         Some(Overlay::Details { title, rows, scroll }) => {
             overlay::details(frame, body, theme, title, rows.as_ref(), *scroll)

@@ -90,6 +90,12 @@ impl Tmux {
         assert!(self.tmux(&["send-keys", "-t", "od", "-l", text]).status.success());
     }
 
+    /// A person's pause: the screen is read before the next key. Keys sent
+    /// faster are typeahead, which a dialog does not take as its answer.
+    pub fn read(&self) {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "od"];
         args.extend_from_slice(keys);
