@@ -64,5 +64,5 @@ fn a_paste_into_a_filter_is_one_line() {
     let mut s = on_a_container();
     update(&mut s, key('/'));
     update(&mut s, Msg::Paste("web\nworker\r\n".into()));
-    assert_eq!(s.panes.services.filter.as_deref(), Some("web worker "));
+    assert_eq!(s.panes.services.filter.text.as_deref(), Some("web worker "));
 }

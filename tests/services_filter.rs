@@ -20,7 +20,7 @@ fn typed(s: &mut State, text: &str) {
 }
 
 fn clear(s: &mut State) {
-    while s.panes.services.filter.as_deref().is_some_and(|f| !f.is_empty()) {
+    while s.panes.services.filter.text.as_deref().is_some_and(|f| !f.is_empty()) {
         update(s, key(KeyCode::Backspace));
     }
 }
@@ -58,7 +58,7 @@ fn the_filter_is_an_anchored_regex() {
     let mut s = state();
     typed(&mut s, "^api-(web|worker)$");
     assert_eq!(shown(&s), ["api-web", "api-worker"]);
-    assert!(s.panes.services.filter_error.is_none());
+    assert!(s.panes.services.filter.error.is_none());
     clear(&mut s);
     typed(&mut s, "^API-WEB$");
     assert!(shown(&s).is_empty(), "an upper-case letter makes it case-sensitive");
@@ -84,15 +84,15 @@ fn an_invalid_regex_keeps_the_last_good_filter_and_says_why() {
     let mut s = state();
     typed(&mut s, "^api-(web|worker)$");
     typed(&mut s, "(");
-    assert_eq!(s.panes.services.filter.as_deref(), Some("^api-(web|worker)$("));
+    assert_eq!(s.panes.services.filter.text.as_deref(), Some("^api-(web|worker)$("));
     assert_eq!(shown(&s), ["api-web", "api-worker"], "the last good filter stays");
-    let why = s.panes.services.filter_error.clone().expect("the error is kept");
+    let why = s.panes.services.filter.error.clone().expect("the error is kept");
     assert!(why.contains("unclosed group"), "{why}");
     let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
     let screen = buffer_text(&render(&s, &theme, 120, 30).expect("render"));
     assert!(screen.contains("not a regex (unclosed group)"), "{screen}");
     update(&mut s, key(KeyCode::Backspace));
-    assert!(s.panes.services.filter_error.is_none());
+    assert!(s.panes.services.filter.error.is_none());
     assert_eq!(shown(&s), ["api-web", "api-worker"]);
     update(&mut s, key(KeyCode::Esc));
     assert_eq!(shown(&s).len(), 5, "esc drops the filter");

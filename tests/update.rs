@@ -613,7 +613,7 @@ fn services_filter_narrows_live_and_esc_peels_it() {
     for c in "work".chars() {
         update(&mut s, key(c));
     }
-    assert!(s.panes.services.filter_typing);
+    assert!(s.panes.services.filter.typing);
     assert_eq!(
         s.container_rows()
             .iter()
@@ -626,13 +626,13 @@ fn services_filter_narrows_live_and_esc_peels_it() {
     assert!(!s.shell.quit);
     update(&mut s, code(KeyCode::Backspace));
     update(&mut s, code(KeyCode::Enter));
-    assert!(!s.panes.services.filter_typing);
+    assert!(!s.panes.services.filter.typing);
     assert_eq!(s.selected_container().map(|(_, c)| c.name.as_str()), Some("worker"));
     // Labels match too (compose service label of "web").
-    s.panes.services.set_filter(Some("service=web".into()));
+    s.panes.services.filter.set(Some("service=web".into()));
     assert_eq!(s.container_rows().len(), 1);
     update(&mut s, code(KeyCode::Esc));
-    assert!(s.panes.services.filter.is_none());
+    assert!(s.panes.services.filter.text.is_none());
     assert_eq!(
         s.shell.view,
         View::Zoom(PaneId::Services),

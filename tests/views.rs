@@ -329,6 +329,22 @@ fn log_view_draws_container_colours_as_styles_and_no_escapes() {
     assert!(!saved.contains('\u{1b}'), "{saved:?}");
     assert!(saved.contains("stdout INFO ready\n"), "{saved:?}");
     insta::assert_debug_snapshot!("log_view_colours", buf);
+    // `c` shows the same lines plain: no colour of the container's.
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('c'),
+            crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+    let buf = screen(&s, "default", 80, 24);
+    let text = buffer_text(&buf);
+    assert!(text.contains("[plain]"), "{text}");
+    assert!(text.contains("  INFO ready"), "{text}");
+    let row = text.lines().position(|l| l.contains("INFO ready")).expect("line");
+    let col = text.lines().nth(row).and_then(|l| l.find("INFO")).unwrap_or(0);
+    let col = text.lines().nth(row).map(|l| l[..col].chars().count()).unwrap_or(0);
+    assert_ne!(buf[(col as u16, row as u16)].fg, Color::Green, "plain");
 }
 
 /// A second Docker host with a container outside any compose project, for

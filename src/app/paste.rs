@@ -17,7 +17,9 @@ pub(crate) fn text_field(state: &State) -> Option<bool> {
         None => {
             let p = &state.panes;
             let typing = p.alerts.filter_typing
-                || p.services.filter_typing
+                || p.services.filter.typing
+                || p.database.filter.typing
+                || p.access.filter.typing
                 || p.logs.open.as_ref().is_some_and(|l| l.typing.is_some());
             typing.then_some(false)
         }

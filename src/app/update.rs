@@ -39,6 +39,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         state.shell.dirty = true;
     }
     if state.shell.dirty {
+        state.panes.access.refilter();
         commands.extend(crate::app::panes::services::after_update(state));
     }
     commands
@@ -319,8 +320,14 @@ pub(super) fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         crate::app::panes::alerts::on_filter_key(state, &ev);
         return Vec::new();
     }
-    if state.panes.services.filter_typing {
+    if state.panes.services.filter.typing {
         return crate::app::panes::services::on_filter_key(state, &ev);
+    }
+    if state.panes.database.filter.typing {
+        return crate::app::panes::database::on_filter_key(state, &ev);
+    }
+    if state.panes.access.filter.typing {
+        return crate::app::panes::access::on_filter_key(state, &ev);
     }
     let scopes = active_scopes(state);
     let mut seq = state.shell.pending.clone();
@@ -414,8 +421,12 @@ fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
             // Esc peels one layer at a time: message, filter, then the pane.
             if state.shell.status.take().is_none() {
                 let view = state.shell.view;
-                if view == View::Zoom(PaneId::Services) && state.panes.services.filter.is_some() {
-                    keeping_selection(state, |s| s.panes.services.filter = None);
+                if view == View::Zoom(PaneId::Services) && state.panes.services.filter.text.is_some() {
+                    keeping_selection(state, |s| s.panes.services.filter.set(None));
+                } else if view == View::Zoom(PaneId::Database) && state.panes.database.filter.text.is_some() {
+                    crate::app::panes::database::keeping_backend(state, |s| s.panes.database.filter.set(None));
+                } else if view == View::Zoom(PaneId::Access) && state.panes.access.filter.text.is_some() {
+                    crate::app::panes::access::on_filter_key(state, &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
                 } else if view == View::Zoom(PaneId::Alerts) && state.panes.alerts.filter.text.is_some() {
                     state.panes.alerts.filter.set(None);
                 } else if view == View::Zoom(PaneId::Checklist) && state.panes.checklist.active.is_some() {

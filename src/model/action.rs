@@ -233,6 +233,12 @@ pub enum DatabaseAction {
         detailed_message = "Terminate the selected or marked sessions (asks, with a reason)"
     )]
     TerminateBackend,
+    #[strum(
+        serialize = "filter",
+        message = "filter",
+        detailed_message = "Filter the sessions (target, user, database, application, client, state, query)"
+    )]
+    Filter,
 }
 
 /// The Alerts pane.
@@ -421,6 +427,12 @@ pub enum AccessAction {
         detailed_message = "Access: read the sources again"
     )]
     Reload,
+    #[strum(
+        serialize = "filter",
+        message = "filter",
+        detailed_message = "Filter the items (subject, role, source, status, flags, decision)"
+    )]
+    Filter,
 }
 
 /// An open container log.
@@ -448,6 +460,12 @@ pub enum LogsAction {
         detailed_message = "Show or hide timestamps"
     )]
     Timestamps,
+    #[strum(
+        serialize = "logs.plain",
+        message = "plain",
+        detailed_message = "Show the log in the container's colours, or plain"
+    )]
+    Plain,
     #[strum(
         serialize = "logs.pause",
         message = "pause",

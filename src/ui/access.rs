@@ -152,7 +152,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             !state.panes.access.summaries().is_empty(),
         )
     } else {
-        (queue_table(state, theme, area), !state.panes.access.queue().is_empty())
+        (queue_table(state, theme, area), !state.panes.access.listed().is_empty())
     };
     let notes = header_lines(state, theme);
     super::pane_with_notes(frame, area, state, theme, PaneId::Access, notes, table, has_rows);
@@ -189,6 +189,10 @@ fn header_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
             " · {} marked (y/x/d decide on all, esc clears)",
             a.marked.len()
         ));
+    }
+    let filter = a.filter.describe();
+    if !filter.is_empty() {
+        view.push_str(&format!(" · {} of them: {}", a.listed().len(), filter.join(" · ")));
     }
     lines.push(Line::from(Span::styled(view, theme.style(Role::Muted))));
     for (name, load) in &a.loads {
@@ -273,7 +277,7 @@ fn window(area: Rect, notes: usize, selected: usize) -> (usize, usize) {
 
 fn queue_table(state: &State, theme: &Theme, area: Rect) -> (Table<'static>, TableState) {
     let a = &state.panes.access;
-    let queue = a.queue();
+    let queue = a.listed();
     let selected = state.panes.access.selected.min(queue.len().saturating_sub(1));
     let notes = header_lines(state, theme).len();
     let (offset, visible) = window(area, notes, selected);

@@ -412,12 +412,22 @@ fn backend_columns(width: u16, several_targets: bool) -> Vec<BackendCol> {
 
 fn backends_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let sessions = state.db_backends();
+    let filter = state.panes.database.filter.describe();
+    let area = if filter.is_empty() || area.height < 2 {
+        area
+    } else {
+        let [line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let text = crate::text::fit(&filter.join(" · "), usize::from(line.width));
+        frame.render_widget(Line::from(Span::styled(text, theme.style(Role::Muted))), line);
+        rest
+    };
     if sessions.is_empty() {
+        let none = match filter.is_empty() {
+            true => "no long queries, old idle transactions or blocked sessions",
+            false => "no session matches the filter (esc clears it)",
+        };
         frame.render_widget(
-            ratatui::widgets::Paragraph::new(Line::from(Span::styled(
-                "no long queries, old idle transactions or blocked sessions",
-                theme.style(Role::Muted),
-            ))),
+            ratatui::widgets::Paragraph::new(Line::from(Span::styled(none, theme.style(Role::Muted)))),
             area,
         );
         return;

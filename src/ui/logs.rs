@@ -34,6 +34,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &LogView, _state: &State, theme
         let what = if view.filter { "filter" } else { "search" };
         title.push(Span::styled(format!("[{what}: {q}] "), theme.style(Role::Info)));
     }
+    if view.plain {
+        title.push(Span::styled("[plain] ", theme.style(Role::Muted)));
+    }
     if view.dropped > 0 {
         title.push(Span::styled(
             format!("[{} older lines dropped] ", view.dropped),
@@ -94,7 +97,10 @@ fn log_line(l: &LogLine, view: &LogView, theme: &Theme, current: bool) -> Line<'
     } else {
         theme.style(Role::Info).add_modifier(ratatui::style::Modifier::REVERSED)
     };
-    let text = styled_text(l, base);
+    let text = match view.plain {
+        true => vec![Span::styled(l.text.clone(), base)],
+        false => styled_text(l, base),
+    };
     match view.pattern.as_ref().filter(|_| view.search.is_some()) {
         Some(p) => spans.extend(highlight(text, p, hit)),
         None => spans.extend(text),

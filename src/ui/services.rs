@@ -171,16 +171,7 @@ fn endpoint(p: &crate::model::http::HttpProbe) -> (Status, String) {
 /// What narrows the table (filter, running only), when anything does.
 pub fn view_line(state: &State, theme: &Theme) -> Option<Line<'static>> {
     let mut parts = Vec::new();
-    if let Some(q) = &state.panes.services.filter {
-        let cursor = if state.panes.services.filter_typing { "█" } else { "" };
-        parts.push(format!("filter: {q}{cursor}"));
-        if let Some(e) = &state.panes.services.filter_error {
-            parts.push(format!(
-                "not a regex ({e}), showing /{}/",
-                state.panes.services.pattern.as_ref().map_or("", |p| p.text())
-            ));
-        }
-    }
+    parts.extend(state.panes.services.filter.describe());
     if !state.panes.services.show_stopped {
         parts.push("running only".into());
     }

@@ -2,6 +2,7 @@
 //! marks for acting on several, and cancel/terminate asked with a reason.
 
 use crate::app::dialogs::confirm::{BackendFacts, Facts};
+use crate::app::panes::filter::ListFilter;
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::View;
 use crate::app::{BackendStatus, Command, Level, Overlay, PaneId, State};
@@ -32,14 +33,34 @@ pub struct DatabasePane {
     pub selected: usize,
     /// Marked sessions, by (target, pid).
     pub marked: std::collections::BTreeSet<(String, i32)>,
+    /// Only sessions matching this (target, user, database, application,
+    /// client, state, wait event, the query as shown).
+    pub filter: ListFilter,
 }
 
 impl State {
-    /// Sessions of every target, targets in config order, each worst first.
+    /// Sessions of every target, targets in config order, each worst first,
+    /// narrowed by the filter.
     pub fn db_backends(&self) -> Vec<(&BackendStatus, &PgBackend)> {
+        let filter = &self.panes.database.filter;
         self.backends_of(BackendKind::Postgres)
             .filter_map(|b| b.postgres().map(|p| (b, p)))
             .flat_map(|(b, p)| p.backends.iter().map(move |s| (b, s)))
+            .filter(|(b, s)| {
+                filter.pattern().is_none_or(|_| {
+                    // The query as the screen shows it: a literal the screen
+                    // masks cannot be found by filtering for it.
+                    let query = query_for_screen(&s.query, &self.setup.redactor);
+                    let fields = [&b.id.name, &s.user, &s.database, &s.application, &s.state, &query];
+                    filter.keeps(
+                        fields
+                            .into_iter()
+                            .map(String::as_str)
+                            .chain(s.client_addr.as_deref())
+                            .chain(s.wait_event.as_deref()),
+                    )
+                })
+            })
             .collect()
     }
 
@@ -295,6 +316,15 @@ pub fn on_action(state: &mut State, action: DatabaseAction) -> Vec<Command> {
         DatabaseAction::MarkSimilar => mark_similar(state),
         DatabaseAction::CancelQuery => return ask_signal(state, PgSignal::Cancel),
         DatabaseAction::TerminateBackend => return ask_signal(state, PgSignal::Terminate),
+        DatabaseAction::Filter => state.panes.database.filter.start(),
     }
+    Vec::new()
+}
+
+/// The sessions filter being typed: applied live, Enter keeps it, Esc drops it.
+pub(crate) fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) -> Vec<Command> {
+    keeping_backend(state, |state| {
+        state.panes.database.filter.key(ev);
+    });
     Vec::new()
 }

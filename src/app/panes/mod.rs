@@ -5,5 +5,6 @@ pub mod access;
 pub mod alerts;
 pub mod checklist;
 pub mod database;
+pub mod filter;
 pub mod logs;
 pub mod services;

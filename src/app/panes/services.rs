@@ -4,6 +4,7 @@
 //! get CPU and memory stats.
 
 use crate::app::dialogs::confirm::Facts;
+use crate::app::panes::filter::ListFilter;
 use crate::app::update::{read_only_refusal, set_status};
 use crate::app::{BackendStatus, Command, PaneId, State, View};
 use crate::app::{Level, Overlay};
@@ -11,7 +12,6 @@ use crate::app::{Level, Overlay};
 pub use crate::model::action::ServicesAction;
 use crate::model::backend::BackendKind;
 use crate::model::docker::ContainerRow;
-use crate::model::pattern::Pattern;
 use crossterm::event::KeyEvent;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -96,14 +96,7 @@ impl SortKey {
 pub struct ServicesPane {
     pub selected: usize,
     /// Only containers matching this (name, image, project, labels).
-    pub filter: Option<String>,
-    /// The filter is being typed (and applied as it is typed).
-    pub filter_typing: bool,
-    /// The last good compilation of `filter`: kept while the text being
-    /// typed is not a valid regex, compiled once per edit, never per frame.
-    pub pattern: Option<Pattern>,
-    /// Why the filter's text does not compile, while it does not.
-    pub filter_error: Option<String>,
+    pub filter: ListFilter,
     /// Show stopped containers too.
     pub show_stopped: bool,
     pub sort: SortKey,
@@ -117,33 +110,11 @@ pub struct ServicesPane {
     pub watched: BTreeMap<String, Vec<String>>,
 }
 
-impl ServicesPane {
-    /// Set the filter's text and compile it. Text that is not a valid regex
-    /// keeps the last good filter and says why in `filter_error`.
-    pub fn set_filter(&mut self, text: Option<String>) {
-        match text.as_deref().map(Pattern::parse) {
-            None => {
-                self.pattern = None;
-                self.filter_error = None;
-            }
-            Some(Ok(p)) => {
-                self.pattern = Some(p);
-                self.filter_error = None;
-            }
-            Some(Err(e)) => self.filter_error = Some(e),
-        }
-        self.filter = text;
-    }
-}
-
 impl Default for ServicesPane {
     fn default() -> Self {
         Self {
             selected: 0,
-            filter: None,
-            filter_typing: false,
-            pattern: None,
-            filter_error: None,
+            filter: ListFilter::default(),
             show_stopped: true,
             sort: SortKey::default(),
             reverse: false,
@@ -200,14 +171,7 @@ impl State {
             .filter_map(|b| b.docker().map(|d| (b, d)))
             .flat_map(|(b, d)| d.containers.iter().map(move |c| (b, c)))
             .filter(|(_, c)| self.panes.services.show_stopped || c.is_running())
-            // No filter text, no filter: whatever cleared the text cleared it.
-            .filter(|(_, c)| {
-                let view = &self.panes.services;
-                view.filter
-                    .as_ref()
-                    .and(view.pattern.as_ref())
-                    .is_none_or(|p| c.matches(p))
-            })
+            .filter(|(_, c)| self.panes.services.filter.pattern().is_none_or(|p| c.matches(p)))
             .collect();
         rows.sort_by(|(ba, a), (bb, b)| {
             let order = view.sort.compare((&ba.id.name, a), (&bb.id.name, b));
@@ -344,13 +308,7 @@ pub fn on_action(state: &mut State, action: ServicesAction) -> Vec<Command> {
         ServicesAction::Details if state.shell.view == View::Zoom(PaneId::Services) && toggle_fold(state) => {}
         ServicesAction::Details => return open_details(state),
         ServicesAction::Logs => return crate::app::panes::logs::keys::open(state),
-        ServicesAction::Filter => {
-            state.panes.services.filter_typing = true;
-            if state.panes.services.filter.is_none() {
-                // Compiled afresh: a filter cleared elsewhere left its pattern.
-                state.panes.services.set_filter(Some(String::new()));
-            }
-        }
+        ServicesAction::Filter => state.panes.services.filter.start(),
         ServicesAction::ToggleStopped => keeping_selection(state, |s| {
             s.panes.services.show_stopped = !s.panes.services.show_stopped
         }),
@@ -412,28 +370,8 @@ fn ask_container_action(state: &mut State, action: ServicesAction) -> Vec<Comman
 
 /// Services filter being typed: applied live, Enter keeps it, Esc drops it.
 pub(crate) fn on_filter_key(state: &mut State, ev: &KeyEvent) -> Vec<Command> {
-    use crate::app::dialogs::input::{edit, Edit};
     keeping_selection(state, |state| {
-        let buf = state.panes.services.filter.get_or_insert_with(String::new);
-        let before = buf.clone();
-        match edit(buf, ev) {
-            Edit::Editing => {
-                if state.panes.services.filter.as_ref() != Some(&before) {
-                    let text = state.panes.services.filter.clone();
-                    state.panes.services.set_filter(text);
-                }
-            }
-            Edit::Submit => {
-                state.panes.services.filter_typing = false;
-                if state.panes.services.filter.as_deref() == Some("") {
-                    state.panes.services.set_filter(None);
-                }
-            }
-            Edit::Cancel => {
-                state.panes.services.filter_typing = false;
-                state.panes.services.set_filter(None);
-            }
-        }
+        state.panes.services.filter.key(ev);
     });
     Vec::new()
 }

@@ -2,6 +2,8 @@
 //! and the one being worked through (its snapshot and decisions).
 
 pub mod decide;
+mod listed;
+pub use listed::Listed;
 
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, PaneId, State, View};
@@ -148,6 +150,11 @@ pub struct AccessPane {
     pub list_selected: usize,
     /// Marked item ids, for a decision on several.
     pub marked: BTreeSet<i64>,
+    /// Only items matching this (subject, role, source, status,
+    /// organization, granted by, flags).
+    pub filter: crate::app::panes::filter::ListFilter,
+    /// What the filter keeps of the queue, worked out once per change.
+    pub hits: Option<listed::Hits>,
 }
 
 impl AccessPane {
@@ -182,7 +189,7 @@ impl State {
         if self.panes.access.list {
             self.panes.access.summaries().len()
         } else {
-            self.panes.access.queue().len()
+            self.panes.access.listed().len()
         }
     }
 
@@ -190,7 +197,7 @@ impl State {
         if self.panes.access.list {
             return None;
         }
-        self.panes.access.queue().get(self.panes.access.selected)
+        self.panes.access.listed().get(self.panes.access.selected)
     }
 }
 
@@ -332,28 +339,41 @@ fn clamp(state: &mut State) {
 
 /// `a`: the flagged items only, or all of them; the selection stays on its item.
 pub fn toggle_all(state: &mut State) {
-    let keep = state
-        .selected_access_item()
-        .map(|i| (i.id, i.row.subject.clone(), i.row.role.clone()));
-    state.panes.access.show_all = !state.panes.access.show_all;
-    if let Some(key) = keep {
-        if let Some(n) = state
-            .panes
-            .access
-            .queue()
-            .iter()
-            .position(|i| (i.id, &i.row.subject, &i.row.role) == (key.0, &key.1, &key.2))
-        {
-            state.panes.access.selected = n;
-        }
-    }
-    clamp(state);
+    keeping_item(state, |s| s.panes.access.show_all = !s.panes.access.show_all);
     let text = if state.panes.access.show_all {
         "showing every item"
     } else {
         "showing flagged items"
     };
     set_status(state, Level::Info, text);
+}
+
+/// Run a change to what the queue lists, keeping the selection on its item.
+fn keeping_item(state: &mut State, change: impl FnOnce(&mut State)) {
+    let keep = state
+        .selected_access_item()
+        .map(|i| (i.id, i.row.subject.clone(), i.row.role.clone()));
+    change(state);
+    state.panes.access.refilter();
+    let found = keep.and_then(|key| {
+        let listed = state.panes.access.listed();
+        let n = listed
+            .iter()
+            .position(|i| (i.id, &i.row.subject, &i.row.role) == (key.0, &key.1, &key.2));
+        n
+    });
+    if let Some(n) = found {
+        state.panes.access.selected = n;
+    }
+    clamp(state);
+}
+
+/// The items filter being typed: applied live, Enter keeps it, Esc drops it.
+pub(crate) fn on_filter_key(state: &mut State, ev: &crossterm::event::KeyEvent) -> Vec<Command> {
+    keeping_item(state, |s| {
+        s.panes.access.filter.key(ev);
+    });
+    Vec::new()
 }
 
 /// `c`: the campaign list, or back to the queue.
@@ -536,6 +556,8 @@ pub fn on_action(state: &mut State, action: AccessAction) -> Vec<Command> {
         AccessAction::Campaigns => toggle_list(state),
         AccessAction::Export => return export(state),
         AccessAction::Reload => return reload(state),
+        AccessAction::Filter if state.panes.access.list => {}
+        AccessAction::Filter => state.panes.access.filter.start(),
     }
     Vec::new()
 }

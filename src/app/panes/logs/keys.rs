@@ -131,6 +131,7 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
             }
         }
         Action::Logs(LogsAction::Timestamps) => view.timestamps = !view.timestamps,
+        Action::Logs(LogsAction::Plain) => view.plain = !view.plain,
         Action::Logs(LogsAction::Pause) => view.pause_toggle(height),
         Action::Logs(LogsAction::Save) => {
             let stamp = state.shell.now.format("%Y%m%dT%H%M%SZ");

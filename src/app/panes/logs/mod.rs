@@ -33,6 +33,8 @@ pub struct LogView {
     /// First shown line, as an index into `visible()`, when not following.
     pub top: usize,
     pub timestamps: bool,
+    /// Drawn without the container's colours.
+    pub plain: bool,
     pub search: Option<String>,
     /// `search` compiled, once, when it is set.
     pub pattern: Option<crate::model::pattern::Pattern>,
@@ -57,6 +59,7 @@ impl LogView {
             follow: true,
             top: 0,
             timestamps: false,
+            plain: false,
             search: None,
             pattern: None,
             typing: None,
