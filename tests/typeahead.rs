@@ -29,9 +29,15 @@ impl Keyboard {
 
     /// A key that came `after` the loop started waiting for it.
     fn key_after(&mut self, code: KeyCode, after: Duration) {
-        self.now += after;
+        self.read(code, after, after);
+    }
+
+    /// A key read `gap` after the last one, having waited `waited` for the
+    /// loop to ask for it.
+    fn read(&mut self, code: KeyCode, gap: Duration, waited: Duration) {
+        self.now += gap;
         let ev = KeyEvent::new(code, KeyModifiers::NONE);
-        let msg = if self.guard.admit(&self.state, &ev, self.now, after) {
+        let msg = if self.guard.admit(&self.state, &ev, self.now, waited) {
             Msg::Key(ev)
         } else {
             Msg::TooFast
@@ -53,6 +59,12 @@ impl Keyboard {
     /// A key typed by a person `ms` after the last one.
     fn typed(&mut self, code: KeyCode, ms: u64) {
         self.key_after(code, Duration::from_millis(ms));
+    }
+
+    /// A key typed `ms` after the last one while the loop was busy (a
+    /// frame, a report): it was waiting when the loop asked for it.
+    fn typed_while_busy(&mut self, code: KeyCode, ms: u64) {
+        self.read(code, Duration::from_millis(ms), Duration::ZERO);
     }
 
     fn acted(&self) -> Vec<&Command> {
@@ -215,5 +227,18 @@ fn the_first_keys_typed_into_a_form_are_text() {
         Some(Overlay::Ack(d)) => assert!(format!("{d:?}").contains("\"ok\""), "{d:?}"),
         other => panic!("{other:?}"),
     }
+    assert_ne!(k.status(), TOO_FAST);
+}
+
+#[test]
+fn a_key_typed_while_the_loop_was_busy_is_not_a_burst() {
+    let mut k = Keyboard::new(fixtures::state());
+    k.typed(KeyCode::Char(':'), 800);
+    k.typed(KeyCode::Char('d'), 90);
+    k.typed(KeyCode::Char('b'), 90);
+    k.typed(KeyCode::Enter, 90);
+    // Read at once (a frame was being drawn), but typed 400 ms later.
+    k.typed_while_busy(KeyCode::Char('3'), 400);
+    assert_eq!(k.state.shell.view, View::Zoom(PaneId::Alerts), "taken");
     assert_ne!(k.status(), TOO_FAST);
 }

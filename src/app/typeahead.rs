@@ -9,7 +9,8 @@
 //! Two rules keep a person's typing whole: text typed into a form is always
 //! taken (only its submit key waits), and Esc, which only says no, always
 //! is. A burst is told from typing by how long a key waited: keys of one
-//! paste are already there when the loop asks for the next one.
+//! paste are already there when the loop asks for the next one, and come
+//! right after the one before.
 //!
 //! The runtime knows when keys arrive; this module only judges, with the
 //! instants handed to it, so it is tested without a clock.
@@ -28,6 +29,11 @@ pub const ANSWER_AFTER: Duration = Duration::from_millis(300);
 /// input came in the same burst as the one before it. A person's next key
 /// comes tens of milliseconds after the last frame, not within one.
 pub const SAME_BURST: Duration = Duration::from_millis(3);
+
+/// ... unless it came this long after the key before it: then it was typed
+/// while the loop was busy with something else (a frame, a poll's report).
+/// The keys of one paste are handled back to back, far within this.
+pub const BURST_GAP: Duration = Duration::from_millis(150);
 
 /// What the screen asks of the keyboard, for the guard's purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,14 +81,18 @@ struct Hold {
 #[derive(Debug, Default)]
 pub struct Typeahead {
     hold: Option<Hold>,
+    /// When the last key was read.
+    last_key: Option<Instant>,
 }
 
 impl Typeahead {
     /// Whether `key`, read at `now` after waiting `waited` for it, is taken
     /// with the screen as `state` has it.
     pub fn admit(&mut self, state: &State, key: &KeyEvent, now: Instant, waited: Duration) -> bool {
+        let after_last = self.last_key.map(|t| now.saturating_duration_since(t));
+        self.last_key = Some(now);
         let Some(hold) = &mut self.hold else { return true };
-        if waited >= SAME_BURST {
+        if waited >= SAME_BURST || after_last.is_none_or(|gap| gap >= BURST_GAP) {
             hold.burst = false;
         }
         let answering_too_soon = hold.answer_window && now.saturating_duration_since(hold.since) < ANSWER_AFTER;
