@@ -210,6 +210,9 @@ async fn console_leaves_the_terminal_title_alone() {
     t.keys(&["/"]);
     t.typed(&format!("alertname=\"{}\"", hostile.alert));
     t.keys(&["Enter"]);
+    // Read once the filter is applied (keys sent before the screen shows
+    // it are typeahead, and not taken as answers).
+    t.wait_text("\"] 1 shown");
     t.read();
     t.keys(&["Enter"]);
     t.wait_text("[annotations]");
@@ -222,6 +225,9 @@ async fn console_leaves_the_terminal_title_alone() {
     t.keys(&["/"]);
     t.typed(&hostile.container);
     t.keys(&["Enter"]);
+    t.wait_for("the filter applied", |s| {
+        s.contains(&format!("filter: {}", hostile.container)) && !s.contains('█')
+    });
     t.read();
     t.keys(&["Enter"]);
     t.wait_text("HOSTILE_ENV");
