@@ -417,8 +417,10 @@ fn backends_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         area
     } else {
         let [line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-        let text = crate::text::fit(&filter.join(" · "), usize::from(line.width));
-        frame.render_widget(Line::from(Span::styled(text, theme.style(Role::Muted))), line);
+        // As the Services pane says its filter.
+        let text = format!("  [{}] {} shown", filter.join("] ["), sessions.len());
+        let text = crate::text::fit(&text, usize::from(line.width));
+        frame.render_widget(Line::from(Span::styled(text, theme.style(Role::Info))), line);
         rest
     };
     if sessions.is_empty() {
