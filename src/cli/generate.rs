@@ -17,20 +17,38 @@ pub fn completions(shell: Shell) -> String {
 }
 
 /// The top-level man page (roff); each subcommand's options are on its own
-/// page (`man_pages_to`).
+/// page (`man_pages_to`), which this one lists.
 pub fn man_page() -> std::io::Result<String> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .date(env!("OPSDECK_BUILD_DATE"))
-        .render(&mut out)?;
+    page(man_command()).render(&mut out)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Write opsdeck.1 and one page per subcommand (opsdeck-audit-verify.1...)
 /// into `dir`, creating it.
 pub fn man_pages_to(dir: &Path) -> std::io::Result<()> {
+    fn write(cmd: clap::Command, dir: &Path) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+            write(sub, dir)?;
+        }
+        page(cmd).generate_to(dir).map(|_| ())
+    }
     std::fs::create_dir_all(dir)?;
-    clap_mangen::generate_to(Cli::command(), dir)
+    let mut cmd = man_command();
+    // Built once at the top, so each subcommand's page is named for its
+    // whole path (opsdeck-audit-verify).
+    cmd.build();
+    write(cmd, dir)
+}
+
+/// The clap definitions without the `help` subcommand: a page for it would
+/// only say what `--help` says, and the pages must list no page not written.
+fn man_command() -> clap::Command {
+    Cli::command().disable_help_subcommand(true)
+}
+
+fn page(cmd: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(cmd).date(env!("OPSDECK_BUILD_DATE"))
 }
 
 pub fn run_completions(shell: Shell) -> ExitCode {
