@@ -4,8 +4,19 @@ use crate::store::audit::ExportFormat;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+/// `opsdeck --version`: the release, the commit and the build date, both
+/// stamped by build.rs ("unknown" when built outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OPSDECK_GIT_COMMIT"),
+    ", built ",
+    env!("OPSDECK_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "opsdeck", version, about = "A terminal console for on-call engineers", long_about = None)]
+#[command(name = "opsdeck", version = VERSION, about = "A terminal console for on-call engineers", long_about = None)]
 pub struct Cli {
     /// Config file (default: $OPSDECK_CONFIG, then ~/.config/opsdeck/config.toml)
     #[arg(long, global = true, env = "OPSDECK_CONFIG", value_name = "FILE")]
@@ -23,6 +34,10 @@ pub struct Cli {
     /// Refuse every action with a side effect (and audit the refusal)
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Diagnostic log filter: error, warn, info, debug, trace, or per module
+    /// (opsdeck=debug). Wins over $RUST_LOG, which wins over [log] level
+    #[arg(long, global = true, value_name = "FILTER", value_parser = log_filter)]
+    pub log_level: Option<String>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -75,6 +90,28 @@ pub enum Cmd {
         #[command(subcommand)]
         command: StateCmd,
     },
+    /// The config, state store, log, theme and keymap in use
+    Info,
+    /// Print a shell completion script (bash: source it, or install it as
+    /// /usr/share/bash-completion/completions/opsdeck)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory
+    Man {
+        /// Write opsdeck.1 and a page for every subcommand (opsdeck-snapshot.1...) here
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `--log-level` must be a filter the log can use: a typo is a usage error,
+/// not a quiet fall back to the default.
+fn log_filter(text: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]

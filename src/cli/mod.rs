@@ -1,10 +1,12 @@
 //! Subcommands that print and exit: snapshot, check, audit verify and
-//! export, review list and export.
+//! export, review list and export, info, completions and the man page.
 
 mod args;
 pub mod audit;
 pub mod check;
+pub mod generate;
 pub mod incident;
+pub mod info;
 pub mod review;
 pub mod runbook;
 pub mod snapshot;
@@ -33,6 +35,9 @@ pub async fn run(cli: &Cli) -> ExitCode {
         },
         Some(Cmd::Review { command }) => review::run(cli, command).await,
         Some(Cmd::State { command }) => state::run(cli, command).await,
+        Some(Cmd::Info) => info::run(cli),
+        Some(Cmd::Completions { shell }) => generate::run_completions(*shell),
+        Some(Cmd::Man { dir }) => generate::run_man(dir.as_deref()),
         None => crate::runtime::start(cli).await,
     }
 }

@@ -97,6 +97,16 @@ impl Keymap {
     }
 
     /// Default keymap with `spec` (a built-in name or a path) layered over it.
+    /// The file a keymap spec names: a path, or NAME.toml in the user's
+    /// keymaps dir; `None` for a built-in keymap (or none at all).
+    pub fn file_for(spec: &str, user_dir: Option<&Path>) -> Option<PathBuf> {
+        if spec.contains('/') || spec.ends_with(".toml") {
+            Some(PathBuf::from(spec))
+        } else {
+            user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists())
+        }
+    }
+
     pub fn load(spec: Option<&str>, user_dir: Option<&Path>) -> Result<Self, FileError> {
         let mut km = Keymap {
             bindings: BTreeMap::new(),
@@ -105,10 +115,7 @@ impl Keymap {
         let Some(spec) = spec.filter(|s| *s != "default") else {
             return Ok(km);
         };
-        if spec.contains('/') || spec.ends_with(".toml") {
-            let p = PathBuf::from(spec);
-            km.layer(&read_text(&p)?, &p)?;
-        } else if let Some(p) = user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists()) {
+        if let Some(p) = Self::file_for(spec, user_dir) {
             km.layer(&read_text(&p)?, &p)?;
         } else if let Some((name, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
             km.layer(text, Path::new(&format!("keymaps/{name}.toml")))?;

@@ -85,6 +85,8 @@ pub struct LogConfig {
     pub path: Option<PathBuf>,
     /// tracing filter, e.g. "info" or "opsdeck=debug".
     pub level: Option<String>,
+    /// Daily files kept, today's included (default 7); older ones are removed.
+    pub keep: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

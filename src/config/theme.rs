@@ -251,14 +251,19 @@ impl Theme {
 
     /// Resolve `--theme NAME|PATH`: a path when it looks like one, else a theme
     /// in the user's config dir, else a built-in. No colour support means mono.
-    pub fn load(spec: Option<&str>, user_dir: Option<&Path>, support: ColorSupport) -> Result<Self, FileError> {
-        let spec = spec.unwrap_or("default");
-        let as_path = PathBuf::from(spec);
-        let path = if spec.contains('/') || spec.ends_with(".toml") {
-            Some(as_path)
+    /// The file a theme spec names: a path, or NAME.toml in the user's
+    /// themes dir; `None` for a built-in theme.
+    pub fn file_for(spec: &str, user_dir: Option<&Path>) -> Option<PathBuf> {
+        if spec.contains('/') || spec.ends_with(".toml") {
+            Some(PathBuf::from(spec))
         } else {
             user_dir.map(|d| d.join(format!("{spec}.toml"))).filter(|p| p.exists())
-        };
+        }
+    }
+
+    pub fn load(spec: Option<&str>, user_dir: Option<&Path>, support: ColorSupport) -> Result<Self, FileError> {
+        let spec = spec.unwrap_or("default");
+        let path = Self::file_for(spec, user_dir);
         // The requested theme is always parsed, so a broken file is reported
         // even on a terminal that will show no colour.
         let mut theme = match path {

@@ -285,16 +285,7 @@ pub async fn start(cli: &Cli) -> ExitCode {
         Ok(l) => l,
         Err(e) => return crate::cli::config_error(&e),
     };
-    let log_path = loaded
-        .config
-        .log
-        .path
-        .as_deref()
-        .map(crate::config::expand_home)
-        .or_else(crate::config::default_log_path);
-    let _log = log_path
-        .as_deref()
-        .and_then(|p| logging::init(p, loaded.config.log.level.as_deref()));
+    let _log = logging::start(cli, &loaded.config);
     let Some(location) = setup::state_location(cli, &loaded.config) else {
         eprintln!("opsdeck: no state store path: pass --state PATH");
         return ExitCode::from(EXIT_USAGE);

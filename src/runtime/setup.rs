@@ -24,7 +24,7 @@ pub struct Loaded {
 /// Load everything the command line points at. Any error names its file.
 pub fn load(cli: &Cli, support: ColorSupport) -> Result<Loaded, FileError> {
     let config = Config::discover(cli.config.as_deref())?;
-    let user_dir = config::default_config_path().and_then(|p| p.parent().map(|d| d.to_path_buf()));
+    let user_dir = user_dir();
     let theme_spec = cli.theme.clone().or_else(|| config.theme.clone());
     let theme = Theme::load(
         theme_spec.as_deref(),
@@ -43,6 +43,11 @@ pub fn load(cli: &Cli, support: ColorSupport) -> Result<Loaded, FileError> {
         keymap: Arc::new(keymap),
         read_only,
     })
+}
+
+/// `~/.config/opsdeck`: its themes/ and keymaps/ hold the user's own.
+pub fn user_dir() -> Option<PathBuf> {
+    config::default_config_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
 }
 
 /// `--state` (a file, or a postgres:// URL), then `[state] url` or
