@@ -2,7 +2,7 @@
 # opsdeck's test command. On a fresh Debian machine it installs what is
 # missing, then, inside network, mount and IPC namespaces of the run's own
 # (loopback only; its mounts and shared memory invisible to the host), starts
-# a private dockerd, PostgreSQL cluster and Alertmanager, exports their
+# a private dockerd, PostgreSQL cluster, Alertmanager and sshd, exports their
 # addresses, runs the tests, and tears everything down on exit, even on
 # failure. Last it checks that the host is as the run found it
 # (tests/host_state.sh) and fails naming whatever is not.
@@ -48,14 +48,26 @@ command -v ss >/dev/null || need+=(iproute2)
 command -v mount >/dev/null || need+=(mount)
 command -v losetup >/dev/null || need+=(mount)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+# Docker over SSH: a private sshd of the run's, and the client with its agent.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v ssh-agent >/dev/null || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
     mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
     log "installing: ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Packages only: no service of theirs (sshd, PostgreSQL) is started on
+    # the host; the run starts its own, private ones.
+    no_start=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && no_start=1
+    fi
     apt-get update -qq >/dev/null || die "apt-get update failed"
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-        || die "apt-get install ${need[*]} failed"
+        || { [ -n "$no_start" ] && rm -f /usr/sbin/policy-rc.d; die "apt-get install ${need[*]} failed"; }
+    [ -n "$no_start" ] && rm -f /usr/sbin/policy-rc.d
 fi
+[ -x /usr/sbin/sshd ] || die "sshd not found after installing openssh-server"
 command -v dockerd >/dev/null || die "dockerd not found after installing docker.io"
 command -v prometheus-alertmanager >/dev/null || die "prometheus-alertmanager not found"
 command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not found after installing e2fsprogs"
@@ -186,6 +198,8 @@ cleanup() {
         runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1
     fi
     [ -n "${AM_PID:-}" ] && kill "$AM_PID" 2>/dev/null && wait "$AM_PID" 2>/dev/null
+    stop_pid_file "$WORK/ssh/sshd.pid" "$WORK"
+    [ -f "$WORK/ssh/agent.pid" ] && kill "$(cat "$WORK/ssh/agent.pid")" 2>/dev/null
     # dockerd and the tests may leave mounts (overlay, shm, tmpfs) under the
     # work directory; then the loop devices of the tests' disk images.
     grep -o " $WORK[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -285,8 +299,48 @@ am_ready() { python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request
 wait_until 30 alertmanager am_ready || { tail_log "$WORK/alertmanager.log"; die "Alertmanager did not start"; }
 log "Alertmanager ok ($(since "$t"))"
 
+# ---------------------------------------------------------------- sshd
+# Docker over SSH: an sshd on loopback whose sessions see the private
+# dockerd, a key in an ssh-agent, the host key in the known hosts. ssh as
+# the operator runs it: BatchMode, host keys checked.
+t=$(now)
+SSH_PORT=$(free_port)
+mkdir -m 700 "$WORK/ssh"
+mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh/host_key" -C opsdeck-test-host
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh/client_key" -C opsdeck-test-client
+cp "$WORK/ssh/client_key.pub" "$WORK/ssh/authorized_keys"
+cat > "$WORK/ssh/sshd_config" <<CONF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $WORK/ssh/host_key
+PidFile $WORK/ssh/sshd.pid
+AuthorizedKeysFile $WORK/ssh/authorized_keys
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+SetEnv DOCKER_HOST=unix://$DOCKER_SOCK
+CONF
+log "starting sshd on 127.0.0.1:$SSH_PORT"
+/usr/sbin/sshd -f "$WORK/ssh/sshd_config" -E "$WORK/ssh/sshd.log" \
+    || { tail_log "$WORK/ssh/sshd.log"; die "sshd did not start"; }
+# ssh reads ~/.ssh from the passwd entry, not $HOME: the host key goes in
+# the system-wide known hosts of the run's own copy of /etc.
+mkdir -p /etc/ssh
+echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$WORK/ssh/host_key.pub")" > /etc/ssh/ssh_known_hosts
+eval "$(ssh-agent -a "$WORK/ssh/agent.sock" -s)" >/dev/null || die "ssh-agent did not start"
+echo "$SSH_AGENT_PID" > "$WORK/ssh/agent.pid"
+ssh-add -q "$WORK/ssh/client_key" 2>/dev/null || die "ssh-add of the test key failed"
+wait_until 20 sshd ssh -o BatchMode=yes -p "$SSH_PORT" root@127.0.0.1 docker version \
+    || { tail_log "$WORK/ssh/sshd.log"; die "ssh to 127.0.0.1:$SSH_PORT does not reach the private dockerd"; }
+log "sshd ok ($(since "$t"))"
+
 # ---------------------------------------------------------------- run
 export OPSDECK_TEST_SERVICES=1
+export OPSDECK_TEST_SSH_URL="ssh://root@127.0.0.1:$SSH_PORT"
+export OPSDECK_TEST_SSH_PORT="$SSH_PORT"
 export OPSDECK_TEST_DOCKER_HOST="unix://$DOCKER_SOCK"
 export OPSDECK_TEST_PG_URL="postgres://opsdeck@127.0.0.1:$PG_PORT/opsdeck_test"
 export OPSDECK_TEST_PG_PASSWORD="$PG_PASSWORD"

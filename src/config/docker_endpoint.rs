@@ -28,6 +28,50 @@ pub enum Endpoint {
     Http(String),
     /// `host:port`, spoken to over HTTPS.
     Tls { addr: String, files: TlsFiles },
+    /// `ssh://[user@]host[:port]`: the system `ssh` runs `docker system
+    /// dial-stdio` on the far side, as the docker CLI does.
+    Ssh(SshDestination),
+}
+
+/// Where `ssh` goes: `destination` is `[user@]host`, given to ssh as one
+/// argument after `--`, so it can never be read as an option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshDestination {
+    pub destination: String,
+    pub port: Option<u16>,
+}
+
+/// `[user@]host[:port]` of an `ssh://` url: no path, no option-looking
+/// host, a port that is a number.
+fn ssh_destination(rest: &str) -> Result<SshDestination, KeyError> {
+    let bad = |why: &str| KeyError::new("url", format!("ssh url: {why} (ssh://[user@]host[:port])"));
+    let rest = rest.trim_end_matches('/');
+    if rest.contains('/') {
+        return Err(bad("no path after the host"));
+    }
+    let (user, hostport) = match rest.rsplit_once('@') {
+        Some((user, hp)) => (Some(user), hp),
+        None => (None, rest),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        // [::1]:22 or host:22; a bare IPv6 address needs its brackets.
+        Some((host, port)) if !host.ends_with(':') && !host.is_empty() => {
+            let port = port
+                .parse::<u16>()
+                .map_err(|_| bad(&format!("port {port:?} is not a number")))?;
+            (host, Some(port))
+        }
+        _ => (hostport, None),
+    };
+    let ok = |s: &str| !s.is_empty() && !s.starts_with('-') && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok(host) || user.is_some_and(|u| !ok(u)) {
+        return Err(bad("a host (and user) without spaces, not starting with -"));
+    }
+    let destination = match user {
+        Some(u) => format!("{u}@{host}"),
+        None => host.to_string(),
+    };
+    Ok(SshDestination { destination, port })
 }
 
 /// A problem with a `[[docker]]` entry, naming the config key it is about.
@@ -93,6 +137,15 @@ pub fn endpoint(url: &str, cfg: &DockerConfig) -> Result<Endpoint, KeyError> {
         }
         return Ok(Endpoint::Unix(path.to_string()));
     }
+    if let Some(rest) = url.strip_prefix("ssh://") {
+        if let Some(key) = first_given {
+            return Err(KeyError::new(
+                key,
+                "TLS keys do not apply to ssh://: ssh authenticates (your agent and known_hosts)",
+            ));
+        }
+        return ssh_destination(rest).map(Endpoint::Ssh);
+    }
     if let Some(rest) = url.strip_prefix("http://") {
         if let Some(key) = first_given {
             return Err(KeyError::new(
@@ -109,7 +162,7 @@ pub fn endpoint(url: &str, cfg: &DockerConfig) -> Result<Endpoint, KeyError> {
     } else {
         return Err(KeyError::new(
             "url",
-            format!("docker url {url:?} must start with unix://, tcp://, http:// or https://"),
+            format!("docker url {url:?} must start with unix://, tcp://, http://, https:// or ssh://"),
         ));
     };
     match files {
@@ -289,5 +342,30 @@ mod tests {
         assert!(e.message.contains("unix://"), "{e:?}");
         let e = ep(&cfg("http://h:2376", Some("/ca"), Some("/cert"), Some("/key"))).unwrap_err();
         assert!(e.message.contains("plain HTTP"), "{e:?}");
+    }
+
+    #[test]
+    fn ssh_urls_name_the_destination_and_refuse_what_ssh_would_misread() {
+        let dest = |u: &str| match ep(&cfg(u, None, None, None)) {
+            Ok(Endpoint::Ssh(d)) => Ok((d.destination, d.port)),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.message),
+        };
+        assert_eq!(dest("ssh://ops@db-1"), Ok(("ops@db-1".into(), None)));
+        assert_eq!(dest("ssh://ops@db-1:2222/"), Ok(("ops@db-1".into(), Some(2222))));
+        assert_eq!(dest("ssh://db-1"), Ok(("db-1".into(), None)));
+        assert_eq!(dest("ssh://[::1]:22"), Ok(("[::1]".into(), Some(22))));
+        for bad in [
+            "ssh://-oProxyCommand=x",
+            "ssh://ops@host:port",
+            "ssh://ops@host/var/run",
+            "ssh://",
+            "ssh://a b",
+        ] {
+            let e = dest(bad).expect_err(bad);
+            assert!(e.starts_with("ssh url:"), "{bad}: {e}");
+        }
+        let e = ep(&cfg("ssh://h", Some("/c/ca.pem"), Some("/c/c.pem"), Some("/c/k.pem"))).expect_err("tls");
+        assert_eq!(e.key, "tls_ca");
     }
 }

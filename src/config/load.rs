@@ -234,6 +234,26 @@ mod tests {
     }
 
     #[test]
+    fn a_docker_host_over_ssh_loads_and_a_bad_url_names_its_line() {
+        let c = parse("[[docker]]\nname = \"far\"\nurl = \"ssh://ops@db-1:2222\"\n").expect("ssh");
+        assert_eq!(c.docker[0].url.as_written(), "ssh://ops@db-1:2222");
+        for (text, says) in [
+            (
+                "[[docker]]\nname = \"far\"\nurl = \"ftp://db-1\"\n",
+                "must start with unix://, tcp://, http://, https:// or ssh://",
+            ),
+            (
+                "[[docker]]\nname = \"far\"\nurl = \"ssh://-oProxyCommand=x\"\n",
+                "ssh url:",
+            ),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, Some(3), "{e}");
+            assert!(e.to_string().contains(says), "{e}");
+        }
+    }
+
+    #[test]
     fn docker_tls_cert_without_key_names_line_and_key() {
         let text = format!(
             "{}{}",

@@ -59,19 +59,6 @@ impl Config {
             }
         }
         for d in &self.docker {
-            let u = d.url.as_written();
-            if !["unix://", "tcp://", "http://", "https://"]
-                .iter()
-                .any(|s| u.starts_with(s))
-            {
-                return err(
-                    u,
-                    "url",
-                    format!("docker url {u:?} must start with unix://, tcp://, http:// or https://"),
-                );
-            }
-        }
-        for d in &self.docker {
             let fail = |e: KeyError| {
                 let line = find_line_in_table(text, "docker", &d.name, e.key);
                 let out = FileError::new(file, format!("[[docker]] {:?}: {}", d.name, e.message)).with_key(e.key);

@@ -15,7 +15,7 @@ fn var(name: &str) -> String {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => v,
         _ => panic!(
-            "{name} is not set: run the tests through tests/run.sh, which starts dockerd, PostgreSQL and Alertmanager"
+            "{name} is not set: run the tests through tests/run.sh, which starts dockerd, PostgreSQL, Alertmanager and sshd"
         ),
     }
 }
@@ -30,6 +30,11 @@ pub fn pg_url() -> String {
 
 pub fn pg_password() -> String {
     var("OPSDECK_TEST_PG_PASSWORD")
+}
+
+/// `ssh://root@127.0.0.1:PORT`: the run's sshd, whose sessions reach the test dockerd.
+pub fn ssh_url() -> String {
+    var("OPSDECK_TEST_SSH_URL")
 }
 
 pub fn alertmanager_url() -> String {

@@ -7,6 +7,8 @@
 //! - `tcp://host:port` or `https://host:port` with all three TLS keys: HTTPS,
 //!   the daemon's certificate checked against `tls_ca` (and the system roots),
 //!   our client certificate presented (`dockerd --tlsverify`).
+//! - `ssh://[user@]host[:port]`: the system ssh and `docker system dial-stdio`
+//!   on the far side (`ssh.rs`).
 //!
 //! Key files are read to check them, never shown: errors name the path only.
 //!
@@ -47,6 +49,7 @@ pub async fn connect(cfg: &DockerConfig, timeout_secs: u64) -> Result<Docker, St
             install_crypto_provider();
             Docker::connect_with_ssl(addr, &files.key, &files.cert, &files.ca, timeout_secs, version)
         }
+        Endpoint::Ssh(dest) => crate::backends::docker::ssh::client(dest, timeout_secs),
     };
     let timeout = |e: bollard::errors::Error| match e {
         bollard::errors::Error::RequestTimeoutError => format!(

@@ -7,6 +7,7 @@ pub mod log_text;
 pub mod logs;
 pub mod restarts;
 pub mod row;
+pub mod ssh;
 pub mod stats;
 pub mod tls_probe;
 
