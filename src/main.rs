@@ -18,5 +18,8 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CHECK_FAILED);
         }
     };
-    runtime.block_on(opsdeck::cli::run(&cli))
+    let code = runtime.block_on(opsdeck::cli::run(&cli));
+    // The relays' sockets of PostgreSQL targets behind a bastion.
+    opsdeck::backends::postgres::tunnel::close_all();
+    code
 }

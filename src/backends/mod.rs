@@ -8,6 +8,7 @@ pub mod docker;
 pub mod host;
 pub mod http;
 pub mod postgres;
+pub mod ssh;
 
 use crate::config::Config;
 pub use crate::model::backend::{BackendData, BackendId, BackendKind, BackendReport};

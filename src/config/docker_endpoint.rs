@@ -41,10 +41,13 @@ pub struct SshDestination {
     pub port: Option<u16>,
 }
 
-/// `[user@]host[:port]` of an `ssh://` url: no path, no option-looking
-/// host, a port that is a number.
-fn ssh_destination(rest: &str) -> Result<SshDestination, KeyError> {
-    let bad = |why: &str| KeyError::new("url", format!("ssh url: {why} (ssh://[user@]host[:port])"));
+/// `[user@]host[:port]` of an `ssh://` url (or of a `ssh_tunnel`, `key`):
+/// no path, no option-looking host, a port that is a number.
+pub fn ssh_destination(rest: &str, key: &'static str) -> Result<SshDestination, KeyError> {
+    let bad = |why: &str| match key {
+        "url" => KeyError::new(key, format!("ssh url: {why} (ssh://[user@]host[:port])")),
+        _ => KeyError::new(key, format!("{key}: {why} ([user@]host[:port])")),
+    };
     let rest = rest.trim_end_matches('/');
     if rest.contains('/') {
         return Err(bad("no path after the host"));
@@ -144,7 +147,7 @@ pub fn endpoint(url: &str, cfg: &DockerConfig) -> Result<Endpoint, KeyError> {
                 "TLS keys do not apply to ssh://: ssh authenticates (your agent and known_hosts)",
             ));
         }
-        return ssh_destination(rest).map(Endpoint::Ssh);
+        return ssh_destination(rest, "url").map(Endpoint::Ssh);
     }
     if let Some(rest) = url.strip_prefix("http://") {
         if let Some(key) = first_given {

@@ -234,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn a_docker_host_over_ssh_loads_and_a_bad_url_names_its_line() {
+    fn ssh_destinations_load_and_a_bad_one_names_its_line() {
         let c = parse("[[docker]]\nname = \"far\"\nurl = \"ssh://ops@db-1:2222\"\n").expect("ssh");
         assert_eq!(c.docker[0].url.as_written(), "ssh://ops@db-1:2222");
         for (text, says) in [
@@ -245,6 +245,10 @@ mod tests {
             (
                 "[[docker]]\nname = \"far\"\nurl = \"ssh://-oProxyCommand=x\"\n",
                 "ssh url:",
+            ),
+            (
+                "[[postgres]]\nname = \"db\"\nssh_tunnel = \"-oProxyCommand=x\"\nurl = \"postgres://m@db/x\"\n",
+                "ssh_tunnel: a host",
             ),
         ] {
             let e = parse(text).unwrap_err();

@@ -102,6 +102,10 @@ pub struct PostgresConfig {
     pub backup: Option<BackupConfig>,
     #[serde(default)]
     pub read_only: bool,
+    /// `[user@]bastion[:port]`: reach the server through this jump host
+    /// with the system ssh (the url's host and port as the bastion sees them).
+    #[serde(default)]
+    pub ssh_tunnel: Option<String>,
 }
 
 impl PostgresConfig {

@@ -111,6 +111,11 @@ impl Config {
                     format!("[[postgres]] {:?}: url must start with postgres://", p.name),
                 );
             }
+            if let Some(t) = &p.ssh_tunnel {
+                if let Err(e) = crate::config::docker_endpoint::ssh_destination(t, "ssh_tunnel") {
+                    return err(t, "ssh_tunnel", format!("[[postgres]] {:?}: {}", p.name, e.message));
+                }
+            }
             if p.lag_breach_samples == 0 {
                 return err(
                     "lag_breach_samples",

@@ -8,7 +8,7 @@ use crate::backends::access::rows::{parse_csv, parse_json, Parsed};
 use crate::config::{AccessSourceConfig, PostgresConfig};
 pub use crate::model::access::{AccessLoad, SourceRows};
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, Executor, PgConnection, Statement};
+use sqlx::{Connection, Executor, Statement};
 use std::time::Duration;
 
 pub use crate::model::access::{flags, AccessRow, Flag, FlagKind, FlagRules, LastLogin, ReviewItem};
@@ -99,10 +99,7 @@ async fn load_file(source: &str, path: &std::path::Path) -> Result<Parsed, Strin
 async fn load_sql(source: &str, cfg: &PostgresConfig, query: &str, timeout: Duration) -> Result<Parsed, String> {
     let mut cfg = cfg.clone();
     cfg.timeout = timeout;
-    let opts = crate::backends::postgres::connect_options(&cfg)?;
-    let mut conn = PgConnection::connect_with(&opts)
-        .await
-        .map_err(|e| crate::text::error_chain(&e))?;
+    let mut conn = crate::backends::postgres::connect(&cfg).await?;
     let body = query.trim().trim_end_matches(';');
     let wrapped = format!("SELECT row_to_json(q)::text FROM (\n{body}\n) AS q");
     let result = async {
@@ -169,10 +166,7 @@ pub async fn revoke(
 }
 
 async fn run_revoke(cfg: &PostgresConfig, sql: &str, subject: &str, role: &str) -> Result<u64, String> {
-    let opts = crate::backends::postgres::connect_options(cfg)?;
-    let mut conn = PgConnection::connect_with(&opts)
-        .await
-        .map_err(|e| crate::text::error_chain(&e))?;
+    let mut conn = crate::backends::postgres::connect(cfg).await?;
     let result = async {
         let mut tx = conn.begin().await.map_err(|e| describe(&e))?;
         // The statement says which parameters it takes: $1, or $1 and $2.

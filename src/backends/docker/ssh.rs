@@ -9,6 +9,7 @@
 //! operator's ssh config says. A link that stops answering is given up by
 //! ssh's keepalive, so a hung host shows DOWN like any other.
 
+use crate::backends::ssh::LastWords;
 use crate::config::docker_endpoint::SshDestination;
 use bollard::{BollardRequest, Docker};
 use hyper_util::client::legacy::connect::{Connected, Connection};
@@ -16,52 +17,25 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
-/// The last line ssh (or the far side's docker) wrote on stderr: the reason
-/// shown when a request fails ("Permission denied (publickey).").
-type LastWords = Arc<Mutex<Option<String>>>;
-
 /// How long an unused ssh connection is kept.
 const IDLE: Duration = Duration::from_secs(60);
-
-/// The ssh command line: options, `--`, the destination, the far command.
-/// The destination comes after `--`, so it can never be read as an option.
-pub fn ssh_args(dest: &SshDestination, connect_timeout_secs: u64) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        &format!("ConnectTimeout={}", connect_timeout_secs.max(1)),
-        // A silent link is given up after 3 × 5 s.
-        "-o",
-        "ServerAliveInterval=5",
-        "-o",
-        "ServerAliveCountMax=3",
-        // No terminal, no agent or X11 forwarding: a pipe for the API only.
-        "-T",
-        "-a",
-        "-x",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    if let Some(port) = dest.port {
-        args.extend(["-p".to_string(), port.to_string()]);
-    }
-    args.extend(["--", &dest.destination, "docker", "system", "dial-stdio"].map(String::from));
-    args
-}
 
 /// A Docker client that reaches the engine through `ssh`. `timeout_secs`
 /// bounds every request, as for the other transports.
 pub fn client(dest: &SshDestination, timeout_secs: u64) -> Result<Docker, bollard::errors::Error> {
     let said = LastWords::default();
     let connector = Connector {
-        args: Arc::new(ssh_args(dest, timeout_secs)),
+        args: Arc::new(crate::backends::ssh::args(
+            dest,
+            timeout_secs,
+            &["-T"],
+            &["docker", "system", "dial-stdio"],
+        )),
         said: said.clone(),
     };
     let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
@@ -79,12 +53,8 @@ pub fn client(dest: &SshDestination, timeout_secs: u64) -> Result<Docker, bollar
             // may come a moment after its stdout closed.
             for _ in 0..10 {
                 if let Some(words) = said.lock().ok().and_then(|mut s| s.take()) {
-                    let words = match words.starts_with("ssh:") {
-                        true => words,
-                        false => format!("ssh: {words}"),
-                    };
                     return Err(bollard::errors::Error::IOError {
-                        err: io::Error::other(words),
+                        err: io::Error::other(crate::backends::ssh::in_its_words(words)),
                     });
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -136,26 +106,11 @@ impl Connector {
         else {
             return Err(io::Error::other("ssh started without its pipes"));
         };
-        tokio::spawn(keep_last_words(stderr, self.said.clone()));
+        tokio::spawn(crate::backends::ssh::keep_last_words(stderr, self.said.clone()));
         Ok(SshIo {
             io: TokioIo::new(tokio::io::join(stdout, stdin)),
             _ssh: child,
         })
-    }
-}
-
-/// Read ssh's stderr to its end, keeping the last line (made safe to show).
-async fn keep_last_words(stderr: tokio::process::ChildStderr, said: LastWords) {
-    use tokio::io::AsyncBufReadExt;
-    let mut lines = tokio::io::BufReader::new(stderr).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let line = crate::text::clean::line(line.trim().to_string());
-        if line.is_empty() {
-            continue;
-        }
-        if let Ok(mut s) = said.lock() {
-            *s = Some(line);
-        }
     }
 }
 
@@ -193,24 +148,5 @@ impl hyper::rt::Write for SshIo {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_destination_follows_the_end_of_options() {
-        let dest = SshDestination {
-            destination: "ops@db-1".into(),
-            port: Some(2222),
-        };
-        let args = ssh_args(&dest, 3);
-        let end = args.iter().position(|a| a == "--").expect("--");
-        assert_eq!(args[end + 1..], ["ops@db-1", "docker", "system", "dial-stdio"]);
-        assert!(args[..end].windows(2).any(|w| w == ["-o", "BatchMode=yes"]));
-        assert!(args[..end].windows(2).any(|w| w == ["-p", "2222"]));
-        assert!(args[..end].windows(2).any(|w| w == ["-o", "ConnectTimeout=3"]));
     }
 }

@@ -30,10 +30,7 @@ pub async fn signal_backend(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Res
 }
 
 async fn signal(cfg: &PostgresConfig, pid: i32, op: PgSignal) -> Result<Signalled, String> {
-    let opts = crate::backends::postgres::connect_options(cfg)?;
-    let mut conn = PgConnection::connect_with(&opts)
-        .await
-        .map_err(|e| crate::text::error_chain(&e))?;
+    let mut conn = crate::backends::postgres::connect(cfg).await?;
     let result = check_and_signal(&mut conn, pid, op).await;
     let _ = conn.close().await;
     result

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod backup;
 pub mod queries;
+pub mod tunnel;
 pub mod value;
 
 use crate::backends::postgres::backup::BackupChecker;
@@ -53,7 +54,25 @@ pub fn connect_options(cfg: &PostgresConfig) -> Result<PgConnectOptions, String>
     if let Some(pw) = cfg.password().resolve()? {
         opts = opts.password(pw.expose());
     }
+    if let Some(bastion) = &cfg.ssh_tunnel {
+        let bastion = crate::config::docker_endpoint::ssh_destination(bastion, "ssh_tunnel").map_err(|e| e.message)?;
+        let dir = tunnel::socket_dir(&bastion, opts.get_host(), opts.get_port(), cfg.timeout.as_secs())?;
+        opts = opts.socket(dir);
+    }
     Ok(opts)
+}
+
+/// A connection to a `[[postgres]]` target (through its bastion when it has
+/// one); an error on one line, in ssh's words when ssh is why.
+pub async fn connect(cfg: &PostgresConfig) -> Result<PgConnection, String> {
+    let opts = connect_options(cfg)?;
+    PgConnection::connect_with(&opts).await.map_err(|e| {
+        let through = opts.get_socket().and_then(|dir| tunnel::last_words(dir));
+        match through {
+            Some(words) => crate::backends::ssh::in_its_words(words),
+            None => crate::text::error_chain(&e),
+        }
+    })
 }
 
 pub fn thresholds(cfg: &PostgresConfig) -> PgThresholds {
@@ -125,9 +144,7 @@ impl PgPoller {
                 return Ok(summary);
             }
         }
-        let mut conn = PgConnection::connect_with(&connect_options(&self.cfg)?)
-            .await
-            .map_err(|e| crate::text::error_chain(&e))?;
+        let mut conn = connect(&self.cfg).await?;
         // On error the connection is dropped, not put back.
         let summary = self.poll_on(&mut conn).await?;
         self.conn = Some(conn);

@@ -22,10 +22,7 @@ pub struct PgValue {
 /// column of its first row (`None`: no row). The statement may run at most
 /// `timeout`; nothing it tries to change is kept.
 pub async fn read_only_value(cfg: &PostgresConfig, sql: &str, timeout: Duration) -> Result<Option<PgValue>, String> {
-    let opts = crate::backends::postgres::connect_options(cfg)?;
-    let mut conn = PgConnection::connect_with(&opts)
-        .await
-        .map_err(|e| crate::text::error_chain(&e))?;
+    let mut conn = crate::backends::postgres::connect(cfg).await?;
     let result = query_on(&mut conn, sql, timeout).await;
     // A polite goodbye; the caller's timeout bounds it like everything else.
     let _ = conn.close().await;

@@ -1,7 +1,9 @@
-//! Docker over SSH against the run's own sshd (tests/run.sh: loopback, the
-//! key in an ssh-agent, the host key in the known hosts) in front of the test
-//! dockerd: listed, events followed, a restart, a dropped link shown DOWN
-//! with ssh's reason and recovered, an unknown host key refused.
+//! opsdeck through the system ssh, against the run's own sshd (tests/run.sh:
+//! loopback, the key in an ssh-agent, the host key in the known hosts):
+//! Docker over `ssh://` in front of the test dockerd (listed, events
+//! followed, a restart, a dropped link shown DOWN with ssh's reason and
+//! recovered, an unknown host key refused) and PostgreSQL behind a bastion
+//! (`ssh_tunnel`).
 
 mod common;
 
@@ -181,4 +183,54 @@ async fn a_dropped_ssh_link_is_shown_down_with_the_reason_and_recovers() {
     t.keys(&["q"]);
     t.wait_dead();
     common::docker::remove(&local, &name).await;
+}
+
+/// The test PostgreSQL behind `bastion` (`[user@]host:port`).
+fn pg_behind(bastion: &str) -> opsdeck::config::PostgresConfig {
+    std::env::set_var("OPSDECK_TEST_PG_PW_REF", common::pg_password());
+    let text = format!(
+        "[[postgres]]\nname = \"behind\"\nurl = \"{}\"\npassword_env = \"OPSDECK_TEST_PG_PW_REF\"\ntimeout = \"3s\"\nssh_tunnel = \"{bastion}\"\n",
+        common::pg_url()
+    );
+    let mut c = opsdeck::config::Config::parse(&text, std::path::Path::new("t.toml")).unwrap_or_else(|e| panic!("{e}"));
+    c.postgres.remove(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_behind_a_bastion_is_reached_through_ssh_and_says_why_not() {
+    let proxy = FaultProxy::start(Upstream::Tcp(([127, 0, 0, 1], ssh_port()).into())).await;
+    let port = proxy.addr.port();
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(KNOWN_HOSTS)
+            .expect("known hosts");
+        f.write_all(known_host_line(port).as_bytes()).expect("append");
+    }
+    let cfg = pg_behind(&format!("root@127.0.0.1:{port}"));
+    let one = |cfg: opsdeck::config::PostgresConfig| async move {
+        let mut conn = opsdeck::backends::postgres::connect(&cfg).await?;
+        sqlx::query_scalar::<_, i32>("SELECT 1")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(one(cfg.clone()).await, Ok(1), "through the bastion");
+    // The bastion gone: the reason is ssh's, not "unexpected end of file".
+    proxy.set(Fault::Killed);
+    let err = one(cfg.clone()).await.expect_err("no bastion, no server");
+    assert!(
+        err.contains("ssh: connect to host 127.0.0.1") && err.contains("Connection refused"),
+        "{err}"
+    );
+    proxy.set(Fault::Pass);
+    assert_eq!(one(cfg.clone()).await, Ok(1), "the bastion back");
+    // The poller as the Database pane uses it.
+    let mut poller = opsdeck::backends::postgres::PgPoller::new(&cfg);
+    let summary = poller
+        .poll()
+        .await
+        .unwrap_or_else(|e| panic!("poll through the bastion: {e}"));
+    assert!(summary.max_connections > 0);
 }
