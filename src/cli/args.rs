@@ -18,7 +18,7 @@ pub const VERSION: &str = concat!(
 #[derive(Debug, Parser)]
 #[command(name = "opsdeck", version = VERSION, about = "A terminal console for on-call engineers", long_about = None)]
 pub struct Cli {
-    /// Config file (default: $OPSDECK_CONFIG, then ~/.config/opsdeck/config.toml)
+    /// Config file (default: $OPSDECK_CONFIG, then ~/.config/opsdeck/config.toml, then /etc/opsdeck/config.toml)
     #[arg(long, global = true, env = "OPSDECK_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// State store: a SQLite file (default: ~/.local/share/opsdeck/state.db),

@@ -17,13 +17,19 @@ impl Config {
     }
 
     /// Find and load the config: `explicit` (--config or $OPSDECK_CONFIG),
-    /// else the XDG config file when it exists, else built-in defaults.
+    /// else the user's XDG config file when it exists, else the jump host's
+    /// `/etc/opsdeck/config.toml` when it exists, else built-in defaults.
     pub fn discover(explicit: Option<&Path>) -> Result<Self, FileError> {
+        Self::discover_in(explicit, &search_path())
+    }
+
+    /// `discover` over the files `search` names, first existing one wins.
+    pub fn discover_in(explicit: Option<&Path>, search: &[PathBuf]) -> Result<Self, FileError> {
         if let Some(path) = explicit {
             return Self::parse(&source::read_text(path)?, path);
         }
-        if let Some(path) = default_config_path().filter(|p| p.exists()) {
-            return Self::parse(&source::read_text(&path)?, &path);
+        if let Some(path) = search.iter().find(|p| p.exists()) {
+            return Self::parse(&source::read_text(path)?, path);
         }
         let mut config = Config {
             origin: Some(ConfigOrigin::Defaults),
@@ -89,6 +95,14 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 /// `$XDG_CONFIG_HOME/opsdeck/config.toml`.
 pub fn default_config_path() -> Option<PathBuf> {
     project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// A shared jump host's config, for everyone without one of their own.
+pub const SYSTEM_CONFIG: &str = "/etc/opsdeck/config.toml";
+
+/// Where a config is looked for when none is named, in order.
+pub fn search_path() -> Vec<PathBuf> {
+    default_config_path().into_iter().chain([PathBuf::from(SYSTEM_CONFIG)]).collect()
 }
 
 /// `$XDG_DATA_HOME/opsdeck/state.db`.
@@ -231,6 +245,22 @@ mod tests {
             assert!(e.to_string().contains(says), "{e}");
             assert!(!e.to_string().contains("hunter2"), "{e}");
         }
+    }
+
+    #[test]
+    fn the_users_config_comes_before_the_jump_hosts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let user = dir.path().join("user.toml");
+        let system = dir.path().join("etc.toml");
+        std::fs::write(&system, "[[docker]]\nname = \"shared\"\nurl = \"unix:///s.sock\"\n").expect("write");
+        let search = [user.clone(), system.clone()];
+        let c = Config::discover_in(None, &search).expect("the jump host's");
+        assert_eq!(c.docker[0].name, "shared");
+        assert_eq!(c.origin, Some(ConfigOrigin::File(system)));
+        std::fs::write(&user, "[[docker]]\nname = \"mine\"\nurl = \"unix:///m.sock\"\n").expect("write");
+        let c = Config::discover_in(None, &search).expect("the user's");
+        assert_eq!(c.docker[0].name, "mine");
+        assert!(search_path().ends_with(&[PathBuf::from(SYSTEM_CONFIG)]));
     }
 
     #[test]
