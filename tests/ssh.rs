@@ -28,6 +28,7 @@ fn config(url: &str) -> DockerConfig {
         interval: Duration::from_secs(1),
         timeout: Duration::from_secs(3),
         read_only: false,
+        env: None,
     }
 }
 

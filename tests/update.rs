@@ -3,7 +3,7 @@
 mod fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use opsdeck::app::{read_only_refusal, update, Command, Freshness, Msg, Overlay, PaneId, View};
+use opsdeck::app::{read_only_refusal, update, Command, Freshness, Lock, Msg, Overlay, PaneId, View};
 use opsdeck::backends::{BackendKind, BackendReport};
 use opsdeck::store::Outcome;
 
@@ -300,8 +300,8 @@ fn shutdown_quits() {
 #[test]
 fn read_only_refuses_and_audits() {
     let mut s = fixtures::state();
-    assert!(read_only_refusal(&mut s, false, PaneId::Services, "container.restart", "api").is_none());
-    let cmds = read_only_refusal(&mut s, true, PaneId::Services, "container.restart", "api").expect("refused");
+    assert!(read_only_refusal(&mut s, Lock::Open, PaneId::Services, "container.restart", "api").is_none());
+    let cmds = read_only_refusal(&mut s, Lock::Target, PaneId::Services, "container.restart", "api").expect("refused");
     match &cmds[..] {
         [Command::Audit(rec)] => {
             assert_eq!(rec.outcome, Outcome::Refused);
@@ -310,8 +310,45 @@ fn read_only_refuses_and_audits() {
         other => panic!("unexpected {other:?}"),
     }
     s.shell.read_only = true;
-    assert!(read_only_refusal(&mut s, false, PaneId::Database, "query.cancel", "pid 42").is_some());
+    assert!(read_only_refusal(&mut s, Lock::Open, PaneId::Database, "query.cancel", "pid 42").is_some());
     assert!(s.shell.status.as_ref().is_some_and(|st| st.text.contains("read-only")));
+}
+
+/// A restart on a host of a read-only `prod` environment: refused, audited
+/// with the reason, and the screen says how to lift it.
+#[test]
+fn a_restart_in_a_read_only_environment_is_refused_saying_how_to_lift_it() {
+    let mut s = fixtures::state();
+    let docker = s
+        .backends
+        .targets
+        .iter_mut()
+        .find(|b| b.id.kind == opsdeck::model::backend::BackendKind::Docker)
+        .expect("a docker host");
+    docker.read_only = true;
+    docker.env = Some(opsdeck::model::env::Environment {
+        name: "prod".into(),
+        read_only: true,
+        badge: opsdeck::model::env::Badge::Crit,
+    });
+    update(&mut s, key('1'));
+    let cmds = update(&mut s, key('r'));
+    assert!(s.shell.overlay.is_none(), "no dialog: refused at once");
+    let [Command::Audit(rec)] = &cmds[..] else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(rec.outcome, Outcome::Refused);
+    assert_eq!(rec.action, "container.restart");
+    assert_eq!(
+        rec.details["reason"],
+        "prod is read-only; start with --allow-writes prod"
+    );
+    let status = s.shell.status.as_ref().map(|st| st.text.clone()).unwrap_or_default();
+    assert!(status.contains("refused: container.restart on local/"), "{status}");
+    assert!(
+        status.ends_with("prod is read-only; start with --allow-writes prod"),
+        "{status}"
+    );
 }
 
 #[test]

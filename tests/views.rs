@@ -587,3 +587,38 @@ fn alert_details_view() {
         assert!(text.contains(want), "{want}:\n{text}");
     }
 }
+
+/// Targets in environments: the header names each environment once, and
+/// every tile line and row of a target carries its badge.
+#[test]
+fn environments_are_badged_on_the_header_tiles_and_rows() {
+    use opsdeck::model::env::{Badge, Environment};
+    let mut s = fixtures::state();
+    with_edge_host(&mut s);
+    for b in &mut s.backends.targets {
+        b.env = match (b.id.kind, b.id.name.as_str()) {
+            (BackendKind::Docker, "local") | (BackendKind::Postgres, _) => Some(Environment {
+                name: "prod".into(),
+                read_only: true,
+                badge: Badge::Crit,
+            }),
+            (BackendKind::Docker, "edge") => Some(Environment {
+                name: "staging".into(),
+                read_only: false,
+                badge: Badge::Info,
+            }),
+            _ => None,
+        };
+    }
+    let dashboard = buffer_text(&screen(&s, "default", 140, 36));
+    let header = dashboard.lines().next().unwrap_or_default();
+    assert_eq!(header.matches(" prod RO ").count(), 1, "{header}");
+    assert!(header.contains(" staging "), "{header}");
+    assert!(dashboard.contains("local  prod RO :"), "{dashboard}");
+    assert!(dashboard.contains("main  prod RO :"), "{dashboard}");
+    s.shell.view = View::Zoom(PaneId::Services);
+    let services = buffer_text(&screen(&s, "default", 140, 36));
+    assert!(services.contains("edge  staging "), "{services}");
+    insta::assert_snapshot!("environments_dashboard", dashboard);
+    insta::assert_snapshot!("environments_services", services);
+}

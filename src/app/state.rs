@@ -69,6 +69,23 @@ pub struct StatusLine {
     pub until: DateTime<Utc>,
 }
 
+/// Why side effects on a target are refused, if they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lock {
+    Open,
+    /// `read_only = true` on the target.
+    Target,
+    /// Its environment is read-only (and this run did not lift it).
+    Env(String),
+}
+
+impl Lock {
+    /// The first of `locks` that refuses, if any.
+    pub fn any(locks: impl IntoIterator<Item = Lock>) -> Lock {
+        locks.into_iter().find(|l| *l != Lock::Open).unwrap_or(Lock::Open)
+    }
+}
+
 /// How fresh a backend's data is, judged at draw time from `State::now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
@@ -90,8 +107,11 @@ pub struct BackendStatus {
     pub last_error: Option<(DateTime<Utc>, String)>,
     /// Last good data, kept visible while the backend is down.
     pub data: Option<BackendData>,
-    /// Side effects on this target are refused (`read_only = true` on it).
+    /// Side effects on this target are refused (`read_only = true` on it,
+    /// or on its environment).
     pub read_only: bool,
+    /// The environment it is in: its badge, and whether its read-only is why.
+    pub env: Option<crate::model::env::Environment>,
     /// The wait before the next report, as the poller last said: longer
     /// than `interval` when its answers are slow.
     pub next_in: Duration,
@@ -107,6 +127,7 @@ impl BackendStatus {
             last_error: None,
             data: None,
             read_only: false,
+            env: None,
             next_in: Duration::ZERO,
         }
     }
@@ -130,6 +151,15 @@ impl BackendStatus {
             Freshness::Stale
         } else {
             Freshness::Ok
+        }
+    }
+
+    /// Why side effects on this target are refused, if they are.
+    pub fn lock(&self) -> Lock {
+        match &self.env {
+            _ if !self.read_only => Lock::Open,
+            Some(env) if env.read_only => Lock::Env(env.name.clone()),
+            _ => Lock::Target,
         }
     }
 
@@ -183,6 +213,8 @@ pub struct Setup {
     /// Masks the config's secrets and credential-shaped text in what is
     /// typed and in what is shown from outside.
     pub redactor: crate::model::redact::Redactor,
+    /// Environments whose read-only this run lifted (`--allow-writes`).
+    pub allow_writes: Vec<String>,
 }
 
 /// The whole UI state: the shell around the panes, each pane's own state,

@@ -493,23 +493,23 @@ fn move_selection(state: &mut State, action: NavAction) {
 /// refused it says so on screen and returns the audit entry for the refusal.
 pub fn read_only_refusal(
     state: &mut State,
-    target_read_only: bool,
+    lock: crate::app::Lock,
     pane: PaneId,
     action: &str,
     target: &str,
 ) -> Option<Vec<Command>> {
+    use crate::app::Lock;
     if let (false, Some(why)) = (state.shell.read_only, state.write_refusal()) {
         // The team store is gone: the refusal could not be audited either.
         set_status(state, Level::Warn, format!("refused: {action} on {target}: {why}"));
         return Some(Vec::new());
     }
-    if !(state.shell.read_only || target_read_only) {
-        return None;
-    }
-    let scope = if state.shell.read_only {
-        "opsdeck runs read-only"
-    } else {
-        "this target is read-only"
+    let scope = match lock {
+        _ if state.shell.read_only => "opsdeck runs read-only".to_string(),
+        Lock::Open => return None,
+        Lock::Target => "this target is read-only".to_string(),
+        // Says how to lift it: the operator at 3 a.m. needs the flag, not a search.
+        Lock::Env(env) => format!("{env} is read-only; start with --allow-writes {env}"),
     };
     set_status(state, Level::Warn, format!("refused: {action} on {target}: {scope}"));
     Some(vec![Command::Audit(

@@ -43,6 +43,8 @@ pub struct Target {
     pub timeout: Duration,
     /// Side effects on this target are refused.
     pub read_only: bool,
+    /// The environment it is in (`env = "prod"`).
+    pub env: Option<String>,
     pub poller: Poller,
     /// Poll now instead of at the next interval (events, after an action).
     pub wake: std::sync::Arc<tokio::sync::Notify>,
@@ -72,7 +74,7 @@ impl Poller {
 
 /// Every target in the config, in config order.
 pub fn targets(config: &Config) -> Vec<Target> {
-    let target = |kind, name: &str, (interval, timeout, read_only), poller| Target {
+    let target = |kind, name: &str, (interval, timeout, read_only), env: &Option<String>, poller| Target {
         id: BackendId {
             kind,
             name: name.to_string(),
@@ -80,6 +82,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
         interval,
         timeout,
         read_only,
+        env: env.clone(),
         poller,
         wake: Default::default(),
         watch: None,
@@ -93,6 +96,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
                 BackendKind::Docker,
                 &d.name,
                 (d.interval, d.timeout, d.read_only),
+                &d.env,
                 poller,
             )
         }
@@ -102,6 +106,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
             BackendKind::Http,
             &h.name,
             (h.interval, h.timeout, false),
+            &h.env,
             Poller::Http(http::HttpPoller::new(h)),
         )
     });
@@ -110,6 +115,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
             BackendKind::Postgres,
             &p.name,
             (p.interval, p.timeout, p.read_only),
+            &p.env,
             Poller::Postgres(postgres::PgPoller::new(p)),
         )
     });
@@ -119,6 +125,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
             BackendKind::Alertmanager,
             &a.name,
             (a.interval, a.timeout, a.read_only),
+            &a.env,
             poller,
         )
     });
@@ -128,6 +135,7 @@ pub fn targets(config: &Config) -> Vec<Target> {
             BackendKind::Host,
             "local",
             (h.interval, Duration::from_secs(2), true),
+            &None,
             Poller::Host(host::HostPoller::new(h)),
         )
     });

@@ -34,6 +34,10 @@ pub struct Cli {
     /// Refuse every action with a side effect (and audit the refusal)
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Lift the read-only of environment NAME ([env.NAME]) for this run;
+    /// recorded in the audit log at session open. Repeatable
+    #[arg(long, global = true, value_name = "NAME")]
+    pub allow_writes: Vec<String>,
     /// Diagnostic log filter: error, warn, info, debug, trace, or per module
     /// (opsdeck=debug). Wins over $RUST_LOG, which wins over [log] level
     #[arg(long, global = true, value_name = "FILTER", value_parser = log_filter)]

@@ -289,6 +289,7 @@ mod tests {
             interval: Duration::from_secs(5),
             timeout: Duration::from_secs(3),
             read_only: false,
+            env: None,
         }
     }
 

@@ -58,6 +58,7 @@ impl Config {
             interval: defaults::docker_interval(),
             timeout: defaults::timeout(),
             read_only: false,
+            env: None,
         });
     }
 
@@ -102,7 +103,10 @@ pub const SYSTEM_CONFIG: &str = "/etc/opsdeck/config.toml";
 
 /// Where a config is looked for when none is named, in order.
 pub fn search_path() -> Vec<PathBuf> {
-    default_config_path().into_iter().chain([PathBuf::from(SYSTEM_CONFIG)]).collect()
+    default_config_path()
+        .into_iter()
+        .chain([PathBuf::from(SYSTEM_CONFIG)])
+        .collect()
 }
 
 /// `$XDG_DATA_HOME/opsdeck/state.db`.
@@ -261,6 +265,42 @@ mod tests {
         let c = Config::discover_in(None, &search).expect("the user's");
         assert_eq!(c.docker[0].name, "mine");
         assert!(search_path().ends_with(&[PathBuf::from(SYSTEM_CONFIG)]));
+    }
+
+    #[test]
+    fn environments_are_defined_before_targets_name_them() {
+        let c = parse(
+            "[env.prod]\nread_only = true\n[env.staging]\nbadge = \"warn\"\n[[docker]]\nname = \"p\"\nurl = \"unix:///p.sock\"\nenv = \"prod\"\n",
+        )
+        .expect("environments");
+        assert_eq!(c.docker[0].env.as_deref(), Some("prod"));
+        let prod = c.environment("prod");
+        assert!(prod.read_only);
+        assert_eq!(prod.badge, crate::model::env::Badge::Crit, "prod stands out by default");
+        assert_eq!(c.environment("staging").badge, crate::model::env::Badge::Warn);
+        let mut locked = c.clone();
+        locked.apply_environments(&[]).expect("apply");
+        assert!(
+            locked.docker[0].read_only,
+            "a target of a read-only environment is read-only"
+        );
+        let mut lifted = c.clone();
+        lifted.apply_environments(&["prod".into()]).expect("apply");
+        assert!(
+            !lifted.environment("prod").read_only && !lifted.docker[0].read_only,
+            "--allow-writes prod"
+        );
+        let e = c.clone().apply_environments(&["prdo".into()]).unwrap_err();
+        assert_eq!(e, "--allow-writes prdo: no [env.prdo] in the config");
+        let e = parse("[[docker]]\nname = \"p\"\nurl = \"unix:///p.sock\"\nenv = \"prdo\"\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(
+            e.to_string()
+                .contains("env \"prdo\" is not defined: add an [env.prdo] table"),
+            "{e}"
+        );
+        let e = parse("[env.prod]\nbadge = \"pink\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
     }
 
     #[test]

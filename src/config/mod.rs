@@ -65,8 +65,64 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub access: AccessConfig,
     pub runbooks: RunbooksConfig,
+    /// Environments by name (`[env.prod]`), named by targets' `env`.
+    pub env: std::collections::BTreeMap<String, EnvConfig>,
+    /// Environments whose read-only this run lifts (`--allow-writes`).
+    #[serde(skip)]
+    pub allow_writes: Vec<String>,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
+}
+
+/// `[env.NAME]`: what being in this environment means for its targets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvConfig {
+    /// Refuse every side effect on its targets (lifted for one run by
+    /// `--allow-writes NAME`).
+    pub read_only: bool,
+    /// The badge's colour: crit, warn, info or muted (default: crit for
+    /// prod/production, info otherwise).
+    pub badge: Option<crate::model::env::Badge>,
+}
+
+impl Config {
+    /// The environment `name` as this run treats it: read-only unless
+    /// `--allow-writes` lifted it.
+    pub fn environment(&self, name: &str) -> crate::model::env::Environment {
+        let cfg = self.env.get(name).cloned().unwrap_or_default();
+        crate::model::env::Environment {
+            name: name.to_string(),
+            read_only: cfg.read_only && !self.allow_writes.iter().any(|a| a == name),
+            badge: cfg.badge.unwrap_or_else(|| crate::model::env::Badge::default_for(name)),
+        }
+    }
+
+    /// Lift `allowed` environments' read-only for this run, and make every
+    /// target of a read-only environment read-only itself, so each check
+    /// of a target's read-only (the screen's and the backends' own) holds
+    /// for its environment too. Naming an environment the config lacks is
+    /// an error (a typo must not leave prod writable by surprise or not).
+    pub fn apply_environments(&mut self, allowed: &[String]) -> Result<(), String> {
+        if let Some(unknown) = allowed.iter().find(|a| !self.env.contains_key(*a)) {
+            return Err(format!("--allow-writes {unknown}: no [env.{unknown}] in the config"));
+        }
+        self.allow_writes = allowed.to_vec();
+        let locked = |env: &Option<String>| env.as_deref().is_some_and(|e| self.environment(e).read_only);
+        let docker: Vec<bool> = self.docker.iter().map(|d| locked(&d.env)).collect();
+        let postgres: Vec<bool> = self.postgres.iter().map(|p| locked(&p.env)).collect();
+        let alertmanager: Vec<bool> = self.alertmanager.iter().map(|a| locked(&a.env)).collect();
+        for (d, l) in self.docker.iter_mut().zip(docker) {
+            d.read_only |= l;
+        }
+        for (p, l) in self.postgres.iter_mut().zip(postgres) {
+            p.read_only |= l;
+        }
+        for (a, l) in self.alertmanager.iter_mut().zip(alertmanager) {
+            a.read_only |= l;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -26,6 +26,10 @@ pub struct DockerConfig {
     pub timeout: Duration,
     #[serde(default)]
     pub read_only: bool,
+    /// The environment this target is in (`[env.NAME]`): its badge and
+    /// read-only.
+    #[serde(default)]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +43,10 @@ pub struct HttpConfig {
     pub timeout: Duration,
     #[serde(default = "defaults::http_interval", deserialize_with = "de_duration")]
     pub interval: Duration,
+    /// The environment this target is in (`[env.NAME]`): its badge and
+    /// read-only.
+    #[serde(default)]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,6 +114,10 @@ pub struct PostgresConfig {
     /// with the system ssh (the url's host and port as the bastion sees them).
     #[serde(default)]
     pub ssh_tunnel: Option<String>,
+    /// The environment this target is in (`[env.NAME]`): its badge and
+    /// read-only.
+    #[serde(default)]
+    pub env: Option<String>,
 }
 
 impl PostgresConfig {
@@ -148,4 +160,8 @@ pub struct AlertmanagerConfig {
     pub heartbeat: Option<String>,
     #[serde(default)]
     pub read_only: bool,
+    /// The environment this target is in (`[env.NAME]`): its badge and
+    /// read-only.
+    #[serde(default)]
+    pub env: Option<String>,
 }

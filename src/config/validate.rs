@@ -25,6 +25,23 @@ impl Config {
                 self.access.source.iter().map(|d| d.name.as_str()).collect(),
             ),
         ];
+        let envs = self
+            .docker
+            .iter()
+            .map(|d| &d.env)
+            .chain(self.http.iter().map(|h| &h.env))
+            .chain(self.postgres.iter().map(|p| &p.env))
+            .chain(self.alertmanager.iter().map(|a| &a.env))
+            .flatten();
+        for env in envs {
+            if !self.env.contains_key(env) {
+                return err(
+                    &format!("\"{env}\""),
+                    "env",
+                    format!("env {env:?} is not defined: add an [env.{env}] table (it may be empty)"),
+                );
+            }
+        }
         for (section, names) in &sections {
             let mut seen = HashSet::new();
             for name in names {

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod audit;
 pub mod backend;
 pub mod docker;
+pub mod env;
 pub mod host;
 pub mod http;
 pub mod identity;

@@ -56,6 +56,8 @@ pub(super) fn session_details(who: &Identity, state: &State) -> serde_json::Valu
         "host": who.host,
         "ssh_client": who.ssh_client,
         "read_only": state.shell.read_only,
+        // Environments whose read-only this run lifted (`--allow-writes`).
+        "allow_writes": state.setup.allow_writes,
         "backends": state.backends.targets.iter().map(|b| b.id.to_string()).collect::<Vec<_>>(),
     })
 }

@@ -23,7 +23,14 @@ pub struct Loaded {
 
 /// Load everything the command line points at. Any error names its file.
 pub fn load(cli: &Cli, support: ColorSupport) -> Result<Loaded, FileError> {
-    let config = Config::discover(cli.config.as_deref())?;
+    let mut config = Config::discover(cli.config.as_deref())?;
+    config.apply_environments(&cli.allow_writes).map_err(|e| {
+        let file = match &config.origin {
+            Some(config::ConfigOrigin::File(f)) => f.clone(),
+            _ => PathBuf::from("(no config file)"),
+        };
+        FileError::new(&file, e)
+    })?;
     let user_dir = user_dir();
     let theme_spec = cli.theme.clone().or_else(|| config.theme.clone());
     let theme = Theme::load(
@@ -122,6 +129,7 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
         .iter()
         .map(|t| BackendStatus {
             read_only: t.read_only,
+            env: t.env.as_deref().map(|e| loaded.config.environment(e)),
             ..BackendStatus::new(t.id.clone(), t.interval, t.timeout)
         })
         .collect();
@@ -137,6 +145,7 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
         config_hint: "config/opsdeck.example.toml".into(),
         alerts: loaded.config.alerts.clone(),
         redactor: loaded.config.redactor(),
+        allow_writes: loaded.config.allow_writes.clone(),
         ack_durations: loaded
             .config
             .alertmanager

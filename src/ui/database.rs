@@ -49,7 +49,9 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         worst = worst.min(s);
         let style = data_style(b, state, theme, theme.style(Role::Text));
         lines.extend(pack_parts(
-            vec![s.span(theme), Span::styled(format!(" {}: ", b.id.name), style)],
+            std::iter::once(s.span(theme))
+                .chain(super::widgets::target_lead(b, theme, style))
+                .collect(),
             [
                 p.role().to_string(),
                 short_version(&p.version),
@@ -252,7 +254,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let (backup, backup_bad) = backup_cell(p, state.shell.now);
         target_rows.push(Row::new(vec![
             Cell::from(s.span(theme)),
-            Cell::from(b.id.name.clone()).style(style),
+            Cell::from(Line::from(super::widgets::named(b, theme, style))),
             Cell::from(p.role()).style(style),
             Cell::from(format!("{}/{}", p.connections, p.max_connections)).style(warn(p.connections_high())),
             Cell::from(format!("{}/{}/{}", p.active, p.idle, p.idle_in_transaction)).style(style),
@@ -298,7 +300,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let name_width = targets
         .iter()
-        .map(|b| crate::text::width(&b.id.name))
+        .map(|b| super::widgets::named_width(b))
         .max()
         .unwrap_or(0)
         .clamp(6, 20) as u16
@@ -465,7 +467,9 @@ fn backends_table(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ];
             for col in &cols {
                 cells.push(match col {
-                    BackendCol::Target => Cell::from(b.id.name.clone()).style(theme.style(Role::Muted)),
+                    BackendCol::Target => {
+                        Cell::from(Line::from(super::widgets::named(b, theme, theme.style(Role::Muted))))
+                    }
                     BackendCol::Pid => Cell::from(s.pid.to_string()).style(style),
                     BackendCol::User => Cell::from(s.user.clone()).style(style),
                     BackendCol::Db => Cell::from(s.database.clone()).style(style),

@@ -48,6 +48,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         };
         left.push(Span::styled(text, theme.on(Role::Header, Role::Info)));
     }
+    // The environments on screen, each once, as their targets show them.
+    let mut envs: Vec<&crate::model::env::Environment> = Vec::new();
+    for env in state.backends.targets.iter().filter_map(|b| b.env.as_ref()) {
+        if !envs.iter().any(|e| e.name == env.name) {
+            envs.push(env);
+        }
+    }
+    for env in envs {
+        left.push(super::widgets::env_badge(env, theme));
+        left.push(Span::styled(" ", header));
+    }
     // A badge while critical alerts fire: seen from every pane.
     let critical = state.firing_critical();
     if critical > 0 {

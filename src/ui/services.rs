@@ -53,10 +53,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let bad = d.problems();
         let host_status = if bad > 0 { Status::Crit } else { Status::Ok };
         worst = worst.min(host_status);
-        let lead = vec![
-            host_status.span(theme),
-            Span::styled(format!(" {}: ", b.id.name), style),
-        ];
+        let mut lead = vec![host_status.span(theme)];
+        lead.extend(super::widgets::target_lead(b, theme, style));
         let parts = counts(d).into_iter().map(|c| Span::styled(c, style)).collect();
         lines.extend(pack_parts(lead, parts, Span::styled(", ", style), width));
         problems.extend(
@@ -77,7 +75,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             worst = worst.min(s);
             let style = theme.style(s.role());
             let parts = text.split(", ").map(|t| Span::styled(t.to_string(), style)).collect();
-            let lead = vec![s.span(theme), Span::styled(format!(" {}: ", b.id.name), style)];
+            let mut lead = vec![s.span(theme)];
+            lead.extend(super::widgets::target_lead(b, theme, style));
             lines.extend(pack_parts(lead, parts, Span::styled(", ", style), width));
         }
     }
@@ -288,7 +287,7 @@ impl Col {
     }
 
     /// `looping`: a container reads "crash-loop ×12" in the state column.
-    fn width(self, name_width: u16, looping: bool) -> Constraint {
+    fn width(self, name_width: u16, looping: bool, host_width: u16) -> Constraint {
         match self {
             Col::Name => Constraint::Length(name_width),
             Col::Project => Constraint::Length(16),
@@ -300,7 +299,7 @@ impl Col {
             Col::Mem => Constraint::Length(13),
             Col::Ports => Constraint::Length(16),
             Col::Image => Constraint::Fill(1),
-            Col::Host => Constraint::Length(10),
+            Col::Host => Constraint::Length(host_width),
         }
     }
 
@@ -437,10 +436,17 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .backends_of(BackendKind::Docker)
         .filter_map(|b| b.docker())
         .any(|d| d.containers.iter().any(|c| c.crash_loop.is_some()));
+    // Wide enough for the hosts' names and their environments' badges.
+    let host_width = state
+        .backends_of(BackendKind::Docker)
+        .map(|b| super::widgets::named_width(b) + 1)
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 28) as u16;
     let widths: Vec<Constraint> = std::iter::once(Constraint::Length(1))
         .chain(
             cols.iter()
-                .map(|c| c.width((longest.unwrap_or(0) + 1).clamp(12, 40) as u16, looping)),
+                .map(|c| c.width((longest.unwrap_or(0) + 1).clamp(12, 40) as u16, looping, host_width)),
         )
         .collect();
     // The name column as the table lays it out (narrower than asked on a
@@ -461,13 +467,19 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 let cells = cols.iter().map(|col| {
                     let text = cell_text(*col, &b.id.name, c, narrow);
                     let muted = matches!(col, Col::Image | Col::Host | Col::Ports | Col::Project);
-                    // A long name ends in "…" in its column, not clipped mid-word.
-                    let cell = Cell::from(if *col == Col::Name {
-                        fit(&format!("{indent}{text}"), usize::from(name_width))
-                    } else {
-                        text
-                    });
-                    cell.style(if muted { theme.style(Role::Muted) } else { style })
+                    let cell_style = if muted { theme.style(Role::Muted) } else { style };
+                    match (col, &b.env) {
+                        // The host's environment, on every row of it.
+                        (Col::Host, Some(env)) => Cell::from(Line::from(vec![
+                            Span::styled(format!("{text} "), cell_style),
+                            super::widgets::env_badge(env, theme),
+                        ])),
+                        // A long name ends in "…" in its column, not clipped mid-word.
+                        (Col::Name, _) => {
+                            Cell::from(fit(&format!("{indent}{text}"), usize::from(name_width))).style(cell_style)
+                        }
+                        _ => Cell::from(text).style(cell_style),
+                    }
                 });
                 Row::new(std::iter::once(Cell::from(s.span(theme))).chain(cells))
             }

@@ -2,6 +2,7 @@
 
 use crate::app::{BackendStatus, Freshness, State};
 use crate::config::theme::{Role, Theme};
+use crate::model::env::{Badge, Environment};
 pub use crate::text::{age, duration_text, fit, hms, short_bytes};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -56,31 +57,68 @@ impl From<Freshness> for Status {
 /// Lines saying why a backend has no fresh data, or nothing when it is fine.
 pub fn backend_problem(b: &BackendStatus, state: &State, theme: &Theme) -> Option<Line<'static>> {
     let fresh = b.freshness(state.shell.now);
-    match fresh {
-        Freshness::Ok => None,
-        Freshness::Pending => Some(Line::from(vec![
-            Status::Unknown.span(theme),
-            Span::styled(format!(" {}: connecting…", b.id.name), theme.style(Role::Muted)),
-        ])),
+    let (status, role, text) = match fresh {
+        Freshness::Ok => return None,
+        Freshness::Pending => (Status::Unknown, Role::Muted, ": connecting…".to_string()),
         Freshness::Down => {
             let (at, err) = b.last_error.clone().unwrap_or((state.shell.now, String::new()));
             let since = b.last_ok.map(|t| format!(", data from {}", hms(t))).unwrap_or_default();
-            Some(Line::from(vec![
-                Status::Crit.span(theme),
-                Span::styled(
-                    format!(" {} DOWN at {}{since}: {err}", b.id.name, hms(at)),
-                    theme.style(Role::Crit),
-                ),
-            ]))
+            (Status::Crit, Role::Crit, format!(" DOWN at {}{since}: {err}", hms(at)))
         }
-        Freshness::Stale => Some(Line::from(vec![
-            Status::Stale.span(theme),
-            Span::styled(
-                format!(" {}: STALE since {}", b.id.name, b.last_ok.map(hms).unwrap_or_default()),
-                theme.style(Role::Stale),
-            ),
-        ])),
+        Freshness::Stale => (
+            Status::Stale,
+            Role::Stale,
+            format!(": STALE since {}", b.last_ok.map(hms).unwrap_or_default()),
+        ),
+    };
+    let style = theme.style(role);
+    let mut spans = vec![status.span(theme), Span::styled(" ", style)];
+    spans.extend(named(b, theme, style));
+    spans.push(Span::styled(text, style));
+    Some(Line::from(spans))
+}
+
+/// An environment's badge: its name in its colour, reversed; "RO" when it
+/// is read-only for this run.
+pub fn env_badge(env: &Environment, theme: &Theme) -> Span<'static> {
+    let role = match env.badge {
+        Badge::Crit => Role::Crit,
+        Badge::Warn => Role::Warn,
+        Badge::Info => Role::Info,
+        Badge::Muted => Role::Muted,
+    };
+    let text = match env.read_only {
+        true => format!(" {} RO ", env.name),
+        false => format!(" {} ", env.name),
+    };
+    Span::styled(text, theme.style(role).add_modifier(ratatui::style::Modifier::REVERSED))
+}
+
+/// A target's name in `style`, then its environment's badge if it has one.
+pub fn named(b: &BackendStatus, theme: &Theme, style: Style) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(b.id.name.clone(), style)];
+    if let Some(env) = &b.env {
+        spans.push(Span::styled(" ", style));
+        spans.push(env_badge(env, theme));
     }
+    spans
+}
+
+/// How a target's line starts: " name [badge]: ".
+pub fn target_lead(b: &BackendStatus, theme: &Theme, style: Style) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(" ", style)];
+    spans.extend(named(b, theme, style));
+    spans.push(Span::styled(": ", style));
+    spans
+}
+
+/// The columns `named` takes.
+pub fn named_width(b: &BackendStatus) -> usize {
+    let badge = b
+        .env
+        .as_ref()
+        .map_or(0, |e| crate::text::width(&e.name) + 3 + if e.read_only { 3 } else { 0 });
+    crate::text::width(&b.id.name) + badge
 }
 
 /// The style for data shown from a backend: stale data is drawn as stale.

@@ -173,7 +173,10 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
             query: state.setup.redactor.redact(&mask_literals(&s.query)),
         })
         .collect();
-    let read_only_target = chosen.iter().find(|(b, _)| b.read_only).map(|(b, _)| b.id.name.clone());
+    let read_only_target = chosen
+        .iter()
+        .find(|(b, _)| b.read_only)
+        .map(|(b, _)| (b.id.name.clone(), b.lock()));
     let shown: Vec<BackendFacts> = chosen
         .iter()
         .take(CONFIRM_SHOWS)
@@ -186,7 +189,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
         })
         .collect();
     let target = match &read_only_target {
-        Some(t) => t.clone(),
+        Some((t, _)) => t.clone(),
         None => requests
             .iter()
             .map(|r| format!("{}/{}", r.target, r.pid))
@@ -195,7 +198,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
     };
     if let Some(refusal) = read_only_refusal(
         state,
-        read_only_target.is_some(),
+        read_only_target.map_or(crate::app::Lock::Open, |(_, lock)| lock),
         PaneId::Database,
         op.audit_action(),
         &target,

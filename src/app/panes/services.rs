@@ -347,7 +347,7 @@ fn ask_container_action(state: &mut State, action: ServicesAction) -> Vec<Comman
     };
     let (host_name, host_ro, name, status, image) = (
         host.id.name.clone(),
-        host.read_only,
+        host.lock(),
         c.name.clone(),
         c.status.clone(),
         c.image.clone(),

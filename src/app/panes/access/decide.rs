@@ -83,7 +83,7 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
     }
     let target = target_of(&items, campaign_id);
     let action = decision.audit_action();
-    if let Some(refusal) = read_only_refusal(state, false, PaneId::Access, action, &target) {
+    if let Some(refusal) = read_only_refusal(state, crate::app::Lock::Open, PaneId::Access, action, &target) {
         return refusal;
     }
     let operator = state.shell.identity.operator.clone();
@@ -117,10 +117,10 @@ pub fn ask_decision(state: &mut State, decision: Decision) -> Vec<Command> {
             state
                 .backends_of(crate::model::backend::BackendKind::Postgres)
                 .find(|b| &b.id.name == db && b.read_only)
-                .map(|b| b.id.name.clone())
+                .map(|b| (b.id.name.clone(), b.lock()))
         });
-        if let Some(db) = read_only_db {
-            if let Some(refusal) = read_only_refusal(state, true, PaneId::Access, action, &format!("{db}: {target}")) {
+        if let Some((db, lock)) = read_only_db {
+            if let Some(refusal) = read_only_refusal(state, lock, PaneId::Access, action, &format!("{db}: {target}")) {
                 return refusal;
             }
         }
@@ -226,7 +226,13 @@ pub fn ask_campaign(state: &mut State) -> Vec<Command> {
         set_status(state, Level::Warn, text);
         return Vec::new();
     }
-    if let Some(refusal) = read_only_refusal(state, false, PaneId::Access, "review.start", "new campaign") {
+    if let Some(refusal) = read_only_refusal(
+        state,
+        crate::app::Lock::Open,
+        PaneId::Access,
+        "review.start",
+        "new campaign",
+    ) {
         return refusal;
     }
     let sources = state

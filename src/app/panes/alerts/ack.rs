@@ -81,7 +81,7 @@ pub fn ask_ack(state: &mut State) -> Vec<Command> {
         );
         return Vec::new();
     }
-    let read_only = picked.iter().any(|(s, _)| s.is_some_and(|b| b.read_only));
+    let read_only = crate::app::Lock::any(picked.iter().filter_map(|(s, _)| s.map(|b| b.lock())));
     let target = match picked.as_slice() {
         [(s, a)] => format!("{}/{}", state.alert_source_name(*s), a.name),
         many => format!("{} alerts", many.len()),
@@ -219,7 +219,7 @@ pub fn ask_expire(state: &mut State) -> Vec<Command> {
             return Vec::new();
         }
         let target = format!("{OWN_SOURCE}/{}", alert.name);
-        if let Some(refusal) = read_only_refusal(state, false, PaneId::Alerts, "ack.end", &target) {
+        if let Some(refusal) = read_only_refusal(state, crate::app::Lock::Open, PaneId::Alerts, "ack.end", &target) {
             return refusal;
         }
         state.shell.overlay = Some(Overlay::Confirm {
@@ -238,7 +238,7 @@ pub fn ask_expire(state: &mut State) -> Vec<Command> {
         set_status(state, Level::Info, format!("{} is not silenced", alert.name));
         return Vec::new();
     }
-    let (source, read_only) = (b.id.name.clone(), b.read_only);
+    let (source, read_only) = (b.id.name.clone(), b.lock());
     let summary = b.alerts();
     let silences = alert
         .silenced_by
