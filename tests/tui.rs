@@ -326,3 +326,68 @@ fn a_paste_over_a_container_restarts_nothing() {
     assert_eq!(restarts.len(), 2, "{restarts:?}");
     common::docker_cli(&["rm", "-f", &name]);
 }
+
+/// `--allow-writes prod` is recorded at session open; an environment the
+/// config lacks is refused before anything starts.
+#[test]
+fn allow_writes_is_recorded_at_session_open_and_must_name_an_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[env.prod]\nread_only = true\n[[docker]]\nname = \"test\"\nurl = \"{}\"\nenv = \"prod\"\n",
+            common::docker_host()
+        ),
+    )
+    .expect("config");
+    let state = dir.path().join("state.db");
+    let (cfg_s, state_s) = (cfg.to_str().expect("path"), state.to_str().expect("path"));
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args([
+            "--config",
+            cfg_s,
+            "--state",
+            state_s,
+            "--allow-writes",
+            "prdo",
+            "snapshot",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--allow-writes prdo: no [env.prdo] in the config"),
+        "{err}"
+    );
+
+    let t = Tmux::start_in(
+        dir,
+        &["--config", cfg_s, "--state", state_s, "--allow-writes", "prod"],
+        &[],
+        120,
+        40,
+    );
+    let screen = t.wait_text("1 Services");
+    assert!(
+        screen
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains(" prod ") && !h.contains(" prod RO ")),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    t.wait_dead();
+    let export = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["--state", state_s, "audit", "export", "--format", "json"])
+        .env_remove("OPSDECK_CONFIG")
+        .output()
+        .expect("audit export");
+    let v: serde_json::Value = serde_json::from_slice(&export.stdout).expect("json");
+    let open = v
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["action"] == "session.open"))
+        .expect("a session.open entry");
+    assert_eq!(open["details"]["allow_writes"], serde_json::json!(["prod"]), "{open}");
+}
