@@ -1,6 +1,7 @@
 //! Subcommands that print and exit: snapshot, check, audit verify and
 //! export, review list and export.
 
+mod anchor;
 mod args;
 pub mod audit;
 pub mod check;

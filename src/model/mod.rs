@@ -7,6 +7,7 @@ pub mod acks;
 pub mod action;
 pub mod alerts;
 pub mod audit;
+pub mod checkpoint;
 pub mod backend;
 pub mod docker;
 pub mod host;

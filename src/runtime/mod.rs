@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub logs_dir: std::path::PathBuf,
     /// Access-review sources, read at start and on `r`; revoke statements.
     pub access: Vec<crate::config::AccessSourceConfig>,
+    /// Where the audit chain's checkpoints are published; None: nowhere.
+    pub witness: Option<crate::effects::witness::Setup>,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -59,6 +61,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         checklist,
         logs_dir,
         access,
+        witness,
     } = opts;
     let access = std::sync::Arc::new(access);
     let alertmanager = std::sync::Arc::new(alertmanager);
@@ -75,7 +78,12 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let loaded = crate::effects::checklist::load(&store, &checklist).await;
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     // Without an audit trail nothing may be changed: fall back to read-only.
-    let audit_failed = store.append_audit(&identity, open).await.err().map(|e| e.to_string());
+    let opened = store.append_audit(&identity, open).await;
+    let open_head = opened.as_ref().ok().map(|e| crate::model::checkpoint::Head {
+        seq: e.seq,
+        hash: e.hash.clone(),
+    });
+    let audit_failed = opened.err().map(|e| e.to_string());
     let started = Msg::Started(Box::new(Started {
         shared: store.engine() == crate::store::Engine::Postgres,
         focus,
@@ -90,6 +98,15 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
     let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
+    let publisher = witness.map(|setup| {
+        let tx = msg_tx.clone();
+        let warn = move |why: String| {
+            let _ = tx.try_send(Msg::WitnessFailed(why));
+        };
+        let p = crate::effects::witness::Publisher::spawn(setup, store.clone(), warn);
+        p.checkpoint("session.open", open_head);
+        p
+    });
     // A team store: other opsdecks' changes, and the server's loss, as they happen.
     let (store_tx, mut store_rx) = mpsc::channel(64);
     let listener = crate::store::changes::watch(&store, store_tx);
@@ -196,6 +213,10 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     fx.stop_followers();
     let Effects { audit_tx, .. } = fx;
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
+    // After the close entry: the last checkpoint covers the whole session.
+    if let Some(p) = publisher {
+        p.close().await;
+    }
     drop(guard);
     Ok(reason)
 }
@@ -307,6 +328,15 @@ pub async fn start(cli: &Cli) -> ExitCode {
         }
     };
     let identity = crate::model::identity::Identity::detect(loaded.config.operator.name.as_deref());
+    // A signing key others can read stops the start: it signs nothing.
+    let witness = match crate::effects::witness::Setup::from_config(&loaded.config.audit, identity.clone()) {
+        Ok(setup) => Some(setup).filter(|s| !s.witnesses.is_empty()),
+        Err(e) => {
+            eprintln!("opsdeck: [audit] {e}");
+            store.close().await;
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let targets = crate::backends::targets(&loaded.config);
     let state = setup::initial_state(&loaded, identity, &targets);
     let opts = RunOptions {
@@ -324,6 +354,7 @@ pub async fn start(cli: &Cli) -> ExitCode {
         },
         logs_dir: setup::saved_logs_dir(&location),
         access: loaded.config.access.source.clone(),
+        witness,
     };
     let result = run(opts).await;
     store.close().await;

@@ -5,6 +5,7 @@
 //! Persist before display: callers show a change only after these calls return.
 
 pub mod acks;
+mod anchor;
 pub mod audit;
 pub mod changes;
 pub mod fault;
@@ -235,6 +236,9 @@ pub struct Store {
     /// This process's name on the team store's connections: notifications
     /// it caused itself are told apart by it.
     instance: Arc<str>,
+    /// The newest head this process appended, for whoever publishes
+    /// checkpoints (`watch_head`).
+    heads: Arc<tokio::sync::watch::Sender<Option<audit::Head>>>,
 }
 
 impl Store {
