@@ -78,7 +78,10 @@ impl Witness {
             Witness::Syslog(p) => format!("syslog:{}", p.display()),
             Witness::File(p) => format!("file:{}", p.display()),
             Witness::Http(url) => match reqwest::Url::parse(url) {
-                Ok(u) => format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")),
+                Ok(u) => match u.port() {
+                    Some(port) => format!("{}://{}:{port}", u.scheme(), u.host_str().unwrap_or("?")),
+                    None => format!("{}://{}", u.scheme(), u.host_str().unwrap_or("?")),
+                },
                 Err(_) => "http witness".into(),
             },
         }
