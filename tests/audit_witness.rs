@@ -300,3 +300,67 @@ async fn an_incident_report_ends_with_the_audit_head() {
         text(&report)
     );
 }
+
+#[tokio::test]
+async fn checkpoints_reach_syslog_and_come_on_the_interval_when_the_head_moved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("state.db")).await.expect("open");
+    // A syslog socket of the test's own: the daemon's side of /dev/log.
+    let socket = dir.path().join("log.sock");
+    let syslog = tokio::net::UnixDatagram::bind(&socket).expect("bind");
+    let witness = dir.path().join("w.log");
+    let setup = Setup {
+        witnesses: vec![Witness::Syslog(socket.clone()), Witness::File(witness.clone())],
+        every: 0,
+        interval: Duration::from_millis(700),
+        key: None,
+        who: who(),
+    };
+    let publisher = Publisher::spawn(setup, store.clone(), |why| eprintln!("{why}"));
+    let first = store
+        .append_audit(&who(), AuditRecord::new("app", "session.open", Outcome::Info))
+        .await
+        .expect("append");
+    publisher.checkpoint("session.open", None);
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), syslog.recv(&mut buf))
+        .await
+        .expect("a datagram in time")
+        .expect("recv");
+    let msg = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(msg.starts_with("<86>opsdeck["), "{msg}");
+    assert!(msg.contains("]: audit checkpoint {\"seq\":1,"), "{msg}");
+    assert!(msg.contains(&first.hash), "{msg}");
+
+    // No checkpoint every N entries (0): the interval catches the move.
+    let second = store
+        .append_audit(&who(), AuditRecord::new("services", "container.restart", Outcome::Ok))
+        .await
+        .expect("append");
+    let n = tokio::time::timeout(Duration::from_secs(5), syslog.recv(&mut buf))
+        .await
+        .expect("an interval checkpoint")
+        .expect("recv");
+    let msg = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(msg.contains("\"seq\":2,") && msg.contains("\"event\":\"interval\""), "{msg}");
+    assert!(msg.contains(&second.hash), "{msg}");
+    // Nothing moved since: no further checkpoint.
+    let quiet = tokio::time::timeout(Duration::from_millis(1500), syslog.recv(&mut buf)).await;
+    assert!(quiet.is_err(), "a checkpoint without a new head");
+    publisher.close().await;
+
+    // A syslog file holds other lines too: the checkpoints in it are found.
+    let log = dir.path().join("auth.log");
+    std::fs::write(
+        &log,
+        format!("Dec  6 08:00:00 jump-1 sshd[1]: Accepted publickey for alice\nDec  6 08:00:01 jump-1 {}\n", &msg[4..]),
+    )
+    .expect("syslog file");
+    let out = opsdeck(
+        &dir.path().join("state.db"),
+        &["audit", "verify", "--witness", log.to_str().expect("path")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("1 checked, the newest 2:"), "{}", text(&out));
+    store.close().await;
+}

@@ -48,6 +48,8 @@ pub enum Msg {
     AuditFailed(String),
     /// An audit checkpoint did not reach a witness: a warning, the entries are saved.
     WitnessFailed(String),
+    /// The team store's audit log no longer holds a head this opsdeck saw.
+    AuditRewritten(String),
     /// Inspect output for the details overlay of `container`.
     Inspected {
         container: String,

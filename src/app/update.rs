@@ -112,6 +112,10 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             set_status(state, Level::Warn, why);
             Vec::new()
         }
+        Msg::AuditRewritten(why) => {
+            set_status(state, Level::Error, why);
+            vec![Command::Bell]
+        }
         Msg::Inspected { container, result } => {
             let redactor = &state.setup.redactor;
             let result = match result {

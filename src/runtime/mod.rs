@@ -76,6 +76,15 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     // Open checklist sessions are offered at once: a dropped SSH connection
     // comes back to where it was.
     let loaded = crate::effects::checklist::load(&store, &checklist).await;
+    // Team mode: the server's log must still hold the head seen here last.
+    let seen_heads = crate::store::seen_heads_file().filter(|_| store.engine() == crate::store::Engine::Postgres);
+    let rewritten = match &seen_heads {
+        Some(file) => store.check_seen_head(file).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the team store's audit head was not checked");
+            None
+        }),
+        None => None,
+    };
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     // Without an audit trail nothing may be changed: fall back to read-only.
     let opened = store.append_audit(&identity, open).await;
@@ -91,7 +100,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         audit_failed,
     }));
     let mut commands = Vec::new();
-    for msg in [acks, loaded, started] {
+    for msg in [acks, loaded, started].into_iter().chain(rewritten.map(Msg::AuditRewritten)) {
         commands.extend(update(&mut state, msg));
     }
 
@@ -216,6 +225,11 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     // After the close entry: the last checkpoint covers the whole session.
     if let Some(p) = publisher {
         p.close().await;
+    }
+    if let Some(file) = &seen_heads {
+        if let Err(e) = store.remember_head(file).await {
+            tracing::warn!(error = %e, "the team store's audit head was not kept");
+        }
     }
     drop(guard);
     Ok(reason)

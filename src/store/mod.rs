@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use acks::AckRecord;
+pub use anchor::seen_heads_file;
 pub use audit::{AuditEntry, AuditRecord, Outcome, VerifyReport};
 pub use review::{Campaign, CampaignSummary, Decision, DecisionRecord, ReviewItem};
 pub use team::TeamStore;
