@@ -117,8 +117,19 @@ async fn rewrite(path: &Path) {
     .expect("rows");
     let mut prev = "0".repeat(64);
     for (seq, ts, operator, ssh, host, pane, action, target, justification, outcome, details) in rows {
-        let canonical =
-            serde_json::json!([seq, ts, operator, ssh, host, pane, action, target, justification, outcome, details]);
+        let canonical = serde_json::json!([
+            seq,
+            ts,
+            operator,
+            ssh,
+            host,
+            pane,
+            action,
+            target,
+            justification,
+            outcome,
+            details
+        ]);
         let mut h = Sha256::new();
         h.update(prev.as_bytes());
         h.update(canonical.to_string().as_bytes());
@@ -173,7 +184,14 @@ async fn a_rewritten_log_still_verifies_but_no_longer_holds_the_published_heads(
     // The untouched store holds every published head.
     let ok = opsdeck(
         &state,
-        &["audit", "verify", "--witness", witness.to_str().expect("path"), "--public-key", &public],
+        &[
+            "audit",
+            "verify",
+            "--witness",
+            witness.to_str().expect("path"),
+            "--public-key",
+            &public,
+        ],
     );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
     assert!(text(&ok).contains("every recorded head is in the log"), "{}", text(&ok));
@@ -197,7 +215,14 @@ async fn a_rewritten_log_still_verifies_but_no_longer_holds_the_published_heads(
 
     let by_witness = opsdeck(
         &copy,
-        &["audit", "verify", "--witness", witness.to_str().expect("path"), "--public-key", &public],
+        &[
+            "audit",
+            "verify",
+            "--witness",
+            witness.to_str().expect("path"),
+            "--public-key",
+            &public,
+        ],
     );
     assert_eq!(by_witness.status.code(), Some(1), "{}", text(&by_witness));
     let first = &lines[0];
@@ -233,7 +258,10 @@ async fn a_witness_line_forged_without_the_key_is_refused() {
     std::fs::write(&forged, format!("{line}\n")).expect("forged witness");
     let forged = forged.to_str().expect("path");
 
-    let out = opsdeck(&copy, &["audit", "verify", "--witness", forged, "--public-key", &public]);
+    let out = opsdeck(
+        &copy,
+        &["audit", "verify", "--witness", forged, "--public-key", &public],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("forged.log line 1: checkpoint") && text(&out).contains("not signed by this key"),
@@ -250,7 +278,14 @@ async fn a_witness_line_forged_without_the_key_is_refused() {
     std::fs::write(&unsigned, format!("{line}\n")).expect("unsigned witness");
     let out = opsdeck(
         &copy,
-        &["audit", "verify", "--witness", unsigned.to_str().expect("path"), "--public-key", &public],
+        &[
+            "audit",
+            "verify",
+            "--witness",
+            unsigned.to_str().expect("path"),
+            "--public-key",
+            &public,
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("is not signed"), "{}", text(&out));
@@ -342,7 +377,10 @@ async fn checkpoints_reach_syslog_and_come_on_the_interval_when_the_head_moved()
         .expect("an interval checkpoint")
         .expect("recv");
     let msg = String::from_utf8_lossy(&buf[..n]).to_string();
-    assert!(msg.contains("\"seq\":2,") && msg.contains("\"event\":\"interval\""), "{msg}");
+    assert!(
+        msg.contains("\"seq\":2,") && msg.contains("\"event\":\"interval\""),
+        "{msg}"
+    );
     assert!(msg.contains(&second.hash), "{msg}");
     // Nothing moved since: no further checkpoint.
     let quiet = tokio::time::timeout(Duration::from_millis(1500), syslog.recv(&mut buf)).await;
@@ -353,7 +391,10 @@ async fn checkpoints_reach_syslog_and_come_on_the_interval_when_the_head_moved()
     let log = dir.path().join("auth.log");
     std::fs::write(
         &log,
-        format!("Dec  6 08:00:00 jump-1 sshd[1]: Accepted publickey for alice\nDec  6 08:00:01 jump-1 {}\n", &msg[4..]),
+        format!(
+            "Dec  6 08:00:00 jump-1 sshd[1]: Accepted publickey for alice\nDec  6 08:00:01 jump-1 {}\n",
+            &msg[4..]
+        ),
     )
     .expect("syslog file");
     let out = opsdeck(

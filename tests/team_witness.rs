@@ -71,8 +71,19 @@ async fn rewrite_on_the_server(db: &TestDb) {
     .expect("rows");
     let mut prev = "0".repeat(64);
     for (seq, ts, operator, ssh, host, pane, action, target, justification, outcome, details) in rows {
-        let canonical =
-            serde_json::json!([seq, ts, operator, ssh, host, pane, action, target, justification, outcome, details]);
+        let canonical = serde_json::json!([
+            seq,
+            ts,
+            operator,
+            ssh,
+            host,
+            pane,
+            action,
+            target,
+            justification,
+            outcome,
+            details
+        ]);
         let mut h = Sha256::new();
         h.update(prev.as_bytes());
         h.update(canonical.to_string().as_bytes());
@@ -98,7 +109,9 @@ async fn rewrite_on_the_server(db: &TestDb) {
 #[tokio::test]
 async fn an_opsdeck_warns_when_the_team_store_no_longer_holds_the_head_it_saw() {
     let db = pg::fresh_db().await;
-    let store = Store::open_at(&Location::Team(db.team.clone())).await.expect("team store");
+    let store = Store::open_at(&Location::Team(db.team.clone()))
+        .await
+        .expect("team store");
     let who = Identity {
         operator: "alice".into(),
         host: "jump-1".into(),

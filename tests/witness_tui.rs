@@ -45,7 +45,8 @@ fn listener(n: usize) -> (u16, mpsc::Receiver<serde_json::Value>) {
                     .lines()
                     .find_map(|l| {
                         let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
                     })
                     .unwrap_or(0);
                 if buf.len() >= end + 4 + len {

@@ -61,7 +61,10 @@ pub fn recorded(heads: &[String], witnesses: &[PathBuf], public_key: Option<&str
 /// `2026-12-06T03:12:07Z` → `2026-12-06 03:12:07 UTC`.
 fn when(t: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(t) {
-        Ok(t) => t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Ok(t) => t
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string(),
         Err(_) => t.to_string(),
     }
 }

@@ -100,7 +100,10 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         audit_failed,
     }));
     let mut commands = Vec::new();
-    for msg in [acks, loaded, started].into_iter().chain(rewritten.map(Msg::AuditRewritten)) {
+    for msg in [acks, loaded, started]
+        .into_iter()
+        .chain(rewritten.map(Msg::AuditRewritten))
+    {
         commands.extend(update(&mut state, msg));
     }
 

@@ -46,7 +46,10 @@ async fn append(path: &Path, line: &str) -> Result<(), String> {
 /// readable by root only on most systems.
 async fn syslog(socket: &Path, line: &str) -> Result<(), String> {
     const AUTHPRIV_INFO: u8 = 10 * 8 + 6;
-    let msg = format!("<{AUTHPRIV_INFO}>opsdeck[{}]: audit checkpoint {line}", std::process::id());
+    let msg = format!(
+        "<{AUTHPRIV_INFO}>opsdeck[{}]: audit checkpoint {line}",
+        std::process::id()
+    );
     let sock = tokio::net::UnixDatagram::unbound().map_err(|e| format!("syslog: {e}"))?;
     sock.send_to(msg.as_bytes(), socket)
         .await
