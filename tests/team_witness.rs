@@ -7,6 +7,7 @@
 mod common;
 
 use common::pg::{self, TestDb, PASSWORD_ENV};
+use common::tmux::Tmux;
 use opsdeck::model::identity::Identity;
 use opsdeck::store::{AuditRecord, Location, Outcome, Store};
 use sha2::{Digest, Sha256};
@@ -147,13 +148,37 @@ async fn an_opsdeck_warns_when_the_team_store_no_longer_holds_the_head_it_saw() 
     );
     let warning = stderr(&after);
     assert!(
-        warning.contains("WARNING: team store")
-            && warning.contains(&format!("its audit log no longer contains head {}…", &head[..14]))
-            && warning.contains("the log was rewritten"),
+        warning.contains(&format!(
+            "WARNING: audit log REWRITTEN on the team store: it no longer contains head {}… that this opsdeck saw at",
+            &head[..14]
+        )) && warning.contains(db.url()),
         "{warning}"
     );
     assert!(!warning.contains(&common::pg_password()), "{warning}");
     // The head seen stays: every start says it until someone looks.
     let later = opsdeck(home.path(), &db, &["audit", "head"]);
     assert!(stderr(&later).contains("no longer contains head"), "{}", stderr(&later));
+
+    // The console says it on its status line at start.
+    let cfg = home.path().join("config.toml");
+    let cfg = cfg.to_str().expect("path").to_string();
+    let t = Tmux::start_in(home, &["--config", &cfg], &[], 160, 40);
+    let screen = t.wait_text("audit log REWRITTEN on the team store: it no longer contains head");
+    assert!(screen.contains(&format!("head {}…", &head[..14])), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_dead(), 0);
+    // Nor did closing the console forget the head it warned of.
+    let after_console = Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(["--config", &cfg, "audit", "head"])
+        .env_remove("OPSDECK_CONFIG")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env("HOME", t.dir.path())
+        .output()
+        .expect("run opsdeck");
+    assert!(
+        stderr(&after_console).contains("no longer contains head"),
+        "{}",
+        stderr(&after_console)
+    );
 }

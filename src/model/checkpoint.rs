@@ -41,7 +41,8 @@ impl Head {
 
     /// `41:ab12cd34…`: enough of the hash to tell heads apart in a message.
     pub fn short(&self) -> String {
-        format!("{}:{}…", self.seq, &self.hash[..self.hash.len().min(12)])
+        let start: String = self.hash.chars().take(12).collect();
+        format!("{}:{start}…", self.seq)
     }
 }
 

@@ -85,6 +85,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         }),
         None => None,
     };
+    // After a warning the head seen stays, so each start says it again.
+    let seen_heads = seen_heads.filter(|_| rewritten.is_none());
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     // Without an audit trail nothing may be changed: fall back to read-only.
     let opened = store.append_audit(&identity, open).await;
@@ -225,6 +227,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     fx.stop_followers();
     let Effects { audit_tx, .. } = fx;
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
+    // The terminal is given back first: a slow witness holds no screen.
+    drop(guard);
     // After the close entry: the last checkpoint covers the whole session.
     if let Some(p) = publisher {
         p.close().await;
@@ -234,7 +238,6 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             tracing::warn!(error = %e, "the team store's audit head was not kept");
         }
     }
-    drop(guard);
     Ok(reason)
 }
 

@@ -94,9 +94,10 @@ impl Store {
                     .await
                     .at(self)?;
                 if head.seq > 0 && hash.as_deref() != Some(head.hash.as_str()) {
+                    // What matters first: a footer shows the start of it.
                     return Ok(Some(format!(
-                        "team store {server}: its audit log no longer contains head {} that this opsdeck saw at {}: \
-                         the log was rewritten (opsdeck audit verify --head {head})",
+                        "audit log REWRITTEN on the team store: it no longer contains head {} that this opsdeck \
+                         saw at {} ({server}; opsdeck audit verify --head {head})",
                         head.short(),
                         seen.at
                     )));
