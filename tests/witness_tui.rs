@@ -127,6 +127,10 @@ fn the_console_publishes_its_head_at_open_and_close_to_a_file_and_over_http() {
     t.wait_text("audit witness http://127.0.0.1:1: connection refused");
     let opened = bodies.recv_timeout(Duration::from_secs(10)).expect("a POST at open");
     assert_eq!(opened["event"], "session.open");
+    // What a checkpoint holds, and nothing else (no secret can ride along).
+    let mut keys: Vec<&str> = opened.as_object().expect("object").keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["event", "hash", "host", "operator", "seq", "sig", "time"]);
     assert_eq!(opened["seq"], 1);
     // The file and the POST are written side by side: the POST may come first.
     let in_file = wait_lines(&witness, 1);

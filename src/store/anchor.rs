@@ -95,12 +95,13 @@ impl Store {
                     .at(self)?;
                 if head.seq > 0 && hash.as_deref() != Some(head.hash.as_str()) {
                     // What matters first: a footer shows the start of it.
-                    return Ok(Some(format!(
+                    // The file is outside text like any other: cleaned.
+                    return Ok(Some(crate::text::clean::line(format!(
                         "audit log REWRITTEN on the team store: it no longer contains head {} that this opsdeck \
                          saw at {} ({server}; opsdeck audit verify --head {head})",
                         head.short(),
                         seen.at
-                    )));
+                    ))));
                 }
             }
         }
