@@ -3,14 +3,16 @@
 //! recomputed with the public algorithm) still verifies on its own, and is
 //! caught against the heads published to witnesses.
 
+mod common;
 mod fixtures;
+
+use common::rewrite::rewrite_file;
 
 use opsdeck::config::Witness;
 use opsdeck::effects::witness::{key, Publisher, Setup};
 use opsdeck::model::checkpoint::Head;
 use opsdeck::model::identity::Identity;
 use opsdeck::store::{AuditRecord, Outcome, Store};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -81,77 +83,6 @@ async fn published(dir: &Path, n: usize) -> (std::path::PathBuf, std::path::Path
     (state, witness, public)
 }
 
-/// What an attacker with write access to the file does: drop the guards,
-/// change the operator of row 1, recompute every hash after it and the head
-/// with the algorithm in src/store/audit.rs, written out here again.
-async fn rewrite(path: &Path) {
-    use sqlx::Connection;
-    let url = format!("sqlite://{}", path.display());
-    let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the copy");
-    for stmt in [
-        "DROP TRIGGER IF EXISTS audit_log_no_update",
-        "DROP TRIGGER IF EXISTS audit_log_no_delete",
-        "UPDATE audit_log SET operator = 'mallory' WHERE seq = 1",
-    ] {
-        sqlx::query(stmt).execute(&mut db).await.expect(stmt);
-    }
-    type Row = (
-        i64,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT seq, ts, operator, ssh_client, host, pane, action, target, justification, outcome, details \
-         FROM audit_log ORDER BY seq",
-    )
-    .fetch_all(&mut db)
-    .await
-    .expect("rows");
-    let mut prev = "0".repeat(64);
-    for (seq, ts, operator, ssh, host, pane, action, target, justification, outcome, details) in rows {
-        let canonical = serde_json::json!([
-            seq,
-            ts,
-            operator,
-            ssh,
-            host,
-            pane,
-            action,
-            target,
-            justification,
-            outcome,
-            details
-        ]);
-        let mut h = Sha256::new();
-        h.update(prev.as_bytes());
-        h.update(canonical.to_string().as_bytes());
-        let hash = hex::encode(h.finalize());
-        sqlx::query("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?")
-            .bind(&prev)
-            .bind(&hash)
-            .bind(seq)
-            .execute(&mut db)
-            .await
-            .expect("rehash");
-        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
-            .bind(seq)
-            .bind(&hash)
-            .execute(&mut db)
-            .await
-            .expect("head");
-        prev = hash;
-    }
-    db.close().await.expect("close the copy");
-}
-
 fn witness_heads(witness: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(witness)
         .expect("witness file")
@@ -198,7 +129,7 @@ async fn a_rewritten_log_still_verifies_but_no_longer_holds_the_published_heads(
 
     let copy = dir.path().join("rewritten.db");
     std::fs::copy(&state, &copy).expect("copy the store");
-    rewrite(&copy).await;
+    rewrite_file(&copy).await;
 
     // The limit of the chain alone: a rewrite with the hashes recomputed verifies.
     let plain = opsdeck(&copy, &["audit", "verify"]);
@@ -244,7 +175,7 @@ async fn a_witness_line_forged_without_the_key_is_refused() {
     let (state, witness, public) = published(dir.path(), 4).await;
     let copy = dir.path().join("rewritten.db");
     std::fs::copy(&state, &copy).expect("copy the store");
-    rewrite(&copy).await;
+    rewrite_file(&copy).await;
     // The forger writes the rewritten log's head into a witness, keeping a
     // real line's signature: it fits the rewritten log, not the key.
     let forged_head = String::from_utf8_lossy(&opsdeck(&copy, &["audit", "head"]).stdout)

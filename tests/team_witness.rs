@@ -7,10 +7,10 @@
 mod common;
 
 use common::pg::{self, TestDb, PASSWORD_ENV};
+use common::rewrite::{rewrite, rewrite_file};
 use common::tmux::Tmux;
 use opsdeck::model::identity::Identity;
 use opsdeck::store::{AuditRecord, Location, Outcome, Store};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -42,69 +42,10 @@ fn stderr(o: &Output) -> String {
 /// On the server, as someone with its credentials: the trigger dropped,
 /// row 1's operator changed, every hash and the head recomputed.
 async fn rewrite_on_the_server(db: &TestDb) {
-    use sqlx::Connection;
-    let mut conn = db.connect().await;
-    for stmt in [
-        "DROP TRIGGER audit_log_no_update ON audit_log",
-        "UPDATE audit_log SET operator = 'mallory' WHERE seq = 1",
-    ] {
-        sqlx::query(stmt).execute(&mut conn).await.expect(stmt);
-    }
-    type Row = (
-        i64,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT seq, ts, operator, ssh_client, host, pane, action, target, justification, outcome, details \
-         FROM audit_log ORDER BY seq",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .expect("rows");
-    let mut prev = "0".repeat(64);
-    for (seq, ts, operator, ssh, host, pane, action, target, justification, outcome, details) in rows {
-        let canonical = serde_json::json!([
-            seq,
-            ts,
-            operator,
-            ssh,
-            host,
-            pane,
-            action,
-            target,
-            justification,
-            outcome,
-            details
-        ]);
-        let mut h = Sha256::new();
-        h.update(prev.as_bytes());
-        h.update(canonical.to_string().as_bytes());
-        let hash = hex::encode(h.finalize());
-        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
-            .bind(&prev)
-            .bind(&hash)
-            .bind(seq)
-            .execute(&mut conn)
-            .await
-            .expect("rehash");
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(seq)
-            .bind(&hash)
-            .execute(&mut conn)
-            .await
-            .expect("head");
-        prev = hash;
-    }
-    conn.close().await.expect("close");
+    let (scheme, rest) = db.url().split_once("://").expect("scheme://");
+    let (user, host) = rest.split_once('@').expect("user@host");
+    let with_password = format!("{scheme}://{user}:{}@{host}", common::pg_password());
+    rewrite(&with_password, &["DROP TRIGGER audit_log_no_update ON audit_log"]).await;
 }
 
 #[tokio::test]
@@ -181,4 +122,73 @@ async fn an_opsdeck_warns_when_the_team_store_no_longer_holds_the_head_it_saw() 
         "{}",
         stderr(&after_console)
     );
+}
+
+/// `postgres://user:${VAR}@host/db` for `db`: its password by reference.
+fn url_with_password_ref(db: &TestDb) -> String {
+    let (scheme, rest) = db.url().split_once("://").expect("scheme://");
+    let (user, host) = rest.split_once('@').expect("user@host");
+    format!("{scheme}://{user}:${{{PASSWORD_ENV}}}@{host}")
+}
+
+#[tokio::test]
+async fn a_database_witness_of_a_file_store_catches_a_rewrite_of_the_file() {
+    use opsdeck::config::{ConfigUrl, Witness};
+    use opsdeck::effects::witness::{Publisher, Setup};
+    let db = pg::fresh_db().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.db");
+    let store = Store::open(&state).await.expect("open");
+    let url = url_with_password_ref(&db);
+    let who = Identity {
+        operator: "alice".into(),
+        host: "jump-1".into(),
+        ssh_client: None,
+    };
+    let setup = Setup {
+        witnesses: vec![Witness::Team(ConfigUrl::new(url.clone()))],
+        every: 2,
+        interval: std::time::Duration::from_secs(3600),
+        key: None,
+        who: who.clone(),
+    };
+    let warned = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let heard = warned.clone();
+    let publisher = Publisher::spawn(setup, store.clone(), move |w| heard.lock().expect("warnings").push(w));
+    publisher.checkpoint("session.open", None);
+    for i in 0..4 {
+        let rec = AuditRecord::new("services", "container.restart", Outcome::Ok).target(format!("api-{i}"));
+        store.append_audit(&who, rec).await.expect("append");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    publisher.close().await;
+    store.close().await;
+    assert!(warned.lock().expect("warnings").is_empty(), "{warned:?}");
+
+    let verify = |state: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .arg("--state")
+            .arg(state)
+            .args(["audit", "verify", "--witness", &url])
+            .env_remove("OPSDECK_CONFIG")
+            .env(PASSWORD_ENV, common::pg_password())
+            .output()
+            .expect("run opsdeck")
+    };
+    let ok = verify(&state);
+    let said = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert_eq!(ok.status.code(), Some(0), "{said}{}", stderr(&ok));
+    assert!(said.contains("every recorded head is in the log"), "{said}");
+
+    let copy = dir.path().join("rewritten.db");
+    std::fs::copy(&state, &copy).expect("copy");
+    rewrite_file(&copy).await;
+    let caught = verify(&copy);
+    let said = String::from_utf8_lossy(&caught.stdout).into_owned();
+    assert_eq!(caught.status.code(), Some(1), "{said}{}", stderr(&caught));
+    assert!(
+        said.contains("the log no longer contains head") && said.contains("by alice on jump-1"),
+        "{said}"
+    );
+    assert!(!said.contains(&common::pg_password()) && !stderr(&caught).contains(&common::pg_password()));
 }

@@ -14,7 +14,11 @@ pub struct Recorded {
 /// Every head from `--head` and the witness files. An unreadable witness,
 /// a checkpoint line that does not read, or (with a public key) one not
 /// signed by it is an error: a witness that was tampered with proves nothing.
-pub fn recorded(heads: &[String], witnesses: &[PathBuf], public_key: Option<&str>) -> Result<Vec<Recorded>, String> {
+pub async fn recorded(
+    heads: &[String],
+    witnesses: &[PathBuf],
+    public_key: Option<&str>,
+) -> Result<Vec<Recorded>, String> {
     let key = public_key
         .map(|k| parse_public_key(k).map_err(|e| format!("--public-key: {e}")))
         .transpose()?;
@@ -26,10 +30,9 @@ pub fn recorded(heads: &[String], witnesses: &[PathBuf], public_key: Option<&str
         });
     }
     for file in witnesses {
-        let shown = file.display();
-        let text = std::fs::read_to_string(file).map_err(|e| format!("witness {shown}: {e}"))?;
+        let (shown, lines) = witness_lines(file).await?;
         let mut found = 0;
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in lines.iter().enumerate() {
             // A syslog file holds other programs' lines too.
             if !line.trim_start().starts_with('{') && !line.contains("audit checkpoint {") {
                 continue;
@@ -56,6 +59,20 @@ pub fn recorded(heads: &[String], witnesses: &[PathBuf], public_key: Option<&str
         }
     }
     Ok(out)
+}
+
+/// A witness file's lines, or a witness database's rows (`postgres://…`),
+/// with how messages name it.
+async fn witness_lines(witness: &std::path::Path) -> Result<(String, Vec<String>), String> {
+    let text = witness.to_string_lossy();
+    if crate::config::is_team_url(&text) {
+        let url = crate::config::ConfigUrl::new(text);
+        let lines = crate::store::witness_db::lines(&url).await?;
+        return Ok((url.to_string(), lines));
+    }
+    let shown = witness.display().to_string();
+    let text = std::fs::read_to_string(witness).map_err(|e| format!("witness {shown}: {e}"))?;
+    Ok((shown, text.lines().map(str::to_string).collect()))
 }
 
 /// `2026-12-06T03:12:07Z` → `2026-12-06 03:12:07 UTC`.

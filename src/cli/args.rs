@@ -161,8 +161,9 @@ pub enum AuditCmd {
         /// A head recorded earlier, as `audit head` printed it; repeatable
         #[arg(long = "head", value_name = "SEQ:HASH")]
         heads: Vec<String>,
-        /// A witness file ([audit] witnesses file:, or the syslog file); repeatable
-        #[arg(long = "witness", value_name = "FILE")]
+        /// A witness file ([audit] witnesses file:, or the syslog file), or a
+        /// witness database (postgres://user:${VAR}@host/db); repeatable
+        #[arg(long = "witness", value_name = "FILE|URL")]
         witnesses: Vec<PathBuf>,
         /// The checkpoint key's public half (as `audit keygen` printed it):
         /// every checkpoint in the witness files must be signed by it

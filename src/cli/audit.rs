@@ -31,7 +31,7 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd) -> ExitCode {
             heads,
             witnesses,
             public_key,
-        } => match super::anchor::recorded(heads, witnesses, public_key.as_deref()) {
+        } => match super::anchor::recorded(heads, witnesses, public_key.as_deref()).await {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("opsdeck: {e}");

@@ -43,6 +43,9 @@ pub enum Witness {
     File(PathBuf),
     /// An HTTP(S) endpoint that takes each checkpoint as a JSON POST.
     Http(String),
+    /// A PostgreSQL database (a team store's server, say) the file store's
+    /// writer cannot reach: one row per checkpoint.
+    Team(super::ConfigUrl),
 }
 
 impl TryFrom<String> for Witness {
@@ -62,10 +65,18 @@ impl TryFrom<String> for Witness {
             return Ok(Witness::Http(s));
         }
         if super::is_team_url(&s) {
-            return Err("a team store as a witness is not supported yet: use syslog, file: or http(s)://".into());
+            let url = super::ConfigUrl::new(s);
+            if url.has_literal_password() {
+                return Err(format!(
+                    "witness {url}: the password goes by reference, as postgres://user:${{VAR}}@host/db"
+                ));
+            }
+            return Ok(Witness::Team(url));
         }
+        // Shown as a URL is: a password in it is not repeated.
         Err(format!(
-            "unknown witness {s:?}: write \"syslog\", \"file:/path\" or \"https://host/path\""
+            "unknown witness {:?}: write \"syslog\", \"file:/path\", \"https://host/path\" or \"postgres://user:${{VAR}}@host/db\"",
+            super::ConfigUrl::new(s).to_string()
         ))
     }
 }
@@ -77,6 +88,7 @@ impl Witness {
         match self {
             Witness::Syslog(p) => format!("syslog:{}", p.display()),
             Witness::File(p) => format!("file:{}", p.display()),
+            Witness::Team(url) => url.to_string(),
             Witness::Http(url) => match reqwest::Url::parse(url) {
                 Ok(u) => match u.port() {
                     Some(port) => format!("{}://{}:{port}", u.scheme(), u.host_str().unwrap_or("?")),
@@ -102,5 +114,11 @@ mod tests {
         assert_eq!(c.audit.checkpoint_every, 100);
         let bad = crate::config::Config::parse("[audit]\nwitnesses = [\"ftp://x\"]\n", std::path::Path::new("t.toml"));
         assert!(bad.is_err());
+        let literal = "[audit]\nwitnesses = [\"postgres://w:hunter2@db/witness\"]\n";
+        let err = crate::config::Config::parse(literal, std::path::Path::new("t.toml")).expect_err("literal password");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let by_ref = "[audit]\nwitnesses = [\"postgres://w:${W_PW}@db/witness\"]\n";
+        let c = crate::config::Config::parse(by_ref, std::path::Path::new("t.toml")).expect("by reference");
+        assert!(matches!(&c.audit.witnesses[0], Witness::Team(_)));
     }
 }

@@ -17,6 +17,7 @@ pub mod review_export;
 pub mod sessions;
 mod sqlite;
 pub mod team;
+pub mod witness_db;
 mod write;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -15,6 +15,7 @@ pub async fn send(witness: &Witness, c: &Checkpoint, http: &reqwest::Client) -> 
         Witness::File(path) => append(path, &c.to_line()).await,
         Witness::Syslog(socket) => syslog(socket, &c.to_line()).await,
         Witness::Http(url) => post(http, url, c).await,
+        Witness::Team(url) => crate::store::witness_db::publish(url, &c.to_line()).await,
     }
 }
 
