@@ -291,6 +291,16 @@ fn audit_failure_is_shown_and_rings() {
 }
 
 #[test]
+fn a_failing_witness_is_a_warning_without_a_bell() {
+    let mut s = fixtures::state();
+    let why = "audit witness https://w.example: answered 503 Service Unavailable";
+    assert_eq!(update(&mut s, Msg::WitnessFailed(why.into())), vec![]);
+    let status = s.shell.status.as_ref().expect("shown in the footer");
+    assert_eq!(status.text, why);
+    assert_eq!(status.level, opsdeck::app::Level::Warn);
+}
+
+#[test]
 fn shutdown_quits() {
     let mut s = fixtures::state();
     assert_eq!(update(&mut s, Msg::Shutdown("SIGHUP")), vec![Command::Quit]);

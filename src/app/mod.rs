@@ -46,6 +46,10 @@ pub enum Msg {
     AuditLoaded(Result<Vec<AuditEntry>, String>),
     /// An audit append failed: the operator must know that something was not recorded.
     AuditFailed(String),
+    /// An audit checkpoint did not reach a witness: a warning, the entries are saved.
+    WitnessFailed(String),
+    /// The team store's audit log no longer holds a head this opsdeck saw.
+    AuditRewritten(String),
     /// Inspect output for the details overlay of `container`.
     Inspected {
         container: String,

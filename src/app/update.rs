@@ -109,6 +109,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             set_status(state, Level::Error, format!("AUDIT NOT WRITTEN: {err}"));
             vec![Command::Bell]
         }
+        Msg::WitnessFailed(why) => {
+            set_status(state, Level::Warn, why);
+            Vec::new()
+        }
+        Msg::AuditRewritten(why) => {
+            set_status(state, Level::Error, why);
+            vec![Command::Bell]
+        }
         Msg::Inspected { container, result } => {
             let redactor = &state.setup.redactor;
             let result = match result {

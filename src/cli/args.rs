@@ -195,8 +195,30 @@ pub enum ReviewCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCmd {
-    /// Recompute the hash chain; exit 1 naming the first broken entry
-    Verify,
+    /// Recompute the hash chain; exit 1 naming the first broken entry. With
+    /// --head or --witness, also that the log still holds every head
+    /// recorded earlier: a log rewritten whole, every hash recomputed, does not
+    Verify {
+        /// A head recorded earlier, as `audit head` printed it; repeatable
+        #[arg(long = "head", value_name = "SEQ:HASH")]
+        heads: Vec<String>,
+        /// A witness file ([audit] witnesses file:, or the syslog file), or a
+        /// witness database (postgres://user:${VAR}@host/db); repeatable
+        #[arg(long = "witness", value_name = "FILE|URL")]
+        witnesses: Vec<PathBuf>,
+        /// The checkpoint key's public half (as `audit keygen` printed it):
+        /// every checkpoint in the witness files must be signed by it
+        #[arg(long, value_name = "HEX", requires = "witnesses")]
+        public_key: Option<String>,
+    },
+    /// Print the newest entry's head as SEQ:HASH, to keep somewhere else
+    Head,
+    /// Write a new checkpoint signing key ([audit] signing_key_file), mode
+    /// 0600, and print its public key
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Print entries as JSON or CSV
     Export {
         #[arg(long, value_enum, default_value = "json")]

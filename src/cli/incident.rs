@@ -39,13 +39,19 @@ pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {
         },
         IncidentCmd::Report { id } => match store.session(id).await {
             Ok(Some(s)) => {
+                use crate::runbook::session::report;
                 let others = store.audit_entries(Some(s.meta.started_at)).await.unwrap_or_default();
-                print_out(&crate::runbook::session::report::markdown(
-                    &s,
-                    &others,
-                    chrono::Utc::now(),
-                ));
-                EXIT_OK
+                let text = report::markdown(&s, &others, chrono::Utc::now());
+                match store.newest_head().await {
+                    Ok(head) => {
+                        print_out(&report::with_audit_head(text, &head));
+                        EXIT_OK
+                    }
+                    Err(e) => {
+                        eprintln!("opsdeck: {e}");
+                        EXIT_CHECK_FAILED
+                    }
+                }
             }
             Ok(None) => {
                 eprintln!("opsdeck: no session {id} (opsdeck incident list shows them)");

@@ -1,6 +1,7 @@
 //! Subcommands that print and exit: snapshot, check, audit verify and
 //! export, review list and export, info, completions and the man page.
 
+mod anchor;
 mod args;
 pub mod audit;
 pub mod check;
@@ -56,10 +57,19 @@ pub async fn existing_store(cli: &Cli) -> Result<Store, ExitCode> {
             return Err(ExitCode::from(EXIT_USAGE));
         }
     }
-    Store::open_at(&location).await.map_err(|e| {
+    let store = Store::open_at(&location).await.map_err(|e| {
         eprintln!("opsdeck: {e}");
         ExitCode::from(EXIT_USAGE)
-    })
+    })?;
+    // Team mode: the server's log must still hold the head seen here last.
+    if let (crate::store::Engine::Postgres, Some(file)) = (store.engine(), crate::store::seen_heads_file()) {
+        match store.check_seen_head(&file).await {
+            Ok(Some(warning)) => eprintln!("opsdeck: WARNING: {warning}"),
+            Ok(None) => {}
+            Err(e) => eprintln!("opsdeck: warning: the team store's audit head was not checked: {e}"),
+        }
+    }
+    Ok(store)
 }
 
 /// Print to stdout without panicking when the reader has gone (`| head`).

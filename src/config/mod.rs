@@ -8,6 +8,7 @@
 
 mod access;
 mod alerts;
+mod audit;
 mod defaults;
 pub mod docker_endpoint;
 mod duration;
@@ -25,6 +26,7 @@ use std::path::PathBuf;
 
 pub use access::{AccessConfig, AccessSourceConfig};
 pub use alerts::{AlertsConfig, DEFAULT_ACK_DURATION};
+pub use audit::{AuditConfig, Witness};
 pub use duration::{de_duration, de_duration_or_zero};
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
 pub use secret::{ConfigUrl, Secret, SecretRef};
@@ -70,6 +72,8 @@ pub struct Config {
     /// Environments whose read-only this run lifts (`--allow-writes`).
     #[serde(skip)]
     pub allow_writes: Vec<String>,
+    /// Checkpoints of the audit chain: witnesses, how often, the signing key.
+    pub audit: AuditConfig,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
 }

@@ -293,11 +293,17 @@ pub async fn write_report(store: &Store, io: &ChecklistIo, id: &str) -> Msg {
         .unwrap_or_default();
     // The report quotes notes, check output and audit entries: no control
     // character of theirs goes into the file.
-    let text = crate::text::clean::lines(crate::runbook::session::report::markdown(
-        &session,
-        &others,
-        chrono::Utc::now(),
-    ));
+    let mut text = crate::runbook::session::report::markdown(&session, &others, chrono::Utc::now());
+    match store.newest_head().await {
+        Ok(head) => text = crate::runbook::session::report::with_audit_head(text, &head),
+        Err(e) => {
+            return Msg::ActionDone {
+                ok: false,
+                text: format!("report: {e}"),
+            }
+        }
+    }
+    let text = crate::text::clean::lines(text);
     let path = io.reports_dir.join(format!("{id}.md"));
     let written = async {
         tokio::fs::create_dir_all(&io.reports_dir).await?;

@@ -13,6 +13,7 @@ pub mod hold;
 pub mod postgres;
 pub(crate) mod reads;
 pub mod review;
+pub mod witness;
 
 pub(crate) use reads::acks;
 

@@ -8,6 +8,7 @@ pub mod action;
 pub mod alerts;
 pub mod audit;
 pub mod backend;
+pub mod checkpoint;
 pub mod docker;
 pub mod env;
 pub mod host;

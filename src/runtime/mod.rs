@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub logs_dir: std::path::PathBuf,
     /// Access-review sources, read at start and on `r`; revoke statements.
     pub access: Vec<crate::config::AccessSourceConfig>,
+    /// Where the audit chain's checkpoints are published; None: nowhere.
+    pub witness: Option<crate::effects::witness::Setup>,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -59,6 +61,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         checklist,
         logs_dir,
         access,
+        witness,
     } = opts;
     let access = std::sync::Arc::new(access);
     let alertmanager = std::sync::Arc::new(alertmanager);
@@ -73,9 +76,25 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     // Open checklist sessions are offered at once: a dropped SSH connection
     // comes back to where it was.
     let loaded = crate::effects::checklist::load(&store, &checklist).await;
+    // Team mode: the server's log must still hold the head seen here last.
+    let seen_heads = crate::store::seen_heads_file().filter(|_| store.engine() == crate::store::Engine::Postgres);
+    let rewritten = match &seen_heads {
+        Some(file) => store.check_seen_head(file).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the team store's audit head was not checked");
+            None
+        }),
+        None => None,
+    };
+    // After a warning the head seen stays, so each start says it again.
+    let seen_heads = seen_heads.filter(|_| rewritten.is_none());
     let open = AuditRecord::new("app", "session.open", Outcome::Info).details(session_details(&identity, &state));
     // Without an audit trail nothing may be changed: fall back to read-only.
-    let audit_failed = store.append_audit(&identity, open).await.err().map(|e| e.to_string());
+    let opened = store.append_audit(&identity, open).await;
+    let open_head = opened.as_ref().ok().map(|e| crate::model::checkpoint::Head {
+        seq: e.seq,
+        hash: e.hash.clone(),
+    });
+    let audit_failed = opened.err().map(|e| e.to_string());
     let started = Msg::Started(Box::new(Started {
         shared: store.engine() == crate::store::Engine::Postgres,
         focus,
@@ -83,13 +102,25 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         audit_failed,
     }));
     let mut commands = Vec::new();
-    for msg in [acks, loaded, started] {
+    for msg in [acks, loaded, started]
+        .into_iter()
+        .chain(rewritten.map(Msg::AuditRewritten))
+    {
         commands.extend(update(&mut state, msg));
     }
 
     let (report_tx, mut report_rx) = mpsc::channel::<BackendReport>(256);
     let (msg_tx, mut msg_rx) = mpsc::channel::<Msg>(256);
     let (audit_tx, audit_writer) = spawn_audit_writer(store.clone(), identity.clone(), msg_tx.clone());
+    let publisher = witness.map(|setup| {
+        let tx = msg_tx.clone();
+        let warn = move |why: String| {
+            let _ = tx.try_send(Msg::WitnessFailed(why));
+        };
+        let p = crate::effects::witness::Publisher::spawn(setup, store.clone(), warn);
+        p.checkpoint("session.open", open_head);
+        p
+    });
     // A team store: other opsdecks' changes, and the server's loss, as they happen.
     let (store_tx, mut store_rx) = mpsc::channel(64);
     let listener = crate::store::changes::watch(&store, store_tx);
@@ -196,7 +227,17 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     fx.stop_followers();
     let Effects { audit_tx, .. } = fx;
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
+    // The terminal is given back first: a slow witness holds no screen.
     drop(guard);
+    // After the close entry: the last checkpoint covers the whole session.
+    if let Some(p) = publisher {
+        p.close().await;
+    }
+    if let Some(file) = &seen_heads {
+        if let Err(e) = store.remember_head(file).await {
+            tracing::warn!(error = %e, "the team store's audit head was not kept");
+        }
+    }
     Ok(reason)
 }
 
@@ -298,6 +339,15 @@ pub async fn start(cli: &Cli) -> ExitCode {
         }
     };
     let identity = crate::model::identity::Identity::detect(loaded.config.operator.name.as_deref());
+    // A signing key others can read stops the start: it signs nothing.
+    let witness = match crate::effects::witness::Setup::from_config(&loaded.config.audit, identity.clone()) {
+        Ok(setup) => Some(setup).filter(|s| !s.witnesses.is_empty()),
+        Err(e) => {
+            eprintln!("opsdeck: [audit] {e}");
+            store.close().await;
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let targets = crate::backends::targets(&loaded.config);
     let state = setup::initial_state(&loaded, identity, &targets);
     let opts = RunOptions {
@@ -315,6 +365,7 @@ pub async fn start(cli: &Cli) -> ExitCode {
         },
         logs_dir: setup::saved_logs_dir(&location),
         access: loaded.config.access.source.clone(),
+        witness,
     };
     let result = run(opts).await;
     store.close().await;

@@ -4,6 +4,7 @@
 
 use super::{At, Store, StoreError};
 pub use crate::model::audit::{scrub_secrets, AuditEntry, AuditRecord, Outcome};
+pub use crate::model::checkpoint::Head;
 use crate::model::identity::Identity;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
@@ -16,6 +17,9 @@ pub struct VerifyReport {
     pub rows: u64,
     /// First sequence number where the chain breaks, and why.
     pub broken: Option<(i64, String)>,
+    /// The first head asked about (`verify_audit_with`) that the log no
+    /// longer holds.
+    pub missing: Option<Head>,
 }
 
 fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
@@ -146,7 +150,9 @@ impl Store {
         .await;
         // In WAL mode the pages reach the disk only at the COMMIT: a full
         // disk says so there.
-        w.finish(done).await
+        let entry = w.finish(done).await?;
+        self.head_moved(&entry);
+        Ok(entry)
     }
 
     /// Entries in sequence order, optionally from a time on.
@@ -182,13 +188,26 @@ impl Store {
     /// one snapshot (a read transaction), so entries appended meanwhile by
     /// other writers are not mistaken for rows removed from the end.
     pub async fn verify_audit(&self) -> Result<VerifyReport, StoreError> {
+        self.verify_audit_with(&[]).await
+    }
+
+    /// `verify_audit`, and in the same snapshot whether the log still holds
+    /// each of `heads` (published checkpoints): the first one it no longer
+    /// holds is `VerifyReport::missing`. A log rewritten whole, every hash
+    /// recomputed, verifies; it cannot hold a head published before the edit.
+    pub async fn verify_audit_with(&self, heads: &[Head]) -> Result<VerifyReport, StoreError> {
         let mut conn = self.pool().acquire().await.at(self)?;
         let begin = match self.engine() {
             super::Engine::Sqlite => "BEGIN",
             super::Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
         sqlx::query(begin).execute(&mut *conn).await.at(self)?;
-        let report = self.verify_in(&mut conn).await;
+        let report = match self.verify_in(&mut conn).await {
+            Ok(r) => super::anchor::first_missing(self, &mut conn, heads)
+                .await
+                .map(|missing| VerifyReport { missing, ..r }),
+            Err(e) => Err(e),
+        };
         // Only reads were made: ending it cannot lose anything.
         if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
             conn.close_on_drop();
@@ -207,6 +226,7 @@ impl Store {
             Ok(VerifyReport {
                 rows,
                 broken: Some((seq, why)),
+                missing: None,
             })
         };
         while let Some(row) = rows.try_next().await.at(self)? {
@@ -254,6 +274,7 @@ impl Store {
             _ => Ok(VerifyReport {
                 rows: count,
                 broken: None,
+                missing: None,
             }),
         }
     }

@@ -5,6 +5,7 @@
 //! Persist before display: callers show a change only after these calls return.
 
 pub mod acks;
+mod anchor;
 pub mod audit;
 pub mod changes;
 pub mod fault;
@@ -16,6 +17,7 @@ pub mod review_export;
 pub mod sessions;
 mod sqlite;
 pub mod team;
+pub mod witness_db;
 mod write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use acks::AckRecord;
+pub use anchor::seen_heads_file;
 pub use audit::{AuditEntry, AuditRecord, Outcome, VerifyReport};
 pub use review::{Campaign, CampaignSummary, Decision, DecisionRecord, ReviewItem};
 pub use team::TeamStore;
@@ -235,6 +238,9 @@ pub struct Store {
     /// This process's name on the team store's connections: notifications
     /// it caused itself are told apart by it.
     instance: Arc<str>,
+    /// The newest head this process appended, for whoever publishes
+    /// checkpoints (`watch_head`).
+    heads: Arc<tokio::sync::watch::Sender<Option<audit::Head>>>,
 }
 
 impl Store {

@@ -47,6 +47,7 @@ fn store(pool: sqlx::AnyPool, path: &Path, read_only: bool) -> Store {
         engine: Engine::Sqlite,
         read_only,
         instance: super::instance_name(),
+        heads: Default::default(),
     }
 }
 

@@ -102,6 +102,7 @@ pub(super) async fn open(team: &TeamStore) -> Result<Store, StoreError> {
         engine: Engine::Postgres,
         read_only: false,
         instance,
+        heads: Default::default(),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod docker;
 pub mod fault_proxy;
 pub mod pg;
 pub mod pg_cluster;
+pub mod rewrite;
 pub mod rng;
 pub mod tmux;
 

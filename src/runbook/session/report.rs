@@ -135,6 +135,14 @@ pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> Strin
     out
 }
 
+/// The report closed with the audit chain's head when it was written: the
+/// file can be tied to the log, and the log checked to still hold that head
+/// (`opsdeck audit verify --head`).
+pub fn with_audit_head(mut report: String, head: &crate::model::checkpoint::Head) -> String {
+    let _ = write!(report, "\naudit head: {head}\n");
+    report
+}
+
 /// The steps not settled, by title.
 pub fn open_steps(s: &Session) -> Vec<String> {
     s.runbook
