@@ -546,6 +546,7 @@ fn held_session() -> opsdeck::runbook::session::Session {
                     observed: "12 connections (max 90)".into(),
                     evidence: String::new(),
                     evidence_sha256: String::new(),
+                    not_applicable: false,
                 },
             },
         });

@@ -1107,6 +1107,7 @@ async fn a_window_survives_a_restart_of_opsdeck() {
             observed: "HTTP 200 in 1 ms".into(),
             evidence: String::new(),
             evidence_sha256: String::new(),
+            not_applicable: false,
         };
         let e = Event {
             at,

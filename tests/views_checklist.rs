@@ -151,6 +151,7 @@ fn a_sustained_check_shows_how_long_its_window_has_held() {
             observed: "12 connections (max 90)".into(),
             evidence: String::new(),
             evidence_sha256: String::new(),
+            not_applicable: false,
         };
         session.events.push(Event {
             at,
