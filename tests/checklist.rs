@@ -525,9 +525,9 @@ fn held_session() -> opsdeck::runbook::session::Session {
     let mut session = checklist::session();
     for phase in &mut session.runbook.phases {
         for st in &mut phase.steps {
-            if let Some(Check::Postgres { hold, every, .. }) = &mut st.check {
-                *hold = Some(std::time::Duration::from_secs(900));
-                *every = Some(std::time::Duration::from_secs(30));
+            if let Some(Check::Postgres { timing, .. }) = &mut st.check {
+                timing.hold = Some(std::time::Duration::from_secs(900));
+                timing.every = Some(std::time::Duration::from_secs(30));
             }
         }
     }

@@ -138,8 +138,8 @@ fn a_sustained_check_shows_how_long_its_window_has_held() {
     use opsdeck::runbook::session::{Event, EventKind};
     let mut session = checklist::session();
     for st in session.runbook.phases.iter_mut().flat_map(|p| p.steps.iter_mut()) {
-        if let Some(Check::Postgres { hold, .. }) = &mut st.check {
-            *hold = Some(std::time::Duration::from_secs(900));
+        if let Some(Check::Postgres { timing, .. }) = &mut st.check {
+            timing.hold = Some(std::time::Duration::from_secs(900));
         }
     }
     let since = fixtures::t0() - chrono::Duration::minutes(4);

@@ -58,15 +58,42 @@ impl Names {
     }
 }
 
+/// How long a member's part of the line may be, and the whole line: an
+/// observed value is cut at 200 characters, and every failing member must
+/// be named in it.
+const MEMBER_MAX: usize = 60;
+const LINE_MAX: usize = 190;
+
 /// The failures of a set check as one line: every failing member named,
-/// the passing ones counted ("2 of 5 containers failing: a …; b …").
-pub fn failing_line(noun: &str, total: usize, failing: &[String]) -> String {
+/// each with a short reason, the passing ones counted ("2 of 5 containers
+/// failing: web-1: exited; web-2: exited"). Should the names not fit, the
+/// reasons go first, then the names beyond the line are counted.
+pub fn failing_line(noun: &str, total: usize, failing: &[(String, String)]) -> String {
     let plural = if total == 1 {
         noun.to_string()
     } else {
         format!("{noun}s")
     };
-    format!("{} of {total} {plural} failing: {}", failing.len(), failing.join("; "))
+    let head = format!("{} of {total} {plural} failing: ", failing.len());
+    let with_reasons: Vec<String> = failing
+        .iter()
+        .map(|(name, why)| crate::runbook::evidence::excerpt(&format!("{name}: {why}"), MEMBER_MAX.max(name.len() + 2)))
+        .collect();
+    let line = format!("{head}{}", with_reasons.join("; "));
+    if line.chars().count() <= LINE_MAX {
+        return line;
+    }
+    let mut names = head;
+    for (i, (name, _)) in failing.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let left = failing.len() - i;
+        if names.chars().count() + sep.len() + name.chars().count() + 12 > LINE_MAX && left > 1 {
+            names.push_str(&format!("{sep}and {left} more"));
+            break;
+        }
+        names.push_str(&format!("{sep}{name}"));
+    }
+    names
 }
 
 #[cfg(test)]
@@ -89,9 +116,22 @@ mod tests {
 
     #[test]
     fn failures_name_each_member() {
+        let two = [
+            ("web-1".to_string(), "exited".to_string()),
+            ("web-2".into(), "exited".into()),
+        ];
         assert_eq!(
-            failing_line("container", 5, &["web-1: exited".into(), "web-2: exited".into()]),
+            failing_line("container", 5, &two),
             "2 of 5 containers failing: web-1: exited; web-2: exited"
         );
+        // Too many for their reasons: the names alone, then a count.
+        let many: Vec<(String, String)> = (0..40).map(|i| (format!("worker-{i:02}"), "exited".into())).collect();
+        let line = failing_line("container", 40, &many);
+        assert!(line.chars().count() <= 200, "{line}");
+        assert!(
+            line.starts_with("40 of 40 containers failing: worker-00, worker-01, "),
+            "{line}"
+        );
+        assert!(line.ends_with(" more"), "{line}");
     }
 }

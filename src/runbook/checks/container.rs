@@ -93,11 +93,14 @@ impl Select {
     }
 }
 
-/// One container as judged: its line and whether it passed.
+/// One container as judged: its line and whether it passed; for a set's
+/// line, its name and what is wrong with it in a few words.
 struct Seen {
     passed: bool,
     line: String,
     evidence: String,
+    name: String,
+    why: String,
 }
 
 pub(crate) async fn check(
@@ -132,6 +135,11 @@ pub(crate) async fn check(
                 } else {
                     s.line
                 },
+                name: if several {
+                    format!("{}/{}", cfg.name, s.name)
+                } else {
+                    s.name
+                },
                 evidence: format!("docker host {}: {}", cfg.name, s.evidence),
                 ..s
             })),
@@ -141,6 +149,8 @@ pub(crate) async fn check(
                 passed: false,
                 line: format!("docker host {}: {e}", cfg.name),
                 evidence: format!("docker host {}: {e}", cfg.name),
+                name: format!("docker host {}", cfg.name),
+                why: e,
             }),
         }
     }
@@ -201,21 +211,32 @@ fn judge(row: &ContainerRow, details: Option<&ContainerInspectResponse>, want: W
     let health = if health.is_empty() { "none".to_string() } else { health };
     let restarts = details.and_then(|d| d.restart_count);
     let mut problems = Vec::new();
+    // The same, in a few words, for a set's line.
+    let mut short = Vec::new();
     if row.state != "running" {
         problems.push(format!("not running ({})", row.status));
+        short.push(row.state.clone());
     }
     if want.expect == ContainerExpect::Healthy && health != "healthy" {
-        problems.push(if health == "none" {
+        let word = if health == "none" {
             "no health check".to_string()
         } else {
             format!("health {health}")
-        });
+        };
+        short.push(word.clone());
+        problems.push(word);
     }
     if let Some(max) = want.max_restarts {
         match restarts {
             Some(n) if n < i64::from(max) => {}
-            Some(n) => problems.push(format!("{n} restarts, must be fewer than {max}")),
-            None => problems.push("restart count unknown (inspect failed)".into()),
+            Some(n) => {
+                problems.push(format!("{n} restarts, must be fewer than {max}"));
+                short.push(format!("{n} restarts"));
+            }
+            None => {
+                problems.push("restart count unknown (inspect failed)".into());
+                short.push("restarts unknown".into());
+            }
         }
     }
     let health_word = match health.as_str() {
@@ -260,6 +281,8 @@ fn judge(row: &ContainerRow, details: Option<&ContainerInspectResponse>, want: W
         passed: problems.is_empty(),
         line,
         evidence,
+        name: row.name.clone(),
+        why: short.join(", "),
     }
 }
 
@@ -271,11 +294,15 @@ fn summarize(seen: &[Seen], select: &Select) -> Outcome {
     if seen.len() == 1 && select.is_one() {
         return Outcome::new(passed, seen[0].line.clone(), evidence);
     }
-    let failing: Vec<String> = seen.iter().filter(|s| !s.passed).map(|s| s.line.clone()).collect();
+    let failing: Vec<(String, String)> = seen
+        .iter()
+        .filter(|s| !s.passed)
+        .map(|s| (s.name.clone(), s.why.clone()))
+        .collect();
     let observed = if failing.is_empty() {
         let n = seen.len();
         let noun = if n == 1 { "container" } else { "containers" };
-        format!("{n} {noun} ok ({})", select.describe())
+        format!("{n} of {n} {noun} ok ({})", select.describe())
     } else {
         set::failing_line("container", seen.len(), &failing)
     };

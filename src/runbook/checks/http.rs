@@ -77,10 +77,10 @@ async fn over_set(ctx: &CheckContext, pattern: &str, want: Want, timeout: Durati
         )
     }))
     .await;
-    let failing: Vec<String> = results
+    let failing: Vec<(String, String)> = results
         .iter()
         .filter(|(_, o)| !o.passed)
-        .map(|(name, o)| format!("{name}: {}", o.observed))
+        .map(|(name, o)| (name.to_string(), o.observed.clone()))
         .collect();
     let evidence = results
         .iter()

@@ -60,10 +60,10 @@ pub(crate) async fn check(
         (cfg.name.as_str(), r.unwrap_or_else(Outcome::failed))
     }))
     .await;
-    let failing: Vec<String> = results
+    let failing: Vec<(String, String)> = results
         .iter()
         .filter(|(_, o)| !o.passed)
-        .map(|(name, o)| format!("{name}: {}", o.observed))
+        .map(|(name, o)| (name.to_string(), o.observed.clone()))
         .collect();
     let evidence = results
         .iter()
