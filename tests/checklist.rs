@@ -6,7 +6,8 @@ mod fixtures;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixtures::checklist;
 use opsdeck::app::{update, Command, EditPurpose, Msg, Overlay, PaneId, State, View};
-use opsdeck::runbook::session::{EventKind, StepState};
+use opsdeck::runbook::model::CheckResult;
+use opsdeck::runbook::session::{Event, EventKind, StepState};
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -371,6 +372,36 @@ fn r_on_an_alert_whose_session_is_open_resumes_it_and_warns_of_others() {
 
 fn status(s: &State) -> String {
     s.shell.status.as_ref().map(|m| m.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn a_step_whose_check_does_not_apply_is_ticked_without_an_override() {
+    let mut s = loaded();
+    on_step(&mut s, "db-connections");
+    let at = fixtures::t0();
+    let observed = "not applicable (no [[postgres]] configured)";
+    let na = Event {
+        at,
+        operator: "alice".into(),
+        step: Some("db-connections".into()),
+        what: EventKind::Check(CheckResult {
+            at,
+            passed: false,
+            observed: observed.into(),
+            evidence: observed.into(),
+            evidence_sha256: "ab".repeat(32),
+            not_applicable: true,
+        }),
+    };
+    let session = s.panes.checklist.active.as_ref().expect("open").meta.id.clone();
+    update(&mut s, Msg::SessionEvent { session, event: na });
+    // Nothing failed: no dialog asks why it is done anyway.
+    let cmds = update(&mut s, key(' '));
+    assert!(s.shell.overlay.is_none(), "{:?}", s.shell.overlay);
+    match &cmds[..] {
+        [Command::RecordEvent { event, .. }] => assert_eq!(event.what, EventKind::Done { verified: false }),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
