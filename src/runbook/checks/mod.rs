@@ -315,7 +315,9 @@ pub(crate) fn number(v: f64) -> String {
         format!("{}", v as i64)
     } else {
         let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        // A clock a hair behind the server's reads -0.001: that is 0.
+        if s == "-0" { "0" } else { s }.to_string()
     }
 }
 
@@ -357,6 +359,7 @@ mod tests {
         assert!(out_of_bounds(f64::NAN, Some(1.0), None).is_some());
         assert_eq!(number(99.5), "99.5");
         assert_eq!(number(3.0), "3");
+        assert_eq!(number(-0.001), "0");
         assert_eq!(bounds_note(Some(90.0), None), " (max 90)");
     }
 
