@@ -156,6 +156,7 @@ fn long_session() -> Session {
                 observed: format!("{} of 3 replicas ready", i % 4),
                 evidence: format!("replicas ready: {}", i % 4),
                 evidence_sha256: format!("{i:064x}"),
+                not_applicable: false,
             })
         };
         session.events.push(Event {

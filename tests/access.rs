@@ -568,3 +568,30 @@ async fn a_campaign_interrupted_by_sigkill_resumes_with_every_decision() {
     assert!(screen.contains("… deferred · alice"), "{screen}");
     t.keys(&["q"]);
 }
+
+#[tokio::test]
+async fn a_snapshot_shows_the_access_sources_rows_not_reading() {
+    let mut c = connect().await;
+    let table = users_table(&mut c).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("access-snapshot.toml");
+    std::fs::write(&cfg, toml(&table, "")).expect("write config");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["snapshot", "--pane", "access", "--width", "160", "--height", "40"])
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .output()
+        .await
+        .expect("run snapshot");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let screen = String::from_utf8_lossy(&out.stdout);
+    // What the TUI shows a moment after it starts: the source read, its
+    // flagged rows listed, nothing still being read.
+    assert!(!screen.contains("reading"), "{screen}");
+    for flagged in ["inactive@corp.example", "never@corp.example", "nomfa@corp.example"] {
+        assert!(screen.contains(flagged), "{flagged} missing:\n{screen}");
+    }
+}

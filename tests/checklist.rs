@@ -6,7 +6,8 @@ mod fixtures;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixtures::checklist;
 use opsdeck::app::{update, Command, EditPurpose, Msg, Overlay, PaneId, State, View};
-use opsdeck::runbook::session::{EventKind, StepState};
+use opsdeck::runbook::model::CheckResult;
+use opsdeck::runbook::session::{Event, EventKind, StepState};
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -374,6 +375,36 @@ fn status(s: &State) -> String {
 }
 
 #[test]
+fn a_step_whose_check_does_not_apply_is_ticked_without_an_override() {
+    let mut s = loaded();
+    on_step(&mut s, "db-connections");
+    let at = fixtures::t0();
+    let observed = "not applicable (no [[postgres]] configured)";
+    let na = Event {
+        at,
+        operator: "alice".into(),
+        step: Some("db-connections".into()),
+        what: EventKind::Check(CheckResult {
+            at,
+            passed: false,
+            observed: observed.into(),
+            evidence: observed.into(),
+            evidence_sha256: "ab".repeat(32),
+            not_applicable: true,
+        }),
+    };
+    let session = s.panes.checklist.active.as_ref().expect("open").meta.id.clone();
+    update(&mut s, Msg::SessionEvent { session, event: na });
+    // Nothing failed: no dialog asks why it is done anyway.
+    let cmds = update(&mut s, key(' '));
+    assert!(s.shell.overlay.is_none(), "{:?}", s.shell.overlay);
+    match &cmds[..] {
+        [Command::RecordEvent { event, .. }] => assert_eq!(event.what, EventKind::Done { verified: false }),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn ticking_a_step_whose_check_failed_asks_why_and_records_the_override() {
     let mut s = loaded();
     on_step(&mut s, "db-connections");
@@ -525,9 +556,9 @@ fn held_session() -> opsdeck::runbook::session::Session {
     let mut session = checklist::session();
     for phase in &mut session.runbook.phases {
         for st in &mut phase.steps {
-            if let Some(Check::Postgres { hold, every, .. }) = &mut st.check {
-                *hold = Some(std::time::Duration::from_secs(900));
-                *every = Some(std::time::Duration::from_secs(30));
+            if let Some(Check::Postgres { timing, .. }) = &mut st.check {
+                timing.hold = Some(std::time::Duration::from_secs(900));
+                timing.every = Some(std::time::Duration::from_secs(30));
             }
         }
     }
@@ -546,6 +577,7 @@ fn held_session() -> opsdeck::runbook::session::Session {
                     observed: "12 connections (max 90)".into(),
                     evidence: String::new(),
                     evidence_sha256: String::new(),
+                    not_applicable: false,
                 },
             },
         });

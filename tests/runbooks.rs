@@ -56,7 +56,7 @@ fn lint_errors_name_file_and_line() {
            \n[[phase.step]]\nid = \"cmd\"\ntitle = \"Command\"\n\
            check = { type = \"command\", argv = [], output_matches = \"(\" }\n\
            \n[[phase.step]]\nid = \"box\"\ntitle = \"Container\"\n\
-           check = { type = \"container\", name = \"api\", label = \"app=api\" }\n";
+           check = { type = \"container\", name = \"api-[\", label = \"app=api\" }\n";
     let file = dir.path().join("bad.toml");
     std::fs::write(&file, &bad).expect("write");
 
@@ -79,7 +79,7 @@ fn lint_errors_name_file_and_line() {
         (29, "matchers"),
         (34, "argv needs the program"),
         (34, "not a regular expression"),
-        (39, "give `name` or `label`, not both"),
+        (39, "\"api-[\" is not a valid pattern"),
     ];
     for (line, text) in expect {
         let prefix = format!("{f}:{line}: ");
@@ -149,6 +149,76 @@ fn builtin_runbooks_lint_clean_through_the_command() {
     args.extend(files.iter().map(String::as_str));
     let out = opsdeck(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+/// A config whose targets have other names than the example's.
+const OTHER_NAMES: &str = r#"
+[[docker]]
+name = "box"
+url = "unix:///var/run/docker.sock"
+
+[[postgres]]
+name = "barsdb"
+url = "postgres://monitor@db.internal/bars"
+
+[[alertmanager]]
+name = "local"
+url = "http://127.0.0.1:9093"
+
+[[http]]
+name = "gateway"
+url = "https://gateway.internal/health"
+"#;
+
+#[test]
+fn builtin_runbooks_lint_clean_against_other_names_and_missing_kinds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files: Vec<String> = load::BUILTIN
+        .iter()
+        .map(|(name, _)| format!("config/runbooks/{name}"))
+        .collect();
+    // Sets name whatever a config has; a kind it lacks does not apply.
+    for (name, config) in [("other.toml", OTHER_NAMES), ("empty.toml", "")] {
+        let cfg = dir.path().join(name);
+        std::fs::write(&cfg, config).expect("write config");
+        let cfg = cfg.display().to_string();
+        let mut args = vec!["--config", cfg.as_str(), "runbook", "lint"];
+        args.extend(files.iter().map(String::as_str));
+        let out = opsdeck(&args);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn lint_warns_on_targets_the_config_lacks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("other.toml");
+    std::fs::write(&cfg, OTHER_NAMES).expect("write config");
+    let cfg = cfg.display().to_string();
+    let file = dir.path().join("sets.toml");
+    let text = GOOD
+        .replace("endpoint = \"api\"", "endpoint = \"web-*\"")
+        .replace("target = \"main\"", "target = \"*\"")
+        + "\n[[phase.step]]\nid = \"c\"\ntitle = \"Containers\"\n\
+           check = { type = \"container\", host = \"local\", name = \"api-*\" }\n\n\
+           [[phase.step]]\nid = \"a\"\ntitle = \"Alerts\"\n\
+           check = { type = \"alerts\", source = \"prod\" }\n\n\
+           [[phase.step]]\nid = \"p\"\ntitle = \"Project\"\n\
+           check = { type = \"container\", host = \"*\", compose_project = \"shop\" }\n";
+    std::fs::write(&file, text).expect("write runbook");
+    let f = file.display().to_string();
+    let out = opsdeck(&["--config", &cfg, "runbook", "lint", &f]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let printed = stdout(&out);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 3, "{printed}");
+    assert!(
+        lines[0].starts_with(&format!("{f}:13: key `endpoint`: "))
+            && lines[0].contains("no [[http]] matches \"web-*\""),
+        "{printed}"
+    );
+    assert!(lines[1].contains("no [[docker]] named \"local\""), "{printed}");
+    assert!(lines[2].contains("no [[alertmanager]] named \"prod\""), "{printed}");
 }
 
 #[test]

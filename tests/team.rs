@@ -265,6 +265,7 @@ async fn every_kind_of_change_reaches_the_other_instance_within_a_second() {
             observed: "HTTP 200".into(),
             evidence: "OK".into(),
             evidence_sha256: "ab".repeat(32),
+            not_applicable: false,
         }),
     ] {
         let t = Instant::now();

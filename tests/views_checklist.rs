@@ -138,8 +138,8 @@ fn a_sustained_check_shows_how_long_its_window_has_held() {
     use opsdeck::runbook::session::{Event, EventKind};
     let mut session = checklist::session();
     for st in session.runbook.phases.iter_mut().flat_map(|p| p.steps.iter_mut()) {
-        if let Some(Check::Postgres { hold, .. }) = &mut st.check {
-            *hold = Some(std::time::Duration::from_secs(900));
+        if let Some(Check::Postgres { timing, .. }) = &mut st.check {
+            timing.hold = Some(std::time::Duration::from_secs(900));
         }
     }
     let since = fixtures::t0() - chrono::Duration::minutes(4);
@@ -151,6 +151,7 @@ fn a_sustained_check_shows_how_long_its_window_has_held() {
             observed: "12 connections (max 90)".into(),
             evidence: String::new(),
             evidence_sha256: String::new(),
+            not_applicable: false,
         };
         session.events.push(Event {
             at,
@@ -168,4 +169,47 @@ fn a_sustained_check_shows_how_long_its_window_has_held() {
         t.contains("Database connections below 90") && t.contains("[sustained 4m/15m]"),
         "{t}"
     );
+}
+
+#[test]
+fn a_check_that_does_not_apply_has_its_own_mark_and_words() {
+    use opsdeck::config::theme::Role;
+    use opsdeck::runbook::model::CheckResult;
+    use opsdeck::runbook::session::{Event, EventKind};
+    let mut session = checklist::session();
+    let at = fixtures::t0() - chrono::Duration::minutes(1);
+    let observed = "not applicable (no [[postgres]] configured)";
+    session.events.push(Event {
+        at,
+        operator: "alice".into(),
+        step: Some("db-connections".into()),
+        what: EventKind::Check(CheckResult {
+            at,
+            passed: false,
+            observed: observed.into(),
+            evidence: observed.into(),
+            evidence_sha256: "ab".repeat(32),
+            not_applicable: true,
+        }),
+    });
+    let mut s = loaded();
+    update(&mut s, Msg::SessionOpened(Box::new(session)));
+    s.shell.status = None;
+    let theme = Theme::builtin("default", ColorSupport::Ansi256).expect("theme");
+    let buffer = render(&s, &theme, 120, 34).expect("render");
+    let t = buffer_text(&buffer);
+    insta::assert_snapshot!("checklist_not_applicable", t);
+    assert!(
+        t.contains("⊘ Database connections below 90  [not applicable (no [[postgres]] configured)]"),
+        "{t}"
+    );
+    assert!(!t.contains("check FAILED: not applicable"), "{t}");
+    // The mark in the theme's own colour for it, not a failure's.
+    let (row, col) = t
+        .lines()
+        .enumerate()
+        .find_map(|(y, l)| l.find("⊘").map(|x| (y, l[..x].chars().count())))
+        .expect("the mark");
+    let cell = &buffer[(col as u16, row as u16)];
+    assert_eq!(cell.fg, theme.style(Role::Stale).fg.unwrap_or_default());
 }

@@ -29,8 +29,18 @@ pub async fn run(cli: &Cli, pane: Option<&str>, width: u16, height: u16) -> Exit
     let identity = Identity::detect(loaded.config.operator.name.as_deref());
     let targets = crate::backends::targets(&loaded.config);
     let mut state = crate::runtime::setup::initial_state(&loaded, identity, &targets);
-    poll_all(&mut state, targets).await;
-    load_checklist(cli, &loaded.config, &mut state).await;
+    // Everything the TUI shows once its first polls are in, all at once,
+    // each bounded by its own timeout: the backends, the access sources,
+    // and what the state store holds.
+    let (_, access, stored) = tokio::join!(
+        poll_all(&mut state, targets),
+        load_access(&loaded.config),
+        read_store(cli, &loaded.config),
+    );
+    for msg in access.into_iter().chain(stored) {
+        update(&mut state, msg);
+    }
+    update(&mut state, Msg::DismissStatus);
     match render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
         Ok(text) => {
             print_out(&text);
@@ -54,13 +64,29 @@ pub async fn poll_all(state: &mut State, targets: Vec<Target>) {
     update(state, Msg::DismissStatus);
 }
 
-/// The runbooks (built-in and configured) and the sessions of the state
-/// store, as the TUI lists them a moment after it starts. A snapshot
-/// creates no store: without one it lists the runbooks alone.
-async fn load_checklist(cli: &Cli, config: &crate::config::Config, state: &mut State) {
+/// Every `[[access.source]]` read once, as the TUI reads them at start
+/// (each load has its own timeout).
+async fn load_access(config: &crate::config::Config) -> Vec<Msg> {
+    let postgres = &config.postgres;
+    futures::future::join_all(
+        config
+            .access
+            .source
+            .iter()
+            .map(|src| async move { Msg::AccessLoaded(crate::backends::access::load(src, postgres).await) }),
+    )
+    .await
+}
+
+/// The runbooks (built-in and configured), and from the state store the
+/// sessions, the access-review campaigns and the acknowledgements, as the
+/// TUI shows them a moment after it starts. A snapshot creates no store:
+/// without one it lists the runbooks alone.
+async fn read_store(cli: &Cli, config: &crate::config::Config) -> Vec<Msg> {
     let loaded = crate::runbook::load::load(config);
     let mut errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     let mut sessions = Vec::new();
+    let mut msgs = Vec::new();
     let location = crate::runtime::setup::state_location(cli, config);
     let exists = match &location {
         Some(crate::store::Location::File(path)) => path.exists(),
@@ -74,19 +100,19 @@ async fn load_checklist(cli: &Cli, config: &crate::config::Config, state: &mut S
                     Ok(s) => sessions = s,
                     Err(e) => errors.push(format!("sessions: {e}")),
                 }
+                msgs.push(crate::effects::reads::campaigns(&store).await);
+                msgs.push(crate::effects::acks(&store).await);
                 store.close().await;
             }
             Err(e) => errors.push(format!("sessions: {e}")),
         }
     }
-    update(
-        state,
-        Msg::ChecklistLoaded {
-            runbooks: loaded.runbooks.into_iter().map(|r| r.runbook).collect(),
-            errors,
-            sessions,
-        },
-    );
+    msgs.push(Msg::ChecklistLoaded {
+        runbooks: loaded.runbooks.into_iter().map(|r| r.runbook).collect(),
+        errors,
+        sessions,
+    });
+    msgs
 }
 
 /// Render the state at a size and return it as plain text, one line per row.

@@ -6,6 +6,7 @@ use crate::app::Msg;
 use crate::config::Config;
 use crate::model::identity::Identity;
 use crate::runbook::checks::{evaluate, CheckContext};
+use crate::runbook::model::Verdict;
 use crate::runbook::session::{session_id, Event, EventKind, SessionMeta};
 use crate::runbook::{Check, Runbook};
 use crate::store::{AuditRecord, Outcome, Store, StoreError};
@@ -207,7 +208,7 @@ pub(crate) async fn commit(
     }
     // A failed check is a failure in the log too, not an "ok" with passed: false.
     let outcome = match &event.what {
-        EventKind::Check(r) if !r.passed => Outcome::Failed,
+        EventKind::Check(r) if r.failed() => Outcome::Failed,
         _ => Outcome::Ok,
     };
     let mut rec = audit(action, session, event.step.as_deref(), outcome).details(details);
@@ -357,12 +358,15 @@ pub async fn record_check_run(
         what,
     };
     for (step, r) in results {
-        let verdict = if r.passed {
-            EventKind::Done { verified: true }
-        } else {
-            EventKind::Failed {
+        let verdict = match r.verdict() {
+            Verdict::Passed => EventKind::Done { verified: true },
+            // Settled without a verdict: there was nothing to check.
+            Verdict::NotApplicable => EventKind::Skipped {
                 reason: r.observed.clone(),
-            }
+            },
+            Verdict::Failed => EventKind::Failed {
+                reason: r.observed.clone(),
+            },
         };
         let at = r.at;
         store
@@ -374,8 +378,16 @@ pub async fn record_check_run(
             .await
             .map_err(|e| e.to_string())?;
     }
-    let failed = results.iter().filter(|(_, r)| !r.passed).count();
-    let resolution = format!("{} passed, {failed} failed (opsdeck check)", results.len() - failed);
+    let count = |v: Verdict| results.iter().filter(|(_, r)| r.verdict() == v).count();
+    let not_applicable = match count(Verdict::NotApplicable) {
+        0 => String::new(),
+        n => format!(", {n} not applicable"),
+    };
+    let resolution = format!(
+        "{} passed, {} failed{not_applicable} (opsdeck check)",
+        count(Verdict::Passed),
+        count(Verdict::Failed)
+    );
     let close = Event {
         at: chrono::Utc::now(),
         operator: who.operator.clone(),
@@ -392,7 +404,11 @@ pub async fn record_check_run(
         "check.run",
         &meta.id,
         None,
-        if failed == 0 { Outcome::Ok } else { Outcome::Failed },
+        if count(Verdict::Failed) == 0 {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        },
     )
     .details(serde_json::json!({ "runbook": runbook.id, "result": resolution }));
     store.append_audit(who, rec).await.map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 //! runbook nobody has). Every problem is reported, each with file and line.
 
 use super::model::{Check, Runbook};
+use super::set::Names;
 use super::spans::Lines;
 use crate::config::{Config, FileError};
 use crate::model::matchers::parse_matchers;
@@ -217,27 +218,31 @@ fn window_problems(check: &Check) -> Vec<(&'static str, String)> {
 /// Problems of one check definition, each with the key it is about.
 pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let timeout = match check {
-        Check::Container { timeout, .. }
-        | Check::Http { timeout, .. }
-        | Check::Postgres { timeout, .. }
-        | Check::Alerts { timeout, .. }
-        | Check::File { timeout, .. }
-        | Check::Command { timeout, .. } => *timeout,
-    };
-    match timeout {
+    match check.timing().timeout {
         Some(Duration::ZERO) => out.push(("timeout", "the timeout must be more than zero".to_string())),
         Some(t) if t > MAX_CHECK_TIMEOUT => out.push(("timeout", "the timeout must be at most 10m".to_string())),
         _ => {}
     }
     out.extend(window_problems(check));
     match check {
-        Check::Container { host, name, label, .. } => {
-            out.extend(one_of(name, label, "name", "label"));
-            if let (Some(host), Some(cfg)) = (host, config) {
-                if !cfg.docker.iter().any(|d| &d.name == host) {
-                    out.push(("host", format!("no [[docker]] named {host:?} in the config")));
+        Check::Container {
+            host,
+            name,
+            label,
+            compose_project,
+            ..
+        } => {
+            if name.is_none() && label.is_none() && compose_project.is_none() {
+                out.push(("type", "give `name`, `label` or `compose_project`".to_string()));
+            }
+            for (key, value) in [("name", name), ("compose_project", compose_project)] {
+                if let Some(Err(e)) = value.as_deref().map(Names::parse) {
+                    out.push((key, e));
                 }
+            }
+            if let Some(host) = host {
+                let names = config.map(|c| c.docker.iter().map(|d| d.name.as_str()).collect());
+                out.extend(unknown("host", "docker", host, names));
             }
         }
         Check::Http {
@@ -254,10 +259,9 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
             if !(100..=599).contains(status) {
                 out.push(("status", format!("{status} is not an HTTP status")));
             }
-            if let (Some(endpoint), Some(cfg)) = (endpoint, config) {
-                if !cfg.http.iter().any(|h| &h.name == endpoint) {
-                    out.push(("endpoint", format!("no [[http]] named {endpoint:?} in the config")));
-                }
+            if let Some(endpoint) = endpoint {
+                let names = config.map(|c| c.http.iter().map(|h| h.name.as_str()).collect());
+                out.extend(unknown("endpoint", "http", endpoint, names));
             }
         }
         Check::Postgres {
@@ -289,24 +293,24 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
             }
             if target.trim().is_empty() {
                 out.push(("target", "the target must not be empty".into()));
-            } else if let Some(cfg) = config {
-                if !cfg.postgres.iter().any(|p| &p.name == target) {
-                    out.push(("target", format!("no [[postgres]] named {target:?} in the config")));
-                }
+            } else {
+                let names = config.map(|c| c.postgres.iter().map(|p| p.name.as_str()).collect());
+                out.extend(unknown("target", "postgres", target, names));
             }
         }
         Check::Alerts { source, matchers, .. } => {
             if let Err(e) = parse_matchers(matchers) {
                 out.push(("matchers", format!("matchers {matchers:?}: {e}")));
             }
-            if let (Some(source), Some(cfg)) = (source, config) {
-                let known = cfg
-                    .alertmanager
-                    .iter()
-                    .any(|a| &a.name == source || a.cluster.as_ref() == Some(source));
-                if !known {
-                    out.push(("source", format!("no [[alertmanager]] named {source:?} in the config")));
-                }
+            if let Some(source) = source {
+                // A source is an instance or a cluster of them.
+                let names = config.map(|c| {
+                    c.alertmanager
+                        .iter()
+                        .flat_map(|a| std::iter::once(a.name.as_str()).chain(a.cluster.as_deref()))
+                        .collect()
+                });
+                out.extend(unknown("source", "alertmanager", source, names));
             }
         }
         Check::File { path, sha256, .. } => {
@@ -343,6 +347,34 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
         }
     }
     out
+}
+
+/// A target name or set the config does not have: a name it lacks, or a
+/// pattern that matches none of its `[[section]]`s. `"*"` and other sets
+/// are fine when the section is absent: such a check does not apply there.
+/// A malformed pattern is a problem with or without a config.
+fn unknown(
+    key: &'static str,
+    section: &str,
+    written: &str,
+    names: Option<Vec<&str>>,
+) -> Option<(&'static str, String)> {
+    let parsed = match Names::parse(written) {
+        Ok(p) => p,
+        Err(e) => return Some((key, e)),
+    };
+    let names = names?;
+    if names.iter().any(|n| parsed.matches(n)) || (parsed.is_set() && names.is_empty()) {
+        return None;
+    }
+    Some((
+        key,
+        if parsed.is_set() {
+            format!("no [[{section}]] matches {written:?} in the config")
+        } else {
+            format!("no [[{section}]] named {written:?} in the config")
+        },
+    ))
 }
 
 /// A query a check may run: one statement that only reads. The check runs
@@ -486,9 +518,7 @@ check = { type = "postgres", target = "main", query = "SELECT 1;", equals = "1" 
             max: Some(1.0),
             min: None,
             equals: None,
-            timeout: None,
-            hold: None,
-            every: None,
+            timing: Default::default(),
         };
         let p = check_problems(&check, Some(&cfg));
         assert_eq!(p.len(), 1);
@@ -496,17 +526,13 @@ check = { type = "postgres", target = "main", query = "SELECT 1;", equals = "1" 
         let alerts = Check::Alerts {
             source: Some("prod".into()),
             matchers: "severity=\"critical\"".into(),
-            timeout: None,
-            hold: None,
-            every: None,
+            timing: Default::default(),
         };
         assert!(check_problems(&alerts, Some(&cfg)).is_empty());
         let bad = Check::Alerts {
             source: Some("staging".into()),
             matchers: "severity=".into(),
-            timeout: None,
-            hold: None,
-            every: None,
+            timing: Default::default(),
         };
         assert_eq!(check_problems(&bad, Some(&cfg)).len(), 2);
     }

@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod session;
+pub mod set;
 mod spans;
 
 pub use model::{Check, CheckResult, Kind, Phase, Runbook, Step};

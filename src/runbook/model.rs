@@ -111,35 +111,35 @@ fn is_false(b: &bool) -> bool {
 /// check, passed only when every probe, one each `every` over the whole
 /// window, passed. The first failed probe fails it (a flapping service has
 /// not held); it is started again by hand.
+///
+/// A check that names a target (`host`, `name`, `target`, `source`,
+/// `endpoint`) may name a set instead: `"*"` or a glob (`"web-*"`). A set
+/// passes when every member does; an empty set fails (see `runbook::set`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Check {
     /// A container (by name, or every container with a label) is running or
     /// healthy, with fewer restarts than `max_restarts`.
     Container {
-        /// A `[[docker]]` name; the first one when not given.
+        /// A `[[docker]]` name or set; the first one when not given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host: Option<String>,
+        /// A container name, or a set of them (`"*"`, `"web-*"`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
         /// `key=value` or just `key`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
+        /// Every container of a Compose project (its
+        /// `com.docker.compose.project` label).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        compose_project: Option<String>,
         #[serde(default)]
         expect: ContainerExpect,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_restarts: Option<u32>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        timeout: Option<Duration>,
-        #[serde(
-            default,
-            rename = "for",
-            with = "opt_duration",
-            skip_serializing_if = "Option::is_none"
-        )]
-        hold: Option<Duration>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        every: Option<Duration>,
+        #[serde(flatten)]
+        timing: Timing,
     },
     /// An HTTP endpoint (a `[[http]]` name, or a URL) answers `status`,
     /// within `max_latency`, with a certificate valid `min_cert_days` more.
@@ -154,17 +154,8 @@ pub enum Check {
         max_latency: Option<Duration>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_cert_days: Option<i64>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        timeout: Option<Duration>,
-        #[serde(
-            default,
-            rename = "for",
-            with = "opt_duration",
-            skip_serializing_if = "Option::is_none"
-        )]
-        hold: Option<Duration>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        every: Option<Duration>,
+        #[serde(flatten)]
+        timing: Timing,
     },
     /// A `[[postgres]]` target: a named metric against a bound, or a
     /// read-only query returning one value compared with an expectation.
@@ -181,17 +172,8 @@ pub enum Check {
         /// The query's value as text must equal this.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         equals: Option<String>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        timeout: Option<Duration>,
-        #[serde(
-            default,
-            rename = "for",
-            with = "opt_duration",
-            skip_serializing_if = "Option::is_none"
-        )]
-        hold: Option<Duration>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        every: Option<Duration>,
+        #[serde(flatten)]
+        timing: Timing,
     },
     /// No firing alert (not silenced, inhibited or acknowledged) matches
     /// these Alertmanager matchers, on one `[[alertmanager]]` or all.
@@ -200,17 +182,8 @@ pub enum Check {
         source: Option<String>,
         #[serde(default, skip_serializing_if = "String::is_empty")]
         matchers: String,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        timeout: Option<Duration>,
-        #[serde(
-            default,
-            rename = "for",
-            with = "opt_duration",
-            skip_serializing_if = "Option::is_none"
-        )]
-        hold: Option<Duration>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        every: Option<Duration>,
+        #[serde(flatten)]
+        timing: Timing,
     },
     /// A file exists, was modified within `newer_than`, has this sha256.
     File {
@@ -219,17 +192,8 @@ pub enum Check {
         newer_than: Option<Duration>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sha256: Option<String>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        timeout: Option<Duration>,
-        #[serde(
-            default,
-            rename = "for",
-            with = "opt_duration",
-            skip_serializing_if = "Option::is_none"
-        )]
-        hold: Option<Duration>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        every: Option<Duration>,
+        #[serde(flatten)]
+        timing: Timing,
     },
     /// A program run without a shell (argv), its exit code and output
     /// pattern. Only with `[runbooks] allow_commands = true`.
@@ -240,22 +204,30 @@ pub enum Check {
         /// A regular expression the output (stdout and stderr) must match.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output_matches: Option<String>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        timeout: Option<Duration>,
-        #[serde(
-            default,
-            rename = "for",
-            with = "opt_duration",
-            skip_serializing_if = "Option::is_none"
-        )]
-        hold: Option<Duration>,
-        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
-        every: Option<Duration>,
+        #[serde(flatten)]
+        timing: Timing,
     },
 }
 
 fn default_status() -> u16 {
     200
+}
+
+/// What every kind of check takes besides its own fields: the time bound
+/// and a sustained check's window. Written flat beside the kind's fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Duration>,
+    #[serde(
+        default,
+        rename = "for",
+        with = "opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hold: Option<Duration>,
+    #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+    pub every: Option<Duration>,
 }
 
 /// A sustained check's window: how long it must hold, probed how often.
@@ -286,16 +258,21 @@ impl Check {
         }
     }
 
+    /// The time bound and window, shared by every kind.
+    pub fn timing(&self) -> &Timing {
+        match self {
+            Check::Container { timing, .. }
+            | Check::Http { timing, .. }
+            | Check::Postgres { timing, .. }
+            | Check::Alerts { timing, .. }
+            | Check::File { timing, .. }
+            | Check::Command { timing, .. } => timing,
+        }
+    }
+
     /// The window of a sustained check (`for`); `None` for a single probe.
     pub fn window(&self) -> Option<Window> {
-        let (hold, every) = match self {
-            Check::Container { hold, every, .. }
-            | Check::Http { hold, every, .. }
-            | Check::Postgres { hold, every, .. }
-            | Check::Alerts { hold, every, .. }
-            | Check::File { hold, every, .. }
-            | Check::Command { hold, every, .. } => (*hold, *every),
-        };
+        let Timing { hold, every, .. } = *self.timing();
         // `every` alone is a lint error: without `for` there is no window.
         let length = hold?;
         Some(Window {
@@ -306,26 +283,11 @@ impl Check {
 
     /// `every` as written, for lint.
     pub fn every(&self) -> Option<Duration> {
-        match self {
-            Check::Container { every, .. }
-            | Check::Http { every, .. }
-            | Check::Postgres { every, .. }
-            | Check::Alerts { every, .. }
-            | Check::File { every, .. }
-            | Check::Command { every, .. } => *every,
-        }
+        self.timing().every
     }
 
     pub fn timeout(&self) -> Duration {
-        let t = match self {
-            Check::Container { timeout, .. }
-            | Check::Http { timeout, .. }
-            | Check::Postgres { timeout, .. }
-            | Check::Alerts { timeout, .. }
-            | Check::File { timeout, .. }
-            | Check::Command { timeout, .. } => *timeout,
-        };
-        t.unwrap_or(DEFAULT_CHECK_TIMEOUT)
+        self.timing().timeout.unwrap_or(DEFAULT_CHECK_TIMEOUT)
     }
 }
 
@@ -357,12 +319,50 @@ pub enum PgMetric {
 pub struct CheckResult {
     pub at: chrono::DateTime<chrono::Utc>,
     pub passed: bool,
+    /// The check's kind of backend is not configured at all (no
+    /// `[[postgres]]`, say): neither passed nor failed. `passed` is false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_applicable: bool,
     /// The value seen ("running", "HTTP 503 in 120 ms", "42 connections").
     pub observed: String,
     /// A short excerpt of what was seen, secrets redacted.
     pub evidence: String,
     /// sha256 of the whole evidence before it was cut short.
     pub evidence_sha256: String,
+}
+
+/// A check result in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    Failed,
+    NotApplicable,
+}
+
+impl CheckResult {
+    pub fn verdict(&self) -> Verdict {
+        match (self.passed, self.not_applicable) {
+            (true, _) => Verdict::Passed,
+            (false, true) => Verdict::NotApplicable,
+            (false, false) => Verdict::Failed,
+        }
+    }
+
+    /// A failure: neither passed nor not applicable.
+    pub fn failed(&self) -> bool {
+        self.verdict() == Verdict::Failed
+    }
+}
+
+impl Verdict {
+    /// As a session record or the checklist says it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "FAILED",
+            Verdict::NotApplicable => "not applicable",
+        }
+    }
 }
 
 impl Runbook {
@@ -485,5 +485,33 @@ check = { type = "postgres", target = "main", metric = "connections", max = 90.0
         assert!(toml::from_str::<Runbook>(&typo).is_err());
         let bad = SAMPLE.replace("type = \"postgres\"", "type = \"mysql\"");
         assert!(toml::from_str::<Runbook>(&bad).is_err());
+        // The shared timing keys sit flat beside a kind's own; a typo among
+        // them, or a key of another kind, is still an error.
+        let typo = SAMPLE.replace("timeout = \"5s\"", "timeuot = \"5s\"");
+        assert!(toml::from_str::<Runbook>(&typo).is_err());
+        let other_kind = SAMPLE.replace("max = 90.0,", "max = 90.0, expect = \"healthy\",");
+        assert!(toml::from_str::<Runbook>(&other_kind).is_err());
+    }
+
+    #[test]
+    fn timing_keys_read_and_write_flat() {
+        let text = "type = \"http\"\nendpoint = \"*\"\ntimeout = \"5s\"\nfor = \"15m\"\nevery = \"30s\"\n";
+        let check: Check = toml::from_str(text).expect("check");
+        assert_eq!(
+            check.timing(),
+            &Timing {
+                timeout: Some(Duration::from_secs(5)),
+                hold: Some(Duration::from_secs(900)),
+                every: Some(Duration::from_secs(30)),
+            }
+        );
+        let written = toml::to_string(&check).expect("write");
+        assert!(
+            written.contains("for = \"15m\"") && !written.contains("timing"),
+            "{written}"
+        );
+        assert_eq!(toml::from_str::<Check>(&written).expect("reparse"), check);
+        let json = serde_json::to_string(&check).expect("json");
+        assert_eq!(serde_json::from_str::<Check>(&json).expect("json back"), check);
     }
 }

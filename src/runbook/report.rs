@@ -22,6 +22,9 @@ pub struct Row {
     pub title: String,
     pub kind: String,
     pub passed: bool,
+    /// The kind of backend it reads is not configured: neither passed nor failed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_applicable: bool,
     pub observed: String,
     pub evidence: String,
     pub evidence_sha256: String,
@@ -33,6 +36,12 @@ pub struct Totals {
     pub checks: usize,
     pub passed: usize,
     pub failed: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_applicable: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -59,6 +68,7 @@ impl Report {
                         .unwrap_or_default(),
                     step: step_id,
                     passed: r.passed,
+                    not_applicable: r.not_applicable && !r.passed,
                     observed: r.observed,
                     evidence: r.evidence,
                     evidence_sha256: r.evidence_sha256,
@@ -67,6 +77,7 @@ impl Report {
             })
             .collect();
         let passed = rows.iter().filter(|r| r.passed).count();
+        let not_applicable = rows.iter().filter(|r| r.not_applicable).count();
         Self {
             runbook: runbook.id.clone(),
             title: runbook.title.clone(),
@@ -75,12 +86,14 @@ impl Report {
             totals: Totals {
                 checks: rows.len(),
                 passed,
-                failed: rows.len() - passed,
+                failed: rows.len() - passed - not_applicable,
+                not_applicable,
             },
             results: rows,
         }
     }
 
+    /// No check failed (one that does not apply is no failure).
     pub fn all_passed(&self) -> bool {
         self.totals.failed == 0
     }
@@ -89,15 +102,24 @@ impl Report {
     pub fn text(&self) -> String {
         let mut out = String::new();
         for r in &self.results {
-            let verdict = if r.passed { "PASS" } else { "FAIL" };
+            let verdict = match (r.passed, r.not_applicable) {
+                (true, _) => "PASS",
+                (false, true) => "N/A ",
+                (false, false) => "FAIL",
+            };
             out.push_str(&format!("{verdict}  {} — {}\n", one_line(&r.title), r.observed));
         }
         let t = self.totals;
         if t.checks == 0 {
             out.push_str(&format!("{}: no automated checks\n", self.runbook));
         } else {
+            let not_applicable = if t.not_applicable > 0 {
+                format!(", {} not applicable", t.not_applicable)
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "{}: {} checks, {} passed, {} failed\n",
+                "{}: {} checks, {} passed, {} failed{not_applicable}\n",
                 self.runbook, t.checks, t.passed, t.failed
             ));
         }

@@ -302,6 +302,7 @@ mod tests {
                     observed: "HTTP 503".into(),
                     evidence: "503 Service Unavailable".into(),
                     evidence_sha256: "ab".repeat(32),
+                    not_applicable: false,
                 }),
             ),
             event(

@@ -6,6 +6,7 @@ use super::widgets::{fit, hms, not_configured, Status};
 use crate::app::panes::checklist::{session_lines, ListLine, SessionLine};
 use crate::app::State;
 use crate::config::theme::{Role, Theme};
+use crate::runbook::model::Verdict;
 use crate::runbook::session::report::timeline;
 use crate::runbook::session::{elapsed, EventKind, Session, StepState};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -100,15 +101,16 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     (status, lines)
 }
 
-/// Passed and failed checks (the newest result of each step).
+/// Passed and failed checks (the newest result of each step); one that
+/// does not apply is neither.
 fn check_counts(s: &Session) -> (usize, usize) {
-    let results: Vec<bool> = s
+    let results: Vec<Verdict> = s
         .runbook
         .steps()
-        .filter_map(|(_, st)| s.last_check(&st.id).map(|r| r.passed))
+        .filter_map(|(_, st)| s.last_check(&st.id).map(|r| r.verdict()))
         .collect();
-    let passed = results.iter().filter(|p| **p).count();
-    (passed, results.len() - passed)
+    let count = |v: Verdict| results.iter().filter(|r| **r == v).count();
+    (count(Verdict::Passed), count(Verdict::Failed))
 }
 
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -184,11 +186,13 @@ fn list_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_stateful_widget(list, area, &mut ls);
 }
 
-fn step_mark(state: &StepState, running: bool) -> (&'static str, Role) {
+fn step_mark(state: &StepState, running: bool, check: Option<Verdict>) -> (&'static str, Role) {
     if running {
         return ("…", Role::Info);
     }
     match state {
+        // Nothing to check in this config: neither done nor failed.
+        StepState::Pending if check == Some(Verdict::NotApplicable) => ("⊘", Role::Stale),
         StepState::Pending => ("○", Role::Muted),
         StepState::Done { verified: true, .. } => ("✔", Role::Ok),
         StepState::Done { .. } => ("✓", Role::Ok),
@@ -267,7 +271,11 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
             }
             SessionLine::Step(_, step) => {
                 let st = s.step_state(&step.id);
-                let (mark, role) = step_mark(&st, state.panes.checklist.running.contains(&step.id));
+                let (mark, role) = step_mark(
+                    &st,
+                    state.panes.checklist.running.contains(&step.id),
+                    s.last_check(&step.id).map(|r| r.verdict()),
+                );
                 let who = match &st {
                     StepState::Pending => String::new(),
                     StepState::Done { by, at, .. }
@@ -283,6 +291,7 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                 let check = match (&step.check, s.last_check(&step.id)) {
                     _ if held.is_some() && !st.is_settled() => format!("  [{}]", held.unwrap_or_default()),
                     (Some(_), Some(r)) if r.passed => format!("  [check ok: {}]", r.observed),
+                    (Some(_), Some(r)) if r.not_applicable => format!("  [{}]", r.observed),
                     (Some(_), Some(r)) => format!("  [check FAILED: {}]", r.observed),
                     (Some(c), None) => match c.window() {
                         Some(w) => format!(
@@ -339,7 +348,7 @@ fn detail(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: &Sessi
                 _ => {}
             }
             if let Some(r) = s.last_check(&step.id) {
-                let verdict = if r.passed { "passed" } else { "FAILED" };
+                let verdict = r.verdict().word();
                 lines.push(head(&format!("check {verdict} at {}: {}", hms(r.at), r.observed)));
                 lines.push(Line::from(Span::styled(
                     format!(

@@ -225,7 +225,7 @@ fn tick(state: &mut State) -> Vec<Command> {
             set_status(state, Level::Warn, "this step needs evidence first: i writes a note");
             return Vec::new();
         }
-        StepState::Pending => match session.last_check(&id).filter(|r| !r.passed) {
+        StepState::Pending => match session.last_check(&id).filter(|r| r.failed()) {
             Some(failed) => {
                 let (failed, title) = (failed.clone(), step.title.clone());
                 guard::ask_override(state, id, &title, &failed);

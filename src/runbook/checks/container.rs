@@ -1,12 +1,15 @@
-//! Container checks: on a `[[docker]]` host, the container with a name or
-//! every container with a label is running (or healthy), with fewer
-//! restarts than `max_restarts`. Listed and inspected by the Docker backend.
+//! Container checks: on a `[[docker]]` host (or a set of them), the
+//! container with a name, or every container matching a name pattern, a
+//! label or a Compose project, is running (or healthy), with fewer restarts
+//! than `max_restarts`. Listed and inspected by the Docker backend.
 
 use super::{CheckContext, Outcome};
 use crate::backends::docker::connect::{connect, explain};
 use crate::backends::docker::row::row_from_summary;
+use crate::config::DockerConfig;
 use crate::model::docker::{ContainerRow, Health};
 use crate::runbook::model::ContainerExpect;
+use crate::runbook::set::{self, Names};
 use bollard::container::ListContainersOptions;
 use bollard::models::ContainerInspectResponse;
 use std::time::Duration;
@@ -18,73 +21,157 @@ pub(crate) struct Want {
     pub max_restarts: Option<u32>,
 }
 
-/// Which containers the check is about.
-enum Select<'a> {
-    Name(&'a str),
+/// Which containers the check is about: every condition given must hold.
+pub(crate) struct Select {
+    name: Option<Names>,
     /// `key=value`, or `key` alone (any value).
-    Label {
-        key: &'a str,
-        value: Option<&'a str>,
-    },
+    label: Option<(String, Option<String>)>,
+    compose_project: Option<Names>,
 }
 
-impl Select<'_> {
+/// The label Docker Compose puts on every container of a project.
+const COMPOSE_PROJECT: &str = "com.docker.compose.project";
+
+impl Select {
+    pub fn new(name: Option<&str>, label: Option<&str>, compose_project: Option<&str>) -> Result<Self, String> {
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let label = given(label).map(|l| match l.split_once('=') {
+            Some((key, value)) => (key.trim().to_string(), Some(value.trim().to_string())),
+            None => (l.to_string(), None),
+        });
+        let select = Select {
+            name: given(name).map(Names::parse).transpose()?,
+            label,
+            compose_project: given(compose_project).map(Names::parse).transpose()?,
+        };
+        if select.name.is_none() && select.label.is_none() && select.compose_project.is_none() {
+            return Err("a container check needs name, label or compose_project".into());
+        }
+        Ok(select)
+    }
+
     fn matches(&self, row: &ContainerRow) -> bool {
-        match self {
-            Select::Name(n) => row.name == *n,
-            Select::Label { key, value } => row.labels.iter().any(|l| match l.split_once('=') {
-                Some((k, v)) => k == *key && value.is_none_or(|want| v == want),
-                None => l == key,
-            }),
-        }
+        let label = |key: &str| {
+            row.labels.iter().find_map(|l| match l.split_once('=') {
+                Some((k, v)) if k == key => Some(v),
+                None if l == key => Some(""),
+                _ => None,
+            })
+        };
+        self.name.as_ref().is_none_or(|n| n.matches(&row.name))
+            && self
+                .label
+                .as_ref()
+                .is_none_or(|(key, value)| label(key).is_some_and(|v| value.as_deref().is_none_or(|want| v == want)))
+            && self
+                .compose_project
+                .as_ref()
+                .is_none_or(|p| label(COMPOSE_PROJECT).is_some_and(|v| p.matches(v)))
     }
 
+    /// What was asked for, as written: `name = "web-*"`, `label = "tier=web"`.
     fn describe(&self) -> String {
-        match self {
-            Select::Name(n) => format!("no container named {n:?}"),
-            Select::Label { key, value: Some(v) } => format!("no container with label {key}={v}"),
-            Select::Label { key, value: None } => format!("no container with label {key}"),
+        let mut parts = Vec::new();
+        if let Some(n) = &self.name {
+            parts.push(format!("name = {:?}", n.written()));
         }
+        if let Some((key, value)) = &self.label {
+            let l = value.as_ref().map_or_else(|| key.clone(), |v| format!("{key}={v}"));
+            parts.push(format!("label = {l:?}"));
+        }
+        if let Some(p) = &self.compose_project {
+            parts.push(format!("compose_project = {:?}", p.written()));
+        }
+        parts.join(", ")
+    }
+
+    /// One container asked for by its exact name.
+    fn is_one(&self) -> bool {
+        self.label.is_none() && self.compose_project.is_none() && self.name.as_ref().is_some_and(|n| !n.is_set())
     }
 }
 
-/// One container as judged: its line and whether it passed.
+/// One container as judged: its line and whether it passed; for a set's
+/// line, its name and what is wrong with it in a few words.
 struct Seen {
     passed: bool,
     line: String,
     evidence: String,
+    name: String,
+    why: String,
 }
 
 pub(crate) async fn check(
     ctx: &CheckContext,
     host: Option<&str>,
-    name: Option<&str>,
-    label: Option<&str>,
+    select: &Select,
     want: Want,
     timeout: Duration,
 ) -> Result<Outcome, String> {
-    let cfg = match host {
-        Some(h) => ctx
-            .docker
-            .iter()
-            .find(|d| d.name == h)
-            .ok_or_else(|| format!("no [[docker]] host named {h:?} in the config"))?,
-        None => ctx.docker.first().ok_or("no [[docker]] host in the config")?,
+    let hosts: Vec<&DockerConfig> = match host.map(Names::parse).transpose()? {
+        Some(names) => {
+            let hosts = names.pick(&ctx.docker, |d| d.name.as_str());
+            if hosts.is_empty() {
+                return Ok(Outcome::failed(match names {
+                    Names::One(h) => format!("no [[docker]] host named {h:?} in the config"),
+                    Names::Set { written, .. } => format!("no [[docker]] host matches host = {written:?}"),
+                }));
+            }
+            hosts
+        }
+        None => vec![ctx.docker.first().ok_or("no [[docker]] host in the config")?],
     };
-    let select = match (name, label) {
-        (Some(n), None) if !n.is_empty() => Select::Name(n),
-        (None, Some(l)) if !l.is_empty() => match l.split_once('=') {
-            Some((key, value)) => Select::Label {
-                key: key.trim(),
-                value: Some(value.trim()),
-            },
-            None => Select::Label {
-                key: l.trim(),
-                value: None,
-            },
-        },
-        _ => return Err("a container check needs either name or label".into()),
-    };
+    // Every host at once; one that cannot be read is a failing member.
+    let per_host = futures::future::join_all(hosts.iter().map(|cfg| on_host(cfg, select, want, timeout))).await;
+    let several = hosts.len() > 1;
+    let mut seen = Vec::new();
+    for (cfg, result) in hosts.iter().zip(per_host) {
+        match result {
+            Ok(list) => seen.extend(list.into_iter().map(|s| Seen {
+                line: if several {
+                    format!("{}/{}", cfg.name, s.line)
+                } else {
+                    s.line
+                },
+                name: if several {
+                    format!("{}/{}", cfg.name, s.name)
+                } else {
+                    s.name
+                },
+                evidence: format!("docker host {}: {}", cfg.name, s.evidence),
+                ..s
+            })),
+            // One host asked for: its error is the check's.
+            Err(e) if !several => return Err(e),
+            Err(e) => seen.push(Seen {
+                passed: false,
+                line: format!("docker host {}: {e}", cfg.name),
+                evidence: format!("docker host {}: {e}", cfg.name),
+                name: format!("docker host {}", cfg.name),
+                why: e,
+            }),
+        }
+    }
+    let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+    if seen.is_empty() {
+        let what = if select.is_one() {
+            format!(
+                "no container named {:?}",
+                select.name.as_ref().map_or("", |n| n.written())
+            )
+        } else {
+            format!("no container matches {}", select.describe())
+        };
+        let hosts = if several { "docker hosts" } else { "docker host" };
+        return Ok(Outcome::failed(format!("{what} on {hosts} {}", names.join(", "))));
+    }
+    Ok(summarize(&seen, select))
+}
+
+/// The matching containers of one host, each judged.
+async fn on_host(cfg: &DockerConfig, select: &Select, want: Want, timeout: Duration) -> Result<Vec<Seen>, String> {
     let client = connect(cfg, timeout.as_secs().max(1)).await?;
     let list = client
         .list_containers(Some(ListContainersOptions::<String> {
@@ -98,22 +185,14 @@ pub(crate) async fn check(
         .map(row_from_summary)
         .filter(|r| select.matches(r))
         .collect();
-    if rows.is_empty() {
-        return Ok(Outcome::failed(format!(
-            "{} on docker host {}",
-            select.describe(),
-            cfg.name
-        )));
-    }
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     // The list has no restart count and only a hint of health: inspect each.
     let inspected = futures::future::join_all(rows.iter().map(|r| client.inspect_container(&r.id, None))).await;
-    let seen: Vec<Seen> = rows
+    Ok(rows
         .iter()
         .zip(inspected)
         .map(|(row, details)| judge(row, details.ok().as_ref(), want))
-        .collect();
-    Ok(summarize(&seen, &select, &cfg.name))
+        .collect())
 }
 
 /// One container against the expectation.
@@ -132,21 +211,32 @@ fn judge(row: &ContainerRow, details: Option<&ContainerInspectResponse>, want: W
     let health = if health.is_empty() { "none".to_string() } else { health };
     let restarts = details.and_then(|d| d.restart_count);
     let mut problems = Vec::new();
+    // The same, in a few words, for a set's line.
+    let mut short = Vec::new();
     if row.state != "running" {
         problems.push(format!("not running ({})", row.status));
+        short.push(row.state.clone());
     }
     if want.expect == ContainerExpect::Healthy && health != "healthy" {
-        problems.push(if health == "none" {
+        let word = if health == "none" {
             "no health check".to_string()
         } else {
             format!("health {health}")
-        });
+        };
+        short.push(word.clone());
+        problems.push(word);
     }
     if let Some(max) = want.max_restarts {
         match restarts {
             Some(n) if n < i64::from(max) => {}
-            Some(n) => problems.push(format!("{n} restarts, must be fewer than {max}")),
-            None => problems.push("restart count unknown (inspect failed)".into()),
+            Some(n) => {
+                problems.push(format!("{n} restarts, must be fewer than {max}"));
+                short.push(format!("{n} restarts"));
+            }
+            None => {
+                problems.push("restart count unknown (inspect failed)".into());
+                short.push("restarts unknown".into());
+            }
         }
     }
     let health_word = match health.as_str() {
@@ -191,45 +281,30 @@ fn judge(row: &ContainerRow, details: Option<&ContainerInspectResponse>, want: W
         passed: problems.is_empty(),
         line,
         evidence,
+        name: row.name.clone(),
+        why: short.join(", "),
     }
 }
 
-/// One observed line for all matched containers: failing ones first.
-fn summarize(seen: &[Seen], select: &Select, host: &str) -> Outcome {
+/// One observed line for all matched containers: one alone as it is; of
+/// several, every failing one named and the rest counted.
+fn summarize(seen: &[Seen], select: &Select) -> Outcome {
     let passed = seen.iter().all(|s| s.passed);
-    let evidence = format!(
-        "docker host {host}\n{}",
-        seen.iter().map(|s| s.evidence.as_str()).collect::<Vec<_>>().join("\n")
-    );
-    if seen.len() == 1 {
+    let evidence = seen.iter().map(|s| s.evidence.as_str()).collect::<Vec<_>>().join("\n");
+    if seen.len() == 1 && select.is_one() {
         return Outcome::new(passed, seen[0].line.clone(), evidence);
     }
-    let ok = seen.iter().filter(|s| s.passed).count();
-    let what = match select {
-        Select::Name(n) => format!("named {n}"),
-        Select::Label { key, value: Some(v) } => format!("{key}={v}"),
-        Select::Label { key, value: None } => key.to_string(),
-    };
-    let shown: Vec<&str> = seen
+    let failing: Vec<(String, String)> = seen
         .iter()
         .filter(|s| !s.passed)
-        .chain(seen.iter().filter(|s| s.passed))
-        .take(3)
-        .map(|s| s.line.as_str())
+        .map(|s| (s.name.clone(), s.why.clone()))
         .collect();
-    let more = seen.len().saturating_sub(shown.len());
-    let tail = if more > 0 {
-        format!("; {more} more")
+    let observed = if failing.is_empty() {
+        let n = seen.len();
+        let noun = if n == 1 { "container" } else { "containers" };
+        format!("{n} of {n} {noun} ok ({})", select.describe())
     } else {
-        String::new()
+        set::failing_line("container", seen.len(), &failing)
     };
-    Outcome::new(
-        passed,
-        format!(
-            "{ok} of {} containers ({what}) ok: {}{tail}",
-            seen.len(),
-            shown.join("; ")
-        ),
-        evidence,
-    )
+    Outcome::new(passed, observed, evidence)
 }

@@ -43,6 +43,10 @@ impl Hold {
     /// Count one probe; the verdict once there is one: failed at the first
     /// failed probe, passed once a passing probe reaches the window's end.
     pub fn take(&mut self, probe: &CheckResult) -> Option<CheckResult> {
+        // A check that does not apply has no window to hold.
+        if probe.not_applicable {
+            return Some(probe.clone());
+        }
         let held = (probe.at - self.since).to_std().unwrap_or_default();
         let length = self.window.length;
         let observed = if !probe.passed {
@@ -70,6 +74,7 @@ impl Hold {
             observed,
             evidence: probe.evidence.clone(),
             evidence_sha256: probe.evidence_sha256.clone(),
+            not_applicable: false,
         })
     }
 }
@@ -104,6 +109,7 @@ mod tests {
             observed: if passed { "HTTP 200" } else { "HTTP 503" }.into(),
             evidence: String::new(),
             evidence_sha256: String::new(),
+            not_applicable: false,
         }
     }
 

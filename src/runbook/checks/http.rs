@@ -1,11 +1,12 @@
-//! HTTP checks: an endpoint (a `[[http]]` name, its URL expanded from the
-//! environment, or a URL written in the runbook) answers the expected
+//! HTTP checks: an endpoint (a `[[http]]` name or a set of them, the URL
+//! expanded from the environment, or a URL written in the runbook) answers the expected
 //! status, within `max_latency`, with a certificate valid `min_cert_days`
 //! more. Probed by the HTTP backend's own request code.
 
 use super::{CheckContext, Outcome};
 use crate::backends::http::{client, get_once};
-use crate::config::Secret;
+use crate::config::{HttpConfig, Secret};
+use crate::runbook::set::{self, Names};
 use std::time::Duration;
 
 /// How much of the body the evidence keeps: enough for a health payload.
@@ -25,20 +26,78 @@ pub(crate) async fn check(
     want: Want,
     timeout: Duration,
 ) -> Result<Outcome, String> {
-    // `shown` is safe to print: the URL as written, never its expansion.
-    let (url, shown): (Secret, String) = match (endpoint, url) {
+    match (endpoint, url) {
+        (Some(name), None) if set::is_set(name) => over_set(ctx, name, want, timeout).await,
         (Some(name), None) => {
             let h = ctx
                 .http
                 .iter()
                 .find(|h| h.name == name)
                 .ok_or_else(|| format!("no [[http]] endpoint named {name:?} in the config"))?;
-            (h.url.expand()?, format!("{name} ({})", h.url))
+            one(h, want, timeout).await
         }
         // A runbook's own URL is taken literally: runbooks do not read the environment.
-        (None, Some(u)) => (Secret::new(u), u.to_string()),
-        _ => return Err("an http check needs either endpoint or url".into()),
+        (None, Some(u)) => probe(Secret::new(u), u.to_string(), want, timeout).await,
+        _ => Err("an http check needs either endpoint or url".into()),
+    }
+}
+
+/// A configured endpoint, its URL expanded from the environment.
+async fn one(h: &HttpConfig, want: Want, timeout: Duration) -> Result<Outcome, String> {
+    // `shown` is safe to print: the URL as written, never its expansion.
+    probe(h.url.expand()?, format!("{} ({})", h.name, h.url), want, timeout).await
+}
+
+/// Every `[[http]]` endpoint the pattern matches, each probed; with
+/// `min_cert_days`, only the https ones (a certificate is asked of them).
+async fn over_set(ctx: &CheckContext, pattern: &str, want: Want, timeout: Duration) -> Result<Outcome, String> {
+    let names = Names::parse(pattern)?;
+    let mut members = names.pick(&ctx.http, |h| h.name.as_str());
+    if members.is_empty() {
+        return Ok(Outcome::failed(format!(
+            "no [[http]] endpoint matches endpoint = {pattern:?}"
+        )));
+    }
+    if want.min_cert_days.is_some() {
+        members.retain(|h| {
+            h.url
+                .expand()
+                .is_ok_and(|u| u.expose().to_ascii_lowercase().starts_with("https://"))
+        });
+        if members.is_empty() {
+            return Ok(Outcome::not_applicable(&format!(
+                "no https [[http]] endpoint matches endpoint = {pattern:?}"
+            )));
+        }
+    }
+    let results = futures::future::join_all(members.iter().map(|h| async move {
+        (
+            h.name.as_str(),
+            one(h, want, timeout).await.unwrap_or_else(Outcome::failed),
+        )
+    }))
+    .await;
+    let failing: Vec<(String, String)> = results
+        .iter()
+        .filter(|(_, o)| !o.passed)
+        .map(|(name, o)| (name.to_string(), o.observed.clone()))
+        .collect();
+    let evidence = results
+        .iter()
+        .map(|(name, o)| format!("{name}: {}", o.evidence))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let observed = if failing.is_empty() {
+        let shown: Vec<String> = results.iter().map(|(n, o)| format!("{n}: {}", o.observed)).collect();
+        shown.join("; ")
+    } else {
+        set::failing_line("endpoint", results.len(), &failing)
     };
+    Ok(Outcome::new(failing.is_empty(), observed, evidence))
+}
+
+/// One GET, judged.
+async fn probe(url: Secret, shown: String, want: Want, timeout: Duration) -> Result<Outcome, String> {
     let https = url.expose().to_ascii_lowercase().starts_with("https://");
     let client = client(timeout)?;
     let answer = get_once(&client, url.expose(), timeout, BODY_LIMIT).await?;

@@ -17,6 +17,7 @@ mod postgres;
 use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig};
 use crate::runbook::evidence::{self, Redactor};
 use crate::runbook::model::{Check, CheckResult, Runbook};
+use crate::runbook::set;
 use futures::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
@@ -60,6 +61,21 @@ impl CheckContext {
             observed: evidence::observed(&self.redactor, &outcome.observed),
             evidence,
             evidence_sha256,
+            not_applicable: outcome.not_applicable,
+        }
+    }
+
+    /// Why a check cannot apply to this config: the kind of backend it
+    /// reads is not configured at all. Such a step is neither passed nor
+    /// failed, and no configuration error either.
+    pub fn not_applicable(&self, check: &Check) -> Option<String> {
+        let missing = |section: &str, empty: bool| empty.then(|| format!("no [[{section}]] configured"));
+        match check {
+            Check::Container { .. } => missing("docker", self.docker.is_empty()),
+            Check::Http { endpoint: Some(_), .. } => missing("http", self.http.is_empty()),
+            Check::Postgres { .. } => missing("postgres", self.postgres.is_empty()),
+            Check::Alerts { .. } => missing("alertmanager", self.alertmanager.is_empty()),
+            _ => None,
         }
     }
 }
@@ -72,6 +88,7 @@ pub(crate) struct Outcome {
     pub observed: String,
     /// Everything worth keeping of what was seen; redacted and cut later.
     pub evidence: String,
+    pub not_applicable: bool,
 }
 
 impl Outcome {
@@ -80,6 +97,16 @@ impl Outcome {
             passed,
             observed: observed.into(),
             evidence: evidence.into(),
+            not_applicable: false,
+        }
+    }
+
+    /// Nothing to check in this config ("no [[postgres]] configured").
+    pub fn not_applicable(why: &str) -> Self {
+        let observed = format!("not applicable ({why})");
+        Self {
+            not_applicable: true,
+            ..Self::new(false, observed.clone(), observed)
         }
     }
 
@@ -123,11 +150,15 @@ fn timed_out(check: &Check, timeout: Duration) -> String {
 }
 
 async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Result<Outcome, String> {
+    if let Some(why) = ctx.not_applicable(check) {
+        return Ok(Outcome::not_applicable(&why));
+    }
     match check {
         Check::Container {
             host,
             name,
             label,
+            compose_project,
             expect,
             max_restarts,
             ..
@@ -136,7 +167,8 @@ async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Resul
                 expect: *expect,
                 max_restarts: *max_restarts,
             };
-            container::check(ctx, host.as_deref(), name.as_deref(), label.as_deref(), want, timeout).await
+            let select = container::Select::new(name.as_deref(), label.as_deref(), compose_project.as_deref())?;
+            container::check(ctx, host.as_deref(), &select, want, timeout).await
         }
         Check::Http {
             endpoint,
@@ -194,7 +226,8 @@ pub async fn run_all(runbook: &Runbook, ctx: &CheckContext) -> Vec<(String, Chec
         .filter_map(|(_, step)| step.check.as_ref().map(|c| (step.id.as_str(), c)))
         .collect();
     let results = futures::future::join_all(checks.iter().map(|(_, c)| async move {
-        match c.window() {
+        // Nothing to hold a window over when the check does not apply.
+        match c.window().filter(|_| ctx.not_applicable(c).is_none()) {
             Some(window) => hold::hold(c, window, ctx).await,
             None => evaluate(c, ctx).await,
         }
@@ -209,42 +242,56 @@ pub async fn run_all(runbook: &Runbook, ctx: &CheckContext) -> Vec<(String, Chec
 
 /// What the checks of a runbook name that the config does not have (a
 /// `[[postgres]]` target, a `[[docker]]` host, ...), one message per step:
-/// a configuration error, found before anything runs.
+/// a configuration error, found before anything runs. A set (`"*"`, a glob)
+/// is never one (an empty set fails when run), nor is a check whose kind
+/// of backend is not configured at all (it does not apply).
 pub fn unknown_targets(runbook: &Runbook, ctx: &CheckContext) -> Vec<String> {
-    let missing = |section: &str, name: Option<&str>, names: Vec<&str>| -> Option<String> {
-        match name {
-            Some(n) if !names.contains(&n) => Some(format!("no [{section}] named {n:?} in the config")),
-            None if names.is_empty() => Some(format!("no [{section}] in the config")),
-            _ => None,
-        }
-    };
     runbook
         .steps()
         .filter_map(|(_, step)| {
-            let problem = match step.check.as_ref()? {
-                Check::Container { host, .. } => missing(
-                    "[docker]",
-                    host.as_deref(),
-                    ctx.docker.iter().map(|d| d.name.as_str()).collect(),
-                ),
-                Check::Http { endpoint: Some(e), .. } => {
-                    missing("[http]", Some(e), ctx.http.iter().map(|h| h.name.as_str()).collect())
-                }
-                Check::Postgres { target, .. } => missing(
-                    "[postgres]",
-                    Some(target),
-                    ctx.postgres.iter().map(|p| p.name.as_str()).collect(),
-                ),
-                Check::Alerts { source, .. } => missing(
-                    "[alertmanager]",
-                    source.as_deref(),
-                    ctx.alertmanager.iter().map(|a| a.name.as_str()).collect(),
-                ),
-                _ => None,
-            }?;
+            let check = step.check.as_ref()?;
+            if ctx.not_applicable(check).is_some() {
+                return None;
+            }
+            let problem = missing_target(check, ctx)?;
             Some(format!("step {:?}: {problem}", step.id))
         })
         .collect()
+}
+
+/// The one name a check gives that the config lacks, if it gives one.
+pub fn missing_target(check: &Check, ctx: &CheckContext) -> Option<String> {
+    let missing = |section: &str, name: Option<&str>, names: Vec<&str>| -> Option<String> {
+        match name {
+            Some(n) if set::is_set(n) => None,
+            Some(n) if !names.contains(&n) => Some(format!("no [{section}] named {n:?} in the config")),
+            _ => None,
+        }
+    };
+    match check {
+        Check::Container { host, .. } => missing(
+            "[docker]",
+            host.as_deref(),
+            ctx.docker.iter().map(|d| d.name.as_str()).collect(),
+        ),
+        Check::Http { endpoint: Some(e), .. } => {
+            missing("[http]", Some(e), ctx.http.iter().map(|h| h.name.as_str()).collect())
+        }
+        Check::Postgres { target, .. } => missing(
+            "[postgres]",
+            Some(target),
+            ctx.postgres.iter().map(|p| p.name.as_str()).collect(),
+        ),
+        Check::Alerts { source, .. } => missing(
+            "[alertmanager]",
+            source.as_deref(),
+            ctx.alertmanager
+                .iter()
+                .flat_map(|a| std::iter::once(a.name.as_str()).chain(a.cluster.as_deref()))
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// A number against optional bounds (both inclusive): `None` when it is
@@ -268,7 +315,9 @@ pub(crate) fn number(v: f64) -> String {
         format!("{}", v as i64)
     } else {
         let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        // A clock a hair behind the server's reads -0.001: that is 0.
+        if s == "-0" { "0" } else { s }.to_string()
     }
 }
 
@@ -310,6 +359,7 @@ mod tests {
         assert!(out_of_bounds(f64::NAN, Some(1.0), None).is_some());
         assert_eq!(number(99.5), "99.5");
         assert_eq!(number(3.0), "3");
+        assert_eq!(number(-0.001), "0");
         assert_eq!(bounds_note(Some(90.0), None), " (max 90)");
     }
 

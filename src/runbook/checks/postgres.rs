@@ -1,11 +1,14 @@
-//! PostgreSQL checks on a `[[postgres]]` target: one of the poller's
-//! metrics against max/min, or an operator's read-only query returning one
-//! value compared with `equals`, `max` or `min`.
+//! PostgreSQL checks on a `[[postgres]]` target (or a set of them, each
+//! judged): one of the poller's metrics against max/min, or an operator's
+//! read-only query returning one value compared with `equals`, `max` or
+//! `min`.
 
 use super::{bounds_note, number, out_of_bounds, CheckContext, Outcome};
 use crate::backends::postgres::value::read_only_value;
 use crate::backends::postgres::{PgPoller, PgSummary};
+use crate::config::PostgresConfig;
 use crate::runbook::model::PgMetric;
+use crate::runbook::set::{self, Names};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Default)]
@@ -23,20 +26,77 @@ pub(crate) async fn check(
     want: Want,
     timeout: Duration,
 ) -> Result<Outcome, String> {
-    let cfg = ctx
-        .postgres
+    if metric.is_some() == query.is_some() {
+        return Err("a postgres check needs either metric or query".into());
+    }
+    let names = Names::parse(target)?;
+    if !names.is_set() {
+        let cfg = ctx
+            .postgres
+            .iter()
+            .find(|p| p.name == target)
+            .ok_or_else(|| format!("no [[postgres]] target named {target:?} in the config"))?;
+        return one(cfg, metric, query, &want, timeout).await;
+    }
+    let mut members = names.pick(&ctx.postgres, |p| p.name.as_str());
+    if members.is_empty() {
+        return Ok(Outcome::failed(format!(
+            "no [[postgres]] target matches target = {target:?}"
+        )));
+    }
+    // A backup's age can only be asked of a target that says where its
+    // backups are: the set is those.
+    if metric == Some(PgMetric::BackupAge) {
+        members.retain(|p| p.backup.is_some());
+        if members.is_empty() {
+            return Ok(Outcome::not_applicable(&format!(
+                "no [[postgres]] matching target = {target:?} has a backup configured"
+            )));
+        }
+    }
+    let want = &want;
+    let results = futures::future::join_all(members.iter().map(|cfg| async move {
+        let r = one(cfg, metric, query, want, timeout).await;
+        (cfg.name.as_str(), r.unwrap_or_else(Outcome::failed))
+    }))
+    .await;
+    let failing: Vec<(String, String)> = results
         .iter()
-        .find(|p| p.name == target)
-        .ok_or_else(|| format!("no [[postgres]] target named {target:?} in the config"))?;
+        .filter(|(_, o)| !o.passed)
+        .map(|(name, o)| (name.to_string(), o.observed.clone()))
+        .collect();
+    let evidence = results
+        .iter()
+        .map(|(_, o)| o.evidence.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let observed = if failing.is_empty() {
+        let shown: Vec<String> = results.iter().map(|(n, o)| format!("{n}: {}", o.observed)).collect();
+        shown.join("; ")
+    } else {
+        set::failing_line("target", results.len(), &failing)
+    };
+    Ok(Outcome::new(failing.is_empty(), observed, evidence))
+}
+
+/// One target.
+async fn one(
+    cfg: &PostgresConfig,
+    metric: Option<PgMetric>,
+    query: Option<&str>,
+    want: &Want,
+    timeout: Duration,
+) -> Result<Outcome, String> {
+    let target = cfg.name.as_str();
     match (metric, query) {
         (Some(m), None) => {
             // One poll, exactly as the Database pane gets it.
             let summary = PgPoller::new(cfg).poll().await?;
-            metric_outcome(&summary, m, &want, target)
+            metric_outcome(&summary, m, want, target)
         }
         (None, Some(sql)) => {
             let value = read_only_value(cfg, sql, timeout).await?;
-            Ok(query_outcome(value, &want, sql, target))
+            Ok(query_outcome(value, want, sql, target))
         }
         _ => Err("a postgres check needs either metric or query".into()),
     }

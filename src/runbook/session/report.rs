@@ -87,7 +87,7 @@ pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> Strin
                 let _ = writeln!(out, "  - ticked over its FAILED check: {}", one_line(reason));
             }
             if let Some(r) = s.last_check(&step.id) {
-                let verdict = if r.passed { "passed" } else { "FAILED" };
+                let verdict = r.verdict().word();
                 let _ = writeln!(
                     out,
                     "  - check {verdict} at {}: {} (evidence sha256 {})",
@@ -272,16 +272,10 @@ pub fn describe(e: &Event, step: &str) -> String {
         EventKind::Probe { since, result } if e.at == *since => {
             format!("started holding the check of «{step}»: {}", result.observed)
         }
-        EventKind::Probe { result, .. } => format!(
-            "probe of «{step}» {}: {}",
-            if result.passed { "passed" } else { "FAILED" },
-            result.observed
-        ),
-        EventKind::Check(r) => format!(
-            "check of «{step}» {}: {}",
-            if r.passed { "passed" } else { "FAILED" },
-            r.observed
-        ),
+        EventKind::Probe { result, .. } => {
+            format!("probe of «{step}» {}: {}", result.verdict().word(), result.observed)
+        }
+        EventKind::Check(r) => format!("check of «{step}» {}: {}", r.verdict().word(), r.observed),
         EventKind::Note { text } if step.is_empty() => format!("note: {}", one_line(text)),
         EventKind::Note { text } => format!("note on «{step}»: {}", one_line(text)),
         EventKind::Closed { resolution } => format!("closed the session: {}", one_line(resolution)),
