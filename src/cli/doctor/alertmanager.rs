@@ -30,7 +30,10 @@ pub async fn check(cfg: &AlertmanagerConfig) -> Vec<Finding> {
             .and_then(|d| d.to_str().ok())
             .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
             .map(|d| d.to_utc());
-        let body = resp.bytes().await.map_err(|e| crate::backends::http_error(e, cfg.timeout))?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| crate::backends::http_error(e, cfg.timeout))?;
         Ok((status, date, body))
     })
     .await;
@@ -61,7 +64,9 @@ pub async fn check(cfg: &AlertmanagerConfig) -> Vec<Finding> {
         )];
     }
     let parsed: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-    let Some(version) = parsed.as_ref().filter(|v| v.get("cluster").is_some() || v.get("versionInfo").is_some())
+    let Some(version) = parsed
+        .as_ref()
+        .filter(|v| v.get("cluster").is_some() || v.get("versionInfo").is_some())
     else {
         return vec![Finding::fail(
             &subject,
@@ -72,7 +77,10 @@ pub async fn check(cfg: &AlertmanagerConfig) -> Vec<Finding> {
     let version = version["versionInfo"]["version"].as_str().unwrap_or("?");
     let mut out = vec![Finding::ok(
         &subject,
-        format!("API v2 answers at {shown}, Alertmanager {}", crate::text::clean::line(version.to_string())),
+        format!(
+            "API v2 answers at {shown}, Alertmanager {}",
+            crate::text::clean::line(version.to_string())
+        ),
     )];
     match date {
         Some(d) => out.push(clock(&subject, d, before, after, std::time::Duration::from_secs(1))),

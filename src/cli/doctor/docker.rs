@@ -32,7 +32,10 @@ pub async fn check(cfg: &DockerConfig) -> Vec<Finding> {
     };
     let before = chrono::Utc::now();
     let info = bounded(cfg.timeout, async {
-        client.info().await.map_err(|e| crate::backends::docker::connect::explain(&e))
+        client
+            .info()
+            .await
+            .map_err(|e| crate::backends::docker::connect::explain(&e))
     })
     .await;
     let after = chrono::Utc::now();
@@ -46,10 +49,17 @@ pub async fn check(cfg: &DockerConfig) -> Vec<Finding> {
             )]
         }
     };
-    let version = info.server_version.clone().map(crate::text::clean::line).unwrap_or_default();
+    let version = info
+        .server_version
+        .clone()
+        .map(crate::text::clean::line)
+        .unwrap_or_default();
     let mut out = vec![Finding::ok(
         &subject,
-        format!("reachable at {shown}, Docker {version}, API {}", client.client_version()),
+        format!(
+            "reachable at {shown}, Docker {version}, API {}",
+            client.client_version()
+        ),
     )];
     let server_time = info
         .system_time
@@ -57,7 +67,10 @@ pub async fn check(cfg: &DockerConfig) -> Vec<Finding> {
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
     match server_time {
         Some(t) => out.push(clock(&subject, t.to_utc(), before, after, std::time::Duration::ZERO)),
-        None => out.push(Finding::info(&subject, "the daemon did not say its time: clock not compared")),
+        None => out.push(Finding::info(
+            &subject,
+            "the daemon did not say its time: clock not compared",
+        )),
     }
     out
 }

@@ -30,7 +30,10 @@ pub async fn store(cli: &Cli, config: &Config) -> Vec<Finding> {
             return vec![match writable_dir(path) {
                 Some(dir) => Finding::ok(
                     SUBJECT,
-                    format!("{shown} does not exist yet: opsdeck creates it on first start ({} is writable)", dir.display()),
+                    format!(
+                        "{shown} does not exist yet: opsdeck creates it on first start ({} is writable)",
+                        dir.display()
+                    ),
                 ),
                 None => Finding::fail(
                     SUBJECT,
@@ -40,9 +43,19 @@ pub async fn store(cli: &Cli, config: &Config) -> Vec<Finding> {
             }];
         }
     }
-    let store = match bounded(STORE_TIMEOUT, async { Store::open_at(&location).await.map_err(|e| e.to_string()) }).await {
+    let store = match bounded(STORE_TIMEOUT, async {
+        Store::open_at(&location).await.map_err(|e| e.to_string())
+    })
+    .await
+    {
         Ok(s) => s,
-        Err(e) => return vec![Finding::fail(SUBJECT, format!("cannot open {shown}: {e}"), "see the message; `opsdeck info` names the file")],
+        Err(e) => {
+            return vec![Finding::fail(
+                SUBJECT,
+                format!("cannot open {shown}: {e}"),
+                "see the message; `opsdeck info` names the file",
+            )]
+        }
     };
     let mut out = Vec::new();
     if store.is_read_only() {
@@ -54,7 +67,10 @@ pub async fn store(cli: &Cli, config: &Config) -> Vec<Finding> {
     } else {
         out.push(Finding::ok(SUBJECT, format!("{shown} is writable")));
     }
-    let verified = bounded(STORE_TIMEOUT, async { store.verify_audit().await.map_err(|e| e.to_string()) }).await;
+    let verified = bounded(STORE_TIMEOUT, async {
+        store.verify_audit().await.map_err(|e| e.to_string())
+    })
+    .await;
     out.push(match verified {
         Ok(r) => match r.broken {
             None => Finding::ok(SUBJECT, format!("audit chain intact ({} entries)", r.rows)),
@@ -64,7 +80,11 @@ pub async fn store(cli: &Cli, config: &Config) -> Vec<Finding> {
                 "keep a copy of the store for investigation and tell your security contact",
             ),
         },
-        Err(e) => Finding::fail(SUBJECT, format!("cannot verify the audit chain: {e}"), "see the message"),
+        Err(e) => Finding::fail(
+            SUBJECT,
+            format!("cannot verify the audit chain: {e}"),
+            "see the message",
+        ),
     });
     store.close().await;
     out

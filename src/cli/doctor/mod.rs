@@ -75,7 +75,11 @@ impl Finding {
         };
         // Server words can reach here: one line each, whatever they hold.
         let flat = |s: &str| crate::text::clean::flat(s.split_whitespace().collect::<Vec<_>>().join(" "));
-        let fix = self.fix.as_deref().map(|f| format!(" — fix: {}", flat(f))).unwrap_or_default();
+        let fix = self
+            .fix
+            .as_deref()
+            .map(|f| format!(" — fix: {}", flat(f)))
+            .unwrap_or_default();
         format!("{tag}  {}: {}{fix}", flat(&self.subject), flat(&self.text))
     }
 }
@@ -116,8 +120,15 @@ pub async fn check_all(cli: &Cli, config: &Config) -> Vec<Finding> {
     out.extend(postgres.into_iter().flatten());
     out.extend(alertmanager.into_iter().flatten());
     out.extend(http);
-    if config.docker.is_empty() && config.postgres.is_empty() && config.alertmanager.is_empty() && config.http.is_empty() {
-        out.push(Finding::info("targets", "none configured: `opsdeck config init` writes a config from what this machine has"));
+    if config.docker.is_empty()
+        && config.postgres.is_empty()
+        && config.alertmanager.is_empty()
+        && config.http.is_empty()
+    {
+        out.push(Finding::info(
+            "targets",
+            "none configured: `opsdeck config init` writes a config from what this machine has",
+        ));
     }
     out.extend(store);
     out.extend(local::terminal());
@@ -142,7 +153,11 @@ async fn http_check(cfg: &crate::config::HttpConfig) -> Finding {
             format!("answered HTTP {}, expected {}", p.status, p.expected),
             "check the url, or set expect_status",
         ),
-        Err(e) => Finding::fail(&subject, format!("not reachable at {}: {e}", cfg.url), "check the url and that the service runs"),
+        Err(e) => Finding::fail(
+            &subject,
+            format!("not reachable at {}: {e}", cfg.url),
+            "check the url and that the service runs",
+        ),
     }
 }
 
@@ -184,7 +199,11 @@ mod tests {
     fn clocks_are_compared_allowing_for_the_trip_and_the_resolution() {
         let t = |ms: i64| DateTime::from_timestamp_millis(1_800_000_000_000 + ms).unwrap_or_default();
         let whole_second = Duration::from_secs(1);
-        assert_eq!(clock("s", t(0), t(1500), t(1600), whole_second).level, Level::Ok, "a Date header lags up to a second");
+        assert_eq!(
+            clock("s", t(0), t(1500), t(1600), whole_second).level,
+            Level::Ok,
+            "a Date header lags up to a second"
+        );
         assert_eq!(clock("s", t(0), t(0), t(10), Duration::ZERO).level, Level::Ok);
         let ahead = clock("s", t(0), t(3000), t(3010), Duration::ZERO);
         assert_eq!(ahead.level, Level::Fail);
@@ -196,6 +215,9 @@ mod tests {
     #[test]
     fn a_finding_is_one_line_with_its_fix() {
         let f = Finding::fail("docker \"local\"", "cannot\nread", "add yourself to the docker group");
-        assert_eq!(f.line(), "FAIL  docker \"local\": cannot read — fix: add yourself to the docker group");
+        assert_eq!(
+            f.line(),
+            "FAIL  docker \"local\": cannot read — fix: add yourself to the docker group"
+        );
     }
 }

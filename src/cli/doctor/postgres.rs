@@ -64,10 +64,19 @@ pub async fn check(cfg: &PostgresConfig) -> Vec<Finding> {
     })();
     let (now, who, monitor, stats) = match decoded {
         Ok(d) => d,
-        Err(e) => return vec![Finding::fail(&subject, format!("unexpected answer: {e}"), "check the server")],
+        Err(e) => {
+            return vec![Finding::fail(
+                &subject,
+                format!("unexpected answer: {e}"),
+                "check the server",
+            )]
+        }
     };
     let who = crate::text::clean::line(who);
-    let mut out = vec![Finding::ok(&subject, format!("reachable at {shown}, logged in as {who:?}"))];
+    let mut out = vec![Finding::ok(
+        &subject,
+        format!("reachable at {shown}, logged in as {who:?}"),
+    )];
     if monitor || stats {
         let role = if monitor { MONITOR_ROLES[0] } else { MONITOR_ROLES[1] };
         out.push(Finding::ok(&subject, format!("role {who:?} is a member of {role}")));

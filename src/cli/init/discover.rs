@@ -128,7 +128,11 @@ fn docker(env: &Env) -> Vec<Found> {
 /// `~/.docker/contexts/meta/*/meta.json` (or under `$DOCKER_CONFIG`), with
 /// the context's TLS files when it has them. In name order.
 fn contexts(env: &Env) -> Vec<Found> {
-    let Some(base) = env.var("DOCKER_CONFIG").map(PathBuf::from).or_else(|| env.home_file(".docker")) else {
+    let Some(base) = env
+        .var("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| env.home_file(".docker"))
+    else {
         return Vec::new();
     };
     let Ok(dirs) = std::fs::read_dir(base.join("contexts/meta")) else {
@@ -137,8 +141,12 @@ fn contexts(env: &Env) -> Vec<Found> {
     let mut out = Vec::new();
     for dir in dirs.flatten() {
         let meta = dir.path().join("meta.json");
-        let Ok(text) = std::fs::read_to_string(&meta) else { continue };
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let Ok(text) = std::fs::read_to_string(&meta) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
         let (Some(name), Some(host)) = (v["Name"].as_str(), v["Endpoints"]["docker"]["Host"].as_str()) else {
             continue;
         };
@@ -235,7 +243,10 @@ fn percent_encode(s: &str) -> String {
 
 fn postgres(env: &Env) -> Vec<Found> {
     let mut out = Vec::new();
-    let pgpass = env.var("PGPASSFILE").map(PathBuf::from).or_else(|| env.home_file(".pgpass"));
+    let pgpass = env
+        .var("PGPASSFILE")
+        .map(PathBuf::from)
+        .or_else(|| env.home_file(".pgpass"));
     let pgpass = pgpass.filter(|p| p.is_file());
     let pgpass_note = |f: &mut Found| {
         if let Some(p) = &pgpass {
@@ -276,7 +287,10 @@ fn postgres(env: &Env) -> Vec<Found> {
 
 /// Each `[service]` of `$PGSERVICEFILE` or `~/.pg_service.conf`.
 fn services(env: &Env) -> Vec<Found> {
-    let Some(file) = env.var("PGSERVICEFILE").map(PathBuf::from).or_else(|| env.home_file(".pg_service.conf"))
+    let Some(file) = env
+        .var("PGSERVICEFILE")
+        .map(PathBuf::from)
+        .or_else(|| env.home_file(".pg_service.conf"))
     else {
         return Vec::new();
     };
@@ -334,7 +348,9 @@ fn pgpass_servers(file: &Path) -> Vec<Found> {
     for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
         // host:port:database:user:password; `\:` is a colon in a field.
         let fields = split_pgpass(line);
-        let [host, port, db, user, _password] = fields.as_slice() else { continue };
+        let [host, port, db, user, _password] = fields.as_slice() else {
+            continue;
+        };
         if host == "*" || host.is_empty() {
             continue;
         }
@@ -348,8 +364,16 @@ fn pgpass_servers(file: &Path) -> Vec<Found> {
             db: wild(db),
             sslmode: None,
         };
-        let mut f = Found::new("postgres", &name_of_url(&place.url(), "postgres"), &place.url(), format!("{}", file.display()));
-        f.notes.push(format!("password: from {} (read when connecting, as psql does)", file.display()));
+        let mut f = Found::new(
+            "postgres",
+            &name_of_url(&place.url(), "postgres"),
+            &place.url(),
+            format!("{}", file.display()),
+        );
+        f.notes.push(format!(
+            "password: from {} (read when connecting, as psql does)",
+            file.display()
+        ));
         out.push(f);
     }
     out
@@ -374,10 +398,19 @@ fn split_pgpass(line: &str) -> Vec<String> {
 /// 127.0.0.1:9093 within a moment.
 pub async fn alertmanager(env: &Env) -> Option<Found> {
     if let Some(url) = env.var("ALERTMANAGER_URL") {
-        return Some(Found::new("alertmanager", "alertmanager", url.trim_end_matches('/'), "ALERTMANAGER_URL"));
+        return Some(Found::new(
+            "alertmanager",
+            "alertmanager",
+            url.trim_end_matches('/'),
+            "ALERTMANAGER_URL",
+        ));
     }
     let client = crate::backends::http_client(PROBE_TIMEOUT).ok()?;
-    let resp = client.get(format!("{LOCAL_ALERTMANAGER}/api/v2/status")).send().await.ok()?;
+    let resp = client
+        .get(format!("{LOCAL_ALERTMANAGER}/api/v2/status"))
+        .send()
+        .await
+        .ok()?;
     resp.status().is_success().then(|| {
         Found::new(
             "alertmanager",
@@ -418,7 +451,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let found = local(&env(
             dir.path(),
-            &[("PGHOST", "db.example"), ("PGPORT", "5433"), ("PGUSER", "mon"), ("PGDATABASE", "app"), ("PGPASSWORD", "s3cret")],
+            &[
+                ("PGHOST", "db.example"),
+                ("PGPORT", "5433"),
+                ("PGUSER", "mon"),
+                ("PGDATABASE", "app"),
+                ("PGPASSWORD", "s3cret"),
+            ],
         ));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].url(), "postgres://mon@db.example:5433/app");
@@ -451,15 +490,25 @@ mod tests {
     fn docker_host_and_contexts_deduplicated_ssh_kept_disabled() {
         let dir = tempfile::tempdir().expect("tempdir");
         let meta = dir.path().join(".docker/contexts/meta");
-        for (id, name, host) in [("a1", "build", "ssh://ci@build-1"), ("b2", "same", "tcp://10.1.2.3:2375")] {
+        for (id, name, host) in [
+            ("a1", "build", "ssh://ci@build-1"),
+            ("b2", "same", "tcp://10.1.2.3:2375"),
+        ] {
             std::fs::create_dir_all(meta.join(id)).expect("mkdir");
             let json = serde_json::json!({"Name": name, "Endpoints": {"docker": {"Host": host}}});
             std::fs::write(meta.join(id).join("meta.json"), json.to_string()).expect("write");
         }
         let found = local(&env(dir.path(), &[("DOCKER_HOST", "tcp://10.1.2.3:2375")]));
         assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!((found[0].name.as_str(), found[0].url()), ("10.1.2.3", "tcp://10.1.2.3:2375"));
-        assert!(found[0].source.contains("docker context \"same\""), "{}", found[0].source);
+        assert_eq!(
+            (found[0].name.as_str(), found[0].url()),
+            ("10.1.2.3", "tcp://10.1.2.3:2375")
+        );
+        assert!(
+            found[0].source.contains("docker context \"same\""),
+            "{}",
+            found[0].source
+        );
         assert_eq!((found[1].name.as_str(), found[1].url()), ("build", "ssh://ci@build-1"));
         assert!(found[1].disabled.as_deref().is_some_and(|d| d.contains("ssh://")));
     }

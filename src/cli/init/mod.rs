@@ -87,7 +87,13 @@ fn summary(found: &[Found], path: &Path) -> String {
     let mut out = format!("wrote {}\n", path.display());
     for f in found {
         let state = if f.disabled.is_some() { "commented out" } else { "added" };
-        out.push_str(&format!("  [[{}]] {:?} {state}: {} ({})\n", f.table, f.name, f.url(), f.source));
+        out.push_str(&format!(
+            "  [[{}]] {:?} {state}: {} ({})\n",
+            f.table,
+            f.name,
+            f.url(),
+            f.source
+        ));
     }
     if found.is_empty() {
         out.push_str("  nothing found: the file shows where targets go\n");
@@ -155,7 +161,9 @@ fn render(found: &[Found], now: chrono::DateTime<chrono::Utc>) -> String {
             }
             match &f.disabled {
                 Some(why) => {
-                    text.push_str(&comment(&format!("Commented out, opsdeck cannot use it as it is: {why}")));
+                    text.push_str(&comment(&format!(
+                        "Commented out, opsdeck cannot use it as it is: {why}"
+                    )));
                     text.push_str(&comment(&entry(f)));
                 }
                 None => text.push_str(&entry(f)),
@@ -190,20 +198,46 @@ mod tests {
             found(
                 "docker",
                 "tls",
-                &[("url", "tcp://h:2376"), ("tls_ca", "/nope/ca.pem"), ("tls_cert", "/nope/cert.pem"), ("tls_key", "/nope/key.pem")],
+                &[
+                    ("url", "tcp://h:2376"),
+                    ("tls_ca", "/nope/ca.pem"),
+                    ("tls_cert", "/nope/cert.pem"),
+                    ("tls_key", "/nope/key.pem"),
+                ],
             ),
-            found("postgres", "main", &[("url", "postgres://mon@db/app"), ("password_env", "PGPASSWORD")]),
+            found(
+                "postgres",
+                "main",
+                &[("url", "postgres://mon@db/app"), ("password_env", "PGPASSWORD")],
+            ),
         ];
         let text = build(&mut all, &path, chrono::Utc::now()).expect("a config that loads");
         let config = Config::parse(&text, &path).expect("parses back");
-        assert_eq!(config.docker.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(), ["local"]);
+        assert_eq!(
+            config.docker.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
+            ["local"]
+        );
         assert_eq!(config.postgres[0].password_env.as_deref(), Some("PGPASSWORD"));
         assert!(config.alertmanager.is_empty());
         assert!(text.contains("# url = \"ssh://me@build-1\""), "{text}");
         assert!(text.contains("# tls_ca = \"/nope/ca.pem\""), "{text}");
         assert!(text.contains("No Alertmanager found"), "{text}");
-        assert!(all[1].disabled.as_deref().is_some_and(|d| d.contains("must start with unix://")), "{:?}", all[1]);
-        assert!(all[2].disabled.as_deref().is_some_and(|d| d.contains("cannot read /nope/ca.pem")), "{:?}", all[2]);
+        assert!(
+            all[1]
+                .disabled
+                .as_deref()
+                .is_some_and(|d| d.contains("must start with unix://")),
+            "{:?}",
+            all[1]
+        );
+        assert!(
+            all[2]
+                .disabled
+                .as_deref()
+                .is_some_and(|d| d.contains("cannot read /nope/ca.pem")),
+            "{:?}",
+            all[2]
+        );
     }
 
     #[test]
