@@ -431,3 +431,35 @@ fn doctor_names_an_unreadable_docker_socket() {
         "{stdout}"
     );
 }
+
+#[test]
+fn config_init_finds_an_alertmanager_answering_on_the_default_port() {
+    use std::io::{Read, Write};
+    // tests/run.sh gives the run a network namespace of its own: port 9093
+    // there is the test's.
+    let listener = std::net::TcpListener::bind("127.0.0.1:9093")
+        .expect("bind 127.0.0.1:9093 (run through tests/run.sh: its network namespace has the port free)");
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        let mut request = [0u8; 2048];
+        let n = conn.read(&mut request).unwrap_or(0);
+        let asked = String::from_utf8_lossy(&request[..n]).into_owned();
+        let body = r#"{"cluster":{"status":"disabled"},"versionInfo":{"version":"0.25.0"}}"#;
+        let _ = write!(
+            conn,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        asked
+    });
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = opsdeck(home.path(), &[], &["config", "init", "--out", "-"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let asked = server.join().expect("the probe was answered");
+    assert!(asked.starts_with("GET /api/v2/status HTTP/1.1"), "{asked}");
+    let config = opsdeck::config::Config::parse(&stdout, Path::new("-")).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
+    assert_eq!(config.alertmanager.len(), 1, "{stdout}");
+    assert_eq!(config.alertmanager[0].url.as_written(), "http://127.0.0.1:9093");
+    assert!(stdout.contains("# Found: answering on 127.0.0.1:9093"), "{stdout}");
+}
