@@ -463,3 +463,64 @@ fn config_init_finds_an_alertmanager_answering_on_the_default_port() {
     assert_eq!(config.alertmanager[0].url.as_written(), "http://127.0.0.1:9093");
     assert!(stdout.contains("# Found: answering on 127.0.0.1:9093"), "{stdout}");
 }
+
+#[tokio::test]
+async fn doctor_names_a_broken_audit_chain_and_a_store_it_cannot_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let state = dir.path().join("state.db");
+    let who = opsdeck::model::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    for target in ["api-1", "api-2"] {
+        let rec = opsdeck::store::AuditRecord::new("services", "container.restart", opsdeck::store::Outcome::Ok)
+            .target(target);
+        store.append_audit(&who, rec).await.expect("append");
+    }
+    for sql in [
+        "DROP TRIGGER IF EXISTS audit_log_no_update",
+        "UPDATE audit_log SET target = 'innocent' WHERE seq = 2",
+    ] {
+        sqlx::query(sql).execute(store.pool()).await.expect(sql);
+    }
+    store.close().await;
+    let file = dir.path().join("opsdeck.toml");
+    std::fs::write(&file, "[host]\nenabled = false\n").expect("write");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let args = [
+        "doctor",
+        "--config",
+        file.to_str().expect("utf-8"),
+        "--state",
+        state.to_str().expect("utf-8"),
+    ];
+    let out = opsdeck(dir.path(), &[], &args);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("ok    state store: {} is writable", state.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL  state store: audit chain BROKEN at sequence 2: content does not match its hash"),
+        "{stdout}"
+    );
+    // The store is root's: to the user nobody it is read-only.
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_opsdeck")])
+        .args(args)
+        .env_remove("OPSDECK_CONFIG")
+        .output()
+        .expect("runuser (util-linux; tests/run.sh installs it)");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("FAIL  state store: {} is read-only", state.display())),
+        "{stdout}{stderr}"
+    );
+    assert!(stdout.contains("not well: state store"), "{stdout}");
+}
