@@ -106,7 +106,7 @@ fn docker(env: &Env) -> Vec<Found> {
         add(Found::new("docker", "local", &url, "the local Docker socket"));
     }
     if let Some(host) = env.var("DOCKER_HOST") {
-        let mut f = Found::new("docker", &name_of_url(host, "docker"), host, "DOCKER_HOST");
+        let mut f = from_var("docker", &name_of_url(host, "docker"), host, "DOCKER_HOST");
         let verify = env.var("DOCKER_TLS_VERIFY").is_some_and(|v| v != "0");
         if verify && !host.starts_with("unix://") {
             let dir = env
@@ -156,6 +156,33 @@ fn contexts(env: &Env) -> Vec<Found> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// A target from the variable `var` holding `url`. A password in the URL
+/// is not written: it becomes a `${VAR}` reference to a variable named for
+/// it, and a note says to set that variable.
+fn from_var(table: &'static str, name: &str, url: &str, var: &str) -> Found {
+    let Some((head, tail)) = literal_password(url) else {
+        return Found::new(table, name, url, var);
+    };
+    let secret_var = format!("{}_PASSWORD", var.trim_end_matches("_URL"));
+    let mut f = Found::new(table, name, &format!("{head}${{{secret_var}}}{tail}"), var);
+    f.notes.push(format!(
+        "the password in ${var} is not written here: export {secret_var} with it"
+    ));
+    f
+}
+
+/// `url` split around a literal password: `("https://u:", "@host")`.
+fn literal_password(url: &str) -> Option<(&str, &str)> {
+    if !crate::config::ConfigUrl::new(url).has_literal_password() {
+        return None;
+    }
+    let start = url.find("://")? + 3;
+    let authority_end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    let at = url[start..authority_end].rfind('@')? + start;
+    let colon = url[start..at].find(':')? + start;
+    Some((&url[..=colon], &url[at..]))
 }
 
 /// `tls_ca`, `tls_cert`, `tls_key` from a directory holding ca.pem,
@@ -398,7 +425,7 @@ fn split_pgpass(line: &str) -> Vec<String> {
 /// 127.0.0.1:9093 within a moment.
 pub async fn alertmanager(env: &Env) -> Option<Found> {
     if let Some(url) = env.var("ALERTMANAGER_URL") {
-        return Some(Found::new(
+        return Some(from_var(
             "alertmanager",
             "alertmanager",
             url.trim_end_matches('/'),
@@ -511,5 +538,27 @@ mod tests {
         );
         assert_eq!((found[1].name.as_str(), found[1].url()), ("build", "ssh://ci@build-1"));
         assert!(found[1].disabled.as_deref().is_some_and(|d| d.contains("ssh://")));
+    }
+
+    #[test]
+    fn a_url_with_a_password_is_written_as_its_variable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let found = local(&env(dir.path(), &[("DOCKER_HOST", "tcp://me:s3cret@h:2375")]));
+        assert_eq!(found[0].url(), "tcp://me:${DOCKER_HOST_PASSWORD}@h:2375");
+        assert!(
+            found[0].notes[0].contains("export DOCKER_HOST_PASSWORD"),
+            "{:?}",
+            found[0].notes
+        );
+        assert!(!format!("{found:?}").contains("s3cret"));
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let am = rt.block_on(alertmanager(&env(
+            dir.path(),
+            &[("ALERTMANAGER_URL", "https://u:pw@am:9093/")],
+        )));
+        assert_eq!(
+            am.map(|f| f.url().to_string()).as_deref(),
+            Some("https://u:${ALERTMANAGER_PASSWORD}@am:9093")
+        );
     }
 }
