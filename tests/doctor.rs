@@ -524,3 +524,38 @@ async fn doctor_names_a_broken_audit_chain_and_a_store_it_cannot_write() {
     );
     assert!(stdout.contains("not well: state store"), "{stdout}");
 }
+
+#[test]
+fn doctor_in_a_terminal_names_term_colours_and_a_size_too_small() {
+    for (width, height, code) in [(100u16, 30u16, 0), (70, 20, 1)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("opsdeck.toml");
+        std::fs::write(&file, "[host]\nenabled = false\n").expect("write");
+        let state = dir.path().join("s.db");
+        let t = common::tmux::Tmux::start_in(
+            dir,
+            &[
+                "doctor",
+                "--config",
+                file.to_str().expect("utf-8"),
+                "--state",
+                state.to_str().expect("utf-8"),
+            ],
+            &[],
+            width,
+            height,
+        );
+        assert_eq!(t.wait_dead(), code, "{}", t.capture());
+        let screen = t.capture();
+        assert!(
+            screen.contains("ok    terminal: TERM=tmux-256color, colours:"),
+            "{screen}"
+        );
+        let size = if code == 0 {
+            format!("ok    terminal: {width}x{height}")
+        } else {
+            format!("FAIL  terminal: {width}x{height} is smaller than the 80x24 opsdeck needs")
+        };
+        assert!(screen.contains(&size), "no {size:?} in:\n{screen}");
+    }
+}
