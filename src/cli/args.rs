@@ -96,6 +96,14 @@ pub enum Cmd {
     },
     /// The config, state store, log, theme and keymap in use
     Info,
+    /// Write a first config from what this machine has
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+    /// Check every configured target, the state store and the terminal; exit
+    /// 0 when all is well, 1 naming what is not
+    Doctor,
     /// Print a shell completion script (bash: source it, or install it as
     /// /usr/share/bash-completion/completions/opsdeck)
     Completions {
@@ -135,6 +143,22 @@ pub enum StateCmd {
         /// A file holding the team store's password
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Find the local Docker socket, DOCKER_HOST and docker contexts,
+    /// PostgreSQL from PG* variables, pg_service.conf and .pgpass, and
+    /// Alertmanager (ALERTMANAGER_URL or 127.0.0.1:9093), and write a
+    /// commented config that loads. Passwords are written as references only
+    Init {
+        /// Where to write it (default: the user config file); `-` for stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Overwrite the file if it exists
+        #[arg(long)]
+        force: bool,
     },
 }
 

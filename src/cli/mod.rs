@@ -1,13 +1,16 @@
 //! Subcommands that print and exit: snapshot, check, audit verify and
-//! export, review list and export, info, completions and the man page.
+//! export, review list and export, info, config init, doctor, completions
+//! and the man page.
 
 mod anchor;
 mod args;
 pub mod audit;
 pub mod check;
+pub mod doctor;
 pub mod generate;
 pub mod incident;
 pub mod info;
+pub mod init;
 pub mod review;
 pub mod runbook;
 pub mod snapshot;
@@ -37,6 +40,10 @@ pub async fn run(cli: &Cli) -> ExitCode {
         Some(Cmd::Review { command }) => review::run(cli, command).await,
         Some(Cmd::State { command }) => state::run(cli, command).await,
         Some(Cmd::Info) => info::run(cli),
+        Some(Cmd::Config { command }) => match command {
+            ConfigCmd::Init { out, force } => init::run(out.as_deref(), *force).await,
+        },
+        Some(Cmd::Doctor) => doctor::run(cli).await,
         Some(Cmd::Completions { shell }) => generate::run_completions(*shell),
         Some(Cmd::Man { dir }) => generate::run_man(dir.as_deref()),
         None => crate::runtime::start(cli).await,

@@ -281,6 +281,11 @@ impl Store {
         &self.instance
     }
 
+    /// Opened for reading only: the disk refused writes when it was opened.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
