@@ -4,6 +4,7 @@
 mod args;
 pub mod audit;
 pub mod check;
+pub mod history;
 pub mod incident;
 pub mod review;
 pub mod runbook;
@@ -33,6 +34,8 @@ pub async fn run(cli: &Cli) -> ExitCode {
         },
         Some(Cmd::Review { command }) => review::run(cli, command).await,
         Some(Cmd::State { command }) => state::run(cli, command).await,
+        Some(Cmd::Record) => crate::runtime::record::run(cli).await,
+        Some(Cmd::History { command }) => history::run(cli, command).await,
         None => crate::runtime::start(cli).await,
     }
 }

@@ -57,7 +57,7 @@ pub async fn poll_all(state: &mut State, targets: Vec<Target>) {
 /// The runbooks (built-in and configured) and the sessions of the state
 /// store, as the TUI lists them a moment after it starts. A snapshot
 /// creates no store: without one it lists the runbooks alone.
-async fn load_checklist(cli: &Cli, config: &crate::config::Config, state: &mut State) {
+pub(super) async fn load_checklist(cli: &Cli, config: &crate::config::Config, state: &mut State) {
     let loaded = crate::runbook::load::load(config);
     let mut errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     let mut sessions = Vec::new();

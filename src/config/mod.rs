@@ -11,6 +11,7 @@ mod alerts;
 mod defaults;
 pub mod docker_endpoint;
 mod duration;
+mod history;
 pub mod keymap;
 mod load;
 pub mod secret;
@@ -26,6 +27,7 @@ use std::path::PathBuf;
 pub use access::{AccessConfig, AccessSourceConfig};
 pub use alerts::{AlertsConfig, DEFAULT_ACK_DURATION};
 pub use duration::{de_duration, de_duration_or_zero};
+pub use history::HistoryConfig;
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
 pub use secret::{ConfigUrl, Secret, SecretRef};
 pub use source::FileError;
@@ -65,6 +67,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub access: AccessConfig,
     pub runbooks: RunbooksConfig,
+    /// The flight recorder's retention.
+    pub history: HistoryConfig,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
 }

@@ -12,6 +12,7 @@ pub mod docker;
 pub mod host;
 pub mod http;
 pub mod identity;
+pub mod masked;
 pub mod matchers;
 pub mod pane;
 pub mod pattern;

@@ -8,6 +8,7 @@ pub mod acks;
 pub mod audit;
 pub mod changes;
 pub mod fault;
+pub mod history;
 pub mod migrate;
 pub mod presence;
 mod read_only;
