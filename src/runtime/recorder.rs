@@ -125,6 +125,8 @@ struct Track {
 struct SourceAlerts {
     members: HashMap<String, HashSet<String>>,
     firing: Option<HashSet<String>>,
+    /// Its last answer recorded.
+    seen: Option<chrono::DateTime<Utc>>,
 }
 
 struct Recorder {
@@ -187,10 +189,10 @@ impl Recorder {
         let backend = report.id.to_string();
         let written = self.frame(&backend, &report).await;
         let written = match (written, &report.result) {
-            (Ok(()), Ok(BackendData::Alerts(a))) if report.id.kind == BackendKind::Alertmanager => {
-                self.alerts_seen(&report.id.name, report.at, a).await
+            (Ok(changed), Ok(BackendData::Alerts(a))) if report.id.kind == BackendKind::Alertmanager => {
+                self.alerts_seen(&report.id.name, report.at, a, changed).await
             }
-            (w, _) => w,
+            (w, _) => w.map(|_| ()),
         };
         match written {
             Ok(()) => self.tell(News::Recording),
@@ -198,7 +200,8 @@ impl Recorder {
         }
     }
 
-    async fn frame(&mut self, backend: &str, report: &BackendReport) -> Result<(), StoreError> {
+    /// Write the report's frame; whether it was a new row (a change).
+    async fn frame(&mut self, backend: &str, report: &BackendReport) -> Result<bool, StoreError> {
         let key_every = self.setup.history.keyframe;
         let track = self.backends.entry(backend.to_string()).or_insert_with(|| Track {
             enc: Encoder::new(key_every),
@@ -208,10 +211,20 @@ impl Recorder {
         let step = match &report.result {
             Ok(data) if track.raw.as_ref() == Some(data) => Step::Extend,
             Ok(data) => {
-                let model = serde_json::to_value(masked(data, &self.setup.redactor))
-                    .map_err(|e| StoreError::Db(format!("history of {backend}: {e}")))?;
-                track.raw = Some(data.clone());
-                track.enc.data(report.at, model)
+                // Masking, serialising and diffing ten thousand alerts is
+                // work for a blocking thread, not for a runtime worker.
+                let (redactor, data, at) = (self.setup.redactor.clone(), data.clone(), report.at);
+                let mut enc = std::mem::replace(&mut track.enc, Encoder::new(key_every));
+                let encoded = tokio::task::spawn_blocking(move || {
+                    let step = serde_json::to_value(masked(&data, &redactor)).map(|model| enc.data(at, model));
+                    (enc, step, data)
+                })
+                .await
+                .map_err(|e| StoreError::Db(format!("history of {backend}: {e}")))?;
+                let (enc, step, data) = encoded;
+                track.enc = enc;
+                track.raw = Some(data);
+                step.map_err(|e| StoreError::Db(format!("history of {backend}: {e}")))?
             }
             Err(e) => {
                 track.raw = None;
@@ -219,13 +232,14 @@ impl Recorder {
             }
         };
         let written = match (step, track.open) {
-            (Step::Extend, Some(id)) => self.store.history_extend(id, report.at).await,
+            (Step::Extend, Some(id)) => self.store.history_extend(id, report.at).await.map(|()| false),
             (Step::Extend, None) => Err(StoreError::Db("no open history row".into())),
             (Step::Insert { kind, body }, _) => self
                 .store
                 .history_insert(backend, kind, report.at, &body)
                 .await
-                .map(|id| track.open = Some(id)),
+                .map(|id| track.open = Some(id))
+                .map(|()| true),
         };
         if written.is_err() {
             // Whatever reached the store, the next row stands alone.
@@ -237,12 +251,14 @@ impl Recorder {
     }
 
     /// An Alertmanager's answer: alerts new to its source begin, alerts gone
-    /// from every member of the source end, the rest are seen again.
+    /// from every member of the source end, the rest are seen again. An
+    /// answer like the last one only says when the source was seen.
     async fn alerts_seen(
         &mut self,
         member: &str,
         at: chrono::DateTime<Utc>,
         summary: &AlertsSummary,
+        changed: bool,
     ) -> Result<(), StoreError> {
         let source = self
             .setup
@@ -252,18 +268,27 @@ impl Recorder {
             .unwrap_or_else(|| member.to_string());
         let expected = self.setup.sources.values().filter(|s| **s == source).count().max(1);
         let s = self.alerts.entry(source.clone()).or_default();
-        if s.firing.is_none() {
-            s.firing = Some(self.store.history_alerts_firing(&source).await?);
+        if s.firing.is_some() && !changed && s.members.contains_key(member) {
+            s.seen = Some(at);
+            return self.store.history_alerts_seen(&source, at).await;
         }
-        let firing = s.firing.clone().unwrap_or_default();
+        if s.firing.is_none() {
+            let (firing, seen) = self.store.history_alerts_firing(&source).await?;
+            s.firing = Some(firing);
+            s.seen = seen;
+        }
+        let firing = s.firing.take().unwrap_or_default();
         s.members.insert(
             member.to_string(),
             summary.alerts.iter().map(|a| a.fingerprint.clone()).collect(),
         );
-        let union: HashSet<String> = s.members.values().flatten().cloned().collect();
         // Until every member answered, an alert missing here may fire on another.
         let gone: Vec<String> = if s.members.len() >= expected {
-            firing.difference(&union).cloned().collect()
+            firing
+                .iter()
+                .filter(|fp| !s.members.values().any(|m| m.contains(*fp)))
+                .cloned()
+                .collect()
         } else {
             Vec::new()
         };
@@ -274,20 +299,22 @@ impl Recorder {
             .map(|a| masked_alert(a, &self.setup.redactor))
             .collect();
         let new_refs: Vec<_> = new.iter().collect();
-        let written = self.store.history_alerts_update(&source, at, &new_refs, &gone).await;
+        let before = s.seen;
+        let written = self
+            .store
+            .history_alerts_update(&source, at, before, &new_refs, &gone)
+            .await;
         let s = self.alerts.entry(source).or_default();
-        match &written {
-            Ok(()) => {
-                let mut now_firing = firing;
-                now_firing.extend(new.into_iter().map(|a| a.fingerprint));
-                for g in &gone {
-                    now_firing.remove(g);
-                }
-                s.firing = Some(now_firing);
+        if written.is_ok() {
+            let mut now_firing = firing;
+            now_firing.extend(new.into_iter().map(|a| a.fingerprint));
+            for g in &gone {
+                now_firing.remove(g);
             }
-            // Read back from the store on the next answer.
-            Err(_) => s.firing = None,
+            s.firing = Some(now_firing);
+            s.seen = Some(at);
         }
+        // On failure `firing` stays None: read back from the store next time.
         written
     }
 

@@ -28,11 +28,17 @@ CREATE TABLE history_alerts (
     severity    TEXT NOT NULL,
     labels      TEXT NOT NULL,           -- JSON object
     first_seen  TEXT NOT NULL,
-    last_seen   TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,           -- while firing: see history_alert_sources
     resolved_at TEXT                     -- NULL while it fires
 );
 CREATE UNIQUE INDEX history_alerts_firing ON history_alerts (source, fingerprint) WHERE resolved_at IS NULL;
 CREATE INDEX history_alerts_by_time ON history_alerts (last_seen);
+-- Each source's last answer: a firing alert was last seen then (one row
+-- written per poll, not one per alert).
+CREATE TABLE history_alert_sources (
+    source      TEXT PRIMARY KEY,
+    seen_at     TEXT NOT NULL
+);
 -- Who records: one holder at a time, until `expires_at` unless renewed.
 CREATE TABLE history_lease (
     id          INTEGER PRIMARY KEY CHECK (id = 1),

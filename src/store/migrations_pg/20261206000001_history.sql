@@ -24,6 +24,10 @@ CREATE TABLE history_alerts (
 );
 CREATE UNIQUE INDEX history_alerts_firing ON history_alerts (source, fingerprint) WHERE resolved_at IS NULL;
 CREATE INDEX history_alerts_by_time ON history_alerts (last_seen);
+CREATE TABLE history_alert_sources (
+    source      TEXT PRIMARY KEY,
+    seen_at     TEXT COLLATE "C" NOT NULL
+);
 CREATE TABLE history_lease (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     holder      TEXT NOT NULL,
