@@ -624,3 +624,98 @@ async fn a_full_disk_stops_the_history_not_the_audit_log_and_it_goes_on_after() 
     assert_eq!(model, Some(serde_json::json!(101)));
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_team_store_keeps_history_too() {
+    use opsdeck::store::history::frames::{Encoder, Step};
+    use opsdeck::store::history::lease::Role;
+    let db = common::pg::fresh_db().await;
+    let store = opsdeck::store::Store::open_at(&opsdeck::store::Location::Team(db.team.clone()))
+        .await
+        .expect("team store");
+    let lease = store
+        .history_lease(Role::Console, Utc::now(), chrono::Duration::seconds(10))
+        .await
+        .expect("lease");
+    assert!(lease.held_by(&store));
+    // A key, a delta and an extension, read back at three times.
+    let mut enc = Encoder::new(Duration::from_secs(300));
+    // The store keeps microseconds.
+    let t0 = DateTime::from_timestamp_micros((Utc::now() - chrono::Duration::seconds(30)).timestamp_micros())
+        .expect("a time");
+    let mut open = None;
+    for (secs, v) in [(0, 1), (5, 2), (10, 2)] {
+        let at = t0 + chrono::Duration::seconds(secs);
+        match enc.data(at, serde_json::json!({ "v": v })) {
+            Step::Insert { kind, body } => {
+                open = Some(store.history_insert("http:web", kind, at, &body).await.expect("insert"));
+            }
+            Step::Extend => store.history_extend(open.expect("open row"), at).await.expect("extend"),
+        }
+    }
+    let at = |secs| {
+        let store = store.clone();
+        async move {
+            let r = store
+                .history_at(t0 + chrono::Duration::seconds(secs))
+                .await
+                .expect("history at");
+            r.first()
+                .and_then(|b| b.state.data.clone())
+                .map(|(m, seen)| (m["v"].clone(), seen))
+        }
+    };
+    assert_eq!(at(2).await, Some((serde_json::json!(1), t0)));
+    // Within a row that lasts past the time, polls went on until then.
+    assert_eq!(
+        at(7).await,
+        Some((serde_json::json!(2), t0 + chrono::Duration::seconds(7)))
+    );
+    assert_eq!(
+        at(60).await,
+        Some((serde_json::json!(2), t0 + chrono::Duration::seconds(10)))
+    );
+    assert_eq!(store.history_changes(t0, Utc::now()).await.expect("changes").len(), 2);
+    // An alert begins and ends.
+    let alert = opsdeck::backends::alertmanager::AlertRow {
+        fingerprint: "fp1".into(),
+        name: "DiskFull".into(),
+        severity: opsdeck::backends::alertmanager::Severity::Warning,
+        state: "active".into(),
+        starts_at: t0,
+        summary: String::new(),
+        instance: String::new(),
+        labels: [("alertname".to_string(), "DiskFull".to_string())].into(),
+        silenced_by: Vec::new(),
+        annotations: Default::default(),
+        generator_url: String::new(),
+    };
+    store
+        .history_alerts_update("am", t0, None, &[&alert], &[])
+        .await
+        .expect("begin");
+    store
+        .history_alerts_seen("am", t0 + chrono::Duration::seconds(5))
+        .await
+        .expect("seen");
+    store
+        .history_alerts_update(
+            "am",
+            t0 + chrono::Duration::seconds(10),
+            Some(t0 + chrono::Duration::seconds(5)),
+            &[],
+            &["fp1".into()],
+        )
+        .await
+        .expect("end");
+    let episodes = store
+        .history_alerts(t0 - chrono::Duration::hours(1))
+        .await
+        .expect("alerts");
+    assert_eq!(episodes.len(), 1);
+    assert_eq!(episodes[0].last_seen, t0 + chrono::Duration::seconds(5));
+    assert_eq!(episodes[0].resolved_at, Some(t0 + chrono::Duration::seconds(10)));
+    assert_eq!(store.history_prune(Utc::now(), u64::MAX, 100).await.expect("prune"), 2);
+    store.history_release().await.expect("release");
+    store.close().await;
+}
