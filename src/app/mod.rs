@@ -46,6 +46,12 @@ pub enum Msg {
     AuditLoaded(Result<Vec<AuditEntry>, String>),
     /// An audit append failed: the operator must know that something was not recorded.
     AuditFailed(String),
+    /// The flight recorder stopped recording (a full disk: `ok` false) or
+    /// records again: what to tell the operator.
+    History {
+        ok: bool,
+        text: String,
+    },
     /// Inspect output for the details overlay of `container`.
     Inspected {
         container: String,

@@ -226,12 +226,12 @@ fn history_news(msg_tx: mpsc::Sender<Msg>) -> impl Fn(recorder::News) + Send + '
         let msg = match &news {
             recorder::News::NotRecorded(_) => {
                 failing.store(true, Relaxed);
-                Msg::ActionDone {
+                Msg::History {
                     ok: false,
                     text: news.text(),
                 }
             }
-            recorder::News::Recording if failing.swap(false, Relaxed) => Msg::ActionDone {
+            recorder::News::Recording if failing.swap(false, Relaxed) => Msg::History {
                 ok: true,
                 text: "history: recording again".into(),
             },
