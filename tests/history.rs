@@ -132,8 +132,9 @@ async fn history(cfg: &Path, state: &Path, args: &[&str]) -> (Option<i32>, Strin
     )
 }
 
-/// `history show --at` the time, of the Services pane, as text.
-async fn services_at(cfg: &Path, state: &Path, at: DateTime<Utc>) -> String {
+/// `history show --at` the time, of the Services pane, as text; what it
+/// said on stderr when it failed (nothing recorded yet).
+async fn try_services_at(cfg: &Path, state: &Path, at: DateTime<Utc>) -> Result<String, String> {
     let at = at.to_rfc3339();
     let (code, out, err) = history(
         cfg,
@@ -143,8 +144,14 @@ async fn services_at(cfg: &Path, state: &Path, at: DateTime<Utc>) -> String {
         ],
     )
     .await;
-    assert_eq!(code, Some(0), "history show --at {at}: {err}");
-    out
+    match code {
+        Some(0) => Ok(out),
+        _ => Err(format!("history show --at {at}: {code:?} {err}")),
+    }
+}
+
+async fn services_at(cfg: &Path, state: &Path, at: DateTime<Utc>) -> String {
+    try_services_at(cfg, state, at).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The Services pane's line of `name`.
@@ -260,7 +267,7 @@ async fn record_keeps_the_past_a_container_stopped_and_an_alert_resolved_with_no
     // Running, as recorded; the time just after is "before".
     let before = eventually(Duration::from_secs(20), "the container running in history", || async {
         let now = Utc::now();
-        let screen = services_at(&cfg, &state, now).await;
+        let screen = try_services_at(&cfg, &state, now).await?;
         match line_of(&screen, &name) {
             Some(l) if l.contains("running") || l.contains("Up ") => Ok(now.to_rfc3339()),
             _ => Err(screen),
@@ -294,7 +301,7 @@ async fn record_keeps_the_past_a_container_stopped_and_an_alert_resolved_with_no
     post_alert(&alert, Some(Utc::now())).await;
     let after = eventually(Duration::from_secs(20), "the container exited in history", || async {
         let now = Utc::now();
-        let screen = services_at(&cfg, &state, now).await;
+        let screen = try_services_at(&cfg, &state, now).await?;
         match line_of(&screen, &name) {
             Some(l) if l.contains("exited") || l.contains("Exited") => Ok(now.to_rfc3339()),
             _ => Err(screen),
