@@ -114,7 +114,7 @@ pub fn replay_into(state: &mut State, recorded: Vec<Recorded>, t: DateTime<Utc>)
         }
         let data = r.state.data.and_then(|(model, seen)| {
             let data: BackendData = serde_json::from_value(model)
-                .map_err(|e| tracing::warn!(backend = %r.backend, error = %e, "recorded model unreadable"))
+                .map_err(|e| eprintln!("opsdeck: {}: the recorded model is unreadable ({e})", r.backend))
                 .ok()?;
             Some((Ok(data), seen))
         });
