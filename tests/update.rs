@@ -1635,3 +1635,33 @@ fn an_alert_of_opsdecks_own_raised_by_a_docker_report_is_noted_and_rings_once() 
     assert!(update(&mut s, alerts_report(fixtures::alerts_summary())).is_empty());
     assert_eq!(s.panes.alerts.first_seen, seen);
 }
+
+#[test]
+fn history_not_recorded_is_said_in_the_footer_with_the_bell() {
+    let mut s = fixtures::state();
+    let cmds = update(
+        &mut s,
+        Msg::History {
+            ok: false,
+            text: "history: not recorded — disk full".into(),
+        },
+    );
+    assert_eq!(cmds, vec![Command::Bell]);
+    let status = s.shell.status.clone().expect("a footer line");
+    assert_eq!(
+        (status.text.as_str(), status.level),
+        ("history: not recorded — disk full", opsdeck::app::Level::Error)
+    );
+    let cmds = update(
+        &mut s,
+        Msg::History {
+            ok: true,
+            text: "history: recording again".into(),
+        },
+    );
+    assert!(cmds.is_empty());
+    assert_eq!(
+        s.shell.status.map(|l| l.text).as_deref(),
+        Some("history: recording again")
+    );
+}

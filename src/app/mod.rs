@@ -50,6 +50,12 @@ pub enum Msg {
     WitnessFailed(String),
     /// The team store's audit log no longer holds a head this opsdeck saw.
     AuditRewritten(String),
+    /// The flight recorder stopped recording (a full disk: `ok` false) or
+    /// records again: what to tell the operator.
+    History {
+        ok: bool,
+        text: String,
+    },
     /// Inspect output for the details overlay of `container`.
     Inspected {
         container: String,

@@ -105,6 +105,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
+        Msg::History { ok: true, text } => {
+            set_status(state, Level::Info, text);
+            Vec::new()
+        }
+        Msg::History { ok: false, text } => {
+            set_status(state, Level::Error, text);
+            vec![Command::Bell]
+        }
         Msg::AuditFailed(err) => {
             set_status(state, Level::Error, format!("AUDIT NOT WRITTEN: {err}"));
             vec![Command::Bell]

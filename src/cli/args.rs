@@ -89,6 +89,14 @@ pub enum Cmd {
         #[command(subcommand)]
         command: ReviewCmd,
     },
+    /// Poll every backend and record what they report, without a console
+    /// (stop with SIGTERM or Ctrl-C); one recorder per store writes
+    Record,
+    /// The flight recorder: the screen or the alerts as they were
+    History {
+        #[command(subcommand)]
+        command: HistoryCmd,
+    },
     /// The state store: move the embedded one into a team store
     State {
         #[command(subcommand)]
@@ -124,6 +132,43 @@ fn log_filter(text: &str) -> Result<String, String> {
     tracing_subscriber::EnvFilter::try_new(text)
         .map(|_| text.to_string())
         .map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCmd {
+    /// Print the screen as it was at a time, as `snapshot` prints the present;
+    /// exit 1 when nothing was recorded at or before it
+    Show {
+        /// RFC 3339 (2026-12-06T03:12:00Z), HH:MM today (UTC), or a duration ago (-15m)
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+        at: String,
+        /// Show one pane full screen instead of the dashboard
+        #[arg(long, value_name = "NAME")]
+        pane: Option<String>,
+        /// Columns, at least the smallest screen opsdeck draws (80)
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u16).range(i64::from(crate::ui::MIN_WIDTH)..))]
+        width: u16,
+        /// Rows, at least the smallest screen opsdeck draws (24)
+        #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(i64::from(crate::ui::MIN_HEIGHT)..))]
+        height: u16,
+    },
+    /// Every alert seen: first seen, last seen, resolved, severity, labels, acks
+    Alerts {
+        /// RFC 3339, HH:MM today (UTC), or a duration ago (-24h); default 24 hours ago
+        #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+}
+
+/// How a list is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// One line each
+    Text,
+    /// A JSON array of objects
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

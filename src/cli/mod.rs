@@ -8,6 +8,7 @@ pub mod audit;
 pub mod check;
 pub mod doctor;
 pub mod generate;
+pub mod history;
 pub mod incident;
 pub mod info;
 pub mod init;
@@ -46,6 +47,8 @@ pub async fn run(cli: &Cli) -> ExitCode {
         Some(Cmd::Doctor) => doctor::run(cli).await,
         Some(Cmd::Completions { shell }) => generate::run_completions(*shell),
         Some(Cmd::Man { dir }) => generate::run_man(dir.as_deref()),
+        Some(Cmd::Record) => crate::runtime::record::run(cli).await,
+        Some(Cmd::History { command }) => history::run(cli, command).await,
         None => crate::runtime::start(cli).await,
     }
 }

@@ -82,7 +82,7 @@ async fn load_access(config: &crate::config::Config) -> Vec<Msg> {
 /// sessions, the access-review campaigns and the acknowledgements, as the
 /// TUI shows them a moment after it starts. A snapshot creates no store:
 /// without one it lists the runbooks alone.
-async fn read_store(cli: &Cli, config: &crate::config::Config) -> Vec<Msg> {
+pub(super) async fn read_store(cli: &Cli, config: &crate::config::Config) -> Vec<Msg> {
     let loaded = crate::runbook::load::load(config);
     let mut errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
     let mut sessions = Vec::new();

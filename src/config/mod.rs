@@ -12,6 +12,7 @@ mod audit;
 mod defaults;
 pub mod docker_endpoint;
 mod duration;
+mod history;
 pub mod keymap;
 mod load;
 pub mod secret;
@@ -28,6 +29,7 @@ pub use access::{AccessConfig, AccessSourceConfig};
 pub use alerts::{AlertsConfig, DEFAULT_ACK_DURATION};
 pub use audit::{AuditConfig, Witness};
 pub use duration::{de_duration, de_duration_or_zero};
+pub use history::HistoryConfig;
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
 pub use secret::{ConfigUrl, Secret, SecretRef};
 pub use source::FileError;
@@ -74,6 +76,8 @@ pub struct Config {
     pub allow_writes: Vec<String>,
     /// Checkpoints of the audit chain: witnesses, how often, the signing key.
     pub audit: AuditConfig,
+    /// The flight recorder's retention.
+    pub history: HistoryConfig,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Severity {
     Critical,
     Warning,
@@ -30,7 +30,7 @@ impl Severity {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AlertRow {
     pub fingerprint: String,
     pub name: String,
@@ -64,7 +64,7 @@ impl AlertRow {
 }
 
 /// One active silence: who holds which alerts, why, and until when.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Silence {
     pub id: String,
     pub created_by: String,
@@ -82,7 +82,7 @@ impl Silence {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AlertsSummary {
     /// Severity first, then oldest first.
     pub alerts: Vec<AlertRow>,
@@ -92,7 +92,7 @@ pub struct AlertsSummary {
     pub cluster: Option<ClusterStatus>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClusterStatus {
     /// "ready", "settling" or "disabled".
     pub status: String,

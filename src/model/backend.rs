@@ -6,7 +6,7 @@ use crate::model::{
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum BackendKind {
     Docker,
     Http,
@@ -26,9 +26,27 @@ impl BackendKind {
             BackendKind::Host => "host",
         }
     }
+
+    /// The kind a `label` names.
+    pub fn from_label(label: &str) -> Option<Self> {
+        [Self::Docker, Self::Http, Self::Postgres, Self::Alertmanager, Self::Host]
+            .into_iter()
+            .find(|k| k.label() == label)
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+impl BackendId {
+    /// `kind:name`, as `Display` writes it.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (kind, name) = s.split_once(':')?;
+        Some(Self {
+            kind: BackendKind::from_label(kind)?,
+            name: name.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct BackendId {
     pub kind: BackendKind,
     pub name: String,
@@ -41,7 +59,7 @@ impl std::fmt::Display for BackendId {
 }
 
 /// What a poll found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum BackendData {
     Docker(DockerSummary),
     Http(HttpProbe),

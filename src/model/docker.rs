@@ -1,7 +1,7 @@
 //! Containers as the Services pane shows them: rows, health, usage,
 //! inspect details and log lines.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Health {
     Healthy,
     Unhealthy,
@@ -9,7 +9,7 @@ pub enum Health {
     None,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ContainerRow {
     pub id: String,
     pub name: String,
@@ -46,7 +46,7 @@ pub struct CrashLoopPolicy {
 }
 
 /// A crash loop: from its first restart, and the restarts seen since.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CrashLoop {
     pub since: chrono::DateTime<chrono::Utc>,
     pub restarts: u32,
@@ -139,7 +139,7 @@ pub fn age_from_status(status: &str) -> Option<u64> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     /// `None` until two samples exist.
     pub cpu_pct: Option<f64>,
@@ -160,7 +160,7 @@ impl Usage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DockerSummary {
     pub engine_version: String,
     /// Worst first, then by name.

@@ -1,13 +1,13 @@
 //! The machine opsdeck runs on: CPU, memory, load and disks.
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DiskUsage {
     pub mount: String,
     pub used_pct: f64,
     pub free_bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HostSummary {
     /// Busy share of all CPUs since the previous poll; `None` on the first.
     pub cpu_pct: Option<f64>,

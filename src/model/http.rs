@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 /// Certificates expiring sooner than this are a warning.
 pub const CERT_WARN_DAYS: i64 = 30;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HttpProbe {
     pub status: u16,
     pub expected: u16,

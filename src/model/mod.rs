@@ -14,6 +14,7 @@ pub mod env;
 pub mod host;
 pub mod http;
 pub mod identity;
+pub mod masked;
 pub mod matchers;
 pub mod pane;
 pub mod pattern;

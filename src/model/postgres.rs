@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 /// Thresholds of one target, carried with its data so views and alerts judge
 /// with the numbers the operator configured.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PgThresholds {
     pub connections_warn: u32,
     pub long_query_secs: u64,
@@ -40,7 +40,7 @@ impl Default for PgThresholds {
 
 /// One server process worth an operator's look: a long query, an old idle
 /// transaction, or a session that blocks or is blocked.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PgBackend {
     pub pid: i32,
     pub user: String,
@@ -70,7 +70,7 @@ impl PgBackend {
 }
 
 /// One edge of a blocking chain: `blocked` waits for a lock `blocking` holds.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PgBlock {
     pub blocked_pid: i32,
     pub blocking_pid: i32,
@@ -85,7 +85,7 @@ pub struct PgBlock {
 }
 
 /// A replica as its primary sees it (pg_stat_replication).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PgReplica {
     pub name: String,
     pub client_addr: Option<String>,
@@ -99,7 +99,7 @@ pub struct PgReplica {
 }
 
 /// On a standby: how far behind its primary it replays.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PgStandby {
     /// now() − pg_last_xact_replay_timestamp(): grows on an idle primary too,
     /// so it is judged together with the bytes.
@@ -108,7 +108,7 @@ pub struct PgStandby {
     pub replay_pending_bytes: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Checksum {
     /// No `.sha256` beside the file (or the backup comes from a query).
     NotChecked,
@@ -118,7 +118,7 @@ pub enum Checksum {
     Error(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PgBackup {
     /// The newest file's path, or "query".
     pub source: String,
@@ -143,7 +143,7 @@ impl PgBackup {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PgSummary {
     pub version: String,
     pub in_recovery: bool,

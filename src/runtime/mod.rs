@@ -4,6 +4,8 @@
 
 mod audit_writer;
 pub mod logging;
+pub mod record;
+pub mod recorder;
 pub mod setup;
 pub mod terminal;
 
@@ -45,6 +47,8 @@ pub struct RunOptions {
     pub access: Vec<crate::config::AccessSourceConfig>,
     /// Where the audit chain's checkpoints are published; None: nowhere.
     pub witness: Option<crate::effects::witness::Setup>,
+    /// The flight recorder: this console records while no `opsdeck record` does.
+    pub recorder: recorder::RecorderSetup,
 }
 
 /// Run the TUI until quit, a signal or a lost terminal. Returns the reason.
@@ -62,6 +66,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         logs_dir,
         access,
         witness,
+        recorder,
     } = opts;
     let access = std::sync::Arc::new(access);
     let alertmanager = std::sync::Arc::new(alertmanager);
@@ -121,6 +126,8 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         p.checkpoint("session.open", open_head);
         p
     });
+    let (history_tx, history_rx) = mpsc::channel::<BackendReport>(256);
+    let recorder = recorder::spawn(store.clone(), recorder, history_rx, history_news(msg_tx.clone()));
     // A team store: other opsdecks' changes, and the server's loss, as they happen.
     let (store_tx, mut store_rx) = mpsc::channel(64);
     let listener = crate::store::changes::watch(&store, store_tx);
@@ -181,7 +188,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
                 // EOF or an error on the input: the SSH session dropped.
                 Some(Err(_)) | None => Msg::Shutdown("terminal closed"),
             },
-            Some(r) = report_rx.recv() => Msg::Backend(r),
+            Some(r) = report_rx.recv() => Msg::Backend(to_history(&history_tx, r)),
             Some(m) = msg_rx.recv() => m,
             Some(e) = store_rx.recv() => Msg::Store(e),
             _ = tick.tick() => Msg::Tick(chrono::Utc::now()),
@@ -206,7 +213,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         // Coalesce a burst (a pasted key run, many reports) into one frame.
         let mut drained = 0;
         while let Ok(r) = report_rx.try_recv() {
-            commands.extend(update(&mut state, Msg::Backend(r)));
+            commands.extend(update(&mut state, Msg::Backend(to_history(&history_tx, r))));
             drained += 1;
         }
         while let Ok(m) = msg_rx.try_recv() {
@@ -225,6 +232,9 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         a.abort();
     }
     fx.stop_followers();
+    // The recorder gives its lease up when its channel closes.
+    drop(history_tx);
+    let _ = tokio::time::timeout(Duration::from_secs(1), recorder).await;
     let Effects { audit_tx, .. } = fx;
     persist_on_exit(&store, audit_tx, audit_writer, &state, reason).await;
     // The terminal is given back first: a slow witness holds no screen.
@@ -239,6 +249,37 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         }
     }
     Ok(reason)
+}
+
+/// A report on its way to the screen, a copy to the flight recorder. A
+/// recorder that falls behind loses reports; the screen never waits.
+fn to_history(history: &mpsc::Sender<BackendReport>, report: BackendReport) -> BackendReport {
+    let _ = history.try_send(report.clone());
+    report
+}
+
+/// What the recorder says, in the footer: that it stopped recording (a full
+/// disk), and that it records again.
+fn history_news(msg_tx: mpsc::Sender<Msg>) -> impl Fn(recorder::News) + Send + 'static {
+    let failing = std::sync::atomic::AtomicBool::new(false);
+    move |news| {
+        use std::sync::atomic::Ordering::Relaxed;
+        let msg = match &news {
+            recorder::News::NotRecorded(_) => {
+                failing.store(true, Relaxed);
+                Msg::History {
+                    ok: false,
+                    text: news.text(),
+                }
+            }
+            recorder::News::Recording if failing.swap(false, Relaxed) => Msg::History {
+                ok: true,
+                text: "history: recording again".into(),
+            },
+            _ => return,
+        };
+        let _ = msg_tx.try_send(msg);
+    }
 }
 
 /// The terminal's own commands here, every other one by `effects`. True
@@ -366,6 +407,7 @@ pub async fn start(cli: &Cli) -> ExitCode {
         logs_dir: setup::saved_logs_dir(&location),
         access: loaded.config.access.source.clone(),
         witness,
+        recorder: recorder::RecorderSetup::new(crate::store::history::lease::Role::Console, &loaded.config),
     };
     let result = run(opts).await;
     store.close().await;

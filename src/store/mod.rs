@@ -9,6 +9,7 @@ mod anchor;
 pub mod audit;
 pub mod changes;
 pub mod fault;
+pub mod history;
 pub mod migrate;
 pub mod presence;
 mod read_only;

@@ -1,0 +1,215 @@
+//! `opsdeck history`: what the flight recorder kept. `show` rebuilds the
+//! console's state from the models recorded at a time and draws it as
+//! `snapshot` draws the present; `alerts` lists every alert seen.
+
+use super::{
+    config_error, existing_store, print_out, Cli, HistoryCmd, ListFormat, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE,
+};
+use crate::app::{update, BackendStatus, Msg, PaneId, State};
+use crate::config::theme::ColorSupport;
+use crate::model::backend::{BackendData, BackendId, BackendReport};
+use crate::model::identity::Identity;
+use crate::store::history::Recorded;
+use chrono::{DateTime, NaiveTime, Utc};
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub async fn run(cli: &Cli, command: &HistoryCmd) -> ExitCode {
+    match command {
+        HistoryCmd::Show {
+            at,
+            pane,
+            width,
+            height,
+        } => show(cli, at, pane.as_deref(), *width, *height).await,
+        HistoryCmd::Alerts { since, format } => alerts(cli, since.as_deref(), *format).await,
+    }
+}
+
+/// A time as the history commands take it: RFC 3339, `HH:MM` today (UTC),
+/// a duration ago (`-15m`, or `15m`), or a date.
+pub fn parse_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = NaiveTime::parse_from_str(s, "%H:%M") {
+        return Ok(now.date_naive().and_time(t).and_utc());
+    }
+    crate::store::audit::parse_since(s.strip_prefix('-').unwrap_or(s), now).map_err(|_| {
+        format!(
+            "cannot read time {s:?}: use RFC 3339 (2026-12-06T03:12:00Z), HH:MM (UTC, today) or a duration ago (-15m)"
+        )
+    })
+}
+
+async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) -> ExitCode {
+    let t = match parse_at(at, Utc::now()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let pane = match pane.map(|p| PaneId::parse(p).ok_or(p)) {
+        Some(Err(p)) => {
+            eprintln!("opsdeck: unknown pane {p:?}; panes: services, database, alerts, access, checklist");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Some(Ok(p)) => Some(p),
+        None => None,
+    };
+    let loaded = match crate::runtime::setup::load(cli, ColorSupport::None) {
+        Ok(l) => l,
+        Err(e) => return config_error(&e),
+    };
+    let store = match existing_store(cli).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let recorded = store.history_at(t).await;
+    store.close().await;
+    let recorded = match recorded {
+        Ok(r) if r.is_empty() => {
+            eprintln!("opsdeck: nothing was recorded at or before {}", t.to_rfc3339());
+            return ExitCode::from(EXIT_CHECK_FAILED);
+        }
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_CHECK_FAILED);
+        }
+    };
+    let identity = Identity::detect(loaded.config.operator.name.as_deref());
+    let targets = crate::backends::targets(&loaded.config);
+    let mut state = crate::runtime::setup::initial_state(&loaded, identity, &targets);
+    drop(targets);
+    for msg in super::snapshot::read_store(cli, &loaded.config).await {
+        crate::app::update(&mut state, msg);
+    }
+    replay_into(&mut state, recorded, t);
+    match super::snapshot::render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
+        Ok(text) => {
+            print_out(&text);
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            eprintln!("opsdeck: cannot render: {e}");
+            ExitCode::from(EXIT_CHECK_FAILED)
+        }
+    }
+}
+
+/// The state at `t`: the clock set to `t`, and each recorded backend's
+/// model and error fed in as the reports that brought them, at the times
+/// of the last polls that saw them (so freshness reads as it did then).
+/// A backend recorded but no longer configured is shown too.
+pub fn replay_into(state: &mut State, recorded: Vec<Recorded>, t: DateTime<Utc>) {
+    update(state, Msg::Tick(t));
+    for r in recorded {
+        let Some(id) = BackendId::parse(&r.backend) else {
+            continue;
+        };
+        if !state.backends.targets.iter().any(|b| b.id == id) {
+            let interval = Duration::from_secs(5);
+            state
+                .backends
+                .targets
+                .push(BackendStatus::new(id.clone(), interval, interval));
+        }
+        let data = r.state.data.and_then(|(model, seen)| {
+            let data: BackendData = serde_json::from_value(model)
+                .map_err(|e| eprintln!("opsdeck: {}: the recorded model is unreadable ({e})", r.backend))
+                .ok()?;
+            Some((Ok(data), seen))
+        });
+        let error = r.state.error.map(|(text, seen)| (Err(text), seen));
+        let mut reports: Vec<_> = data.into_iter().chain(error).collect();
+        reports.sort_by_key(|(_, seen)| *seen);
+        for (result, at) in reports {
+            update(
+                state,
+                Msg::Backend(BackendReport {
+                    id: id.clone(),
+                    at,
+                    result,
+                    next_in: Duration::ZERO,
+                }),
+            );
+        }
+    }
+    update(state, Msg::DismissStatus);
+}
+
+async fn alerts(cli: &Cli, since: Option<&str>, format: ListFormat) -> ExitCode {
+    let now = Utc::now();
+    let since = match since.map(|s| parse_at(s, now)).transpose() {
+        Ok(s) => s.unwrap_or(now - chrono::Duration::hours(24)),
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let store = match existing_store(cli).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let episodes = store.history_alerts(since).await;
+    store.close().await;
+    let episodes = match episodes {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(EXIT_CHECK_FAILED);
+        }
+    };
+    let text = match format {
+        ListFormat::Json => serde_json::to_string_pretty(&episodes).unwrap_or_default() + "\n",
+        ListFormat::Text => episodes
+            .iter()
+            .map(|e| {
+                let when = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+                let labels: Vec<String> = e.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(
+                    "{:<8} {:<8} {}  {}  {}/{}  {}{}\n",
+                    if e.resolved_at.is_some() { "resolved" } else { "firing" },
+                    e.severity,
+                    when(e.first_seen),
+                    e.resolved_at.map(when).unwrap_or_else(|| "-".repeat(19)),
+                    e.source,
+                    e.alertname,
+                    labels.join(","),
+                    if e.acks.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "  acked by {}",
+                            e.acks
+                                .iter()
+                                .map(|a| a.operator.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                )
+            })
+            .collect(),
+    };
+    print_out(&text);
+    ExitCode::from(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_in_three_forms() {
+        let now = DateTime::parse_from_rfc3339("2026-12-06T09:30:00Z").map(|t| t.with_timezone(&Utc));
+        let Ok(now) = now else {
+            panic!("fixed time");
+        };
+        let at = |s| parse_at(s, now).map(|t| t.to_rfc3339());
+        assert_eq!(at("03:12"), Ok("2026-12-06T03:12:00+00:00".into()));
+        assert_eq!(at("-15m"), Ok("2026-12-06T09:15:00+00:00".into()));
+        assert_eq!(at("2026-12-05T23:00:00Z"), Ok("2026-12-05T23:00:00+00:00".into()));
+        assert!(at("soon").is_err());
+    }
+}
