@@ -68,12 +68,14 @@ impl Found {
             name: name.to_string(),
             keys: vec![("url", url.to_string())],
             source: source.into(),
-            notes: Vec::new(),
-            disabled: ssh.then(|| {
-                "opsdeck does not reach Docker over ssh:// yet: forward the socket \
-                 (ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST) and use unix:///tmp/docker.sock"
-                    .into()
-            }),
+            // The system ssh runs in batch mode: no prompt can be answered.
+            notes: match ssh {
+                true => vec![
+                    "reached with your ssh (agent and known_hosts): the key must be loaded and the host known".into(),
+                ],
+                false => Vec::new(),
+            },
+            disabled: None,
         }
     }
 
@@ -514,7 +516,7 @@ mod tests {
     }
 
     #[test]
-    fn docker_host_and_contexts_deduplicated_ssh_kept_disabled() {
+    fn docker_host_and_contexts_deduplicated_ssh_kept() {
         let dir = tempfile::tempdir().expect("tempdir");
         let meta = dir.path().join(".docker/contexts/meta");
         for (id, name, host) in [
@@ -537,7 +539,12 @@ mod tests {
             found[0].source
         );
         assert_eq!((found[1].name.as_str(), found[1].url()), ("build", "ssh://ci@build-1"));
-        assert!(found[1].disabled.as_deref().is_some_and(|d| d.contains("ssh://")));
+        assert!(found[1].disabled.is_none(), "opsdeck reaches Docker over ssh://");
+        assert!(
+            found[1].notes[0].contains("agent and known_hosts"),
+            "{:?}",
+            found[1].notes
+        );
     }
 
     #[test]

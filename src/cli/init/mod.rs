@@ -1,8 +1,8 @@
 //! `opsdeck config init`: write a first config from what this machine has
 //! (`discover`), commented, and only once it loads: the text is parsed back
 //! with the config's own loader before anything is written. An entry the
-//! loader refuses (an ssh:// Docker host, TLS files that are not there) is
-//! written commented out, with the loader's reason above it.
+//! loader refuses (TLS files that are not there, say) is written commented
+//! out, with the loader's reason above it.
 
 pub mod discover;
 
@@ -194,7 +194,7 @@ mod tests {
         let path = dir.path().join("config.toml");
         let mut all = vec![
             found("docker", "local", &[("url", "unix:///var/run/docker.sock")]),
-            found("docker", "remote", &[("url", "ssh://me@build-1")]),
+            found("docker", "remote", &[("url", "ftp://me@build-1")]),
             found(
                 "docker",
                 "tls",
@@ -219,7 +219,7 @@ mod tests {
         );
         assert_eq!(config.postgres[0].password_env.as_deref(), Some("PGPASSWORD"));
         assert!(config.alertmanager.is_empty());
-        assert!(text.contains("# url = \"ssh://me@build-1\""), "{text}");
+        assert!(text.contains("# url = \"ftp://me@build-1\""), "{text}");
         assert!(text.contains("# tls_ca = \"/nope/ca.pem\""), "{text}");
         assert!(text.contains("No Alertmanager found"), "{text}");
         assert!(
