@@ -1665,3 +1665,20 @@ fn history_not_recorded_is_said_in_the_footer_with_the_bell() {
         Some("history: recording again")
     );
 }
+
+/// An audit failure on screen is not hidden by the recorder's own trouble.
+#[test]
+fn history_not_recorded_does_not_hide_an_audit_failure() {
+    let mut s = fixtures::state();
+    update(&mut s, Msg::AuditFailed("disk is read-only".into()));
+    let cmds = update(
+        &mut s,
+        Msg::History {
+            ok: false,
+            text: "history: not recorded — read-only".into(),
+        },
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let status = s.shell.status.map(|l| l.text).unwrap_or_default();
+    assert!(status.starts_with("AUDIT NOT WRITTEN"), "{status}");
+}

@@ -109,6 +109,10 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             set_status(state, Level::Info, text);
             Vec::new()
         }
+        // What the audit log or the team store said is worse: it stays.
+        Msg::History { ok: false, .. } if state.shell.status.as_ref().is_some_and(|s| s.level == Level::Error) => {
+            Vec::new()
+        }
         Msg::History { ok: false, text } => {
             set_status(state, Level::Error, text);
             vec![Command::Bell]

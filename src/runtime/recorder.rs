@@ -81,6 +81,12 @@ pub fn spawn(
     news: impl Fn(News) + Send + 'static,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // A store opened read-only (a read-only disk) records nothing and
+        // says nothing more than the header's READ-ONLY does.
+        if store.is_read_only() {
+            while reports.recv().await.is_some() {}
+            return;
+        }
         let mut r = Recorder {
             store,
             setup,
