@@ -47,20 +47,29 @@ fn is_runbook(block: &str) -> bool {
 #[test]
 fn every_toml_example_in_the_docs_loads() {
     let blocks = toml_blocks();
-    assert!(blocks.len() >= 4, "the docs hold config and runbook examples: {}", blocks.len());
+    assert!(
+        blocks.len() >= 4,
+        "the docs hold config and runbook examples: {}",
+        blocks.len()
+    );
     let mut failures = Vec::new();
     for (file, line, block) in &blocks {
         let name = Path::new("example.toml");
         let result = if is_runbook(block) {
             // A few steps alone are shown inside a runbook of one phase.
-            let first = block.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+            let first = block
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'));
             let whole = match first.is_some_and(|l| l.starts_with("id = ")) {
                 true => block.clone(),
                 false => format!(
                     "id = \"example\"\ntitle = \"Example\"\nkind = \"daily\"\n\n[[phase]]\nname = \"Phase\"\nbudget = \"5m\"\n\n{block}"
                 ),
             };
-            opsdeck::runbook::load::parse(&whole, name).map(|_| ()).map_err(|e| e.to_string())
+            opsdeck::runbook::load::parse(&whole, name)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         } else {
             Config::parse(block, name).map(|_| ()).map_err(|e| e.to_string())
         };
@@ -68,5 +77,9 @@ fn every_toml_example_in_the_docs_loads() {
             failures.push(format!("{}:{line}: {e}", file.display()));
         }
     }
-    assert!(failures.is_empty(), "examples that do not load:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "examples that do not load:\n{}",
+        failures.join("\n")
+    );
 }

@@ -102,6 +102,36 @@ pub enum GlobalAction {
         detailed_message = "Redraw the whole screen"
     )]
     Redraw,
+    #[strum(
+        serialize = "history",
+        message = "history",
+        detailed_message = "History mode: the recorded past (Esc: live)"
+    )]
+    History,
+    #[strum(
+        serialize = "history.prev",
+        message = "earlier",
+        detailed_message = "History: the previous change"
+    )]
+    HistoryPrev,
+    #[strum(
+        serialize = "history.next",
+        message = "later",
+        detailed_message = "History: the next change"
+    )]
+    HistoryNext,
+    #[strum(
+        serialize = "history.back",
+        message = "-5m",
+        detailed_message = "History: 5 minutes earlier"
+    )]
+    HistoryEarlier,
+    #[strum(
+        serialize = "history.forward",
+        message = "+5m",
+        detailed_message = "History: 5 minutes later"
+    )]
+    HistoryLater,
 }
 
 impl GlobalAction {
