@@ -105,32 +105,20 @@ pub enum GlobalAction {
     #[strum(
         serialize = "history",
         message = "history",
-        detailed_message = "History mode: the recorded past (Esc: live)"
+        detailed_message = "History mode: the recorded past (esc: live)"
     )]
     History,
     #[strum(
         serialize = "history.prev",
         message = "earlier",
-        detailed_message = "History: the previous change"
+        detailed_message = "Previous change"
     )]
     HistoryPrev,
-    #[strum(
-        serialize = "history.next",
-        message = "later",
-        detailed_message = "History: the next change"
-    )]
+    #[strum(serialize = "history.next", message = "later", detailed_message = "Next change")]
     HistoryNext,
-    #[strum(
-        serialize = "history.back",
-        message = "-5m",
-        detailed_message = "History: 5 minutes earlier"
-    )]
+    #[strum(serialize = "history.back", message = "-5m", detailed_message = "5 min earlier")]
     HistoryEarlier,
-    #[strum(
-        serialize = "history.forward",
-        message = "+5m",
-        detailed_message = "History: 5 minutes later"
-    )]
+    #[strum(serialize = "history.forward", message = "+5m", detailed_message = "5 min later")]
     HistoryLater,
 }
 
