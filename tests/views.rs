@@ -653,6 +653,8 @@ fn history_mode_header_names_the_moment_shown() {
     let text = buffer_text(&buffer);
     let header = text.lines().next().unwrap_or_default().to_string();
     insta::assert_snapshot!("history_header", header);
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(footer.contains("[ earlier") && footer.contains("} +5m"), "{footer}");
     let x = header.find("HISTORY").map(|i| header[..i].chars().count()).unwrap_or(0);
     let cell = &buffer[(u16::try_from(x).unwrap_or(0), 0)];
     assert_eq!(cell.symbol(), "H");
