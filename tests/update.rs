@@ -1860,4 +1860,39 @@ mod history_mode {
             Some("history: nothing recorded before 03:00:00")
         );
     }
+
+    #[test]
+    fn t_goes_to_a_typed_time() {
+        let mut s = fixtures::state();
+        update(&mut s, key('t'));
+        assert!(s.shell.overlay.is_none(), "live: t opens nothing");
+        let mut s = in_history();
+        update(&mut s, key('t'));
+        assert!(matches!(s.shell.overlay, Some(Overlay::HistoryAt(_))));
+        for c in "-15m".chars() {
+            update(&mut s, key(c));
+        }
+        let fifteen = chrono::Duration::minutes(15);
+        assert_eq!(
+            update(&mut s, code(KeyCode::Enter)),
+            vec![Command::LoadHistory(HistoryAsk::At(fixtures::t0() - fifteen))]
+        );
+        assert!(s.shell.overlay.is_none() && s.history.is_some());
+        // A time to come is now; what cannot be read says so.
+        update(&mut s, key('t'));
+        for c in "23:59".chars() {
+            update(&mut s, key(c));
+        }
+        assert_eq!(
+            update(&mut s, code(KeyCode::Enter)),
+            vec![Command::LoadHistory(HistoryAsk::At(fixtures::t0()))]
+        );
+        update(&mut s, key('t'));
+        for c in "soon".chars() {
+            update(&mut s, key(c));
+        }
+        assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+        let status = s.shell.status.as_ref().map(|l| l.text.clone()).unwrap_or_default();
+        assert!(status.starts_with("history: cannot read time \"soon\""), "{status}");
+    }
 }

@@ -655,6 +655,19 @@ fn history_mode_header_names_the_moment_shown() {
     insta::assert_snapshot!("history_header", header);
     let footer = text.lines().last().unwrap_or_default();
     assert!(footer.contains("[ earlier") && footer.contains("} +5m"), "{footer}");
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('t'))),
+    );
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('3'))),
+    );
+    let text = buffer_text(&screen(&s, "default", 120, 30));
+    assert!(
+        text.contains(" at 3█") && text.contains("03:12 (UTC, today) · -15m"),
+        "{text}"
+    );
     let x = header.find("HISTORY").map(|i| header[..i].chars().count()).unwrap_or(0);
     let cell = &buffer[(u16::try_from(x).unwrap_or(0), 0)];
     assert_eq!(cell.symbol(), "H");

@@ -9,9 +9,10 @@
 //! waits in `HistoryMode::wall`. Nothing is changed from history mode:
 //! actions with side effects are refused ("history: read-only").
 
+use crate::app::dialogs::input::{Edit, Input};
 use crate::app::panes::{database, services::keeping_selection};
 use crate::app::update::{on_backend, set_status};
-use crate::app::{update, BackendStatus, Backends, Command, Level, Msg, State};
+use crate::app::{update, BackendStatus, Backends, Command, Level, Msg, Overlay, State};
 use crate::model::action::GlobalAction;
 use crate::model::backend::BackendReport;
 use chrono::{DateTime, Utc};
@@ -71,22 +72,22 @@ pub fn replay(state: &mut State, reports: Vec<BackendReport>, t: DateTime<Utc>) 
     update(state, Msg::DismissStatus);
 }
 
-/// `H`, `[`, `]`, `{`, `}`.
+/// `H`, `[`, `]`, `{`, `}`, `t`.
 pub(super) fn on_action(state: &mut State, action: GlobalAction) -> Vec<Command> {
     let Some(mode) = &mut state.history else {
         if action == GlobalAction::History {
-            let ask = HistoryAsk::Before(state.shell.now);
-            state.history = Some(HistoryMode {
-                at: None,
-                live: None,
-                wall: state.shell.now,
-                asked: ask,
-            });
-            return vec![Command::LoadHistory(ask)];
+            let now = state.shell.now;
+            return go(state, HistoryAsk::Before(now));
         }
         set_status(state, Level::Info, "live: H looks back in the history");
         return Vec::new();
     };
+    // `t` is a text field: only where it is asked for, never opened by a
+    // stray `t` of a paste over the live panes.
+    if action == GlobalAction::HistoryAt {
+        state.shell.overlay = Some(Overlay::HistoryAt(Box::default()));
+        return Vec::new();
+    }
     // Steps start from the moment shown: none yet, no step.
     let Some(at) = mode.at else {
         return Vec::new();
@@ -206,4 +207,46 @@ pub(super) fn on_live_report(state: &mut State, report: BackendReport) -> (Vec<C
         mode.live = Some(live);
     }
     (Vec::new(), false)
+}
+
+/// A key in the "go to" field: Enter shows the moment typed, never later
+/// than now.
+pub(super) fn on_at_key(state: &mut State, ev: crossterm::event::KeyEvent, mut input: Box<Input>) -> Vec<Command> {
+    match input.key(&ev) {
+        Edit::Editing => {
+            state.shell.overlay = Some(Overlay::HistoryAt(input));
+            Vec::new()
+        }
+        Edit::Cancel => {
+            state.shell.overlay = None;
+            Vec::new()
+        }
+        Edit::Submit => {
+            state.shell.overlay = None;
+            let now = state.wall_now();
+            match crate::text::parse_at(&input.text(), now) {
+                Ok(t) => go(state, HistoryAsk::At(t.min(now))),
+                Err(e) => {
+                    set_status(state, Level::Warn, format!("history: {e}"));
+                    Vec::new()
+                }
+            }
+        }
+    }
+}
+
+/// Ask for `ask`, entering history mode if it is not on.
+fn go(state: &mut State, ask: HistoryAsk) -> Vec<Command> {
+    match &mut state.history {
+        Some(mode) => mode.asked = ask,
+        None => {
+            state.history = Some(HistoryMode {
+                at: None,
+                live: None,
+                wall: state.shell.now,
+                asked: ask,
+            })
+        }
+    }
+    vec![Command::LoadHistory(ask)]
 }

@@ -52,6 +52,8 @@ pub enum Overlay {
     Justify(Box<crate::app::JustifyDialog>),
     /// Access review: start a campaign (name, due date).
     Campaign(crate::app::CampaignDialog),
+    /// History mode: the time to show, as typed (`03:12`, `-15m`).
+    HistoryAt(Box<super::dialogs::input::Input>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

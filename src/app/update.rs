@@ -337,6 +337,7 @@ pub(super) fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         Some(Overlay::Ack(dialog)) => return crate::app::panes::alerts::ack::on_ack_key(state, ev, dialog),
         Some(Overlay::Editor(editor)) => return crate::app::dialogs::editor::on_key(state, ev, editor),
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
+        Some(Overlay::HistoryAt(input)) => return crate::app::history::on_at_key(state, ev, input),
         Some(_) => return on_overlay_key(state, key),
         None => {}
     }
@@ -487,7 +488,8 @@ fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
         | GlobalAction::HistoryPrev
         | GlobalAction::HistoryNext
         | GlobalAction::HistoryEarlier
-        | GlobalAction::HistoryLater => return crate::app::history::on_action(state, action),
+        | GlobalAction::HistoryLater
+        | GlobalAction::HistoryAt => return crate::app::history::on_action(state, action),
         // Zooms, handled above.
         GlobalAction::PaneServices
         | GlobalAction::PaneDatabase

@@ -9,7 +9,7 @@ use crate::app::{PaneId, State};
 use crate::config::theme::ColorSupport;
 use crate::model::identity::Identity;
 use crate::store::history::Recorded;
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use std::process::ExitCode;
 
 pub async fn run(cli: &Cli, command: &HistoryCmd) -> ExitCode {
@@ -24,19 +24,7 @@ pub async fn run(cli: &Cli, command: &HistoryCmd) -> ExitCode {
     }
 }
 
-/// A time as the history commands take it: RFC 3339, `HH:MM` today (UTC),
-/// a duration ago (`-15m`, or `15m`), or a date.
-pub fn parse_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = NaiveTime::parse_from_str(s, "%H:%M") {
-        return Ok(now.date_naive().and_time(t).and_utc());
-    }
-    crate::store::audit::parse_since(s.strip_prefix('-').unwrap_or(s), now).map_err(|_| {
-        format!(
-            "cannot read time {s:?}: use RFC 3339 (2026-12-06T03:12:00Z), HH:MM (UTC, today) or a duration ago (-15m)"
-        )
-    })
-}
+pub use crate::text::parse_at;
 
 async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) -> ExitCode {
     let t = match parse_at(at, Utc::now()) {

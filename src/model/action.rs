@@ -120,6 +120,8 @@ pub enum GlobalAction {
     HistoryEarlier,
     #[strum(serialize = "history.forward", message = "+5m", detailed_message = "5 min later")]
     HistoryLater,
+    #[strum(serialize = "history.at", message = "go to", detailed_message = "History at a time")]
+    HistoryAt,
 }
 
 impl GlobalAction {

@@ -53,7 +53,8 @@ fn wanted(state: &State) -> Vec<Action> {
                 | Overlay::Ack(_)
                 | Overlay::Editor(_)
                 | Overlay::Justify(_)
-                | Overlay::Campaign(_),
+                | Overlay::Campaign(_)
+                | Overlay::HistoryAt(_),
             ),
             _,
         ) => Vec::new(),
