@@ -176,6 +176,42 @@ pub fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `--since`: an RFC 3339 time, a date (`2026-11-23`), or a duration ago (`24h`).
+pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .ok_or_else(|| format!("invalid date {s:?}"));
+    }
+    if let Ok(d) = humantime::parse_duration(s) {
+        let d = chrono::Duration::from_std(d).map_err(|e| e.to_string())?;
+        return now
+            .checked_sub_signed(d)
+            .ok_or_else(|| format!("{s:?} is too far back"));
+    }
+    Err(format!(
+        "cannot read time {s:?}: use RFC 3339 (2026-11-23T08:00:00Z), a date (2026-11-23) or a duration ago (24h)"
+    ))
+}
+
+/// A time as the history takes it: RFC 3339, `HH:MM` today (UTC), a
+/// duration ago (`-15m`, or `15m`), or a date.
+pub fn parse_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = chrono::NaiveTime::parse_from_str(s, "%H:%M") {
+        return Ok(now.date_naive().and_time(t).and_utc());
+    }
+    parse_since(s.strip_prefix('-').unwrap_or(s), now).map_err(|_| {
+        format!(
+            "cannot read time {s:?}: use RFC 3339 (2026-12-06T03:12:00Z), HH:MM (UTC, today) or a duration ago (-15m)"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{chunks, fit, one_line, width};

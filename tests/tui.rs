@@ -391,3 +391,59 @@ fn allow_writes_is_recorded_at_session_open_and_must_name_an_environment() {
         .expect("a session.open entry");
     assert_eq!(open["details"]["allow_writes"], serde_json::json!(["prod"]), "{open}");
 }
+
+/// The moment history mode shows, as its header badge names it.
+fn history_moment(screen: &str) -> Option<String> {
+    let header = screen.lines().next()?;
+    let at = header.split("HISTORY ").nth(1)?;
+    Some(at.split(" UTC").next()?.to_string())
+}
+
+/// History mode in the real binary: the console records the machine's
+/// state as it polls; `H` shows the last recorded change before now, `[`
+/// an earlier one, Esc live again. Needs no service: the host alone.
+#[test]
+fn history_mode_steps_back_through_what_the_console_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("host.toml");
+    std::fs::write(&cfg, "[host]\nenabled = true\ninterval = \"1s\"\n").expect("config");
+    let state = dir.path().join("state.db");
+    let args = [
+        "--config".to_string(),
+        cfg.display().to_string(),
+        "--state".to_string(),
+        state.display().to_string(),
+    ];
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let t = Tmux::start_in(dir, &refs, &[], 120, 30);
+    t.wait_text("1 Services");
+    // A few polls recorded (the host's CPU and memory move every poll).
+    std::thread::sleep(Duration::from_secs(4));
+    t.keys(&["H"]);
+    let screen = t.wait_for("the HISTORY badge", |s| history_moment(s).is_some_and(|m| m.len() == 8));
+    let first = history_moment(&screen).unwrap_or_default();
+    assert!(screen.lines().next().is_some_and(|l| l.contains(" ago ")), "{screen}");
+    // Changes come about a second apart: two may fall in one shown second.
+    let mut earlier = None;
+    for _ in 0..5 {
+        t.keys(&["["]);
+        std::thread::sleep(Duration::from_millis(700));
+        let screen = t.capture();
+        assert!(!screen.contains("nothing recorded"), "{screen}");
+        if history_moment(&screen).is_some_and(|m| m.len() == 8 && m < first) {
+            earlier = Some(screen);
+            break;
+        }
+    }
+    assert!(
+        earlier.is_some(),
+        "[ never showed a change before {first}:\n{}",
+        t.capture()
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("live again", |s| {
+        s.lines().next().is_some_and(|l| !l.contains("HISTORY"))
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_dead(), 0);
+}

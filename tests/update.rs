@@ -1682,3 +1682,234 @@ fn history_not_recorded_does_not_hide_an_audit_failure() {
     let status = s.shell.status.map(|l| l.text).unwrap_or_default();
     assert!(status.starts_with("AUDIT NOT WRITTEN"), "{status}");
 }
+
+// History mode: the flight recorder's past on screen, live data kept aside.
+
+mod history_mode {
+    use super::*;
+    use opsdeck::app::{HistoryAsk, RecordedMoment};
+    use opsdeck::backends::BackendData;
+
+    /// The recorded moment of these tests: 14 minutes before the fixtures' clock.
+    fn then() -> chrono::DateTime<chrono::Utc> {
+        fixtures::t0() - chrono::Duration::minutes(14)
+    }
+
+    fn docker_with(names: &[&str], at: chrono::DateTime<chrono::Utc>) -> BackendReport {
+        let mut summary = fixtures::docker_summary();
+        summary.containers = names
+            .iter()
+            .map(|n| fixtures::container(n, "running", "Up 3 hours"))
+            .collect();
+        BackendReport {
+            id: fixtures::id(BackendKind::Docker, "local"),
+            at,
+            next_in: Default::default(),
+            result: Ok(BackendData::Docker(summary)),
+        }
+    }
+
+    fn shown_containers(s: &opsdeck::app::State) -> Vec<String> {
+        s.backends
+            .targets
+            .iter()
+            .find_map(|b| b.docker())
+            .map(|d| d.containers.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// `H`, then the store's answer: a moment where only "old-web" ran.
+    fn in_history() -> opsdeck::app::State {
+        let mut s = fixtures::state();
+        update(&mut s, key('H'));
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                ask: HistoryAsk::Before(fixtures::t0()),
+                result: Ok(Some(RecordedMoment {
+                    at: then(),
+                    reports: vec![docker_with(&["old-web"], then() - chrono::Duration::seconds(2))],
+                })),
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn h_enters_history_asking_for_the_last_change_before_now() {
+        let mut s = fixtures::state();
+        assert_eq!(
+            update(&mut s, key('H')),
+            vec![Command::LoadHistory(HistoryAsk::Before(fixtures::t0()))]
+        );
+        assert!(s.history.is_some());
+    }
+
+    #[test]
+    fn the_recorded_moment_is_shown_instead_of_live_data() {
+        let s = in_history();
+        assert_eq!(shown_containers(&s), vec!["old-web"]);
+        assert_eq!(s.shell.now, then(), "freshness and ages read as at the moment shown");
+        assert_eq!(s.wall_now(), fixtures::t0());
+        let pg = s.backends.targets.iter().find(|b| b.id.kind == BackendKind::Postgres);
+        assert!(
+            pg.is_some_and(|b| b.data.is_none()),
+            "nothing recorded for it: nothing shown"
+        );
+        let docker = s.backends.targets.iter().find(|b| b.id.kind == BackendKind::Docker);
+        assert_eq!(docker.map(|b| b.freshness(s.shell.now)), Some(Freshness::Ok));
+    }
+
+    #[test]
+    fn live_reports_in_history_wait_aside_and_are_shown_after_esc() {
+        let mut s = in_history();
+        let later = fixtures::t0() + chrono::Duration::seconds(1);
+        update(&mut s, Msg::Tick(later));
+        assert_eq!(s.shell.now, then(), "the clock does not move the moment shown");
+        update(&mut s, Msg::Backend(docker_with(&["new-web"], later)));
+        assert_eq!(shown_containers(&s), vec!["old-web"]);
+        s.shell.status = None;
+        update(&mut s, code(KeyCode::Esc));
+        assert!(s.history.is_none());
+        assert_eq!(shown_containers(&s), vec!["new-web"]);
+        assert_eq!(s.shell.now, later);
+        let pg = s.backends.targets.iter().find(|b| b.id.kind == BackendKind::Postgres);
+        assert!(
+            pg.is_some_and(|b| b.data.is_some()),
+            "the rest of the live data is back"
+        );
+    }
+
+    #[test]
+    fn esc_closes_a_filter_before_leaving_history() {
+        let mut s = in_history();
+        update(&mut s, key('1'));
+        update(&mut s, key('/'));
+        update(&mut s, key('x'));
+        update(&mut s, code(KeyCode::Enter));
+        assert!(s.panes.services.filter.text.is_some());
+        s.shell.status = None;
+        update(&mut s, code(KeyCode::Esc));
+        assert!(s.panes.services.filter.text.is_none());
+        assert!(s.history.is_some(), "the filter went first");
+        update(&mut s, code(KeyCode::Esc));
+        assert!(s.history.is_none());
+        assert_eq!(s.shell.view, View::Zoom(PaneId::Services), "back to live, same pane");
+    }
+
+    #[test]
+    fn actions_with_side_effects_are_refused_read_only() {
+        let mut s = in_history();
+        update(&mut s, key('1'));
+        let commands = update(&mut s, key('r'));
+        assert!(commands.is_empty(), "no restart, no audited refusal: {commands:?}");
+        assert!(s.shell.overlay.is_none());
+        assert_eq!(
+            s.shell.status.as_ref().map(|l| l.text.as_str()),
+            Some("history: read-only")
+        );
+        assert_eq!(s.write_refusal().as_deref(), Some("history: read-only"));
+    }
+
+    #[test]
+    fn steps_ask_for_the_neighbouring_changes_and_five_minutes() {
+        let mut s = in_history();
+        let step = |s: &mut opsdeck::app::State, c| update(s, key(c));
+        assert_eq!(
+            step(&mut s, '['),
+            vec![Command::LoadHistory(HistoryAsk::Before(then()))]
+        );
+        assert_eq!(step(&mut s, ']'), vec![Command::LoadHistory(HistoryAsk::After(then()))]);
+        let five = chrono::Duration::minutes(5);
+        assert_eq!(
+            step(&mut s, '{'),
+            vec![Command::LoadHistory(HistoryAsk::At(then() - five))]
+        );
+        assert_eq!(
+            step(&mut s, '}'),
+            vec![Command::LoadHistory(HistoryAsk::At(then() + five))]
+        );
+        // Only the last asked is shown: an earlier answer arriving late is dropped.
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                ask: HistoryAsk::Before(then()),
+                result: Ok(Some(RecordedMoment {
+                    at: then() - five,
+                    reports: Vec::new(),
+                })),
+            },
+        );
+        assert_eq!(s.shell.now, then());
+        // Five minutes past now is now.
+        let mut s = fixtures::state();
+        update(&mut s, key('H'));
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                ask: HistoryAsk::Before(fixtures::t0()),
+                result: Ok(Some(RecordedMoment {
+                    at: fixtures::t0() - chrono::Duration::minutes(1),
+                    reports: Vec::new(),
+                })),
+            },
+        );
+        assert_eq!(
+            update(&mut s, key('}')),
+            vec![Command::LoadHistory(HistoryAsk::At(fixtures::t0()))]
+        );
+    }
+
+    #[test]
+    fn nothing_recorded_stays_live_and_says_so() {
+        let mut s = fixtures::state();
+        update(&mut s, key('H'));
+        update(
+            &mut s,
+            Msg::HistoryLoaded {
+                ask: HistoryAsk::Before(fixtures::t0()),
+                result: Ok(None),
+            },
+        );
+        assert!(s.history.is_none());
+        assert_eq!(
+            s.shell.status.as_ref().map(|l| l.text.as_str()),
+            Some("history: nothing recorded before 03:00:00")
+        );
+    }
+
+    #[test]
+    fn t_goes_to_a_typed_time() {
+        let mut s = fixtures::state();
+        update(&mut s, key('t'));
+        assert!(s.shell.overlay.is_none(), "live: t opens nothing");
+        let mut s = in_history();
+        update(&mut s, key('t'));
+        assert!(matches!(s.shell.overlay, Some(Overlay::HistoryAt(_))));
+        for c in "-15m".chars() {
+            update(&mut s, key(c));
+        }
+        let fifteen = chrono::Duration::minutes(15);
+        assert_eq!(
+            update(&mut s, code(KeyCode::Enter)),
+            vec![Command::LoadHistory(HistoryAsk::At(fixtures::t0() - fifteen))]
+        );
+        assert!(s.shell.overlay.is_none() && s.history.is_some());
+        // A time to come is now; what cannot be read says so.
+        update(&mut s, key('t'));
+        for c in "23:59".chars() {
+            update(&mut s, key(c));
+        }
+        assert_eq!(
+            update(&mut s, code(KeyCode::Enter)),
+            vec![Command::LoadHistory(HistoryAsk::At(fixtures::t0()))]
+        );
+        update(&mut s, key('t'));
+        for c in "soon".chars() {
+            update(&mut s, key(c));
+        }
+        assert!(update(&mut s, code(KeyCode::Enter)).is_empty());
+        let status = s.shell.status.as_ref().map(|l| l.text.clone()).unwrap_or_default();
+        assert!(status.starts_with("history: cannot read time \"soon\""), "{status}");
+    }
+}

@@ -622,3 +622,59 @@ fn environments_are_badged_on_the_header_tiles_and_rows() {
     insta::assert_snapshot!("environments_dashboard", dashboard);
     insta::assert_snapshot!("environments_services", services);
 }
+
+/// History mode: the header names the moment shown and how long ago it
+/// was, reversed in the warn colour; the clock stays the wall clock.
+#[test]
+fn history_mode_header_names_the_moment_shown() {
+    use opsdeck::app::{HistoryAsk, RecordedMoment};
+    let mut s = fixtures::state();
+    let then = fixtures::t0() - chrono::Duration::seconds(14 * 60 + 20);
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('H'))),
+    );
+    update(
+        &mut s,
+        Msg::HistoryLoaded {
+            ask: HistoryAsk::Before(fixtures::t0()),
+            result: Ok(Some(RecordedMoment {
+                at: then,
+                reports: vec![BackendReport {
+                    id: fixtures::id(BackendKind::Docker, "local"),
+                    at: then,
+                    next_in: Default::default(),
+                    result: Ok(opsdeck::backends::BackendData::Docker(fixtures::docker_summary())),
+                }],
+            })),
+        },
+    );
+    let buffer = screen(&s, "default", 120, 30);
+    let text = buffer_text(&buffer);
+    let header = text.lines().next().unwrap_or_default().to_string();
+    insta::assert_snapshot!("history_header", header);
+    let footer = text.lines().last().unwrap_or_default();
+    assert!(footer.contains("[ earlier") && footer.contains("} +5m"), "{footer}");
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('t'))),
+    );
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('3'))),
+    );
+    let text = buffer_text(&screen(&s, "default", 120, 30));
+    assert!(
+        text.contains(" at 3█") && text.contains("03:12 (UTC, today) · -15m"),
+        "{text}"
+    );
+    let x = header.find("HISTORY").map(|i| header[..i].chars().count()).unwrap_or(0);
+    let cell = &buffer[(u16::try_from(x).unwrap_or(0), 0)];
+    assert_eq!(cell.symbol(), "H");
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED), "{cell:?}");
+    assert_eq!(
+        cell.style().fg,
+        theme("default").style(opsdeck::config::theme::Role::Warn).fg,
+        "{cell:?}"
+    );
+}

@@ -2,6 +2,7 @@
 //! for, and `update`, the only place state changes. No IO here.
 
 pub mod dialogs;
+pub mod history;
 pub mod panes;
 mod paste;
 pub mod typeahead;
@@ -14,6 +15,7 @@ mod update;
 pub use crate::model::PaneId;
 pub use dialogs::editor::TextEditor;
 pub use dialogs::{palette_commands, palette_matches};
+pub use history::{HistoryAsk, HistoryMode, RecordedMoment};
 pub use panes::access::decide::{parse_due, CampaignDialog, JustifyDialog};
 pub use panes::access::{AccessPane, AccessSource, OpenCampaign, SourceState};
 pub use panes::alerts::ack::AckDialog;
@@ -131,6 +133,12 @@ pub enum Msg {
     DecisionsRefreshed {
         campaign_id: i64,
         decisions: Result<Vec<crate::model::review::DecisionRecord>, String>,
+    },
+    /// A recorded moment read back for history mode (`None`: nothing
+    /// recorded there), answering the load that asked for `ask`.
+    HistoryLoaded {
+        ask: HistoryAsk,
+        result: Result<Option<RecordedMoment>, String>,
     },
     /// Take the footer's transient line away (a snapshot shows data only).
     DismissStatus,
@@ -315,6 +323,8 @@ pub enum Command {
     },
     /// Read who else is on the store.
     LoadPresence,
+    /// Read the flight recorder's state of a moment, for history mode.
+    LoadHistory(HistoryAsk),
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,
     Bell,

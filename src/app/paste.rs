@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 pub(crate) fn text_field(state: &State) -> Option<bool> {
     match &state.shell.overlay {
         Some(Overlay::Editor(_) | Overlay::Justify(_)) => Some(true),
-        Some(Overlay::Ack(_) | Overlay::Campaign(_) | Overlay::Palette { .. }) => Some(false),
+        Some(Overlay::Ack(_) | Overlay::Campaign(_) | Overlay::Palette { .. } | Overlay::HistoryAt(_)) => Some(false),
         Some(Overlay::Confirm { justification, .. }) => justification.is_some().then_some(false),
         Some(_) => None,
         None => {

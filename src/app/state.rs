@@ -52,6 +52,8 @@ pub enum Overlay {
     Justify(Box<crate::app::JustifyDialog>),
     /// Access review: start a campaign (name, due date).
     Campaign(crate::app::CampaignDialog),
+    /// History mode: the time to show, as typed (`03:12`, `-15m`).
+    HistoryAt(Box<super::dialogs::input::Input>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -228,6 +230,8 @@ pub struct State {
     /// The shared store: its link and who else is on it.
     pub team: TeamView,
     pub setup: Setup,
+    /// History mode: a recorded moment on screen instead of the live data.
+    pub history: Option<crate::app::HistoryMode>,
 }
 
 /// What is around the panes: the clock, the terminal, which pane is shown,
@@ -310,6 +314,7 @@ impl State {
             backends: Backends::default(),
             team: TeamView::default(),
             setup: Setup::default(),
+            history: None,
         }
     }
 
@@ -348,6 +353,9 @@ impl State {
     /// Why nothing may be recorded now, if it may not: opsdeck runs
     /// read-only, or the team store's server is gone.
     pub fn write_refusal(&self) -> Option<String> {
+        if self.history.is_some() {
+            return Some("history: read-only".into());
+        }
         if self.shell.read_only {
             return Some("opsdeck runs read-only".into());
         }
@@ -356,6 +364,12 @@ impl State {
             "the team store is unreachable since {} ({why}): nothing can be recorded",
             since.format("%H:%M:%S")
         ))
+    }
+
+    /// The wall clock: `shell.now`, except in history mode, where that is
+    /// the moment shown.
+    pub fn wall_now(&self) -> DateTime<Utc> {
+        self.history.as_ref().map_or(self.shell.now, |h| h.wall)
     }
 
     /// What this opsdeck has open, as presence names it.

@@ -19,7 +19,7 @@ pub fn on_store_event(state: &mut State, event: StoreEvent) -> Vec<Command> {
                         Level::Error,
                         format!("team store unreachable ({why}): read-only until it is back; nothing is lost"),
                     );
-                    state.team.down = Some((state.shell.now, why));
+                    state.team.down = Some((state.wall_now(), why));
                 }
             }
             Vec::new()
@@ -109,13 +109,13 @@ pub fn on_tick(state: &mut State) -> Vec<Command> {
     let due = match &state.team.announced {
         None => true,
         Some((said, at)) => {
-            *said != subject || state.shell.now - *at >= chrono::Duration::from_std(HEARTBEAT).unwrap_or_default()
+            *said != subject || state.wall_now() - *at >= chrono::Duration::from_std(HEARTBEAT).unwrap_or_default()
         }
     };
     if !due {
         return Vec::new();
     }
-    state.team.announced = Some((subject.clone(), state.shell.now));
+    state.team.announced = Some((subject.clone(), state.wall_now()));
     vec![Command::Announce { subject }]
 }
 

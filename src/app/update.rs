@@ -27,6 +27,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let (mut commands, changed) = match msg {
         Msg::Key(ev) if ev.kind == KeyEventKind::Release => (Vec::new(), false),
         Msg::Tick(now) => on_tick(state, now),
+        Msg::Backend(report) if crate::app::history::holds_live(state) => {
+            crate::app::history::on_live_report(state, report)
+        }
         Msg::Backend(report) => on_report(state, report),
         Msg::Log { follower, event } => (
             Vec::new(),
@@ -47,8 +50,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
 
 /// The clock: the header shows seconds, so a new second is a new frame.
 fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> (Vec<Command>, bool) {
-    let changed = now.timestamp() != state.shell.now.timestamp();
-    state.shell.now = now;
+    let changed = now.timestamp() != state.wall_now().timestamp();
+    match &mut state.history {
+        // The moment shown stays; the wall clock moves on.
+        Some(h) => {
+            h.wall = now;
+            state.shell.now = h.at.unwrap_or(now);
+        }
+        None => state.shell.now = now,
+    }
     if state.shell.status.as_ref().is_some_and(|s| s.until <= now) {
         state.shell.status = None;
     }
@@ -215,6 +225,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             crate::app::panes::access::on_decisions_refreshed(state, campaign_id, decisions);
             Vec::new()
         }
+        Msg::HistoryLoaded { ask, result } => crate::app::history::on_loaded(state, ask, result),
         Msg::DismissStatus => {
             state.shell.status = None;
             Vec::new()
@@ -255,12 +266,12 @@ pub(super) fn set_status(state: &mut State, level: Level, text: impl Into<String
         // with no control character of theirs.
         text: crate::text::clean::line(text.into()),
         level,
-        until: state.shell.now + chrono::Duration::seconds(STATUS_SECS),
+        until: state.wall_now() + chrono::Duration::seconds(STATUS_SECS),
     });
 }
 
 /// A poll's report into the state; whether anything shown changed.
-fn on_backend(state: &mut State, report: BackendReport) -> bool {
+pub(super) fn on_backend(state: &mut State, report: BackendReport) -> bool {
     let now = state.shell.now;
     let Some(b) = state.backends.targets.iter_mut().find(|b| b.id == report.id) else {
         return false;
@@ -330,6 +341,7 @@ pub(super) fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Command> {
         Some(Overlay::Ack(dialog)) => return crate::app::panes::alerts::ack::on_ack_key(state, ev, dialog),
         Some(Overlay::Editor(editor)) => return crate::app::dialogs::editor::on_key(state, ev, editor),
         Some(Overlay::Palette { input, selected }) => return on_palette_key(state, ev, input, selected),
+        Some(Overlay::HistoryAt(input)) => return crate::app::history::on_at_key(state, ev, input),
         Some(_) => return on_overlay_key(state, key),
         None => {}
     }
@@ -455,6 +467,8 @@ fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
                     state.panes.access.marked.clear();
                 } else if view == View::Zoom(PaneId::Access) && state.panes.access.list {
                     crate::app::panes::access::toggle_list(state);
+                } else if state.history.is_some() {
+                    return crate::app::history::leave(state);
                 } else {
                     state.shell.view = View::Dashboard;
                 }
@@ -474,6 +488,12 @@ fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
         GlobalAction::Redraw => {
             return vec![Command::ClearScreen];
         }
+        GlobalAction::History
+        | GlobalAction::HistoryPrev
+        | GlobalAction::HistoryNext
+        | GlobalAction::HistoryEarlier
+        | GlobalAction::HistoryLater
+        | GlobalAction::HistoryAt => return crate::app::history::on_action(state, action),
         // Zooms, handled above.
         GlobalAction::PaneServices
         | GlobalAction::PaneDatabase
@@ -519,6 +539,13 @@ pub fn read_only_refusal(
     target: &str,
 ) -> Option<Vec<Command>> {
     use crate::app::Lock;
+    if state.history.is_some() {
+        // A key pressed on a past moment: nothing is attempted on a live
+        // target (the row may not even exist now), so there is no refused
+        // action to audit, only the operator to tell.
+        set_status(state, Level::Warn, "history: read-only");
+        return Some(Vec::new());
+    }
     if let (false, Some(why)) = (state.shell.read_only, state.write_refusal()) {
         // The team store is gone: the refusal could not be audited either.
         set_status(state, Level::Warn, format!("refused: {action} on {target}: {why}"));

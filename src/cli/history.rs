@@ -5,14 +5,12 @@
 use super::{
     config_error, existing_store, print_out, Cli, HistoryCmd, ListFormat, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE,
 };
-use crate::app::{update, BackendStatus, Msg, PaneId, State};
+use crate::app::{PaneId, State};
 use crate::config::theme::ColorSupport;
-use crate::model::backend::{BackendData, BackendId, BackendReport};
 use crate::model::identity::Identity;
 use crate::store::history::Recorded;
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use std::process::ExitCode;
-use std::time::Duration;
 
 pub async fn run(cli: &Cli, command: &HistoryCmd) -> ExitCode {
     match command {
@@ -26,19 +24,7 @@ pub async fn run(cli: &Cli, command: &HistoryCmd) -> ExitCode {
     }
 }
 
-/// A time as the history commands take it: RFC 3339, `HH:MM` today (UTC),
-/// a duration ago (`-15m`, or `15m`), or a date.
-pub fn parse_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(t) = NaiveTime::parse_from_str(s, "%H:%M") {
-        return Ok(now.date_naive().and_time(t).and_utc());
-    }
-    crate::store::audit::parse_since(s.strip_prefix('-').unwrap_or(s), now).map_err(|_| {
-        format!(
-            "cannot read time {s:?}: use RFC 3339 (2026-12-06T03:12:00Z), HH:MM (UTC, today) or a duration ago (-15m)"
-        )
-    })
-}
+pub use crate::text::parse_at;
 
 async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) -> ExitCode {
     let t = match parse_at(at, Utc::now()) {
@@ -97,45 +83,14 @@ async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) 
     }
 }
 
-/// The state at `t`: the clock set to `t`, and each recorded backend's
-/// model and error fed in as the reports that brought them, at the times
-/// of the last polls that saw them (so freshness reads as it did then).
-/// A backend recorded but no longer configured is shown too.
+/// The state at `t`, rebuilt from what was recorded as the console's
+/// history mode rebuilds it (`app::history::replay`).
 pub fn replay_into(state: &mut State, recorded: Vec<Recorded>, t: DateTime<Utc>) {
-    update(state, Msg::Tick(t));
-    for r in recorded {
-        let Some(id) = BackendId::parse(&r.backend) else {
-            continue;
-        };
-        if !state.backends.targets.iter().any(|b| b.id == id) {
-            let interval = Duration::from_secs(5);
-            state
-                .backends
-                .targets
-                .push(BackendStatus::new(id.clone(), interval, interval));
-        }
-        let data = r.state.data.and_then(|(model, seen)| {
-            let data: BackendData = serde_json::from_value(model)
-                .map_err(|e| eprintln!("opsdeck: {}: the recorded model is unreadable ({e})", r.backend))
-                .ok()?;
-            Some((Ok(data), seen))
-        });
-        let error = r.state.error.map(|(text, seen)| (Err(text), seen));
-        let mut reports: Vec<_> = data.into_iter().chain(error).collect();
-        reports.sort_by_key(|(_, seen)| *seen);
-        for (result, at) in reports {
-            update(
-                state,
-                Msg::Backend(BackendReport {
-                    id: id.clone(),
-                    at,
-                    result,
-                    next_in: Duration::ZERO,
-                }),
-            );
-        }
+    let (reports, unreadable) = crate::store::history::reports(recorded);
+    for why in unreadable {
+        eprintln!("opsdeck: {why}");
     }
-    update(state, Msg::DismissStatus);
+    crate::app::history::replay(state, reports, t);
 }
 
 async fn alerts(cli: &Cli, since: Option<&str>, format: ListFormat) -> ExitCode {

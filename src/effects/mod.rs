@@ -290,6 +290,7 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 vec![reads::presence(&fx.store).await]
             }),
             Command::LoadPresence => fx.spawn(move |fx| async move { vec![reads::presence(&fx.store).await] }),
+            Command::LoadHistory(ask) => fx.spawn(move |fx| async move { vec![reads::history(&fx.store, ask).await] }),
             Command::ClearScreen | Command::Bell | Command::Quit => {}
         }
     }

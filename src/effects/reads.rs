@@ -47,3 +47,33 @@ pub(crate) async fn presence(store: &Store) -> Msg {
 pub(crate) fn ack_history_start() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::days(7)
 }
+
+/// The flight recorder's state of the moment `ask` names, as a message:
+/// the change it lands on, and the reports that rebuild every backend there.
+pub(crate) async fn history(store: &Store, ask: crate::app::HistoryAsk) -> Msg {
+    use crate::app::HistoryAsk;
+    let result = async {
+        let at = match ask {
+            HistoryAsk::Before(t) => store.history_change_near(t, false).await?,
+            HistoryAsk::After(t) => store.history_change_near(t, true).await?,
+            HistoryAsk::At(t) => Some(t),
+        };
+        let Some(at) = at else {
+            return Ok(None);
+        };
+        let recorded = store.history_at(at).await?;
+        if recorded.is_empty() {
+            return Ok(None);
+        }
+        let (reports, unreadable) = crate::store::history::reports(recorded);
+        for why in unreadable {
+            tracing::warn!("history: {why}");
+        }
+        Ok(Some(crate::app::RecordedMoment { at, reports }))
+    }
+    .await;
+    Msg::HistoryLoaded {
+        ask,
+        result: result.map_err(|e: crate::store::StoreError| e.to_string()),
+    }
+}

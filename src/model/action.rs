@@ -102,6 +102,26 @@ pub enum GlobalAction {
         detailed_message = "Redraw the whole screen"
     )]
     Redraw,
+    #[strum(
+        serialize = "history",
+        message = "history",
+        detailed_message = "History mode: the recorded past (esc: live)"
+    )]
+    History,
+    #[strum(
+        serialize = "history.prev",
+        message = "earlier",
+        detailed_message = "Previous change"
+    )]
+    HistoryPrev,
+    #[strum(serialize = "history.next", message = "later", detailed_message = "Next change")]
+    HistoryNext,
+    #[strum(serialize = "history.back", message = "-5m", detailed_message = "5 min earlier")]
+    HistoryEarlier,
+    #[strum(serialize = "history.forward", message = "+5m", detailed_message = "5 min later")]
+    HistoryLater,
+    #[strum(serialize = "history.at", message = "go to", detailed_message = "History at a time")]
+    HistoryAt,
 }
 
 impl GlobalAction {

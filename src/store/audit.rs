@@ -280,27 +280,7 @@ impl Store {
     }
 }
 
-/// `--since`: an RFC 3339 time, a date (`2026-11-23`), or a duration ago (`24h`).
-pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return d
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc())
-            .ok_or_else(|| format!("invalid date {s:?}"));
-    }
-    if let Ok(d) = humantime::parse_duration(s) {
-        let d = chrono::Duration::from_std(d).map_err(|e| e.to_string())?;
-        return now
-            .checked_sub_signed(d)
-            .ok_or_else(|| format!("{s:?} is too far back"));
-    }
-    Err(format!(
-        "cannot read time {s:?}: use RFC 3339 (2026-11-23T08:00:00Z), a date (2026-11-23) or a duration ago (24h)"
-    ))
-}
+pub use crate::text::parse_since;
 
 /// Export as pretty JSON (details embedded as objects) or CSV.
 pub fn export(entries: &[AuditEntry], format: ExportFormat) -> Result<String, String> {

@@ -32,6 +32,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The actions worth showing in this context, most useful first.
 fn wanted(state: &State) -> Vec<Action> {
+    // History mode: how to move through it and back; nothing else acts there.
+    if state.history.is_some() && state.shell.overlay.is_none() {
+        return [
+            GlobalAction::HistoryPrev,
+            GlobalAction::HistoryNext,
+            GlobalAction::HistoryEarlier,
+            GlobalAction::HistoryLater,
+            GlobalAction::Back,
+            GlobalAction::Help,
+        ]
+        .map(Action::Global)
+        .to_vec();
+    }
     match (&state.shell.overlay, state.shell.view) {
         (
             Some(
@@ -40,7 +53,8 @@ fn wanted(state: &State) -> Vec<Action> {
                 | Overlay::Ack(_)
                 | Overlay::Editor(_)
                 | Overlay::Justify(_)
-                | Overlay::Campaign(_),
+                | Overlay::Campaign(_)
+                | Overlay::HistoryAt(_),
             ),
             _,
         ) => Vec::new(),

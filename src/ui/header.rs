@@ -1,4 +1,4 @@
-//! The top line: who, where, read-only, one freshness dot per backend, the UTC clock.
+//! The top line: history mode, who, where, read-only, one freshness dot per backend, the UTC clock.
 
 use super::widgets::Status;
 use crate::app::State;
@@ -11,8 +11,26 @@ use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let header = theme.style(Role::Header);
-    let clock = format!(" {} UTC ", state.shell.now.format("%H:%M:%S"));
+    // In history mode the clock stays the wall clock; the badge names the moment shown.
+    let clock = format!(" {} UTC ", state.wall_now().format("%H:%M:%S"));
     let mut left: Vec<Span> = vec![Span::styled(" opsdeck ", theme.on(Role::Header, Role::Title))];
+    if let Some(h) = &state.history {
+        let text = match h.at {
+            Some(at) => format!(
+                " HISTORY {} UTC · {} ago ",
+                at.format("%H:%M:%S"),
+                crate::text::age(h.wall, at)
+            ),
+            None => " HISTORY loading… ".to_string(),
+        };
+        left.push(Span::styled(
+            text,
+            theme
+                .style(Role::Warn)
+                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
+        ));
+        left.push(Span::styled(" ", header));
+    }
     let who = match &state.shell.identity.ssh_client {
         Some(addr) => format!(
             "{}@{} from {addr} ",

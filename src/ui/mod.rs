@@ -68,6 +68,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             overlay::details(frame, body, theme, title, rows.as_ref(), *scroll)
         }
         Some(Overlay::Palette { input, selected }) => overlay::palette(frame, body, theme, input, *selected),
+        Some(Overlay::HistoryAt(input)) => overlay::history_at(frame, body, theme, &input.text()),
         Some(Overlay::AuditLog { entries, scroll }) => overlay::audit(frame, body, theme, entries.as_ref(), *scroll),
         Some(Overlay::Ack(dialog)) => overlay::ack(frame, body, theme, dialog),
         Some(Overlay::Editor(editor)) => overlay::editor(frame, body, state, theme, editor),

@@ -297,6 +297,25 @@ pub fn palette(frame: &mut Frame, area: Rect, theme: &Theme, input: &str, select
     frame.render_widget(Paragraph::new(lines).block(boxed("Command", theme)), rect);
 }
 
+/// History mode's "go to": the time as typed, and the forms it takes.
+pub fn history_at(frame: &mut Frame, area: Rect, theme: &Theme, input: &str) {
+    let width = area.width.min(60);
+    let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 1, width, 4.min(area.height));
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(" at ", theme.style(Role::Title)),
+            Span::styled(input.to_string(), theme.style(Role::Text)),
+            Span::styled("█", theme.style(Role::Muted)),
+        ]),
+        Line::from(Span::styled(
+            " 03:12 (UTC, today) · -15m · 2026-12-06T03:12:00Z",
+            theme.style(Role::Muted),
+        )),
+    ];
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(boxed("History", theme)), rect);
+}
+
 pub fn audit(
     frame: &mut Frame,
     area: Rect,

@@ -13,6 +13,7 @@ pub mod frames;
 pub mod lease;
 
 use super::{parse_ts, ts, At, Store, StoreError};
+use crate::model::backend::{BackendData, BackendId, BackendReport};
 use chrono::{DateTime, Utc};
 use frames::{Frame, FrameKind, Replayed};
 
@@ -34,6 +35,36 @@ pub struct Change {
 }
 
 type FrameRow = (String, String, String, Vec<u8>);
+
+/// The reports that bring each recorded backend to its recorded state: its
+/// model and its last error, each at the last poll that saw it, in the
+/// order they came. The second list names the backends whose recorded
+/// model cannot be read (written by another version): they are left out.
+pub fn reports(recorded: Vec<Recorded>) -> (Vec<BackendReport>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut unreadable = Vec::new();
+    for r in recorded {
+        let Some(id) = BackendId::parse(&r.backend) else {
+            continue;
+        };
+        let data = r.state.data.and_then(|(model, seen)| {
+            let data: BackendData = serde_json::from_value(model)
+                .map_err(|e| unreadable.push(format!("{}: the recorded model is unreadable ({e})", r.backend)))
+                .ok()?;
+            Some((Ok(data), seen))
+        });
+        let error = r.state.error.map(|(text, seen)| (Err(text), seen));
+        let mut mine: Vec<_> = data.into_iter().chain(error).collect();
+        mine.sort_by_key(|(_, seen)| *seen);
+        out.extend(mine.into_iter().map(|(result, at)| BackendReport {
+            id: id.clone(),
+            at,
+            result,
+            next_in: std::time::Duration::ZERO,
+        }));
+    }
+    (out, unreadable)
+}
 
 impl Store {
     /// Start a row for `backend`; its id, for `history_extend`.
@@ -153,6 +184,26 @@ impl Store {
             .collect::<Result<Vec<_>, StoreError>>()?;
         frames.sort_by_key(|f| f.at);
         Ok(frames)
+    }
+
+    /// The newest change recorded before `t` or, with `later`, the oldest
+    /// after it: where a step through the history lands.
+    pub async fn history_change_near(
+        &self,
+        t: DateTime<Utc>,
+        later: bool,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let sql = if later {
+            "SELECT at FROM history_frames WHERE at > $1 ORDER BY at LIMIT 1"
+        } else {
+            "SELECT at FROM history_frames WHERE at < $1 ORDER BY at DESC LIMIT 1"
+        };
+        let at: Option<String> = sqlx::query_scalar(sql)
+            .bind(ts(t))
+            .fetch_optional(self.pool())
+            .await
+            .at(self)?;
+        at.map(|at| parse_ts("history_frames", &at)).transpose()
     }
 
     /// Every change recorded from `from` to `to`, oldest first.
