@@ -77,23 +77,12 @@ async fn over_set(ctx: &CheckContext, pattern: &str, want: Want, timeout: Durati
         )
     }))
     .await;
-    let failing: Vec<(String, String)> = results
-        .iter()
-        .filter(|(_, o)| !o.passed)
-        .map(|(name, o)| (name.to_string(), o.observed.clone()))
-        .collect();
     let evidence = results
         .iter()
         .map(|(name, o)| format!("{name}: {}", o.evidence))
         .collect::<Vec<_>>()
         .join("\n\n");
-    let observed = if failing.is_empty() {
-        let shown: Vec<String> = results.iter().map(|(n, o)| format!("{n}: {}", o.observed)).collect();
-        shown.join("; ")
-    } else {
-        set::failing_line("endpoint", results.len(), &failing)
-    };
-    Ok(Outcome::new(failing.is_empty(), observed, evidence))
+    Ok(Outcome::of_members("endpoint", &results, evidence))
 }
 
 /// One GET, judged.

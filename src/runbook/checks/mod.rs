@@ -115,6 +115,24 @@ impl Outcome {
         let message = message.into();
         Self::new(false, message.clone(), message)
     }
+    /// A check over a set of `noun`s (targets, endpoints), from each
+    /// member's outcome: it passes when every member does; the observed
+    /// line names each failing member, or, all passing, what each showed.
+    /// `evidence` is the caller's, worded for its kind.
+    pub fn of_members(noun: &str, results: &[(&str, Outcome)], evidence: String) -> Self {
+        let failing: Vec<(String, String)> = results
+            .iter()
+            .filter(|(_, o)| !o.passed)
+            .map(|(name, o)| (name.to_string(), o.observed.clone()))
+            .collect();
+        let observed = if failing.is_empty() {
+            let shown: Vec<String> = results.iter().map(|(n, o)| format!("{n}: {}", o.observed)).collect();
+            shown.join("; ")
+        } else {
+            crate::runbook::set::failing_line(noun, results.len(), &failing)
+        };
+        Self::new(failing.is_empty(), observed, evidence)
+    }
 }
 
 /// Evaluate one check. Always returns within `check.timeout()` (a hung

@@ -8,7 +8,7 @@ use crate::backends::postgres::value::read_only_value;
 use crate::backends::postgres::{PgPoller, PgSummary};
 use crate::config::PostgresConfig;
 use crate::runbook::model::PgMetric;
-use crate::runbook::set::{self, Names};
+use crate::runbook::set::Names;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Default)]
@@ -60,23 +60,12 @@ pub(crate) async fn check(
         (cfg.name.as_str(), r.unwrap_or_else(Outcome::failed))
     }))
     .await;
-    let failing: Vec<(String, String)> = results
-        .iter()
-        .filter(|(_, o)| !o.passed)
-        .map(|(name, o)| (name.to_string(), o.observed.clone()))
-        .collect();
     let evidence = results
         .iter()
         .map(|(_, o)| o.evidence.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let observed = if failing.is_empty() {
-        let shown: Vec<String> = results.iter().map(|(n, o)| format!("{n}: {}", o.observed)).collect();
-        shown.join("; ")
-    } else {
-        set::failing_line("target", results.len(), &failing)
-    };
-    Ok(Outcome::new(failing.is_empty(), observed, evidence))
+    Ok(Outcome::of_members("target", &results, evidence))
 }
 
 /// One target.
