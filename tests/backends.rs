@@ -5,8 +5,7 @@
 mod common;
 
 use bollard::container::{
-    Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions, StartContainerOptions,
-    WaitContainerOptions,
+    Config as ContainerConfig, CreateContainerOptions, StartContainerOptions, WaitContainerOptions,
 };
 use bollard::models::HostConfig;
 use bollard::Docker;
@@ -39,15 +38,7 @@ fn one_target(text: &str) -> Target {
     t.remove(0)
 }
 
-async fn docker() -> Docker {
-    let host = common::docker_host();
-    let path = host.strip_prefix("unix://").expect("unix socket");
-    Docker::connect_with_unix(path, 30, bollard::API_DEFAULT_VERSION)
-        .expect("docker client")
-        .negotiate_version()
-        .await
-        .expect("docker API version")
-}
+use common::docker::client as docker;
 
 fn unique(prefix: &str) -> String {
     format!(
@@ -79,31 +70,10 @@ async fn run_container_with(d: &Docker, name: &str, cmd: &[&str], host: HostConf
         }),
         ..Default::default()
     };
-    d.create_container(
-        Some(CreateContainerOptions {
-            name: name.to_string(),
-            platform: None,
-        }),
-        cfg,
-    )
-    .await
-    .expect("create container");
-    d.start_container(name, None::<StartContainerOptions<String>>)
-        .await
-        .expect("start container");
+    common::docker::run(d, name, cfg).await;
 }
 
-async fn remove(d: &Docker, name: &str) {
-    let _ = d
-        .remove_container(
-            name,
-            Some(RemoveContainerOptions {
-                force: true,
-                ..Default::default()
-            }),
-        )
-        .await;
-}
+use common::docker::remove;
 
 #[tokio::test]
 async fn docker_lists_running_and_failed_containers() {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use bollard::container::{Config as ContainerConfig, CreateContainerOptions, RemoveContainerOptions};
+use bollard::container::Config as ContainerConfig;
 use bollard::models::{HealthConfig, HostConfig, RestartPolicy, RestartPolicyNameEnum};
 use bollard::Docker;
 use opsdeck::config::Config;
@@ -79,15 +79,7 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
-async fn docker() -> Docker {
-    let host = common::docker_host();
-    let path = host.strip_prefix("unix://").expect("unix socket");
-    Docker::connect_with_unix(path, 30, bollard::API_DEFAULT_VERSION)
-        .expect("docker client")
-        .negotiate_version()
-        .await
-        .expect("docker API version")
-}
+use common::docker::client as docker;
 
 /// Start a container without network running `sh -c cmd`.
 async fn start(d: &Docker, name: &str, cmd: &str, labels: &[(&str, &str)], host: HostConfig) {
@@ -113,29 +105,10 @@ async fn start_with(
         }),
         ..Default::default()
     };
-    d.create_container(
-        Some(CreateContainerOptions {
-            name: name.to_string(),
-            platform: None,
-        }),
-        cfg,
-    )
-    .await
-    .expect("create container");
-    d.start_container::<String>(name, None).await.expect("start container");
+    common::docker::run(d, name, cfg).await;
 }
 
-async fn remove(d: &Docker, name: &str) {
-    let _ = d
-        .remove_container(
-            name,
-            Some(RemoveContainerOptions {
-                force: true,
-                ..Default::default()
-            }),
-        )
-        .await;
-}
+use common::docker::remove;
 
 /// Evaluate until `done` holds for the result, at most `limit`.
 async fn eval_until(

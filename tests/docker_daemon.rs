@@ -15,7 +15,7 @@
 
 mod common;
 
-use bollard::container::{Config as ContainerConfig, CreateContainerOptions, StartContainerOptions};
+use bollard::container::{Config as ContainerConfig, StartContainerOptions};
 use bollard::models::HostConfig;
 use bollard::Docker;
 use opsdeck::app::{update, BackendStatus, Freshness, Msg, State};
@@ -313,15 +313,7 @@ async fn run_container(d: &Docker, name: &str, start: bool) {
         }),
         ..Default::default()
     };
-    d.create_container(
-        Some(CreateContainerOptions {
-            name: name.to_string(),
-            platform: None,
-        }),
-        cfg,
-    )
-    .await
-    .expect("create container");
+    common::docker::create(d, name, cfg).await;
     if start {
         d.start_container(name, None::<StartContainerOptions<String>>)
             .await
