@@ -116,18 +116,20 @@ impl Config {
             return Err(format!("--allow-writes {unknown}: no [env.{unknown}] in the config"));
         }
         self.allow_writes = allowed.to_vec();
-        let locked = |env: &Option<String>| env.as_deref().is_some_and(|e| self.environment(e).read_only);
-        let docker: Vec<bool> = self.docker.iter().map(|d| locked(&d.env)).collect();
-        let postgres: Vec<bool> = self.postgres.iter().map(|p| locked(&p.env)).collect();
-        let alertmanager: Vec<bool> = self.alertmanager.iter().map(|a| locked(&a.env)).collect();
-        for (d, l) in self.docker.iter_mut().zip(docker) {
-            d.read_only |= l;
-        }
-        for (p, l) in self.postgres.iter_mut().zip(postgres) {
-            p.read_only |= l;
-        }
-        for (a, l) in self.alertmanager.iter_mut().zip(alertmanager) {
-            a.read_only |= l;
+        let locked: std::collections::HashSet<String> = self
+            .env
+            .keys()
+            .filter(|e| self.environment(e).read_only)
+            .cloned()
+            .collect();
+        let targets = self
+            .docker
+            .iter_mut()
+            .map(|d| (&d.env, &mut d.read_only))
+            .chain(self.postgres.iter_mut().map(|p| (&p.env, &mut p.read_only)))
+            .chain(self.alertmanager.iter_mut().map(|a| (&a.env, &mut a.read_only)));
+        for (env, read_only) in targets {
+            *read_only |= env.as_ref().is_some_and(|e| locked.contains(e));
         }
         Ok(())
     }
