@@ -358,6 +358,23 @@ async fn record_keeps_the_past_a_container_stopped_and_an_alert_resolved_with_no
     // Before anything was recorded: nothing to show, exit 1.
     let (code, _, err) = history(&cfg, &state, &["show", "--at", "2000-01-01T00:00:00Z"]).await;
     assert_eq!(code, Some(1), "{err}");
+
+    // The console lists it among the alerts resolved in the last 24 hours.
+    let args = [
+        "--config",
+        cfg.to_str().expect("path"),
+        "--state",
+        state.to_str().expect("path"),
+    ];
+    let t = common::tmux::Tmux::start(&args, &[], 120, 40);
+    t.wait_text("Alerts");
+    t.keys(&["3"]);
+    t.read();
+    t.keys(&["r"]);
+    let screen = t.wait_for("the resolved alert listed", |s| {
+        s.contains("resolved in the 24 h") && s.lines().any(|l| l.contains(&alert) && l.contains("db-1:9100"))
+    });
+    assert!(!screen.contains(ENV_SECRET), "{screen}");
 }
 
 fn parse(t: &str) -> DateTime<Utc> {

@@ -1652,6 +1652,12 @@ fn history_not_recorded_is_said_in_the_footer_with_the_bell() {
         (status.text.as_str(), status.level),
         ("history: not recorded — disk full", opsdeck::app::Level::Error)
     );
+    update(&mut s, Msg::DismissStatus);
+    assert_eq!(
+        s.shell.not_recorded.as_deref(),
+        Some("history: not recorded — disk full"),
+        "the header keeps saying it after the footer line went"
+    );
     let cmds = update(
         &mut s,
         Msg::History {
@@ -1664,6 +1670,7 @@ fn history_not_recorded_is_said_in_the_footer_with_the_bell() {
         s.shell.status.map(|l| l.text).as_deref(),
         Some("history: recording again")
     );
+    assert_eq!(s.shell.not_recorded, None);
 }
 
 /// An audit failure on screen is not hidden by the recorder's own trouble.

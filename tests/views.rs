@@ -678,3 +678,23 @@ fn history_mode_header_names_the_moment_shown() {
         "{cell:?}"
     );
 }
+
+/// A full disk stopped the recorder: the header says so after the
+/// critical badge (which it never pushes out), until it records again.
+#[test]
+fn the_header_says_history_is_not_recorded() {
+    let mut s = fixtures::state();
+    update(
+        &mut s,
+        Msg::History {
+            ok: false,
+            text: "history: not recorded — disk full".into(),
+        },
+    );
+    update(&mut s, Msg::DismissStatus);
+    for (w, h) in [(120, 30), (80, 24)] {
+        let text = buffer_text(&screen(&s, "default", w, h));
+        let header = text.lines().next().unwrap_or_default().to_string();
+        insta::assert_snapshot!(format!("not_recorded_header_{w}"), header);
+    }
+}

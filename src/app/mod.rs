@@ -140,6 +140,11 @@ pub enum Msg {
         ask: HistoryAsk,
         result: Result<Option<RecordedMoment>, String>,
     },
+    /// The alerts resolved in the window ending `to`, from the flight recorder.
+    ResolvedAlertsLoaded {
+        to: DateTime<Utc>,
+        result: Result<Vec<crate::model::alerts::AlertEpisode>, String>,
+    },
     /// Take the footer's transient line away (a snapshot shows data only).
     DismissStatus,
     /// The screen now shows the state.
@@ -325,6 +330,11 @@ pub enum Command {
     LoadPresence,
     /// Read the flight recorder's state of a moment, for history mode.
     LoadHistory(HistoryAsk),
+    /// Read the alerts that were resolved between `from` and `to`.
+    LoadResolvedAlerts {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,
     Bell,

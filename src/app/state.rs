@@ -257,6 +257,9 @@ pub struct Shell {
     /// Secrets were taken out of what was typed for the action in flight:
     /// its result says so again (it replaces the footer).
     pub redacted: Option<String>,
+    /// The flight recorder stopped recording, and why (a full disk): the
+    /// header says so until it records again.
+    pub not_recorded: Option<String>,
 }
 
 /// Each pane's own state.
@@ -309,6 +312,7 @@ impl State {
                 quit: false,
                 dirty: true,
                 redacted: None,
+                not_recorded: None,
             },
             panes: Panes::default(),
             backends: Backends::default(),
@@ -327,7 +331,10 @@ impl State {
         match pane {
             PaneId::Services => self.service_rows().len(),
             PaneId::Database => self.db_backends().len(),
-            PaneId::Alerts => self.alert_lines().len(),
+            PaneId::Alerts => match &self.panes.alerts.resolved {
+                Some(r) => r.shown(self).count(),
+                None => self.alert_lines().len(),
+            },
             PaneId::Access => self.access_rows(),
             PaneId::Checklist => self.checklist_rows(),
         }

@@ -62,7 +62,9 @@ fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> (Vec<Comman
     if state.shell.status.as_ref().is_some_and(|s| s.until <= now) {
         state.shell.status = None;
     }
-    (crate::app::team::on_tick(state), changed)
+    let mut commands = crate::app::team::on_tick(state);
+    commands.extend(crate::app::panes::alerts::resolved::on_tick(state));
+    (commands, changed)
 }
 
 /// A poll's report; whether anything shown changed.
@@ -116,14 +118,16 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::History { ok: true, text } => {
+            state.shell.not_recorded = None;
             set_status(state, Level::Info, text);
             Vec::new()
         }
-        // What the audit log or the team store said is worse: it stays.
-        Msg::History { ok: false, .. } if state.shell.status.as_ref().is_some_and(|s| s.level == Level::Error) => {
-            Vec::new()
-        }
         Msg::History { ok: false, text } => {
+            state.shell.not_recorded = Some(crate::text::clean::line(text.clone()));
+            // What the audit log or the team store said is worse: it stays.
+            if state.shell.status.as_ref().is_some_and(|s| s.level == Level::Error) {
+                return Vec::new();
+            }
             set_status(state, Level::Error, text);
             vec![Command::Bell]
         }
@@ -142,6 +146,12 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Inspected { container, result } => {
             let redactor = &state.setup.redactor;
             let result = match result {
+                // Docker is asked now: over a past moment, say these are today's.
+                Ok(details) if state.history.is_some() => Ok(std::iter::once(crate::model::docker::Row::Section(
+                    "live now, not as recorded".into(),
+                ))
+                .chain(crate::app::redact::details(redactor, details))
+                .collect()),
                 Ok(details) => Ok(crate::app::redact::details(redactor, details)),
                 Err(e) => Err(redactor.redact(&e)),
             };
@@ -226,6 +236,10 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::HistoryLoaded { ask, result } => crate::app::history::on_loaded(state, ask, result),
+        Msg::ResolvedAlertsLoaded { to, result } => {
+            crate::app::panes::alerts::resolved::on_loaded(state, to, result);
+            Vec::new()
+        }
         Msg::DismissStatus => {
             state.shell.status = None;
             Vec::new()

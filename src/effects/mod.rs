@@ -291,6 +291,13 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
             }),
             Command::LoadPresence => fx.spawn(move |fx| async move { vec![reads::presence(&fx.store).await] }),
             Command::LoadHistory(ask) => fx.spawn(move |fx| async move { vec![reads::history(&fx.store, ask).await] }),
+            Command::LoadResolvedAlerts { from, to } => fx.spawn(move |fx| async move {
+                let result = fx.store.history_alerts_resolved(from, to).await;
+                vec![Msg::ResolvedAlertsLoaded {
+                    to,
+                    result: result.map_err(|e| e.to_string()),
+                }]
+            }),
             Command::ClearScreen | Command::Bell | Command::Quit => {}
         }
     }

@@ -113,3 +113,28 @@ impl AlertsSummary {
         self.silences.iter().find(|s| s.id == id)
     }
 }
+
+/// One alert's episode as the flight recorder kept it: from the first
+/// answer that held it to the first that no member of its source did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AlertEpisode {
+    pub source: String,
+    pub fingerprint: String,
+    pub alertname: String,
+    pub severity: String,
+    pub labels: BTreeMap<String, String>,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// None while it fires.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Acknowledgements made during the episode.
+    pub acks: Vec<EpisodeAck>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EpisodeAck {
+    pub operator: String,
+    pub comment: String,
+    pub acked_at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}

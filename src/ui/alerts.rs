@@ -249,6 +249,9 @@ fn respond_cell(
 }
 
 pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if let Some(r) = &state.panes.alerts.resolved {
+        return super::alerts_resolved::full(frame, area, state, theme, r);
+    }
     // Only the rows that fit are built: with thousands of alerts that is
     // most of a frame (the same window a table scrolled to the selection has).
     let lines = state.alert_lines();

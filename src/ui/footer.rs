@@ -125,6 +125,16 @@ fn wanted(state: &State) -> Vec<Action> {
             ]);
             v
         }
+        (None, View::Zoom(PaneId::Alerts)) if state.panes.alerts.resolved.is_some() => vec![
+            Action::Nav(NavAction::MoveDown),
+            Action::Nav(NavAction::MoveUp),
+            Action::Alerts(AlertsAction::Details),
+            Action::Alerts(AlertsAction::Filter),
+            Action::Alerts(AlertsAction::Resolved),
+            Action::Global(GlobalAction::Back),
+            Action::Global(GlobalAction::Help),
+            Action::Global(GlobalAction::Quit),
+        ],
         (None, View::Zoom(PaneId::Alerts)) => vec![
             Action::Nav(NavAction::MoveDown),
             Action::Nav(NavAction::MoveUp),
@@ -134,6 +144,7 @@ fn wanted(state: &State) -> Vec<Action> {
             Action::Alerts(AlertsAction::ToggleSilenced),
             Action::Alerts(AlertsAction::Group),
             Action::Global(GlobalAction::Back),
+            Action::Alerts(AlertsAction::Resolved),
             Action::Global(GlobalAction::FocusNext),
             Action::Global(GlobalAction::Help),
             Action::Global(GlobalAction::Quit),

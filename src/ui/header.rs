@@ -88,6 +88,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
         left.push(Span::styled(" ", header));
     }
+    // The recorder stopped (a full disk): after the alerts, which matter more.
+    if let Some(why) = &state.shell.not_recorded {
+        // Shorter words where the line is short: neither the clock nor a
+        // freshness dot (two columns each at the least) is pushed out.
+        let dots = 2 * state.backends.targets.len();
+        let used: usize = left.iter().map(|s| columns(&s.content)).sum::<usize>() + columns(&clock) + dots;
+        let room = usize::from(area.width).saturating_sub(used + 1);
+        let words = [format!(" {why} "), " NOT RECORDED ".to_string(), " REC ✖ ".to_string()];
+        if let Some(text) = words.into_iter().find(|w| columns(w) <= room) {
+            left.push(Span::styled(
+                text,
+                theme
+                    .style(Role::Warn)
+                    .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
+            ));
+            left.push(Span::styled(" ", header));
+        }
+    }
     let used: usize = left.iter().map(|s| columns(&s.content)).sum::<usize>() + columns(&clock);
     let room = usize::from(area.width).saturating_sub(used);
     left.extend(freshness_spans(state, theme, room));

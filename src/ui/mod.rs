@@ -4,6 +4,7 @@
 mod access;
 pub(crate) mod access_dialogs;
 mod alerts;
+mod alerts_resolved;
 mod checklist;
 pub mod confirm;
 mod database;
@@ -190,7 +191,10 @@ fn table_with_notes(
         notes.extend(services::view_line(state, theme));
     }
     if pane == PaneId::Alerts {
-        notes.extend(alerts::filter_line(state, theme));
+        match &state.panes.alerts.resolved {
+            Some(r) => notes.extend(alerts_resolved::notes(state, r, theme)),
+            None => notes.extend(alerts::filter_line(state, theme)),
+        }
     }
     notes.extend(
         kinds

@@ -70,7 +70,10 @@ pub(super) fn on_justified_confirm_key(
 
 pub(super) fn on_overlay_key(state: &mut State, key: Key) -> Vec<Command> {
     // An alert's details offer its runbook: the key that starts it works here too.
-    if state.shell.view == View::Zoom(PaneId::Alerts) && matches!(state.shell.overlay, Some(Overlay::Details { .. })) {
+    if state.shell.view == View::Zoom(PaneId::Alerts)
+        && state.panes.alerts.resolved.is_none()
+        && matches!(state.shell.overlay, Some(Overlay::Details { .. }))
+    {
         let scopes = [Scope::Pane(PaneId::Alerts)];
         if state.shell.keymap.lookup(&scopes, std::slice::from_ref(&key))
             == Lookup::Action(Action::Alerts(AlertsAction::AlertRunbook))

@@ -153,6 +153,12 @@ pub enum AlertsAction {
     )]
     ToggleSilenced,
     #[strum(
+        serialize = "alerts.resolved",
+        message = "resolved",
+        detailed_message = "Show the alerts resolved in the last 24 hours (from the flight recorder), or the firing ones again"
+    )]
+    Resolved,
+    #[strum(
         serialize = "alert.runbook",
         message = "runbook",
         detailed_message = "Start the checklist of the runbook the selected alert names"

@@ -7,31 +7,12 @@ use crate::model::acks::AckRecord;
 use crate::model::alerts::AlertRow;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
-/// One alert's episode.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AlertEpisode {
-    pub source: String,
-    pub fingerprint: String,
-    pub alertname: String,
-    pub severity: String,
-    pub labels: BTreeMap<String, String>,
-    pub first_seen: DateTime<Utc>,
-    pub last_seen: DateTime<Utc>,
-    /// None while it fires.
-    pub resolved_at: Option<DateTime<Utc>>,
-    /// Acknowledgements made during the episode.
-    pub acks: Vec<EpisodeAck>,
-}
+pub use crate::model::alerts::{AlertEpisode, EpisodeAck};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct EpisodeAck {
-    pub operator: String,
-    pub comment: String,
-    pub acked_at: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-}
+/// Resolved episodes the pane reads at most.
+pub const RESOLVED_MAX: usize = 5_000;
 
 const SEEN_SQL: &str = "INSERT INTO history_alert_sources (source, seen_at) VALUES ($1, $2) \
      ON CONFLICT(source) DO UPDATE SET seen_at = excluded.seen_at";
@@ -141,15 +122,46 @@ impl Store {
     /// Every episode still firing or seen since `since`, oldest first, with
     /// the acknowledgements of its fingerprint made while it fired.
     pub async fn history_alerts(&self, since: DateTime<Utc>) -> Result<Vec<AlertEpisode>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.source, a.fingerprint, a.alertname, a.severity, a.labels, a.first_seen, a.last_seen, \
-             a.resolved_at, s.seen_at FROM history_alerts a LEFT JOIN history_alert_sources s ON s.source = a.source \
-             WHERE a.resolved_at IS NULL OR a.last_seen >= $1 ORDER BY a.first_seen, a.id",
+        self.episodes(
+            "WHERE a.resolved_at IS NULL OR a.last_seen >= $1 ORDER BY a.first_seen, a.id",
+            &[ts(since)],
+            since,
         )
-        .bind(ts(since))
-        .fetch_all(self.pool())
         .await
-        .at(self)?;
+    }
+
+    /// The episodes that ended between `from` and `to`, the latest first (at
+    /// most `RESOLVED_MAX`): the Alerts pane's "resolved" list.
+    pub async fn history_alerts_resolved(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AlertEpisode>, StoreError> {
+        let sql = format!(
+            "WHERE a.resolved_at >= $1 AND a.resolved_at <= $2 ORDER BY a.resolved_at DESC, a.id DESC LIMIT {RESOLVED_MAX}"
+        );
+        self.episodes(&sql, &[ts(from), ts(to)], from).await
+    }
+
+    /// Episodes chosen by `filter` (a WHERE clause and order over
+    /// `history_alerts a`, its parameters `binds`), each with the
+    /// acknowledgements of its fingerprint made while it fired (read from
+    /// 30 days before `since`).
+    async fn episodes(
+        &self,
+        filter: &str,
+        binds: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<AlertEpisode>, StoreError> {
+        let sql = format!(
+            "SELECT a.source, a.fingerprint, a.alertname, a.severity, a.labels, a.first_seen, a.last_seen, \
+             a.resolved_at, s.seen_at FROM history_alerts a LEFT JOIN history_alert_sources s ON s.source = a.source {filter}"
+        );
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(self.pool()).await.at(self)?;
         let acks = self
             .acks_since(since - chrono::Duration::days(30))
             .await

@@ -5,6 +5,7 @@
 pub mod ack;
 pub(crate) mod details;
 pub mod own;
+pub mod resolved;
 
 use crate::app::panes::alerts::own as own_alerts;
 use crate::app::{BackendStatus, PaneId, State, OWN_SOURCE};
@@ -47,6 +48,8 @@ pub struct AlertsPane {
     /// `alert_key`: the start of its history here. Keys are hashes
     /// already: Fx hashes them again in one multiplication.
     pub first_seen: rustc_hash::FxHashMap<u64, DateTime<Utc>>,
+    /// `r`: the alerts resolved in the last 24 hours are listed instead.
+    pub resolved: Option<resolved::ResolvedAlerts>,
 }
 
 /// One line of the list: a group head or an alert.
@@ -469,17 +472,28 @@ pub fn on_action(state: &mut State, action: AlertsAction) -> Vec<Command> {
     if state.shell.view != View::Zoom(PaneId::Alerts) {
         return Vec::new();
     }
+    if state.panes.alerts.resolved.is_some() {
+        match action {
+            AlertsAction::Resolved => return resolved::toggle(state),
+            AlertsAction::Details => resolved::open_details(state),
+            AlertsAction::Filter => start_filter(state),
+            // Ended alerts: nothing to acknowledge, expire or group.
+            _ => crate::app::update::set_status(
+                state,
+                crate::app::Level::Warn,
+                "resolved alerts are a record: r shows the firing ones",
+            ),
+        }
+        return Vec::new();
+    }
     match action {
+        AlertsAction::Resolved => return resolved::toggle(state),
         AlertsAction::Details => {
             if !toggle_fold(state) {
                 details::open_details(state)
             }
         }
-        AlertsAction::Filter => {
-            state.panes.alerts.filter_typing = true;
-            let text = state.panes.alerts.filter.text.clone().unwrap_or_default();
-            state.panes.alerts.filter.set(Some(text));
-        }
+        AlertsAction::Filter => start_filter(state),
         AlertsAction::Group => toggle_grouping(state),
         AlertsAction::GroupBy => next_group_label(state),
         AlertsAction::Acknowledge => return ack::ask_ack(state),
@@ -488,4 +502,11 @@ pub fn on_action(state: &mut State, action: AlertsAction) -> Vec<Command> {
         AlertsAction::ToggleSilenced => {}
     }
     Vec::new()
+}
+
+/// `/`: type an Alertmanager matcher filter (applied as it is typed).
+fn start_filter(state: &mut State) {
+    state.panes.alerts.filter_typing = true;
+    let text = state.panes.alerts.filter.text.clone().unwrap_or_default();
+    state.panes.alerts.filter.set(Some(text));
 }

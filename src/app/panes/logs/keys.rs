@@ -16,6 +16,11 @@ fn page(state: &State) -> usize {
 }
 
 pub fn open(state: &mut State) -> Vec<Command> {
+    if state.history.is_some() {
+        // A log is read live: shown over a past moment it would pass for then.
+        crate::app::update::set_status(state, Level::Warn, "history: logs are live only (esc returns to live)");
+        return Vec::new();
+    }
     let Some((host, c)) = state.selected_container() else {
         crate::app::update::set_status(state, Level::Warn, "no container selected");
         return Vec::new();
