@@ -14,98 +14,14 @@
 #[path = "../tests/fixtures/mod.rs"]
 mod fixtures;
 
-use opsdeck::backends::alertmanager::AlertsSummary;
-use opsdeck::backends::{BackendData, BackendKind, BackendReport};
+#[path = "common/history_gen.rs"]
+mod history_gen;
+
+use history_gen::{alert_sets, base_alerts, second, Size};
 use opsdeck::config::HistoryConfig;
 use opsdeck::runtime::recorder::{self, News, RecorderSetup};
 use opsdeck::store::history::lease::Role;
 use std::time::Duration;
-
-struct Size {
-    name: &'static str,
-    containers: usize,
-    alerts: usize,
-    sessions: i32,
-}
-
-fn docker(size: &Size, minute: i64) -> BackendData {
-    let mut summary = fixtures::docker_summary();
-    if size.containers > summary.containers.len() {
-        summary.containers = (0..size.containers)
-            .map(|i| fixtures::container(&format!("svc{i:04}"), "running", "Up 3 hours"))
-            .collect();
-    }
-    for (i, c) in summary.containers.iter_mut().enumerate() {
-        // One container restarts every ten minutes; the rest say their age.
-        let restarted = i == (minute / 10) as usize % size.containers.max(1) && minute % 10 == 0;
-        c.status = if restarted {
-            "Up Less than a second".into()
-        } else {
-            format!("Up {} minutes", 60 + minute)
-        };
-        c.usage = None;
-    }
-    BackendData::Docker(summary)
-}
-
-fn pg(size: &Size, secs: i64) -> BackendData {
-    let mut p = fixtures::pg_summary();
-    if size.sessions > 10 {
-        p.backends = fixtures::busy_sessions(size.sessions, 400.0 + secs as f64);
-    }
-    p.rtt_ms = 1 + (secs % 3) as u64;
-    p.uptime_secs += secs;
-    p.longest_query_secs = Some(400.0 + secs as f64);
-    p.connections = 40 + (secs / 10) % 5;
-    BackendData::Postgres(Box::new(p))
-}
-
-/// The alerts of the hour: the base set, and every other 5 minutes one
-/// alert more. Shared, as the poller shares its answer.
-fn alert_sets(base: AlertsSummary) -> [std::sync::Arc<AlertsSummary>; 2] {
-    let mut more = base.clone();
-    let mut extra = more.alerts[0].clone();
-    extra.fingerprint = "extra".into();
-    extra.name = "NodeLoadHigh".into();
-    more.alerts.push(extra);
-    [base.into(), more.into()]
-}
-
-fn host(secs: i64) -> BackendData {
-    let mut h = fixtures::host_summary();
-    h.cpu_pct = Some(10.0 + (secs % 37) as f64 * 0.7);
-    h.memory_pct = 80.0 + (secs % 11) as f64 * 0.1;
-    h.load = [0.5 + (secs % 13) as f64 / 100.0, 0.4, 0.3];
-    BackendData::Host(h)
-}
-
-/// The reports of second `secs` of the hour.
-fn second(
-    size: &Size,
-    alerts: &[std::sync::Arc<AlertsSummary>; 2],
-    at: chrono::DateTime<chrono::Utc>,
-    secs: i64,
-) -> Vec<BackendReport> {
-    let mut out = Vec::new();
-    let mut report = |kind, name: &str, data| {
-        out.push(BackendReport {
-            id: fixtures::id(kind, name),
-            at,
-            result: Ok(data),
-            next_in: Duration::ZERO,
-        })
-    };
-    let set = alerts[((secs / 300) % 2) as usize].clone();
-    report(BackendKind::Alertmanager, "am", BackendData::Alerts(set));
-    if secs % 5 == 0 {
-        report(BackendKind::Docker, "local", docker(size, secs / 60));
-        report(BackendKind::Host, "local", host(secs));
-    }
-    if secs % 10 == 0 {
-        report(BackendKind::Postgres, "main", pg(size, secs));
-    }
-    out
-}
 
 struct Measured {
     bytes: i64,
@@ -119,6 +35,11 @@ fn record(size: &Size, keyframe: Duration) -> Measured {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("state.db");
         let store = opsdeck::store::Store::open(&path).await.expect("store");
+        // The empty store's own pages are not the hour's.
+        let empty = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+            + std::fs::metadata(dir.path().join("state.db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0);
         let setup = RecorderSetup {
             role: Role::Record,
             redactor: Default::default(),
@@ -134,12 +55,7 @@ fn record(size: &Size, keyframe: Duration) -> Measured {
             let _ = news_tx.send(n);
         });
         while news_rx.recv().await != Some(News::Recording) {}
-        let base = if size.alerts > 10 {
-            opsdeck::backends::alertmanager::parse_alerts(&fixtures::alertmanager_answer(size.alerts)).expect("alerts")
-        } else {
-            fixtures::alerts_summary()
-        };
-        let alerts = alert_sets(base);
+        let alerts = alert_sets(base_alerts(size));
         let start = chrono::Utc::now() - chrono::Duration::hours(1);
         for secs in 0..3600 {
             for r in second(size, &alerts, start + chrono::Duration::seconds(secs), secs) {
@@ -157,7 +73,10 @@ fn record(size: &Size, keyframe: Duration) -> Measured {
         Measured {
             bytes,
             rows,
-            file: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            file: std::fs::metadata(&path)
+                .map(|m| m.len())
+                .unwrap_or(0)
+                .saturating_sub(empty),
         }
     })
 }
@@ -169,6 +88,12 @@ fn main() {
             containers: 5,
             alerts: 5,
             sessions: 3,
+        },
+        Size {
+            name: "idle-cost scenario",
+            containers: 200,
+            alerts: 30,
+            sessions: 40,
         },
         Size {
             name: "scale fixtures",
@@ -185,8 +110,13 @@ fn main() {
         ] {
             let m = record(size, keyframe);
             println!(
-                "{:<20} {:<32} {:>10} bytes of frames, {:>5} rows, store file {:>10} bytes",
-                size.name, how, m.bytes, m.rows, m.file
+                "{:<20} {:<32} {:>10} bytes of frames, {:>5} rows, store file +{:>9} bytes, {:>6.1} MB a day",
+                size.name,
+                how,
+                m.bytes,
+                m.rows,
+                m.file,
+                m.file as f64 * 24.0 / 1e6
             );
         }
     }

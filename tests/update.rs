@@ -1818,6 +1818,42 @@ mod history_mode {
         assert_eq!(s.write_refusal().as_deref(), Some("history: read-only"));
     }
 
+    /// A log and a container's details are read live: over a past moment
+    /// the log is refused and the details say they are today's.
+    #[test]
+    fn logs_are_refused_and_details_say_they_are_live() {
+        let mut s = in_history();
+        update(&mut s, key('1'));
+        assert!(update(&mut s, key('l')).is_empty(), "no log followed");
+        assert!(s.panes.logs.open.is_none());
+        let status = s.shell.status.as_ref().map(|l| l.text.clone()).unwrap_or_default();
+        assert!(status.contains("logs are live only"), "{status}");
+        let commands = update(&mut s, code(KeyCode::Enter));
+        assert!(
+            matches!(commands.as_slice(), [Command::InspectContainer { .. }]),
+            "{commands:?}"
+        );
+        update(
+            &mut s,
+            Msg::Inspected {
+                container: "old-web".into(),
+                result: Ok(vec![opsdeck::model::docker::Row::Field("image".into(), "nginx".into())]),
+            },
+        );
+        let Some(Overlay::Details {
+            rows: Some(Ok(rows)), ..
+        }) = &s.shell.overlay
+        else {
+            panic!("no details: {:?}", s.shell.overlay);
+        };
+        assert_eq!(
+            rows.first(),
+            Some(&opsdeck::model::docker::Row::Section(
+                "live now, not as recorded".into()
+            ))
+        );
+    }
+
     #[test]
     fn steps_ask_for_the_neighbouring_changes_and_five_minutes() {
         let mut s = in_history();

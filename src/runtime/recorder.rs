@@ -24,7 +24,7 @@ pub const LEASE_TTL: Duration = Duration::from_secs(10);
 const LEASE_EVERY: Duration = Duration::from_secs(3);
 /// Pruning: how often, and how many rows a statement deletes at most.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
-const PRUNE_BATCH: i64 = 500;
+pub const PRUNE_BATCH: i64 = 500;
 
 /// What the recorder needs besides the store.
 #[derive(Clone)]
