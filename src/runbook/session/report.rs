@@ -371,3 +371,126 @@ pub fn describe(e: &Event, step: &str) -> String {
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(mins: i64) -> DateTime<Utc> {
+        "2026-11-22T03:15:02Z".parse::<DateTime<Utc>>().unwrap_or_default() + chrono::Duration::minutes(mins)
+    }
+
+    fn event(mins: i64, step: Option<&str>, what: EventKind) -> Event {
+        Event {
+            at: at(mins),
+            operator: "alice".into(),
+            step: step.map(String::from),
+            what,
+        }
+    }
+
+    /// Phase one settled at +4, the session closed at +9.
+    fn worked() -> Session {
+        let mut s = super::super::tests::session();
+        s.events = vec![
+            event(0, None, EventKind::Started),
+            event(2, Some("a"), EventKind::Done { verified: false }),
+            event(4, Some("b"), EventKind::Done { verified: false }),
+            event(9, Some("c"), EventKind::Done { verified: false }),
+        ];
+        s.meta.closed_at = Some(at(9));
+        s.meta.closed_by = Some("alice".into());
+        s
+    }
+
+    #[test]
+    fn the_dashboards_are_of_the_start_each_phase_change_and_the_close() {
+        let s = worked();
+        let got: Vec<(i64, String)> = moments(&s, at(30))
+            .into_iter()
+            .map(|(t, m)| ((t - at(0)).num_minutes(), m))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, "the session started".to_string()),
+                (4, "phase «Recovery» began".to_string()),
+                (9, "the session closed".to_string()),
+            ]
+        );
+        let mut open = super::super::tests::session();
+        open.events = vec![event(0, None, EventKind::Started)];
+        assert_eq!(moments(&open, at(30)).len(), 1);
+    }
+
+    #[test]
+    fn what_the_panes_saw_is_merged_into_the_timeline_and_the_screens_fenced() {
+        let s = worked();
+        let screen = Screen {
+            dashboards: vec![
+                Dashboard {
+                    at: at(0),
+                    moment: "the session started".into(),
+                    screen: Ok("┌ Services ┐\n│ web-1  running │\n".into()),
+                },
+                Dashboard {
+                    at: at(4),
+                    moment: "phase «Recovery» began".into(),
+                    screen: Ok("a query: ```` ends here".into()),
+                },
+                Dashboard {
+                    at: at(9),
+                    moment: "the session closed".into(),
+                    screen: Err("nothing was recorded at or before then".into()),
+                },
+            ],
+            seen: vec![(
+                at(3),
+                "container web-1 (docker:prod) running → exited (exit 137)".into(),
+            )],
+            more: 7,
+        };
+        let md = markdown(&s, &[], &screen, at(30));
+        let timeline: Vec<&str> = md
+            .split("## Timeline\n\n")
+            .nth(1)
+            .unwrap_or_default()
+            .lines()
+            .take_while(|l| l.starts_with("- "))
+            .collect();
+        assert_eq!(
+            timeline,
+            [
+                "- 03:15:02 alice: started the session",
+                "- 03:17:02 alice: ticked «a»",
+                "- 03:18:02 seen: container web-1 (docker:prod) running → exited (exit 137)",
+                "- 03:19:02 alice: ticked «b»",
+                "- 03:19:02 phase «Immediate» settled",
+                "- 03:24:02 alice: ticked «c»",
+                "- 03:24:02 phase «Recovery» settled",
+                "- … and 7 more changes recorded, not listed (`opsdeck history show --at TIME` draws any moment)",
+            ]
+        );
+        let dash = md.split("## Dashboard as recorded\n").nth(1).unwrap_or_default();
+        assert!(
+            dash.starts_with(
+                "\n### When the session started, 2026-11-22 03:15:02 UTC\n\n```text\n┌ Services ┐\n│ web-1  running │\n```\n"
+            ),
+            "{dash}"
+        );
+        // Four backticks on the screen: the fence is five.
+        assert!(
+            dash.contains("\n`````text\na query: ```` ends here\n`````\n"),
+            "{dash}"
+        );
+        assert!(
+            dash.contains(
+                "### When the session closed, 2026-11-22 03:24:02 UTC\n\nnot recorded: nothing was recorded at or before then\n"
+            ),
+            "{dash}"
+        );
+        // Nothing read from the recorder: neither section.
+        let plain = markdown(&s, &[], &Screen::default(), at(30));
+        assert!(!plain.contains("Dashboard as recorded") && !plain.contains(" seen: "), "{plain}");
+    }
+}

@@ -277,3 +277,240 @@ pub fn merge(mut lines: Vec<Seen>, other: Vec<Seen>, more: &mut u64) -> Vec<Seen
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::docker::CrashLoop;
+    use crate::model::postgres::PgBlock;
+    use crate::store::history::alerts::EpisodeAck;
+    use crate::store::history::frames::Replayed;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap_or_default()
+    }
+
+    fn container(name: &str, state: &str) -> ContainerRow {
+        ContainerRow {
+            id: format!("id-{name}"),
+            name: name.into(),
+            image: "app:1".into(),
+            state: state.into(),
+            status: String::new(),
+            health: Health::None,
+            exit_code: None,
+            age_secs: None,
+            compose_project: None,
+            compose_service: None,
+            ports: Vec::new(),
+            labels: Vec::new(),
+            restarts: None,
+            oom_killed: false,
+            usage: None,
+            crash_loop: None,
+        }
+    }
+
+    fn docker(rows: Vec<ContainerRow>) -> serde_json::Value {
+        let data = BackendData::Docker(DockerSummary {
+            containers: rows,
+            ..Default::default()
+        });
+        serde_json::to_value(data).unwrap_or_default()
+    }
+
+    fn pg(blocks: Vec<PgBlock>) -> serde_json::Value {
+        let data = BackendData::Postgres(Box::new(PgSummary {
+            blocks,
+            ..Default::default()
+        }));
+        serde_json::to_value(data).unwrap_or_default()
+    }
+
+    fn block(blocked: i32, blocking: i32) -> PgBlock {
+        PgBlock {
+            blocked_pid: blocked,
+            blocking_pid: blocking,
+            lock_type: "relation".into(),
+            mode: "AccessExclusiveLock".into(),
+            relation: Some("public.orders".into()),
+            waiting_secs: 3.0,
+        }
+    }
+
+    fn recorded(backend: &str, model: serde_json::Value, error: Option<(&str, i64)>) -> Recorded {
+        Recorded {
+            backend: backend.into(),
+            state: Replayed {
+                data: Some((model, at(0))),
+                error: error.map(|(e, secs)| (e.to_string(), at(secs))),
+            },
+        }
+    }
+
+    fn lines(w: Watcher) -> Vec<String> {
+        let (lines, _) = w.finish();
+        lines
+            .into_iter()
+            .map(|(t, l)| format!("{} {l}", (t - at(0)).num_seconds()))
+            .collect()
+    }
+
+    #[test]
+    fn a_container_that_fails_restarts_and_goes_is_told_change_by_change() {
+        let b = "docker:prod";
+        let web = container("web-1", "running");
+        let mut w = Watcher::new(&[recorded(b, docker(vec![web.clone()]), None)]);
+        // The same model again (a key every few minutes) says nothing.
+        w.model(at(5), b, &docker(vec![web.clone()]));
+        let mut dead = container("web-1", "exited");
+        dead.exit_code = Some(137);
+        dead.oom_killed = true;
+        dead.restarts = Some(2);
+        w.model(at(10), b, &docker(vec![dead.clone()]));
+        let mut again = container("web-1", "running");
+        again.restarts = Some(3);
+        again.health = Health::Starting;
+        again.crash_loop = Some(CrashLoop {
+            since: at(10),
+            restarts: 3,
+        });
+        w.model(at(20), b, &docker(vec![again.clone(), container("worker-1", "running")]));
+        let mut healthy = again.clone();
+        healthy.health = Health::Unhealthy;
+        healthy.crash_loop = None;
+        w.model(at(30), b, &docker(vec![healthy]));
+        assert_eq!(
+            lines(w),
+            [
+                "10 container web-1 (docker:prod) running → exited (exit 137, OOM killed)",
+                "20 container web-1 (docker:prod) exited → running",
+                "20 container web-1 (docker:prod) restarted (restart count 2 → 3)",
+                "20 container web-1 (docker:prod) crash-looping (3 restarts since 08:00:10)",
+                "20 container worker-1 (docker:prod) appeared: running",
+                "30 container web-1 (docker:prod) starting → unhealthy",
+                "30 container web-1 (docker:prod) no longer crash-looping",
+                "30 container worker-1 (docker:prod) removed",
+            ]
+        );
+    }
+
+    #[test]
+    fn blocked_sessions_appear_and_clear_and_an_unreachable_backend_comes_back() {
+        let b = "pg:main";
+        // Failing when the window starts: its error is newer than its data.
+        let mut w = Watcher::new(&[recorded(b, pg(vec![]), Some(("refused", 1)))]);
+        w.model(at(5), b, &pg(vec![block(41, 40)]));
+        w.model(at(6), b, &pg(vec![block(41, 40), block(42, 40)]));
+        w.failed(at(7), b, "timed out");
+        w.failed(at(8), b, "timed out again");
+        w.model(at(9), b, &pg(vec![block(42, 40)]));
+        w.model(at(12), b, &pg(vec![]));
+        assert_eq!(
+            lines(w),
+            [
+                "5 pg:main answering again",
+                "5 pg:main session 41 blocked by 40 (AccessExclusiveLock relation on public.orders)",
+                "6 pg:main session 42 blocked by 40 (AccessExclusiveLock relation on public.orders)",
+                "7 pg:main unreachable: timed out",
+                "9 pg:main answering again",
+                "9 pg:main session 41 no longer blocked by 40",
+                "12 pg:main session 42 no longer blocked by 40",
+            ]
+        );
+    }
+
+    #[test]
+    fn http_checks_and_unknown_backends() {
+        let probe = |status| {
+            serde_json::to_value(BackendData::Http(HttpProbe {
+                status,
+                expected: 200,
+                latency_ms: 3,
+                failures: 0,
+                last_success: None,
+                cert_days_left: None,
+            }))
+            .unwrap_or_default()
+        };
+        let mut w = Watcher::new(&[]);
+        // First seen inside the window: nothing to compare with.
+        w.model(at(1), "http:api", &probe(200));
+        w.model(at(2), "http:api", &probe(503));
+        w.model(at(3), "http:api", &probe(200));
+        // Not a backend id, or a model this version cannot read: quiet.
+        w.model(at(4), "nonsense", &probe(503));
+        w.model(at(5), "http:api", &serde_json::json!({"Http": "garbled"}));
+        w.model(at(6), "http:api", &probe(500));
+        assert_eq!(
+            lines(w),
+            [
+                "2 http:api failing: HTTP 503 (expects 200)",
+                "3 http:api passing again: HTTP 200",
+                "6 http:api failing: HTTP 500 (expects 200)",
+            ]
+        );
+    }
+
+    #[test]
+    fn outside_text_is_one_clean_line_and_the_lines_are_capped() {
+        let b = "docker:prod";
+        let mut w = Watcher::new(&[recorded(b, docker(vec![]), None)]);
+        w.model(at(1), b, &docker(vec![container("evil\u{1b}]2;x\u{7}\nname", "running")]));
+        for i in 0..(MAX_LINES as i64 + 10) {
+            w.failed(at(2 + 2 * i), b, "down");
+            w.model(at(3 + 2 * i), b, &docker(vec![]));
+        }
+        let (lines, more) = w.finish();
+        assert_eq!(lines.len(), MAX_LINES);
+        assert!(more > 0);
+        assert_eq!(lines[0].1, "container evil␛]2;x␇ name (docker:prod) appeared: running");
+        assert!(lines.iter().all(|(_, l)| crate::text::clean::is_clean(l)));
+    }
+
+    #[test]
+    fn alert_episodes_fire_resolve_and_are_acknowledged_within_the_window() {
+        let episode = |name: &str, first: i64, resolved: Option<i64>| AlertEpisode {
+            source: "am:main".into(),
+            fingerprint: format!("fp-{name}"),
+            alertname: name.into(),
+            severity: "critical".into(),
+            labels: [("instance".to_string(), "db-1:9100".to_string())].into(),
+            first_seen: at(first),
+            last_seen: at(resolved.unwrap_or(first)),
+            resolved_at: resolved.map(at),
+            acks: Vec::new(),
+        };
+        let mut acked = episode("DiskFull", 10, Some(40));
+        acked.acks.push(EpisodeAck {
+            operator: "bob".into(),
+            comment: "on it".into(),
+            acked_at: at(20),
+            until: at(3600),
+        });
+        let episodes = [
+            // Fired before the window: its dashboard shows it; resolved within.
+            episode("Old", -50, Some(15)),
+            acked,
+            // Fired after the window.
+            episode("Later", 200, None),
+        ];
+        let got: Vec<String> = alerts(&episodes, at(0), at(100))
+            .into_iter()
+            .map(|(t, l)| format!("{} {l}", (t - at(0)).num_seconds()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "15 alert Old (critical, am:main, instance db-1:9100) resolved",
+                "10 alert DiskFull (critical, am:main, instance db-1:9100) fired",
+                "20 alert DiskFull (critical, am:main, instance db-1:9100) acknowledged by bob until 09:00:00: on it",
+                "40 alert DiskFull (critical, am:main, instance db-1:9100) resolved",
+            ]
+        );
+        let mut more = 0;
+        let merged = merge(alerts(&episodes, at(0), at(100)), Vec::new(), &mut more);
+        assert!(merged.windows(2).all(|w| w[0].0 <= w[1].0), "{merged:?}");
+        assert_eq!(more, 0);
+    }
+}
