@@ -479,10 +479,7 @@ mod tests {
             "{dash}"
         );
         // Four backticks on the screen: the fence is five.
-        assert!(
-            dash.contains("\n`````text\na query: ```` ends here\n`````\n"),
-            "{dash}"
-        );
+        assert!(dash.contains("\n`````text\na query: ```` ends here\n`````\n"), "{dash}");
         assert!(
             dash.contains(
                 "### When the session closed, 2026-11-22 03:24:02 UTC\n\nnot recorded: nothing was recorded at or before then\n"
@@ -491,6 +488,9 @@ mod tests {
         );
         // Nothing read from the recorder: neither section.
         let plain = markdown(&s, &[], &Screen::default(), at(30));
-        assert!(!plain.contains("Dashboard as recorded") && !plain.contains(" seen: "), "{plain}");
+        assert!(
+            !plain.contains("Dashboard as recorded") && !plain.contains(" seen: "),
+            "{plain}"
+        );
     }
 }

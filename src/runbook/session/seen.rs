@@ -192,10 +192,13 @@ fn postgres(backend: &str, before: &PgSummary, now: &PgSummary) -> Vec<String> {
     let key = |b: &crate::model::postgres::PgBlock| (b.blocked_pid, b.blocking_pid);
     for b in &now.blocks {
         if !before.blocks.iter().any(|o| key(o) == key(b)) {
-            let on = b.relation.as_deref().map(|r| format!(" on {r}")).unwrap_or_default();
+            let on = match &b.relation {
+                Some(r) => format!(" on {r}"),
+                None => format!(", a {} lock", b.lock_type),
+            };
             out.push(format!(
-                "{backend} session {} blocked by {} ({} {}{on})",
-                b.blocked_pid, b.blocking_pid, b.mode, b.lock_type
+                "{backend} session {} blocked by {} (waits for {}{on})",
+                b.blocked_pid, b.blocking_pid, b.mode
             ));
         }
     }
@@ -375,7 +378,11 @@ mod tests {
             since: at(10),
             restarts: 3,
         });
-        w.model(at(20), b, &docker(vec![again.clone(), container("worker-1", "running")]));
+        w.model(
+            at(20),
+            b,
+            &docker(vec![again.clone(), container("worker-1", "running")]),
+        );
         let mut healthy = again.clone();
         healthy.health = Health::Unhealthy;
         healthy.crash_loop = None;
@@ -400,18 +407,22 @@ mod tests {
         let b = "pg:main";
         // Failing when the window starts: its error is newer than its data.
         let mut w = Watcher::new(&[recorded(b, pg(vec![]), Some(("refused", 1)))]);
+        let mut on_tx = block(42, 40);
+        on_tx.relation = None;
+        on_tx.lock_type = "transactionid".into();
+        on_tx.mode = "ShareLock".into();
         w.model(at(5), b, &pg(vec![block(41, 40)]));
-        w.model(at(6), b, &pg(vec![block(41, 40), block(42, 40)]));
+        w.model(at(6), b, &pg(vec![block(41, 40), on_tx.clone()]));
         w.failed(at(7), b, "timed out");
         w.failed(at(8), b, "timed out again");
-        w.model(at(9), b, &pg(vec![block(42, 40)]));
+        w.model(at(9), b, &pg(vec![on_tx]));
         w.model(at(12), b, &pg(vec![]));
         assert_eq!(
             lines(w),
             [
                 "5 pg:main answering again",
-                "5 pg:main session 41 blocked by 40 (AccessExclusiveLock relation on public.orders)",
-                "6 pg:main session 42 blocked by 40 (AccessExclusiveLock relation on public.orders)",
+                "5 pg:main session 41 blocked by 40 (waits for AccessExclusiveLock on public.orders)",
+                "6 pg:main session 42 blocked by 40 (waits for ShareLock, a transactionid lock)",
                 "7 pg:main unreachable: timed out",
                 "9 pg:main answering again",
                 "9 pg:main session 41 no longer blocked by 40",
@@ -456,7 +467,11 @@ mod tests {
     fn outside_text_is_one_clean_line_and_the_lines_are_capped() {
         let b = "docker:prod";
         let mut w = Watcher::new(&[recorded(b, docker(vec![]), None)]);
-        w.model(at(1), b, &docker(vec![container("evil\u{1b}]2;x\u{7}\nname", "running")]));
+        w.model(
+            at(1),
+            b,
+            &docker(vec![container("evil\u{1b}]2;x\u{7}\nname", "running")]),
+        );
         for i in 0..(MAX_LINES as i64 + 10) {
             w.failed(at(2 + 2 * i), b, "down");
             w.model(at(3 + 2 * i), b, &docker(vec![]));
