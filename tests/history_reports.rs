@@ -4,7 +4,7 @@
 //! container is killed; `opsdeck incident report` then holds the dashboard
 //! as recorded at the start and at the phase change, and the failure, the
 //! blocked session and the alert in its timeline. The walk through the
-//! recorded rows is tested on its own store too.
+//! recorded rows is tested on its own, on SQLite and on PostgreSQL.
 
 mod common;
 
@@ -324,11 +324,25 @@ async fn write(store: &opsdeck::store::Store, enc: &mut Encoder, backend: &str, 
 }
 
 #[tokio::test]
-async fn the_walk_replays_every_row_after_the_start_in_time_order_and_stops_at_its_bound() {
+async fn the_walk_replays_every_row_after_the_start_in_time_order_and_stops_at_its_bound_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
         .await
         .expect("store");
+    walk_replays_and_stops_at_its_bound(store).await;
+}
+
+#[tokio::test]
+async fn the_walk_replays_every_row_after_the_start_in_time_order_and_stops_at_its_bound_on_postgres() {
+    let db = common::pg::fresh_db().await;
+    let store = opsdeck::store::Store::open_at(&opsdeck::store::Location::Team(db.team.clone()))
+        .await
+        .expect("open the team store");
+    walk_replays_and_stops_at_its_bound(store).await;
+    drop(db);
+}
+
+async fn walk_replays_and_stops_at_its_bound(store: opsdeck::store::Store) {
     // A key every 10 s: the walk crosses keys and deltas.
     let (mut a, mut b) = (
         Encoder::new(Duration::from_secs(10)),
