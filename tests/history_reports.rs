@@ -390,3 +390,116 @@ async fn walk_replays_and_stops_at_its_bound(store: opsdeck::store::Store) {
     assert_eq!((read, unread), (5, want.len() as u64 - 5));
     store.close().await;
 }
+
+fn web(state: &str, status: &str) -> opsdeck::model::docker::ContainerRow {
+    opsdeck::model::docker::ContainerRow {
+        id: "0123456789ab".into(),
+        name: "web-1".into(),
+        image: "shop/web:1.4".into(),
+        state: state.into(),
+        status: status.into(),
+        health: opsdeck::model::docker::Health::None,
+        exit_code: opsdeck::model::docker::exit_code_from_status(status),
+        age_secs: None,
+        compose_project: None,
+        compose_service: None,
+        ports: Vec::new(),
+        labels: Vec::new(),
+        restarts: None,
+        oom_killed: false,
+        usage: None,
+        crash_loop: None,
+    }
+}
+
+/// The Checklist pane's `r`: the file holds the dashboards drawn by the
+/// console's own drawer, from what was recorded, and the failure seen.
+#[tokio::test]
+async fn the_checklist_pane_writes_the_report_with_the_recorded_dashboards_drawn() {
+    use opsdeck::model::backend::BackendData;
+    use opsdeck::model::docker::DockerSummary;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
+        .await
+        .expect("store");
+    let t0 = chrono::SubsecRound::trunc_subsecs(Utc::now() - chrono::Duration::minutes(10), 0);
+    let secs = chrono::Duration::seconds;
+    let docker = |row| {
+        serde_json::to_value(BackendData::Docker(DockerSummary {
+            engine_version: "27.3".into(),
+            containers: vec![row],
+        }))
+        .expect("model")
+    };
+    let mut enc = Encoder::new(Duration::from_secs(300));
+    for (at, model) in [
+        (t0 - secs(30), docker(web("running", "Up 5 minutes"))),
+        (t0 + secs(60), docker(web("exited", "Exited (1) 2 seconds ago"))),
+    ] {
+        if let Step::Insert { kind, body } = enc.data(at, model) {
+            store
+                .history_insert("docker:local", kind, at, &body)
+                .await
+                .expect("insert");
+        }
+    }
+    let meta = opsdeck::runbook::session::SessionMeta {
+        id: opsdeck::runbook::session::session_id(opsdeck::runbook::Kind::Incident, t0),
+        title: "Web down".into(),
+        severity: Some("P1".into()),
+        started_at: t0,
+        started_by: "alice".into(),
+        closed_at: None,
+        closed_by: None,
+        resolution: None,
+    };
+    store.create_session(&meta, &runbook()).await.expect("session");
+    let look = Event {
+        at: t0 + secs(120),
+        operator: "alice".into(),
+        step: Some("look".into()),
+        what: EventKind::Done { verified: false },
+    };
+    store.append_step_event(&meta.id, &look, None).await.expect("tick");
+
+    let who = opsdeck::model::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    let keymap = std::sync::Arc::new(opsdeck::config::keymap::Keymap::default_keymap());
+    let state = opsdeck::app::State::new(who, keymap, Utc::now());
+    let theme =
+        opsdeck::config::theme::Theme::builtin("default", opsdeck::config::theme::ColorSupport::None).expect("theme");
+    let io = opsdeck::effects::checklist::ChecklistIo {
+        config: std::sync::Arc::new(opsdeck::config::Config::default()),
+        reports_dir: dir.path().join("reports"),
+        draw: Some(opsdeck::cli::history::drawer(state, theme)),
+    };
+    let msg = opsdeck::effects::checklist::write_report(&store, &io, &meta.id).await;
+    assert!(
+        matches!(&msg, opsdeck::app::Msg::ActionDone { ok: true, .. }),
+        "{msg:?}"
+    );
+    store.close().await;
+    let report = std::fs::read_to_string(dir.path().join("reports").join(format!("{}.md", meta.id))).expect("report");
+
+    let at_start = dashboard(&report, "the session started");
+    assert!(at_start.contains("local: 1 up"), "{at_start}");
+    let at_phase = dashboard(&report, "phase «Recovery» began");
+    let line = at_phase.lines().find(|l| l.contains("web-1"));
+    let line = line.unwrap_or_else(|| panic!("web-1 not on the phase change's dashboard:\n{at_phase}"));
+    assert!(line.contains("Exited (1)"), "{line}");
+    assert_eq!(
+        report
+            .matches(&format!("{} UTC\n\n```text\n", t0.format("%H:%M:%S")))
+            .count(),
+        1,
+        "{report}"
+    );
+    let seen = format!(
+        "- {} seen: container web-1 (docker:local) running → exited (exit 1)\n",
+        (t0 + secs(60)).format("%H:%M:%S")
+    );
+    assert!(report.contains(&seen), "{report}");
+}

@@ -146,3 +146,54 @@ fn dashboard(recorded: Vec<Recorded>, at: DateTime<Utc>, draw: Option<&DrawScree
     let (reports, _) = crate::store::history::reports(recorded);
     draw(reports, at).map_err(|e| format!("recorded, but cannot be drawn: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::history::frames::Replayed;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap_or_default()
+    }
+
+    fn recorded(data_seen: Option<i64>, error_seen: Option<i64>) -> Vec<Recorded> {
+        let model = serde_json::json!({ "Http": { "status": 200, "expected": 200, "latency_ms": 3,
+            "failures": 0, "last_success": null, "cert_days_left": null } });
+        vec![Recorded {
+            backend: "http:api".into(),
+            state: Replayed {
+                data: data_seen.map(|s| (model.clone(), at(s))),
+                error: error_seen.map(|s| ("refused".to_string(), at(s))),
+            },
+        }]
+    }
+
+    #[test]
+    fn a_moment_is_drawn_only_from_a_recording_of_that_moment() {
+        let draw: DrawScreen = Arc::new(|reports, t| Ok(format!("{} backends at {}", reports.len(), t.timestamp())));
+        let drawn = |r, t| dashboard(r, at(t), Some(&draw));
+        assert_eq!(
+            drawn(Vec::new(), 0),
+            Err("nothing was recorded at or before then".to_string())
+        );
+        assert_eq!(
+            drawn(recorded(Some(0), None), 10),
+            Ok("1 backends at 1800000010".into())
+        );
+        // A failing poll counts as a recording of the moment too.
+        assert!(drawn(recorded(Some(0), Some(600)), 610).is_ok());
+        assert_eq!(
+            drawn(recorded(Some(0), None), 301),
+            Err("the last recording before then is from 2027-01-15 08:00:00 UTC".to_string())
+        );
+        assert_eq!(
+            dashboard(recorded(Some(0), None), at(10), None),
+            Err("recorded, but not drawn (no configuration to draw it with)".to_string())
+        );
+        let failing: DrawScreen = Arc::new(|_, _| Err("too small".into()));
+        assert_eq!(
+            dashboard(recorded(Some(0), None), at(10), Some(&failing)),
+            Err("recorded, but cannot be drawn: too small".to_string())
+        );
+    }
+}
