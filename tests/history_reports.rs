@@ -132,6 +132,24 @@ fn dashboard<'a>(report: &'a str, heading: &str) -> &'a str {
     block.unwrap_or_else(|| panic!("dashboard «{heading}» not drawn:\n{section}"))
 }
 
+/// The test's alert ended, so no other test sees it fire.
+async fn resolve(alert: &str) {
+    let body = serde_json::json!([{
+        "labels": {"alertname": alert, "severity": "critical", "instance": "web-1:8080"},
+        "annotations": {"summary": "report test"},
+        "startsAt": (Utc::now() - chrono::Duration::minutes(1)).to_rfc3339(),
+        "endsAt": Utc::now().to_rfc3339(),
+    }]);
+    let url = format!("{}/api/v2/alerts", common::alertmanager_url().trim_end_matches('/'));
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("resolve alert at {url}: {e}"));
+    assert!(resp.status().is_success(), "resolve alert: HTTP {}", resp.status());
+}
+
 fn runbook() -> opsdeck::runbook::Runbook {
     let text = "id = \"web-down\"\ntitle = \"Web down\"\nkind = \"incident\"\n\
                 [[phase]]\nname = \"Triage\"\n[[phase.step]]\nid = \"look\"\ntitle = \"Look at the dashboard\"\n\
@@ -247,6 +265,7 @@ async fn the_report_of_a_session_spanning_a_container_failure_shows_the_recorded
 
     let _ = recorder.start_kill();
     let _ = recorder.wait().await;
+    resolve(&alert).await;
     common::docker::remove(&docker, &name).await;
     sqlx::query(&format!("DROP TABLE {table}"))
         .execute(&mut holder)
