@@ -373,40 +373,56 @@ async fn walk_replays_and_stops_at_its_bound(store: opsdeck::store::Store) {
         write(&store, &mut b, "pg:b", secs, poll).await;
     }
     let start = store.history_at(at(4)).await.expect("history at");
-    let mut seen = Vec::new();
-    let unread = store
-        .history_walk(&start, at(4), at(20), 1_000, |t, backend, row| {
-            let what = match row {
-                Walked::Model(v) => v["n"].to_string(),
-                Walked::Error(e) => e.to_string(),
-            };
-            seen.push(format!("{} {backend} {what}", (t - at(0)).num_seconds()));
-        })
-        .await
-        .expect("walk");
-    assert_eq!(unread, 0);
+    let walk = |replayed: &'static str, max_rows| {
+        let (store, start) = (&store, &start);
+        async move {
+            let mut seen = Vec::new();
+            let unread = store
+                .history_walk(
+                    start,
+                    (at(4), at(20)),
+                    max_rows,
+                    |b| replayed.contains(b),
+                    |t, backend, row| {
+                        let what = match row {
+                            Walked::Model(v) => v["n"].to_string(),
+                            Walked::Answered => "answered".to_string(),
+                            Walked::Error(e) => e.to_string(),
+                        };
+                        seen.push(format!("{} {backend} {what}", (t - at(0)).num_seconds()));
+                    },
+                )
+                .await
+                .expect("walk");
+            (seen, unread)
+        }
+    };
     // Every model as it was polled then: a's changes every 3 s, b's every
     // second with its errors between (the row at the start is not walked).
-    let mut want = Vec::new();
-    for secs in 5..=20 {
-        if secs % 3 == 0 {
-            want.push(format!("{secs} docker:a {}", secs / 3));
+    let want = |b_replayed: bool| {
+        let mut want = Vec::new();
+        for secs in 5..=20 {
+            if secs % 3 == 0 {
+                want.push(format!("{secs} docker:a {}", secs / 3));
+            }
+            if secs % 7 == 6 {
+                want.push(format!("{secs} pg:b refused"));
+            } else if b_replayed {
+                want.push(format!("{secs} pg:b {secs}"));
+            } else {
+                want.push(format!("{secs} pg:b answered"));
+            }
         }
-        if secs % 7 == 6 {
-            want.push(format!("{secs} pg:b refused"));
-        } else {
-            want.push(format!("{secs} pg:b {secs}"));
-        }
-    }
-    assert_eq!(seen, want);
+        want
+    };
+    assert_eq!(walk("docker:a pg:b", 1_000).await, (want(true), 0));
+    // b's models left alone: its rows only say it answered.
+    assert_eq!(walk("docker:a", 1_000).await, (want(false), 0));
 
     // Bounded: the rows past the bound are counted, not read.
-    let mut read = 0;
-    let unread = store
-        .history_walk(&start, at(4), at(20), 5, |_, _, _| read += 1)
-        .await
-        .expect("walk");
-    assert_eq!((read, unread), (5, want.len() as u64 - 5));
+    let (read, unread) = walk("docker:a pg:b", 5).await;
+    assert_eq!(read, want(true)[..5]);
+    assert_eq!(unread, want(true).len() as u64 - 5);
     store.close().await;
 }
 

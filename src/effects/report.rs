@@ -98,10 +98,17 @@ pub async fn recorded(store: &Store, s: &Session, draw: Option<&DrawScreen>, now
         Ok(first) => {
             let mut watcher = Watcher::new(&first);
             let walked = store
-                .history_walk(&first, start, end, MAX_ROWS, |at, backend, row| match row {
-                    Walked::Model(v) => watcher.model(at, backend, v),
-                    Walked::Error(text) => watcher.failed(at, backend, text),
-                })
+                .history_walk(
+                    &first,
+                    (start, end),
+                    MAX_ROWS,
+                    Watcher::replays,
+                    |at, backend, row| match row {
+                        Walked::Model(v) => watcher.model(at, backend, v),
+                        Walked::Answered => watcher.answered(at, backend),
+                        Walked::Error(text) => watcher.failed(at, backend, text),
+                    },
+                )
                 .await;
             let unread = walked.unwrap_or_else(|e| {
                 lines.push((start, format!("(the recorded history cannot be read: {e})")));

@@ -58,6 +58,21 @@ impl Watcher {
         w
     }
 
+    /// Whether the changes of `backend`'s model are told: the others are
+    /// only told becoming unreachable and answering again.
+    pub fn replays(backend: &str) -> bool {
+        BackendId::parse(backend)
+            .is_some_and(|id| matches!(id.kind, BackendKind::Docker | BackendKind::Postgres | BackendKind::Http))
+    }
+
+    /// A row of `backend` at `at` whose model is not replayed: it answered.
+    pub fn answered(&mut self, at: DateTime<Utc>, backend: &str) {
+        let known = self.backends.entry(backend.to_string()).or_default();
+        if std::mem::take(&mut known.failing) {
+            self.push(at, format!("{backend} answering again"));
+        }
+    }
+
     /// A row of `backend` at `at`: its model became `model` (recorded JSON).
     pub fn model(&mut self, at: DateTime<Utc>, backend: &str, model: &serde_json::Value) {
         let now = readable(backend, model);
@@ -105,8 +120,7 @@ impl Watcher {
 /// (an Alertmanager's alerts are told from their episodes) and for a
 /// model this version cannot read.
 fn readable(backend: &str, v: &serde_json::Value) -> Option<BackendData> {
-    let kind = BackendId::parse(backend)?.kind;
-    if !matches!(kind, BackendKind::Docker | BackendKind::Postgres | BackendKind::Http) {
+    if !Watcher::replays(backend) {
         return None;
     }
     BackendData::deserialize(v).ok()
@@ -432,7 +446,7 @@ mod tests {
     }
 
     #[test]
-    fn http_checks_and_unknown_backends() {
+    fn http_checks_alertmanagers_and_unknown_backends() {
         let probe = |status| {
             serde_json::to_value(BackendData::Http(HttpProbe {
                 status,
@@ -449,6 +463,10 @@ mod tests {
         w.model(at(1), "http:api", &probe(200));
         w.model(at(2), "http:api", &probe(503));
         w.model(at(3), "http:api", &probe(200));
+        // An Alertmanager's rows are not replayed: only its answering is told.
+        w.failed(at(3), "am:main", "refused");
+        w.answered(at(4), "am:main");
+        w.answered(at(5), "am:main");
         // Not a backend id, or a model this version cannot read: quiet.
         w.model(at(4), "nonsense", &probe(503));
         w.model(at(5), "http:api", &serde_json::json!({"Http": "garbled"}));
@@ -458,6 +476,8 @@ mod tests {
             [
                 "2 http:api failing: HTTP 503 (expects 200)",
                 "3 http:api passing again: HTTP 200",
+                "3 am:main unreachable: refused",
+                "4 am:main answering again",
                 "6 http:api failing: HTTP 500 (expects 200)",
             ]
         );
