@@ -73,7 +73,7 @@ pub async fn write(
 }
 
 /// What the flight recorder kept of the session's window.
-pub async fn recorded(store: &Store, s: &Session, draw: Option<&DrawScreen>, now: DateTime<Utc>) -> Screen {
+async fn recorded(store: &Store, s: &Session, draw: Option<&DrawScreen>, now: DateTime<Utc>) -> Screen {
     let start = s.meta.started_at;
     let end = s.meta.closed_at.unwrap_or(now);
     let mut dashboards = Vec::new();
