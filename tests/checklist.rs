@@ -455,7 +455,12 @@ fn ticking_a_step_whose_check_failed_asks_why_and_records_the_override() {
             .any(|l| l.contains("ticked «Database connections below 90» over its FAILED check: load test traffic")),
         "{timeline:#?}"
     );
-    let report = opsdeck::runbook::session::report::markdown(session, &[], fixtures::t0());
+    let report = opsdeck::runbook::session::report::markdown(
+        session,
+        &[],
+        &opsdeck::runbook::session::report::Screen::default(),
+        fixtures::t0(),
+    );
     assert!(
         report.contains("  - ticked over its FAILED check: load test traffic, not users"),
         "{report}"
@@ -488,7 +493,12 @@ fn closing_a_session_with_open_steps_names_them_in_the_dialog_and_the_report() {
     commit(&mut s, cmds);
     let session = s.panes.checklist.active.as_ref().expect("open");
     assert!(!session.meta.is_open());
-    let report = opsdeck::runbook::session::report::markdown(session, &[], fixtures::t0());
+    let report = opsdeck::runbook::session::report::markdown(
+        session,
+        &[],
+        &opsdeck::runbook::session::report::Screen::default(),
+        fixtures::t0(),
+    );
     assert!(
         report.contains(
             "| closed with open | «Update the status page», «Database connections below 90», «Roll back the last deploy» |"
@@ -658,7 +668,12 @@ async fn phase_times_and_overrun_are_in_the_report_after_the_session_closed_and_
     let store = opsdeck::store::Store::open(&path).await.expect("reopen");
     let session = store.session(&meta.id).await.expect("read").expect("there");
     // Written a day later: what happened then, not what is now.
-    let report = opsdeck::runbook::session::report::markdown(&session, &[], at(24 * 60));
+    let report = opsdeck::runbook::session::report::markdown(
+        &session,
+        &[],
+        &opsdeck::runbook::session::report::Screen::default(),
+        at(24 * 60),
+    );
     let hms = |mins: i64| at(mins).format("%H:%M:%S").to_string();
     assert!(
         report.contains("### 1. Immediate response (3 of 3 settled, budget 15m, OVERRAN by 4m00s)"),
@@ -716,6 +731,7 @@ async fn a_failed_check_is_audited_failed_and_a_reason_fills_the_justification()
             opsdeck::config::Config::parse("", std::path::Path::new("t.toml")).expect("config"),
         ),
         reports_dir: dir.path().join("reports"),
+        draw: None,
     };
     let missing = dir.path().join("no-such-backup.tar.gz");
     let check: opsdeck::runbook::Check =

@@ -969,6 +969,7 @@ async fn held_session(
     let io = opsdeck::effects::checklist::ChecklistIo {
         config: std::sync::Arc::new(config),
         reports_dir: dir.path().join("reports"),
+        draw: None,
     };
     (dir, store, who, io, id)
 }

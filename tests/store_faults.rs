@@ -801,6 +801,7 @@ async fn execute(store: &Store, s: &mut opsdeck::app::State, cmds: Vec<Command>)
     let io = opsdeck::effects::checklist::ChecklistIo {
         config: std::sync::Arc::new(opsdeck::config::Config::default()),
         reports_dir: store.path().expect("a file store").with_file_name("reports"),
+        draw: None,
     };
     for c in cmds {
         let msgs = match c {

@@ -6,11 +6,14 @@ use super::{
     config_error, existing_store, print_out, Cli, HistoryCmd, ListFormat, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE,
 };
 use crate::app::{PaneId, State};
-use crate::config::theme::ColorSupport;
+use crate::config::theme::{ColorSupport, Theme};
+use crate::effects::report::{self, DrawScreen};
 use crate::model::identity::Identity;
+use crate::runtime::setup::Loaded;
 use crate::store::history::Recorded;
 use chrono::{DateTime, Utc};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub async fn run(cli: &Cli, command: &HistoryCmd) -> ExitCode {
     match command {
@@ -63,13 +66,7 @@ async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) 
             return ExitCode::from(EXIT_CHECK_FAILED);
         }
     };
-    let identity = Identity::detect(loaded.config.operator.name.as_deref());
-    let targets = crate::backends::targets(&loaded.config);
-    let mut state = crate::runtime::setup::initial_state(&loaded, identity, &targets);
-    drop(targets);
-    for msg in super::snapshot::read_store(cli, &loaded.config).await {
-        crate::app::update(&mut state, msg);
-    }
+    let mut state = base_state(cli, &loaded).await;
     replay_into(&mut state, recorded, t);
     match super::snapshot::render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
         Ok(text) => {
@@ -81,6 +78,40 @@ async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) 
             ExitCode::from(EXIT_CHECK_FAILED)
         }
     }
+}
+
+/// The console's state before any poll, that recorded moments are drawn
+/// on: the setup, and what the state store holds (sessions, campaigns,
+/// acknowledgements), as the TUI has it a moment after it starts.
+async fn base_state(cli: &Cli, loaded: &Loaded) -> State {
+    let identity = Identity::detect(loaded.config.operator.name.as_deref());
+    let targets = crate::backends::targets(&loaded.config);
+    let mut state = crate::runtime::setup::initial_state(loaded, identity, &targets);
+    drop(targets);
+    for msg in super::snapshot::read_store(cli, &loaded.config).await {
+        crate::app::update(&mut state, msg);
+    }
+    state
+}
+
+/// What draws the dashboards of a session report here; None when the
+/// configuration cannot be loaded (the report says they were not drawn).
+pub async fn dashboard_drawer(cli: &Cli) -> Option<DrawScreen> {
+    let loaded = crate::runtime::setup::load(cli, ColorSupport::None).ok()?;
+    let state = base_state(cli, &loaded).await;
+    Some(drawer(state, loaded.theme))
+}
+
+/// Draws a recorded moment on `base` as `history show` does, at a
+/// report's size.
+pub fn drawer(base: State, theme: Theme) -> DrawScreen {
+    let base = Arc::new((base, theme));
+    Arc::new(move |reports, at| {
+        let (base, theme) = &*base;
+        let mut state = base.clone();
+        crate::app::history::replay(&mut state, reports, at);
+        super::snapshot::render_text(&state, theme, None, report::WIDTH, report::HEIGHT)
+    })
 }
 
 /// The state at `t`, rebuilt from what was recorded as the console's

@@ -1,8 +1,10 @@
 //! `opsdeck incident list | report ID`: checklist sessions from the state
-//! store, for a terminal or a script.
+//! store, for a terminal or a script. A report draws the dashboards the
+//! flight recorder kept as the console with this configuration shows them.
 
 use crate::cli::{existing_store, print_out, EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::cli::{Cli, IncidentCmd};
+use crate::effects::report::{self, ReportError};
 use std::process::ExitCode;
 
 pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {
@@ -37,31 +39,23 @@ pub async fn run(cli: &Cli, cmd: &IncidentCmd) -> ExitCode {
                 EXIT_CHECK_FAILED
             }
         },
-        IncidentCmd::Report { id } => match store.session(id).await {
-            Ok(Some(s)) => {
-                use crate::runbook::session::report;
-                let others = store.audit_entries(Some(s.meta.started_at)).await.unwrap_or_default();
-                let text = report::markdown(&s, &others, chrono::Utc::now());
-                match store.newest_head().await {
-                    Ok(head) => {
-                        print_out(&report::with_audit_head(text, &head));
-                        EXIT_OK
-                    }
-                    Err(e) => {
-                        eprintln!("opsdeck: {e}");
-                        EXIT_CHECK_FAILED
-                    }
+        IncidentCmd::Report { id } => {
+            let draw = super::history::dashboard_drawer(cli).await;
+            match report::write(&store, draw.as_ref(), id, chrono::Utc::now()).await {
+                Ok(text) => {
+                    print_out(&text);
+                    EXIT_OK
+                }
+                Err(ReportError::NoSession) => {
+                    eprintln!("opsdeck: no session {id} (opsdeck incident list shows them)");
+                    EXIT_USAGE
+                }
+                Err(ReportError::Store(e)) => {
+                    eprintln!("opsdeck: {e}");
+                    EXIT_CHECK_FAILED
                 }
             }
-            Ok(None) => {
-                eprintln!("opsdeck: no session {id} (opsdeck incident list shows them)");
-                EXIT_USAGE
-            }
-            Err(e) => {
-                eprintln!("opsdeck: {e}");
-                EXIT_CHECK_FAILED
-            }
-        },
+        }
     };
     store.close().await;
     ExitCode::from(code)

@@ -19,6 +19,8 @@ pub struct ChecklistIo {
     pub config: Arc<Config>,
     /// Where reports are written.
     pub reports_dir: PathBuf,
+    /// Draws the recorded dashboards in reports; None: they are named, not drawn.
+    pub draw: Option<super::report::DrawScreen>,
 }
 
 /// Reports go beside the state store, in `reports/`.
@@ -273,38 +275,21 @@ pub async fn run_checks(
 
 /// Write the session's report next to the state store; say where.
 pub async fn write_report(store: &Store, io: &ChecklistIo, id: &str) -> Msg {
-    let session = match store.session(id).await {
-        Ok(Some(s)) => s,
-        Ok(None) => {
+    let text = match super::report::write(store, io.draw.as_ref(), id, chrono::Utc::now()).await {
+        Ok(text) => text,
+        Err(super::report::ReportError::NoSession) => {
             return Msg::ActionDone {
                 ok: false,
                 text: format!("no session {id}"),
             }
         }
-        Err(e) => {
+        Err(super::report::ReportError::Store(e)) => {
             return Msg::ActionDone {
                 ok: false,
                 text: format!("report: {e}"),
             }
         }
     };
-    let others = store
-        .audit_entries(Some(session.meta.started_at))
-        .await
-        .unwrap_or_default();
-    // The report quotes notes, check output and audit entries: no control
-    // character of theirs goes into the file.
-    let mut text = crate::runbook::session::report::markdown(&session, &others, chrono::Utc::now());
-    match store.newest_head().await {
-        Ok(head) => text = crate::runbook::session::report::with_audit_head(text, &head),
-        Err(e) => {
-            return Msg::ActionDone {
-                ok: false,
-                text: format!("report: {e}"),
-            }
-        }
-    }
-    let text = crate::text::clean::lines(text);
     let path = io.reports_dir.join(format!("{id}.md"));
     let written = async {
         tokio::fs::create_dir_all(&io.reports_dir).await?;

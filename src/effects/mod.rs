@@ -2,7 +2,7 @@
 //! task of its own, its result coming back as messages. `execute` never
 //! sees `State`: what a command needs, it carries. The terminal itself
 //! (clear, bell, quit) is the runtime's. One file per kind of side effect:
-//! `containers`, `postgres`, `alerts`, `checklist`, `review`, store `reads`,
+//! `containers`, `postgres`, `alerts`, `checklist` (its `report`), `review`, store `reads`,
 //! all through `audited`, the one door to an audited call.
 
 pub mod alerts;
@@ -12,6 +12,7 @@ pub mod containers;
 pub mod hold;
 pub mod postgres;
 pub(crate) mod reads;
+pub mod report;
 pub mod review;
 pub mod witness;
 

@@ -391,6 +391,8 @@ pub async fn start(cli: &Cli) -> ExitCode {
     };
     let targets = crate::backends::targets(&loaded.config);
     let state = setup::initial_state(&loaded, identity, &targets);
+    // Reports draw the recorded dashboards on the state the console starts with.
+    let draw = crate::cli::history::drawer(state.clone(), loaded.theme.clone());
     let opts = RunOptions {
         state,
         theme: loaded.theme,
@@ -403,6 +405,7 @@ pub async fn start(cli: &Cli) -> ExitCode {
         checklist: crate::effects::checklist::ChecklistIo {
             reports_dir: setup::reports_dir(&location),
             config: std::sync::Arc::new(loaded.config.clone()),
+            draw: Some(draw),
         },
         logs_dir: setup::saved_logs_dir(&location),
         access: loaded.config.access.source.clone(),

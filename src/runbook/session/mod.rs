@@ -5,6 +5,7 @@
 //! timeline is the events themselves.
 
 pub mod report;
+pub mod seen;
 
 use crate::runbook::model::{CheckResult, Runbook};
 use chrono::{DateTime, Utc};

@@ -1,5 +1,8 @@
 //! A session's report in Markdown: the incident record an auditor or a
-//! post-mortem reads. Everything in it comes from what was committed.
+//! post-mortem reads. Everything in it comes from what was committed, and
+//! from what the flight recorder kept of the session's window (`Screen`):
+//! the dashboard at its start and at each phase change, and what the panes
+//! saw, merged into the timeline.
 
 use super::{Event, EventKind, Session, StepState};
 use crate::model::audit::AuditEntry;
@@ -8,10 +11,49 @@ use std::fmt::Write;
 
 const TIME: &str = "%Y-%m-%d %H:%M:%S UTC";
 
+/// What the flight recorder kept of a session's window, for its report.
+/// The default (nothing read) leaves both sections out.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Screen {
+    /// The dashboard at each of `moments`.
+    pub dashboards: Vec<Dashboard>,
+    /// What the panes saw (`seen`), oldest first, without the time.
+    pub seen: Vec<(DateTime<Utc>, String)>,
+    /// Lines of what was seen left out, and recorded rows not read.
+    pub more: u64,
+}
+
+/// The dashboard as recorded at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    pub at: DateTime<Utc>,
+    /// "the session started", "phase «Mitigation» began".
+    pub moment: String,
+    /// The screen as text, or why there is none.
+    pub screen: Result<String, String>,
+}
+
+/// The moments whose dashboard a report shows: the start, each phase
+/// after the first as it began, and the close.
+pub fn moments(s: &Session, now: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> {
+    let mut out = vec![(s.meta.started_at, "the session started".to_string())];
+    for (phase, t) in s.runbook.phases.iter().zip(s.phase_times(now)).skip(1) {
+        if let Some(at) = t.started_at {
+            out.push((at, format!("phase «{}» began", phase.name)));
+        }
+    }
+    if let Some(at) = s.meta.closed_at {
+        out.push((at, "the session closed".to_string()));
+    }
+    out.sort_by_key(|(at, _)| *at);
+    out.dedup_by_key(|(at, _)| *at);
+    out
+}
+
 /// The report. `others` are audit entries while the session was open; the
 /// ones from other panes (restarts, silences, cancelled queries, revocations)
-/// go into the timeline.
-pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> String {
+/// go into the timeline, and so does what `screen` says the panes saw.
+pub fn markdown(s: &Session, others: &[AuditEntry], screen: &Screen, now: DateTime<Utc>) -> String {
     let mut out = String::new();
     let m = &s.meta;
     let end = m.closed_at.unwrap_or(now);
@@ -129,10 +171,49 @@ pub fn markdown(s: &Session, others: &[AuditEntry], now: DateTime<Utc>) -> Strin
     }
 
     let _ = writeln!(out, "## Timeline\n");
-    for line in timeline(s, others, end) {
+    let mut lines = timed(s, others, end);
+    lines.extend(
+        screen
+            .seen
+            .iter()
+            .map(|(at, l)| (*at, format!("{} seen: {l}", at.format("%H:%M:%S")))),
+    );
+    // Stable: at the same second the operators' events come first.
+    lines.sort_by_key(|(at, _)| *at);
+    for (_, line) in lines {
         let _ = writeln!(out, "- {line}");
     }
+    if screen.more > 0 {
+        let _ = writeln!(
+            out,
+            "- … and {} more changes recorded, not listed (`opsdeck history show --at TIME` draws any moment)",
+            screen.more
+        );
+    }
+    dashboards(&mut out, &screen.dashboards);
     out
+}
+
+/// Each dashboard in a fenced block, longer than any run of backticks in
+/// it so nothing on the screen can close it.
+fn dashboards(out: &mut String, all: &[Dashboard]) {
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Dashboard as recorded");
+    for d in all {
+        let _ = writeln!(out, "\n### When {}, {}\n", d.moment, d.at.format(TIME));
+        match &d.screen {
+            Ok(text) => {
+                let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+                let fence = "`".repeat(longest.max(2) + 1);
+                let _ = writeln!(out, "{fence}text\n{}\n{fence}", text.trim_end_matches('\n'));
+            }
+            Err(why) => {
+                let _ = writeln!(out, "not recorded: {why}");
+            }
+        }
+    }
 }
 
 /// The report closed with the audit chain's head when it was written: the
@@ -209,6 +290,11 @@ fn phase_lines(s: &Session, end: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> 
 /// Every event of the session and every action in other panes while it
 /// was open, in time order, one line each.
 pub fn timeline(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<String> {
+    timed(s, others, end).into_iter().map(|(_, l)| l).collect()
+}
+
+/// `timeline`, each line with its time.
+fn timed(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> {
     let step_title = |id: &Option<String>| {
         id.as_deref()
             .and_then(|id| s.runbook.step(id))
@@ -254,7 +340,7 @@ pub fn timeline(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<S
     }
     lines.extend(phase_lines(s, end));
     lines.sort_by_key(|(at, _)| *at);
-    lines.into_iter().map(|(_, l)| l).collect()
+    lines
 }
 
 /// One event as a phrase: "ticked «Confirm the outage»".
@@ -284,4 +370,127 @@ pub fn describe(e: &Event, step: &str) -> String {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(mins: i64) -> DateTime<Utc> {
+        "2026-11-22T03:15:02Z".parse::<DateTime<Utc>>().unwrap_or_default() + chrono::Duration::minutes(mins)
+    }
+
+    fn event(mins: i64, step: Option<&str>, what: EventKind) -> Event {
+        Event {
+            at: at(mins),
+            operator: "alice".into(),
+            step: step.map(String::from),
+            what,
+        }
+    }
+
+    /// Phase one settled at +4, the session closed at +9.
+    fn worked() -> Session {
+        let mut s = super::super::tests::session();
+        s.events = vec![
+            event(0, None, EventKind::Started),
+            event(2, Some("a"), EventKind::Done { verified: false }),
+            event(4, Some("b"), EventKind::Done { verified: false }),
+            event(9, Some("c"), EventKind::Done { verified: false }),
+        ];
+        s.meta.closed_at = Some(at(9));
+        s.meta.closed_by = Some("alice".into());
+        s
+    }
+
+    #[test]
+    fn the_dashboards_are_of_the_start_each_phase_change_and_the_close() {
+        let s = worked();
+        let got: Vec<(i64, String)> = moments(&s, at(30))
+            .into_iter()
+            .map(|(t, m)| ((t - at(0)).num_minutes(), m))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, "the session started".to_string()),
+                (4, "phase «Recovery» began".to_string()),
+                (9, "the session closed".to_string()),
+            ]
+        );
+        let mut open = super::super::tests::session();
+        open.events = vec![event(0, None, EventKind::Started)];
+        assert_eq!(moments(&open, at(30)).len(), 1);
+    }
+
+    #[test]
+    fn what_the_panes_saw_is_merged_into_the_timeline_and_the_screens_fenced() {
+        let s = worked();
+        let screen = Screen {
+            dashboards: vec![
+                Dashboard {
+                    at: at(0),
+                    moment: "the session started".into(),
+                    screen: Ok("┌ Services ┐\n│ web-1  running │\n".into()),
+                },
+                Dashboard {
+                    at: at(4),
+                    moment: "phase «Recovery» began".into(),
+                    screen: Ok("a query: ```` ends here".into()),
+                },
+                Dashboard {
+                    at: at(9),
+                    moment: "the session closed".into(),
+                    screen: Err("nothing was recorded at or before then".into()),
+                },
+            ],
+            seen: vec![(
+                at(3),
+                "container web-1 (docker:prod) running → exited (exit 137)".into(),
+            )],
+            more: 7,
+        };
+        let md = markdown(&s, &[], &screen, at(30));
+        let timeline: Vec<&str> = md
+            .split("## Timeline\n\n")
+            .nth(1)
+            .unwrap_or_default()
+            .lines()
+            .take_while(|l| l.starts_with("- "))
+            .collect();
+        assert_eq!(
+            timeline,
+            [
+                "- 03:15:02 alice: started the session",
+                "- 03:17:02 alice: ticked «a»",
+                "- 03:18:02 seen: container web-1 (docker:prod) running → exited (exit 137)",
+                "- 03:19:02 alice: ticked «b»",
+                "- 03:19:02 phase «Immediate» settled",
+                "- 03:24:02 alice: ticked «c»",
+                "- 03:24:02 phase «Recovery» settled",
+                "- … and 7 more changes recorded, not listed (`opsdeck history show --at TIME` draws any moment)",
+            ]
+        );
+        let dash = md.split("## Dashboard as recorded\n").nth(1).unwrap_or_default();
+        assert!(
+            dash.starts_with(
+                "\n### When the session started, 2026-11-22 03:15:02 UTC\n\n```text\n┌ Services ┐\n│ web-1  running │\n```\n"
+            ),
+            "{dash}"
+        );
+        // Four backticks on the screen: the fence is five.
+        assert!(dash.contains("\n`````text\na query: ```` ends here\n`````\n"), "{dash}");
+        assert!(
+            dash.contains(
+                "### When the session closed, 2026-11-22 03:24:02 UTC\n\nnot recorded: nothing was recorded at or before then\n"
+            ),
+            "{dash}"
+        );
+        // Nothing read from the recorder: neither section.
+        let plain = markdown(&s, &[], &Screen::default(), at(30));
+        assert!(
+            !plain.contains("Dashboard as recorded") && !plain.contains(" seen: "),
+            "{plain}"
+        );
+    }
 }

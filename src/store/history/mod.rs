@@ -1,6 +1,7 @@
 //! The flight recorder's tables: frames of every backend's model as it
 //! changed (`frames` says how they are made and read back), the alerts seen
-//! (`alerts`), and the lease that lets one process record (`lease`).
+//! (`alerts`), the lease that lets one process record (`lease`), and the
+//! rows of a window walked change by change (`walk`).
 //!
 //! The two questions later readers ask are cheap: the recorded state of
 //! every backend at a time (`history_at`: per backend, its last key at or
@@ -11,6 +12,7 @@
 pub mod alerts;
 pub mod frames;
 pub mod lease;
+pub mod walk;
 
 use super::{parse_ts, ts, At, Store, StoreError};
 use crate::model::backend::{BackendData, BackendId, BackendReport};
