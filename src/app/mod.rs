@@ -140,6 +140,8 @@ pub enum Msg {
         ask: HistoryAsk,
         result: Result<Option<RecordedMoment>, String>,
     },
+    /// The flight recorder's trend samples of the last day, at start.
+    TrendsLoaded(Result<Vec<crate::model::trend::Sample>, String>),
     /// Take the footer's transient line away (a snapshot shows data only).
     DismissStatus,
     /// The screen now shows the state.
@@ -325,6 +327,8 @@ pub enum Command {
     LoadPresence,
     /// Read the flight recorder's state of a moment, for history mode.
     LoadHistory(HistoryAsk),
+    /// Read the flight recorder's trend samples of the last day.
+    LoadTrends,
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,
     Bell,

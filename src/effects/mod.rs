@@ -291,6 +291,7 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
             }),
             Command::LoadPresence => fx.spawn(move |fx| async move { vec![reads::presence(&fx.store).await] }),
             Command::LoadHistory(ask) => fx.spawn(move |fx| async move { vec![reads::history(&fx.store, ask).await] }),
+            Command::LoadTrends => fx.spawn(move |fx| async move { vec![reads::trends(&fx.store).await] }),
             Command::ClearScreen | Command::Bell | Command::Quit => {}
         }
     }
