@@ -188,7 +188,7 @@ fn alert_items(state: &State) -> Vec<Item<'static>> {
 /// The trends of a pane's tile: the last 24 hours.
 pub fn tile_lines(state: &State, theme: &Theme, pane: crate::app::PaneId, width: usize) -> Vec<Line<'static>> {
     let items = items(state, pane, false);
-    lines(state, theme, items, Window::Day.duration(), width)
+    lines(state, theme, items, Window::Day.duration(), width, 8)
 }
 
 /// The trends of a zoomed pane, over its window (1 h or 24 h), under a
@@ -196,7 +196,7 @@ pub fn tile_lines(state: &State, theme: &Theme, pane: crate::app::PaneId, width:
 pub fn pane_lines(state: &State, theme: &Theme, pane: crate::app::PaneId, width: usize) -> Vec<Line<'static>> {
     let items = items(state, pane, true);
     let window = state.trends.window;
-    let body = lines(state, theme, items, window.duration(), width);
+    let body = lines(state, theme, items, window.duration(), width, 14);
     if body.is_empty() {
         return body;
     }
@@ -229,8 +229,16 @@ fn items(state: &State, pane: crate::app::PaneId, zoomed: bool) -> Vec<Item<'_>>
 }
 
 /// The items with at least two points in the window, one line each:
-/// labels padded alike, sparklines of one width.
-fn lines(state: &State, theme: &Theme, items: Vec<Item>, window: Duration, width: usize) -> Vec<Line<'static>> {
+/// labels padded alike (at most `label_max` columns), sparklines of one
+/// width; a line without room for one goes without.
+fn lines(
+    state: &State,
+    theme: &Theme,
+    items: Vec<Item>,
+    window: Duration,
+    width: usize,
+    label_max: usize,
+) -> Vec<Line<'static>> {
     let now = state.shell.now;
     let items: Vec<Item> = items
         .into_iter()
@@ -241,22 +249,26 @@ fn lines(state: &State, theme: &Theme, items: Vec<Item>, window: Duration, width
         .map(|i| crate::text::width(&i.label))
         .max()
         .unwrap_or(0)
-        .min(12);
+        .min(label_max);
     // What is around the sparkline: indent, label, spaces, value, note.
     let around = |i: &Item, long: bool| {
         let note = i.note.as_ref().map_or(0, |(l, s, _)| 1 + crate::text::width(if long { l } else { s }));
         2 + label_width + 1 + 1 + crate::text::width(&i.value) + note
     };
-    let room = |long: bool| items.iter().map(|i| width.saturating_sub(around(i, long))).min();
-    let (long, spark_width) = match (room(true), room(false)) {
-        (Some(w), _) if w >= MIN_SPARK => (true, w),
-        (_, Some(w)) if w >= MIN_SPARK => (false, w),
-        _ => (false, 0),
-    };
-    let spark_width = spark_width.min(MAX_SPARK);
+    // The long wording where every line has room for it and a sparkline.
+    let room = |i: &Item, long: bool| width.saturating_sub(around(i, long));
+    let long = items.iter().all(|i| room(i, true) >= MIN_SPARK);
+    let spark_width = items
+        .iter()
+        .map(|i| room(i, long))
+        .filter(|w| *w >= MIN_SPARK)
+        .min()
+        .unwrap_or(0)
+        .min(MAX_SPARK);
     items
         .into_iter()
         .map(|i| {
+            let spark_width = if room(&i, long) >= MIN_SPARK { spark_width } else { 0 };
             let mut spans = vec![Span::styled(
                 format!("  {} ", crate::text::fit(&i.label, label_width)),
                 theme.style(Role::Muted),
