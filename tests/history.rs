@@ -764,14 +764,14 @@ async fn record_stores_trend_samples() {
         .filter(|s| s.metric.starts_with("host:") && s.metric.ends_with(":memory"))
         .collect();
     assert!(!memory.is_empty(), "no memory sample in {samples:?}");
-    assert!(
-        memory.iter().all(|s| s.value > 0.0 && s.value <= 100.0),
-        "{memory:?}"
-    );
+    assert!(memory.iter().all(|s| s.value > 0.0 && s.value <= 100.0), "{memory:?}");
     let mut seen = std::collections::HashSet::new();
     for s in &samples {
         assert_eq!(s.at.timestamp() % 60, 0, "a minute's sample is at its start: {s:?}");
-        assert!(seen.insert((s.metric.clone(), s.at)), "two samples of one minute: {s:?}");
+        assert!(
+            seen.insert((s.metric.clone(), s.at)),
+            "two samples of one minute: {s:?}"
+        );
     }
     store.close().await;
 }

@@ -617,13 +617,19 @@ async fn trend_samples_read_back_and_pruned(store: Store) {
     store.history_samples_insert(&[]).await.expect("nothing to insert");
     let day = store.history_samples(now - Duration::days(1), now).await.expect("read");
     assert_eq!(day, written[1..].to_vec());
-    let all = store.history_samples(now - Duration::days(30), now).await.expect("read");
+    let all = store
+        .history_samples(now - Duration::days(30), now)
+        .await
+        .expect("read");
     assert_eq!(all, written);
     // Past keep: one batch takes what is older.
     let keep = now - Duration::days(14);
     assert_eq!(store.history_prune(keep, u64::MAX, 10).await.expect("prune"), 1);
     assert_eq!(store.history_prune(keep, u64::MAX, 10).await.expect("prune"), 0);
-    let left = store.history_samples(now - Duration::days(30), now).await.expect("read");
+    let left = store
+        .history_samples(now - Duration::days(30), now)
+        .await
+        .expect("read");
     assert_eq!(left, written[1..].to_vec());
     // Over the size: the oldest frame goes, and the samples before the
     // oldest frame left, a batch at a time.
@@ -634,7 +640,10 @@ async fn trend_samples_read_back_and_pruned(store: Store) {
             .expect("frame");
     }
     assert_eq!(store.history_prune(keep, 0, 1).await.expect("prune"), 1);
-    let left = store.history_samples(now - Duration::days(30), now).await.expect("read");
+    let left = store
+        .history_samples(now - Duration::days(30), now)
+        .await
+        .expect("read");
     assert_eq!(left, written[2..].to_vec());
     // Many at once: more than one statement's worth.
     let many: Vec<Sample> = (0..250)

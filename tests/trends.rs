@@ -51,7 +51,11 @@ fn live_reports_feed_the_trends_one_value_a_minute() {
     update(&mut s, Msg::Backend(pg_report(t0 + Duration::seconds(20), 100, 7)));
     update(&mut s, Msg::Backend(pg_report(t0 + Duration::seconds(70), 200, 8)));
     update(&mut s, Msg::Backend(pg_report(t0 + Duration::seconds(90), 300, 9)));
-    assert_eq!(values(&s, &key::pg_size("main")), vec![100.0, 300.0], "the last value of each minute");
+    assert_eq!(
+        values(&s, &key::pg_size("main")),
+        vec![100.0, 300.0],
+        "the last value of each minute"
+    );
     assert_eq!(values(&s, &key::pg_connections("main")), vec![7.0, 9.0]);
     // A failed poll says nothing about the trend.
     let mut failed = pg_report(t0 + Duration::seconds(200), 0, 0);
@@ -94,7 +98,10 @@ fn the_recorded_day_is_merged_with_the_live_points() {
     // Not loaded: said, and the live trends stay.
     update(&mut s, Msg::TrendsLoaded(Err("database is locked".into())));
     let status = s.shell.status.as_ref().map(|l| l.text.clone()).unwrap_or_default();
-    assert!(status.contains("trends") && status.contains("database is locked"), "{status}");
+    assert!(
+        status.contains("trends") && status.contains("database is locked"),
+        "{status}"
+    );
     assert_eq!(values(&s, &metric).len(), 4);
 }
 
@@ -105,7 +112,11 @@ fn w_toggles_the_zoomed_panes_window() {
     update(&mut s, key_msg('2'));
     assert!(update(&mut s, key_msg('w')).is_empty());
     assert_eq!(s.trends.window, Window::Day);
-    assert!(s.shell.status.as_ref().is_some_and(|l| l.text == "trends: the last 24 h"));
+    assert!(s
+        .shell
+        .status
+        .as_ref()
+        .is_some_and(|l| l.text == "trends: the last 24 h"));
     update(&mut s, key_msg('w'));
     assert_eq!(s.trends.window, Window::Hour);
 }

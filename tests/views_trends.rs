@@ -52,7 +52,10 @@ fn zoomed_panes_show_their_window_and_the_projection() {
     s.shell.view = View::Zoom(PaneId::Database);
     s.shell.focus = PaneId::Database;
     insta::assert_snapshot!("trends_database_1h", screen(&s, 120, 40));
-    update(&mut s, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('w'))));
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('w'))),
+    );
     update(&mut s, Msg::DismissStatus);
     let text = screen(&s, 120, 40);
     assert!(text.contains("+1.0G/day"), "{text}");
@@ -71,7 +74,10 @@ fn zoomed_panes_show_their_window_and_the_projection() {
 fn a_moment_in_history_draws_up_to_that_moment() {
     let mut s = with_a_day();
     s.shell.view = View::Zoom(PaneId::Services);
-    update(&mut s, Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('w'))));
+    update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('w'))),
+    );
     update(&mut s, Msg::DismissStatus);
     // Two hours earlier the disk stood 0.5 points lower, at the same rate.
     s.shell.now = fixtures::t0() - Duration::hours(2);

@@ -439,8 +439,14 @@ mod tests {
             connections: 7,
             ..Default::default()
         };
-        let got = samples(&report(BackendKind::Postgres, "main", BackendData::Postgres(Box::new(pg))), None);
-        assert_eq!(got, vec![("pg:main:size".into(), 5_000.0), ("pg:main:connections".into(), 7.0)]);
+        let got = samples(
+            &report(BackendKind::Postgres, "main", BackendData::Postgres(Box::new(pg))),
+            None,
+        );
+        assert_eq!(
+            got,
+            vec![("pg:main:size".into(), 5_000.0), ("pg:main:connections".into(), 7.0)]
+        );
 
         let host = crate::model::host::HostSummary {
             cpu_pct: None,
@@ -458,7 +464,10 @@ mod tests {
             disk_warn: 90.0,
         };
         let got = samples(&report(BackendKind::Host, "box", BackendData::Host(host)), None);
-        assert_eq!(got, vec![("host:box:memory".into(), 41.5), ("host:box:disk:/".into(), 80.0)]);
+        assert_eq!(
+            got,
+            vec![("host:box:memory".into(), 41.5), ("host:box:disk:/".into(), 80.0)]
+        );
 
         let alert = |state: &str| crate::model::alerts::AlertRow {
             fingerprint: state.into(),
@@ -610,7 +619,9 @@ mod tests {
     fn minutes_give_one_sample_a_minute_once_it_is_over() {
         let mut m = Minutes::default();
         assert!(m.take(t(0), vec![("a".into(), 1.0)]).is_empty());
-        assert!(m.take(t(0) + chrono::Duration::seconds(50), vec![("a".into(), 2.0)]).is_empty());
+        assert!(m
+            .take(t(0) + chrono::Duration::seconds(50), vec![("a".into(), 2.0)])
+            .is_empty());
         let due = m.take(t(1), vec![("a".into(), 3.0), ("b".into(), f64::INFINITY)]);
         assert_eq!(
             due,

@@ -153,7 +153,10 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     };
     // Access data and campaigns are read once at start (and on request), not polled.
     // So are the recorded trends of the last day; live reports extend them.
-    execute(vec![Command::LoadAccess, Command::LoadReviews, Command::LoadTrends], &fx);
+    execute(
+        vec![Command::LoadAccess, Command::LoadReviews, Command::LoadTrends],
+        &fx,
+    );
 
     let mut guard = TerminalGuard::enter(mouse)?;
     let size = guard.terminal.size()?;

@@ -204,7 +204,12 @@ fn table_with_notes(
     if !has_rows && notes.len() <= usize::from(pane == PaneId::Services) {
         notes = summary;
     }
-    notes.extend(trends::pane_lines(state, theme, pane, usize::from(area.width.saturating_sub(2))));
+    notes.extend(trends::pane_lines(
+        state,
+        theme,
+        pane,
+        usize::from(area.width.saturating_sub(2)),
+    ));
     let block = pane_block(state, theme, pane, status);
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -106,7 +106,11 @@ fn host_items<'a>(state: &'a State, all_disks: bool) -> Vec<Item<'a>> {
             note: None,
         });
     }
-    let disks = if all_disks { &h.disks[..] } else { &h.disks[..h.disks.len().min(1)] };
+    let disks = if all_disks {
+        &h.disks[..]
+    } else {
+        &h.disks[..h.disks.len().min(1)]
+    };
     for d in disks {
         if let Some(s) = state.trends.get(&key::host_disk(name, &d.mount)) {
             items.push(Item {
@@ -252,7 +256,10 @@ fn lines(
         .min(label_max);
     // What is around the sparkline: indent, label, spaces, value, note.
     let around = |i: &Item, long: bool| {
-        let note = i.note.as_ref().map_or(0, |(l, s, _)| 1 + crate::text::width(if long { l } else { s }));
+        let note = i
+            .note
+            .as_ref()
+            .map_or(0, |(l, s, _)| 1 + crate::text::width(if long { l } else { s }));
         2 + label_width + 1 + 1 + crate::text::width(&i.value) + note
     };
     // The long wording where every line has room for it and a sparkline.
@@ -281,7 +288,10 @@ fn lines(
             }
             spans.push(Span::styled(i.value, theme.style(Role::Text)));
             if let Some((l, s, role)) = i.note {
-                spans.push(Span::styled(format!(" {}", if long { l } else { s }), theme.style(role)));
+                spans.push(Span::styled(
+                    format!(" {}", if long { l } else { s }),
+                    theme.style(role),
+                ));
             }
             super::widgets::fit_line(Line::from(spans), width)
         })

@@ -21,7 +21,10 @@ impl Store {
                 let rows: Vec<String> = (0..chunk.len())
                     .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
                     .collect();
-                let sql = format!("INSERT INTO history_samples (metric, at, value) VALUES {}", rows.join(", "));
+                let sql = format!(
+                    "INSERT INTO history_samples (metric, at, value) VALUES {}",
+                    rows.join(", ")
+                );
                 let mut q = sqlx::query(&sql);
                 for s in chunk {
                     q = q.bind(s.metric.clone()).bind(ts(s.at)).bind(s.value);
@@ -36,14 +39,13 @@ impl Store {
 
     /// Every sample from `since` to `until`, oldest first.
     pub async fn history_samples(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Sample>, StoreError> {
-        let rows: Vec<(String, String, f64)> = sqlx::query_as(
-            "SELECT metric, at, value FROM history_samples WHERE at >= $1 AND at <= $2 ORDER BY at, id",
-        )
-        .bind(ts(since))
-        .bind(ts(until))
-        .fetch_all(self.pool())
-        .await
-        .at(self)?;
+        let rows: Vec<(String, String, f64)> =
+            sqlx::query_as("SELECT metric, at, value FROM history_samples WHERE at >= $1 AND at <= $2 ORDER BY at, id")
+                .bind(ts(since))
+                .bind(ts(until))
+                .fetch_all(self.pool())
+                .await
+                .at(self)?;
         rows.into_iter()
             .map(|(metric, at, value)| {
                 Ok(Sample {
