@@ -773,5 +773,22 @@ async fn record_stores_trend_samples() {
             "two samples of one minute: {s:?}"
         );
     }
+    // `history show` draws the day before its moment: here, half an hour
+    // of memory samples written beside the recorder's.
+    let metric = memory[0].metric.clone();
+    let now = Utc::now();
+    let half_hour: Vec<_> = (1..=30)
+        .map(|m| opsdeck::model::trend::Sample {
+            metric: metric.clone(),
+            at: now - chrono::Duration::minutes(m),
+            value: 40.0 + m as f64,
+        })
+        .collect();
+    store.history_samples_insert(&half_hour).await.expect("samples");
     store.close().await;
+    let at = now.to_rfc3339();
+    let (code, out, err) = history(&cfg, &state, &["show", "--at", &at, "--pane", "services"]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("trends, the last 1 h"), "{out}");
+    assert!(out.lines().any(|l| l.contains("  mem ") && l.contains('█')), "{out}");
 }
