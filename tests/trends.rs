@@ -146,4 +146,8 @@ fn history_mode_keeps_live_points_and_not_recorded_ones() {
     // While a moment is shown, live reports still extend the trends.
     update(&mut s, Msg::Backend(pg_report(t0 + Duration::minutes(1), 7, 7)));
     assert_eq!(values(&s, &key::pg_size("main")).len(), 2);
+    // Switching the window changes nothing anywhere: allowed on a past moment.
+    update(&mut s, key_msg('w'));
+    assert_eq!(s.trends.window, Window::Day);
+    assert!(s.history.is_some());
 }
