@@ -134,6 +134,57 @@ fn bench(c: &mut Criterion) {
                 .expect("draw");
         })
     });
+    trends(c, &theme);
+}
+
+/// A full day of trends (every metric of the fixtures, a point a minute):
+/// the dashboard's tiles over 24 h, and a history step in the zoomed
+/// Services pane (the moment shown moves, the series are cut there).
+fn trends(c: &mut Criterion, theme: &Theme) {
+    use opsdeck::model::trend::{key, Sample};
+    let mut state = fixtures::state();
+    let t0 = fixtures::t0();
+    let metrics = [
+        key::host_memory("local"),
+        key::host_disk("local", "/var/lib/postgresql"),
+        key::pg_size("main"),
+        key::pg_connections("main"),
+        key::alerts_firing("prod"),
+        key::docker_restarts("local"),
+    ];
+    let samples: Vec<Sample> = (0..=1440i64)
+        .flat_map(|m| {
+            metrics.iter().map(move |metric| Sample {
+                metric: metric.clone(),
+                at: t0 - chrono::Duration::minutes(1440 - m),
+                value: (m % 97) as f64 + m as f64 / 10.0,
+            })
+        })
+        .collect();
+    update(&mut state, Msg::TrendsLoaded(Ok(samples)));
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
+    c.bench_function("dashboard with a day of trends render 160x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| opsdeck::ui::draw(f, black_box(&state), theme))
+                .expect("draw");
+        })
+    });
+    state.shell.view = View::Zoom(PaneId::Services);
+    update(
+        &mut state,
+        Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('w'))),
+    );
+    let mut minute = 0i64;
+    c.bench_function("services pane 24 h trends history step+render 160x50", |b| {
+        b.iter(|| {
+            minute = (minute + 1) % 600;
+            state.shell.now = t0 - chrono::Duration::minutes(minute);
+            terminal
+                .draw(|f| opsdeck::ui::draw(f, black_box(&state), theme))
+                .expect("draw");
+        })
+    });
 }
 
 criterion_group!(benches, bench);

@@ -743,3 +743,69 @@ async fn a_team_store_keeps_history_too() {
     store.history_release().await.expect("release");
     store.close().await;
 }
+
+/// Trend samples: `opsdeck record` stores the host's memory (and disks),
+/// at most one value a metric a minute; the minute under way when it
+/// stops is stored on the way out.
+#[tokio::test]
+async fn record_stores_trend_samples() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = host_config(dir.path());
+    let state = dir.path().join("state.db");
+    let mut rec = Recorder::start(&cfg, &state);
+    rec.wait_for("history: recording", Duration::from_secs(10)).await;
+    eventually(Duration::from_secs(10), "the host recorded", || async {
+        let store = opsdeck::store::Store::open(&state).await.map_err(|e| e.to_string())?;
+        let changes = store
+            .history_changes(Utc::now() - chrono::Duration::hours(1), Utc::now())
+            .await
+            .map_err(|e| e.to_string())?;
+        store.close().await;
+        if changes.iter().any(|c| c.backend.starts_with("host:")) {
+            Ok(String::new())
+        } else {
+            Err(format!("{changes:?}"))
+        }
+    })
+    .await;
+    rec.signal("TERM");
+    let _ = rec.child.wait().await;
+
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    let samples = store
+        .history_samples(Utc::now() - chrono::Duration::hours(1), Utc::now())
+        .await
+        .expect("samples");
+    let memory: Vec<_> = samples
+        .iter()
+        .filter(|s| s.metric.starts_with("host:") && s.metric.ends_with(":memory"))
+        .collect();
+    assert!(!memory.is_empty(), "no memory sample in {samples:?}");
+    assert!(memory.iter().all(|s| s.value > 0.0 && s.value <= 100.0), "{memory:?}");
+    let mut seen = std::collections::HashSet::new();
+    for s in &samples {
+        assert_eq!(s.at.timestamp() % 60, 0, "a minute's sample is at its start: {s:?}");
+        assert!(
+            seen.insert((s.metric.clone(), s.at)),
+            "two samples of one minute: {s:?}"
+        );
+    }
+    // `history show` draws the day before its moment: here, half an hour
+    // of memory samples written beside the recorder's.
+    let metric = memory[0].metric.clone();
+    let now = Utc::now();
+    let half_hour: Vec<_> = (1..=30)
+        .map(|m| opsdeck::model::trend::Sample {
+            metric: metric.clone(),
+            at: now - chrono::Duration::minutes(m),
+            value: 40.0 + m as f64,
+        })
+        .collect();
+    store.history_samples_insert(&half_hour).await.expect("samples");
+    store.close().await;
+    let at = now.to_rfc3339();
+    let (code, out, err) = history(&cfg, &state, &["show", "--at", &at, "--pane", "services"]).await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("trends, the last 1 h"), "{out}");
+    assert!(out.lines().any(|l| l.contains("  mem ") && l.contains('█')), "{out}");
+}

@@ -63,6 +63,7 @@ on_both!(
     sessions_read_back_whole_and_close,
     review_campaigns_snapshot_decide_and_count,
     presence_shows_the_other_opsdecks,
+    trend_samples_read_back_and_pruned,
 );
 
 const HOSTILE: &str = "o'brien'); DROP TABLE audit_log;-- \\ \"quoted\" ünïcode\nsecond line";
@@ -591,4 +592,67 @@ fn the_test_database_url_keeps_everything_but_the_name() {
         with_database("postgres://u@h/db?sslmode=disable", "x"),
         "postgres://u@h/x?sslmode=disable"
     );
+}
+
+/// Trend samples: written in one go, read back by time, oldest first, with
+/// hostile metric names kept as they were; pruned past `keep`, and past the
+/// oldest frame left when the history is over its size.
+async fn trend_samples_read_back_and_pruned(store: Store) {
+    use opsdeck::model::trend::Sample;
+    use opsdeck::store::history::frames::FrameKind;
+    let now = at("2026-12-06T12:00:00Z");
+    let sample = |metric: &str, ago: Duration, value: f64| Sample {
+        metric: metric.to_string(),
+        at: now - ago,
+        value,
+    };
+    let metric = "host:local:disk:/var/o'brien'); DROP TABLE history_samples;--";
+    let written = vec![
+        sample("pg:main:size", Duration::days(20), 1.0),
+        sample(metric, Duration::hours(2), 81.5),
+        sample("pg:main:size", Duration::hours(1), 12.0e9),
+        sample("pg:main:size", Duration::zero(), 12.5e9),
+    ];
+    store.history_samples_insert(&written).await.expect("insert");
+    store.history_samples_insert(&[]).await.expect("nothing to insert");
+    let day = store.history_samples(now - Duration::days(1), now).await.expect("read");
+    assert_eq!(day, written[1..].to_vec());
+    let all = store
+        .history_samples(now - Duration::days(30), now)
+        .await
+        .expect("read");
+    assert_eq!(all, written);
+    // Past keep: one batch takes what is older.
+    let keep = now - Duration::days(14);
+    assert_eq!(store.history_prune(keep, u64::MAX, 10).await.expect("prune"), 1);
+    assert_eq!(store.history_prune(keep, u64::MAX, 10).await.expect("prune"), 0);
+    let left = store
+        .history_samples(now - Duration::days(30), now)
+        .await
+        .expect("read");
+    assert_eq!(left, written[1..].to_vec());
+    // Over the size: the oldest frame goes, and the samples before the
+    // oldest frame left, a batch at a time.
+    for ago in [Duration::hours(3), Duration::minutes(30)] {
+        store
+            .history_insert("host:local", FrameKind::Key, now - ago, b"x")
+            .await
+            .expect("frame");
+    }
+    assert_eq!(store.history_prune(keep, 0, 1).await.expect("prune"), 1);
+    let left = store
+        .history_samples(now - Duration::days(30), now)
+        .await
+        .expect("read");
+    assert_eq!(left, written[2..].to_vec());
+    // Many at once: more than one statement's worth.
+    let many: Vec<Sample> = (0..250)
+        .map(|i| sample(&format!("m{i}"), Duration::minutes(10), f64::from(i)))
+        .collect();
+    store.history_samples_insert(&many).await.expect("insert many");
+    let read = store
+        .history_samples(now - Duration::minutes(10), now - Duration::minutes(10))
+        .await
+        .expect("read");
+    assert_eq!(read, many);
 }

@@ -145,6 +145,8 @@ pub enum Msg {
         to: DateTime<Utc>,
         result: Result<Vec<crate::model::alerts::AlertEpisode>, String>,
     },
+    /// The flight recorder's trend samples of the last day, at start.
+    TrendsLoaded(Result<Vec<crate::model::trend::Sample>, String>),
     /// Take the footer's transient line away (a snapshot shows data only).
     DismissStatus,
     /// The screen now shows the state.
@@ -335,6 +337,8 @@ pub enum Command {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     },
+    /// Read the flight recorder's trend samples of the last day.
+    LoadTrends,
     /// Clear and repaint the whole terminal (after line noise on a slow link).
     ClearScreen,
     Bell,

@@ -232,6 +232,9 @@ pub struct State {
     pub setup: Setup,
     /// History mode: a recorded moment on screen instead of the live data.
     pub history: Option<crate::app::HistoryMode>,
+    /// The last day of a few numbers, from the store and every live
+    /// report, and the window the zoomed panes show.
+    pub trends: crate::model::trend::Trends,
 }
 
 /// What is around the panes: the clock, the terminal, which pane is shown,
@@ -319,6 +322,7 @@ impl State {
             team: TeamView::default(),
             setup: Setup::default(),
             history: None,
+            trends: Default::default(),
         }
     }
 

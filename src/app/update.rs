@@ -240,6 +240,14 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             crate::app::panes::alerts::resolved::on_loaded(state, to, result);
             Vec::new()
         }
+        Msg::TrendsLoaded(Ok(samples)) => {
+            state.trends.load(samples);
+            Vec::new()
+        }
+        Msg::TrendsLoaded(Err(e)) => {
+            set_status(state, Level::Warn, format!("trends: the recorded day not loaded: {e}"));
+            Vec::new()
+        }
         Msg::DismissStatus => {
             state.shell.status = None;
             Vec::new()
@@ -292,6 +300,9 @@ pub(super) fn on_backend(state: &mut State, report: BackendReport) -> bool {
     };
     let before = b.freshness(now);
     b.next_in = report.next_in;
+    let source = state.setup.clusters.get(&report.id.name).map(String::as_str);
+    let source = source.filter(|_| report.id.kind == crate::model::BackendKind::Alertmanager);
+    state.trends.record(&report, source);
     let mut changed = false;
     let mut note = None;
     match report.result {
@@ -501,6 +512,11 @@ fn on_global(state: &mut State, action: GlobalAction) -> Vec<Command> {
         }
         GlobalAction::Redraw => {
             return vec![Command::ClearScreen];
+        }
+        GlobalAction::TrendWindow => {
+            state.trends.window = state.trends.window.toggled();
+            let text = format!("trends: the last {}", state.trends.window.label());
+            set_status(state, Level::Info, text);
         }
         GlobalAction::History
         | GlobalAction::HistoryPrev

@@ -54,6 +54,9 @@ async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) 
         Err(code) => return code,
     };
     let recorded = store.history_at(t).await;
+    // The trends of the day before the moment, drawn up to it.
+    let day = chrono::Duration::minutes(crate::model::trend::SPAN_MINUTES);
+    let samples = store.history_samples(t - day, t).await.map_err(|e| e.to_string());
     store.close().await;
     let recorded = match recorded {
         Ok(r) if r.is_empty() => {
@@ -67,6 +70,7 @@ async fn show(cli: &Cli, at: &str, pane: Option<&str>, width: u16, height: u16) 
         }
     };
     let mut state = base_state(cli, &loaded).await;
+    crate::app::update(&mut state, crate::app::Msg::TrendsLoaded(samples));
     replay_into(&mut state, recorded, t);
     match super::snapshot::render_text(&state, &loaded.theme, pane, width.max(1), height.max(1)) {
         Ok(text) => {

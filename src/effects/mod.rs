@@ -299,6 +299,7 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                     result: result.map_err(|e| e.to_string()),
                 }]
             }),
+            Command::LoadTrends => fx.spawn(move |fx| async move { vec![reads::trends(&fx.store).await] }),
             Command::ClearScreen | Command::Bell | Command::Quit => {}
         }
     }

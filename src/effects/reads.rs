@@ -48,6 +48,13 @@ pub(crate) fn ack_history_start() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() - chrono::Duration::days(7)
 }
 
+/// The flight recorder's trend samples of the last day, as a message.
+pub(crate) async fn trends(store: &Store) -> Msg {
+    let now = chrono::Utc::now();
+    let span = chrono::Duration::minutes(crate::model::trend::SPAN_MINUTES);
+    Msg::TrendsLoaded(store.history_samples(now - span, now).await.map_err(|e| e.to_string()))
+}
+
 /// The flight recorder's state of the moment `ask` names, as a message:
 /// the change it lands on, and the reports that rebuild every backend there.
 pub(crate) async fn history(store: &Store, ask: crate::app::HistoryAsk) -> Msg {

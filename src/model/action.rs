@@ -122,6 +122,12 @@ pub enum GlobalAction {
     HistoryLater,
     #[strum(serialize = "history.at", message = "go to", detailed_message = "History at a time")]
     HistoryAt,
+    #[strum(
+        serialize = "trends.window",
+        message = "1h/24h",
+        detailed_message = "Trends in a zoomed pane: the last hour or day"
+    )]
+    TrendWindow,
 }
 
 impl GlobalAction {

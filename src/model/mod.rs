@@ -22,6 +22,7 @@ pub mod postgres;
 pub mod redact;
 pub mod review;
 pub mod team;
+pub mod trend;
 
 pub use backend::{BackendData, BackendId, BackendKind, BackendReport};
 pub use pane::PaneId;

@@ -152,7 +152,11 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         followers: Default::default(),
     };
     // Access data and campaigns are read once at start (and on request), not polled.
-    execute(vec![Command::LoadAccess, Command::LoadReviews], &fx);
+    // So are the recorded trends of the last day; live reports extend them.
+    execute(
+        vec![Command::LoadAccess, Command::LoadReviews, Command::LoadTrends],
+        &fx,
+    );
 
     let mut guard = TerminalGuard::enter(mouse)?;
     let size = guard.terminal.size()?;

@@ -10,6 +10,7 @@ use crate::model::alerts::AlertsSummary;
 use crate::model::backend::{BackendData, BackendKind, BackendReport};
 use crate::model::masked::{masked, masked_alert, masked_error};
 use crate::model::redact::Redactor;
+use crate::model::trend::{samples, Minutes};
 use crate::store::history::frames::{Encoder, Step};
 use crate::store::history::lease::Role;
 use crate::store::{Store, StoreError};
@@ -94,6 +95,7 @@ pub fn spawn(
             last_news: None,
             backends: HashMap::new(),
             alerts: HashMap::new(),
+            minutes: Minutes::default(),
             news: Box::new(news),
         };
         let mut lease = tokio::time::interval(LEASE_EVERY);
@@ -112,6 +114,7 @@ pub fn spawn(
             }
         }
         if r.holding {
+            let _ = r.store.history_samples_insert(&r.minutes.flush()).await;
             let _ = r.store.history_release().await;
         }
     })
@@ -142,6 +145,8 @@ struct Recorder {
     last_news: Option<News>,
     backends: HashMap<String, Track>,
     alerts: HashMap<String, SourceAlerts>,
+    /// Trend samples of the minute under way, per metric.
+    minutes: Minutes,
     news: Box<dyn Fn(News) + Send>,
 }
 
@@ -180,6 +185,7 @@ impl Recorder {
     fn forget(&mut self) {
         self.backends.clear();
         self.alerts.clear();
+        self.minutes.clear();
     }
 
     fn failed(&mut self, e: &StoreError) {
@@ -200,10 +206,23 @@ impl Recorder {
             }
             (w, _) => w.map(|_| ()),
         };
+        let written = match written {
+            Ok(()) => self.samples(&report).await,
+            failed => failed,
+        };
         match written {
             Ok(()) => self.tell(News::Recording),
             Err(e) => self.failed(&e),
         }
+    }
+
+    /// The report's trend samples: a metric's minute is stored once it is
+    /// over, with its last value.
+    async fn samples(&mut self, report: &BackendReport) -> Result<(), StoreError> {
+        let source = self.setup.sources.get(&report.id.name).map(String::as_str);
+        let source = source.filter(|_| report.id.kind == BackendKind::Alertmanager);
+        let due = self.minutes.take(report.at, samples(report, source));
+        self.store.history_samples_insert(&due).await
     }
 
     /// Write the report's frame; whether it was a new row (a change).

@@ -322,7 +322,13 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Length(7),
     ];
     let target_widths = &target_widths[..keep];
-    let notes = target_lines(state, theme);
+    let mut notes = target_lines(state, theme);
+    notes.extend(super::trends::pane_lines(
+        state,
+        theme,
+        PaneId::Database,
+        usize::from(inner.width),
+    ));
     let table_height = u16::try_from(target_rows.len() + 1).unwrap_or(u16::MAX);
     let notes_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(inner.height / 3);
     // A blank line between the targets and the sessions.

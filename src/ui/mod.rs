@@ -14,6 +14,7 @@ mod header;
 mod logs;
 mod overlay;
 mod services;
+mod trends;
 pub mod widgets;
 
 pub use overlay::ack_text;
@@ -141,7 +142,9 @@ fn pane_block(state: &State, theme: &Theme, pane: PaneId, status: Status) -> Blo
 
 fn tile(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: PaneId) {
     let inner_width = usize::from(area.width.saturating_sub(2));
-    let (status, lines) = pane_summary(state, theme, pane, inner_width);
+    let (status, mut lines) = pane_summary(state, theme, pane, inner_width);
+    // Last: on a short tile the trends give way.
+    lines.extend(trends::tile_lines(state, theme, pane, inner_width));
     let block = pane_block(state, theme, pane, status);
     // Cut, not wrapped: a wrapped row would push the rows below out of the tile.
     frame.render_widget(
@@ -205,6 +208,12 @@ fn table_with_notes(
     if !has_rows && notes.len() <= usize::from(pane == PaneId::Services) {
         notes = summary;
     }
+    notes.extend(trends::pane_lines(
+        state,
+        theme,
+        pane,
+        usize::from(area.width.saturating_sub(2)),
+    ));
     let block = pane_block(state, theme, pane, status);
     let inner = block.inner(area);
     frame.render_widget(block, area);

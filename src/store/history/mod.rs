@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod frames;
 pub mod lease;
 pub mod walk;
+pub mod samples;
 
 use super::{parse_ts, ts, At, Store, StoreError};
 use crate::model::backend::{BackendData, BackendId, BackendReport};
@@ -239,8 +240,9 @@ impl Store {
 
     /// Delete at most `batch` of the oldest frames older than `before`, or,
     /// when the history holds more than `max_bytes`, the oldest whatever
-    /// their age; alert episodes resolved before `before` go too. How many
-    /// frames went: the caller calls again while it is `batch`.
+    /// their age; alert episodes resolved before `before` go too, and trend
+    /// samples older than `before` or than the oldest frame left. How many
+    /// frames or samples went: the caller calls again while it is `batch`.
     pub async fn history_prune(&self, before: DateTime<Utc>, max_bytes: u64, batch: i64) -> Result<u64, StoreError> {
         let over = u64::try_from(self.history_bytes().await?).unwrap_or(0) > max_bytes;
         let sql = if over {
@@ -263,6 +265,17 @@ impl Store {
         .execute(self.pool())
         .await
         .at(self)?;
-        Ok(gone)
+        let mut cutoff = before;
+        if over {
+            let oldest: Option<String> = sqlx::query_scalar("SELECT MIN(at) FROM history_frames")
+                .fetch_one(self.pool())
+                .await
+                .at(self)?;
+            if let Some(oldest) = oldest {
+                cutoff = cutoff.max(parse_ts("history_frames", &oldest)?);
+            }
+        }
+        let samples = self.history_samples_prune(cutoff, batch).await?;
+        Ok(gone.max(samples))
     }
 }
