@@ -809,3 +809,84 @@ async fn record_stores_trend_samples() {
     assert!(out.contains("trends, the last 1 h"), "{out}");
     assert!(out.lines().any(|l| l.contains("  mem ") && l.contains('█')), "{out}");
 }
+
+/// Polls that see nothing new write nothing each: their `until` is kept
+/// and written with the next lease renewal (a change is written at once),
+/// and on a clean stop.
+#[tokio::test]
+async fn unchanged_polls_are_written_together_with_the_lease() {
+    use opsdeck::backends::{BackendData, BackendId, BackendKind, BackendReport};
+    use opsdeck::runtime::recorder::{spawn, News, RecorderSetup, LEASE_TTL};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
+        .await
+        .expect("store");
+    let setup = RecorderSetup {
+        role: opsdeck::store::history::lease::Role::Record,
+        redactor: Default::default(),
+        history: Default::default(),
+        sources: Default::default(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let (news_tx, mut news) = tokio::sync::mpsc::unbounded_channel();
+    let task = spawn(store.clone(), setup, rx, move |n| {
+        let _ = news_tx.send(n);
+    });
+    assert_eq!(news.recv().await, Some(News::Recording));
+    // Whole seconds: as the store writes times back.
+    let t0 = DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("now");
+    let report = |secs: i64, latency_ms: u64| BackendReport {
+        id: BackendId {
+            kind: BackendKind::Http,
+            name: "web".into(),
+        },
+        at: t0 + chrono::Duration::seconds(secs),
+        result: Ok(BackendData::Http(opsdeck::backends::http::HttpProbe {
+            status: 200,
+            expected: 200,
+            latency_ms,
+            failures: 0,
+            last_success: None,
+            cert_days_left: None,
+        })),
+        next_in: Duration::ZERO,
+    };
+    let rows = || async {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT at, until FROM history_frames ORDER BY id")
+            .fetch_all(store.pool())
+            .await
+            .expect("rows");
+        rows.into_iter()
+            .map(|(at, until)| (parse(&at), parse(&until)))
+            .collect::<Vec<_>>()
+    };
+    for secs in 0..4 {
+        tx.send(report(secs, 7)).await.expect("send");
+    }
+    // The first poll is a row at once; the three like it wait for the lease.
+    eventually(Duration::from_secs(2), "the first row", || async {
+        match rows().await.as_slice() {
+            [(at, _)] if *at == t0 => Ok(String::new()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    eventually(LEASE_TTL, "the until written with the lease", || async {
+        match rows().await.as_slice() {
+            [(at, until)] if *at == t0 && *until == t0 + chrono::Duration::seconds(3) => Ok(String::new()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    // A change is a new row at once; the last until is written on stop.
+    tx.send(report(4, 9)).await.expect("send");
+    tx.send(report(5, 9)).await.expect("send");
+    drop(tx);
+    task.await.expect("recorder");
+    let rows = rows().await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        rows[1],
+        (t0 + chrono::Duration::seconds(4), t0 + chrono::Duration::seconds(5))
+    );
+}

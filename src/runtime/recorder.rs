@@ -4,6 +4,13 @@
 //! store's lease (one recorder per store), prunes in small batches, and a
 //! store that refuses writes (a full disk) stops the history, said once
 //! through `news`, never the console or the audit log.
+//!
+//! Most polls see what the last one saw: they only move a row's `until`
+//! (and an alert source's last answer) on. Those moves are kept in memory
+//! and written together with each lease renewal, one transaction every
+//! `LEASE_EVERY`, not one per poll: Alertmanager answers every second, and
+//! a write per answer was most of what recording cost. A recorder killed
+//! outright loses at most that much of a row's `until`, never a change.
 
 use crate::config::HistoryConfig;
 use crate::model::alerts::AlertsSummary;
@@ -96,6 +103,8 @@ pub fn spawn(
             backends: HashMap::new(),
             alerts: HashMap::new(),
             minutes: Minutes::default(),
+            until: HashMap::new(),
+            seen: HashMap::new(),
             news: Box::new(news),
         };
         let mut lease = tokio::time::interval(LEASE_EVERY);
@@ -114,6 +123,7 @@ pub fn spawn(
             }
         }
         if r.holding {
+            r.flush().await;
             let _ = r.store.history_samples_insert(&r.minutes.flush()).await;
             let _ = r.store.history_release().await;
         }
@@ -147,6 +157,10 @@ struct Recorder {
     alerts: HashMap<String, SourceAlerts>,
     /// Trend samples of the minute under way, per metric.
     minutes: Minutes,
+    /// Rows whose `until` moved on since the last renewal, by row id.
+    until: HashMap<i64, chrono::DateTime<Utc>>,
+    /// Alert sources whose last answer moved on since the last renewal.
+    seen: HashMap<String, chrono::DateTime<Utc>>,
     news: Box<dyn Fn(News) + Send>,
 }
 
@@ -164,7 +178,9 @@ impl Recorder {
         let ttl = chrono::Duration::from_std(LEASE_TTL).unwrap_or_default();
         match self.store.history_lease(self.setup.role, Utc::now(), ttl).await {
             Ok(lease) if lease.held_by(&self.store) => {
-                if !self.holding {
+                if self.holding {
+                    self.flush().await;
+                } else {
                     self.forget();
                     self.holding = true;
                     self.tell(News::Recording);
@@ -186,6 +202,33 @@ impl Recorder {
         self.backends.clear();
         self.alerts.clear();
         self.minutes.clear();
+        self.until.clear();
+        self.seen.clear();
+    }
+
+    /// Write the `until`s and last answers that moved on, in one
+    /// transaction. A row pruned meanwhile starts its backend again with a
+    /// new row; a failed write is said as any other and kept for the next.
+    async fn flush(&mut self) {
+        if self.until.is_empty() && self.seen.is_empty() {
+            return;
+        }
+        let until: Vec<(i64, chrono::DateTime<Utc>)> = self.until.iter().map(|(id, at)| (*id, *at)).collect();
+        let seen: Vec<(String, chrono::DateTime<Utc>)> = self.seen.iter().map(|(s, at)| (s.clone(), *at)).collect();
+        match self.store.history_moved_on(&until, &seen).await {
+            Ok(gone) => {
+                self.until.clear();
+                self.seen.clear();
+                for track in self.backends.values_mut() {
+                    if track.open.is_some_and(|id| gone.contains(&id)) {
+                        track.enc.reset();
+                        track.open = None;
+                        track.raw = None;
+                    }
+                }
+            }
+            Err(e) => self.failed(&e),
+        }
     }
 
     fn failed(&mut self, e: &StoreError) {
@@ -257,7 +300,10 @@ impl Recorder {
             }
         };
         let written = match (step, track.open) {
-            (Step::Extend, Some(id)) => self.store.history_extend(id, report.at).await.map(|()| false),
+            (Step::Extend, Some(id)) => {
+                self.until.insert(id, report.at);
+                Ok(false)
+            }
             (Step::Extend, None) => Err(StoreError::Db("no open history row".into())),
             (Step::Insert { kind, body }, _) => self
                 .store
@@ -295,7 +341,8 @@ impl Recorder {
         let s = self.alerts.entry(source.clone()).or_default();
         if s.firing.is_some() && !changed && s.members.contains_key(member) {
             s.seen = Some(at);
-            return self.store.history_alerts_seen(&source, at).await;
+            self.seen.insert(source, at);
+            return Ok(());
         }
         if s.firing.is_none() {
             let (firing, seen) = self.store.history_alerts_firing(&source).await?;
@@ -325,6 +372,8 @@ impl Recorder {
             .collect();
         let new_refs: Vec<_> = new.iter().collect();
         let before = s.seen;
+        // This answer's time is written now: an older one waiting must not follow it.
+        self.seen.remove(&source);
         let written = self
             .store
             .history_alerts_update(&source, at, before, &new_refs, &gone)

@@ -14,7 +14,7 @@ pub use crate::model::alerts::{AlertEpisode, EpisodeAck};
 /// Resolved episodes the pane reads at most.
 pub const RESOLVED_MAX: usize = 5_000;
 
-const SEEN_SQL: &str = "INSERT INTO history_alert_sources (source, seen_at) VALUES ($1, $2) \
+pub(super) const SEEN_SQL: &str = "INSERT INTO history_alert_sources (source, seen_at) VALUES ($1, $2) \
      ON CONFLICT(source) DO UPDATE SET seen_at = excluded.seen_at";
 
 /// Rows per INSERT: seven parameters each, well under SQLite's limit.

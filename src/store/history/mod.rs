@@ -12,8 +12,8 @@
 pub mod alerts;
 pub mod frames;
 pub mod lease;
-pub mod walk;
 pub mod samples;
+pub mod walk;
 
 use super::{parse_ts, ts, At, Store, StoreError};
 use crate::model::backend::{BackendData, BackendId, BackendReport};
@@ -114,6 +114,42 @@ impl Store {
             return Err(StoreError::Db(format!("history row {id} is gone")));
         }
         Ok(())
+    }
+
+    /// Polls that saw nothing new, written together: each row's new
+    /// `until` and each alert source's last answer, in one transaction.
+    /// The ids of rows that are gone (pruned meanwhile).
+    pub async fn history_moved_on(
+        &self,
+        until: &[(i64, DateTime<Utc>)],
+        seen: &[(String, DateTime<Utc>)],
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut w = self.begin_write().await?;
+        let body = async {
+            let mut gone = Vec::new();
+            for (id, at) in until {
+                let done = sqlx::query("UPDATE history_frames SET until = $1 WHERE id = $2")
+                    .bind(ts(*at))
+                    .bind(id)
+                    .execute(w.conn())
+                    .await
+                    .at(self)?;
+                if done.rows_affected() == 0 {
+                    gone.push(*id);
+                }
+            }
+            for (source, at) in seen {
+                sqlx::query(alerts::SEEN_SQL)
+                    .bind(source)
+                    .bind(ts(*at))
+                    .execute(w.conn())
+                    .await
+                    .at(self)?;
+            }
+            Ok(gone)
+        }
+        .await;
+        w.finish(body).await
     }
 
     /// Every recorded backend as it was at `t`; empty when nothing was
