@@ -118,6 +118,11 @@ fn bench(c: &mut Criterion) {
     let start = rt.block_on(record_day(&store));
     let end = start + Span::seconds(DAY_SECS);
     let (frames, rows, episodes) = rt.block_on(async {
+        // What the day holds, not what the write-ahead log still carries.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(store.pool())
+            .await
+            .expect("checkpoint");
         let frames = store.history_bytes().await.expect("bytes");
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM history_frames")
             .fetch_one(store.pool())
@@ -130,8 +135,11 @@ fn bench(c: &mut Criterion) {
         (frames, rows, episodes)
     });
     let file = on_disk().saturating_sub(empty);
+    let samples: i64 = rt
+        .block_on(sqlx::query_scalar("SELECT COUNT(*) FROM history_samples").fetch_one(store.pool()))
+        .expect("samples");
     println!(
-        "{}: a day is {:.1} MB on disk (frames {:.1} MB in {rows} rows, {episodes} alert episodes); budget 20 MB",
+        "{}: a day is {:.1} MB on disk (frames {:.1} MB in {rows} rows, {samples} trend samples, {episodes} alert episodes); budget 20 MB",
         SCENARIO.name,
         file as f64 / 1e6,
         frames as f64 / 1e6

