@@ -176,7 +176,7 @@ fn enter_shows_when_it_fired_ended_and_who_acknowledged_it() {
     };
     assert_eq!(title, "DiskFull");
     let text = format!("{rows:?}");
-    for want in ["fired for", "42m00s", "alice", "on it", "db-1:9100"] {
+    for want in ["seen firing for", "42m00s", "alice", "on it", "db-1:9100"] {
         assert!(text.contains(want), "{want} missing from {text}");
     }
 }

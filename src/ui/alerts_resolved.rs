@@ -54,7 +54,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, r: &Res
     let visible = usize::from(area.height.saturating_sub(4)).max(1);
     let offset = selected.saturating_sub(visible - 1);
     let width = area.width.saturating_sub(2);
-    // Fixed: mark, resolved, fired for, severity, acked by; the name and the
+    // Fixed: mark, resolved, seen for, severity, acked by; the name and the
     // instance share the rest.
     let wide = width >= 110;
     let mut widths = vec![1u16, 10, 9];
@@ -71,7 +71,7 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, r: &Res
         .take(visible)
         .map(|e| row(state, theme, e, wide, &widths))
         .collect();
-    let mut titles = vec!["", "RESOLVED", "FIRED FOR"];
+    let mut titles = vec!["", "RESOLVED", "SEEN FOR"];
     if wide {
         titles.push("SEVERITY");
     }

@@ -127,7 +127,8 @@ pub fn open_details(state: &mut State) {
         field("first seen", e.first_seen.format(TIME).to_string()),
         field("last seen", e.last_seen.format(TIME).to_string()),
         field("resolved", end.format(TIME).to_string()),
-        field("fired for", crate::runbook::session::elapsed(e.first_seen, end)),
+        // From the first answer that held it: Alertmanager's own start may be earlier.
+        field("seen firing for", crate::runbook::session::elapsed(e.first_seen, end)),
         Row::Section("labels".into()),
     ];
     rows.extend(e.labels.iter().map(|(k, v)| field(k, v.clone())));
