@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::history::{eventually, opsdeck, Recorder};
+
 use bollard::container::Config as ContainerConfig;
 use bollard::models::HostConfig;
 use chrono::{DateTime, Utc};
@@ -17,11 +19,8 @@ use opsdeck::store::history::walk::Walked;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::str::FromStr;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use std::time::Duration;
 
 /// Docker, PostgreSQL and Alertmanager, polled every second.
 fn config(dir: &Path) -> PathBuf {
@@ -40,45 +39,6 @@ fn config(dir: &Path) -> PathBuf {
     p
 }
 
-fn opsdeck(cfg: &Path, state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    c.arg("--config")
-        .arg(cfg)
-        .arg("--state")
-        .arg(state)
-        .env_remove("OPSDECK_CONFIG")
-        .env("HOME", cfg.parent().expect("dir"))
-        .kill_on_drop(true);
-    c
-}
-
-/// `opsdeck record`, started and waited for until it records.
-async fn record(cfg: &Path, state: &Path) -> Child {
-    let mut child = opsdeck(cfg, state)
-        .arg("record")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start opsdeck record");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut said = Vec::new();
-    let found = tokio::time::timeout(Duration::from_secs(15), async {
-        while let Ok(Some(l)) = lines.next_line().await {
-            let recording = l.contains("history: recording");
-            said.push(l);
-            if recording {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert_eq!(found, Ok(true), "opsdeck record did not start recording: {said:?}");
-    // Its stderr is drained from now on, so it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    child
-}
-
 async fn run(cfg: &Path, state: &Path, args: &[&str]) -> Result<String, String> {
     let out = opsdeck(cfg, state).args(args).output().await.expect("run opsdeck");
     match out.status.code() {
@@ -87,22 +47,6 @@ async fn run(cfg: &Path, state: &Path, args: &[&str]) -> Result<String, String> 
             "opsdeck {args:?}: {code:?} {}",
             String::from_utf8_lossy(&out.stderr)
         )),
-    }
-}
-
-/// Poll `check` until it holds (every 500 ms, up to `limit`).
-async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F) -> String
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<String, String>>,
-{
-    let started = Instant::now();
-    loop {
-        match check().await {
-            Ok(v) => return v,
-            Err(last) if started.elapsed() > limit => panic!("{what} not seen within {limit:?}; last: {last}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
     }
 }
 
@@ -181,7 +125,8 @@ async fn the_report_of_a_session_spanning_a_container_failure_shows_the_recorded
         ..Default::default()
     };
     common::docker::run(&docker, &name, web).await;
-    let mut recorder = record(&cfg, &state).await;
+    let mut recorder = Recorder::start(&cfg, &state);
+    recorder.wait_for("history: recording", Duration::from_secs(15)).await;
 
     // Recorded running before the session starts.
     eventually(Duration::from_secs(20), "the container running in history", || async {
@@ -263,8 +208,8 @@ async fn the_report_of_a_session_spanning_a_container_failure_shows_the_recorded
     let fired = format!("seen: alert {alert} (critical, ");
     let report = report_with(&cfg, &state, &id, &fired).await;
 
-    let _ = recorder.start_kill();
-    let _ = recorder.wait().await;
+    let _ = recorder.child.start_kill();
+    let _ = recorder.child.wait().await;
     resolve(&alert).await;
     common::docker::remove(&docker, &name).await;
     sqlx::query(&format!("DROP TABLE {table}"))

@@ -6,6 +6,7 @@ pub mod alertmanager;
 pub mod cli;
 pub mod docker;
 pub mod fault_proxy;
+pub mod history;
 pub mod pg;
 pub mod pg_cluster;
 pub mod rewrite;
