@@ -5,17 +5,16 @@
 
 mod common;
 
+use common::history::{eventually, opsdeck, Recorder};
+
 use bollard::container::Config as ContainerConfig;
 use bollard::models::HostConfig;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 const ENV_SECRET: &str = "hist-env-secret-7f3a";
 const LABEL_SECRET: &str = "hist-label-secret-91bd";
@@ -47,75 +46,6 @@ fn host_config(dir: &Path) -> PathBuf {
     let p = dir.join("host.toml");
     std::fs::write(&p, "[host]\nenabled = true\ninterval = \"1s\"\n").expect("config");
     p
-}
-
-fn opsdeck(cfg: &Path, state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    c.arg("--config")
-        .arg(cfg)
-        .arg("--state")
-        .arg(state)
-        .env_remove("OPSDECK_CONFIG")
-        .env("HOME", cfg.parent().expect("dir"))
-        .kill_on_drop(true);
-    c
-}
-
-/// `opsdeck record`, its stderr read line by line.
-struct Recorder {
-    child: Child,
-    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
-    said: Vec<String>,
-}
-
-impl Recorder {
-    fn start(cfg: &Path, state: &Path) -> Recorder {
-        let mut child = opsdeck(cfg, state)
-            .arg("record")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start opsdeck record");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut r = BufReader::new(stderr).lines();
-            while let Ok(Some(l)) = r.next_line().await {
-                let _ = tx.send(l);
-            }
-        });
-        Recorder {
-            child,
-            lines,
-            said: Vec::new(),
-        }
-    }
-
-    /// Wait until it says a line containing `what`.
-    async fn wait_for(&mut self, what: &str, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            if self.said.iter().any(|l| l.contains(what)) {
-                return;
-            }
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some(l)) => self.said.push(l),
-                _ => panic!(
-                    "recorder did not say {what:?} within {limit:?}; it said: {:?}",
-                    self.said
-                ),
-            }
-        }
-    }
-
-    fn signal(&self, sig: &str) {
-        let pid = self.child.id().expect("running");
-        let ok = std::process::Command::new("kill")
-            .args([&format!("-{sig}"), &pid.to_string()])
-            .status()
-            .expect("kill");
-        assert!(ok.success());
-    }
 }
 
 async fn history(cfg: &Path, state: &Path, args: &[&str]) -> (Option<i32>, String, String) {
@@ -157,22 +87,6 @@ async fn services_at(cfg: &Path, state: &Path, at: DateTime<Utc>) -> String {
 /// The Services pane's line of `name`.
 fn line_of<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen.lines().find(|l| l.contains(name))
-}
-
-/// Poll `check` until it holds (every 500 ms, up to `limit`).
-async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F) -> String
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<String, String>>,
-{
-    let started = Instant::now();
-    loop {
-        match check().await {
-            Ok(v) => return v,
-            Err(last) if started.elapsed() > limit => panic!("{what} not seen within {limit:?}; last: {last}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
-        }
-    }
 }
 
 async fn alerts_json(cfg: &Path, state: &Path) -> serde_json::Value {
@@ -568,13 +482,16 @@ impl Drop for Tmpfs {
     }
 }
 
-#[tokio::test]
-async fn a_full_disk_stops_the_history_not_the_audit_log_and_it_goes_on_after() {
-    use opsdeck::backends::{BackendData, BackendId, BackendKind, BackendReport};
+/// The recorder on `store`, in a task of its own, once it records: where
+/// reports go, what it says, and its task.
+async fn recorder_on(
+    store: &opsdeck::store::Store,
+) -> (
+    tokio::sync::mpsc::Sender<opsdeck::backends::BackendReport>,
+    tokio::sync::mpsc::UnboundedReceiver<opsdeck::runtime::recorder::News>,
+    tokio::task::JoinHandle<()>,
+) {
     use opsdeck::runtime::recorder::{spawn, News, RecorderSetup};
-    let disk = Tmpfs::mount("6m");
-    let state = disk.0.path().join("state.db");
-    let store = opsdeck::store::Store::open(&state).await.expect("store");
     let setup = RecorderSetup {
         role: opsdeck::store::history::lease::Role::Record,
         redactor: Default::default(),
@@ -587,23 +504,40 @@ async fn a_full_disk_stops_the_history_not_the_audit_log_and_it_goes_on_after() 
         let _ = news_tx.send(n);
     });
     assert_eq!(news.recv().await, Some(News::Recording));
-    let report = |i: u32| BackendReport {
+    (tx, news, task)
+}
+
+/// The HTTP check "web" answering 200 at `at` in `latency_ms` (another
+/// latency is another model: a new row).
+fn http_report(at: DateTime<Utc>, latency_ms: u64) -> opsdeck::backends::BackendReport {
+    use opsdeck::backends::{BackendData, BackendId, BackendKind, BackendReport};
+    BackendReport {
         id: BackendId {
             kind: BackendKind::Http,
             name: "web".into(),
         },
-        at: Utc::now(),
-        // Each one different, so each one is a new row.
+        at,
         result: Ok(BackendData::Http(opsdeck::backends::http::HttpProbe {
             status: 200,
             expected: 200,
-            latency_ms: u64::from(i),
+            latency_ms,
             failures: 0,
             last_success: None,
             cert_days_left: None,
         })),
         next_in: Duration::ZERO,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_stops_the_history_not_the_audit_log_and_it_goes_on_after() {
+    use opsdeck::runtime::recorder::News;
+    let disk = Tmpfs::mount("6m");
+    let state = disk.0.path().join("state.db");
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    let (tx, mut news, task) = recorder_on(&store).await;
+    // Each one different, so each one is a new row.
+    let report = |i: u32| http_report(Utc::now(), u64::from(i));
     tx.send(report(1)).await.expect("send");
     disk.fill();
     let mut said = Vec::new();
@@ -815,42 +749,15 @@ async fn record_stores_trend_samples() {
 /// and on a clean stop.
 #[tokio::test]
 async fn unchanged_polls_are_written_together_with_the_lease() {
-    use opsdeck::backends::{BackendData, BackendId, BackendKind, BackendReport};
-    use opsdeck::runtime::recorder::{spawn, News, RecorderSetup, LEASE_TTL};
+    use opsdeck::runtime::recorder::LEASE_TTL;
     let dir = tempfile::tempdir().expect("tempdir");
     let store = opsdeck::store::Store::open(&dir.path().join("state.db"))
         .await
         .expect("store");
-    let setup = RecorderSetup {
-        role: opsdeck::store::history::lease::Role::Record,
-        redactor: Default::default(),
-        history: Default::default(),
-        sources: Default::default(),
-    };
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let (news_tx, mut news) = tokio::sync::mpsc::unbounded_channel();
-    let task = spawn(store.clone(), setup, rx, move |n| {
-        let _ = news_tx.send(n);
-    });
-    assert_eq!(news.recv().await, Some(News::Recording));
+    let (tx, _news, task) = recorder_on(&store).await;
     // Whole seconds: as the store writes times back.
     let t0 = DateTime::from_timestamp(Utc::now().timestamp(), 0).expect("now");
-    let report = |secs: i64, latency_ms: u64| BackendReport {
-        id: BackendId {
-            kind: BackendKind::Http,
-            name: "web".into(),
-        },
-        at: t0 + chrono::Duration::seconds(secs),
-        result: Ok(BackendData::Http(opsdeck::backends::http::HttpProbe {
-            status: 200,
-            expected: 200,
-            latency_ms,
-            failures: 0,
-            last_success: None,
-            cert_days_left: None,
-        })),
-        next_in: Duration::ZERO,
-    };
+    let report = |secs: i64, latency_ms: u64| http_report(t0 + chrono::Duration::seconds(secs), latency_ms);
     let rows = || async {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT at, until FROM history_frames ORDER BY id")
             .fetch_all(store.pool())
