@@ -17,10 +17,7 @@ mod fixtures;
 #[path = "common/history_gen.rs"]
 mod history_gen;
 
-use history_gen::{alert_sets, base_alerts, second, Size};
-use opsdeck::config::HistoryConfig;
-use opsdeck::runtime::recorder::{self, News, RecorderSetup};
-use opsdeck::store::history::lease::Role;
+use history_gen::{alert_sets, base_alerts, recorder_on, second, Size};
 use std::time::Duration;
 
 struct Measured {
@@ -40,21 +37,7 @@ fn record(size: &Size, keyframe: Duration) -> Measured {
             + std::fs::metadata(dir.path().join("state.db-wal"))
                 .map(|m| m.len())
                 .unwrap_or(0);
-        let setup = RecorderSetup {
-            role: Role::Record,
-            redactor: Default::default(),
-            history: HistoryConfig {
-                keyframe,
-                ..HistoryConfig::default()
-            },
-            sources: Default::default(),
-        };
-        let (tx, rx) = tokio::sync::mpsc::channel(256);
-        let (news_tx, mut news_rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = recorder::spawn(store.clone(), setup, rx, move |n| {
-            let _ = news_tx.send(n);
-        });
-        while news_rx.recv().await != Some(News::Recording) {}
+        let (tx, task) = recorder_on(&store, keyframe).await;
         let alerts = alert_sets(base_alerts(size));
         let start = chrono::Utc::now() - chrono::Duration::hours(1);
         for secs in 0..3600 {

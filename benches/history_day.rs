@@ -24,12 +24,10 @@ mod history_gen;
 
 use chrono::{DateTime, Duration as Span, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use history_gen::{alert_sets, base_alerts, second, Size};
+use history_gen::{alert_sets, base_alerts, recorder_on, second, Size};
 use opsdeck::app::{update, HistoryAsk, Msg, RecordedMoment, State};
 use opsdeck::config::theme::{ColorSupport, Theme};
-use opsdeck::config::HistoryConfig;
-use opsdeck::runtime::recorder::{self, News, RecorderSetup, PRUNE_BATCH};
-use opsdeck::store::history::lease::Role;
+use opsdeck::runtime::recorder::PRUNE_BATCH;
 use opsdeck::store::Store;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -46,18 +44,7 @@ const SCENARIO: Size = Size {
 
 /// Record a day ending now into a new store; its start.
 async fn record_day(store: &Store) -> DateTime<Utc> {
-    let setup = RecorderSetup {
-        role: Role::Record,
-        redactor: Default::default(),
-        history: HistoryConfig::default(),
-        sources: Default::default(),
-    };
-    let (tx, rx) = tokio::sync::mpsc::channel(256);
-    let (news_tx, mut news_rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = recorder::spawn(store.clone(), setup, rx, move |n| {
-        let _ = news_tx.send(n);
-    });
-    while news_rx.recv().await != Some(News::Recording) {}
+    let (tx, task) = recorder_on(store, opsdeck::config::HistoryConfig::default().keyframe).await;
     let alerts = alert_sets(base_alerts(&SCENARIO));
     let start = Utc::now() - Span::seconds(DAY_SECS);
     let began = Instant::now();

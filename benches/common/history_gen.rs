@@ -104,3 +104,28 @@ pub fn base_alerts(size: &Size) -> AlertsSummary {
         fixtures::alerts_summary()
     }
 }
+
+/// The real recorder on `store`, keyframes every `keyframe`, once it
+/// records: where reports go, and its task (it ends when the sender drops).
+pub async fn recorder_on(
+    store: &opsdeck::store::Store,
+    keyframe: Duration,
+) -> (tokio::sync::mpsc::Sender<BackendReport>, tokio::task::JoinHandle<()>) {
+    use opsdeck::runtime::recorder::{self, News, RecorderSetup};
+    let setup = RecorderSetup {
+        role: opsdeck::store::history::lease::Role::Record,
+        redactor: Default::default(),
+        history: opsdeck::config::HistoryConfig {
+            keyframe,
+            ..Default::default()
+        },
+        sources: Default::default(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    let (news_tx, mut news_rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = recorder::spawn(store.clone(), setup, rx, move |n| {
+        let _ = news_tx.send(n);
+    });
+    while news_rx.recv().await != Some(News::Recording) {}
+    (tx, task)
+}
