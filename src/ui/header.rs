@@ -23,13 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ),
             None => " HISTORY loading… ".to_string(),
         };
-        left.push(Span::styled(
-            text,
-            theme
-                .style(Role::Warn)
-                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
-        ));
-        left.push(Span::styled(" ", header));
+        badge(&mut left, text, Role::Warn, theme);
     }
     let who = match &state.shell.identity.ssh_client {
         Some(addr) => format!(
@@ -40,24 +34,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     left.push(Span::styled(who, header));
     if state.shell.read_only {
-        left.push(Span::styled(
-            " READ-ONLY ",
-            theme
-                .style(Role::Warn)
-                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
-        ));
-        left.push(Span::styled(" ", header));
+        badge(&mut left, " READ-ONLY ", Role::Warn, theme);
     }
     // The team store: gone (everything is read-only until it is back), or
     // how many others are on it.
     if let Some((since, _)) = &state.team.down {
-        left.push(Span::styled(
+        badge(
+            &mut left,
             format!(" TEAM STORE DOWN since {} · READ-ONLY ", since.format("%H:%M:%S")),
-            theme
-                .style(Role::Crit)
-                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
-        ));
-        left.push(Span::styled(" ", header));
+            Role::Crit,
+            theme,
+        );
     } else if state.team.shared {
         let others = state.team.others.len();
         let text = match others {
@@ -80,13 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // A badge while critical alerts fire: seen from every pane.
     let critical = state.firing_critical();
     if critical > 0 {
-        left.push(Span::styled(
-            format!(" {critical} CRITICAL "),
-            theme
-                .style(Role::Crit)
-                .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
-        ));
-        left.push(Span::styled(" ", header));
+        badge(&mut left, format!(" {critical} CRITICAL "), Role::Crit, theme);
     }
     // The recorder stopped (a full disk): after the alerts, which matter more.
     if let Some(why) = &state.shell.not_recorded {
@@ -97,13 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let room = usize::from(area.width).saturating_sub(used + 1);
         let words = [format!(" {why} "), " NOT RECORDED ".to_string(), " REC ✖ ".to_string()];
         if let Some(text) = words.into_iter().find(|w| columns(w) <= room) {
-            left.push(Span::styled(
-                text,
-                theme
-                    .style(Role::Warn)
-                    .patch(ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)),
-            ));
-            left.push(Span::styled(" ", header));
+            badge(&mut left, text, Role::Warn, theme);
         }
     }
     let used: usize = left.iter().map(|s| columns(&s.content)).sum::<usize>() + columns(&clock);
@@ -144,4 +119,11 @@ fn freshness_spans(state: &State, theme: &Theme, room: usize) -> Vec<Span<'stati
         out.push(Span::styled(label, header));
     }
     out
+}
+
+/// A badge that must stand out in any theme (reversed), and the space after it.
+fn badge(left: &mut Vec<Span<'static>>, text: impl Into<String>, role: Role, theme: &Theme) {
+    let reversed = ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED);
+    left.push(Span::styled(text.into(), theme.style(role).patch(reversed)));
+    left.push(Span::styled(" ", theme.style(Role::Header)));
 }
