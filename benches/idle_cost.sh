@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Idle cost of a console left open: its CPU %, the CPU it causes in dockerd,
 # PostgreSQL and Alertmanager, peak RSS and bytes written to the terminal per
-# second, over the same idle period, for opsdeck (dashboard, and Services
-# zoomed with CPU and memory for the rows on screen) and, side by side, oxker
-# and lazydocker when they are installed. Some load is on: alerts firing and
-# a few PostgreSQL sessions (idle in transaction, and a long query).
+# second, over the same idle period, for opsdeck and, side by side in the
+# same run, oxker and lazydocker when they are installed. opsdeck is
+# measured with Docker only (what oxker sees) and with every backend
+# configured (all five panes live), recording its flight history each time;
+# then `opsdeck record` alone. Some load is on: alerts firing and a few
+# PostgreSQL sessions (idle in transaction, and a long query). Last, where
+# each console's bytes went, by kind and by screen row (term_bytes.py).
 #
 #   tests/run.sh bash benches/idle_cost.sh                      # 200 containers, 30 s
 #   CONTAINERS=500 DURATION=60 tests/run.sh bash benches/idle_cost.sh
@@ -40,7 +43,16 @@ cleanup() {
 trap cleanup EXIT
 
 export OPSDECK_BENCH_PG_PASSWORD=$OPSDECK_TEST_PG_PASSWORD
-cat > "$WORK/config.toml" <<TOML
+# Docker only (and the host, on by default), as oxker and lazydocker see it.
+cat > "$WORK/docker.toml" <<TOML
+[[docker]]
+name = "bench"
+url = "$DH"
+TOML
+# Every backend, so that all five panes are live: PostgreSQL, Alertmanager,
+# an HTTP check, an access source (a CSV export of 200 users) and the
+# built-in runbooks besides Docker and the host.
+cat > "$WORK/all.toml" <<TOML
 [[docker]]
 name = "bench"
 url = "$DH"
@@ -51,7 +63,22 @@ password_env = "OPSDECK_BENCH_PG_PASSWORD"
 [[alertmanager]]
 name = "am"
 url = "$OPSDECK_TEST_ALERTMANAGER_URL"
+[[http]]
+name = "am-health"
+url = "$OPSDECK_TEST_ALERTMANAGER_URL/-/healthy"
+[[access.source]]
+name = "bench users"
+file = "$WORK/users.csv"
+privileged_roles = ["admin"]
+[runbooks]
+dirs = ["$PWD/config/runbooks"]
 TOML
+{
+    echo "subject,role,status,last_login_at,mfa_enabled"
+    for i in $(seq 1 200); do
+        echo "user$i@example.com,$([ $((i % 10)) = 0 ] && echo admin || echo viewer),active,2026-0$((i % 9 + 1))-01T00:00:00Z,$([ $((i % 4)) = 0 ] && echo false || echo true)"
+    done
+} > "$WORK/users.csv"
 
 # Small running containers, a few in compose projects, alerts firing, and
 # PostgreSQL sessions: three idle in transaction, one long query.
@@ -124,6 +151,7 @@ measure() {
     sleep 1
     printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\n' "$label" "$((t1 - t0))" "$((d1 - d0))" "$hwm" "$((b1 - b0))" \
         "$((p1 - p0))" "$((a1 - a0))" >> "$RESULTS"
+    printf '%s\t%s\t%d\t%d\n' "$label" "$ts" "$b0" "$b1" >> "$WORK/typescripts.tsv"
 }
 
 # measure_headless LABEL COMMAND...: a process with no terminal, from its
@@ -143,19 +171,15 @@ measure_headless() {
     printf '%s\t%d\t%d\t%d\t%d\t%d\t%d\n' "$label" "$((t1 - t0))" "$((d1 - d0))" "$hwm" 0 \
         "$((p1 - p0))" "$((a1 - a0))" >> "$RESULTS"
 }
-OPSDECK="$BIN --config $WORK/config.toml --state $WORK/state.db"
+OPSDECK="$BIN --state $WORK/state.db"
+DOCKER_ONLY="$OPSDECK --config $WORK/docker.toml"
+ALL="$BIN --config $WORK/all.toml --state $WORK/state-all.db"
 
-# The console records while no recorder holds the store's lease: first as
-# it is left open alone (recording), then beside `opsdeck record` (not
-# recording); the difference is what recording costs the console.
-measure "opsdeck (dashboard)" opsdeck "" "$OPSDECK"
-measure "opsdeck (services, stats)" opsdeck "1" "$OPSDECK"
-measure_headless "opsdeck record" $OPSDECK record
-$OPSDECK record >/dev/null 2>&1 &
-RECORDER=$!
-sleep 4
-measure "opsdeck (dashboard, not rec.)" opsdeck "" "$OPSDECK"
-kill "$RECORDER"; wait "$RECORDER" 2>/dev/null || true
+# Each console records (no `opsdeck record` holds its store's lease).
+measure "opsdeck, Docker only" opsdeck "" "$DOCKER_ONLY"
+measure "opsdeck, all backends" opsdeck "" "$ALL"
+measure "opsdeck, all, Services zoomed" opsdeck "1" "$ALL"
+measure_headless "opsdeck record, all" $ALL record
 if command -v oxker >/dev/null; then
     measure "oxker $(oxker --version 2>/dev/null | awk '{ print $NF }')" oxker "" "$(command -v oxker) --host $DH"
 else
@@ -183,12 +207,19 @@ BEGIN {
 }
 END {
     if (NR > 4) {
-        printf "\nratios to opsdeck (services, stats):\n"
+        printf "\nratios to opsdeck, Docker only:\n"
         for (i = 5; i <= NR; i++) {
-            r = function_ratio(cpu[i], cpu[2]); rd = function_ratio(dk[i], dk[2])
-            printf "  %-24s CPU x%s, dockerd x%s, RSS x%.1f, terminal x%.1f\n", name[i], r, rd, rss[i] / rss[2], (b[2] > 0 ? b[i] / b[2] : 0)
+            r = function_ratio(cpu[i], cpu[1]); rd = function_ratio(dk[i], dk[1])
+            printf "  %-24s CPU x%s, dockerd x%s, RSS x%.1f, terminal x%.1f\n", name[i], r, rd, rss[i] / rss[1], (b[1] > 0 ? b[i] / b[1] : 0)
         }
     }
 }
 function function_ratio(a, b) { return (b > 0.005 ? sprintf("%.1f", a / b) : "n/a (opsdeck ~0)") }
 ' "$RESULTS"
+
+# Where each console's bytes to the terminal went.
+echo
+while IFS=$'\t' read -r label ts b0 b1; do
+    echo "$label:"
+    python3 benches/term_bytes.py "$ts" "$b0" "$b1" "$DURATION" 6
+done < "$WORK/typescripts.tsv"

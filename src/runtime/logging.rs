@@ -88,9 +88,16 @@ pub fn appender(path: &Path, keep: usize) -> Option<RollingFileAppender> {
     builder.build(dir).ok()
 }
 
+/// Lines waiting for the writer thread before new ones are dropped. The
+/// appender's default (128,000) is a channel allocated and touched whole
+/// at start: 4 MiB resident for a console that logs a few lines a minute.
+const BUFFERED_LINES: usize = 1024;
+
 /// Start file logging; `None` when the file cannot be opened (opsdeck still runs).
 pub fn init(path: &Path, directive: &str, keep: usize) -> Option<WorkerGuard> {
-    let (writer, guard) = tracing_appender::non_blocking(appender(path, keep)?);
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .finish(appender(path, keep)?);
     let filter = EnvFilter::try_new(directive).unwrap_or_else(|_| EnvFilter::new(LEVEL_DEFAULT));
     tracing_subscriber::fmt()
         .with_writer(writer)

@@ -3,6 +3,7 @@
 //! `update`, runs the returned commands, and draws only when state changed.
 
 mod audit_writer;
+pub mod lean_backend;
 pub mod logging;
 pub mod record;
 pub mod recorder;
@@ -170,8 +171,6 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
     let mut tick = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-    // Whether everything since the last frame was clock ticks.
-    let mut clock_only = false;
     // Keys of a paste the terminal did not bracket are not answers.
     let mut typeahead = crate::app::typeahead::Typeahead::default();
     let reason = loop {
@@ -179,7 +178,7 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
             break "quit";
         }
         if state.shell.dirty {
-            if draw(&mut guard, &state, &theme, clock_only).is_err() {
+            if draw(&mut guard, &state, &theme).is_err() {
                 // The tty is gone (write failed): nothing more to show.
                 break "terminal lost";
             }
@@ -211,21 +210,15 @@ pub async fn run(opts: RunOptions) -> color_eyre::Result<&'static str> {
         };
         let look = crate::app::typeahead::Look::of(&state);
         let why = shutdown_reason(&msg);
-        let was_dirty = state.shell.dirty;
-        let is_tick = matches!(msg, Msg::Tick(_));
         let mut commands = update(&mut state, msg);
         // Coalesce a burst (a pasted key run, many reports) into one frame.
-        let mut drained = 0;
         while let Ok(r) = report_rx.try_recv() {
             commands.extend(update(&mut state, Msg::Backend(to_history(&history_tx, r))));
-            drained += 1;
         }
         while let Ok(m) = msg_rx.try_recv() {
             commands.extend(update(&mut state, m));
-            drained += 1;
         }
         typeahead.after(look, &state, key.as_ref(), now);
-        clock_only = !was_dirty && is_tick && drained == 0 && commands.is_empty();
         stop = carry_out(commands, &mut guard, &fx);
         if stop || state.shell.quit {
             break why.unwrap_or("quit");
@@ -315,25 +308,17 @@ fn shutdown_reason(msg: &Msg) -> Option<&'static str> {
     }
 }
 
-/// Draw one frame, writing only the cells that changed. The cursor was hidden
-/// once on entry (ratatui's `draw` would hide it again on every frame), and
-/// only frames caused by more than the clock are wrapped in synchronized-output
-/// markers: a one-cell clock update cannot tear, and those 16 bytes a second
-/// would be most of an idle screen's traffic.
-fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme, clock_only: bool) -> std::io::Result<()> {
-    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+/// Draw one frame, writing only the cells that changed (`lean_backend`
+/// decides what to wrap in synchronized-output markers). The cursor was
+/// hidden once on entry: ratatui's `draw` would hide it again on every frame.
+fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> std::io::Result<()> {
+    use ratatui::backend::Backend as _;
     let terminal = &mut guard.terminal;
-    if !clock_only {
-        crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    }
     terminal.autoresize()?;
     let mut frame = terminal.get_frame();
     crate::ui::draw(&mut frame, state, theme);
     terminal.flush()?;
     terminal.swap_buffers();
-    if !clock_only {
-        crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    }
     terminal.backend_mut().flush()
 }
 

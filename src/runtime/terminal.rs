@@ -1,15 +1,16 @@
 //! The terminal: raw mode and alternate screen in, and always back out —
 //! on quit, on signals, on a dead tty and on panic.
 
+use super::lean_backend::LeanBackend;
 use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
+use crossterm::style::{Attribute, SetAttribute};
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
-use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub type Tui = Terminal<LeanBackend<Stdout>>;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static MOUSE: AtomicBool = AtomicBool::new(false);
@@ -30,7 +31,7 @@ impl TerminalGuard {
             execute!(out, EnableMouseCapture)?;
             MOUSE.store(true, Ordering::SeqCst);
         }
-        let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        let terminal = Terminal::new(LeanBackend::new(io::stdout()))?;
         Ok(Self { terminal })
     }
 }
@@ -51,7 +52,14 @@ pub fn restore() {
     if MOUSE.swap(false, Ordering::SeqCst) {
         let _ = execute!(out, DisableMouseCapture);
     }
-    let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, cursor::Show);
+    // The frames leave their pen set (`lean_backend`): the shell gets the default one.
+    let _ = execute!(
+        out,
+        SetAttribute(Attribute::Reset),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = disable_raw_mode();
     let _ = out.flush();
 }
