@@ -88,6 +88,14 @@ fn minute_of(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(60)
 }
 
+/// The end of the last whole minute before `now`: what a sparkline is drawn
+/// to. The current minute's point moves with every poll, and a sparkline
+/// that ends on it redraws (and rescales) every few seconds for nothing;
+/// the live value is printed beside it.
+pub fn last_whole_minute(now: DateTime<Utc>) -> DateTime<Utc> {
+    time_of(minute_of(now)) - chrono::Duration::seconds(1)
+}
+
 fn time_of(minute: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(minute.saturating_mul(60), 0).unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! Alerts pane: what Alertmanager holds, worst and oldest first.
 
 use super::widgets::{age, backend_problem, data_style, fit, not_configured, pack_parts, Status};
+use crate::text::ticking_age;
 use crate::app::{AckInfo, AlertGroup, AlertLine, BackendStatus, Freshness, PaneId, State};
 use crate::config::theme::{Role, Theme};
 use crate::model::alerts::{AlertRow, Severity};
@@ -116,7 +117,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let mut parts = vec![Span::styled(format!("{overdue} overdue"), style)];
         if let Some(t) = oldest_critical {
             parts.push(Span::styled(
-                format!("oldest critical {}", age(state.shell.now, t)),
+                format!("oldest critical {}", ticking_age(state.shell.now, t)),
                 style,
             ));
         }
@@ -134,7 +135,7 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let s = alert_status(a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
-        let text = format!(" {:>4} {} {}", age(state.shell.now, a.starts_at), a.name, a.instance);
+        let text = format!(" {:>4} {} {}", ticking_age(state.shell.now, a.starts_at), a.name, a.instance);
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
@@ -239,7 +240,7 @@ fn respond_cell(
 ) -> (String, ratatui::style::Style) {
     match state.respond_by(source, a) {
         None => ("-".into(), theme.style(Role::Muted)),
-        Some(by) if by <= state.shell.now => (format!("OVERDUE {}", age(state.shell.now, by)), theme.style(Role::Crit)),
+        Some(by) if by <= state.shell.now => (format!("OVERDUE {}", ticking_age(state.shell.now, by)), theme.style(Role::Crit)),
         // Past half a day "17:36" could be today or tomorrow: name the day.
         Some(by) if by - state.shell.now > chrono::Duration::hours(12) => {
             (format!("by {}", by.format("%a %H:%M")), theme.style(Role::Text))
@@ -437,7 +438,7 @@ fn alert_row(
             Col::Alert => (format!("{indent}{}", a.name), style),
             Col::Instance => (a.instance.clone(), style),
             Col::Summary => (a.summary.clone(), style),
-            Col::For => (age(state.shell.now, a.starts_at), style),
+            Col::For => (ticking_age(state.shell.now, a.starts_at), style),
             Col::Respond => respond_cell(state, theme, source, a),
             Col::State => (state.alert_state_word(source, a).to_string(), style),
             Col::Source => (state.alert_source_name(source).to_string(), theme.style(Role::Muted)),

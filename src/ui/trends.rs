@@ -243,7 +243,7 @@ fn lines(
     width: usize,
     label_max: usize,
 ) -> Vec<Line<'static>> {
-    let now = state.shell.now;
+    let now = crate::model::trend::last_whole_minute(state.shell.now);
     let items: Vec<Item> = items
         .into_iter()
         .filter(|i| i.series.columns(now, window, 2).is_some())
