@@ -227,7 +227,19 @@ pub fn parse_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{chunks, fit, one_line, width};
+    use super::{chunks, fit, one_line, ticking_age, width};
+
+    #[test]
+    fn a_ticking_age_moves_in_tens_of_seconds_for_its_first_minute() {
+        let then = chrono::DateTime::from_timestamp(1_000_000, 0).unwrap_or_default();
+        let at = |s: i64| ticking_age(then + chrono::Duration::seconds(s), then);
+        assert_eq!(at(0), "<10s");
+        assert_eq!(at(9), "<10s");
+        assert_eq!(at(10), "10s");
+        assert_eq!(at(59), "50s");
+        assert_eq!(at(61), "1m");
+        assert_eq!(at(-5), "<10s", "a clock behind the source");
+    }
 
     #[test]
     fn fit_counts_display_columns_not_chars() {

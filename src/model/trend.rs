@@ -421,6 +421,16 @@ mod tests {
         s
     }
 
+    #[test]
+    fn sparklines_end_at_the_last_whole_minute() {
+        let now = t(10) + chrono::Duration::seconds(42);
+        assert_eq!(last_whole_minute(now), t(10) - chrono::Duration::seconds(1));
+        // The current minute's point, which every poll moves, is left out.
+        let s = series(&[(8, 1.0), (9, 2.0), (10, 9.0)]);
+        let cols = s.columns(last_whole_minute(now), Duration::from_secs(180), 3);
+        assert_eq!(cols, Some(vec![None, Some(1.0), Some(2.0)]));
+    }
+
     fn values(s: &Series) -> Vec<f64> {
         s.points.iter().map(|p| p.1).collect()
     }
