@@ -1,11 +1,11 @@
 //! Alerts pane: what Alertmanager holds, worst and oldest first.
 
 use super::widgets::{age, backend_problem, data_style, fit, not_configured, pack_parts, Status};
-use crate::text::ticking_age;
 use crate::app::{AckInfo, AlertGroup, AlertLine, BackendStatus, Freshness, PaneId, State};
 use crate::config::theme::{Role, Theme};
 use crate::model::alerts::{AlertRow, Severity};
 use crate::model::backend::BackendKind;
+use crate::text::ticking_age;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
@@ -135,7 +135,12 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
         let s = alert_status(a);
         worst = worst.min(s);
         // Age first: it is what gets cut off last on a narrow tile.
-        let text = format!(" {:>4} {} {}", ticking_age(state.shell.now, a.starts_at), a.name, a.instance);
+        let text = format!(
+            " {:>4} {} {}",
+            ticking_age(state.shell.now, a.starts_at),
+            a.name,
+            a.instance
+        );
         lines.push(Line::from(vec![
             s.span(theme),
             Span::styled(fit(&text, width.saturating_sub(2)), theme.style(s.role())),
@@ -240,7 +245,10 @@ fn respond_cell(
 ) -> (String, ratatui::style::Style) {
     match state.respond_by(source, a) {
         None => ("-".into(), theme.style(Role::Muted)),
-        Some(by) if by <= state.shell.now => (format!("OVERDUE {}", ticking_age(state.shell.now, by)), theme.style(Role::Crit)),
+        Some(by) if by <= state.shell.now => (
+            format!("OVERDUE {}", ticking_age(state.shell.now, by)),
+            theme.style(Role::Crit),
+        ),
         // Past half a day "17:36" could be today or tomorrow: name the day.
         Some(by) if by - state.shell.now > chrono::Duration::hours(12) => {
             (format!("by {}", by.format("%a %H:%M")), theme.style(Role::Text))
