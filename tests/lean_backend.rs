@@ -290,3 +290,30 @@ fn a_clear_erases_with_the_default_background() {
     let end = draw(&mut b, &Buffer::empty(blank.area), &blue);
     assert!(String::from_utf8(end).expect("text").ends_with("\x1b[?2026l"));
 }
+
+/// The diff the console uses is ratatui's, cell for cell, wide characters
+/// written over halves of others included.
+#[test]
+fn the_diff_finds_the_cells_ratatuis_finds() {
+    let mut rng = Rng(99);
+    let mut last = Buffer::empty(Rect::new(0, 0, W, H));
+    for _ in 0..2000 {
+        let mut next = last.clone();
+        for _ in 0..=rng.below(5) {
+            let (x, y) = (rng.below(usize::from(W)) as u16, rng.below(usize::from(H)) as u16);
+            let st = style(&mut rng);
+            next.set_stringn(x, y, rng.pick(&TEXTS), usize::from(W - x), st);
+        }
+        let ours: Vec<_> = opsdeck::runtime::lean_backend::diff(&last, &next)
+            .into_iter()
+            .map(|(x, y, c)| (x, y, c.clone()))
+            .collect();
+        let theirs: Vec<_> = last
+            .diff(&next)
+            .into_iter()
+            .map(|(x, y, c)| (x, y, c.clone()))
+            .collect();
+        assert_eq!(ours, theirs);
+        last = next;
+    }
+}

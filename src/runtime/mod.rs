@@ -287,7 +287,7 @@ fn carry_out(commands: Vec<Command>, guard: &mut TerminalGuard, fx: &Effects) ->
         match c {
             // `update` marked the state dirty: the next frame repaints it all.
             Command::ClearScreen => {
-                let _ = guard.terminal.clear();
+                let _ = guard.clear();
             }
             Command::Bell => {
                 let mut out = std::io::stdout();
@@ -313,12 +313,26 @@ fn shutdown_reason(msg: &Msg) -> Option<&'static str> {
 /// hidden once on entry: ratatui's `draw` would hide it again on every frame.
 fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> std::io::Result<()> {
     use ratatui::backend::Backend as _;
-    let terminal = &mut guard.terminal;
+    let TerminalGuard { terminal, shown } = guard;
+    // A new size clears the screen.
     terminal.autoresize()?;
     let mut frame = terminal.get_frame();
     crate::ui::draw(&mut frame, state, theme);
-    terminal.flush()?;
-    terminal.swap_buffers();
+    let next = terminal.current_buffer_mut();
+    if shown.area != next.area {
+        *shown = ratatui::buffer::Buffer::empty(next.area);
+    }
+    let changed: Vec<(u16, u16, ratatui::buffer::Cell)> = lean_backend::diff(shown, next)
+        .into_iter()
+        .map(|(x, y, c)| (x, y, c.clone()))
+        .collect();
+    terminal
+        .backend_mut()
+        .draw(changed.iter().map(|(x, y, c)| (*x, *y, c)))?;
+    // This frame is what the screen shows; the last one, blanked, is the
+    // next frame's canvas.
+    std::mem::swap(shown, terminal.current_buffer_mut());
+    terminal.current_buffer_mut().reset();
     terminal.backend_mut().flush()
 }
 

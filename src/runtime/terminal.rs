@@ -6,6 +6,8 @@ use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracket
 use crossterm::style::{Attribute, SetAttribute};
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::Terminal;
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +20,9 @@ static MOUSE: AtomicBool = AtomicBool::new(false);
 /// Raw mode + alternate screen for as long as this lives.
 pub struct TerminalGuard {
     pub terminal: Tui,
+    /// What the screen shows: the last frame written (`runtime::draw`
+    /// diffs against it, not ratatui's `Terminal`).
+    pub shown: Buffer,
 }
 
 impl TerminalGuard {
@@ -32,7 +37,17 @@ impl TerminalGuard {
             MOUSE.store(true, Ordering::SeqCst);
         }
         let terminal = Terminal::new(LeanBackend::new(io::stdout()))?;
-        Ok(Self { terminal })
+        Ok(Self {
+            terminal,
+            shown: Buffer::empty(Rect::default()),
+        })
+    }
+
+    /// Clear the screen: the next frame is written whole.
+    pub fn clear(&mut self) -> io::Result<()> {
+        self.terminal.clear()?;
+        self.shown = Buffer::empty(self.shown.area);
+        Ok(())
     }
 }
 

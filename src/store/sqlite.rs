@@ -67,7 +67,11 @@ async fn open_rw(path: &Path) -> Result<Store, StoreError> {
         .await
         .map_err(|e| error_at(path, false, e))?;
     let opts = connect_url(path, SqliteConnectOptions::new().filename(path))?;
+    // Two connections: SQLite writes one at a time, and a reader beside
+    // the writer is all the WAL allows to run at once. Each connection is
+    // a thread and ~0.3 MiB of SQLite's own (schema, lookaside, cache).
     let pool = super::pool_options()
+        .max_connections(2)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // FULL: an audit entry reported written survives power
