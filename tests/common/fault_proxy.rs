@@ -51,8 +51,20 @@ impl FaultProxy {
         Self { addr, mode, task }
     }
 
+    /// Switch to `fault`. Killed returns once connecting is refused: until
+    /// the proxy's task has dropped its listener the kernel still completes
+    /// connections (then cut), and a test that connects at once would see
+    /// "closed by remote host" where a dead service says "refused".
     pub fn set(&self, fault: Fault) {
         self.mode.send_replace(fault);
+        if fault == Fault::Killed {
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            while std::time::Instant::now() < deadline
+                && std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
     }
 }
 
