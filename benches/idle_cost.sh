@@ -53,10 +53,7 @@ TOML
 # Every backend, so that all five panes are live: PostgreSQL, Alertmanager,
 # an HTTP check, an access source (a CSV export of 200 users) and the
 # built-in runbooks besides Docker and the host.
-cat > "$WORK/all.toml" <<TOML
-[[docker]]
-name = "bench"
-url = "$DH"
+{ cat "$WORK/docker.toml"; cat <<TOML
 [[postgres]]
 name = "main"
 url = "$OPSDECK_TEST_PG_URL"
@@ -74,6 +71,7 @@ privileged_roles = ["admin"]
 [runbooks]
 dirs = ["$PWD/config/runbooks"]
 TOML
+} > "$WORK/all.toml"
 {
     echo "subject,role,status,last_login_at,mfa_enabled"
     for i in $(seq 1 200); do

@@ -130,9 +130,10 @@ fn color(c: Color, base: u8) -> String {
 /// of an idle console's CPU.
 pub fn diff<'a>(last: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
     fn width(c: &Cell) -> usize {
-        match c.symbol().as_bytes() {
-            [b] if (0x20..0x7f).contains(b) => 1,
-            _ => unicode_width::UnicodeWidthStr::width(c.symbol()),
+        if printable_ascii(c.symbol()) {
+            1
+        } else {
+            unicode_width::UnicodeWidthStr::width(c.symbol())
         }
     }
     let mut updates = Vec::new();
@@ -150,6 +151,11 @@ pub fn diff<'a>(last: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
         invalidated = w_cur.max(w_prev).max(invalidated).saturating_sub(1);
     }
     updates
+}
+
+/// One printable ASCII character: one column on every terminal.
+fn printable_ascii(symbol: &str) -> bool {
+    matches!(symbol.as_bytes(), [b] if (0x20..0x7f).contains(b))
 }
 
 /// The shortest way from the cursor at `from` (when known) to `to`.
@@ -244,8 +250,7 @@ impl<W: Write> Backend for LeanBackend<W> {
             self.pen = Some(pen);
             let symbol = cell.symbol();
             out.extend_from_slice(symbol.as_bytes());
-            let ascii = matches!(symbol.as_bytes(), [b] if (0x20..0x7f).contains(b));
-            self.cursor = (ascii && x + 1 < width).then_some(Position { x: x + 1, y });
+            self.cursor = (printable_ascii(symbol) && x + 1 < width).then_some(Position { x: x + 1, y });
         }
         if sync {
             out.extend_from_slice(END_SYNC);

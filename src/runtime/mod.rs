@@ -318,20 +318,15 @@ fn draw(guard: &mut TerminalGuard, state: &State, theme: &Theme) -> std::io::Res
     terminal.autoresize()?;
     let mut frame = terminal.get_frame();
     crate::ui::draw(&mut frame, state, theme);
-    let next = terminal.current_buffer_mut();
-    if shown.area != next.area {
-        *shown = ratatui::buffer::Buffer::empty(next.area);
-    }
-    let changed: Vec<(u16, u16, ratatui::buffer::Cell)> = lean_backend::diff(shown, next)
-        .into_iter()
-        .map(|(x, y, c)| (x, y, c.clone()))
-        .collect();
-    terminal
-        .backend_mut()
-        .draw(changed.iter().map(|(x, y, c)| (*x, *y, c)))?;
-    // This frame is what the screen shows; the last one, blanked, is the
-    // next frame's canvas.
+    // This frame becomes what the screen shows; the last one, compared
+    // against, then blanked, is the next frame's canvas.
     std::mem::swap(shown, terminal.current_buffer_mut());
+    let last = terminal.current_buffer_mut();
+    if last.area != shown.area {
+        *last = ratatui::buffer::Buffer::empty(shown.area);
+    }
+    let changed = lean_backend::diff(last, shown);
+    terminal.backend_mut().draw(changed.into_iter())?;
     terminal.current_buffer_mut().reset();
     terminal.backend_mut().flush()
 }
