@@ -330,23 +330,50 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
                 out.push(("argv", "argv needs the program to run as its first element".into()));
             }
             if let Some(re) = output_matches {
-                // A size limit keeps a hostile pattern from taking seconds to compile.
-                if let Err(e) = regex::RegexBuilder::new(re).size_limit(1 << 20).build() {
-                    // The regex crate draws a caret under the pattern over
-                    // several lines; its last line says what is wrong.
-                    let text = e.to_string();
-                    let why = text
-                        .lines()
-                        .last()
-                        .unwrap_or("")
-                        .trim_start_matches("error: ")
-                        .to_string();
-                    out.push(("output_matches", format!("{re:?} is not a regular expression: {why}")));
+                out.extend(bad_regex(re).map(|why| ("output_matches", why)));
+            }
+        }
+        Check::Log {
+            path,
+            pattern,
+            within,
+            since_last_run,
+            max,
+            min,
+            timing,
+            ..
+        } => {
+            if path.trim().is_empty() {
+                out.push(("path", "the path must not be empty".into()));
+            }
+            out.extend(bad_regex(pattern).map(|why| ("pattern", why)));
+            match (within, since_last_run) {
+                (Some(_), true) => out.push(("within", "give `within` or `since_last_run`, not both".into())),
+                (None, false) => out.push(("path", "give `within = \"15m\"` or `since_last_run = true`".into())),
+                _ => {}
+            }
+            if *since_last_run && timing.hold.is_some() {
+                out.push(("for", "a `since_last_run` check cannot be held over a window".into()));
+            }
+            if let (Some(max), Some(min)) = (max, min) {
+                if min > max {
+                    out.push(("min", format!("min {min} is above max {max}: the check can never pass")));
                 }
             }
         }
     }
     out
+}
+
+/// Why a pattern is not a regular expression, if it is not. A size limit
+/// keeps a hostile pattern from taking seconds to compile.
+fn bad_regex(re: &str) -> Option<String> {
+    let e = regex::RegexBuilder::new(re).size_limit(1 << 20).build().err()?;
+    // The regex crate draws a caret under the pattern over several lines;
+    // its last line says what is wrong.
+    let text = e.to_string();
+    let why = text.lines().last().unwrap_or("").trim_start_matches("error: ");
+    Some(format!("{re:?} is not a regular expression: {why}"))
 }
 
 /// A target name or set the config does not have: a name it lacks, or a

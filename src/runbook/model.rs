@@ -207,6 +207,26 @@ pub enum Check {
         #[serde(flatten)]
         timing: Timing,
     },
+    /// Lines of a log file matching `pattern`, stamped `within` the last
+    /// while or written `since_last_run`: at most `max`, at least `min`
+    /// (no bound given: none may match).
+    Log {
+        path: String,
+        pattern: String,
+        #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+        within: Option<Duration>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        since_last_run: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<u64>,
+        /// A machine without the file: not applicable rather than failed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        missing_ok: bool,
+        #[serde(flatten)]
+        timing: Timing,
+    },
 }
 
 fn default_status() -> u16 {
@@ -255,6 +275,7 @@ impl Check {
             Check::Alerts { .. } => "alerts",
             Check::File { .. } => "file",
             Check::Command { .. } => "command",
+            Check::Log { .. } => "log",
         }
     }
 
@@ -266,7 +287,8 @@ impl Check {
             | Check::Postgres { timing, .. }
             | Check::Alerts { timing, .. }
             | Check::File { timing, .. }
-            | Check::Command { timing, .. } => timing,
+            | Check::Command { timing, .. }
+            | Check::Log { timing, .. } => timing,
         }
     }
 

@@ -12,6 +12,7 @@ mod container;
 mod file;
 pub mod hold;
 mod http;
+pub mod log;
 mod postgres;
 
 use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig};
@@ -36,6 +37,8 @@ pub struct CheckContext {
     /// Environment variables the config reads passwords from: a command
     /// check's program does not get them.
     pub secret_env: Vec<String>,
+    /// Where `since_last_run` log checks remember how far they read.
+    pub log_marks: Option<std::path::PathBuf>,
 }
 
 impl CheckContext {
@@ -48,6 +51,7 @@ impl CheckContext {
             allow_commands: config.runbooks.allow_commands,
             redactor: config.redactor(),
             secret_env: config.postgres.iter().filter_map(|p| p.password_env.clone()).collect(),
+            log_marks: log::marks_path(config.state.path.as_deref()),
         }
     }
 
@@ -232,6 +236,30 @@ async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Resul
             output_matches,
             ..
         } => command::check(ctx, argv, *exit_code, output_matches.as_deref()).await,
+        Check::Log {
+            path,
+            pattern,
+            within,
+            since_last_run,
+            max,
+            min,
+            missing_ok,
+            ..
+        } => {
+            let span = match (within, since_last_run) {
+                (Some(d), false) => log::Span::Within(*d),
+                (None, true) => log::Span::SinceLastRun,
+                _ => return Err("give one of `within` or `since_last_run`".into()),
+            };
+            // No bound: none may match ("no critical errors in the log").
+            let max = if max.is_none() && min.is_none() { Some(0) } else { *max };
+            let want = log::Want {
+                max,
+                min: *min,
+                missing_ok: *missing_ok,
+            };
+            log::check(path, pattern, span, want, ctx.log_marks.as_deref()).await
+        }
     }
 }
 
