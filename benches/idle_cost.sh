@@ -4,7 +4,8 @@
 # second, over the same idle period, for opsdeck and, side by side in the
 # same run, oxker and lazydocker when they are installed. opsdeck is
 # measured with Docker only (what oxker sees) and with every backend
-# configured (all five panes live), recording its flight history each time;
+# configured (all five panes live), then with Prometheus and Redis too,
+# recording its flight history each time;
 # then `opsdeck record` alone. Some load is on: alerts firing and a few
 # PostgreSQL sessions (idle in transaction, and a long query). Last, where
 # each console's bytes went, by kind and by screen row (term_bytes.py).
@@ -29,6 +30,7 @@ WIDTH=${WIDTH:-200}
 HEIGHT=${HEIGHT:-50}
 CONTAINERS=${CONTAINERS:-200}
 : "${OPSDECK_TEST_DOCKER_HOST:?run through tests/run.sh}"
+: "${OPSDECK_TEST_PROMETHEUS_URL:?run through tests/run.sh}" "${OPSDECK_TEST_REDIS_URL:?run through tests/run.sh}"
 
 cargo build --release --quiet
 BIN=$PWD/target/release/opsdeck
@@ -72,6 +74,30 @@ privileged_roles = ["admin"]
 dirs = ["$PWD/config/runbooks"]
 TOML
 } > "$WORK/all.toml"
+# And the rest of the stack: Prometheus (its targets, rules and two named
+# queries with their hour of sparkline) and Redis.
+{ cat "$WORK/all.toml"; cat <<TOML
+[[prometheus]]
+name = "prom"
+url = "$OPSDECK_TEST_PROMETHEUS_URL"
+[[prometheus.query]]
+name = "scrape p50"
+expr = "avg(scrape_duration_seconds)"
+unit = "s"
+warn = 0.5
+crit = 1.0
+[[prometheus.query]]
+name = "targets up"
+expr = "sum(up)"
+warn = 1
+crit = 0
+below = true
+[[redis]]
+name = "cache"
+url = "$OPSDECK_TEST_REDIS_URL"
+password_env = "OPSDECK_TEST_REDIS_PASSWORD"
+TOML
+} > "$WORK/stack.toml"
 {
     echo "subject,role,status,last_login_at,mfa_enabled"
     for i in $(seq 1 200); do
@@ -178,6 +204,7 @@ ALL="$BIN --config $WORK/all.toml --state $WORK/state-all.db"
 measure "opsdeck, Docker only" opsdeck "" "$DOCKER_ONLY"
 measure "opsdeck, all backends" opsdeck "" "$ALL"
 measure "opsdeck, all, Services zoomed" opsdeck "1" "$ALL"
+measure "opsdeck, + Prometheus, Redis" opsdeck "" "$BIN --config $WORK/stack.toml --state $WORK/state-stack.db"
 measure_headless "opsdeck record, all" $ALL record
 # Another build of opsdeck (the last release, the commit before a change),
 # measured the same way in the same run: OPSDECK_BEFORE=/path/to/opsdeck.
