@@ -301,3 +301,50 @@ check = { type = "log", path = "/var/log/x", pattern = "x", since_last_run = tru
     }
     assert_eq!(problems.len(), expect.len(), "{problems:#?}");
 }
+
+/// `opsdeck check` keeps its log marks beside the state file it is given:
+/// the second morning round counts only what was written since the first.
+#[test]
+fn opsdeck_check_remembers_where_it_stopped_beside_its_state_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("app.log");
+    std::fs::write(&log, "ERROR one\nERROR two\n").expect("write");
+    std::fs::write(dir.path().join("config.toml"), "[host]\nenabled = false\n").expect("config");
+    let runbook = dir.path().join("round.toml");
+    std::fs::write(
+        &runbook,
+        format!(
+            "id = \"round\"\ntitle = \"Round\"\nkind = \"daily\"\n\n[[phase]]\nname = \"Logs\"\n\n\
+             [[phase.step]]\nid = \"errors\"\ntitle = \"No new errors\"\n\
+             check = {{ type = \"log\", path = \"{}\", pattern = \"ERROR\", since_last_run = true }}\n",
+            log.display()
+        ),
+    )
+    .expect("runbook");
+    let state = dir.path().join("store").join("state.db");
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .arg("--config")
+            .arg(dir.path().join("config.toml"))
+            .arg("--state")
+            .arg(&state)
+            .args(["check", "--runbook"])
+            .arg(&runbook)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("xdg"))
+            .output()
+            .expect("run opsdeck");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, out) = run();
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("2 lines matching \"ERROR\" in the whole file (first run)"),
+        "{out}"
+    );
+    assert!(dir.path().join("store").join("log-marks.json").exists());
+    assert!(!dir.path().join("xdg").join("opsdeck").join("log-marks.json").exists());
+    let (code, out) = run();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("0 lines matching \"ERROR\" since the last run"), "{out}");
+}

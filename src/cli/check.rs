@@ -21,7 +21,10 @@ pub async fn run(cli: &Cli, spec: &str, format: CheckFormat) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let ctx = CheckContext::new(&config);
+    let mut ctx = CheckContext::new(&config);
+    if let Some(location) = crate::runtime::setup::state_location(cli, &config) {
+        ctx.log_marks = Some(crate::runtime::setup::log_marks(&location));
+    }
     let unknown = unknown_targets(&runbook, &ctx);
     if !unknown.is_empty() {
         for u in unknown {

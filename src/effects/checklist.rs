@@ -23,6 +23,17 @@ pub struct ChecklistIo {
     pub draw: Option<super::report::DrawScreen>,
 }
 
+impl ChecklistIo {
+    /// The checks' context: the config's targets, and the log checks'
+    /// marks beside the reports (beside the state store).
+    pub fn check_context(&self) -> CheckContext {
+        CheckContext {
+            log_marks: Some(self.reports_dir.with_file_name("log-marks.json")),
+            ..CheckContext::new(&self.config)
+        }
+    }
+}
+
 /// Reports go beside the state store, in `reports/`.
 pub fn reports_dir(state_path: &std::path::Path) -> PathBuf {
     state_path
@@ -237,7 +248,7 @@ pub async fn run_checks(
     checks: Vec<(String, Check)>,
     auto_tick: bool,
 ) -> Vec<Msg> {
-    let ctx = CheckContext::new(&io.config);
+    let ctx = io.check_context();
     let results = futures::future::join_all(checks.iter().map(|(_, c)| evaluate(c, &ctx))).await;
     let mut out = Vec::new();
     for ((step, _), result) in checks.iter().zip(results) {

@@ -7,8 +7,8 @@ use super::checklist::{commit, record, ChecklistIo};
 use super::Effects;
 use crate::app::Msg;
 use crate::model::identity::Identity;
+use crate::runbook::checks::evaluate;
 use crate::runbook::checks::hold::{resumable, sleep_until, Hold};
-use crate::runbook::checks::{evaluate, CheckContext};
 use crate::runbook::model::Window;
 use crate::runbook::session::{Event, EventKind};
 use crate::runbook::Check;
@@ -67,7 +67,7 @@ pub struct Held<'a> {
 /// started afresh otherwise. Stops without a verdict when the session is
 /// closed, the step settled, or another opsdeck recorded the verdict.
 pub async fn hold_window(store: &Store, who: &Identity, io: &ChecklistIo, w: Held<'_>, tx: &mpsc::Sender<Msg>) {
-    let ctx = CheckContext::new(&io.config);
+    let ctx = io.check_context();
     let failed = |error: String| Msg::ChecksFailed {
         steps: vec![w.step.to_string()],
         error,

@@ -94,6 +94,11 @@ pub fn saved_logs_dir(location: &Location) -> PathBuf {
     reports_dir(location).with_file_name("logs")
 }
 
+/// Where `since_last_run` log checks keep how far they read: beside the reports.
+pub fn log_marks(location: &Location) -> PathBuf {
+    reports_dir(location).with_file_name("log-marks.json")
+}
+
 fn file_beside(location: &Location) -> PathBuf {
     match location {
         Location::File(p) => p.clone(),
