@@ -207,6 +207,22 @@ pub enum Check {
         #[serde(flatten)]
         timing: Timing,
     },
+    /// A `[[redis]]` target (the first when not named) answers PING, or
+    /// one of its INFO metrics is within `min`/`max`.
+    Redis {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        ping: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metric: Option<crate::model::redis::RedisMetric>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        #[serde(flatten)]
+        timing: Timing,
+    },
 }
 
 fn default_status() -> u16 {
@@ -255,6 +271,7 @@ impl Check {
             Check::Alerts { .. } => "alerts",
             Check::File { .. } => "file",
             Check::Command { .. } => "command",
+            Check::Redis { .. } => "redis",
         }
     }
 
@@ -266,7 +283,8 @@ impl Check {
             | Check::Postgres { timing, .. }
             | Check::Alerts { timing, .. }
             | Check::File { timing, .. }
-            | Check::Command { timing, .. } => timing,
+            | Check::Command { timing, .. }
+            | Check::Redis { timing, .. } => timing,
         }
     }
 

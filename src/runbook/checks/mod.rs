@@ -13,8 +13,9 @@ mod file;
 pub mod hold;
 mod http;
 mod postgres;
+mod redis;
 
-use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig};
+use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig, RedisConfig};
 use crate::runbook::evidence::{self, Redactor};
 use crate::runbook::model::{Check, CheckResult, Runbook};
 use crate::runbook::set;
@@ -36,6 +37,7 @@ pub struct CheckContext {
     /// Environment variables the config reads passwords from: a command
     /// check's program does not get them.
     pub secret_env: Vec<String>,
+    pub redis: Vec<RedisConfig>,
 }
 
 impl CheckContext {
@@ -47,7 +49,13 @@ impl CheckContext {
             alertmanager: config.alertmanager.clone(),
             allow_commands: config.runbooks.allow_commands,
             redactor: config.redactor(),
-            secret_env: config.postgres.iter().filter_map(|p| p.password_env.clone()).collect(),
+            secret_env: config
+                .postgres
+                .iter()
+                .filter_map(|p| p.password_env.clone())
+                .chain(config.redis.iter().filter_map(|r| r.password_env.clone()))
+                .collect(),
+            redis: config.redis.clone(),
         }
     }
 
@@ -75,6 +83,7 @@ impl CheckContext {
             Check::Http { endpoint: Some(_), .. } => missing("http", self.http.is_empty()),
             Check::Postgres { .. } => missing("postgres", self.postgres.is_empty()),
             Check::Alerts { .. } => missing("alertmanager", self.alertmanager.is_empty()),
+            Check::Redis { .. } => missing("redis", self.redis.is_empty()),
             _ => None,
         }
     }
@@ -232,6 +241,14 @@ async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Resul
             output_matches,
             ..
         } => command::check(ctx, argv, *exit_code, output_matches.as_deref()).await,
+        Check::Redis {
+            target,
+            ping,
+            metric,
+            max,
+            min,
+            ..
+        } => redis::check(ctx, target.as_deref(), *ping, *metric, (*min, *max)).await,
     }
 }
 
@@ -307,6 +324,11 @@ pub fn missing_target(check: &Check, ctx: &CheckContext) -> Option<String> {
                 .iter()
                 .flat_map(|a| std::iter::once(a.name.as_str()).chain(a.cluster.as_deref()))
                 .collect(),
+        ),
+        Check::Redis { target, .. } => missing(
+            "[redis]",
+            target.as_deref(),
+            ctx.redis.iter().map(|r| r.name.as_str()).collect(),
         ),
         _ => None,
     }
