@@ -31,20 +31,37 @@ impl RedisPoller {
         self.read().await.map(|(summary, _)| summary)
     }
 
-    /// One poll: the summary and the INFO fields it was read from.
+    /// One poll: the summary and the INFO fields it was read from. A kept
+    /// connection that fails other than by timing out (the server closed it,
+    /// restarted) is given up for a new one at once, so the poll says what
+    /// is true now ("connection refused") rather than what became of the old
+    /// connection.
     pub async fn read(&mut self) -> Result<(RedisSummary, info::InfoFields), String> {
-        let t = self.cfg.timeout;
         // Taken out while in use: a poll cut short by its caller's timeout
         // drops the connection with it, and the next poll connects anew.
-        let mut conn = match self.conn.take() {
-            Some(c) => c,
-            None => connect(&self.cfg).await?,
-        };
+        match self.conn.take() {
+            Some(kept) => match self.read_on(kept).await {
+                Err(Failure { timed_out: false, .. }) => {
+                    let fresh = connect(&self.cfg).await?;
+                    self.read_on(fresh).await.map_err(|f| f.text)
+                }
+                r => r.map_err(|f| f.text),
+            },
+            None => {
+                let fresh = connect(&self.cfg).await?;
+                self.read_on(fresh).await.map_err(|f| f.text)
+            }
+        }
+    }
+
+    /// PING, then INFO, on `conn`; kept for the next poll when both answer.
+    async fn read_on(&mut self, mut conn: MultiplexedConnection) -> Result<(RedisSummary, info::InfoFields), Failure> {
+        let t = self.cfg.timeout;
         let started = Instant::now();
         let pong: String = call(&mut conn, redis::cmd("PING"), t).await?;
         let ping_ms = started.elapsed().as_secs_f64() * 1000.0;
         if pong != "PONG" {
-            return Err("the answer to PING is not PONG".into());
+            return Err(Failure::from("the answer to PING is not PONG".to_string()));
         }
         let text: String = call(&mut conn, redis::cmd("INFO"), t).await?;
         let fields = info::parse(&text)?;
@@ -58,6 +75,19 @@ impl RedisPoller {
         self.evicted = Some(summary.evicted_keys);
         self.conn = Some(conn);
         Ok((summary, fields))
+    }
+}
+
+/// A failed call: its words, and whether it ran out of time (a hung
+/// server is not asked again within the same poll).
+struct Failure {
+    text: String,
+    timed_out: bool,
+}
+
+impl From<String> for Failure {
+    fn from(text: String) -> Self {
+        Self { text, timed_out: false }
     }
 }
 
@@ -105,11 +135,17 @@ async fn call<T: redis::FromRedisValue>(
     conn: &mut MultiplexedConnection,
     cmd: redis::Cmd,
     timeout: Duration,
-) -> Result<T, String> {
+) -> Result<T, Failure> {
     match tokio::time::timeout(timeout, cmd.query_async::<T>(conn)).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(words(&e, timeout)),
-        Err(_) => Err(no_answer(timeout)),
+        Ok(Err(e)) => Err(Failure {
+            text: words(&e, timeout),
+            timed_out: e.is_timeout(),
+        }),
+        Err(_) => Err(Failure {
+            text: no_answer(timeout),
+            timed_out: true,
+        }),
     }
 }
 
