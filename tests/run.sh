@@ -52,6 +52,8 @@ command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v ssh-agent >/dev/null || need+=(openssh-client)
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v redis-cli >/dev/null || need+=(redis-tools)
 if [ ${#need[@]} -gt 0 ]; then
     mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
     log "installing: ${need[*]}"
@@ -71,6 +73,7 @@ fi
 command -v dockerd >/dev/null || die "dockerd not found after installing docker.io"
 command -v prometheus-alertmanager >/dev/null || die "prometheus-alertmanager not found"
 command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not found after installing e2fsprogs"
+command -v redis-server >/dev/null || die "redis-server not found after installing redis-server"
 [ -e /dev/loop-control ] || die "no /dev/loop-control: the state-store disk tests need loop devices (run as root on a machine that has them)"
 # Inside, the run has loopback only: the crates are fetched first.
 if command -v cargo >/dev/null; then
@@ -199,6 +202,7 @@ cleanup() {
     fi
     [ -n "${AM_PID:-}" ] && kill "$AM_PID" 2>/dev/null && wait "$AM_PID" 2>/dev/null
     stop_pid_file "$WORK/ssh/sshd.pid" "$WORK"
+    [ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
     [ -f "$WORK/ssh/agent.pid" ] && kill "$(cat "$WORK/ssh/agent.pid")" 2>/dev/null
     # dockerd and the tests may leave mounts (overlay, shm, tmpfs) under the
     # work directory; then the loop devices of the tests' disk images.
@@ -299,6 +303,22 @@ am_ready() { python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request
 wait_until 30 alertmanager am_ready || { tail_log "$WORK/alertmanager.log"; die "Alertmanager did not start"; }
 log "Alertmanager ok ($(since "$t"))"
 
+# ---------------------------------------------------------------- Redis
+# Not Debian's service: a server of the run's own, no persistence, a password.
+t=$(now)
+REDIS_PORT=$(free_port)
+REDIS_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+mkdir -p "$WORK/redis"
+printf '%s\n' "$REDIS_PASSWORD" > "$WORK/redis-pw"
+chmod 600 "$WORK/redis-pw"
+log "starting redis-server on 127.0.0.1:$REDIS_PORT"
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$WORK/redis" \
+    --requirepass "$REDIS_PASSWORD" --daemonize no --logfile "$WORK/redis/redis.log" >/dev/null 2>&1 &
+REDIS_PID=$!
+REDISCLI_AUTH=$REDIS_PASSWORD wait_until 20 redis redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping \
+    || { tail_log "$WORK/redis/redis.log"; die "redis-server did not start on 127.0.0.1:$REDIS_PORT"; }
+log "Redis ok ($(since "$t"))"
+
 # ---------------------------------------------------------------- sshd
 # Docker over SSH: an sshd on loopback whose sessions see the private
 # dockerd, a key in an ssh-agent, the host key in the known hosts. ssh as
@@ -345,6 +365,8 @@ export OPSDECK_TEST_DOCKER_HOST="unix://$DOCKER_SOCK"
 export OPSDECK_TEST_PG_URL="postgres://opsdeck@127.0.0.1:$PG_PORT/opsdeck_test"
 export OPSDECK_TEST_PG_PASSWORD="$PG_PASSWORD"
 export OPSDECK_TEST_ALERTMANAGER_URL="http://127.0.0.1:$AM_PORT"
+export OPSDECK_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export OPSDECK_TEST_REDIS_PASSWORD="$REDIS_PASSWORD"
 export OPSDECK_TEST_IMAGE="opsdeck-test:latest"
 # The image as a tar, for tests that start a dockerd of their own (docker import).
 export OPSDECK_TEST_IMAGE_TAR="$WORK/image.tar"

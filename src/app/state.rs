@@ -195,6 +195,12 @@ impl BackendStatus {
             _ => None,
         }
     }
+    pub fn redis(&self) -> Option<&crate::model::redis::RedisSummary> {
+        match &self.data {
+            Some(BackendData::Redis(d)) => Some(d),
+            _ => None,
+        }
+    }
 }
 
 /// What is configured for the panes that have no live backend yet.

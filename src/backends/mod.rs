@@ -8,6 +8,7 @@ pub mod docker;
 pub mod host;
 pub mod http;
 pub mod postgres;
+pub mod redis;
 pub mod ssh;
 
 use crate::config::Config;
@@ -58,6 +59,7 @@ pub enum Poller {
     Postgres(postgres::PgPoller),
     Alertmanager(alertmanager::AlertmanagerPoller),
     Host(host::HostPoller),
+    Redis(redis::RedisPoller),
 }
 
 impl Poller {
@@ -68,6 +70,7 @@ impl Poller {
             Poller::Postgres(p) => p.poll().await.map(|s| BackendData::Postgres(Box::new(s))),
             Poller::Alertmanager(p) => p.poll().await.map(BackendData::Alerts),
             Poller::Host(p) => p.poll().await.map(BackendData::Host),
+            Poller::Redis(p) => p.poll().await.map(|s| BackendData::Redis(Box::new(s))),
         }
     }
 }
@@ -139,11 +142,22 @@ pub fn targets(config: &Config) -> Vec<Target> {
             Poller::Host(host::HostPoller::new(h)),
         )
     });
+    // Read-only: opsdeck sends Redis only PING and INFO.
+    let redis = config.redis.iter().map(|r| {
+        target(
+            BackendKind::Redis,
+            &r.name,
+            (r.interval, r.timeout, true),
+            &r.env,
+            Poller::Redis(redis::RedisPoller::new(r)),
+        )
+    });
     docker
         .chain(http)
         .chain(postgres)
         .chain(alertmanager)
         .chain(host)
+        .chain(redis)
         .collect()
 }
 

@@ -192,6 +192,7 @@ impl Config {
                 }
             }
         }
+        super::redis::validate(self, text, file)?;
         Ok(())
     }
 }

@@ -24,6 +24,8 @@ pub fn masked(data: &BackendData, r: &Redactor) -> BackendData {
         BackendData::Postgres(p) => BackendData::Postgres(Box::new(pg(p, r))),
         BackendData::Alerts(a) => BackendData::Alerts(std::sync::Arc::new(alerts(a, r))),
         BackendData::Http(_) | BackendData::Host(_) => data.clone(),
+        // Numbers and the server's own names: nothing of the config's.
+        BackendData::Redis(_) => data.clone(),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod pane;
 pub mod pattern;
 pub mod postgres;
 pub mod redact;
+pub mod redis;
 pub mod review;
 pub mod team;
 pub mod trend;

@@ -361,6 +361,35 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
                 }
             }
         }
+        Check::Redis {
+            target,
+            ping,
+            metric,
+            max,
+            min,
+            ..
+        } => {
+            match (ping, metric) {
+                (true, Some(_)) => out.push(("metric", "give `ping = true` or `metric`, not both".into())),
+                (false, None) => out.push(("type", "give `ping = true` or a `metric` with `max`/`min`".into())),
+                (true, None) if max.is_some() || min.is_some() => {
+                    out.push(("ping", "`max`/`min` bound a `metric`, not `ping`".into()))
+                }
+                (false, Some(_)) if max.is_none() && min.is_none() => {
+                    out.push(("metric", "give a bound: `max` or `min`".into()))
+                }
+                _ => {}
+            }
+            if let (Some(max), Some(min)) = (max, min) {
+                if min > max {
+                    out.push(("min", format!("min {min} is above max {max}: the check can never pass")));
+                }
+            }
+            if let Some(target) = target {
+                let names = config.map(|c| c.redis.iter().map(|r| r.name.as_str()).collect());
+                out.extend(unknown("target", "redis", target, names));
+            }
+        }
     }
     out
 }

@@ -215,15 +215,31 @@ pub enum Check {
         pattern: String,
         #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
         within: Option<Duration>,
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[serde(default, skip_serializing_if = "is_false")]
         since_last_run: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min: Option<u64>,
         /// A machine without the file: not applicable rather than failed.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[serde(default, skip_serializing_if = "is_false")]
         missing_ok: bool,
+        #[serde(flatten)]
+        timing: Timing,
+    },
+    /// A `[[redis]]` target (the first when not named) answers PING, or
+    /// one of its INFO metrics is within `min`/`max`.
+    Redis {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(default, skip_serializing_if = "is_false")]
+        ping: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metric: Option<crate::model::redis::RedisMetric>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
         #[serde(flatten)]
         timing: Timing,
     },
@@ -276,6 +292,7 @@ impl Check {
             Check::File { .. } => "file",
             Check::Command { .. } => "command",
             Check::Log { .. } => "log",
+            Check::Redis { .. } => "redis",
         }
     }
 
@@ -288,7 +305,8 @@ impl Check {
             | Check::Alerts { timing, .. }
             | Check::File { timing, .. }
             | Check::Command { timing, .. }
-            | Check::Log { timing, .. } => timing,
+            | Check::Log { timing, .. }
+            | Check::Redis { timing, .. } => timing,
         }
     }
 

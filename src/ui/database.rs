@@ -31,7 +31,11 @@ fn pg_status(p: &PgSummary, now: chrono::DateTime<chrono::Utc>) -> Status {
 
 pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'static>>) {
     let targets: Vec<_> = state.backends_of(BackendKind::Postgres).collect();
+    let redis = super::redis::lines(state, theme, width, false);
     if targets.is_empty() {
+        if let Some(r) = redis {
+            return r;
+        }
         return (
             Status::Unknown,
             not_configured(theme, "[[postgres]]", &state.setup.config_hint, width),
@@ -104,6 +108,10 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             let sep = Span::styled(" · ", theme.style(Role::Muted));
             lines.extend(pack_parts(vec![Span::raw("  ")], spans, sep, width));
         }
+    }
+    if let Some((s, redis)) = redis {
+        worst = worst.min(s);
+        lines.extend(redis);
     }
     (worst, lines)
 }
@@ -231,10 +239,14 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let block = super::pane_block(state, theme, PaneId::Database, status);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // The Redis block: below the PostgreSQL targets, or alone.
+    let redis = super::redis::lines(state, theme, usize::from(inner.width), true).map(|(_, l)| l);
     if targets.is_empty() {
-        frame.render_widget(ratatui::widgets::Paragraph::new(summary), inner);
+        let text = redis.map(|l| super::widgets::fit_lines(l, usize::from(inner.width)));
+        frame.render_widget(ratatui::widgets::Paragraph::new(text.unwrap_or(summary)), inner);
         return;
     }
+    let redis = redis.unwrap_or_default();
     let mut target_rows = Vec::new();
     for b in &targets {
         let Some(p) = b.postgres() else {
@@ -331,14 +343,20 @@ pub fn full(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     ));
     let table_height = u16::try_from(target_rows.len() + 1).unwrap_or(u16::MAX);
     let notes_height = u16::try_from(notes.len()).unwrap_or(u16::MAX).min(inner.height / 3);
+    let redis_height = u16::try_from(redis.len()).unwrap_or(u16::MAX).min(inner.height / 3);
     // A blank line between the targets and the sessions.
-    let [top, middle, _, bottom] = Layout::vertical([
+    let [top, middle, redis_area, _, bottom] = Layout::vertical([
         Constraint::Length(table_height),
         Constraint::Length(notes_height),
+        Constraint::Length(redis_height),
         Constraint::Length(1),
         Constraint::Min(3),
     ])
     .areas(inner);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(super::widgets::fit_lines(redis, usize::from(inner.width))),
+        redis_area,
+    );
     frame.render_widget(
         Table::new(target_rows, target_widths.to_vec()).header(target_header),
         top,

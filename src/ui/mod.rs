@@ -13,6 +13,7 @@ mod form;
 mod header;
 mod logs;
 mod overlay;
+mod redis;
 mod services;
 mod trends;
 pub mod widgets;

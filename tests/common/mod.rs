@@ -9,6 +9,7 @@ pub mod fault_proxy;
 pub mod history;
 pub mod pg;
 pub mod pg_cluster;
+pub mod redis;
 pub mod rewrite;
 pub mod rng;
 pub mod tmux;
@@ -41,6 +42,15 @@ pub fn ssh_url() -> String {
 
 pub fn alertmanager_url() -> String {
     var("OPSDECK_TEST_ALERTMANAGER_URL")
+}
+
+/// `redis://127.0.0.1:PORT`: the run's redis-server (its password apart).
+pub fn redis_url() -> String {
+    var("OPSDECK_TEST_REDIS_URL")
+}
+
+pub fn redis_password() -> String {
+    var("OPSDECK_TEST_REDIS_PASSWORD")
 }
 
 /// The docker CLI against the test dockerd; a failure fails the test with

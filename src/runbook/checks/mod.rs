@@ -14,8 +14,9 @@ pub mod hold;
 mod http;
 pub mod log;
 mod postgres;
+mod redis;
 
-use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig};
+use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig, RedisConfig};
 use crate::runbook::evidence::{self, Redactor};
 use crate::runbook::model::{Check, CheckResult, Runbook};
 use crate::runbook::set;
@@ -39,6 +40,7 @@ pub struct CheckContext {
     pub secret_env: Vec<String>,
     /// Where `since_last_run` log checks remember how far they read.
     pub log_marks: Option<std::path::PathBuf>,
+    pub redis: Vec<RedisConfig>,
 }
 
 impl CheckContext {
@@ -50,7 +52,13 @@ impl CheckContext {
             alertmanager: config.alertmanager.clone(),
             allow_commands: config.runbooks.allow_commands,
             redactor: config.redactor(),
-            secret_env: config.postgres.iter().filter_map(|p| p.password_env.clone()).collect(),
+            secret_env: config
+                .postgres
+                .iter()
+                .filter_map(|p| p.password_env.clone())
+                .chain(config.redis.iter().filter_map(|r| r.password_env.clone()))
+                .collect(),
+            redis: config.redis.clone(),
             log_marks: log::marks_path(config.state.path.as_deref()),
         }
     }
@@ -79,6 +87,7 @@ impl CheckContext {
             Check::Http { endpoint: Some(_), .. } => missing("http", self.http.is_empty()),
             Check::Postgres { .. } => missing("postgres", self.postgres.is_empty()),
             Check::Alerts { .. } => missing("alertmanager", self.alertmanager.is_empty()),
+            Check::Redis { .. } => missing("redis", self.redis.is_empty()),
             _ => None,
         }
     }
@@ -260,6 +269,14 @@ async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Resul
             };
             log::check(path, pattern, span, want, ctx.log_marks.as_deref()).await
         }
+        Check::Redis {
+            target,
+            ping,
+            metric,
+            max,
+            min,
+            ..
+        } => redis::check(ctx, target.as_deref(), *ping, *metric, (*min, *max)).await,
     }
 }
 
@@ -335,6 +352,11 @@ pub fn missing_target(check: &Check, ctx: &CheckContext) -> Option<String> {
                 .iter()
                 .flat_map(|a| std::iter::once(a.name.as_str()).chain(a.cluster.as_deref()))
                 .collect(),
+        ),
+        Check::Redis { target, .. } => missing(
+            "[redis]",
+            target.as_deref(),
+            ctx.redis.iter().map(|r| r.name.as_str()).collect(),
         ),
         _ => None,
     }

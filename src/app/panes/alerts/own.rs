@@ -107,6 +107,12 @@ fn conditions(state: &State) -> Vec<Condition> {
                     }
                 }
             }
+            BackendKind::Redis if down => raise("RedisDown", Severity::Critical, b.id.name.clone(), error),
+            BackendKind::Redis => {
+                for (name, sev, summary) in b.redis().map(|r| r.breaches()).unwrap_or_default() {
+                    raise(name, sev, b.id.name.clone(), summary);
+                }
+            }
             BackendKind::Host => {
                 if let Some(h) = b.host() {
                     if h.cpu_high() {
