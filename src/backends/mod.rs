@@ -8,6 +8,7 @@ pub mod docker;
 pub mod host;
 pub mod http;
 pub mod postgres;
+pub mod prometheus;
 pub mod ssh;
 
 use crate::config::Config;
@@ -58,6 +59,7 @@ pub enum Poller {
     Postgres(postgres::PgPoller),
     Alertmanager(alertmanager::AlertmanagerPoller),
     Host(host::HostPoller),
+    Prometheus(prometheus::PrometheusPoller),
 }
 
 impl Poller {
@@ -68,6 +70,7 @@ impl Poller {
             Poller::Postgres(p) => p.poll().await.map(|s| BackendData::Postgres(Box::new(s))),
             Poller::Alertmanager(p) => p.poll().await.map(BackendData::Alerts),
             Poller::Host(p) => p.poll().await.map(BackendData::Host),
+            Poller::Prometheus(p) => p.poll().await.map(|s| BackendData::Prometheus(Box::new(s))),
         }
     }
 }
@@ -139,11 +142,23 @@ pub fn targets(config: &Config) -> Vec<Target> {
             Poller::Host(host::HostPoller::new(h)),
         )
     });
+    let prometheus = config.prometheus.iter().map(|p| {
+        let poller = Poller::Prometheus(prometheus::PrometheusPoller::new(p));
+        // Read-only: opsdeck never writes to Prometheus.
+        target(
+            BackendKind::Prometheus,
+            &p.name,
+            (p.interval, p.timeout, true),
+            &p.env,
+            poller,
+        )
+    });
     docker
         .chain(http)
         .chain(postgres)
         .chain(alertmanager)
         .chain(host)
+        .chain(prometheus)
         .collect()
 }
 

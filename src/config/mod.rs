@@ -15,6 +15,7 @@ mod duration;
 mod history;
 pub mod keymap;
 mod load;
+mod prometheus;
 pub mod secret;
 pub mod source;
 mod state;
@@ -31,6 +32,7 @@ pub use audit::{AuditConfig, Witness};
 pub use duration::{de_duration, de_duration_or_zero};
 pub use history::HistoryConfig;
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
+pub use prometheus::{PromQueryConfig, PrometheusConfig};
 pub use secret::{ConfigUrl, Secret, SecretRef};
 pub use source::FileError;
 pub use state::{is_team_url, StateConfig};
@@ -78,6 +80,7 @@ pub struct Config {
     pub audit: AuditConfig,
     /// The flight recorder's retention.
     pub history: HistoryConfig,
+    pub prometheus: Vec<PrometheusConfig>,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
 }

@@ -192,6 +192,7 @@ impl Config {
                 }
             }
         }
+        self.validate_prometheus(text, file)?;
         Ok(())
     }
 }

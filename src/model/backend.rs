@@ -14,6 +14,7 @@ pub enum BackendKind {
     Alertmanager,
     /// The machine opsdeck runs on.
     Host,
+    Prometheus,
 }
 
 impl BackendKind {
@@ -24,14 +25,22 @@ impl BackendKind {
             BackendKind::Postgres => "pg",
             BackendKind::Alertmanager => "am",
             BackendKind::Host => "host",
+            BackendKind::Prometheus => "prom",
         }
     }
 
     /// The kind a `label` names.
     pub fn from_label(label: &str) -> Option<Self> {
-        [Self::Docker, Self::Http, Self::Postgres, Self::Alertmanager, Self::Host]
-            .into_iter()
-            .find(|k| k.label() == label)
+        [
+            Self::Docker,
+            Self::Http,
+            Self::Postgres,
+            Self::Alertmanager,
+            Self::Host,
+            Self::Prometheus,
+        ]
+        .into_iter()
+        .find(|k| k.label() == label)
     }
 }
 
@@ -69,6 +78,7 @@ pub enum BackendData {
     /// poller's task rather than the UI's.
     Alerts(std::sync::Arc<AlertsSummary>),
     Host(HostSummary),
+    Prometheus(Box<crate::model::prometheus::PromSummary>),
 }
 
 /// One poll's outcome, as sent to the UI.

@@ -24,6 +24,7 @@ pub fn masked(data: &BackendData, r: &Redactor) -> BackendData {
         BackendData::Postgres(p) => BackendData::Postgres(Box::new(pg(p, r))),
         BackendData::Alerts(a) => BackendData::Alerts(std::sync::Arc::new(alerts(a, r))),
         BackendData::Http(_) | BackendData::Host(_) => data.clone(),
+        BackendData::Prometheus(p) => BackendData::Prometheus(Box::new(p.masked(r))),
     }
 }
 

@@ -80,6 +80,7 @@ pub fn samples(report: &BackendReport, source: Option<&str>) -> Vec<(String, f64
             d.containers.iter().filter_map(|c| c.restarts).sum::<i64>() as f64,
         )],
         BackendData::Http(_) => Vec::new(),
+        BackendData::Prometheus(_) => Vec::new(),
     }
 }
 
