@@ -345,6 +345,19 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
                 }
             }
         }
+        Check::Promql {
+            target,
+            query,
+            min,
+            max,
+            expect,
+            ..
+        } => out.extend(super::lint_promql::problems(
+            target.as_deref(),
+            query,
+            (*min, *max, *expect),
+            config,
+        )),
     }
     out
 }

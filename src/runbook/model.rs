@@ -207,6 +207,30 @@ pub enum Check {
         #[serde(flatten)]
         timing: Timing,
     },
+    /// A PromQL query on a `[[prometheus]]` (the first when `target` is not
+    /// given): its single value within `min`/`max`, or its answer empty or
+    /// not (`expect`).
+    Promql {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        query: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect: Option<PromExpect>,
+        #[serde(flatten)]
+        timing: Timing,
+    },
+}
+
+/// What a `promql` check wants of the answer's series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromExpect {
+    Empty,
+    Nonempty,
 }
 
 fn default_status() -> u16 {
@@ -255,6 +279,7 @@ impl Check {
             Check::Alerts { .. } => "alerts",
             Check::File { .. } => "file",
             Check::Command { .. } => "command",
+            Check::Promql { .. } => "promql",
         }
     }
 
@@ -266,7 +291,8 @@ impl Check {
             | Check::Postgres { timing, .. }
             | Check::Alerts { timing, .. }
             | Check::File { timing, .. }
-            | Check::Command { timing, .. } => timing,
+            | Check::Command { timing, .. }
+            | Check::Promql { timing, .. } => timing,
         }
     }
 

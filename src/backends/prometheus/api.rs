@@ -10,6 +10,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// A range answer's series: its labels and its (time, value) points.
+pub type RangeSeries = (String, Vec<(f64, f64)>);
+
 /// One server, ready to ask: its base URL and credentials resolved.
 pub struct Api<'a> {
     client: &'a reqwest::Client,
@@ -95,13 +98,7 @@ impl<'a> Api<'a> {
     }
 
     /// A range query: each series (sorted by labels) with its points.
-    pub async fn query_range(
-        &self,
-        expr: &str,
-        start: i64,
-        end: i64,
-        step: i64,
-    ) -> Result<Vec<(String, Vec<(f64, f64)>)>, String> {
+    pub async fn query_range(&self, expr: &str, start: i64, end: i64, step: i64) -> Result<Vec<RangeSeries>, String> {
         let (start, end, step) = (start.to_string(), end.to_string(), step.to_string());
         let q = [("query", expr), ("start", &start), ("end", &end), ("step", &step)];
         let raw: RawResult = self.get("/api/v1/query_range", &q).await?;
@@ -271,7 +268,7 @@ pub fn instant_of(raw: RawResult) -> Result<Vec<PromSample>, String> {
 }
 
 /// A range answer: each series with its (time, value) points.
-pub fn range_of(raw: RawResult) -> Result<Vec<(String, Vec<(f64, f64)>)>, String> {
+pub fn range_of(raw: RawResult) -> Result<Vec<RangeSeries>, String> {
     if raw.result_type != "matrix" {
         return Err(format!(
             "a range query answered a {}",

@@ -13,8 +13,9 @@ mod file;
 pub mod hold;
 mod http;
 mod postgres;
+mod promql;
 
-use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig};
+use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig, PrometheusConfig};
 use crate::runbook::evidence::{self, Redactor};
 use crate::runbook::model::{Check, CheckResult, Runbook};
 use crate::runbook::set;
@@ -36,6 +37,7 @@ pub struct CheckContext {
     /// Environment variables the config reads passwords from: a command
     /// check's program does not get them.
     pub secret_env: Vec<String>,
+    pub prometheus: Vec<PrometheusConfig>,
 }
 
 impl CheckContext {
@@ -47,7 +49,19 @@ impl CheckContext {
             alertmanager: config.alertmanager.clone(),
             allow_commands: config.runbooks.allow_commands,
             redactor: config.redactor(),
-            secret_env: config.postgres.iter().filter_map(|p| p.password_env.clone()).collect(),
+            secret_env: config
+                .postgres
+                .iter()
+                .filter_map(|p| p.password_env.clone())
+                .chain(
+                    config
+                        .prometheus
+                        .iter()
+                        .flat_map(|p| [p.password_env.clone(), p.bearer_token_env.clone()])
+                        .flatten(),
+                )
+                .collect(),
+            prometheus: config.prometheus.clone(),
         }
     }
 
@@ -75,6 +89,7 @@ impl CheckContext {
             Check::Http { endpoint: Some(_), .. } => missing("http", self.http.is_empty()),
             Check::Postgres { .. } => missing("postgres", self.postgres.is_empty()),
             Check::Alerts { .. } => missing("alertmanager", self.alertmanager.is_empty()),
+            Check::Promql { .. } => missing("prometheus", self.prometheus.is_empty()),
             _ => None,
         }
     }
@@ -232,6 +247,21 @@ async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Resul
             output_matches,
             ..
         } => command::check(ctx, argv, *exit_code, output_matches.as_deref()).await,
+        Check::Promql {
+            target,
+            query,
+            min,
+            max,
+            expect,
+            ..
+        } => {
+            let want = promql::Want {
+                min: *min,
+                max: *max,
+                expect: *expect,
+            };
+            promql::check(ctx, target.as_deref(), query, want).await
+        }
     }
 }
 
@@ -307,6 +337,11 @@ pub fn missing_target(check: &Check, ctx: &CheckContext) -> Option<String> {
                 .iter()
                 .flat_map(|a| std::iter::once(a.name.as_str()).chain(a.cluster.as_deref()))
                 .collect(),
+        ),
+        Check::Promql { target, .. } => missing(
+            "[prometheus]",
+            target.as_deref(),
+            ctx.prometheus.iter().map(|p| p.name.as_str()).collect(),
         ),
         _ => None,
     }
