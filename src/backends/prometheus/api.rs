@@ -293,6 +293,69 @@ mod tests {
     use super::*;
     use reqwest::StatusCode;
 
+    /// One request's head as a server on loopback received it; it answers 401.
+    async fn request_head(cfg_extra: &str) -> (String, Result<Vec<PromTarget>, String>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = sock.read(&mut buf).await.expect("read");
+                if n == 0 {
+                    break;
+                }
+                head.extend_from_slice(&buf[..n]);
+            }
+            let _ = sock
+                .write_all(
+                    b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 13\r\nconnection: close\r\n\r\nUnauthorized\n",
+                )
+                .await;
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        let text = format!("[[prometheus]]\nname = \"p\"\nurl = \"http://{addr}\"\n{cfg_extra}");
+        let config = crate::config::Config::parse(&text, std::path::Path::new("t.toml")).expect("config");
+        let cfg = &config.prometheus[0];
+        let client = crate::backends::http_client(cfg.timeout).expect("client");
+        let api = Api::new(cfg, &client).expect("api");
+        let result = api.targets().await;
+        (server.await.expect("server"), result)
+    }
+
+    #[tokio::test]
+    async fn credentials_are_sent_by_reference_and_never_shown() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "s3cret-pw\n").expect("write");
+        let token = dir.path().join("token");
+        std::fs::write(&token, "tok-123\n").expect("write");
+
+        let (head, result) = request_head(&format!("username = \"ops\"\npassword_file = {:?}\n", pw)).await;
+        // base64("ops:s3cret-pw")
+        assert!(head.contains("authorization: Basic b3BzOnMzY3JldC1wdw=="), "{head}");
+        assert!(
+            head.starts_with("GET /api/v1/targets?state=active "),
+            "read only: {head}"
+        );
+        let err = result.expect_err("401");
+        assert_eq!(err, "Prometheus answered HTTP 401 Unauthorized");
+
+        let (head, result) = request_head(&format!("bearer_token_file = {:?}\n", token)).await;
+        assert!(head.contains("authorization: Bearer tok-123"), "{head}");
+        assert!(!result.expect_err("401").contains("tok-123"));
+
+        let config = crate::config::Config::parse(
+            &format!("[[prometheus]]\nname = \"p\"\nurl = \"http://x\"\nbearer_token_file = {token:?}\n"),
+            std::path::Path::new("t.toml"),
+        )
+        .expect("config");
+        assert!(!format!("{config:?}").contains("tok-123"));
+        assert_eq!(config.redactor().redact("Bearer tok-123"), "Bearer [redacted]");
+    }
+
     #[test]
     fn errors_are_the_servers_words_and_garbage_is_an_error() {
         let bad = br#"{"status":"error","errorType":"bad_data","error":"parse error: unclosed left parenthesis"}"#;
