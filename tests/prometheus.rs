@@ -124,7 +124,10 @@ async fn targets_rules_head_and_named_queries() {
     );
     assert_eq!(p.targets[1].job, "prometheus");
     assert!(p.targets[1].up && p.targets[1].last_error.is_empty());
-    assert!(p.targets[1].scrape_secs > 0.0);
+    assert!(
+        p.targets[0].scrape_secs > 0.0,
+        "a down target says how long its scrape took"
+    );
     assert_eq!(p.targets_up(), 1);
 
     let dup = p

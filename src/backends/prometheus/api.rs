@@ -147,7 +147,14 @@ pub fn targets_of(raw: RawTargets) -> Vec<PromTarget> {
             // "unknown" (not scraped yet) is not down.
             up: t.health != "down",
             last_error: clean::line(t.last_error),
-            scrape_secs: t.last_scrape_duration,
+            // Shown only for a target that is down: for the others it
+            // would make every poll differ, and each differing poll is
+            // drawn again.
+            scrape_secs: if t.health == "down" {
+                t.last_scrape_duration
+            } else {
+                0.0
+            },
         })
         .collect();
     out.sort_by(|a, b| (a.up, &a.job, &a.instance).cmp(&(b.up, &b.job, &b.instance)));
