@@ -41,7 +41,25 @@ pub struct FailingRule {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PromSample {
     pub labels: String,
+    /// NaN and the infinities are kept as JSON null (read back as NaN): the
+    /// flight recorder stores models as JSON, which has no such numbers.
+    #[serde(with = "nan_as_null")]
     pub value: f64,
+}
+
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match v.is_finite() {
+            true => s.serialize_f64(*v),
+            false => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
 }
 
 /// A named query as last read.
@@ -260,6 +278,18 @@ mod tests {
         let b = floor.breach().expect("under the floor");
         assert_eq!(floor.breach_text(b), "0.5 % (crit under 1 %)");
         assert_eq!(query(3.0, Some(2.0), None, true).breach(), None);
+    }
+
+    #[test]
+    fn a_nan_value_survives_the_recorders_json() {
+        let summary = PromSummary {
+            queries: vec![query(f64::NAN, None, None, false), query(2.5, None, None, false)],
+            ..PromSummary::default()
+        };
+        let json = serde_json::to_value(&summary).expect("to json");
+        let back: PromSummary = serde_json::from_value(json).expect("from json");
+        assert!(back.queries[0].value().is_some_and(f64::is_nan));
+        assert_eq!(back.queries[1].value(), Some(2.5));
     }
 
     #[test]
