@@ -1,5 +1,6 @@
 //! The fault suite: the real binary in tmux, with every kind of backend
-//! (dockerd, PostgreSQL, Alertmanager, an HTTP endpoint and Redis) reached through a
+//! (dockerd, PostgreSQL, Alertmanager, an HTTP endpoint, Redis and
+//! Prometheus) reached through a
 //! fault proxy in front of the real service. Each backend in turn is killed,
 //! hung and made to answer garbage, then brought back. For each fault:
 //! - its backend is shown down, with what went wrong, within its interval
@@ -104,8 +105,14 @@ async fn every_backend_killed_hung_and_garbled_is_shown_and_recovers() {
             pane: "2",
             proxy: FaultProxy::start(Upstream::Tcp(socket_addr(&common::redis_url()))).await,
         },
+        Backend {
+            label: "prom:pmain",
+            name: "pmain",
+            pane: "1",
+            proxy: FaultProxy::start(Upstream::Tcp(socket_addr(&common::prometheus_url()))).await,
+        },
     ];
-    let [dock, pg, am, http, redis] = [0, 1, 2, 3, 4].map(|i| backends[i].proxy.addr);
+    let [dock, pg, am, http, redis, prom] = [0, 1, 2, 3, 4, 5].map(|i| backends[i].proxy.addr);
     let pg_db = common::pg_url()
         .rsplit_once('/')
         .map(|(_, db)| db.to_string())
@@ -121,7 +128,8 @@ async fn every_backend_killed_hung_and_garbled_is_shown_and_recovers() {
          [[alertmanager]]\nname = \"amprod\"\nurl = \"http://{am}\"\ninterval = \"{every}\"\ntimeout = \"{wait}\"\n\n\
          [[http]]\nname = \"health\"\nurl = \"http://{http}/-/healthy\"\ninterval = \"{every}\"\ntimeout = \"{wait}\"\n\n\
          [[redis]]\nname = \"cache\"\nurl = \"redis://{redis}\"\npassword_env = \"FAULTS_REDIS_PASSWORD\"\n\
-         interval = \"{every}\"\ntimeout = \"{wait}\"\n"
+         interval = \"{every}\"\ntimeout = \"{wait}\"\n\n\
+         [[prometheus]]\nname = \"pmain\"\nurl = \"http://{prom}\"\ninterval = \"{every}\"\ntimeout = \"{wait}\"\n"
     );
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = dir.path().join("config.toml");

@@ -38,6 +38,7 @@ command -v docker >/dev/null || need+=(docker.io)
 [ -x /bin/busybox ] || command -v busybox >/dev/null || need+=(busybox-static)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+command -v prometheus >/dev/null || need+=(prometheus)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v tmux >/dev/null || need+=(tmux)
 command -v runuser >/dev/null || need+=(util-linux)
@@ -72,6 +73,7 @@ fi
 [ -x /usr/sbin/sshd ] || die "sshd not found after installing openssh-server"
 command -v dockerd >/dev/null || die "dockerd not found after installing docker.io"
 command -v prometheus-alertmanager >/dev/null || die "prometheus-alertmanager not found"
+command -v prometheus >/dev/null || die "prometheus not found after installing prometheus"
 command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not found after installing e2fsprogs"
 command -v redis-server >/dev/null || die "redis-server not found after installing redis-server"
 [ -e /dev/loop-control ] || die "no /dev/loop-control: the state-store disk tests need loop devices (run as root on a machine that has them)"
@@ -201,6 +203,7 @@ cleanup() {
         runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1
     fi
     [ -n "${AM_PID:-}" ] && kill "$AM_PID" 2>/dev/null && wait "$AM_PID" 2>/dev/null
+    [ -n "${PROM_PID:-}" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null
     stop_pid_file "$WORK/ssh/sshd.pid" "$WORK"
     [ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
     [ -f "$WORK/ssh/agent.pid" ] && kill "$(cat "$WORK/ssh/agent.pid")" 2>/dev/null
@@ -318,6 +321,46 @@ REDIS_PID=$!
 REDISCLI_AUTH=$REDIS_PASSWORD wait_until 20 redis redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping \
     || { tail_log "$WORK/redis/redis.log"; die "redis-server did not start on 127.0.0.1:$REDIS_PORT"; }
 log "Redis ok ($(since "$t"))"
+# ---------------------------------------------------------------- Prometheus
+# Scraping itself (job "prometheus") and a job "down" whose target is a port
+# nothing listens on; one recording rule that evaluates and one that fails
+# at every evaluation (two series end up with the same labels).
+t=$(now)
+PROM_PORT=$(free_port)
+PROM_DOWN_PORT=$(free_port)
+cat > "$WORK/prometheus-rules.yml" <<YML
+groups:
+  - name: opsdeck-test
+    rules:
+      - record: opsdeck:up:sum
+        expr: sum(up)
+      - record: opsdeck:duplicate
+        expr: label_replace(label_replace(up, "job", "same", "", ""), "instance", "same", "", "")
+YML
+cat > "$WORK/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $WORK/prometheus-rules.yml
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ["127.0.0.1:$PROM_PORT"]
+  - job_name: down
+    static_configs:
+      - targets: ["127.0.0.1:$PROM_DOWN_PORT"]
+YML
+log "starting Prometheus on 127.0.0.1:$PROM_PORT"
+# Not Debian's service: a server of the run's own, its data under $WORK.
+prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom-data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" \
+    > "$WORK/prometheus.log" 2>&1 &
+PROM_PID=$!
+prom_ready() { python3 -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$PROM_PORT/-/ready', timeout=2).status == 200 else 1)"; }
+wait_until 30 prometheus prom_ready || { tail_log "$WORK/prometheus.log"; die "Prometheus did not start"; }
+log "Prometheus ok ($(since "$t"))"
 
 # ---------------------------------------------------------------- sshd
 # Docker over SSH: an sshd on loopback whose sessions see the private
@@ -367,6 +410,7 @@ export OPSDECK_TEST_PG_PASSWORD="$PG_PASSWORD"
 export OPSDECK_TEST_ALERTMANAGER_URL="http://127.0.0.1:$AM_PORT"
 export OPSDECK_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export OPSDECK_TEST_REDIS_PASSWORD="$REDIS_PASSWORD"
+export OPSDECK_TEST_PROMETHEUS_URL="http://127.0.0.1:$PROM_PORT"
 export OPSDECK_TEST_IMAGE="opsdeck-test:latest"
 # The image as a tar, for tests that start a dockerd of their own (docker import).
 export OPSDECK_TEST_IMAGE_TAR="$WORK/image.tar"

@@ -201,6 +201,13 @@ impl BackendStatus {
             _ => None,
         }
     }
+
+    pub fn prometheus(&self) -> Option<&crate::model::prometheus::PromSummary> {
+        match &self.data {
+            Some(BackendData::Prometheus(d)) => Some(d),
+            _ => None,
+        }
+    }
 }
 
 /// What is configured for the panes that have no live backend yet.

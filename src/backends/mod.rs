@@ -8,6 +8,7 @@ pub mod docker;
 pub mod host;
 pub mod http;
 pub mod postgres;
+pub mod prometheus;
 pub mod redis;
 pub mod ssh;
 
@@ -60,6 +61,7 @@ pub enum Poller {
     Alertmanager(alertmanager::AlertmanagerPoller),
     Host(host::HostPoller),
     Redis(redis::RedisPoller),
+    Prometheus(prometheus::PrometheusPoller),
 }
 
 impl Poller {
@@ -71,6 +73,7 @@ impl Poller {
             Poller::Alertmanager(p) => p.poll().await.map(BackendData::Alerts),
             Poller::Host(p) => p.poll().await.map(BackendData::Host),
             Poller::Redis(p) => p.poll().await.map(|s| BackendData::Redis(Box::new(s))),
+            Poller::Prometheus(p) => p.poll().await.map(|s| BackendData::Prometheus(Box::new(s))),
         }
     }
 }
@@ -152,12 +155,24 @@ pub fn targets(config: &Config) -> Vec<Target> {
             Poller::Redis(redis::RedisPoller::new(r)),
         )
     });
+    let prometheus = config.prometheus.iter().map(|p| {
+        let poller = Poller::Prometheus(prometheus::PrometheusPoller::new(p));
+        // Read-only: opsdeck never writes to Prometheus.
+        target(
+            BackendKind::Prometheus,
+            &p.name,
+            (p.interval, p.timeout, true),
+            &p.env,
+            poller,
+        )
+    });
     docker
         .chain(http)
         .chain(postgres)
         .chain(alertmanager)
         .chain(host)
         .chain(redis)
+        .chain(prometheus)
         .collect()
 }
 

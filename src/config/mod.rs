@@ -15,6 +15,7 @@ mod duration;
 mod history;
 pub mod keymap;
 mod load;
+mod prometheus;
 mod redis;
 pub mod secret;
 pub mod source;
@@ -32,6 +33,7 @@ pub use audit::{AuditConfig, Witness};
 pub use duration::{de_duration, de_duration_or_zero};
 pub use history::HistoryConfig;
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
+pub use prometheus::{PromQueryConfig, PrometheusConfig};
 pub use redis::RedisConfig;
 pub use secret::{ConfigUrl, Secret, SecretRef};
 pub use source::FileError;
@@ -81,6 +83,7 @@ pub struct Config {
     /// The flight recorder's retention.
     pub history: HistoryConfig,
     pub redis: Vec<RedisConfig>,
+    pub prometheus: Vec<PrometheusConfig>,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
 }

@@ -123,7 +123,8 @@ impl Config {
             .iter()
             .map(|p| p.password())
             .chain([self.state.password()])
-            .chain(self.redis.iter().map(|r| r.password()));
+            .chain(self.redis.iter().map(|r| r.password()))
+            .chain(self.prometheus.iter().flat_map(|p| [p.password(), p.bearer_token()]));
         let mut found: Vec<Secret> = refs.filter_map(|r| r.resolve().ok().flatten()).collect();
         let urls = self
             .docker
@@ -133,7 +134,8 @@ impl Config {
             .chain(self.postgres.iter().map(|p| &p.url))
             .chain(self.alertmanager.iter().map(|a| &a.url))
             .chain(self.state.url.iter())
-            .chain(self.redis.iter().map(|r| &r.url));
+            .chain(self.redis.iter().map(|r| &r.url))
+            .chain(self.prometheus.iter().map(|p| &p.url));
         for url in urls {
             if let Ok(expanded) = url.expand() {
                 found.extend(url_secrets(expanded.expose()).into_iter().map(Secret));

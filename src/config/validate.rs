@@ -193,6 +193,7 @@ impl Config {
             }
         }
         super::redis::validate(self, text, file)?;
+        self.validate_prometheus(text, file)?;
         Ok(())
     }
 }

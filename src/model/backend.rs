@@ -15,6 +15,7 @@ pub enum BackendKind {
     /// The machine opsdeck runs on.
     Host,
     Redis,
+    Prometheus,
 }
 
 impl BackendKind {
@@ -26,6 +27,7 @@ impl BackendKind {
             BackendKind::Alertmanager => "am",
             BackendKind::Host => "host",
             BackendKind::Redis => "redis",
+            BackendKind::Prometheus => "prom",
         }
     }
 
@@ -38,6 +40,7 @@ impl BackendKind {
             Self::Alertmanager,
             Self::Host,
             Self::Redis,
+            Self::Prometheus,
         ]
         .into_iter()
         .find(|k| k.label() == label)
@@ -79,6 +82,7 @@ pub enum BackendData {
     Alerts(std::sync::Arc<AlertsSummary>),
     Host(HostSummary),
     Redis(Box<crate::model::redis::RedisSummary>),
+    Prometheus(Box<crate::model::prometheus::PromSummary>),
 }
 
 /// One poll's outcome, as sent to the UI.

@@ -26,6 +26,7 @@ pub fn masked(data: &BackendData, r: &Redactor) -> BackendData {
         BackendData::Http(_) | BackendData::Host(_) => data.clone(),
         // Numbers and the server's own names: nothing of the config's.
         BackendData::Redis(_) => data.clone(),
+        BackendData::Prometheus(p) => BackendData::Prometheus(Box::new(p.masked(r))),
     }
 }
 

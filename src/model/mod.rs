@@ -19,6 +19,7 @@ pub mod matchers;
 pub mod pane;
 pub mod pattern;
 pub mod postgres;
+pub mod prometheus;
 pub mod redact;
 pub mod redis;
 pub mod review;

@@ -81,6 +81,7 @@ pub fn samples(report: &BackendReport, source: Option<&str>) -> Vec<(String, f64
         )],
         BackendData::Http(_) => Vec::new(),
         BackendData::Redis(_) => Vec::new(),
+        BackendData::Prometheus(_) => Vec::new(),
     }
 }
 

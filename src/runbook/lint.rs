@@ -390,6 +390,19 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
                 out.extend(unknown("target", "redis", target, names));
             }
         }
+        Check::Promql {
+            target,
+            query,
+            min,
+            max,
+            expect,
+            ..
+        } => out.extend(super::lint_promql::problems(
+            target.as_deref(),
+            query,
+            (*min, *max, *expect),
+            config,
+        )),
     }
     out
 }

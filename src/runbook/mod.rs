@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod find;
 pub mod import;
 pub mod lint;
+mod lint_promql;
 pub mod load;
 pub mod model;
 pub mod report;

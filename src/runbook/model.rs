@@ -243,6 +243,30 @@ pub enum Check {
         #[serde(flatten)]
         timing: Timing,
     },
+    /// A PromQL query on a `[[prometheus]]` (the first when `target` is not
+    /// given): its single value within `min`/`max`, or its answer empty or
+    /// not (`expect`).
+    Promql {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        query: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect: Option<PromExpect>,
+        #[serde(flatten)]
+        timing: Timing,
+    },
+}
+
+/// What a `promql` check wants of the answer's series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromExpect {
+    Empty,
+    Nonempty,
 }
 
 fn default_status() -> u16 {
@@ -293,6 +317,7 @@ impl Check {
             Check::Command { .. } => "command",
             Check::Log { .. } => "log",
             Check::Redis { .. } => "redis",
+            Check::Promql { .. } => "promql",
         }
     }
 
@@ -306,7 +331,8 @@ impl Check {
             | Check::File { timing, .. }
             | Check::Command { timing, .. }
             | Check::Log { timing, .. }
-            | Check::Redis { timing, .. } => timing,
+            | Check::Redis { timing, .. }
+            | Check::Promql { timing, .. } => timing,
         }
     }
 

@@ -13,6 +13,7 @@ mod form;
 mod header;
 mod logs;
 mod overlay;
+mod prometheus;
 mod redis;
 mod services;
 mod trends;
@@ -181,7 +182,7 @@ fn table_with_notes(
 ) {
     use crate::model::backend::BackendKind;
     let kinds: &[BackendKind] = match pane {
-        PaneId::Services => &[BackendKind::Docker, BackendKind::Http],
+        PaneId::Services => &[BackendKind::Docker, BackendKind::Http, BackendKind::Prometheus],
         PaneId::Database => &[BackendKind::Postgres],
         PaneId::Alerts => &[BackendKind::Alertmanager],
         PaneId::Access | PaneId::Checklist => &[],
@@ -193,6 +194,7 @@ fn table_with_notes(
         notes.extend(services::host_lines(state, theme, usize::from(area.width.saturating_sub(2))).1);
         notes.extend(services::endpoint_lines(state, theme));
         notes.extend(services::view_line(state, theme));
+        notes.extend(prometheus::lines(state, theme, usize::from(area.width.saturating_sub(2)), true).1);
     }
     if pane == PaneId::Alerts {
         match &state.panes.alerts.resolved {

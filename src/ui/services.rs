@@ -32,7 +32,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
     let docker: Vec<_> = state.backends_of(BackendKind::Docker).collect();
     let http: Vec<_> = state.backends_of(BackendKind::Http).collect();
     let (host_status, mut lines) = host_lines(state, theme, width);
-    if docker.is_empty() && http.is_empty() {
+    let (prom_status, prom_lines) = super::prometheus::lines(state, theme, width, false);
+    if docker.is_empty() && http.is_empty() && prom_status.is_none() {
         lines.extend(not_configured(
             theme,
             "[[docker]] or [[http]]",
@@ -80,6 +81,8 @@ pub fn tile(state: &State, theme: &Theme, width: usize) -> (Status, Vec<Line<'st
             lines.extend(pack_parts(lead, parts, Span::styled(", ", style), width));
         }
     }
+    worst = worst.min(prom_status.unwrap_or(Status::Ok));
+    lines.extend(prom_lines);
     problems.sort_by_key(|(_, c)| c.rank());
     for (_, c) in problems {
         let s = container_status(&c);

@@ -53,6 +53,12 @@ pub fn redis_password() -> String {
     var("OPSDECK_TEST_REDIS_PASSWORD")
 }
 
+/// The run's Prometheus: it scrapes itself (job "prometheus") and a job
+/// "down" that nothing answers, with one rule that fails at every evaluation.
+pub fn prometheus_url() -> String {
+    var("OPSDECK_TEST_PROMETHEUS_URL")
+}
+
 /// The docker CLI against the test dockerd; a failure fails the test with
 /// what docker said.
 pub fn docker_cli(args: &[&str]) {

@@ -14,9 +14,12 @@ pub mod hold;
 mod http;
 pub mod log;
 mod postgres;
+mod promql;
 mod redis;
 
-use crate::config::{AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig, RedisConfig};
+use crate::config::{
+    AlertmanagerConfig, Config, DockerConfig, HttpConfig, PostgresConfig, PrometheusConfig, RedisConfig,
+};
 use crate::runbook::evidence::{self, Redactor};
 use crate::runbook::model::{Check, CheckResult, Runbook};
 use crate::runbook::set;
@@ -41,6 +44,7 @@ pub struct CheckContext {
     /// Where `since_last_run` log checks remember how far they read.
     pub log_marks: Option<std::path::PathBuf>,
     pub redis: Vec<RedisConfig>,
+    pub prometheus: Vec<PrometheusConfig>,
 }
 
 impl CheckContext {
@@ -57,8 +61,16 @@ impl CheckContext {
                 .iter()
                 .filter_map(|p| p.password_env.clone())
                 .chain(config.redis.iter().filter_map(|r| r.password_env.clone()))
+                .chain(
+                    config
+                        .prometheus
+                        .iter()
+                        .flat_map(|p| [p.password_env.clone(), p.bearer_token_env.clone()])
+                        .flatten(),
+                )
                 .collect(),
             redis: config.redis.clone(),
+            prometheus: config.prometheus.clone(),
             log_marks: log::marks_path(config.state.path.as_deref()),
         }
     }
@@ -88,6 +100,7 @@ impl CheckContext {
             Check::Postgres { .. } => missing("postgres", self.postgres.is_empty()),
             Check::Alerts { .. } => missing("alertmanager", self.alertmanager.is_empty()),
             Check::Redis { .. } => missing("redis", self.redis.is_empty()),
+            Check::Promql { .. } => missing("prometheus", self.prometheus.is_empty()),
             _ => None,
         }
     }
@@ -277,6 +290,21 @@ async fn dispatch(check: &Check, ctx: &CheckContext, timeout: Duration) -> Resul
             min,
             ..
         } => redis::check(ctx, target.as_deref(), *ping, *metric, (*min, *max)).await,
+        Check::Promql {
+            target,
+            query,
+            min,
+            max,
+            expect,
+            ..
+        } => {
+            let want = promql::Want {
+                min: *min,
+                max: *max,
+                expect: *expect,
+            };
+            promql::check(ctx, target.as_deref(), query, want).await
+        }
     }
 }
 
@@ -357,6 +385,11 @@ pub fn missing_target(check: &Check, ctx: &CheckContext) -> Option<String> {
             "[redis]",
             target.as_deref(),
             ctx.redis.iter().map(|r| r.name.as_str()).collect(),
+        ),
+        Check::Promql { target, .. } => missing(
+            "[prometheus]",
+            target.as_deref(),
+            ctx.prometheus.iter().map(|p| p.name.as_str()).collect(),
         ),
         _ => None,
     }

@@ -141,6 +141,14 @@ fn conditions(state: &State) -> Vec<Condition> {
                     }
                 }
             }
+            // Prometheus itself unreachable: nothing it watches is seen.
+            BackendKind::Prometheus if down => raise("PrometheusDown", Severity::Critical, b.id.name.clone(), error),
+            BackendKind::Prometheus => {
+                for (name, sev, instance, summary) in b.prometheus().map(|p| p.problems(&b.id.name)).unwrap_or_default()
+                {
+                    raise(name, sev, instance, summary);
+                }
+            }
         }
     }
     for c in out.iter_mut() {
