@@ -33,7 +33,7 @@ CONTAINERS=${CONTAINERS:-200}
 : "${OPSDECK_TEST_PROMETHEUS_URL:?run through tests/run.sh}" "${OPSDECK_TEST_REDIS_URL:?run through tests/run.sh}"
 
 cargo build --release --quiet
-BIN=$PWD/target/release/opsdeck
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/opsdeck
 WORK=$(mktemp -d)
 SOCK=$WORK/tmux.sock
 DH=$OPSDECK_TEST_DOCKER_HOST
