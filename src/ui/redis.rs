@@ -96,7 +96,11 @@ fn target(b: &BackendStatus, state: &State, theme: &Theme, width: usize, zoomed:
     let head = [
         format!("redis {}", r.version),
         r.role_word().to_string(),
-        format!("{:.1}ms", r.ping_ms),
+        if r.ping_ms <= 1.0 {
+            "≤1ms".to_string()
+        } else {
+            format!("{:.0}ms", r.ping_ms)
+        },
     ];
     lines.extend(pack_parts(
         lead,

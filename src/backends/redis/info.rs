@@ -141,8 +141,11 @@ pub fn summarize(info: &InfoFields, ctx: PollContext) -> Result<RedisSummary, St
     Ok(RedisSummary {
         version: text("redis_version"),
         role,
-        ping_ms: ctx.ping_ms,
-        uptime_secs: info.number_or("uptime_in_seconds", 0)?,
+        // Whole milliseconds and whole minutes, as shown: an idle server's
+        // polls are then the same answer, which is neither drawn again nor
+        // recorded again.
+        ping_ms: ctx.ping_ms.ceil(),
+        uptime_secs: info.number_or::<i64>("uptime_in_seconds", 0)? / 60 * 60,
         connected_clients: info.number("connected_clients")?,
         blocked_clients: info.number_or("blocked_clients", 0)?,
         used_memory: info.number("used_memory")?,

@@ -12,6 +12,7 @@ mod alertmanager;
 mod docker;
 mod local;
 mod postgres;
+mod stack;
 
 use super::{config_error, print_out, Cli, EXIT_CHECK_FAILED, EXIT_OK};
 use crate::config::Config;
@@ -114,16 +115,23 @@ pub async fn check_all(cli: &Cli, config: &Config) -> Vec<Finding> {
     let postgres = futures::future::join_all(config.postgres.iter().map(postgres::check));
     let alertmanager = futures::future::join_all(config.alertmanager.iter().map(alertmanager::check));
     let http = futures::future::join_all(config.http.iter().map(http_check));
+    let redis = futures::future::join_all(config.redis.iter().map(stack::redis));
+    let prometheus = futures::future::join_all(config.prometheus.iter().map(stack::prometheus));
     let store = local::store(cli, config);
-    let (docker, postgres, alertmanager, http, store) = tokio::join!(docker, postgres, alertmanager, http, store);
+    let (docker, postgres, alertmanager, http, redis, prometheus, store) =
+        tokio::join!(docker, postgres, alertmanager, http, redis, prometheus, store);
     let mut out: Vec<Finding> = docker.into_iter().flatten().collect();
     out.extend(postgres.into_iter().flatten());
     out.extend(alertmanager.into_iter().flatten());
     out.extend(http);
+    out.extend(redis.into_iter().flatten());
+    out.extend(prometheus.into_iter().flatten());
     if config.docker.is_empty()
         && config.postgres.is_empty()
         && config.alertmanager.is_empty()
         && config.http.is_empty()
+        && config.redis.is_empty()
+        && config.prometheus.is_empty()
     {
         out.push(Finding::info(
             "targets",
