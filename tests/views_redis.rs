@@ -46,7 +46,6 @@ fn master() -> RedisSummary {
             lag_bytes: 1024,
         }],
         master_link: None,
-        polled_at: fixtures::t0().timestamp(),
         thresholds: RedisThresholds {
             memory_warn_pct: 90.0,
             blocked_clients_warn: 0,

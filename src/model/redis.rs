@@ -84,8 +84,6 @@ pub struct RedisSummary {
     pub replicas: Vec<RedisReplica>,
     /// On a replica: its link to the master.
     pub master_link: Option<RedisMasterLink>,
-    /// When the poll was made, Unix seconds (save ages are counted from it).
-    pub polled_at: i64,
     pub thresholds: RedisThresholds,
 }
 
@@ -116,14 +114,17 @@ impl RedisSummary {
         self.blocked_clients > self.thresholds.blocked_clients_warn
     }
 
-    /// Seconds since the last RDB save.
-    pub fn save_age_secs(&self) -> i64 {
-        (self.polled_at - self.rdb_last_save_time).max(0)
+    /// Seconds since the last RDB save at `now` (Unix seconds). The age is
+    /// the reader's clock, not the poll's: a quiet server polls the same
+    /// answer, and its save still ages on screen.
+    pub fn save_age_secs(&self, now: i64) -> i64 {
+        (now - self.rdb_last_save_time).max(0)
     }
 
-    /// RDB saving is in use and its last save is older than allowed.
-    pub fn save_stale(&self) -> bool {
-        self.rdb_saving && self.save_age_secs() > i64::try_from(self.thresholds.save_max_age_secs).unwrap_or(i64::MAX)
+    /// RDB saving is in use and its last save is older than allowed at `now`.
+    pub fn save_stale(&self, now: i64) -> bool {
+        self.rdb_saving
+            && self.save_age_secs(now) > i64::try_from(self.thresholds.save_max_age_secs).unwrap_or(i64::MAX)
     }
 
     /// The last background save failed (only judged when RDB saving is in use).
@@ -145,11 +146,11 @@ impl RedisSummary {
         self.replicas.iter().map(|r| r.lag_bytes).max()
     }
 
-    /// Anything a threshold says is wrong.
-    pub fn any_problem(&self) -> bool {
+    /// Anything a threshold says is wrong at `now`.
+    pub fn any_problem(&self, now: i64) -> bool {
         self.memory_high()
             || self.blocked_high()
-            || self.save_stale()
+            || self.save_stale(now)
             || self.save_failing()
             || self.link_down()
             || self.evicting()
@@ -163,8 +164,8 @@ fn mib(n: u64) -> String {
 }
 
 impl RedisSummary {
-    /// opsdeck's own alerts this poll raises: name, severity, summary.
-    pub fn breaches(&self) -> Vec<(&'static str, Severity, String)> {
+    /// opsdeck's own alerts this poll raises at `now`: name, severity, summary.
+    pub fn breaches(&self, now: i64) -> Vec<(&'static str, Severity, String)> {
         let t = &self.thresholds;
         let mut out = Vec::new();
         if let Some(pct) = self.memory_pct().filter(|_| self.memory_high()) {
@@ -198,13 +199,13 @@ impl RedisSummary {
                     self.rdb_changes_since_save
                 ),
             ));
-        } else if self.save_stale() {
+        } else if self.save_stale(now) {
             out.push((
                 "RedisSaveStale",
                 Severity::Warning,
                 format!(
                     "last RDB save {} s ago (max {} s), {} changes not saved",
-                    self.save_age_secs(),
+                    self.save_age_secs(now),
                     t.save_max_age_secs,
                     self.rdb_changes_since_save
                 ),
@@ -319,7 +320,6 @@ mod tests {
             master_repl_offset: 0,
             replicas: vec![],
             master_link: None,
-            polled_at: 5_000,
             thresholds: RedisThresholds {
                 memory_warn_pct: 80.0,
                 blocked_clients_warn: 0,
@@ -339,12 +339,12 @@ mod tests {
         };
         assert!(!no_limit.memory_high(), "no maxmemory, nothing to judge against");
         // Never saved since start: the age is not judged.
-        assert!(!s.save_stale());
+        assert!(!s.save_stale(5_000));
         let saving = RedisSummary {
             rdb_saving: true,
             ..s.clone()
         };
-        assert!(saving.save_stale(), "4000 s > 3600 s");
+        assert!(saving.save_stale(5_000), "4000 s > 3600 s");
         assert!(!RedisSummary {
             blocked_clients: 0,
             ..s.clone()

@@ -10,10 +10,10 @@ use ratatui::text::{Line, Span};
 
 /// Critical when a replica lost its master or saving fails, a warning for
 /// any other threshold crossed.
-fn status(r: &RedisSummary) -> Status {
+fn status(r: &RedisSummary, now: i64) -> Status {
     if r.link_down() || r.save_failing() || !r.aof_last_write_ok {
         Status::Crit
-    } else if r.any_problem() {
+    } else if r.any_problem(now) {
         Status::Warn
     } else {
         Status::Ok
@@ -33,20 +33,20 @@ fn memory(r: &RedisSummary) -> String {
 }
 
 /// "save 3m ago", "save FAILED", or nothing on a server that does not save.
-fn save(r: &RedisSummary) -> Option<(String, bool)> {
+fn save(r: &RedisSummary, now: i64) -> Option<(String, bool)> {
     if r.save_failing() {
         return Some(("last save FAILED".into(), true));
     }
     r.rdb_saving.then(|| {
         (
-            format!("saved {} ago", duration_text(r.save_age_secs())),
-            r.save_stale(),
+            format!("saved {} ago", duration_text(r.save_age_secs(now))),
+            r.save_stale(now),
         )
     })
 }
 
 /// The parts after a target's first line, each with whether it is a warning.
-fn parts(r: &RedisSummary, zoomed: bool) -> Vec<(String, bool)> {
+fn parts(r: &RedisSummary, zoomed: bool, now: i64) -> Vec<(String, bool)> {
     let mut out = vec![
         (
             format!("{} clients, {} blocked", r.connected_clients, r.blocked_clients),
@@ -58,7 +58,7 @@ fn parts(r: &RedisSummary, zoomed: bool) -> Vec<(String, bool)> {
     if let Some(n) = r.evicted_delta.filter(|n| *n > 0) {
         out.push((format!("{n} evicted"), true));
     }
-    out.extend(save(r));
+    out.extend(save(r, now));
     if r.aof_enabled || !r.aof_last_write_ok {
         let ok = if r.aof_last_write_ok { "ok" } else { "WRITE FAILED" };
         out.push((format!("aof {ok}"), !r.aof_last_write_ok));
@@ -87,7 +87,8 @@ fn target(b: &BackendStatus, state: &State, theme: &Theme, width: usize, zoomed:
         lines.push(line);
     }
     let Some(r) = b.redis() else { return (worst, lines) };
-    let s = status(r);
+    let now = state.shell.now.timestamp();
+    let s = status(r, now);
     worst = worst.min(s);
     let style = data_style(b, state, theme, theme.style(Role::Text));
     let lead: Vec<Span<'static>> = std::iter::once(s.span(theme))
@@ -108,7 +109,7 @@ fn target(b: &BackendStatus, state: &State, theme: &Theme, width: usize, zoomed:
         Span::styled(" ", style),
         width,
     ));
-    let spans = parts(r, zoomed)
+    let spans = parts(r, zoomed, now)
         .into_iter()
         .map(|(text, warn)| {
             let role = if warn { Role::Warn } else { Role::Muted };

@@ -163,7 +163,6 @@ pub fn summarize(info: &InfoFields, ctx: PollContext) -> Result<RedisSummary, St
         master_repl_offset,
         replicas,
         master_link,
-        polled_at: ctx.now,
         thresholds: ctx.thresholds,
     })
 }
@@ -207,8 +206,8 @@ slave1:ip=10.0.0.2,port=6381,state=wait_bgsave,offset=0,lag=1\r\nmaster_repl_off
         assert_eq!((s.evicted_keys, s.evicted_delta), (15, Some(5)));
         assert_eq!(s.keys, 15, "keys over db0 and db3");
         assert!(s.rdb_saving && !s.rdb_last_save_ok && s.save_failing());
-        assert_eq!(s.save_age_secs(), 100);
-        assert!(s.save_stale());
+        assert_eq!(s.save_age_secs(1_700_000_100), 100);
+        assert!(s.save_stale(1_700_000_100));
         assert!(s.aof_enabled && !s.aof_last_write_ok);
         assert_eq!(s.replicas.len(), 2, "slave_read_only is not a replica");
         assert_eq!(s.replicas[0].addr, "127.0.0.1:6380");
@@ -229,7 +228,7 @@ master_link_down_since_seconds:12\r\nmaster_sync_in_progress:0\r\nconnected_clie
         assert!(!link.is_up() && s.link_down());
         assert_eq!(link.down_secs, Some(12));
         // Nothing saved since start: saving is not judged; no limit, no memory percent.
-        assert!(!s.rdb_saving && !s.save_stale());
+        assert!(!s.rdb_saving && !s.save_stale(1_700_000_100));
         assert_eq!(s.memory_pct(), None);
         assert_eq!(s.evicted_delta, None);
     }

@@ -105,7 +105,10 @@ fn metric_value(s: &RedisSummary, m: RedisMetric) -> Result<(f64, &'static str),
         RedisMetric::EvictedKeys => (s.evicted_keys as f64, " keys evicted since start"),
         RedisMetric::Keys => (s.keys as f64, " keys"),
         RedisMetric::ReplicationLagBytes => (s.worst_lag_bytes().unwrap_or(0) as f64, " bytes replication lag"),
-        RedisMetric::LastSaveAgeSeconds => (s.save_age_secs() as f64, "s since the last save"),
+        RedisMetric::LastSaveAgeSeconds => (
+            s.save_age_secs(chrono::Utc::now().timestamp()) as f64,
+            "s since the last save",
+        ),
         RedisMetric::FragmentationRatio => (
             s.fragmentation_ratio.ok_or("INFO has no mem_fragmentation_ratio")?,
             " fragmentation ratio",

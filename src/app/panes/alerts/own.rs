@@ -109,7 +109,11 @@ fn conditions(state: &State) -> Vec<Condition> {
             }
             BackendKind::Redis if down => raise("RedisDown", Severity::Critical, b.id.name.clone(), error),
             BackendKind::Redis => {
-                for (name, sev, summary) in b.redis().map(|r| r.breaches()).unwrap_or_default() {
+                for (name, sev, summary) in b
+                    .redis()
+                    .map(|r| r.breaches(state.shell.now.timestamp()))
+                    .unwrap_or_default()
+                {
                     raise(name, sev, b.id.name.clone(), summary);
                 }
             }
