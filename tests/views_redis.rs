@@ -215,3 +215,23 @@ fn thresholds_raise_own_alerts_and_a_missing_maxmemory_does_not() {
         "{names:?}"
     );
 }
+
+#[test]
+fn a_server_up_less_than_a_minute_reads_so() {
+    let mut s = with_redis(fixtures::state());
+    update(
+        &mut s,
+        report(
+            "cache",
+            Ok(BackendData::Redis(Box::new(RedisSummary {
+                uptime_secs: 0,
+                ..master()
+            }))),
+        ),
+    );
+    s.shell.view = View::Zoom(PaneId::Database);
+    s.shell.focus = PaneId::Database;
+    let text = screen(&s, 140, 45);
+    assert!(text.contains("up <1m"), "{text}");
+    assert!(!text.contains("up 0s"), "{text}");
+}

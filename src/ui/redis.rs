@@ -73,7 +73,13 @@ fn parts(r: &RedisSummary, zoomed: bool, now: i64) -> Vec<(String, bool)> {
         if let Some(f) = r.fragmentation_ratio {
             out.push((format!("frag {f:.2}"), false));
         }
-        out.push((format!("up {}", duration_text(r.uptime_secs)), false));
+        // Uptime is kept in whole minutes: "up 0s" would read as a restart.
+        let up = if r.uptime_secs < 60 {
+            "<1m".to_string()
+        } else {
+            duration_text(r.uptime_secs)
+        };
+        out.push((format!("up {up}"), false));
     }
     out
 }
