@@ -22,6 +22,24 @@ impl PartialEq for Pattern {
 /// monster cannot stall the screen while it compiles.
 const SIZE_LIMIT: usize = 1 << 20;
 
+/// A regular expression written in a file (a runbook check's pattern), as
+/// written: case-sensitive, within the same size limit; or why it is not one.
+pub fn regex(text: &str) -> Result<Regex, String> {
+    build(&mut RegexBuilder::new(text))
+}
+
+fn build(builder: &mut RegexBuilder) -> Result<Regex, String> {
+    builder.size_limit(SIZE_LIMIT).build().map_err(|e| match e {
+        // The last line says what is wrong ("error: unclosed group"); the
+        // lines above draw the pattern with a caret under the spot.
+        regex::Error::Syntax(s) => {
+            let last = s.lines().last().unwrap_or(&s);
+            crate::text::one_line(last.trim_start_matches("error: "))
+        }
+        other => crate::text::one_line(&other.to_string()),
+    })
+}
+
 impl Pattern {
     /// The filter in `text`, or why it is not a regular expression (on one
     /// line, for the status row).
@@ -30,19 +48,7 @@ impl Pattern {
             Some(rest) => (true, rest),
             None => (false, text),
         };
-        let regex = RegexBuilder::new(body)
-            .case_insensitive(!body.chars().any(char::is_uppercase))
-            .size_limit(SIZE_LIMIT)
-            .build()
-            .map_err(|e| match e {
-                // The last line says what is wrong ("error: unclosed group"); the
-                // lines above draw the pattern with a caret under the spot.
-                regex::Error::Syntax(s) => {
-                    let last = s.lines().last().unwrap_or(&s);
-                    crate::text::one_line(last.trim_start_matches("error: "))
-                }
-                other => crate::text::one_line(&other.to_string()),
-            })?;
+        let regex = build(RegexBuilder::new(body).case_insensitive(!body.chars().any(char::is_uppercase)))?;
         Ok(Pattern {
             text: text.to_string(),
             regex,

@@ -407,14 +407,9 @@ pub fn check_problems(check: &Check, config: Option<&Config>) -> Vec<(&'static s
     out
 }
 
-/// Why a pattern is not a regular expression, if it is not. A size limit
-/// keeps a hostile pattern from taking seconds to compile.
+/// Why a pattern is not a regular expression, if it is not.
 fn bad_regex(re: &str) -> Option<String> {
-    let e = regex::RegexBuilder::new(re).size_limit(1 << 20).build().err()?;
-    // The regex crate draws a caret under the pattern over several lines;
-    // its last line says what is wrong.
-    let text = e.to_string();
-    let why = text.lines().last().unwrap_or("").trim_start_matches("error: ");
+    let why = crate::model::pattern::regex(re).err()?;
     Some(format!("{re:?} is not a regular expression: {why}"))
 }
 

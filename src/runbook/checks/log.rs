@@ -46,10 +46,8 @@ pub(crate) async fn check(
     want: Want,
     marks: Option<&Path>,
 ) -> Result<Outcome, String> {
-    let regex = regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|_| format!("{pattern:?} is not a regular expression"))?;
+    let regex = crate::model::pattern::regex(pattern)
+        .map_err(|why| format!("{pattern:?} is not a regular expression: {why}"))?;
     let full = crate::config::expand_home(Path::new(path));
     let mut file = match tokio::fs::File::open(&full).await {
         Ok(f) => f,

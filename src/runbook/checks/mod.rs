@@ -159,6 +159,12 @@ impl Outcome {
         };
         Self::new(failing.is_empty(), observed, evidence)
     }
+
+    /// `of_members`, the evidence each member's own, one after another.
+    pub fn of_members_joined(noun: &str, results: &[(&str, Outcome)]) -> Self {
+        let evidence: Vec<&str> = results.iter().map(|(_, o)| o.evidence.as_str()).collect();
+        Self::of_members(noun, results, evidence.join("\n"))
+    }
 }
 
 /// Evaluate one check. Always returns within `check.timeout()` (a hung

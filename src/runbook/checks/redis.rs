@@ -44,12 +44,7 @@ pub(crate) async fn check(
         (cfg.name.as_str(), r.unwrap_or_else(Outcome::failed))
     }))
     .await;
-    let evidence = results
-        .iter()
-        .map(|(_, o)| o.evidence.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    Ok(Outcome::of_members("target", &results, evidence))
+    Ok(Outcome::of_members_joined("target", &results))
 }
 
 /// One target: one poll, exactly as the Database pane gets it.
