@@ -149,6 +149,9 @@ fn judge(path: &str, pattern: &str, from_words: &str, tally: &Tally, want: Want,
 struct Tally<'a> {
     regex: &'a Regex,
     cutoff: Option<DateTime<Utc>>,
+    /// When the check began: syslog stamps (no year) are read against it,
+    /// once per check rather than per line.
+    now: DateTime<Local>,
     /// The time of the last stamped line: lines without one (a stack
     /// trace's continuation) belong to it.
     current: Option<DateTime<Utc>>,
@@ -163,6 +166,7 @@ impl<'a> Tally<'a> {
         Self {
             regex,
             cutoff,
+            now: Local::now(),
             current: None,
             lines: 0,
             stamped: 0,
@@ -175,7 +179,7 @@ impl<'a> Tally<'a> {
         let line = String::from_utf8_lossy(raw);
         self.lines += 1;
         if let Some(cutoff) = self.cutoff {
-            if let Some(at) = line_time(&line, Local::now()) {
+            if let Some(at) = line_time(&line, self.now) {
                 self.current = Some(at);
                 self.stamped += 1;
             }
