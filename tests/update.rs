@@ -420,7 +420,9 @@ fn restart_asks_first_then_runs_on_yes() {
         vec![Command::Container {
             host: "local".into(),
             container: "web".into(),
-            op: ContainerOp::Restart
+            op: ContainerOp::Restart,
+            session: None,
+            reason: None,
         }]
     );
     assert!(s.shell.overlay.is_none());
@@ -443,7 +445,9 @@ fn stop_start_follows_the_container_state_and_n_cancels() {
         vec![Command::Container {
             host: "local".into(),
             container: "redis".into(),
-            op: ContainerOp::Stop
+            op: ContainerOp::Stop,
+            session: None,
+            reason: None,
         }]
     );
 }
@@ -965,6 +969,7 @@ fn cancel_asks_a_reason_and_sends_it_with_masked_queries() {
             requests,
             op,
             justification,
+            ..
         }] => {
             assert_eq!(*op, PgSignal::Cancel);
             assert_eq!(justification, "blocks checkout, INC-42");

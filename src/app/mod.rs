@@ -3,6 +3,7 @@
 
 pub mod dialogs;
 pub mod history;
+pub mod incident;
 pub mod panes;
 mod paste;
 pub mod typeahead;
@@ -211,6 +212,11 @@ pub enum Command {
         host: String,
         container: String,
         op: crate::model::docker::ContainerOp,
+        /// The open checklist session (set by `update`): the verdict goes
+        /// into its timeline, and its restarts count toward the limit.
+        session: Option<String>,
+        /// Why a restart past `max_restarts_per_incident` is done anyway.
+        reason: Option<String>,
     },
     LoadAuditLog {
         limit: i64,
@@ -238,6 +244,8 @@ pub enum Command {
         requests: Vec<SignalRequest>,
         op: crate::model::postgres::PgSignal,
         justification: String,
+        /// The open checklist session (set by `update`), for the verdicts.
+        session: Option<String>,
     },
     /// Fetch CPU and memory for these containers of `host` (the rows on
     /// screen); an empty list stops stats for that host.
@@ -349,12 +357,40 @@ impl Command {
     /// The command with the reason the operator typed in its confirm dialog.
     pub fn with_justification(self, reason: &str) -> Command {
         match self {
-            Command::PgSignal { requests, op, .. } => Command::PgSignal {
+            Command::PgSignal {
+                requests, op, session, ..
+            } => Command::PgSignal {
                 requests,
                 op,
                 justification: reason.to_string(),
+                session,
+            },
+            Command::Container {
+                host,
+                container,
+                op,
+                session,
+                ..
+            } => Command::Container {
+                host,
+                container,
+                op,
+                session,
+                reason: Some(reason.to_string()),
             },
             other => other,
         }
+    }
+
+    /// The command tagged with the open checklist session, for the side
+    /// effects whose verdicts go into its timeline.
+    pub fn in_session(mut self, id: &str) -> Command {
+        match &mut self {
+            Command::Container { session, .. } | Command::PgSignal { session, .. } if session.is_none() => {
+                *session = Some(id.to_string());
+            }
+            _ => {}
+        }
+        self
     }
 }

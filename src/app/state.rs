@@ -230,6 +230,8 @@ pub struct Setup {
     pub redactor: crate::model::redact::Redactor,
     /// Environments whose read-only this run lifted (`--allow-writes`).
     pub allow_writes: Vec<String>,
+    /// Limits within one incident (restarts per container).
+    pub incident: crate::config::IncidentConfig,
 }
 
 /// The whole UI state: the shell around the panes, each pane's own state,

@@ -45,7 +45,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
         state.panes.access.refilter();
         commands.extend(crate::app::panes::services::after_update(state));
     }
-    commands
+    crate::app::incident::tag_session(state, commands)
 }
 
 /// The clock: the header shows seconds, so a new second is a new frame.

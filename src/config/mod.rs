@@ -13,6 +13,7 @@ mod defaults;
 pub mod docker_endpoint;
 mod duration;
 mod history;
+mod incident;
 pub mod keymap;
 mod load;
 mod prometheus;
@@ -32,6 +33,7 @@ pub use alerts::{AlertsConfig, DEFAULT_ACK_DURATION};
 pub use audit::{AuditConfig, Witness};
 pub use duration::{de_duration, de_duration_or_zero};
 pub use history::HistoryConfig;
+pub use incident::IncidentConfig;
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
 pub use prometheus::{PromQueryConfig, PrometheusConfig};
 pub use redis::RedisConfig;
@@ -86,6 +88,8 @@ pub struct Config {
     pub prometheus: Vec<PrometheusConfig>,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
+    /// What one incident may do before it asks to escalate.
+    pub incident: IncidentConfig,
 }
 
 /// `[env.NAME]`: what being in this environment means for its targets.

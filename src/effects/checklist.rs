@@ -144,6 +144,18 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
         ),
         EventKind::Note { text } => ("note", serde_json::json!({ "text": text })),
         EventKind::Closed { resolution } => ("session.close", serde_json::json!({ "resolution": resolution })),
+        EventKind::Action {
+            action,
+            target,
+            verified,
+            before,
+            after,
+            reason,
+        } => (
+            "action",
+            serde_json::json!({ "action": action, "target": target, "verified": verified,
+                "before": before, "after": after, "reason": reason }),
+        ),
     }
 }
 

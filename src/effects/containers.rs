@@ -1,13 +1,13 @@
 //! Containers: restart, stop and start (audited), their logs followed and
 //! saved, and which rows on screen get CPU and memory figures.
 
-use super::audited::{audited, Audited};
+use super::audited::{audited_record, Audited};
 use super::Effects;
 use crate::app::Msg;
 use crate::backends::docker::{self, ContainerOp};
 use crate::config::DockerConfig;
 use crate::model::identity::Identity;
-use crate::store::{Outcome, Store};
+use crate::store::{AuditRecord, Outcome, Store};
 use tokio::sync::mpsc;
 
 pub async fn container(
@@ -18,37 +18,61 @@ pub async fn container(
     container: &str,
     op: ContainerOp,
 ) -> Msg {
-    let target = format!("{host}/{container}");
     let Some(cfg) = hosts.iter().find(|h| h.name == host) else {
         return Msg::ActionDone {
             ok: false,
-            text: format!("{} {target}: no such Docker host", op.verb()),
+            text: format!("{} {host}/{container}: no such Docker host", op.verb()),
         };
     };
-    let details = serde_json::json!({ "host": host, "container": container });
+    call(store, who, cfg, container, op, None).await.0
+}
+
+/// The audited call alone, with the operator's reason when one was given
+/// (a restart past the incident's limit): the message, and whether the
+/// call was made and succeeded.
+pub(crate) async fn call(
+    store: &Store,
+    who: &Identity,
+    cfg: &DockerConfig,
+    container: &str,
+    op: ContainerOp,
+    reason: Option<&str>,
+) -> (Msg, bool) {
+    let host = cfg.name.as_str();
+    let target = format!("{host}/{container}");
+    let mut details = serde_json::json!({ "host": host, "container": container });
+    if let (Some(reason), Some(map)) = (reason, details.as_object_mut()) {
+        map.insert("reason".into(), reason.into());
+    }
+    let mut intent = AuditRecord::new("services", op.audit_action(), Outcome::Intent)
+        .target(&target)
+        .details(details);
+    if let Some(reason) = reason {
+        intent = intent.justification(reason);
+    }
     let call = docker::container_action(cfg, container, op);
-    match audited(
-        store,
-        who,
-        ("services", op.audit_action(), &target),
-        details,
-        call,
-        |_| Outcome::Ok,
-    )
-    .await
-    {
-        Audited::NotDone(e) => Msg::ActionDone {
-            ok: false,
-            text: format!("{} {target} NOT done: {e}", op.verb()),
-        },
-        Audited::Done(Ok(()), unaudited) => Msg::ActionDone {
-            ok: unaudited.is_empty(),
-            text: format!("{} {target}: done{unaudited}", op.verb()),
-        },
-        Audited::Done(Err(e), unaudited) => Msg::ActionDone {
-            ok: false,
-            text: format!("{} {target} failed: {e}{unaudited}", op.verb()),
-        },
+    match audited_record(store, who, intent, call, |_| (Outcome::Ok, Vec::new())).await {
+        Audited::NotDone(e) => (
+            Msg::ActionDone {
+                ok: false,
+                text: format!("{} {target} NOT done: {e}", op.verb()),
+            },
+            false,
+        ),
+        Audited::Done(Ok(()), unaudited) => (
+            Msg::ActionDone {
+                ok: unaudited.is_empty(),
+                text: format!("{} {target}: done{unaudited}", op.verb()),
+            },
+            true,
+        ),
+        Audited::Done(Err(e), unaudited) => (
+            Msg::ActionDone {
+                ok: false,
+                text: format!("{} {target} failed: {e}{unaudited}", op.verb()),
+            },
+            false,
+        ),
     }
 }
 

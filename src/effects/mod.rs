@@ -14,6 +14,7 @@ pub mod postgres;
 pub(crate) mod reads;
 pub mod report;
 pub mod review;
+pub mod verify;
 pub mod witness;
 
 pub(crate) use reads::acks;
@@ -131,20 +132,44 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 };
                 vec![Msg::Inspected { container, result }]
             }),
-            Command::Container { host, container, op } => fx.spawn(move |fx| async move {
-                vec![containers::container(&fx.store, &fx.who, &fx.docker, &host, &container, op).await]
+            Command::Container {
+                host,
+                container,
+                op,
+                session,
+                reason,
+            } => fx.spawn(move |fx| async move {
+                let action = verify::container::ContainerAction {
+                    hosts: &fx.docker,
+                    host: &host,
+                    container: &container,
+                    op,
+                    session,
+                    reason,
+                };
+                let out = verify::container::act(&fx.store, &fx.who, action, Some(&fx.msg_tx)).await;
+                fx.wake(BackendKind::Docker, &host);
+                out
             }),
             Command::WatchStats { host, ids } => containers::watch_stats(fx, &host, ids),
             Command::PgSignal {
                 requests,
                 op,
                 justification,
+                session,
             } => fx.spawn(move |fx| async move {
-                let done = postgres::pg_signal(&fx.store, &fx.who, &fx.postgres, &requests, op, &justification).await;
+                let signal = verify::postgres::Signal {
+                    targets: &fx.postgres,
+                    requests: &requests,
+                    op,
+                    justification: &justification,
+                    session,
+                };
+                let out = verify::postgres::act(&fx.store, &fx.who, signal).await;
                 for r in &requests {
                     fx.wake(BackendKind::Postgres, &r.target);
                 }
-                vec![done]
+                out
             }),
             Command::Acknowledge {
                 targets,

@@ -19,9 +19,23 @@ pub async fn pg_signal(
     op: PgSignal,
     justification: &str,
 ) -> Msg {
+    pg_signal_each(store, who, targets, requests, op, justification).await.0
+}
+
+/// `pg_signal`, and for each request whether the server took the signal
+/// (what is worth verifying).
+pub(crate) async fn pg_signal_each(
+    store: &Store,
+    who: &Identity,
+    targets: &[PostgresConfig],
+    requests: &[SignalRequest],
+    op: PgSignal,
+    justification: &str,
+) -> (Msg, Vec<bool>) {
+    let mut took = vec![false; requests.len()];
     let mut failures = Vec::new();
     let mut no_effect = Vec::new();
-    for r in requests {
+    for (i, r) in requests.iter().enumerate() {
         let target = format!("{}/{}", r.target, r.pid);
         let Some(cfg) = targets.iter().find(|t| t.name == r.target) else {
             failures.push(format!("{target}: no such [[postgres]] target"));
@@ -48,8 +62,11 @@ pub async fn pg_signal(
                 // Without an audit trail nothing more may be changed.
                 break;
             }
-            Audited::Done(Ok(Signalled::Yes), unaudited) if unaudited.is_empty() => {}
-            Audited::Done(Ok(Signalled::Yes), unaudited) => failures.push(format!("{target}: done{unaudited}")),
+            Audited::Done(Ok(Signalled::Yes), unaudited) if unaudited.is_empty() => took[i] = true,
+            Audited::Done(Ok(Signalled::Yes), unaudited) => {
+                took[i] = true;
+                failures.push(format!("{target}: done{unaudited}"))
+            }
             Audited::Done(Ok(Signalled::NoSuchBackend), unaudited) => {
                 failures.push(format!("{target}: the server did not signal it (gone?){unaudited}"))
             }
@@ -60,6 +77,11 @@ pub async fn pg_signal(
             Audited::Done(Err(e), unaudited) => failures.push(format!("{target}: {e}{unaudited}")),
         }
     }
+    (summary(op, requests, failures, no_effect), took)
+}
+
+/// One message for all the requests: done, or what failed.
+fn summary(op: PgSignal, requests: &[SignalRequest], failures: Vec<String>, no_effect: Vec<SignalRequest>) -> Msg {
     let n = requests.len();
     if failures.is_empty() {
         let what = if n == 1 {

@@ -25,6 +25,7 @@ pub mod redis;
 pub mod review;
 pub mod team;
 pub mod trend;
+pub mod verify;
 
 pub use backend::{BackendData, BackendId, BackendKind, BackendReport};
 pub use pane::PaneId;

@@ -14,7 +14,12 @@ use ratatui::Frame;
 /// The dialog's title and lines for `on_yes`.
 pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
     match (on_yes, facts) {
-        (Command::Container { host, container, op }, Facts::Container { image, status }) => (
+        (
+            Command::Container {
+                host, container, op, ..
+            },
+            Facts::Container { image, status },
+        ) => (
             format!("{} container?", capitalise(op.verb())),
             vec![
                 format!("container  {container}"),
@@ -40,6 +45,24 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
             }
             (format!("{} — {what}?", capitalise(op.verb())), lines)
         }
+        (
+            Command::Container { host, container, .. },
+            Facts::RestartLimit {
+                image,
+                status,
+                restarts,
+                limit,
+            },
+        ) => (
+            format!("Restart limit reached ({limit}): escalate"),
+            vec![
+                format!("container  {container}"),
+                format!("host       {host}"),
+                format!("image      {image}"),
+                format!("status     {status}"),
+                format!("restarted {restarts} times in this incident: escalate, or say why once more"),
+            ],
+        ),
         (Command::EndOwnAck { name, .. }, Facts::OwnAck { instance }) => (
             "End the acknowledgement?".into(),
             vec![format!("alert   {name} {instance}"), format!("source  {OWN_SOURCE}")],

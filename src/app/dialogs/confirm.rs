@@ -18,6 +18,14 @@ pub enum Facts {
     },
     /// A revoke: each statement it runs, as (source, database, statement).
     Revoke { statements: Vec<(String, String, String)> },
+    /// A container restarted `restarts` times in the open incident, at or
+    /// past its limit: restarted again only with a reason.
+    RestartLimit {
+        image: String,
+        status: String,
+        restarts: usize,
+        limit: u32,
+    },
 }
 
 /// One PostgreSQL backend as the confirm dialog lists it.

@@ -211,6 +211,7 @@ pub fn ask_signal(state: &mut State, op: PgSignal) -> Vec<Command> {
             requests,
             op,
             justification: String::new(),
+            session: None,
         },
         justification: Some(Default::default()),
     });
@@ -242,6 +243,7 @@ pub fn offer_terminate(state: &mut State, text: String, requests: Vec<SignalRequ
             requests,
             op: PgSignal::Terminate,
             justification: String::new(),
+            session: None,
         },
         justification: Some(Default::default()),
     });

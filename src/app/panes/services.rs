@@ -356,14 +356,35 @@ fn ask_container_action(state: &mut State, action: ServicesAction) -> Vec<Comman
     if let Some(refusal) = read_only_refusal(state, host_ro, PaneId::Services, op.audit_action(), &target) {
         return refusal;
     }
+    let limited = match op {
+        ContainerOp::Restart => crate::app::incident::restart_limit_reached(state, &target),
+        _ => None,
+    };
+    let (facts, justification) = match limited {
+        // Past the limit: refused unless the operator says why (audited).
+        Some((restarts, limit)) => {
+            let words = crate::app::incident::limit_words(limit);
+            set_status(state, Level::Warn, format!("{words}, or type why to restart anyway"));
+            let facts = Facts::RestartLimit {
+                image,
+                status,
+                restarts,
+                limit,
+            };
+            (facts, Some(Default::default()))
+        }
+        None => (Facts::Container { image, status }, None),
+    };
     state.shell.overlay = Some(Overlay::Confirm {
-        facts: Facts::Container { image, status },
+        facts,
         on_yes: Command::Container {
             host: host_name,
             container: name,
             op,
+            session: None,
+            reason: None,
         },
-        justification: None,
+        justification,
     });
     Vec::new()
 }

@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod log_batch;
 pub mod log_text;
 pub mod logs;
+pub mod look;
 pub mod restarts;
 pub mod row;
 pub mod ssh;

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod backup;
+pub mod look;
 pub mod queries;
 pub mod tunnel;
 pub mod value;

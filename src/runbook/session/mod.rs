@@ -4,6 +4,7 @@
 //! after a dropped connection is exactly what was committed, and the
 //! timeline is the events themselves.
 
+pub mod actions;
 pub mod report;
 pub mod seen;
 
@@ -76,6 +77,19 @@ pub enum EventKind {
     },
     Closed {
         resolution: String,
+    },
+    /// A side effect taken while the session was open (a restart, a
+    /// terminate, an ack...) and what re-checking its target found:
+    /// `verified` is `None` when the call itself failed or could not be
+    /// checked. `reason`: why it was done past a limit.
+    Action {
+        action: String,
+        target: String,
+        verified: Option<bool>,
+        before: String,
+        after: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
 }
 

@@ -365,6 +365,7 @@ pub fn describe(e: &Event, step: &str) -> String {
         EventKind::Note { text } if step.is_empty() => format!("note: {}", one_line(text)),
         EventKind::Note { text } => format!("note on «{step}»: {}", one_line(text)),
         EventKind::Closed { resolution } => format!("closed the session: {}", one_line(resolution)),
+        EventKind::Action { .. } => super::actions::describe(e).unwrap_or_default(),
     }
 }
 
