@@ -240,8 +240,9 @@ async fn pg_connect() -> PgConnection {
         .expect("connect to the test PostgreSQL")
 }
 
-/// A backend busy with `SELECT pg_sleep(60)`: its pid, and the task.
-async fn sleeping_backend() -> (i32, tokio::task::JoinHandle<()>) {
+/// A backend busy with `SELECT pg_sleep(60)`: its pid, and the task
+/// (which keeps the connection open a while after the query when `hold`).
+async fn sleeping_backend(hold: bool) -> (i32, tokio::task::JoinHandle<()>) {
     let mut c = pg_connect().await;
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut c)
@@ -249,6 +250,10 @@ async fn sleeping_backend() -> (i32, tokio::task::JoinHandle<()>) {
         .expect("pid");
     let task = tokio::spawn(async move {
         let _ = sqlx::query("SELECT pg_sleep(60)").execute(&mut c).await;
+        if hold {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        drop(c);
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
     (pid, task)
@@ -279,7 +284,7 @@ async fn signal(store: &Store, who: &opsdeck::model::identity::Identity, pid: i3
 
 #[tokio::test]
 async fn a_terminate_is_verified_by_the_pid_gone_from_pg_stat_activity() {
-    let (pid, task) = sleeping_backend().await;
+    let (pid, task) = sleeping_backend(false).await;
     let (_dir, store, who) = common::audit_store().await;
     let msgs = signal(&store, &who, pid, PgSignal::Terminate).await;
     let (ok, text) = last_text(&msgs);
@@ -314,7 +319,7 @@ async fn a_terminate_is_verified_by_the_pid_gone_from_pg_stat_activity() {
 
 #[tokio::test]
 async fn a_cancel_is_verified_by_the_query_stopped_with_the_session_left() {
-    let (pid, task) = sleeping_backend().await;
+    let (pid, task) = sleeping_backend(true).await;
     let (_dir, store, who) = common::audit_store().await;
     let msgs = signal(&store, &who, pid, PgSignal::Cancel).await;
     let (ok, text) = last_text(&msgs);
