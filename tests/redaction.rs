@@ -294,6 +294,7 @@ async fn an_ack_comment_reaches_alertmanager_redacted() {
         targets: acked,
         comment,
         duration,
+        ..
     }] = &cmds[..]
     else {
         panic!("{cmds:?}")

@@ -1293,6 +1293,7 @@ fn ack_shows_the_exact_matchers_and_needs_a_comment_and_a_duration() {
             targets,
             comment,
             duration,
+            ..
         }] => {
             assert_eq!(comment, "ack: disk cleanup running, y n");
             assert_eq!(*duration, std::time::Duration::from_secs(45 * 60));
@@ -1338,7 +1339,8 @@ fn ack_and_expire_refusals() {
         cmds,
         vec![Command::ExpireSilences {
             source: "prod".into(),
-            ids: vec!["s-1".into()]
+            ids: vec!["s-1".into()],
+            session: None,
         }]
     );
     // Read-only refuses and audits the refusal, for opsdeck's own alerts too.

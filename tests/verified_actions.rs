@@ -333,6 +333,108 @@ async fn a_cancel_is_verified_by_the_query_stopped_with_the_session_left() {
     task.abort();
 }
 
+/// Post an alert to the test Alertmanager and wait for its fingerprint.
+async fn firing(name: &str) -> (String, std::collections::BTreeMap<String, String>) {
+    let url = common::alertmanager_url();
+    let labels = [("alertname", name), ("severity", "warning"), ("instance", "web-1:80")];
+    common::alertmanager::post_alert(&url, &labels, &[("summary", "web is down")]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let alerts: serde_json::Value = reqwest::get(format!("{url}/api/v2/alerts"))
+            .await
+            .expect("alerts")
+            .json()
+            .await
+            .expect("json");
+        let found = alerts
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["labels"]["alertname"] == name)
+            .cloned();
+        if let Some(a) = found {
+            let labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            return (a["fingerprint"].as_str().expect("fingerprint").to_string(), labels);
+        }
+        assert!(std::time::Instant::now() < deadline, "the posted alert never appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_ack_is_verified_by_the_alert_shown_silenced_and_an_expiry_by_the_silence_expired() {
+    use opsdeck::effects::verify::alerts::{acknowledge, expire, Ack};
+    let name = unique("VerifyAck");
+    let (fingerprint, labels) = firing(&name).await;
+    let text = format!(
+        "[[alertmanager]]\nname = \"am\"\nurl = \"{}\"\n",
+        common::alertmanager_url()
+    );
+    let sources = Config::parse(&text, std::path::Path::new("test.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .alertmanager;
+    let (_dir, store, who) = common::audit_store().await;
+    let session = open_session(&store).await;
+    let target = opsdeck::app::AckTarget {
+        source: Some("am".into()),
+        fingerprint,
+        name: name.clone(),
+        labels,
+    };
+    let ack = Ack {
+        sources: &sources,
+        targets: std::slice::from_ref(&target),
+        comment: "ack: looking",
+        duration: Duration::from_secs(600),
+        session: Some(session.clone()),
+    };
+    let (acked, msgs) = acknowledge(&store, &who, ack).await;
+    assert_eq!(acked.len(), 1);
+    let (ok, text) = last_text(&msgs);
+    assert!(ok, "{text}");
+    assert_eq!(
+        text,
+        format!("ack am/{name}: done — verified: fixed (the alert is suppressed by the new silence)")
+    );
+    let id = acked[0].silence_id.clone().expect("silence id");
+    let entries = store.audit_entries(None).await.expect("audit");
+    let verify = entries.last().expect("entries");
+    assert_eq!((verify.action.as_str(), verify.outcome.as_str()), ("verify", "ok"));
+    let details: serde_json::Value = serde_json::from_str(&verify.details).expect("json");
+    assert_eq!(details["before"], "active");
+    assert_eq!(details["after"], format!("suppressed, silenced by {id}"));
+
+    let msgs = expire(
+        &store,
+        &who,
+        &sources,
+        "am",
+        std::slice::from_ref(&id),
+        Some(session.clone()),
+    )
+    .await;
+    let (ok, text) = last_text(&msgs);
+    assert!(ok, "{text}");
+    assert_eq!(
+        text,
+        format!("expire silence am/{id}: done — verified: fixed (the silence is expired)")
+    );
+    let s = store.session(&session).await.expect("read").expect("there");
+    let actions: Vec<&str> = s
+        .events
+        .iter()
+        .filter_map(|e| match &e.what {
+            EventKind::Action {
+                action,
+                verified: Some(true),
+                ..
+            } => Some(action.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(actions, ["ack", "expire silence"]);
+}
+
 // ---- the restart limit, decided by `update` (no services needed) ----
 
 fn key(c: char) -> Msg {

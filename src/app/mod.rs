@@ -227,6 +227,8 @@ pub enum Command {
         targets: Vec<AckTarget>,
         comment: String,
         duration: std::time::Duration,
+        /// The open checklist session (set by `update`), for the verdicts.
+        session: Option<String>,
     },
     /// End the acknowledgement of one of opsdeck's own alerts.
     EndOwnAck {
@@ -237,6 +239,8 @@ pub enum Command {
     ExpireSilences {
         source: String,
         ids: Vec<String>,
+        /// The open checklist session (set by `update`), for the verdicts.
+        session: Option<String>,
     },
     /// Cancel or terminate PostgreSQL sessions (audited intent, call,
     /// outcome, one entry each, with the operator's reason).
@@ -386,7 +390,12 @@ impl Command {
     /// effects whose verdicts go into its timeline.
     pub fn in_session(mut self, id: &str) -> Command {
         match &mut self {
-            Command::Container { session, .. } | Command::PgSignal { session, .. } if session.is_none() => {
+            Command::Container { session, .. }
+            | Command::PgSignal { session, .. }
+            | Command::Acknowledge { session, .. }
+            | Command::ExpireSilences { session, .. }
+                if session.is_none() =>
+            {
                 *session = Some(id.to_string());
             }
             _ => {}

@@ -175,22 +175,29 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 targets,
                 comment,
                 duration,
+                session,
             } => fx.spawn(move |fx| async move {
-                let (acked, done) =
-                    alerts::acknowledge(&fx.store, &fx.who, &fx.alertmanager, &targets, &comment, duration).await;
+                let ack = verify::alerts::Ack {
+                    sources: &fx.alertmanager,
+                    targets: &targets,
+                    comment: &comment,
+                    duration,
+                    session,
+                };
+                let (acked, done) = verify::alerts::acknowledge(&fx.store, &fx.who, ack).await;
                 for t in targets.iter().filter_map(|t| t.source.as_deref()) {
                     fx.wake(BackendKind::Alertmanager, t);
                 }
-                acked.into_iter().map(Msg::Acked).chain([done]).collect()
+                acked.into_iter().map(Msg::Acked).chain(done).collect()
             }),
             Command::EndOwnAck { fingerprint, name } => fx.spawn(move |fx| async move {
                 let done = alerts::end_own_ack(&fx.store, &fx.who, &fingerprint, &name).await;
                 vec![reads::acks(&fx.store).await, done]
             }),
-            Command::ExpireSilences { source, ids } => fx.spawn(move |fx| async move {
-                let done = alerts::expire_silences(&fx.store, &fx.who, &fx.alertmanager, &source, &ids).await;
+            Command::ExpireSilences { source, ids, session } => fx.spawn(move |fx| async move {
+                let done = verify::alerts::expire(&fx.store, &fx.who, &fx.alertmanager, &source, &ids, session).await;
                 fx.wake(BackendKind::Alertmanager, &source);
-                vec![done]
+                done
             }),
             Command::StartSession {
                 runbook,

@@ -1,5 +1,6 @@
 //! Prometheus Alertmanager, API v2: the alerts it holds.
 
+pub mod look;
 pub mod silences;
 
 use crate::config::AlertmanagerConfig;

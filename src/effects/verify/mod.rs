@@ -5,6 +5,7 @@
 //! the screen. The side effect itself still goes through `audited`; this
 //! only records what came of it. One file per kind of thing looked at.
 
+pub mod alerts;
 pub mod container;
 pub mod postgres;
 

@@ -186,6 +186,7 @@ pub fn on_ack_key(state: &mut State, ev: KeyEvent, mut dialog: AckDialog) -> Vec
                     targets: dialog.targets,
                     comment,
                     duration,
+                    session: None,
                 }]
             }
         },
@@ -262,6 +263,7 @@ pub fn ask_expire(state: &mut State) -> Vec<Command> {
         on_yes: Command::ExpireSilences {
             source,
             ids: alert.silenced_by.clone(),
+            session: None,
         },
         justification: None,
     });
