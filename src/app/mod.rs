@@ -317,6 +317,8 @@ pub enum Command {
         seen: std::collections::HashMap<i64, i64>,
         /// The reviewer's other names: their own access is never theirs to decide.
         aliases: Vec<String>,
+        /// The open checklist session (set by `update`), for the verdicts.
+        session: Option<String>,
     },
     /// Write a campaign's evidence (CSV) to a file in the working directory.
     ExportReview {
@@ -394,6 +396,7 @@ impl Command {
             | Command::PgSignal { session, .. }
             | Command::Acknowledge { session, .. }
             | Command::ExpireSilences { session, .. }
+            | Command::ReviewDecide { session, .. }
                 if session.is_none() =>
             {
                 *session = Some(id.to_string());

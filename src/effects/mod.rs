@@ -272,6 +272,7 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 justification,
                 seen,
                 aliases,
+                session,
             } => fx.spawn(move |fx| async move {
                 let ctx = review::DecideContext {
                     sources: &fx.access,
@@ -282,8 +283,9 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 let (records, done) =
                     review::review_decide(&fx.store, &fx.who, &ctx, campaign_id, &items, decision, &justification)
                         .await;
+                let verdicts = verify::review::revokes(&fx.store, &fx.who, &ctx, &items, &records, session).await;
                 let attempted = items.iter().map(|i| i.id).collect();
-                vec![
+                let mut out = vec![
                     Msg::ReviewDecided {
                         campaign_id,
                         attempted,
@@ -293,7 +295,9 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                     reads::decisions(&fx.store, campaign_id).await,
                     reads::campaigns(&fx.store).await,
                     done,
-                ]
+                ];
+                out.extend(verdicts);
+                out
             }),
             Command::ExportReview { campaign } => fx.spawn(move |fx| async move {
                 let dir = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));

@@ -2,6 +2,7 @@
 //! again and judged "fixed" or "not fixed" from what it was before and what
 //! it is now. The judging is here, pure; the looking is the backends'.
 
+use crate::model::access::AccessRow;
 use crate::model::docker::ContainerOp;
 use crate::model::postgres::PgSignal;
 use std::time::Duration;
@@ -136,6 +137,30 @@ pub fn judge_signal(op: PgSignal, before: Option<&BackendLook>, after: Option<&B
     }
 }
 
+/// An access row as a verdict states it: "listed as admin (status active)".
+pub fn describe_access(row: Option<&AccessRow>) -> String {
+    match row {
+        None => "not listed".into(),
+        Some(r) => match &r.status {
+            Some(status) => format!("listed as {} (status {status})", r.role),
+            None => format!("listed as {}", r.role),
+        },
+    }
+}
+
+/// Whether a revoke shows in its source, read again: the row (subject and
+/// role) gone, or changed (its status or other columns; a last login is
+/// not a change the revoke made). The summary says which.
+pub fn judge_revoke(before: &AccessRow, after: Option<&AccessRow>) -> (bool, String) {
+    match after {
+        None => (true, "no longer listed by the source".into()),
+        Some(a) if a.status != before.status || a.extra != before.extra => {
+            (true, format!("the source row changed: {}", describe_access(Some(a))))
+        }
+        Some(_) => (false, "still listed by the source, unchanged".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +247,32 @@ mod tests {
         assert_eq!(patience(&look("running", None)), SETTLE);
         assert_eq!(look("running", Some("healthy")).describe(), "running, healthy");
         assert_eq!(look("exited", Some("unhealthy")).describe(), "exited (1)");
+    }
+
+    #[test]
+    fn a_revoke_is_fixed_when_the_row_is_gone_or_changed() {
+        let row = AccessRow {
+            source: "app".into(),
+            subject: "mallory".into(),
+            role: "admin".into(),
+            status: Some("active".into()),
+            last_login: crate::model::access::LastLogin::Unknown,
+            created_at: None,
+            mfa_enabled: None,
+            organization: None,
+            granted_by: None,
+            extra: Default::default(),
+        };
+        assert!(judge_revoke(&row, None).0);
+        assert!(!judge_revoke(&row, Some(&row)).0);
+        let disabled = AccessRow {
+            status: Some("disabled".into()),
+            ..row.clone()
+        };
+        assert_eq!(
+            judge_revoke(&row, Some(&disabled)),
+            (true, "the source row changed: listed as admin (status disabled)".into())
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod alerts;
 pub mod container;
 pub mod postgres;
+pub mod review;
 
 use crate::app::Msg;
 use crate::model::identity::Identity;

@@ -200,6 +200,7 @@ fn submit(state: &mut State, dialog: Box<JustifyDialog>, justification: String) 
         justification: justification.clone(),
         seen: dialog.seen.clone(),
         aliases: state.panes.access.aliases.clone(),
+        session: None,
     };
     if runs_sql.is_empty() {
         state.shell.overlay = None;
