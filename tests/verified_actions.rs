@@ -435,6 +435,80 @@ async fn an_ack_is_verified_by_the_alert_shown_silenced_and_an_expiry_by_the_sil
     assert_eq!(actions, ["ack", "expire silence"]);
 }
 
+#[tokio::test]
+async fn a_revoke_is_verified_by_reading_the_source_again() {
+    use opsdeck::effects::review::{review_decide, DecideContext};
+    use opsdeck::store::review::Decision;
+    use sqlx::Executor;
+    let table = unique("verify_users").replace('-', "_");
+    let mut c = pg_connect().await;
+    c.execute(
+        format!(
+            "CREATE TABLE {table} (email text, role text, status text NOT NULL DEFAULT 'active'); \
+             INSERT INTO {table} (email, role) VALUES ('mallory@corp.example', 'viewer'), ('plain@corp.example', 'viewer')"
+        )
+        .as_str(),
+    )
+    .await
+    .expect("users table");
+    std::env::set_var("OPSDECK_TEST_PG_PW_REF", common::pg_password());
+    let text = format!(
+        "[[postgres]]\nname = \"main\"\nurl = \"{url}\"\npassword_env = \"OPSDECK_TEST_PG_PW_REF\"\n\n\
+         [[access.source]]\nname = \"app users\"\ndatabase = \"main\"\n\
+         query = \"SELECT email AS subject, role, status FROM {table} ORDER BY email\"\n\
+         revoke = \"UPDATE {table} SET status = 'suspended' WHERE email = $1 AND role = $2\"\n",
+        url = common::pg_url()
+    );
+    let cfg = Config::parse(&text, std::path::Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let rows = opsdeck::backends::access::load(&cfg.access.source[0], &cfg.postgres)
+        .await
+        .result
+        .unwrap_or_else(|e| panic!("load: {e}"));
+    let (_dir, store, who) = common::audit_store().await;
+    let now = chrono::Utc::now();
+    let id = store
+        .create_campaign(
+            "q4",
+            "bob",
+            now,
+            now + chrono::Duration::days(14),
+            &serde_json::json!([]),
+            &rows.items,
+        )
+        .await
+        .expect("campaign");
+    let items = store.campaign_items(id).await.expect("items");
+    let target = items
+        .iter()
+        .find(|i| i.row.subject == "mallory@corp.example")
+        .cloned()
+        .expect("mallory");
+    let ctx = DecideContext {
+        sources: &cfg.access.source,
+        postgres: &cfg.postgres,
+        aliases: &[],
+        seen: &Default::default(),
+    };
+    let items = std::slice::from_ref(&target);
+    let (records, _) = review_decide(&store, &who, &ctx, id, items, Decision::Revoke, "left the company").await;
+    let msgs = opsdeck::effects::verify::review::revokes(&store, &who, &ctx, items, &records, None).await;
+    let (ok, text) = last_text(&msgs);
+    assert!(ok, "{text}");
+    assert_eq!(
+        text,
+        format!(
+            "revoke campaign {id}/app users/mallory@corp.example (viewer): done — verified: fixed \
+             (the source row changed: listed as viewer (status suspended))"
+        )
+    );
+    let entries = store.audit_entries(None).await.expect("audit");
+    let verify = entries.last().expect("entries");
+    assert_eq!((verify.action.as_str(), verify.outcome.as_str()), ("verify", "ok"));
+    let details: serde_json::Value = serde_json::from_str(&verify.details).expect("json");
+    assert_eq!(details["before"], "listed as viewer (status active)");
+    assert_eq!(details["after"], "listed as viewer (status suspended)");
+}
+
 // ---- the restart limit, decided by `update` (no services needed) ----
 
 fn key(c: char) -> Msg {
