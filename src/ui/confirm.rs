@@ -60,7 +60,7 @@ pub fn describe(on_yes: &Command, facts: &Facts) -> (String, Vec<String>) {
                 format!("host       {host}"),
                 format!("image      {image}"),
                 format!("status     {status}"),
-                format!("restarted {restarts} times in this incident: escalate, or say why once more"),
+                format!("restarted {restarts} times in this incident: escalate, or give a reason to restart again"),
             ],
         ),
         (Command::EndOwnAck { name, .. }, Facts::OwnAck { instance }) => (
