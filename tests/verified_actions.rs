@@ -249,7 +249,9 @@ async fn sleeping_backend(hold: bool) -> (i32, tokio::task::JoinHandle<()>) {
         .await
         .expect("pid");
     let task = tokio::spawn(async move {
-        let _ = sqlx::query("SELECT pg_sleep(60)").execute(&mut c).await;
+        let _ = sqlx::query("SELECT pg_sleep(60), 'hunter2' AS secret")
+            .execute(&mut c)
+            .await;
         if hold {
             tokio::time::sleep(Duration::from_secs(30)).await;
         }
@@ -308,6 +310,12 @@ async fn a_terminate_is_verified_by_the_pid_gone_from_pg_stat_activity() {
         details["before"]
             .as_str()
             .is_some_and(|b| b.starts_with("active: SELECT pg_sleep(60)")),
+        "{details}"
+    );
+    // A literal in the query (a password, say) is not kept.
+    assert!(!entries.iter().any(|e| e.details.contains("hunter2")), "{entries:?}");
+    assert!(
+        details["before"].as_str().is_some_and(|b| b.contains("'…' AS secret")),
         "{details}"
     );
     // And it is gone indeed: the sleeping query ended early.

@@ -28,7 +28,12 @@ async fn read(cfg: &PostgresConfig, pid: i32) -> Result<Option<BackendLook>, Str
     let row = row.map_err(|e| crate::text::error_chain(&e))?;
     Ok(row.map(|(state, query, query_start)| BackendLook {
         state: crate::text::clean::line(state),
-        query: crate::text::clean::flat(query).chars().take(QUERY_CHARS).collect(),
+        // Literals masked, as everywhere the audit log keeps a query: one
+        // can be a password or personal data.
+        query: crate::model::postgres::mask_literals(&crate::text::clean::flat(query))
+            .chars()
+            .take(QUERY_CHARS)
+            .collect(),
         query_start,
     }))
 }
