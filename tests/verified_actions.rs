@@ -613,9 +613,27 @@ fn the_fourth_restart_in_a_session_is_refused_without_a_reason_and_allowed_with_
     update(&mut s, code(KeyCode::Backspace));
     assert!(update(&mut s, code(KeyCode::Enter)).is_empty(), "no reason, no restart");
     assert!(s.shell.overlay.is_some());
-    // Esc: refused, nothing sent.
-    assert!(update(&mut s, code(KeyCode::Esc)).is_empty());
+    // Esc: refused, and the refusal audited; no restart sent.
+    match &update(&mut s, code(KeyCode::Esc))[..] {
+        [Command::Audit(rec)] => {
+            assert_eq!(rec.outcome, opsdeck::store::Outcome::Refused);
+            assert_eq!(
+                (rec.action.as_str(), rec.target.as_deref()),
+                ("container.restart", Some("local/web"))
+            );
+            assert_eq!(rec.details["reason"], "restart limit reached (3): escalate");
+        }
+        other => panic!("expected the refusal audited, got {other:?}"),
+    }
     assert!(s.shell.overlay.is_none());
+    assert!(
+        s.shell
+            .status
+            .as_ref()
+            .is_some_and(|st| st.text == "refused: restart limit reached (3): escalate"),
+        "{:?}",
+        s.shell.status
+    );
 
     // With a reason: the restart goes, the reason with it (audited by the effect).
     update(&mut s, key('r'));

@@ -4,7 +4,10 @@
 //! in it is not restarted again without a reason. Decided here, from
 //! state; no IO.
 
-use crate::app::{Command, State};
+use crate::app::dialogs::confirm::Facts;
+use crate::app::update::set_status;
+use crate::app::{Command, Level, Overlay, State};
+use crate::model::audit::{AuditRecord, Outcome};
 use crate::runbook::session::Session;
 
 /// The session on screen, when it is still open.
@@ -35,4 +38,25 @@ pub fn restart_limit_reached(state: &State, target: &str) -> Option<(usize, u32)
 /// What the operator is told when the limit is reached.
 pub fn limit_words(limit: u32) -> String {
     format!("restart limit reached ({limit}): escalate")
+}
+
+/// A restart-limit dialog cancelled: the restart was refused, and that is
+/// audited like any refusal. Any other dialog: nothing.
+pub fn refused_on_cancel(state: &mut State) -> Vec<Command> {
+    let Some(Overlay::Confirm {
+        on_yes: Command::Container {
+            host, container, op, ..
+        },
+        facts: Facts::RestartLimit { restarts, limit, .. },
+        ..
+    }) = &state.shell.overlay
+    else {
+        return Vec::new();
+    };
+    let words = limit_words(*limit);
+    let rec = AuditRecord::new("services", op.audit_action(), Outcome::Refused)
+        .target(format!("{host}/{container}"))
+        .details(serde_json::json!({ "reason": words, "restarts": restarts, "limit": limit }));
+    set_status(state, Level::Warn, format!("refused: {words}"));
+    vec![Command::Audit(rec)]
 }

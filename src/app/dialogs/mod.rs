@@ -50,9 +50,12 @@ pub(super) fn on_justified_confirm_key(
             Vec::new()
         }
         Edit::Cancel => {
+            let refused = crate::app::incident::refused_on_cancel(state);
             state.shell.overlay = None;
-            set_status(state, Level::Info, "cancelled");
-            Vec::new()
+            if refused.is_empty() {
+                set_status(state, Level::Info, "cancelled");
+            }
+            refused
         }
         Edit::Submit if reason.text().trim().is_empty() => {
             set_status(state, Level::Warn, "a reason is required: type why, then enter");
