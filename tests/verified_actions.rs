@@ -693,3 +693,26 @@ fn without_an_open_session_there_is_no_limit_and_other_containers_have_their_own
         })
     ));
 }
+
+#[test]
+fn a_restart_recorded_meanwhile_counts_at_once() {
+    let mut s = with_restarts(2);
+    let id = fixtures::checklist::session().meta.id;
+    // The third restart's verdict comes back from the effect (a new event,
+    // a minute after the others).
+    let mut event = restarted("local/web");
+    event.at += chrono::Duration::minutes(1);
+    update(&mut s, Msg::SessionEvent { session: id, event });
+    update(&mut s, key('r'));
+    assert!(
+        matches!(
+            &s.shell.overlay,
+            Some(Overlay::Confirm {
+                justification: Some(_),
+                ..
+            })
+        ),
+        "{:?}",
+        s.shell.overlay
+    );
+}
