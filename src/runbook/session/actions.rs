@@ -55,9 +55,43 @@ pub fn describe(e: &Event) -> Option<String> {
     Some(s)
 }
 
+/// A `verify` audit entry written for this session: its `Action` event
+/// says the same in the timeline, so the entry is not listed twice.
+pub fn told_by_session(entry: &crate::model::audit::AuditEntry, session: &str) -> bool {
+    entry.action == "verify"
+        && serde_json::from_str::<serde_json::Value>(&entry.details)
+            .is_ok_and(|d| d.get("session").and_then(|v| v.as_str()) == Some(session))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verdict_entry_of_this_session_is_told_by_its_event() {
+        let entry = |action: &str, details: &str| crate::model::audit::AuditEntry {
+            seq: 1,
+            ts: String::new(),
+            operator: "alice".into(),
+            ssh_client: None,
+            host: "jump".into(),
+            pane: "services".into(),
+            action: action.into(),
+            target: Some("prod/web".into()),
+            justification: None,
+            outcome: "ok".into(),
+            details: details.into(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        assert!(told_by_session(&entry("verify", r#"{"session":"INC-1"}"#), "INC-1"));
+        assert!(!told_by_session(&entry("verify", r#"{"session":"INC-2"}"#), "INC-1"));
+        assert!(!told_by_session(&entry("verify", r#"{"session":null}"#), "INC-1"));
+        assert!(!told_by_session(
+            &entry("container.restart", r#"{"session":"INC-1"}"#),
+            "INC-1"
+        ));
+    }
 
     fn action(action: &str, target: &str, verified: Option<bool>) -> Event {
         Event {

@@ -322,7 +322,13 @@ fn timed(s: &Session, others: &[AuditEntry], end: DateTime<Utc>) -> Vec<(DateTim
         let Ok(at) = DateTime::parse_from_rfc3339(&a.ts).map(|t| t.with_timezone(&Utc)) else {
             continue;
         };
-        if a.pane == "checklist" || a.pane == "app" || at < s.meta.started_at || at > end || a.outcome == "intent" {
+        if a.pane == "checklist"
+            || a.pane == "app"
+            || at < s.meta.started_at
+            || at > end
+            || a.outcome == "intent"
+            || super::actions::told_by_session(a, &s.meta.id)
+        {
             continue;
         }
         let target = a.target.as_deref().unwrap_or_default();
