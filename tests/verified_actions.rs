@@ -716,3 +716,39 @@ fn a_restart_recorded_meanwhile_counts_at_once() {
         s.shell.overlay
     );
 }
+
+#[tokio::test]
+async fn an_ack_of_an_own_alert_is_verified_by_reading_it_back_from_the_store() {
+    use opsdeck::effects::verify::alerts::{acknowledge, Ack};
+    let (_dir, store, who) = common::audit_store().await;
+    let target = opsdeck::app::AckTarget {
+        source: None,
+        fingerprint: "fp-web-unhealthy".into(),
+        name: "ContainerUnhealthy".into(),
+        labels: [("alertname".to_string(), "ContainerUnhealthy".to_string())].into(),
+    };
+    let ack = Ack {
+        sources: &[],
+        targets: std::slice::from_ref(&target),
+        comment: "ack: on it",
+        duration: Duration::from_secs(600),
+        session: None,
+    };
+    let (acked, msgs) = acknowledge(&store, &who, ack).await;
+    assert_eq!(acked.len(), 1);
+    let (ok, text) = last_text(&msgs);
+    assert!(ok, "{text}");
+    assert_eq!(
+        text,
+        "ack opsdeck/ContainerUnhealthy: done — verified: fixed (the acknowledgement is in the store)"
+    );
+    let entries = store.audit_entries(None).await.expect("audit");
+    let details: serde_json::Value = serde_json::from_str(&entries.last().expect("entries").details).expect("json");
+    assert_eq!(details["before"], "not acknowledged");
+    assert!(
+        details["after"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("acknowledged until ")),
+        "{details}"
+    );
+}
