@@ -144,6 +144,19 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
         ),
         EventKind::Note { text } => ("note", serde_json::json!({ "text": text })),
         EventKind::Closed { resolution } => ("session.close", serde_json::json!({ "resolution": resolution })),
+        EventKind::WindowOpened {
+            matchers,
+            until,
+            silences,
+            failed,
+        } => (
+            "window.open",
+            serde_json::json!({ "matchers": matchers, "until": until, "silences": silences, "failed": failed }),
+        ),
+        EventKind::WindowClosed { early, silences, failed } => (
+            "window.close",
+            serde_json::json!({ "early": early, "silences": silences, "failed": failed }),
+        ),
     }
 }
 

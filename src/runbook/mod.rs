@@ -13,5 +13,7 @@ pub mod report;
 pub mod session;
 pub mod set;
 mod spans;
+pub mod window;
+mod lint_window;
 
 pub use model::{Check, CheckResult, Kind, Phase, Runbook, Step};
