@@ -153,7 +153,11 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
             "window.open",
             serde_json::json!({ "matchers": matchers, "until": until, "silences": silences, "failed": failed }),
         ),
-        EventKind::WindowClosed { early, silences, failed } => (
+        EventKind::WindowClosed {
+            early,
+            silences,
+            failed,
+        } => (
             "window.close",
             serde_json::json!({ "early": early, "silences": silences, "failed": failed }),
         ),

@@ -120,9 +120,14 @@ async fn silence_all(
             (chrono::Utc::now(), until),
         );
         let target = format!("{}/{source}", meta.id);
-        match audited(store, who, ("checklist", "window.silence", &target), details, call, |_| {
-            Outcome::Ok
-        })
+        match audited(
+            store,
+            who,
+            ("checklist", "window.silence", &target),
+            details,
+            call,
+            |_| Outcome::Ok,
+        )
         .await
         {
             // No intent on disk: nothing more is asked of anyone.
@@ -164,9 +169,14 @@ pub async fn close(
         let details = serde_json::json!({ "session": session, "source": s.source, "silence": s.id, "early": early });
         let call = crate::backends::alertmanager::silences::expire(cfg, &s.id);
         let target = format!("{session}/{}/{}", s.source, s.id);
-        match audited(store, who, ("checklist", "window.expire", &target), details, call, |_| {
-            Outcome::Ok
-        })
+        match audited(
+            store,
+            who,
+            ("checklist", "window.expire", &target),
+            details,
+            call,
+            |_| Outcome::Ok,
+        )
         .await
         {
             Audited::NotDone(e) => {

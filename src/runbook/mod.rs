@@ -7,6 +7,7 @@ pub mod find;
 pub mod import;
 pub mod lint;
 mod lint_promql;
+mod lint_window;
 pub mod load;
 pub mod model;
 pub mod report;
@@ -14,6 +15,5 @@ pub mod session;
 pub mod set;
 mod spans;
 pub mod window;
-mod lint_window;
 
 pub use model::{Check, CheckResult, Kind, Phase, Runbook, Step};

@@ -117,9 +117,8 @@ mod duration_text {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         let raw = Option::<String>::deserialize(d)?;
         raw.map(|raw| {
-            humantime::parse_duration(&raw).map_err(|e| {
-                serde::de::Error::custom(format!("invalid duration {raw:?}: {e} (write e.g. \"4h\")"))
-            })
+            humantime::parse_duration(&raw)
+                .map_err(|e| serde::de::Error::custom(format!("invalid duration {raw:?}: {e} (write e.g. \"4h\")")))
         })
         .transpose()
     }
@@ -144,7 +143,10 @@ mod tests {
     fn a_window_reads_and_writes_back() {
         let text = "matchers = [\"service=\\\"api\\\"\"]\nduration = \"4h\"\n";
         let w: MaintenanceWindow = toml::from_str(text).expect("parse");
-        assert_eq!(w.usable().map(|(m, d)| (m.len(), d)), Ok((1, Duration::from_secs(14400))));
+        assert_eq!(
+            w.usable().map(|(m, d)| (m.len(), d)),
+            Ok((1, Duration::from_secs(14400)))
+        );
         let again: MaintenanceWindow = toml::from_str(&toml::to_string(&w).expect("write")).expect("reparse");
         assert_eq!(again, w);
         let none: MaintenanceWindow = toml::from_str("matchers = []").expect("parse");

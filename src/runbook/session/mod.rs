@@ -467,6 +467,7 @@ mod tests {
                         steps: vec![step("c")],
                     },
                 ],
+                window: None,
             },
             events: Vec::new(),
         }

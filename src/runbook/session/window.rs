@@ -4,6 +4,7 @@
 //! with every check passing.
 
 use super::{EventKind, Session};
+use crate::runbook::model::Verdict;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -86,7 +87,11 @@ impl Session {
                         closed: None,
                     })
                 }
-                EventKind::WindowClosed { early, silences, failed } => {
+                EventKind::WindowClosed {
+                    early,
+                    silences,
+                    failed,
+                } => {
                     if let Some(w) = out.as_mut().filter(|w| w.closed.is_none()) {
                         w.closed = Some(WindowClose {
                             at: e.at,
@@ -105,19 +110,25 @@ impl Session {
 
     /// The post-check (the last phase) is finished with every check
     /// passing: each step settled, each step with a check its newest result
-    /// passed, and at least one check. A step ticked over a failed check,
-    /// or skipped unchecked, keeps the window open.
+    /// passed (or not applicable: nothing of its kind is configured), and
+    /// at least one passed. A step ticked over a failed check, or skipped
+    /// unchecked, keeps the window open.
     pub fn post_check_passed(&self) -> bool {
         let Some(last) = self.runbook.phases.last().filter(|_| self.runbook.phases.len() > 1) else {
             return false;
         };
         let settled = last.steps.iter().all(|s| self.step_state(&s.id).is_settled());
-        let checked: Vec<_> = last.steps.iter().filter(|s| s.check.is_some()).collect();
+        let results: Vec<_> = last
+            .steps
+            .iter()
+            .filter(|s| s.check.is_some())
+            .map(|s| self.last_check(&s.id).map(|r| r.verdict()))
+            .collect();
         settled
-            && !checked.is_empty()
-            && checked
+            && results.contains(&Some(Verdict::Passed))
+            && results
                 .iter()
-                .all(|s| self.last_check(&s.id).is_some_and(|r| r.passed))
+                .all(|v| matches!(v, Some(Verdict::Passed | Verdict::NotApplicable)))
     }
 }
 
@@ -153,7 +164,11 @@ pub fn describe(what: &EventKind) -> String {
             }
             text
         }
-        EventKind::WindowClosed { early, silences, failed } => {
+        EventKind::WindowClosed {
+            early,
+            silences,
+            failed,
+        } => {
             let how = if *early {
                 "expired the window's silences early (post-check passed)"
             } else {
@@ -189,7 +204,9 @@ pub fn report_section(out: &mut String, s: &Session, end: DateTime<Utc>) {
         None => format!("{} (its planned end)", w.until.format(TIME)),
     };
     let _ = writeln!(out, "| ended | {ended} |");
-    let held = (w.ended_at().min(end.max(w.opened_at)) - w.opened_at).num_seconds().max(0);
+    let held = (w.ended_at().min(end.max(w.opened_at)) - w.opened_at)
+        .num_seconds()
+        .max(0);
     let _ = writeln!(out, "| held for | {} |", super::elapsed_secs(held as u64));
     if let Some(by) = w.overran_by(end, s.meta.is_open()) {
         let _ = writeln!(out, "| overran | by {} |", super::elapsed_secs(by.as_secs()));
@@ -197,10 +214,7 @@ pub fn report_section(out: &mut String, s: &Session, end: DateTime<Utc>) {
     let _ = writeln!(out);
     let _ = writeln!(out, "| source | silence | expired early |\n|---|---|---|");
     for sil in &w.silences {
-        let early = w
-            .closed
-            .as_ref()
-            .is_some_and(|c| c.early && c.expired.contains(sil));
+        let early = w.closed.as_ref().is_some_and(|c| c.early && c.expired.contains(sil));
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
