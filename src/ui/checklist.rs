@@ -368,12 +368,19 @@ fn window_line(s: &Session, state: &State, theme: &Theme) -> Option<Line<'static
 }
 
 /// " (pre-check)" on a maintenance runbook's first phase, " (post-check)" on its last.
+/// Nothing when the phase's name says it already.
 fn phase_role(s: &Session, i: usize) -> &'static str {
     let last = s.runbook.phases.len().saturating_sub(1);
-    match (s.runbook.kind, i) {
-        (crate::runbook::Kind::Maintenance, 0) if last > 0 => " (pre-check)",
-        (crate::runbook::Kind::Maintenance, i) if i == last && last > 0 => " (post-check)",
-        _ => "",
+    let role = match (s.runbook.kind, i) {
+        (crate::runbook::Kind::Maintenance, 0) if last > 0 => "pre-check",
+        (crate::runbook::Kind::Maintenance, i) if i == last && last > 0 => "post-check",
+        _ => return "",
+    };
+    let name = s.runbook.phases[i].name.to_lowercase().replace(' ', "-");
+    match (name.contains(role), role) {
+        (true, _) => "",
+        (false, "pre-check") => " (pre-check)",
+        (false, _) => " (post-check)",
     }
 }
 
