@@ -44,6 +44,7 @@ fn runbook() -> Runbook {
             budget: None,
             steps: vec![step("a"), step("b"), step("c")],
         }],
+        window: None,
     }
 }
 

@@ -357,6 +357,20 @@ pub enum Command {
     ClearScreen,
     Bell,
     Quit,
+    /// Start a maintenance session and open its window: a silence on each
+    /// planned Alertmanager (audited), recorded in the session.
+    StartMaintenance {
+        runbook: Box<crate::runbook::Runbook>,
+        title: String,
+        severity: Option<String>,
+        plan: crate::runbook::window::WindowPlan,
+    },
+    /// Expire a maintenance window's silences (audited) and record it.
+    CloseWindow {
+        session: String,
+        silences: Vec<crate::runbook::session::window::WindowSilence>,
+        early: bool,
+    },
 }
 
 impl Command {

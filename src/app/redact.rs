@@ -29,6 +29,7 @@ pub(crate) fn written(purpose: &EditPurpose) -> &'static str {
         EditPurpose::Close => "resolution",
         EditPurpose::DoneDespiteCheck { .. } => "reason",
         EditPurpose::NewSession { .. } => "title",
+        EditPurpose::Window { .. } => "window",
     }
 }
 

@@ -191,7 +191,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             }
             state.panes.checklist.load_errors = errors;
             crate::app::panes::checklist::offer_open_sessions(state);
-            Vec::new()
+            crate::app::panes::checklist::window::read_open_windows(state)
         }
         Msg::SessionOpened(session) => crate::app::panes::checklist::on_session_opened(state, *session),
         Msg::SessionEvent { session, event } => crate::app::panes::checklist::on_event(state, session, event),

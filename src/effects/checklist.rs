@@ -156,6 +156,23 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
             serde_json::json!({ "action": action, "target": target, "verified": verified,
                 "before": before, "after": after, "reason": reason }),
         ),
+        EventKind::WindowOpened {
+            matchers,
+            until,
+            silences,
+            failed,
+        } => (
+            "window.open",
+            serde_json::json!({ "matchers": matchers, "until": until, "silences": silences, "failed": failed }),
+        ),
+        EventKind::WindowClosed {
+            early,
+            silences,
+            failed,
+        } => (
+            "window.close",
+            serde_json::json!({ "early": early, "silences": silences, "failed": failed }),
+        ),
     }
 }
 

@@ -10,6 +10,7 @@ pub(crate) mod audited;
 pub mod checklist;
 pub mod containers;
 pub mod hold;
+pub mod maintenance;
 pub mod postgres;
 pub(crate) mod reads;
 pub mod report;
@@ -337,6 +338,30 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
             }),
             Command::LoadTrends => fx.spawn(move |fx| async move { vec![reads::trends(&fx.store).await] }),
             Command::ClearScreen | Command::Bell | Command::Quit => {}
+            Command::StartMaintenance {
+                runbook,
+                title,
+                severity,
+                plan,
+            } => fx.spawn(move |fx| async move {
+                let started = (runbook.as_ref(), title.as_str(), severity);
+                let msgs = maintenance::start(&fx.store, &fx.who, &fx.alertmanager, started, &plan).await;
+                for source in &plan.sources {
+                    fx.wake(BackendKind::Alertmanager, source);
+                }
+                msgs
+            }),
+            Command::CloseWindow {
+                session,
+                silences,
+                early,
+            } => fx.spawn(move |fx| async move {
+                let msgs = maintenance::close(&fx.store, &fx.who, &fx.alertmanager, &session, &silences, early).await;
+                for s in &silences {
+                    fx.wake(BackendKind::Alertmanager, &s.source);
+                }
+                msgs
+            }),
         }
     }
 }

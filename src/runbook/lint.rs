@@ -172,6 +172,9 @@ pub fn lint(runbook: &Runbook, text: &str, file: &Path, ctx: &LintContext) -> Ve
             }
         }
     }
+    for (line, key, msg) in super::lint_window::problems(runbook, &lines) {
+        err(line, key, msg);
+    }
     out
 }
 

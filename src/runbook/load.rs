@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The built-in runbooks: (file name, text), from config/runbooks/.
-pub const BUILTIN: [(&str, &str); 6] = [
+pub const BUILTIN: [(&str, &str); 7] = [
     (
         "daily-health-check.toml",
         include_str!("../../config/runbooks/daily-health-check.toml"),
@@ -35,6 +35,10 @@ pub const BUILTIN: [(&str, &str); 6] = [
     (
         "certificate-expiry.toml",
         include_str!("../../config/runbooks/certificate-expiry.toml"),
+    ),
+    (
+        "planned-maintenance.toml",
+        include_str!("../../config/runbooks/planned-maintenance.toml"),
     ),
 ];
 
@@ -273,6 +277,7 @@ mod tests {
             "security-incident",
             "weekly-access-review",
             "certificate-expiry",
+            "planned-maintenance",
         ] {
             assert!(ids.iter().any(|i| i == id), "{id} missing from {ids:?}");
         }

@@ -7,11 +7,13 @@ pub mod find;
 pub mod import;
 pub mod lint;
 mod lint_promql;
+mod lint_window;
 pub mod load;
 pub mod model;
 pub mod report;
 pub mod session;
 pub mod set;
 mod spans;
+pub mod window;
 
 pub use model::{Check, CheckResult, Kind, Phase, Runbook, Step};

@@ -22,6 +22,10 @@ pub struct Runbook {
     pub escalation: Vec<Contact>,
     #[serde(rename = "phase")]
     pub phases: Vec<Phase>,
+    /// A maintenance runbook's window: what it silences, for how long.
+    /// Without one, the operator gives them when starting a session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<super::window::MaintenanceWindow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,6 +35,8 @@ pub enum Kind {
     Daily,
     Weekly,
     Monthly,
+    /// Planned work in a window: alerts held, pre- and post-checks.
+    Maintenance,
 }
 
 impl Kind {
@@ -40,15 +46,17 @@ impl Kind {
             Kind::Daily => "daily",
             Kind::Weekly => "weekly",
             Kind::Monthly => "monthly",
+            Kind::Maintenance => "maintenance",
         }
     }
-    /// The prefix of a session id: INC-20261122-031502, DAY-..., WEEK-..., MON-...
+    /// The prefix of a session id: INC-20261122-031502, DAY-..., WEEK-..., MON-..., MNT-...
     pub fn session_prefix(self) -> &'static str {
         match self {
             Kind::Incident => "INC",
             Kind::Daily => "DAY",
             Kind::Weekly => "WEEK",
             Kind::Monthly => "MON",
+            Kind::Maintenance => "MNT",
         }
     }
 }

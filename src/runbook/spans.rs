@@ -23,6 +23,18 @@ pub struct RunbookSpans {
     escalation: Vec<Spanned<BTreeMap<String, Spanned<IgnoredAny>>>>,
     #[serde(default)]
     phase: Vec<Spanned<PhaseSpans>>,
+    #[serde(default)]
+    kind: At,
+    #[serde(default)]
+    window: Option<Spanned<WindowSpans>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WindowSpans {
+    #[serde(default)]
+    matchers: Option<Spanned<Vec<Spanned<IgnoredAny>>>>,
+    #[serde(default)]
+    duration: At,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,6 +87,7 @@ impl<'a> Lines<'a> {
             "id" => s.id.as_ref(),
             "title" => s.title.as_ref(),
             "severities" => s.severities.as_ref(),
+            "kind" => s.kind.as_ref(),
             _ => None,
         };
         at.map(|a| line(self.text, a)).unwrap_or(1)
@@ -127,6 +140,25 @@ impl<'a> Lines<'a> {
             _ => None,
         };
         at.map(|a| line(self.text, a)).unwrap_or_else(|| line(self.text, st))
+    }
+
+    /// The maintenance window ("duration", "matchers", or `matcher` the
+    /// index of one of them), or the window itself, or the runbook's kind.
+    pub fn window(&self, key: &str, matcher: Option<usize>) -> usize {
+        let Some(w) = &self.spans.window else {
+            return self.top("kind");
+        };
+        let at = match key {
+            "duration" => w.get_ref().duration.as_ref().map(|d| line(self.text, d)),
+            "matchers" => w.get_ref().matchers.as_ref().map(|m| {
+                matcher
+                    .and_then(|i| m.get_ref().get(i))
+                    .map(|one| line(self.text, one))
+                    .unwrap_or_else(|| line(self.text, m))
+            }),
+            _ => None,
+        };
+        at.unwrap_or_else(|| line(self.text, w))
     }
 
     /// A key of the check of step `s` in phase `p`, or the check itself.

@@ -261,6 +261,7 @@ mod tests {
                 budget: None,
                 steps: vec![step("a"), step("b")],
             }],
+            window: None,
         }
     }
 

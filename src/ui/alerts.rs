@@ -243,6 +243,12 @@ fn respond_cell(
     source: Option<&BackendStatus>,
     a: &AlertRow,
 ) -> (String, ratatui::style::Style) {
+    if let Some(w) = crate::app::panes::checklist::window::holding(state, source, a) {
+        return (
+            crate::app::panes::checklist::window::held_word(w),
+            theme.style(Role::Info),
+        );
+    }
     match state.respond_by(source, a) {
         None => ("-".into(), theme.style(Role::Muted)),
         Some(by) if by <= state.shell.now => (

@@ -235,7 +235,10 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                     theme,
                     &crate::model::team::session_subject(&s.meta.id),
                 ));
-                ListItem::new(Line::from(head))
+                match window_line(s, state, theme) {
+                    Some(w) => ListItem::new(vec![Line::from(head), w]),
+                    None => ListItem::new(Line::from(head)),
+                }
             }
             SessionLine::Phase(i) => {
                 let t = &times[i];
@@ -259,11 +262,12 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
                     })
                     .unwrap_or_default();
                 let marker = if i == current { "▶" } else { " " };
+                let role_word = phase_role(s, i);
                 let role = if t.overrun { Role::Crit } else { Role::Title };
                 let over = if t.overrun { " · OVERRUN" } else { "" };
                 ListItem::new(Line::from(Span::styled(
                     format!(
-                        "{marker} {} ({}/{}){budget}{over}",
+                        "{marker} {}{role_word} ({}/{}){budget}{over}",
                         s.runbook.phases[i].name, t.settled, t.total
                     ),
                     theme.style(role),
@@ -320,6 +324,64 @@ fn session_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, s: 
     let mut ls = ListState::default().with_selected(Some(selected(state)));
     frame.render_stateful_widget(list, steps_area, &mut ls);
     detail(frame, detail_area, state, theme, s);
+}
+
+/// A maintenance session's window under its head: what it holds, where,
+/// and the time left (or how long it overran).
+fn window_line(s: &Session, state: &State, theme: &Theme) -> Option<Line<'static>> {
+    if s.runbook.kind != crate::runbook::Kind::Maintenance {
+        return None;
+    }
+    let Some(w) = s.window_state() else {
+        return Some(Line::from(Span::styled(
+            "  window: not opened".to_string(),
+            theme.style(Role::Warn),
+        )));
+    };
+    let time = crate::app::panes::checklist::window::window_time(&w, state.shell.now, s.meta.is_open());
+    let silences = match w.silences.len() {
+        0 => "no silence".to_string(),
+        n => format!(
+            "{n} silence(s) on {}",
+            w.silences
+                .iter()
+                .map(|x| x.source.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let failed = if w.failed.is_empty() {
+        ""
+    } else {
+        " · NOT silenced everywhere"
+    };
+    let over = w.overran_by(state.shell.now, s.meta.is_open()).is_some();
+    let role = if over || !w.failed.is_empty() {
+        Role::Warn
+    } else {
+        Role::Info
+    };
+    Some(Line::from(Span::styled(
+        format!("  window {{{}}} · {silences} · {time}{failed}", w.matchers.join(", ")),
+        theme.style(role),
+    )))
+}
+
+/// " (pre-check)" on a maintenance runbook's first phase, " (post-check)" on its last.
+/// Nothing when the phase's name says it already.
+fn phase_role(s: &Session, i: usize) -> &'static str {
+    let last = s.runbook.phases.len().saturating_sub(1);
+    let role = match (s.runbook.kind, i) {
+        (crate::runbook::Kind::Maintenance, 0) if last > 0 => "pre-check",
+        (crate::runbook::Kind::Maintenance, i) if i == last && last > 0 => "post-check",
+        _ => return "",
+    };
+    let name = s.runbook.phases[i].name.to_lowercase().replace(' ', "-");
+    match (name.contains(role), role) {
+        (true, _) => "",
+        (false, "pre-check") => " (pre-check)",
+        (false, _) => " (post-check)",
+    }
 }
 
 /// The selected line in full: a step's instructions, commands, check and

@@ -69,6 +69,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if critical > 0 {
         badge(&mut left, format!(" {critical} CRITICAL "), Role::Crit, theme);
     }
+    // A maintenance window that ended with its session still open: its
+    // silences are over, the work is not.
+    for (session, by) in crate::app::panes::checklist::window::overruns(state) {
+        let text = format!(
+            " maintenance {session} overran by {} ",
+            crate::text::duration_text(by.as_secs() as i64)
+        );
+        badge(&mut left, text, Role::Warn, theme);
+    }
     // The recorder stopped (a full disk): after the alerts, which matter more.
     if let Some(why) = &state.shell.not_recorded {
         // Shorter words where the line is short: neither the clock nor a

@@ -144,6 +144,10 @@ pub fn editor(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, edito
             };
             (Some(sev), " enter start   esc cancel ")
         }
+        EditPurpose::Window { .. } => (
+            Some("the alerts to hold (Alertmanager matchers), then \"for\" and how long".to_string()),
+            " enter start   esc cancel ",
+        ),
         _ => (None, " ctrl+s save   enter new line   esc cancel "),
     };
     let block = boxed(&editor.title, theme).title_bottom(Span::styled(keys, theme.style(Role::Muted)));

@@ -19,7 +19,7 @@ pub struct TextEditor {
 impl TextEditor {
     pub fn new(title: impl Into<String>, purpose: EditPurpose, initial: &str) -> Self {
         let input = match purpose {
-            EditPurpose::NewSession { .. } => Input::line(initial),
+            EditPurpose::NewSession { .. } | EditPurpose::Window { .. } => Input::line(initial),
             _ => Input::lines(initial),
         };
         Self {

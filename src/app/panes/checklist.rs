@@ -14,6 +14,7 @@ mod guard;
 pub mod hold;
 mod list;
 mod start;
+pub mod window;
 pub use list::{offer_open_sessions, on_checks_failed, on_sessions_loaded};
 use start::on_list_action;
 pub use start::{ask_new_session, start_from_alert};
@@ -41,6 +42,11 @@ pub struct ChecklistPane {
     pub running: std::collections::BTreeSet<String>,
     /// The open sessions were offered at start (once).
     pub offered: bool,
+    /// The maintenance windows of the sessions read: own alerts they hold,
+    /// overruns for the header.
+    pub windows: Vec<window::HeldWindow>,
+    /// Sessions whose window this opsdeck has asked to close.
+    pub closing: std::collections::BTreeSet<String>,
 }
 
 /// One line of the list shown when no session is on screen.
@@ -81,6 +87,13 @@ pub enum EditPurpose {
         step: String,
     },
     Close,
+    /// The maintenance window of a new session of this runbook, when the
+    /// runbook gives none: matchers, then "for" and a duration.
+    Window {
+        runbook: String,
+        title: String,
+        severity: usize,
+    },
 }
 
 impl ChecklistPane {
@@ -273,15 +286,40 @@ pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> V
         let Some(r) = state.panes.checklist.runbook(&runbook).cloned() else {
             return Vec::new();
         };
-        let severity = r.severities.get(severity).cloned();
+        let index = severity;
+        let severity = r.severities.get(index).cloned();
         let (text, notice) = crate::app::redact::typed(state, "title", &text);
         crate::app::redact::tell(state, notice, false);
         let title = if text.is_empty() { r.title.clone() } else { text };
+        if r.kind == crate::runbook::Kind::Maintenance {
+            return match window::ask_window(state, &r, title.clone(), index) {
+                Some(w) => window::start(state, r, title, severity, w),
+                None => Vec::new(),
+            };
+        }
         return vec![Command::StartSession {
             runbook: Box::new(r),
             title,
             severity,
         }];
+    }
+    if let EditPurpose::Window {
+        runbook,
+        title,
+        severity,
+    } = purpose
+    {
+        let Some(r) = state.panes.checklist.runbook(&runbook).cloned() else {
+            return Vec::new();
+        };
+        let severity = r.severities.get(severity).cloned();
+        return match crate::runbook::window::parse_typed(&text) {
+            Ok(w) => window::start(state, r, title, severity, w),
+            Err(e) => {
+                set_status(state, Level::Warn, format!("maintenance NOT started: {e}"));
+                Vec::new()
+            }
+        };
     }
     if text.is_empty() {
         set_status(state, Level::Warn, "nothing written: nothing recorded");
@@ -296,7 +334,7 @@ pub fn on_text_saved(state: &mut State, purpose: EditPurpose, text: String) -> V
             record(state, Some(&step), EventKind::DoneDespiteCheck { reason: text })
         }
         EditPurpose::Close => record(state, None, EventKind::Closed { resolution: text }),
-        EditPurpose::NewSession { .. } => Vec::new(),
+        EditPurpose::NewSession { .. } | EditPurpose::Window { .. } => Vec::new(),
     };
     // Refused: the footer says why, and nothing was kept.
     if !commands.is_empty() {
@@ -420,8 +458,12 @@ pub fn on_session_opened(state: &mut State, session: Session) -> Vec<Command> {
             .position(|l| matches!(l, SessionLine::Step(_, st) if !s.step_state(&st.id).is_settled()))
     });
     state.panes.checklist.selected = first_pending.unwrap_or(0);
+    if let Some(s) = state.panes.checklist.active.clone() {
+        window::note_session(state, &s);
+    }
     let mut commands = reach_phase(state);
     commands.extend(hold::resume_windows(state));
+    commands.extend(window::close_when_checked(state));
     commands
 }
 
@@ -452,16 +494,22 @@ pub fn on_event(state: &mut State, session: String, event: Event) -> Vec<Command
         s.meta.resolution = Some(resolution.clone());
     }
     s.events.push(event);
-    if s.current_phase() != phase_before {
-        return reach_phase(state);
+    let moved = s.current_phase() != phase_before;
+    let read = s.clone();
+    window::note_session(state, &read);
+    let mut commands = window::close_when_checked(state);
+    if moved {
+        commands.extend(reach_phase(state));
     }
-    Vec::new()
+    commands
 }
 
 /// The session on screen read again (another operator changed it): what
 /// the store holds replaces what was shown (keeping this opsdeck's own
 /// events the read missed), the cursor stays.
 pub fn on_session_refreshed(state: &mut State, fresh: Session) -> Vec<Command> {
+    // Any session read: its window holds alerts whether it is on screen or not.
+    window::note_session(state, &fresh);
     let Some(s) = state
         .panes
         .checklist

@@ -28,9 +28,50 @@ pub async fn create(
             None => serde_json::json!({ "name": name, "value": value, "isRegex": false, "isEqual": true }),
         })
         .collect();
+    post(cfg, matchers, now, ends, created_by, comment).await
+}
+
+/// Create a silence for Alertmanager matchers as written (`=`, `!=`, `=~`,
+/// `!~`), from `starts` until `ends`: a maintenance window's. Returns the
+/// silence id Alertmanager gave it.
+pub async fn create_matching(
+    cfg: &AlertmanagerConfig,
+    matchers: &[crate::model::matchers::Matcher],
+    created_by: &str,
+    comment: &str,
+    (starts, ends): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<String, String> {
+    use crate::model::matchers::MatchOp;
+    if matchers.is_empty() {
+        return Err("a silence needs at least one matcher".into());
+    }
+    let matchers = matchers
+        .iter()
+        .map(|m| {
+            let (is_regex, is_equal) = match m.op {
+                MatchOp::Equal => (false, true),
+                MatchOp::NotEqual => (false, false),
+                MatchOp::Regex => (true, true),
+                MatchOp::NotRegex => (true, false),
+            };
+            serde_json::json!({ "name": m.name, "value": m.value, "isRegex": is_regex, "isEqual": is_equal })
+        })
+        .collect();
+    post(cfg, matchers, starts, ends, created_by, comment).await
+}
+
+/// POST one silence; its id, or Alertmanager's refusal in plain words.
+async fn post(
+    cfg: &AlertmanagerConfig,
+    matchers: Vec<serde_json::Value>,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    created_by: &str,
+    comment: &str,
+) -> Result<String, String> {
     let body = serde_json::json!({
         "matchers": matchers,
-        "startsAt": now.to_rfc3339(),
+        "startsAt": starts.to_rfc3339(),
         "endsAt": ends.to_rfc3339(),
         "createdBy": created_by,
         "comment": comment,

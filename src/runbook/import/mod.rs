@@ -264,6 +264,7 @@ impl Document {
             severities: Vec::new(),
             escalation: b.contacts,
             phases: b.phases,
+            window: None,
         };
         assign_budgets(&mut runbook.phases, &b.timings);
         let mut seen = HashSet::new();

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod report;
 pub mod seen;
+pub mod window;
 
 use crate::runbook::model::{CheckResult, Runbook};
 use chrono::{DateTime, Utc};
@@ -90,6 +91,23 @@ pub enum EventKind {
         after: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+    },
+    /// A maintenance window opened: one silence per Alertmanager that took
+    /// it, for these matchers, until `until`; `failed` names those that did not.
+    WindowOpened {
+        matchers: Vec<String>,
+        until: DateTime<Utc>,
+        silences: Vec<window::WindowSilence>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failed: Vec<String>,
+    },
+    /// The window's silences expired: `early` when the post-check passed
+    /// before the window's end; `failed` names silences that would not expire.
+    WindowClosed {
+        early: bool,
+        silences: Vec<window::WindowSilence>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failed: Vec<String>,
     },
 }
 
@@ -463,6 +481,7 @@ mod tests {
                         steps: vec![step("c")],
                     },
                 ],
+                window: None,
             },
             events: Vec::new(),
         }

@@ -84,6 +84,7 @@ pub fn markdown(s: &Session, others: &[AuditEntry], screen: &Screen, now: DateTi
         let _ = writeln!(out, "## Resolution\n\n{r}\n");
     }
 
+    super::window::report_section(&mut out, s, end);
     let _ = writeln!(out, "## Phases\n");
     let times = s.phase_times(end);
     phase_table(&mut out, s, &times);
@@ -372,6 +373,7 @@ pub fn describe(e: &Event, step: &str) -> String {
         EventKind::Note { text } => format!("note on «{step}»: {}", one_line(text)),
         EventKind::Closed { resolution } => format!("closed the session: {}", one_line(resolution)),
         EventKind::Action { .. } => super::actions::describe(e).unwrap_or_default(),
+        EventKind::WindowOpened { .. } | EventKind::WindowClosed { .. } => super::window::describe(&e.what),
     }
 }
 

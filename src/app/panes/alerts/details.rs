@@ -27,10 +27,13 @@ pub fn open_details(state: &mut State) {
         field("started", a.starts_at.format(TIME).to_string()),
         field(
             "respond by",
-            state
-                .respond_by(source, &a)
-                .map(|t| t.format("%H:%M UTC").to_string())
-                .unwrap_or_else(|| "-".into()),
+            match crate::app::panes::checklist::window::holding(state, source, &a) {
+                Some(w) => crate::app::panes::checklist::window::held_word(w),
+                None => state
+                    .respond_by(source, &a)
+                    .map(|t| t.format("%H:%M UTC").to_string())
+                    .unwrap_or_else(|| "-".into()),
+            },
         ),
     ];
     if !a.generator_url.is_empty() {

@@ -257,6 +257,10 @@ impl State {
         if !self.needs_response(source, a) {
             return None;
         }
+        // An own alert a maintenance window holds has no deadline while it holds.
+        if crate::app::panes::checklist::window::holding(self, source, a).is_some() {
+            return None;
+        }
         let cfg = &self.setup.alerts;
         let within = match a.severity {
             Severity::Critical => cfg.respond_critical,

@@ -55,7 +55,12 @@ pub fn ask_new_session(state: &mut State, runbook: &str) {
         return;
     };
     if let Some(why) = state.write_refusal() {
-        set_status(state, Level::Warn, format!("refused: {why}"));
+        // A maintenance session would also silence alerts: said, so nobody expects them held.
+        let also = match r.kind {
+            crate::runbook::Kind::Maintenance => ": no session started, no alert silenced",
+            _ => "",
+        };
+        set_status(state, Level::Warn, format!("refused: {why}{also}"));
         return;
     }
     let title = format!("New {} session: {}", r.kind.label(), r.title);
