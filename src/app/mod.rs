@@ -343,6 +343,10 @@ pub enum Command {
     ClearScreen,
     Bell,
     Quit,
+    /// Capture an evidence pack for the open incident `incident`.
+    CaptureEvidence {
+        incident: String,
+    },
 }
 
 impl Command {

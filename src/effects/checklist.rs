@@ -144,6 +144,14 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
         ),
         EventKind::Note { text } => ("note", serde_json::json!({ "text": text })),
         EventKind::Closed { resolution } => ("session.close", serde_json::json!({ "resolution": resolution })),
+        EventKind::Evidence {
+            dir,
+            manifest_sha256,
+            files,
+        } => (
+            super::evidence::ACTION,
+            super::evidence::details(dir, manifest_sha256, *files, None),
+        ),
     }
 }
 

@@ -77,6 +77,13 @@ pub enum EventKind {
     Closed {
         resolution: String,
     },
+    /// An evidence pack sealed during the session: where, the sha256 of its
+    /// manifest (also in the audit chain), how many files it lists.
+    Evidence {
+        dir: String,
+        manifest_sha256: String,
+        files: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

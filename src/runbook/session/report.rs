@@ -365,6 +365,15 @@ pub fn describe(e: &Event, step: &str) -> String {
         EventKind::Note { text } if step.is_empty() => format!("note: {}", one_line(text)),
         EventKind::Note { text } => format!("note on «{step}»: {}", one_line(text)),
         EventKind::Closed { resolution } => format!("closed the session: {}", one_line(resolution)),
+        EventKind::Evidence {
+            dir,
+            manifest_sha256,
+            files,
+        } => format!(
+            "sealed an evidence pack: {files} files in {} (manifest sha256 {})",
+            one_line(dir),
+            manifest_sha256.get(..12).unwrap_or(manifest_sha256)
+        ),
     }
 }
 
