@@ -316,3 +316,86 @@ async fn a_pack_whose_manifest_is_not_in_the_audit_log_does_not_verify() {
     let o = opsdeck(&config, &state, &[], &["evidence", "verify", &pack_arg]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
+
+/// With an open incident the pack holds its audit entries, and its seal is
+/// an event of the incident: in the session, the audit log and the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pack_for_an_open_incident_is_in_its_timeline_and_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[alertmanager]]\nname = \"am\"\nurl = {:?}\n",
+            common::alertmanager_url()
+        ),
+    )
+    .expect("write config");
+    let state = tmp.path().join("state.db");
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    let who = opsdeck::model::identity::Identity {
+        operator: "alice".into(),
+        host: "jump".into(),
+        ssh_client: None,
+    };
+    let runbook = opsdeck::runbook::load::builtin()
+        .into_iter()
+        .next()
+        .expect("a built-in runbook");
+    opsdeck::effects::checklist::start(&store, &who, &runbook, "Checkout returns 502", None).await;
+    let sessions = store.sessions(true).await.expect("sessions");
+    let id = sessions.first().expect("the session just started").0.id.clone();
+    store.close().await;
+
+    let pack = tmp.path().join("pack");
+    let pack_arg = pack.to_string_lossy().into_owned();
+    let captured = opsdeck(
+        &config,
+        &state,
+        &[],
+        &["evidence", "capture", "--incident", &id, "--out", &pack_arg],
+    );
+    assert!(captured.status.success(), "{}", out(&captured));
+
+    let audit = std::fs::read_to_string(pack.join("audit.json")).expect("audit.json");
+    assert!(audit.contains("session.start") && audit.contains(&id), "{audit}");
+    let manifest_hash = sha256_hex(&std::fs::read(pack.join("MANIFEST.sha256")).expect("manifest"));
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    let session = store.session(&id).await.expect("read").expect("session");
+    store.close().await;
+    assert!(
+        session.events.iter().any(|e| matches!(
+            &e.what,
+            opsdeck::runbook::session::EventKind::Evidence { manifest_sha256, files, .. }
+                if *manifest_sha256 == manifest_hash && *files == 4
+        )),
+        "{:?}",
+        session.events
+    );
+    let report = opsdeck(&config, &state, &[], &["incident", "report", &id]);
+    assert!(
+        out(&report).contains("sealed an evidence pack: 4 files"),
+        "{}",
+        out(&report)
+    );
+    let o = opsdeck(&config, &state, &[], &["evidence", "verify", &pack_arg]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+
+    // An incident that does not exist is a usage error, and no pack.
+    let none = tmp.path().join("none");
+    let o = opsdeck(
+        &config,
+        &state,
+        &[],
+        &[
+            "evidence",
+            "capture",
+            "--incident",
+            "INC-0",
+            "--out",
+            &none.to_string_lossy(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(!none.exists());
+}
