@@ -52,10 +52,11 @@ async fn capture(cli: &Cli, req: &evidence::Request) -> ExitCode {
     let code = match evidence::capture(&config, &store, &who, &dir, req).await {
         Ok(c) => {
             print_out(&format!(
-                "evidence: {} files in {}\nmanifest sha256 {} (in the audit log)\n",
+                "evidence: {} files in {}\nmanifest sha256 {}{}\n",
                 c.files,
                 c.dir.display(),
-                c.manifest_sha256
+                c.manifest_sha256,
+                if c.sealed { " (in the audit log)" } else { "" }
             ));
             for p in &c.problems {
                 print_out(&format!("NOT captured: {p}\n"));

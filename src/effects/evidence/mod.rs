@@ -47,6 +47,8 @@ pub struct Captured {
     pub problems: Vec<String>,
     /// The incident's session event, when it was open and took it.
     pub event: Option<Event>,
+    /// The manifest's hash is in the audit log.
+    pub sealed: bool,
 }
 
 /// Packs go beside the reports, in `evidence/`.
@@ -117,11 +119,13 @@ pub async fn capture(
         manifest_sha256,
         problems,
         event: None,
+        sealed: false,
     };
-    if let Err(e) = seal(store, who, incident.as_ref(), &mut captured).await {
-        captured
+    match seal(store, who, incident.as_ref(), &mut captured).await {
+        Ok(()) => captured.sealed = true,
+        Err(e) => captured
             .problems
-            .push(format!("the manifest's hash is NOT in the audit log: {e}"));
+            .push(format!("the manifest's hash is NOT in the audit log: {e}")),
     }
     Ok(captured)
 }
