@@ -1963,3 +1963,42 @@ mod history_mode {
         assert!(status.starts_with("history: cannot read time \"soon\""), "{status}");
     }
 }
+
+/// `E` in an open session asks for its evidence pack, read-only or not
+/// (a pack only reads systems); with no session, or a closed one, nothing
+/// is asked and the footer says why.
+#[test]
+fn e_in_an_open_session_captures_its_evidence() {
+    use fixtures::checklist;
+    let mut s = fixtures::state();
+    update(&mut s, key('5'));
+    assert!(update(&mut s, key('E')).is_empty(), "no session open");
+    assert!(
+        s.shell
+            .status
+            .as_ref()
+            .is_some_and(|st| format!("{st:?}").contains("session first")),
+        "{:?}",
+        s.shell.status
+    );
+    let session = checklist::session();
+    let id = session.meta.id.clone();
+    update(&mut s, Msg::SessionOpened(Box::new(session.clone())));
+    s.shell.read_only = true;
+    let cmds = update(&mut s, key('E'));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::CaptureEvidence { incident } if *incident == id)),
+        "{cmds:?}"
+    );
+    assert!(
+        format!("{:?}", s.shell.status).contains("capturing"),
+        "{:?}",
+        s.shell.status
+    );
+
+    let mut closed = session;
+    closed.meta.closed_at = Some(closed.meta.started_at);
+    update(&mut s, Msg::SessionOpened(Box::new(closed)));
+    assert!(update(&mut s, key('E')).is_empty(), "a closed session takes no pack");
+}

@@ -371,6 +371,10 @@ pub enum Command {
         silences: Vec<crate::runbook::session::window::WindowSilence>,
         early: bool,
     },
+    /// Capture an evidence pack for the open incident `incident`.
+    CaptureEvidence {
+        incident: String,
+    },
 }
 
 impl Command {

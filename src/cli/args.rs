@@ -124,6 +124,11 @@ pub enum Cmd {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Evidence packs: capture one (sealed in the audit log), verify one
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCmd,
+    },
 }
 
 /// `--log-level` must be a filter the log can use: a typo is a usage error,
@@ -308,4 +313,36 @@ fn builtin_runbooks_help() -> String {
         text.push_str(&format!("  {:width$}  {}\n", r.id, r.title));
     }
     text
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Write containers' inspect and logs, PostgreSQL sessions and locks,
+    /// alerts and silences, host facts and audit entries into a new
+    /// directory with MANIFEST.sha256, whose hash goes into the audit log;
+    /// exit 1 when a source could not be read (the pack says which)
+    Capture {
+        /// The incident (checklist session) the pack is for: its audit
+        /// entries, and an event in its timeline while it is open
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+        /// A container, on whichever Docker host has it (default: every
+        /// unhealthy, exited or dead one). Repeatable
+        #[arg(long = "container", value_name = "NAME")]
+        containers: Vec<String>,
+        /// A [[postgres]] target (default: every one). Repeatable
+        #[arg(long = "postgres", value_name = "TARGET")]
+        postgres: Vec<String>,
+        /// The pack's directory: new, or empty (default: evidence/ beside
+        /// the reports, named after the incident and the time)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Check every file of a pack against its MANIFEST.sha256 and that the
+    /// manifest's hash is in an intact audit log; exit 0, or 1 naming each
+    /// changed, missing or added file
+    Verify {
+        /// The pack's directory
+        dir: PathBuf,
+    },
 }

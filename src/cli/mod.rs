@@ -7,6 +7,7 @@ mod args;
 pub mod audit;
 pub mod check;
 pub mod doctor;
+pub mod evidence;
 pub mod generate;
 pub mod history;
 pub mod incident;
@@ -49,6 +50,7 @@ pub async fn run(cli: &Cli) -> ExitCode {
         Some(Cmd::Man { dir }) => generate::run_man(dir.as_deref()),
         Some(Cmd::Record) => crate::runtime::record::run(cli).await,
         Some(Cmd::History { command }) => history::run(cli, command).await,
+        Some(Cmd::Evidence { command }) => evidence::run(cli, command).await,
         None => crate::runtime::start(cli).await,
     }
 }

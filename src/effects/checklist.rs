@@ -173,6 +173,14 @@ fn audit_of(event: &Event) -> (&'static str, serde_json::Value) {
             "window.close",
             serde_json::json!({ "early": early, "silences": silences, "failed": failed }),
         ),
+        EventKind::Evidence {
+            dir,
+            manifest_sha256,
+            files,
+        } => (
+            super::evidence::ACTION,
+            super::evidence::details(dir, manifest_sha256, *files, None),
+        ),
     }
 }
 

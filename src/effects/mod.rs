@@ -9,6 +9,7 @@ pub mod alerts;
 pub(crate) mod audited;
 pub mod checklist;
 pub mod containers;
+pub mod evidence;
 pub mod hold;
 pub mod maintenance;
 pub mod postgres;
@@ -362,6 +363,51 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                 }
                 msgs
             }),
+            Command::CaptureEvidence { incident } => fx.spawn(move |fx| async move {
+                let dir = evidence::evidence_dir(&fx.checklist.reports_dir);
+                evidence_done(
+                    evidence::capture(
+                        &fx.checklist.config,
+                        &fx.store,
+                        &fx.who,
+                        &dir,
+                        &evidence::Request {
+                            incident: Some(incident.clone()),
+                            ..Default::default()
+                        },
+                    )
+                    .await,
+                    &incident,
+                )
+            }),
         }
+    }
+}
+
+/// A pack captured from the Checklist pane, said on screen: where it went,
+/// and what it lacks.
+fn evidence_done(result: Result<evidence::Captured, String>, incident: &str) -> Vec<Msg> {
+    match result {
+        Ok(c) => {
+            let mut text = format!("evidence: {} files in {}", c.files, c.dir.display());
+            if !c.problems.is_empty() {
+                text.push_str(&format!(" — {}", c.problems.join("; ")));
+            }
+            let mut msgs = vec![Msg::ActionDone {
+                ok: c.problems.is_empty(),
+                text,
+            }];
+            if let Some(event) = c.event {
+                msgs.push(Msg::SessionEvent {
+                    session: incident.to_string(),
+                    event,
+                });
+            }
+            msgs
+        }
+        Err(e) => vec![Msg::ActionDone {
+            ok: false,
+            text: format!("evidence NOT captured: {e}"),
+        }],
     }
 }

@@ -182,7 +182,22 @@ pub fn on_action(state: &mut State, action: ChecklistAction) -> Vec<Command> {
             None => Vec::new(),
         },
         ChecklistAction::Close => ask_text(state, action),
+        ChecklistAction::Evidence => capture_evidence(state),
     }
+}
+
+/// `E`: a pack for the open session. Allowed when read-only: it reads the
+/// systems and writes only the pack and the audit log, as read-only
+/// sessions do.
+fn capture_evidence(state: &mut State) -> Vec<Command> {
+    let open = state.panes.checklist.active.as_ref().filter(|s| s.meta.is_open());
+    let Some(session) = open else {
+        set_status(state, Level::Error, "evidence: open an incident session first");
+        return Vec::new();
+    };
+    let incident = session.meta.id.clone();
+    set_status(state, Level::Info, format!("evidence: capturing for {incident}…"));
+    vec![Command::CaptureEvidence { incident }]
 }
 
 /// Esc in a session: from the timeline back to the steps, from the steps

@@ -232,6 +232,12 @@ pub enum ChecklistAction {
         detailed_message = "Close the session (asks for a resolution summary)"
     )]
     Close,
+    #[strum(
+        serialize = "evidence.capture",
+        message = "evidence",
+        detailed_message = "Capture an evidence pack for the open session (sealed in the audit log)"
+    )]
+    Evidence,
 }
 
 /// The Access pane.

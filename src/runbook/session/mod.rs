@@ -109,6 +109,13 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         failed: Vec<String>,
     },
+    /// An evidence pack sealed during the session: where, the sha256 of its
+    /// manifest (also in the audit chain), how many files it lists.
+    Evidence {
+        dir: String,
+        manifest_sha256: String,
+        files: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -544,5 +551,22 @@ mod tests {
         want.push(note(2, "alice", "mine, not yet read"));
         want.push(event(3, "alice", Some("a"), EventKind::Done { verified: false }));
         assert_eq!(held.events, want);
+    }
+
+    #[test]
+    fn an_evidence_event_is_stored_by_its_kind_and_read_back() {
+        let what = EventKind::Evidence {
+            dir: "/var/lib/opsdeck/evidence/INC-1".into(),
+            manifest_sha256: "ab".repeat(32),
+            files: 9,
+        };
+        let text = serde_json::to_string(&what).unwrap_or_default();
+        assert!(text.starts_with(r#"{"kind":"evidence","#), "{text}");
+        assert_eq!(serde_json::from_str::<EventKind>(&text).ok(), Some(what));
+        // Events stored before it read as they did.
+        assert_eq!(
+            serde_json::from_str::<EventKind>(r#"{"kind":"note","text":"x"}"#).ok(),
+            Some(EventKind::Note { text: "x".into() })
+        );
     }
 }

@@ -374,6 +374,15 @@ pub fn describe(e: &Event, step: &str) -> String {
         EventKind::Closed { resolution } => format!("closed the session: {}", one_line(resolution)),
         EventKind::Action { .. } => super::actions::describe(e).unwrap_or_default(),
         EventKind::WindowOpened { .. } | EventKind::WindowClosed { .. } => super::window::describe(&e.what),
+        EventKind::Evidence {
+            dir,
+            manifest_sha256,
+            files,
+        } => format!(
+            "sealed an evidence pack: {files} files in {} (manifest sha256 {})",
+            one_line(dir),
+            manifest_sha256.get(..12).unwrap_or(manifest_sha256)
+        ),
     }
 }
 
