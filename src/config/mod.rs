@@ -12,6 +12,7 @@ mod audit;
 mod defaults;
 pub mod docker_endpoint;
 mod duration;
+pub mod escalation;
 mod history;
 pub mod keymap;
 mod load;
@@ -31,6 +32,7 @@ pub use access::{AccessConfig, AccessSourceConfig};
 pub use alerts::{AlertsConfig, DEFAULT_ACK_DURATION};
 pub use audit::{AuditConfig, Witness};
 pub use duration::{de_duration, de_duration_or_zero};
+pub use escalation::{Destination, EscalationConfig};
 pub use history::HistoryConfig;
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
 pub use prometheus::{PromQueryConfig, PrometheusConfig};
@@ -86,6 +88,8 @@ pub struct Config {
     pub prometheus: Vec<PrometheusConfig>,
     #[serde(skip)]
     pub origin: Option<ConfigOrigin>,
+    /// `[[escalation]]` levels, in order: who is told of an alert nobody answered.
+    pub escalation: Vec<EscalationConfig>,
 }
 
 /// `[env.NAME]`: what being in this environment means for its targets.

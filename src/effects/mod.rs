@@ -9,6 +9,7 @@ pub mod alerts;
 pub(crate) mod audited;
 pub mod checklist;
 pub mod containers;
+pub mod escalation;
 pub mod hold;
 pub mod postgres;
 pub(crate) mod reads;
