@@ -155,6 +155,8 @@ pub enum Msg {
     Started(Box<Started>),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
+    /// Escalations from the state store, read now and then.
+    EscalationsLoaded(Result<Vec<crate::model::escalation::EscalationRecord>, String>),
 }
 
 /// What the runtime learned while starting: the store's kind, the pane and
@@ -343,6 +345,8 @@ pub enum Command {
     ClearScreen,
     Bell,
     Quit,
+    /// Read the escalations of the last days again.
+    LoadEscalations,
 }
 
 impl Command {

@@ -230,6 +230,9 @@ pub struct Setup {
     pub redactor: crate::model::redact::Redactor,
     /// Environments whose read-only this run lifted (`--allow-writes`).
     pub allow_writes: Vec<String>,
+    /// `[[escalation]]` levels are configured: the Alerts pane reads what
+    /// was notified.
+    pub escalates: bool,
 }
 
 /// The whole UI state: the shell around the panes, each pane's own state,

@@ -64,6 +64,7 @@ fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> (Vec<Comman
     }
     let mut commands = crate::app::team::on_tick(state);
     commands.extend(crate::app::panes::alerts::resolved::on_tick(state));
+    commands.extend(crate::app::panes::alerts::escalated::on_tick(state));
     (commands, changed)
 }
 
@@ -278,6 +279,10 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
         Msg::Shutdown(_) => {
             state.shell.quit = true;
             vec![Command::Quit]
+        }
+        Msg::EscalationsLoaded(result) => {
+            crate::app::panes::alerts::escalated::on_loaded(state, result);
+            Vec::new()
         }
     }
 }

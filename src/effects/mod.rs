@@ -302,6 +302,11 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
             }),
             Command::LoadTrends => fx.spawn(move |fx| async move { vec![reads::trends(&fx.store).await] }),
             Command::ClearScreen | Command::Bell | Command::Quit => {}
+            Command::LoadEscalations => fx.spawn(move |fx| async move {
+                let since = crate::app::panes::alerts::escalated::read_since(chrono::Utc::now());
+                let result = fx.store.escalations_since(since).await;
+                vec![Msg::EscalationsLoaded(result.map_err(|e| e.to_string()))]
+            }),
         }
     }
 }

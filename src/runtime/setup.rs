@@ -169,6 +169,7 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .iter()
             .filter_map(|a| Some((a.name.clone(), a.cluster.clone()?)))
             .collect(),
+        escalates: !loaded.config.escalation.is_empty(),
     };
     state
 }
