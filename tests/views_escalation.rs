@@ -21,7 +21,7 @@ fn an_escalated_alert_says_which_level_was_paged_and_when() {
     let (source, alert) = s.selected_alert().expect("an alert selected");
     let source = s.alert_source_name(source).to_string();
     let at = |h: u32, m: u32| {
-        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 7, h, m, 0)
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, h, m, 0)
             .single()
             .expect("time")
     };
@@ -34,27 +34,27 @@ fn an_escalated_alert_says_which_level_was_paged_and_when() {
         },
         alertname: alert.name.clone(),
         severity: "critical".into(),
-        claimed_at: at(3, 0),
+        claimed_at: at(2, 53),
         sent_at: sent,
         attempts: if sent.is_some() { 1 } else { 8 },
         last_error: error.map(str::to_string),
     };
     s.panes.alerts.escalations = vec![
-        record("L1", Some(at(3, 10)), None),
-        record("L2", Some(at(3, 22)), None),
+        record("L1", Some(at(2, 53)), None),
+        record("L2", Some(at(2, 58)), None),
         record("L3", None, Some("HTTP 500")),
     ];
     s.shell.view = View::Zoom(PaneId::Alerts);
     s.shell.focus = PaneId::Alerts;
     let list = text(&s, 120, 24);
     insta::assert_snapshot!("escalated_alert_row", list);
-    assert!(list.contains("↑L2 03:22"), "{list}");
+    assert!(list.contains("↑L2 02:58"), "{list}");
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     let details = text(&s, 100, 40);
     insta::assert_snapshot!("escalated_alert_details", details);
     for want in [
-        "escalated to L1 at 03:10",
-        "escalated to L2 at 03:22",
+        "escalated to L1 at 02:53",
+        "escalated to L2 at 02:58",
         "L3: not sent after 8 attempts (HTTP 500)",
     ] {
         assert!(details.contains(want), "{want}:\n{details}");
