@@ -60,3 +60,38 @@ fn an_escalated_alert_says_which_level_was_paged_and_when() {
         assert!(details.contains(want), "{want}:\n{details}");
     }
 }
+
+/// With levels configured the escalations are read at once, then every 15 s;
+/// without, never.
+#[test]
+fn escalations_are_read_now_and_then_only_when_levels_are_configured() {
+    use opsdeck::app::Command;
+    let loads = |cmds: Vec<Command>| cmds.iter().filter(|c| **c == Command::LoadEscalations).count();
+    let mut s = fixtures::state();
+    let t0 = s.wall_now();
+    assert_eq!(loads(update(&mut s, Msg::Tick(t0))), 0);
+    s.setup.escalates = true;
+    let secs = |n| t0 + chrono::Duration::seconds(n);
+    assert_eq!(loads(update(&mut s, Msg::Tick(secs(1)))), 1);
+    assert_eq!(loads(update(&mut s, Msg::Tick(secs(2)))), 0);
+    assert_eq!(loads(update(&mut s, Msg::Tick(secs(15)))), 0);
+    assert_eq!(loads(update(&mut s, Msg::Tick(secs(16)))), 1);
+    // What was read replaces what was shown; a failed read keeps it.
+    let record = EscalationRecord {
+        key: Key {
+            source: "prod".into(),
+            fingerprint: "f".into(),
+            starts_at: t0,
+            level: "L1".into(),
+        },
+        alertname: "PostgresDown".into(),
+        severity: "critical".into(),
+        claimed_at: t0,
+        sent_at: Some(t0),
+        attempts: 1,
+        last_error: None,
+    };
+    update(&mut s, Msg::EscalationsLoaded(Ok(vec![record.clone()])));
+    update(&mut s, Msg::EscalationsLoaded(Err("state store: gone".into())));
+    assert_eq!(s.panes.alerts.escalations, vec![record]);
+}

@@ -280,10 +280,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             state.shell.quit = true;
             vec![Command::Quit]
         }
-        Msg::EscalationsLoaded(result) => {
-            crate::app::panes::alerts::escalated::on_loaded(state, result);
-            Vec::new()
-        }
+        Msg::EscalationsLoaded(result) => crate::app::panes::alerts::escalated::on_loaded(state, result),
     }
 }
 

@@ -36,11 +36,12 @@ pub fn on_tick(state: &mut State) -> Vec<Command> {
 }
 
 /// What was read; an error is only logged: the alerts are shown all the same.
-pub fn on_loaded(state: &mut State, result: Result<Vec<EscalationRecord>, String>) {
+pub fn on_loaded(state: &mut State, result: Result<Vec<EscalationRecord>, String>) -> Vec<Command> {
     match result {
         Ok(records) => state.panes.alerts.escalations = records,
         Err(e) => tracing::warn!(error = %e, "escalations not read"),
     }
+    Vec::new()
 }
 
 impl State {
