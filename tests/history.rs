@@ -497,6 +497,7 @@ async fn recorder_on(
         redactor: Default::default(),
         history: Default::default(),
         sources: Default::default(),
+        escalation: None,
     };
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     let (news_tx, mut news) = tokio::sync::mpsc::unbounded_channel();

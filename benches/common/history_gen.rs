@@ -120,6 +120,7 @@ pub async fn recorder_on(
             ..Default::default()
         },
         sources: Default::default(),
+        escalation: None,
     };
     let (tx, rx) = tokio::sync::mpsc::channel(256);
     let (news_tx, mut news_rx) = tokio::sync::mpsc::unbounded_channel();

@@ -156,6 +156,8 @@ pub enum Msg {
     Started(Box<Started>),
     /// SIGTERM, SIGHUP, or the terminal went away.
     Shutdown(&'static str),
+    /// Escalations from the state store, read now and then.
+    EscalationsLoaded(Result<Vec<crate::model::escalation::EscalationRecord>, String>),
 }
 
 /// What the runtime learned while starting: the store's kind, the pane and
@@ -375,6 +377,8 @@ pub enum Command {
     CaptureEvidence {
         incident: String,
     },
+    /// Read the escalations of the last days again.
+    LoadEscalations,
 }
 
 impl Command {

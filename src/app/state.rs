@@ -232,6 +232,9 @@ pub struct Setup {
     pub allow_writes: Vec<String>,
     /// Limits within one incident (restarts per container).
     pub incident: crate::config::IncidentConfig,
+    /// `[[escalation]]` levels are configured: the Alerts pane reads what
+    /// was notified.
+    pub escalates: bool,
 }
 
 /// The whole UI state: the shell around the panes, each pane's own state,

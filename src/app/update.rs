@@ -64,6 +64,7 @@ fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> (Vec<Comman
     }
     let mut commands = crate::app::team::on_tick(state);
     commands.extend(crate::app::panes::alerts::resolved::on_tick(state));
+    commands.extend(crate::app::panes::alerts::escalated::on_tick(state));
     (commands, changed)
 }
 
@@ -279,6 +280,7 @@ fn apply_msg(state: &mut State, msg: Msg) -> Vec<Command> {
             state.shell.quit = true;
             vec![Command::Quit]
         }
+        Msg::EscalationsLoaded(result) => crate::app::panes::alerts::escalated::on_loaded(state, result),
     }
 }
 

@@ -12,6 +12,7 @@ mod audit;
 mod defaults;
 pub mod docker_endpoint;
 mod duration;
+pub mod escalation;
 mod history;
 mod incident;
 pub mod keymap;
@@ -32,6 +33,7 @@ pub use access::{AccessConfig, AccessSourceConfig};
 pub use alerts::{AlertsConfig, DEFAULT_ACK_DURATION};
 pub use audit::{AuditConfig, Witness};
 pub use duration::{de_duration, de_duration_or_zero};
+pub use escalation::{Destination, EscalationConfig};
 pub use history::HistoryConfig;
 pub use incident::IncidentConfig;
 pub use load::{default_config_path, default_log_path, default_state_path, expand_home};
@@ -90,6 +92,8 @@ pub struct Config {
     pub origin: Option<ConfigOrigin>,
     /// What one incident may do before it asks to escalate.
     pub incident: IncidentConfig,
+    /// `[[escalation]]` levels, in order: who is told of an alert nobody answered.
+    pub escalation: Vec<EscalationConfig>,
 }
 
 /// `[env.NAME]`: what being in this environment means for its targets.

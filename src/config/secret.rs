@@ -141,6 +141,17 @@ impl Config {
                 found.extend(url_secrets(expanded.expose()).into_iter().map(Secret));
             }
         }
+        // Escalation's routing keys, and what `${VAR}` puts into its URLs.
+        found.extend(self.escalation.iter().filter_map(|e| e.routing_key()));
+        for url in self
+            .escalation
+            .iter()
+            .flat_map(|e| e.webhook.iter().chain(e.url.iter()))
+        {
+            if let Ok(expanded) = url.expand() {
+                found.extend(url_secrets(expanded.expose()).into_iter().map(Secret));
+            }
+        }
         found
     }
 

@@ -194,6 +194,7 @@ impl Config {
         }
         super::redis::validate(self, text, file)?;
         self.validate_prometheus(text, file)?;
+        super::escalation::validate(self, text, file)?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod audited;
 pub mod checklist;
 pub mod containers;
 pub mod evidence;
+pub mod escalation;
 pub mod hold;
 pub mod maintenance;
 pub mod postgres;
@@ -379,6 +380,11 @@ pub(crate) fn execute(commands: Vec<Command>, fx: &Effects) {
                     .await,
                     &incident,
                 )
+            }),
+            Command::LoadEscalations => fx.spawn(move |fx| async move {
+                let since = crate::app::panes::alerts::escalated::read_since(chrono::Utc::now());
+                let result = fx.store.escalations_since(since).await;
+                vec![Msg::EscalationsLoaded(result.map_err(|e| e.to_string()))]
             }),
         }
     }

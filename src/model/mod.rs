@@ -11,6 +11,7 @@ pub mod backend;
 pub mod checkpoint;
 pub mod docker;
 pub mod env;
+pub mod escalation;
 pub mod host;
 pub mod http;
 pub mod identity;

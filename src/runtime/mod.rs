@@ -3,6 +3,7 @@
 //! `update`, runs the returned commands, and draws only when state changed.
 
 mod audit_writer;
+pub mod escalation;
 pub mod lean_backend;
 pub mod logging;
 pub mod record;

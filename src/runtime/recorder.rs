@@ -42,6 +42,8 @@ pub struct RecorderSetup {
     pub history: HistoryConfig,
     /// Each Alertmanager's source: its cluster when it has one, else itself.
     pub sources: HashMap<String, String>,
+    /// `[[escalation]]`: paged from wherever the lease is held.
+    pub escalation: Option<super::escalation::EscalationSetup>,
 }
 
 impl RecorderSetup {
@@ -55,6 +57,7 @@ impl RecorderSetup {
                 .iter()
                 .map(|a| (a.name.clone(), a.cluster.clone().unwrap_or_else(|| a.name.clone())))
                 .collect(),
+            escalation: super::escalation::EscalationSetup::new(config),
         }
     }
 }
@@ -95,7 +98,12 @@ pub fn spawn(
             while reports.recv().await.is_some() {}
             return;
         }
+        let tee = setup
+            .escalation
+            .clone()
+            .map(|e| super::escalation::spawn(store.clone(), e));
         let mut r = Recorder {
+            tee,
             store,
             setup,
             holding: false,
@@ -114,7 +122,12 @@ pub fn spawn(
         loop {
             tokio::select! {
                 report = reports.recv() => match report {
-                    Some(report) if r.holding => r.record(report).await,
+                    Some(report) if r.holding => {
+                        r.record(&report).await;
+                        if let Some(tee) = &r.tee {
+                            tee.report(report);
+                        }
+                    }
                     Some(_) => {}
                     None => break,
                 },
@@ -149,6 +162,9 @@ struct SourceAlerts {
 }
 
 struct Recorder {
+    /// The escalation engine, when levels are configured: told what was
+    /// recorded and whether the lease is held.
+    tee: Option<super::escalation::Tee>,
     store: Store,
     setup: RecorderSetup,
     holding: bool,
@@ -165,6 +181,13 @@ struct Recorder {
 }
 
 impl Recorder {
+    /// Whether the lease is held, for the escalation engine.
+    fn held(&self) {
+        if let Some(tee) = &self.tee {
+            tee.holding(self.holding);
+        }
+    }
+
     fn tell(&mut self, news: News) {
         if self.last_news.as_ref() != Some(&news) {
             (self.news)(news.clone());
@@ -196,6 +219,7 @@ impl Recorder {
                 self.failed(&e);
             }
         }
+        self.held();
     }
 
     fn forget(&mut self) {
@@ -240,9 +264,9 @@ impl Recorder {
         self.tell(News::NotRecorded(why));
     }
 
-    async fn record(&mut self, report: BackendReport) {
+    async fn record(&mut self, report: &BackendReport) {
         let backend = report.id.to_string();
-        let written = self.frame(&backend, &report).await;
+        let written = self.frame(&backend, report).await;
         let written = match (written, &report.result) {
             (Ok(changed), Ok(BackendData::Alerts(a))) if report.id.kind == BackendKind::Alertmanager => {
                 self.alerts_seen(&report.id.name, report.at, a, changed).await
@@ -250,7 +274,7 @@ impl Recorder {
             (w, _) => w.map(|_| ()),
         };
         let written = match written {
-            Ok(()) => self.samples(&report).await,
+            Ok(()) => self.samples(report).await,
             failed => failed,
         };
         match written {

@@ -170,6 +170,7 @@ pub fn initial_state(loaded: &Loaded, identity: Identity, targets: &[Target]) ->
             .filter_map(|a| Some((a.name.clone(), a.cluster.clone()?)))
             .collect(),
         incident: loaded.config.incident.clone(),
+        escalates: !loaded.config.escalation.is_empty(),
     };
     state
 }

@@ -8,6 +8,7 @@ pub mod acks;
 mod anchor;
 pub mod audit;
 pub mod changes;
+pub mod escalations;
 pub mod fault;
 pub mod history;
 pub mod migrate;

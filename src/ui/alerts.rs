@@ -249,8 +249,17 @@ fn respond_cell(
             theme.style(Role::Info),
         );
     }
+    let escalated = state
+        .escalation_of(source, a)
+        .and_then(|r| Some((r.key.level.as_str(), r.sent_at?)));
     match state.respond_by(source, a) {
         None => ("-".into(), theme.style(Role::Muted)),
+        // Someone was paged: which level, and when (the details say
+        // "escalated to L2 at 03:22").
+        Some(by) if by <= state.shell.now && escalated.is_some() => match escalated {
+            Some((level, at)) => (format!("↑{level} {}", at.format("%H:%M")), theme.style(Role::Crit)),
+            None => ("-".into(), theme.style(Role::Muted)),
+        },
         Some(by) if by <= state.shell.now => (
             format!("OVERDUE {}", ticking_age(state.shell.now, by)),
             theme.style(Role::Crit),

@@ -133,6 +133,9 @@ fn history(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> Vec<R
             ),
         ));
     }
+    for line in super::escalated::detail_lines(state, source, a) {
+        rows.push(field("escalation", line));
+    }
     if rows.len() == 1 {
         rows.push(field("", "nothing recorded yet".into()));
     }

@@ -4,6 +4,7 @@
 
 pub mod ack;
 pub(crate) mod details;
+pub mod escalated;
 pub mod own;
 pub mod resolved;
 
@@ -50,6 +51,10 @@ pub struct AlertsPane {
     pub first_seen: rustc_hash::FxHashMap<u64, DateTime<Utc>>,
     /// `r`: the alerts resolved in the last 24 hours are listed instead.
     pub resolved: Option<resolved::ResolvedAlerts>,
+    /// Levels notified by escalation (`opsdeck record`), oldest first.
+    pub escalations: Vec<crate::model::escalation::EscalationRecord>,
+    /// When they were last asked for.
+    pub escalations_read: Option<DateTime<Utc>>,
 }
 
 /// One line of the list: a group head or an alert.

@@ -1,0 +1,356 @@
+//! Escalation judged without IO: when an alert nobody answered must have
+//! been answered, and which `[[escalation]]` levels are due for it at a
+//! moment, given what was already notified. The recorder's engine sends
+//! what this says; the Alerts pane shows what was sent.
+
+use crate::model::alerts::{AlertRow, Severity};
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// One level, in the order the config lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Level {
+    pub name: String,
+    /// How long past the alert's response deadline it is notified.
+    pub after: Duration,
+    /// The severities it is for; empty: every severity.
+    pub severities: Vec<Severity>,
+}
+
+impl Level {
+    pub fn covers(&self, severity: Severity) -> bool {
+        self.severities.is_empty() || self.severities.contains(&severity)
+    }
+}
+
+/// How soon each severity must be answered (`[alerts] respond_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseTimes {
+    pub critical: Duration,
+    pub warning: Duration,
+    pub info: Duration,
+}
+
+impl ResponseTimes {
+    pub fn within(&self, severity: Severity) -> Duration {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::Warning => self.warning,
+            Severity::Info | Severity::None => self.info,
+        }
+    }
+
+    /// When an alert must have been answered: its start plus its
+    /// severity's response time (far in the future when that overflows).
+    pub fn deadline(&self, a: &AlertRow) -> DateTime<Utc> {
+        plus(a.starts_at, self.within(a.severity))
+    }
+}
+
+fn plus(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// One alert and one level: notified once. An alert that resolves and
+/// fires again starts anew (its start differs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The alert's source: its Alertmanager, or the cluster it is in.
+    pub source: String,
+    pub fingerprint: String,
+    pub starts_at: DateTime<Utc>,
+    pub level: String,
+}
+
+/// An alert as the engine sees it: where it is from, and whether someone
+/// has it in a way the alert itself does not show (an ack in the store).
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub source: &'a str,
+    pub alert: &'a AlertRow,
+    /// An opsdeck acknowledgement holds for it.
+    pub acked: bool,
+    /// The source's heartbeat: it fires on purpose and asks nothing.
+    pub heartbeat: bool,
+}
+
+impl Candidate<'_> {
+    /// Firing and nobody has it: not silenced, inhibited, acknowledged, nor
+    /// the heartbeat (the Alerts pane's `needs_response`).
+    pub fn needs_response(&self) -> bool {
+        !self.alert.is_quiet() && !self.acked && !self.heartbeat
+    }
+}
+
+/// A level due for an alert now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub key: Key,
+    /// The level's place in the config's list.
+    pub level: usize,
+    pub deadline: DateTime<Utc>,
+    /// How far past the deadline the alert is now.
+    pub overdue: chrono::Duration,
+}
+
+/// Every level due at `now`, alert by alert and in level order: the alert
+/// needs a response, the level covers its severity, `now` is at or past
+/// its deadline plus the level's `after`, and it was not notified yet.
+pub fn due(
+    levels: &[Level],
+    times: &ResponseTimes,
+    candidates: &[Candidate<'_>],
+    notified: &HashSet<Key>,
+    now: DateTime<Utc>,
+) -> Vec<Due> {
+    let mut out = Vec::new();
+    for c in candidates.iter().filter(|c| c.needs_response()) {
+        let deadline = times.deadline(c.alert);
+        for (i, level) in levels.iter().enumerate() {
+            if !level.covers(c.alert.severity) || now < plus(deadline, level.after) {
+                continue;
+            }
+            let key = Key {
+                source: c.source.to_string(),
+                fingerprint: c.alert.fingerprint.clone(),
+                starts_at: c.alert.starts_at,
+                level: level.name.clone(),
+            };
+            if notified.contains(&key) {
+                continue;
+            }
+            out.push(Due {
+                key,
+                level: i,
+                deadline,
+                overdue: now - deadline,
+            });
+        }
+    }
+    out
+}
+
+/// One level notified (or being notified) for one alert, as the store
+/// keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationRecord {
+    pub key: Key,
+    pub alertname: String,
+    pub severity: String,
+    /// When a recorder took it on.
+    pub claimed_at: DateTime<Utc>,
+    /// When the destination accepted it; `None` while it is tried, or when
+    /// every attempt failed.
+    pub sent_at: Option<DateTime<Utc>>,
+    pub attempts: i64,
+    /// The last attempt's failure, in plain words.
+    pub last_error: Option<String>,
+}
+
+/// The highest level sent for an alert (the last one in `records` order,
+/// which is the order they were claimed), for "escalated to L2 at 03:22".
+pub fn latest_sent<'a>(records: &'a [EscalationRecord], source: &str, a: &AlertRow) -> Option<&'a EscalationRecord> {
+    records.iter().rev().find(|r| {
+        r.sent_at.is_some()
+            && r.key.source == source
+            && r.key.fingerprint == a.fingerprint
+            && r.key.starts_at == a.starts_at
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("time")
+    }
+
+    fn alert(fp: &str, sev: Severity, state: &str) -> AlertRow {
+        AlertRow {
+            fingerprint: fp.into(),
+            name: "HighErrorRate".into(),
+            severity: sev,
+            state: state.into(),
+            starts_at: at("2026-12-07T03:00:00Z"),
+            summary: String::new(),
+            instance: "web-1".into(),
+            labels: Default::default(),
+            silenced_by: Vec::new(),
+            annotations: Default::default(),
+            generator_url: String::new(),
+        }
+    }
+
+    fn level(name: &str, after: u64) -> Level {
+        Level {
+            name: name.into(),
+            after: Duration::from_secs(after),
+            severities: Vec::new(),
+        }
+    }
+
+    const TIMES: ResponseTimes = ResponseTimes {
+        critical: Duration::from_secs(600),
+        warning: Duration::from_secs(3600),
+        info: Duration::from_secs(86400),
+    };
+
+    fn names(d: &[Due]) -> Vec<(String, String)> {
+        d.iter()
+            .map(|d| (d.key.fingerprint.clone(), d.key.level.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn levels_fall_due_past_the_deadline_plus_their_after() {
+        let levels = [level("L1", 0), level("L2", 1200)];
+        let a = alert("a", Severity::Critical, "active");
+        let c = [Candidate {
+            source: "am",
+            alert: &a,
+            acked: false,
+            heartbeat: false,
+        }];
+        let none = HashSet::new();
+        // Before the deadline (03:10): nothing.
+        assert!(due(&levels, &TIMES, &c, &none, at("2026-12-07T03:09:59Z")).is_empty());
+        // At it: L1 only, on time.
+        let d = due(&levels, &TIMES, &c, &none, at("2026-12-07T03:10:00Z"));
+        assert_eq!(names(&d), vec![("a".into(), "L1".into())]);
+        assert_eq!(d[0].overdue, chrono::Duration::zero());
+        assert_eq!(d[0].deadline, at("2026-12-07T03:10:00Z"));
+        // Twenty minutes later both are due, in order; L1 already sent, L2 only.
+        let late = at("2026-12-07T03:30:00Z");
+        assert_eq!(
+            names(&due(&levels, &TIMES, &c, &none, late)),
+            vec![("a".into(), "L1".into()), ("a".into(), "L2".into())]
+        );
+        let sent: HashSet<Key> = [d[0].key.clone()].into();
+        let d = due(&levels, &TIMES, &c, &sent, late);
+        assert_eq!(names(&d), vec![("a".into(), "L2".into())]);
+        assert_eq!(d[0].overdue, chrono::Duration::minutes(20));
+    }
+
+    #[test]
+    fn an_alert_someone_has_is_not_escalated() {
+        let levels = [level("L1", 0)];
+        let now = at("2026-12-08T00:00:00Z");
+        let silenced = alert("s", Severity::Critical, "suppressed");
+        let firing = alert("f", Severity::Critical, "active");
+        let c = [
+            Candidate {
+                source: "am",
+                alert: &silenced,
+                acked: false,
+                heartbeat: false,
+            },
+            Candidate {
+                source: "am",
+                alert: &firing,
+                acked: true,
+                heartbeat: false,
+            },
+            Candidate {
+                source: "am",
+                alert: &firing,
+                acked: false,
+                heartbeat: true,
+            },
+        ];
+        assert!(due(&levels, &TIMES, &c, &HashSet::new(), now).is_empty());
+    }
+
+    #[test]
+    fn a_level_covers_only_its_severities_and_each_severity_has_its_own_deadline() {
+        let mut crit_only = level("page", 0);
+        crit_only.severities = vec![Severity::Critical];
+        let levels = [crit_only, level("mail", 0)];
+        let w = alert("w", Severity::Warning, "active");
+        let c = [Candidate {
+            source: "am",
+            alert: &w,
+            acked: false,
+            heartbeat: false,
+        }];
+        // A warning's deadline is an hour after its start.
+        assert!(due(&levels, &TIMES, &c, &HashSet::new(), at("2026-12-07T03:59:59Z")).is_empty());
+        assert_eq!(
+            names(&due(&levels, &TIMES, &c, &HashSet::new(), at("2026-12-07T04:00:00Z"))),
+            vec![("w".into(), "mail".into())]
+        );
+    }
+
+    #[test]
+    fn a_refired_alert_is_a_new_one_and_the_latest_sent_level_is_found() {
+        let levels = [level("L1", 0)];
+        let a = alert("a", Severity::Critical, "active");
+        let mut again = a.clone();
+        again.starts_at = at("2026-12-07T05:00:00Z");
+        let first = Key {
+            source: "am".into(),
+            fingerprint: "a".into(),
+            starts_at: a.starts_at,
+            level: "L1".into(),
+        };
+        let c = [Candidate {
+            source: "am",
+            alert: &again,
+            acked: false,
+            heartbeat: false,
+        }];
+        let d = due(&levels, &TIMES, &c, &[first.clone()].into(), at("2026-12-07T06:00:00Z"));
+        assert_eq!(d.len(), 1);
+        let rec = |level: &str, sent: Option<&str>| EscalationRecord {
+            key: Key {
+                level: level.into(),
+                ..first.clone()
+            },
+            alertname: "HighErrorRate".into(),
+            severity: "critical".into(),
+            claimed_at: at("2026-12-07T03:10:00Z"),
+            sent_at: sent.map(at),
+            attempts: 1,
+            last_error: None,
+        };
+        let records = [
+            rec("L1", Some("2026-12-07T03:10:01Z")),
+            rec("L2", Some("2026-12-07T03:22:00Z")),
+            rec("L3", None),
+        ];
+        assert_eq!(
+            latest_sent(&records, "am", &a).map(|r| r.key.level.as_str()),
+            Some("L2")
+        );
+        assert_eq!(latest_sent(&records, "am", &again), None);
+        assert_eq!(latest_sent(&records, "other", &a), None);
+    }
+
+    #[test]
+    fn a_response_time_too_long_to_add_never_falls_due() {
+        let times = ResponseTimes {
+            critical: Duration::MAX,
+            ..TIMES
+        };
+        let a = alert("a", Severity::Critical, "active");
+        assert_eq!(times.deadline(&a), DateTime::<Utc>::MAX_UTC);
+        let c = [Candidate {
+            source: "am",
+            alert: &a,
+            acked: false,
+            heartbeat: false,
+        }];
+        assert!(due(
+            &[level("L1", 0)],
+            &times,
+            &c,
+            &HashSet::new(),
+            at("2100-01-01T00:00:00Z")
+        )
+        .is_empty());
+    }
+}
