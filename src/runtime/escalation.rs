@@ -14,6 +14,7 @@ use crate::model::alerts::{AlertRow, AlertsSummary};
 use crate::model::backend::{BackendData, BackendKind, BackendReport};
 use crate::model::escalation::{due, Candidate, Due, Key, Level, ResponseTimes};
 use crate::model::identity::Identity;
+use crate::store::escalations::Claim;
 use crate::store::{AuditRecord, Outcome, Store};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -32,6 +33,9 @@ const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 /// Attempts per alert and level, and the longest wait between two.
 const MAX_ATTEMPTS: u32 = 8;
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How often a level another recorder claimed and has not sent is asked
+/// for again (`store::escalations::CLAIM_ABANDONED` says when it is taken).
+const CLAIM_AGAIN: Duration = Duration::from_secs(60);
 
 /// What the engine needs from the config.
 #[derive(Clone)]
@@ -253,15 +257,26 @@ pub fn backoff(attempt: u32) -> Duration {
 
 /// Claim one level for one alert, then deliver it, each attempt audited and
 /// its outcome kept with the claim. The key comes back when the claim could
-/// not be written (judged again next time).
+/// not be written or another recorder holds it unsent (judged again then).
 async fn notify(store: Store, who: Identity, level: EscalationConfig, alert: AlertRow, d: Due) -> Option<Key> {
     let claimed = store
-        .escalation_claim(&d.key, &alert.name, alert.severity.label(), Utc::now())
+        .escalation_claim(
+            &d.key,
+            &alert.name,
+            alert.severity.label(),
+            Utc::now(),
+            MAX_ATTEMPTS.into(),
+        )
         .await;
     match claimed {
-        Ok(true) => {}
-        // Someone already has it: a second recorder, or this one before a restart.
-        Ok(false) => return None,
+        Ok(Claim::Taken) => {}
+        Ok(Claim::Settled) => return None,
+        // Another recorder has it and has not sent it yet: asked again in a
+        // while, and taken over if that recorder died before sending.
+        Ok(Claim::Elsewhere) => {
+            tokio::time::sleep(CLAIM_AGAIN).await;
+            return Some(d.key);
+        }
         Err(e) => {
             tracing::warn!(error = %e, "escalation not claimed");
             return Some(d.key);

@@ -21,22 +21,46 @@ type Row = (
 const COLUMNS: &str =
     "source, fingerprint, starts_at, level, alertname, severity, claimed_at, sent_at, attempts, last_error";
 
+/// How long an unsent claim is its holder's: longer than every attempt
+/// with its backoff and timeout (`runtime::escalation`), so a live holder
+/// is never overtaken.
+pub const CLAIM_ABANDONED: chrono::Duration = chrono::Duration::minutes(10);
+
+/// What claiming a level for an alert came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This process has it now: send.
+    Taken,
+    /// Sent, or given up after every attempt: nothing more to do.
+    Settled,
+    /// Another process has it and has not sent it yet: ask again later,
+    /// in case that process is gone.
+    Elsewhere,
+}
+
 impl Store {
-    /// Take `key` on: true when this process claimed it now, false when
-    /// someone (this process earlier, another recorder, a run before a
-    /// restart) already had.
+    /// Take `key` on. A claim
+    /// another process left unsent — killed mid-retry — is taken over once
+    /// it is older than `CLAIM_ABANDONED` and had attempts left: a page
+    /// sent twice is better than a page never sent (PagerDuty folds the
+    /// second into the first by its dedup key).
     pub async fn escalation_claim(
         &self,
         key: &Key,
         alertname: &str,
         severity: &str,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+        max_attempts: i64,
+    ) -> Result<Claim, StoreError> {
+        let abandoned = now - CLAIM_ABANDONED;
         let done = sqlx::query(
             "INSERT INTO alert_escalations \
              (source, fingerprint, starts_at, level, alertname, severity, holder, claimed_at, attempts) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) \
-             ON CONFLICT (source, fingerprint, starts_at, level) DO NOTHING",
+             ON CONFLICT (source, fingerprint, starts_at, level) DO UPDATE \
+             SET holder = excluded.holder, claimed_at = excluded.claimed_at, attempts = 0 \
+             WHERE alert_escalations.sent_at IS NULL AND alert_escalations.holder <> excluded.holder \
+             AND alert_escalations.claimed_at < $9 AND alert_escalations.attempts < $10",
         )
         .bind(&key.source)
         .bind(&key.fingerprint)
@@ -46,10 +70,30 @@ impl Store {
         .bind(severity)
         .bind(self.instance())
         .bind(ts(now))
+        .bind(ts(abandoned))
+        .bind(max_attempts)
         .execute(self.pool())
         .await
         .at(self)?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 1 {
+            return Ok(Claim::Taken);
+        }
+        let (sent_at, attempts): (Option<String>, i64) = sqlx::query_as(
+            "SELECT sent_at, attempts FROM alert_escalations \
+             WHERE source = $1 AND fingerprint = $2 AND starts_at = $3 AND level = $4",
+        )
+        .bind(&key.source)
+        .bind(&key.fingerprint)
+        .bind(ts(key.starts_at))
+        .bind(&key.level)
+        .fetch_one(self.pool())
+        .await
+        .at(self)?;
+        Ok(if sent_at.is_some() || attempts >= max_attempts {
+            Claim::Settled
+        } else {
+            Claim::Elsewhere
+        })
     }
 
     /// One attempt's outcome: `sent` set when the destination accepted it,
@@ -140,25 +184,35 @@ mod tests {
         };
         {
             let store = Store::open(&path).await.expect("open");
-            assert!(store
-                .escalation_claim(&key, "HighErrorRate", "critical", t)
-                .await
-                .expect("claim"));
-            assert!(!store
-                .escalation_claim(&key, "HighErrorRate", "critical", t)
-                .await
-                .expect("again"));
+            assert!(
+                store
+                    .escalation_claim(&key, "HighErrorRate", "critical", t, 8)
+                    .await
+                    .expect("claim")
+                    == Claim::Taken
+            );
+            assert_eq!(
+                store
+                    .escalation_claim(&key, "HighErrorRate", "critical", t, 8)
+                    .await
+                    .expect("again"),
+                Claim::Elsewhere
+            );
             store
                 .escalation_attempt(&key, 1, None, Some("HTTP 500"))
                 .await
                 .expect("attempt");
         }
-        // Another process on the same file: claimed already.
+        // Another process on the same file: claimed already, unsent, and
+        // not yet abandoned.
         let store = Store::open(&path).await.expect("reopen");
-        assert!(!store
-            .escalation_claim(&key, "HighErrorRate", "critical", t)
-            .await
-            .expect("claim"));
+        assert_eq!(
+            store
+                .escalation_claim(&key, "HighErrorRate", "critical", t, 8)
+                .await
+                .expect("claim"),
+            Claim::Elsewhere
+        );
         let later = t + chrono::Duration::seconds(2);
         store
             .escalation_attempt(&key, 2, Some(later), None)
@@ -168,10 +222,20 @@ mod tests {
             level: "L2".into(),
             ..key.clone()
         };
-        assert!(store
-            .escalation_claim(&l2, "HighErrorRate", "critical", later)
-            .await
-            .expect("L2"));
+        assert_eq!(
+            store
+                .escalation_claim(&key, "HighErrorRate", "critical", later + CLAIM_ABANDONED, 8)
+                .await
+                .expect("sent"),
+            Claim::Settled
+        );
+        assert_eq!(
+            store
+                .escalation_claim(&l2, "HighErrorRate", "critical", later, 8)
+                .await
+                .expect("L2"),
+            Claim::Taken
+        );
         let all = store.escalations_since(t).await.expect("list");
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].key, key);
@@ -183,5 +247,72 @@ mod tests {
             .await
             .expect("none")
             .is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_claim_left_unsent_by_a_process_that_died_is_taken_over_once_abandoned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state.db");
+        let t = "2026-12-07T03:00:00Z".parse::<DateTime<Utc>>().expect("time");
+        let key = Key {
+            source: "am".into(),
+            fingerprint: "def".into(),
+            starts_at: t,
+            level: "L1".into(),
+        };
+        let first = Store::open(&path).await.expect("open");
+        assert_eq!(
+            first
+                .escalation_claim(&key, "Down", "critical", t, 8)
+                .await
+                .expect("claim"),
+            Claim::Taken
+        );
+        first
+            .escalation_attempt(&key, 1, None, Some("timed out"))
+            .await
+            .expect("attempt");
+        drop(first);
+        let second = Store::open(&path).await.expect("reopen");
+        let soon = t + CLAIM_ABANDONED - chrono::Duration::seconds(1);
+        assert_eq!(
+            second
+                .escalation_claim(&key, "Down", "critical", soon, 8)
+                .await
+                .expect("soon"),
+            Claim::Elsewhere
+        );
+        let late = t + CLAIM_ABANDONED + chrono::Duration::seconds(1);
+        assert_eq!(
+            second
+                .escalation_claim(&key, "Down", "critical", late, 8)
+                .await
+                .expect("late"),
+            Claim::Taken
+        );
+        // Now this process's: not taken twice.
+        assert_eq!(
+            second
+                .escalation_claim(&key, "Down", "critical", late, 8)
+                .await
+                .expect("again"),
+            Claim::Elsewhere
+        );
+        let all = second.escalations_since(t).await.expect("list");
+        assert_eq!((all.len(), all[0].attempts, all[0].claimed_at), (1, 0, late));
+        // Given up after every attempt: settled, never taken over.
+        second
+            .escalation_attempt(&key, 8, None, Some("HTTP 500"))
+            .await
+            .expect("attempt");
+        let third = Store::open(&path).await.expect("third");
+        let later = late + CLAIM_ABANDONED * 2;
+        assert_eq!(
+            third
+                .escalation_claim(&key, "Down", "critical", later, 8)
+                .await
+                .expect("done"),
+            Claim::Settled
+        );
     }
 }
