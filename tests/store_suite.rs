@@ -64,6 +64,7 @@ on_both!(
     review_campaigns_snapshot_decide_and_count,
     presence_shows_the_other_opsdecks,
     trend_samples_read_back_and_pruned,
+    escalations_claimed_once_and_settled_when_sent,
 );
 
 const HOSTILE: &str = "o'brien'); DROP TABLE audit_log;-- \\ \"quoted\" ünïcode\nsecond line";
@@ -655,4 +656,47 @@ async fn trend_samples_read_back_and_pruned(store: Store) {
         .await
         .expect("read");
     assert_eq!(read, many);
+}
+
+async fn escalations_claimed_once_and_settled_when_sent(store: Store) {
+    use opsdeck::store::escalations::{Claim, Key};
+    let t = at("2026-12-07T03:00:00Z");
+    let key = Key {
+        source: "am".into(),
+        fingerprint: HOSTILE.into(),
+        starts_at: t,
+        level: "L1".into(),
+    };
+    let claim = |k: Key, now| {
+        let store = store.clone();
+        async move {
+            store
+                .escalation_claim(&k, HOSTILE, "critical", now, 8)
+                .await
+                .expect("claim")
+        }
+    };
+    assert_eq!(claim(key.clone(), t).await, Claim::Taken);
+    // Its own claim, unsent: never taken twice, however old.
+    assert_eq!(claim(key.clone(), t + Duration::hours(1)).await, Claim::Elsewhere);
+    store
+        .escalation_attempt(&key, 1, None, Some("HTTP 500"))
+        .await
+        .expect("attempt");
+    let sent = t + Duration::seconds(2);
+    store.escalation_attempt(&key, 2, Some(sent), None).await.expect("sent");
+    assert_eq!(claim(key.clone(), t + Duration::hours(1)).await, Claim::Settled);
+    let l2 = Key {
+        level: "L2".into(),
+        ..key.clone()
+    };
+    assert_eq!(claim(l2, sent).await, Claim::Taken);
+    let all = store.escalations_since(t).await.expect("read");
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].key, key);
+    assert_eq!(
+        (all[0].attempts, all[0].sent_at, all[0].alertname.as_str()),
+        (2, Some(sent), HOSTILE)
+    );
+    assert_eq!((all[1].key.level.as_str(), all[1].sent_at), ("L2", None));
 }
