@@ -213,6 +213,20 @@ async fn populated(dir: &Path) -> (PathBuf, Store) {
         .end_ack("prod", "fp-b", t + Duration::minutes(10))
         .await
         .expect("end");
+    let paged = opsdeck::store::escalations::Key {
+        source: "prod".into(),
+        fingerprint: "fp-c".into(),
+        starts_at: t,
+        level: "L1".into(),
+    };
+    store
+        .escalation_claim(&paged, "Down", "critical", t, 8)
+        .await
+        .expect("claim");
+    store
+        .escalation_attempt(&paged, 2, Some(t + Duration::seconds(3)), None)
+        .await
+        .expect("sent");
     let items: Vec<ReviewItem> = (0..1_000).map(review_item).collect();
     let sources = serde_json::json!([{ "name": "app users", "rows": 1000 }]);
     let c1 = store
@@ -325,7 +339,7 @@ async fn migrate_copies_every_row_and_the_team_store_carries_on() {
     // Table by table, row by row: the same ids, the same values.
     let team = team(&db).await;
     let tables = schema(&file).await;
-    assert_eq!(tables.len(), 9, "{tables:?}");
+    assert_eq!(tables.len(), 10, "{tables:?}");
     for (table, cols) in &tables {
         let pg_cols: Vec<String> = sqlx::query_scalar(
             "SELECT column_name::text FROM information_schema.columns WHERE table_name = $1 \

@@ -127,6 +127,23 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("event", Text),
         ],
     ),
+    (
+        "alert_escalations",
+        &[
+            ("id", Int),
+            ("source", Text),
+            ("fingerprint", Text),
+            ("starts_at", Text),
+            ("level", Text),
+            ("alertname", Text),
+            ("severity", Text),
+            ("holder", Text),
+            ("claimed_at", Text),
+            ("sent_at", Text),
+            ("attempts", Int),
+            ("last_error", Text),
+        ],
+    ),
 ];
 
 /// Tables whose ids the team store hands out: moved past the copied rows.
@@ -136,6 +153,7 @@ const GENERATED_IDS: &[(&str, &str)] = &[
     ("review_items", "id"),
     ("review_decisions", "id"),
     ("checklist_events", "seq"),
+    ("alert_escalations", "id"),
 ];
 
 /// Rows per INSERT: well under both databases' bind limits.
