@@ -167,7 +167,7 @@ fn list_view(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 } else {
                     format!("{n} steps")
                 };
-                format!("  {:<24} {:<9} {} ({steps})", r.id, r.kind.label(), r.title)
+                format!("  {:<24} {:<11} {} ({steps})", r.id, r.kind.label(), r.title)
             }
         };
         if i == sel {
