@@ -469,7 +469,7 @@ impl Runbook {
 }
 
 /// Durations as humantime text ("15m", "4h") in TOML and JSON.
-mod opt_duration {
+pub(super) mod opt_duration {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 

@@ -22,7 +22,11 @@ pub struct MaintenanceWindow {
     pub matchers: Vec<String>,
     /// How long the window lasts from the session's start. Optional here so
     /// that lint, not the parser, says it is missing, with its line.
-    #[serde(default, with = "duration_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "super::model::opt_duration",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub duration: Option<Duration>,
 }
 
@@ -100,28 +104,6 @@ pub fn parse_typed(text: &str) -> Result<MaintenanceWindow, String> {
     };
     window.usable()?;
     Ok(window)
-}
-
-/// Durations as humantime text ("4h") in TOML and JSON.
-mod duration_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        let raw = Option::<String>::deserialize(d)?;
-        raw.map(|raw| {
-            humantime::parse_duration(&raw)
-                .map_err(|e| serde::de::Error::custom(format!("invalid duration {raw:?}: {e} (write e.g. \"4h\")")))
-        })
-        .transpose()
-    }
 }
 
 #[cfg(test)]
