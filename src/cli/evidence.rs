@@ -36,16 +36,9 @@ async fn capture(cli: &Cli, req: &evidence::Request) -> ExitCode {
         eprintln!("opsdeck: {e}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let Some(location) = crate::runtime::setup::state_location(cli, &config) else {
-        eprintln!("opsdeck: no state store path: pass --state PATH");
-        return ExitCode::from(EXIT_USAGE);
-    };
-    let store = match crate::store::Store::open_at(&location).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("opsdeck: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+    let (location, store) = match crate::runtime::setup::open_state(cli, &config).await {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     let who = crate::model::identity::Identity::detect(config.operator.name.as_deref());
     let dir = evidence::evidence_dir(&crate::runtime::setup::reports_dir(&location));

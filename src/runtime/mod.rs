@@ -367,16 +367,9 @@ pub async fn start(cli: &Cli) -> ExitCode {
         Err(e) => return crate::cli::config_error(&e),
     };
     let _log = logging::start(cli, &loaded.config);
-    let Some(location) = setup::state_location(cli, &loaded.config) else {
-        eprintln!("opsdeck: no state store path: pass --state PATH");
-        return ExitCode::from(EXIT_USAGE);
-    };
-    let store = match crate::store::Store::open_at(&location).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("opsdeck: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+    let (location, store) = match setup::open_state(cli, &loaded.config).await {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     let identity = crate::model::identity::Identity::detect(loaded.config.operator.name.as_deref());
     // A signing key others can read stops the start: it signs nothing.

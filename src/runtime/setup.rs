@@ -57,6 +57,24 @@ pub fn user_dir() -> Option<PathBuf> {
     config::default_config_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
 }
 
+/// The state store a command writes to, where `state_location` says, made
+/// when it does not exist yet (as the console makes it); a refusal is
+/// said on stderr and comes back as the exit code.
+pub async fn open_state(cli: &Cli, config: &Config) -> Result<(Location, crate::store::Store), std::process::ExitCode> {
+    let usage = || std::process::ExitCode::from(crate::cli::EXIT_USAGE);
+    let Some(location) = state_location(cli, config) else {
+        eprintln!("opsdeck: no state store path: pass --state PATH");
+        return Err(usage());
+    };
+    match crate::store::Store::open_at(&location).await {
+        Ok(store) => Ok((location, store)),
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            Err(usage())
+        }
+    }
+}
+
 /// `--state` (a file, or a postgres:// URL), then `[state] url` or
 /// `[state] path`, then the file in the XDG data dir.
 pub fn state_location(cli: &Cli, config: &Config) -> Option<Location> {
