@@ -230,6 +230,21 @@ pub fn parse_at(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     })
 }
 
+/// Outside text (a container's name) as part of a file name: ASCII
+/// letters, digits, `.`, `_` and `-` kept, anything else `_` — no path
+/// separator, no space, no control byte.
+pub fn file_name_chars(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{chunks, fit, one_line, ticking_age, width};

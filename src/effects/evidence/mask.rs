@@ -84,17 +84,7 @@ pub fn text(s: &str, red: &Redactor) -> String {
 /// digits, `.`, `_` and `-` kept, anything else `_` (no path, no space:
 /// the manifest's lines stay `sha256sum -c` readable).
 pub fn file_part(name: &str) -> String {
-    let s: String = name
-        .trim_start_matches('/')
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let s = crate::text::file_name_chars(name.trim_start_matches('/'));
     match s.trim_start_matches('.') {
         "" => "_".into(),
         t => t.to_string(),

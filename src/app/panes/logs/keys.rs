@@ -141,17 +141,7 @@ pub fn apply(state: &mut State, action: Action) -> Option<Vec<Command>> {
         Action::Logs(LogsAction::Save) => {
             let stamp = state.shell.now.format("%Y%m%dT%H%M%SZ");
             // A container's name is outside data: only a plain file name.
-            let name: String = view
-                .container
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
+            let name = crate::text::file_name_chars(&view.container);
             return Some(vec![Command::SaveLog {
                 file_name: format!("{}-{stamp}.log", name.trim_start_matches('.')),
                 text: view.text(),
