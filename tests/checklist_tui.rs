@@ -89,11 +89,17 @@ fn a_session_killed_half_way_resumes_with_everything_committed() {
     // The first phase's check runs when the phase is reached and ticks its step.
     let screen = t.wait_text("✔ The state file exists");
     let id = session_id(&screen);
+    t.read();
     t.keys(&["j"]);
     t.keys(&["i"]);
     t.wait_text("Note on: Announce the drill");
     t.keys(&["posted in #ops at once", "C-s"]);
-    t.wait_text("posted in #ops at once");
+    // The saved note (its author line), not the text still in the editor;
+    // then a person's pause, so the tick is not taken for typeahead.
+    t.wait_for("the saved note", |s| {
+        s.contains("note ") && s.contains("root:") && !s.contains("Note on:")
+    });
+    t.read();
     t.keys(&["Space"]);
     t.wait_text("✓ Announce the drill");
     // The second phase is reached: its check runs and ticks too.
