@@ -1,7 +1,8 @@
 //! Escalation end to end: the real `opsdeck record` binary reads a real
 //! (private) Alertmanager and pages a local HTTP receiver started here.
 //! Each level is posted once per alert, none after an ack, a refused post
-//! is retried and every attempt is in the audit log. Config mistakes are
+//! is retried and every attempt is in the audit log, and the retries stop
+//! once someone acknowledges the alert. Config mistakes are
 //! refused with the file and line.
 
 mod common;
@@ -337,6 +338,83 @@ async fn a_refused_post_is_retried_and_each_attempt_audited() {
     store.close().await;
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!((kept[0].attempts, kept[0].sent_at.is_some()), (2, true), "{kept:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_stop_once_the_alert_is_acknowledged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.db");
+    let am = PrivateAlertmanager::start(None).await;
+    // The pager is broken: every post is refused.
+    let rx = Receiver::start(&[500; 20]).await;
+    post_alert(
+        &am.url(),
+        &[("alertname", "AckedWhileRetrying"), ("severity", "critical")],
+        &[],
+    )
+    .await;
+    let cfg = config(dir.path(), &am.url(), &webhook("L1", "0s", &rx.url("/page")));
+    let mut rec = Recorder::start(&cfg, &state);
+    rec.wait_for("history: recording", Duration::from_secs(20)).await;
+    eventually(Duration::from_secs(20), "a refused post", || async {
+        match rx.about("/page", "AckedWhileRetrying").len() {
+            0 => Err(format!("{:?}", rx.got())),
+            _ => Ok(String::new()),
+        }
+    })
+    .await;
+    // Someone has it now.
+    silence(&am.url(), "AckedWhileRetrying").await;
+    let audit_state = state.clone();
+    let stopped = eventually(Duration::from_secs(30), "the retries stopped in the audit log", || {
+        let state = audit_state.clone();
+        async move {
+            let audited = escalations_audited(&state, "AckedWhileRetrying").await;
+            match audited.iter().find(|(o, _)| o == "info") {
+                Some((_, d)) => Ok(d.to_string()),
+                None => Err(format!("{audited:?}")),
+            }
+        }
+    })
+    .await;
+    let stopped: Value = serde_json::from_str(&stopped).expect("details");
+    let posted = rx.about("/page", "AckedWhileRetrying").len();
+    // The backoff's next attempts would be at 1 s, 3 s, 7 s, 15 s and 31 s:
+    // none of them comes.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let got = rx.about("/page", "AckedWhileRetrying");
+    assert_eq!(got.len(), posted, "a post after the ack: {got:?}");
+    assert!(got.iter().all(|g| g.status == 500), "{got:?}");
+    assert!(posted < 8, "every attempt was made: {got:?}");
+    assert_eq!(stopped["attempts"], posted, "{stopped}");
+    assert!(
+        stopped["result"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("stopped: acknowledged")),
+        "{stopped}"
+    );
+    rec.signal("TERM");
+    let _ = tokio::time::timeout(Duration::from_secs(10), rec.child.wait()).await;
+
+    let audited = escalations_audited(&state, "AckedWhileRetrying").await;
+    let outcomes: Vec<&str> = audited.iter().map(|(o, _)| o.as_str()).collect();
+    let mut want = vec!["failed"; posted];
+    want.push("info");
+    assert_eq!(outcomes, want, "{audited:?}");
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    let kept = store
+        .escalations_since(chrono::Utc::now() - chrono::Duration::hours(1))
+        .await
+        .expect("escalations");
+    store.close().await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].sent_at, None, "{kept:?}");
+    assert_eq!(kept[0].attempts, posted as i64, "{kept:?}");
+    assert_eq!(
+        kept[0].last_error.as_deref(),
+        Some(opsdeck::model::escalation::STOPPED_ANSWERED),
+        "{kept:?}"
+    );
 }
 
 /// `opsdeck` on a config, for its exit code and stderr.

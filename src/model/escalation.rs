@@ -134,6 +134,45 @@ pub fn due(
     out
 }
 
+/// What a send still retrying asks before each new attempt: is anyone
+/// still waiting for an answer to this alert? Built from the last
+/// judgement: the sources whose answer is fresh, and the firing alerts in
+/// them that nobody has. An alert of a fresh source that is not among them
+/// was acknowledged, silenced or resolved (or fired anew); an alert of a
+/// source not heard from lately is still waited for, since nothing says
+/// otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Waiting {
+    fresh: HashSet<String>,
+    alerts: HashSet<(String, String, DateTime<Utc>)>,
+}
+
+/// Why a send stopped retrying, as the store and the audit log keep it.
+pub const STOPPED_ANSWERED: &str = "stopped: acknowledged, silenced or resolved before it was delivered";
+
+impl Waiting {
+    /// From the sources with a fresh answer and every candidate in them.
+    pub fn of<'a>(fresh: impl IntoIterator<Item = &'a str>, candidates: &[Candidate<'_>]) -> Waiting {
+        Waiting {
+            fresh: fresh.into_iter().map(str::to_string).collect(),
+            alerts: candidates
+                .iter()
+                .filter(|c| c.needs_response())
+                .map(|c| (c.source.to_string(), c.alert.fingerprint.clone(), c.alert.starts_at))
+                .collect(),
+        }
+    }
+
+    /// Whether a send for `key` should stop: its source answered lately
+    /// and the alert no longer waits for anyone.
+    pub fn answered(&self, key: &Key) -> bool {
+        self.fresh.contains(&key.source)
+            && !self
+                .alerts
+                .contains(&(key.source.clone(), key.fingerprint.clone(), key.starts_at))
+    }
+}
+
 /// One level notified (or being notified) for one alert, as the store
 /// keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +367,43 @@ mod tests {
         );
         assert_eq!(latest_sent(&records, "am", &again), None);
         assert_eq!(latest_sent(&records, "other", &a), None);
+    }
+
+    #[test]
+    fn a_send_stops_once_its_alert_is_answered_and_only_on_fresh_word() {
+        let firing = alert("a", Severity::Critical, "active");
+        let silenced = AlertRow {
+            silenced_by: vec!["s1".into()],
+            state: "suppressed".into(),
+            ..firing.clone()
+        };
+        let key = Key {
+            source: "am".into(),
+            fingerprint: "a".into(),
+            starts_at: firing.starts_at,
+            level: "L1".into(),
+        };
+        let cand = |a, acked| Candidate {
+            source: "am",
+            alert: a,
+            acked,
+            heartbeat: false,
+        };
+        // Still firing, nobody has it: keep trying.
+        assert!(!Waiting::of(["am"], &[cand(&firing, false)]).answered(&key));
+        // Acknowledged in opsdeck, silenced, or gone from a fresh answer: stop.
+        assert!(Waiting::of(["am"], &[cand(&firing, true)]).answered(&key));
+        assert!(Waiting::of(["am"], &[cand(&silenced, false)]).answered(&key));
+        assert!(Waiting::of(["am"], &[]).answered(&key));
+        // Fired anew (another start): the old send stops.
+        let again = AlertRow {
+            starts_at: at("2026-12-07T04:00:00Z"),
+            ..firing.clone()
+        };
+        assert!(Waiting::of(["am"], &[cand(&again, false)]).answered(&key));
+        // Its source not heard from lately: nothing says it was answered.
+        assert!(!Waiting::of(["other"], &[]).answered(&key));
+        assert!(!Waiting::default().answered(&key));
     }
 
     #[test]

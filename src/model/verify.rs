@@ -44,6 +44,9 @@ pub struct ContainerLook {
     pub exit_code: Option<i64>,
     /// The health check's interval, when it has one.
     pub health_interval: Option<Duration>,
+    /// The health check's start period: failures in it do not count, so a
+    /// slow starter is given it on top of the intervals. Zero without one.
+    pub health_start_period: Duration,
 }
 
 impl ContainerLook {
@@ -67,11 +70,12 @@ impl ContainerLook {
     }
 }
 
-/// How long a restart or start is given to show that it worked: three
-/// health intervals with a health check, the settle time without.
+/// How long a restart or start is given to show that it worked: the
+/// health check's start period and three intervals with a health check,
+/// the settle time without.
 pub fn patience(look: &ContainerLook) -> Duration {
     match look.health_interval {
-        Some(i) => i.saturating_mul(3),
+        Some(i) => look.health_start_period.saturating_add(i.saturating_mul(3)),
         None => SETTLE,
     }
 }
@@ -171,7 +175,19 @@ mod tests {
             health: health.map(String::from),
             exit_code: Some(1),
             health_interval: health.map(|_| Duration::from_secs(1)),
+            health_start_period: Duration::ZERO,
         }
+    }
+
+    #[test]
+    fn patience_is_the_start_period_and_three_intervals_or_the_settle_time() {
+        assert_eq!(patience(&look("running", None)), SETTLE);
+        assert_eq!(patience(&look("running", Some("starting"))), Duration::from_secs(3));
+        let slow = ContainerLook {
+            health_start_period: Duration::from_secs(60),
+            ..look("running", Some("starting"))
+        };
+        assert_eq!(patience(&slow), Duration::from_secs(63));
     }
 
     const S: fn(u64) -> Duration = Duration::from_secs;

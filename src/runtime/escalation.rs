@@ -6,13 +6,16 @@
 //! for which alert (`model::escalation`), claims it in the store before the
 //! first attempt (once per alert and level, whoever records, across
 //! restarts), and sends it, retrying with backoff and auditing each attempt.
+//! A retry is not sent once the alert is acknowledged, silenced or resolved
+//! (`Waiting`, published by each judgement): nobody is paged about an alert
+//! someone already has.
 //! Opsdeck's own alerts are judged in the console only and are not escalated.
 
 use crate::config::{Config, EscalationConfig};
 use crate::model::acks::AckRecord;
 use crate::model::alerts::{AlertRow, AlertsSummary};
 use crate::model::backend::{BackendData, BackendKind, BackendReport};
-use crate::model::escalation::{due, Candidate, Due, Key, Level, ResponseTimes};
+use crate::model::escalation::{due, Candidate, Due, Key, Level, ResponseTimes, Waiting, STOPPED_ANSWERED};
 use crate::model::identity::Identity;
 use crate::store::escalations::Claim;
 use crate::store::{AuditRecord, Outcome, Store};
@@ -119,6 +122,8 @@ struct Engine {
     /// Sends under way; each ends with the key to judge again (its claim
     /// could not be written), if any.
     sending: JoinSet<Option<Key>>,
+    /// What the last judgement saw waiting, for the sends still retrying.
+    waiting: watch::Sender<Arc<Waiting>>,
 }
 
 async fn run(
@@ -135,6 +140,7 @@ async fn run(
         acks: Vec::new(),
         acks_read: None,
         sending: JoinSet::new(),
+        waiting: watch::Sender::new(Arc::new(Waiting::default())),
     };
     let mut tick = tokio::time::interval(JUDGE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -200,6 +206,19 @@ impl Engine {
                 heartbeat: self.setup.heartbeats.get(*member) == Some(&a.name),
             })
             .collect();
+        let fresh = self
+            .members
+            .iter()
+            .filter(|(_, (at, _))| now - *at <= STALE_AFTER)
+            .map(|(member, _)| self.setup.sources.get(member).unwrap_or(member).as_str());
+        let waiting = Waiting::of(fresh, &candidates);
+        self.waiting.send_if_modified(|w| {
+            let changed = **w != waiting;
+            if changed {
+                *w = Arc::new(waiting);
+            }
+            changed
+        });
         let dues = due(&self.setup.judged, &self.setup.times, &candidates, &self.notified, now);
         let mut starts = Vec::new();
         for d in dues {
@@ -215,8 +234,8 @@ impl Engine {
         }
         for (d, alert) in starts {
             let level = self.setup.levels[d.level].clone();
-            let (store, who) = (self.store.clone(), self.setup.who.clone());
-            self.sending.spawn(notify(store, who, level, alert, d));
+            let (store, who, waiting) = (self.store.clone(), self.setup.who.clone(), self.waiting.subscribe());
+            self.sending.spawn(notify(store, who, level, alert, d, waiting));
         }
     }
 }
@@ -256,9 +275,17 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 /// Claim one level for one alert, then deliver it, each attempt audited and
-/// its outcome kept with the claim. The key comes back when the claim could
-/// not be written or another recorder holds it unsent (judged again then).
-async fn notify(store: Store, who: Identity, level: EscalationConfig, alert: AlertRow, d: Due) -> Option<Key> {
+/// its outcome kept with the claim; a retry is not sent once `waiting` says
+/// the alert was answered. The key comes back when the claim could not be
+/// written or another recorder holds it unsent (judged again then).
+async fn notify(
+    store: Store,
+    who: Identity,
+    level: EscalationConfig,
+    alert: AlertRow,
+    d: Due,
+    waiting: watch::Receiver<Arc<Waiting>>,
+) -> Option<Key> {
     let claimed = store
         .escalation_claim(
             &d.key,
@@ -286,6 +313,10 @@ async fn notify(store: Store, who: Identity, level: EscalationConfig, alert: Ale
     let to = level.destination().shown();
     let target = format!("{}/{} {}", d.key.source, alert.name, alert.fingerprint);
     for attempt in 1..=MAX_ATTEMPTS {
+        if attempt > 1 && waiting.borrow().answered(&d.key) {
+            stop_retrying(&store, &who, &d, &target, &to, attempt - 1).await;
+            return None;
+        }
         let result = crate::effects::escalation::send(&level, &body).await;
         let (outcome, details) = match &result {
             Ok(said) => (Outcome::Ok, serde_json::json!({ "result": said })),
@@ -320,6 +351,29 @@ async fn notify(store: Store, who: Identity, level: EscalationConfig, alert: Ale
         }
     }
     None
+}
+
+/// The alert was answered while its level was being retried: audited, and
+/// kept with the claim, which stays settled at the attempts made.
+async fn stop_retrying(store: &Store, who: &Identity, d: &Due, target: &str, to: &str, attempts: u32) {
+    tracing::info!(alert = %target, level = %d.key.level, attempts, "escalation stopped: the alert was answered");
+    let rec = AuditRecord::new("alerts", "escalate", Outcome::Info)
+        .target(target.to_string())
+        .details(serde_json::json!({
+            "level": d.key.level,
+            "attempts": attempts,
+            "to": to,
+            "result": STOPPED_ANSWERED,
+        }));
+    if let Err(e) = store.append_audit(who, rec).await {
+        tracing::error!(error = %e, "audit append failed");
+    }
+    if let Err(e) = store
+        .escalation_attempt(&d.key, attempts.into(), None, Some(STOPPED_ANSWERED))
+        .await
+    {
+        tracing::warn!(error = %e, "escalation outcome not kept");
+    }
 }
 
 #[cfg(test)]

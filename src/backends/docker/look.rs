@@ -1,4 +1,4 @@
-//! One container's state, health and health-check interval, read by
+//! One container's state, health, health-check interval and start period, read by
 //! inspect: what a verified restart, start or stop is judged from.
 
 use crate::config::DockerConfig;
@@ -25,10 +25,14 @@ pub fn of(r: &ContainerInspectResponse) -> ContainerLook {
         .as_ref()
         .and_then(|c| c.healthcheck.clone())
         .filter(|h| h.test.as_ref().is_some_and(|t| !t.is_empty() && t[0] != "NONE"));
-    let health_interval = check.map(|h| match h.interval {
+    let health_interval = check.as_ref().map(|h| match h.interval {
         Some(ns) if ns > 0 => Duration::from_nanos(ns.unsigned_abs()),
         _ => DEFAULT_HEALTH_INTERVAL,
     });
+    let health_start_period = check
+        .and_then(|h| h.start_period)
+        .filter(|ns| *ns > 0)
+        .map_or(Duration::ZERO, |ns| Duration::from_nanos(ns.unsigned_abs()));
     let health = state
         .health
         .and_then(|h| h.status)
@@ -43,6 +47,7 @@ pub fn of(r: &ContainerInspectResponse) -> ContainerLook {
         health: health.map(crate::text::clean::line),
         exit_code: state.exit_code,
         health_interval,
+        health_start_period,
     }
 }
 
@@ -53,7 +58,7 @@ mod tests {
 
     #[test]
     fn a_health_check_without_an_interval_uses_dockers_default_and_none_turns_it_off() {
-        let with = |test: Vec<&str>, interval: Option<i64>| ContainerInspectResponse {
+        let with = |test: Vec<&str>, interval: Option<i64>, start_period: Option<i64>| ContainerInspectResponse {
             state: Some(ContainerState {
                 status: Some(ContainerStateStatusEnum::RUNNING),
                 ..Default::default()
@@ -62,19 +67,23 @@ mod tests {
                 healthcheck: Some(HealthConfig {
                     test: Some(test.into_iter().map(String::from).collect()),
                     interval,
+                    start_period,
                     ..Default::default()
                 }),
                 ..Default::default()
             }),
             ..Default::default()
         };
-        let l = of(&with(vec!["CMD", "true"], None));
+        let l = of(&with(vec!["CMD", "true"], None, None));
         assert_eq!(l.health_interval, Some(DEFAULT_HEALTH_INTERVAL));
+        assert_eq!(l.health_start_period, Duration::ZERO);
         assert_eq!(l.health.as_deref(), Some("starting"));
         assert_eq!(l.status, "running");
-        let l = of(&with(vec!["CMD", "true"], Some(1_000_000_000)));
+        let l = of(&with(vec!["CMD", "true"], Some(1_000_000_000), Some(20_000_000_000)));
         assert_eq!(l.health_interval, Some(Duration::from_secs(1)));
-        let l = of(&with(vec!["NONE"], None));
+        assert_eq!(l.health_start_period, Duration::from_secs(20));
+        let l = of(&with(vec!["NONE"], None, Some(20_000_000_000)));
         assert_eq!((l.health_interval, l.health), (None, None));
+        assert_eq!(l.health_start_period, Duration::ZERO);
     }
 }

@@ -1,7 +1,7 @@
 //! A restart, start or stop verified: the container looked at just before
 //! the call, then again until it is running (and healthy, when it has a
-//! health check) or not, within three health intervals or a short settle
-//! time.
+//! health check) or not, within its start period and three health
+//! intervals, or a short settle time (`model::verify::patience`).
 
 use super::{record, Acted};
 use crate::app::Msg;
