@@ -171,8 +171,7 @@ async fn every_backend_killed_hung_and_garbled_is_shown_and_recovers() {
             });
             // Keys answer: the backend's pane, zoomed, has room for the
             // whole line, which says what went wrong.
-            let pressed = Instant::now();
-            t.keys(&[b.pane]);
+            let pressed = t.keys(&[b.pane]);
             let (screen, key) = t.wait_until(&format!("{what}, in its pane"), pressed, KEY_WITHIN, |s| {
                 let zoomed = s.contains(&format!("┏ {} ", b.pane)) && !s.contains("4 Access review");
                 zoomed && down_line(s, b.name).is_some_and(|l| says(fault, l))

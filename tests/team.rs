@@ -128,8 +128,7 @@ async fn two_instances_see_each_others_ticks_skips_and_presence_within_a_second(
     ben.wait_text("also here: ana@");
 
     // A tick by ana (the cursor opens on the first step to do) reaches ben.
-    let pressed = Instant::now();
-    ana.keys(&["Space"]);
+    let pressed = ana.keys(&["Space"]);
     ana.wait_for("ana's own tick", |s| ticked(s, "a", "ana"));
     let (_, tick_took) = ben.wait_until("ana's tick on ben's screen", pressed, LIVE, |s| ticked(s, "a", "ana"));
 
@@ -138,8 +137,7 @@ async fn two_instances_see_each_others_ticks_skips_and_presence_within_a_second(
     ben.keys(&["s"]);
     ben.wait_text("why?");
     ben.typed("feature flag already off");
-    let pressed = Instant::now();
-    ben.keys(&["C-s"]);
+    let pressed = ben.keys(&["C-s"]);
     let (_, skip_took) = ana.wait_until("ben's skip on ana's screen", pressed, LIVE, |s| {
         s.lines().any(|l| l.contains("↷ step b"))
     });
@@ -212,8 +210,7 @@ async fn killing_the_database_leaves_both_read_only_and_they_catch_up() {
     }
     // Writing works again: ana's tick on step b reaches ben.
     ana.keys(&["Down"]);
-    let pressed = Instant::now();
-    ana.keys(&["Space"]);
+    let pressed = ana.keys(&["Space"]);
     ben.wait_until("ana's tick after the outage", pressed, LIVE, |s| ticked(s, "b", "ana"));
     // Nothing refused was stored: carl's and ana's ticks only.
     let s = store.session(SESSION).await.expect("read").expect("there");

@@ -10,7 +10,15 @@ use std::time::{Duration, Instant};
 pub struct Tmux {
     pub dir: tempfile::TempDir,
     socket: PathBuf,
+    /// When keys were last sent: the next are sent at a person's pace.
+    last_sent: std::cell::Cell<Option<Instant>>,
 }
+
+/// The least time between two sends of keys (or text). opsdeck does not
+/// take a key that comes within one burst of the key that closed a dialog
+/// (`app::typeahead`: 150 ms); keys sent at once after reading the screen
+/// could. One `keys` call still sends its keys as one burst.
+const PACE: Duration = Duration::from_millis(300);
 
 impl Tmux {
     pub fn start(args: &[&str], env: &[(&str, &str)], width: u16, height: u16) -> Self {
@@ -36,7 +44,11 @@ impl Tmux {
             cmd.push_str(&format!(" '{a}'"));
         }
         cmd.push_str(&format!("; echo $? > {}", dir.path().join("exit-code").display()));
-        let t = Self { dir, socket };
+        let t = Self {
+            dir,
+            socket,
+            last_sent: std::cell::Cell::new(None),
+        };
         let pipe = format!("cat > {}", t.dir.path().join("pane-output").display());
         let out = t.tmux(&[
             "-f",
@@ -87,6 +99,7 @@ impl Tmux {
 
     /// Text typed literally (no key names).
     pub fn typed(&self, text: &str) {
+        self.pace();
         assert!(self.tmux(&["send-keys", "-t", "od", "-l", text]).status.success());
     }
 
@@ -96,10 +109,22 @@ impl Tmux {
         std::thread::sleep(std::time::Duration::from_millis(400));
     }
 
-    pub fn keys(&self, keys: &[&str]) {
+    /// Wait until `PACE` has passed since the last send.
+    fn pace(&self) {
+        if let Some(at) = self.last_sent.get() {
+            std::thread::sleep(PACE.saturating_sub(at.elapsed()));
+        }
+        self.last_sent.set(Some(Instant::now()));
+    }
+
+    /// Send `keys` as one burst; when they were sent, for timing what follows.
+    pub fn keys(&self, keys: &[&str]) -> Instant {
+        self.pace();
+        let sent = Instant::now();
         let mut args = vec!["send-keys", "-t", "od"];
         args.extend_from_slice(keys);
         assert!(self.tmux(&args).status.success());
+        sent
     }
 
     /// Wait (bounded) until the screen satisfies `pred`; the screen on failure.
