@@ -1,5 +1,6 @@
 //! Snapshot of escalation on the Alerts pane: the overdue cell names the
-//! level paged and when, the details list each level of the alert.
+//! level paged and when (or the level whose page is failing), the details
+//! list each level of the alert.
 
 mod fixtures;
 
@@ -46,9 +47,16 @@ fn an_escalated_alert_says_which_level_was_paged_and_when() {
     ];
     s.shell.view = View::Zoom(PaneId::Alerts);
     s.shell.focus = PaneId::Alerts;
+    // L3's pager refuses: the cell says so, not that L2 was reached.
     let list = text(&s, 120, 24);
     insta::assert_snapshot!("escalated_alert_row", list);
+    assert!(list.contains("↑L3 failing"), "{list}");
+    // Until L3 is tried, L2 is what is known.
+    let all = std::mem::take(&mut s.panes.alerts.escalations);
+    s.panes.alerts.escalations = all[..2].to_vec();
+    let list = text(&s, 120, 24);
     assert!(list.contains("↑L2 02:58"), "{list}");
+    s.panes.alerts.escalations = all;
     update(&mut s, Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     let details = text(&s, 100, 40);
     insta::assert_snapshot!("escalated_alert_details", details);

@@ -190,15 +190,30 @@ pub struct EscalationRecord {
     pub last_error: Option<String>,
 }
 
-/// The highest level sent for an alert (the last one in `records` order,
-/// which is the order they were claimed), for "escalated to L2 at 03:22".
-pub fn latest_sent<'a>(records: &'a [EscalationRecord], source: &str, a: &AlertRow) -> Option<&'a EscalationRecord> {
-    records.iter().rev().find(|r| {
-        r.sent_at.is_some()
-            && r.key.source == source
-            && r.key.fingerprint == a.fingerprint
-            && r.key.starts_at == a.starts_at
-    })
+/// Where an alert's paging stands, for its RESPOND cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paged<'a> {
+    /// "↑L2 03:22": the level was delivered then.
+    Sent(&'a str, DateTime<Utc>),
+    /// "↑L3 failing": the level's attempts failed (or gave up): nobody at
+    /// that level was reached.
+    Failing(&'a str),
+}
+
+/// The last level claimed for an alert that says something: sent, or
+/// failing. A level on its first attempt, or stopped because the alert was
+/// answered, says nothing, and the one claimed before it is looked at.
+/// `records` are in the order they were claimed.
+pub fn paged<'a>(records: &'a [EscalationRecord], source: &str, a: &AlertRow) -> Option<Paged<'a>> {
+    records
+        .iter()
+        .rev()
+        .filter(|r| r.key.source == source && r.key.fingerprint == a.fingerprint && r.key.starts_at == a.starts_at)
+        .find_map(|r| match (r.sent_at, r.last_error.as_deref()) {
+            (Some(at), _) => Some(Paged::Sent(&r.key.level, at)),
+            (None, Some(e)) if e != STOPPED_ANSWERED => Some(Paged::Failing(&r.key.level)),
+            (None, _) => None,
+        })
 }
 
 #[cfg(test)]
@@ -325,7 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refired_alert_is_a_new_one_and_the_latest_sent_level_is_found() {
+    fn a_refired_alert_is_a_new_one_and_the_latest_level_that_says_something_is_found() {
         let levels = [level("L1", 0)];
         let a = alert("a", Severity::Critical, "active");
         let mut again = a.clone();
@@ -344,7 +359,7 @@ mod tests {
         }];
         let d = due(&levels, &TIMES, &c, &[first.clone()].into(), at("2026-12-07T06:00:00Z"));
         assert_eq!(d.len(), 1);
-        let rec = |level: &str, sent: Option<&str>| EscalationRecord {
+        let rec = |level: &str, sent: Option<&str>, error: Option<&str>| EscalationRecord {
             key: Key {
                 level: level.into(),
                 ..first.clone()
@@ -354,19 +369,24 @@ mod tests {
             claimed_at: at("2026-12-07T03:10:00Z"),
             sent_at: sent.map(at),
             attempts: 1,
-            last_error: None,
+            last_error: error.map(str::to_string),
         };
-        let records = [
-            rec("L1", Some("2026-12-07T03:10:01Z")),
-            rec("L2", Some("2026-12-07T03:22:00Z")),
-            rec("L3", None),
+        let l2 = Paged::Sent("L2", at("2026-12-07T03:22:00Z"));
+        // L3 on its first attempt: L2 is what is known.
+        let mut records = vec![
+            rec("L1", Some("2026-12-07T03:10:01Z"), None),
+            rec("L2", Some("2026-12-07T03:22:00Z"), None),
+            rec("L3", None, None),
         ];
-        assert_eq!(
-            latest_sent(&records, "am", &a).map(|r| r.key.level.as_str()),
-            Some("L2")
-        );
-        assert_eq!(latest_sent(&records, "am", &again), None);
-        assert_eq!(latest_sent(&records, "other", &a), None);
+        assert_eq!(paged(&records, "am", &a), Some(l2));
+        assert_eq!(paged(&records, "am", &again), None);
+        assert_eq!(paged(&records, "other", &a), None);
+        // Stopped because the alert was answered: still L2.
+        records[2].last_error = Some(STOPPED_ANSWERED.into());
+        assert_eq!(paged(&records, "am", &a), Some(l2));
+        // Refused by the pager: L3 is failing.
+        records[2].last_error = Some("HTTP 500".into());
+        assert_eq!(paged(&records, "am", &a), Some(Paged::Failing("L3")));
     }
 
     #[test]

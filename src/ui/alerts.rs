@@ -5,6 +5,7 @@ use crate::app::{AckInfo, AlertGroup, AlertLine, BackendStatus, Freshness, PaneI
 use crate::config::theme::{Role, Theme};
 use crate::model::alerts::{AlertRow, Severity};
 use crate::model::backend::BackendKind;
+use crate::model::escalation::Paged;
 use crate::text::ticking_age;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -249,15 +250,14 @@ fn respond_cell(
             theme.style(Role::Info),
         );
     }
-    let escalated = state
-        .escalation_of(source, a)
-        .and_then(|r| Some((r.key.level.as_str(), r.sent_at?)));
+    let escalated = state.escalation_of(source, a);
     match state.respond_by(source, a) {
         None => ("-".into(), theme.style(Role::Muted)),
         // Someone was paged: which level, and when (the details say
-        // "escalated to L2 at 03:22").
+        // "escalated to L2 at 03:22"); or the page is not getting through.
         Some(by) if by <= state.shell.now && escalated.is_some() => match escalated {
-            Some((level, at)) => (format!("↑{level} {}", at.format("%H:%M")), theme.style(Role::Crit)),
+            Some(Paged::Sent(level, at)) => (format!("↑{level} {}", at.format("%H:%M")), theme.style(Role::Crit)),
+            Some(Paged::Failing(level)) => (format!("↑{level} failing"), theme.style(Role::Crit)),
             None => ("-".into(), theme.style(Role::Muted)),
         },
         Some(by) if by <= state.shell.now => (

@@ -4,7 +4,7 @@
 
 use crate::app::{BackendStatus, Command, State};
 use crate::model::alerts::AlertRow;
-use crate::model::escalation::{latest_sent, EscalationRecord};
+use crate::model::escalation::{paged, EscalationRecord, Paged};
 use chrono::{DateTime, Utc};
 
 /// How often the escalations are read again while levels are configured:
@@ -45,10 +45,11 @@ pub fn on_loaded(state: &mut State, result: Result<Vec<EscalationRecord>, String
 }
 
 impl State {
-    /// The highest level sent for an alert (opsdeck's own are not escalated).
-    pub fn escalation_of(&self, source: Option<&BackendStatus>, a: &AlertRow) -> Option<&EscalationRecord> {
+    /// Where the alert's paging stands: the last level sent, or failing
+    /// (opsdeck's own alerts are not escalated).
+    pub fn escalation_of(&self, source: Option<&BackendStatus>, a: &AlertRow) -> Option<Paged<'_>> {
         source?;
-        latest_sent(&self.panes.alerts.escalations, self.alert_source_name(source), a)
+        paged(&self.panes.alerts.escalations, self.alert_source_name(source), a)
     }
 }
 
