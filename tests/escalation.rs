@@ -2,7 +2,8 @@
 //! (private) Alertmanager and pages a local HTTP receiver started here.
 //! Each level is posted once per alert, none after an ack, a refused post
 //! is retried and every attempt is in the audit log, and the retries stop
-//! once someone acknowledges the alert. Config mistakes are
+//! once someone acknowledges the alert. opsdeck's own alerts are paged too,
+//! except when acknowledged or held by a maintenance window. Config mistakes are
 //! refused with the file and line.
 
 mod common;
@@ -415,6 +416,147 @@ async fn retries_stop_once_the_alert_is_acknowledged() {
         Some(opsdeck::model::escalation::STOPPED_ANSWERED),
         "{kept:?}"
     );
+}
+
+/// A maintenance runbook, for a window stored as open.
+const MAINTENANCE: &str = r#"id = "proxy-upgrade"
+title = "Proxy upgrade"
+kind = "maintenance"
+
+[[phase]]
+name = "Pre-check"
+
+[[phase.step]]
+id = "pre"
+title = "Proxy answers"
+
+[[phase]]
+name = "Post-check"
+
+[[phase.step]]
+id = "post"
+title = "Proxy answers again"
+"#;
+
+/// An open maintenance session whose window holds `matchers` for an hour.
+async fn open_window(store: &opsdeck::store::Store, matchers: &[&str]) {
+    use opsdeck::runbook::session::{Event, EventKind, SessionMeta};
+    let runbook: opsdeck::runbook::Runbook = toml::from_str(MAINTENANCE).expect("runbook");
+    let now = chrono::Utc::now();
+    let meta = SessionMeta {
+        id: format!("MNT-{}", now.format("%Y%m%d-%H%M%S")),
+        title: "Proxy upgrade".into(),
+        severity: None,
+        started_at: now,
+        started_by: "carol".into(),
+        closed_at: None,
+        closed_by: None,
+        resolution: None,
+    };
+    store.create_session(&meta, &runbook).await.expect("session");
+    let opened = Event {
+        at: now,
+        operator: "carol".into(),
+        step: None,
+        what: EventKind::WindowOpened {
+            matchers: matchers.iter().map(|m| m.to_string()).collect(),
+            until: now + chrono::Duration::hours(1),
+            silences: Vec::new(),
+            failed: Vec::new(),
+        },
+    };
+    store.append_session_event(&meta.id, &opened).await.expect("window");
+}
+
+/// The posts to `path` about opsdeck's own alert `alertname` on `instance`.
+fn own_posts(rx: &Receiver, path: &str, alertname: &str, instance: &str) -> Vec<Got> {
+    rx.about(path, alertname)
+        .into_iter()
+        .filter(|g| g.body["source"] == "opsdeck" && g.body["labels"]["instance"] == instance)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_alerts_are_escalated_until_acknowledged_and_not_in_a_maintenance_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.db");
+    let rx = Receiver::start(&[]).await;
+    // Three endpoints nothing answers (port 1 refuses): EndpointDown for each.
+    let mut text = String::from("[alerts]\nrespond_critical = \"0s\"\n\n");
+    for name in ["web", "api", "proxy"] {
+        text.push_str(&format!(
+            "[[http]]\nname = \"{name}\"\nurl = \"http://127.0.0.1:1/health\"\ninterval = \"1s\"\ntimeout = \"1s\"\n\n"
+        ));
+    }
+    text.push_str(&webhook("L1", "0s", &rx.url("/l1")));
+    text.push_str(&webhook("L2", "20s", &rx.url("/l2")));
+    let cfg = dir.path().join("opsdeck.toml");
+    std::fs::write(&cfg, text).expect("config");
+    // The proxy is being upgraded: its alerts are held.
+    let store = opsdeck::store::Store::open(&state).await.expect("store");
+    open_window(&store, &["instance=\"proxy\""]).await;
+
+    let mut rec = Recorder::start(&cfg, &state);
+    rec.wait_for("history: recording", Duration::from_secs(20)).await;
+    eventually(Duration::from_secs(20), "L1 for web and api", || async {
+        let (web, api) = (
+            own_posts(&rx, "/l1", "EndpointDown", "web"),
+            own_posts(&rx, "/l1", "EndpointDown", "api"),
+        );
+        if web.is_empty() || api.is_empty() {
+            return Err(format!("{:?}", rx.got()));
+        }
+        Ok(String::new())
+    })
+    .await;
+    let l1 = own_posts(&rx, "/l1", "EndpointDown", "web");
+    let b = &l1[0].body;
+    assert_eq!(b["severity"], "critical", "{b}");
+    assert_eq!(b["fingerprint"], "opsdeck/EndpointDown/web", "{b}");
+    assert_eq!(b["level"], "L1", "{b}");
+
+    // Someone has web now.
+    let now = chrono::Utc::now();
+    store
+        .add_ack(&opsdeck::model::acks::AckRecord {
+            source: "opsdeck".into(),
+            fingerprint: "opsdeck/EndpointDown/web".into(),
+            alertname: "EndpointDown".into(),
+            operator: "carol".into(),
+            comment: "restarting it".into(),
+            acked_at: now,
+            until: now + chrono::Duration::hours(1),
+            silence_id: None,
+        })
+        .await
+        .expect("ack");
+    store.close().await;
+
+    // api, which nobody has, reaches L2; web and the proxy do not.
+    eventually(Duration::from_secs(40), "L2 for api", || async {
+        match own_posts(&rx, "/l2", "EndpointDown", "api").len() {
+            0 => Err(format!("{:?}", rx.got())),
+            _ => Ok(String::new()),
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    rec.signal("TERM");
+    let _ = tokio::time::timeout(Duration::from_secs(10), rec.child.wait()).await;
+    assert!(
+        own_posts(&rx, "/l2", "EndpointDown", "web").is_empty(),
+        "{:?}",
+        rx.got()
+    );
+    assert_eq!(own_posts(&rx, "/l1", "EndpointDown", "web").len(), 1, "{:?}", rx.got());
+    assert_eq!(own_posts(&rx, "/l1", "EndpointDown", "api").len(), 1, "{:?}", rx.got());
+    assert_eq!(own_posts(&rx, "/l2", "EndpointDown", "api").len(), 1, "{:?}", rx.got());
+    let proxy: Vec<Got> = rx
+        .got()
+        .into_iter()
+        .filter(|g| g.body["labels"]["instance"] == "proxy")
+        .collect();
+    assert!(proxy.is_empty(), "held by the window: {proxy:?}");
 }
 
 /// `opsdeck` on a config, for its exit code and stderr.

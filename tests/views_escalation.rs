@@ -103,3 +103,49 @@ fn escalations_are_read_now_and_then_only_when_levels_are_configured() {
     update(&mut s, Msg::EscalationsLoaded(Err("state store: gone".into())));
     assert_eq!(s.panes.alerts.escalations, vec![record]);
 }
+
+/// An own alert's escalation, claimed by the recorder, which dated the
+/// alert from its own first poll: the details show it all the same.
+#[test]
+fn an_own_alert_shows_the_escalation_the_recorder_made() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    let mut s = fixtures::state();
+    update(&mut s, key(KeyCode::Char('3')));
+    s.shell.view = View::Zoom(PaneId::Alerts);
+    s.shell.focus = PaneId::Alerts;
+    while s.selected_alert().is_some_and(|(source, _)| source.is_some()) {
+        update(&mut s, key(KeyCode::Char('j')));
+    }
+    let (source, alert) = s.selected_alert().expect("an own alert selected");
+    assert!(source.is_none(), "{alert:?}");
+    let seen = alert.starts_at;
+    let record = |starts_at, claimed_at| EscalationRecord {
+        key: Key {
+            source: "opsdeck".into(),
+            fingerprint: alert.fingerprint.clone(),
+            starts_at,
+            level: "L1".into(),
+        },
+        alertname: alert.name.clone(),
+        severity: "warning".into(),
+        claimed_at,
+        sent_at: Some(claimed_at),
+        attempts: 1,
+        last_error: None,
+    };
+    // Seen by the recorder 8 s before this console saw it.
+    s.panes.alerts.escalations = vec![record(seen - chrono::Duration::seconds(8), seen)];
+    update(&mut s, key(KeyCode::Enter));
+    let details = text(&s, 100, 40);
+    let want = format!("escalated to L1 at {}", seen.format("%H:%M"));
+    assert!(details.contains(&want), "{want}:\n{details}");
+    // An earlier firing's, claimed before this one began: not this one's.
+    let earlier = seen - chrono::Duration::hours(2);
+    s.panes.alerts.escalations = vec![record(earlier, earlier + chrono::Duration::minutes(1))];
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Enter));
+    let details = text(&s, 100, 40);
+    assert!(details.contains("seen here since"), "the details again:\n{details}");
+    assert!(!details.contains("escalated to L1"), "{details}");
+}

@@ -134,6 +134,27 @@ impl BackendStatus {
         }
     }
 
+    /// A poll's report: its data kept (an error keeps the last good data
+    /// beside it). Whether what is kept changed.
+    pub fn take(&mut self, report: crate::model::backend::BackendReport) -> bool {
+        self.next_in = report.next_in;
+        match report.result {
+            Ok(data) => {
+                self.last_ok = Some(report.at);
+                let changed = self.data.as_ref() != Some(&data);
+                if changed {
+                    self.data = Some(data);
+                }
+                changed
+            }
+            Err(err) => {
+                let same = self.last_error.as_ref().is_some_and(|(_, e)| *e == err);
+                self.last_error = Some((report.at, err));
+                !same
+            }
+        }
+    }
+
     pub fn freshness(&self, now: DateTime<Utc>) -> Freshness {
         let failed_last = match (&self.last_error, self.last_ok) {
             (Some((err_at, _)), Some(ok_at)) => *err_at >= ok_at,

@@ -301,33 +301,16 @@ pub(super) fn on_backend(state: &mut State, report: BackendReport) -> bool {
         return false;
     };
     let before = b.freshness(now);
-    b.next_in = report.next_in;
     let source = state.setup.clusters.get(&report.id.name).map(String::as_str);
     let source = source.filter(|_| report.id.kind == crate::model::BackendKind::Alertmanager);
     state.trends.record(&report, source);
-    let mut changed = false;
-    let mut note = None;
-    match report.result {
-        Ok(data) => {
-            if b.last_error.is_some() && before == crate::app::Freshness::Down {
-                note = Some((Level::Info, format!("{} is back", b.id)));
-            }
-            b.last_ok = Some(report.at);
-            if b.data.as_ref() != Some(&data) {
-                b.data = Some(data);
-                changed = true;
-            }
-        }
-        Err(err) => {
-            if before != crate::app::Freshness::Down {
-                note = Some((Level::Warn, format!("{} down: {err}", b.id)));
-            }
-            let same = b.last_error.as_ref().is_some_and(|(_, e)| *e == err);
-            b.last_error = Some((report.at, err));
-            changed |= !same;
-        }
-    }
-    let changed = changed || b.freshness(now) != before;
+    let was_down = before == crate::app::Freshness::Down;
+    let note = match &report.result {
+        Ok(_) if was_down && b.last_error.is_some() => Some((Level::Info, format!("{} is back", b.id))),
+        Err(err) if !was_down => Some((Level::Warn, format!("{} down: {err}", b.id))),
+        _ => None,
+    };
+    let changed = b.take(report) || b.freshness(now) != before;
     if let Some((level, text)) = note {
         set_status(state, level, text);
     }

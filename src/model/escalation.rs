@@ -200,15 +200,38 @@ pub enum Paged<'a> {
     Failing(&'a str),
 }
 
+/// How far apart two processes may date the start of the same own alert:
+/// each dates it from its own first poll that shows it.
+pub const OWN_START_SLACK: chrono::Duration = chrono::Duration::minutes(2);
+
+impl EscalationRecord {
+    /// Whether this record is of the firing of `a` shown from `source`.
+    /// Alertmanager's alerts carry their start; opsdeck's own (`own`) are
+    /// dated by whoever saw them first, so a record of one counts when it
+    /// began about when this firing was first seen, or was claimed since:
+    /// an escalation claimed before a console saw the alert at all is not
+    /// shown there.
+    pub fn is_of(&self, source: &str, a: &AlertRow, own: bool) -> bool {
+        self.key.source == source
+            && self.key.fingerprint == a.fingerprint
+            && if own {
+                let early = a.starts_at.checked_sub_signed(OWN_START_SLACK);
+                early.is_none_or(|t| self.key.starts_at >= t) || self.claimed_at >= a.starts_at
+            } else {
+                self.key.starts_at == a.starts_at
+            }
+    }
+}
+
 /// The last level claimed for an alert that says something: sent, or
 /// failing. A level on its first attempt, or stopped because the alert was
 /// answered, says nothing, and the one claimed before it is looked at.
-/// `records` are in the order they were claimed.
-pub fn paged<'a>(records: &'a [EscalationRecord], source: &str, a: &AlertRow) -> Option<Paged<'a>> {
+/// `records` are in the order they were claimed; `of` picks the alert's.
+pub fn paged<'a>(records: &'a [EscalationRecord], of: impl Fn(&EscalationRecord) -> bool) -> Option<Paged<'a>> {
     records
         .iter()
         .rev()
-        .filter(|r| r.key.source == source && r.key.fingerprint == a.fingerprint && r.key.starts_at == a.starts_at)
+        .filter(|r| of(r))
         .find_map(|r| match (r.sent_at, r.last_error.as_deref()) {
             (Some(at), _) => Some(Paged::Sent(&r.key.level, at)),
             (None, Some(e)) if e != STOPPED_ANSWERED => Some(Paged::Failing(&r.key.level)),
@@ -378,15 +401,48 @@ mod tests {
             rec("L2", Some("2026-12-07T03:22:00Z"), None),
             rec("L3", None, None),
         ];
-        assert_eq!(paged(&records, "am", &a), Some(l2));
-        assert_eq!(paged(&records, "am", &again), None);
-        assert_eq!(paged(&records, "other", &a), None);
+        let of = |records: &[EscalationRecord], source: &str, a: &AlertRow| {
+            paged(records, |r| r.is_of(source, a, false)).map(|p| format!("{p:?}"))
+        };
+        let l2 = Some(format!("{l2:?}"));
+        assert_eq!(of(&records, "am", &a), l2);
+        assert_eq!(of(&records, "am", &again), None);
+        assert_eq!(of(&records, "other", &a), None);
         // Stopped because the alert was answered: still L2.
         records[2].last_error = Some(STOPPED_ANSWERED.into());
-        assert_eq!(paged(&records, "am", &a), Some(l2));
+        assert_eq!(of(&records, "am", &a), l2);
         // Refused by the pager: L3 is failing.
         records[2].last_error = Some("HTTP 500".into());
-        assert_eq!(paged(&records, "am", &a), Some(Paged::Failing("L3")));
+        assert_eq!(of(&records, "am", &a), Some(format!("{:?}", Paged::Failing("L3"))));
+    }
+
+    #[test]
+    fn an_own_alerts_record_is_of_the_firing_seen_about_when_it_began_or_claimed_since() {
+        // The console first saw it at 03:00:00.
+        let a = alert("opsdeck/EndpointDown/web", Severity::Critical, "active");
+        let rec = |starts: &str, claimed: &str| EscalationRecord {
+            key: Key {
+                source: "opsdeck".into(),
+                fingerprint: a.fingerprint.clone(),
+                starts_at: at(starts),
+                level: "L1".into(),
+            },
+            alertname: "EndpointDown".into(),
+            severity: "critical".into(),
+            claimed_at: at(claimed),
+            sent_at: None,
+            attempts: 0,
+            last_error: None,
+        };
+        // The recorder saw it a poll earlier, or later.
+        assert!(rec("2026-12-07T02:59:50Z", "2026-12-07T03:00:50Z").is_of("opsdeck", &a, true));
+        assert!(rec("2026-12-07T03:00:04Z", "2026-12-07T03:00:04Z").is_of("opsdeck", &a, true));
+        // It began long before this console saw it, and was claimed since.
+        assert!(rec("2026-12-07T01:00:00Z", "2026-12-07T03:10:00Z").is_of("opsdeck", &a, true));
+        // An earlier firing, claimed before this one began.
+        assert!(!rec("2026-12-07T01:00:00Z", "2026-12-07T01:10:00Z").is_of("opsdeck", &a, true));
+        // Alertmanager's alerts carry their start: only that one.
+        assert!(!rec("2026-12-07T02:59:50Z", "2026-12-07T03:00:50Z").is_of("opsdeck", &a, false));
     }
 
     #[test]

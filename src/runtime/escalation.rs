@@ -9,18 +9,28 @@
 //! A retry is not sent once the alert is acknowledged, silenced or resolved
 //! (`Waiting`, published by each judgement): nobody is paged about an alert
 //! someone already has.
-//! Opsdeck's own alerts are judged in the console only and are not escalated.
+//!
+//! opsdeck's own alerts (EndpointDown, PostgresDown…) are escalated too: the
+//! engine keeps every target as its reports leave it and judges them as
+//! the Alerts pane does (`app::panes::alerts::own`), dated from when this
+//! engine first saw each one. An acknowledgement in the store holds one,
+//! and so does an open maintenance window whose matchers match its labels
+//! (read from the store's open maintenance sessions).
 
+use crate::app::panes::alerts::own;
+use crate::app::{BackendStatus, OWN_SOURCE};
 use crate::config::{Config, EscalationConfig};
 use crate::model::acks::AckRecord;
 use crate::model::alerts::{AlertRow, AlertsSummary};
 use crate::model::backend::{BackendData, BackendKind, BackendReport};
 use crate::model::escalation::{due, Candidate, Due, Key, Level, ResponseTimes, Waiting, STOPPED_ANSWERED};
 use crate::model::identity::Identity;
+use crate::model::matchers::{all_match, Matcher};
+use crate::runbook::session::window::WindowState;
 use crate::store::escalations::Claim;
 use crate::store::{AuditRecord, Outcome, Store};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -30,6 +40,8 @@ use tokio::task::JoinSet;
 const JUDGE_EVERY: Duration = Duration::from_secs(1);
 /// How often the acknowledgements in the store are read again.
 const ACKS_EVERY: Duration = Duration::from_secs(5);
+/// How often the open maintenance windows are read again.
+const WINDOWS_EVERY: Duration = Duration::from_secs(15);
 /// An Alertmanager that has not answered for this long says nothing about
 /// its alerts: they are not escalated on its old word.
 const STALE_AFTER: chrono::Duration = chrono::Duration::minutes(2);
@@ -49,7 +61,10 @@ pub struct EscalationSetup {
     /// Each Alertmanager's source: its cluster when it has one, else itself.
     sources: HashMap<String, String>,
     /// Each Alertmanager's heartbeat alert.
-    heartbeats: HashMap<String, String>,
+    heartbeats: BTreeMap<String, String>,
+    /// Every configured target, not yet reported: own alerts are judged
+    /// from these as the reports come.
+    targets: Vec<BackendStatus>,
     who: Identity,
 }
 
@@ -73,6 +88,10 @@ impl EscalationSetup {
                 .iter()
                 .filter_map(|a| Some((a.name.clone(), a.heartbeat.clone()?)))
                 .collect(),
+            targets: crate::backends::targets(config)
+                .into_iter()
+                .map(|t| BackendStatus::new(t.id, t.interval, t.timeout))
+                .collect(),
             who: Identity::detect(config.operator.name.as_deref()),
         })
     }
@@ -86,11 +105,10 @@ pub struct Tee {
 }
 
 impl Tee {
-    /// An Alertmanager's answer, already recorded.
+    /// A report, already recorded. Dropped when the engine is busy: the
+    /// next report of the same target says as much.
     pub fn report(&self, report: BackendReport) {
-        if report.id.kind == BackendKind::Alertmanager {
-            let _ = self.reports.try_send(report);
-        }
+        let _ = self.reports.try_send(report);
     }
 
     pub fn holding(&self, holding: bool) {
@@ -101,7 +119,7 @@ impl Tee {
 
 /// Start the engine; it ends when the `Tee` is dropped.
 pub fn spawn(store: Store, setup: EscalationSetup) -> Tee {
-    let (reports_tx, reports) = mpsc::channel(8);
+    let (reports_tx, reports) = mpsc::channel(64);
     let (holding_tx, holding) = watch::channel(false);
     tokio::spawn(run(store, setup, reports, holding));
     Tee {
@@ -119,6 +137,13 @@ struct Engine {
     notified: HashSet<Key>,
     acks: Vec<AckRecord>,
     acks_read: Option<tokio::time::Instant>,
+    /// Every target as its reports left it, and when each own alert was
+    /// first seen, by fingerprint.
+    own: Vec<BackendStatus>,
+    own_since: BTreeMap<String, DateTime<Utc>>,
+    /// The open maintenance windows: their matchers, and until when.
+    windows: Vec<(Vec<Matcher>, WindowState)>,
+    windows_read: Option<tokio::time::Instant>,
     /// Sends under way; each ends with the key to judge again (its claim
     /// could not be written), if any.
     sending: JoinSet<Option<Key>>,
@@ -133,6 +158,10 @@ async fn run(
     holding: watch::Receiver<bool>,
 ) {
     let mut e = Engine {
+        own: setup.targets.clone(),
+        own_since: BTreeMap::new(),
+        windows: Vec::new(),
+        windows_read: None,
         store,
         setup,
         members: HashMap::new(),
@@ -154,8 +183,11 @@ async fn run(
                 if *holding.borrow() {
                     e.judge().await;
                 } else {
-                    // Someone else pages; what this process saw goes stale.
+                    // Someone else pages; what this process saw goes stale,
+                    // and is judged afresh should the lease come back.
                     e.members.clear();
+                    e.own = e.setup.targets.clone();
+                    e.own_since.clear();
                 }
             }
             Some(done) = e.sending.join_next(), if !e.sending.is_empty() => {
@@ -169,14 +201,40 @@ async fn run(
 
 impl Engine {
     fn take(&mut self, report: BackendReport) {
-        match report.result {
-            Ok(BackendData::Alerts(summary)) => {
-                self.members.insert(report.id.name, (report.at, summary));
-            }
-            _ => {
-                self.members.remove(&report.id.name);
+        if report.id.kind == BackendKind::Alertmanager {
+            match &report.result {
+                Ok(BackendData::Alerts(summary)) => {
+                    self.members
+                        .insert(report.id.name.clone(), (report.at, summary.clone()));
+                }
+                _ => {
+                    self.members.remove(&report.id.name);
+                }
             }
         }
+        if let Some(t) = self.own.iter_mut().find(|t| t.id == report.id) {
+            t.take(report);
+        }
+    }
+
+    /// Read the open maintenance windows again when it is time; on an
+    /// error the last ones read still hold.
+    async fn read_windows(&mut self) {
+        if self.windows_read.is_some_and(|at| at.elapsed() < WINDOWS_EVERY) {
+            return;
+        }
+        self.windows_read = Some(tokio::time::Instant::now());
+        match open_windows(&self.store).await {
+            Ok(w) => self.windows = w,
+            Err(e) => tracing::warn!(error = %e, "escalation: maintenance windows not read"),
+        }
+    }
+
+    /// Whether an open maintenance window holds an own alert with `labels`.
+    fn held(&self, labels: &BTreeMap<String, String>, now: DateTime<Utc>) -> bool {
+        self.windows
+            .iter()
+            .any(|(m, w)| !m.is_empty() && w.holds(now) && all_match(m, labels))
     }
 
     async fn judge(&mut self) {
@@ -194,8 +252,21 @@ impl Engine {
                 }
             }
         }
+        self.read_windows().await;
+        let seen = own::Seen {
+            targets: &self.own,
+            now,
+            heartbeats: &self.setup.heartbeats,
+            host: &self.setup.who.host,
+        };
+        own::track(&seen, &mut self.own_since);
+        let acks = &self.acks;
+        let own_alerts = own::rows_of(&seen, &self.own_since, |fp| {
+            acks.iter()
+                .any(|k| k.source == OWN_SOURCE && k.fingerprint == fp && k.holds(now))
+        });
         let alerts = fresh_alerts(&self.members, &self.setup.sources, now);
-        let candidates: Vec<Candidate<'_>> = alerts
+        let mut candidates: Vec<Candidate<'_>> = alerts
             .iter()
             .map(|(source, member, a)| Candidate {
                 source,
@@ -206,11 +277,21 @@ impl Engine {
                 heartbeat: self.setup.heartbeats.get(*member) == Some(&a.name),
             })
             .collect();
+        // Own alerts: an ack is in the row's state; a maintenance window holds.
+        candidates.extend(own_alerts.iter().map(|a| Candidate {
+            source: OWN_SOURCE,
+            alert: a,
+            acked: self.held(&a.labels, now),
+            heartbeat: false,
+        }));
+        // Own alerts are judged from what is known now: one no longer
+        // raised is resolved.
         let fresh = self
             .members
             .iter()
             .filter(|(_, (at, _))| now - *at <= STALE_AFTER)
-            .map(|(member, _)| self.setup.sources.get(member).unwrap_or(member).as_str());
+            .map(|(member, _)| self.setup.sources.get(member).unwrap_or(member).as_str())
+            .chain([OWN_SOURCE]);
         let waiting = Waiting::of(fresh, &candidates);
         self.waiting.send_if_modified(|w| {
             let changed = **w != waiting;
@@ -267,6 +348,24 @@ fn fresh_alerts<'a>(
         .into_iter()
         .map(|((source, _), (member, a))| (source, member, a))
         .collect()
+}
+
+/// The windows of the open maintenance sessions, with their matchers.
+async fn open_windows(store: &Store) -> Result<Vec<(Vec<Matcher>, WindowState)>, crate::store::StoreError> {
+    let prefix = format!("{}-", crate::runbook::Kind::Maintenance.session_prefix());
+    let mut out = Vec::new();
+    for (meta, _) in store.sessions(true).await? {
+        if !meta.id.starts_with(&prefix) {
+            continue;
+        }
+        let Some(w) = store.session(&meta.id).await?.and_then(|s| s.window_state()) else {
+            continue;
+        };
+        // Written by opsdeck from matchers that parsed; one that does not now holds nothing.
+        let matchers = crate::runbook::window::parse_all(&w.matchers).unwrap_or_default();
+        out.push((matchers, w));
+    }
+    Ok(out)
 }
 
 /// How long to wait after a failed attempt: 1s, 2s, 4s… up to a minute.

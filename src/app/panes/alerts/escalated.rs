@@ -45,27 +45,25 @@ pub fn on_loaded(state: &mut State, result: Result<Vec<EscalationRecord>, String
 }
 
 impl State {
-    /// Where the alert's paging stands: the last level sent, or failing
-    /// (opsdeck's own alerts are not escalated).
+    /// Where the alert's paging stands: the last level sent, or failing.
     pub fn escalation_of(&self, source: Option<&BackendStatus>, a: &AlertRow) -> Option<Paged<'_>> {
-        source?;
-        paged(&self.panes.alerts.escalations, self.alert_source_name(source), a)
+        let shown_as = self.alert_source_name(source);
+        paged(&self.panes.alerts.escalations, |r| {
+            r.is_of(shown_as, a, source.is_none())
+        })
     }
 }
 
 /// "escalated to L2 at 03:22" lines for the details: each level of this
 /// firing of the alert, sent or not (yet).
 pub fn detail_lines(state: &State, source: Option<&BackendStatus>, a: &AlertRow) -> Vec<String> {
-    if source.is_none() {
-        return Vec::new();
-    }
     let shown_as = state.alert_source_name(source);
     state
         .panes
         .alerts
         .escalations
         .iter()
-        .filter(|r| r.key.source == shown_as && r.key.fingerprint == a.fingerprint && r.key.starts_at == a.starts_at)
+        .filter(|r| r.is_of(shown_as, a, source.is_none()))
         .map(|r| match (r.sent_at, &r.last_error) {
             (Some(at), _) => format!("escalated to {} at {}", r.key.level, at.format("%H:%M")),
             (None, Some(e)) => format!(

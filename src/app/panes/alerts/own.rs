@@ -1,7 +1,10 @@
 //! opsdeck's own alerts: what the other panes see as broken, in the same
 //! model as Alertmanager's, so the Alerts pane is the one triage list.
+//! Judged from `Seen` — the targets as last reported — so the escalation
+//! engine, which keeps its own copy of the reports, judges them the same
+//! way the console does.
 
-use crate::app::{Freshness, State};
+use crate::app::{BackendStatus, Freshness, State};
 use crate::model::alerts::{AlertRow, Severity};
 use crate::model::backend::BackendKind;
 use chrono::{DateTime, Utc};
@@ -11,15 +14,37 @@ use std::collections::BTreeMap;
 /// when it began if that is known better than "when first seen".
 type Condition = (String, Severity, String, String, Option<DateTime<Utc>>);
 
+/// What own alerts are judged from.
+pub struct Seen<'a> {
+    /// Every target, as its last reports left it.
+    pub targets: &'a [BackendStatus],
+    pub now: DateTime<Utc>,
+    /// Each Alertmanager's heartbeat alert.
+    pub heartbeats: &'a BTreeMap<String, String>,
+    /// This machine's name, the instance of host alerts.
+    pub host: &'a str,
+}
+
+impl<'a> Seen<'a> {
+    pub fn of(state: &'a State) -> Seen<'a> {
+        Seen {
+            targets: &state.backends.targets,
+            now: state.shell.now,
+            heartbeats: &state.setup.heartbeats,
+            host: &state.shell.identity.host,
+        }
+    }
+}
+
 /// Each condition that holds now.
-fn conditions(state: &State) -> Vec<Condition> {
+fn conditions(seen: &Seen<'_>) -> Vec<Condition> {
     let mut out = Vec::new();
     let mut began = Vec::new();
     let mut raise = |name: &str, sev: Severity, instance: String, summary: String| {
         out.push((name.to_string(), sev, instance, summary, None));
     };
-    for b in &state.backends.targets {
-        let down = b.freshness(state.shell.now) == Freshness::Down;
+    for b in seen.targets {
+        let down = b.freshness(seen.now) == Freshness::Down;
         let error = b.last_error.as_ref().map(|(_, e)| e.clone()).unwrap_or_default();
         match b.id.kind {
             BackendKind::Docker if down => raise("DockerHostDown", Severity::Critical, b.id.name.clone(), error),
@@ -84,7 +109,7 @@ fn conditions(state: &State) -> Vec<Condition> {
                         );
                         raise("PostgresConnectionsHigh", Severity::Warning, b.id.name.clone(), s);
                     }
-                    for (name, summary) in pg_breaches(p, state.shell.now) {
+                    for (name, summary) in pg_breaches(p, seen.now) {
                         raise(name, Severity::Warning, b.id.name.clone(), summary);
                     }
                 }
@@ -95,7 +120,7 @@ fn conditions(state: &State) -> Vec<Condition> {
             }
             BackendKind::Alertmanager => {
                 // The heartbeat alert always fires: without it nothing would page.
-                let heartbeat = state.setup.heartbeats.get(&b.id.name);
+                let heartbeat = seen.heartbeats.get(&b.id.name);
                 if let (Some(name), Some(a)) = (heartbeat, b.alerts()) {
                     if !a.alerts.iter().any(|r| &r.name == name) {
                         raise(
@@ -109,11 +134,7 @@ fn conditions(state: &State) -> Vec<Condition> {
             }
             BackendKind::Redis if down => raise("RedisDown", Severity::Critical, b.id.name.clone(), error),
             BackendKind::Redis => {
-                for (name, sev, summary) in b
-                    .redis()
-                    .map(|r| r.breaches(state.shell.now.timestamp()))
-                    .unwrap_or_default()
-                {
+                for (name, sev, summary) in b.redis().map(|r| r.breaches(seen.now.timestamp())).unwrap_or_default() {
                     raise(name, sev, b.id.name.clone(), summary);
                 }
             }
@@ -123,7 +144,7 @@ fn conditions(state: &State) -> Vec<Condition> {
                         raise(
                             "HostCpuHigh",
                             Severity::Warning,
-                            state.shell.identity.host.clone(),
+                            seen.host.to_string(),
                             format!("CPU {:.0}%", h.cpu_pct.unwrap_or_default()),
                         );
                     }
@@ -131,7 +152,7 @@ fn conditions(state: &State) -> Vec<Condition> {
                         raise(
                             "HostMemoryHigh",
                             Severity::Warning,
-                            state.shell.identity.host.clone(),
+                            seen.host.to_string(),
                             format!("memory {:.0}%", h.memory_pct),
                         );
                     }
@@ -139,7 +160,7 @@ fn conditions(state: &State) -> Vec<Condition> {
                         raise(
                             "HostDiskFull",
                             Severity::Warning,
-                            format!("{}:{}", state.shell.identity.host, d.mount),
+                            format!("{}:{}", seen.host, d.mount),
                             format!("{:.0}% used", d.used_pct),
                         );
                     }
@@ -167,27 +188,45 @@ fn key(name: &str, instance: &str) -> String {
 
 /// Keep first-seen times for the conditions that hold now, forget the rest.
 pub fn refresh(state: &mut State) {
-    let now = state.shell.now;
-    let current: Vec<(String, Option<DateTime<Utc>>)> = conditions(state)
+    let mut since = std::mem::take(&mut state.backends.own_alerts_since);
+    track(&Seen::of(state), &mut since);
+    state.backends.own_alerts_since = since;
+}
+
+/// `since` keeps, by fingerprint, when each condition that holds now was
+/// first seen (or began, when that is known better); the rest are dropped.
+pub fn track(seen: &Seen<'_>, since: &mut BTreeMap<String, DateTime<Utc>>) {
+    let current: Vec<(String, Option<DateTime<Utc>>)> = conditions(seen)
         .iter()
-        .map(|(n, _, i, _, since)| (key(n, i), *since))
+        .map(|(n, _, i, _, began)| (key(n, i), *began))
         .collect();
-    state
-        .backends
-        .own_alerts_since
-        .retain(|k, _| current.iter().any(|(c, _)| c == k));
-    for (k, since) in current {
-        state.backends.own_alerts_since.entry(k).or_insert(since.unwrap_or(now));
+    since.retain(|k, _| current.iter().any(|(c, _)| c == k));
+    for (k, began) in current {
+        since.entry(k).or_insert(began.unwrap_or(seen.now));
     }
 }
 
 /// The alerts as rows, oldest first within a severity.
 pub fn rows(state: &State) -> Vec<AlertRow> {
-    rows_from(state, &state.backends.own_alerts_since)
+    let now = state.shell.now;
+    rows_of(&Seen::of(state), &state.backends.own_alerts_since, |fingerprint| {
+        state
+            .panes
+            .alerts
+            .acks
+            .iter()
+            .any(|k| k.source == crate::app::OWN_SOURCE && k.fingerprint == fingerprint && k.holds(now))
+    })
 }
 
-fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<AlertRow> {
-    let mut rows: Vec<AlertRow> = conditions(state)
+/// The conditions as rows, dated by `since`; `acked` says which
+/// fingerprints an acknowledgement in the state store holds, like a silence.
+pub fn rows_of(
+    seen: &Seen<'_>,
+    since: &BTreeMap<String, DateTime<Utc>>,
+    acked: impl Fn(&str) -> bool,
+) -> Vec<AlertRow> {
+    let mut rows: Vec<AlertRow> = conditions(seen)
         .into_iter()
         .map(|(name, severity, instance, summary, _)| {
             let fingerprint = key(&name, &instance);
@@ -199,12 +238,9 @@ fn rows_from(state: &State, since: &BTreeMap<String, DateTime<Utc>>) -> Vec<Aler
                 ("instance".to_string(), instance.clone()),
                 ("source".to_string(), "opsdeck".to_string()),
             ]);
-            // An acknowledgement in the state store holds it, like a silence.
-            let acked = state.panes.alerts.acks.iter().any(|k| {
-                k.source == crate::app::OWN_SOURCE && k.fingerprint == fingerprint && k.holds(state.shell.now)
-            });
+            let acked = acked(&fingerprint);
             AlertRow {
-                starts_at: since.get(&fingerprint).copied().unwrap_or(state.shell.now),
+                starts_at: since.get(&fingerprint).copied().unwrap_or(seen.now),
                 fingerprint,
                 name,
                 severity,
