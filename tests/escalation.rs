@@ -286,21 +286,59 @@ async fn each_level_is_posted_once_and_none_after_an_ack() {
     assert!(audited.iter().all(|(o, _)| o == "ok"), "{audited:?}");
 }
 
+/// One critical alert in a private Alertmanager, a receiver answering
+/// `statuses` (then 200) as level L1 at `/page`, and `opsdeck record`
+/// paging it into a fresh store.
+struct OnePage {
+    _dir: tempfile::TempDir,
+    state: PathBuf,
+    _am: PrivateAlertmanager,
+    am_url: String,
+    rx: Receiver,
+    rec: Recorder,
+}
+
+impl OnePage {
+    async fn start(alertname: &str, statuses: &[u16]) -> OnePage {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join("state.db");
+        let am = PrivateAlertmanager::start(None).await;
+        let rx = Receiver::start(statuses).await;
+        post_alert(&am.url(), &[("alertname", alertname), ("severity", "critical")], &[]).await;
+        let cfg = config(dir.path(), &am.url(), &webhook("L1", "0s", &rx.url("/page")));
+        let mut rec = Recorder::start(&cfg, &state);
+        rec.wait_for("history: recording", Duration::from_secs(20)).await;
+        OnePage {
+            _dir: dir,
+            state,
+            am_url: am.url(),
+            _am: am,
+            rx,
+            rec,
+        }
+    }
+
+    async fn stop(&mut self) {
+        self.rec.signal("TERM");
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.rec.child.wait()).await;
+    }
+
+    /// The escalations the store keeps.
+    async fn kept(&self) -> Vec<opsdeck::model::escalation::EscalationRecord> {
+        let store = opsdeck::store::Store::open(&self.state).await.expect("store");
+        let kept = store
+            .escalations_since(chrono::Utc::now() - chrono::Duration::hours(1))
+            .await
+            .expect("escalations");
+        store.close().await;
+        kept
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_post_is_retried_and_each_attempt_audited() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = dir.path().join("state.db");
-    let am = PrivateAlertmanager::start(None).await;
-    let rx = Receiver::start(&[500]).await;
-    post_alert(
-        &am.url(),
-        &[("alertname", "RetriedPage"), ("severity", "critical")],
-        &[],
-    )
-    .await;
-    let cfg = config(dir.path(), &am.url(), &webhook("L1", "0s", &rx.url("/page")));
-    let mut rec = Recorder::start(&cfg, &state);
-    rec.wait_for("history: recording", Duration::from_secs(20)).await;
+    let mut p = OnePage::start("RetriedPage", &[500]).await;
+    let rx = &p.rx;
     eventually(Duration::from_secs(20), "an accepted post", || async {
         let got = rx.about("/page", "RetriedPage");
         match got.iter().any(|g| g.status == 200) {
@@ -314,10 +352,9 @@ async fn a_refused_post_is_retried_and_each_attempt_audited() {
     let statuses: Vec<u16> = got.iter().map(|g| g.status).collect();
     assert_eq!(statuses, vec![500, 200], "{got:?}");
     assert_eq!(got[0].body, got[1].body, "the retry sends the same body");
-    rec.signal("TERM");
-    let _ = tokio::time::timeout(Duration::from_secs(10), rec.child.wait()).await;
+    p.stop().await;
 
-    let audited = escalations_audited(&state, "RetriedPage").await;
+    let audited = escalations_audited(&p.state, "RetriedPage").await;
     assert_eq!(audited.len(), 2, "{audited:?}");
     assert_eq!(audited[0].0, "failed", "{audited:?}");
     assert_eq!(audited[0].1["attempt"], 1);
@@ -331,32 +368,16 @@ async fn a_refused_post_is_retried_and_each_attempt_audited() {
     assert_eq!(audited[1].1["attempt"], 2);
     assert_eq!(audited[1].1["result"], "HTTP 200");
     // The store keeps the outcome with the claim: sent, after two attempts.
-    let store = opsdeck::store::Store::open(&state).await.expect("store");
-    let kept = store
-        .escalations_since(chrono::Utc::now() - chrono::Duration::hours(1))
-        .await
-        .expect("escalations");
-    store.close().await;
+    let kept = p.kept().await;
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!((kept[0].attempts, kept[0].sent_at.is_some()), (2, true), "{kept:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_stop_once_the_alert_is_acknowledged() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = dir.path().join("state.db");
-    let am = PrivateAlertmanager::start(None).await;
     // The pager is broken: every post is refused.
-    let rx = Receiver::start(&[500; 20]).await;
-    post_alert(
-        &am.url(),
-        &[("alertname", "AckedWhileRetrying"), ("severity", "critical")],
-        &[],
-    )
-    .await;
-    let cfg = config(dir.path(), &am.url(), &webhook("L1", "0s", &rx.url("/page")));
-    let mut rec = Recorder::start(&cfg, &state);
-    rec.wait_for("history: recording", Duration::from_secs(20)).await;
+    let mut p = OnePage::start("AckedWhileRetrying", &[500; 20]).await;
+    let rx = &p.rx;
     eventually(Duration::from_secs(20), "a refused post", || async {
         match rx.about("/page", "AckedWhileRetrying").len() {
             0 => Err(format!("{:?}", rx.got())),
@@ -365,8 +386,8 @@ async fn retries_stop_once_the_alert_is_acknowledged() {
     })
     .await;
     // Someone has it now.
-    silence(&am.url(), "AckedWhileRetrying").await;
-    let audit_state = state.clone();
+    silence(&p.am_url, "AckedWhileRetrying").await;
+    let audit_state = p.state.clone();
     let stopped = eventually(Duration::from_secs(30), "the retries stopped in the audit log", || {
         let state = audit_state.clone();
         async move {
@@ -394,20 +415,14 @@ async fn retries_stop_once_the_alert_is_acknowledged() {
             .is_some_and(|r| r.starts_with("stopped: acknowledged")),
         "{stopped}"
     );
-    rec.signal("TERM");
-    let _ = tokio::time::timeout(Duration::from_secs(10), rec.child.wait()).await;
+    p.stop().await;
 
-    let audited = escalations_audited(&state, "AckedWhileRetrying").await;
+    let audited = escalations_audited(&p.state, "AckedWhileRetrying").await;
     let outcomes: Vec<&str> = audited.iter().map(|(o, _)| o.as_str()).collect();
     let mut want = vec!["failed"; posted];
     want.push("info");
     assert_eq!(outcomes, want, "{audited:?}");
-    let store = opsdeck::store::Store::open(&state).await.expect("store");
-    let kept = store
-        .escalations_since(chrono::Utc::now() - chrono::Duration::hours(1))
-        .await
-        .expect("escalations");
-    store.close().await;
+    let kept = p.kept().await;
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(kept[0].sent_at, None, "{kept:?}");
     assert_eq!(kept[0].attempts, posted as i64, "{kept:?}");
