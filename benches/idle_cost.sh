@@ -99,6 +99,16 @@ url = "$OPSDECK_TEST_REDIS_URL"
 password_env = "OPSDECK_TEST_REDIS_PASSWORD"
 TOML
 } > "$WORK/stack.toml"
+# Every backend with an escalation level that never falls due in the
+# run: what the escalation engine costs while it only watches (a copy of
+# every target's last report, own alerts judged once a second).
+{ cat "$WORK/all.toml"; cat <<TOML
+[[escalation]]
+name = "L1"
+after = "24h"
+webhook = "http://127.0.0.1:9/page"
+TOML
+} > "$WORK/escalating.toml"
 {
     echo "subject,role,status,last_login_at,mfa_enabled"
     for i in $(seq 1 200); do
@@ -208,6 +218,7 @@ measure "opsdeck, Docker only" opsdeck "" "$DOCKER_ONLY"
 measure "opsdeck, all backends" opsdeck "" "$ALL"
 measure "opsdeck, all, Services zoomed" opsdeck "1" "$ALL"
 measure "opsdeck, + Prometheus, Redis" opsdeck "" "$BIN --config $WORK/stack.toml --state $WORK/state-stack.db"
+measure "opsdeck, all, escalation levels" opsdeck "" "$BIN --config $WORK/escalating.toml --state $WORK/state-escalating.db"
 measure_headless "opsdeck record, all" $ALL record
 # Another build of opsdeck (the last release, the commit before a change),
 # measured the same way in the same run: OPSDECK_BEFORE=/path/to/opsdeck.
