@@ -25,8 +25,7 @@ use crate::model::alerts::{AlertRow, AlertsSummary};
 use crate::model::backend::{BackendData, BackendKind, BackendReport};
 use crate::model::escalation::{due, Candidate, Due, Key, Level, ResponseTimes, Waiting, STOPPED_ANSWERED};
 use crate::model::identity::Identity;
-use crate::model::matchers::{all_match, Matcher};
-use crate::runbook::session::window::WindowState;
+use crate::runbook::session::window::WindowHold;
 use crate::store::escalations::Claim;
 use crate::store::{AuditRecord, Outcome, Store};
 use chrono::{DateTime, Utc};
@@ -141,8 +140,8 @@ struct Engine {
     /// first seen, by fingerprint.
     own: Vec<BackendStatus>,
     own_since: BTreeMap<String, DateTime<Utc>>,
-    /// The open maintenance windows: their matchers, and until when.
-    windows: Vec<(Vec<Matcher>, WindowState)>,
+    /// The open maintenance windows.
+    windows: Vec<WindowHold>,
     windows_read: Option<tokio::time::Instant>,
     /// Sends under way; each ends with the key to judge again (its claim
     /// could not be written), if any.
@@ -232,9 +231,7 @@ impl Engine {
 
     /// Whether an open maintenance window holds an own alert with `labels`.
     fn held(&self, labels: &BTreeMap<String, String>, now: DateTime<Utc>) -> bool {
-        self.windows
-            .iter()
-            .any(|(m, w)| !m.is_empty() && w.holds(now) && all_match(m, labels))
+        self.windows.iter().any(|w| w.holds(labels, now))
     }
 
     async fn judge(&mut self) {
@@ -350,8 +347,8 @@ fn fresh_alerts<'a>(
         .collect()
 }
 
-/// The windows of the open maintenance sessions, with their matchers.
-async fn open_windows(store: &Store) -> Result<Vec<(Vec<Matcher>, WindowState)>, crate::store::StoreError> {
+/// The windows of the open maintenance sessions.
+async fn open_windows(store: &Store) -> Result<Vec<WindowHold>, crate::store::StoreError> {
     let prefix = format!("{}-", crate::runbook::Kind::Maintenance.session_prefix());
     let mut out = Vec::new();
     for (meta, _) in store.sessions(true).await? {
@@ -361,9 +358,7 @@ async fn open_windows(store: &Store) -> Result<Vec<(Vec<Matcher>, WindowState)>,
         let Some(w) = store.session(&meta.id).await?.and_then(|s| s.window_state()) else {
             continue;
         };
-        // Written by opsdeck from matchers that parsed; one that does not now holds nothing.
-        let matchers = crate::runbook::window::parse_all(&w.matchers).unwrap_or_default();
-        out.push((matchers, w));
+        out.push(WindowHold::of(w));
     }
     Ok(out)
 }

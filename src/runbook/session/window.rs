@@ -37,6 +37,27 @@ pub struct WindowClose {
     pub failed: Vec<String>,
 }
 
+/// A window with its matchers parsed once, to ask whether it holds an
+/// alert of opsdeck's own (Alertmanager's are held by its silences).
+#[derive(Debug, Clone)]
+pub struct WindowHold {
+    pub state: WindowState,
+    matchers: Vec<crate::model::matchers::Matcher>,
+}
+
+impl WindowHold {
+    pub fn of(state: WindowState) -> WindowHold {
+        // Written by opsdeck from matchers that parsed; one that does not now holds nothing.
+        let matchers = crate::runbook::window::parse_all(&state.matchers).unwrap_or_default();
+        WindowHold { state, matchers }
+    }
+
+    /// Whether it holds an alert with `labels` at `now`.
+    pub fn holds(&self, labels: &std::collections::BTreeMap<String, String>, now: DateTime<Utc>) -> bool {
+        !self.matchers.is_empty() && self.state.holds(now) && crate::model::matchers::all_match(&self.matchers, labels)
+    }
+}
+
 impl WindowState {
     /// Matched alerts are held: not closed, not past its end.
     pub fn holds(&self, now: DateTime<Utc>) -> bool {

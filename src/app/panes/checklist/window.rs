@@ -7,10 +7,9 @@ use super::EditPurpose;
 use crate::app::update::set_status;
 use crate::app::{Command, Level, Overlay, State};
 use crate::model::backend::BackendKind;
-use crate::model::matchers::{all_match, Matcher};
-use crate::runbook::session::window::WindowState;
+use crate::runbook::session::window::{WindowHold, WindowState};
 use crate::runbook::session::Session;
-use crate::runbook::window::{parse_all, MaintenanceWindow, WindowPlan};
+use crate::runbook::window::{MaintenanceWindow, WindowPlan};
 use crate::runbook::{Kind, Runbook};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -20,8 +19,7 @@ use std::collections::BTreeMap;
 pub struct HeldWindow {
     pub session: String,
     pub session_open: bool,
-    pub state: WindowState,
-    pub matchers: Vec<Matcher>,
+    pub hold: WindowHold,
 }
 
 /// Keep what a session read or changed says of its window.
@@ -31,13 +29,10 @@ pub fn note_session(state: &mut State, s: &Session) {
     let Some(w) = s.window_state() else {
         return;
     };
-    // Written by opsdeck from matchers that parsed; one that does not now holds nothing.
-    let matchers = parse_all(&w.matchers).unwrap_or_default();
     windows.push(HeldWindow {
         session: s.meta.id.clone(),
         session_open: s.meta.is_open(),
-        state: w,
-        matchers,
+        hold: WindowHold::of(w),
     });
 }
 
@@ -58,12 +53,7 @@ pub fn read_open_windows(state: &State) -> Vec<Command> {
 /// The window holding an alert of opsdeck's own with these labels, now.
 pub fn held_by<'a>(state: &'a State, labels: &BTreeMap<String, String>) -> Option<&'a HeldWindow> {
     let now = state.shell.now;
-    state
-        .panes
-        .checklist
-        .windows
-        .iter()
-        .find(|w| !w.matchers.is_empty() && w.state.holds(now) && all_match(&w.matchers, labels))
+    state.panes.checklist.windows.iter().find(|w| w.hold.holds(labels, now))
 }
 
 /// The window holding an alert, if it is one of opsdeck's own (`source`
@@ -87,7 +77,7 @@ pub fn overruns(state: &State) -> Vec<(&str, std::time::Duration)> {
         .checklist
         .windows
         .iter()
-        .filter_map(|w| Some((w.session.as_str(), w.state.overran_by(now, w.session_open)?)))
+        .filter_map(|w| Some((w.session.as_str(), w.hold.state.overran_by(now, w.session_open)?)))
         .collect()
 }
 
